@@ -1,0 +1,283 @@
+//! The config file: where it is, what it says, and whether that makes sense before anything is
+//! sent. Loading either yields a complete [`Config`] or a [`ConfigError`] that names the file, the
+//! key and what is expected.
+
+mod error;
+mod paths;
+mod raw;
+mod syntax;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+pub use error::ConfigError;
+pub use paths::{default_config_path, default_data_dir};
+use raw::RawConfig;
+
+use crate::ids::is_hex24;
+use crate::secret::Secret;
+
+/// The platform's documented budget for contact-center APIs, per account.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+/// Long enough for a slow platform over a VPN, short enough that a supervisor is not left waiting.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub platform: PlatformConfig,
+    pub auth: AuthConfig,
+    pub callback_url: Url,
+    /// `[roster] file`, resolved against the config file's folder; `None` means the default in
+    /// the data dir.
+    pub roster_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// `scheme://host[:port]`, no path.
+    pub host: Url,
+    pub stream_id: String,
+    pub org_id: String,
+    pub account_id: String,
+    pub rate_limit_per_minute: u32,
+    pub request_timeout: Duration,
+}
+
+/// How each request is authorised.
+#[derive(Debug, Clone)]
+pub enum AuthConfig {
+    /// A ready-made token handed out by an admin, sent as is.
+    Jwt(Secret),
+    /// The app's API-scope credentials; a fresh token is signed for every request.
+    Credentials {
+        client_id: String,
+        client_secret: Secret,
+    },
+}
+
+impl Config {
+    /// Reads and checks the config file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ConfigError::NotFound {
+                    path: path.to_owned(),
+                }
+            } else {
+                ConfigError::Unreadable {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        })?;
+        Self::parse(&text, path, |name| std::env::var(name).ok())
+    }
+
+    /// Checks config text; `path` is only used in messages and to resolve a relative roster
+    /// path. `env` looks up environment variables, so tests need not touch the real environment.
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|error| syntax::describe(&error, text, path))?;
+        let invalid = |key: &'static str, expected: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            key,
+            expected,
+        };
+
+        let host = parse_host(&raw.platform.host).map_err(|e| invalid("platform.host", e))?;
+        let stream_id = required_word(&raw.platform.stream_id, "a stream id such as st-…")
+            .map_err(|e| invalid("platform.stream_id", e))?;
+        let org_id = required_word(&raw.platform.org_id, "an org id such as o-…")
+            .map_err(|e| invalid("platform.org_id", e))?;
+        if !is_hex24(&raw.platform.account_id) {
+            return Err(invalid(
+                "platform.account_id",
+                format!(
+                    "expected 24 lowercase hex characters, found {:?}",
+                    raw.platform.account_id
+                ),
+            ));
+        }
+        let rate_limit_per_minute = match raw.platform.rate_limit_per_minute {
+            Some(0) => {
+                return Err(invalid(
+                    "platform.rate_limit_per_minute",
+                    "expected a number of requests of at least 1".into(),
+                ));
+            }
+            Some(n) => n,
+            None => DEFAULT_RATE_LIMIT_PER_MINUTE,
+        };
+        let request_timeout = match raw.platform.request_timeout_secs {
+            Some(0) => {
+                return Err(invalid(
+                    "platform.request_timeout_secs",
+                    "expected a number of seconds of at least 1".into(),
+                ));
+            }
+            Some(secs) => Duration::from_secs(secs),
+            None => DEFAULT_REQUEST_TIMEOUT,
+        };
+
+        let auth = auth_from(raw.auth, &env).map_err(|(key, e)| invalid(key, e))?;
+        let callback_url = parse_callback_url(&raw.callback.url)
+            .map_err(|e| invalid("callback.url", e))?;
+        let roster_file = match raw.roster.file {
+            Some(file) if file.trim().is_empty() => {
+                return Err(invalid(
+                    "roster.file",
+                    "expected a file path; leave the key out to use the default".into(),
+                ));
+            }
+            Some(file) => Some(resolve_beside(path, &file)),
+            None => None,
+        };
+
+        Ok(Self {
+            platform: PlatformConfig {
+                host,
+                stream_id,
+                org_id,
+                account_id: raw.platform.account_id,
+                rate_limit_per_minute,
+                request_timeout,
+            },
+            auth,
+            callback_url,
+            roster_file,
+        })
+    }
+}
+
+fn parse_host(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim()).map_err(|e| {
+        format!("expected scheme://host[:port] such as https://platform.kore.ai, found {value:?} ({e})")
+    })?;
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "expected only scheme://host[:port], without a path, found {value:?}"
+        ));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "http:// is accepted only for a loopback host (127.0.0.1, ::1, localhost); use https:// for {}",
+            url.host_str().unwrap_or("this host")
+        )),
+        other => Err(format!("expected https://, found {other}://")),
+    }
+}
+
+fn parse_callback_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim()).map_err(|e| {
+        format!("expected an absolute URL the platform can post to, found {value:?} ({e})")
+    })?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        _ => Err(format!("expected an http:// or https:// URL, found {value:?}")),
+    }
+}
+
+/// True for `localhost` and addresses in 127.0.0.0/8 or `::1`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn required_word(value: &str, expected: &str) -> Result<String, String> {
+    if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(format!(
+            "expected {expected} without spaces, found {value:?}"
+        ))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+fn auth_from(
+    raw: raw::RawAuth,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<AuthConfig, (&'static str, String)> {
+    let secret_env = raw.client_secret_env.as_deref();
+    match (raw.jwt, raw.client_id) {
+        (Some(_), Some(_)) => Err((
+            "auth",
+            "expected exactly one way to authenticate: either jwt, or client_id with a secret, not both".into(),
+        )),
+        (None, None) => Err((
+            "auth",
+            "expected either jwt = \"…\" or client_id = \"cs-…\" with client_secret or client_secret_env".into(),
+        )),
+        (Some(jwt), None) => {
+            if raw.client_secret.is_some() || secret_env.is_some() {
+                return Err((
+                    "auth",
+                    "a client secret is only used with client_id; with jwt remove client_secret and client_secret_env".into(),
+                ));
+            }
+            if jwt.trim().is_empty() {
+                return Err(("auth.jwt", "expected a token, found an empty string".into()));
+            }
+            Ok(AuthConfig::Jwt(Secret::new(jwt.trim())))
+        }
+        (None, Some(client_id)) => {
+            let client_id = required_word(&client_id, "a client id such as cs-…")
+                .map_err(|e| ("auth.client_id", e))?;
+            let secret = match (raw.client_secret, secret_env) {
+                (Some(_), Some(_)) => {
+                    return Err((
+                        "auth",
+                        "expected client_secret or client_secret_env, not both".into(),
+                    ));
+                }
+                (None, None) => {
+                    return Err((
+                        "auth",
+                        "client_id needs a secret: add client_secret = \"…\" or client_secret_env = \"VARIABLE\"".into(),
+                    ));
+                }
+                (Some(secret), None) => secret,
+                (None, Some(name)) => env(name).filter(|v| !v.is_empty()).ok_or_else(|| {
+                    (
+                        "auth.client_secret_env",
+                        format!("expected the environment variable {name} to hold the client secret, but it is not set"),
+                    )
+                })?,
+            };
+            if secret.trim().is_empty() {
+                return Err(("auth.client_secret", "expected a secret, found an empty string".into()));
+            }
+            Ok(AuthConfig::Credentials {
+                client_id,
+                client_secret: Secret::new(secret.trim()),
+            })
+        }
+    }
+}
+
+fn resolve_beside(config_path: &Path, file: &str) -> PathBuf {
+    let file = Path::new(file);
+    if file.is_absolute() {
+        file.to_owned()
+    } else {
+        config_path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(file)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,46 @@
+//! The config file exactly as written, before any checking. Every table refuses unknown keys so
+//! a typo (`hots = …`) is reported instead of silently ignored.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    pub platform: RawPlatform,
+    pub auth: RawAuth,
+    pub callback: RawCallback,
+    #[serde(default)]
+    pub roster: RawRoster,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPlatform {
+    pub host: String,
+    pub stream_id: String,
+    pub org_id: String,
+    pub account_id: String,
+    pub rate_limit_per_minute: Option<u32>,
+    pub request_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAuth {
+    pub jwt: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub client_secret_env: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCallback {
+    pub url: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRoster {
+    pub file: Option<String>,
+}

@@ -1,0 +1,153 @@
+use super::*;
+
+const GOOD: &str = r#"
+[platform]
+host = "https://platform.kore.ai"
+stream_id = "st-1b2c3d4e-0000-4000-8000-000000000001"
+org_id = "o-1b2c3d4e-0000-4000-8000-000000000002"
+account_id = "6538f8a3c9cf425ee5cf0a1b"
+
+[auth]
+client_id = "cs-1b2c3d4e-0000-4000-8000-000000000003"
+client_secret_env = "HANDOFF_CLIENT_SECRET"
+
+[callback]
+url = "https://hooks.example.com/handoff"
+"#;
+
+fn parse_with(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::parse(text, Path::new("/etc/handoff/config.toml"), move |name| {
+        env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+}
+
+fn error_text(text: &str) -> String {
+    parse_with(text, &[("HANDOFF_CLIENT_SECRET", "s3cret")])
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn a_complete_file_loads_with_defaults() {
+    let config = parse_with(GOOD, &[("HANDOFF_CLIENT_SECRET", "s3cret")]).unwrap();
+    assert_eq!(config.platform.rate_limit_per_minute, 60);
+    assert_eq!(config.platform.host.as_str(), "https://platform.kore.ai/");
+    assert!(config.roster_file.is_none());
+    match config.auth {
+        AuthConfig::Credentials { client_secret, .. } => {
+            assert_eq!(client_secret.expose(), "s3cret")
+        }
+        other => panic!("expected credentials, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_unset_secret_variable_is_named() {
+    let message = parse_with(GOOD, &[]).unwrap_err().to_string();
+    assert!(message.contains("/etc/handoff/config.toml"), "{message}");
+    assert!(message.contains("auth.client_secret_env"), "{message}");
+    assert!(message.contains("HANDOFF_CLIENT_SECRET"), "{message}");
+}
+
+#[test]
+fn a_typo_in_a_key_is_reported_with_its_line() {
+    let message = error_text(&GOOD.replace("host =", "hots ="));
+    assert!(message.contains("line 3"), "{message}");
+    assert!(message.contains("[platform]"), "{message}");
+    assert!(message.contains("unknown field `hots`"), "{message}");
+}
+
+#[test]
+fn a_missing_key_is_named() {
+    let message = error_text(&GOOD.replace("org_id = ", "# org_id = "));
+    assert!(message.contains("missing field `org_id`"), "{message}");
+}
+
+#[test]
+fn a_wrong_type_is_explained() {
+    let message = error_text(&GOOD.replace(
+        "account_id = \"6538f8a3c9cf425ee5cf0a1b\"",
+        "account_id = \"6538f8a3c9cf425ee5cf0a1b\"\nrate_limit_per_minute = \"sixty\"",
+    ));
+    assert!(message.contains("line 7"), "{message}");
+    assert!(message.contains("invalid type"), "{message}");
+}
+
+#[test]
+fn a_secret_of_the_wrong_type_is_not_quoted() {
+    let text = GOOD.replace(
+        "client_secret_env = \"HANDOFF_CLIENT_SECRET\"",
+        "client_secret = 918273645",
+    );
+    let message = error_text(&text);
+    assert!(!message.contains("918273645"), "{message}");
+    assert!(message.contains("client_secret"), "{message}");
+}
+
+#[test]
+fn plain_http_is_only_for_loopback() {
+    let message = error_text(&GOOD.replace("https://platform.kore.ai", "http://platform.kore.ai"));
+    assert!(message.contains("platform.host"), "{message}");
+    assert!(message.contains("loopback"), "{message}");
+    for host in ["http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:7"] {
+        let config = parse_with(
+            &GOOD.replace("https://platform.kore.ai", host),
+            &[("HANDOFF_CLIENT_SECRET", "x")],
+        );
+        assert!(config.is_ok(), "{host}: {config:?}");
+    }
+}
+
+#[test]
+fn a_host_with_a_path_is_refused() {
+    let message = error_text(&GOOD.replace("kore.ai\"", "kore.ai/api\""));
+    assert!(message.contains("without a path"), "{message}");
+}
+
+#[test]
+fn exactly_one_auth_method() {
+    let both = GOOD.replace("[auth]", "[auth]\njwt = \"abc\"");
+    assert!(error_text(&both).contains("not both"));
+    let none = GOOD
+        .replace("client_id = \"cs-1b2c3d4e-0000-4000-8000-000000000003\"", "")
+        .replace("client_secret_env = \"HANDOFF_CLIENT_SECRET\"", "");
+    assert!(error_text(&none).contains("expected either jwt"));
+    let two_secrets = GOOD.replace("[auth]", "[auth]\nclient_secret = \"abc\"");
+    assert!(error_text(&two_secrets).contains("not both"));
+}
+
+#[test]
+fn a_ready_made_token_is_accepted() {
+    let text = GOOD
+        .replace("client_id = \"cs-1b2c3d4e-0000-4000-8000-000000000003\"", "jwt = \"eyJ.x.y\"")
+        .replace("client_secret_env = \"HANDOFF_CLIENT_SECRET\"", "");
+    let config = parse_with(&text, &[]).unwrap();
+    assert!(matches!(config.auth, AuthConfig::Jwt(ref t) if t.expose() == "eyJ.x.y"));
+}
+
+#[test]
+fn a_bad_account_id_is_explained() {
+    let message = error_text(&GOOD.replace("6538f8a3c9cf425ee5cf0a1b", "6538f8a3"));
+    assert!(message.contains("platform.account_id"), "{message}");
+    assert!(message.contains("24 lowercase hex"), "{message}");
+}
+
+#[test]
+fn a_relative_roster_path_is_beside_the_config() {
+    let text = format!("{GOOD}\n[roster]\nfile = \"team.toml\"\n");
+    let config = parse_with(&text, &[("HANDOFF_CLIENT_SECRET", "x")]).unwrap();
+    assert_eq!(
+        config.roster_file.as_deref(),
+        Some(Path::new("/etc/handoff/team.toml"))
+    );
+}
+
+#[test]
+fn malformed_toml_names_the_line() {
+    let message = error_text("[platform\nhost = 1");
+    assert!(message.contains("line 1"), "{message}");
+}

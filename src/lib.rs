@@ -1,0 +1,14 @@
+//! handoff: a terminal console for contact-center supervisors to move live Kore.ai bot
+//! conversations to the right agent or queue.
+//!
+//! The binary is a thin shell over this library, so tests and benchmarks drive the same code:
+//! [`config`] and [`roster`] load what the supervisor saved, [`platform`] talks to Kore.ai,
+//! [`transfer`] runs each transfer and keeps the audit file, [`simulator`] stands in for the
+//! platform in demo mode and tests, [`tui`] is the console and [`cli`] the command line.
+
+pub mod config;
+pub mod ids;
+pub mod platform;
+pub mod roster;
+pub mod secret;
+pub mod transfer;

@@ -1,0 +1,10 @@
+//! The Kore.ai platform as seen from handoff: signing each request, calling assign-conversation,
+//! and reading what comes back, however the platform or a proxy in front of it answers.
+
+mod auth;
+mod client;
+mod reply;
+
+pub use auth::{AuthError, Authenticator};
+pub use client::{AssignRequest, PlatformClient};
+pub use reply::{AssignReply, PlatformError};

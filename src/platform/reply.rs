@@ -1,0 +1,211 @@
+//! What the platform answers, read defensively: a typed success, or an error that keeps the HTTP
+//! status and the platform's own words whether they came as JSON, an HTML page from a proxy, plain
+//! text or nothing at all.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The synchronous reply to assign-conversation: the platform accepted the transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignReply {
+    pub session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    pub status: String,
+    /// Epoch milliseconds.
+    pub request_completed_at: Option<i64>,
+}
+
+/// Everything that can go wrong with one call, grouped by what it means for the transfer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlatformError {
+    /// The platform (or a proxy) answered with an error status: nothing was transferred.
+    #[error("HTTP {status}: {message}")]
+    Refused {
+        status: u16,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// The platform answered 2xx but with a status other than "transferred".
+    #[error("HTTP {status}: the platform answered status {reported:?}, not \"transferred\"")]
+    NotTransferred { status: u16, reported: String },
+    /// The connection could not be made: the request never left.
+    #[error("could not reach the platform: {0}")]
+    Unreachable(String),
+    /// No answer in time: the platform may or may not have acted on it.
+    #[error("no answer from the platform within {0:?}")]
+    Timeout(Duration),
+    /// The request went out and something broke before a full answer came back.
+    #[error("the connection broke after the request was sent: {0}")]
+    Interrupted(String),
+    /// A 2xx answer that could not be read as the documented reply.
+    #[error("HTTP {status}: the reply could not be read ({detail})")]
+    UnreadableReply { status: u16, detail: String },
+}
+
+impl PlatformError {
+    /// True when the request certainly did not take effect on the platform.
+    pub fn certainly_not_applied(&self) -> bool {
+        matches!(
+            self,
+            Self::Refused { .. } | Self::NotTransferred { .. } | Self::Unreachable(_)
+        )
+    }
+
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Refused { status, .. }
+            | Self::NotTransferred { status, .. }
+            | Self::UnreadableReply { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// How much of an unexpected body is worth showing on one line.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// Reads a 2xx body as the documented reply.
+pub(super) fn parse_success(status: u16, body: &[u8]) -> Result<AssignReply, PlatformError> {
+    let reply: AssignReply =
+        serde_json::from_slice(body).map_err(|e| PlatformError::UnreadableReply {
+            status,
+            detail: format!("{e}; body: {}", one_line(&String::from_utf8_lossy(body))),
+        })?;
+    if reply.status.eq_ignore_ascii_case("transferred") {
+        Ok(reply)
+    } else {
+        Err(PlatformError::NotTransferred {
+            status,
+            reported: reply.status,
+        })
+    }
+}
+
+/// The platform's own words from an error body, in whatever form it came.
+pub(super) fn error_message(status: u16, content_type: &str, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return format!("{} (empty reply)", reason_phrase(status));
+    }
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(trimmed) {
+        return json_message(&json).unwrap_or_else(|| one_line(trimmed));
+    }
+    if content_type.contains("html") || trimmed.starts_with('<') {
+        let heading = html_heading(trimmed).unwrap_or_else(|| reason_phrase(status).to_owned());
+        return format!("{heading} (an HTML page, likely from a proxy or gateway)");
+    }
+    one_line(trimmed)
+}
+
+/// `errors[].msg` as documented elsewhere on the platform, else a top-level message field.
+fn json_message(json: &serde_json::Value) -> Option<String> {
+    if let Some(errors) = json.get("errors").and_then(|e| e.as_array()) {
+        let messages: Vec<String> = errors
+            .iter()
+            .filter_map(|e| {
+                e.get("msg")
+                    .or_else(|| e.get("message"))
+                    .and_then(|m| m.as_str())
+            })
+            .map(one_line)
+            .collect();
+        if !messages.is_empty() {
+            return Some(messages.join("; "));
+        }
+    }
+    ["message", "msg", "error_description", "error"]
+        .iter()
+        .find_map(|key| json.get(key).and_then(|m| m.as_str()))
+        .map(one_line)
+}
+
+/// The text of an HTML page's `<title>` or first `<h1>`.
+fn html_heading(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    ["title", "h1"].iter().find_map(|tag| {
+        let open = lower.find(&format!("<{tag}"))?;
+        let start = open + lower[open..].find('>')? + 1;
+        let end = start + lower[start..].find(&format!("</{tag}"))?;
+        let inner = one_line(&html[start..end]);
+        (!inner.is_empty()).then_some(inner)
+    })
+}
+
+/// Squeezes text onto one bounded line with no control characters, so a reply can never break
+/// the terminal or the audit log.
+pub(crate) fn one_line(text: &str) -> String {
+    let mut squeezed = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if squeezed.chars().count() > MAX_MESSAGE_CHARS {
+        squeezed = squeezed.chars().take(MAX_MESSAGE_CHARS).collect();
+        squeezed.push('…');
+    }
+    squeezed
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_reply_is_read() {
+        let reply = parse_success(
+            200,
+            br#"{"sessionId":"6538f8a3c9cf425ee5cf0a1b","agentId":"a-1","status":"transferred","requestCompletedAt":1698825180041}"#,
+        )
+        .unwrap();
+        assert_eq!(reply.agent_id.as_deref(), Some("a-1"));
+        assert_eq!(reply.request_completed_at, Some(1698825180041));
+    }
+
+    #[test]
+    fn a_success_status_that_is_not_transferred_is_a_failure() {
+        let error = parse_success(200, br#"{"status":"rejected"}"#).unwrap_err();
+        assert!(error.certainly_not_applied());
+        assert!(error.to_string().contains("\"rejected\""));
+    }
+
+    #[test]
+    fn an_unreadable_success_is_not_certain() {
+        let error = parse_success(200, b"OK").unwrap_err();
+        assert!(!error.certainly_not_applied());
+    }
+
+    #[test]
+    fn error_bodies_of_every_shape() {
+        assert_eq!(
+            error_message(400, "application/json", br#"{"errors":[{"msg":"Agent not found","code":404},{"msg":"and more"}]}"#),
+            "Agent not found; and more"
+        );
+        assert_eq!(
+            error_message(503, "application/json", br#"{"message":"Service temporarily unavailable"}"#),
+            "Service temporarily unavailable"
+        );
+        assert_eq!(
+            error_message(500, "application/json", br#"{"weird":true}"#),
+            r#"{"weird":true}"#
+        );
+        assert_eq!(
+            error_message(502, "text/html", b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"),
+            "502 Bad Gateway (an HTML page, likely from a proxy or gateway)"
+        );
+        assert_eq!(error_message(502, "", b""), "Bad Gateway (empty reply)");
+        assert_eq!(error_message(500, "text/plain", b"boom\n\x1b[31mred"), "boom [31mred");
+    }
+}

@@ -1,0 +1,102 @@
+//! The saved roster: the agents and queues a supervisor transfers to, loaded from TOML.
+//!
+//! ```toml
+//! [[agents]]
+//! id = "a-59bb17e-0cae-46b0-8d80-a8a8ac34e55c"
+//! name = "Dana Whitfield"
+//! team = "Billing"          # optional
+//! notes = "Spanish, French" # optional
+//!
+//! [[queues]]
+//! id = "qu-b5d3bb4-a1ac-4caa-9be6-55a5abc3e2f1"
+//! name = "Billing"
+//! ```
+
+mod file;
+mod resolve;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use file::RosterError;
+pub use resolve::ResolveError;
+
+use crate::ids::TargetKind;
+
+/// One agent or queue a conversation can be moved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+impl Target {
+    /// A target known only by its id, for an id typed on the command line that is not in the
+    /// roster.
+    pub fn unlisted(kind: TargetKind, id: &str) -> Self {
+        Self {
+            kind,
+            id: id.to_owned(),
+            name: id.to_owned(),
+            team: None,
+            notes: None,
+        }
+    }
+
+    /// The id cut to a recognisable prefix, for one-line displays.
+    pub fn short_id(&self) -> String {
+        shorten(&self.id, 10)
+    }
+}
+
+impl fmt::Display for Target {
+    /// "agent Dana Whitfield (a-59bb17e…)", the way a confirmation names a target.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.name == self.id {
+            write!(f, "{} {}", self.kind, self.id)
+        } else {
+            write!(f, "{} {} ({})", self.kind, self.name, self.short_id())
+        }
+    }
+}
+
+/// Cuts `text` to `keep` characters plus an ellipsis when it is longer.
+pub fn shorten(text: &str, keep: usize) -> String {
+    if text.chars().count() <= keep {
+        text.to_owned()
+    } else {
+        let mut short: String = text.chars().take(keep).collect();
+        short.push('…');
+        short
+    }
+}
+
+/// Every target of one install, agents first, in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roster {
+    targets: Vec<Target>,
+}
+
+impl Roster {
+    pub fn new(targets: Vec<Target>) -> Self {
+        Self { targets }
+    }
+
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
+
+    pub fn count(&self, kind: TargetKind) -> usize {
+        self.targets.iter().filter(|t| t.kind == kind).count()
+    }
+}
