@@ -12,3 +12,7 @@ pub mod platform;
 pub mod roster;
 pub mod secret;
 pub mod transfer;
+pub mod cli;
+pub mod demo;
+pub mod simulator;
+pub mod tui;

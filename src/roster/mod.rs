@@ -49,9 +49,12 @@ impl Target {
         }
     }
 
-    /// The id cut to a recognisable prefix, for one-line displays.
+    /// The id cut to its prefix and first group, "a-59bb17e…", for one-line displays.
     pub fn short_id(&self) -> String {
-        shorten(&self.id, 10)
+        match self.id.match_indices('-').nth(1) {
+            Some((second_dash, _)) => format!("{}…", &self.id[..second_dash]),
+            None => shorten(&self.id, 12),
+        }
     }
 }
 

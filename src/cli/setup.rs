@@ -1,0 +1,100 @@
+//! What every command needs before it can transfer: the config, the data folder, the roster and
+//! the engine; or, in demo mode, the simulator standing in for all of them.
+
+use std::path::PathBuf;
+
+use super::GlobalArgs;
+use crate::config::{Config, ConfigError, default_config_path, default_data_dir};
+use crate::demo;
+use crate::roster::{Roster, RosterError};
+use crate::simulator::Simulator;
+use crate::transfer::{EngineError, TransferEngine};
+
+pub struct Setup {
+    pub roster: Roster,
+    pub engine: TransferEngine,
+    /// Where transfers go, for the title bar.
+    pub banner: String,
+    /// Things that look odd but do not stop anything.
+    pub warnings: Vec<String>,
+    /// Kept alive for as long as the command runs.
+    _demo: Option<DemoGuard>,
+}
+
+struct DemoGuard {
+    _simulator: Simulator,
+    _data_dir: tempfile::TempDir,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Roster(#[from] RosterError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("no data folder: set --data-dir or HANDOFF_DATA_DIR (no home directory found)")]
+    NoDataDir,
+    #[error("cannot start the demo: {0}")]
+    Demo(std::io::Error),
+}
+
+impl Setup {
+    pub async fn prepare(global: &GlobalArgs) -> Result<Self, SetupError> {
+        if global.demo {
+            return Self::demo().await;
+        }
+        let config_path = global
+            .config
+            .clone()
+            .or_else(default_config_path)
+            .ok_or(ConfigError::NoLocation)?;
+        let config = Config::load(&config_path)?;
+        let data_dir: PathBuf = global
+            .data_dir
+            .clone()
+            .or_else(default_data_dir)
+            .ok_or(SetupError::NoDataDir)?;
+        let roster_path = config
+            .roster_file
+            .clone()
+            .unwrap_or_else(|| data_dir.join("roster.toml"));
+        let loaded = Roster::load(&roster_path)?;
+        let engine = TransferEngine::new(&config, &data_dir)?;
+        Ok(Self {
+            roster: loaded.roster,
+            engine,
+            banner: format!(
+                "{} · stream {}",
+                config.platform.host.host_str().unwrap_or("platform"),
+                config.platform.stream_id
+            ),
+            warnings: loaded.warnings,
+            _demo: None,
+        })
+    }
+
+    /// The simulator on a free loopback port, the demo roster, and a data folder that is removed
+    /// on exit, so nothing of the user's is read or written.
+    async fn demo() -> Result<Self, SetupError> {
+        let simulator = demo::start_simulator().await.map_err(SetupError::Demo)?;
+        let data_dir = tempfile::Builder::new()
+            .prefix("handoff-demo-")
+            .tempdir()
+            .map_err(SetupError::Demo)?;
+        let engine = TransferEngine::new(&demo::config_for(&simulator), data_dir.path())?;
+        Ok(Self {
+            roster: demo::roster(),
+            engine,
+            banner: format!("DEMO · simulator at {}", simulator.base_url()),
+            warnings: vec![
+                "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5020, 5030, 0077 or fa11 show failures".into(),
+            ],
+            _demo: Some(DemoGuard {
+                _simulator: simulator,
+                _data_dir: data_dir,
+            }),
+        })
+    }
+}

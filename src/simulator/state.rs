@@ -1,0 +1,63 @@
+//! State shared by the request handlers and the [`Simulator`](super::Simulator) handle.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::rate::SlidingWindow;
+use super::{RecordedRequest, SimulatorConfig};
+
+/// Callbacks are only ever posted to loopback, so anything slower than this is a stuck client.
+const CALLBACK_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub(crate) struct SimState {
+    pub(crate) config: SimulatorConfig,
+    pub(crate) rate: Mutex<SlidingWindow>,
+    /// Answered requests keyed by arrival number, so a slow answer keeps its place in line.
+    requests: Mutex<BTreeMap<u64, RecordedRequest>>,
+    next_arrival: AtomicU64,
+    /// Everything the sink received; a watch channel lets waiters wake on each new callback.
+    pub(crate) callbacks: watch::Sender<Vec<serde_json::Value>>,
+    /// Client for posting callbacks.
+    pub(crate) http: reqwest::Client,
+}
+
+impl SimState {
+    pub(crate) fn new(config: SimulatorConfig) -> reqwest::Result<SimState> {
+        let http = reqwest::Client::builder()
+            .timeout(CALLBACK_TIMEOUT)
+            // Callbacks go to loopback only; a proxy from the environment must not see them.
+            .no_proxy()
+            .build()?;
+        Ok(SimState {
+            rate: Mutex::new(SlidingWindow::new(config.rate_limit_per_minute)),
+            config,
+            requests: Mutex::default(),
+            next_arrival: AtomicU64::new(0),
+            callbacks: watch::Sender::new(Vec::new()),
+            http,
+        })
+    }
+
+    /// Takes a place in the arrival order; pass it to [`SimState::record`] once answered.
+    pub(crate) fn arrive(&self) -> u64 {
+        self.next_arrival.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub(crate) fn record(&self, arrival: u64, request: RecordedRequest) {
+        lock(&self.requests).insert(arrival, request);
+    }
+
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.requests).values().cloned().collect()
+    }
+}
+
+/// Locks `mutex`, shrugging off poisoning: every critical section here is a single push or
+/// lookup, so the data is consistent even if some holder panicked.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

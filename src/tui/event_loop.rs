@@ -1,0 +1,154 @@
+//! The one loop: terminal events and transfer updates in, one redraw per batch out. It waits on
+//! both without a timer, so an idle console does no work at all.
+
+use std::io::{self, Write, stdout};
+
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+use super::log::Notice;
+use super::model::Model;
+use super::theme::Theme;
+use super::update::{Effect, Msg, update};
+use super::view::view;
+use crate::roster::Roster;
+use crate::transfer::{Outcome, Progress, TransferEngine, TransferRequest, TransferUpdate};
+
+/// Room for every step of many concurrent transfers; senders wait when it is full, they never
+/// drop a step.
+const UPDATE_CHANNEL_CAPACITY: usize = 256;
+/// At most this many queued updates are applied before a redraw, so keys stay responsive.
+const MAX_UPDATES_PER_FRAME: usize = 64;
+
+/// What the console needs to run.
+pub struct Console {
+    pub roster: Roster,
+    pub engine: TransferEngine,
+    pub banner: String,
+    pub notices: Vec<Notice>,
+}
+
+/// Runs the console until the supervisor quits. The terminal is restored on return and on panic.
+pub async fn run(console: Console) -> io::Result<()> {
+    let theme = Theme::from_env();
+    let mut terminal = ratatui::init();
+    install_paste_cleanup_on_panic();
+    execute!(stdout(), EnableBracketedPaste)?;
+    let result = event_loop(&mut terminal, console, &theme).await;
+    let _ = execute!(stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
+/// `ratatui::init` restores the screen on panic; this also turns bracketed paste back off so
+/// the shell the supervisor returns to behaves normally.
+fn install_paste_cleanup_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableBracketedPaste);
+        previous(info);
+    }));
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    console: Console,
+    theme: &Theme,
+) -> io::Result<()> {
+    let Console {
+        roster,
+        engine,
+        banner,
+        notices,
+    } = console;
+    let mut model = Model::new(roster, banner, notices);
+    let (updates, mut updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
+    let mut events = EventStream::new();
+    draw(terminal, &model, theme)?;
+
+    loop {
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => match message_for(event) {
+                    Some(msg) => msg,
+                    None => continue,
+                },
+                Some(Err(error)) => return Err(error),
+                // The terminal went away (e.g. the SSH session closed).
+                None => return Ok(()),
+            },
+            Some(update) = updates_rx.recv() => Msg::Transfer(update),
+        };
+        if apply(&mut model, msg, &engine, &updates) {
+            return Ok(());
+        }
+        for _ in 0..MAX_UPDATES_PER_FRAME {
+            let Ok(update) = updates_rx.try_recv() else {
+                break;
+            };
+            apply(&mut model, Msg::Transfer(update), &engine, &updates);
+        }
+        draw(terminal, &model, theme)?;
+    }
+}
+
+/// Terminal events that mean something to the console; others (focus, mouse, key releases)
+/// cause no redraw.
+fn message_for(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Resize(..) => Some(Msg::Resized),
+        _ => None,
+    }
+}
+
+/// Applies one message and carries out its effect; true when the console should close.
+fn apply(
+    model: &mut Model,
+    msg: Msg,
+    engine: &TransferEngine,
+    updates: &mpsc::Sender<TransferUpdate>,
+) -> bool {
+    match update(model, msg) {
+        Some(Effect::Quit) => true,
+        Some(Effect::Dispatch(request)) => {
+            dispatch(engine.clone(), request, updates.clone());
+            false
+        }
+        None => false,
+    }
+}
+
+/// Runs a transfer on a background task; the task only reports through `updates`.
+fn dispatch(engine: TransferEngine, request: TransferRequest, updates: mpsc::Sender<TransferUpdate>) {
+    tokio::spawn(async move {
+        if let Err(error) = engine.run(&request, &updates).await {
+            let failed = Outcome::Failed {
+                http_status: None,
+                message: format!("not sent: {error}"),
+            };
+            let _ = updates
+                .send(TransferUpdate {
+                    id: request.id,
+                    progress: Progress::Finished(failed),
+                })
+                .await;
+        }
+    });
+}
+
+/// One frame, wrapped in a synchronized update so terminals that support it never show a
+/// half-drawn screen.
+fn draw(terminal: &mut DefaultTerminal, model: &Model, theme: &Theme) -> io::Result<()> {
+    execute!(stdout(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| view(model, theme, frame))?;
+    execute!(stdout(), EndSynchronizedUpdate)?;
+    stdout().flush()
+}

@@ -1,0 +1,162 @@
+//! A one-line text field: what the supervisor types or pastes, and where the cursor is.
+
+/// Longer input is never a session id or a useful filter; the cap keeps a huge accidental paste
+/// from costing anything.
+const MAX_CHARS: usize = 256;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextInput {
+    value: String,
+    /// Cursor position in characters, `0..=len`.
+    cursor: usize,
+}
+
+impl TextInput {
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+
+    /// The text before the cursor, to place the terminal cursor.
+    pub fn before_cursor(&self) -> &str {
+        &self.value[..self.byte_index(self.cursor)]
+    }
+
+    fn len(&self) -> usize {
+        self.value.chars().count()
+    }
+
+    fn byte_index(&self, chars: usize) -> usize {
+        self.value
+            .char_indices()
+            .nth(chars)
+            .map_or(self.value.len(), |(i, _)| i)
+    }
+
+    pub fn insert(&mut self, c: char) {
+        if c.is_control() || self.len() >= MAX_CHARS {
+            return;
+        }
+        let at = self.byte_index(self.cursor);
+        self.value.insert(at, c);
+        self.cursor += 1;
+    }
+
+    /// Inserts pasted text: line breaks and tabs become spaces, other control characters
+    /// (escape sequences from a terminal) are dropped, surrounding whitespace is trimmed.
+    pub fn paste(&mut self, text: &str) {
+        let cleaned: String = text
+            .trim()
+            .chars()
+            .filter_map(|c| match c {
+                '\n' | '\r' | '\t' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect();
+        for c in cleaned.chars() {
+            self.insert(c);
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        if self.cursor > 0 {
+            self.cursor -= 1;
+            let at = self.byte_index(self.cursor);
+            self.value.remove(at);
+        }
+    }
+
+    pub fn delete(&mut self) {
+        if self.cursor < self.len() {
+            let at = self.byte_index(self.cursor);
+            self.value.remove(at);
+        }
+    }
+
+    /// Deletes the word before the cursor, as Ctrl-w does in a shell.
+    pub fn delete_word(&mut self) {
+        while self.cursor > 0 && self.char_before().is_some_and(char::is_whitespace) {
+            self.backspace();
+        }
+        while self.cursor > 0 && self.char_before().is_some_and(|c| !c.is_whitespace()) {
+            self.backspace();
+        }
+    }
+
+    fn char_before(&self) -> Option<char> {
+        self.before_cursor().chars().next_back()
+    }
+
+    pub fn left(&mut self) {
+        self.cursor = self.cursor.saturating_sub(1);
+    }
+
+    pub fn right(&mut self) {
+        self.cursor = (self.cursor + 1).min(self.len());
+    }
+
+    pub fn home(&mut self) {
+        self.cursor = 0;
+    }
+
+    pub fn end(&mut self) {
+        self.cursor = self.len();
+    }
+
+    pub fn clear(&mut self) {
+        self.value.clear();
+        self.cursor = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(text: &str) -> TextInput {
+        let mut input = TextInput::default();
+        text.chars().for_each(|c| input.insert(c));
+        input
+    }
+
+    #[test]
+    fn editing_moves_the_cursor() {
+        let mut input = typed("héllo");
+        input.left();
+        input.left();
+        input.insert('X');
+        assert_eq!(input.value(), "hélXlo");
+        assert_eq!(input.before_cursor(), "hélX");
+        input.home();
+        input.delete();
+        assert_eq!(input.value(), "élXlo");
+        input.end();
+        input.backspace();
+        assert_eq!(input.value(), "élXl");
+    }
+
+    #[test]
+    fn ctrl_w_deletes_the_last_word() {
+        let mut input = typed("dana whit  ");
+        input.delete_word();
+        assert_eq!(input.value(), "dana ");
+    }
+
+    #[test]
+    fn pasted_text_is_cleaned() {
+        let mut input = TextInput::default();
+        input.paste("  6538f8a3\tc9cf\x1b[31m\n");
+        assert_eq!(input.value(), "6538f8a3 c9cf[31m");
+    }
+
+    #[test]
+    fn length_is_capped() {
+        let mut input = TextInput::default();
+        input.paste(&"a".repeat(1000));
+        assert_eq!(input.value().len(), MAX_CHARS);
+    }
+}

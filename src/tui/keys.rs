@@ -1,0 +1,366 @@
+//! The key map, as data: every binding once, with the words that describe it. The hint bar and
+//! the help screen are both generated from this table, so they cannot disagree with what the
+//! keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Where the keyboard is: the focused pane, or an open dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    /// Editing keys shared by every text field.
+    Text,
+    Session,
+    Picker,
+    Log,
+    Confirm,
+    QuitConfirm,
+    Help,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Global => "Everywhere",
+            Self::Text => "Text fields",
+            Self::Session => "Session field",
+            Self::Picker => "Target picker",
+            Self::Log => "Log",
+            Self::Confirm => "Confirm transfer",
+            Self::QuitConfirm => "Quit while sending",
+            Self::Help => "Help",
+        }
+    }
+
+    fn is_dialog(self) -> bool {
+        matches!(self, Self::Confirm | Self::QuitConfirm | Self::Help)
+    }
+
+    fn is_text(self) -> bool {
+        matches!(self, Self::Session | Self::Picker)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    NextPane,
+    PreviousPane,
+    SubmitSession,
+    ClearSession,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Choose,
+    BackOut,
+    Send,
+    Cancel,
+    QuitNow,
+    Stay,
+    CloseHelp,
+    CursorLeft,
+    CursorRight,
+    CursorHome,
+    CursorEnd,
+    DeleteBack,
+    DeleteForward,
+    DeleteWord,
+    ClearLine,
+}
+
+/// One key with its modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    code: KeyCode,
+    modifiers: KeyModifiers,
+}
+
+const fn key(code: KeyCode) -> Key {
+    Key {
+        code,
+        modifiers: KeyModifiers::NONE,
+    }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        modifiers: KeyModifiers::CONTROL,
+    }
+}
+
+const fn char_key(c: char) -> Key {
+    key(KeyCode::Char(c))
+}
+
+impl Key {
+    fn matches(self, event: &KeyEvent) -> bool {
+        if self.code != event.code {
+            return false;
+        }
+        // Shift is part of the character for letters and symbols ('G', '?'), so it is ignored
+        // for character keys; Ctrl and Alt must match exactly.
+        let relevant = KeyModifiers::CONTROL | KeyModifiers::ALT;
+        let wanted = match self.code {
+            KeyCode::Char(_) => self.modifiers & relevant,
+            _ => self.modifiers,
+        };
+        let got = match self.code {
+            KeyCode::Char(_) => event.modifiers & relevant,
+            _ => event.modifiers,
+        };
+        wanted == got
+    }
+
+    /// How the key is written on screen: "Ctrl-c", "Enter", "↑".
+    pub fn label(self) -> String {
+        let name = match self.code {
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".to_owned(),
+            KeyCode::Esc => "Esc".to_owned(),
+            KeyCode::Tab => "Tab".to_owned(),
+            KeyCode::BackTab => "Shift-Tab".to_owned(),
+            KeyCode::Up => "↑".to_owned(),
+            KeyCode::Down => "↓".to_owned(),
+            KeyCode::Left => "←".to_owned(),
+            KeyCode::Right => "→".to_owned(),
+            KeyCode::Home => "Home".to_owned(),
+            KeyCode::End => "End".to_owned(),
+            KeyCode::PageUp => "PgUp".to_owned(),
+            KeyCode::PageDown => "PgDn".to_owned(),
+            KeyCode::Backspace => "Backspace".to_owned(),
+            KeyCode::Delete => "Del".to_owned(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        };
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{name}")
+        } else {
+            name
+        }
+    }
+}
+
+/// Keys, what they do, and the words for the help screen; `hint` puts it in the bottom bar.
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub description: &'static str,
+    pub hint: bool,
+}
+
+impl Binding {
+    /// "↑/Ctrl-p"
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(|k| k.label())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+const fn bind(
+    keys: &'static [Key],
+    action: Action,
+    description: &'static str,
+    hint: bool,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        description,
+        hint,
+    }
+}
+
+use Action as A;
+
+const GLOBAL: &[Binding] = &[
+    bind(&[key(KeyCode::Tab)], A::NextPane, "next pane", true),
+    bind(&[key(KeyCode::BackTab)], A::PreviousPane, "previous pane", false),
+    bind(&[key(KeyCode::F(1))], A::Help, "help", true),
+    bind(&[ctrl('c')], A::Quit, "quit", true),
+];
+
+const TEXT: &[Binding] = &[
+    bind(&[key(KeyCode::Left)], A::CursorLeft, "cursor left", false),
+    bind(&[key(KeyCode::Right)], A::CursorRight, "cursor right", false),
+    bind(&[key(KeyCode::Home), ctrl('a')], A::CursorHome, "start of field", false),
+    bind(&[key(KeyCode::End), ctrl('e')], A::CursorEnd, "end of field", false),
+    bind(&[key(KeyCode::Backspace)], A::DeleteBack, "delete back", false),
+    bind(&[key(KeyCode::Delete)], A::DeleteForward, "delete forward", false),
+    bind(&[ctrl('w')], A::DeleteWord, "delete word", false),
+    bind(&[ctrl('u')], A::ClearLine, "clear field", false),
+];
+
+const SESSION: &[Binding] = &[
+    bind(&[key(KeyCode::Enter)], A::SubmitSession, "check id, pick target", true),
+    bind(&[key(KeyCode::Esc)], A::ClearSession, "clear", true),
+];
+
+const PICKER: &[Binding] = &[
+    bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous target", true),
+    bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next target", true),
+    bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", false),
+    bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", false),
+    bind(&[key(KeyCode::Enter)], A::Choose, "transfer to target", true),
+    bind(&[key(KeyCode::Esc)], A::BackOut, "clear filter, then back", true),
+];
+
+const LOG: &[Binding] = &[
+    bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
+    bind(&[key(KeyCode::Down), char_key('j')], A::Down, "scroll down", true),
+    bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", false),
+    bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", false),
+    bind(&[key(KeyCode::Home), char_key('g')], A::Top, "oldest", false),
+    bind(&[key(KeyCode::End), char_key('G')], A::Bottom, "newest", true),
+    bind(&[char_key('?')], A::Help, "help", true),
+    bind(&[key(KeyCode::Esc)], A::BackOut, "back to session", false),
+];
+
+const CONFIRM: &[Binding] = &[
+    bind(&[char_key('y'), key(KeyCode::Enter)], A::Send, "send the transfer", true),
+    bind(&[char_key('n'), key(KeyCode::Esc)], A::Cancel, "cancel", true),
+];
+
+const QUIT_CONFIRM: &[Binding] = &[
+    bind(&[char_key('y'), ctrl('c')], A::QuitNow, "quit anyway", true),
+    bind(&[char_key('n'), key(KeyCode::Esc)], A::Stay, "stay", true),
+];
+
+const HELP: &[Binding] = &[
+    bind(
+        &[key(KeyCode::Esc), char_key('?'), char_key('q'), key(KeyCode::F(1))],
+        A::CloseHelp,
+        "close help",
+        true,
+    ),
+    bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
+    bind(&[key(KeyCode::Down), char_key('j')], A::Down, "scroll down", true),
+];
+
+pub fn bindings(context: Context) -> &'static [Binding] {
+    match context {
+        Context::Global => GLOBAL,
+        Context::Text => TEXT,
+        Context::Session => SESSION,
+        Context::Picker => PICKER,
+        Context::Log => LOG,
+        Context::Confirm => CONFIRM,
+        Context::QuitConfirm => QUIT_CONFIRM,
+        Context::Help => HELP,
+    }
+}
+
+/// The contexts whose keys apply, most specific first: a dialog takes every key; a pane adds the
+/// editing keys if it is a text field, then the global keys.
+fn layers(context: Context) -> Vec<Context> {
+    if context.is_dialog() {
+        vec![context]
+    } else if context.is_text() {
+        vec![context, Context::Text, Context::Global]
+    } else {
+        vec![context, Context::Global]
+    }
+}
+
+/// The action bound to `event` in `context`, if any. Key releases are ignored (Windows and some
+/// terminals report them).
+pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
+    if event.kind == KeyEventKind::Release {
+        return None;
+    }
+    layers(context).into_iter().find_map(|layer| {
+        bindings(layer)
+            .iter()
+            .find(|b| b.keys.iter().any(|k| k.matches(event)))
+            .map(|b| b.action)
+    })
+}
+
+/// What the bottom bar shows in `context`: its hinted bindings, then the global ones.
+pub fn hints(context: Context) -> Vec<&'static Binding> {
+    layers(context)
+        .into_iter()
+        .flat_map(bindings)
+        .filter(|b| b.hint)
+        .collect()
+}
+
+/// Every context, in the order the help screen lists them.
+pub const HELP_ORDER: [Context; 8] = [
+    Context::Global,
+    Context::Session,
+    Context::Picker,
+    Context::Text,
+    Context::Log,
+    Context::Confirm,
+    Context::QuitConfirm,
+    Context::Help,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn text_fields_take_question_marks_but_the_log_opens_help() {
+        let question = press(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(action_for(Context::Session, &question), None);
+        assert_eq!(action_for(Context::Log, &question), Some(Action::Help));
+        assert_eq!(
+            action_for(Context::Picker, &press(KeyCode::F(1), KeyModifiers::NONE)),
+            Some(Action::Help)
+        );
+    }
+
+    #[test]
+    fn dialogs_shadow_the_panes() {
+        let tab = press(KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(action_for(Context::Confirm, &tab), None);
+        let enter = press(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(action_for(Context::Confirm, &enter), Some(Action::Send));
+        assert_eq!(action_for(Context::Picker, &enter), Some(Action::Choose));
+    }
+
+    #[test]
+    fn ctrl_keys_need_ctrl() {
+        let ctrl_n = press(KeyCode::Char('n'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(Context::Picker, &ctrl_n), Some(Action::Down));
+        let plain_n = press(KeyCode::Char('n'), KeyModifiers::NONE);
+        assert_eq!(action_for(Context::Picker, &plain_n), None);
+    }
+
+    #[test]
+    fn hints_come_from_the_same_table() {
+        let labels: Vec<String> = hints(Context::Picker)
+            .iter()
+            .map(|b| b.keys_label())
+            .collect();
+        assert!(labels.contains(&"↑/Ctrl-p".to_owned()), "{labels:?}");
+        assert!(labels.contains(&"Ctrl-c".to_owned()), "{labels:?}");
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for context in HELP_ORDER {
+            let keys: Vec<Key> = bindings(context)
+                .iter()
+                .flat_map(|b| b.keys.iter().copied())
+                .collect();
+            for (i, key) in keys.iter().enumerate() {
+                assert!(!keys[i + 1..].contains(key), "{key:?} twice in {context:?}");
+            }
+        }
+    }
+}

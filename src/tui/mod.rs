@@ -1,0 +1,16 @@
+//! The console: three panes (session entry, target picker, live log), a title bar and a key-hint
+//! bar. The Elm shape: [`model::Model`] is the state, [`update::update`] the only place it
+//! changes, [`view::view`] draws it, and [`event_loop`] connects them to the terminal and to the
+//! background transfers.
+
+mod event_loop;
+pub mod input;
+pub mod keys;
+pub mod log;
+pub mod model;
+pub mod picker;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+pub use event_loop::{Console, run};

@@ -1,0 +1,93 @@
+//! Everything the console shows, owned by the event loop alone. Background work never touches it:
+//! it sends messages that `update` applies.
+
+use super::input::TextInput;
+use super::keys::Context;
+use super::log::{Notice, TransferLog};
+use super::picker::Picker;
+use crate::ids::SessionId;
+use crate::roster::{Roster, Target};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Session,
+    Picker,
+    Log,
+}
+
+impl Focus {
+    const ORDER: [Focus; 3] = [Focus::Session, Focus::Picker, Focus::Log];
+
+    pub fn cycled(self, forward: bool) -> Self {
+        let at = Self::ORDER.iter().position(|&f| f == self).unwrap_or(0);
+        let step = if forward { 1 } else { Self::ORDER.len() - 1 };
+        Self::ORDER[(at + step) % Self::ORDER.len()]
+    }
+}
+
+/// A dialog over the panes; it takes every key while open.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    Confirm { session: SessionId, target: Target },
+    QuitWhileSending,
+    Help { scroll: u16 },
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub roster: Roster,
+    /// One line about where transfers go, e.g. "demo: simulator at http://127.0.0.1:41234".
+    pub banner: String,
+    pub focus: Focus,
+    pub session: TextInput,
+    /// Why the last submitted session id was refused.
+    pub session_error: Option<String>,
+    pub picker: Picker,
+    pub log: TransferLog,
+    pub dialog: Option<Dialog>,
+}
+
+impl Model {
+    pub fn new(roster: Roster, banner: String, notices: Vec<Notice>) -> Self {
+        let mut log = TransferLog::default();
+        for notice in notices {
+            log.notice(notice);
+        }
+        Self {
+            picker: Picker::new(&roster),
+            roster,
+            banner,
+            focus: Focus::Session,
+            session: TextInput::default(),
+            session_error: None,
+            log,
+            dialog: None,
+        }
+    }
+
+    /// Where keys go now.
+    pub fn context(&self) -> Context {
+        match &self.dialog {
+            Some(Dialog::Confirm { .. }) => Context::Confirm,
+            Some(Dialog::QuitWhileSending) => Context::QuitConfirm,
+            Some(Dialog::Help { .. }) => Context::Help,
+            None => match self.focus {
+                Focus::Session => Context::Session,
+                Focus::Picker => Context::Picker,
+                Focus::Log => Context::Log,
+            },
+        }
+    }
+
+    /// The text field that has focus, if any.
+    pub fn focused_input(&mut self) -> Option<&mut TextInput> {
+        if self.dialog.is_some() {
+            return None;
+        }
+        match self.focus {
+            Focus::Session => Some(&mut self.session),
+            Focus::Picker => Some(&mut self.picker.filter),
+            Focus::Log => None,
+        }
+    }
+}

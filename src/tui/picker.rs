@@ -1,0 +1,187 @@
+//! The target picker: one list over the whole roster, narrowed by a fuzzy filter on name, team
+//! and id.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use super::input::TextInput;
+use crate::roster::{Roster, Target};
+
+pub struct Picker {
+    pub filter: TextInput,
+    /// Indexes into the roster's targets, best match first.
+    matches: Vec<usize>,
+    selected: usize,
+    matcher: Matcher,
+    /// Per target, the fields the filter searches: name, team, id.
+    haystacks: Vec<[String; 3]>,
+}
+
+impl std::fmt::Debug for Picker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Picker")
+            .field("filter", &self.filter)
+            .field("matches", &self.matches)
+            .field("selected", &self.selected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Picker {
+    pub fn new(roster: &Roster) -> Self {
+        let haystacks = roster
+            .targets()
+            .iter()
+            .map(|t| {
+                [
+                    t.name.clone(),
+                    t.team.clone().unwrap_or_default(),
+                    t.id.clone(),
+                ]
+            })
+            .collect();
+        let mut picker = Self {
+            filter: TextInput::default(),
+            matches: Vec::new(),
+            selected: 0,
+            matcher: Matcher::new(Config::DEFAULT),
+            haystacks,
+        };
+        picker.refilter();
+        picker
+    }
+
+    /// Recomputes the matches after the filter text changed; the highlight goes to the best one.
+    pub fn refilter(&mut self) {
+        self.selected = 0;
+        let query = self.filter.value().trim();
+        if query.is_empty() {
+            self.matches = (0..self.haystacks.len()).collect();
+            return;
+        }
+        let atoms = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart).atoms;
+        let mut buffer = Vec::new();
+        let mut scored: Vec<(u32, usize)> = Vec::new();
+        'targets: for (index, fields) in self.haystacks.iter().enumerate() {
+            let mut total = 0;
+            // Each word of the filter must match one field on its own, so letters are never
+            // gathered across name and team; a match in the name counts double, so "billing"
+            // puts the Billing queue above the agents of the Billing team.
+            for atom in &atoms {
+                let best = fields
+                    .iter()
+                    .zip([2, 1, 1])
+                    .filter_map(|(field, weight)| {
+                        atom.score(Utf32Str::new(field, &mut buffer), &mut self.matcher)
+                            .map(|score| u32::from(score) * weight)
+                    })
+                    .max();
+                match best {
+                    Some(score) => total += score,
+                    None => continue 'targets,
+                }
+            }
+            scored.push((total, index));
+        }
+        // Best score first; the roster's own order breaks ties, so the list does not jump.
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.matches = scored.into_iter().map(|(_, index)| index).collect();
+    }
+
+    pub fn matches(&self) -> &[usize] {
+        &self.matches
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// The highlighted target, if anything matches.
+    pub fn highlighted<'r>(&self, roster: &'r Roster) -> Option<&'r Target> {
+        self.matches
+            .get(self.selected)
+            .and_then(|&i| roster.targets().get(i))
+    }
+
+    /// Moves the highlight by `delta`, stopping at the ends.
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.matches.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    pub fn reset(&mut self) {
+        self.filter.clear();
+        self.refilter();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TargetKind;
+
+    fn roster() -> Roster {
+        let target = |kind, id: &str, name: &str, team: Option<&str>| Target {
+            kind,
+            id: id.into(),
+            name: name.into(),
+            team: team.map(Into::into),
+            notes: None,
+        };
+        Roster::new(vec![
+            target(TargetKind::Agent, "a-1", "Dana Whitfield", Some("Billing")),
+            target(TargetKind::Agent, "a-2", "Sam Ortiz", Some("Tech support")),
+            target(TargetKind::Queue, "qu-3", "Billing", None),
+        ])
+    }
+
+    fn names(picker: &Picker, roster: &Roster) -> Vec<String> {
+        picker
+            .matches()
+            .iter()
+            .map(|&i| roster.targets()[i].name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn an_empty_filter_lists_everything_in_order() {
+        let roster = roster();
+        let picker = Picker::new(&roster);
+        assert_eq!(names(&picker, &roster), ["Dana Whitfield", "Sam Ortiz", "Billing"]);
+    }
+
+    #[test]
+    fn the_filter_matches_name_team_and_id_fuzzily() {
+        let roster = roster();
+        let mut picker = Picker::new(&roster);
+        picker.filter.paste("dwhit");
+        picker.refilter();
+        assert_eq!(names(&picker, &roster), ["Dana Whitfield"]);
+        picker.filter.clear();
+        picker.filter.paste("billing");
+        picker.refilter();
+        assert_eq!(names(&picker, &roster), ["Billing", "Dana Whitfield"]);
+        picker.filter.clear();
+        picker.filter.paste("sam tech");
+        picker.refilter();
+        assert_eq!(names(&picker, &roster), ["Sam Ortiz"]);
+        picker.filter.clear();
+        picker.filter.paste("tech");
+        picker.refilter();
+        assert_eq!(names(&picker, &roster), ["Sam Ortiz"]);
+        picker.filter.clear();
+        picker.filter.paste("qu-3");
+        picker.refilter();
+        assert_eq!(names(&picker, &roster), ["Billing"]);
+    }
+
+    #[test]
+    fn the_highlight_stops_at_the_ends() {
+        let roster = roster();
+        let mut picker = Picker::new(&roster);
+        picker.move_by(-1);
+        assert_eq!(picker.selected(), 0);
+        picker.move_by(10);
+        assert_eq!(picker.highlighted(&roster).unwrap().name, "Billing");
+    }
+}

@@ -1,0 +1,236 @@
+//! `update`: the one place the console's state changes. It takes a message (a key, a paste, a
+//! step of a background transfer) and returns what the event loop must do outside the model.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keys::{self, Action};
+use super::model::{Dialog, Focus, Model};
+use crate::ids::SessionId;
+use crate::transfer::{TransferId, TransferRequest, TransferUpdate};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resized,
+    Transfer(TransferUpdate),
+}
+
+/// Work for the event loop: the model itself never does I/O.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Dispatch(TransferRequest),
+    Quit,
+}
+
+/// How far PgUp/PgDn move in the picker and the log.
+const PAGE: isize = 10;
+
+pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(model, key),
+        Msg::Paste(text) => {
+            if let Some(input) = model.focused_input() {
+                input.paste(&text);
+                after_edit(model);
+            }
+            None
+        }
+        Msg::Resized => None,
+        Msg::Transfer(update) => {
+            model.log.apply(update);
+            None
+        }
+    }
+}
+
+fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
+    match keys::action_for(model.context(), &key) {
+        Some(action) => perform(model, action),
+        None => {
+            let plain = !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            if let (KeyCode::Char(c), true) = (key.code, plain)
+                && let Some(input) = model.focused_input()
+            {
+                input.insert(c);
+                after_edit(model);
+            }
+            None
+        }
+    }
+}
+
+/// Keeps derived state in step with the text fields.
+fn after_edit(model: &mut Model) {
+    match model.focus {
+        Focus::Session => model.session_error = None,
+        Focus::Picker => model.picker.refilter(),
+        Focus::Log => {}
+    }
+}
+
+fn perform(model: &mut Model, action: Action) -> Option<Effect> {
+    match action {
+        Action::Quit => {
+            if model.log.in_flight() > 0 {
+                model.dialog = Some(Dialog::QuitWhileSending);
+                None
+            } else {
+                Some(Effect::Quit)
+            }
+        }
+        Action::QuitNow => Some(Effect::Quit),
+        Action::Stay | Action::Cancel | Action::CloseHelp => {
+            model.dialog = None;
+            None
+        }
+        Action::Help => {
+            model.dialog = Some(Dialog::Help { scroll: 0 });
+            None
+        }
+        Action::NextPane | Action::PreviousPane => {
+            model.focus = model.focus.cycled(action == Action::NextPane);
+            None
+        }
+        Action::SubmitSession => {
+            match SessionId::parse(model.session.value()) {
+                Ok(_) => {
+                    model.session_error = None;
+                    model.focus = Focus::Picker;
+                }
+                Err(error) => model.session_error = Some(error.to_string()),
+            }
+            None
+        }
+        Action::ClearSession => {
+            model.session.clear();
+            model.session_error = None;
+            None
+        }
+        Action::Choose => {
+            choose(model);
+            None
+        }
+        Action::BackOut => {
+            if model.focus == Focus::Picker && !model.picker.filter.is_empty() {
+                model.picker.reset();
+            } else {
+                model.focus = Focus::Session;
+            }
+            None
+        }
+        Action::Send => send(model),
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+            let delta = match action {
+                Action::Up => -1,
+                Action::Down => 1,
+                Action::PageUp => -PAGE,
+                _ => PAGE,
+            };
+            scroll(model, delta);
+            None
+        }
+        Action::Top => {
+            model.log.scroll_by(isize::MAX);
+            None
+        }
+        Action::Bottom => {
+            model.log.scroll = 0;
+            None
+        }
+        Action::CursorLeft
+        | Action::CursorRight
+        | Action::CursorHome
+        | Action::CursorEnd
+        | Action::DeleteBack
+        | Action::DeleteForward
+        | Action::DeleteWord
+        | Action::ClearLine => {
+            edit(model, action);
+            None
+        }
+    }
+}
+
+fn edit(model: &mut Model, action: Action) {
+    let Some(input) = model.focused_input() else {
+        return;
+    };
+    match action {
+        Action::CursorLeft => input.left(),
+        Action::CursorRight => input.right(),
+        Action::CursorHome => input.home(),
+        Action::CursorEnd => input.end(),
+        Action::DeleteBack => input.backspace(),
+        Action::DeleteForward => input.delete(),
+        Action::DeleteWord => input.delete_word(),
+        Action::ClearLine => input.clear(),
+        _ => return,
+    }
+    if matches!(
+        action,
+        Action::DeleteBack | Action::DeleteForward | Action::DeleteWord | Action::ClearLine
+    ) {
+        after_edit(model);
+    }
+}
+
+/// Up/Down and paging: the help text in the help dialog, else the focused list.
+fn scroll(model: &mut Model, delta: isize) {
+    if let Some(Dialog::Help { scroll }) = &mut model.dialog {
+        *scroll = scroll.saturating_add_signed(delta.clamp(-100, 100) as i16);
+        return;
+    }
+    match model.focus {
+        Focus::Picker => model.picker.move_by(delta),
+        // The log counts from the newest entry, so "up" means further from it.
+        Focus::Log => model.log.scroll_by(-delta),
+        Focus::Session => {}
+    }
+}
+
+/// Enter in the picker: confirm the highlighted target for the session in the field.
+fn choose(model: &mut Model) {
+    let session = match SessionId::parse(model.session.value()) {
+        Ok(session) => session,
+        Err(error) => {
+            model.session_error = Some(format!("enter a session id first: {error}"));
+            model.focus = Focus::Session;
+            return;
+        }
+    };
+    if let Some(target) = model.picker.highlighted(&model.roster) {
+        model.dialog = Some(Dialog::Confirm {
+            session,
+            target: target.clone(),
+        });
+    }
+}
+
+/// Confirmed: log the transfer, ask the loop to dispatch it, and make ready for the next one.
+fn send(model: &mut Model) -> Option<Effect> {
+    let Some(Dialog::Confirm { session, target }) = model.dialog.take() else {
+        return None;
+    };
+    let request = TransferRequest {
+        id: TransferId::new(),
+        session,
+        target,
+    };
+    model.log.start_transfer(
+        request.id,
+        request.session.clone(),
+        request.target.clone(),
+    );
+    model.log.scroll = 0;
+    model.session.clear();
+    model.session_error = None;
+    model.picker.reset();
+    model.focus = Focus::Session;
+    Some(Effect::Dispatch(request))
+}
+
+#[cfg(test)]
+mod tests;

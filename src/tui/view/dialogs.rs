@@ -1,0 +1,117 @@
+//! Dialogs over the panes: the transfer confirmation, quitting while sending, and help.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use crate::ids::SessionId;
+use crate::roster::Target;
+use crate::tui::keys::{self, Context, HELP_ORDER};
+use crate::tui::model::{Dialog, Model};
+use crate::tui::theme::Theme;
+
+pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+    match &model.dialog {
+        None => {}
+        Some(Dialog::Confirm { session, target }) => confirm(session, target, theme, area, frame),
+        Some(Dialog::QuitWhileSending) => quit_while_sending(model, theme, area, frame),
+        Some(Dialog::Help { scroll }) => help(*scroll, theme, area, frame),
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(ratatui::layout::Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(ratatui::layout::Flex::Center)
+        .areas(row);
+    cell
+}
+
+/// The dialog's keys, from the key map: "y/Enter send the transfer · n/Esc cancel".
+fn key_line(context: Context, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (n, binding) in keys::bindings(context).iter().filter(|b| b.hint).enumerate() {
+        if n > 0 {
+            spans.push(Span::styled("   ", theme.dim));
+        }
+        spans.push(Span::styled(binding.keys_label(), theme.key));
+        spans.push(Span::raw(format!(" {}", binding.description)));
+    }
+    Line::from(spans).centered()
+}
+
+fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .border_style(theme.focused)
+        .title(Span::styled(format!(" {title} "), theme.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+fn confirm(session: &SessionId, target: &Target, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(format!("session {}… → {target}", session.short()), theme.title).centered(),
+        Line::raw(""),
+    ];
+    let mut details = vec![format!("full session id {session}"), format!("{} id {}", target.kind, target.id)];
+    if let Some(team) = &target.team {
+        details.push(format!("team {team}"));
+    }
+    if let Some(notes) = &target.notes {
+        details.push(format!("notes {notes}"));
+    }
+    lines.extend(details.into_iter().map(|d| Line::styled(d, theme.dim).centered()));
+    lines.push(Line::raw(""));
+    lines.push(key_line(Context::Confirm, theme));
+    let height = lines.len() as u16 + 2;
+    let dialog = centered(area, 76, height);
+    let inner = open("Transfer this conversation?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let count = model.log.in_flight();
+    let lines = vec![
+        Line::raw(""),
+        Line::raw(format!(
+            "{count} transfer{} still in flight.",
+            if count == 1 { " is" } else { "s are" }
+        ))
+        .centered(),
+        Line::styled(
+            "If you quit now, its outcome is not recorded; the audit file keeps the intent.",
+            theme.dim,
+        )
+        .centered(),
+        Line::raw(""),
+        key_line(Context::QuitConfirm, theme),
+    ];
+    let dialog = centered(area, 70, lines.len() as u16 + 2);
+    let inner = open("Quit while sending?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// Every key, generated from the key map.
+fn help(scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mut lines = Vec::new();
+    for context in HELP_ORDER {
+        lines.push(Line::styled(context.title(), theme.title));
+        for binding in keys::bindings(context) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<22}", binding.keys_label()), theme.key),
+                Span::raw(binding.description),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    let dialog = centered(area, 64, area.height.saturating_sub(2));
+    let inner = open("Help: keys (↑/↓ scroll, Esc close)", dialog, theme, frame);
+    let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max_scroll), 0)), inner);
+}

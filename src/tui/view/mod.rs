@@ -1,0 +1,74 @@
+//! `view`: draws the model. It reads the model only; nothing here changes state or does I/O.
+
+mod dialogs;
+mod log_pane;
+mod picker_pane;
+mod session_pane;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::model::{Focus, Model};
+use super::theme::Theme;
+
+/// Below this the panes cannot show a session id and a target on one line.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+/// From this width the picker and the log sit side by side.
+const WIDE: u16 = 120;
+
+pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(area, frame);
+        return;
+    }
+    let [title, session, main, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(4),
+        Constraint::Min(6),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [picker, log] = if area.width >= WIDE {
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main)
+    } else {
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main)
+    };
+
+    status::title_bar(model, theme, title, frame);
+    session_pane::draw(model, theme, session, frame);
+    picker_pane::draw(model, theme, picker, frame);
+    log_pane::draw(model, theme, log, frame);
+    status::hint_bar(model, theme, hints, frame);
+    dialogs::draw(model, theme, area, frame);
+}
+
+fn too_small(area: Rect, frame: &mut Frame) {
+    let text = format!(
+        "The terminal is too small for handoff: {}×{}; it needs at least {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge the window or make the font smaller. Ctrl-c quits.",
+        area.width, area.height
+    );
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+/// A pane's frame, bold and coloured when it has focus.
+fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    let style: Style = if focused {
+        theme.focused
+    } else {
+        theme.unfocused
+    };
+    let marker = if focused { "▶ " } else { "" };
+    let mut title: Line = title.into();
+    title.spans.insert(0, marker.into());
+    Block::bordered().border_style(style).title(title)
+}
+
+fn has_focus(model: &Model, focus: Focus) -> bool {
+    model.dialog.is_none() && model.focus == focus
+}

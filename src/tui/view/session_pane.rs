@@ -1,0 +1,45 @@
+//! The session field: where a botSessionId is pasted, with why it is refused, inline.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{has_focus, pane};
+use crate::ids::SessionId;
+use crate::tui::model::{Focus, Model};
+use crate::tui::theme::Theme;
+
+const PROMPT: &str = "› ";
+
+pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let focused = has_focus(model, Focus::Session);
+    let block = pane("Session id", focused, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let value = model.session.value();
+    let status = if let Some(error) = &model.session_error {
+        Line::styled(format!("✗ {error}"), theme.error)
+    } else if value.trim().is_empty() {
+        Line::styled(
+            "Paste or type the conversation's botSessionId (24 hex), then Enter",
+            theme.dim,
+        )
+    } else if SessionId::parse(value).is_ok() {
+        Line::styled("✓ looks right: Enter to pick a target", theme.ok)
+    } else {
+        Line::styled(
+            format!("{} of 24 characters", value.trim().chars().count()),
+            theme.dim,
+        )
+    };
+    let field = Line::from(vec![Span::styled(PROMPT, theme.key), Span::raw(value)]);
+    frame.render_widget(Paragraph::new(vec![field, status]), inner);
+
+    if focused {
+        let before = Span::raw(format!("{PROMPT}{}", model.session.before_cursor())).width();
+        let x = inner.x + (before as u16).min(inner.width.saturating_sub(1));
+        frame.set_cursor_position(Position::new(x, inner.y));
+    }
+}

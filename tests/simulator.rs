@@ -1,0 +1,744 @@
+//! The simulator over real HTTP on loopback, as the product's client will see it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use jsonwebtoken::{EncodingKey, Header, encode};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use handoff::simulator::{Simulator, SimulatorConfig};
+
+const STREAM: &str = "st-3f1c2b9e-5d6a-4c8b-9e7f-0a1b2c3d4e5f";
+const ORG: &str = "o-fbfa482a-bf65-5386-963e-f00a8cc71234";
+const ACCOUNT: &str = "6538f8a3c9cf425ee5cf0a1b";
+const CLIENT_ID: &str = "cs-7d4e8a2b-1c3f-4e5d-9a8b-7c6d5e4f3a2b";
+const SECRET: &str = "test-client-secret-do-not-use";
+const AGENT: &str = "a-59bb17e-0cae-46b0-8d80-a8a8ac34e55c";
+const QUEUE: &str = "qu-b5d3bb4-a1ac-4caa-9be6-55a5abc3e0f1";
+const SESSION: &str = "653a06c9aae89c5fbb4e1234";
+const RATE_MESSAGE: &str =
+    "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.";
+const WAIT: Duration = Duration::from_secs(5);
+
+fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
+    SimulatorConfig {
+        stream_id: STREAM.into(),
+        org_id: ORG.into(),
+        account_id: ACCOUNT.into(),
+        client_id: CLIENT_ID.into(),
+        client_secret: SECRET.into(),
+        agents: vec![AGENT.into()],
+        queues: vec![QUEUE.into()],
+        rate_limit_per_minute,
+        callback_delay: Duration::from_millis(10),
+    }
+}
+
+async fn start_with(config: SimulatorConfig) -> Simulator {
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
+    Simulator::start(config, loopback)
+        .await
+        .expect("simulator starts")
+}
+
+async fn start() -> Simulator {
+    start_with(config(60)).await
+}
+
+fn now_secs() -> u64 {
+    jsonwebtoken::get_current_timestamp()
+}
+
+/// A token as the product signs one: fresh `jti`, `iat`, short `exp`.
+fn token_with(app_id: &str, secret: &str, exp: u64) -> String {
+    let claims = json!({
+        "appId": app_id,
+        "sub": "handoff-test",
+        "iat": now_secs(),
+        "exp": exp,
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("token signs")
+}
+
+fn token() -> String {
+    token_with(CLIENT_ID, SECRET, now_secs() + 300)
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client builds")
+}
+
+fn assign_url(sim: &Simulator, stream: &str) -> String {
+    format!(
+        "{}/agentassist/api/v1/public/{stream}/assign-conversation",
+        sim.base_url()
+    )
+}
+
+fn agent_body(sim: &Simulator, session: &str) -> Value {
+    json!({
+        "callbackUrl": sim.callback_sink_url(),
+        "orgId": ORG,
+        "aId": AGENT,
+        "botSessionId": session,
+    })
+}
+
+fn queue_body(sim: &Simulator, session: &str) -> Value {
+    json!({
+        "callbackUrl": sim.callback_sink_url(),
+        "orgId": ORG,
+        "transferredType": "QUEUE",
+        "queueId": QUEUE,
+        "botSessionId": session,
+    })
+}
+
+/// A correct request (right headers and stream) that tests then spoil one way each.
+fn request(sim: &Simulator) -> reqwest::RequestBuilder {
+    request_with_token(sim, &token())
+}
+
+fn request_with_token(sim: &Simulator, token: &str) -> reqwest::RequestBuilder {
+    http()
+        .post(assign_url(sim, STREAM))
+        .header("auth", token)
+        .header("accountid", ACCOUNT)
+}
+
+struct Answer {
+    status: StatusCode,
+    content_type: Option<String>,
+    retry_after: Option<String>,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("body is JSON")
+    }
+
+    /// `errors[0].msg`, after checking the platform's error shape and code.
+    fn error_msg(&self) -> String {
+        let json = self.json();
+        assert_eq!(json["errors"][0]["code"], self.status.as_u16(), "{json}");
+        json["errors"][0]["msg"]
+            .as_str()
+            .expect("errors[0].msg is a string")
+            .to_owned()
+    }
+}
+
+async fn send(builder: reqwest::RequestBuilder) -> Answer {
+    let response = builder.send().await.expect("simulator answers");
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .map(|value: &reqwest::header::HeaderValue| value.to_str().expect("ASCII").to_owned())
+    };
+    let content_type = header(reqwest::header::CONTENT_TYPE);
+    let retry_after = header(reqwest::header::RETRY_AFTER);
+    Answer {
+        status: response.status(),
+        content_type,
+        retry_after,
+        body: response.text().await.expect("body reads"),
+    }
+}
+
+async fn send_json(sim: &Simulator, body: &Value) -> Answer {
+    send(request(sim).json(body)).await
+}
+
+/// Sends a spoiled request and checks the refusal's status and message.
+async fn assert_refused(builder: reqwest::RequestBuilder, status: StatusCode, msg_part: &str) {
+    let answer = send(builder).await;
+    assert_eq!(answer.status, status, "body: {}", answer.body);
+    let msg = answer.error_msg();
+    assert!(msg.contains(msg_part), "message {msg:?} lacks {msg_part:?}");
+    assert!(!msg.contains(SECRET), "message leaks the secret");
+}
+
+#[tokio::test]
+async fn agent_transfer_replies_exactly_as_documented() {
+    let sim = start().await;
+    let before = chrono::Utc::now().timestamp_millis();
+    let answer = send_json(&sim, &agent_body(&sim, SESSION)).await;
+    let after = chrono::Utc::now().timestamp_millis();
+
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+    let reply = answer.json();
+    let completed_at = reply["requestCompletedAt"]
+        .as_i64()
+        .expect("epoch milliseconds");
+    assert!((before..=after).contains(&completed_at));
+    assert_eq!(
+        reply,
+        json!({
+            "sessionId": SESSION,
+            "agentId": AGENT,
+            "status": "transferred",
+            "requestCompletedAt": completed_at,
+        })
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn queue_transfer_replies_with_the_queue_id() {
+    let sim = start().await;
+    let answer = send_json(&sim, &queue_body(&sim, SESSION)).await;
+
+    assert_eq!(answer.status, StatusCode::OK);
+    let reply = answer.json();
+    assert_eq!(
+        reply,
+        json!({
+            "sessionId": SESSION,
+            "queueId": QUEUE,
+            "status": "transferred",
+            "requestCompletedAt": reply["requestCompletedAt"].as_i64().expect("epoch milliseconds"),
+        })
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_successful_transfer_is_confirmed_by_callback() {
+    let sim = start().await;
+    assert_eq!(
+        send_json(&sim, &agent_body(&sim, SESSION)).await.status,
+        StatusCode::OK
+    );
+
+    assert!(sim.wait_for_callbacks(1, WAIT).await, "no callback arrived");
+    let callbacks = sim.received_callbacks();
+    assert_eq!(callbacks.len(), 1);
+    assert_eq!(callbacks[0]["status"], "success");
+    assert_eq!(callbacks[0]["botSessionId"], SESSION);
+    assert_eq!(callbacks[0]["sessionId"], SESSION);
+    assert_eq!(callbacks[0]["agentId"], AGENT);
+    assert!(callbacks[0]["timestamp"].is_i64());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_queue_transfer_callback_names_the_queue() {
+    let sim = start().await;
+    send_json(&sim, &queue_body(&sim, SESSION)).await;
+
+    assert!(sim.wait_for_callbacks(1, WAIT).await, "no callback arrived");
+    let callback = &sim.received_callbacks()[0];
+    assert_eq!(callback["status"], "success");
+    assert_eq!(callback["queueId"], QUEUE);
+    assert!(callback.get("agentId").is_none());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn fa11_sessions_succeed_now_but_the_callback_reports_failure() {
+    let sim = start().await;
+    let session = "fa11c9aae89c5fbb4e123456";
+    assert_eq!(
+        send_json(&sim, &agent_body(&sim, session)).await.status,
+        StatusCode::OK
+    );
+
+    assert!(sim.wait_for_callbacks(1, WAIT).await, "no callback arrived");
+    let callback = &sim.received_callbacks()[0];
+    assert_eq!(callback["status"], "failure");
+    assert_eq!(callback["botSessionId"], session);
+    assert_eq!(callback["message"], "Agent rejected the conversation");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn waiting_for_callbacks_gives_up_after_the_timeout() {
+    let sim = start().await;
+    assert!(!sim.wait_for_callbacks(1, Duration::from_millis(50)).await);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_missing_auth_header() {
+    let sim = start().await;
+    let builder = http()
+        .post(assign_url(&sim, STREAM))
+        .header("accountid", ACCOUNT)
+        .json(&agent_body(&sim, SESSION));
+    assert_refused(
+        builder,
+        StatusCode::UNAUTHORIZED,
+        "Missing required header: auth",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_bearer_prefix() {
+    let sim = start().await;
+    let builder = http()
+        .post(assign_url(&sim, STREAM))
+        .header("auth", format!("Bearer {}", token()))
+        .header("accountid", ACCOUNT)
+        .json(&agent_body(&sim, SESSION));
+    assert_refused(builder, StatusCode::UNAUTHORIZED, "Bearer").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_token_signed_with_another_secret() {
+    let sim = start().await;
+    let forged = token_with(CLIENT_ID, "some-other-secret", now_secs() + 300);
+    let builder = request_with_token(&sim, &forged).json(&agent_body(&sim, SESSION));
+    assert_refused(builder, StatusCode::UNAUTHORIZED, "signature").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_token_for_another_app() {
+    let sim = start().await;
+    let other_app = token_with(
+        "cs-00000000-0000-4000-8000-000000000000",
+        SECRET,
+        now_secs() + 300,
+    );
+    let builder = request_with_token(&sim, &other_app).json(&agent_body(&sim, SESSION));
+    assert_refused(builder, StatusCode::UNAUTHORIZED, "appId").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_an_expired_token() {
+    let sim = start().await;
+    let expired = token_with(CLIENT_ID, SECRET, now_secs() - 120);
+    let builder = request_with_token(&sim, &expired).json(&agent_body(&sim, SESSION));
+    assert_refused(builder, StatusCode::UNAUTHORIZED, "expired").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn accepts_a_static_token_without_exp_iat_or_jti() {
+    let sim = start().await;
+    let static_token = encode(
+        &Header::default(),
+        &json!({ "appId": CLIENT_ID, "sub": "admin" }),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("token signs");
+    let builder = request_with_token(&sim, &static_token).json(&agent_body(&sim, SESSION));
+    assert_eq!(send(builder).await.status, StatusCode::OK);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_another_account() {
+    let sim = start().await;
+    let builder = http()
+        .post(assign_url(&sim, STREAM))
+        .header("auth", token())
+        .header("accountid", "000000000000000000000000")
+        .json(&agent_body(&sim, SESSION));
+    assert_refused(builder, StatusCode::FORBIDDEN, "accountid").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_missing_account_header() {
+    let sim = start().await;
+    let builder = http()
+        .post(assign_url(&sim, STREAM))
+        .header("auth", token())
+        .json(&agent_body(&sim, SESSION));
+    assert_refused(builder, StatusCode::UNAUTHORIZED, "accountid").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_an_unknown_stream() {
+    let sim = start().await;
+    let builder = http()
+        .post(assign_url(&sim, "st-unknown"))
+        .header("auth", token())
+        .header("accountid", ACCOUNT)
+        .json(&agent_body(&sim, SESSION));
+    assert_refused(
+        builder,
+        StatusCode::NOT_FOUND,
+        "Stream st-unknown not found",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_body_that_is_not_declared_json() {
+    let sim = start().await;
+    let builder = request(&sim)
+        .header("content-type", "text/plain")
+        .body(agent_body(&sim, SESSION).to_string());
+    assert_refused(
+        builder,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "application/json",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_body_that_is_not_json() {
+    let sim = start().await;
+    let builder = request(&sim)
+        .header("content-type", "application/json; charset=utf-8")
+        .body("callbackUrl=http://127.0.0.1/cb");
+    assert_refused(builder, StatusCode::BAD_REQUEST, "not valid JSON").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_json_body_that_is_not_an_object() {
+    let sim = start().await;
+    assert_refused(
+        request(&sim).json(&json!([1, 2])),
+        StatusCode::BAD_REQUEST,
+        "JSON object",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_an_oversized_body() {
+    let sim = start().await;
+    let mut body = agent_body(&sim, SESSION);
+    body["padding"] = json!("x".repeat(70 * 1024));
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "larger",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_both_targets() {
+    let sim = start().await;
+    let mut body = queue_body(&sim, SESSION);
+    body["aId"] = json!(AGENT);
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::BAD_REQUEST,
+        "not both",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_no_target() {
+    let sim = start().await;
+    let mut body = agent_body(&sim, SESSION);
+    body.as_object_mut().expect("object").remove("aId");
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::BAD_REQUEST,
+        "Missing transfer target",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_queue_id_without_transferred_type() {
+    let sim = start().await;
+    let mut body = queue_body(&sim, SESSION);
+    body.as_object_mut()
+        .expect("object")
+        .remove("transferredType");
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::BAD_REQUEST,
+        "queueId requires transferredType",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_transferred_type_with_an_agent() {
+    let sim = start().await;
+    let mut body = agent_body(&sim, SESSION);
+    body["transferredType"] = json!("QUEUE");
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::BAD_REQUEST,
+        "only for queue transfers",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_unknown_fields_by_name() {
+    let sim = start().await;
+    let mut body = agent_body(&sim, SESSION);
+    body["agentId"] = json!(AGENT);
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::BAD_REQUEST,
+        "agentId",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_an_unknown_agent() {
+    let sim = start().await;
+    let mut body = agent_body(&sim, SESSION);
+    body["aId"] = json!("a-0000000-0000-4000-8000-000000000000");
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::NOT_FOUND,
+        "Agent a-0000000-0000-4000-8000-000000000000 not found",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_an_unknown_queue() {
+    let sim = start().await;
+    let mut body = queue_body(&sim, SESSION);
+    body["queueId"] = json!("qu-nope");
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::NOT_FOUND,
+        "Queue qu-nope not found",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_malformed_session_id() {
+    let sim = start().await;
+    let body = agent_body(&sim, "653A06C9AAE89C5FBB4E1234");
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::BAD_REQUEST,
+        "botSessionId",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_another_org() {
+    let sim = start().await;
+    let mut body = agent_body(&sim, SESSION);
+    body["orgId"] = json!("o-00000000-0000-4000-8000-000000000000");
+    assert_refused(request(&sim).json(&body), StatusCode::FORBIDDEN, "orgId").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn refuses_a_relative_callback_url() {
+    let sim = start().await;
+    let mut body = agent_body(&sim, SESSION);
+    body["callbackUrl"] = json!("/callbacks");
+    assert_refused(
+        request(&sim).json(&body),
+        StatusCode::BAD_REQUEST,
+        "callbackUrl",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn dead_sessions_are_not_found() {
+    let sim = start().await;
+    let answer = send_json(&sim, &agent_body(&sim, "dead06c9aae89c5fbb4e1234")).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        answer.json(),
+        json!({"errors":[{"msg":"Conversation not found or already closed","code":404}]})
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn session_5000_gets_a_proxy_html_page() {
+    let sim = start().await;
+    let answer = send_json(&sim, &agent_body(&sim, "500006c9aae89c5fbb4e1234")).await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(answer.content_type.as_deref(), Some("text/html"));
+    assert!(answer.body.starts_with("<html>"), "{}", answer.body);
+    assert!(serde_json::from_str::<Value>(&answer.body).is_err());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn session_5020_gets_an_empty_bad_gateway() {
+    let sim = start().await;
+    let answer = send_json(&sim, &agent_body(&sim, "502006c9aae89c5fbb4e1234")).await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(answer.body, "");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn session_5030_gets_json_without_errors() {
+    let sim = start().await;
+    let answer = send_json(&sim, &agent_body(&sim, "503006c9aae89c5fbb4e1234")).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    let json = answer.json();
+    assert_eq!(json["message"], "Service temporarily unavailable");
+    assert!(json.get("errors").is_none());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn failed_transfers_send_no_callback() {
+    let sim = start().await;
+    send_json(&sim, &agent_body(&sim, "dead06c9aae89c5fbb4e1234")).await;
+    // Then a good one: its callback must be the only one the sink gets.
+    send_json(&sim, &agent_body(&sim, SESSION)).await;
+    assert!(sim.wait_for_callbacks(1, WAIT).await);
+    let callbacks = sim.received_callbacks();
+    assert_eq!(callbacks.len(), 1);
+    assert_eq!(callbacks[0]["botSessionId"], SESSION);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_fourth_request_in_a_minute_is_rate_limited() {
+    let sim = start_with(config(3)).await;
+    // A request refused for another reason still counts: the limit is on arrivals.
+    send(http().post(assign_url(&sim, STREAM))).await;
+    for _ in 0..2 {
+        assert_eq!(
+            send_json(&sim, &agent_body(&sim, SESSION)).await.status,
+            StatusCode::OK
+        );
+    }
+    let answer = send_json(&sim, &agent_body(&sim, SESSION)).await;
+
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(answer.error_msg(), RATE_MESSAGE);
+    let retry_after: u64 = answer
+        .retry_after
+        .as_deref()
+        .expect("Retry-After header")
+        .parse()
+        .expect("whole seconds");
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+
+    let statuses: Vec<u16> = sim.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [401, 200, 200, 429]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_platform_paths_count_against_the_rate_limit() {
+    let sim = start_with(config(1)).await;
+    let unknown = send(http().get(format!("{}/agentassist/api/v1/nope", sim.base_url()))).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.error_msg().contains("/agentassist/api/v1/nope"));
+
+    let answer = send_json(&sim, &agent_body(&sim, SESSION)).await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_are_recorded_with_their_answers() {
+    let sim = start().await;
+    let good = agent_body(&sim, SESSION);
+    send_json(&sim, &good).await;
+    send(
+        http()
+            .post(assign_url(&sim, STREAM))
+            .header("AccountId", ACCOUNT)
+            .body("not json"),
+    )
+    .await;
+    // The sink is not part of the platform API and is not recorded.
+    send(http().post(sim.callback_sink_url()).json(&json!({"x": 1}))).await;
+
+    let recorded = sim.requests();
+    assert_eq!(recorded.len(), 2);
+    let path = format!("/agentassist/api/v1/public/{STREAM}/assign-conversation");
+
+    assert_eq!(recorded[0].method, "POST");
+    assert_eq!(recorded[0].path, path);
+    assert_eq!(recorded[0].status, 200);
+    assert_eq!(recorded[0].headers["accountid"], ACCOUNT);
+    assert_eq!(recorded[0].headers["content-type"], "application/json");
+    assert!(!recorded[0].headers["auth"].starts_with("Bearer"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&recorded[0].body).expect("recorded JSON"),
+        good
+    );
+
+    assert_eq!(recorded[1].status, 401);
+    assert_eq!(recorded[1].headers["accountid"], ACCOUNT);
+    assert_eq!(recorded[1].body, "not json");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_sink_records_json_and_refuses_anything_else() {
+    let sim = start().await;
+    let ok = send(
+        http()
+            .post(sim.callback_sink_url())
+            .json(&json!({"status": "success"})),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.json(), json!({"ok": true}));
+
+    let bad = send(http().post(sim.callback_sink_url()).body("<xml/>")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.error_msg().contains("JSON"));
+
+    assert_eq!(sim.received_callbacks(), [json!({"status": "success"})]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn urls_point_at_the_bound_loopback_port() {
+    let sim = start().await;
+    let port = sim.addr().port();
+    assert_ne!(port, 0);
+    assert_eq!(sim.base_url(), format!("http://127.0.0.1:{port}"));
+    assert_eq!(
+        sim.callback_sink_url(),
+        format!("http://127.0.0.1:{port}/_sim/callbacks")
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn shutdown_stops_the_server() {
+    let sim = start().await;
+    let url = assign_url(&sim, STREAM);
+    sim.shutdown().await;
+    assert!(http().post(url).send().await.is_err());
+}
