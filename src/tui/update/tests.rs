@@ -1,0 +1,286 @@
+//! The console's behaviour, driven by messages alone: no terminal, no network.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::demo;
+use crate::transfer::{Outcome, Progress};
+use crate::tui::log::{EntryKind, TransferState};
+
+const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
+
+fn model() -> Model {
+    Model::new(demo::roster(), "test".into(), Vec::new())
+}
+
+fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
+    update(
+        model,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+fn type_text(model: &mut Model, text: &str) {
+    for c in text.chars() {
+        assert!(key(model, KeyCode::Char(c)).is_none());
+    }
+}
+
+fn dispatched(effect: Option<Effect>) -> TransferRequest {
+    match effect {
+        Some(Effect::Dispatch(request)) => request,
+        other => panic!("expected a dispatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_fast_path_session_target_confirm() {
+    let mut model = model();
+    assert_eq!(model.focus, Focus::Session);
+    update(&mut model, Msg::Paste(format!("  {SESSION}\n")));
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Picker);
+    type_text(&mut model, "priya");
+    key(&mut model, KeyCode::Enter);
+    let Some(Dialog::Confirm { session, target }) = &model.dialog else {
+        panic!("expected the confirmation, got {:?}", model.dialog);
+    };
+    assert_eq!(session.as_str(), SESSION);
+    assert_eq!(target.name, "Priya Raghunathan");
+
+    let request = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(request.target.name, "Priya Raghunathan");
+    assert_eq!(request.session.as_str(), SESSION);
+    // Ready for the next conversation.
+    assert_eq!(model.focus, Focus::Session);
+    assert!(model.session.is_empty());
+    assert!(model.picker.filter.is_empty());
+    assert!(model.dialog.is_none());
+    assert_eq!(model.log.in_flight(), 1);
+}
+
+#[test]
+fn an_invalid_session_id_says_why_and_keeps_focus() {
+    let mut model = model();
+    type_text(&mut model, "6538f8a3c9cf");
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Session);
+    let error = model.session_error.clone().unwrap();
+    assert!(error.contains("24 hex characters; this one has 12"), "{error}");
+    // Typing again clears the complaint.
+    type_text(&mut model, "0");
+    assert!(model.session_error.is_none());
+}
+
+#[test]
+fn enter_sends_and_n_or_esc_cancels() {
+    for cancel in [KeyCode::Char('n'), KeyCode::Esc] {
+        let mut model = model();
+        type_text(&mut model, SESSION);
+        key(&mut model, KeyCode::Enter);
+        key(&mut model, KeyCode::Enter);
+        assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+        assert!(key(&mut model, cancel).is_none());
+        assert!(model.dialog.is_none());
+        assert_eq!(model.focus, Focus::Picker);
+        assert_eq!(model.session.value(), SESSION, "cancelling keeps the session");
+        assert_eq!(model.log.in_flight(), 0);
+    }
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Enter);
+    dispatched(key(&mut model, KeyCode::Enter));
+}
+
+#[test]
+fn choosing_without_a_session_goes_back_to_the_field() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    assert_eq!(model.focus, Focus::Picker);
+    key(&mut model, KeyCode::Enter);
+    assert!(model.dialog.is_none());
+    assert_eq!(model.focus, Focus::Session);
+    assert!(
+        model
+            .session_error
+            .as_deref()
+            .unwrap()
+            .starts_with("enter a session id first")
+    );
+}
+
+#[test]
+fn the_picker_moves_with_arrows_and_ctrl_keys() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    key(&mut model, KeyCode::Down);
+    ctrl(&mut model, 'n');
+    assert_eq!(model.picker.selected(), 2);
+    ctrl(&mut model, 'p');
+    assert_eq!(model.picker.selected(), 1);
+    key(&mut model, KeyCode::Up);
+    key(&mut model, KeyCode::Up);
+    assert_eq!(model.picker.selected(), 0);
+}
+
+#[test]
+fn queues_are_in_the_same_list() {
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "after hours");
+    key(&mut model, KeyCode::Enter);
+    let request = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(request.target.kind, crate::ids::TargetKind::Queue);
+    assert_eq!(request.target.name, "After Hours");
+}
+
+#[test]
+fn esc_in_the_picker_clears_the_filter_then_goes_back() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    type_text(&mut model, "zzzz");
+    assert!(model.picker.matches().is_empty());
+    key(&mut model, KeyCode::Esc);
+    assert!(model.picker.filter.is_empty());
+    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(model.focus, Focus::Session);
+}
+
+#[test]
+fn tab_and_shift_tab_cycle_focus() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    key(&mut model, KeyCode::Tab);
+    assert_eq!(model.focus, Focus::Log);
+    key(&mut model, KeyCode::Tab);
+    assert_eq!(model.focus, Focus::Session);
+    key(&mut model, KeyCode::BackTab);
+    assert_eq!(model.focus, Focus::Log);
+}
+
+#[test]
+fn question_mark_is_text_in_fields_and_help_in_the_log() {
+    let mut model = model();
+    key(&mut model, KeyCode::Char('?'));
+    assert_eq!(model.session.value(), "?");
+    assert!(model.dialog.is_none());
+    key(&mut model, KeyCode::BackTab);
+    key(&mut model, KeyCode::Char('?'));
+    assert_eq!(model.dialog, Some(Dialog::Help { scroll: 0 }));
+    key(&mut model, KeyCode::Esc);
+    assert!(model.dialog.is_none());
+    key(&mut model, KeyCode::F(1));
+    assert!(matches!(model.dialog, Some(Dialog::Help { .. })));
+}
+
+#[test]
+fn ctrl_c_quits_at_once_when_idle() {
+    let mut model = model();
+    assert!(matches!(ctrl(&mut model, 'c'), Some(Effect::Quit)));
+}
+
+#[test]
+fn ctrl_c_asks_first_while_a_transfer_is_in_flight() {
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Enter);
+    let request = dispatched(key(&mut model, KeyCode::Char('y')));
+
+    assert!(ctrl(&mut model, 'c').is_none());
+    assert_eq!(model.dialog, Some(Dialog::QuitWhileSending));
+    assert!(key(&mut model, KeyCode::Char('n')).is_none());
+    assert!(model.dialog.is_none());
+
+    update(
+        &mut model,
+        Msg::Transfer(TransferUpdate {
+            id: request.id,
+            progress: Progress::Finished(Outcome::Transferred {
+                request_completed_at: Some(1_698_825_180_041),
+            }),
+        }),
+    );
+    assert_eq!(model.log.in_flight(), 0);
+    assert!(matches!(ctrl(&mut model, 'c'), Some(Effect::Quit)));
+}
+
+#[test]
+fn transfer_updates_move_the_log_entry() {
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Enter);
+    let request = dispatched(key(&mut model, KeyCode::Enter));
+    let state = |model: &Model| {
+        model
+            .log
+            .entries()
+            .find_map(|e| match &e.kind {
+                EntryKind::Transfer(t) if t.id == request.id => Some(t.state.clone()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(state(&model), TransferState::Queued);
+    for (progress, expected) in [
+        (Progress::Sending, TransferState::Sending),
+        (
+            Progress::Finished(Outcome::Failed {
+                http_status: Some(404),
+                message: "HTTP 404: Conversation not found".into(),
+            }),
+            TransferState::Finished(Outcome::Failed {
+                http_status: Some(404),
+                message: "HTTP 404: Conversation not found".into(),
+            }),
+        ),
+    ] {
+        update(
+            &mut model,
+            Msg::Transfer(TransferUpdate {
+                id: request.id,
+                progress,
+            }),
+        );
+        assert_eq!(state(&model), expected);
+    }
+}
+
+#[test]
+fn the_log_scrolls_and_returns_to_the_newest() {
+    let mut model = model();
+    for n in 0..30 {
+        model
+            .log
+            .notice(crate::tui::log::Notice::Info(format!("notice {n}")));
+    }
+    key(&mut model, KeyCode::BackTab);
+    key(&mut model, KeyCode::Char('k'));
+    key(&mut model, KeyCode::PageUp);
+    assert_eq!(model.log.scroll, 11);
+    key(&mut model, KeyCode::Char('g'));
+    assert_eq!(model.log.scroll, 29);
+    key(&mut model, KeyCode::Char('G'));
+    assert_eq!(model.log.scroll, 0);
+}
+
+#[test]
+fn editing_keys_work_in_text_fields() {
+    let mut model = model();
+    type_text(&mut model, "abc def");
+    ctrl(&mut model, 'w');
+    assert_eq!(model.session.value(), "abc ");
+    key(&mut model, KeyCode::Home);
+    key(&mut model, KeyCode::Delete);
+    assert_eq!(model.session.value(), "bc ");
+    ctrl(&mut model, 'u');
+    assert!(model.session.is_empty());
+}

@@ -1,0 +1,185 @@
+//! What the integration tests share: a simulator on a free loopback port, a config file and data
+//! folder in a temp dir, and the real `handoff` binary run against them.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use handoff::demo;
+use handoff::simulator::{Simulator, SimulatorConfig};
+
+/// A secret only these tests use; every test checks that it never shows in any output.
+pub const SECRET: &str = "t3st-secret-never-printed-7f3a";
+pub const SECRET_ENV: &str = "HANDOFF_TEST_CLIENT_SECRET";
+
+pub fn simulator_config() -> SimulatorConfig {
+    SimulatorConfig {
+        client_secret: SECRET.into(),
+        callback_delay: Duration::from_millis(20),
+        ..demo::simulator_config()
+    }
+}
+
+pub async fn start_simulator(config: SimulatorConfig) -> Simulator {
+    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    Simulator::start(config, loopback).await.expect("simulator starts")
+}
+
+/// A temp folder holding `config.toml` and the data folder.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// A config for `simulator`, with `extra` lines added to `[platform]`.
+    pub fn write_config(&self, host: &str, callback: &str, platform_extra: &str) {
+        let text = format!(
+            r#"[platform]
+host = "{host}"
+stream_id = "{stream}"
+org_id = "{org}"
+account_id = "{account}"
+{platform_extra}
+
+[auth]
+client_id = "{client}"
+client_secret_env = "{SECRET_ENV}"
+
+[callback]
+url = "{callback}"
+"#,
+            stream = demo::STREAM_ID,
+            org = demo::ORG_ID,
+            account = demo::ACCOUNT_ID,
+            client = demo::CLIENT_ID,
+        );
+        self.write("config.toml", &text);
+    }
+
+    pub fn write_config_for(&self, simulator: &Simulator, platform_extra: &str) {
+        self.write_config(
+            &simulator.base_url(),
+            &simulator.callback_sink_url(),
+            platform_extra,
+        );
+    }
+
+    pub fn write(&self, relative: &str, text: &str) {
+        let path = self.dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// The demo roster as a roster file in the data folder.
+    pub fn write_demo_roster(&self) {
+        let mut text = String::new();
+        for target in demo::roster().targets() {
+            let table = match target.kind {
+                handoff::ids::TargetKind::Agent => "agents",
+                handoff::ids::TargetKind::Queue => "queues",
+            };
+            text.push_str(&format!(
+                "[[{table}]]\nid = \"{}\"\nname = \"{}\"\n",
+                target.id, target.name
+            ));
+            if let Some(team) = &target.team {
+                text.push_str(&format!("team = \"{team}\"\n"));
+            }
+            text.push('\n');
+        }
+        self.write("data/roster.toml", &text);
+    }
+
+    pub fn audit_lines(&self) -> Vec<serde_json::Value> {
+        let path = self.data_dir().join("transfers.jsonl");
+        match std::fs::read_to_string(path) {
+            Ok(text) => text
+                .lines()
+                .map(|l| serde_json::from_str(l).expect("each audit line is JSON"))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Runs `handoff` with this workspace's config and data folder, the secret in the
+    /// environment, and nothing else of the developer's environment that could leak in.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .arg("--config")
+            .arg(self.config_path())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args)
+            .env_remove("HANDOFF_CONFIG")
+            .env_remove("HANDOFF_DATA_DIR")
+            .env(SECRET_ENV, SECRET)
+            .output()
+            .await
+            .expect("the binary runs");
+        Run::from(output)
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        let run = Self {
+            code: output.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert!(
+            !run.all().contains(SECRET),
+            "the client secret leaked into the output:\n{}",
+            run.all()
+        );
+        run
+    }
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
+            panic!("stdout is one JSON object ({e}):\n{}", self.stdout)
+        })
+    }
+
+    /// Asserts that no token sent to the platform shows in the output.
+    pub fn assert_no_token_of(&self, simulator: &Simulator) {
+        for request in simulator.requests() {
+            if let Some(token) = request.headers.get("auth") {
+                assert!(!self.all().contains(token.as_str()), "a token leaked");
+            }
+        }
+    }
+}
+
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
