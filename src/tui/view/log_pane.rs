@@ -65,9 +65,12 @@ fn transfer_lines<'a>(time: Span<'a>, transfer: &TransferEntry, theme: &Theme) -
         TransferState::Queued => ("·", "queued".into(), theme.pending, None),
         TransferState::WaitingForBudget(wait) => (
             "⋯",
-            format!("waiting {} s", wait.as_secs().max(1)),
+            "waiting".into(),
             theme.pending,
-            Some("the account's per-minute request budget is spent; it goes out by itself".into()),
+            Some(format!(
+                "goes out by itself in {} s: the account's per-minute request budget is spent",
+                wait.as_secs().max(1)
+            )),
         ),
         TransferState::Sending => ("⋯", "sending".into(), theme.pending, None),
         TransferState::Finished(outcome) => match outcome {
@@ -91,11 +94,7 @@ fn transfer_lines<'a>(time: Span<'a>, transfer: &TransferEntry, theme: &Theme) -
     let mut lines = vec![Line::from(vec![
         time,
         Span::styled(format!("{symbol} {word:<11} "), style),
-        Span::raw(format!(
-            "session {}… → {}",
-            transfer.session.short(),
-            transfer.target
-        )),
+        Span::raw(format!("{}… → {}", transfer.session.short(), transfer.target)),
     ])];
     if let Some(detail) = detail {
         lines.push(Line::from(vec![

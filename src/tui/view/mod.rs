@@ -35,7 +35,7 @@ pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     ])
     .areas(area);
     let [picker, log] = if area.width >= WIDE {
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(main)
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main)
     } else {
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main)
     };

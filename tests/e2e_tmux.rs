@@ -1,0 +1,201 @@
+//! The real binary in a real terminal: `handoff --demo` inside tmux, driven with `send-keys` and
+//! read with `capture-pane`, as a supervisor would use it. Needs tmux (`.ci/run` installs it).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long any one screen may take to appear; generous for a loaded CI machine.
+const SCREEN_TIMEOUT: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(50);
+
+/// One tmux server of its own per test, so tests run in parallel and never touch the
+/// developer's tmux.
+struct Tmux {
+    socket: String,
+    _tmp: tempfile::TempDir,
+    tmp_path: PathBuf,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, args: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let socket = format!(
+            "handoff-e2e-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let tmp_path = tmp.path().to_owned();
+        let command = format!(
+            "env TMPDIR={} TERM=xterm-256color {} {args}",
+            tmp_path.display(),
+            env!("CARGO_BIN_EXE_handoff")
+        );
+        let tmux = Self {
+            socket,
+            _tmp: tmp,
+            tmp_path,
+        };
+        let started = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "console",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            &command,
+            ";",
+            "set-option",
+            "-t",
+            "console",
+            "remain-on-exit",
+            "on",
+        ]);
+        assert!(
+            started.status.success(),
+            "tmux did not start (is it installed?): {}",
+            String::from_utf8_lossy(&started.stderr)
+        );
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "console"]).stdout)
+            .into_owned()
+    }
+
+    /// Sends keys by tmux name ("Enter", "C-c") or literal text.
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "console"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn text(&self, text: &str) {
+        assert!(
+            self.run(&["send-keys", "-t", "console", "-l", text])
+                .status
+                .success()
+        );
+    }
+
+    /// Waits until the screen shows `needle`, and returns that screen.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + SCREEN_TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {needle:?}; last screen:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn pane_dead(&self) -> bool {
+        let out = self.run(&["display-message", "-p", "-t", "console", "#{pane_dead}"]);
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn transfer(tmux: &Tmux, session: &str, filter: &str) -> String {
+    tmux.text(session);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("▶ Target");
+    tmux.text(filter);
+    tmux.wait_for(&format!("/ {filter}"));
+    tmux.keys(&["Enter"]);
+    let dialog = tmux.wait_for("Transfer this conversation?");
+    tmux.keys(&["y"]);
+    tmux.wait_for("▶ Session id");
+    dialog
+}
+
+#[test]
+fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
+    let tmux = Tmux::start(110, 32, "--demo");
+    let first = tmux.wait_for("Paste or type the conversation's botSessionId");
+    assert!(first.contains("DEMO"), "{first}");
+
+    let dialog = transfer(&tmux, "6538f8a3c9cf425ee5cf0a1b", "dana");
+    assert!(
+        dialog.contains("session 6538f8a3… → agent Dana Whitfield (a-3884339…)"),
+        "{dialog}"
+    );
+    tmux.wait_for("✓ transferred 6538f8a3… → agent Dana Whitfield");
+
+    transfer(&tmux, "66c2f6939489bfffc7911a2b", "after hours");
+    tmux.wait_for("✓ transferred 66c2f693… → queue After Hours");
+
+    transfer(&tmux, "dead5f0e9a8b7c6d5e4f3a2b", "grace");
+    let screen = tmux.wait_for("✗ failed      dead5f0e… → agent Grace Liu");
+    assert!(
+        screen.contains("HTTP 404: Conversation not found or already closed"),
+        "{screen}"
+    );
+
+    // The audit file (in the demo's throwaway folder) holds intent and outcome of each.
+    let demo_dir = std::fs::read_dir(&tmux.tmp_path)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("handoff-demo-"))
+        .expect("the demo's data folder");
+    let audit = std::fs::read_to_string(demo_dir.join("transfers.jsonl")).unwrap();
+    let outcomes: Vec<String> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["event"] == "outcome")
+        .map(|v| format!("{} {}", v["target_name"].as_str().unwrap(), v["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["Dana Whitfield transferred", "After Hours transferred", "Grace Liu failed"]
+    );
+    assert_eq!(audit.lines().count(), 6);
+
+    tmux.keys(&["C-c"]);
+    let deadline = Instant::now() + SCREEN_TIMEOUT;
+    while !tmux.pane_dead() {
+        assert!(Instant::now() < deadline, "Ctrl-c did not quit:\n{}", tmux.screen());
+        std::thread::sleep(POLL);
+    }
+    // The demo cleans up its throwaway folder.
+    assert!(!demo_dir.exists());
+}
+
+#[test]
+fn help_opens_with_f1_and_bad_ids_are_explained() {
+    let tmux = Tmux::start(100, 40, "--demo");
+    tmux.wait_for("Paste or type");
+    tmux.text("6538f8a3");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("✗ a session id is 24 hex characters; this one has 8");
+    tmux.keys(&["F1"]);
+    let help = tmux.wait_for("Help: keys");
+    assert!(help.contains("Ctrl-c") && help.contains("transfer to target"), "{help}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("▶ Session id");
+    tmux.keys(&["C-c"]);
+}

@@ -1,0 +1,128 @@
+//! The transfer engine against the simulator: steps reported in order, the audit file written
+//! before and after, and the account's budget pacing calls.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{simulator_config, start_simulator};
+use handoff::config::{AuthConfig, Config};
+use handoff::demo;
+use handoff::ids::SessionId;
+use handoff::secret::Secret;
+use handoff::transfer::{Outcome, Progress, TransferEngine, TransferId, TransferRequest, TransferUpdate};
+use tokio::sync::mpsc;
+
+fn request(session: &str, name: &str) -> TransferRequest {
+    let target = demo::roster()
+        .targets()
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap()
+        .clone();
+    TransferRequest {
+        id: TransferId::new(),
+        session: SessionId::parse(session).unwrap(),
+        target,
+    }
+}
+
+fn config_for(simulator: &handoff::simulator::Simulator, rate_limit_per_minute: u32) -> Config {
+    let mut config = demo::config_for(simulator);
+    config.platform.rate_limit_per_minute = rate_limit_per_minute;
+    config.auth = AuthConfig::Credentials {
+        client_id: demo::CLIENT_ID.into(),
+        client_secret: Secret::new(common::SECRET),
+    };
+    config
+}
+
+async fn collect(mut rx: mpsc::Receiver<TransferUpdate>) -> Vec<Progress> {
+    let mut steps = Vec::new();
+    while let Some(update) = rx.recv().await {
+        steps.push(update.progress);
+    }
+    steps
+}
+
+#[tokio::test]
+async fn steps_are_reported_in_order_and_audited() {
+    let simulator = start_simulator(simulator_config()).await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = TransferEngine::new(&config_for(&simulator, 60), data.path()).unwrap();
+    let (tx, rx) = mpsc::channel(8);
+    let request = request("6538f8a3c9cf425ee5cf0a1b", "Sofia Marchetti");
+    let outcome = engine.run(&request, &tx).await.unwrap();
+    drop(tx);
+    assert!(matches!(outcome, Outcome::Transferred { request_completed_at: Some(_) }));
+    assert_eq!(
+        collect(rx).await,
+        vec![Progress::Sending, Progress::Finished(outcome)]
+    );
+    let audit = std::fs::read_to_string(data.path().join("transfers.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> =
+        audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["event"], "intent");
+    assert!(lines[0].get("outcome").is_none());
+    assert_eq!(lines[1]["outcome"], "transferred");
+    assert_eq!(lines[1]["target_name"], "Sofia Marchetti");
+}
+
+#[tokio::test]
+async fn the_budget_holds_a_call_past_the_accounts_limit() {
+    let simulator = start_simulator(simulator_config()).await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = TransferEngine::new(&config_for(&simulator, 2), data.path()).unwrap();
+    let (tx, _rx) = mpsc::channel(64);
+    for _ in 0..2 {
+        let outcome = engine
+            .run(&request("6538f8a3c9cf425ee5cf0a1b", "Grace Liu"), &tx)
+            .await
+            .unwrap();
+        assert_eq!(outcome.exit_code(), 0);
+    }
+
+    let (tx, mut rx) = mpsc::channel(8);
+    let third = request("6538f8a3c9cf425ee5cf0a1c", "Grace Liu");
+    let waiting = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run(&third, &tx).await }
+    });
+    let first_step = rx.recv().await.unwrap().progress;
+    let Progress::WaitingForBudget(wait) = first_step else {
+        panic!("expected to wait for the budget, got {first_step:?}");
+    };
+    assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60), "{wait:?}");
+    // The third call is held back, not sent and refused by the platform.
+    assert_eq!(simulator.requests().len(), 2);
+    waiting.abort();
+}
+
+/// If the intent cannot be recorded, the request must not go out: nothing the supervisor does
+/// may be missing from the audit file. `/dev/full` fails every write, as a full disk would.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn an_unwritable_audit_file_sends_nothing() {
+    let simulator = start_simulator(simulator_config()).await;
+    let data = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/full", data.path().join("transfers.jsonl")).unwrap();
+    let engine = TransferEngine::new(&config_for(&simulator, 60), data.path()).unwrap();
+    let (tx, _rx) = mpsc::channel(8);
+    let error = engine
+        .run(&request("6538f8a3c9cf425ee5cf0a1b", "Grace Liu"), &tx)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("transfers.jsonl"), "{error}");
+    assert!(simulator.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_audit_folder_that_cannot_be_created_is_an_error() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("not-a-folder");
+    std::fs::write(&file, "").unwrap();
+    let simulator = start_simulator(simulator_config()).await;
+    let error = TransferEngine::new(&config_for(&simulator, 60), &file).unwrap_err();
+    assert!(error.to_string().contains("not-a-folder"), "{error}");
+}

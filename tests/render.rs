@@ -1,0 +1,166 @@
+//! The console's screens, drawn on ratatui's `TestBackend` and compared with reviewed snapshots
+//! (`cargo insta review` after an intended change). Clock times, even cut short by a dialog, are
+//! masked; everything else on screen is exact.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use handoff::demo;
+use handoff::transfer::{Outcome, Progress, TransferUpdate};
+use handoff::tui::log::Notice;
+use handoff::tui::model::Model;
+use handoff::tui::theme::Theme;
+use handoff::tui::update::{Effect, Msg, update};
+use handoff::tui::view::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn model() -> Model {
+    Model::new(
+        demo::roster(),
+        "DEMO · simulator at http://127.0.0.1:PORT".into(),
+        vec![Notice::Info("audit file: /data/transfers.jsonl".into())],
+    )
+}
+
+fn press(model: &mut Model, code: KeyCode) -> Option<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(model: &mut Model, text: &str) {
+    for c in text.chars() {
+        press(model, KeyCode::Char(c));
+    }
+}
+
+fn screen(model: &Model, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| view(model, &Theme::monochrome(), frame))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+macro_rules! assert_screen {
+    ($name:expr, $screen:expr) => {
+        insta::with_settings!({filters => vec![(r"\d{2}:\d[\d:]*", "hh:mm:ss")]}, {
+            insta::assert_snapshot!($name, $screen);
+        });
+    };
+}
+
+/// Sends a transfer through the dialog and returns its id.
+fn send(model: &mut Model, session: &str, filter: &str) -> handoff::transfer::TransferId {
+    type_text(model, session);
+    press(model, KeyCode::Enter);
+    type_text(model, filter);
+    press(model, KeyCode::Enter);
+    match press(model, KeyCode::Char('y')) {
+        Some(Effect::Dispatch(request)) => request.id,
+        other => panic!("expected a dispatch, got {other:?}"),
+    }
+}
+
+fn finish(model: &mut Model, id: handoff::transfer::TransferId, progress: Progress) {
+    update(model, Msg::Transfer(TransferUpdate { id, progress }));
+}
+
+#[test]
+fn a_fresh_console() {
+    assert_screen!("fresh_80x24", screen(&model(), 80, 24));
+}
+
+#[test]
+fn an_invalid_session_id_is_explained_inline() {
+    let mut model = model();
+    type_text(&mut model, "6538f8a3c9cf425ee5cfxxxx");
+    press(&mut model, KeyCode::Enter);
+    assert_screen!("invalid_session", screen(&model, 80, 24));
+}
+
+#[test]
+fn the_picker_filtered() {
+    let mut model = model();
+    type_text(&mut model, "6538f8a3c9cf425ee5cf0a1b");
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "tech");
+    assert_screen!("picker_filtered", screen(&model, 80, 24));
+}
+
+#[test]
+fn the_confirmation_shows_exactly_what_will_happen() {
+    let mut model = model();
+    type_text(&mut model, "6538f8a3c9cf425ee5cf0a1b");
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    press(&mut model, KeyCode::Enter);
+    let screen = screen(&model, 100, 30);
+    assert!(screen.contains("session 6538f8a3… → agent Dana Whitfield (a-3884339…)"));
+    assert_screen!("confirm", screen);
+}
+
+#[test]
+fn the_log_shows_every_state_in_words() {
+    let mut model = model();
+    let transferred = send(&mut model, "6538f8a3c9cf425ee5cf0a1b", "dana");
+    let failed = send(&mut model, "dead5f0e9a8b7c6d5e4f3a2b", "billing");
+    let unknown = send(&mut model, "0077aa0e9a8b7c6d5e4f3a2b", "retention");
+    let waiting = send(&mut model, "66c2f6939489bfffc7911a2b", "kwame");
+    send(&mut model, "66c2f6939489bfffc7911a2c", "after hours");
+    finish(
+        &mut model,
+        transferred,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: Some(1_698_825_180_041),
+        }),
+    );
+    finish(
+        &mut model,
+        failed,
+        Progress::Finished(Outcome::Failed {
+            http_status: Some(404),
+            message: "HTTP 404: Conversation not found or already closed".into(),
+        }),
+    );
+    finish(
+        &mut model,
+        unknown,
+        Progress::Finished(Outcome::Unknown {
+            http_status: None,
+            message: "no answer from the platform within 20s".into(),
+        }),
+    );
+    finish(
+        &mut model,
+        waiting,
+        Progress::WaitingForBudget(std::time::Duration::from_secs(42)),
+    );
+    assert_screen!("log_states", screen(&model, 130, 30));
+}
+
+#[test]
+fn help_lists_every_key() {
+    let mut model = model();
+    press(&mut model, KeyCode::F(1));
+    assert_screen!("help", screen(&model, 80, 40));
+}
+
+#[test]
+fn quitting_while_sending_asks_first() {
+    let mut model = model();
+    send(&mut model, "6538f8a3c9cf425ee5cf0a1b", "dana");
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert_screen!("quit_while_sending", screen(&model, 80, 24));
+}
+
+#[test]
+fn a_terminal_too_small_says_so() {
+    assert_screen!("too_small", screen(&model(), 50, 10));
+}
+
+#[test]
+fn an_empty_roster_says_where_to_add_targets() {
+    let model = Model::new(Default::default(), "test".into(), Vec::new());
+    assert_screen!("empty_roster", screen(&model, 80, 20));
+}
