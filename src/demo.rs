@@ -161,7 +161,12 @@ mod tests {
         let roster = roster();
         let mut ids: Vec<&str> = roster.targets().iter().map(|t| t.id.as_str()).collect();
         for target in roster.targets() {
-            assert_eq!(check_target_id(target.kind, &target.id), Ok(None), "{}", target.id);
+            assert_eq!(
+                check_target_id(target.kind, &target.id),
+                Ok(None),
+                "{}",
+                target.id
+            );
         }
         ids.sort_unstable();
         ids.dedup();

@@ -6,13 +6,13 @@
 //! [`transfer`] runs each transfer and keeps the audit file, [`simulator`] stands in for the
 //! platform in demo mode and tests, [`tui`] is the console and [`cli`] the command line.
 
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod ids;
 pub mod platform;
 pub mod roster;
 pub mod secret;
-pub mod transfer;
-pub mod cli;
-pub mod demo;
 pub mod simulator;
+pub mod transfer;
 pub mod tui;

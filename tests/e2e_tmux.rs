@@ -69,7 +69,9 @@ impl Tmux {
             .arg(&self.socket)
             .args(args)
             .output()
-            .expect("tmux runs")
+            .unwrap_or_else(|e| {
+                panic!("cannot run tmux ({e}); the end-to-end tests need it: apt-get install tmux")
+            })
     }
 
     fn screen(&self) -> String {
@@ -160,25 +162,44 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
     let demo_dir = std::fs::read_dir(&tmux.tmp_path)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("handoff-demo-"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("handoff-demo-")
+        })
         .expect("the demo's data folder");
     let audit = std::fs::read_to_string(demo_dir.join("transfers.jsonl")).unwrap();
     let outcomes: Vec<String> = audit
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|v| v["event"] == "outcome")
-        .map(|v| format!("{} {}", v["target_name"].as_str().unwrap(), v["outcome"].as_str().unwrap()))
+        .map(|v| {
+            format!(
+                "{} {}",
+                v["target_name"].as_str().unwrap(),
+                v["outcome"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         outcomes,
-        ["Dana Whitfield transferred", "After Hours transferred", "Grace Liu failed"]
+        [
+            "Dana Whitfield transferred",
+            "After Hours transferred",
+            "Grace Liu failed"
+        ]
     );
     assert_eq!(audit.lines().count(), 6);
 
     tmux.keys(&["C-c"]);
     let deadline = Instant::now() + SCREEN_TIMEOUT;
     while !tmux.pane_dead() {
-        assert!(Instant::now() < deadline, "Ctrl-c did not quit:\n{}", tmux.screen());
+        assert!(
+            Instant::now() < deadline,
+            "Ctrl-c did not quit:\n{}",
+            tmux.screen()
+        );
         std::thread::sleep(POLL);
     }
     // The demo cleans up its throwaway folder.
@@ -194,7 +215,10 @@ fn help_opens_with_f1_and_bad_ids_are_explained() {
     tmux.wait_for("✗ a session id is 24 hex characters; this one has 8");
     tmux.keys(&["F1"]);
     let help = tmux.wait_for("Help: keys");
-    assert!(help.contains("Ctrl-c") && help.contains("transfer to target"), "{help}");
+    assert!(
+        help.contains("Ctrl-c") && help.contains("transfer to target"),
+        "{help}"
+    );
     tmux.keys(&["Escape"]);
     tmux.wait_for("▶ Session id");
     tmux.keys(&["C-c"]);

@@ -10,7 +10,9 @@ use handoff::config::{AuthConfig, Config};
 use handoff::demo;
 use handoff::ids::SessionId;
 use handoff::secret::Secret;
-use handoff::transfer::{Outcome, Progress, TransferEngine, TransferId, TransferRequest, TransferUpdate};
+use handoff::transfer::{
+    Outcome, Progress, TransferEngine, TransferId, TransferRequest, TransferUpdate,
+};
 use tokio::sync::mpsc;
 
 fn request(session: &str, name: &str) -> TransferRequest {
@@ -54,14 +56,21 @@ async fn steps_are_reported_in_order_and_audited() {
     let request = request("6538f8a3c9cf425ee5cf0a1b", "Sofia Marchetti");
     let outcome = engine.run(&request, &tx).await.unwrap();
     drop(tx);
-    assert!(matches!(outcome, Outcome::Transferred { request_completed_at: Some(_) }));
+    assert!(matches!(
+        outcome,
+        Outcome::Transferred {
+            request_completed_at: Some(_)
+        }
+    ));
     assert_eq!(
         collect(rx).await,
         vec![Progress::Sending, Progress::Finished(outcome)]
     );
     let audit = std::fs::read_to_string(data.path().join("transfers.jsonl")).unwrap();
-    let lines: Vec<serde_json::Value> =
-        audit.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["event"], "intent");
     assert!(lines[0].get("outcome").is_none());
@@ -93,7 +102,10 @@ async fn the_budget_holds_a_call_past_the_accounts_limit() {
     let Progress::WaitingForBudget(wait) = first_step else {
         panic!("expected to wait for the budget, got {first_step:?}");
     };
-    assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60), "{wait:?}");
+    assert!(
+        wait > Duration::from_secs(55) && wait <= Duration::from_secs(60),
+        "{wait:?}"
+    );
     // The third call is held back, not sent and refused by the platform.
     assert_eq!(simulator.requests().len(), 2);
     waiting.abort();

@@ -3,10 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use handoff::simulator::{Simulator, SimulatorConfig};
 use jsonwebtoken::{EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use handoff::simulator::{Simulator, SimulatorConfig};
 
 const STREAM: &str = "st-3f1c2b9e-5d6a-4c8b-9e7f-0a1b2c3d4e5f";
 const ORG: &str = "o-fbfa482a-bf65-5386-963e-f00a8cc71234";

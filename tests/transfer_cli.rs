@@ -27,11 +27,21 @@ async fn an_agent_by_name_is_transferred_with_the_documented_request() {
     ws.write_demo_roster();
 
     let run = ws
-        .run(&["transfer", "--session", SESSION, "--agent", "dana WHITFIELD"])
+        .run(&[
+            "transfer",
+            "--session",
+            SESSION,
+            "--agent",
+            "dana WHITFIELD",
+        ])
         .await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.starts_with("transferred"), "{}", run.stdout);
-    assert!(run.stdout.contains("agent Dana Whitfield"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("agent Dana Whitfield"),
+        "{}",
+        run.stdout
+    );
     run.assert_no_token_of(&simulator);
 
     let requests = simulator.requests();
@@ -39,7 +49,10 @@ async fn an_agent_by_name_is_transferred_with_the_documented_request() {
     let request = &requests[0];
     assert_eq!(
         request.path,
-        format!("/agentassist/api/v1/public/{}/assign-conversation", demo::STREAM_ID)
+        format!(
+            "/agentassist/api/v1/public/{}/assign-conversation",
+            demo::STREAM_ID
+        )
     );
     assert_eq!(request.headers["accountid"], demo::ACCOUNT_ID);
     assert_eq!(request.headers["content-type"], "application/json");
@@ -65,13 +78,23 @@ async fn a_queue_by_id_with_json_output_and_two_audit_lines() {
     let queue = demo_id(TargetKind::Queue, "Billing");
 
     let run = ws
-        .run(&["transfer", "--session", SESSION, "--queue", &queue, "--json"])
+        .run(&[
+            "transfer",
+            "--session",
+            SESSION,
+            "--queue",
+            &queue,
+            "--json",
+        ])
         .await;
     assert_eq!(run.code, 0, "{}", run.all());
     let out = run.json();
     assert_eq!(out["outcome"], "transferred");
     assert_eq!(out["exit_code"], 0);
-    assert_eq!(out["target"], json!({"kind": "queue", "id": queue, "name": "Billing"}));
+    assert_eq!(
+        out["target"],
+        json!({"kind": "queue", "id": queue, "name": "Billing"})
+    );
     assert!(out["request_completed_at"].as_i64().unwrap() > 1_600_000_000_000);
 
     let body: Value = serde_json::from_str(&simulator.requests()[0].body).unwrap();
@@ -105,10 +128,22 @@ async fn refusals_exit_1_with_the_status_and_the_platforms_message() {
     ws.write_config_for(&simulator, "");
     ws.write_demo_roster();
     let cases = [
-        ("dead00000000000000000001", "HTTP 404: Conversation not found or already closed"),
-        ("500000000000000000000002", "HTTP 500: 500 Internal Server Error (an HTML page"),
-        ("502000000000000000000003", "HTTP 502: Bad Gateway (empty reply)"),
-        ("503000000000000000000004", "HTTP 503: Service temporarily unavailable"),
+        (
+            "dead00000000000000000001",
+            "HTTP 404: Conversation not found or already closed",
+        ),
+        (
+            "500000000000000000000002",
+            "HTTP 500: 500 Internal Server Error (an HTML page",
+        ),
+        (
+            "502000000000000000000003",
+            "HTTP 502: Bad Gateway (empty reply)",
+        ),
+        (
+            "503000000000000000000004",
+            "HTTP 503: Service temporarily unavailable",
+        ),
     ];
     for (session, expected) in cases {
         let run = ws
@@ -119,7 +154,13 @@ async fn refusals_exit_1_with_the_status_and_the_platforms_message() {
     }
     let audit = ws.audit_lines();
     assert_eq!(audit.len(), 2 * cases.len());
-    assert!(audit.iter().skip(1).step_by(2).all(|line| line["outcome"] == "failed"));
+    assert!(
+        audit
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .all(|line| line["outcome"] == "failed")
+    );
 }
 
 #[tokio::test]
@@ -142,7 +183,10 @@ async fn an_agent_the_platform_does_not_know_is_refused_in_json() {
     let out = run.json();
     assert_eq!(out["outcome"], "failed");
     assert_eq!(out["http_status"], 404);
-    assert!(out["message"].as_str().unwrap().contains("not found"), "{out}");
+    assert!(
+        out["message"].as_str().unwrap().contains("not found"),
+        "{out}"
+    );
 }
 
 #[tokio::test]
@@ -152,12 +196,22 @@ async fn a_timeout_after_sending_is_outcome_unknown() {
     ws.write_config_for(&simulator, "request_timeout_secs = 1");
     ws.write_demo_roster();
     let run = ws
-        .run(&["transfer", "--session", "007700000000000000000005", "--queue", "retention", "--json"])
+        .run(&[
+            "transfer",
+            "--session",
+            "007700000000000000000005",
+            "--queue",
+            "retention",
+            "--json",
+        ])
         .await;
     assert_eq!(run.code, 3, "{}", run.all());
     let out = run.json();
     assert_eq!(out["outcome"], "unknown");
-    assert!(out["message"].as_str().unwrap().contains("no answer"), "{out}");
+    assert!(
+        out["message"].as_str().unwrap().contains("no answer"),
+        "{out}"
+    );
     assert_eq!(ws.audit_lines()[1]["outcome"], "unknown");
 }
 
@@ -170,13 +224,21 @@ async fn an_unreachable_platform_is_a_failure_that_sent_nothing() {
         .local_addr()
         .unwrap()
         .port();
-    ws.write_config(&format!("http://127.0.0.1:{port}"), "https://hooks.example.com/cb", "");
+    ws.write_config(
+        &format!("http://127.0.0.1:{port}"),
+        "https://hooks.example.com/cb",
+        "",
+    );
     ws.write_demo_roster();
     let run = ws
         .run(&["transfer", "--session", SESSION, "--agent", "Grace Liu"])
         .await;
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stdout.contains("could not reach the platform"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("could not reach the platform"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
@@ -216,7 +278,11 @@ async fn over_the_platforms_limit_is_a_rate_limited_failure() {
         .await;
     assert_eq!(second.code, 1, "{}", second.all());
     assert!(second.stdout.contains("HTTP 429"), "{}", second.stdout);
-    assert!(second.stdout.contains("per-minute rate limit"), "{}", second.stdout);
+    assert!(
+        second.stdout.contains("per-minute rate limit"),
+        "{}",
+        second.stdout
+    );
 }
 
 /// Bad input: exit 2, a message naming what is wrong, and not one request sent.
@@ -227,11 +293,28 @@ async fn bad_input_exits_2_and_sends_nothing() {
     ws.write_config_for(&simulator, "");
     ws.write_demo_roster();
     let cases: [(&[&str], &str); 5] = [
-        (&["--session", "6538f8a3", "--agent", "Grace Liu"], "--session: a session id is 24 hex characters; this one has 8"),
-        (&["--session", "6538f8a3c9cf425ee5cfxxxx", "--agent", "Grace Liu"], "is not"),
-        (&["--session", SESSION, "--agent", "Grace"], "no agent named \"Grace\" in the roster; did you mean: Grace Liu"),
+        (
+            &["--session", "6538f8a3", "--agent", "Grace Liu"],
+            "--session: a session id is 24 hex characters; this one has 8",
+        ),
+        (
+            &[
+                "--session",
+                "6538f8a3c9cf425ee5cfxxxx",
+                "--agent",
+                "Grace Liu",
+            ],
+            "is not",
+        ),
+        (
+            &["--session", SESSION, "--agent", "Grace"],
+            "no agent named \"Grace\" in the roster; did you mean: Grace Liu",
+        ),
         (&["--session", SESSION, "--agent", "billing"], "other kind"),
-        (&["--session", SESSION, "--queue", "qu-bad\u{7}id"], "control character"),
+        (
+            &["--session", SESSION, "--queue", "qu-bad\u{7}id"],
+            "control character",
+        ),
     ];
     for (args, expected) in cases {
         let mut all = vec!["transfer"];
@@ -279,17 +362,33 @@ async fn config_problems_exit_2_naming_file_and_key() {
 
     let missing = ws.run(&transfer).await;
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("no config file at"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no config file at"),
+        "{}",
+        missing.stderr
+    );
 
     ws.write_config_for(&simulator, "");
     let good = std::fs::read_to_string(ws.config_path()).unwrap();
     let cases = [
         (good.replace("host =", "hots ="), "unknown field `hots`"),
         (good.replace("org_id", "# org_id"), "missing field `org_id`"),
-        (good.replace("http://127.0.0.1", "http://example.com"), "platform.host: http:// is accepted only for a loopback host"),
-        (good.replace(SECRET_ENV_LINE, "client_secret_env = \"HANDOFF_UNSET_VARIABLE_FOR_TEST\""), "HANDOFF_UNSET_VARIABLE_FOR_TEST"),
+        (
+            good.replace("http://127.0.0.1", "http://example.com"),
+            "platform.host: http:// is accepted only for a loopback host",
+        ),
+        (
+            good.replace(
+                SECRET_ENV_LINE,
+                "client_secret_env = \"HANDOFF_UNSET_VARIABLE_FOR_TEST\"",
+            ),
+            "HANDOFF_UNSET_VARIABLE_FOR_TEST",
+        ),
         (good.replace("[auth]", "[auth]\njwt = \"abc\""), "not both"),
-        (good.replace("[platform]", "[platform]\nrate_limit_per_minute = \"lots\""), "invalid type"),
+        (
+            good.replace("[platform]", "[platform]\nrate_limit_per_minute = \"lots\""),
+            "invalid type",
+        ),
         ("not toml at all".to_owned(), "line 1"),
     ];
     for (text, expected) in cases {
@@ -309,7 +408,8 @@ async fn a_malformed_roster_is_reported_with_its_line_and_left_alone() {
     let simulator = start_simulator(simulator_config()).await;
     let ws = Workspace::new();
     ws.write_config_for(&simulator, "");
-    let broken = "[[agents]]\nid = \"a-1\"\nname = \"Dana\"\n\n[[agents]]\nid = \"a-1\"\nname = \"Dup\"\n";
+    let broken =
+        "[[agents]]\nid = \"a-1\"\nname = \"Dana\"\n\n[[agents]]\nid = \"a-1\"\nname = \"Dup\"\n";
     ws.write("data/roster.toml", broken);
     let run = ws
         .run(&["transfer", "--session", SESSION, "--agent", "Dana"])

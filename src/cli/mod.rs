@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::tui::{self, Console};
 use crate::tui::log::Notice;
+use crate::tui::{self, Console};
 use setup::{Setup, SetupError};
 
 /// Exit code for bad input or config: nothing was sent.

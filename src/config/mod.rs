@@ -127,8 +127,8 @@ impl Config {
         };
 
         let auth = auth_from(raw.auth, &env).map_err(|(key, e)| invalid(key, e))?;
-        let callback_url = parse_callback_url(&raw.callback.url)
-            .map_err(|e| invalid("callback.url", e))?;
+        let callback_url =
+            parse_callback_url(&raw.callback.url).map_err(|e| invalid("callback.url", e))?;
         let roster_file = match raw.roster.file {
             Some(file) if file.trim().is_empty() => {
                 return Err(invalid(
@@ -158,7 +158,9 @@ impl Config {
 
 fn parse_host(value: &str) -> Result<Url, String> {
     let url = Url::parse(value.trim()).map_err(|e| {
-        format!("expected scheme://host[:port] such as https://platform.kore.ai, found {value:?} ({e})")
+        format!(
+            "expected scheme://host[:port] such as https://platform.kore.ai, found {value:?} ({e})"
+        )
     })?;
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
@@ -182,7 +184,9 @@ fn parse_callback_url(value: &str) -> Result<Url, String> {
     })?;
     match url.scheme() {
         "http" | "https" if url.host().is_some() => Ok(url),
-        _ => Err(format!("expected an http:// or https:// URL, found {value:?}")),
+        _ => Err(format!(
+            "expected an http:// or https:// URL, found {value:?}"
+        )),
     }
 }
 

@@ -21,7 +21,9 @@ pub(super) fn describe(error: &toml::de::Error, text: &str, path: &Path) -> Conf
     let line_text = text.lines().nth(line - 1).unwrap_or("");
     let key = line_text.split('=').next().unwrap_or("").trim();
     let message = if SECRET_KEYS.contains(&key) {
-        format!("the value of {key} is not valid (not shown: it is a secret); expected a string in quotes")
+        format!(
+            "the value of {key} is not valid (not shown: it is a secret); expected a string in quotes"
+        )
     } else {
         error.message().trim().to_owned()
     };

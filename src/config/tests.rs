@@ -93,7 +93,11 @@ fn plain_http_is_only_for_loopback() {
     let message = error_text(&GOOD.replace("https://platform.kore.ai", "http://platform.kore.ai"));
     assert!(message.contains("platform.host"), "{message}");
     assert!(message.contains("loopback"), "{message}");
-    for host in ["http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:7"] {
+    for host in [
+        "http://127.0.0.1:8080",
+        "http://localhost:9",
+        "http://[::1]:7",
+    ] {
         let config = parse_with(
             &GOOD.replace("https://platform.kore.ai", host),
             &[("HANDOFF_CLIENT_SECRET", "x")],
@@ -113,7 +117,10 @@ fn exactly_one_auth_method() {
     let both = GOOD.replace("[auth]", "[auth]\njwt = \"abc\"");
     assert!(error_text(&both).contains("not both"));
     let none = GOOD
-        .replace("client_id = \"cs-1b2c3d4e-0000-4000-8000-000000000003\"", "")
+        .replace(
+            "client_id = \"cs-1b2c3d4e-0000-4000-8000-000000000003\"",
+            "",
+        )
         .replace("client_secret_env = \"HANDOFF_CLIENT_SECRET\"", "");
     assert!(error_text(&none).contains("expected either jwt"));
     let two_secrets = GOOD.replace("[auth]", "[auth]\nclient_secret = \"abc\"");
@@ -123,7 +130,10 @@ fn exactly_one_auth_method() {
 #[test]
 fn a_ready_made_token_is_accepted() {
     let text = GOOD
-        .replace("client_id = \"cs-1b2c3d4e-0000-4000-8000-000000000003\"", "jwt = \"eyJ.x.y\"")
+        .replace(
+            "client_id = \"cs-1b2c3d4e-0000-4000-8000-000000000003\"",
+            "jwt = \"eyJ.x.y\"",
+        )
         .replace("client_secret_env = \"HANDOFF_CLIENT_SECRET\"", "");
     let config = parse_with(&text, &[]).unwrap();
     assert!(matches!(config.auth, AuthConfig::Jwt(ref t) if t.expose() == "eyJ.x.y"));
@@ -150,4 +160,11 @@ fn a_relative_roster_path_is_beside_the_config() {
 fn malformed_toml_names_the_line() {
     let message = error_text("[platform\nhost = 1");
     assert!(message.contains("line 1"), "{message}");
+}
+
+#[test]
+fn the_example_config_is_valid() {
+    let text = include_str!("../../config.example.toml");
+    let config = parse_with(text, &[("HANDOFF_CLIENT_SECRET", "x")]).unwrap();
+    assert_eq!(config.platform.rate_limit_per_minute, 60);
 }

@@ -145,8 +145,9 @@ impl PlatformClient {
         })?;
         // Keeps the token out of any Debug output of the request.
         auth.set_sensitive(true);
-        let account = HeaderValue::from_str(&self.account_id)
-            .map_err(|_| PlatformError::Unreachable("the account id is not a header value".into()))?;
+        let account = HeaderValue::from_str(&self.account_id).map_err(|_| {
+            PlatformError::Unreachable("the account id is not a header value".into())
+        })?;
         let mut headers = HeaderMap::new();
         headers.insert("auth", auth);
         headers.insert("accountid", account);

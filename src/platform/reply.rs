@@ -190,11 +190,19 @@ mod tests {
     #[test]
     fn error_bodies_of_every_shape() {
         assert_eq!(
-            error_message(400, "application/json", br#"{"errors":[{"msg":"Agent not found","code":404},{"msg":"and more"}]}"#),
+            error_message(
+                400,
+                "application/json",
+                br#"{"errors":[{"msg":"Agent not found","code":404},{"msg":"and more"}]}"#
+            ),
             "Agent not found; and more"
         );
         assert_eq!(
-            error_message(503, "application/json", br#"{"message":"Service temporarily unavailable"}"#),
+            error_message(
+                503,
+                "application/json",
+                br#"{"message":"Service temporarily unavailable"}"#
+            ),
             "Service temporarily unavailable"
         );
         assert_eq!(
@@ -202,10 +210,17 @@ mod tests {
             r#"{"weird":true}"#
         );
         assert_eq!(
-            error_message(502, "text/html", b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"),
+            error_message(
+                502,
+                "text/html",
+                b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+            ),
             "502 Bad Gateway (an HTML page, likely from a proxy or gateway)"
         );
         assert_eq!(error_message(502, "", b""), "Bad Gateway (empty reply)");
-        assert_eq!(error_message(500, "text/plain", b"boom\n\x1b[31mred"), "boom [31mred");
+        assert_eq!(
+            error_message(500, "text/plain", b"boom\n\x1b[31mred"),
+            "boom [31mred"
+        );
     }
 }

@@ -135,9 +135,7 @@ impl Roster {
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
@@ -197,7 +195,11 @@ notes = ""
     fn an_odd_shaped_id_is_a_warning() {
         let loaded = parse("[[queues]]\nid = \"Qu-12\"\nname = \"Q\"\n").unwrap();
         assert_eq!(loaded.roster.targets().len(), 1);
-        assert!(loaded.warnings[0].contains("line 2"), "{:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains("line 2"),
+            "{:?}",
+            loaded.warnings
+        );
     }
 
     #[test]

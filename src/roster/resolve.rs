@@ -95,7 +95,8 @@ impl Roster {
                     query: query.to_owned(),
                     problem,
                 })?;
-            let mut warning = format!("{kind} {query} is not in the roster; sending the id as typed");
+            let mut warning =
+                format!("{kind} {query} is not in the roster; sending the id as typed");
             if let Some(shape) = shape_warning {
                 warning = format!("{warning} ({shape})");
             }
@@ -155,16 +156,34 @@ mod tests {
 
     fn roster() -> Roster {
         Roster::new(vec![
-            target(TargetKind::Agent, "a-1111111-0000-4000-8000-000000000001", "Dana Whitfield"),
-            target(TargetKind::Agent, "a-1111111-0000-4000-8000-000000000002", "Sam Ortiz"),
-            target(TargetKind::Agent, "a-1111111-0000-4000-8000-000000000003", "Sam Ortiz"),
-            target(TargetKind::Queue, "qu-1111111-0000-4000-8000-000000000004", "Billing"),
+            target(
+                TargetKind::Agent,
+                "a-1111111-0000-4000-8000-000000000001",
+                "Dana Whitfield",
+            ),
+            target(
+                TargetKind::Agent,
+                "a-1111111-0000-4000-8000-000000000002",
+                "Sam Ortiz",
+            ),
+            target(
+                TargetKind::Agent,
+                "a-1111111-0000-4000-8000-000000000003",
+                "Sam Ortiz",
+            ),
+            target(
+                TargetKind::Queue,
+                "qu-1111111-0000-4000-8000-000000000004",
+                "Billing",
+            ),
         ])
     }
 
     #[test]
     fn names_match_without_case() {
-        let resolved = roster().resolve(TargetKind::Agent, " dana WHITFIELD ").unwrap();
+        let resolved = roster()
+            .resolve(TargetKind::Agent, " dana WHITFIELD ")
+            .unwrap();
         assert_eq!(resolved.target.id, "a-1111111-0000-4000-8000-000000000001");
         assert!(resolved.warning.is_none());
     }
@@ -179,22 +198,33 @@ mod tests {
 
     #[test]
     fn an_ambiguous_name_lists_the_candidates() {
-        let error = roster().resolve(TargetKind::Agent, "sam ortiz").unwrap_err();
+        let error = roster()
+            .resolve(TargetKind::Agent, "sam ortiz")
+            .unwrap_err();
         let text = error.to_string();
         assert!(text.contains("matches 2 agents"), "{text}");
-        assert!(text.contains("000000000002") && text.contains("000000000003"), "{text}");
+        assert!(
+            text.contains("000000000002") && text.contains("000000000003"),
+            "{text}"
+        );
     }
 
     #[test]
     fn an_unknown_name_suggests_near_ones() {
-        let text = roster().resolve(TargetKind::Agent, "Dana").unwrap_err().to_string();
+        let text = roster()
+            .resolve(TargetKind::Agent, "Dana")
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("no agent named \"Dana\""), "{text}");
         assert!(text.contains("did you mean: Dana Whitfield"), "{text}");
     }
 
     #[test]
     fn a_name_of_the_other_kind_is_pointed_out() {
-        let text = roster().resolve(TargetKind::Agent, "billing").unwrap_err().to_string();
+        let text = roster()
+            .resolve(TargetKind::Agent, "billing")
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("other kind"), "{text}");
     }
 
@@ -204,7 +234,9 @@ mod tests {
             .resolve(TargetKind::Agent, "a-2222222-0000-4000-8000-000000000009")
             .unwrap();
         assert!(resolved.warning.unwrap().contains("not in the roster"));
-        let error = roster().resolve(TargetKind::Queue, "qu-\u{1b}x").unwrap_err();
+        let error = roster()
+            .resolve(TargetKind::Queue, "qu-\u{1b}x")
+            .unwrap_err();
         assert!(matches!(error, ResolveError::BadId { .. }));
     }
 }

@@ -84,8 +84,14 @@ impl Outcome {
 /// A refusal keeps the status in front, so the supervisor sees "HTTP 404: Agent not found".
 fn failure_message(error: &PlatformError) -> String {
     match error {
-        PlatformError::Refused { status: 429, message, .. } => {
-            format!("HTTP 429: {message} (rate-limited: further requests wait for the account's budget)")
+        PlatformError::Refused {
+            status: 429,
+            message,
+            ..
+        } => {
+            format!(
+                "HTTP 429: {message} (rate-limited: further requests wait for the account's budget)"
+            )
         }
         other => other.to_string(),
     }

@@ -127,7 +127,11 @@ fn apply(
 }
 
 /// Runs a transfer on a background task; the task only reports through `updates`.
-fn dispatch(engine: TransferEngine, request: TransferRequest, updates: mpsc::Sender<TransferUpdate>) {
+fn dispatch(
+    engine: TransferEngine,
+    request: TransferRequest,
+    updates: mpsc::Sender<TransferUpdate>,
+) {
     tokio::spawn(async move {
         if let Err(error) = engine.run(&request, &updates).await {
             let failed = Outcome::Failed {

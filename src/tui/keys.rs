@@ -147,6 +147,7 @@ impl Key {
 }
 
 /// Keys, what they do, and the words for the help screen; `hint` puts it in the bottom bar.
+/// Within a context, bindings are listed most important first: a narrow hint bar drops the last.
 pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
@@ -183,50 +184,120 @@ use Action as A;
 
 const GLOBAL: &[Binding] = &[
     bind(&[key(KeyCode::Tab)], A::NextPane, "next pane", true),
-    bind(&[key(KeyCode::BackTab)], A::PreviousPane, "previous pane", false),
+    bind(
+        &[key(KeyCode::BackTab)],
+        A::PreviousPane,
+        "previous pane",
+        false,
+    ),
     bind(&[key(KeyCode::F(1))], A::Help, "help", true),
     bind(&[ctrl('c')], A::Quit, "quit", true),
 ];
 
 const TEXT: &[Binding] = &[
     bind(&[key(KeyCode::Left)], A::CursorLeft, "cursor left", false),
-    bind(&[key(KeyCode::Right)], A::CursorRight, "cursor right", false),
-    bind(&[key(KeyCode::Home), ctrl('a')], A::CursorHome, "start of field", false),
-    bind(&[key(KeyCode::End), ctrl('e')], A::CursorEnd, "end of field", false),
-    bind(&[key(KeyCode::Backspace)], A::DeleteBack, "delete back", false),
-    bind(&[key(KeyCode::Delete)], A::DeleteForward, "delete forward", false),
+    bind(
+        &[key(KeyCode::Right)],
+        A::CursorRight,
+        "cursor right",
+        false,
+    ),
+    bind(
+        &[key(KeyCode::Home), ctrl('a')],
+        A::CursorHome,
+        "start of field",
+        false,
+    ),
+    bind(
+        &[key(KeyCode::End), ctrl('e')],
+        A::CursorEnd,
+        "end of field",
+        false,
+    ),
+    bind(
+        &[key(KeyCode::Backspace)],
+        A::DeleteBack,
+        "delete back",
+        false,
+    ),
+    bind(
+        &[key(KeyCode::Delete)],
+        A::DeleteForward,
+        "delete forward",
+        false,
+    ),
     bind(&[ctrl('w')], A::DeleteWord, "delete word", false),
     bind(&[ctrl('u')], A::ClearLine, "clear field", false),
 ];
 
 const SESSION: &[Binding] = &[
-    bind(&[key(KeyCode::Enter)], A::SubmitSession, "check id, pick target", true),
+    bind(
+        &[key(KeyCode::Enter)],
+        A::SubmitSession,
+        "check id, pick target",
+        true,
+    ),
     bind(&[key(KeyCode::Esc)], A::ClearSession, "clear", true),
 ];
 
 const PICKER: &[Binding] = &[
-    bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous target", true),
-    bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next target", true),
+    bind(
+        &[key(KeyCode::Enter)],
+        A::Choose,
+        "transfer to target",
+        true,
+    ),
+    bind(
+        &[key(KeyCode::Esc)],
+        A::BackOut,
+        "clear filter or go back",
+        true,
+    ),
+    bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous", true),
+    bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next", true),
     bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", false),
     bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", false),
-    bind(&[key(KeyCode::Enter)], A::Choose, "transfer to target", true),
-    bind(&[key(KeyCode::Esc)], A::BackOut, "clear filter, then back", true),
 ];
 
 const LOG: &[Binding] = &[
     bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
-    bind(&[key(KeyCode::Down), char_key('j')], A::Down, "scroll down", true),
+    bind(
+        &[key(KeyCode::Down), char_key('j')],
+        A::Down,
+        "scroll down",
+        true,
+    ),
     bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", false),
     bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", false),
-    bind(&[key(KeyCode::Home), char_key('g')], A::Top, "oldest", false),
-    bind(&[key(KeyCode::End), char_key('G')], A::Bottom, "newest", true),
+    bind(
+        &[key(KeyCode::Home), char_key('g')],
+        A::Top,
+        "oldest",
+        false,
+    ),
+    bind(
+        &[key(KeyCode::End), char_key('G')],
+        A::Bottom,
+        "newest",
+        true,
+    ),
     bind(&[char_key('?')], A::Help, "help", true),
     bind(&[key(KeyCode::Esc)], A::BackOut, "back to session", false),
 ];
 
 const CONFIRM: &[Binding] = &[
-    bind(&[char_key('y'), key(KeyCode::Enter)], A::Send, "send the transfer", true),
-    bind(&[char_key('n'), key(KeyCode::Esc)], A::Cancel, "cancel", true),
+    bind(
+        &[char_key('y'), key(KeyCode::Enter)],
+        A::Send,
+        "send the transfer",
+        true,
+    ),
+    bind(
+        &[char_key('n'), key(KeyCode::Esc)],
+        A::Cancel,
+        "cancel",
+        true,
+    ),
 ];
 
 const QUIT_CONFIRM: &[Binding] = &[
@@ -236,13 +307,23 @@ const QUIT_CONFIRM: &[Binding] = &[
 
 const HELP: &[Binding] = &[
     bind(
-        &[key(KeyCode::Esc), char_key('?'), char_key('q'), key(KeyCode::F(1))],
+        &[
+            key(KeyCode::Esc),
+            char_key('?'),
+            char_key('q'),
+            key(KeyCode::F(1)),
+        ],
         A::CloseHelp,
         "close help",
         true,
     ),
     bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
-    bind(&[key(KeyCode::Down), char_key('j')], A::Down, "scroll down", true),
+    bind(
+        &[key(KeyCode::Down), char_key('j')],
+        A::Down,
+        "scroll down",
+        true,
+    ),
 ];
 
 pub fn bindings(context: Context) -> &'static [Binding] {

@@ -106,10 +106,13 @@ impl TransferLog {
     }
 
     fn transfer_mut(&mut self, id: TransferId) -> Option<&mut TransferEntry> {
-        self.entries.iter_mut().rev().find_map(|e| match &mut e.kind {
-            EntryKind::Transfer(t) if t.id == id => Some(t),
-            _ => None,
-        })
+        self.entries
+            .iter_mut()
+            .rev()
+            .find_map(|e| match &mut e.kind {
+                EntryKind::Transfer(t) if t.id == id => Some(t),
+                _ => None,
+            })
     }
 
     /// Transfers sent but not finished.

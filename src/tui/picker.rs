@@ -147,7 +147,10 @@ mod tests {
     fn an_empty_filter_lists_everything_in_order() {
         let roster = roster();
         let picker = Picker::new(&roster);
-        assert_eq!(names(&picker, &roster), ["Dana Whitfield", "Sam Ortiz", "Billing"]);
+        assert_eq!(
+            names(&picker, &roster),
+            ["Dana Whitfield", "Sam Ortiz", "Billing"]
+        );
     }
 
     #[test]

@@ -219,11 +219,9 @@ fn send(model: &mut Model) -> Option<Effect> {
         session,
         target,
     };
-    model.log.start_transfer(
-        request.id,
-        request.session.clone(),
-        request.target.clone(),
-    );
+    model
+        .log
+        .start_transfer(request.id, request.session.clone(), request.target.clone());
     model.log.scroll = 0;
     model.session.clear();
     model.session_error = None;

@@ -25,7 +25,9 @@ pub fn simulator_config() -> SimulatorConfig {
 
 pub async fn start_simulator(config: SimulatorConfig) -> Simulator {
     let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    Simulator::start(config, loopback).await.expect("simulator starts")
+    Simulator::start(config, loopback)
+        .await
+        .expect("simulator starts")
 }
 
 /// A temp folder holding `config.toml` and the data folder.
@@ -165,9 +167,8 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
-            panic!("stdout is one JSON object ({e}):\n{}", self.stdout)
-        })
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is one JSON object ({e}):\n{}", self.stdout))
     }
 
     /// Asserts that no token sent to the platform shows in the output.

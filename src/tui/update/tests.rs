@@ -70,7 +70,10 @@ fn an_invalid_session_id_says_why_and_keeps_focus() {
     key(&mut model, KeyCode::Enter);
     assert_eq!(model.focus, Focus::Session);
     let error = model.session_error.clone().unwrap();
-    assert!(error.contains("24 hex characters; this one has 12"), "{error}");
+    assert!(
+        error.contains("24 hex characters; this one has 12"),
+        "{error}"
+    );
     // Typing again clears the complaint.
     type_text(&mut model, "0");
     assert!(model.session_error.is_none());
@@ -87,7 +90,11 @@ fn enter_sends_and_n_or_esc_cancels() {
         assert!(key(&mut model, cancel).is_none());
         assert!(model.dialog.is_none());
         assert_eq!(model.focus, Focus::Picker);
-        assert_eq!(model.session.value(), SESSION, "cancelling keeps the session");
+        assert_eq!(
+            model.session.value(),
+            SESSION,
+            "cancelling keeps the session"
+        );
         assert_eq!(model.log.in_flight(), 0);
     }
     let mut model = model();

@@ -33,7 +33,11 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// The dialog's keys, from the key map: "y/Enter send the transfer · n/Esc cancel".
 fn key_line(context: Context, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
-    for (n, binding) in keys::bindings(context).iter().filter(|b| b.hint).enumerate() {
+    for (n, binding) in keys::bindings(context)
+        .iter()
+        .filter(|b| b.hint)
+        .enumerate()
+    {
         if n > 0 {
             spans.push(Span::styled("   ", theme.dim));
         }
@@ -56,17 +60,28 @@ fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) -> Rect {
 fn confirm(session: &SessionId, target: &Target, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut lines = vec![
         Line::raw(""),
-        Line::styled(format!("session {}… → {target}", session.short()), theme.title).centered(),
+        Line::styled(
+            format!("session {}… → {target}", session.short()),
+            theme.title,
+        )
+        .centered(),
         Line::raw(""),
     ];
-    let mut details = vec![format!("full session id {session}"), format!("{} id {}", target.kind, target.id)];
+    let mut details = vec![
+        format!("full session id {session}"),
+        format!("{} id {}", target.kind, target.id),
+    ];
     if let Some(team) = &target.team {
         details.push(format!("team {team}"));
     }
     if let Some(notes) = &target.notes {
         details.push(format!("notes {notes}"));
     }
-    lines.extend(details.into_iter().map(|d| Line::styled(d, theme.dim).centered()));
+    lines.extend(
+        details
+            .into_iter()
+            .map(|d| Line::styled(d, theme.dim).centered()),
+    );
     lines.push(Line::raw(""));
     lines.push(key_line(Context::Confirm, theme));
     let height = lines.len() as u16 + 2;
@@ -113,5 +128,8 @@ fn help(scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame) {
     let dialog = centered(area, 64, area.height.saturating_sub(2));
     let inner = open("Help: keys (↑/↓ scroll, Esc close)", dialog, theme, frame);
     let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
-    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max_scroll), 0)), inner);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll.min(max_scroll), 0)),
+        inner,
+    );
 }

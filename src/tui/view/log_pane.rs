@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{has_focus, pane};
+use super::{has_focus, pane, text};
 use crate::transfer::Outcome;
 use crate::tui::log::{EntryKind, LogEntry, Notice, TransferEntry, TransferState};
 use crate::tui::model::{Focus, Model};
@@ -26,9 +26,10 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     // Walk back from the newest shown entry until the pane is full; only what is visible is
     // laid out, however long the log.
     let height = inner.height as usize;
+    let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::with_capacity(height);
     for entry in log.entries().rev().skip(log.scroll) {
-        let mut entry_lines = entry_lines(entry, theme);
+        let mut entry_lines = entry_lines(entry, theme, width);
         if lines.len() + entry_lines.len() > height {
             break;
         }
@@ -45,62 +46,97 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn entry_lines<'a>(entry: &'a LogEntry, theme: &Theme) -> Vec<Line<'a>> {
+/// Columns before a continuation line: the width of "14:03:11 ✓ ", so text lines up under
+/// the first line's text.
+const DETAIL_INDENT: &str = "           ";
+
+/// An entry's lines: a transfer's head cut to the pane's width with its detail wrapped beneath,
+/// or a notice wrapped under its own first line.
+fn entry_lines(entry: &LogEntry, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let time = Span::styled(format!("{} ", entry.at.format("%H:%M:%S")), theme.dim);
+    let room = width.saturating_sub(DETAIL_INDENT.len());
     match &entry.kind {
-        EntryKind::Notice(Notice::Info(text)) => {
-            vec![Line::from(vec![time, Span::raw("· "), Span::raw(text.as_str())])]
+        EntryKind::Notice(notice) => {
+            let (symbol, text, style) = match notice {
+                Notice::Info(text) => ("· ", text, Style::new()),
+                Notice::Warning(text) => ("! ", text, theme.warning),
+            };
+            let mut lines = Vec::new();
+            for (n, part) in text::wrap(text, room).into_iter().enumerate() {
+                let lead = if n == 0 {
+                    vec![time.clone(), Span::styled(symbol, style)]
+                } else {
+                    vec![Span::raw(DETAIL_INDENT)]
+                };
+                let mut spans = lead;
+                spans.push(Span::styled(part, style));
+                lines.push(Line::from(spans));
+            }
+            lines
         }
-        EntryKind::Notice(Notice::Warning(text)) => vec![Line::from(vec![
-            time,
-            Span::styled(format!("! {text}"), theme.warning),
-        ])],
-        EntryKind::Transfer(transfer) => transfer_lines(time, transfer, theme),
+        EntryKind::Transfer(transfer) => {
+            let (head, detail) = transfer_head(time, transfer, theme);
+            let mut lines = vec![text::fit(head, width)];
+            if let Some((detail, style)) = detail {
+                let parts = text::wrap(&detail, room.saturating_sub(2));
+                for (n, part) in parts.into_iter().enumerate() {
+                    let marker = if n == 0 { "└ " } else { "  " };
+                    lines.push(Line::from(vec![
+                        Span::raw(DETAIL_INDENT),
+                        Span::styled(format!("{marker}{part}"), style),
+                    ]));
+                }
+            }
+            lines
+        }
     }
 }
 
-fn transfer_lines<'a>(time: Span<'a>, transfer: &TransferEntry, theme: &Theme) -> Vec<Line<'a>> {
-    let (symbol, word, style, detail): (&str, String, Style, Option<String>) = match &transfer.state
-    {
-        TransferState::Queued => ("·", "queued".into(), theme.pending, None),
+/// "14:03:11 ✓ transferred 6538f8a3… → agent Dana Whitfield (a-59bb17e…)", and the detail to
+/// show beneath it.
+fn transfer_head(
+    time: Span<'static>,
+    transfer: &TransferEntry,
+    theme: &Theme,
+) -> (Line<'static>, Option<(String, Style)>) {
+    let (symbol, word, style, detail): (&str, &str, Style, Option<String>) = match &transfer.state {
+        TransferState::Queued => ("·", "queued", theme.pending, None),
         TransferState::WaitingForBudget(wait) => (
             "⋯",
-            "waiting".into(),
+            "waiting",
             theme.pending,
             Some(format!(
                 "goes out by itself in {} s: the account's per-minute request budget is spent",
                 wait.as_secs().max(1)
             )),
         ),
-        TransferState::Sending => ("⋯", "sending".into(), theme.pending, None),
+        TransferState::Sending => ("⋯", "sending", theme.pending, None),
         TransferState::Finished(outcome) => match outcome {
             Outcome::Transferred { .. } => (
                 "✓",
-                "transferred".into(),
+                "transferred",
                 theme.ok,
                 outcome
                     .completed_at()
                     .map(|at| format!("platform completed it at {}", at.format("%H:%M:%S"))),
             ),
-            Outcome::Failed { message, .. } => ("✗", "failed".into(), theme.error, Some(message.clone())),
+            Outcome::Failed { message, .. } => ("✗", "failed", theme.error, Some(message.clone())),
             Outcome::Unknown { message, .. } => (
                 "?",
-                "unknown".into(),
+                "unknown",
                 theme.warning,
                 Some(format!("{message}; check the conversation before retrying")),
             ),
         },
     };
-    let mut lines = vec![Line::from(vec![
+    let head = Line::from(vec![
         time,
         Span::styled(format!("{symbol} {word:<11} "), style),
-        Span::raw(format!("{}… → {}", transfer.session.short(), transfer.target)),
-    ])];
-    if let Some(detail) = detail {
-        lines.push(Line::from(vec![
-            Span::raw("           "),
-            Span::styled(format!("└ {detail}"), style),
-        ]));
-    }
-    lines
+        Span::raw(format!(
+            "{}… → {}",
+            transfer.session.short(),
+            transfer.target
+        )),
+    ]);
+    (head, detail.map(|d| (d, style)))
 }

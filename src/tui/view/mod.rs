@@ -5,6 +5,7 @@ mod log_pane;
 mod picker_pane;
 mod session_pane;
 mod status;
+mod text;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

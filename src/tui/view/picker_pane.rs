@@ -30,7 +30,10 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let filter_line = if filter.is_empty() && !focused {
         Line::styled("type to filter by name, team or id", theme.dim)
     } else {
-        Line::from(vec![Span::styled(FILTER_PROMPT, theme.key), Span::raw(filter)])
+        Line::from(vec![
+            Span::styled(FILTER_PROMPT, theme.key),
+            Span::raw(filter),
+        ])
     };
     frame.render_widget(filter_line, filter_area);
     if focused {
