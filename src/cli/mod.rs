@@ -81,7 +81,8 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(error) => return report_setup_error(&error),
     };
-    let mut notices: Vec<Notice> = setup.warnings.into_iter().map(Notice::Warning).collect();
+    let mut notices: Vec<Notice> = setup.notes.into_iter().map(Notice::Info).collect();
+    notices.extend(setup.warnings.into_iter().map(Notice::Warning));
     notices.push(Notice::Info(format!(
         "audit file: {}",
         setup.engine.audit_path().display()

@@ -15,6 +15,8 @@ pub struct Setup {
     pub engine: TransferEngine,
     /// Where transfers go, for the title bar.
     pub banner: String,
+    /// Things worth knowing at the start.
+    pub notes: Vec<String>,
     /// Things that look odd but do not stop anything.
     pub warnings: Vec<String>,
     /// Kept alive for as long as the command runs.
@@ -70,6 +72,7 @@ impl Setup {
                 config.platform.host.host_str().unwrap_or("platform"),
                 config.platform.stream_id
             ),
+            notes: Vec::new(),
             warnings: loaded.warnings,
             _demo: None,
         })
@@ -88,9 +91,10 @@ impl Setup {
             roster: demo::roster(),
             engine,
             banner: format!("DEMO · simulator at {}", simulator.base_url()),
-            warnings: vec![
+            notes: vec![
                 "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5020, 5030, 0077 or fa11 show failures".into(),
             ],
+            warnings: Vec::new(),
             _demo: Some(DemoGuard {
                 _simulator: simulator,
                 _data_dir: data_dir,

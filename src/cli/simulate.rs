@@ -1,14 +1,17 @@
 //! `handoff simulate`: the built-in simulator as a server, to try the console or a script against
-//! by hand.
+//! by hand. It writes a ready config and roster for itself into a temporary folder, so the
+//! secret it accepts is never printed.
 
+use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::EXIT_BAD_INPUT;
 use crate::demo;
-use crate::simulator::Simulator;
+use crate::simulator::{Simulator, SimulatorConfig};
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -25,14 +28,37 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_BAD_INPUT);
     }
-    let simulator = match Simulator::start(demo::simulator_config(), args.listen).await {
+    // A secret of this run's own: whoever can read the config file below can use it.
+    let secret = uuid::Uuid::new_v4().simple().to_string();
+    let config = SimulatorConfig {
+        client_secret: secret.clone(),
+        ..demo::simulator_config()
+    };
+    let simulator = match Simulator::start(config, args.listen).await {
         Ok(simulator) => simulator,
         Err(error) => {
             eprintln!("error: cannot listen on {}: {error}", args.listen);
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    println!("{}", instructions(&simulator));
+    let folder = match write_files(&simulator, &secret) {
+        Ok(folder) => folder,
+        Err(error) => {
+            eprintln!("error: cannot write the simulator's config: {error}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let path = folder.path();
+    println!(
+        "handoff simulator listening on {}; Ctrl-c stops it.\n\
+         It knows the demo roster. In another terminal:\n\n  \
+         handoff --config {config} --data-dir {data}\n  \
+         handoff --config {config} --data-dir {data} transfer --session 6538f8a3c9cf425ee5cf0a1b --agent \"Dana Whitfield\"\n\n\
+         (the config and data folder are removed when the simulator stops)",
+        simulator.base_url(),
+        config = path.join("config.toml").display(),
+        data = path.join("data").display(),
+    );
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("error: cannot wait for Ctrl-c: {error}");
     }
@@ -40,20 +66,33 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// A config that works against this simulator, ready to paste.
-fn instructions(simulator: &Simulator) -> String {
-    format!(
-        "handoff simulator listening on {base}; Ctrl-c stops it.\n\
-         It knows the demo roster (`handoff --demo` shows it) and signs with the demo app.\n\
-         A config for it (the demo secret is in src/demo.rs; set it in HANDOFF_DEMO_SECRET):\n\n\
-         [platform]\nhost = \"{base}\"\nstream_id = \"{stream}\"\norg_id = \"{org}\"\naccount_id = \"{account}\"\n\n\
-         [auth]\nclient_id = \"{client}\"\nclient_secret_env = \"HANDOFF_DEMO_SECRET\"\n\n\
-         [callback]\nurl = \"{sink}\"\n",
+/// A temporary folder with `config.toml` (readable by this user only, as it holds the secret)
+/// and `roster.toml` for the running simulator.
+fn write_files(simulator: &Simulator, secret: &str) -> std::io::Result<tempfile::TempDir> {
+    let folder = tempfile::Builder::new()
+        .prefix("handoff-simulate-")
+        .tempdir()?;
+    let config = format!(
+        "[platform]\nhost = \"{base}\"\nstream_id = \"{stream}\"\norg_id = \"{org}\"\naccount_id = \"{account}\"\n\n\
+         [auth]\nclient_id = \"{client}\"\nclient_secret = \"{secret}\"\n\n\
+         [callback]\nurl = \"{sink}\"\n\n\
+         [roster]\nfile = \"roster.toml\"\n",
         base = simulator.base_url(),
         stream = demo::STREAM_ID,
         org = demo::ORG_ID,
         account = demo::ACCOUNT_ID,
         client = demo::CLIENT_ID,
         sink = simulator.callback_sink_url(),
-    )
+    );
+    write_private(&folder.path().join("config.toml"), &config)?;
+    std::fs::write(folder.path().join("roster.toml"), demo::roster().to_toml())?;
+    Ok(folder)
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }

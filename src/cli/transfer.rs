@@ -44,6 +44,9 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
+    for note in &setup.notes {
+        eprintln!("note: {note}");
+    }
     for warning in &setup.warnings {
         eprintln!("warning: {warning}");
     }
@@ -120,10 +123,13 @@ impl Printer {
         } else {
             println!(
                 "{}: session {} → {}",
-                outcome.describe(),
+                outcome.word(),
                 request.session,
                 request.target
             );
+            if let Some(detail) = outcome.detail() {
+                println!("  {detail}");
+            }
         }
         ExitCode::from(code)
     }

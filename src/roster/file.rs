@@ -221,6 +221,14 @@ notes = ""
     }
 
     #[test]
+    fn a_written_roster_reads_back_the_same() {
+        let roster = crate::demo::roster();
+        let loaded = parse(&roster.to_toml()).unwrap();
+        assert_eq!(loaded.roster, roster);
+        assert!(loaded.warnings.is_empty());
+    }
+
+    #[test]
     fn a_missing_file_is_an_empty_roster_with_a_hint() {
         let dir = tempfile::tempdir().unwrap();
         let loaded = Roster::load(&dir.path().join("roster.toml")).unwrap();

@@ -27,6 +27,7 @@ use crate::ids::TargetKind;
 /// One agent or queue a conversation can be moved to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Target {
+    #[serde(skip)]
     pub kind: TargetKind,
     pub id: String,
     pub name: String,
@@ -101,5 +102,20 @@ impl Roster {
 
     pub fn count(&self, kind: TargetKind) -> usize {
         self.targets.iter().filter(|t| t.kind == kind).count()
+    }
+
+    /// The roster in the file format [`Roster::parse`] reads.
+    pub fn to_toml(&self) -> String {
+        #[derive(Serialize)]
+        struct File<'a> {
+            agents: Vec<&'a Target>,
+            queues: Vec<&'a Target>,
+        }
+        let of = |kind| self.targets.iter().filter(|t| t.kind == kind).collect();
+        toml::to_string(&File {
+            agents: of(TargetKind::Agent),
+            queues: of(TargetKind::Queue),
+        })
+        .expect("a roster always serializes")
     }
 }

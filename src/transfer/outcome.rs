@@ -66,16 +66,24 @@ impl Outcome {
         }
     }
 
-    /// One line for a person: "transferred at 14:03:11", "failed: HTTP 404: …".
-    pub fn describe(&self) -> String {
+    /// The state in one word or two: "transferred", "failed", "outcome unknown".
+    pub fn word(&self) -> &'static str {
         match self {
-            Self::Transferred { .. } => match self.completed_at() {
-                Some(at) => format!("transferred at {}", at.format("%H:%M:%S")),
-                None => "transferred".to_owned(),
-            },
-            Self::Failed { message, .. } => format!("failed: {message}"),
+            Self::Transferred { .. } => "transferred",
+            Self::Failed { .. } => "failed",
+            Self::Unknown { .. } => "outcome unknown",
+        }
+    }
+
+    /// What a person needs to know beyond the word: when it completed, or why it failed.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Self::Transferred { .. } => self
+                .completed_at()
+                .map(|at| format!("platform completed it at {}", at.format("%H:%M:%S"))),
+            Self::Failed { message, .. } => Some(message.clone()),
             Self::Unknown { message, .. } => {
-                format!("outcome unknown: {message}; check the conversation before retrying")
+                Some(format!("{message}; check the conversation before retrying"))
             }
         }
     }
@@ -109,12 +117,18 @@ mod tests {
             retry_after: None,
         }));
         assert_eq!(refused.exit_code(), 1);
-        assert_eq!(refused.describe(), "failed: HTTP 404: Agent not found");
+        assert_eq!(refused.word(), "failed");
+        assert_eq!(refused.detail().unwrap(), "HTTP 404: Agent not found");
         let timeout = Outcome::from_result(Err(PlatformError::Timeout(
             std::time::Duration::from_secs(2),
         )));
         assert_eq!(timeout.exit_code(), 3);
-        assert!(timeout.describe().starts_with("outcome unknown"));
+        assert!(
+            timeout
+                .detail()
+                .unwrap()
+                .ends_with("check the conversation before retrying")
+        );
         let unreachable =
             Outcome::from_result(Err(PlatformError::Unreachable("connection refused".into())));
         assert_eq!(unreachable.exit_code(), 1);

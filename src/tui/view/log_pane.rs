@@ -111,23 +111,14 @@ fn transfer_head(
             )),
         ),
         TransferState::Sending => ("⋯", "sending", theme.pending, None),
-        TransferState::Finished(outcome) => match outcome {
-            Outcome::Transferred { .. } => (
-                "✓",
-                "transferred",
-                theme.ok,
-                outcome
-                    .completed_at()
-                    .map(|at| format!("platform completed it at {}", at.format("%H:%M:%S"))),
-            ),
-            Outcome::Failed { message, .. } => ("✗", "failed", theme.error, Some(message.clone())),
-            Outcome::Unknown { message, .. } => (
-                "?",
-                "unknown",
-                theme.warning,
-                Some(format!("{message}; check the conversation before retrying")),
-            ),
-        },
+        TransferState::Finished(outcome) => {
+            let (symbol, word, style) = match outcome {
+                Outcome::Transferred { .. } => ("✓", "transferred", theme.ok),
+                Outcome::Failed { .. } => ("✗", "failed", theme.error),
+                Outcome::Unknown { .. } => ("?", "unknown", theme.warning),
+            };
+            (symbol, word, style, outcome.detail())
+        }
     };
     let head = Line::from(vec![
         time,
