@@ -164,3 +164,15 @@ fn an_empty_roster_says_where_to_add_targets() {
     let model = Model::new(Default::default(), "test".into(), Vec::new());
     assert_screen!("empty_roster", screen(&model, 80, 20));
 }
+
+#[test]
+fn the_picker_scrolls_to_keep_the_highlight_visible() {
+    let mut model = model();
+    press(&mut model, KeyCode::Tab);
+    for _ in 0..12 {
+        press(&mut model, KeyCode::Down);
+    }
+    let screen = screen(&model, 80, 24);
+    assert!(screen.contains("▶ agent Sofia Marchetti"), "{screen}");
+    assert_screen!("picker_scrolled", screen);
+}

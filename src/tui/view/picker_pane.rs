@@ -52,17 +52,21 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         return;
     }
 
+    // Only the rows that fit are laid out, however large the roster: the window scrolls just
+    // enough to keep the highlight on screen.
+    let rows = list_area.height as usize;
+    let first = (picker.selected() + 1).saturating_sub(rows);
     let name_width = (list_area.width as usize / 3).clamp(12, 28);
-    let items: Vec<ListItem> = picker
-        .matches()
+    let items: Vec<ListItem> = picker.matches()[first..]
         .iter()
+        .take(rows)
         .filter_map(|&i| model.roster.targets().get(i))
         .map(|target| ListItem::new(row(target, name_width, theme)))
         .collect();
     let list = List::new(items)
         .highlight_style(theme.highlight)
         .highlight_symbol("▶ ");
-    let mut state = ListState::default().with_selected(Some(picker.selected()));
+    let mut state = ListState::default().with_selected(Some(picker.selected() - first));
     frame.render_stateful_widget(list, list_area, &mut state);
 }
 

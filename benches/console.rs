@@ -1,0 +1,106 @@
+//! How the console's per-keystroke work scales: filtering a large roster and drawing a full
+//! screen with a full log. Run with `cargo bench --bench console`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use handoff::ids::{SessionId, TargetKind};
+use handoff::roster::{Roster, Target};
+use handoff::transfer::{Outcome, Progress, TransferId, TransferUpdate};
+use handoff::tui::log::LOG_CAPACITY;
+use handoff::tui::model::Model;
+use handoff::tui::picker::Picker;
+use handoff::tui::theme::Theme;
+use handoff::tui::update::{Msg, update};
+use handoff::tui::view::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const FIRST: [&str; 10] = [
+    "Dana", "Marcus", "Priya", "Tomás", "Grace", "Samuel", "Hannah", "Kwame", "Aiko", "Liam",
+];
+const LAST: [&str; 10] = [
+    "Whitfield",
+    "Oyelaran",
+    "Raghunathan",
+    "Echeverría",
+    "Liu",
+    "Ortiz",
+    "Kowalczyk",
+    "Mensah",
+    "Tanaka",
+    "O'Connor",
+];
+const TEAMS: [&str; 5] = [
+    "Billing",
+    "Tech Support",
+    "Retention",
+    "Escalations",
+    "Sales",
+];
+
+/// A contact center far larger than any the product expects: `agents` agents and 50 queues.
+fn big_roster(agents: usize) -> Roster {
+    let agent = |n: usize| Target {
+        kind: TargetKind::Agent,
+        id: format!("a-{n:07x}-0cae-46b0-8d80-a8a8ac34e55c"),
+        name: format!("{} {} {n}", FIRST[n % 10], LAST[(n / 10) % 10]),
+        team: Some(TEAMS[n % 5].to_owned()),
+        notes: None,
+    };
+    let queue = |n: usize| Target {
+        kind: TargetKind::Queue,
+        id: format!("qu-{n:07x}-a1ac-4caa-9be6-55a5abc3e2f1"),
+        name: format!("{} queue {n}", TEAMS[n % 5]),
+        team: None,
+        notes: None,
+    };
+    Roster::new((0..agents).map(agent).chain((0..50).map(queue)).collect())
+}
+
+fn filtering(c: &mut Criterion) {
+    let roster = big_roster(2_000);
+    let mut picker = Picker::new(&roster);
+    for query in ["d", "dana", "tech sup", "qu-00000"] {
+        c.bench_function(&format!("filter 2050 targets by {query:?}"), |b| {
+            b.iter(|| {
+                picker.filter.clear();
+                picker.filter.paste(black_box(query));
+                picker.refilter();
+                black_box(picker.matches().len())
+            })
+        });
+    }
+}
+
+fn drawing(c: &mut Criterion) {
+    let mut model = Model::new(big_roster(2_000), "bench".into(), Vec::new());
+    let session = SessionId::parse("6538f8a3c9cf425ee5cf0a1b").unwrap();
+    let target = model.roster.targets()[0].clone();
+    for _ in 0..LOG_CAPACITY {
+        let id = TransferId::new();
+        model
+            .log
+            .start_transfer(id, session.clone(), target.clone());
+        update(
+            &mut model,
+            Msg::Transfer(TransferUpdate {
+                id,
+                progress: Progress::Finished(Outcome::Failed {
+                    http_status: Some(404),
+                    message: "HTTP 404: Conversation not found or already closed".into(),
+                }),
+            }),
+        );
+    }
+    let theme = Theme::colour();
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    c.bench_function("draw a 200x60 screen, 2050 targets, full log", |b| {
+        b.iter(|| {
+            terminal.draw(|frame| view(&model, &theme, frame)).unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, filtering, drawing);
+criterion_main!(benches);
