@@ -176,3 +176,15 @@ fn the_picker_scrolls_to_keep_the_highlight_visible() {
     assert!(screen.contains("▶ agent Sofia Marchetti"), "{screen}");
     assert_screen!("picker_scrolled", screen);
 }
+
+#[test]
+fn a_narrow_hint_bar_keeps_help_and_quit() {
+    let mut model = model();
+    press(&mut model, KeyCode::Tab);
+    for width in [80, 100, 120] {
+        let screen = screen(&model, width, 24);
+        let bar = screen.lines().last().unwrap();
+        assert!(bar.contains("Enter transfer to target"), "{width}: {bar}");
+        assert!(bar.contains("F1 help · Ctrl-c quit"), "{width}: {bar}");
+    }
+}

@@ -365,13 +365,22 @@ pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
     })
 }
 
-/// What the bottom bar shows in `context`: its hinted bindings, then the global ones.
-pub fn hints(context: Context) -> Vec<&'static Binding> {
-    layers(context)
-        .into_iter()
-        .flat_map(bindings)
-        .filter(|b| b.hint)
-        .collect()
+/// What the bottom bar shows in `context`: the context's own hinted bindings, most important
+/// first, and those of the layers beneath it (the editing and global keys) that must stay
+/// visible whatever the width.
+pub struct Hints {
+    pub own: Vec<&'static Binding>,
+    pub always: Vec<&'static Binding>,
+}
+
+pub fn hints(context: Context) -> Hints {
+    let hinted = |layer| bindings(layer).iter().filter(|b| b.hint);
+    let mut layers = layers(context).into_iter();
+    let own = layers.next().map(hinted).into_iter().flatten().collect();
+    Hints {
+        own,
+        always: layers.flat_map(hinted).collect(),
+    }
 }
 
 /// Every context, in the order the help screen lists them.
@@ -424,8 +433,11 @@ mod tests {
 
     #[test]
     fn hints_come_from_the_same_table() {
-        let labels: Vec<String> = hints(Context::Picker)
+        let hints = hints(Context::Picker);
+        let labels: Vec<String> = hints
+            .own
             .iter()
+            .chain(&hints.always)
             .map(|b| b.keys_label())
             .collect();
         assert!(labels.contains(&"↑/Ctrl-p".to_owned()), "{labels:?}");

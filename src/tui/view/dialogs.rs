@@ -30,6 +30,16 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
+/// A centered dialog `width` wide (at most) and tall enough for `lines` once wrapped.
+fn sized(area: Rect, width: u16, lines: &[Line]) -> Rect {
+    let inner_width = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|line| line.width().div_ceil(inner_width).max(1))
+        .sum();
+    centered(area, width, u16::try_from(rows + 2).unwrap_or(u16::MAX))
+}
+
 /// The dialog's keys, from the key map: "y/Enter send the transfer · n/Esc cancel".
 fn key_line(context: Context, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
@@ -84,8 +94,7 @@ fn confirm(session: &SessionId, target: &Target, theme: &Theme, area: Rect, fram
     );
     lines.push(Line::raw(""));
     lines.push(key_line(Context::Confirm, theme));
-    let height = lines.len() as u16 + 2;
-    let dialog = centered(area, 76, height);
+    let dialog = sized(area, 76, &lines);
     let inner = open("Transfer this conversation?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
@@ -107,7 +116,7 @@ fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Fram
         Line::raw(""),
         key_line(Context::QuitConfirm, theme),
     ];
-    let dialog = centered(area, 70, lines.len() as u16 + 2);
+    let dialog = sized(area, 70, &lines);
     let inner = open("Quit while sending?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -11,6 +11,8 @@ use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
 const FILTER_PROMPT: &str = "/ ";
+/// Everything on a row but the name: highlight symbol, kind, team and short id.
+const FIXED_COLUMNS: usize = 2 + 6 + 17 + 12;
 
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let focused = has_focus(model, Focus::Picker);
@@ -56,7 +58,9 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     // enough to keep the highlight on screen.
     let rows = list_area.height as usize;
     let first = (picker.selected() + 1).saturating_sub(rows);
-    let name_width = (list_area.width as usize / 3).clamp(12, 28);
+    let name_width = (list_area.width as usize)
+        .saturating_sub(FIXED_COLUMNS)
+        .clamp(10, 28);
     let items: Vec<ListItem> = picker.matches()[first..]
         .iter()
         .take(rows)

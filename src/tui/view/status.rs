@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use crate::ids::TargetKind;
 use unicode_width::UnicodeWidthStr;
 
-use crate::tui::keys::{self, Binding, Context};
+use crate::tui::keys::{self, Binding, Hints};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
@@ -32,19 +32,15 @@ pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Fr
 }
 
 /// The keys that work right now, from the same table as the help screen. When the bar is too
-/// narrow, the pane's own hints give way from the end; help and quit always stay.
+/// narrow, the context's own hints give way from the least important; help and quit stay.
 pub(super) fn hint_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let global = keys::bindings(Context::Global);
-    let is_global = |b: &Binding| global.iter().any(|g| std::ptr::eq(g, b));
-    let mut hints = keys::hints(model.context());
-    while bar_width(&hints) > area.width as usize {
-        match hints.iter().rposition(|b| !is_global(b)) {
-            Some(last_local) if hints.len() > 1 => hints.remove(last_local),
-            _ => break,
-        };
+    let Hints { mut own, always } = keys::hints(model.context());
+    let width = |own: &[&'static Binding]| bar_width(own.iter().chain(&always));
+    while own.len() > 1 && width(&own) > area.width as usize {
+        own.pop();
     }
     let mut spans = vec![Span::raw(" ")];
-    for (n, binding) in hints.into_iter().enumerate() {
+    for (n, binding) in own.iter().chain(&always).enumerate() {
         if n > 0 {
             spans.push(Span::styled(SEPARATOR, theme.dim));
         }
@@ -56,10 +52,9 @@ pub(super) fn hint_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Fra
 
 const SEPARATOR: &str = " · ";
 
-fn bar_width(hints: &[&Binding]) -> usize {
-    1 + hints
-        .iter()
-        .map(|b| b.keys_label().width() + 1 + b.description.width())
+fn bar_width<'a>(hints: impl Iterator<Item = &'a &'static Binding>) -> usize {
+    hints
+        .map(|b| SEPARATOR.width() + b.keys_label().width() + 1 + b.description.width())
         .sum::<usize>()
-        + SEPARATOR.width() * hints.len().saturating_sub(1)
+        .saturating_sub(SEPARATOR.width() - 1)
 }
