@@ -97,7 +97,7 @@ async fn console(global: &GlobalArgs) -> ExitCode {
     match tui::run(console).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: the terminal failed: {error}");
+            eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }

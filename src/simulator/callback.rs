@@ -17,7 +17,7 @@ use url::{Host, Url};
 
 use super::body::read_limited;
 use super::reply::ApiError;
-use super::state::SimState;
+use super::state::{MAX_RECORDED, SimState};
 use super::transfer::{Target, Transfer};
 
 pub(crate) const SINK_PATH: &str = "/_sim/callbacks";
@@ -108,9 +108,12 @@ pub(crate) async fn sink(State(state): State<Arc<SimState>>, body: Body) -> Resp
     };
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(callback) => {
-            state
-                .callbacks
-                .send_modify(|received| received.push(callback));
+            state.callbacks.send_modify(|received| {
+                if received.len() == MAX_RECORDED {
+                    received.remove(0);
+                }
+                received.push(callback);
+            });
             Json(json!({ "ok": true })).into_response()
         }
         Err(error) => ApiError::bad_request(format!("Callback body is not valid JSON: {error}"))

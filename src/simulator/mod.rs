@@ -159,12 +159,13 @@ impl Simulator {
         format!("{}{}", self.base_url(), callback::SINK_PATH)
     }
 
-    /// Every assign-conversation request received so far, in arrival order (including refused ones).
+    /// Every assign-conversation request received so far, in arrival order (including refused
+    /// ones); the latest 10,000 when there were more.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.requests()
     }
 
-    /// Every callback the sink has received, in order.
+    /// Every callback the sink has received, in order; the latest 10,000 when there were more.
     pub fn received_callbacks(&self) -> Vec<serde_json::Value> {
         self.state.callbacks.borrow().clone()
     }

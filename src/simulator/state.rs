@@ -10,6 +10,10 @@ use tokio::sync::watch;
 use super::rate::SlidingWindow;
 use super::{RecordedRequest, SimulatorConfig};
 
+/// How many requests and callbacks are kept for inspection; a demo left running all shift keeps
+/// the latest ones and a bounded amount of memory.
+pub(crate) const MAX_RECORDED: usize = 10_000;
+
 /// Callbacks are only ever posted to loopback, so anything slower than this is a stuck client.
 const CALLBACK_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -48,7 +52,11 @@ impl SimState {
     }
 
     pub(crate) fn record(&self, arrival: u64, request: RecordedRequest) {
-        lock(&self.requests).insert(arrival, request);
+        let mut requests = lock(&self.requests);
+        requests.insert(arrival, request);
+        while requests.len() > MAX_RECORDED {
+            requests.pop_first();
+        }
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {

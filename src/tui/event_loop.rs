@@ -1,7 +1,7 @@
 //! The one loop: terminal events and transfer updates in, one redraw per batch out. It waits on
 //! both without a timer, so an idle console does no work at all.
 
-use std::io::{self, Write, stdout};
+use std::io::{self, IsTerminal, Write, stdout};
 
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
@@ -37,7 +37,12 @@ pub struct Console {
 /// Runs the console until the supervisor quits. The terminal is restored on return and on panic.
 pub async fn run(console: Console) -> io::Result<()> {
     let theme = Theme::from_env();
-    let mut terminal = ratatui::init();
+    if !stdout().is_terminal() {
+        return Err(io::Error::other(
+            "the console needs an interactive terminal; for scripts use `handoff transfer`",
+        ));
+    }
+    let mut terminal = ratatui::try_init().inspect_err(|_| ratatui::restore())?;
     install_paste_cleanup_on_panic();
     execute!(stdout(), EnableBracketedPaste)?;
     let result = event_loop(&mut terminal, console, &theme).await;
