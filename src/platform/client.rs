@@ -8,7 +8,7 @@ use url::Url;
 
 use super::auth::Authenticator;
 use super::reply::{self, AssignReply, PlatformError};
-use crate::config::Config;
+use crate::config::{Config, is_loopback};
 use crate::ids::{SessionId, TargetKind};
 
 /// How long to wait for a connection before calling the platform unreachable; shorter than the
@@ -62,10 +62,15 @@ impl PlatformClient {
                 url_segment(&platform.stream_id)
             ))
             .expect("a host URL joined with a path is a URL");
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .user_agent(concat!("handoff/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()?;
+            .connect_timeout(CONNECT_TIMEOUT);
+        // A proxy from the environment is for the outside world; the simulator on this machine
+        // must be reached directly.
+        if is_loopback(&platform.host) {
+            http = http.no_proxy();
+        }
+        let http = http.build()?;
         Ok(Self {
             http,
             api_base,
