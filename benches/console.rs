@@ -41,19 +41,20 @@ const TEAMS: [&str; 5] = [
 
 /// A contact center far larger than any the product expects: `agents` agents and 50 queues.
 fn big_roster(agents: usize) -> Roster {
-    let agent = |n: usize| Target {
-        kind: TargetKind::Agent,
-        id: format!("a-{n:07x}-0cae-46b0-8d80-a8a8ac34e55c"),
-        name: format!("{} {} {n}", FIRST[n % 10], LAST[(n / 10) % 10]),
-        team: Some(TEAMS[n % 5].to_owned()),
-        notes: None,
+    let agent = |n: usize| {
+        Target::new(
+            TargetKind::Agent,
+            format!("a-{n:07x}-0cae-46b0-8d80-a8a8ac34e55c"),
+            format!("{} {} {n}", FIRST[n % 10], LAST[(n / 10) % 10]),
+        )
+        .with_team(TEAMS[n % 5])
     };
-    let queue = |n: usize| Target {
-        kind: TargetKind::Queue,
-        id: format!("qu-{n:07x}-a1ac-4caa-9be6-55a5abc3e2f1"),
-        name: format!("{} queue {n}", TEAMS[n % 5]),
-        team: None,
-        notes: None,
+    let queue = |n: usize| {
+        Target::new(
+            TargetKind::Queue,
+            format!("qu-{n:07x}-a1ac-4caa-9be6-55a5abc3e2f1"),
+            format!("{} queue {n}", TEAMS[n % 5]),
+        )
     };
     Roster::new((0..agents).map(agent).chain((0..50).map(queue)).collect())
 }

@@ -57,19 +57,16 @@ const QUEUES: [(&str, &str); 6] = [
 
 /// The demo roster: 20 agents in four teams, and six queues.
 pub fn roster() -> Roster {
-    let agents = AGENTS.iter().map(|(name, team, notes)| Target {
-        kind: TargetKind::Agent,
-        id: demo_id("a-", name),
-        name: (*name).to_owned(),
-        team: Some((*team).to_owned()),
-        notes: (!notes.is_empty()).then(|| (*notes).to_owned()),
+    let agents = AGENTS.iter().map(|(name, team, notes)| {
+        let agent = Target::new(TargetKind::Agent, demo_id("a-", name), *name).with_team(*team);
+        if notes.is_empty() {
+            agent
+        } else {
+            agent.with_notes(*notes)
+        }
     });
-    let queues = QUEUES.iter().map(|(name, notes)| Target {
-        kind: TargetKind::Queue,
-        id: demo_id("qu-", name),
-        name: (*name).to_owned(),
-        team: None,
-        notes: Some((*notes).to_owned()),
+    let queues = QUEUES.iter().map(|(name, notes)| {
+        Target::new(TargetKind::Queue, demo_id("qu-", name), *name).with_notes(*notes)
     });
     Roster::new(agents.chain(queues).collect())
 }

@@ -61,7 +61,9 @@ impl fmt::Display for SessionId {
 }
 
 /// Whether a target is a person or a queue; decides the body of the transfer request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetKind {
     Agent,

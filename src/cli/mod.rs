@@ -1,6 +1,7 @@
 //! The command line: `handoff` opens the console; `handoff transfer` does one transfer for a
 //! script; `handoff simulate` serves the built-in simulator for trying things by hand.
 
+mod roster;
 mod setup;
 mod simulate;
 mod transfer;
@@ -53,6 +54,8 @@ pub enum Command {
     Transfer(transfer::TransferArgs),
     /// Serve the built-in platform simulator on loopback until Ctrl-c
     Simulate(simulate::SimulateArgs),
+    /// List, add, remove, import and export the agents and queues you transfer to
+    Roster(roster::RosterArgs),
 }
 
 /// Parses the command line and runs it; the binary's whole `main`.
@@ -72,6 +75,7 @@ async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Transfer(args)) => transfer::run(&cli.global, args).await,
         Some(Command::Simulate(args)) => simulate::run(args).await,
+        Some(Command::Roster(args)) => roster::run(&cli.global, args),
         None => console(&cli.global).await,
     }
 }

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use super::GlobalArgs;
-use crate::config::{Config, ConfigError, default_config_path, default_data_dir};
+use crate::config::{
+    Config, ConfigError, default_config_path, default_data_dir, roster_file_setting,
+};
 use crate::demo;
 use crate::roster::{Roster, RosterError};
 use crate::simulator::Simulator;
@@ -40,6 +42,18 @@ pub enum SetupError {
     NoDataDir,
     #[error("cannot start the demo: {0}")]
     Demo(std::io::Error),
+    #[error("--demo has a throwaway roster; the roster commands work on your own roster file")]
+    DemoRoster,
+}
+
+const ROSTER_FILE_NAME: &str = "roster.toml";
+
+fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
+    global
+        .data_dir
+        .clone()
+        .or_else(default_data_dir)
+        .ok_or(SetupError::NoDataDir)
 }
 
 impl Setup {
@@ -53,15 +67,11 @@ impl Setup {
             .or_else(default_config_path)
             .ok_or(ConfigError::NoLocation)?;
         let config = Config::load(&config_path)?;
-        let data_dir: PathBuf = global
-            .data_dir
-            .clone()
-            .or_else(default_data_dir)
-            .ok_or(SetupError::NoDataDir)?;
+        let data_dir = data_dir(global)?;
         let roster_path = config
             .roster_file
             .clone()
-            .unwrap_or_else(|| data_dir.join("roster.toml"));
+            .unwrap_or_else(|| data_dir.join(ROSTER_FILE_NAME));
         let loaded = Roster::load(&roster_path)?;
         let engine = TransferEngine::new(&config, &data_dir)?;
         Ok(Self {
@@ -76,6 +86,22 @@ impl Setup {
             warnings: loaded.warnings,
             _demo: None,
         })
+    }
+
+    /// Where the roster file is, from `[roster] file` or the data folder, without needing the
+    /// rest of the config to be complete.
+    pub fn roster_path(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
+        if global.demo {
+            return Err(SetupError::DemoRoster);
+        }
+        let from_config = match global.config.clone().or_else(default_config_path) {
+            Some(path) => roster_file_setting(&path)?,
+            None => None,
+        };
+        match from_config {
+            Some(path) => Ok(path),
+            None => Ok(data_dir(global)?.join(ROSTER_FILE_NAME)),
+        }
     }
 
     /// The simulator on a free loopback port, the demo roster, and a data folder that is removed

@@ -5,6 +5,7 @@
 mod error;
 mod paths;
 mod raw;
+mod roster_setting;
 mod syntax;
 
 use std::net::IpAddr;
@@ -16,6 +17,7 @@ use url::Url;
 pub use error::ConfigError;
 pub use paths::{default_config_path, default_data_dir};
 use raw::RawConfig;
+pub use roster_setting::roster_file_setting;
 
 use crate::ids::is_hex24;
 use crate::secret::Secret;

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::edit::{EditError, check_target};
 use super::{Roster, Target};
-use crate::ids::{TargetKind, check_target_id};
+use crate::ids::TargetKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RosterError {
@@ -40,6 +41,11 @@ struct RawTarget {
     name: Spanned<String>,
     team: Option<String>,
     notes: Option<String>,
+    #[serde(default)]
+    favourite: bool,
+    #[serde(default)]
+    stale: bool,
+    platform_name: Option<String>,
 }
 
 /// A roster as loaded, with what looked odd but was accepted.
@@ -92,11 +98,23 @@ impl Roster {
             .chain(raw.queues.into_iter().map(|t| (TargetKind::Queue, t)));
         for (kind, entry) in entries {
             let id_offset = entry.id.span().start;
-            let id = entry.id.into_inner();
-            match check_target_id(kind, &id) {
-                Err(problem) => {
-                    return Err(invalid(id_offset, format!("{kind} id {id:?}: {problem}")));
+            let name_offset = entry.name.span().start;
+            let target = Target {
+                kind,
+                id: entry.id.into_inner(),
+                name: entry.name.into_inner(),
+                team: entry.team,
+                notes: entry.notes,
+                favourite: entry.favourite,
+                stale: entry.stale,
+                platform_name: entry.platform_name,
+            }
+            .tidied();
+            match check_target(&target) {
+                Err(problem @ EditError::BadName { .. }) => {
+                    return Err(invalid(name_offset, problem.to_string()));
                 }
+                Err(problem) => return Err(invalid(id_offset, problem.to_string())),
                 Ok(Some(warning)) => warnings.push(format!(
                     "roster file {}, line {}: {warning}",
                     path.display(),
@@ -104,38 +122,23 @@ impl Roster {
                 )),
                 Ok(None) => {}
             }
-            if let Some(first) = first_line_of_id.get(&id) {
+            if let Some(first) = first_line_of_id.get(&target.id) {
                 return Err(invalid(
                     id_offset,
-                    format!("id {id} is already used on line {first}; each id may appear once"),
+                    format!(
+                        "id {} is already used on line {first}; each id may appear once",
+                        target.id
+                    ),
                 ));
             }
-            first_line_of_id.insert(id.clone(), line_of(id_offset));
-            let name_offset = entry.name.span().start;
-            let name = entry.name.into_inner().trim().to_owned();
-            if name.is_empty() || name.chars().any(char::is_control) {
-                return Err(invalid(
-                    name_offset,
-                    format!("{kind} {id}: expected a name without control characters"),
-                ));
-            }
-            targets.push(Target {
-                kind,
-                id,
-                name,
-                team: non_empty(entry.team),
-                notes: non_empty(entry.notes),
-            });
+            first_line_of_id.insert(target.id.clone(), line_of(id_offset));
+            targets.push(target);
         }
         Ok(Loaded {
             roster: Roster::new(targets),
             warnings,
         })
     }
-}
-
-fn non_empty(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]

@@ -12,15 +12,21 @@
 //! name = "Billing"
 //! ```
 
+mod edit;
+mod exchange;
 mod file;
 mod resolve;
+mod store;
 
 use std::fmt;
 
 use serde::Serialize;
 
-pub use file::RosterError;
+pub use edit::{EditError, Shape, check_target};
+pub use exchange::{CSV_HEADER, ImportError, Imported, Merged, import};
+pub use file::{Loaded, RosterError};
 pub use resolve::ResolveError;
+pub use store::{RosterStore, Saved, StoreError};
 
 use crate::ids::TargetKind;
 
@@ -35,19 +41,46 @@ pub struct Target {
     pub team: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Marked by the supervisor; favourites sort first in the picker.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub favourite: bool,
+    /// The platform stopped listing this target at the last sync. Kept, never deleted silently.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
+    /// The name the platform gave at the last sync, so a sync can tell a name the supervisor
+    /// chose (kept) from one the platform changed (followed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_name: Option<String>,
 }
 
 impl Target {
+    pub fn new(kind: TargetKind, id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            id: id.into(),
+            name: name.into(),
+            team: None,
+            notes: None,
+            favourite: false,
+            stale: false,
+            platform_name: None,
+        }
+    }
+
+    pub fn with_team(mut self, team: impl Into<String>) -> Self {
+        self.team = Some(team.into());
+        self
+    }
+
+    pub fn with_notes(mut self, notes: impl Into<String>) -> Self {
+        self.notes = Some(notes.into());
+        self
+    }
+
     /// A target known only by its id, for an id typed on the command line that is not in the
     /// roster.
     pub fn unlisted(kind: TargetKind, id: &str) -> Self {
-        Self {
-            kind,
-            id: id.to_owned(),
-            name: id.to_owned(),
-            team: None,
-            notes: None,
-        }
+        Self::new(kind, id, id)
     }
 
     /// The id cut to its prefix and first group, "a-59bb17e…", for one-line displays.

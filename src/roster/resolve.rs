@@ -145,13 +145,7 @@ mod tests {
     use super::*;
 
     fn target(kind: TargetKind, id: &str, name: &str) -> Target {
-        Target {
-            kind,
-            id: id.into(),
-            name: name.into(),
-            team: None,
-            notes: None,
-        }
+        Target::new(kind, id, name)
     }
 
     fn roster() -> Roster {

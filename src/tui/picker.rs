@@ -121,12 +121,12 @@ mod tests {
     use crate::ids::TargetKind;
 
     fn roster() -> Roster {
-        let target = |kind, id: &str, name: &str, team: Option<&str>| Target {
-            kind,
-            id: id.into(),
-            name: name.into(),
-            team: team.map(Into::into),
-            notes: None,
+        let target = |kind, id: &str, name: &str, team: Option<&str>| {
+            let target = Target::new(kind, id, name);
+            match team {
+                Some(team) => target.with_team(team),
+                None => target,
+            }
         };
         Roster::new(vec![
             target(TargetKind::Agent, "a-1", "Dana Whitfield", Some("Billing")),

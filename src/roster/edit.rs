@@ -1,0 +1,212 @@
+//! Changing the roster: every edit checks the target the same way the file loader does, so what
+//! the supervisor adds in the console, on the command line or by import is as sound as a file
+//! that loads.
+
+use super::{Roster, Target};
+use crate::ids::{TargetIdError, check_target_id};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("{kind} id {id:?}: {problem}")]
+    BadId {
+        kind: crate::ids::TargetKind,
+        id: String,
+        problem: TargetIdError,
+    },
+    #[error("{kind} {id}: expected a name, without control characters")]
+    BadName {
+        kind: crate::ids::TargetKind,
+        id: String,
+    },
+    #[error("id {id} is already in the roster ({existing}); each id may appear once")]
+    Duplicate { id: String, existing: String },
+    #[error("no target with id {0} in the roster")]
+    NotFound(String),
+    /// The id looks unlike the documented shape; the supervisor may insist.
+    #[error("{0}; add it anyway with --force (or y in the console) if it is right")]
+    OddShape(String),
+}
+
+/// Hard problems are errors; an id of an unusual shape is a warning (`Ok(Some(..))`).
+pub fn check_target(target: &Target) -> Result<Option<String>, EditError> {
+    let shape = check_target_id(target.kind, &target.id).map_err(|problem| EditError::BadId {
+        kind: target.kind,
+        id: target.id.clone(),
+        problem,
+    })?;
+    if target.name.is_empty() || target.name.chars().any(char::is_control) {
+        return Err(EditError::BadName {
+            kind: target.kind,
+            id: target.id.clone(),
+        });
+    }
+    Ok(shape)
+}
+
+/// Whether an unusual id shape stops the edit or is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Checked,
+    Forced,
+}
+
+impl Target {
+    /// Trims the text fields and drops empty optional ones, as a person would expect.
+    pub fn tidied(mut self) -> Self {
+        let tidy =
+            |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        self.id = self.id.trim().to_owned();
+        self.name = self.name.trim().to_owned();
+        self.team = tidy(self.team);
+        self.notes = tidy(self.notes);
+        self.platform_name = tidy(self.platform_name);
+        self
+    }
+}
+
+impl Roster {
+    pub fn find(&self, id: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.id == id)
+    }
+
+    fn position(&self, id: &str) -> Result<usize, EditError> {
+        self.targets
+            .iter()
+            .position(|t| t.id == id)
+            .ok_or_else(|| EditError::NotFound(id.to_owned()))
+    }
+
+    fn admit(target: Target, shape: Shape) -> Result<Target, EditError> {
+        let target = target.tidied();
+        match (check_target(&target)?, shape) {
+            (Some(warning), Shape::Checked) => Err(EditError::OddShape(warning)),
+            _ => Ok(target),
+        }
+    }
+
+    /// Adds a target; an id already present is refused.
+    pub fn add(&mut self, target: Target, shape: Shape) -> Result<(), EditError> {
+        let target = Self::admit(target, shape)?;
+        if let Some(existing) = self.find(&target.id) {
+            return Err(EditError::Duplicate {
+                id: target.id,
+                existing: format!("{} {}", existing.kind, existing.name),
+            });
+        }
+        self.targets.push(target);
+        self.keep_order();
+        Ok(())
+    }
+
+    /// Replaces the target with id `id` (the id itself may change, but not to another's).
+    pub fn replace(&mut self, id: &str, target: Target, shape: Shape) -> Result<(), EditError> {
+        let at = self.position(id)?;
+        let target = Self::admit(target, shape)?;
+        if target.id != id
+            && let Some(existing) = self.find(&target.id)
+        {
+            return Err(EditError::Duplicate {
+                id: target.id,
+                existing: format!("{} {}", existing.kind, existing.name),
+            });
+        }
+        self.targets[at] = target;
+        self.keep_order();
+        Ok(())
+    }
+
+    pub fn remove(&mut self, id: &str) -> Result<Target, EditError> {
+        let at = self.position(id)?;
+        Ok(self.targets.remove(at))
+    }
+
+    /// Flips the favourite mark; returns the new state.
+    pub fn toggle_favourite(&mut self, id: &str) -> Result<bool, EditError> {
+        let at = self.position(id)?;
+        let target = &mut self.targets[at];
+        target.favourite = !target.favourite;
+        Ok(target.favourite)
+    }
+
+    /// Agents before queues, as the file lists them, so a save and a reload agree on order.
+    fn keep_order(&mut self) {
+        self.targets.sort_by_key(|t| t.kind);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TargetKind;
+
+    const AGENT: &str = "a-59bb17e-0cae-46b0-8d80-a8a8ac34e55c";
+
+    #[test]
+    fn add_refuses_duplicates_and_odd_ids_unless_forced() {
+        let mut roster = Roster::default();
+        roster
+            .add(
+                Target::new(TargetKind::Agent, AGENT, " Dana "),
+                Shape::Checked,
+            )
+            .unwrap();
+        assert_eq!(roster.find(AGENT).unwrap().name, "Dana");
+        let duplicate = roster
+            .add(Target::new(TargetKind::Queue, AGENT, "Q"), Shape::Forced)
+            .unwrap_err();
+        assert!(
+            duplicate
+                .to_string()
+                .contains("already in the roster (agent Dana)")
+        );
+        let odd = Target::new(TargetKind::Queue, "Qu-12", "Billing");
+        assert!(matches!(
+            roster.add(odd.clone(), Shape::Checked),
+            Err(EditError::OddShape(_))
+        ));
+        roster.add(odd, Shape::Forced).unwrap();
+        let empty = roster.add(Target::new(TargetKind::Agent, " ", "X"), Shape::Forced);
+        assert!(matches!(empty, Err(EditError::BadId { .. })));
+        let no_name = roster.add(Target::new(TargetKind::Agent, "a-1", " "), Shape::Forced);
+        assert!(matches!(no_name, Err(EditError::BadName { .. })));
+    }
+
+    #[test]
+    fn agents_stay_before_queues() {
+        let mut roster = Roster::default();
+        roster
+            .add(Target::new(TargetKind::Queue, "qu-1", "Q"), Shape::Forced)
+            .unwrap();
+        roster
+            .add(Target::new(TargetKind::Agent, "a-1", "A"), Shape::Forced)
+            .unwrap();
+        assert_eq!(roster.targets()[0].kind, TargetKind::Agent);
+    }
+
+    #[test]
+    fn replace_and_remove_and_favourite() {
+        let mut roster = Roster::default();
+        roster
+            .add(
+                Target::new(TargetKind::Agent, AGENT, "Dana"),
+                Shape::Checked,
+            )
+            .unwrap();
+        roster
+            .add(Target::new(TargetKind::Agent, "a-2", "Sam"), Shape::Forced)
+            .unwrap();
+        let renamed = Target::new(TargetKind::Agent, AGENT, "Dana W.").with_team("Billing");
+        roster.replace(AGENT, renamed, Shape::Checked).unwrap();
+        assert_eq!(roster.find(AGENT).unwrap().team.as_deref(), Some("Billing"));
+        let clash = roster.replace(
+            "a-2",
+            Target::new(TargetKind::Agent, AGENT, "X"),
+            Shape::Forced,
+        );
+        assert!(matches!(clash, Err(EditError::Duplicate { .. })));
+        assert!(roster.toggle_favourite(AGENT).unwrap());
+        assert!(!roster.toggle_favourite(AGENT).unwrap());
+        assert_eq!(roster.remove("a-2").unwrap().name, "Sam");
+        assert_eq!(roster.remove("a-2"), Err(EditError::NotFound("a-2".into())));
+    }
+}

@@ -1,0 +1,308 @@
+//! Import and export: the roster as CSV (`kind,id,name,team,notes`) or in its own TOML format, so
+//! a roster kept in a spreadsheet or another tool can be brought in and taken out.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::edit::{EditError, check_target};
+use super::{Roster, Target};
+use crate::ids::TargetKind;
+
+pub const CSV_HEADER: [&str; 5] = ["kind", "id", "name", "team", "notes"];
+
+/// Targets read from an import file, with the odd-looking ids found on the way.
+#[derive(Debug)]
+pub struct Imported {
+    pub targets: Vec<Target>,
+    pub warnings: Vec<String>,
+}
+
+/// What merging an import changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Merged {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{path}, line {line}: {message}")]
+pub struct ImportError {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Reads `text` as CSV when the file is named `*.csv` or starts with the CSV header, else as the
+/// roster's TOML format.
+pub fn import(text: &str, path: &Path) -> Result<Imported, ImportError> {
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        || text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("kind,");
+    if is_csv {
+        import_csv(text, path)
+    } else {
+        Roster::parse(text, path)
+            .map(|loaded| Imported {
+                targets: loaded.roster.targets().to_vec(),
+                warnings: loaded.warnings,
+            })
+            .map_err(|error| match error {
+                super::RosterError::Invalid { line, message, .. } => ImportError {
+                    path: path.display().to_string(),
+                    line,
+                    message,
+                },
+                other => ImportError {
+                    path: path.display().to_string(),
+                    line: 0,
+                    message: other.to_string(),
+                },
+            })
+    }
+}
+
+fn import_csv(text: &str, path: &Path) -> Result<Imported, ImportError> {
+    let error = |line: usize, message: String| ImportError {
+        path: path.display().to_string(),
+        line,
+        message,
+    };
+    // A spreadsheet's byte-order mark is not part of the first column's name.
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| error(1, e.to_string()))?
+        .iter()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if header != CSV_HEADER {
+        return Err(error(
+            1,
+            format!(
+                "expected the header {}, found {}",
+                CSV_HEADER.join(","),
+                header.join(",")
+            ),
+        ));
+    }
+    let mut targets = Vec::new();
+    let mut warnings = Vec::new();
+    let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            error(line, csv_problem(&e))
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let field = |n: usize| record.get(n).unwrap_or("").to_owned();
+        let kind = match field(0).to_ascii_lowercase().as_str() {
+            "agent" => TargetKind::Agent,
+            "queue" => TargetKind::Queue,
+            other => {
+                return Err(error(
+                    line,
+                    format!("kind: expected agent or queue, found {other:?}"),
+                ));
+            }
+        };
+        let mut target = Target::new(kind, field(1), field(2));
+        target.team = Some(field(3));
+        target.notes = Some(field(4));
+        let target = target.tidied();
+        match check_target(&target) {
+            Err(EditError::BadName { .. }) => {
+                return Err(error(
+                    line,
+                    format!("name: expected a name for {}", target.id),
+                ));
+            }
+            Err(problem) => return Err(error(line, format!("id: {problem}"))),
+            Ok(Some(warning)) => warnings.push(format!("line {line}: {warning}")),
+            Ok(None) => {}
+        }
+        if let Some(first) = first_line_of_id.get(&target.id) {
+            return Err(error(
+                line,
+                format!(
+                    "id: {} is already on line {first}; each id may appear once",
+                    target.id
+                ),
+            ));
+        }
+        first_line_of_id.insert(target.id.clone(), line);
+        targets.push(target);
+    }
+    Ok(Imported { targets, warnings })
+}
+
+fn csv_problem(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("expected {expected_len} fields (kind,id,name,team,notes), found {len}"),
+        csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8 text".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+impl Roster {
+    /// Brings imported targets in: new ids are added, known ids take the imported name, team and
+    /// notes (favourites stay as they are).
+    pub fn merge_import(&mut self, targets: Vec<Target>) -> Merged {
+        let mut merged = Merged::default();
+        for incoming in targets {
+            match self.targets.iter_mut().find(|t| t.id == incoming.id) {
+                Some(existing) => {
+                    let before = existing.clone();
+                    existing.kind = incoming.kind;
+                    existing.name = incoming.name;
+                    existing.team = incoming.team;
+                    existing.notes = incoming.notes;
+                    existing.stale = false;
+                    if *existing == before {
+                        merged.unchanged += 1;
+                    } else {
+                        merged.updated += 1;
+                    }
+                }
+                None => {
+                    self.targets.push(incoming);
+                    merged.added += 1;
+                }
+            }
+        }
+        self.targets.sort_by_key(|t| t.kind);
+        merged
+    }
+
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let rows =
+            std::iter::once(CSV_HEADER.map(str::to_owned)).chain(self.targets.iter().map(|t| {
+                [
+                    t.kind.label().to_owned(),
+                    t.id.clone(),
+                    t.name.clone(),
+                    t.team.clone().unwrap_or_default(),
+                    t.notes.clone().unwrap_or_default(),
+                ]
+            }));
+        for row in rows {
+            writer
+                .write_record(&row)
+                .expect("writing to memory cannot fail");
+        }
+        String::from_utf8(writer.into_inner().expect("writing to memory cannot fail"))
+            .expect("CSV of UTF-8 strings is UTF-8")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Result<Imported, ImportError> {
+        import(text, Path::new("team.csv"))
+    }
+
+    #[test]
+    fn csv_round_trips() {
+        let roster = crate::demo::roster();
+        let imported = csv(&roster.to_csv()).unwrap();
+        assert_eq!(imported.targets, roster.targets());
+        assert!(imported.warnings.is_empty());
+    }
+
+    #[test]
+    fn quoted_commas_and_a_byte_order_mark_are_fine() {
+        let imported = csv(
+            "\u{feff}kind,id,name,team,notes\nagent,a-1,\"Ortiz, Sam\",Tech,\"Spanish, French\"\n",
+        )
+        .unwrap();
+        assert_eq!(imported.targets[0].name, "Ortiz, Sam");
+        assert_eq!(
+            imported.targets[0].notes.as_deref(),
+            Some("Spanish, French")
+        );
+        assert!(imported.warnings[0].starts_with("line 2:"));
+    }
+
+    #[test]
+    fn every_bad_line_is_named() {
+        let header = "kind,id,name,team,notes\n";
+        let cases = [
+            (
+                "kind,id,name\nagent,a-1,Dana\n",
+                "line 1: expected the header kind,id,name,team,notes",
+            ),
+            (
+                &format!("{header}agent,a-1,Dana,,\nperson,a-2,Sam,,\n") as &str,
+                "line 3: kind: expected agent or queue, found \"person\"",
+            ),
+            (
+                &format!("{header}agent,a-1,Dana,,\nagent,a 2,Sam,,\n"),
+                "line 3: id: agent id \"a 2\": the id contains a space",
+            ),
+            (
+                &format!("{header}agent,,Dana,,\n"),
+                "line 2: id: agent id \"\": the id is empty",
+            ),
+            (
+                &format!("{header}agent,a-1,,,\n"),
+                "line 2: name: expected a name for a-1",
+            ),
+            (
+                &format!("{header}agent,a-1,Dana,,\nqueue,a-1,Q,,\n"),
+                "line 3: id: a-1 is already on line 2",
+            ),
+            (
+                &format!("{header}agent,a-1,Dana\n"),
+                "line 2: expected 5 fields",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = csv(text).unwrap_err().to_string();
+            assert!(error.contains(expected), "{expected}: {error}");
+            assert!(error.starts_with("team.csv"), "{error}");
+        }
+    }
+
+    #[test]
+    fn toml_imports_report_their_line() {
+        let error = import("[[agents]]\nid = \"a-1\"\n", Path::new("x.toml")).unwrap_err();
+        assert_eq!(error.line, 1);
+        assert!(error.message.contains("missing field `name`"));
+    }
+
+    #[test]
+    fn merging_adds_and_updates_and_keeps_favourites() {
+        let mut roster = Roster::default();
+        let mut dana = Target::new(TargetKind::Agent, "a-1", "Dana");
+        dana.favourite = true;
+        roster.targets.push(dana);
+        let merged = roster.merge_import(vec![
+            Target::new(TargetKind::Agent, "a-1", "Dana Whitfield"),
+            Target::new(TargetKind::Queue, "qu-1", "Billing"),
+        ]);
+        assert_eq!(
+            merged,
+            Merged {
+                added: 1,
+                updated: 1,
+                unchanged: 0
+            }
+        );
+        assert!(roster.find("a-1").unwrap().favourite);
+        assert_eq!(roster.find("a-1").unwrap().name, "Dana Whitfield");
+    }
+}
