@@ -61,7 +61,7 @@ fn big_roster(agents: usize) -> Roster {
 
 fn filtering(c: &mut Criterion) {
     let roster = big_roster(2_000);
-    let mut picker = Picker::new(&roster);
+    let mut picker = Picker::new(&roster, &[]);
     for query in ["d", "dana", "tech sup", "qu-00000"] {
         c.bench_function(&format!("filter 2050 targets by {query:?}"), |b| {
             b.iter(|| {

@@ -120,8 +120,12 @@ pub fn check_target_id(kind: TargetKind, id: &str) -> Result<Option<String>, Tar
     if looks_like(kind, id) {
         Ok(None)
     } else {
+        let article = match kind {
+            TargetKind::Agent => "an",
+            TargetKind::Queue => "a",
+        };
         Ok(Some(format!(
-            "{id} does not look like a {kind} id ({}xxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+            "{id} does not look like {article} {kind} id ({}xxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
             kind.prefix()
         )))
     }

@@ -173,7 +173,7 @@ fn the_picker_scrolls_to_keep_the_highlight_visible() {
         press(&mut model, KeyCode::Down);
     }
     let screen = screen(&model, 80, 24);
-    assert!(screen.contains("▶ agent Sofia Marchetti"), "{screen}");
+    assert!(screen.contains("▶   agent Sofia Marchetti"), "{screen}");
     assert_screen!("picker_scrolled", screen);
 }
 
@@ -187,4 +187,49 @@ fn a_narrow_hint_bar_keeps_help_and_quit() {
         assert!(bar.contains("Enter transfer to target"), "{width}: {bar}");
         assert!(bar.contains("F1 help · Ctrl-c quit"), "{width}: {bar}");
     }
+}
+
+fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
+    update(
+        model,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+#[test]
+fn the_add_form_with_a_problem() {
+    let mut model = model();
+    press(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'a');
+    type_text(&mut model, "Qu-7");
+    press(&mut model, KeyCode::Tab);
+    type_text(&mut model, "Billing overflow");
+    press(&mut model, KeyCode::Enter);
+    let screen = screen(&model, 90, 30);
+    assert!(screen.contains("Enter again to save it anyway"), "{screen}");
+    assert_screen!("add_form_odd_id", screen);
+}
+
+#[test]
+fn delete_asks_with_the_targets_name() {
+    let mut model = model();
+    press(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'd');
+    assert_screen!("confirm_delete", screen(&model, 80, 24));
+}
+
+#[test]
+fn favourites_and_stale_targets_are_marked_in_words_and_symbols() {
+    let mut roster = demo::roster();
+    let ids: Vec<String> = roster.targets().iter().map(|t| t.id.clone()).collect();
+    roster.toggle_favourite(&ids[4]).unwrap();
+    let mut stale = roster.find(&ids[2]).unwrap().clone();
+    stale.stale = true;
+    roster
+        .replace(&ids[2], stale, handoff::roster::Shape::Forced)
+        .unwrap();
+    let model = Model::new(roster, "test".into(), Vec::new());
+    let screen = screen(&model, 100, 24);
+    assert!(screen.contains("★ agent Grace Liu"), "{screen}");
+    assert_screen!("favourite_and_stale", screen);
 }

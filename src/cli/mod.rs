@@ -8,6 +8,7 @@ mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -94,6 +95,8 @@ async fn console(global: &GlobalArgs) -> ExitCode {
     // `setup` keeps the demo simulator alive until the console closes.
     let console = Console {
         roster: setup.roster,
+        store: Arc::new(Mutex::new(setup.store)),
+        recent: setup.recent,
         engine: setup.engine,
         banner: setup.banner,
         notices,

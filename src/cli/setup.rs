@@ -8,12 +8,16 @@ use crate::config::{
     Config, ConfigError, default_config_path, default_data_dir, roster_file_setting,
 };
 use crate::demo;
-use crate::roster::{Roster, RosterError};
+use crate::roster::{Roster, RosterError, RosterStore};
 use crate::simulator::Simulator;
-use crate::transfer::{EngineError, TransferEngine};
+use crate::transfer::{EngineError, TransferEngine, recent_target_ids};
+use crate::tui::model::RECENT_CAPACITY;
 
 pub struct Setup {
     pub roster: Roster,
+    pub store: RosterStore,
+    /// Target ids of the latest transfers, most recent first.
+    pub recent: Vec<String>,
     pub engine: TransferEngine,
     /// Where transfers go, for the title bar.
     pub banner: String,
@@ -72,10 +76,12 @@ impl Setup {
             .roster_file
             .clone()
             .unwrap_or_else(|| data_dir.join(ROSTER_FILE_NAME));
-        let loaded = Roster::load(&roster_path)?;
+        let (store, loaded) = RosterStore::open(&roster_path)?;
         let engine = TransferEngine::new(&config, &data_dir)?;
         Ok(Self {
             roster: loaded.roster,
+            store,
+            recent: recent_target_ids(&data_dir, RECENT_CAPACITY),
             engine,
             banner: format!(
                 "{} · stream {}",
@@ -113,8 +119,13 @@ impl Setup {
             .tempdir()
             .map_err(SetupError::Demo)?;
         let engine = TransferEngine::new(&demo::config_for(&simulator), data_dir.path())?;
+        let roster_path = data_dir.path().join(ROSTER_FILE_NAME);
+        std::fs::write(&roster_path, demo::roster().to_toml()).map_err(SetupError::Demo)?;
+        let (store, loaded) = RosterStore::open(&roster_path)?;
         Ok(Self {
-            roster: demo::roster(),
+            roster: loaded.roster,
+            store,
+            recent: Vec::new(),
             engine,
             banner: format!("DEMO · simulator at {}", simulator.base_url()),
             notes: vec![

@@ -43,6 +43,54 @@ pub fn check_target(target: &Target) -> Result<Option<String>, EditError> {
     Ok(shape)
 }
 
+/// One change to the roster, as the console asks for it; applied by the store to the file's
+/// current content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RosterChange {
+    Add(Target, Shape),
+    Replace {
+        id: String,
+        target: Target,
+        shape: Shape,
+    },
+    Remove(String),
+    ToggleFavourite(String),
+}
+
+impl RosterChange {
+    /// Applies the change and says what it did, in words for the log.
+    pub fn apply(self, roster: &mut Roster) -> Result<String, EditError> {
+        match self {
+            Self::Add(target, shape) => {
+                let id = target.id.trim().to_owned();
+                roster.add(target, shape)?;
+                Ok(format!("added {}", described(roster, &id)))
+            }
+            Self::Replace { id, target, shape } => {
+                let new_id = target.id.trim().to_owned();
+                roster.replace(&id, target, shape)?;
+                Ok(format!("saved {}", described(roster, &new_id)))
+            }
+            Self::Remove(id) => Ok(format!("removed {}", roster.remove(&id)?)),
+            Self::ToggleFavourite(id) => {
+                let now = roster.toggle_favourite(&id)?;
+                let what = described(roster, &id);
+                Ok(if now {
+                    format!("★ {what} is a favourite")
+                } else {
+                    format!("{what} is no longer a favourite")
+                })
+            }
+        }
+    }
+}
+
+fn described(roster: &Roster, id: &str) -> String {
+    roster
+        .find(id)
+        .map_or_else(|| id.to_owned(), ToString::to_string)
+}
+
 /// Whether an unusual id shape stops the edit or is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {

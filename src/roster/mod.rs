@@ -22,7 +22,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use edit::{EditError, Shape, check_target};
+pub use edit::{EditError, RosterChange, Shape, check_target};
 pub use exchange::{CSV_HEADER, ImportError, Imported, Merged, import};
 pub use file::{Loaded, RosterError};
 pub use resolve::ResolveError;

@@ -55,6 +55,46 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// How much of the end of the audit file is read for the recently used targets: weeks of
+/// transfers, never the whole file of a long-running install.
+const RECENT_TAIL_BYTES: u64 = 256 * 1024;
+
+/// Target ids of the latest transfers in the audit file in `data_dir`, most recent first, each
+/// once. A missing or unreadable file, or a damaged line, is simply skipped: this only orders the
+/// picker.
+pub fn recent_target_ids(data_dir: &Path, limit: usize) -> Vec<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = File::open(data_dir.join(AUDIT_FILE_NAME)) else {
+        return Vec::new();
+    };
+    let length = file.metadata().map_or(0, |m| m.len());
+    let start = length.saturating_sub(RECENT_TAIL_BYTES);
+    let mut tail = Vec::new();
+    if file.seek(SeekFrom::Start(start)).is_err() || file.read_to_end(&mut tail).is_err() {
+        return Vec::new();
+    }
+    let text = String::from_utf8_lossy(&tail);
+    let mut ids: Vec<String> = Vec::new();
+    // The first line may be cut by the seek; it fails to parse and is skipped.
+    for line in text.lines().rev() {
+        let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if entry["event"] != "intent" {
+            continue;
+        }
+        if let Some(id) = entry["target_id"].as_str()
+            && !ids.iter().any(|seen| seen == id)
+        {
+            ids.push(id.to_owned());
+            if ids.len() == limit {
+                break;
+            }
+        }
+    }
+    ids
+}
+
 impl AuditLog {
     /// Opens (creating if needed) the audit file in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, AuditError> {

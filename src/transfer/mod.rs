@@ -15,7 +15,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use url::Url;
 
-pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog};
+pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
 pub use budget::RateBudget;
 pub use outcome::Outcome;
 

@@ -2,6 +2,7 @@
 //! both without a timer, so an idle console does no work at all.
 
 use std::io::{self, IsTerminal, Write, stdout};
+use std::sync::Arc;
 
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
@@ -12,6 +13,7 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
+use super::background::{self, SharedStore};
 use super::log::Notice;
 use super::model::Model;
 use super::theme::Theme;
@@ -29,9 +31,20 @@ const MAX_UPDATES_PER_FRAME: usize = 64;
 /// What the console needs to run.
 pub struct Console {
     pub roster: Roster,
+    pub store: SharedStore,
+    /// Target ids, most recently used first.
+    pub recent: Vec<String>,
     pub engine: TransferEngine,
     pub banner: String,
     pub notices: Vec<Notice>,
+}
+
+/// The loop's connections to the work it hands off.
+struct Workers {
+    engine: TransferEngine,
+    store: SharedStore,
+    updates: mpsc::Sender<TransferUpdate>,
+    messages: mpsc::Sender<Msg>,
 }
 
 /// Runs the console until the supervisor quits. The terminal is restored on return and on panic.
@@ -68,12 +81,22 @@ async fn event_loop(
 ) -> io::Result<()> {
     let Console {
         roster,
+        store,
+        recent,
         engine,
         banner,
         notices,
     } = console;
-    let mut model = Model::new(roster, banner, notices);
+    let mut model = Model::with_recent(roster, banner, notices, recent);
     let (updates, mut updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
+    let (messages, mut messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
+    background::watch_roster(Arc::clone(&store), messages.clone());
+    let workers = Workers {
+        engine,
+        store,
+        updates,
+        messages,
+    };
     let mut events = EventStream::new();
     draw(terminal, &model, theme)?;
 
@@ -89,15 +112,16 @@ async fn event_loop(
                 None => return Ok(()),
             },
             Some(update) = updates_rx.recv() => Msg::Transfer(update),
+            Some(msg) = messages_rx.recv() => msg,
         };
-        if apply(&mut model, msg, &engine, &updates) {
+        if apply(&mut model, msg, &workers) {
             return Ok(());
         }
         for _ in 0..MAX_UPDATES_PER_FRAME {
             let Ok(update) = updates_rx.try_recv() else {
                 break;
             };
-            apply(&mut model, Msg::Transfer(update), &engine, &updates);
+            apply(&mut model, Msg::Transfer(update), &workers);
         }
         draw(terminal, &model, theme)?;
     }
@@ -115,16 +139,15 @@ fn message_for(event: Event) -> Option<Msg> {
 }
 
 /// Applies one message and carries out its effect; true when the console should close.
-fn apply(
-    model: &mut Model,
-    msg: Msg,
-    engine: &TransferEngine,
-    updates: &mpsc::Sender<TransferUpdate>,
-) -> bool {
+fn apply(model: &mut Model, msg: Msg, workers: &Workers) -> bool {
     match update(model, msg) {
         Some(Effect::Quit) => true,
         Some(Effect::Dispatch(request)) => {
-            dispatch(engine.clone(), request, updates.clone());
+            dispatch(workers.engine.clone(), request, workers.updates.clone());
+            false
+        }
+        Some(Effect::SaveRoster(change)) => {
+            background::save_roster(Arc::clone(&workers.store), change, workers.messages.clone());
             false
         }
         None => false,

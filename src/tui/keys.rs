@@ -16,6 +16,9 @@ pub enum Context {
     Confirm,
     QuitConfirm,
     Help,
+    /// The add/edit dialog of a roster target.
+    Form,
+    ConfirmDelete,
 }
 
 impl Context {
@@ -29,15 +32,20 @@ impl Context {
             Self::Confirm => "Confirm transfer",
             Self::QuitConfirm => "Quit while sending",
             Self::Help => "Help",
+            Self::Form => "Add or edit a target",
+            Self::ConfirmDelete => "Delete a target",
         }
     }
 
     fn is_dialog(self) -> bool {
-        matches!(self, Self::Confirm | Self::QuitConfirm | Self::Help)
+        matches!(
+            self,
+            Self::Confirm | Self::QuitConfirm | Self::Help | Self::Form | Self::ConfirmDelete
+        )
     }
 
     fn is_text(self) -> bool {
-        matches!(self, Self::Session | Self::Picker)
+        matches!(self, Self::Session | Self::Picker | Self::Form)
     }
 }
 
@@ -62,6 +70,14 @@ pub enum Action {
     QuitNow,
     Stay,
     CloseHelp,
+    AddTarget,
+    EditTarget,
+    DeleteTarget,
+    ToggleFavourite,
+    NextField,
+    PreviousField,
+    ToggleKind,
+    SaveTarget,
     CursorLeft,
     CursorRight,
     CursorHome,
@@ -255,8 +271,45 @@ const PICKER: &[Binding] = &[
     ),
     bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous", true),
     bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next", true),
+    bind(&[ctrl('f')], A::ToggleFavourite, "★ favourite", true),
+    bind(&[ctrl('a')], A::AddTarget, "add", true),
+    bind(&[ctrl('e')], A::EditTarget, "edit", true),
+    bind(&[ctrl('d')], A::DeleteTarget, "delete", true),
     bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", false),
     bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", false),
+];
+
+const FORM: &[Binding] = &[
+    bind(&[key(KeyCode::Enter)], A::SaveTarget, "save", true),
+    bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", true),
+    bind(
+        &[key(KeyCode::Tab), key(KeyCode::Down)],
+        A::NextField,
+        "next field",
+        true,
+    ),
+    bind(
+        &[key(KeyCode::BackTab), key(KeyCode::Up)],
+        A::PreviousField,
+        "previous field",
+        false,
+    ),
+    bind(&[ctrl('t')], A::ToggleKind, "agent or queue", true),
+];
+
+const CONFIRM_DELETE: &[Binding] = &[
+    bind(
+        &[char_key('y'), key(KeyCode::Enter)],
+        A::DeleteTarget,
+        "delete it",
+        true,
+    ),
+    bind(
+        &[char_key('n'), key(KeyCode::Esc)],
+        A::Cancel,
+        "keep it",
+        true,
+    ),
 ];
 
 const LOG: &[Binding] = &[
@@ -336,19 +389,23 @@ pub fn bindings(context: Context) -> &'static [Binding] {
         Context::Confirm => CONFIRM,
         Context::QuitConfirm => QUIT_CONFIRM,
         Context::Help => HELP,
+        Context::Form => FORM,
+        Context::ConfirmDelete => CONFIRM_DELETE,
     }
 }
 
-/// The contexts whose keys apply, most specific first: a dialog takes every key; a pane adds the
-/// editing keys if it is a text field, then the global keys.
+/// The contexts whose keys apply, most specific first: a pane or dialog's own keys, the editing
+/// keys if it has a text field, then the global keys unless it is a dialog (which takes every
+/// key while it is open).
 fn layers(context: Context) -> Vec<Context> {
-    if context.is_dialog() {
-        vec![context]
-    } else if context.is_text() {
-        vec![context, Context::Text, Context::Global]
-    } else {
-        vec![context, Context::Global]
+    let mut layers = vec![context];
+    if context.is_text() {
+        layers.push(Context::Text);
     }
+    if !context.is_dialog() {
+        layers.push(Context::Global);
+    }
+    layers
 }
 
 /// The action bound to `event` in `context`, if any. Key releases are ignored (Windows and some
@@ -384,13 +441,15 @@ pub fn hints(context: Context) -> Hints {
 }
 
 /// Every context, in the order the help screen lists them.
-pub const HELP_ORDER: [Context; 8] = [
+pub const HELP_ORDER: [Context; 10] = [
     Context::Global,
     Context::Session,
     Context::Picker,
     Context::Text,
     Context::Log,
     Context::Confirm,
+    Context::Form,
+    Context::ConfirmDelete,
     Context::QuitConfirm,
     Context::Help,
 ];

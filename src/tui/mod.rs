@@ -3,7 +3,9 @@
 //! changes, [`view::view`] draws it, and [`event_loop`] connects them to the terminal and to the
 //! background transfers.
 
+mod background;
 mod event_loop;
+pub mod form;
 pub mod input;
 pub mod keys;
 pub mod log;
@@ -13,4 +15,5 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
+pub use background::SharedStore;
 pub use event_loop::{Console, run};

@@ -1,6 +1,7 @@
 //! Everything the console shows, owned by the event loop alone. Background work never touches it:
 //! it sends messages that `update` applies.
 
+use super::form::TargetForm;
 use super::input::TextInput;
 use super::keys::Context;
 use super::log::{Notice, TransferLog};
@@ -31,7 +32,12 @@ pub enum Dialog {
     Confirm { session: SessionId, target: Target },
     QuitWhileSending,
     Help { scroll: u16 },
+    EditTarget(TargetForm),
+    ConfirmDelete(Target),
 }
+
+/// How many recently used targets sort to the top of the picker.
+pub const RECENT_CAPACITY: usize = 20;
 
 #[derive(Debug)]
 pub struct Model {
@@ -43,18 +49,31 @@ pub struct Model {
     /// Why the last submitted session id was refused.
     pub session_error: Option<String>,
     pub picker: Picker,
+    /// Target ids, most recently used first: from the audit file at start, then this session.
+    pub recent: Vec<String>,
     pub log: TransferLog,
     pub dialog: Option<Dialog>,
 }
 
 impl Model {
     pub fn new(roster: Roster, banner: String, notices: Vec<Notice>) -> Self {
+        Self::with_recent(roster, banner, notices, Vec::new())
+    }
+
+    pub fn with_recent(
+        roster: Roster,
+        banner: String,
+        notices: Vec<Notice>,
+        mut recent: Vec<String>,
+    ) -> Self {
         let mut log = TransferLog::default();
         for notice in notices {
             log.notice(notice);
         }
+        recent.truncate(RECENT_CAPACITY);
         Self {
-            picker: Picker::new(&roster),
+            picker: Picker::new(&roster, &recent),
+            recent,
             roster,
             banner,
             focus: Focus::Session,
@@ -71,6 +90,8 @@ impl Model {
             Some(Dialog::Confirm { .. }) => Context::Confirm,
             Some(Dialog::QuitWhileSending) => Context::QuitConfirm,
             Some(Dialog::Help { .. }) => Context::Help,
+            Some(Dialog::EditTarget(_)) => Context::Form,
+            Some(Dialog::ConfirmDelete(_)) => Context::ConfirmDelete,
             None => match self.focus {
                 Focus::Session => Context::Session,
                 Focus::Picker => Context::Picker,
@@ -79,15 +100,30 @@ impl Model {
         }
     }
 
+    /// Replaces the roster (after a save or a reload) and brings the picker in line.
+    pub fn set_roster(&mut self, roster: Roster) {
+        self.roster = roster;
+        self.picker.rebuild(&self.roster, &self.recent);
+    }
+
+    /// Puts `id` at the top of the recently used targets.
+    pub fn used(&mut self, id: &str) {
+        self.recent.retain(|r| r != id);
+        self.recent.insert(0, id.to_owned());
+        self.recent.truncate(RECENT_CAPACITY);
+        self.picker.rebuild(&self.roster, &self.recent);
+    }
+
     /// The text field that has focus, if any.
     pub fn focused_input(&mut self) -> Option<&mut TextInput> {
-        if self.dialog.is_some() {
-            return None;
-        }
-        match self.focus {
-            Focus::Session => Some(&mut self.session),
-            Focus::Picker => Some(&mut self.picker.filter),
-            Focus::Log => None,
+        match &mut self.dialog {
+            Some(Dialog::EditTarget(form)) => form.focused_input(),
+            Some(_) => None,
+            None => match self.focus {
+                Focus::Session => Some(&mut self.session),
+                Focus::Picker => Some(&mut self.picker.filter),
+                Focus::Log => None,
+            },
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The target picker: one list over the whole roster, narrowed by a fuzzy filter on name, team
-//! and id.
+//! and id. Favourites come first, then the targets used most recently, then the rest in roster
+//! order; with a filter, the best match comes first and that order breaks ties.
 
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -15,6 +16,8 @@ pub struct Picker {
     matcher: Matcher,
     /// Per target, the fields the filter searches: name, team, id.
     haystacks: Vec<[String; 3]>,
+    /// Per target, its place when nothing is typed (favourites, recent, rest).
+    rank: Vec<usize>,
 }
 
 impl std::fmt::Debug for Picker {
@@ -28,9 +31,26 @@ impl std::fmt::Debug for Picker {
 }
 
 impl Picker {
-    pub fn new(roster: &Roster) -> Self {
-        let haystacks = roster
-            .targets()
+    /// `recent` holds target ids, most recently used first.
+    pub fn new(roster: &Roster, recent: &[String]) -> Self {
+        let mut picker = Self {
+            filter: TextInput::default(),
+            matches: Vec::new(),
+            selected: 0,
+            matcher: Matcher::new(Config::DEFAULT),
+            haystacks: Vec::new(),
+            rank: Vec::new(),
+        };
+        picker.rebuild(roster, recent);
+        picker
+    }
+
+    /// Follows a changed roster or recent list, keeping the filter and, where it still
+    /// matches, the highlighted target.
+    pub fn rebuild(&mut self, roster: &Roster, recent: &[String]) {
+        let highlighted = self.highlighted(roster).map(|t| t.id.clone());
+        let targets = roster.targets();
+        self.haystacks = targets
             .iter()
             .map(|t| {
                 [
@@ -40,15 +60,26 @@ impl Picker {
                 ]
             })
             .collect();
-        let mut picker = Self {
-            filter: TextInput::default(),
-            matches: Vec::new(),
-            selected: 0,
-            matcher: Matcher::new(Config::DEFAULT),
-            haystacks,
-        };
-        picker.refilter();
-        picker
+        let recency = |t: &Target| recent.iter().position(|id| *id == t.id);
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        // Stable: within each group the roster's own order stays.
+        order.sort_by_key(|&i| {
+            let target = &targets[i];
+            (!target.favourite, recency(target).unwrap_or(usize::MAX))
+        });
+        self.rank = vec![0; targets.len()];
+        for (place, &index) in order.iter().enumerate() {
+            self.rank[index] = place;
+        }
+        self.refilter();
+        if let Some(id) = highlighted
+            && let Some(at) = self
+                .matches
+                .iter()
+                .position(|&i| targets.get(i).is_some_and(|t| t.id == id))
+        {
+            self.selected = at;
+        }
     }
 
     /// Recomputes the matches after the filter text changed; the highlight goes to the best one.
@@ -56,7 +87,9 @@ impl Picker {
         self.selected = 0;
         let query = self.filter.value().trim();
         if query.is_empty() {
-            self.matches = (0..self.haystacks.len()).collect();
+            let mut all: Vec<usize> = (0..self.haystacks.len()).collect();
+            all.sort_by_key(|&i| self.rank[i]);
+            self.matches = all;
             return;
         }
         let atoms = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart).atoms;
@@ -83,8 +116,8 @@ impl Picker {
             }
             scored.push((total, index));
         }
-        // Best score first; the roster's own order breaks ties, so the list does not jump.
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Best score first; favourites, recent and roster order break ties.
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(self.rank[a.1].cmp(&self.rank[b.1])));
         self.matches = scored.into_iter().map(|(_, index)| index).collect();
     }
 
@@ -112,6 +145,17 @@ impl Picker {
     pub fn reset(&mut self) {
         self.filter.clear();
         self.refilter();
+    }
+
+    /// Points the highlight at `id` if it is listed.
+    pub fn highlight(&mut self, roster: &Roster, id: &str) {
+        if let Some(at) = self
+            .matches
+            .iter()
+            .position(|&i| roster.targets().get(i).is_some_and(|t| t.id == id))
+        {
+            self.selected = at;
+        }
     }
 }
 
@@ -146,7 +190,7 @@ mod tests {
     #[test]
     fn an_empty_filter_lists_everything_in_order() {
         let roster = roster();
-        let picker = Picker::new(&roster);
+        let picker = Picker::new(&roster, &[]);
         assert_eq!(
             names(&picker, &roster),
             ["Dana Whitfield", "Sam Ortiz", "Billing"]
@@ -156,7 +200,7 @@ mod tests {
     #[test]
     fn the_filter_matches_name_team_and_id_fuzzily() {
         let roster = roster();
-        let mut picker = Picker::new(&roster);
+        let mut picker = Picker::new(&roster, &[]);
         picker.filter.paste("dwhit");
         picker.refilter();
         assert_eq!(names(&picker, &roster), ["Dana Whitfield"]);
@@ -179,9 +223,30 @@ mod tests {
     }
 
     #[test]
+    fn favourites_then_recent_then_the_rest() {
+        let mut roster = roster();
+        let billing = roster.targets()[2].id.clone();
+        roster.toggle_favourite(&billing).unwrap();
+        let picker = Picker::new(&roster, &["a-2".to_owned()]);
+        assert_eq!(
+            names(&picker, &roster),
+            ["Billing", "Sam Ortiz", "Dana Whitfield"]
+        );
+    }
+
+    #[test]
+    fn a_rebuild_keeps_the_filter_and_the_highlight() {
+        let roster = roster();
+        let mut picker = Picker::new(&roster, &[]);
+        picker.move_by(1);
+        picker.rebuild(&roster, &["qu-3".to_owned()]);
+        assert_eq!(picker.highlighted(&roster).unwrap().name, "Sam Ortiz");
+    }
+
+    #[test]
     fn the_highlight_stops_at_the_ends() {
         let roster = roster();
-        let mut picker = Picker::new(&roster);
+        let mut picker = Picker::new(&roster, &[]);
         picker.move_by(-1);
         assert_eq!(picker.selected(), 0);
         picker.move_by(10);

@@ -3,9 +3,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod roster;
+
 use super::keys::{self, Action};
 use super::model::{Dialog, Focus, Model};
 use crate::ids::SessionId;
+use crate::roster::{Roster, RosterChange};
 use crate::transfer::{TransferId, TransferRequest, TransferUpdate};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -14,12 +17,27 @@ pub enum Msg {
     Paste(String),
     Resized,
     Transfer(TransferUpdate),
+    /// A roster change was saved (or refused, in words).
+    RosterSaved(Result<RosterSaved, String>),
+    /// The roster file changed on disk and was read again: the roster and its warnings, or
+    /// why it no longer loads.
+    RosterReloaded(Result<(Roster, Vec<String>), String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterSaved {
+    pub roster: Roster,
+    /// What the change did, e.g. "added agent Dana Whitfield (a-59bb17e…)".
+    pub summary: String,
+    /// Someone had edited the file meanwhile; the change was applied on top of that edit.
+    pub merged_hand_edit: bool,
 }
 
 /// Work for the event loop: the model itself never does I/O.
 #[derive(Debug, Clone)]
 pub enum Effect {
     Dispatch(TransferRequest),
+    SaveRoster(RosterChange),
     Quit,
 }
 
@@ -41,6 +59,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
             model.log.apply(update);
             None
         }
+        Msg::RosterSaved(result) => {
+            roster::saved(model, result);
+            None
+        }
+        Msg::RosterReloaded(result) => {
+            roster::reloaded(model, result);
+            None
+        }
     }
 }
 
@@ -51,11 +77,13 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
             let plain = !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-            if let (KeyCode::Char(c), true) = (key.code, plain)
-                && let Some(input) = model.focused_input()
-            {
-                input.insert(c);
-                after_edit(model);
+            if let (KeyCode::Char(c), true) = (key.code, plain) {
+                if let Some(input) = model.focused_input() {
+                    input.insert(c);
+                    after_edit(model);
+                } else if c == ' ' {
+                    roster::space_on_kind(model);
+                }
             }
             None
         }
@@ -64,6 +92,10 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
 
 /// Keeps derived state in step with the text fields.
 fn after_edit(model: &mut Model) {
+    if let Some(Dialog::EditTarget(form)) = &mut model.dialog {
+        form.edited();
+        return;
+    }
     match model.focus {
         Focus::Session => model.session_error = None,
         Focus::Picker => model.picker.refilter(),
@@ -140,6 +172,14 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             model.log.scroll = 0;
             None
         }
+        Action::AddTarget
+        | Action::EditTarget
+        | Action::DeleteTarget
+        | Action::ToggleFavourite
+        | Action::NextField
+        | Action::PreviousField
+        | Action::ToggleKind
+        | Action::SaveTarget => roster::perform(model, action),
         Action::CursorLeft
         | Action::CursorRight
         | Action::CursorHome
@@ -225,6 +265,7 @@ fn send(model: &mut Model) -> Option<Effect> {
     model.log.scroll = 0;
     model.session.clear();
     model.session_error = None;
+    model.used(&request.target.id);
     model.picker.reset();
     model.focus = Focus::Session;
     Some(Effect::Dispatch(request))

@@ -4,6 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::demo;
+use crate::roster::{RosterChange, Target};
 use crate::transfer::{Outcome, Progress};
 use crate::tui::log::{EntryKind, TransferState};
 
@@ -290,4 +291,179 @@ fn editing_keys_work_in_text_fields() {
     assert_eq!(model.session.value(), "bc ");
     ctrl(&mut model, 'u');
     assert!(model.session.is_empty());
+}
+
+fn saved(effect: Option<Effect>) -> RosterChange {
+    match effect {
+        Some(Effect::SaveRoster(change)) => change,
+        other => panic!("expected a roster save, got {other:?}"),
+    }
+}
+
+#[test]
+fn ctrl_f_marks_the_highlighted_target_a_favourite() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    key(&mut model, KeyCode::Down);
+    let change = saved(ctrl(&mut model, 'f'));
+    let marcus = model.roster.targets()[1].id.clone();
+    assert_eq!(change, RosterChange::ToggleFavourite(marcus));
+}
+
+#[test]
+fn adding_a_target_through_the_form() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'a');
+    assert!(matches!(model.dialog, Some(Dialog::EditTarget(_))));
+    type_text(&mut model, "a-1234567-0000-4000-8000-000000000001");
+    key(&mut model, KeyCode::Tab);
+    type_text(&mut model, "Nadia Haddad");
+    key(&mut model, KeyCode::Tab);
+    type_text(&mut model, "Billing");
+    let change = saved(key(&mut model, KeyCode::Enter));
+    let RosterChange::Add(target, shape) = change else {
+        panic!("expected an add, got {change:?}");
+    };
+    assert_eq!(target.name, "Nadia Haddad");
+    assert_eq!(target.team.as_deref(), Some("Billing"));
+    assert_eq!(target.kind, crate::ids::TargetKind::Agent);
+    assert_eq!(shape, crate::roster::Shape::Checked);
+    assert!(model.dialog.is_none());
+}
+
+#[test]
+fn the_form_explains_a_problem_and_stays_open() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'a');
+    let dana = model.roster.targets()[0].id.clone();
+    type_text(&mut model, &dana);
+    key(&mut model, KeyCode::Tab);
+    type_text(&mut model, "Someone");
+    assert!(key(&mut model, KeyCode::Enter).is_none());
+    let Some(Dialog::EditTarget(form)) = &model.dialog else {
+        panic!("the form closed");
+    };
+    assert!(
+        form.problem
+            .as_deref()
+            .unwrap()
+            .contains("already in the roster")
+    );
+    // Esc leaves without saving.
+    assert!(key(&mut model, KeyCode::Esc).is_none());
+    assert!(model.dialog.is_none());
+}
+
+#[test]
+fn space_and_ctrl_t_switch_the_kind() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'a');
+    key(&mut model, KeyCode::BackTab);
+    key(&mut model, KeyCode::Char(' '));
+    let kind = |model: &Model| match &model.dialog {
+        Some(Dialog::EditTarget(form)) => form.kind,
+        _ => panic!("no form"),
+    };
+    assert_eq!(kind(&model), crate::ids::TargetKind::Queue);
+    ctrl(&mut model, 't');
+    assert_eq!(kind(&model), crate::ids::TargetKind::Agent);
+}
+
+#[test]
+fn editing_starts_from_the_highlighted_target() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'e');
+    let dana = model.roster.targets()[0].clone();
+    type_text(&mut model, " W.");
+    let change = saved(key(&mut model, KeyCode::Enter));
+    assert_eq!(
+        change,
+        RosterChange::Replace {
+            id: dana.id.clone(),
+            target: Target {
+                name: "Dana Whitfield W.".into(),
+                ..dana
+            },
+            shape: crate::roster::Shape::Checked,
+        }
+    );
+}
+
+#[test]
+fn delete_asks_first() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    assert!(ctrl(&mut model, 'd').is_none());
+    let Some(Dialog::ConfirmDelete(target)) = model.dialog.clone() else {
+        panic!("expected the delete confirmation");
+    };
+    assert!(key(&mut model, KeyCode::Char('n')).is_none());
+    assert!(model.dialog.is_none());
+    ctrl(&mut model, 'd');
+    assert_eq!(
+        saved(key(&mut model, KeyCode::Char('y'))),
+        RosterChange::Remove(target.id)
+    );
+}
+
+#[test]
+fn a_saved_roster_replaces_the_picker_and_says_so() {
+    let mut model = model();
+    let mut roster = model.roster.clone();
+    roster.remove(&roster.targets()[0].id.clone()).unwrap();
+    update(
+        &mut model,
+        Msg::RosterSaved(Ok(RosterSaved {
+            roster,
+            summary: "removed agent Dana Whitfield".into(),
+            merged_hand_edit: true,
+        })),
+    );
+    assert_eq!(model.picker.matches().len(), 25);
+    let notices: Vec<String> = model
+        .log
+        .entries()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Notice(n) => Some(format!("{n:?}")),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        notices[0].contains("changed outside handoff"),
+        "{notices:?}"
+    );
+    assert!(
+        notices[1].contains("removed agent Dana Whitfield"),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn a_broken_reload_keeps_the_roster() {
+    let mut model = model();
+    update(
+        &mut model,
+        Msg::RosterReloaded(Err("roster file x, line 3: invalid".into())),
+    );
+    assert_eq!(model.roster.targets().len(), 26);
+    let last = model.log.entries().last().unwrap();
+    assert!(
+        matches!(&last.kind, EntryKind::Notice(crate::tui::log::Notice::Warning(w)) if w.contains("saves nothing until the file is fixed"))
+    );
+}
+
+#[test]
+fn a_transfer_moves_its_target_to_the_top() {
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "after hours");
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Char('y'));
+    let first = model.picker.highlighted(&model.roster).unwrap();
+    assert_eq!(first.name, "After Hours");
 }

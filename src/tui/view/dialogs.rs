@@ -1,12 +1,14 @@
 //! Dialogs over the panes: the transfer confirmation, quitting while sending, and help.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::ids::SessionId;
+use crate::ids::{SessionId, TargetKind};
 use crate::roster::Target;
+use crate::tui::form::{Field, TargetForm};
 use crate::tui::keys::{self, Context, HELP_ORDER};
 use crate::tui::model::{Dialog, Model};
 use crate::tui::theme::Theme;
@@ -17,6 +19,8 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         Some(Dialog::Confirm { session, target }) => confirm(session, target, theme, area, frame),
         Some(Dialog::QuitWhileSending) => quit_while_sending(model, theme, area, frame),
         Some(Dialog::Help { scroll }) => help(*scroll, theme, area, frame),
+        Some(Dialog::EditTarget(form)) => target_form(form, theme, area, frame),
+        Some(Dialog::ConfirmDelete(target)) => confirm_delete(target, theme, area, frame),
     }
 }
 
@@ -118,6 +122,66 @@ fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Fram
     ];
     let dialog = sized(area, 70, &lines);
     let inner = open("Quit while sending?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The add/edit form: one line per field, the focused one marked, and the problem if any.
+fn target_form(form: &TargetForm, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mut lines = vec![Line::raw("")];
+    let mut cursor = None;
+    for field in Field::ALL {
+        let focused = form.focus == field;
+        let marker = if focused { "▶ " } else { "  " };
+        let label = Span::styled(format!("{marker}{:<6} ", field.label()), theme.key);
+        let value = match form.input(field) {
+            Some(input) => {
+                if focused {
+                    let before = format!("{marker}{:<6} {}", field.label(), input.before_cursor());
+                    cursor = Some((Span::raw(before).width(), lines.len()));
+                }
+                Span::raw(input.value().to_owned())
+            }
+            None => {
+                let (agent, queue) = match form.kind {
+                    TargetKind::Agent => ("(•) agent", "( ) queue"),
+                    TargetKind::Queue => ("( ) agent", "(•) queue"),
+                };
+                Span::raw(format!("{agent}  {queue}   Space or Ctrl-t switches"))
+            }
+        };
+        let style = if focused { theme.title } else { Style::new() };
+        lines.push(Line::from(vec![label, value.style(style)]));
+    }
+    lines.push(Line::raw(""));
+    if let Some(problem) = &form.problem {
+        lines.push(Line::styled(format!("✗ {problem}"), theme.error));
+        lines.push(Line::raw(""));
+    }
+    lines.push(key_line(Context::Form, theme));
+    let title = if form.editing.is_some() {
+        "Edit target"
+    } else {
+        "Add a target"
+    };
+    let dialog = sized(area, 76, &lines);
+    let inner = open(title, dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if let Some((x, y)) = cursor {
+        let x = inner.x + (x as u16).min(inner.width.saturating_sub(1));
+        frame.set_cursor_position(Position::new(x, inner.y + y as u16));
+    }
+}
+
+fn confirm_delete(target: &Target, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let lines = vec![
+        Line::raw(""),
+        Line::styled(format!("Delete {target} from the roster?"), theme.title).centered(),
+        Line::styled("The previous roster stays in roster.toml.bak.", theme.dim).centered(),
+        Line::raw(""),
+        key_line(Context::ConfirmDelete, theme),
+    ];
+    let dialog = sized(area, 70, &lines);
+    let inner = open("Delete a target?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

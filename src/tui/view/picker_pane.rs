@@ -12,7 +12,7 @@ use crate::tui::theme::Theme;
 
 const FILTER_PROMPT: &str = "/ ";
 /// Everything on a row but the name: highlight symbol, kind, team and short id.
-const FIXED_COLUMNS: usize = 2 + 6 + 17 + 12;
+const FIXED_COLUMNS: usize = 2 + 2 + 6 + 17 + 12;
 
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let focused = has_focus(model, Focus::Picker);
@@ -74,10 +74,18 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     frame.render_stateful_widget(list, list_area, &mut state);
 }
 
-/// "agent  Dana Whitfield     Billing        a-59bb17e…"
+/// "★ agent  Dana Whitfield     Billing        a-59bb17e…"
 fn row<'a>(target: &'a Target, name_width: usize, theme: &Theme) -> Line<'a> {
     let team = target.team.as_deref().unwrap_or("");
+    let mark = if target.favourite {
+        Span::styled("★ ", theme.warning)
+    } else if target.stale {
+        Span::styled("! ", theme.error)
+    } else {
+        Span::raw("  ")
+    };
     Line::from(vec![
+        mark,
         Span::styled(format!("{:<6}", target.kind.label()), theme.dim),
         Span::raw(format!(
             "{:<name_width$} ",
@@ -85,5 +93,10 @@ fn row<'a>(target: &'a Target, name_width: usize, theme: &Theme) -> Line<'a> {
         )),
         Span::raw(format!("{:<16} ", shorten(team, 15))),
         Span::styled(target.short_id(), theme.dim),
+        if target.stale {
+            Span::styled(" stale: not on the platform", theme.error)
+        } else {
+            Span::raw("")
+        },
     ])
 }

@@ -1,0 +1,252 @@
+//! The add/edit dialog for one roster target: its fields, which one has focus, and the checks
+//! run before anything is saved.
+
+use super::input::TextInput;
+use crate::ids::TargetKind;
+use crate::roster::{EditError, Roster, Shape, Target, check_target};
+
+/// The form's fields in Tab order. `Kind` is a toggle; the others are text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Kind,
+    Id,
+    Name,
+    Team,
+    Notes,
+}
+
+impl Field {
+    pub const ALL: [Field; 5] = [
+        Field::Kind,
+        Field::Id,
+        Field::Name,
+        Field::Team,
+        Field::Notes,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Kind => "kind",
+            Self::Id => "id",
+            Self::Name => "name",
+            Self::Team => "team",
+            Self::Notes => "notes",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetForm {
+    /// The id of the target being edited; `None` when adding.
+    pub editing: Option<String>,
+    pub kind: TargetKind,
+    pub id: TextInput,
+    pub name: TextInput,
+    pub team: TextInput,
+    pub notes: TextInput,
+    pub focus: Field,
+    /// Why the last save was refused, or the warning that a second Enter overrides.
+    pub problem: Option<String>,
+    /// The supervisor was told the id looks unusual; Enter again saves it anyway.
+    pub odd_shape_acknowledged: bool,
+    /// Kept from the original so an edit does not lose them.
+    favourite: bool,
+    platform_name: Option<String>,
+}
+
+fn filled(text: &str) -> TextInput {
+    let mut input = TextInput::default();
+    input.paste(text);
+    input
+}
+
+/// What a valid form asks to save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub editing: Option<String>,
+    pub target: Target,
+    pub shape: Shape,
+}
+
+impl TargetForm {
+    pub fn add(kind: TargetKind) -> Self {
+        Self {
+            editing: None,
+            kind,
+            id: TextInput::default(),
+            name: TextInput::default(),
+            team: TextInput::default(),
+            notes: TextInput::default(),
+            focus: Field::Id,
+            problem: None,
+            odd_shape_acknowledged: false,
+            favourite: false,
+            platform_name: None,
+        }
+    }
+
+    pub fn edit(target: &Target) -> Self {
+        Self {
+            editing: Some(target.id.clone()),
+            kind: target.kind,
+            id: filled(&target.id),
+            name: filled(&target.name),
+            team: filled(target.team.as_deref().unwrap_or("")),
+            notes: filled(target.notes.as_deref().unwrap_or("")),
+            focus: Field::Name,
+            problem: None,
+            odd_shape_acknowledged: false,
+            favourite: target.favourite,
+            platform_name: target.platform_name.clone(),
+        }
+    }
+
+    pub fn input(&self, field: Field) -> Option<&TextInput> {
+        match field {
+            Field::Kind => None,
+            Field::Id => Some(&self.id),
+            Field::Name => Some(&self.name),
+            Field::Team => Some(&self.team),
+            Field::Notes => Some(&self.notes),
+        }
+    }
+
+    pub fn focused_input(&mut self) -> Option<&mut TextInput> {
+        match self.focus {
+            Field::Kind => None,
+            Field::Id => Some(&mut self.id),
+            Field::Name => Some(&mut self.name),
+            Field::Team => Some(&mut self.team),
+            Field::Notes => Some(&mut self.notes),
+        }
+    }
+
+    /// Any edit makes earlier complaints stale.
+    pub fn edited(&mut self) {
+        self.problem = None;
+        self.odd_shape_acknowledged = false;
+    }
+
+    pub fn move_focus(&mut self, forward: bool) {
+        let at = Field::ALL
+            .iter()
+            .position(|&f| f == self.focus)
+            .unwrap_or(0);
+        let len = Field::ALL.len();
+        let next = if forward { at + 1 } else { at + len - 1 };
+        self.focus = Field::ALL[next % len];
+    }
+
+    pub fn toggle_kind(&mut self) {
+        self.kind = match self.kind {
+            TargetKind::Agent => TargetKind::Queue,
+            TargetKind::Queue => TargetKind::Agent,
+        };
+        self.edited();
+    }
+
+    fn target(&self) -> Target {
+        let mut target = Target::new(self.kind, self.id.value(), self.name.value());
+        target.team = Some(self.team.value().to_owned());
+        target.notes = Some(self.notes.value().to_owned());
+        target.favourite = self.favourite;
+        target.platform_name = self.platform_name.clone();
+        target.tidied()
+    }
+
+    /// Checks the form against `roster`. On a problem the form keeps it to show and returns
+    /// `None`; an unusual id shape is shown once and accepted on the next try.
+    pub fn submit(&mut self, roster: &Roster) -> Option<Submission> {
+        let target = self.target();
+        let problem = match check_target(&target) {
+            Err(error) => Some(error.to_string()),
+            Ok(Some(warning)) if !self.odd_shape_acknowledged => {
+                self.odd_shape_acknowledged = true;
+                self.problem = Some(format!("{warning}. Enter again to save it anyway"));
+                return None;
+            }
+            Ok(_) => {
+                let taken = roster
+                    .find(&target.id)
+                    .filter(|_| self.editing.as_deref() != Some(target.id.as_str()));
+                taken.map(|existing| {
+                    EditError::Duplicate {
+                        id: target.id.clone(),
+                        existing: format!("{} {}", existing.kind, existing.name),
+                    }
+                    .to_string()
+                })
+            }
+        };
+        if let Some(problem) = problem {
+            self.problem = Some(problem);
+            return None;
+        }
+        Some(Submission {
+            editing: self.editing.clone(),
+            target,
+            shape: if self.odd_shape_acknowledged {
+                Shape::Forced
+            } else {
+                Shape::Checked
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DANA: &str = "a-59bb17e-0cae-46b0-8d80-a8a8ac34e55c";
+
+    fn roster() -> Roster {
+        Roster::new(vec![Target::new(TargetKind::Agent, DANA, "Dana")])
+    }
+
+    #[test]
+    fn a_duplicate_id_is_refused_in_words() {
+        let mut form = TargetForm::add(TargetKind::Agent);
+        form.id.paste(DANA);
+        form.name.paste("Someone");
+        assert_eq!(form.submit(&roster()), None);
+        assert!(
+            form.problem
+                .as_deref()
+                .unwrap()
+                .contains("already in the roster (agent Dana)")
+        );
+    }
+
+    #[test]
+    fn an_odd_id_needs_a_second_enter() {
+        let mut form = TargetForm::add(TargetKind::Queue);
+        form.id.paste("Qu-7");
+        form.name.paste("Billing");
+        assert_eq!(form.submit(&roster()), None);
+        assert!(form.problem.as_deref().unwrap().contains("Enter again"));
+        let submission = form.submit(&roster()).unwrap();
+        assert_eq!(submission.shape, Shape::Forced);
+        assert_eq!(submission.target.kind, TargetKind::Queue);
+    }
+
+    #[test]
+    fn editing_keeps_the_id_and_favourite() {
+        let mut dana = Target::new(TargetKind::Agent, DANA, "Dana").with_team("Billing");
+        dana.favourite = true;
+        let mut form = TargetForm::edit(&dana);
+        " Whitfield".chars().for_each(|c| form.name.insert(c));
+        let submission = form.submit(&roster()).unwrap();
+        assert_eq!(submission.editing.as_deref(), Some(DANA));
+        assert_eq!(submission.target.name, "Dana Whitfield");
+        assert!(submission.target.favourite);
+        assert_eq!(submission.shape, Shape::Checked);
+    }
+
+    #[test]
+    fn empty_fields_are_explained() {
+        let mut form = TargetForm::add(TargetKind::Agent);
+        assert_eq!(form.submit(&roster()), None);
+        assert!(form.problem.as_deref().unwrap().contains("the id is empty"));
+    }
+}
