@@ -12,7 +12,7 @@ use crate::config::{
 use crate::ids::TargetKind;
 use crate::roster::{Roster, Target};
 use crate::secret::Secret;
-use crate::simulator::{Simulator, SimulatorConfig};
+use crate::simulator::{SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents};
 
 /// The demo tenant. These are not secrets: they only open the simulator on this machine.
 pub const STREAM_ID: &str = "st-5e1d0c2b-7a4f-4c3e-9b8a-1d2e3f4a5b6c";
@@ -94,25 +94,60 @@ fn demo_id(prefix: &str, name: &str) -> String {
     )
 }
 
-/// The simulator's view of the demo tenant: it knows exactly the demo roster's targets.
+/// How many agents the demo platform has beyond the demo roster: a sync brings them in.
+const MORE_PLATFORM_AGENTS: usize = 100;
+/// How long the demo's live state (presence, chat load, queue waits) holds before it moves.
+const STATE_PERIOD: Duration = Duration::from_secs(20);
+/// The queue the demo platform reports inactive, as an after-hours queue is during the day.
+const INACTIVE_QUEUE: &str = "After Hours";
+
+/// The simulator's view of the demo tenant: the demo roster's agents (each in their team's
+/// queue) and a hundred more, and the six queues, one of them inactive.
 pub fn simulator_config() -> SimulatorConfig {
     let roster = roster();
-    let ids = |kind| {
-        roster
-            .targets()
-            .iter()
-            .filter(|t| t.kind == kind)
-            .map(|t| t.id.clone())
-            .collect()
-    };
+    let queues: Vec<SimQueue> = roster
+        .targets()
+        .iter()
+        .filter(|t| t.kind == TargetKind::Queue)
+        .map(|t| SimQueue {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            description: t.notes.clone().unwrap_or_default(),
+            active: t.name != INACTIVE_QUEUE,
+        })
+        .collect();
+    let queue_named = |name: &str| queues.iter().find(|q| q.name == name).map(|q| q.id.clone());
+    let mut agents: Vec<SimAgent> = roster
+        .targets()
+        .iter()
+        .filter(|t| t.kind == TargetKind::Agent)
+        .map(|t| {
+            let (first, last) = t.name.split_once(' ').unwrap_or((&t.name, ""));
+            let team = t.team.clone().unwrap_or_default();
+            SimAgent {
+                id: t.id.clone(),
+                first_name: first.to_owned(),
+                last_name: last.to_owned(),
+                email: format!("{}@example.com", t.name.to_lowercase().replace(' ', ".")),
+                queue_ids: queue_named(&team).into_iter().collect(),
+                groups: vec![team],
+            }
+        })
+        .collect();
+    let teams: Vec<&str> = AGENTS.iter().map(|(_, team, _)| *team).collect();
+    let mut teams_once = teams.clone();
+    teams_once.dedup();
+    agents.extend(generated_agents(MORE_PLATFORM_AGENTS, &teams_once, &queues));
     SimulatorConfig {
         stream_id: STREAM_ID.into(),
         org_id: ORG_ID.into(),
         account_id: ACCOUNT_ID.into(),
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
-        agents: ids(TargetKind::Agent),
-        queues: ids(TargetKind::Queue),
+        agents,
+        queues,
+        agent_page_size: 25,
+        state_period: STATE_PERIOD,
         rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
         callback_delay: CALLBACK_DELAY,
     }
@@ -152,6 +187,23 @@ pub fn config_for(simulator: &Simulator) -> Config {
 mod tests {
     use super::*;
     use crate::ids::check_target_id;
+
+    #[test]
+    fn the_demo_platform_knows_more_agents_than_the_roster() {
+        let config = simulator_config();
+        assert_eq!(config.agents.len(), 20 + MORE_PLATFORM_AGENTS);
+        let mut ids: Vec<&str> = config.agents.iter().map(|a| a.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), config.agents.len());
+        assert_eq!(config.queues.iter().filter(|q| !q.active).count(), 1);
+        let dana = &config.agents[0];
+        assert_eq!(
+            (dana.first_name.as_str(), dana.last_name.as_str()),
+            ("Dana", "Whitfield")
+        );
+        assert_eq!(dana.queue_ids.len(), 1);
+    }
 
     #[test]
     fn demo_ids_have_the_documented_shape_and_are_unique() {

@@ -3,7 +3,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use handoff::simulator::{Simulator, SimulatorConfig};
+use std::collections::{BTreeMap, HashSet};
+use std::time::SystemTime;
+
+use handoff::simulator::{
+    SimAgent, SimQueue, Simulator, SimulatorConfig, agent_presence, generated_agents,
+};
 use jsonwebtoken::{EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -19,6 +24,8 @@ const SESSION: &str = "653a06c9aae89c5fbb4e1234";
 const RATE_MESSAGE: &str =
     "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.";
 const WAIT: Duration = Duration::from_secs(5);
+/// A state period so long that the live state's time bucket cannot change during a test.
+const FROZEN: Duration = Duration::from_secs(1_000_000_000_000);
 
 fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
     SimulatorConfig {
@@ -27,10 +34,28 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         account_id: ACCOUNT.into(),
         client_id: CLIENT_ID.into(),
         client_secret: SECRET.into(),
-        agents: vec![AGENT.into()],
-        queues: vec![QUEUE.into()],
+        agents: vec![SimAgent {
+            id: AGENT.into(),
+            first_name: "Amara".into(),
+            last_name: "Okafor".into(),
+            email: "amara.okafor@example.com".into(),
+            groups: vec!["Tier 1".into()],
+            queue_ids: vec![QUEUE.into()],
+        }],
+        queues: vec![sim_queue(QUEUE, "Billing", true)],
+        agent_page_size: 10,
+        state_period: FROZEN,
         rate_limit_per_minute,
         callback_delay: Duration::from_millis(10),
+    }
+}
+
+fn sim_queue(id: &str, name: &str, active: bool) -> SimQueue {
+    SimQueue {
+        id: id.into(),
+        name: name.into(),
+        description: format!("{name} conversations"),
+        active,
     }
 }
 
@@ -741,4 +766,558 @@ async fn shutdown_stops_the_server() {
     let url = assign_url(&sim, STREAM);
     sim.shutdown().await;
     assert!(http().post(url).send().await.is_err());
+}
+
+// ---- Roster and presence calls ----
+
+const SUPPORT: &str = "qu-7c1e2d3-4b5a-4968-8776-a5b4c3d2e1f0";
+const IDLE: &str = "qu-0a9b8c7-d6e5-4f43-a210-fedcba987654";
+const TEAMS: [&str; 3] = ["Tier 1", "Tier 2", "Escalations"];
+
+/// 23 generated agents over three queues (the last inactive), 10 agents a page.
+fn roster_config(rate_limit_per_minute: u32) -> SimulatorConfig {
+    let queues = vec![
+        sim_queue(QUEUE, "Billing", true),
+        sim_queue(SUPPORT, "Tech support", true),
+        sim_queue(IDLE, "Night shift", false),
+    ];
+    SimulatorConfig {
+        agents: generated_agents(23, &TEAMS, &queues),
+        queues,
+        ..config(rate_limit_per_minute)
+    }
+}
+
+fn platform_url(sim: &Simulator, path: &str) -> String {
+    format!(
+        "{}/agentassist/api/v1/public/{STREAM}{path}",
+        sim.base_url()
+    )
+}
+
+/// An authorized call to `path` below the stream.
+fn call(sim: &Simulator, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    http()
+        .request(method, platform_url(sim, path))
+        .header("auth", token())
+        .header("accountid", ACCOUNT)
+}
+
+async fn get_json(sim: &Simulator, path: &str) -> Value {
+    let answer = send(call(sim, reqwest::Method::GET, path)).await;
+    assert_eq!(answer.status, StatusCode::OK, "GET {path}: {}", answer.body);
+    answer.json()
+}
+
+async fn availability(sim: &Simulator, filter: &Value) -> Value {
+    let answer = send(call(sim, reqwest::Method::POST, "/agents/availability").json(filter)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{filter}: {}", answer.body);
+    answer.json()
+}
+
+fn agents_path() -> String {
+    format!("/organizations/{ORG}/agents")
+}
+
+fn ids_of(results: &Value) -> Vec<String> {
+    results
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|entry| entry["id"].as_str().expect("id is a string").to_owned())
+        .collect()
+}
+
+/// `_id` → bucket name for every agent in an availability reply, checking each entry's shape.
+fn buckets_of(reply: &Value) -> BTreeMap<String, String> {
+    let object = reply.as_object().expect("an object");
+    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["AVAILABLE", "AWAY", "BUSY", "OFFLINE"]);
+    let mut buckets = BTreeMap::new();
+    for (bucket, entries) in object {
+        for entry in entries.as_array().expect("bucket is an array") {
+            let id = entry["_id"].as_str().expect("_id").to_owned();
+            assert!(entry["firstName"].is_string() && entry["lastName"].is_string());
+            for channel in ["liveChat", "messaging", "email", "voice"] {
+                let capacity = &entry["channelCapacity"][channel];
+                let total = capacity["totalCapacity"].as_u64().expect("total");
+                let used = capacity["usedCapacity"].as_u64().expect("used");
+                assert_eq!(capacity["availableCapacity"].as_u64(), Some(total - used));
+            }
+            assert!(buckets.insert(id, bucket.clone()).is_none(), "{reply}");
+        }
+    }
+    buckets
+}
+
+/// What `agent_presence` predicts for `agents`, keyed like [`buckets_of`].
+fn predicted_buckets<'a>(
+    config: &SimulatorConfig,
+    agents: impl Iterator<Item = &'a SimAgent>,
+) -> BTreeMap<String, String> {
+    let now = SystemTime::now();
+    agents
+        .map(|agent| {
+            let (presence, _, _) = agent_presence(config, &agent.id, now).expect("on the roster");
+            (agent.id.clone(), presence.bucket().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_agent_list_pages_through_the_roster() {
+    let config = roster_config(60);
+    let sim = start_with(config.clone()).await;
+
+    let first = get_json(&sim, &agents_path()).await;
+    assert_eq!(first["page"], 1);
+    assert_eq!(first["limit"], 10);
+    assert_eq!(first["hasMore"], true);
+    assert_eq!(first["totalPages"], 3);
+    assert_eq!(first["totalResults"], 23);
+    let second = get_json(&sim, &format!("{}?page=2", agents_path())).await;
+    assert_eq!(
+        (second["page"].clone(), second["hasMore"].clone()),
+        (json!(2), json!(true))
+    );
+    let third = get_json(&sim, &format!("{}?page=3", agents_path())).await;
+    assert_eq!(third["hasMore"], false);
+    assert_eq!(third["results"].as_array().map(Vec::len), Some(3));
+
+    let listed: Vec<String> = [&first, &second, &third]
+        .iter()
+        .flat_map(|page| ids_of(&page["results"]))
+        .collect();
+    let roster: Vec<String> = config.agents.iter().map(|agent| agent.id.clone()).collect();
+    assert_eq!(listed, roster);
+
+    let past_end = get_json(&sim, &format!("{}?page=4", agents_path())).await;
+    assert_eq!(past_end["results"], json!([]));
+    assert_eq!(past_end["hasMore"], false);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn agent_entries_carry_identity_queues_teams_and_current_presence() {
+    let config = roster_config(60);
+    let sim = start_with(config.clone()).await;
+    let page = get_json(&sim, &agents_path()).await;
+    let agent = &config.agents[0];
+    let entry = &page["results"][0];
+
+    let (presence, _, _) =
+        agent_presence(&config, &agent.id, SystemTime::now()).expect("on the roster");
+    let queues: Vec<Value> = agent
+        .queue_ids
+        .iter()
+        .map(|id| {
+            let queue = config.queues.iter().find(|q| q.id == *id).expect("known");
+            json!({"id": queue.id, "name": queue.name})
+        })
+        .collect();
+    let user_id = entry["userId"].as_str().expect("userId");
+    assert!(
+        user_id.starts_with("u-") && user_id.len() == 38,
+        "{user_id}"
+    );
+    assert_eq!(
+        *entry,
+        json!({
+            "id": agent.id,
+            "userId": user_id,
+            "firstName": agent.first_name,
+            "lastName": agent.last_name,
+            "emailId": agent.email,
+            "status": "ACTIVE",
+            "onlineStatus": presence.as_str(),
+            "queues": queues,
+            "skills": [],
+            "agentGroups": [{"name": TEAMS[0]}],
+        })
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_agent_list_refuses_bad_pages_and_other_orgs() {
+    let sim = start_with(roster_config(60)).await;
+    for bad in ["abc", "0", "-1", "1.5"] {
+        let path = format!("{}?page={bad}", agents_path());
+        assert_refused(
+            call(&sim, reqwest::Method::GET, &path),
+            StatusCode::BAD_REQUEST,
+            "page",
+        )
+        .await;
+    }
+    assert_refused(
+        call(
+            &sim,
+            reqwest::Method::GET,
+            "/organizations/o-00000000-0000-4000-8000-000000000000/agents",
+        ),
+        StatusCode::FORBIDDEN,
+        "orgId",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn availability_buckets_everyone_by_their_presence() {
+    let config = roster_config(60);
+    let sim = start_with(config.clone()).await;
+    let reply = availability(&sim, &json!({})).await;
+
+    assert_eq!(
+        buckets_of(&reply),
+        predicted_buckets(&config, config.agents.iter())
+    );
+    let now = SystemTime::now();
+    for (bucket, entries) in reply.as_object().expect("object") {
+        for entry in entries.as_array().expect("array") {
+            let id = entry["_id"].as_str().expect("_id");
+            let chat = &entry["channelCapacity"]["liveChat"];
+            let (_, used, total) = agent_presence(&config, id, now).expect("on the roster");
+            assert_eq!(chat["usedCapacity"], used);
+            assert_eq!(chat["totalCapacity"], total);
+            match bucket.as_str() {
+                "BUSY" => assert!(used >= 1, "busy {id} has no chats"),
+                "OFFLINE" => assert_eq!(used, 0, "offline {id} has chats"),
+                _ => {}
+            }
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn availability_filters_by_agent_and_by_queue() {
+    let config = roster_config(60);
+    let sim = start_with(config.clone()).await;
+
+    let chosen = &config.agents[2..5];
+    let mut ids: Vec<&str> = chosen.iter().map(|agent| agent.id.as_str()).collect();
+    ids.push("a-0000000-0000-4000-8000-000000000000");
+    let by_agent = availability(&sim, &json!({ "agentIds": ids })).await;
+    assert_eq!(
+        buckets_of(&by_agent),
+        predicted_buckets(&config, chosen.iter())
+    );
+
+    let in_support = config
+        .agents
+        .iter()
+        .filter(|agent| agent.queue_ids.iter().any(|id| id == SUPPORT));
+    let expected = predicted_buckets(&config, in_support);
+    assert!(!expected.is_empty() && expected.len() < config.agents.len());
+    let by_queue = availability(&sim, &json!({ "queueIds": [SUPPORT] })).await;
+    assert_eq!(buckets_of(&by_queue), expected);
+
+    let nobody = availability(&sim, &json!({ "queueIds": ["qu-nope"] })).await;
+    assert!(buckets_of(&nobody).is_empty());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn availability_refuses_bodies_that_are_not_filter_objects() {
+    let sim = start_with(roster_config(60)).await;
+    let path = "/agents/availability";
+    let cases = [
+        (json!([AGENT]), "JSON object"),
+        (json!({ "agentIds": AGENT }), "agentIds"),
+        (json!({ "agentIds": [1] }), "agentIds"),
+        (json!({ "agentIDs": [AGENT] }), "agentIDs"),
+    ];
+    for (body, msg_part) in cases {
+        let builder = call(&sim, reqwest::Method::POST, path).json(&body);
+        assert_refused(builder, StatusCode::BAD_REQUEST, msg_part).await;
+    }
+    let not_json = call(&sim, reqwest::Method::POST, path).body("agentIds=1");
+    assert_refused(not_json, StatusCode::BAD_REQUEST, "not valid JSON").await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_queue_list_pages_with_a_limit() {
+    let sim = start_with(roster_config(60)).await;
+
+    let first = get_json(&sim, "/queues?limit=2").await;
+    assert_eq!(ids_of(&first["results"]), [QUEUE, SUPPORT]);
+    assert_eq!(first["page"], 1);
+    assert_eq!(first["limit"], 2);
+    assert_eq!(first["hasMore"], true);
+    assert_eq!(first["totalPages"], 2);
+    assert_eq!(first["totalResults"], 3);
+    let second = get_json(&sim, "/queues?page=2&limit=2").await;
+    assert_eq!(
+        second["results"],
+        json!([{
+            "id": IDLE,
+            "name": "Night shift",
+            "isActive": false,
+            "isDefault": false,
+            "description": "Night shift conversations",
+        }])
+    );
+    assert_eq!(second["hasMore"], false);
+
+    let all = get_json(&sim, "/queues").await;
+    assert_eq!(all["limit"], 25);
+    assert_eq!(ids_of(&all["results"]), [QUEUE, SUPPORT, IDLE]);
+    assert_eq!(all["results"][0]["isDefault"], true);
+    assert_eq!(get_json(&sim, "/queues?limit=1000").await["limit"], 100);
+    assert_refused(
+        call(&sim, reqwest::Method::GET, "/queues?limit=0"),
+        StatusCode::BAD_REQUEST,
+        "limit",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_queue_is_found_by_id() {
+    let sim = start_with(roster_config(60)).await;
+    assert_eq!(
+        get_json(&sim, &format!("/queues/{SUPPORT}")).await,
+        json!({
+            "id": SUPPORT,
+            "name": "Tech support",
+            "isActive": true,
+            "isDefault": false,
+            "description": "Tech support conversations",
+        })
+    );
+    assert_refused(
+        call(&sim, reqwest::Method::GET, "/queues/qu-nope"),
+        StatusCode::NOT_FOUND,
+        "Queue qu-nope not found",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn queue_stats_agree_with_the_agents_presence() {
+    let config = roster_config(60);
+    let sim = start_with(config.clone()).await;
+    for queue in &config.queues {
+        let path = format!("/monitor/queueStatsById/{}", queue.id);
+        let answer = send(call(&sim, reqwest::Method::POST, &path).json(&json!({}))).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let reply = answer.json();
+        let stats = &reply[0];
+        assert_eq!(reply.as_array().map(Vec::len), Some(1));
+        assert_eq!(stats["queueId"], queue.id);
+        assert_eq!(stats["queueName"], queue.name);
+
+        let members = config
+            .agents
+            .iter()
+            .filter(|agent| agent.queue_ids.contains(&queue.id));
+        let predicted = predicted_buckets(&config, members);
+        let count = |bucket: &str| predicted.values().filter(|b| *b == bucket).count();
+        assert_eq!(
+            stats["agentStatus"],
+            json!({
+                "available": count("AVAILABLE"),
+                "busy": count("BUSY"),
+                "away": count("AWAY"),
+                "offline": count("OFFLINE"),
+            })
+        );
+        assert_eq!(stats["noOfAgents"], predicted.len());
+        assert!(stats["engaged"].is_u64() && stats["dropOff"].is_u64());
+        let summary = &stats["queueSummary"];
+        let avg = summary["avgWait"].as_u64().expect("avgWait in ms");
+        assert!(summary["maxWait"].as_u64().expect("maxWait in ms") >= avg);
+        assert!(summary["ASA"].is_u64());
+        if !queue.active {
+            assert_eq!(stats["waiting"], 0, "inactive {} has waiting", queue.name);
+        }
+    }
+    assert_refused(
+        call(
+            &sim,
+            reqwest::Method::POST,
+            "/monitor/queueStatsById/qu-nope",
+        )
+        .json(&json!({})),
+        StatusCode::NOT_FOUND,
+        "Queue qu-nope not found",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+/// Method, path and JSON body (if any) of one valid call to each roster endpoint.
+fn roster_endpoints() -> Vec<(reqwest::Method, String, Option<Value>)> {
+    use reqwest::Method;
+    vec![
+        (Method::GET, agents_path(), None),
+        (Method::POST, "/agents/availability".into(), Some(json!({}))),
+        (Method::GET, "/queues".into(), None),
+        (Method::GET, format!("/queues/{QUEUE}"), None),
+        (
+            Method::POST,
+            format!("/monitor/queueStatsById/{QUEUE}"),
+            Some(json!({})),
+        ),
+    ]
+}
+
+/// One authorized call to each roster endpoint, valid in every other respect.
+fn roster_calls(sim: &Simulator) -> Vec<reqwest::RequestBuilder> {
+    roster_endpoints()
+        .into_iter()
+        .map(|(method, path, body)| {
+            let builder = call(sim, method, &path);
+            match body {
+                Some(body) => builder.json(&body),
+                None => builder,
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn roster_calls_count_against_the_rate_limit_with_transfers() {
+    let sim = start_with(roster_config(5)).await;
+    for builder in roster_calls(&sim) {
+        assert_eq!(send(builder).await.status, StatusCode::OK);
+    }
+    let transfer = send_json(&sim, &agent_body(&sim, SESSION)).await;
+    assert_eq!(transfer.status, StatusCode::TOO_MANY_REQUESTS);
+    for builder in roster_calls(&sim) {
+        let answer = send(builder).await;
+        assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(answer.error_msg(), RATE_MESSAGE);
+        assert!(answer.retry_after.is_some());
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn roster_calls_require_auth_and_are_recorded() {
+    let sim = start_with(roster_config(60)).await;
+    for (method, path, body) in roster_endpoints() {
+        let mut builder = http()
+            .request(method, platform_url(&sim, &path))
+            .header("accountid", ACCOUNT);
+        if let Some(body) = body {
+            builder = builder.json(&body);
+        }
+        assert_refused(
+            builder,
+            StatusCode::UNAUTHORIZED,
+            "Missing required header: auth",
+        )
+        .await;
+    }
+    let recorded: Vec<(String, String, u16)> = sim
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.path, r.status))
+        .collect();
+    let expected: Vec<(String, String, u16)> = roster_endpoints()
+        .into_iter()
+        .map(|(method, path, _)| {
+            let full = format!("/agentassist/api/v1/public/{STREAM}{path}");
+            (method.to_string(), full, 401)
+        })
+        .collect();
+    assert_eq!(recorded, expected);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn roster_calls_check_method_and_stream() {
+    let sim = start_with(roster_config(60)).await;
+    assert_refused(
+        call(&sim, reqwest::Method::POST, "/queues").json(&json!({})),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "use GET",
+    )
+    .await;
+    assert_refused(
+        call(&sim, reqwest::Method::GET, "/agents/availability"),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "use POST",
+    )
+    .await;
+    let other_stream = format!(
+        "{}/agentassist/api/v1/public/st-unknown/queues",
+        sim.base_url()
+    );
+    let builder = http()
+        .get(other_stream)
+        .header("auth", token())
+        .header("accountid", ACCOUNT);
+    assert_refused(
+        builder,
+        StatusCode::NOT_FOUND,
+        "Stream st-unknown not found",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+fn has_documented_agent_shape(id: &str) -> bool {
+    let Some(rest) = id.strip_prefix("a-") else {
+        return false;
+    };
+    let groups: Vec<&str> = rest.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|group| group.len()).collect();
+    lengths == [7, 4, 4, 4, 12]
+        && groups.iter().all(|group| {
+            group
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        })
+}
+
+#[test]
+fn generated_agents_are_unique_well_formed_and_deterministic() {
+    let queues = [
+        sim_queue(QUEUE, "Billing", true),
+        sim_queue(SUPPORT, "Tech support", true),
+        sim_queue(IDLE, "Night shift", false),
+    ];
+    let agents = generated_agents(120, &TEAMS, &queues);
+    assert_eq!(agents.len(), 120);
+
+    let ids: HashSet<&str> = agents.iter().map(|agent| agent.id.as_str()).collect();
+    let emails: HashSet<&str> = agents.iter().map(|agent| agent.email.as_str()).collect();
+    assert_eq!((ids.len(), emails.len()), (120, 120));
+    let first_names: HashSet<&str> = agents.iter().map(|a| a.first_name.as_str()).collect();
+    let last_names: HashSet<&str> = agents.iter().map(|a| a.last_name.as_str()).collect();
+    assert!(first_names.len() >= 30 && last_names.len() >= 30);
+
+    let queue_ids: Vec<&str> = queues.iter().map(|queue| queue.id.as_str()).collect();
+    for agent in &agents {
+        assert!(has_documented_agent_shape(&agent.id), "{}", agent.id);
+        let email = format!(
+            "{}.{}@example.com",
+            agent.first_name.to_lowercase(),
+            agent.last_name.to_lowercase()
+        );
+        assert_eq!(agent.email, email);
+        assert_eq!(agent.groups.len(), 1);
+        assert!(TEAMS.contains(&agent.groups[0].as_str()));
+        assert!((1..=2).contains(&agent.queue_ids.len()), "{agent:?}");
+        assert!(
+            agent
+                .queue_ids
+                .iter()
+                .all(|id| queue_ids.contains(&id.as_str()))
+        );
+        assert!(agent.queue_ids.first() != agent.queue_ids.get(1));
+    }
+    assert!(agents.iter().any(|agent| agent.queue_ids.len() == 2));
+    assert!(agents.iter().any(|agent| agent.queue_ids.len() == 1));
+
+    let again = generated_agents(120, &TEAMS, &queues);
+    assert_eq!(format!("{agents:?}"), format!("{again:?}"));
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder};
 use serde::Serialize;
 use url::Url;
 
@@ -95,20 +96,38 @@ impl PlatformClient {
             queue_id,
             bot_session_id: request.session.as_str(),
         };
-        let url = self
-            .api_base
-            .join("assign-conversation")
-            .expect("a fixed path joins");
-        let response = self
-            .http
-            .post(url)
-            .headers(self.headers()?)
-            .timeout(self.timeout)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(e))?;
+        let (status, body) = self
+            .send(
+                self.request(Method::POST, "assign-conversation")?
+                    .json(&body),
+            )
+            .await?;
+        reply::parse_success(status, &body)
+    }
 
+    /// A request to `path` under the API base, with the account's headers and the timeout.
+    pub(super) fn request(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<RequestBuilder, PlatformError> {
+        let url = self.api_base.join(path).map_err(|e| {
+            PlatformError::Unreachable(format!("cannot form the URL for {path}: {e}"))
+        })?;
+        Ok(self
+            .http
+            .request(method, url)
+            .headers(self.headers()?)
+            .timeout(self.timeout))
+    }
+
+    /// Sends a request; a 2xx answer gives its status and body, anything else the platform's
+    /// own words as a [`PlatformError`].
+    pub(super) async fn send(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), PlatformError> {
+        let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -128,7 +147,7 @@ impl PlatformClient {
             .await
             .map_err(|e| self.transport_error(e))?;
         if success {
-            reply::parse_success(status, &body)
+            Ok((status, body.to_vec()))
         } else {
             Err(PlatformError::Refused {
                 status,
@@ -136,6 +155,10 @@ impl PlatformClient {
                 retry_after,
             })
         }
+    }
+
+    pub(super) fn org_id(&self) -> &str {
+        &self.org_id
     }
 
     fn headers(&self) -> Result<HeaderMap, PlatformError> {

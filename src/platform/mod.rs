@@ -3,8 +3,12 @@
 
 mod auth;
 mod client;
+mod directory;
+mod presence;
 mod reply;
 
 pub use auth::{AuthError, Authenticator};
 pub use client::{AssignRequest, PlatformClient};
+pub use directory::{ListedAgent, ListedQueue};
+pub use presence::{AgentPresence, Capacity, Presence, QueueStats};
 pub use reply::{AssignReply, PlatformError};

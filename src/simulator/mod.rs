@@ -1,29 +1,58 @@
 //! A built-in simulator of the Kore.ai contact-center platform.
 //!
 //! Tests and demo mode need a platform that behaves like the real one (same paths, headers, JWT
-//! rules, error shapes, rate limit and asynchronous callbacks) without network access or real
-//! credentials. [`Simulator::start`] runs a real axum HTTP server, normally on loopback, that
-//! implements `POST /agentassist/api/v1/public/{streamId}/assign-conversation` as described in
-//! `shared/kore/assign-conversation.md`, plus a callback sink that clients can use as
-//! `callbackUrl`.
+//! rules, error shapes, rate limit, asynchronous callbacks, a roster whose presence moves)
+//! without network access or real credentials. [`Simulator::start`] runs a real axum HTTP
+//! server, normally on loopback, that implements the calls described in
+//! `shared/kore/assign-conversation.md` and `shared/kore/API-NOTES.md`, plus a callback sink that
+//! clients can use as `callbackUrl`.
+//!
+//! # Routes
+//! Below `/agentassist/api/v1/public/{streamId}`:
+//!
+//! | call | answer |
+//! |------|--------|
+//! | `POST /assign-conversation` | the transfer: `{sessionId, agentId\|queueId, status, requestCompletedAt}`, outcome later by callback |
+//! | `GET /organizations/{orgId}/agents?page=N` | [`SimulatorConfig::agent_page_size`] agents a page with their current `onlineStatus`; another org → 403 |
+//! | `POST /agents/availability` | `{AVAILABLE, BUSY, OFFLINE, AWAY}` with capacities, filtered by `{agentIds?, queueIds?, skillIds?}` |
+//! | `GET /queues?page=N&limit=M` | the queues, 25 a page by default, at most 100 |
+//! | `GET /queues/{queueId}` | one queue, or 404 |
+//! | `POST /monitor/queueStatsById/{queueId}` | `[{waiting, engaged, dropOff, agentStatus, noOfAgents, queueSummary}]`, or 404 |
+//!
+//! Outside the platform API, `POST /_sim/callbacks` is the sink; any other path is a 404.
+//! Paging: `page` is 1-based and defaults to 1; `page` and `limit` must be whole numbers from 1
+//! (else 400); a page past the end is empty with `hasMore: false`.
 //!
 //! # Order of checks
+//! Every platform call passes the same checks first:
 //! 1. Rate limit: account-wide, sliding 60 s, over [`SimulatorConfig::rate_limit_per_minute`] →
 //!    429 with `Retry-After`. Every request to a non-`/_sim/` path counts when it arrives, whatever
-//!    its fate later; a request refused with 429 takes no slot.
-//! 2. Method: anything but POST → 405.
+//!    its fate later, transfers and roster calls alike; a request refused with 429 takes no slot.
+//! 2. Method: anything but the route's method → 405.
 //! 3. `auth` header: a bare HS256 JWT signed with the client secret whose `appId` is the client
 //!    id, `exp` checked when present → else 401.
 //! 4. `accountid` header: missing → 401, another account → 403.
 //! 5. `streamId` path segment → 404.
+//!
+//! Then each call's own: for the transfer,
 //! 6. `Content-Type: application/json` → 415.
 //! 7. Body: at most 64 KiB (413), a JSON object (400) without unknown fields (400), valid
 //!    `callbackUrl` and `botSessionId` (400), our `orgId` (403), exactly one target (400), a known
 //!    agent or queue (404).
 //! 8. Fault triggers below, else success.
 //!
+//! For the roster calls: another `orgId` in the agent list's path → 403; a `page` or `limit`
+//! that is not a whole number from 1 → 400; an availability body over 64 KiB → 413, or not a
+//! JSON object of id lists → 400; an unknown `queueId` → 404.
+//!
 //! Refusals answer `{"errors":[{"msg":"…","code":<status>}]}`, the shape seen elsewhere on the
-//! platform. Every request to the endpoint is recorded with its answer, see [`Simulator::requests`].
+//! platform. Every platform call is recorded with its answer, see [`Simulator::requests`].
+//!
+//! # Live state
+//! Each agent's presence and used chat capacity, and each queue's load, are a pure function of
+//! the id and the current [`SimulatorConfig::state_period`]-long time bucket (see
+//! [`agent_presence`]), so they move in demo mode and are predictable in tests. Agent list,
+//! availability and queue stats all read the same function, so they agree at any instant.
 
 //! # Fault triggers
 //! The real platform's failures are undocumented, so a client must cope with every shape of bad
@@ -47,13 +76,26 @@
 
 mod assign;
 mod auth;
+mod availability;
 mod body;
 mod callback;
+mod demo;
+mod directory;
 mod fault;
+mod guard;
+mod hash;
+mod paging;
+mod presence;
+mod queue_stats;
 mod rate;
 mod reply;
+mod roster;
 mod state;
 mod transfer;
+
+pub use demo::generated_agents;
+pub use presence::{Presence, agent_presence};
+pub use roster::{SimAgent, SimQueue};
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -63,7 +105,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
-use axum::routing::{any, post};
+use axum::routing::post;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -76,7 +118,7 @@ use state::SimState;
 pub struct SimulatorConfig {
     /// Path segment that must match.
     pub stream_id: String,
-    /// Body `orgId` must equal this.
+    /// Body `orgId` of a transfer and `{orgId}` of the agent list must equal this.
     pub org_id: String,
     /// `accountid` header must equal this.
     pub account_id: String,
@@ -84,17 +126,22 @@ pub struct SimulatorConfig {
     pub client_id: String,
     /// HS256 key the JWT must be signed with.
     pub client_secret: String,
-    /// Known agent ids (`a-…`).
-    pub agents: Vec<String>,
-    /// Known queue ids (`qu-…`).
-    pub queues: Vec<String>,
+    /// The roster, in the order the agent list pages through it.
+    pub agents: Vec<SimAgent>,
+    /// The queues, in list order; the first is reported as the default queue.
+    pub queues: Vec<SimQueue>,
+    /// Agents per page of the agent list (the real page size is undocumented); 0 acts as 1.
+    pub agent_page_size: usize,
+    /// How long live state (presence, chat load, queue load) holds before it may change; zero
+    /// freezes it.
+    pub state_period: Duration,
     /// Account-wide limit over a sliding 60-second window.
     pub rate_limit_per_minute: u32,
     /// Delay before posting the outcome to `callbackUrl`.
     pub callback_delay: Duration,
 }
 
-/// One request to the assign-conversation endpoint, as received, with the status it was answered.
+/// One request to the platform API, as received, with the status it was answered.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
     pub method: String,
@@ -159,8 +206,9 @@ impl Simulator {
         format!("{}{}", self.base_url(), callback::SINK_PATH)
     }
 
-    /// Every assign-conversation request received so far, in arrival order (including refused
-    /// ones); the latest 10,000 when there were more.
+    /// Every platform API request received so far (transfers and roster calls, not the sink or
+    /// unknown paths), in arrival order, including refused ones; the latest 10,000 when there
+    /// were more.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.requests()
     }
@@ -185,10 +233,35 @@ impl Simulator {
     }
 }
 
-/// Platform routes, the `/_sim` sink, and a JSON 404 for everything else.
+/// Platform routes behind the shared checks, the `/_sim` sink, and a JSON 404 for everything
+/// else.
 fn router(state: Arc<SimState>) -> Router {
+    let platform = |path: &str| format!("{}{path}", guard::BASE);
     Router::new()
-        .route(assign::PATH, any(assign::handle))
+        .route(
+            &platform("/assign-conversation"),
+            guard::endpoint(&state, Method::POST, assign::handle),
+        )
+        .route(
+            &platform("/organizations/{org_id}/agents"),
+            guard::endpoint(&state, Method::GET, directory::agents),
+        )
+        .route(
+            &platform("/agents/availability"),
+            guard::endpoint(&state, Method::POST, availability::handle),
+        )
+        .route(
+            &platform("/queues"),
+            guard::endpoint(&state, Method::GET, directory::queues),
+        )
+        .route(
+            &platform("/queues/{queue_id}"),
+            guard::endpoint(&state, Method::GET, directory::queue),
+        )
+        .route(
+            &platform("/monitor/queueStatsById/{queue_id}"),
+            guard::endpoint(&state, Method::POST, queue_stats::handle),
+        )
         .route(callback::SINK_PATH, post(callback::sink))
         .fallback(unknown_route)
         .with_state(state)

@@ -147,10 +147,10 @@ fn target(fields: &Map<String, Value>) -> Result<Target, ApiError> {
 
 fn ensure_known(target: &Target, config: &SimulatorConfig) -> Result<(), ApiError> {
     let (known, kind, id) = match target {
-        Target::Agent(id) => (&config.agents, "Agent", id),
-        Target::Queue(id) => (&config.queues, "Queue", id),
+        Target::Agent(id) => (config.agent(id).is_some(), "Agent", id),
+        Target::Queue(id) => (config.queue(id).is_some(), "Queue", id),
     };
-    if known.contains(id) {
+    if known {
         Ok(())
     } else {
         Err(ApiError::new(

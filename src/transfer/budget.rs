@@ -1,6 +1,9 @@
 //! The account's request budget: the platform allows a fixed number of contact-center calls per
 //! rolling minute for the whole account, so every call this app makes draws from one budget and
 //! waits its turn rather than being refused.
+//!
+//! Transfers come first. Background calls (roster sync, availability refresh) may only spend
+//! while a reserve stays free for transfers, so a burst of transfers finds the budget open.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -13,7 +16,16 @@ const WINDOW: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct RateBudget {
     limit: usize,
+    /// Slots in every window that background calls leave for transfers.
+    reserve: usize,
     state: Mutex<BudgetState>,
+}
+
+/// Who is asking: a supervisor's transfer, or work they are not waiting on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Transfer,
+    Background,
 }
 
 #[derive(Debug, Default)]
@@ -25,13 +37,16 @@ struct BudgetState {
 }
 
 impl BudgetState {
-    /// How long until a call may be made, or `None` if one may be made now.
+    /// How long until a call may be made within `limit` calls per window, or `None` if one may
+    /// be made now.
     fn wait(&mut self, limit: usize, now: Instant) -> Option<Duration> {
         while self.spent.front().is_some_and(|&t| now >= t + WINDOW) {
             self.spent.pop_front();
         }
         let paused = self.paused_until.filter(|&until| until > now);
-        let full = (self.spent.len() >= limit).then(|| self.spent[0] + WINDOW);
+        // With `limit` slots, the call waits for the oldest calls that keep the window full.
+        let full =
+            (self.spent.len() >= limit).then(|| self.spent[self.spent.len() - limit] + WINDOW);
         match (paused, full) {
             (None, None) => None,
             (a, b) => a.max(b).map(|until| until - now),
@@ -40,18 +55,35 @@ impl BudgetState {
 }
 
 impl RateBudget {
+    /// A budget of `limit` calls per rolling minute, a quarter of which (at least one, when
+    /// there are two or more) background calls leave for transfers.
     pub fn per_minute(limit: u32) -> Self {
+        let limit = limit.max(1) as usize;
         Self {
-            limit: limit.max(1) as usize,
+            limit,
+            reserve: (limit / 4).max(usize::from(limit > 1)),
             state: Mutex::new(BudgetState::default()),
         }
     }
 
-    /// Spends one call now if the budget allows, else says how long until it will.
+    /// Spends one transfer call now if the budget allows, else says how long until it will.
     pub async fn try_spend(&self) -> Result<(), Duration> {
+        self.try_spend_as(Priority::Transfer).await
+    }
+
+    /// Waits until the budget allows one transfer call, then spends it.
+    pub async fn spend(&self) {
+        self.spend_as(Priority::Transfer).await;
+    }
+
+    pub async fn try_spend_as(&self, priority: Priority) -> Result<(), Duration> {
+        let limit = match priority {
+            Priority::Transfer => self.limit,
+            Priority::Background => self.limit - self.reserve,
+        };
         let mut state = self.state.lock().await;
         let now = Instant::now();
-        match state.wait(self.limit, now) {
+        match state.wait(limit, now) {
             None => {
                 state.spent.push_back(now);
                 Ok(())
@@ -60,9 +92,8 @@ impl RateBudget {
         }
     }
 
-    /// Waits until the budget allows one call, then spends it.
-    pub async fn spend(&self) {
-        while let Err(wait) = self.try_spend().await {
+    pub async fn spend_as(&self, priority: Priority) {
+        while let Err(wait) = self.try_spend_as(priority).await {
             tokio::time::sleep(wait).await;
         }
     }
@@ -101,6 +132,33 @@ mod tests {
         tokio::time::advance(Duration::from_secs(50)).await;
         assert_eq!(budget.try_spend().await, Ok(()));
         assert_eq!(budget.try_spend().await, Err(Duration::from_secs(10)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn background_calls_leave_a_reserve_for_transfers() {
+        let budget = RateBudget::per_minute(8);
+        for _ in 0..6 {
+            budget.try_spend_as(Priority::Background).await.unwrap();
+        }
+        assert_eq!(budget.try_spend_as(Priority::Background).await, Err(WINDOW));
+        // The reserve is still there for transfers.
+        budget.try_spend().await.unwrap();
+        budget.try_spend().await.unwrap();
+        assert_eq!(budget.try_spend().await, Err(WINDOW));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn background_calls_wait_while_transfers_use_the_budget() {
+        let budget = RateBudget::per_minute(4);
+        for _ in 0..3 {
+            budget.try_spend().await.unwrap();
+        }
+        tokio::time::advance(Duration::from_secs(20)).await;
+        assert_eq!(
+            budget.try_spend_as(Priority::Background).await,
+            Err(Duration::from_secs(40))
+        );
+        assert_eq!(budget.try_spend().await, Ok(()));
     }
 
     #[tokio::test(start_paused = true)]

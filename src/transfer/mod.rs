@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
-pub use budget::RateBudget;
+pub use budget::{Priority, RateBudget};
 pub use outcome::Outcome;
 
 use crate::config::Config;
@@ -102,6 +102,16 @@ impl TransferEngine {
 
     pub fn audit_path(&self) -> &Path {
         self.audit.path()
+    }
+
+    /// The platform client, for the calls around transfers (roster sync, availability).
+    pub fn client(&self) -> &PlatformClient {
+        &self.client
+    }
+
+    /// The account's one budget, which those calls share with transfers.
+    pub fn budget(&self) -> &Arc<RateBudget> {
+        &self.budget
     }
 
     /// Runs one transfer to its outcome, sending each step to `updates`. Fails only when the

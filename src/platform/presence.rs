@@ -1,0 +1,208 @@
+//! Who can take a chat right now: agent presence and chat capacity, and how long queues are.
+//! Read defensively like every reply: unknown buckets and fields are ignored, missing numbers are
+//! simply not shown.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::PlatformClient;
+use super::reply::PlatformError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Presence {
+    Available,
+    Busy,
+    Away,
+    Offline,
+}
+
+impl Presence {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Busy => "busy",
+            Self::Away => "away",
+            Self::Offline => "offline",
+        }
+    }
+
+    fn from_bucket(name: &str) -> Option<Self> {
+        match name.to_ascii_uppercase().as_str() {
+            "AVAILABLE" => Some(Self::Available),
+            "BUSY" => Some(Self::Busy),
+            "AWAY" => Some(Self::Away),
+            "OFFLINE" => Some(Self::Offline),
+            _ => None,
+        }
+    }
+}
+
+/// Chats in progress out of those the agent can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub used: u32,
+    pub total: u32,
+}
+
+impl Capacity {
+    pub fn is_full(self) -> bool {
+        self.total > 0 && self.used >= self.total
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentPresence {
+    pub presence: Presence,
+    pub chat: Option<Capacity>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStats {
+    pub waiting: Option<u32>,
+    pub average_wait: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCapacity {
+    total_capacity: Option<u32>,
+    used_capacity: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawQueueStats {
+    waiting: Option<u32>,
+    queue_summary: Option<RawSummary>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSummary {
+    avg_wait: Option<f64>,
+}
+
+impl PlatformClient {
+    /// Presence and chat capacity of `agent_ids` (all agents when empty), by agent id.
+    pub async fn availability(
+        &self,
+        agent_ids: &[String],
+    ) -> Result<HashMap<String, AgentPresence>, PlatformError> {
+        let body = if agent_ids.is_empty() {
+            json!({})
+        } else {
+            json!({ "agentIds": agent_ids })
+        };
+        let (status, reply) = self
+            .send(
+                self.request(Method::POST, "agents/availability")?
+                    .json(&body),
+            )
+            .await?;
+        let reply: Value =
+            serde_json::from_slice(&reply).map_err(|e| PlatformError::UnreadableReply {
+                status,
+                detail: format!("availability: {e}"),
+            })?;
+        Ok(read_availability(&reply))
+    }
+
+    /// Waiting conversations and average wait of one queue.
+    pub async fn queue_stats(&self, queue_id: &str) -> Result<QueueStats, PlatformError> {
+        let path = format!(
+            "monitor/queueStatsById/{}",
+            url::form_urlencoded::byte_serialize(queue_id.as_bytes()).collect::<String>()
+        );
+        let (status, reply) = self
+            .send(self.request(Method::POST, &path)?.json(&json!({})))
+            .await?;
+        let reply: Value =
+            serde_json::from_slice(&reply).map_err(|e| PlatformError::UnreadableReply {
+                status,
+                detail: format!("queue stats: {e}"),
+            })?;
+        // Documented as a one-element array; a bare object is taken too.
+        let first = match reply {
+            Value::Array(items) => items.into_iter().next().unwrap_or(Value::Null),
+            other => other,
+        };
+        let stats: RawQueueStats =
+            serde_json::from_value(first).map_err(|e| PlatformError::UnreadableReply {
+                status,
+                detail: format!("queue stats: {e}"),
+            })?;
+        Ok(QueueStats {
+            waiting: stats.waiting,
+            average_wait: stats
+                .queue_summary
+                .and_then(|s| s.avg_wait)
+                .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                .map(|ms| Duration::from_millis(ms as u64)),
+        })
+    }
+}
+
+fn read_availability(reply: &Value) -> HashMap<String, AgentPresence> {
+    let mut by_id = HashMap::new();
+    let Some(buckets) = reply.as_object() else {
+        return by_id;
+    };
+    for (bucket, entries) in buckets {
+        let (Some(presence), Some(entries)) = (Presence::from_bucket(bucket), entries.as_array())
+        else {
+            continue;
+        };
+        for entry in entries {
+            let Some(id) = entry
+                .get("_id")
+                .or_else(|| entry.get("id"))
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let chat = entry
+                .pointer("/channelCapacity/liveChat")
+                .cloned()
+                .and_then(|c| serde_json::from_value::<RawCapacity>(c).ok())
+                .and_then(|c| {
+                    Some(Capacity {
+                        used: c.used_capacity?,
+                        total: c.total_capacity?,
+                    })
+                });
+            by_id.insert(id.to_owned(), AgentPresence { presence, chat });
+        }
+    }
+    by_id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn availability_buckets_are_read_by_id() {
+        let reply = json!({
+            "AVAILABLE": [{"_id": "a-1", "channelCapacity": {"liveChat": {"totalCapacity": 3, "usedCapacity": 1}}}],
+            "BUSY": [{"_id": "a-2", "channelCapacity": {"liveChat": {"totalCapacity": 2, "usedCapacity": 2}}}],
+            "OFFLINE": [{"id": "a-3"}],
+            "SOMETHING_NEW": [{"_id": "a-4"}],
+            "AWAY": "not a list"
+        });
+        let read = read_availability(&reply);
+        assert_eq!(read.len(), 3);
+        assert_eq!(
+            read["a-1"],
+            AgentPresence {
+                presence: Presence::Available,
+                chat: Some(Capacity { used: 1, total: 3 })
+            }
+        );
+        assert!(read["a-2"].chat.unwrap().is_full());
+        assert_eq!(read["a-3"].chat, None);
+    }
+}

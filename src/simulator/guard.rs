@@ -1,0 +1,145 @@
+//! The checks every platform API call passes before its own handler runs, and the recording of
+//! every call with its answer.
+//!
+//! They live in one middleware so that each endpoint states only what is its own, and so that
+//! the order (rate limit, method, `auth`, `accountid`, stream) is the same everywhere.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::handler::Handler;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, any};
+
+use super::RecordedRequest;
+use super::body::{BodyError, read_limited};
+use super::reply::ApiError;
+use super::state::SimState;
+use super::{auth, rate};
+
+/// Where every platform API route lives; each names the stream it addresses.
+pub(crate) const BASE: &str = "/agentassist/api/v1/public/{stream_id}";
+
+/// What the guard hands an admitted call's handler.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    params: HashMap<String, String>,
+    /// The body, read in full by the guard so it could be recorded.
+    pub(crate) body: Result<Bytes, BodyError>,
+}
+
+impl Call {
+    /// The path parameter `name`, empty when the route has none by that name.
+    pub(crate) fn param(&self, name: &str) -> &str {
+        self.params.get(name).map_or("", String::as_str)
+    }
+}
+
+/// The middleware's own state: the simulator's, and the one method the route answers.
+#[derive(Clone)]
+struct Guard {
+    state: Arc<SimState>,
+    method: Method,
+}
+
+/// A platform route answering `method` with `handler`, behind the shared checks. Every method
+/// reaches the guard, so wrong-method calls are counted and recorded like the rest.
+pub(crate) fn endpoint<H, T>(
+    state: &Arc<SimState>,
+    method: Method,
+    handler: H,
+) -> MethodRouter<Arc<SimState>>
+where
+    H: Handler<T, Arc<SimState>>,
+    T: 'static,
+{
+    let guard = Guard {
+        state: Arc::clone(state),
+        method,
+    };
+    any(handler).layer(middleware::from_fn_with_state(guard, admit))
+}
+
+/// Counts, checks and records the call; only an admitted call reaches the handler, with a
+/// [`Call`] in its extensions.
+async fn admit(
+    State(guard): State<Guard>,
+    params: Result<Path<HashMap<String, String>>, PathRejection>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let state = &guard.state;
+    let arrival = state.arrive();
+    let (mut parts, body) = request.into_parts();
+    let body = read_limited(body).await.map(Bytes::from);
+    let mut record = RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        headers: header_texts(&parts.headers),
+        body: body
+            .as_ref()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .unwrap_or_default(),
+        status: 0,
+    };
+    // Parameters that cannot be decoded cannot match anything configured either.
+    let params = params.map(|Path(params)| params).unwrap_or_default();
+    let response = match check(&guard, &parts.method, &parts.headers, &params) {
+        Ok(()) => {
+            parts.extensions.insert(Call { params, body });
+            next.run(Request::from_parts(parts, Body::empty())).await
+        }
+        Err(refusal) => refusal.into_response(),
+    };
+    record.status = response.status().as_u16();
+    state.record(arrival, record);
+    response
+}
+
+/// The platform's shared checks, in the platform's order.
+fn check(
+    guard: &Guard,
+    method: &Method,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<(), ApiError> {
+    let config = &guard.state.config;
+    rate::admit(&guard.state)?;
+    if *method != guard.method {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("Method {method} is not allowed here; use {}", guard.method),
+        ));
+    }
+    auth::verify_token(headers, config)?;
+    auth::verify_account(headers, config)?;
+    let stream_id = params.get("stream_id").map_or("", String::as_str);
+    if stream_id != config.stream_id {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("Stream {stream_id} not found"),
+        ));
+    }
+    Ok(())
+}
+
+/// Header values as text (lossily, if a client sent non-UTF-8), repeated names joined.
+fn header_texts(headers: &HeaderMap) -> BTreeMap<String, String> {
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        texts
+            .entry(name.as_str().to_owned())
+            .and_modify(|joined| {
+                joined.push_str(", ");
+                joined.push_str(&value);
+            })
+            .or_insert_with(|| value.into_owned());
+    }
+    texts
+}
