@@ -143,7 +143,7 @@ fn queue_ids(index: usize, hash: u64, queues: &[SimQueue]) -> Vec<String> {
         return Vec::new();
     };
     let mut ids = vec![home.id.clone()];
-    if count > 1 && hash % 2 == 0 {
+    if count > 1 && hash.is_multiple_of(2) {
         let offset = usize::try_from(hash >> 1).unwrap_or(0) % (count - 1) + 1;
         if let Some(second) = queues.get((index + offset) % count) {
             ids.push(second.id.clone());

@@ -274,10 +274,10 @@ async fn unknown_route(
     method: Method,
     uri: Uri,
 ) -> reply::ApiError {
-    if !uri.path().starts_with("/_sim/") {
-        if let Err(limited) = rate::admit(&state) {
-            return limited;
-        }
+    if !uri.path().starts_with("/_sim/")
+        && let Err(limited) = rate::admit(&state)
+    {
+        return limited;
     }
     reply::ApiError::new(
         StatusCode::NOT_FOUND,
