@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod directory;
 pub mod ids;
 pub mod platform;
 pub mod roster;

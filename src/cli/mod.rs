@@ -76,7 +76,7 @@ async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Transfer(args)) => transfer::run(&cli.global, args).await,
         Some(Command::Simulate(args)) => simulate::run(args).await,
-        Some(Command::Roster(args)) => roster::run(&cli.global, args),
+        Some(Command::Roster(args)) => roster::run(&cli.global, args).await,
         None => console(&cli.global).await,
     }
 }

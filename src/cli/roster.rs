@@ -1,7 +1,7 @@
 //! `handoff roster …`: the roster from the command line, for scripts and for people who prefer
 //! it. Every change goes through the same safe save as the console's.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -9,8 +9,9 @@ use serde_json::json;
 
 use super::setup::Setup;
 use super::{EXIT_BAD_INPUT, GlobalArgs};
+use crate::directory;
 use crate::ids::TargetKind;
-use crate::roster::{EditError, Roster, RosterStore, Shape, Target, import};
+use crate::roster::{EditError, Roster, RosterChange, RosterStore, Shape, Target, import};
 
 #[derive(Debug, Args)]
 pub struct RosterArgs {
@@ -56,6 +57,12 @@ enum RosterCommand {
         #[arg(long, value_enum, default_value_t = Format::Toml)]
         format: Format,
     },
+    /// Bring in every agent and queue the platform lists (needs the full config)
+    ///
+    /// New targets are added and names the platform changed are followed; names you chose,
+    /// notes and favourites are kept; targets the platform no longer lists are marked stale,
+    /// never deleted. Exit codes: 0 synced; 1 the platform failed; 2 bad config or roster.
+    Sync,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -79,32 +86,11 @@ enum Format {
     Toml,
 }
 
-pub fn run(global: &GlobalArgs, args: RosterArgs) -> ExitCode {
-    match execute(global, args.command) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(EXIT_BAD_INPUT)
-        }
-    }
-}
-
-fn execute(global: &GlobalArgs, command: RosterCommand) -> Result<(), String> {
-    let path = Setup::roster_path(global).map_err(|e| e.to_string())?;
-    let (mut store, loaded) = RosterStore::open(&path).map_err(|e| e.to_string())?;
-    let roster = loaded.roster;
-    match command {
-        RosterCommand::List { json } => {
-            if json {
-                println!("{}", list_json(&roster));
-            } else {
-                print!("{}", table(&roster));
-            }
-        }
-        RosterCommand::Export { format } => match format {
-            Format::Csv => print!("{}", roster.to_csv()),
-            Format::Toml => print!("{}", roster.to_toml()),
-        },
+pub async fn run(global: &GlobalArgs, args: RosterArgs) -> ExitCode {
+    let result = match args.command {
+        RosterCommand::Sync => sync(global).await,
+        RosterCommand::List { json } => list(global, json),
+        RosterCommand::Export { format } => export(global, format),
         RosterCommand::Add {
             kind,
             id,
@@ -117,48 +103,120 @@ fn execute(global: &GlobalArgs, command: RosterCommand) -> Result<(), String> {
             target.team = team;
             target.notes = notes;
             let shape = if force { Shape::Forced } else { Shape::Checked };
-            let saved = store
-                .update(|roster| {
-                    roster.add(target.clone(), shape)?;
-                    Ok(roster.find(target.id.trim()).cloned())
-                })
-                .map_err(|e| e.to_string())?;
-            if let Some(added) = saved.value {
-                println!("added {added} to {}", path.display());
-            }
+            change(global, |_| Ok(RosterChange::Add(target, shape)), "to")
         }
-        RosterCommand::Remove { target } => {
-            let id = find_one(&roster, &target)?;
-            let removed = store
-                .update(|roster| roster.remove(&id))
-                .map_err(|e| e.to_string())?;
-            println!("removed {} from {}", removed.value, path.display());
-        }
-        RosterCommand::Import { file, force } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let imported = import(&text, &file).map_err(|e| e.to_string())?;
-            if !imported.warnings.is_empty() && !force {
-                return Err(format!(
-                    "{}: some ids look unlike the platform's usual shape:\n  {}\nimport anyway with --force if they are right",
-                    file.display(),
-                    imported.warnings.join("\n  ")
-                ));
-            }
-            let saved = store
-                .update(|roster| Ok::<_, EditError>(roster.merge_import(imported.targets)))
-                .map_err(|e| e.to_string())?;
-            let merged = saved.value;
-            println!(
-                "imported {} into {}: added {}, updated {}, unchanged {}",
-                file.display(),
-                path.display(),
-                merged.added,
-                merged.updated,
-                merged.unchanged
-            );
+        RosterCommand::Remove { target } => change(
+            global,
+            |roster| find_one(roster, &target).map(RosterChange::Remove),
+            "from",
+        ),
+        RosterCommand::Import { file, force } => import_file(global, &file, force),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
         }
     }
+}
+
+/// Exit code when the platform could not be asked or answered with an error.
+const EXIT_PLATFORM_FAILED: u8 = 1;
+
+async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
+    let bad_input = |message: String| (EXIT_BAD_INPUT, message);
+    let mut setup = Setup::prepare(global)
+        .await
+        .map_err(|e| bad_input(e.to_string()))?;
+    let listing = directory::fetch_listing(setup.engine.client(), setup.engine.budget())
+        .await
+        .map_err(|e| {
+            (
+                EXIT_PLATFORM_FAILED,
+                format!("could not read the platform's lists: {e}; the roster is unchanged"),
+            )
+        })?;
+    let saved = setup
+        .store
+        .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing)))
+        .map_err(|e| bad_input(e.to_string()))?;
+    println!(
+        "synced {} with the platform: {}",
+        setup.store.path().display(),
+        saved.value
+    );
+    Ok(())
+}
+
+fn open(global: &GlobalArgs) -> Result<(RosterStore, Roster), (u8, String)> {
+    let bad_input = |message: String| (EXIT_BAD_INPUT, message);
+    let path = Setup::roster_path(global).map_err(|e| bad_input(e.to_string()))?;
+    let (store, loaded) = RosterStore::open(&path).map_err(|e| bad_input(e.to_string()))?;
+    Ok((store, loaded.roster))
+}
+
+fn list(global: &GlobalArgs, json: bool) -> Result<(), (u8, String)> {
+    let (_, roster) = open(global)?;
+    if json {
+        println!("{}", list_json(&roster));
+    } else {
+        print!("{}", table(&roster));
+    }
+    Ok(())
+}
+
+fn export(global: &GlobalArgs, format: Format) -> Result<(), (u8, String)> {
+    let (_, roster) = open(global)?;
+    match format {
+        Format::Csv => print!("{}", roster.to_csv()),
+        Format::Toml => print!("{}", roster.to_toml()),
+    }
+    Ok(())
+}
+
+/// One change, worked out from the roster as loaded, saved, and reported with `preposition`
+/// and the file ("added agent … to …/roster.toml").
+fn change(
+    global: &GlobalArgs,
+    decide: impl FnOnce(&Roster) -> Result<RosterChange, String>,
+    preposition: &str,
+) -> Result<(), (u8, String)> {
+    let bad_input = |message: String| (EXIT_BAD_INPUT, message);
+    let (mut store, roster) = open(global)?;
+    let change = decide(&roster).map_err(bad_input)?;
+    let saved = store
+        .update(|roster| change.apply(roster))
+        .map_err(|e| bad_input(e.to_string()))?;
+    println!("{} {preposition} {}", saved.value, store.path().display());
+    Ok(())
+}
+
+fn import_file(global: &GlobalArgs, file: &Path, force: bool) -> Result<(), (u8, String)> {
+    let bad_input = |message: String| (EXIT_BAD_INPUT, message);
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| bad_input(format!("cannot read {}: {e}", file.display())))?;
+    let imported = import(&text, file).map_err(|e| bad_input(e.to_string()))?;
+    if !imported.warnings.is_empty() && !force {
+        return Err(bad_input(format!(
+            "{}: some ids look unlike the platform's usual shape:\n  {}\nimport anyway with --force if they are right",
+            file.display(),
+            imported.warnings.join("\n  ")
+        )));
+    }
+    let (mut store, _) = open(global)?;
+    let saved = store
+        .update(|roster| Ok::<_, EditError>(roster.merge_import(imported.targets)))
+        .map_err(|e| bad_input(e.to_string()))?;
+    let merged = saved.value;
+    println!(
+        "imported {} into {}: added {}, updated {}, unchanged {}",
+        file.display(),
+        store.path().display(),
+        merged.added,
+        merged.updated,
+        merged.unchanged
+    );
     Ok(())
 }
 

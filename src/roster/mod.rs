@@ -17,6 +17,7 @@ mod exchange;
 mod file;
 mod resolve;
 mod store;
+mod sync;
 
 use std::fmt;
 
@@ -27,6 +28,7 @@ pub use exchange::{CSV_HEADER, ImportError, Imported, Merged, import};
 pub use file::{Loaded, RosterError};
 pub use resolve::ResolveError;
 pub use store::{RosterStore, Saved, StoreError};
+pub use sync::{Listed, SyncSummary};
 
 use crate::ids::TargetKind;
 

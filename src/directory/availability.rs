@@ -1,0 +1,139 @@
+//! Who can take a conversation now, for the picker: every agent's presence and chat capacity,
+//! and, for the roster's queues, whether they are active, how many wait and for how long.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Local};
+
+use super::respect_limit;
+use crate::platform::{AgentPresence, PlatformClient, PlatformError, QueueStats};
+use crate::transfer::{Priority, RateBudget};
+
+/// One queue's live state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLoad {
+    pub active: bool,
+    /// Absent for an inactive queue, or when the stats call failed for it.
+    pub stats: Option<QueueStats>,
+}
+
+/// A snapshot of live state, and when it was taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Availability {
+    pub agents: HashMap<String, AgentPresence>,
+    pub queues: HashMap<String, QueueLoad>,
+    pub taken_at: DateTime<Local>,
+}
+
+/// The live state of one target, for display and for the second confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveState {
+    Agent(AgentPresence),
+    Queue(QueueLoad),
+}
+
+impl Availability {
+    pub fn of(&self, id: &str) -> Option<LiveState> {
+        self.agents
+            .get(id)
+            .map(|a| LiveState::Agent(*a))
+            .or_else(|| self.queues.get(id).map(|q| LiveState::Queue(*q)))
+    }
+}
+
+impl LiveState {
+    /// Why a transfer to this target is likely to fail or wait, in words; `None` when it looks
+    /// fine.
+    pub fn concern(self) -> Option<String> {
+        use crate::platform::Presence;
+        match self {
+            Self::Agent(agent) if agent.presence == Presence::Offline => {
+                Some("this agent is offline".into())
+            }
+            Self::Agent(AgentPresence {
+                chat: Some(chat), ..
+            }) if chat.is_full() => Some(format!(
+                "this agent is at full chat capacity ({}/{})",
+                chat.used, chat.total
+            )),
+            Self::Queue(queue) if !queue.active => Some("this queue is inactive".into()),
+            _ => None,
+        }
+    }
+}
+
+/// Takes a fresh snapshot: one availability call for every agent, the queue list for the active
+/// flags, and one stats call per active roster queue in `queue_ids`. Every call is background
+/// work on the shared budget.
+pub async fn refresh(
+    client: &PlatformClient,
+    budget: &RateBudget,
+    queue_ids: &[String],
+) -> Result<Availability, PlatformError> {
+    budget.spend_as(Priority::Background).await;
+    let agents = respect_limit(budget, client.availability(&[]).await).await?;
+    let spend = || budget.spend_as(Priority::Background);
+    let listed = respect_limit(budget, client.list_queues(spend).await).await?;
+    let active: HashMap<&str, bool> = listed.iter().map(|q| (q.id.as_str(), q.active)).collect();
+    let mut queues = HashMap::new();
+    for id in queue_ids {
+        let Some(&is_active) = active.get(id.as_str()) else {
+            continue;
+        };
+        let stats = if is_active {
+            budget.spend_as(Priority::Background).await;
+            match client.queue_stats(id).await {
+                Ok(stats) => Some(stats),
+                // One queue's stats failing leaves the rest of the snapshot useful.
+                Err(error) => {
+                    respect_limit(budget, Err::<(), _>(error)).await.ok();
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        queues.insert(
+            id.clone(),
+            QueueLoad {
+                active: is_active,
+                stats,
+            },
+        );
+    }
+    Ok(Availability {
+        agents,
+        queues,
+        taken_at: Local::now(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::{Capacity, Presence};
+
+    #[test]
+    fn concerns_in_words() {
+        let agent = |presence, used| {
+            LiveState::Agent(AgentPresence {
+                presence,
+                chat: Some(Capacity { used, total: 3 }),
+            })
+        };
+        assert_eq!(agent(Presence::Available, 1).concern(), None);
+        assert_eq!(
+            agent(Presence::Offline, 0).concern().unwrap(),
+            "this agent is offline"
+        );
+        assert_eq!(
+            agent(Presence::Busy, 3).concern().unwrap(),
+            "this agent is at full chat capacity (3/3)"
+        );
+        let inactive = LiveState::Queue(QueueLoad {
+            active: false,
+            stats: None,
+        });
+        assert_eq!(inactive.concern().unwrap(), "this queue is inactive");
+    }
+}

@@ -1,0 +1,190 @@
+//! Merging the platform's lists into the roster. The platform is the authority on which agents
+//! and queues exist and what they are called; the supervisor is the authority on everything they
+//! changed: a name they chose, notes, favourites. Nothing is deleted: a target the platform no
+//! longer lists is marked stale and stays until the supervisor removes it.
+
+use std::collections::HashSet;
+
+use super::{Roster, Target};
+use crate::ids::TargetKind;
+
+/// One target as the platform lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub kind: TargetKind,
+    pub id: String,
+    pub name: String,
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub added: usize,
+    pub updated: usize,
+    /// Newly marked stale by this sync.
+    pub stale: usize,
+    pub unchanged: usize,
+}
+
+impl std::fmt::Display for SyncSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} added, {} updated, {} stale (no longer listed by the platform), {} unchanged",
+            self.added, self.updated, self.stale, self.unchanged
+        )
+    }
+}
+
+impl Roster {
+    /// Merges a complete listing of both kinds into the roster.
+    pub fn merge_sync(&mut self, listing: Vec<Listed>) -> SyncSummary {
+        let mut summary = SyncSummary::default();
+        let listed_ids: HashSet<String> = listing.iter().map(|l| l.id.clone()).collect();
+        for listed in listing {
+            match self.targets.iter_mut().find(|t| t.id == listed.id) {
+                Some(existing) => {
+                    if follow(existing, listed) {
+                        summary.updated += 1;
+                    } else {
+                        summary.unchanged += 1;
+                    }
+                }
+                None => {
+                    let mut target = Target::new(listed.kind, listed.id, listed.name.clone());
+                    target.team = listed.team;
+                    target.platform_name = Some(listed.name);
+                    self.targets.push(target.tidied());
+                    summary.added += 1;
+                }
+            }
+        }
+        for target in &mut self.targets {
+            if !listed_ids.contains(&target.id) && !target.stale {
+                target.stale = true;
+                summary.stale += 1;
+            }
+        }
+        self.targets.sort_by_key(|t| t.kind);
+        summary
+    }
+}
+
+/// Brings one known target in line with the platform; true when anything the supervisor sees
+/// changed (recording the platform's name alone is bookkeeping).
+fn follow(existing: &mut Target, listed: Listed) -> bool {
+    let before = (existing.name.clone(), existing.team.clone(), existing.stale);
+    // A name that is still the platform's from the last sync follows the platform; any other
+    // name was chosen by the supervisor (typed in, imported, or edited) and is kept.
+    if existing.platform_name.as_deref() == Some(existing.name.as_str()) {
+        existing.name = listed.name.clone();
+    }
+    if existing.team.is_none() {
+        existing.team = listed.team;
+    }
+    existing.platform_name = Some(listed.name);
+    existing.stale = false;
+    (existing.name.clone(), existing.team.clone(), existing.stale) != before
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(kind: TargetKind, id: &str, name: &str, team: Option<&str>) -> Listed {
+        Listed {
+            kind,
+            id: id.into(),
+            name: name.into(),
+            team: team.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn the_merge_rules() {
+        let mut dana = Target::new(TargetKind::Agent, "a-1", "Dana W.").with_notes("Refunds");
+        dana.favourite = true;
+        dana.platform_name = Some("Dana Whitfield".into()); // renamed by the supervisor
+        let mut sam = Target::new(TargetKind::Agent, "a-2", "Sam Ortiz");
+        sam.platform_name = Some("Sam Ortiz".into());
+        let gone = Target::new(TargetKind::Agent, "a-3", "Left in October");
+        let typed = Target::new(TargetKind::Agent, "a-5", "Nadia (evenings)");
+        let mut revived = Target::new(TargetKind::Queue, "qu-1", "Billing").with_team("x");
+        revived.stale = true;
+        revived.platform_name = Some("Billing".into());
+        let mut roster = Roster::new(vec![dana, sam, gone, typed, revived]);
+
+        let summary = roster.merge_sync(vec![
+            listed(
+                TargetKind::Agent,
+                "a-1",
+                "Dana Whitfield-Jones",
+                Some("Billing"),
+            ),
+            listed(TargetKind::Agent, "a-2", "Samuel Ortiz", Some("Tech")),
+            listed(TargetKind::Agent, "a-4", "New Person", Some("Retention")),
+            listed(TargetKind::Agent, "a-5", "Nadia Haddad", None),
+            listed(TargetKind::Queue, "qu-1", "Billing", None),
+        ]);
+        assert_eq!(
+            summary,
+            SyncSummary {
+                added: 1,
+                updated: 4,
+                stale: 1,
+                unchanged: 0
+            }
+        );
+        assert_eq!(
+            roster.find("a-5").unwrap().name,
+            "Nadia (evenings)",
+            "a typed name is kept"
+        );
+        let dana = roster.find("a-1").unwrap();
+        assert_eq!(dana.name, "Dana W.", "a locally chosen name is kept");
+        assert_eq!(dana.notes.as_deref(), Some("Refunds"));
+        assert!(dana.favourite);
+        assert_eq!(
+            dana.team.as_deref(),
+            Some("Billing"),
+            "an empty team is filled"
+        );
+        assert_eq!(
+            roster.find("a-2").unwrap().name,
+            "Samuel Ortiz",
+            "a platform rename is followed"
+        );
+        assert_eq!(roster.find("a-2").unwrap().team.as_deref(), Some("Tech"));
+        assert!(roster.find("a-3").unwrap().stale, "kept, marked stale");
+        assert!(
+            !roster.find("qu-1").unwrap().stale,
+            "listed again: no longer stale"
+        );
+        let new = roster.find("a-4").unwrap();
+        assert_eq!(new.platform_name.as_deref(), Some("New Person"));
+        assert_eq!(roster.targets().last().unwrap().kind, TargetKind::Queue);
+
+        // A second identical sync changes nothing and marks nothing stale again.
+        let again = roster.merge_sync(vec![
+            listed(
+                TargetKind::Agent,
+                "a-1",
+                "Dana Whitfield-Jones",
+                Some("Billing"),
+            ),
+            listed(TargetKind::Agent, "a-2", "Samuel Ortiz", Some("Tech")),
+            listed(TargetKind::Agent, "a-4", "New Person", Some("Retention")),
+            listed(TargetKind::Agent, "a-5", "Nadia Haddad", None),
+            listed(TargetKind::Queue, "qu-1", "Billing", None),
+        ]);
+        assert_eq!(
+            again,
+            SyncSummary {
+                added: 0,
+                updated: 0,
+                stale: 0,
+                unchanged: 5
+            }
+        );
+    }
+}
