@@ -110,6 +110,39 @@ impl Tmux {
         }
     }
 
+    /// Waits until the screen shows `first` or `second`, and says which.
+    fn wait_for_either<'a>(&self, first: &'a str, second: &'a str) -> &'a str {
+        let deadline = Instant::now() + SCREEN_TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if screen.contains(first) {
+                return first;
+            }
+            if screen.contains(second) {
+                return second;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {first:?} or {second:?}; last screen:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// The demo's throwaway data folder, inside this test's TMPDIR.
+    fn demo_dir(&self) -> PathBuf {
+        std::fs::read_dir(&self.tmp_path)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("handoff-demo-")
+            })
+            .expect("the demo's data folder")
+    }
+
     fn pane_dead(&self) -> bool {
         let out = self.run(&["display-message", "-p", "-t", "console", "#{pane_dead}"]);
         String::from_utf8_lossy(&out.stdout).trim() == "1"
@@ -131,7 +164,12 @@ fn transfer(tmux: &Tmux, session: &str, filter: &str) -> String {
     tmux.keys(&["Enter"]);
     let dialog = tmux.wait_for("Transfer this conversation?");
     tmux.keys(&["y"]);
-    tmux.wait_for("▶ Session id");
+    // Live state moves in demo mode: an agent may be offline or full just now, which asks a
+    // second time. Either way the transfer goes out.
+    if tmux.wait_for_either("▶ Session id", "Are you sure?") == "Are you sure?" {
+        tmux.keys(&["y"]);
+        tmux.wait_for("▶ Session id");
+    }
     dialog
 }
 
@@ -148,8 +186,8 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
     );
     tmux.wait_for("✓ transferred 6538f8a3… → agent Dana Whitfield");
 
-    transfer(&tmux, "66c2f6939489bfffc7911a2b", "after hours");
-    tmux.wait_for("✓ transferred 66c2f693… → queue After Hours");
+    transfer(&tmux, "66c2f6939489bfffc7911a2b", "spanish");
+    tmux.wait_for("✓ transferred 66c2f693… → queue Spanish Line");
 
     transfer(&tmux, "dead5f0e9a8b7c6d5e4f3a2b", "grace");
     let screen = tmux.wait_for("✗ failed      dead5f0e… → agent Grace Liu");
@@ -159,16 +197,7 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
     );
 
     // The audit file (in the demo's throwaway folder) holds intent and outcome of each.
-    let demo_dir = std::fs::read_dir(&tmux.tmp_path)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("handoff-demo-")
-        })
-        .expect("the demo's data folder");
+    let demo_dir = tmux.demo_dir();
     let audit = std::fs::read_to_string(demo_dir.join("transfers.jsonl")).unwrap();
     let outcomes: Vec<String> = audit
         .lines()
@@ -186,7 +215,7 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
         outcomes,
         [
             "Dana Whitfield transferred",
-            "After Hours transferred",
+            "Spanish Line transferred",
             "Grace Liu failed"
         ]
     );
@@ -221,5 +250,47 @@ fn help_opens_with_f1_and_bad_ids_are_explained() {
     );
     tmux.keys(&["Escape"]);
     tmux.wait_for("▶ Session id");
+    tmux.keys(&["C-c"]);
+}
+
+#[test]
+fn a_supervisor_syncs_favourites_edits_and_deletes_in_demo_mode() {
+    let tmux = Tmux::start(130, 40, "--demo");
+    tmux.wait_for("who is free as of");
+    let roster_file = tmux.demo_dir().join("roster.toml");
+
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("▶ Target");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("synced with the platform: 100 added, 0 updated, 0 stale");
+    tmux.wait_for("Target (126 of 126)");
+
+    tmux.text("grace liu");
+    tmux.wait_for("Target (1 of 126)");
+    tmux.keys(&["C-f"]);
+    tmux.wait_for("is a favourite");
+    let saved = std::fs::read_to_string(&roster_file).unwrap();
+    assert!(saved.contains("favourite = true"), "{saved}");
+    assert!(std::fs::read_to_string(roster_file.with_extension("toml.bak")).is_ok());
+
+    // A hand edit while the console runs is noticed and loaded.
+    let by_hand = format!(
+        "{saved}\n[[queues]]\nid = \"qu-1234567-0000-4000-8000-000000000009\"\nname = \"Added By Hand\"\n"
+    );
+    std::fs::write(&roster_file, by_hand).unwrap();
+    tmux.wait_for("the roster file changed on disk; reloaded it");
+    tmux.wait_for("(1 of 127)");
+
+    // Delete asks first, then saves.
+    tmux.keys(&["C-u"]);
+    tmux.text("added by hand");
+    tmux.wait_for("/ added by hand");
+    tmux.keys(&["C-d"]);
+    tmux.wait_for("Delete a target?");
+    tmux.keys(&["y"]);
+    tmux.wait_for("removed queue Added By Hand");
+    let after = std::fs::read_to_string(&roster_file).unwrap();
+    assert!(!after.contains("Added By Hand"), "{after}");
+    assert!(after.contains("favourite = true"), "the favourite survived: {after}");
     tmux.keys(&["C-c"]);
 }

@@ -233,3 +233,120 @@ fn favourites_and_stale_targets_are_marked_in_words_and_symbols() {
     assert!(screen.contains("★ agent Grace Liu"), "{screen}");
     assert_screen!("favourite_and_stale", screen);
 }
+
+/// Live state as the picker shows it: presence and chat load of agents, waiting and average
+/// wait of queues, an inactive queue, and how old the data is.
+fn with_live(model: &mut Model, failing: bool) {
+    use handoff::directory::{Availability, QueueLoad};
+    use handoff::platform::{AgentPresence, Capacity, Presence, QueueStats};
+    let id = |name: &str| {
+        model
+            .roster
+            .targets()
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .id
+            .clone()
+    };
+    let agent = |presence, used| AgentPresence {
+        presence,
+        chat: Some(Capacity { used, total: 3 }),
+    };
+    let agents = [
+        ("Dana Whitfield", agent(Presence::Available, 1)),
+        ("Marcus Oyelaran", agent(Presence::Busy, 3)),
+        ("Priya Raghunathan", agent(Presence::Away, 0)),
+        ("Tomás Echeverría", agent(Presence::Offline, 0)),
+        ("Grace Liu", agent(Presence::Available, 3)),
+    ]
+    .into_iter()
+    .map(|(name, state)| (id(name), state))
+    .collect();
+    let queues = [
+        (
+            "Billing",
+            QueueLoad {
+                active: true,
+                stats: Some(QueueStats {
+                    waiting: Some(4),
+                    average_wait: Some(std::time::Duration::from_secs(95)),
+                }),
+            },
+        ),
+        (
+            "After Hours",
+            QueueLoad {
+                active: false,
+                stats: None,
+            },
+        ),
+    ]
+    .into_iter()
+    .map(|(name, state)| (id(name), state))
+    .collect();
+    model.live = Some(Availability {
+        agents,
+        queues,
+        taken_at: chrono::Local::now(),
+    });
+    if failing {
+        model.live_error = Some("could not reach the platform".into());
+    }
+}
+
+macro_rules! assert_live_screen {
+    ($name:expr, $screen:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"\d{2}:\d[\d:]*", "hh:mm:ss"),
+            (r"\(\d+\w+ ago\)", "(age)"),
+        ]}, {
+            insta::assert_snapshot!($name, $screen);
+        });
+    };
+}
+
+#[test]
+fn the_picker_shows_who_is_free() {
+    let mut model = model();
+    with_live(&mut model, false);
+    press(&mut model, KeyCode::Tab);
+    type_text(&mut model, "billing");
+    let screen = screen(&model, 110, 26);
+    assert!(screen.contains("● available 1/3"), "{screen}");
+    assert!(screen.contains("◑ busy 3/3 full"), "{screen}");
+    assert!(screen.contains("4 waiting ~1m35s"), "{screen}");
+    assert!(screen.contains("who is free as of"), "{screen}");
+    assert_live_screen!("picker_live", screen);
+}
+
+#[test]
+fn stale_live_data_says_so() {
+    let mut model = model();
+    with_live(&mut model, true);
+    let screen = screen(&model, 110, 26);
+    assert!(screen.contains("STALE: as of"), "{screen}");
+    assert_live_screen!("picker_live_stale", screen);
+}
+
+#[test]
+fn an_offline_agent_needs_a_second_confirmation_in_words() {
+    let mut model = model();
+    with_live(&mut model, false);
+    type_text(&mut model, "6538f8a3c9cf425ee5cf0a1b");
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "tomás");
+    press(&mut model, KeyCode::Enter);
+    let first = screen(&model, 100, 30);
+    assert!(first.contains("now ○ offline (you will be asked to confirm again)"), "{first}");
+    assert!(press(&mut model, KeyCode::Char('y')).is_none());
+    let second = screen(&model, 100, 30);
+    assert!(second.contains("⚠ Tomás Echeverría is offline."), "{second}");
+    assert_screen!("confirm_anyway", second);
+    // Enter does not send here; only y does.
+    assert!(press(&mut model, KeyCode::Enter).is_none());
+    assert!(matches!(
+        press(&mut model, KeyCode::Char('y')),
+        Some(Effect::Dispatch(_))
+    ));
+}

@@ -42,21 +42,21 @@ impl Availability {
 }
 
 impl LiveState {
-    /// Why a transfer to this target is likely to fail or wait, in words; `None` when it looks
-    /// fine.
+    /// Why a transfer to this target is likely to fail or wait, as the end of a sentence about
+    /// it ("… is offline"); `None` when it looks fine.
     pub fn concern(self) -> Option<String> {
         use crate::platform::Presence;
         match self {
             Self::Agent(agent) if agent.presence == Presence::Offline => {
-                Some("this agent is offline".into())
+                Some("is offline".into())
             }
             Self::Agent(AgentPresence {
                 chat: Some(chat), ..
             }) if chat.is_full() => Some(format!(
-                "this agent is at full chat capacity ({}/{})",
+                "is at full chat capacity ({}/{} chats)",
                 chat.used, chat.total
             )),
-            Self::Queue(queue) if !queue.active => Some("this queue is inactive".into()),
+            Self::Queue(queue) if !queue.active => Some("is inactive".into()),
             _ => None,
         }
     }
@@ -122,18 +122,15 @@ mod tests {
             })
         };
         assert_eq!(agent(Presence::Available, 1).concern(), None);
-        assert_eq!(
-            agent(Presence::Offline, 0).concern().unwrap(),
-            "this agent is offline"
-        );
+        assert_eq!(agent(Presence::Offline, 0).concern().unwrap(), "is offline");
         assert_eq!(
             agent(Presence::Busy, 3).concern().unwrap(),
-            "this agent is at full chat capacity (3/3)"
+            "is at full chat capacity (3/3 chats)"
         );
         let inactive = LiveState::Queue(QueueLoad {
             active: false,
             stats: None,
         });
-        assert_eq!(inactive.concern().unwrap(), "this queue is inactive");
+        assert_eq!(inactive.concern().unwrap(), "is inactive");
     }
 }

@@ -130,9 +130,9 @@ mod tests {
             summary,
             SyncSummary {
                 added: 1,
-                updated: 4,
+                updated: 3,
                 stale: 1,
-                unchanged: 0
+                unchanged: 1
             }
         );
         assert_eq!(

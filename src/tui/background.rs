@@ -1,5 +1,6 @@
-//! Work the console hands off so the loop never waits on the disk: saving roster changes and
-//! noticing when the roster file is edited by hand. Each task only sends messages back.
+//! Work the console hands off so the loop never waits on the disk or the network: saving roster
+//! changes, noticing hand edits of the roster file, refreshing who is free, and syncing the
+//! roster. Each task only sends messages back.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -7,7 +8,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::update::{Msg, RosterSaved};
-use crate::roster::{RosterChange, RosterStore};
+use crate::directory;
+use crate::roster::{EditError, RosterChange, RosterStore};
+use crate::transfer::TransferEngine;
 
 /// How often the roster file is checked for hand edits: a `stat` and a read, cheap enough to
 /// leave the console idle, quick enough that an edit shows before the next transfer.
@@ -70,5 +73,64 @@ pub fn watch_roster(store: SharedStore, messages: mpsc::Sender<Msg>) {
                 return;
             }
         }
+    });
+}
+
+/// How often who-is-free is refreshed: fresh enough to pick by, and about a quarter of the
+/// account's budget with a handful of queues.
+const AVAILABILITY_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Asks the console to refresh who is free, at once and then every interval. The console
+/// decides whether a refresh is needed (it skips one while another runs).
+pub fn schedule_availability(messages: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(AVAILABILITY_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if messages.send(Msg::AvailabilityDue).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Fetches who is free on the shared budget and reports it.
+pub fn refresh_availability(
+    engine: TransferEngine,
+    queue_ids: Vec<String>,
+    messages: mpsc::Sender<Msg>,
+) {
+    tokio::spawn(async move {
+        let result = directory::refresh(engine.client(), engine.budget(), &queue_ids)
+            .await
+            .map_err(|error| error.to_string());
+        let _ = messages.send(Msg::Availability(result)).await;
+    });
+}
+
+/// Fetches the platform's lists, merges them into the roster file, and reports like a save.
+pub fn sync_roster(engine: TransferEngine, store: SharedStore, messages: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let result = match directory::fetch_listing(engine.client(), engine.budget()).await {
+            Err(error) => Err(format!(
+                "could not read the platform's lists: {error}; the roster is unchanged"
+            )),
+            Ok(listing) => tokio::task::spawn_blocking(move || {
+                with_store(&store, |store| {
+                    store
+                        .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing)))
+                        .map(|saved| RosterSaved {
+                            roster: saved.roster,
+                            summary: format!("synced with the platform: {}", saved.value),
+                            merged_hand_edit: saved.merged_hand_edit,
+                        })
+                        .map_err(|error| error.to_string())
+                })
+            })
+            .await
+            .unwrap_or_else(|error| Err(format!("the sync stopped unexpectedly: {error}"))),
+        };
+        let _ = messages.send(Msg::RosterSaved(result)).await;
     });
 }

@@ -91,6 +91,7 @@ async fn event_loop(
     let (updates, mut updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     let (messages, mut messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());
+    background::schedule_availability(messages.clone());
     let workers = Workers {
         engine,
         store,
@@ -148,6 +149,16 @@ fn apply(model: &mut Model, msg: Msg, workers: &Workers) -> bool {
         }
         Some(Effect::SaveRoster(change)) => {
             background::save_roster(Arc::clone(&workers.store), change, workers.messages.clone());
+            false
+        }
+        Some(Effect::RefreshAvailability(queue_ids)) => {
+            let engine = workers.engine.clone();
+            background::refresh_availability(engine, queue_ids, workers.messages.clone());
+            false
+        }
+        Some(Effect::SyncRoster) => {
+            let engine = workers.engine.clone();
+            background::sync_roster(engine, Arc::clone(&workers.store), workers.messages.clone());
             false
         }
         None => false,

@@ -19,6 +19,8 @@ pub enum Context {
     /// The add/edit dialog of a roster target.
     Form,
     ConfirmDelete,
+    /// The second confirmation, for a target that cannot take the conversation now.
+    ConfirmAnyway,
 }
 
 impl Context {
@@ -34,13 +36,19 @@ impl Context {
             Self::Help => "Help",
             Self::Form => "Add or edit a target",
             Self::ConfirmDelete => "Delete a target",
+            Self::ConfirmAnyway => "Transfer anyway",
         }
     }
 
     fn is_dialog(self) -> bool {
         matches!(
             self,
-            Self::Confirm | Self::QuitConfirm | Self::Help | Self::Form | Self::ConfirmDelete
+            Self::Confirm
+                | Self::QuitConfirm
+                | Self::Help
+                | Self::Form
+                | Self::ConfirmDelete
+                | Self::ConfirmAnyway
         )
     }
 
@@ -78,6 +86,8 @@ pub enum Action {
     PreviousField,
     ToggleKind,
     SaveTarget,
+    Refresh,
+    Sync,
     CursorLeft,
     CursorRight,
     CursorHome,
@@ -207,6 +217,7 @@ const GLOBAL: &[Binding] = &[
         false,
     ),
     bind(&[key(KeyCode::F(1))], A::Help, "help", true),
+    bind(&[key(KeyCode::F(5))], A::Refresh, "refresh who is free", false),
     bind(&[ctrl('c')], A::Quit, "quit", true),
 ];
 
@@ -269,12 +280,14 @@ const PICKER: &[Binding] = &[
         "clear filter or go back",
         true,
     ),
-    bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous", true),
-    bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next", true),
     bind(&[ctrl('f')], A::ToggleFavourite, "★ favourite", true),
+    bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous", false),
+    bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next", false),
     bind(&[ctrl('a')], A::AddTarget, "add", true),
     bind(&[ctrl('e')], A::EditTarget, "edit", true),
     bind(&[ctrl('d')], A::DeleteTarget, "delete", true),
+    bind(&[ctrl('r')], A::Refresh, "refresh who is free", false),
+    bind(&[ctrl('s')], A::Sync, "sync roster with the platform", true),
     bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", false),
     bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", false),
 ];
@@ -295,6 +308,12 @@ const FORM: &[Binding] = &[
         false,
     ),
     bind(&[ctrl('t')], A::ToggleKind, "agent or queue", true),
+];
+
+/// Only `y`: an Enter typed out of habit must not send to someone who cannot take it.
+const CONFIRM_ANYWAY: &[Binding] = &[
+    bind(&[char_key('y')], A::Send, "transfer anyway", true),
+    bind(&[char_key('n'), key(KeyCode::Esc)], A::Cancel, "cancel", true),
 ];
 
 const CONFIRM_DELETE: &[Binding] = &[
@@ -391,6 +410,7 @@ pub fn bindings(context: Context) -> &'static [Binding] {
         Context::Help => HELP,
         Context::Form => FORM,
         Context::ConfirmDelete => CONFIRM_DELETE,
+        Context::ConfirmAnyway => CONFIRM_ANYWAY,
     }
 }
 
@@ -441,13 +461,14 @@ pub fn hints(context: Context) -> Hints {
 }
 
 /// Every context, in the order the help screen lists them.
-pub const HELP_ORDER: [Context; 10] = [
+pub const HELP_ORDER: [Context; 11] = [
     Context::Global,
     Context::Session,
     Context::Picker,
     Context::Text,
     Context::Log,
     Context::Confirm,
+    Context::ConfirmAnyway,
     Context::Form,
     Context::ConfirmDelete,
     Context::QuitConfirm,
@@ -499,7 +520,7 @@ mod tests {
             .chain(&hints.always)
             .map(|b| b.keys_label())
             .collect();
-        assert!(labels.contains(&"↑/Ctrl-p".to_owned()), "{labels:?}");
+        assert!(labels.contains(&"Ctrl-f".to_owned()), "{labels:?}");
         assert!(labels.contains(&"Ctrl-c".to_owned()), "{labels:?}");
     }
 

@@ -6,7 +6,8 @@ use super::input::TextInput;
 use super::keys::Context;
 use super::log::{Notice, TransferLog};
 use super::picker::Picker;
-use crate::ids::SessionId;
+use crate::directory::{Availability, LiveState};
+use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,12 @@ pub enum Dialog {
     Help { scroll: u16 },
     EditTarget(TargetForm),
     ConfirmDelete(Target),
+    /// Asked after the first confirmation when live state says the target cannot take it.
+    ConfirmAnyway {
+        session: SessionId,
+        target: Target,
+        concern: String,
+    },
 }
 
 /// How many recently used targets sort to the top of the picker.
@@ -53,6 +60,12 @@ pub struct Model {
     pub recent: Vec<String>,
     pub log: TransferLog,
     pub dialog: Option<Dialog>,
+    /// Who is free right now, as last fetched.
+    pub live: Option<Availability>,
+    /// Why the last refresh failed; the picker then says its live data is stale.
+    pub live_error: Option<String>,
+    /// A refresh is under way; another is not started until it ends.
+    pub refreshing: bool,
 }
 
 impl Model {
@@ -81,6 +94,9 @@ impl Model {
             session_error: None,
             log,
             dialog: None,
+            live: None,
+            live_error: None,
+            refreshing: false,
         }
     }
 
@@ -92,6 +108,7 @@ impl Model {
             Some(Dialog::Help { .. }) => Context::Help,
             Some(Dialog::EditTarget(_)) => Context::Form,
             Some(Dialog::ConfirmDelete(_)) => Context::ConfirmDelete,
+            Some(Dialog::ConfirmAnyway { .. }) => Context::ConfirmAnyway,
             None => match self.focus {
                 Focus::Session => Context::Session,
                 Focus::Picker => Context::Picker,
@@ -104,6 +121,21 @@ impl Model {
     pub fn set_roster(&mut self, roster: Roster) {
         self.roster = roster;
         self.picker.rebuild(&self.roster, &self.recent);
+    }
+
+    /// The live state of target `id`, if the last refresh knew it.
+    pub fn live_state(&self, id: &str) -> Option<LiveState> {
+        self.live.as_ref().and_then(|live| live.of(id))
+    }
+
+    /// The roster's queue ids, whose stats a refresh fetches.
+    pub fn queue_ids(&self) -> Vec<String> {
+        self.roster
+            .targets()
+            .iter()
+            .filter(|t| t.kind == TargetKind::Queue)
+            .map(|t| t.id.clone())
+            .collect()
     }
 
     /// Puts `id` at the top of the recently used targets.

@@ -3,12 +3,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod live;
 mod roster;
 
 use super::keys::{self, Action};
 use super::model::{Dialog, Focus, Model};
 use crate::ids::SessionId;
-use crate::roster::{Roster, RosterChange};
+use crate::directory::{Availability, LiveState};
+use crate::roster::{Roster, RosterChange, Target};
 use crate::transfer::{TransferId, TransferRequest, TransferUpdate};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +24,10 @@ pub enum Msg {
     /// The roster file changed on disk and was read again: the roster and its warnings, or
     /// why it no longer loads.
     RosterReloaded(Result<(Roster, Vec<String>), String>),
+    /// Time for the periodic refresh of who is free.
+    AvailabilityDue,
+    /// A refresh of who is free ended.
+    Availability(Result<Availability, String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +44,10 @@ pub struct RosterSaved {
 pub enum Effect {
     Dispatch(TransferRequest),
     SaveRoster(RosterChange),
+    /// Fetch who is free now, with stats for these queues.
+    RefreshAvailability(Vec<String>),
+    /// Bring the platform's lists into the roster.
+    SyncRoster,
     Quit,
 }
 
@@ -65,6 +75,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::RosterReloaded(result) => {
             roster::reloaded(model, result);
+            None
+        }
+        Msg::AvailabilityDue => live::refresh(model),
+        Msg::Availability(result) => {
+            live::refreshed(model, result);
             None
         }
     }
@@ -180,6 +195,8 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         | Action::PreviousField
         | Action::ToggleKind
         | Action::SaveTarget => roster::perform(model, action),
+        Action::Refresh => live::refresh(model),
+        Action::Sync => live::sync(model),
         Action::CursorLeft
         | Action::CursorRight
         | Action::CursorHome
@@ -249,11 +266,33 @@ fn choose(model: &mut Model) {
     }
 }
 
-/// Confirmed: log the transfer, ask the loop to dispatch it, and make ready for the next one.
+/// Confirmed once: send, unless live state says the target cannot take it, in which case ask
+/// again in words. Confirmed twice: send.
 fn send(model: &mut Model) -> Option<Effect> {
-    let Some(Dialog::Confirm { session, target }) = model.dialog.take() else {
-        return None;
-    };
+    match model.dialog.take() {
+        Some(Dialog::Confirm { session, target }) => {
+            if let Some(concern) = model.live_state(&target.id).and_then(LiveState::concern) {
+                model.dialog = Some(Dialog::ConfirmAnyway {
+                    session,
+                    target,
+                    concern,
+                });
+                return None;
+            }
+            Some(dispatch(model, session, target))
+        }
+        Some(Dialog::ConfirmAnyway {
+            session, target, ..
+        }) => Some(dispatch(model, session, target)),
+        other => {
+            model.dialog = other;
+            None
+        }
+    }
+}
+
+/// Logs the transfer, asks the loop to run it, and makes ready for the next one.
+fn dispatch(model: &mut Model, session: SessionId, target: Target) -> Effect {
     let request = TransferRequest {
         id: TransferId::new(),
         session,
@@ -268,7 +307,7 @@ fn send(model: &mut Model) -> Option<Effect> {
     model.used(&request.target.id);
     model.picker.reset();
     model.focus = Focus::Session;
-    Some(Effect::Dispatch(request))
+    Effect::Dispatch(request)
 }
 
 #[cfg(test)]

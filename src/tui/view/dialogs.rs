@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::Target;
 use crate::tui::form::{Field, TargetForm};
+use super::live;
 use crate::tui::keys::{self, Context, HELP_ORDER};
 use crate::tui::model::{Dialog, Model};
 use crate::tui::theme::Theme;
@@ -16,11 +17,18 @@ use crate::tui::theme::Theme;
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     match &model.dialog {
         None => {}
-        Some(Dialog::Confirm { session, target }) => confirm(session, target, theme, area, frame),
+        Some(Dialog::Confirm { session, target }) => {
+            confirm(model, session, target, theme, area, frame)
+        }
         Some(Dialog::QuitWhileSending) => quit_while_sending(model, theme, area, frame),
         Some(Dialog::Help { scroll }) => help(*scroll, theme, area, frame),
         Some(Dialog::EditTarget(form)) => target_form(form, theme, area, frame),
         Some(Dialog::ConfirmDelete(target)) => confirm_delete(target, theme, area, frame),
+        Some(Dialog::ConfirmAnyway {
+            session,
+            target,
+            concern,
+        }) => confirm_anyway(session, target, concern, theme, area, frame),
     }
 }
 
@@ -71,7 +79,14 @@ fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) -> Rect {
     inner
 }
 
-fn confirm(session: &SessionId, target: &Target, theme: &Theme, area: Rect, frame: &mut Frame) {
+fn confirm(
+    model: &Model,
+    session: &SessionId,
+    target: &Target,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
     let mut lines = vec![
         Line::raw(""),
         Line::styled(
@@ -81,6 +96,17 @@ fn confirm(session: &SessionId, target: &Target, theme: &Theme, area: Rect, fram
         .centered(),
         Line::raw(""),
     ];
+    if let Some(state) = model.live_state(&target.id) {
+        let (text, style) = live::describe(state, theme);
+        let mut line = vec![Span::raw("now "), Span::styled(text, style)];
+        if state.concern().is_some() {
+            line.push(Span::styled(
+                " (you will be asked to confirm again)",
+                theme.warning,
+            ));
+        }
+        lines.push(Line::from(line).centered());
+    }
     let mut details = vec![
         format!("full session id {session}"),
         format!("{} id {}", target.kind, target.id),
@@ -170,6 +196,32 @@ fn target_form(form: &TargetForm, theme: &Theme, area: Rect, frame: &mut Frame) 
         let x = inner.x + (x as u16).min(inner.width.saturating_sub(1));
         frame.set_cursor_position(Position::new(x, inner.y + y as u16));
     }
+}
+
+/// The second confirmation, saying in words why this target may not take the conversation.
+fn confirm_anyway(
+    session: &SessionId,
+    target: &Target,
+    concern: &str,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    let lines = vec![
+        Line::raw(""),
+        Line::styled(format!("⚠ {} {concern}.", target.name), theme.warning).centered(),
+        Line::raw(format!("Transfer session {}… to {target} anyway?", session.short())).centered(),
+        Line::styled(
+            "The platform may refuse it, or the customer may wait.",
+            theme.dim,
+        )
+        .centered(),
+        Line::raw(""),
+        key_line(Context::ConfirmAnyway, theme),
+    ];
+    let dialog = sized(area, 76, &lines);
+    let inner = open("Are you sure?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn confirm_delete(target: &Target, theme: &Theme, area: Rect, frame: &mut Frame) {

@@ -1,6 +1,7 @@
 //! `view`: draws the model. It reads the model only; nothing here changes state or does I/O.
 
 mod dialogs;
+mod live;
 mod log_pane;
 mod picker_pane;
 mod session_pane;
@@ -19,8 +20,8 @@ use super::theme::Theme;
 /// Below this the panes cannot show a session id and a target on one line.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
-/// From this width the picker and the log sit side by side.
-const WIDE: u16 = 120;
+/// From this width the picker and the log sit side by side, each wide enough for its lines.
+const WIDE: u16 = 160;
 
 pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
@@ -36,7 +37,7 @@ pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     ])
     .areas(area);
     let [picker, log] = if area.width >= WIDE {
-        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main)
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main)
     } else {
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main)
     };

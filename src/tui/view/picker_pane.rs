@@ -5,14 +5,17 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
-use super::{has_focus, pane};
+use super::{has_focus, live, pane};
 use crate::roster::{Target, shorten};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
 const FILTER_PROMPT: &str = "/ ";
 /// Everything on a row but the name: highlight symbol, kind, team and short id.
-const FIXED_COLUMNS: usize = 2 + 2 + 6 + 17 + 12;
+const FIXED_COLUMNS: usize = 2 + 2 + 6 + TEAM_WIDTH + 1 + STATUS_WIDTH + 1 + 12;
+const TEAM_WIDTH: usize = 14;
+/// Wide enough for "● available 3/3 full" and "12 waiting ~13m05s".
+const STATUS_WIDTH: usize = 20;
 
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let focused = has_focus(model, Focus::Picker);
@@ -37,7 +40,14 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             Span::raw(filter),
         ])
     };
+    let freshness = live_freshness(model, theme);
+    let [filter_area, freshness_area] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(freshness.width() as u16),
+    ])
+    .areas(filter_area);
     frame.render_widget(filter_line, filter_area);
+    frame.render_widget(freshness, freshness_area);
     if focused {
         let before = Span::raw(format!("{FILTER_PROMPT}{}", picker.filter.before_cursor())).width();
         let x = filter_area.x + (before as u16).min(filter_area.width.saturating_sub(1));
@@ -65,7 +75,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         .iter()
         .take(rows)
         .filter_map(|&i| model.roster.targets().get(i))
-        .map(|target| ListItem::new(row(target, name_width, theme)))
+        .map(|target| ListItem::new(row(model, target, name_width, theme)))
         .collect();
     let list = List::new(items)
         .highlight_style(theme.highlight)
@@ -74,8 +84,24 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     frame.render_stateful_widget(list, list_area, &mut state);
 }
 
-/// "★ agent  Dana Whitfield     Billing        a-59bb17e…"
-fn row<'a>(target: &'a Target, name_width: usize, theme: &Theme) -> Line<'a> {
+/// How fresh the live column is: its age, or that it is stale and why.
+fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
+    let text = match (&model.live, &model.live_error) {
+        (None, None) => "who is free: loading…".to_owned(),
+        (None, Some(_)) => "who is free: unknown, platform unreachable".to_owned(),
+        (Some(taken), None) => format!("who is free {}", live::age(taken.taken_at)),
+        (Some(taken), Some(_)) => format!("STALE: {}, refresh failing", live::age(taken.taken_at)),
+    };
+    let style = if model.live_error.is_some() {
+        theme.warning
+    } else {
+        theme.dim
+    };
+    Line::styled(text, style)
+}
+
+/// "★ agent  Dana Whitfield     Billing        ● available 1/3  a-59bb17e…"
+fn row<'a>(model: &Model, target: &'a Target, name_width: usize, theme: &Theme) -> Line<'a> {
     let team = target.team.as_deref().unwrap_or("");
     let mark = if target.favourite {
         Span::styled("★ ", theme.warning)
@@ -84,6 +110,14 @@ fn row<'a>(target: &'a Target, name_width: usize, theme: &Theme) -> Line<'a> {
     } else {
         Span::raw("  ")
     };
+    let (status, status_style) = if target.stale {
+        ("stale: not listed".to_owned(), theme.error)
+    } else {
+        match model.live_state(&target.id) {
+            Some(state) => live::describe(state, theme),
+            None => (String::new(), theme.dim),
+        }
+    };
     Line::from(vec![
         mark,
         Span::styled(format!("{:<6}", target.kind.label()), theme.dim),
@@ -91,12 +125,14 @@ fn row<'a>(target: &'a Target, name_width: usize, theme: &Theme) -> Line<'a> {
             "{:<name_width$} ",
             shorten(&target.name, name_width.saturating_sub(1))
         )),
-        Span::raw(format!("{:<16} ", shorten(team, 15))),
+        Span::raw(format!(
+            "{:<TEAM_WIDTH$} ",
+            shorten(team, TEAM_WIDTH - 1)
+        )),
+        Span::styled(
+            format!("{:<STATUS_WIDTH$} ", shorten(&status, STATUS_WIDTH)),
+            status_style,
+        ),
         Span::styled(target.short_id(), theme.dim),
-        if target.stale {
-            Span::styled(" stale: not on the platform", theme.error)
-        } else {
-            Span::raw("")
-        },
     ])
 }

@@ -1,0 +1,81 @@
+//! Live state in words and symbols: an agent's presence and chat load, a queue's waiting count,
+//! and how old the data is. Colour only repeats what the words say.
+
+use chrono::Local;
+use ratatui::style::Style;
+
+use crate::directory::LiveState;
+use crate::platform::{AgentPresence, Presence};
+use crate::tui::theme::Theme;
+
+/// "● available 1/3", "◑ busy 3/3 full", "○ offline", "3 waiting ~1m20s", "inactive".
+pub fn describe(state: LiveState, theme: &Theme) -> (String, Style) {
+    match state {
+        LiveState::Agent(AgentPresence { presence, chat }) => {
+            let (symbol, style) = match presence {
+                Presence::Available => ("●", theme.ok),
+                Presence::Busy => ("◑", theme.warning),
+                Presence::Away => ("◌", theme.dim),
+                Presence::Offline => ("○", theme.error),
+            };
+            let load = match chat {
+                Some(chat) if presence != Presence::Offline => {
+                    let full = if chat.is_full() { " full" } else { "" };
+                    format!(" {}/{}{full}", chat.used, chat.total)
+                }
+                _ => String::new(),
+            };
+            (format!("{symbol} {}{load}", presence.label()), style)
+        }
+        LiveState::Queue(queue) if !queue.active => ("✕ inactive".to_owned(), theme.error),
+        LiveState::Queue(queue) => match queue.stats {
+            Some(stats) => {
+                let waiting = stats
+                    .waiting
+                    .map_or_else(|| "? waiting".to_owned(), |n| format!("{n} waiting"));
+                let wait = stats
+                    .average_wait
+                    .map(|w| format!(" ~{}", short_duration(w.as_secs())))
+                    .unwrap_or_default();
+                let style = if stats.waiting.unwrap_or(0) > 0 {
+                    theme.warning
+                } else {
+                    theme.ok
+                };
+                (format!("{waiting}{wait}"), style)
+            }
+            None => ("active".to_owned(), theme.ok),
+        },
+    }
+}
+
+/// "45s", "3m05s", "2h10m".
+pub fn short_duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        _ => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
+/// "as of 14:03:10 (12s ago)".
+pub fn age(taken_at: chrono::DateTime<Local>) -> String {
+    let secs = (Local::now() - taken_at).num_seconds().max(0) as u64;
+    format!(
+        "as of {} ({} ago)",
+        taken_at.format("%H:%M:%S"),
+        short_duration(secs)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(short_duration(12), "12s");
+        assert_eq!(short_duration(185), "3m05s");
+        assert_eq!(short_duration(7800), "2h10m");
+    }
+}
