@@ -291,6 +291,9 @@ fn a_supervisor_syncs_favourites_edits_and_deletes_in_demo_mode() {
     tmux.wait_for("removed queue Added By Hand");
     let after = std::fs::read_to_string(&roster_file).unwrap();
     assert!(!after.contains("Added By Hand"), "{after}");
-    assert!(after.contains("favourite = true"), "the favourite survived: {after}");
+    assert!(
+        after.contains("favourite = true"),
+        "the favourite survived: {after}"
+    );
     tmux.keys(&["C-c"]);
 }

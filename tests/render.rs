@@ -338,10 +338,16 @@ fn an_offline_agent_needs_a_second_confirmation_in_words() {
     type_text(&mut model, "tomás");
     press(&mut model, KeyCode::Enter);
     let first = screen(&model, 100, 30);
-    assert!(first.contains("now ○ offline (you will be asked to confirm again)"), "{first}");
+    assert!(
+        first.contains("now ○ offline (you will be asked to confirm again)"),
+        "{first}"
+    );
     assert!(press(&mut model, KeyCode::Char('y')).is_none());
     let second = screen(&model, 100, 30);
-    assert!(second.contains("⚠ Tomás Echeverría is offline."), "{second}");
+    assert!(
+        second.contains("⚠ Tomás Echeverría is offline."),
+        "{second}"
+    );
     assert_screen!("confirm_anyway", second);
     // Enter does not send here; only y does.
     assert!(press(&mut model, KeyCode::Enter).is_none());

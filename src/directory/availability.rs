@@ -47,9 +47,7 @@ impl LiveState {
     pub fn concern(self) -> Option<String> {
         use crate::platform::Presence;
         match self {
-            Self::Agent(agent) if agent.presence == Presence::Offline => {
-                Some("is offline".into())
-            }
+            Self::Agent(agent) if agent.presence == Presence::Offline => Some("is offline".into()),
             Self::Agent(AgentPresence {
                 chat: Some(chat), ..
             }) if chat.is_full() => Some(format!(

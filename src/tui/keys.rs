@@ -217,7 +217,12 @@ const GLOBAL: &[Binding] = &[
         false,
     ),
     bind(&[key(KeyCode::F(1))], A::Help, "help", true),
-    bind(&[key(KeyCode::F(5))], A::Refresh, "refresh who is free", false),
+    bind(
+        &[key(KeyCode::F(5))],
+        A::Refresh,
+        "refresh who is free",
+        false,
+    ),
     bind(&[ctrl('c')], A::Quit, "quit", true),
 ];
 
@@ -313,7 +318,12 @@ const FORM: &[Binding] = &[
 /// Only `y`: an Enter typed out of habit must not send to someone who cannot take it.
 const CONFIRM_ANYWAY: &[Binding] = &[
     bind(&[char_key('y')], A::Send, "transfer anyway", true),
-    bind(&[char_key('n'), key(KeyCode::Esc)], A::Cancel, "cancel", true),
+    bind(
+        &[char_key('n'), key(KeyCode::Esc)],
+        A::Cancel,
+        "cancel",
+        true,
+    ),
 ];
 
 const CONFIRM_DELETE: &[Binding] = &[

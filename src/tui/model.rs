@@ -30,9 +30,14 @@ impl Focus {
 /// A dialog over the panes; it takes every key while open.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
-    Confirm { session: SessionId, target: Target },
+    Confirm {
+        session: SessionId,
+        target: Target,
+    },
     QuitWhileSending,
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     EditTarget(TargetForm),
     ConfirmDelete(Target),
     /// Asked after the first confirmation when live state says the target cannot take it.

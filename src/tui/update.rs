@@ -8,8 +8,8 @@ mod roster;
 
 use super::keys::{self, Action};
 use super::model::{Dialog, Focus, Model};
-use crate::ids::SessionId;
 use crate::directory::{Availability, LiveState};
+use crate::ids::SessionId;
 use crate::roster::{Roster, RosterChange, Target};
 use crate::transfer::{TransferId, TransferRequest, TransferUpdate};
 

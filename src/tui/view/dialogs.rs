@@ -6,10 +6,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use super::live;
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::Target;
 use crate::tui::form::{Field, TargetForm};
-use super::live;
 use crate::tui::keys::{self, Context, HELP_ORDER};
 use crate::tui::model::{Dialog, Model};
 use crate::tui::theme::Theme;
@@ -210,7 +210,11 @@ fn confirm_anyway(
     let lines = vec![
         Line::raw(""),
         Line::styled(format!("⚠ {} {concern}.", target.name), theme.warning).centered(),
-        Line::raw(format!("Transfer session {}… to {target} anyway?", session.short())).centered(),
+        Line::raw(format!(
+            "Transfer session {}… to {target} anyway?",
+            session.short()
+        ))
+        .centered(),
         Line::styled(
             "The platform may refuse it, or the customer may wait.",
             theme.dim,

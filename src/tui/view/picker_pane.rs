@@ -125,10 +125,7 @@ fn row<'a>(model: &Model, target: &'a Target, name_width: usize, theme: &Theme) 
             "{:<name_width$} ",
             shorten(&target.name, name_width.saturating_sub(1))
         )),
-        Span::raw(format!(
-            "{:<TEAM_WIDTH$} ",
-            shorten(team, TEAM_WIDTH - 1)
-        )),
+        Span::raw(format!("{:<TEAM_WIDTH$} ", shorten(team, TEAM_WIDTH - 1))),
         Span::styled(
             format!("{:<STATUS_WIDTH$} ", shorten(&status, STATUS_WIDTH)),
             status_style,

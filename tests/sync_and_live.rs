@@ -1,0 +1,199 @@
+//! Roster sync and live availability against the simulator over real HTTP: every page is read,
+//! the merge rules hold in the saved file, and background calls never hold a transfer back.
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use common::{SECRET, Workspace, simulator_config, start_simulator};
+use handoff::config::AuthConfig;
+use handoff::demo;
+use handoff::directory;
+use handoff::ids::SessionId;
+use handoff::secret::Secret;
+use handoff::simulator::{Presence, SimulatorConfig, agent_presence};
+use handoff::transfer::{Progress, TransferEngine, TransferId, TransferRequest};
+use tokio::sync::mpsc;
+
+/// The demo platform with small pages and live state that holds for the whole test.
+fn config() -> SimulatorConfig {
+    SimulatorConfig {
+        agent_page_size: 7,
+        state_period: Duration::from_secs(24 * 3600),
+        ..simulator_config()
+    }
+}
+
+#[tokio::test]
+async fn sync_reads_every_page_and_keeps_local_choices() {
+    let simulator = start_simulator(config()).await;
+    let ws = Workspace::new();
+    ws.write_config_for(&simulator, "");
+    let dana = demo::roster().targets()[0].clone();
+    ws.write(
+        "data/roster.toml",
+        &format!(
+            "[[agents]]\nid = \"{}\"\nname = \"Dana W. (refunds)\"\nnotes = \"Spanish\"\nfavourite = true\n\n\
+             [[agents]]\nid = \"a-0000000-0000-4000-8000-000000000001\"\nname = \"Left in October\"\n",
+            dana.id
+        ),
+    );
+    let run = ws.run(&["roster", "sync"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("125 added, 1 updated, 1 stale"),
+        "{}",
+        run.stdout
+    );
+    // 120 agents in pages of 7 is 18 pages, then the queue list.
+    let pages = simulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/agents"))
+        .count();
+    assert_eq!(pages, 18);
+
+    let list = ws.run(&["roster", "list", "--json"]).await;
+    let targets: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(targets.len(), 127);
+    let find = |id: &str| targets.iter().find(|t| t["id"] == id).unwrap().clone();
+    let dana_now = find(&dana.id);
+    assert_eq!(
+        dana_now["name"], "Dana W. (refunds)",
+        "a local name is kept"
+    );
+    assert_eq!(dana_now["notes"], "Spanish");
+    assert_eq!(dana_now["favourite"], true);
+    assert_eq!(dana_now["team"], "Billing", "an empty team is filled");
+    let gone = find("a-0000000-0000-4000-8000-000000000001");
+    assert_eq!(gone["stale"], true, "kept and marked stale, not deleted");
+
+    // Nothing changes on a second sync.
+    let again = ws.run(&["roster", "sync"]).await;
+    assert!(
+        again.stdout.contains("0 added, 0 updated, 0 stale"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_failing_platform_leaves_the_roster_unchanged() {
+    let simulator = start_simulator(SimulatorConfig {
+        client_secret: "another secret".into(),
+        ..config()
+    })
+    .await;
+    let ws = Workspace::new();
+    ws.write_config_for(&simulator, "");
+    ws.write_demo_roster();
+    let before = std::fs::read_to_string(ws.data_dir().join("roster.toml")).unwrap();
+    let run = ws.run(&["roster", "sync"]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stderr.contains("HTTP 401"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the roster is unchanged"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.data_dir().join("roster.toml")).unwrap(),
+        before
+    );
+}
+
+fn engine_for(
+    simulator: &handoff::simulator::Simulator,
+    limit: u32,
+    data: &std::path::Path,
+) -> TransferEngine {
+    let mut config = demo::config_for(simulator);
+    config.platform.rate_limit_per_minute = limit;
+    config.auth = AuthConfig::Credentials {
+        client_id: demo::CLIENT_ID.into(),
+        client_secret: Secret::new(SECRET),
+    };
+    TransferEngine::new(&config, data).unwrap()
+}
+
+#[tokio::test]
+async fn availability_matches_the_platform() {
+    let simulator_config = config();
+    let simulator = start_simulator(simulator_config.clone()).await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine_for(&simulator, 60, data.path());
+    let queue_ids: Vec<String> = simulator_config
+        .queues
+        .iter()
+        .map(|q| q.id.clone())
+        .collect();
+    let live = directory::refresh(engine.client(), engine.budget(), &queue_ids)
+        .await
+        .unwrap();
+    assert_eq!(live.agents.len(), 120);
+    let now = SystemTime::now();
+    for agent in simulator_config.agents.iter().take(20) {
+        let (presence, used, total) = agent_presence(&simulator_config, &agent.id, now).unwrap();
+        let seen = live.agents[&agent.id];
+        assert_eq!(seen.presence.label(), presence.as_str(), "{}", agent.id);
+        if presence != Presence::Offline {
+            let chat = seen.chat.unwrap();
+            assert_eq!((chat.used, chat.total), (used, total));
+        }
+    }
+    let inactive = simulator_config.queues.iter().find(|q| !q.active).unwrap();
+    assert!(!live.queues[&inactive.id].active);
+    let active = simulator_config.queues.iter().find(|q| q.active).unwrap();
+    assert!(live.queues[&active.id].stats.unwrap().waiting.is_some());
+}
+
+/// Background calls fill their share of the budget and wait; a transfer made meanwhile goes out
+/// at once.
+#[tokio::test]
+async fn a_transfer_is_not_held_back_by_a_refresh() {
+    let simulator_config = config();
+    let simulator = start_simulator(simulator_config.clone()).await;
+    let data = tempfile::tempdir().unwrap();
+    // 8 per minute: background calls may use 6 and leave 2 for transfers. A refresh with six
+    // queues needs 7 calls, so it stalls on the budget.
+    let engine = engine_for(&simulator, 8, data.path());
+    let queue_ids: Vec<String> = simulator_config
+        .queues
+        .iter()
+        .map(|q| q.id.clone())
+        .collect();
+    let refresh = tokio::spawn({
+        let engine = engine.clone();
+        async move { directory::refresh(engine.client(), engine.budget(), &queue_ids).await }
+    });
+    // Wait until the refresh has spent its share: six calls have reached the simulator.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while simulator.requests().len() < 6 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the refresh never started"
+        );
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    let target = demo::roster().targets()[4].clone();
+    let request = TransferRequest {
+        id: TransferId::new(),
+        session: SessionId::parse("6538f8a3c9cf425ee5cf0a1b").unwrap(),
+        target,
+    };
+    let (tx, mut rx) = mpsc::channel(8);
+    let outcome = engine.run(&request, &tx).await.unwrap();
+    assert_eq!(
+        rx.recv().await.unwrap().progress,
+        Progress::Sending,
+        "no wait for the budget"
+    );
+    assert_eq!(outcome.exit_code(), 0);
+    assert!(
+        !refresh.is_finished(),
+        "the refresh is still waiting for its share"
+    );
+    refresh.abort();
+}
