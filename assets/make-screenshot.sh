@@ -54,6 +54,18 @@ settle() {
   done
 }
 type_text() { t send-keys -t "$S" -l -- "$1"; }
+# send_and_wait TEXT: confirm the transfer, saying yes again if live state asks a second time
+# (an offline or full agent), then wait for TEXT in the log.
+send_and_wait() {
+  key Enter
+  for _ in $(seq 100); do
+    local now; now=$(screen)
+    if grep -qF "Are you sure?" <<<"$now"; then key y; fi
+    grep -qF -- "$1" <<<"$now" && return 0
+    sleep 0.1
+  done
+  echo "timed out waiting for: $1" >&2; screen >&2; exit 1
+}
 key() { t send-keys -t "$S" "$@"; }
 
 t new-session -d -s "$S" -x "$COLS" -y "$ROWS" -e TERM=xterm-256color "exec '$BIN' --demo"
@@ -61,20 +73,20 @@ t set-option -g status off
 t resize-window -t "$S" -x "$COLS" -y "$ROWS" 2>/dev/null || true
 size=$(t display -p -t "$S" '#{pane_width}x#{pane_height}')
 [[ $size == "${COLS}x${ROWS}" ]] || { echo "pane is $size, wanted ${COLS}x${ROWS}" >&2; exit 1; }
-wait_for "then Enter"
+wait_for "who is free as of"
 
 # 1. a transfer that succeeds
 type_text 6538f8a3c9cf425ee5cf0a1b; key Enter; wait_for "looks right"
 type_text dana;                     wait_for "/ dana"
 key Enter;                          wait_for "Transfer this conversation?"
-key Enter;                          wait_for "✓ transferred"
+send_and_wait "✓ transferred"
 wait_for "then Enter"
 
 # 2. a transfer that the platform rejects
 type_text dead5f0e9a8b7c6d5e4f3a2b; key Enter; wait_for "looks right"
 type_text billing;                  wait_for "/ billing"
 key Enter;                          wait_for "Transfer this conversation?"
-key Enter;                          wait_for "✗ failed"
+send_and_wait "✗ failed"
 wait_for "then Enter"
 
 # 3. a third one, stopped while picking: session filled in, list filtered
