@@ -6,7 +6,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use handoff::ids::{SessionId, TargetKind};
 use handoff::roster::{Roster, Target};
-use handoff::transfer::{Outcome, Progress, TransferId, TransferUpdate};
+use handoff::transfer::{Outcome, Progress, TransferId, TransferRequest, TransferUpdate};
 use handoff::tui::log::LOG_CAPACITY;
 use handoff::tui::model::Model;
 use handoff::tui::picker::Picker;
@@ -80,9 +80,12 @@ fn drawing(c: &mut Criterion) {
     let target = model.roster.targets()[0].clone();
     for _ in 0..LOG_CAPACITY {
         let id = TransferId::new();
-        model
-            .log
-            .start_transfer(id, session.clone(), target.clone());
+        model.log.start_transfer(TransferRequest {
+            id,
+            session: session.clone(),
+            target: target.clone(),
+            note: None,
+        });
         update(
             &mut model,
             Msg::Transfer(TransferUpdate {

@@ -7,7 +7,8 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::{
-    AuthConfig, Config, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_REQUEST_TIMEOUT, PlatformConfig,
+    AuthConfig, Config, DEFAULT_CONFIRM_WITHIN, DEFAULT_RATE_LIMIT_PER_MINUTE,
+    DEFAULT_REQUEST_TIMEOUT, PlatformConfig,
 };
 use crate::ids::TargetKind;
 use crate::roster::{Roster, Target};
@@ -94,6 +95,11 @@ fn demo_id(prefix: &str, name: &str) -> String {
     )
 }
 
+/// Now and then the demo platform's callback reports a failure, or never comes, as the real
+/// one may: the console shows both.
+const CALLBACK_FAILURE_PERCENT: u8 = 10;
+const CALLBACK_SILENCE_PERCENT: u8 = 5;
+
 /// How many agents the demo platform has beyond the demo roster: a sync brings them in.
 const MORE_PLATFORM_AGENTS: usize = 100;
 /// How long the demo's live state (presence, chat load, queue waits) holds before it moves.
@@ -150,6 +156,8 @@ pub fn simulator_config() -> SimulatorConfig {
         state_period: STATE_PERIOD,
         rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
         callback_delay: CALLBACK_DELAY,
+        callback_failure_percent: CALLBACK_FAILURE_PERCENT,
+        callback_silence_percent: CALLBACK_SILENCE_PERCENT,
     }
 }
 
@@ -179,6 +187,8 @@ pub fn config_for(simulator: &Simulator) -> Config {
             client_secret: Secret::new(CLIENT_SECRET),
         },
         callback_url: parse(simulator.callback_sink_url()),
+        callback_listen: None,
+        confirm_within: DEFAULT_CONFIRM_WITHIN,
         roster_file: None,
     }
 }

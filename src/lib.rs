@@ -6,6 +6,7 @@
 //! [`transfer`] runs each transfer and keeps the audit file, [`simulator`] stands in for the
 //! platform in demo mode and tests, [`tui`] is the console and [`cli`] the command line.
 
+pub mod callback;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -184,42 +184,77 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
         dialog.contains("session 6538f8a3… → agent Dana Whitfield (a-3884339…)"),
         "{dialog}"
     );
-    tmux.wait_for("✓ transferred 6538f8a3… → agent Dana Whitfield");
+    // Accepted at once, then confirmed by the simulator's callback a moment later.
+    tmux.wait_for("✓ confirmed   6538f8a3… → agent Dana Whitfield");
 
     transfer(&tmux, "66c2f6939489bfffc7911a2b", "spanish");
-    tmux.wait_for("✓ transferred 66c2f693… → queue Spanish Line");
+    tmux.wait_for("✓ confirmed   66c2f693… → queue Spanish Line");
 
-    transfer(&tmux, "dead5f0e9a8b7c6d5e4f3a2b", "grace");
-    let screen = tmux.wait_for("✗ failed      dead5f0e… → agent Grace Liu");
+    // Accepted, then the callback reports that the agent rejected it.
+    transfer(&tmux, "fa11f6939489bfffc7911a2b", "samuel");
+    let screen = tmux.wait_for("✗ failed      fa11f693… → agent Samuel Ortiz");
     assert!(
-        screen.contains("HTTP 404: Conversation not found or already closed"),
+        screen.contains("failed after")
+            && screen.contains("target unavailable or at capacity: Agent"),
         "{screen}"
     );
 
-    // The audit file (in the demo's throwaway folder) holds intent and outcome of each.
+    // Refused by the platform at once.
+    transfer(&tmux, "dead5f0e9a8b7c6d5e4f3a2b", "grace");
+    let screen = tmux.wait_for("✗ failed      dead5f0e… → agent Grace Liu");
+    assert!(
+        screen
+            .contains("session already ended: HTTP 404: Conversation not found or already closed"),
+        "{screen}"
+    );
+
+    // The audit file (in the demo's throwaway folder) holds every state change, in order.
     let demo_dir = tmux.demo_dir();
     let audit = std::fs::read_to_string(demo_dir.join("transfers.jsonl")).unwrap();
-    let outcomes: Vec<String> = audit
+    let lines: Vec<serde_json::Value> = audit
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|v| v["event"] == "outcome")
-        .map(|v| {
-            format!(
-                "{} {}",
-                v["target_name"].as_str().unwrap(),
-                v["outcome"].as_str().unwrap()
-            )
-        })
+        .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    let mut story: Vec<(String, Vec<String>)> = Vec::new();
+    for line in &lines {
+        let name = line["target_name"].as_str().unwrap().to_owned();
+        let step = match line["event"].as_str().unwrap() {
+            "outcome" => format!("outcome {}", line["outcome"].as_str().unwrap()),
+            "callback" => format!("callback {}", line["confirmation"].as_str().unwrap()),
+            other => other.to_owned(),
+        };
+        match story.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, steps)) => steps.push(step),
+            None => story.push((name, vec![step])),
+        }
+    }
+    let expect = |steps: &[&str]| steps.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let confirmed = expect(&[
+        "intent",
+        "sending",
+        "outcome transferred",
+        "callback confirmed",
+    ]);
     assert_eq!(
-        outcomes,
+        story,
         [
-            "Dana Whitfield transferred",
-            "Spanish Line transferred",
-            "Grace Liu failed"
+            ("Dana Whitfield".to_owned(), confirmed.clone()),
+            ("Spanish Line".to_owned(), confirmed),
+            (
+                "Samuel Ortiz".to_owned(),
+                expect(&[
+                    "intent",
+                    "sending",
+                    "outcome transferred",
+                    "callback failed"
+                ])
+            ),
+            (
+                "Grace Liu".to_owned(),
+                expect(&["intent", "sending", "outcome failed"])
+            ),
         ]
     );
-    assert_eq!(audit.lines().count(), 6);
 
     tmux.keys(&["C-c"]);
     let deadline = Instant::now() + SCREEN_TIMEOUT;

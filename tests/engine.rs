@@ -26,6 +26,7 @@ fn request(session: &str, name: &str) -> TransferRequest {
         id: TransferId::new(),
         session: SessionId::parse(session).unwrap(),
         target,
+        note: None,
     }
 }
 
@@ -62,20 +63,44 @@ async fn steps_are_reported_in_order_and_audited() {
             request_completed_at: Some(_)
         }
     ));
-    assert_eq!(
-        collect(rx).await,
-        vec![Progress::Sending, Progress::Finished(outcome)]
+    let steps = collect(rx).await;
+    assert_eq!(steps.len(), 2, "{steps:?}");
+    let Progress::Sending { request: sent } = &steps[0] else {
+        panic!("expected the request first, got {steps:?}");
+    };
+    // The request as shown: the real body, but never the callback token.
+    assert!(
+        sent.contains("\"botSessionId\": \"6538f8a3c9cf425ee5cf0a1b\""),
+        "{sent}"
     );
+    assert!(sent.contains("handoff_token=<token>"), "{sent}");
+    let token = std::fs::read_to_string(data.path().join("callback-token")).unwrap();
+    assert!(!sent.contains(token.trim()), "{sent}");
+    assert_eq!(steps[1], Progress::Finished(outcome));
+
+    // The token does go to the platform, in the callbackUrl.
+    let body: serde_json::Value = serde_json::from_str(&simulator.requests()[0].body).unwrap();
+    assert!(
+        body["callbackUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with(token.trim())
+    );
+
     let audit = std::fs::read_to_string(data.path().join("transfers.jsonl")).unwrap();
+    assert!(
+        !audit.contains(token.trim()),
+        "the audit file never holds the token"
+    );
     let lines: Vec<serde_json::Value> = audit
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2);
-    assert_eq!(lines[0]["event"], "intent");
+    let events: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["intent", "sending", "outcome"]);
     assert!(lines[0].get("outcome").is_none());
-    assert_eq!(lines[1]["outcome"], "transferred");
-    assert_eq!(lines[1]["target_name"], "Sofia Marchetti");
+    assert_eq!(lines[2]["outcome"], "transferred");
+    assert_eq!(lines[2]["target_name"], "Sofia Marchetti");
 }
 
 #[tokio::test]

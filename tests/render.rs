@@ -4,7 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use handoff::demo;
-use handoff::transfer::{Outcome, Progress, TransferUpdate};
+use handoff::transfer::TransferUpdate;
+use handoff::transfer::{Outcome, Progress};
 use handoff::tui::log::Notice;
 use handoff::tui::model::Model;
 use handoff::tui::theme::Theme;
@@ -37,6 +38,18 @@ fn screen(model: &Model, width: u16, height: u16) -> String {
         .draw(|frame| view(model, &Theme::monochrome(), frame))
         .unwrap();
     terminal.backend().to_string()
+}
+
+/// Like `assert_screen!`, also masking measured durations ("accepted in 0.2s").
+macro_rules! assert_timed_screen {
+    ($name:expr, $screen:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"\d{2}:\d[\d:]*", "hh:mm:ss"),
+            (r"\d+\.\ds", "N.Ns"),
+        ]}, {
+            insta::assert_snapshot!($name, $screen);
+        });
+    };
 }
 
 macro_rules! assert_screen {
@@ -133,7 +146,81 @@ fn the_log_shows_every_state_in_words() {
         waiting,
         Progress::WaitingForBudget(std::time::Duration::from_secs(42)),
     );
-    assert_screen!("log_states", screen(&model, 130, 30));
+    assert_timed_screen!("log_states", screen(&model, 130, 30));
+}
+
+fn callback(model: &mut Model, session: &str, payload: serde_json::Value) {
+    use handoff::callback::{CallbackEvent, verdict_of};
+    update(
+        model,
+        Msg::Callback(CallbackEvent::Received {
+            session: handoff::ids::SessionId::parse(session).ok(),
+            verdict: verdict_of(&payload),
+            payload,
+            at: chrono::Local::now(),
+        }),
+    );
+}
+
+/// With the callback receiver on: accepted, then confirmed, failed by callback, unconfirmed;
+/// a note; and callbacks that belong to nothing.
+#[test]
+fn the_log_follows_each_transfer_to_its_confirmation() {
+    let mut model = model();
+    model.confirmations = true;
+    let accepted = Progress::Finished(Outcome::Transferred {
+        request_completed_at: Some(1_698_825_180_041),
+    });
+    let confirmed = send(&mut model, "6538f8a3c9cf425ee5cf0a1b", "dana");
+    let rejected = send(&mut model, "fa11f6939489bfffc7911a2b", "marcus");
+    let silent = send(&mut model, "66c2f6939489bfffc7911a2b", "retention");
+    // A note typed in the confirmation dialog.
+    type_text(&mut model, "0000f6939489bfffc7911a2b");
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "billing");
+    press(&mut model, KeyCode::Enter);
+    press(&mut model, KeyCode::Tab);
+    type_text(&mut model, "VIP, second contact today");
+    let waiting = match press(&mut model, KeyCode::Enter) {
+        Some(Effect::Dispatch(request)) => {
+            assert_eq!(request.note.as_deref(), Some("VIP, second contact today"));
+            request.id
+        }
+        other => panic!("expected a dispatch, got {other:?}"),
+    };
+    for id in [confirmed, rejected, silent, waiting] {
+        update(
+            &mut model,
+            Msg::Transfer(TransferUpdate {
+                id,
+                progress: accepted.clone(),
+            }),
+        );
+    }
+    callback(
+        &mut model,
+        "6538f8a3c9cf425ee5cf0a1b",
+        serde_json::json!({"botSessionId": "6538f8a3c9cf425ee5cf0a1b", "status": "success"}),
+    );
+    callback(
+        &mut model,
+        "fa11f6939489bfffc7911a2b",
+        serde_json::json!({"sessionId": "fa11f6939489bfffc7911a2b", "status": "failure", "message": "Agent rejected the conversation"}),
+    );
+    update(&mut model, Msg::ConfirmDeadline(silent));
+    callback(
+        &mut model,
+        "1234f6939489bfffc7911a2b",
+        serde_json::json!({"sessionId": "1234f6939489bfffc7911a2b", "status": "success"}),
+    );
+    update(
+        &mut model,
+        Msg::Callback(handoff::callback::CallbackEvent::Refused {
+            from: "203.0.113.9:51000".parse().unwrap(),
+            reason: "a callback without the right token".into(),
+        }),
+    );
+    assert_timed_screen!("log_lifecycle", screen(&model, 130, 34));
 }
 
 #[test]

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::SystemTime;
 
 use handoff::simulator::{
-    SimAgent, SimQueue, Simulator, SimulatorConfig, agent_presence, generated_agents,
+    CallbackPlan, SimAgent, SimQueue, Simulator, SimulatorConfig, agent_presence, callback_plan,
+    generated_agents,
 };
 use jsonwebtoken::{EncodingKey, Header, encode};
 use reqwest::StatusCode;
@@ -47,6 +48,8 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         state_period: FROZEN,
         rate_limit_per_minute,
         callback_delay: Duration::from_millis(10),
+        callback_failure_percent: 0,
+        callback_silence_percent: 0,
     }
 }
 
@@ -1320,4 +1323,49 @@ fn generated_agents_are_unique_well_formed_and_deterministic() {
 
     let again = generated_agents(120, &TEAMS, &queues);
     assert_eq!(format!("{agents:?}"), format!("{again:?}"));
+}
+
+/// The configured shares of failed and missing callbacks, picked per session, and `b1ac`.
+#[tokio::test]
+async fn callbacks_fail_or_go_missing_in_the_configured_shares() {
+    let config = SimulatorConfig {
+        callback_delay: Duration::from_millis(2),
+        callback_failure_percent: 30,
+        callback_silence_percent: 20,
+        ..config(1000)
+    };
+    let simulator = start_with(config.clone()).await;
+    let mut sessions: Vec<String> = (1..=60).map(|n| format!("{n:024x}")).collect();
+    sessions.push("b1ac06c9aae89c5fbb4e1234".into());
+    let planned: Vec<CallbackPlan> = sessions.iter().map(|s| callback_plan(&config, s)).collect();
+    let count = |plan| planned.iter().filter(|p| **p == plan).count();
+    assert!(
+        (10..=26).contains(&count(CallbackPlan::Failure)),
+        "{planned:?}"
+    );
+    assert!((5..=20).contains(&count(CallbackPlan::None)), "{planned:?}");
+    assert_eq!(
+        planned.last(),
+        Some(&CallbackPlan::None),
+        "b1ac never calls back"
+    );
+
+    for session in &sessions {
+        let answer = send_json(&simulator, &agent_body(&simulator, session)).await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    let expected = sessions.len() - count(CallbackPlan::None);
+    assert!(simulator.wait_for_callbacks(expected, WAIT).await);
+    for (session, plan) in sessions.iter().zip(&planned) {
+        let got: Vec<Value> = simulator
+            .received_callbacks()
+            .into_iter()
+            .filter(|c| c["botSessionId"] == session.as_str())
+            .collect();
+        match plan {
+            CallbackPlan::None => assert!(got.is_empty(), "{session}: {got:?}"),
+            CallbackPlan::Success => assert_eq!(got[0]["status"], "success", "{session}"),
+            CallbackPlan::Failure => assert_eq!(got[0]["status"], "failure", "{session}"),
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The command line: `handoff` opens the console; `handoff transfer` does one transfer for a
 //! script; `handoff simulate` serves the built-in simulator for trying things by hand.
 
+mod log;
 mod roster;
 mod setup;
 mod simulate;
@@ -12,9 +13,11 @@ use std::sync::{Arc, Mutex};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::tui::log::Notice;
+use crate::roster::Target;
+use crate::transfer::read_since;
+use crate::tui::log::{Notice, TransferEntry};
 use crate::tui::{self, Console};
-use setup::{Setup, SetupError};
+use setup::{Callbacks, Setup, SetupError};
 
 /// Exit code for bad input or config: nothing was sent.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -57,6 +60,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// List, add, remove, import and export the agents and queues you transfer to
     Roster(roster::RosterArgs),
+    /// Print the shift's transfers from the audit file, or export them for a handover
+    Log(log::LogArgs),
 }
 
 /// Parses the command line and runs it; the binary's whole `main`.
@@ -77,12 +82,13 @@ async fn run(cli: Cli) -> ExitCode {
         Some(Command::Transfer(args)) => transfer::run(&cli.global, args).await,
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Roster(args)) => roster::run(&cli.global, args).await,
+        Some(Command::Log(args)) => log::run(&cli.global, args),
         None => console(&cli.global).await,
     }
 }
 
 async fn console(global: &GlobalArgs) -> ExitCode {
-    let setup = match Setup::prepare(global).await {
+    let setup = match Setup::prepare(global, Callbacks::Receive).await {
         Ok(setup) => setup,
         Err(error) => return report_setup_error(&error),
     };
@@ -92,11 +98,28 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         "audit file: {}",
         setup.engine.audit_path().display()
     )));
-    // `setup` keeps the demo simulator alive until the console closes.
+    let history = shift_history(&setup.data_dir);
+    if !history.is_empty() {
+        notices.push(Notice::Info(format!(
+            "{} earlier transfers of this shift (the last {} hours) from the audit file",
+            history.len(),
+            SHIFT.num_hours()
+        )));
+    }
+    if setup.callbacks.is_none() {
+        notices.push(Notice::Info(
+            "no callback receiver: set [callback] listen to see the platform confirm each transfer"
+                .into(),
+        ));
+    }
+    // `setup` keeps the demo simulator and the receiver alive until the console closes.
     let console = Console {
         roster: setup.roster,
         store: Arc::new(Mutex::new(setup.store)),
         recent: setup.recent,
+        history,
+        callbacks: setup.callbacks,
+        confirm_within: setup.confirm_within,
         engine: setup.engine,
         banner: setup.banner,
         notices,
@@ -108,6 +131,26 @@ async fn console(global: &GlobalArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// How far back the console's log starts: a long shift.
+const SHIFT: chrono::Duration = chrono::Duration::hours(12);
+
+/// The shift's earlier transfers, as log entries at the time each began. An unreadable audit
+/// file only means an empty history: the console must still open.
+fn shift_history(
+    data_dir: &std::path::Path,
+) -> Vec<(chrono::DateTime<chrono::Local>, TransferEntry)> {
+    let since = chrono::Utc::now() - SHIFT;
+    read_since(data_dir, since)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|record| {
+            let target = Target::new(record.target_kind, &record.target_id, &record.target_name);
+            let entry = TransferEntry::restored(record, target)?;
+            Some((record.intent_at.with_timezone(&chrono::Local), entry))
+        })
+        .collect()
 }
 
 fn report_setup_error(error: &SetupError) -> ExitCode {

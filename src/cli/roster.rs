@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::setup::Setup;
+use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::directory;
 use crate::ids::TargetKind;
@@ -126,7 +126,7 @@ const EXIT_PLATFORM_FAILED: u8 = 1;
 
 async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
     let bad_input = |message: String| (EXIT_BAD_INPUT, message);
-    let mut setup = Setup::prepare(global)
+    let mut setup = Setup::prepare(global, Callbacks::Ignore)
         .await
         .map_err(|e| bad_input(e.to_string()))?;
     let listing = directory::fetch_listing(setup.engine.client(), setup.engine.budget())

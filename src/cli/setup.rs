@@ -1,9 +1,15 @@
 //! What every command needs before it can transfer: the config, the data folder, the roster and
 //! the engine; or, in demo mode, the simulator standing in for all of them.
 
-use std::path::PathBuf;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use url::Url;
 
 use super::GlobalArgs;
+use crate::callback::{CallbackEvent, Receiver, load_or_create};
 use crate::config::{
     Config, ConfigError, default_config_path, default_data_dir, roster_file_setting,
 };
@@ -25,9 +31,24 @@ pub struct Setup {
     pub notes: Vec<String>,
     /// Things that look odd but do not stop anything.
     pub warnings: Vec<String>,
+    pub data_dir: PathBuf,
+    /// Posts to the callback receiver, when one was asked for and configured.
+    pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
+    pub confirm_within: Duration,
     /// Kept alive for as long as the command runs.
+    _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
 }
+
+/// Whether the command listens for the platform's callbacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callbacks {
+    Receive,
+    Ignore,
+}
+
+/// Room for a burst of callbacks while the console is busy drawing.
+const CALLBACK_CHANNEL_CAPACITY: usize = 64;
 
 struct DemoGuard {
     _simulator: Simulator,
@@ -48,6 +69,13 @@ pub enum SetupError {
     Demo(std::io::Error),
     #[error("--demo has a throwaway roster; the roster commands work on your own roster file")]
     DemoRoster,
+    #[error("--demo keeps no history; `handoff log` reads your own audit file")]
+    DemoHistory,
+    #[error("cannot listen for callbacks on {address} ([callback] listen): {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 const ROSTER_FILE_NAME: &str = "roster.toml";
@@ -60,10 +88,26 @@ fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
         .ok_or(SetupError::NoDataDir)
 }
 
+/// Starts the receiver with this install's token.
+async fn listen_for_callbacks(
+    listen: SocketAddr,
+    data_dir: &Path,
+) -> Result<(Receiver, mpsc::Receiver<CallbackEvent>), SetupError> {
+    let token = load_or_create(data_dir).map_err(EngineError::from)?;
+    let (events_tx, events) = mpsc::channel(CALLBACK_CHANNEL_CAPACITY);
+    let receiver = Receiver::start(listen, token, events_tx)
+        .await
+        .map_err(|source| SetupError::Listen {
+            address: listen,
+            source,
+        })?;
+    Ok((receiver, events))
+}
+
 impl Setup {
-    pub async fn prepare(global: &GlobalArgs) -> Result<Self, SetupError> {
+    pub async fn prepare(global: &GlobalArgs, callbacks: Callbacks) -> Result<Self, SetupError> {
         if global.demo {
-            return Self::demo().await;
+            return Self::demo(callbacks).await;
         }
         let config_path = global
             .config
@@ -78,6 +122,19 @@ impl Setup {
             .unwrap_or_else(|| data_dir.join(ROSTER_FILE_NAME));
         let (store, loaded) = RosterStore::open(&roster_path)?;
         let engine = TransferEngine::new(&config, &data_dir)?;
+        let mut warnings = loaded.warnings;
+        let (receiver, events) = match (callbacks, config.callback_listen) {
+            (Callbacks::Receive, Some(listen)) => {
+                if !listen.ip().is_loopback() {
+                    warnings.push(format!(
+                        "the callback receiver listens on {listen}, beyond this machine; only posts with this install's token are accepted"
+                    ));
+                }
+                let (receiver, events) = listen_for_callbacks(listen, &data_dir).await?;
+                (Some(receiver), Some(events))
+            }
+            _ => (None, None),
+        };
         Ok(Self {
             roster: loaded.roster,
             store,
@@ -89,9 +146,21 @@ impl Setup {
                 config.platform.stream_id
             ),
             notes: Vec::new(),
-            warnings: loaded.warnings,
+            warnings,
+            data_dir,
+            callbacks: events,
+            confirm_within: config.confirm_within,
+            _receiver: receiver,
             _demo: None,
         })
+    }
+
+    /// The data folder whose audit file `handoff log` reads; no config needed.
+    pub fn data_dir_for_history(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
+        if global.demo {
+            return Err(SetupError::DemoHistory);
+        }
+        data_dir(global)
     }
 
     /// Where the roster file is, from `[roster] file` or the data folder, without needing the
@@ -112,13 +181,24 @@ impl Setup {
 
     /// The simulator on a free loopback port, the demo roster, and a data folder that is removed
     /// on exit, so nothing of the user's is read or written.
-    async fn demo() -> Result<Self, SetupError> {
+    async fn demo(callbacks: Callbacks) -> Result<Self, SetupError> {
         let simulator = demo::start_simulator().await.map_err(SetupError::Demo)?;
         let data_dir = tempfile::Builder::new()
             .prefix("handoff-demo-")
             .tempdir()
             .map_err(SetupError::Demo)?;
-        let engine = TransferEngine::new(&demo::config_for(&simulator), data_dir.path())?;
+        let mut config = demo::config_for(&simulator);
+        let (receiver, events) = match callbacks {
+            Callbacks::Receive => {
+                let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+                let (receiver, events) = listen_for_callbacks(loopback, data_dir.path()).await?;
+                config.callback_url = Url::parse(&format!("http://{}/callbacks", receiver.addr()))
+                    .expect("a socket address makes a URL");
+                (Some(receiver), Some(events))
+            }
+            Callbacks::Ignore => (None, None),
+        };
+        let engine = TransferEngine::new(&config, data_dir.path())?;
         let roster_path = data_dir.path().join(ROSTER_FILE_NAME);
         std::fs::write(&roster_path, demo::roster().to_toml()).map_err(SetupError::Demo)?;
         let (store, loaded) = RosterStore::open(&roster_path)?;
@@ -132,6 +212,10 @@ impl Setup {
                 "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5020, 5030, 0077 or fa11 show failures".into(),
             ],
             warnings: Vec::new(),
+            data_dir: data_dir.path().to_owned(),
+            callbacks: events,
+            confirm_within: config.confirm_within,
+            _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,
                 _data_dir: data_dir,

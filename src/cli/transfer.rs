@@ -1,16 +1,21 @@
-//! `handoff transfer`: one transfer from a script, with the same engine as the console.
+//! `handoff transfer`: one transfer from a script, with the same engine as the console, and with
+//! `--wait`, the same callback receiver.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{ArgGroup, Args};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::setup::Setup;
+use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
+use crate::callback::CallbackEvent;
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::Target;
-use crate::transfer::{Outcome, Progress, TransferId, TransferRequest, TransferUpdate};
+use crate::transfer::{
+    Confirmation, Outcome, Progress, TransferId, TransferRequest, TransferUpdate,
+};
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["agent", "queue"])))]
@@ -24,6 +29,13 @@ pub struct TransferArgs {
     /// The queue: an id (qu-…) or a name from the roster
     #[arg(long, value_name = "ID_OR_NAME")]
     queue: Option<String>,
+    /// Words kept with the transfer in the audit file
+    #[arg(long, value_name = "TEXT")]
+    note: Option<String>,
+    /// Wait for the platform's callback ([callback] listen must be set), at most SECS seconds
+    /// [default: [callback] confirm_within]; then exit 0 confirmed, 1 failed, 3 unconfirmed
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "0")]
+    wait: Option<u64>,
     /// Print one JSON object instead of words
     #[arg(long)]
     json: bool,
@@ -35,15 +47,34 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         Ok(session) => session,
         Err(error) => return printer.bad_input(&format!("--session: {error}")),
     };
+    let note = args
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().any(char::is_control)) {
+        return printer.bad_input("--note: expected one line of text without control characters");
+    }
     let (kind, query) = match (&args.agent, &args.queue) {
         (Some(agent), _) => (TargetKind::Agent, agent),
         (None, Some(queue)) => (TargetKind::Queue, queue),
         (None, None) => unreachable!("clap requires --agent or --queue"),
     };
-    let setup = match Setup::prepare(global).await {
+    let callbacks = if args.wait.is_some() {
+        Callbacks::Receive
+    } else {
+        Callbacks::Ignore
+    };
+    let mut setup = match Setup::prepare(global, callbacks).await {
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
+    let mut callback_events = setup.callbacks.take();
+    if args.wait.is_some() && callback_events.is_none() {
+        return printer.bad_input(
+            "--wait needs the callback receiver: set [callback] listen in the config (and make [callback] url reach it)",
+        );
+    }
     for note in &setup.notes {
         eprintln!("note: {note}");
     }
@@ -62,6 +93,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         id: TransferId::new(),
         session,
         target: resolved.target,
+        note: note.map(str::to_owned),
     };
     let (updates, mut updates_rx) = mpsc::channel::<TransferUpdate>(16);
     let progress = tokio::spawn(async move {
@@ -72,16 +104,63 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
                     wait.as_secs().max(1)
                 ),
                 Progress::AuditFailed(message) => eprintln!("warning: {message}"),
-                Progress::Sending | Progress::Finished(_) => {}
+                Progress::Sending { .. } | Progress::Finished(_) => {}
             }
         }
     });
     let result = setup.engine.run(&request, &updates).await;
     drop(updates);
     let _ = progress.await;
-    match result {
-        Ok(outcome) => printer.outcome(&request, &outcome, &setup),
-        Err(error) => printer.bad_input(&format!("not sent: {error}")),
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(error) => return printer.bad_input(&format!("not sent: {error}")),
+    };
+    let confirmation = match (&outcome, &mut callback_events, args.wait) {
+        (Outcome::Transferred { .. }, Some(events), Some(secs)) => {
+            let within = if secs == 0 {
+                setup.confirm_within
+            } else {
+                Duration::from_secs(secs)
+            };
+            let confirmation = wait_for_callback(events, &request.session, within).await;
+            if let Err(error) = setup
+                .engine
+                .record_confirmation(&request, &confirmation)
+                .await
+            {
+                eprintln!("warning: {error}");
+            }
+            Some(confirmation)
+        }
+        _ => None,
+    };
+    printer.outcome(&request, &outcome, confirmation.as_ref(), &setup)
+}
+
+/// The first callback about `session`, or `Unconfirmed` when none comes `within`. Other posts
+/// (refused, or about another session) are reported and waited past.
+async fn wait_for_callback(
+    events: &mut mpsc::Receiver<CallbackEvent>,
+    session: &SessionId,
+    within: Duration,
+) -> Confirmation {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Err(_) | Ok(None) => return Confirmation::Unconfirmed,
+            Ok(Some(CallbackEvent::Refused { from, reason })) => {
+                eprintln!("note: rejected {reason} from {from}");
+            }
+            Ok(Some(CallbackEvent::Received {
+                session: Some(about),
+                verdict,
+                payload,
+                ..
+            })) if about == *session => return Confirmation::from_callback(&verdict, payload),
+            Ok(Some(CallbackEvent::Received { .. })) => {
+                eprintln!("note: ignored a callback about another session");
+            }
+        }
     }
 }
 
@@ -105,15 +184,31 @@ impl Printer {
         ExitCode::from(EXIT_BAD_INPUT)
     }
 
-    fn outcome(&self, request: &TransferRequest, outcome: &Outcome, setup: &Setup) -> ExitCode {
-        let code = outcome.exit_code();
+    fn outcome(
+        &self,
+        request: &TransferRequest,
+        outcome: &Outcome,
+        confirmation: Option<&Confirmation>,
+        setup: &Setup,
+    ) -> ExitCode {
+        let code = confirmation.map_or(outcome.exit_code(), Confirmation::exit_code);
+        let state = confirmation.map_or(outcome.word(), Confirmation::word);
+        let reason = match confirmation {
+            Some(Confirmation::Failed { reason, .. }) => Some(*reason),
+            Some(_) => None,
+            None => outcome.reason(),
+        };
         if self.json {
             let mut object = serde_json::to_value(outcome).expect("outcomes serialize");
             let extra = json!({
+                "state": state,
+                "reason": reason,
                 "exit_code": code,
                 "transfer_id": request.id,
                 "session": request.session.as_str(),
                 "target": target_json(&request.target),
+                "note": request.note,
+                "callback": confirmation.and_then(Confirmation::payload),
                 "audit_file": setup.engine.audit_path(),
             });
             if let (Some(object), Some(extra)) = (object.as_object_mut(), extra.as_object()) {
@@ -121,13 +216,14 @@ impl Printer {
             }
             println!("{object}");
         } else {
-            println!(
-                "{}: session {} → {}",
-                outcome.word(),
-                request.session,
-                request.target
-            );
-            if let Some(detail) = outcome.detail() {
+            println!("{state}: session {} → {}", request.session, request.target);
+            if let Some(reason) = reason {
+                println!("  reason: {}", reason.words());
+            }
+            let detail = confirmation
+                .and_then(Confirmation::detail)
+                .or_else(|| outcome.detail());
+            if let Some(detail) = detail {
                 println!("  {detail}");
             }
         }

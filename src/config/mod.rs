@@ -8,7 +8,7 @@ mod raw;
 mod roster_setting;
 mod syntax;
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -24,6 +24,8 @@ use crate::secret::Secret;
 
 /// The platform's documented budget for contact-center APIs, per account.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
+/// How long the platform usually needs to post a transfer's outcome, with room to spare.
+pub const DEFAULT_CONFIRM_WITHIN: Duration = Duration::from_secs(60);
 /// Long enough for a slow platform over a VPN, short enough that a supervisor is not left waiting.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -32,6 +34,10 @@ pub struct Config {
     pub platform: PlatformConfig,
     pub auth: AuthConfig,
     pub callback_url: Url,
+    /// Where the app's own callback receiver listens, if it should run.
+    pub callback_listen: Option<SocketAddr>,
+    /// How long a transfer may wait for its callback before it is flagged unconfirmed.
+    pub confirm_within: Duration,
     /// `[roster] file`, resolved against the config file's folder; `None` means the default in
     /// the data dir.
     pub roster_file: Option<PathBuf>,
@@ -131,6 +137,27 @@ impl Config {
         let auth = auth_from(raw.auth, &env).map_err(|(key, e)| invalid(key, e))?;
         let callback_url =
             parse_callback_url(&raw.callback.url).map_err(|e| invalid("callback.url", e))?;
+        let callback_listen = match raw.callback.listen.as_deref() {
+            None => None,
+            Some(text) => Some(text.trim().parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "callback.listen",
+                    format!(
+                        "expected an address and port such as \"127.0.0.1:8009\", found {text:?}"
+                    ),
+                )
+            })?),
+        };
+        let confirm_within = match raw.callback.confirm_within {
+            Some(0) => {
+                return Err(invalid(
+                    "callback.confirm_within",
+                    "expected a number of seconds of at least 1".into(),
+                ));
+            }
+            Some(secs) => Duration::from_secs(secs),
+            None => DEFAULT_CONFIRM_WITHIN,
+        };
         let roster_file = match raw.roster.file {
             Some(file) if file.trim().is_empty() => {
                 return Err(invalid(
@@ -153,6 +180,8 @@ impl Config {
             },
             auth,
             callback_url,
+            callback_listen,
+            confirm_within,
             roster_file,
         })
     }

@@ -37,6 +37,8 @@ pub(super) struct RawAuth {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCallback {
     pub url: String,
+    pub listen: Option<String>,
+    pub confirm_within: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -157,6 +157,13 @@ impl PlatformClient {
         }
     }
 
+    /// Where transfers are posted, for showing the request.
+    pub fn assign_url(&self) -> Url {
+        self.api_base
+            .join("assign-conversation")
+            .expect("a fixed path joins")
+    }
+
     pub(super) fn org_id(&self) -> &str {
         &self.org_id
     }

@@ -11,4 +11,4 @@ pub use auth::{AuthError, Authenticator};
 pub use client::{AssignRequest, PlatformClient};
 pub use directory::{ListedAgent, ListedQueue};
 pub use presence::{AgentPresence, Capacity, Presence, QueueStats};
-pub use reply::{AssignReply, PlatformError};
+pub use reply::{AssignReply, PlatformError, one_line};

@@ -139,7 +139,7 @@ fn html_heading(html: &str) -> Option<String> {
 
 /// Squeezes text onto one bounded line with no control characters, so a reply can never break
 /// the terminal or the audit log.
-pub(crate) fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     let mut squeezed = text
         .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|part| !part.is_empty())

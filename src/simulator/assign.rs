@@ -62,7 +62,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Carries out a valid request according to its fault trigger.
 async fn fulfil(state: &Arc<SimState>, transfer: Transfer) -> Response {
-    let (delay, outcome) = match Plan::for_session(&transfer.bot_session_id) {
+    let (delay, outcome) = match Plan::for_session(&transfer.bot_session_id, &state.config) {
         Plan::Fail(failure) => return failure.into_response(),
         Plan::Transfer { delay, outcome } => (delay, outcome),
     };

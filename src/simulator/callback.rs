@@ -22,11 +22,13 @@ use super::transfer::{Target, Transfer};
 
 pub(crate) const SINK_PATH: &str = "/_sim/callbacks";
 
-/// What the callback reports about the transfer.
-#[derive(Debug, Clone, Copy)]
+/// What the callback reports about the transfer, if it comes at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Accepted,
     Rejected,
+    /// The platform never posts: the client must notice on its own.
+    Silent,
 }
 
 #[derive(Serialize)]
@@ -56,8 +58,12 @@ impl<'a> CallbackBody<'a> {
             (Outcome::Accepted, Target::Queue(_)) => {
                 ("success", "Conversation transferred to queue")
             }
-            (Outcome::Rejected, Target::Agent(_)) => ("failure", "Agent rejected the conversation"),
-            (Outcome::Rejected, Target::Queue(_)) => ("failure", "Queue rejected the conversation"),
+            (Outcome::Rejected | Outcome::Silent, Target::Agent(_)) => {
+                ("failure", "Agent rejected the conversation")
+            }
+            (Outcome::Rejected | Outcome::Silent, Target::Queue(_)) => {
+                ("failure", "Queue rejected the conversation")
+            }
         };
         CallbackBody {
             bot_session_id: &transfer.bot_session_id,
@@ -74,12 +80,16 @@ impl<'a> CallbackBody<'a> {
 /// After the configured delay, posts `outcome` to the transfer's `callbackUrl` on a background
 /// task. Non-loopback URLs are skipped and delivery errors ignored (see the module docs).
 pub(crate) fn schedule(state: &Arc<SimState>, transfer: Transfer, outcome: Outcome) {
-    if !is_loopback(&transfer.callback_url) {
+    if outcome == Outcome::Silent || !is_loopback(&transfer.callback_url) {
         return;
     }
     let state = Arc::clone(state);
     tokio::spawn(async move {
-        tokio::time::sleep(state.config.callback_delay).await;
+        tokio::time::sleep(delay_for(
+            &state.config.callback_delay,
+            &transfer.bot_session_id,
+        ))
+        .await;
         let body = CallbackBody::new(&transfer, outcome);
         let _ = state
             .http
@@ -88,6 +98,13 @@ pub(crate) fn schedule(state: &Arc<SimState>, transfer: Transfer, outcome: Outco
             .send()
             .await;
     });
+}
+
+/// Real callbacks do not come like clockwork: between half and one and a half times the
+/// configured delay, the same for the same session.
+fn delay_for(base: &std::time::Duration, bot_session_id: &str) -> std::time::Duration {
+    let percent = 50 + super::hash::stable(&[b"delay", bot_session_id.as_bytes()]) % 101;
+    *base * percent as u32 / 100
 }
 
 /// Whether `url` names this machine: 127.0.0.0/8, ::1 or `localhost`.

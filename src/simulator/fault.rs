@@ -39,7 +39,9 @@ pub(crate) enum Failure {
 }
 
 impl Plan {
-    pub(crate) fn for_session(bot_session_id: &str) -> Plan {
+    /// The plan for a session: a trigger prefix decides, else the configured shares of failed
+    /// and missing callbacks, picked by a stable hash of the session id.
+    pub(crate) fn for_session(bot_session_id: &str, config: &super::SimulatorConfig) -> Plan {
         let prefix = bot_session_id.get(..4).unwrap_or_default();
         match prefix {
             "dead" => Plan::Fail(Failure::ConversationClosed),
@@ -54,11 +56,54 @@ impl Plan {
                 delay: Duration::ZERO,
                 outcome: Outcome::Rejected,
             },
-            _ => Plan::Transfer {
+            "b1ac" => Plan::Transfer {
                 delay: Duration::ZERO,
-                outcome: Outcome::Accepted,
+                outcome: Outcome::Silent,
             },
+            _ => {
+                let roll = super::hash::stable(&[b"callback", bot_session_id.as_bytes()]) % 100;
+                let failures = u64::from(config.callback_failure_percent.min(100));
+                let silences = u64::from(config.callback_silence_percent.min(100));
+                let outcome = if roll < failures {
+                    Outcome::Rejected
+                } else if roll < failures + silences {
+                    Outcome::Silent
+                } else {
+                    Outcome::Accepted
+                };
+                Plan::Transfer {
+                    delay: Duration::ZERO,
+                    outcome,
+                }
+            }
         }
+    }
+}
+
+/// What the callback of an accepted transfer will say, for tests that must know in advance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackPlan {
+    Success,
+    Failure,
+    None,
+}
+
+/// The callback plan for `bot_session_id` under `config`, as the server will carry it out.
+pub fn callback_plan(config: &super::SimulatorConfig, bot_session_id: &str) -> CallbackPlan {
+    match Plan::for_session(bot_session_id, config) {
+        Plan::Transfer {
+            outcome: Outcome::Accepted,
+            ..
+        } => CallbackPlan::Success,
+        Plan::Transfer {
+            outcome: Outcome::Rejected,
+            ..
+        } => CallbackPlan::Failure,
+        Plan::Transfer {
+            outcome: Outcome::Silent,
+            ..
+        }
+        | Plan::Fail(_) => CallbackPlan::None,
     }
 }
 

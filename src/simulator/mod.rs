@@ -66,7 +66,8 @@
 //! | `5030` | 503 `{"message":"Service temporarily unavailable"}` (JSON without `errors`) | maintenance / overload |
 //! | `0077` | 200 success (and success callback), but only after 5 seconds | a client with a short timeout sees a timeout |
 //! | `fa11` | 200 success, then the callback reports `"status":"failure"` | the agent rejects the conversation |
-//! | other  | 200 success, then the callback reports `"status":"success"` | the happy path |
+//! | `b1ac` | 200 success, then no callback at all | the platform loses the outcome |
+//! | other  | 200 success, then the callback reports `"status":"success"`, except for the configured shares of failed and missing callbacks | the happy path, mostly |
 //!
 //! # Callbacks
 //! After a success the simulator waits [`SimulatorConfig::callback_delay`] and POSTs the outcome to
@@ -94,6 +95,7 @@ mod state;
 mod transfer;
 
 pub use demo::generated_agents;
+pub use fault::{CallbackPlan, callback_plan};
 pub use presence::{Presence, agent_presence};
 pub use roster::{SimAgent, SimQueue};
 
@@ -137,8 +139,13 @@ pub struct SimulatorConfig {
     pub state_period: Duration,
     /// Account-wide limit over a sliding 60-second window.
     pub rate_limit_per_minute: u32,
-    /// Delay before posting the outcome to `callbackUrl`.
+    /// Typical delay before posting the outcome to `callbackUrl`; each session gets between
+    /// half and one and a half times it.
     pub callback_delay: Duration,
+    /// Share (0-100) of accepted transfers whose callback reports a failure.
+    pub callback_failure_percent: u8,
+    /// Share (0-100) of accepted transfers whose callback never comes.
+    pub callback_silence_percent: u8,
 }
 
 /// One request to the platform API, as received, with the status it was answered.

@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use super::confirmation::Confirmation;
+use super::reason::FailureReason;
 use super::{Outcome, TransferId};
 use crate::ids::TargetKind;
 
@@ -38,17 +40,31 @@ pub struct AuditEntry<'a> {
     pub target_kind: TargetKind,
     pub target_id: &'a str,
     pub target_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'a str>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'a Outcome>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<&'a Confirmation>,
+    /// For a failure, the reason in a few words (the raw message is beside it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<FailureReason>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+/// Every state change of a transfer, in the order they happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AuditEvent {
     /// Written before the request is sent.
     Intent,
-    /// Written when the request has an answer (or none).
+    /// The request is going out now (after any wait for the rate budget).
+    Sending,
+    /// The platform's synchronous answer (or none).
     Outcome,
+    /// The platform's callback arrived.
+    Callback,
+    /// No callback within the configured time.
+    Unconfirmed,
 }
 
 pub fn timestamp(at: DateTime<Utc>) -> String {

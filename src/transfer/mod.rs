@@ -4,7 +4,10 @@
 
 mod audit;
 mod budget;
+mod confirmation;
+mod history;
 mod outcome;
+mod reason;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,10 +20,14 @@ use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
 pub use budget::{Priority, RateBudget};
+pub use confirmation::Confirmation;
+pub use history::{TransferRecord, read_since};
 pub use outcome::Outcome;
+pub use reason::FailureReason;
 
+use crate::callback::{TOKEN_PARAMETER, TokenError, load_or_create, with_token};
 use crate::config::Config;
-use crate::ids::SessionId;
+use crate::ids::{SessionId, TargetKind};
 use crate::platform::{AssignRequest, PlatformClient, PlatformError};
 use crate::roster::Target;
 use audit::{AuditEntry, AuditEvent, timestamp};
@@ -38,6 +45,11 @@ impl TransferId {
     pub fn new() -> Self {
         Self(uuid::Uuid::new_v4())
     }
+
+    /// Reads an id back from the audit file.
+    pub fn parse(text: &str) -> Option<Self> {
+        uuid::Uuid::parse_str(text).ok().map(Self)
+    }
 }
 
 impl Default for TransferId {
@@ -47,11 +59,21 @@ impl Default for TransferId {
 }
 
 /// What the supervisor asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TransferRequest {
     pub id: TransferId,
     pub session: SessionId,
     pub target: Target,
+    /// Words the supervisor attached, kept in the audit file.
+    pub note: Option<String>,
+}
+
+/// What an audit line adds to the transfer's identity.
+#[derive(Default)]
+struct Record<'a> {
+    outcome: Option<&'a Outcome>,
+    confirmation: Option<&'a Confirmation>,
+    reason: Option<FailureReason>,
 }
 
 /// A step of one transfer, as it happens.
@@ -59,7 +81,10 @@ pub struct TransferRequest {
 pub enum Progress {
     /// The account's per-minute budget is spent; the request goes out after this wait.
     WaitingForBudget(Duration),
-    Sending,
+    /// Going out now; `request` is what is sent, secrets replaced.
+    Sending {
+        request: String,
+    },
     Finished(Outcome),
     /// The outcome could not be written to the audit file (it is still shown).
     AuditFailed(String),
@@ -77,7 +102,9 @@ pub struct TransferEngine {
     client: PlatformClient,
     budget: Arc<RateBudget>,
     audit: AuditLog,
+    /// `[callback] url` with this install's token added.
     callback_url: Url,
+    org_id: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +113,8 @@ pub enum EngineError {
     Http(#[from] reqwest::Error),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
 }
 
 impl TransferEngine {
@@ -96,7 +125,8 @@ impl TransferEngine {
                 config.platform.rate_limit_per_minute,
             )),
             audit: AuditLog::open(data_dir)?,
-            callback_url: config.callback_url.clone(),
+            callback_url: with_token(&config.callback_url, &load_or_create(data_dir)?),
+            org_id: config.platform.org_id.clone(),
         })
     }
 
@@ -130,13 +160,24 @@ impl TransferEngine {
                 })
                 .await;
         };
+        let audit_failed = |error: AuditError| Progress::AuditFailed(error.to_string());
 
-        self.record(request, AuditEvent::Intent, None).await?;
+        self.record(request, AuditEvent::Intent, Record::default())
+            .await?;
         if let Err(wait) = self.budget.try_spend().await {
             report(Progress::WaitingForBudget(wait)).await;
             self.budget.spend().await;
         }
-        report(Progress::Sending).await;
+        if let Err(error) = self
+            .record(request, AuditEvent::Sending, Record::default())
+            .await
+        {
+            report(audit_failed(error)).await;
+        }
+        report(Progress::Sending {
+            request: self.request_view(request),
+        })
+        .await;
         let result = self
             .client
             .assign(AssignRequest {
@@ -157,14 +198,69 @@ impl TransferEngine {
                 .await;
         }
         let outcome = Outcome::from_result(result);
-        if let Err(error) = self
-            .record(request, AuditEvent::Outcome, Some(&outcome))
-            .await
-        {
-            report(Progress::AuditFailed(error.to_string())).await;
+        let record = Record {
+            outcome: Some(&outcome),
+            reason: outcome.reason(),
+            ..Record::default()
+        };
+        if let Err(error) = self.record(request, AuditEvent::Outcome, record).await {
+            report(audit_failed(error)).await;
         }
         report(Progress::Finished(outcome.clone())).await;
         Ok(outcome)
+    }
+
+    /// Records what the callback said, or that none came, for a transfer the platform accepted.
+    pub async fn record_confirmation(
+        &self,
+        request: &TransferRequest,
+        confirmation: &Confirmation,
+    ) -> Result<(), AuditError> {
+        let event = match confirmation {
+            Confirmation::Unconfirmed => AuditEvent::Unconfirmed,
+            _ => AuditEvent::Callback,
+        };
+        // A failed confirmation carries its own reason.
+        let record = Record {
+            confirmation: Some(confirmation),
+            ..Record::default()
+        };
+        self.record(request, event, record).await
+    }
+
+    /// The request as sent, for the supervisor to inspect: the body, with the callback token
+    /// replaced so it never reaches the screen.
+    fn request_view(&self, request: &TransferRequest) -> String {
+        let mut callback = self.callback_url.clone();
+        let kept: Vec<(String, String)> = callback
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == TOKEN_PARAMETER {
+                    "<token>".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        callback.query_pairs_mut().clear().extend_pairs(kept);
+        let mut body = serde_json::json!({
+            "callbackUrl": callback.as_str().replace("%3Ctoken%3E", "<token>"),
+            "orgId": self.org_id,
+            "botSessionId": request.session.as_str(),
+        });
+        match request.target.kind {
+            TargetKind::Agent => body["aId"] = request.target.id.clone().into(),
+            TargetKind::Queue => {
+                body["transferredType"] = "QUEUE".into();
+                body["queueId"] = request.target.id.clone().into();
+            }
+        }
+        format!(
+            "POST {}\n{}",
+            self.client.assign_url(),
+            serde_json::to_string_pretty(&body).expect("JSON values serialize")
+        )
     }
 
     /// Appends to the audit file on a blocking thread, since each line is synced to disk.
@@ -172,7 +268,7 @@ impl TransferEngine {
         &self,
         request: &TransferRequest,
         event: AuditEvent,
-        outcome: Option<&Outcome>,
+        record: Record<'_>,
     ) -> Result<(), AuditError> {
         let entry = serde_json::to_vec(&AuditEntry {
             at: timestamp(Utc::now()),
@@ -182,7 +278,10 @@ impl TransferEngine {
             target_kind: request.target.kind,
             target_id: &request.target.id,
             target_name: &request.target.name,
-            outcome,
+            note: request.note.as_deref(),
+            outcome: record.outcome,
+            confirmation: record.confirmation,
+            reason: record.reason,
         })
         .expect("audit entries always serialize");
         let audit = self.audit.clone();

@@ -2,11 +2,12 @@
 //! certainly did not, or nobody can tell.
 
 use chrono::{DateTime, Local, TimeZone};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::reason::FailureReason;
 use crate::platform::{AssignReply, PlatformError};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum Outcome {
     /// The platform accepted the transfer.
@@ -44,6 +45,21 @@ impl Outcome {
                 http_status: error.http_status(),
                 message: error.to_string(),
             },
+        }
+    }
+
+    /// Why it failed, in a few words; `None` when it was accepted.
+    pub fn reason(&self) -> Option<FailureReason> {
+        match self {
+            Self::Transferred { .. } => None,
+            Self::Failed {
+                http_status,
+                message,
+            }
+            | Self::Unknown {
+                http_status,
+                message,
+            } => Some(FailureReason::classify(*http_status, message)),
         }
     }
 

@@ -8,9 +8,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::update::{Msg, RosterSaved};
+use crate::callback::CallbackEvent;
 use crate::directory;
 use crate::roster::{EditError, RosterChange, RosterStore};
-use crate::transfer::TransferEngine;
+use crate::transfer::{
+    Confirmation, Progress, TransferEngine, TransferId, TransferRequest, TransferUpdate,
+};
 
 /// How often the roster file is checked for hand edits: a `stat` and a read, cheap enough to
 /// leave the console idle, quick enough that an edit shows before the next transfer.
@@ -132,5 +135,46 @@ pub fn sync_roster(engine: TransferEngine, store: SharedStore, messages: mpsc::S
             .unwrap_or_else(|error| Err(format!("the sync stopped unexpectedly: {error}"))),
         };
         let _ = messages.send(Msg::RosterSaved(result)).await;
+    });
+}
+
+/// Passes the receiver's events into the loop's messages.
+pub fn forward_callbacks(
+    mut callbacks: mpsc::Receiver<CallbackEvent>,
+    messages: mpsc::Sender<Msg>,
+) {
+    tokio::spawn(async move {
+        while let Some(event) = callbacks.recv().await {
+            if messages.send(Msg::Callback(event)).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Tells the console when an accepted transfer's time for a callback is up.
+pub fn confirm_deadline(id: TransferId, within: Duration, messages: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        tokio::time::sleep(within).await;
+        let _ = messages.send(Msg::ConfirmDeadline(id)).await;
+    });
+}
+
+/// Writes a confirmation to the audit file; a failure to write is reported like any other.
+pub fn record_confirmation(
+    engine: TransferEngine,
+    request: TransferRequest,
+    confirmation: Confirmation,
+    updates: mpsc::Sender<TransferUpdate>,
+) {
+    tokio::spawn(async move {
+        if let Err(error) = engine.record_confirmation(&request, &confirmation).await {
+            let _ = updates
+                .send(TransferUpdate {
+                    id: request.id,
+                    progress: Progress::AuditFailed(error.to_string()),
+                })
+                .await;
+        }
     });
 }

@@ -15,12 +15,16 @@ use tokio::sync::mpsc;
 
 use super::background::{self, SharedStore};
 use super::log::Notice;
+use super::log::TransferEntry;
 use super::model::Model;
 use super::theme::Theme;
 use super::update::{Effect, Msg, update};
 use super::view::view;
+use crate::callback::CallbackEvent;
 use crate::roster::Roster;
 use crate::transfer::{Outcome, Progress, TransferEngine, TransferRequest, TransferUpdate};
+use chrono::{DateTime, Local};
+use std::time::Duration;
 
 /// Room for every step of many concurrent transfers; senders wait when it is full, they never
 /// drop a step.
@@ -37,6 +41,12 @@ pub struct Console {
     pub engine: TransferEngine,
     pub banner: String,
     pub notices: Vec<Notice>,
+    /// This shift's earlier transfers, from the audit file, oldest first.
+    pub history: Vec<(DateTime<Local>, TransferEntry)>,
+    /// Posts to the callback receiver, when one runs.
+    pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
+    /// How long an accepted transfer waits for its callback.
+    pub confirm_within: Duration,
 }
 
 /// The loop's connections to the work it hands off.
@@ -45,6 +55,7 @@ struct Workers {
     store: SharedStore,
     updates: mpsc::Sender<TransferUpdate>,
     messages: mpsc::Sender<Msg>,
+    confirm_within: Duration,
 }
 
 /// Runs the console until the supervisor quits. The terminal is restored on return and on panic.
@@ -86,17 +97,28 @@ async fn event_loop(
         engine,
         banner,
         notices,
+        history,
+        callbacks,
+        confirm_within,
     } = console;
     let mut model = Model::with_recent(roster, banner, notices, recent);
+    for (at, entry) in history {
+        model.log.restore(at, entry);
+    }
+    model.confirmations = callbacks.is_some();
     let (updates, mut updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     let (messages, mut messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());
     background::schedule_availability(messages.clone());
+    if let Some(callbacks) = callbacks {
+        background::forward_callbacks(callbacks, messages.clone());
+    }
     let workers = Workers {
         engine,
         store,
         updates,
         messages,
+        confirm_within,
     };
     let mut events = EventStream::new();
     draw(terminal, &model, theme)?;
@@ -154,6 +176,15 @@ fn apply(model: &mut Model, msg: Msg, workers: &Workers) -> bool {
         Some(Effect::RefreshAvailability(queue_ids)) => {
             let engine = workers.engine.clone();
             background::refresh_availability(engine, queue_ids, workers.messages.clone());
+            false
+        }
+        Some(Effect::AwaitConfirmation(id)) => {
+            background::confirm_deadline(id, workers.confirm_within, workers.messages.clone());
+            false
+        }
+        Some(Effect::RecordConfirmation(request, confirmation)) => {
+            let engine = workers.engine.clone();
+            background::record_confirmation(engine, request, confirmation, workers.updates.clone());
             false
         }
         Some(Effect::SyncRoster) => {

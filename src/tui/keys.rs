@@ -21,6 +21,10 @@ pub enum Context {
     ConfirmDelete,
     /// The second confirmation, for a target that cannot take the conversation now.
     ConfirmAnyway,
+    /// The confirmation's note field.
+    ConfirmNote,
+    /// One transfer in detail.
+    Detail,
 }
 
 impl Context {
@@ -37,6 +41,8 @@ impl Context {
             Self::Form => "Add or edit a target",
             Self::ConfirmDelete => "Delete a target",
             Self::ConfirmAnyway => "Transfer anyway",
+            Self::ConfirmNote => "Note on a transfer",
+            Self::Detail => "Transfer detail",
         }
     }
 
@@ -49,11 +55,16 @@ impl Context {
                 | Self::Form
                 | Self::ConfirmDelete
                 | Self::ConfirmAnyway
+                | Self::ConfirmNote
+                | Self::Detail
         )
     }
 
     fn is_text(self) -> bool {
-        matches!(self, Self::Session | Self::Picker | Self::Form)
+        matches!(
+            self,
+            Self::Session | Self::Picker | Self::Form | Self::ConfirmNote
+        )
     }
 }
 
@@ -88,6 +99,8 @@ pub enum Action {
     SaveTarget,
     Refresh,
     Sync,
+    WriteNote,
+    OpenDetail,
     CursorLeft,
     CursorRight,
     CursorHome,
@@ -363,8 +376,36 @@ const LOG: &[Binding] = &[
         "newest",
         true,
     ),
+    bind(
+        &[key(KeyCode::Enter)],
+        A::OpenDetail,
+        "details of the transfer",
+        true,
+    ),
     bind(&[char_key('?')], A::Help, "help", true),
     bind(&[key(KeyCode::Esc)], A::BackOut, "back to session", false),
+];
+
+const DETAIL: &[Binding] = &[
+    bind(
+        &[key(KeyCode::Esc), key(KeyCode::Enter), char_key('q')],
+        A::CloseHelp,
+        "close",
+        true,
+    ),
+    bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
+    bind(
+        &[key(KeyCode::Down), char_key('j')],
+        A::Down,
+        "scroll down",
+        true,
+    ),
+];
+
+const CONFIRM_NOTE: &[Binding] = &[
+    bind(&[key(KeyCode::Enter)], A::Send, "send with this note", true),
+    bind(&[key(KeyCode::Tab)], A::WriteNote, "back to y/n", true),
+    bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", true),
 ];
 
 const CONFIRM: &[Binding] = &[
@@ -380,6 +421,7 @@ const CONFIRM: &[Binding] = &[
         "cancel",
         true,
     ),
+    bind(&[key(KeyCode::Tab)], A::WriteNote, "add a note", true),
 ];
 
 const QUIT_CONFIRM: &[Binding] = &[
@@ -421,6 +463,8 @@ pub fn bindings(context: Context) -> &'static [Binding] {
         Context::Form => FORM,
         Context::ConfirmDelete => CONFIRM_DELETE,
         Context::ConfirmAnyway => CONFIRM_ANYWAY,
+        Context::ConfirmNote => CONFIRM_NOTE,
+        Context::Detail => DETAIL,
     }
 }
 
@@ -471,13 +515,15 @@ pub fn hints(context: Context) -> Hints {
 }
 
 /// Every context, in the order the help screen lists them.
-pub const HELP_ORDER: [Context; 11] = [
+pub const HELP_ORDER: [Context; 13] = [
     Context::Global,
     Context::Session,
     Context::Picker,
     Context::Text,
     Context::Log,
+    Context::Detail,
     Context::Confirm,
+    Context::ConfirmNote,
     Context::ConfirmAnyway,
     Context::Form,
     Context::ConfirmDelete,
@@ -506,8 +552,8 @@ mod tests {
 
     #[test]
     fn dialogs_shadow_the_panes() {
-        let tab = press(KeyCode::Tab, KeyModifiers::NONE);
-        assert_eq!(action_for(Context::Confirm, &tab), None);
+        let f1 = press(KeyCode::F(1), KeyModifiers::NONE);
+        assert_eq!(action_for(Context::Confirm, &f1), None);
         let enter = press(KeyCode::Enter, KeyModifiers::NONE);
         assert_eq!(action_for(Context::Confirm, &enter), Some(Action::Send));
         assert_eq!(action_for(Context::Picker, &enter), Some(Action::Choose));

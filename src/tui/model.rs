@@ -9,6 +9,7 @@ use super::picker::Picker;
 use crate::directory::{Availability, LiveState};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, Target};
+use crate::transfer::TransferId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -33,6 +34,10 @@ pub enum Dialog {
     Confirm {
         session: SessionId,
         target: Target,
+        /// Words to keep with the transfer in the audit file.
+        note: TextInput,
+        /// The note field has the keyboard (Tab switches).
+        writing_note: bool,
     },
     QuitWhileSending,
     Help {
@@ -45,6 +50,12 @@ pub enum Dialog {
         session: SessionId,
         target: Target,
         concern: String,
+        note: Option<String>,
+    },
+    /// Everything about one transfer: request, reply, callback.
+    Detail {
+        transfer: TransferId,
+        scroll: u16,
     },
 }
 
@@ -71,6 +82,8 @@ pub struct Model {
     pub live_error: Option<String>,
     /// A refresh is under way; another is not started until it ends.
     pub refreshing: bool,
+    /// The callback receiver runs, so accepted transfers wait for their confirmation.
+    pub confirmations: bool,
 }
 
 impl Model {
@@ -102,13 +115,18 @@ impl Model {
             live: None,
             live_error: None,
             refreshing: false,
+            confirmations: false,
         }
     }
 
     /// Where keys go now.
     pub fn context(&self) -> Context {
         match &self.dialog {
+            Some(Dialog::Confirm {
+                writing_note: true, ..
+            }) => Context::ConfirmNote,
             Some(Dialog::Confirm { .. }) => Context::Confirm,
+            Some(Dialog::Detail { .. }) => Context::Detail,
             Some(Dialog::QuitWhileSending) => Context::QuitConfirm,
             Some(Dialog::Help { .. }) => Context::Help,
             Some(Dialog::EditTarget(_)) => Context::Form,
@@ -155,6 +173,11 @@ impl Model {
     pub fn focused_input(&mut self) -> Option<&mut TextInput> {
         match &mut self.dialog {
             Some(Dialog::EditTarget(form)) => form.focused_input(),
+            Some(Dialog::Confirm {
+                note,
+                writing_note: true,
+                ..
+            }) => Some(note),
             Some(_) => None,
             None => match self.focus {
                 Focus::Session => Some(&mut self.session),

@@ -3,15 +3,19 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+mod lifecycle;
 mod live;
 mod roster;
 
+use super::input::TextInput;
 use super::keys::{self, Action};
+use super::log::EntryKind;
 use super::model::{Dialog, Focus, Model};
+use crate::callback::CallbackEvent;
 use crate::directory::{Availability, LiveState};
 use crate::ids::SessionId;
 use crate::roster::{Roster, RosterChange, Target};
-use crate::transfer::{TransferId, TransferRequest, TransferUpdate};
+use crate::transfer::{Confirmation, TransferId, TransferRequest, TransferUpdate};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -28,6 +32,10 @@ pub enum Msg {
     AvailabilityDue,
     /// A refresh of who is free ended.
     Availability(Result<Availability, String>),
+    /// A post to the callback receiver.
+    Callback(CallbackEvent),
+    /// The time for a transfer's callback ran out.
+    ConfirmDeadline(TransferId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +56,10 @@ pub enum Effect {
     RefreshAvailability(Vec<String>),
     /// Bring the platform's lists into the roster.
     SyncRoster,
+    /// Start the clock for this accepted transfer's callback.
+    AwaitConfirmation(TransferId),
+    /// Write what the callback said (or that none came) to the audit file.
+    RecordConfirmation(TransferRequest, Confirmation),
     Quit,
 }
 
@@ -65,10 +77,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
             None
         }
         Msg::Resized => None,
-        Msg::Transfer(update) => {
-            model.log.apply(update);
-            None
-        }
+        Msg::Transfer(update) => lifecycle::progressed(model, update),
+        Msg::Callback(event) => lifecycle::callback(model, event),
+        Msg::ConfirmDeadline(id) => lifecycle::deadline(model, id),
         Msg::RosterSaved(result) => {
             roster::saved(model, result);
             None
@@ -197,6 +208,23 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         | Action::SaveTarget => roster::perform(model, action),
         Action::Refresh => live::refresh(model),
         Action::Sync => live::sync(model),
+        Action::WriteNote => {
+            if let Some(Dialog::Confirm { writing_note, .. }) = &mut model.dialog {
+                *writing_note = !*writing_note;
+            }
+            None
+        }
+        Action::OpenDetail => {
+            if let Some(EntryKind::Transfer(transfer)) =
+                model.log.highlighted().map(|entry| &entry.kind)
+            {
+                model.dialog = Some(Dialog::Detail {
+                    transfer: transfer.id(),
+                    scroll: 0,
+                });
+            }
+            None
+        }
         Action::CursorLeft
         | Action::CursorRight
         | Action::CursorHome
@@ -236,7 +264,7 @@ fn edit(model: &mut Model, action: Action) {
 
 /// Up/Down and paging: the help text in the help dialog, else the focused list.
 fn scroll(model: &mut Model, delta: isize) {
-    if let Some(Dialog::Help { scroll }) = &mut model.dialog {
+    if let Some(Dialog::Help { scroll } | Dialog::Detail { scroll, .. }) = &mut model.dialog {
         *scroll = scroll.saturating_add_signed(delta.clamp(-100, 100) as i16);
         return;
     }
@@ -262,6 +290,8 @@ fn choose(model: &mut Model) {
         model.dialog = Some(Dialog::Confirm {
             session,
             target: target.clone(),
+            note: TextInput::default(),
+            writing_note: false,
         });
     }
 }
@@ -270,20 +300,30 @@ fn choose(model: &mut Model) {
 /// again in words. Confirmed twice: send.
 fn send(model: &mut Model) -> Option<Effect> {
     match model.dialog.take() {
-        Some(Dialog::Confirm { session, target }) => {
+        Some(Dialog::Confirm {
+            session,
+            target,
+            note,
+            ..
+        }) => {
+            let note = Some(note.value().trim().to_owned()).filter(|n| !n.is_empty());
             if let Some(concern) = model.live_state(&target.id).and_then(LiveState::concern) {
                 model.dialog = Some(Dialog::ConfirmAnyway {
                     session,
                     target,
                     concern,
+                    note,
                 });
                 return None;
             }
-            Some(dispatch(model, session, target))
+            Some(dispatch(model, session, target, note))
         }
         Some(Dialog::ConfirmAnyway {
-            session, target, ..
-        }) => Some(dispatch(model, session, target)),
+            session,
+            target,
+            note,
+            ..
+        }) => Some(dispatch(model, session, target, note)),
         other => {
             model.dialog = other;
             None
@@ -292,15 +332,14 @@ fn send(model: &mut Model) -> Option<Effect> {
 }
 
 /// Logs the transfer, asks the loop to run it, and makes ready for the next one.
-fn dispatch(model: &mut Model, session: SessionId, target: Target) -> Effect {
+fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<String>) -> Effect {
     let request = TransferRequest {
         id: TransferId::new(),
         session,
         target,
+        note,
     };
-    model
-        .log
-        .start_transfer(request.id, request.session.clone(), request.target.clone());
+    model.log.start_transfer(request.clone());
     model.log.scroll = 0;
     model.session.clear();
     model.session_error = None;

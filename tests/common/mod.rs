@@ -19,6 +19,9 @@ pub fn simulator_config() -> SimulatorConfig {
     SimulatorConfig {
         client_secret: SECRET.into(),
         callback_delay: Duration::from_millis(20),
+        // Tests pick their failures by trigger prefix, never by chance.
+        callback_failure_percent: 0,
+        callback_silence_percent: 0,
         ..demo::simulator_config()
     }
 }

@@ -6,7 +6,7 @@ use super::*;
 use crate::demo;
 use crate::roster::{RosterChange, Target};
 use crate::transfer::{Outcome, Progress};
-use crate::tui::log::{EntryKind, TransferState};
+use crate::tui::log::{EntryKind, State};
 
 const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
 
@@ -47,7 +47,10 @@ fn the_fast_path_session_target_confirm() {
     assert_eq!(model.focus, Focus::Picker);
     type_text(&mut model, "priya");
     key(&mut model, KeyCode::Enter);
-    let Some(Dialog::Confirm { session, target }) = &model.dialog else {
+    let Some(Dialog::Confirm {
+        session, target, ..
+    }) = &model.dialog
+    else {
         panic!("expected the confirmation, got {:?}", model.dialog);
     };
     assert_eq!(session.as_str(), SESSION);
@@ -227,28 +230,21 @@ fn transfer_updates_move_the_log_entry() {
     key(&mut model, KeyCode::Enter);
     key(&mut model, KeyCode::Enter);
     let request = dispatched(key(&mut model, KeyCode::Enter));
-    let state = |model: &Model| {
-        model
-            .log
-            .entries()
-            .find_map(|e| match &e.kind {
-                EntryKind::Transfer(t) if t.id == request.id => Some(t.state.clone()),
-                _ => None,
-            })
-            .unwrap()
-    };
-    assert_eq!(state(&model), TransferState::Queued);
+    let state = |model: &Model| model.log.transfer(request.id).unwrap().state();
+    assert_eq!(state(&model), State::Queued);
     for (progress, expected) in [
-        (Progress::Sending, TransferState::Sending),
+        (
+            Progress::Sending {
+                request: "POST …".into(),
+            },
+            State::Sending,
+        ),
         (
             Progress::Finished(Outcome::Failed {
                 http_status: Some(404),
                 message: "HTTP 404: Conversation not found".into(),
             }),
-            TransferState::Finished(Outcome::Failed {
-                http_status: Some(404),
-                message: "HTTP 404: Conversation not found".into(),
-            }),
+            State::Failed,
         ),
     ] {
         update(

@@ -10,6 +10,7 @@ use super::live;
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::Target;
 use crate::tui::form::{Field, TargetForm};
+use crate::tui::input::TextInput;
 use crate::tui::keys::{self, Context, HELP_ORDER};
 use crate::tui::model::{Dialog, Model};
 use crate::tui::theme::Theme;
@@ -17,8 +18,22 @@ use crate::tui::theme::Theme;
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     match &model.dialog {
         None => {}
-        Some(Dialog::Confirm { session, target }) => {
-            confirm(model, session, target, theme, area, frame)
+        Some(Dialog::Confirm {
+            session,
+            target,
+            note,
+            writing_note,
+        }) => confirm(
+            model,
+            session,
+            target,
+            (note, *writing_note),
+            theme,
+            area,
+            frame,
+        ),
+        Some(Dialog::Detail { transfer, scroll }) => {
+            super::detail::draw(model, *transfer, *scroll, theme, area, frame)
         }
         Some(Dialog::QuitWhileSending) => quit_while_sending(model, theme, area, frame),
         Some(Dialog::Help { scroll }) => help(*scroll, theme, area, frame),
@@ -28,6 +43,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             session,
             target,
             concern,
+            ..
         }) => confirm_anyway(session, target, concern, theme, area, frame),
     }
 }
@@ -83,6 +99,7 @@ fn confirm(
     model: &Model,
     session: &SessionId,
     target: &Target,
+    (note, writing_note): (&TextInput, bool),
     theme: &Theme,
     area: Rect,
     frame: &mut Frame,
@@ -123,10 +140,29 @@ fn confirm(
             .map(|d| Line::styled(d, theme.dim).centered()),
     );
     lines.push(Line::raw(""));
-    lines.push(key_line(Context::Confirm, theme));
+    let note_row = lines.len();
+    if writing_note || !note.is_empty() {
+        let style = if writing_note { theme.title } else { theme.dim };
+        lines.push(Line::from(vec![
+            Span::styled(NOTE_LABEL, theme.key),
+            Span::styled(note.value().to_owned(), style),
+        ]));
+        lines.push(Line::raw(""));
+    }
+    let context = if writing_note {
+        Context::ConfirmNote
+    } else {
+        Context::Confirm
+    };
+    lines.push(key_line(context, theme));
     let dialog = sized(area, 76, &lines);
     let inner = open("Transfer this conversation?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if writing_note {
+        let before = Span::raw(format!("{NOTE_LABEL}{}", note.before_cursor())).width();
+        let x = inner.x + (before as u16).min(inner.width.saturating_sub(1));
+        frame.set_cursor_position(Position::new(x, inner.y + note_row as u16));
+    }
 }
 
 fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -197,6 +233,8 @@ fn target_form(form: &TargetForm, theme: &Theme, area: Rect, frame: &mut Frame) 
         frame.set_cursor_position(Position::new(x, inner.y + y as u16));
     }
 }
+
+const NOTE_LABEL: &str = "note: ";
 
 /// The second confirmation, saying in words why this target may not take the conversation.
 fn confirm_anyway(

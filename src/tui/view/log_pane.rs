@@ -6,9 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{has_focus, pane, text};
+use super::{has_focus, live, pane, text};
 use crate::transfer::Outcome;
-use crate::tui::log::{EntryKind, LogEntry, Notice, TransferEntry, TransferState};
+use crate::tui::log::{EntryKind, LogEntry, Notice, State, TransferEntry};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
@@ -19,7 +19,8 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     } else {
         "Log".to_owned()
     };
-    let block = pane(title, has_focus(model, Focus::Log), theme);
+    let focused = has_focus(model, Focus::Log);
+    let block = pane(title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -28,10 +29,14 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let height = inner.height as usize;
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::with_capacity(height);
-    for entry in log.entries().rev().skip(log.scroll) {
-        let mut entry_lines = entry_lines(entry, theme, width);
+    for (n, entry) in log.entries().rev().skip(log.scroll).enumerate() {
+        let mut entry_lines = entry_lines(entry, model.confirmations, theme, width);
         if lines.len() + entry_lines.len() > height {
             break;
+        }
+        // With the log focused, the newest shown entry is the one Enter opens.
+        if focused && n == 0 {
+            entry_lines[0] = entry_lines[0].clone().patch_style(theme.highlight);
         }
         entry_lines.reverse();
         lines.extend(entry_lines);
@@ -39,7 +44,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     lines.reverse();
     if lines.is_empty() {
         lines.push(Line::styled(
-            "Transfers show here as they move: sending → transferred or failed.",
+            "Transfers show here as they move: sending → accepted → confirmed, or failed.",
             theme.dim,
         ));
     }
@@ -52,7 +57,12 @@ const DETAIL_INDENT: &str = "           ";
 
 /// An entry's lines: a transfer's head cut to the pane's width with its detail wrapped beneath,
 /// or a notice wrapped under its own first line.
-fn entry_lines(entry: &LogEntry, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn entry_lines(
+    entry: &LogEntry,
+    confirmations: bool,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let time = Span::styled(format!("{} ", entry.at.format("%H:%M:%S")), theme.dim);
     let room = width.saturating_sub(DETAIL_INDENT.len());
     match &entry.kind {
@@ -75,7 +85,7 @@ fn entry_lines(entry: &LogEntry, theme: &Theme, width: usize) -> Vec<Line<'stati
             lines
         }
         EntryKind::Transfer(transfer) => {
-            let (head, detail) = transfer_head(time, transfer, theme);
+            let (head, detail) = transfer_head(time, transfer, confirmations, theme);
             let mut lines = vec![text::fit(head, width)];
             if let Some((detail, style)) = detail {
                 let parts = text::wrap(&detail, room.saturating_sub(2));
@@ -97,11 +107,23 @@ fn entry_lines(entry: &LogEntry, theme: &Theme, width: usize) -> Vec<Line<'stati
 fn transfer_head(
     time: Span<'static>,
     transfer: &TransferEntry,
+    confirmations: bool,
     theme: &Theme,
 ) -> (Line<'static>, Option<(String, Style)>) {
-    let (symbol, word, style, detail): (&str, &str, Style, Option<String>) = match &transfer.state {
-        TransferState::Queued => ("·", "queued", theme.pending, None),
-        TransferState::WaitingForBudget(wait) => (
+    let accepted_in = match (transfer.sent_at, transfer.answered_at) {
+        (Some(sent), Some(answered)) => format!("accepted in {}", elapsed(sent, answered)),
+        _ => "accepted".to_owned(),
+    };
+    let settled_after = match (transfer.answered_at, transfer.confirmed_at) {
+        (Some(answered), Some(settled)) => elapsed(answered, settled),
+        _ => "?".to_owned(),
+    };
+    let outcome_detail = || transfer.outcome.as_ref().and_then(Outcome::detail);
+    let confirmation_detail = || transfer.confirmation.as_ref().and_then(|c| c.detail());
+    let (symbol, word, style, detail): (&str, &str, Style, Option<String>) = match transfer.state()
+    {
+        State::Queued => ("·", "queued", theme.pending, None),
+        State::WaitingForBudget(wait) => (
             "⋯",
             "waiting",
             theme.pending,
@@ -110,24 +132,87 @@ fn transfer_head(
                 wait.as_secs().max(1)
             )),
         ),
-        TransferState::Sending => ("⋯", "sending", theme.pending, None),
-        TransferState::Finished(outcome) => {
-            let (symbol, word, style) = match outcome {
-                Outcome::Transferred { .. } => ("✓", "transferred", theme.ok),
-                Outcome::Failed { .. } => ("✗", "failed", theme.error),
-                Outcome::Unknown { .. } => ("?", "unknown", theme.warning),
-            };
-            (symbol, word, style, outcome.detail())
-        }
+        State::Sending => ("⋯", "sending", theme.pending, None),
+        State::Accepted if confirmations => (
+            "⋯",
+            "accepted",
+            theme.pending,
+            Some(format!("{accepted_in}; waiting for the platform's confirmation")),
+        ),
+        State::Accepted => (
+            "✓",
+            "accepted",
+            theme.ok,
+            Some(format!(
+                "{accepted_in}; {}",
+                outcome_detail().unwrap_or_else(|| "the platform accepted it".into())
+            )),
+        ),
+        State::Confirmed => (
+            "✓",
+            "confirmed",
+            theme.ok,
+            Some(format!("{accepted_in}, confirmed after {settled_after}")),
+        ),
+        State::Failed if transfer.confirmation.is_some() => (
+            "✗",
+            "failed",
+            theme.error,
+            Some(format!(
+                "{accepted_in}, failed after {settled_after}: {}",
+                confirmation_detail().unwrap_or_default()
+            )),
+        ),
+        State::Failed => (
+            "✗",
+            "failed",
+            theme.error,
+            transfer.outcome.as_ref().map(|outcome| {
+                let reason = outcome.reason().map(|r| r.words()).unwrap_or("failed");
+                format!("{reason}: {}", outcome_detail().unwrap_or_default())
+            }),
+        ),
+        State::Unclear => ("?", "unclear", theme.warning, confirmation_detail()),
+        State::Unconfirmed => (
+            "?",
+            "unconfirmed",
+            theme.warning,
+            Some(format!("{accepted_in}; {}", confirmation_detail().unwrap_or_default())),
+        ),
+        State::Unknown => ("?", "unknown", theme.warning, outcome_detail()),
+        State::Interrupted => (
+            "!",
+            "interrupted",
+            theme.warning,
+            Some(
+                "handoff stopped before the platform answered; check the conversation before retrying"
+                    .into(),
+            ),
+        ),
     };
     let head = Line::from(vec![
         time,
         Span::styled(format!("{symbol} {word:<11} "), style),
         Span::raw(format!(
             "{}… → {}",
-            transfer.session.short(),
-            transfer.target
+            transfer.request.session.short(),
+            transfer.request.target
         )),
     ]);
+    let detail = match (&transfer.request.note, detail) {
+        (Some(note), Some(detail)) => Some(format!("{detail} · note: {note}")),
+        (Some(note), None) => Some(format!("note: {note}")),
+        (None, detail) => detail,
+    };
     (head, detail.map(|d| (d, style)))
+}
+
+/// "0.2s", "1.5s", "12s", "3m05s": tenths while they matter.
+fn elapsed(from: chrono::DateTime<chrono::Local>, to: chrono::DateTime<chrono::Local>) -> String {
+    let ms = (to - from).num_milliseconds().max(0) as u64;
+    if ms < 10_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        live::short_duration(ms / 1000)
+    }
 }

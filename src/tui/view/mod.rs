@@ -1,5 +1,6 @@
 //! `view`: draws the model. It reads the model only; nothing here changes state or does I/O.
 
+mod detail;
 mod dialogs;
 mod live;
 mod log_pane;

@@ -1,0 +1,11 @@
+//! Callbacks: the platform posts each transfer's real outcome to the `callbackUrl` some time
+//! after accepting it. This module keeps the unguessable token that URL carries, receives the
+//! posts, and reads their undocumented payloads.
+
+mod payload;
+mod receiver;
+mod token;
+
+pub use payload::{Verdict, session_of, verdict_of};
+pub use receiver::{CallbackEvent, MAX_BODY_BYTES, Receiver};
+pub use token::{TOKEN_PARAMETER, TokenError, load_or_create, with_token};

@@ -1,0 +1,114 @@
+//! Reading a callback whose shape is not documented: the session id wherever it appears, the
+//! outcome in whatever words, and the payload kept verbatim.
+
+use serde_json::Value;
+
+use crate::ids::SessionId;
+
+/// What a callback says about its transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Succeeded,
+    Failed {
+        message: Option<String>,
+    },
+    /// No status we recognise: shown to the supervisor as it came.
+    Unclear,
+}
+
+/// Words that mean success or failure in a status field, in the platform's various spellings.
+const SUCCESS_WORDS: [&str; 6] = [
+    "success",
+    "transferred",
+    "assigned",
+    "accepted",
+    "completed",
+    "ok",
+];
+const FAILURE_WORDS: [&str; 7] = [
+    "fail", "error", "reject", "declin", "timeout", "expired", "cancel",
+];
+
+/// Finds the bot session id: first under a key that names a session, then any 24-hex string.
+pub fn session_of(payload: &Value) -> Option<SessionId> {
+    find_string(payload, &|key, value| {
+        key.to_ascii_lowercase().contains("session") && SessionId::parse(value).is_ok()
+    })
+    .or_else(|| find_string(payload, &|_, value| SessionId::parse(value).is_ok()))
+    .and_then(|value| SessionId::parse(&value).ok())
+}
+
+pub fn verdict_of(payload: &Value) -> Verdict {
+    let status = find_string(payload, &|key, _| {
+        matches!(
+            key.to_ascii_lowercase().as_str(),
+            "status" | "transferstatus" | "state" | "result"
+        )
+    })
+    .map(|s| s.to_ascii_lowercase());
+    let message = find_string(payload, &|key, _| {
+        matches!(
+            key.to_ascii_lowercase().as_str(),
+            "message" | "msg" | "reason" | "error" | "description"
+        )
+    });
+    match status {
+        Some(s) if FAILURE_WORDS.iter().any(|w| s.contains(w)) => Verdict::Failed { message },
+        Some(s) if SUCCESS_WORDS.iter().any(|w| s.contains(w)) => Verdict::Succeeded,
+        _ => Verdict::Unclear,
+    }
+}
+
+/// The first string value, depth first, whose key and value pass `wanted`.
+fn find_string(value: &Value, wanted: &dyn Fn(&str, &str) -> bool) -> Option<String> {
+    match value {
+        Value::Object(map) => map.iter().find_map(|(key, value)| match value {
+            Value::String(text) if wanted(key, text) => Some(text.clone()),
+            nested => find_string(nested, wanted),
+        }),
+        Value::Array(items) => items.iter().find_map(|item| find_string(item, wanted)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_session_is_found_wherever_it_is() {
+        let flat = json!({"botSessionId": "6538f8a3c9cf425ee5cf0a1b", "status": "success"});
+        assert_eq!(
+            session_of(&flat).unwrap().as_str(),
+            "6538f8a3c9cf425ee5cf0a1b"
+        );
+        let nested = json!({"data": {"conversation": {"session_id": "6538F8A3C9CF425EE5CF0A1B"}}});
+        assert_eq!(
+            session_of(&nested).unwrap().as_str(),
+            "6538f8a3c9cf425ee5cf0a1b"
+        );
+        let anywhere = json!({"events": [{"ref": "6538f8a3c9cf425ee5cf0a1b"}]});
+        assert!(session_of(&anywhere).is_some());
+        assert!(session_of(&json!({"status": "success"})).is_none());
+    }
+
+    #[test]
+    fn verdicts_in_many_words() {
+        assert_eq!(
+            verdict_of(&json!({"status": "success"})),
+            Verdict::Succeeded
+        );
+        assert_eq!(
+            verdict_of(&json!({"data": {"transferStatus": "ASSIGNED"}})),
+            Verdict::Succeeded
+        );
+        assert_eq!(
+            verdict_of(&json!({"status": "failure", "message": "Agent rejected the conversation"})),
+            Verdict::Failed {
+                message: Some("Agent rejected the conversation".into())
+            }
+        );
+        assert_eq!(verdict_of(&json!({"hello": 1})), Verdict::Unclear);
+    }
+}

@@ -1,0 +1,296 @@
+//! Callbacks over real HTTP: the receiver refuses what it must and hands on the rest; the
+//! simulator's callbacks drive `handoff transfer --wait` to its exit codes; the audit file and
+//! `handoff log` keep every state change.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use common::{Workspace, simulator_config, start_simulator};
+use handoff::callback::{CallbackEvent, MAX_BODY_BYTES, Receiver, Verdict};
+use handoff::secret::Secret;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+async fn receiver() -> (Receiver, mpsc::Receiver<CallbackEvent>) {
+    let (tx, rx) = mpsc::channel(16);
+    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let receiver = Receiver::start(loopback, Secret::new(TOKEN), tx)
+        .await
+        .unwrap();
+    (receiver, rx)
+}
+
+async fn post(url: String, body: impl Into<reqwest::Body>, content_type: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_real_callback_is_handed_on_with_its_session_and_verdict() {
+    let (receiver, mut events) = receiver().await;
+    let url = format!("http://{}/kore?handoff_token={TOKEN}", receiver.addr());
+    let payload = json!({"data": {"botSessionId": "6538f8a3c9cf425ee5cf0a1b"}, "status": "failure", "message": "Agent rejected the conversation"});
+    assert_eq!(
+        post(url, payload.to_string(), "application/json").await,
+        StatusCode::OK
+    );
+    let Some(CallbackEvent::Received {
+        session,
+        verdict,
+        payload: kept,
+        ..
+    }) = events.recv().await
+    else {
+        panic!("expected the callback");
+    };
+    assert_eq!(session.unwrap().as_str(), "6538f8a3c9cf425ee5cf0a1b");
+    assert_eq!(
+        verdict,
+        Verdict::Failed {
+            message: Some("Agent rejected the conversation".into())
+        }
+    );
+    assert_eq!(kept, payload, "kept verbatim");
+    // The token may also be the last path segment, for proxies that rewrite queries.
+    let url = format!("http://{}/kore/{TOKEN}", receiver.addr());
+    assert_eq!(post(url, "{}", "application/json").await, StatusCode::OK);
+    receiver.shutdown().await;
+}
+
+/// Forged or broken posts: refused with the right status, reported, never applied.
+#[tokio::test]
+async fn forged_and_broken_callbacks_are_refused_and_reported() {
+    let (receiver, mut events) = receiver().await;
+    let base = format!("http://{}/kore", receiver.addr());
+    let good = format!("{base}?handoff_token={TOKEN}");
+    let session =
+        json!({"botSessionId": "6538f8a3c9cf425ee5cf0a1b", "status": "success"}).to_string();
+    let cases = [
+        (
+            format!("{base}?handoff_token=guess"),
+            session.clone(),
+            StatusCode::FORBIDDEN,
+            "without the right token",
+        ),
+        (
+            base.clone(),
+            session.clone(),
+            StatusCode::FORBIDDEN,
+            "without the right token",
+        ),
+        (
+            good.clone(),
+            "x".repeat(MAX_BODY_BYTES + 1),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "over 64 KiB",
+        ),
+        (
+            good.clone(),
+            "<html>not json</html>".into(),
+            StatusCode::BAD_REQUEST,
+            "not JSON",
+        ),
+    ];
+    for (url, body, status, reason) in cases {
+        assert_eq!(
+            post(url, body, "application/json").await,
+            status,
+            "{reason}"
+        );
+        match events.recv().await {
+            Some(CallbackEvent::Refused { reason: said, .. }) => {
+                assert!(said.contains(reason), "{said}")
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    let get = reqwest::get(&good).await.unwrap();
+    assert_eq!(get.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(matches!(
+        events.recv().await,
+        Some(CallbackEvent::Refused { .. })
+    ));
+    // Still serving after all that.
+    assert_eq!(
+        post(good, session, "application/json").await,
+        StatusCode::OK
+    );
+    assert!(matches!(
+        events.recv().await,
+        Some(CallbackEvent::Received { .. })
+    ));
+    receiver.shutdown().await;
+}
+
+/// A free loopback port for the console's receiver in a test config.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn waiting_workspace(simulator: &handoff::simulator::Simulator) -> Workspace {
+    let ws = Workspace::new();
+    let port = free_port();
+    ws.write_config(
+        &simulator.base_url(),
+        &format!("http://127.0.0.1:{port}/kore"),
+        "",
+    );
+    let config = std::fs::read_to_string(ws.config_path()).unwrap();
+    ws.write(
+        "config.toml",
+        &config.replace(
+            "[callback]\n",
+            &format!("[callback]\nlisten = \"127.0.0.1:{port}\"\nconfirm_within = 30\n"),
+        ),
+    );
+    ws.write_demo_roster();
+    ws
+}
+
+#[tokio::test]
+async fn wait_exits_0_when_confirmed_1_when_failed_3_when_unconfirmed() {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = waiting_workspace(&simulator);
+    let cases = [
+        ("6538f8a3c9cf425ee5cf0a1b", &["--wait"][..], 0, "confirmed"),
+        (
+            "fa11f8a3c9cf425ee5cf0a1b",
+            &["--wait", "10"][..],
+            1,
+            "failed",
+        ),
+        (
+            "b1acf8a3c9cf425ee5cf0a1b",
+            &["--wait", "1"][..],
+            3,
+            "unconfirmed",
+        ),
+    ];
+    for (session, wait, code, state) in cases {
+        let mut args = vec![
+            "transfer",
+            "--session",
+            session,
+            "--agent",
+            "Grace Liu",
+            "--json",
+        ];
+        args.extend_from_slice(wait);
+        args.extend_from_slice(&["--note", "handover test"]);
+        let run = ws.run(&args).await;
+        assert_eq!(run.code, code, "{session}: {}", run.all());
+        let out = run.json();
+        assert_eq!(out["state"], state, "{out}");
+        assert_eq!(out["exit_code"], code);
+        assert_eq!(out["note"], "handover test");
+        if state == "failed" {
+            assert_eq!(out["reason"], "target_unavailable");
+            assert_eq!(
+                out["callback"]["status"], "failure",
+                "the payload, verbatim"
+            );
+        }
+    }
+
+    // The audit file tells each story in order, and `handoff log` reads it back.
+    let steps: Vec<(String, String)> = ws
+        .audit_lines()
+        .iter()
+        .map(|line| {
+            let detail = line
+                .get("confirmation")
+                .or_else(|| line.get("outcome"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            (
+                line["session"].as_str().unwrap()[..4].to_owned(),
+                format!("{} {detail}", line["event"].as_str().unwrap())
+                    .trim()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("6538", "intent"),
+        ("6538", "sending"),
+        ("6538", "outcome transferred"),
+        ("6538", "callback confirmed"),
+        ("fa11", "intent"),
+        ("fa11", "sending"),
+        ("fa11", "outcome transferred"),
+        ("fa11", "callback failed"),
+        ("b1ac", "intent"),
+        ("b1ac", "sending"),
+        ("b1ac", "outcome transferred"),
+        ("b1ac", "unconfirmed unconfirmed"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(steps, expected);
+
+    let log = ws.run(&["log", "--json"]).await;
+    assert_eq!(log.code, 0, "{}", log.all());
+    let history: Vec<Value> = serde_json::from_str(&log.stdout).unwrap();
+    let states: Vec<&str> = history
+        .iter()
+        .map(|h| h["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["confirmed", "failed", "unconfirmed"]);
+    assert_eq!(history[1]["reason"], "target_unavailable");
+    assert!(history[0]["time_to_confirm_ms"].as_i64().unwrap() >= 0);
+
+    let csv = ws.run(&["log", "--csv", "--since", "1h"]).await;
+    let rows: Vec<&str> = csv.stdout.lines().collect();
+    assert!(
+        rows[0].starts_with("started_at,transfer,session,target_kind"),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(rows.len(), 4);
+    assert!(
+        rows[2].contains(",failed,target unavailable or at capacity,"),
+        "{}",
+        rows[2]
+    );
+    assert!(rows[3].ends_with(",handover test"), "{}", rows[3]);
+}
+
+#[tokio::test]
+async fn wait_needs_a_receiver_and_log_needs_a_good_duration() {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = Workspace::new();
+    ws.write_config_for(&simulator, "");
+    ws.write_demo_roster();
+    let run = ws
+        .run(&[
+            "transfer",
+            "--session",
+            "6538f8a3c9cf425ee5cf0a1b",
+            "--agent",
+            "Grace Liu",
+            "--wait",
+        ])
+        .await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("[callback] listen"), "{}", run.stderr);
+    assert!(simulator.requests().is_empty());
+    let log = ws.run(&["log", "--since", "8 hours"]).await;
+    assert_eq!(log.code, 2);
+    assert!(log.stderr.contains("unknown unit"), "{}", log.stderr);
+}
