@@ -61,7 +61,7 @@ async fn an_agent_by_name_is_transferred_with_the_documented_request() {
     assert_eq!(
         body,
         json!({
-            "callbackUrl": simulator.callback_sink_url(),
+            "callbackUrl": ws.callback_url_sent(&simulator),
             "orgId": demo::ORG_ID,
             "aId": demo_id(TargetKind::Agent, "Dana Whitfield"),
             "botSessionId": SESSION,
@@ -70,7 +70,7 @@ async fn an_agent_by_name_is_transferred_with_the_documented_request() {
 }
 
 #[tokio::test]
-async fn a_queue_by_id_with_json_output_and_two_audit_lines() {
+async fn a_queue_by_id_with_json_output_and_its_audit_lines() {
     let simulator = start_simulator(simulator_config()).await;
     let ws = Workspace::new();
     ws.write_config_for(&simulator, "");
@@ -101,7 +101,7 @@ async fn a_queue_by_id_with_json_output_and_two_audit_lines() {
     assert_eq!(
         body,
         json!({
-            "callbackUrl": simulator.callback_sink_url(),
+            "callbackUrl": ws.callback_url_sent(&simulator),
             "orgId": demo::ORG_ID,
             "transferredType": "QUEUE",
             "queueId": queue,
@@ -110,11 +110,10 @@ async fn a_queue_by_id_with_json_output_and_two_audit_lines() {
     );
 
     let audit = ws.audit_lines();
-    assert_eq!(audit.len(), 2, "{audit:?}");
-    assert_eq!(audit[0]["event"], "intent");
-    assert_eq!(audit[1]["event"], "outcome");
-    assert_eq!(audit[1]["outcome"], "transferred");
-    assert_eq!(audit[0]["transfer"], audit[1]["transfer"]);
+    let events: Vec<&str> = audit.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["intent", "sending", "outcome"]);
+    assert_eq!(audit[2]["outcome"], "transferred");
+    assert_eq!(audit[0]["transfer"], audit[2]["transfer"]);
     assert_eq!(audit[0]["transfer"], out["transfer_id"]);
     assert_eq!(audit[0]["session"], SESSION);
     assert_eq!(audit[0]["target_id"], queue);
@@ -153,12 +152,12 @@ async fn refusals_exit_1_with_the_status_and_the_platforms_message() {
         assert!(run.stdout.contains(expected), "{session}: {}", run.stdout);
     }
     let audit = ws.audit_lines();
-    assert_eq!(audit.len(), 2 * cases.len());
+    assert_eq!(audit.len(), 3 * cases.len());
     assert!(
         audit
             .iter()
-            .skip(1)
-            .step_by(2)
+            .skip(2)
+            .step_by(3)
             .all(|line| line["outcome"] == "failed")
     );
 }
@@ -212,7 +211,7 @@ async fn a_timeout_after_sending_is_outcome_unknown() {
         out["message"].as_str().unwrap().contains("no answer"),
         "{out}"
     );
-    assert_eq!(ws.audit_lines()[1]["outcome"], "unknown");
+    assert_eq!(ws.audit_lines()[2]["outcome"], "unknown");
 }
 
 #[tokio::test]

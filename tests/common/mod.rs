@@ -112,6 +112,16 @@ url = "{callback}"
         self.write("data/roster.toml", &text);
     }
 
+    /// The callback URL the platform is told, with this install's token.
+    pub fn callback_url_sent(&self, simulator: &Simulator) -> String {
+        let token = std::fs::read_to_string(self.data_dir().join("callback-token")).unwrap();
+        format!(
+            "{}?handoff_token={}",
+            simulator.callback_sink_url(),
+            token.trim()
+        )
+    }
+
     pub fn audit_lines(&self) -> Vec<serde_json::Value> {
         let path = self.data_dir().join("transfers.jsonl");
         match std::fs::read_to_string(path) {
