@@ -29,9 +29,9 @@ impl Tmux {
         let tmp = tempfile::tempdir().unwrap();
         let tmp_path = tmp.path().to_owned();
         let command = format!(
-            "env TMPDIR={} TERM=xterm-256color {} {args}",
-            tmp_path.display(),
-            env!("CARGO_BIN_EXE_handoff")
+            "env TMPDIR={tmp} TERM=xterm-256color {bin} {args} 2>{tmp}/stderr",
+            tmp = tmp_path.display(),
+            bin = env!("CARGO_BIN_EXE_handoff")
         );
         let tmux = Self {
             socket,
@@ -104,7 +104,8 @@ impl Tmux {
             }
             assert!(
                 Instant::now() < deadline,
-                "the screen never showed {needle:?}; last screen:\n{screen}"
+                "the screen never showed {needle:?}; last screen:\n{screen}\nstderr:\n{}",
+                self.stderr()
             );
             std::thread::sleep(POLL);
         }
@@ -127,6 +128,11 @@ impl Tmux {
             );
             std::thread::sleep(POLL);
         }
+    }
+
+    /// What the app wrote to stderr (nothing, while it runs well).
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.tmp_path.join("stderr")).unwrap_or_default()
     }
 
     /// The demo's throwaway data folder, inside this test's TMPDIR.
@@ -331,4 +337,107 @@ fn a_supervisor_syncs_favourites_edits_and_deletes_in_demo_mode() {
         "the favourite survived: {after}"
     );
     tmux.keys(&["C-c"]);
+}
+
+/// `handoff simulate` in the background, and the config it wrote for itself.
+struct Served {
+    child: std::process::Child,
+    /// Kept open so the simulator can go on writing.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+    config: String,
+    data: String,
+}
+
+impl Served {
+    fn start() -> Self {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .args(["simulate", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let line = loop {
+            let mut line = String::new();
+            assert!(
+                stdout.read_line(&mut line).unwrap() > 0,
+                "the simulator stopped"
+            );
+            if line.trim_start().starts_with("handoff --config") && !line.contains("transfer") {
+                break line;
+            }
+        };
+        let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        Self {
+            child,
+            _stdout: stdout,
+            config: words[2].clone(),
+            data: words[4].clone(),
+        }
+    }
+
+    fn handoff(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .args(["--config", &self.config, "--data-dir", &self.data])
+            .args(args)
+            .env_remove("HANDOFF_CONFIG")
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_restarted_console_shows_the_shifts_earlier_transfers() {
+    let served = Served::start();
+    let sent = served.handoff(&[
+        "transfer",
+        "--session",
+        "6538f8a3c9cf425ee5cf0a1b",
+        "--agent",
+        "Dana Whitfield",
+        "--note",
+        "VIP",
+    ]);
+    assert_eq!(sent.status.code(), Some(0), "{sent:?}");
+    let refused = served.handoff(&[
+        "transfer",
+        "--session",
+        "dead5f0e9a8b7c6d5e4f3a2b",
+        "--queue",
+        "Billing",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+
+    let tmux = Tmux::start(
+        120,
+        34,
+        &format!("--config {} --data-dir {}", served.config, served.data),
+    );
+    tmux.wait_for("2 earlier transfers of this shift");
+    let screen = tmux.wait_for("✓ accepted    6538f8a3… → agent Dana Whitfield");
+    assert!(screen.contains("note: VIP"), "{screen}");
+    assert!(
+        screen.contains("✗ failed      dead5f0e… → queue Billing"),
+        "{screen}"
+    );
+    assert!(screen.contains("session already ended"), "{screen}");
+    // The details of an earlier transfer open from the log.
+    tmux.keys(&["BTab"]);
+    tmux.wait_for("▶ Log");
+    // Up past the three notices of this start and the refused transfer, to Dana's.
+    tmux.keys(&["k", "k", "k", "k", "Enter"]);
+    let detail = tmux.wait_for("Transfer detail");
+    assert!(detail.contains("note      VIP"), "{detail}");
+    assert!(
+        detail.contains("a-3884339-eeac-4f42-8185-86fe60fe7545"),
+        "{detail}"
+    );
+    tmux.keys(&["Escape", "C-c"]);
 }

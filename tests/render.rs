@@ -443,3 +443,53 @@ fn an_offline_agent_needs_a_second_confirmation_in_words() {
         Some(Effect::Dispatch(_))
     ));
 }
+
+/// The detail view: request with the token replaced, the reply, the callback payload verbatim.
+#[test]
+fn the_detail_view_shows_request_reply_and_callback() {
+    let mut model = model();
+    model.confirmations = true;
+    let id = send(&mut model, "fa11f6939489bfffc7911a2b", "marcus");
+    update(
+        &mut model,
+        Msg::Transfer(TransferUpdate {
+            id,
+            progress: Progress::Sending {
+                request: "POST http://127.0.0.1:PORT/agentassist/api/v1/public/st-1/assign-conversation\n{\n  \"aId\": \"a-0691274-…\",\n  \"callbackUrl\": \"https://hooks.example.com/kore?handoff_token=<token>\"\n}".into(),
+            },
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Transfer(TransferUpdate {
+            id,
+            progress: Progress::Finished(Outcome::Transferred {
+                request_completed_at: Some(1_698_825_180_041),
+            }),
+        }),
+    );
+    callback(
+        &mut model,
+        "fa11f6939489bfffc7911a2b",
+        serde_json::json!({"sessionId": "fa11f6939489bfffc7911a2b", "status": "failure", "message": "Agent rejected the conversation"}),
+    );
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::Enter);
+    let screen = screen(&model, 110, 40);
+    assert!(screen.contains("handoff_token=<token>"), "{screen}");
+    assert!(
+        screen.contains("\"message\": \"Agent rejected the conversation\""),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("target unavailable or at capacity"),
+        "{screen}"
+    );
+    insta::with_settings!({filters => vec![
+        (r"\d{2}:\d{2}:\d{2}\.\d{3}", "hh:mm:ss.mmm"),
+        (r"\d{2}:\d[\d:]*", "hh:mm:ss"),
+        (r"\d+\.\ds", "N.Ns"),
+    ]}, {
+        insta::assert_snapshot!("detail", screen);
+    });
+}

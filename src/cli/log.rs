@@ -7,6 +7,7 @@ use chrono::{Local, Utc};
 use clap::Args;
 use serde_json::json;
 
+use super::output::{out, out_raw};
 use super::setup::Setup;
 use super::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::transfer::{TransferRecord, read_since};
@@ -44,11 +45,11 @@ pub fn run(global: &GlobalArgs, args: LogArgs) -> ExitCode {
     };
     if args.json {
         let rows: Vec<_> = records.iter().map(as_json).collect();
-        println!("{}", serde_json::Value::Array(rows));
+        out!("{}", serde_json::Value::Array(rows));
     } else if args.csv {
-        print!("{}", as_csv(&records));
+        out_raw!("{}", as_csv(&records));
     } else {
-        print!("{}", as_text(&records));
+        out_raw!("{}", as_text(&records));
     }
     ExitCode::SUCCESS
 }

@@ -2,6 +2,7 @@
 //! script; `handoff simulate` serves the built-in simulator for trying things by hand.
 
 mod log;
+mod output;
 mod roster;
 mod setup;
 mod simulate;

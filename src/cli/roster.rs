@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
+use super::output::{out, out_raw};
 use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::directory;
@@ -141,7 +142,7 @@ async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
         .store
         .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing)))
         .map_err(|e| bad_input(e.to_string()))?;
-    println!(
+    out!(
         "synced {} with the platform: {}",
         setup.store.path().display(),
         saved.value
@@ -159,9 +160,9 @@ fn open(global: &GlobalArgs) -> Result<(RosterStore, Roster), (u8, String)> {
 fn list(global: &GlobalArgs, json: bool) -> Result<(), (u8, String)> {
     let (_, roster) = open(global)?;
     if json {
-        println!("{}", list_json(&roster));
+        out!("{}", list_json(&roster));
     } else {
-        print!("{}", table(&roster));
+        out_raw!("{}", table(&roster));
     }
     Ok(())
 }
@@ -169,8 +170,8 @@ fn list(global: &GlobalArgs, json: bool) -> Result<(), (u8, String)> {
 fn export(global: &GlobalArgs, format: Format) -> Result<(), (u8, String)> {
     let (_, roster) = open(global)?;
     match format {
-        Format::Csv => print!("{}", roster.to_csv()),
-        Format::Toml => print!("{}", roster.to_toml()),
+        Format::Csv => out_raw!("{}", roster.to_csv()),
+        Format::Toml => out_raw!("{}", roster.to_toml()),
     }
     Ok(())
 }
@@ -188,7 +189,7 @@ fn change(
     let saved = store
         .update(|roster| change.apply(roster))
         .map_err(|e| bad_input(e.to_string()))?;
-    println!("{} {preposition} {}", saved.value, store.path().display());
+    out!("{} {preposition} {}", saved.value, store.path().display());
     Ok(())
 }
 
@@ -209,7 +210,7 @@ fn import_file(global: &GlobalArgs, file: &Path, force: bool) -> Result<(), (u8,
         .update(|roster| Ok::<_, EditError>(roster.merge_import(imported.targets)))
         .map_err(|e| bad_input(e.to_string()))?;
     let merged = saved.value;
-    println!(
+    out!(
         "imported {} into {}: added {}, updated {}, unchanged {}",
         file.display(),
         store.path().display(),

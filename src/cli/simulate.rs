@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::EXIT_BAD_INPUT;
+use super::output::out;
 use crate::demo;
 use crate::simulator::{Simulator, SimulatorConfig};
 
@@ -49,7 +50,7 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
         }
     };
     let path = folder.path();
-    println!(
+    out!(
         "handoff simulator listening on {}; Ctrl-c stops it.\n\
          It knows the demo roster. In another terminal:\n\n  \
          handoff --config {config} --data-dir {data}\n  \

@@ -8,6 +8,7 @@ use clap::{ArgGroup, Args};
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use super::output::out;
 use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::callback::CallbackEvent;
@@ -173,7 +174,7 @@ struct Printer {
 impl Printer {
     fn bad_input(&self, message: &str) -> ExitCode {
         if self.json {
-            println!(
+            out!(
                 "{}",
                 json!({"outcome": "not_sent", "exit_code": EXIT_BAD_INPUT, "message": message})
             );
@@ -214,17 +215,17 @@ impl Printer {
             if let (Some(object), Some(extra)) = (object.as_object_mut(), extra.as_object()) {
                 object.extend(extra.clone());
             }
-            println!("{object}");
+            out!("{object}");
         } else {
-            println!("{state}: session {} → {}", request.session, request.target);
+            out!("{state}: session {} → {}", request.session, request.target);
             if let Some(reason) = reason {
-                println!("  reason: {}", reason.words());
+                out!("  reason: {}", reason.words());
             }
             let detail = confirmation
                 .and_then(Confirmation::detail)
                 .or_else(|| outcome.detail());
             if let Some(detail) = detail {
-                println!("  {detail}");
+                out!("  {detail}");
             }
         }
         ExitCode::from(code)

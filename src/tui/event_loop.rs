@@ -101,9 +101,13 @@ async fn event_loop(
         callbacks,
         confirm_within,
     } = console;
-    let mut model = Model::with_recent(roster, banner, notices, recent);
+    // The shift's earlier transfers come first in the log: they happened before this start.
+    let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
     for (at, entry) in history {
         model.log.restore(at, entry);
+    }
+    for notice in notices {
+        model.log.notice(notice);
     }
     model.confirmations = callbacks.is_some();
     let (updates, mut updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);

@@ -141,18 +141,16 @@ impl Key {
         if self.code != event.code {
             return false;
         }
-        // Shift is part of the character for letters and symbols ('G', '?'), so it is ignored
-        // for character keys; Ctrl and Alt must match exactly.
-        let relevant = KeyModifiers::CONTROL | KeyModifiers::ALT;
-        let wanted = match self.code {
-            KeyCode::Char(_) => self.modifiers & relevant,
-            _ => self.modifiers,
+        // Shift is part of the key for characters ('G', '?') and for Shift-Tab (which terminals
+        // report as BackTab, with or without the Shift flag), so it is ignored there; Ctrl and
+        // Alt must always match exactly.
+        let shift_is_implied = matches!(self.code, KeyCode::Char(_) | KeyCode::BackTab);
+        let relevant = if shift_is_implied {
+            KeyModifiers::CONTROL | KeyModifiers::ALT
+        } else {
+            KeyModifiers::all()
         };
-        let got = match self.code {
-            KeyCode::Char(_) => event.modifiers & relevant,
-            _ => event.modifiers,
-        };
-        wanted == got
+        self.modifiers & relevant == event.modifiers & relevant
     }
 
     /// How the key is written on screen: "Ctrl-c", "Enter", "↑".
@@ -557,6 +555,17 @@ mod tests {
         let enter = press(KeyCode::Enter, KeyModifiers::NONE);
         assert_eq!(action_for(Context::Confirm, &enter), Some(Action::Send));
         assert_eq!(action_for(Context::Picker, &enter), Some(Action::Choose));
+    }
+
+    #[test]
+    fn shift_tab_works_with_or_without_the_shift_flag() {
+        for modifiers in [KeyModifiers::NONE, KeyModifiers::SHIFT] {
+            let back_tab = press(KeyCode::BackTab, modifiers);
+            assert_eq!(
+                action_for(Context::Session, &back_tab),
+                Some(Action::PreviousPane)
+            );
+        }
     }
 
     #[test]
