@@ -79,7 +79,7 @@ wait_for "who is free as of"
 type_text 6538f8a3c9cf425ee5cf0a1b; key Enter; wait_for "looks right"
 type_text dana;                     wait_for "/ dana"
 key Enter;                          wait_for "Transfer this conversation?"
-send_and_wait "✓ transferred"
+send_and_wait "✓ confirmed"
 wait_for "then Enter"
 
 # 2. a transfer that the platform rejects

@@ -46,6 +46,7 @@ macro_rules! assert_timed_screen {
         insta::with_settings!({filters => vec![
             (r"\d{2}:\d[\d:]*", "hh:mm:ss"),
             (r"\d+\.\ds", "N.Ns"),
+            (r"\d+ ms\b", "N ms"),
         ]}, {
             insta::assert_snapshot!($name, $screen);
         });

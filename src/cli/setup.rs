@@ -209,7 +209,7 @@ impl Setup {
             engine,
             banner: format!("DEMO · simulator at {}", simulator.base_url()),
             notes: vec![
-                "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5020, 5030, 0077 or fa11 show failures".into(),
+                "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5020, 5030, 0077, fa11 or b1ac show failures".into(),
             ],
             warnings: Vec::new(),
             data_dir: data_dir.path().to_owned(),

@@ -207,10 +207,12 @@ fn transfer_head(
     (head, detail.map(|d| (d, style)))
 }
 
-/// "0.2s", "1.5s", "12s", "3m05s": tenths while they matter.
+/// "35 ms", "1.5s", "12s", "3m05s": as precise as matters at each scale.
 fn elapsed(from: chrono::DateTime<chrono::Local>, to: chrono::DateTime<chrono::Local>) -> String {
     let ms = (to - from).num_milliseconds().max(0) as u64;
-    if ms < 10_000 {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 10_000 {
         format!("{:.1}s", ms as f64 / 1000.0)
     } else {
         live::short_duration(ms / 1000)
