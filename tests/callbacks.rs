@@ -6,7 +6,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{Workspace, simulator_config, start_simulator};
+use common::{Workspace, demo_workspace, simulator_config, start_simulator};
 use handoff::callback::{CallbackEvent, MAX_BODY_BYTES, Receiver, Verdict};
 use handoff::secret::Secret;
 use reqwest::StatusCode;
@@ -273,10 +273,7 @@ async fn wait_exits_0_when_confirmed_1_when_failed_3_when_unconfirmed() {
 
 #[tokio::test]
 async fn wait_needs_a_receiver_and_log_needs_a_good_duration() {
-    let simulator = start_simulator(simulator_config()).await;
-    let ws = Workspace::new();
-    ws.write_config_for(&simulator, "");
-    ws.write_demo_roster();
+    let (simulator, ws) = demo_workspace().await;
     let run = ws
         .run(&[
             "transfer",

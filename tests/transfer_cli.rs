@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Workspace, simulator_config, start_simulator};
+use common::{Workspace, demo_workspace, simulator_config, start_simulator};
 use handoff::demo;
 use handoff::ids::TargetKind;
 use serde_json::{Value, json};
@@ -21,10 +21,7 @@ fn demo_id(kind: TargetKind, name: &str) -> String {
 
 #[tokio::test]
 async fn an_agent_by_name_is_transferred_with_the_documented_request() {
-    let simulator = start_simulator(simulator_config()).await;
-    let ws = Workspace::new();
-    ws.write_config_for(&simulator, "");
-    ws.write_demo_roster();
+    let (simulator, ws) = demo_workspace().await;
 
     let run = ws
         .run(&[
@@ -71,10 +68,7 @@ async fn an_agent_by_name_is_transferred_with_the_documented_request() {
 
 #[tokio::test]
 async fn a_queue_by_id_with_json_output_and_its_audit_lines() {
-    let simulator = start_simulator(simulator_config()).await;
-    let ws = Workspace::new();
-    ws.write_config_for(&simulator, "");
-    ws.write_demo_roster();
+    let (simulator, ws) = demo_workspace().await;
     let queue = demo_id(TargetKind::Queue, "Billing");
 
     let run = ws
@@ -122,10 +116,7 @@ async fn a_queue_by_id_with_json_output_and_its_audit_lines() {
 /// Each way the platform can refuse: exit 1, the HTTP status and the platform's own words.
 #[tokio::test]
 async fn refusals_exit_1_with_the_status_and_the_platforms_message() {
-    let simulator = start_simulator(simulator_config()).await;
-    let ws = Workspace::new();
-    ws.write_config_for(&simulator, "");
-    ws.write_demo_roster();
+    let (_simulator, ws) = demo_workspace().await;
     let cases = [
         (
             "dead00000000000000000001",
@@ -287,10 +278,7 @@ async fn over_the_platforms_limit_is_a_rate_limited_failure() {
 /// Bad input: exit 2, a message naming what is wrong, and not one request sent.
 #[tokio::test]
 async fn bad_input_exits_2_and_sends_nothing() {
-    let simulator = start_simulator(simulator_config()).await;
-    let ws = Workspace::new();
-    ws.write_config_for(&simulator, "");
-    ws.write_demo_roster();
+    let (simulator, ws) = demo_workspace().await;
     let cases: [(&[&str], &str); 5] = [
         (
             &["--session", "6538f8a3", "--agent", "Grace Liu"],

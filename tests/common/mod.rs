@@ -33,6 +33,16 @@ pub async fn start_simulator(config: SimulatorConfig) -> Simulator {
         .expect("simulator starts")
 }
 
+/// The usual start of a test: the simulator, and a workspace whose config points at it and
+/// whose roster is the demo roster.
+pub async fn demo_workspace() -> (Simulator, Workspace) {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = Workspace::new();
+    ws.write_config_for(&simulator, "");
+    ws.write_demo_roster();
+    (simulator, ws)
+}
+
 /// A temp folder holding `config.toml` and the data folder.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
