@@ -61,6 +61,20 @@ async fn a_real_callback_is_handed_on_with_its_session_and_verdict() {
         }
     );
     assert_eq!(kept, payload, "kept verbatim");
+    // A payload that echoes the callback URL does not carry the token any further.
+    let echo = json!({"botSessionId": "6538f8a3c9cf425ee5cf0a1b", "callbackUrl": format!("https://x/kore?handoff_token={TOKEN}")});
+    let url = format!("http://{}/kore?handoff_token={TOKEN}", receiver.addr());
+    assert_eq!(
+        post(url, echo.to_string(), "application/json").await,
+        StatusCode::OK
+    );
+    let Some(CallbackEvent::Received { payload, .. }) = events.recv().await else {
+        panic!("expected the callback");
+    };
+    assert_eq!(
+        payload["callbackUrl"],
+        "https://x/kore?handoff_token=<token>"
+    );
     // The token may also be the last path segment, for proxies that rewrite queries.
     let url = format!("http://{}/kore/{TOKEN}", receiver.addr());
     assert_eq!(post(url, "{}", "application/json").await, StatusCode::OK);

@@ -72,13 +72,8 @@ impl Picker {
             self.rank[index] = place;
         }
         self.refilter();
-        if let Some(id) = highlighted
-            && let Some(at) = self
-                .matches
-                .iter()
-                .position(|&i| targets.get(i).is_some_and(|t| t.id == id))
-        {
-            self.selected = at;
+        if let Some(id) = highlighted {
+            self.point_at(roster, &id);
         }
     }
 
@@ -148,7 +143,7 @@ impl Picker {
     }
 
     /// Points the highlight at `id` if it is listed.
-    pub fn highlight(&mut self, roster: &Roster, id: &str) {
+    fn point_at(&mut self, roster: &Roster, id: &str) {
         if let Some(at) = self
             .matches
             .iter()
