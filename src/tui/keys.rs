@@ -248,13 +248,13 @@ const TEXT: &[Binding] = &[
     bind(
         &[key(KeyCode::Home), ctrl('a')],
         A::CursorHome,
-        "start of field",
+        "start of field (Ctrl-a adds in the picker)",
         false,
     ),
     bind(
         &[key(KeyCode::End), ctrl('e')],
         A::CursorEnd,
-        "end of field",
+        "end of field (Ctrl-e edits in the picker)",
         false,
     ),
     bind(
