@@ -87,6 +87,7 @@ pub enum Action {
     Send,
     Cancel,
     QuitNow,
+    QuitWhenDone,
     Stay,
     CloseHelp,
     AddTarget,
@@ -423,7 +424,13 @@ const CONFIRM: &[Binding] = &[
 ];
 
 const QUIT_CONFIRM: &[Binding] = &[
-    bind(&[char_key('y'), ctrl('c')], A::QuitNow, "quit anyway", true),
+    bind(
+        &[char_key('w')],
+        A::QuitWhenDone,
+        "quit when they finish",
+        true,
+    ),
+    bind(&[char_key('y'), ctrl('c')], A::QuitNow, "quit now", true),
     bind(&[char_key('n'), key(KeyCode::Esc)], A::Stay, "stay", true),
 ];
 

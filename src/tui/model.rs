@@ -84,6 +84,8 @@ pub struct Model {
     pub refreshing: bool,
     /// The callback receiver runs, so accepted transfers wait for their confirmation.
     pub confirmations: bool,
+    /// The supervisor asked to quit once the transfers in flight have their answer.
+    pub quit_when_done: bool,
 }
 
 impl Model {
@@ -116,6 +118,7 @@ impl Model {
             live_error: None,
             refreshing: false,
             confirmations: false,
+            quit_when_done: false,
         }
     }
 

@@ -9,7 +9,7 @@ mod roster;
 
 use super::input::TextInput;
 use super::keys::{self, Action};
-use super::log::EntryKind;
+use super::log::{EntryKind, Notice};
 use super::model::{Dialog, Focus, Model};
 use crate::callback::CallbackEvent;
 use crate::directory::{Availability, LiveState};
@@ -77,7 +77,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
             None
         }
         Msg::Resized => None,
-        Msg::Transfer(update) => lifecycle::progressed(model, update),
+        Msg::Transfer(update) => {
+            let effect = lifecycle::progressed(model, update);
+            if model.quit_when_done && model.log.in_flight() == 0 {
+                return Some(Effect::Quit);
+            }
+            effect
+        }
         Msg::Callback(event) => lifecycle::callback(model, event),
         Msg::ConfirmDeadline(id) => lifecycle::deadline(model, id),
         Msg::RosterSaved(result) => {
@@ -132,7 +138,7 @@ fn after_edit(model: &mut Model) {
 fn perform(model: &mut Model, action: Action) -> Option<Effect> {
     match action {
         Action::Quit => {
-            if model.log.in_flight() > 0 {
+            if model.log.in_flight() > 0 && !model.quit_when_done {
                 model.dialog = Some(Dialog::QuitWhileSending);
                 None
             } else {
@@ -140,6 +146,15 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             }
         }
         Action::QuitNow => Some(Effect::Quit),
+        Action::QuitWhenDone => {
+            model.dialog = None;
+            model.quit_when_done = true;
+            model.log.notice(Notice::Info(format!(
+                "quitting when the {} transfer(s) in flight have their answer; Ctrl-c quits now",
+                model.log.in_flight()
+            )));
+            None
+        }
         Action::Stay | Action::Cancel | Action::CloseHelp => {
             model.dialog = None;
             None

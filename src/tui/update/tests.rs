@@ -463,3 +463,38 @@ fn a_transfer_moves_its_target_to_the_top() {
     let first = model.picker.highlighted(&model.roster).unwrap();
     assert_eq!(first.name, "After Hours");
 }
+
+#[test]
+fn w_quits_once_the_transfers_in_flight_have_their_answer() {
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Enter);
+    let request = dispatched(key(&mut model, KeyCode::Char('y')));
+    ctrl(&mut model, 'c');
+    assert!(key(&mut model, KeyCode::Char('w')).is_none());
+    assert!(model.dialog.is_none());
+    let answer = |progress| {
+        Msg::Transfer(TransferUpdate {
+            id: request.id,
+            progress,
+        })
+    };
+    assert!(
+        update(
+            &mut model,
+            answer(Progress::Sending {
+                request: String::new()
+            })
+        )
+        .is_none(),
+        "still waiting for the answer"
+    );
+    let done = update(
+        &mut model,
+        answer(Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        })),
+    );
+    assert!(matches!(done, Some(Effect::Quit)));
+}

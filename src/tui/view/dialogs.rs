@@ -175,7 +175,7 @@ fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Fram
         ))
         .centered(),
         Line::styled(
-            "If you quit now, its outcome is not recorded; the audit file keeps the intent.",
+            "Quit now and the audit file keeps only the intent; or quit as soon as the platform answers.",
             theme.dim,
         )
         .centered(),
