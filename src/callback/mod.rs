@@ -8,4 +8,4 @@ mod token;
 
 pub use payload::{Verdict, session_of, verdict_of};
 pub use receiver::{CallbackEvent, MAX_BODY_BYTES, Receiver};
-pub use token::{TOKEN_PARAMETER, TokenError, load_or_create, with_token};
+pub use token::{TokenError, load_or_create, with_token};

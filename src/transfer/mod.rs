@@ -25,11 +25,12 @@ pub use history::{TransferRecord, read_since};
 pub use outcome::Outcome;
 pub use reason::FailureReason;
 
-use crate::callback::{TOKEN_PARAMETER, TokenError, load_or_create, with_token};
+use crate::callback::{TokenError, load_or_create, with_token};
 use crate::config::Config;
 use crate::ids::{SessionId, TargetKind};
 use crate::platform::{AssignRequest, PlatformClient, PlatformError};
 use crate::roster::Target;
+use crate::secret::Secret;
 use audit::{AuditEntry, AuditEvent, timestamp};
 
 /// How long to hold every call after the platform says the account is over its limit without
@@ -104,6 +105,7 @@ pub struct TransferEngine {
     audit: AuditLog,
     /// `[callback] url` with this install's token added.
     callback_url: Url,
+    callback_token: Secret,
     org_id: String,
 }
 
@@ -119,13 +121,15 @@ pub enum EngineError {
 
 impl TransferEngine {
     pub fn new(config: &Config, data_dir: &Path) -> Result<Self, EngineError> {
+        let callback_token = load_or_create(data_dir)?;
         Ok(Self {
             client: PlatformClient::new(config)?,
             budget: Arc::new(RateBudget::per_minute(
                 config.platform.rate_limit_per_minute,
             )),
             audit: AuditLog::open(data_dir)?,
-            callback_url: with_token(&config.callback_url, &load_or_create(data_dir)?),
+            callback_url: with_token(&config.callback_url, &callback_token),
+            callback_token,
             org_id: config.platform.org_id.clone(),
         })
     }
@@ -231,21 +235,12 @@ impl TransferEngine {
     /// The request as sent, for the supervisor to inspect: the body, with the callback token
     /// replaced so it never reaches the screen.
     fn request_view(&self, request: &TransferRequest) -> String {
-        let mut callback = self.callback_url.clone();
-        let kept: Vec<(String, String)> = callback
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if k == TOKEN_PARAMETER {
-                    "<token>".to_owned()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        callback.query_pairs_mut().clear().extend_pairs(kept);
+        let callback = self
+            .callback_url
+            .as_str()
+            .replace(self.callback_token.expose(), "<token>");
         let mut body = serde_json::json!({
-            "callbackUrl": callback.as_str().replace("%3Ctoken%3E", "<token>"),
+            "callbackUrl": callback,
             "orgId": self.org_id,
             "botSessionId": request.session.as_str(),
         });
