@@ -88,13 +88,13 @@ fn drawing(c: &mut Criterion) {
         });
         update(
             &mut model,
-            Msg::Transfer(TransferUpdate {
+            Msg::Transfer(TransferUpdate::now(
                 id,
-                progress: Progress::Finished(Outcome::Failed {
+                Progress::Finished(Outcome::Failed {
                     http_status: Some(404),
                     message: "HTTP 404: Conversation not found or already closed".into(),
                 }),
-            }),
+            )),
         );
     }
     let theme = Theme::colour();

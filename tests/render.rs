@@ -74,7 +74,7 @@ fn send(model: &mut Model, session: &str, filter: &str) -> handoff::transfer::Tr
 }
 
 fn finish(model: &mut Model, id: handoff::transfer::TransferId, progress: Progress) {
-    update(model, Msg::Transfer(TransferUpdate { id, progress }));
+    update(model, Msg::Transfer(TransferUpdate::now(id, progress)));
 }
 
 #[test]
@@ -192,10 +192,7 @@ fn the_log_follows_each_transfer_to_its_confirmation() {
     for id in [confirmed, rejected, silent, waiting] {
         update(
             &mut model,
-            Msg::Transfer(TransferUpdate {
-                id,
-                progress: accepted.clone(),
-            }),
+            Msg::Transfer(TransferUpdate::now(id, accepted.clone())),
         );
     }
     callback(
@@ -453,21 +450,18 @@ fn the_detail_view_shows_request_reply_and_callback() {
     let id = send(&mut model, "fa11f6939489bfffc7911a2b", "marcus");
     update(
         &mut model,
-        Msg::Transfer(TransferUpdate {
-            id,
-            progress: Progress::Sending {
+        Msg::Transfer(TransferUpdate::now(id, Progress::Sending {
                 request: "POST http://127.0.0.1:PORT/agentassist/api/v1/public/st-1/assign-conversation\n{\n  \"aId\": \"a-0691274-…\",\n  \"callbackUrl\": \"https://hooks.example.com/kore?handoff_token=<token>\"\n}".into(),
-            },
-        }),
+            })),
     );
     update(
         &mut model,
-        Msg::Transfer(TransferUpdate {
+        Msg::Transfer(TransferUpdate::now(
             id,
-            progress: Progress::Finished(Outcome::Transferred {
+            Progress::Finished(Outcome::Transferred {
                 request_completed_at: Some(1_698_825_180_041),
             }),
-        }),
+        )),
     );
     callback(
         &mut model,

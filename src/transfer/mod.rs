@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use url::Url;
@@ -95,6 +95,19 @@ pub enum Progress {
 pub struct TransferUpdate {
     pub id: TransferId,
     pub progress: Progress,
+    /// When the step happened, stamped where it happened: the console may apply several
+    /// steps in one go, and its timings must not depend on when it got to them.
+    pub at: DateTime<Local>,
+}
+
+impl TransferUpdate {
+    pub fn now(id: TransferId, progress: Progress) -> Self {
+        Self {
+            id,
+            progress,
+            at: Local::now(),
+        }
+    }
 }
 
 /// Shared by every transfer of a run; cheap to clone into background tasks.
@@ -158,10 +171,7 @@ impl TransferEngine {
         let report = |progress| async move {
             // A watcher that went away (the UI closed) does not stop the transfer.
             let _ = updates
-                .send(TransferUpdate {
-                    id: request.id,
-                    progress,
-                })
+                .send(TransferUpdate::now(request.id, progress))
                 .await;
         };
         let audit_failed = |error: AuditError| Progress::AuditFailed(error.to_string());
@@ -202,6 +212,8 @@ impl TransferEngine {
                 .await;
         }
         let outcome = Outcome::from_result(result);
+        // The answer's time, before the audit line's sync to disk adds its own.
+        let answered_at = Local::now();
         let record = Record {
             outcome: Some(&outcome),
             reason: outcome.reason(),
@@ -210,7 +222,13 @@ impl TransferEngine {
         if let Err(error) = self.record(request, AuditEvent::Outcome, record).await {
             report(audit_failed(error)).await;
         }
-        report(Progress::Finished(outcome.clone())).await;
+        let answered = TransferUpdate {
+            id: request.id,
+            progress: Progress::Finished(outcome.clone()),
+            at: answered_at,
+        };
+        // A watcher that went away (the UI closed) does not change the outcome.
+        let _ = updates.send(answered).await;
         Ok(outcome)
     }
 

@@ -170,10 +170,10 @@ pub fn record_confirmation(
     tokio::spawn(async move {
         if let Err(error) = engine.record_confirmation(&request, &confirmation).await {
             let _ = updates
-                .send(TransferUpdate {
-                    id: request.id,
-                    progress: Progress::AuditFailed(error.to_string()),
-                })
+                .send(TransferUpdate::now(
+                    request.id,
+                    Progress::AuditFailed(error.to_string()),
+                ))
                 .await;
         }
     });

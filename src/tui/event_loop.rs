@@ -213,10 +213,7 @@ fn dispatch(
                 message: format!("not sent: {error}"),
             };
             let _ = updates
-                .send(TransferUpdate {
-                    id: request.id,
-                    progress: Progress::Finished(failed),
-                })
+                .send(TransferUpdate::now(request.id, Progress::Finished(failed)))
                 .await;
         }
     });

@@ -181,7 +181,7 @@ impl TransferLog {
 
     /// Applies a step reported by a background transfer to its entry; returns the entry.
     pub fn apply(&mut self, update: TransferUpdate) -> Option<&TransferEntry> {
-        let now = Local::now();
+        let at = update.at;
         if let Progress::AuditFailed(message) = update.progress {
             self.notice(Notice::Warning(message));
             return None;
@@ -191,11 +191,11 @@ impl TransferLog {
             Progress::WaitingForBudget(wait) => entry.phase = Phase::WaitingForBudget(wait),
             Progress::Sending { request } => {
                 entry.phase = Phase::Sending;
-                entry.sent_at = Some(now);
+                entry.sent_at = Some(at);
                 entry.sent = Some(request);
             }
             Progress::Finished(outcome) => {
-                entry.answered_at = Some(now);
+                entry.answered_at = Some(at);
                 entry.outcome = Some(outcome);
             }
             Progress::AuditFailed(_) => {}
@@ -281,12 +281,12 @@ mod tests {
         log.start_transfer(first);
         log.start_transfer(request());
         assert_eq!(log.in_flight(), 2);
-        log.apply(TransferUpdate {
+        log.apply(TransferUpdate::now(
             id,
-            progress: Progress::Finished(Outcome::Transferred {
+            Progress::Finished(Outcome::Transferred {
                 request_completed_at: None,
             }),
-        });
+        ));
         assert_eq!(log.in_flight(), 1);
         assert_eq!(log.transfer(id).unwrap().state(), State::Accepted);
     }
@@ -300,12 +300,12 @@ mod tests {
         log.start_transfer(old);
         log.start_transfer(new);
         for id in [old_id, new_id] {
-            log.apply(TransferUpdate {
+            log.apply(TransferUpdate::now(
                 id,
-                progress: Progress::Finished(Outcome::Transferred {
+                Progress::Finished(Outcome::Transferred {
                     request_completed_at: None,
                 }),
-            });
+            ));
         }
         assert_eq!(log.for_callback(&session).unwrap().id(), new_id);
         log.transfer_mut(new_id).unwrap().confirmation = Some(Confirmation::Unconfirmed);

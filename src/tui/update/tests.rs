@@ -212,12 +212,12 @@ fn ctrl_c_asks_first_while_a_transfer_is_in_flight() {
 
     update(
         &mut model,
-        Msg::Transfer(TransferUpdate {
-            id: request.id,
-            progress: Progress::Finished(Outcome::Transferred {
+        Msg::Transfer(TransferUpdate::now(
+            request.id,
+            Progress::Finished(Outcome::Transferred {
                 request_completed_at: Some(1_698_825_180_041),
             }),
-        }),
+        )),
     );
     assert_eq!(model.log.in_flight(), 0);
     assert!(matches!(ctrl(&mut model, 'c'), Some(Effect::Quit)));
@@ -249,10 +249,7 @@ fn transfer_updates_move_the_log_entry() {
     ] {
         update(
             &mut model,
-            Msg::Transfer(TransferUpdate {
-                id: request.id,
-                progress,
-            }),
+            Msg::Transfer(TransferUpdate::now(request.id, progress)),
         );
         assert_eq!(state(&model), expected);
     }
@@ -474,12 +471,7 @@ fn w_quits_once_the_transfers_in_flight_have_their_answer() {
     ctrl(&mut model, 'c');
     assert!(key(&mut model, KeyCode::Char('w')).is_none());
     assert!(model.dialog.is_none());
-    let answer = |progress| {
-        Msg::Transfer(TransferUpdate {
-            id: request.id,
-            progress,
-        })
-    };
+    let answer = |progress| Msg::Transfer(TransferUpdate::now(request.id, progress));
     assert!(
         update(
             &mut model,
