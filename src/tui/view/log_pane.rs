@@ -210,7 +210,9 @@ fn transfer_head(
 /// "35 ms", "1.5s", "12s", "3m05s": as precise as matters at each scale.
 fn elapsed(from: chrono::DateTime<chrono::Local>, to: chrono::DateTime<chrono::Local>) -> String {
     let ms = (to - from).num_milliseconds().max(0) as u64;
-    if ms < 1000 {
+    if ms == 0 {
+        "under 1 ms".to_owned()
+    } else if ms < 1000 {
         format!("{ms} ms")
     } else if ms < 10_000 {
         format!("{:.1}s", ms as f64 / 1000.0)
