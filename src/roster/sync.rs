@@ -114,7 +114,7 @@ mod tests {
         revived.platform_name = Some("Billing".into());
         let mut roster = Roster::new(vec![dana, sam, gone, typed, revived]);
 
-        let summary = roster.merge_sync(vec![
+        let listing = vec![
             listed(
                 TargetKind::Agent,
                 "a-1",
@@ -125,7 +125,8 @@ mod tests {
             listed(TargetKind::Agent, "a-4", "New Person", Some("Retention")),
             listed(TargetKind::Agent, "a-5", "Nadia Haddad", None),
             listed(TargetKind::Queue, "qu-1", "Billing", None),
-        ]);
+        ];
+        let summary = roster.merge_sync(listing.clone());
         assert_eq!(
             summary,
             SyncSummary {
@@ -165,18 +166,7 @@ mod tests {
         assert_eq!(roster.targets().last().unwrap().kind, TargetKind::Queue);
 
         // A second identical sync changes nothing and marks nothing stale again.
-        let again = roster.merge_sync(vec![
-            listed(
-                TargetKind::Agent,
-                "a-1",
-                "Dana Whitfield-Jones",
-                Some("Billing"),
-            ),
-            listed(TargetKind::Agent, "a-2", "Samuel Ortiz", Some("Tech")),
-            listed(TargetKind::Agent, "a-4", "New Person", Some("Retention")),
-            listed(TargetKind::Agent, "a-5", "Nadia Haddad", None),
-            listed(TargetKind::Queue, "qu-1", "Billing", None),
-        ]);
+        let again = roster.merge_sync(listing);
         assert_eq!(
             again,
             SyncSummary {
