@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Workspace, demo_workspace, simulator_config, start_simulator};
+use common::{Workspace, demo_workspace, simulator_config, start_simulator, workspace_with};
 use handoff::demo;
 use handoff::ids::TargetKind;
 use serde_json::{Value, json};
@@ -233,14 +233,11 @@ async fn an_unreachable_platform_is_a_failure_that_sent_nothing() {
 
 #[tokio::test]
 async fn a_wrong_secret_is_refused_without_showing_it() {
-    let simulator = start_simulator(handoff::simulator::SimulatorConfig {
+    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
         client_secret: "the-platform-expects-another-secret".into(),
         ..simulator_config()
     })
     .await;
-    let ws = Workspace::new();
-    ws.write_config_for(&simulator, "");
-    ws.write_demo_roster();
     let run = ws
         .run(&["transfer", "--session", SESSION, "--agent", "Grace Liu"])
         .await;
@@ -251,14 +248,11 @@ async fn a_wrong_secret_is_refused_without_showing_it() {
 
 #[tokio::test]
 async fn over_the_platforms_limit_is_a_rate_limited_failure() {
-    let simulator = start_simulator(handoff::simulator::SimulatorConfig {
+    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
         rate_limit_per_minute: 1,
         ..simulator_config()
     })
     .await;
-    let ws = Workspace::new();
-    ws.write_config_for(&simulator, "");
-    ws.write_demo_roster();
     let first = ws
         .run(&["transfer", "--session", SESSION, "--agent", "Grace Liu"])
         .await;
@@ -273,6 +267,8 @@ async fn over_the_platforms_limit_is_a_rate_limited_failure() {
         "{}",
         second.stdout
     );
+    let statuses: Vec<u16> = simulator.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 429]);
 }
 
 /// Bad input: exit 2, a message naming what is wrong, and not one request sent.

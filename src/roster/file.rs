@@ -56,19 +56,26 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
+impl Loaded {
+    /// What a new install has: no file yet, an empty roster and a hint where to put one.
+    pub(super) fn missing(path: &Path) -> Self {
+        Self {
+            roster: Roster::default(),
+            warnings: vec![format!(
+                "no roster file at {}: add [[agents]] and [[queues]] there (see README)",
+                path.display()
+            )],
+        }
+    }
+}
+
 impl Roster {
     /// Loads the roster at `path`. A missing file is an empty roster with a warning, so a new
     /// install opens; any other problem is an error and the file is left as it is.
     pub fn load(path: &Path) -> Result<Loaded, RosterError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(&text, path),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Loaded {
-                roster: Roster::default(),
-                warnings: vec![format!(
-                    "no roster file at {}: add [[agents]] and [[queues]] there (see README)",
-                    path.display()
-                )],
-            }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Loaded::missing(path)),
             Err(source) => Err(RosterError::Unreadable {
                 path: path.to_owned(),
                 source,

@@ -10,6 +10,7 @@ use std::fs::{File, OpenOptions};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use super::Roster;
 use super::edit::EditError;
@@ -20,6 +21,17 @@ pub struct RosterStore {
     path: PathBuf,
     /// Fingerprint of the file as this store last read or wrote it; `None` when there was none.
     seen: Option<u64>,
+    /// Size and modification time that went with `seen`: while they hold, the file is not read
+    /// again to look for hand edits.
+    seen_stat: Option<Stat>,
+}
+
+type Stat = (u64, Option<SystemTime>);
+
+fn stat(path: &Path) -> Option<Stat> {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
 }
 
 /// The result of a saved change.
@@ -53,6 +65,7 @@ impl RosterStore {
         let mut store = Self {
             path: path.to_owned(),
             seen: None,
+            seen_stat: None,
         };
         let loaded = store.reload()?;
         Ok((store, loaded))
@@ -67,16 +80,29 @@ impl RosterStore {
         let text = self.read()?;
         let loaded = match &text {
             Some(text) => Roster::parse(text, &self.path)?,
-            None => Roster::load(&self.path)?,
+            None => Loaded::missing(&self.path),
         };
         self.seen = text.as_deref().map(fingerprint);
+        self.seen_stat = stat(&self.path);
         Ok(loaded)
     }
 
-    /// True when the file on disk is no longer what this store last read or wrote.
-    pub fn changed_on_disk(&self) -> bool {
+    /// True when the file on disk is no longer what this store last read or wrote. The content
+    /// is read only when its size or modification time moved; a save still compares the
+    /// content itself, so nothing depends on this shortcut being exact.
+    pub fn changed_on_disk(&mut self) -> bool {
+        let now = stat(&self.path);
+        if now.is_some() && now == self.seen_stat {
+            return false;
+        }
         match self.read() {
-            Ok(text) => text.as_deref().map(fingerprint) != self.seen,
+            Ok(text) => {
+                let changed = text.as_deref().map(fingerprint) != self.seen;
+                if !changed {
+                    self.seen_stat = now;
+                }
+                changed
+            }
             // Unreadable now: the next reload will say why.
             Err(_) => true,
         }
@@ -103,6 +129,7 @@ impl RosterStore {
                 source,
             })?;
         self.seen = Some(fingerprint(&new_text));
+        self.seen_stat = stat(&self.path);
         Ok(Saved {
             value,
             roster,

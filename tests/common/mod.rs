@@ -36,7 +36,12 @@ pub async fn start_simulator(config: SimulatorConfig) -> Simulator {
 /// The usual start of a test: the simulator, and a workspace whose config points at it and
 /// whose roster is the demo roster.
 pub async fn demo_workspace() -> (Simulator, Workspace) {
-    let simulator = start_simulator(simulator_config()).await;
+    workspace_with(simulator_config()).await
+}
+
+/// The same, on a simulator configured differently (a wrong secret, a low limit).
+pub async fn workspace_with(config: SimulatorConfig) -> (Simulator, Workspace) {
+    let simulator = start_simulator(config).await;
     let ws = Workspace::new();
     ws.write_config_for(&simulator, "");
     ws.write_demo_roster();
