@@ -6,7 +6,9 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use handoff::ids::{SessionId, TargetKind};
 use handoff::roster::{Roster, Target};
-use handoff::transfer::{Outcome, Progress, TransferId, TransferRequest, TransferUpdate};
+use handoff::transfer::{
+    FailureReason, Outcome, Progress, TransferId, TransferRecord, TransferRequest, TransferUpdate,
+};
 use handoff::tui::log::LOG_CAPACITY;
 use handoff::tui::model::Model;
 use handoff::tui::picker::Picker;
@@ -80,18 +82,23 @@ fn drawing(c: &mut Criterion) {
     let target = model.roster.targets()[0].clone();
     for _ in 0..LOG_CAPACITY {
         let id = TransferId::new();
-        model.log.start_transfer(TransferRequest {
+        let request = TransferRequest {
             id,
             session: session.clone(),
             target: target.clone(),
             note: None,
-        });
+        };
+        model
+            .ledger
+            .insert(TransferRecord::new(request, chrono::Utc::now(), false));
+        model.show_transfer(id, chrono::Local::now());
         update(
             &mut model,
             Msg::Transfer(TransferUpdate::now(
                 id,
                 Progress::Finished(Outcome::Failed {
                     http_status: Some(404),
+                    reason: FailureReason::SessionEnded,
                     message: "HTTP 404: Conversation not found or already closed".into(),
                 }),
             )),

@@ -7,13 +7,13 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::{
-    AuthConfig, Config, DEFAULT_CONFIRM_WITHIN, DEFAULT_RATE_LIMIT_PER_MINUTE,
+    AuthConfig, Config, DEFAULT_CONFIRM_WITHIN, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_WINDOW,
     DEFAULT_REQUEST_TIMEOUT, PlatformConfig,
 };
 use crate::ids::TargetKind;
 use crate::roster::{Roster, Target};
 use crate::secret::Secret;
-use crate::simulator::{SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents};
+use crate::simulator::{Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents};
 
 /// The demo tenant. These are not secrets: they only open the simulator on this machine.
 pub const STREAM_ID: &str = "st-5e1d0c2b-7a4f-4c3e-9b8a-1d2e3f4a5b6c";
@@ -21,8 +21,11 @@ pub const ORG_ID: &str = "o-8f7e6d5c-4b3a-4291-8e7d-6c5b4a392817";
 pub const ACCOUNT_ID: &str = "65a1f0c2d3e4b5a697887766";
 pub const CLIENT_ID: &str = "cs-0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6";
 const CLIENT_SECRET: &str = "demo-secret-for-the-local-simulator-only";
-/// Long enough to watch "sending" turn into "transferred"; short enough not to bore.
+/// Long enough to watch "sending" turn into "accepted"; short enough not to bore.
 const CALLBACK_DELAY: Duration = Duration::from_millis(1500);
+/// A late callback (the `1a7e` trigger) comes after the default time for a callback has run out,
+/// to show a late callback settling an unconfirmed transfer.
+const LATE_CALLBACK_DELAY: Duration = Duration::from_secs(75);
 
 const AGENTS: [(&str, &str, &str); 20] = [
     ("Dana Whitfield", "Billing", "Refunds and disputes"),
@@ -155,9 +158,12 @@ pub fn simulator_config() -> SimulatorConfig {
         agent_page_size: 25,
         state_period: STATE_PERIOD,
         rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+        rate_window: DEFAULT_RATE_WINDOW,
         callback_delay: CALLBACK_DELAY,
         callback_failure_percent: CALLBACK_FAILURE_PERCENT,
         callback_silence_percent: CALLBACK_SILENCE_PERCENT,
+        late_callback_delay: LATE_CALLBACK_DELAY,
+        replies: Replies::Live,
     }
 }
 
@@ -180,6 +186,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
             org_id: ORG_ID.into(),
             account_id: ACCOUNT_ID.into(),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            rate_window: DEFAULT_RATE_WINDOW,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
         },
         auth: AuthConfig::Credentials {
@@ -190,6 +197,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         callback_listen: None,
         confirm_within: DEFAULT_CONFIRM_WITHIN,
         roster_file: None,
+        secret_in_file: false,
     }
 }
 

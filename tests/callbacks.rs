@@ -112,7 +112,7 @@ async fn forged_and_broken_callbacks_are_refused_and_reported() {
             good.clone(),
             "<html>not json</html>".into(),
             StatusCode::BAD_REQUEST,
-            "not JSON",
+            "body not JSON",
         ),
     ];
     for (url, body, status, reason) in cases {
@@ -122,8 +122,8 @@ async fn forged_and_broken_callbacks_are_refused_and_reported() {
             "{reason}"
         );
         match events.recv().await {
-            Some(CallbackEvent::Refused { reason: said, .. }) => {
-                assert!(said.contains(reason), "{said}")
+            Some(CallbackEvent::Refused { refusal, .. }) => {
+                assert!(refusal.words().contains(reason), "{}", refusal.words())
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
@@ -282,7 +282,7 @@ async fn wait_exits_0_when_confirmed_1_when_failed_3_when_unconfirmed() {
         "{}",
         rows[2]
     );
-    assert!(rows[3].ends_with(",handover test"), "{}", rows[3]);
+    assert!(rows[3].ends_with(",handover test,0"), "{}", rows[3]);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use handoff::demo;
 use handoff::transfer::TransferUpdate;
-use handoff::transfer::{Outcome, Progress};
+use handoff::transfer::{FailureReason, Outcome, Progress};
 use handoff::tui::log::Notice;
 use handoff::tui::model::Model;
 use handoff::tui::theme::Theme;
@@ -133,6 +133,7 @@ fn the_log_shows_every_state_in_words() {
         failed,
         Progress::Finished(Outcome::Failed {
             http_status: Some(404),
+            reason: FailureReason::SessionEnded,
             message: "HTTP 404: Conversation not found or already closed".into(),
         }),
     );
@@ -141,6 +142,7 @@ fn the_log_shows_every_state_in_words() {
         unknown,
         Progress::Finished(Outcome::Unknown {
             http_status: None,
+            reason: FailureReason::NoAnswer,
             message: "no answer from the platform within 20s".into(),
         }),
     );
@@ -153,11 +155,12 @@ fn the_log_shows_every_state_in_words() {
 }
 
 fn callback(model: &mut Model, session: &str, payload: serde_json::Value) {
-    use handoff::callback::{CallbackEvent, verdict_of};
+    use handoff::callback::{CallbackEvent, target_of, verdict_of};
     update(
         model,
         Msg::Callback(CallbackEvent::Received {
             session: handoff::ids::SessionId::parse(session).ok(),
+            target: target_of(&payload),
             verdict: verdict_of(&payload),
             payload,
             at: chrono::Local::now(),
@@ -217,7 +220,7 @@ fn the_log_follows_each_transfer_to_its_confirmation() {
         &mut model,
         Msg::Callback(handoff::callback::CallbackEvent::Refused {
             from: "203.0.113.9:51000".parse().unwrap(),
-            reason: "a callback without the right token".into(),
+            refusal: handoff::callback::Refusal::WrongToken,
         }),
     );
     assert_timed_screen!("log_lifecycle", screen(&model, 130, 34));

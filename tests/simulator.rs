@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::SystemTime;
 
 use handoff::simulator::{
-    CallbackPlan, SimAgent, SimQueue, Simulator, SimulatorConfig, agent_presence, callback_plan,
-    generated_agents,
+    CallbackPlan, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, agent_presence,
+    callback_plan, generated_agents,
 };
 use jsonwebtoken::{EncodingKey, Header, encode};
 use reqwest::StatusCode;
@@ -50,6 +50,9 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         callback_delay: Duration::from_millis(10),
         callback_failure_percent: 0,
         callback_silence_percent: 0,
+        late_callback_delay: Duration::from_millis(50),
+        replies: Replies::Live,
+        rate_window: Duration::from_secs(60),
     }
 }
 
@@ -1366,6 +1369,9 @@ async fn callbacks_fail_or_go_missing_in_the_configured_shares() {
             CallbackPlan::None => assert!(got.is_empty(), "{session}: {got:?}"),
             CallbackPlan::Success => assert_eq!(got[0]["status"], "success", "{session}"),
             CallbackPlan::Failure => assert_eq!(got[0]["status"], "failure", "{session}"),
+            CallbackPlan::Contradicting | CallbackPlan::Late => {
+                unreachable!("only trigger prefixes plan these")
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::ids::SessionId;
+use crate::platform::one_line;
 
 /// What a callback says about its transfer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,22 @@ pub fn session_of(payload: &Value) -> Option<SessionId> {
     .and_then(|value| SessionId::parse(&value).ok())
 }
 
+/// The agent or queue the callback names, if it names one in the shape of a target id: the
+/// docs use `agentId` for user ids (`u-…`) in places, and those cannot tell transfers apart.
+pub fn target_of(payload: &Value) -> Option<String> {
+    let looks_like_target = |value: &str| {
+        let lower = value.trim().to_ascii_lowercase();
+        lower.starts_with("a-") || lower.starts_with("qu-")
+    };
+    find_string(payload, &|key, value| {
+        matches!(
+            key.to_ascii_lowercase().as_str(),
+            "agentid" | "aid" | "queueid"
+        ) && looks_like_target(value)
+    })
+    .map(|value| value.trim().to_owned())
+}
+
 pub fn verdict_of(payload: &Value) -> Verdict {
     let status = find_string(payload, &|key, _| {
         matches!(
@@ -51,7 +68,9 @@ pub fn verdict_of(payload: &Value) -> Verdict {
             key.to_ascii_lowercase().as_str(),
             "message" | "msg" | "reason" | "error" | "description"
         )
-    });
+    })
+    // Words from outside are shown and kept: made one safe line first.
+    .map(|message| one_line(&message));
     match status {
         Some(s) if FAILURE_WORDS.iter().any(|w| s.contains(w)) => Verdict::Failed { message },
         Some(s) if SUCCESS_WORDS.iter().any(|w| s.contains(w)) => Verdict::Succeeded,
@@ -110,5 +129,25 @@ mod tests {
             }
         );
         assert_eq!(verdict_of(&json!({"hello": 1})), Verdict::Unclear);
+        assert_eq!(
+            verdict_of(&json!({"status": "failed", "reason": "no\u{1b}]0;x\u{7} agent"})),
+            Verdict::Failed {
+                message: Some("no\\x1b]0;x\\x07 agent".into())
+            }
+        );
+    }
+
+    #[test]
+    fn the_target_is_taken_only_in_a_targets_shape() {
+        assert_eq!(
+            target_of(&json!({"agentId": "a-59bb17e-0cae-46b0-8d80-a8a8ac34e55c"})).as_deref(),
+            Some("a-59bb17e-0cae-46b0-8d80-a8a8ac34e55c")
+        );
+        assert_eq!(
+            target_of(&json!({"data": {"queueId": "qu-1"}})).as_deref(),
+            Some("qu-1")
+        );
+        assert_eq!(target_of(&json!({"agentId": "u-70b19d34"})), None);
+        assert_eq!(target_of(&json!({"status": "success"})), None);
     }
 }

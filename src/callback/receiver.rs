@@ -1,46 +1,107 @@
-//! The app's own HTTP listener for the platform's callbacks. It checks the token before reading
-//! anything, caps the body, accepts only JSON, and hands every post, accepted or refused, to the
-//! app as an event: nothing a stranger sends can crash it or change a transfer.
+//! The app's own HTTP listener for the platform's callbacks. Whoever can reach its port can post
+//! to it, so it holds under abuse: it checks the token before reading anything, caps the body
+//! and the time to send headers and body, caps the connections it serves at once, and accepts
+//! only JSON. Every post, accepted or refused, becomes an event for the app; refusals are sent
+//! only while there is room, so a flood of them can never hold up a real callback or the app.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{Extension, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Local};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::payload::{Verdict, session_of, verdict_of};
+use super::payload::{Verdict, session_of, target_of, verdict_of};
 use super::token::{TOKEN_PARAMETER, matches};
 use crate::ids::SessionId;
 use crate::secret::Secret;
 
 /// Far above any callback seen; a larger body is refused before it is read whole.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Connections served at once; more are closed at once. The platform posts one callback per
+/// transfer, so even a busy shift needs a handful.
+pub const MAX_CONNECTIONS: usize = 32;
+/// A client that has not sent its headers by then is cut off.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// Likewise for the body, once the headers are in.
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// No connection is held longer than this, whatever it does.
+const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
 
 /// One post to the receiver.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallbackEvent {
     Received {
         session: Option<SessionId>,
+        /// The agent or queue the payload names, if it names one.
+        target: Option<String>,
         verdict: Verdict,
-        /// The body exactly as posted.
+        /// The body exactly as posted (the token taken out).
         payload: Value,
         at: DateTime<Local>,
     },
-    /// Refused: wrong token, too large, not JSON, not a POST. Shown, never applied.
-    Refused { from: SocketAddr, reason: String },
+    /// Refused: shown, never applied.
+    Refused { from: SocketAddr, refusal: Refusal },
+}
+
+/// Why a post was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Refusal {
+    WrongToken,
+    NotPost,
+    TooLarge,
+    NotJson,
+    TooSlow,
+    TooManyConnections,
+}
+
+impl Refusal {
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::WrongToken => "without the right token",
+            Self::NotPost => "not a POST",
+            Self::TooLarge => "body over 64 KiB",
+            Self::NotJson => "body not JSON",
+            Self::TooSlow => "body not sent in time",
+            Self::TooManyConnections => "too many connections at once",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            Self::WrongToken => StatusCode::FORBIDDEN,
+            Self::NotPost => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotJson => StatusCode::BAD_REQUEST,
+            Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
+            Self::TooManyConnections => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
 }
 
 struct Shared {
     token: Secret,
     events: mpsc::Sender<CallbackEvent>,
+}
+
+impl Shared {
+    /// Passes a refusal on if there is room; under a flood the rest are dropped, never waited
+    /// for.
+    fn refused(&self, from: SocketAddr, refusal: Refusal) {
+        let _ = self
+            .events
+            .try_send(CallbackEvent::Refused { from, refusal });
+    }
 }
 
 pub struct Receiver {
@@ -59,18 +120,8 @@ impl Receiver {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared { token, events });
-        let app = Router::new().fallback(receive).with_state(shared);
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        });
+        let server = tokio::spawn(serve(listener, shared, stopped));
         Ok(Self { addr, stop, server })
     }
 
@@ -84,6 +135,40 @@ impl Receiver {
     }
 }
 
+/// Accepts connections until stopped, serving at most [`MAX_CONNECTIONS`] at once, each with
+/// its header timeout and a bound on its whole life.
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
+    let app = Router::new()
+        .fallback(receive)
+        .with_state(Arc::clone(&shared));
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (stream, from) = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors or a connection reset while queued: try the next.
+                Err(_) => continue,
+            },
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            shared.refused(from, Refusal::TooManyConnections);
+            drop(stream);
+            continue;
+        };
+        let service = TowerToHyperService::new(app.clone().layer(Extension(from)));
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .keep_alive(false)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(CONNECTION_LIFETIME, connection).await;
+            drop(slot);
+        });
+    }
+}
+
 fn answer(status: StatusCode, message: &str) -> Response {
     (
         status,
@@ -94,67 +179,42 @@ fn answer(status: StatusCode, message: &str) -> Response {
 
 async fn receive(
     State(shared): State<Arc<Shared>>,
-    ConnectInfo(from): ConnectInfo<SocketAddr>,
+    Extension(from): Extension<SocketAddr>,
     method: Method,
     uri: Uri,
     body: Body,
 ) -> Response {
-    let refuse = |status: StatusCode, reason: String| {
-        let shared = Arc::clone(&shared);
-        async move {
-            let _ = shared
-                .events
-                .send(CallbackEvent::Refused {
-                    from,
-                    reason: reason.clone(),
-                })
-                .await;
-            answer(status, &reason)
-        }
+    let refuse = |refusal: Refusal| {
+        shared.refused(from, refusal);
+        answer(refusal.status(), refusal.words())
     };
     if !token_in(&uri).is_some_and(|t| matches(&t, &shared.token)) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "a callback without the right token".into(),
-        )
-        .await;
+        return refuse(Refusal::WrongToken);
     }
     if method != Method::POST {
-        return refuse(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("a {method} request; callbacks are POSTs"),
-        )
-        .await;
+        return refuse(Refusal::NotPost);
     }
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("a callback body over {} KiB", MAX_BODY_BYTES / 1024),
-            )
-            .await;
-        }
+    let bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES))
+        .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return refuse(Refusal::TooLarge),
+        Err(_) => return refuse(Refusal::TooSlow),
     };
     // A platform that echoes the callback URL would carry the token into the log and the audit
     // file; it is replaced before anything keeps the payload.
     let text = String::from_utf8_lossy(&bytes).replace(shared.token.expose(), "<token>");
-    let payload: Value = match serde_json::from_str(&text) {
-        Ok(payload) => payload,
-        Err(_) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "a callback body that is not JSON".into(),
-            )
-            .await;
-        }
+    let Ok(payload) = serde_json::from_str::<Value>(&text) else {
+        return refuse(Refusal::NotJson);
     };
     let event = CallbackEvent::Received {
         session: session_of(&payload),
+        target: target_of(&payload),
         verdict: verdict_of(&payload),
         payload,
         at: Local::now(),
     };
+    // A real callback waits for room: it must reach the app.
     let _ = shared.events.send(event).await;
     answer(StatusCode::OK, "received")
 }

@@ -1,5 +1,5 @@
 //! `handoff log`: the shift's transfers from the audit file, to read or to hand over as JSON or
-//! CSV.
+//! CSV. Damaged lines in the file are skipped and named on stderr; they never stop the report.
 
 use std::process::ExitCode;
 
@@ -7,10 +7,11 @@ use chrono::{Local, Utc};
 use clap::Args;
 use serde_json::json;
 
-use super::output::{out, out_raw};
+use super::output::{err, out_json, out_raw};
 use super::setup::Setup;
 use super::{EXIT_BAD_INPUT, GlobalArgs};
-use crate::transfer::{TransferRecord, read_since};
+use crate::terminal_safe::csv_cell;
+use crate::transfer::{AUDIT_FILE_NAME, TransferRecord, read_since};
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
@@ -26,26 +27,41 @@ pub struct LogArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: LogArgs) -> ExitCode {
-    let data_dir = match Setup::data_dir_for_history(global) {
-        Ok(dir) => dir,
+    let (data_dir, confirm_within) = match Setup::for_history(global) {
+        Ok(found) => found,
         Err(error) => {
-            eprintln!("error: {error}");
+            err!("error: {error}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let records = match read_since(&data_dir, Utc::now() - args.since) {
-        Ok(records) => records,
+    let now = Utc::now();
+    let history = match read_since(&data_dir, now - args.since) {
+        Ok(history) => history,
         Err(error) => {
-            eprintln!(
-                "error: cannot read the audit file in {}: {error}",
-                data_dir.display()
+            err!(
+                "error: cannot read the audit file {}: {error}",
+                data_dir.join(AUDIT_FILE_NAME).display()
             );
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
+    if let Some(warning) = history.damage_warning(&data_dir.join(AUDIT_FILE_NAME)) {
+        err!("warning: {warning}");
+    }
+    if history.unmatched_callbacks > 0 {
+        err!(
+            "note: {} callback(s) in that time matched no transfer (kept in the audit file as unmatched_callback)",
+            history.unmatched_callbacks
+        );
+    }
+    let mut records = history.records;
+    for record in &mut records {
+        record.expire_if_unheard(confirm_within, now);
+    }
     if args.json {
-        let rows: Vec<_> = records.iter().map(as_json).collect();
-        out!("{}", serde_json::Value::Array(rows));
+        out_json!(serde_json::Value::Array(
+            records.iter().map(as_json).collect()
+        ));
     } else if args.csv {
         out_raw!("{}", as_csv(&records));
     } else {
@@ -81,28 +97,32 @@ fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
         .ok_or_else(|| format!("{text:?}: too long"))
 }
 
-fn ms(duration: Option<chrono::Duration>) -> Option<i64> {
-    duration.map(|d| d.num_milliseconds())
+fn ms(duration: Option<std::time::Duration>) -> Option<u128> {
+    duration.map(|d| d.as_millis())
 }
 
 fn as_json(record: &TransferRecord) -> serde_json::Value {
+    let request = &record.request;
     json!({
-        "transfer": record.transfer,
+        "transfer": request.id,
         "started_at": record.intent_at,
-        "session": record.session,
-        "target": {"kind": record.target_kind, "id": record.target_id, "name": record.target_name},
-        "state": record.state(),
+        "session": request.session.as_str(),
+        "target": {"kind": request.target.kind, "id": request.target.id, "name": request.target.name},
+        "state": record.state().word(),
+        "exit_code": record.state().exit_code(),
         "reason": record.reason(),
         "http_status": record.http_status(),
         "message": record.message(),
+        "detail": record.detail(),
         "time_to_accept_ms": ms(record.time_to_accept()),
         "time_to_confirm_ms": ms(record.time_to_confirm()),
-        "note": record.note,
+        "note": request.note,
         "callback": record.confirmation.as_ref().and_then(|c| c.payload()),
+        "conflicting_callbacks": record.conflicts.len(),
     })
 }
 
-const CSV_COLUMNS: [&str; 13] = [
+const CSV_COLUMNS: [&str; 15] = [
     "started_at",
     "transfer",
     "session",
@@ -113,38 +133,41 @@ const CSV_COLUMNS: [&str; 13] = [
     "reason",
     "http_status",
     "message",
+    "detail",
     "time_to_accept_ms",
     "time_to_confirm_ms",
     "note",
+    "conflicting_callbacks",
 ];
 
+/// Every cell is guarded: names, notes and the platform's words come from outside, and a
+/// spreadsheet must show them, not run them.
 fn as_csv(records: &[TransferRecord]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let text = |value: Option<String>| value.unwrap_or_default();
-    writer
-        .write_record(CSV_COLUMNS)
-        .expect("writing to memory cannot fail");
+    let _ = writer.write_record(CSV_COLUMNS);
     for record in records {
-        writer
-            .write_record([
-                record.intent_at.to_rfc3339(),
-                record.transfer.clone(),
-                record.session.clone(),
-                record.target_kind.label().to_owned(),
-                record.target_id.clone(),
-                record.target_name.clone(),
-                record.state().to_owned(),
-                text(record.reason().map(|r| r.words().to_owned())),
-                text(record.http_status().map(|s| s.to_string())),
-                text(record.message()),
-                text(ms(record.time_to_accept()).map(|v| v.to_string())),
-                text(ms(record.time_to_confirm()).map(|v| v.to_string())),
-                text(record.note.clone()),
-            ])
-            .expect("writing to memory cannot fail");
+        let request = &record.request;
+        let row = [
+            record.intent_at.to_rfc3339(),
+            request.id.to_string(),
+            request.session.to_string(),
+            request.target.kind.label().to_owned(),
+            request.target.id.clone(),
+            request.target.name.clone(),
+            record.state().word().to_owned(),
+            text(record.reason().map(|r| r.words().to_owned())),
+            text(record.http_status().map(|s| s.to_string())),
+            text(record.message().map(str::to_owned)),
+            text(record.detail()),
+            text(ms(record.time_to_accept()).map(|v| v.to_string())),
+            text(ms(record.time_to_confirm()).map(|v| v.to_string())),
+            text(request.note.clone()),
+            record.conflicts.len().to_string(),
+        ];
+        let _ = writer.write_record(row.iter().map(|cell| csv_cell(cell).into_owned()));
     }
-    String::from_utf8(writer.into_inner().expect("writing to memory cannot fail"))
-        .expect("CSV of UTF-8 strings is UTF-8")
+    String::from_utf8_lossy(&writer.into_inner().unwrap_or_default()).into_owned()
 }
 
 fn as_text(records: &[TransferRecord]) -> String {
@@ -153,21 +176,23 @@ fn as_text(records: &[TransferRecord]) -> String {
     }
     let mut out = String::new();
     for record in records {
+        let state = record.state();
+        let request = &record.request;
         out.push_str(&format!(
-            "{}  {:<16} {}… → {} {}\n",
+            "{}  {} {:<12} {} → {}\n",
             record
                 .intent_at
                 .with_timezone(&Local)
                 .format("%Y-%m-%d %H:%M:%S"),
-            record.state(),
-            &record.session[..record.session.len().min(8)],
-            record.target_kind,
-            record.target_name,
+            state.symbol(),
+            state.word(),
+            request.session,
+            request.target,
         ));
-        if let (Some(reason), Some(message)) = (record.reason(), record.message()) {
-            out.push_str(&format!("      {}: {message}\n", reason.words()));
+        if let Some(detail) = record.detail() {
+            out.push_str(&format!("      {detail}\n"));
         }
-        if let Some(note) = &record.note {
+        if let Some(note) = &request.note {
             out.push_str(&format!("      note: {note}\n"));
         }
     }

@@ -8,16 +8,18 @@ mod setup;
 mod simulate;
 mod transfer;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use chrono::{Local, Utc};
 use clap::{Args, Parser, Subcommand};
 
-use crate::roster::Target;
-use crate::transfer::read_since;
-use crate::tui::log::{Notice, TransferEntry};
+use crate::transfer::{AUDIT_FILE_NAME, CALLBACK_HORIZON, Ledger, TransferId, read_since};
+use crate::tui::log::Notice;
 use crate::tui::{self, Console};
+use output::err;
 use setup::{Callbacks, Setup, SetupError};
 
 /// Exit code for bad input or config: nothing was sent.
@@ -71,7 +73,7 @@ pub fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            err!("error: cannot start the async runtime: {error}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
@@ -99,7 +101,20 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         "audit file: {}",
         setup.engine.audit_path().display()
     )));
-    let history = shift_history(&setup.data_dir);
+    // Without a receiver in this run, nobody will hear the callbacks earlier runs waited for.
+    let confirm_within = match setup.callbacks {
+        Some(_) => setup.confirm_within,
+        None => Duration::ZERO,
+    };
+    let (ledger, still_waiting) = restore_ledger(&setup.data_dir, confirm_within, |warning| {
+        notices.push(Notice::Warning(warning));
+    });
+    let shift_start = Utc::now() - SHIFT;
+    let history: Vec<_> = ledger
+        .records()
+        .filter(|r| r.intent_at >= shift_start)
+        .map(|r| (r.intent_at.with_timezone(&Local), r.id()))
+        .collect();
     if !history.is_empty() {
         notices.push(Notice::Info(format!(
             "{} earlier transfers of this shift (the last {} hours) from the audit file",
@@ -118,17 +133,20 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         roster: setup.roster,
         store: Arc::new(Mutex::new(setup.store)),
         recent: setup.recent,
+        ledger,
         history,
+        still_waiting,
         callbacks: setup.callbacks,
         confirm_within: setup.confirm_within,
+        request_timeout: setup.request_timeout,
         engine: setup.engine,
         banner: setup.banner,
         notices,
     };
     match tui::run(console).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(ending) => ExitCode::from(ending.exit_code()),
         Err(error) => {
-            eprintln!("error: {error}");
+            err!("error: {error}");
             ExitCode::FAILURE
         }
     }
@@ -137,24 +155,38 @@ async fn console(global: &GlobalArgs) -> ExitCode {
 /// How far back the console's log starts: a long shift.
 const SHIFT: chrono::Duration = chrono::Duration::hours(12);
 
-/// The shift's earlier transfers, as log entries at the time each began. An unreadable audit
-/// file only means an empty history: the console must still open.
-fn shift_history(
-    data_dir: &std::path::Path,
-) -> Vec<(chrono::DateTime<chrono::Local>, TransferEntry)> {
-    let since = chrono::Utc::now() - SHIFT;
-    read_since(data_dir, since)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|record| {
-            let target = Target::new(record.target_kind, &record.target_id, &record.target_name);
-            let entry = TransferEntry::restored(record, target)?;
-            Some((record.intent_at.with_timezone(&chrono::Local), entry))
-        })
-        .collect()
+/// The day's transfers from the audit file in `data_dir`, for matching callbacks that arrive
+/// late. Accepted transfers whose time for a callback (`confirm_within`) ran out while no
+/// handoff listened are unconfirmed; those still within it are returned with the time left.
+/// Damage in the file, or a file that cannot be read, is said through `warn` and never stops
+/// anything.
+pub(crate) fn restore_ledger(
+    data_dir: &Path,
+    confirm_within: Duration,
+    mut warn: impl FnMut(String),
+) -> (Ledger, Vec<(TransferId, Duration)>) {
+    let history = match read_since(data_dir, Utc::now() - CALLBACK_HORIZON) {
+        Ok(history) => history,
+        Err(error) => {
+            warn(format!(
+                "cannot read the audit file {}: {error}; earlier transfers are not shown",
+                data_dir.join(AUDIT_FILE_NAME).display()
+            ));
+            Default::default()
+        }
+    };
+    if let Some(warning) = history.damage_warning(&data_dir.join(AUDIT_FILE_NAME)) {
+        warn(warning);
+    }
+    let mut ledger = Ledger::default();
+    for record in history.records {
+        ledger.insert(record);
+    }
+    let still_waiting = ledger.settle_restored(confirm_within, Utc::now());
+    (ledger, still_waiting)
 }
 
 fn report_setup_error(error: &SetupError) -> ExitCode {
-    eprintln!("error: {error}");
+    err!("error: {error}");
     ExitCode::from(EXIT_BAD_INPUT)
 }

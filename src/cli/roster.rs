@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::output::{out, out_raw};
+use super::output::{err, out, out_json, out_raw};
 use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::directory;
@@ -116,7 +116,7 @@ pub async fn run(global: &GlobalArgs, args: RosterArgs) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, message)) => {
-            eprintln!("error: {message}");
+            err!("error: {message}");
             ExitCode::from(code)
         }
     }
@@ -138,9 +138,12 @@ async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
                 format!("could not read the platform's lists: {e}; the roster is unchanged"),
             )
         })?;
+    for note in &listing.notes {
+        err!("note: {note}");
+    }
     let saved = setup
         .store
-        .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing)))
+        .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing.targets)))
         .map_err(|e| bad_input(e.to_string()))?;
     out!(
         "synced {} with the platform: {}",
@@ -160,7 +163,7 @@ fn open(global: &GlobalArgs) -> Result<(RosterStore, Roster), (u8, String)> {
 fn list(global: &GlobalArgs, json: bool) -> Result<(), (u8, String)> {
     let (_, roster) = open(global)?;
     if json {
-        out!("{}", list_json(&roster));
+        out_json!(list_json(&roster));
     } else {
         out_raw!("{}", table(&roster));
     }
@@ -218,6 +221,12 @@ fn import_file(global: &GlobalArgs, file: &Path, force: bool) -> Result<(), (u8,
         merged.updated,
         merged.unchanged
     );
+    if imported.cleaned > 0 {
+        out!(
+            "{} target(s) came with control characters in a name, team or notes, kept without them",
+            imported.cleaned
+        );
+    }
     Ok(())
 }
 

@@ -11,7 +11,8 @@ use url::Url;
 use super::GlobalArgs;
 use crate::callback::{CallbackEvent, Receiver, load_or_create};
 use crate::config::{
-    Config, ConfigError, default_config_path, default_data_dir, roster_file_setting,
+    Config, ConfigError, DEFAULT_CONFIRM_WITHIN, confirm_within_setting, default_config_path,
+    default_data_dir, roster_file_setting,
 };
 use crate::demo;
 use crate::roster::{Roster, RosterError, RosterStore};
@@ -35,6 +36,7 @@ pub struct Setup {
     /// Posts to the callback receiver, when one was asked for and configured.
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
     pub confirm_within: Duration,
+    pub request_timeout: Duration,
     /// Kept alive for as long as the command runs.
     _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
@@ -123,6 +125,7 @@ impl Setup {
         let (store, loaded) = RosterStore::open(&roster_path)?;
         let engine = TransferEngine::new(&config, &data_dir)?;
         let mut warnings = loaded.warnings;
+        warnings.extend(readable_secret_warning(&config, &config_path));
         let (receiver, events) = match (callbacks, config.callback_listen) {
             (Callbacks::Receive, Some(listen)) => {
                 if !listen.ip().is_loopback() {
@@ -139,7 +142,7 @@ impl Setup {
             roster: loaded.roster,
             store,
             recent: recent_target_ids(&data_dir, RECENT_CAPACITY),
-            engine,
+            engine: engine.awaiting_callbacks(receiver.is_some()),
             banner: format!(
                 "{} · stream {}",
                 config.platform.host.host_str().unwrap_or("platform"),
@@ -150,17 +153,23 @@ impl Setup {
             data_dir,
             callbacks: events,
             confirm_within: config.confirm_within,
+            request_timeout: config.platform.request_timeout,
             _receiver: receiver,
             _demo: None,
         })
     }
 
-    /// The data folder whose audit file `handoff log` reads; no config needed.
-    pub fn data_dir_for_history(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
+    /// The data folder whose audit file `handoff log` reads, and how long a transfer waits for
+    /// its callback; no complete config needed.
+    pub fn for_history(global: &GlobalArgs) -> Result<(PathBuf, Duration), SetupError> {
         if global.demo {
             return Err(SetupError::DemoHistory);
         }
-        data_dir(global)
+        let confirm_within = match global.config.clone().or_else(default_config_path) {
+            Some(path) => confirm_within_setting(&path)?,
+            None => DEFAULT_CONFIRM_WITHIN,
+        };
+        Ok((data_dir(global)?, confirm_within))
     }
 
     /// Where the roster file is, from `[roster] file` or the data folder, without needing the
@@ -198,7 +207,8 @@ impl Setup {
             }
             Callbacks::Ignore => (None, None),
         };
-        let engine = TransferEngine::new(&config, data_dir.path())?;
+        let engine =
+            TransferEngine::new(&config, data_dir.path())?.awaiting_callbacks(receiver.is_some());
         let roster_path = data_dir.path().join(ROSTER_FILE_NAME);
         std::fs::write(&roster_path, demo::roster().to_toml()).map_err(SetupError::Demo)?;
         let (store, loaded) = RosterStore::open(&roster_path)?;
@@ -215,11 +225,32 @@ impl Setup {
             data_dir: data_dir.path().to_owned(),
             callbacks: events,
             confirm_within: config.confirm_within,
+            request_timeout: config.platform.request_timeout,
             _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,
                 _data_dir: data_dir,
             }),
         })
+    }
+}
+
+/// A warning when the config file holds a secret and others on this machine may read it.
+fn readable_secret_warning(config: &Config, path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (config.secret_in_file && mode & 0o077 != 0).then(|| {
+            format!(
+                "{} holds a secret and others on this machine can read it (mode {mode:o}): run chmod 600 on it, or move the secret to an environment variable (client_secret_env)",
+                path.display()
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (config, path);
+        None
     }
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::EXIT_BAD_INPUT;
-use super::output::out;
+use super::output::{err, out};
 use crate::demo;
 use crate::simulator::{Simulator, SimulatorConfig};
 
@@ -23,7 +23,7 @@ pub struct SimulateArgs {
 
 pub async fn run(args: SimulateArgs) -> ExitCode {
     if !args.listen.ip().is_loopback() {
-        eprintln!(
+        err!(
             "error: --listen {}: the simulator serves loopback only (127.0.0.1 or [::1])",
             args.listen
         );
@@ -38,14 +38,14 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
     let simulator = match Simulator::start(config, args.listen).await {
         Ok(simulator) => simulator,
         Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}", args.listen);
+            err!("error: cannot listen on {}: {error}", args.listen);
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     let folder = match write_files(&simulator, &secret) {
         Ok(folder) => folder,
         Err(error) => {
-            eprintln!("error: cannot write the simulator's config: {error}");
+            err!("error: cannot write the simulator's config: {error}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
@@ -61,7 +61,7 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
         data = path.join("data").display(),
     );
     if let Err(error) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-c: {error}");
+        err!("error: cannot wait for Ctrl-c: {error}");
     }
     simulator.shutdown().await;
     ExitCode::SUCCESS

@@ -1,21 +1,24 @@
 //! `handoff transfer`: one transfer from a script, with the same engine as the console, and with
-//! `--wait`, the same callback receiver.
+//! `--wait`, the same callback receiver and the same matching of callbacks to transfers.
 
+use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use chrono::Utc;
 use clap::{ArgGroup, Args};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::output::out;
+use super::output::{err, out, out_json};
 use super::setup::{Callbacks, Setup};
-use super::{EXIT_BAD_INPUT, GlobalArgs};
-use crate::callback::CallbackEvent;
+use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
+use crate::callback::{CallbackEvent, Refusal};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::Target;
 use crate::transfer::{
-    Confirmation, Outcome, Progress, TransferId, TransferRequest, TransferUpdate,
+    CALLBACK_HORIZON, CallbackMatch, Confirmation, Ledger, Outcome, Progress, Settlement,
+    TransferEngine, TransferId, TransferRecord, TransferRequest, TransferUpdate,
 };
 
 #[derive(Debug, Args)]
@@ -34,7 +37,8 @@ pub struct TransferArgs {
     #[arg(long, value_name = "TEXT")]
     note: Option<String>,
     /// Wait for the platform's callback ([callback] listen must be set), at most SECS seconds
-    /// [default: [callback] confirm_within]; then exit 0 confirmed, 1 failed, 3 unconfirmed
+    /// (up to a day) [default: [callback] confirm_within]; then exit 0 confirmed, 1 failed,
+    /// 3 unconfirmed or unknown
     #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "0")]
     wait: Option<u64>,
     /// Print one JSON object instead of words
@@ -53,13 +57,13 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().any(char::is_control)) {
+    if note.is_some_and(|n| n.chars().any(crate::terminal_safe::is_unsafe)) {
         return printer.bad_input("--note: expected one line of text without control characters");
     }
     let (kind, query) = match (&args.agent, &args.queue) {
         (Some(agent), _) => (TargetKind::Agent, agent),
         (None, Some(queue)) => (TargetKind::Queue, queue),
-        (None, None) => unreachable!("clap requires --agent or --queue"),
+        (None, None) => return printer.bad_input("give --agent or --queue"),
     };
     let callbacks = if args.wait.is_some() {
         Callbacks::Receive
@@ -70,24 +74,24 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
-    let mut callback_events = setup.callbacks.take();
+    let callback_events = setup.callbacks.take();
     if args.wait.is_some() && callback_events.is_none() {
         return printer.bad_input(
             "--wait needs the callback receiver: set [callback] listen in the config (and make [callback] url reach it)",
         );
     }
     for note in &setup.notes {
-        eprintln!("note: {note}");
+        err!("note: {note}");
     }
     for warning in &setup.warnings {
-        eprintln!("warning: {warning}");
+        err!("warning: {warning}");
     }
     let resolved = match setup.roster.resolve(kind, query) {
         Ok(resolved) => resolved,
         Err(error) => return printer.bad_input(&format!("--{kind}: {error}")),
     };
     if let Some(warning) = &resolved.warning {
-        eprintln!("warning: {warning}");
+        err!("warning: {warning}");
     }
 
     let request = TransferRequest {
@@ -96,70 +100,214 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         target: resolved.target,
         note: note.map(str::to_owned),
     };
-    let (updates, mut updates_rx) = mpsc::channel::<TransferUpdate>(16);
-    let progress = tokio::spawn(async move {
-        while let Some(update) = updates_rx.recv().await {
-            match update.progress {
-                Progress::WaitingForBudget(wait) => eprintln!(
-                    "waiting {} s: the account's per-minute request budget is spent",
-                    wait.as_secs().max(1)
-                ),
-                Progress::AuditFailed(message) => eprintln!("warning: {message}"),
-                Progress::Sending { .. } | Progress::Finished(_) => {}
-            }
+    // With a receiver, callbacks for the day's earlier transfers may arrive too; they settle
+    // those, as they would in the console.
+    let mut ledger = match callback_events {
+        Some(_) => {
+            restore_ledger(&setup.data_dir, setup.confirm_within, |warning| {
+                err!("warning: {warning}")
+            })
+            .0
         }
-    });
-    let result = setup.engine.run(&request, &updates).await;
-    drop(updates);
-    let _ = progress.await;
-    let outcome = match result {
+        None => Ledger::default(),
+    };
+    ledger.insert(setup.engine.new_record(request.clone()));
+    let outcome = match send(&setup.engine, &request, &mut ledger).await {
         Ok(outcome) => outcome,
-        Err(error) => return printer.bad_input(&format!("not sent: {error}")),
+        Err(message) => return printer.bad_input(&format!("not sent: {message}")),
     };
-    let confirmation = match (&outcome, &mut callback_events, args.wait) {
-        (Outcome::Transferred { .. }, Some(events), Some(secs)) => {
-            let within = if secs == 0 {
-                setup.confirm_within
-            } else {
-                Duration::from_secs(secs)
-            };
-            let confirmation = wait_for_callback(events, &request.session, within).await;
-            if let Err(error) = setup
-                .engine
-                .record_confirmation(&request, &confirmation)
-                .await
-            {
-                eprintln!("warning: {error}");
-            }
-            Some(confirmation)
-        }
-        _ => None,
-    };
-    printer.outcome(&request, &outcome, confirmation.as_ref(), &setup)
+    let may_settle = !matches!(outcome, Outcome::Failed { .. });
+    if let (Some(mut events), Some(secs), true) = (callback_events, args.wait, may_settle) {
+        let within = if secs == 0 {
+            setup.confirm_within
+        } else {
+            Duration::from_secs(secs).min(CALLBACK_HORIZON.to_std().unwrap_or(Duration::MAX))
+        };
+        let mut desk = CallbackDesk {
+            engine: &setup.engine,
+            ledger: &mut ledger,
+            ours: request.id,
+            refusals: HashMap::new(),
+        };
+        desk.wait(&mut events, within).await;
+    }
+    let record = ledger
+        .get(request.id)
+        .expect("this run's transfer stays in its ledger");
+    printer.outcome(record, &setup)
 }
 
-/// The first callback about `session`, or `Unconfirmed` when none comes `within`. Other posts
-/// (refused, or about another session) are reported and waited past.
-async fn wait_for_callback(
-    events: &mut mpsc::Receiver<CallbackEvent>,
-    session: &SessionId,
-    within: Duration,
-) -> Confirmation {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Err(_) | Ok(None) => return Confirmation::Unconfirmed,
-            Ok(Some(CallbackEvent::Refused { from, reason })) => {
-                eprintln!("note: rejected {reason} from {from}");
+/// Runs the transfer, reporting a wait for the budget on stderr, and brings every step into the
+/// ledger.
+async fn send(
+    engine: &TransferEngine,
+    request: &TransferRequest,
+    ledger: &mut Ledger,
+) -> Result<Outcome, String> {
+    let (updates, mut updates_rx) = mpsc::channel::<TransferUpdate>(16);
+    let progress = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(update) = updates_rx.recv().await {
+            match &update.progress {
+                Progress::WaitingForBudget(wait) => err!(
+                    "waiting {} s: the account's per-minute request budget is spent (it is shared by every handoff on this machine); the transfer goes out by itself",
+                    wait.as_secs().max(1)
+                ),
+                Progress::AuditFailed(message) => err!("warning: {message}"),
+                Progress::Sending { .. } | Progress::Finished(_) => {}
             }
-            Ok(Some(CallbackEvent::Received {
-                session: Some(about),
-                verdict,
+            seen.push(update);
+        }
+        seen
+    });
+    let result = engine.run(request, &updates).await;
+    drop(updates);
+    for update in progress.await.unwrap_or_default() {
+        ledger.progress(update);
+    }
+    result.map_err(|error| error.to_string())
+}
+
+/// Takes callbacks for the length of a `--wait`: each is matched to its transfer, recorded in
+/// the audit file, and said on stderr when it is not about this run's transfer.
+struct CallbackDesk<'a> {
+    engine: &'a TransferEngine,
+    ledger: &'a mut Ledger,
+    ours: TransferId,
+    /// Refusals by kind: the first of each is said, the rest counted.
+    refusals: HashMap<Refusal, usize>,
+}
+
+impl CallbackDesk<'_> {
+    /// Until this run's transfer is settled for good or `within` passes; then a transfer still
+    /// waiting is unconfirmed.
+    async fn wait(&mut self, events: &mut mpsc::Receiver<CallbackEvent>, within: Duration) {
+        let deadline = tokio::time::Instant::now()
+            .checked_add(within)
+            .unwrap_or_else(tokio::time::Instant::now);
+        while !self.settled() {
+            match tokio::time::timeout_at(deadline, events.recv()).await {
+                Err(_) | Ok(None) => break,
+                Ok(Some(event)) => self.take(event).await,
+            }
+        }
+        self.say_refusals();
+        if self.ledger.expire(self.ours, Utc::now()) {
+            let record = &self.ledger.get(self.ours).expect("kept").clone();
+            self.write(record, None).await;
+        }
+    }
+
+    fn settled(&self) -> bool {
+        self.ledger
+            .get(self.ours)
+            .and_then(|r| r.confirmation.as_ref())
+            .is_some_and(Confirmation::is_final)
+    }
+
+    async fn take(&mut self, event: CallbackEvent) {
+        let (session, target, verdict, payload, at) = match event {
+            CallbackEvent::Refused { from, refusal } => {
+                let count = self.refusals.entry(refusal).or_default();
+                if *count == 0 {
+                    err!(
+                        "note: refused a callback from {from}: {}; nothing changed",
+                        refusal.words()
+                    );
+                }
+                *count += 1;
+                return;
+            }
+            CallbackEvent::Received {
+                session: None,
                 payload,
                 ..
-            })) if about == *session => return Confirmation::from_callback(&verdict, payload),
-            Ok(Some(CallbackEvent::Received { .. })) => {
-                eprintln!("note: ignored a callback about another session");
+            } => {
+                err!(
+                    "note: ignored a callback that names no session: {}",
+                    crate::platform::one_line(&payload.to_string())
+                );
+                return;
+            }
+            CallbackEvent::Received {
+                session: Some(session),
+                target,
+                verdict,
+                payload,
+                at,
+            } => (session, target, verdict, payload, at),
+        };
+        let confirmation = Confirmation::from_callback(&verdict, payload.clone());
+        let at = at.with_timezone(&Utc);
+        match self
+            .ledger
+            .receive(&session, target.as_deref(), confirmation.clone(), at)
+        {
+            CallbackMatch::Matched { id, settlement } => {
+                let record = self
+                    .ledger
+                    .get(id)
+                    .expect("matched records are kept")
+                    .clone();
+                if id != self.ours {
+                    err!(
+                        "note: a callback about an earlier transfer of session {} → {}: {}",
+                        record.request.session,
+                        record.request.target,
+                        record.state().word()
+                    );
+                }
+                if settlement == Settlement::Conflicting {
+                    err!(
+                        "warning: the platform contradicted itself about session {}: it said {} after {}; the first word stands",
+                        record.request.session,
+                        confirmation.state().word(),
+                        record.state().word()
+                    );
+                }
+                self.write(&record, Some((confirmation, settlement))).await;
+            }
+            CallbackMatch::Unmatched => {
+                err!(
+                    "note: a callback about session {session} matches no transfer of the last day; recorded, nothing changed"
+                );
+                if let Err(error) = self
+                    .engine
+                    .record_unmatched(&session, target.as_deref(), &payload)
+                    .await
+                {
+                    err!("warning: {error}");
+                }
+            }
+        }
+    }
+
+    /// Writes a callback (or, with `None`, the transfer's own unconfirmed state) to the audit
+    /// file.
+    async fn write(&self, record: &TransferRecord, callback: Option<(Confirmation, Settlement)>) {
+        let (confirmation, settlement) = match callback {
+            Some((confirmation, settlement)) => (confirmation, Some(settlement)),
+            None => match &record.confirmation {
+                Some(confirmation) => (confirmation.clone(), None),
+                None => return,
+            },
+        };
+        if let Err(error) = self
+            .engine
+            .record_confirmation(&record.request, &confirmation, settlement)
+            .await
+        {
+            err!("warning: {error}");
+        }
+    }
+
+    fn say_refusals(&self) {
+        for (refusal, count) in &self.refusals {
+            if *count > 1 {
+                err!(
+                    "note: {count} callbacks refused while waiting: {}",
+                    refusal.words()
+                );
             }
         }
     }
@@ -174,61 +322,58 @@ struct Printer {
 impl Printer {
     fn bad_input(&self, message: &str) -> ExitCode {
         if self.json {
-            out!(
-                "{}",
-                json!({"outcome": "not_sent", "exit_code": EXIT_BAD_INPUT, "message": message})
-            );
+            out_json!(json!({
+                "outcome": "not_sent",
+                "state": "not sent",
+                "exit_code": EXIT_BAD_INPUT,
+                "message": message
+            }));
         } else {
-            eprintln!("error: {message}");
-            eprintln!("nothing was sent");
+            err!("error: {message}");
+            err!("nothing was sent");
         }
         ExitCode::from(EXIT_BAD_INPUT)
     }
 
-    fn outcome(
-        &self,
-        request: &TransferRequest,
-        outcome: &Outcome,
-        confirmation: Option<&Confirmation>,
-        setup: &Setup,
-    ) -> ExitCode {
-        let code = confirmation.map_or(outcome.exit_code(), Confirmation::exit_code);
-        let state = confirmation.map_or(outcome.word(), Confirmation::word);
-        let reason = match confirmation {
-            Some(Confirmation::Failed { reason, .. }) => Some(*reason),
-            Some(_) => None,
-            None => outcome.reason(),
-        };
+    fn outcome(&self, record: &TransferRecord, setup: &Setup) -> ExitCode {
+        let state = record.state();
+        let request = &record.request;
         if self.json {
-            let mut object = serde_json::to_value(outcome).expect("outcomes serialize");
+            let mut object = record
+                .outcome
+                .as_ref()
+                .and_then(|o| serde_json::to_value(o).ok())
+                .unwrap_or_else(|| json!({}));
             let extra = json!({
-                "state": state,
-                "reason": reason,
-                "exit_code": code,
+                "state": state.word(),
+                "reason": record.reason(),
+                "detail": record.detail(),
+                "exit_code": state.exit_code(),
                 "transfer_id": request.id,
                 "session": request.session.as_str(),
                 "target": target_json(&request.target),
                 "note": request.note,
-                "callback": confirmation.and_then(Confirmation::payload),
+                "callback": record.confirmation.as_ref().and_then(Confirmation::payload),
+                "conflicting_callbacks": record.conflicts.len(),
                 "audit_file": setup.engine.audit_path(),
             });
             if let (Some(object), Some(extra)) = (object.as_object_mut(), extra.as_object()) {
                 object.extend(extra.clone());
             }
-            out!("{object}");
+            out_json!(object);
         } else {
-            out!("{state}: session {} → {}", request.session, request.target);
-            if let Some(reason) = reason {
-                out!("  reason: {}", reason.words());
-            }
-            let detail = confirmation
-                .and_then(Confirmation::detail)
-                .or_else(|| outcome.detail());
-            if let Some(detail) = detail {
+            out!(
+                "{} {}: session {} → {}",
+                state.symbol(),
+                state.word(),
+                request.session,
+                request.target
+            );
+            if let Some(detail) = record.detail() {
                 out!("  {detail}");
             }
         }
-        ExitCode::from(code)
+        ExitCode::from(state.exit_code())
     }
 }
 

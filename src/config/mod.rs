@@ -3,9 +3,9 @@
 //! key and what is expected.
 
 mod error;
+mod partial;
 mod paths;
 mod raw;
-mod roster_setting;
 mod syntax;
 
 use std::net::{IpAddr, SocketAddr};
@@ -15,9 +15,9 @@ use std::time::Duration;
 use url::Url;
 
 pub use error::ConfigError;
+pub use partial::{confirm_within_setting, roster_file_setting};
 pub use paths::{default_config_path, default_data_dir};
 use raw::RawConfig;
-pub use roster_setting::roster_file_setting;
 
 use crate::ids::is_hex24;
 use crate::secret::Secret;
@@ -28,6 +28,16 @@ pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
 pub const DEFAULT_CONFIRM_WITHIN: Duration = Duration::from_secs(60);
 /// Long enough for a slow platform over a VPN, short enough that a supervisor is not left waiting.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// The platform's rate-limit window.
+pub const DEFAULT_RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// The sane range of each number in the file: beyond these a value is a typo (an extra zero, a
+/// value in milliseconds), and would make handoff wait for hours or overflow a clock.
+const RATE_LIMIT_RANGE: (u64, u64) = (1, 10_000);
+const RATE_WINDOW_RANGE: (u64, u64) = (1, 3_600);
+const REQUEST_TIMEOUT_RANGE: (u64, u64) = (1, 600);
+/// Up to the day a callback may still settle a transfer.
+pub(crate) const CONFIRM_WITHIN_RANGE: (u64, u64) = (1, 86_400);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -41,6 +51,8 @@ pub struct Config {
     /// `[roster] file`, resolved against the config file's folder; `None` means the default in
     /// the data dir.
     pub roster_file: Option<PathBuf>,
+    /// The file itself holds a secret (`jwt` or `client_secret`), so who may read it matters.
+    pub secret_in_file: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +63,9 @@ pub struct PlatformConfig {
     pub org_id: String,
     pub account_id: String,
     pub rate_limit_per_minute: u32,
+    /// The window the limit counts over: the platform's minute, shorter only for a test
+    /// platform.
+    pub rate_window: Duration,
     pub request_timeout: Duration,
 }
 
@@ -113,27 +128,37 @@ impl Config {
                 ),
             ));
         }
-        let rate_limit_per_minute = match raw.platform.rate_limit_per_minute {
-            Some(0) => {
-                return Err(invalid(
-                    "platform.rate_limit_per_minute",
-                    "expected a number of requests of at least 1".into(),
-                ));
-            }
-            Some(n) => n,
-            None => DEFAULT_RATE_LIMIT_PER_MINUTE,
-        };
-        let request_timeout = match raw.platform.request_timeout_secs {
-            Some(0) => {
-                return Err(invalid(
-                    "platform.request_timeout_secs",
-                    "expected a number of seconds of at least 1".into(),
-                ));
-            }
-            Some(secs) => Duration::from_secs(secs),
-            None => DEFAULT_REQUEST_TIMEOUT,
-        };
+        let within =
+            |key: &'static str, value: Option<u64>, (low, high): (u64, u64), default: u64| {
+                match value {
+                    None => Ok(default),
+                    Some(n) if (low..=high).contains(&n) => Ok(n),
+                    Some(n) => Err(invalid(
+                        key,
+                        format!("expected a number from {low} to {high}, found {n}"),
+                    )),
+                }
+            };
+        let rate_limit_per_minute = within(
+            "platform.rate_limit_per_minute",
+            raw.platform.rate_limit_per_minute,
+            RATE_LIMIT_RANGE,
+            u64::from(DEFAULT_RATE_LIMIT_PER_MINUTE),
+        )?;
+        let rate_window = Duration::from_secs(within(
+            "platform.rate_window_secs",
+            raw.platform.rate_window_secs,
+            RATE_WINDOW_RANGE,
+            DEFAULT_RATE_WINDOW.as_secs(),
+        )?);
+        let request_timeout = Duration::from_secs(within(
+            "platform.request_timeout_secs",
+            raw.platform.request_timeout_secs,
+            REQUEST_TIMEOUT_RANGE,
+            DEFAULT_REQUEST_TIMEOUT.as_secs(),
+        )?);
 
+        let secret_in_file = raw.auth.jwt.is_some() || raw.auth.client_secret.is_some();
         let auth = auth_from(raw.auth, &env).map_err(|(key, e)| invalid(key, e))?;
         let callback_url =
             parse_callback_url(&raw.callback.url).map_err(|e| invalid("callback.url", e))?;
@@ -148,16 +173,12 @@ impl Config {
                 )
             })?),
         };
-        let confirm_within = match raw.callback.confirm_within {
-            Some(0) => {
-                return Err(invalid(
-                    "callback.confirm_within",
-                    "expected a number of seconds of at least 1".into(),
-                ));
-            }
-            Some(secs) => Duration::from_secs(secs),
-            None => DEFAULT_CONFIRM_WITHIN,
-        };
+        let confirm_within = Duration::from_secs(within(
+            "callback.confirm_within",
+            raw.callback.confirm_within,
+            CONFIRM_WITHIN_RANGE,
+            DEFAULT_CONFIRM_WITHIN.as_secs(),
+        )?);
         let roster_file = match raw.roster.file {
             Some(file) if file.trim().is_empty() => {
                 return Err(invalid(
@@ -175,7 +196,8 @@ impl Config {
                 stream_id,
                 org_id,
                 account_id: raw.platform.account_id,
-                rate_limit_per_minute,
+                rate_limit_per_minute: u32::try_from(rate_limit_per_minute).unwrap_or(u32::MAX),
+                rate_window,
                 request_timeout,
             },
             auth,
@@ -183,6 +205,7 @@ impl Config {
             callback_listen,
             confirm_within,
             roster_file,
+            secret_in_file,
         })
     }
 }

@@ -20,7 +20,8 @@ pub(super) struct RawPlatform {
     pub stream_id: String,
     pub org_id: String,
     pub account_id: String,
-    pub rate_limit_per_minute: Option<u32>,
+    pub rate_limit_per_minute: Option<u64>,
+    pub rate_window_secs: Option<u64>,
     pub request_timeout_secs: Option<u64>,
 }
 

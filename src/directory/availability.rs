@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Local};
 
-use super::respect_limit;
 use crate::platform::{AgentPresence, PlatformClient, PlatformError, QueueStats};
 use crate::transfer::{Priority, RateBudget};
 
@@ -69,10 +68,14 @@ pub async fn refresh(
     queue_ids: &[String],
 ) -> Result<Availability, PlatformError> {
     budget.spend_as(Priority::Background).await;
-    let agents = respect_limit(budget, client.availability(&[]).await).await?;
+    let agents = client.availability(&[]).await?;
     let spend = || budget.spend_as(Priority::Background);
-    let listed = respect_limit(budget, client.list_queues(spend).await).await?;
-    let active: HashMap<&str, bool> = listed.iter().map(|q| (q.id.as_str(), q.active)).collect();
+    let listed = client.list_queues(spend).await?;
+    let active: HashMap<&str, bool> = listed
+        .items
+        .iter()
+        .map(|q| (q.id.as_str(), q.active))
+        .collect();
     let mut queues = HashMap::new();
     for id in queue_ids {
         let Some(&is_active) = active.get(id.as_str()) else {
@@ -80,14 +83,8 @@ pub async fn refresh(
         };
         let stats = if is_active {
             budget.spend_as(Priority::Background).await;
-            match client.queue_stats(id).await {
-                Ok(stats) => Some(stats),
-                // One queue's stats failing leaves the rest of the snapshot useful.
-                Err(error) => {
-                    respect_limit(budget, Err::<(), _>(error)).await.ok();
-                    None
-                }
-            }
+            // One queue's stats failing leaves the rest of the snapshot useful.
+            client.queue_stats(id).await.ok()
         } else {
             None
         };

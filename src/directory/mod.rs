@@ -4,8 +4,6 @@
 
 mod availability;
 
-use std::time::Duration;
-
 pub use availability::{Availability, LiveState, QueueLoad, refresh};
 
 use crate::ids::TargetKind;
@@ -13,20 +11,25 @@ use crate::platform::{PlatformClient, PlatformError};
 use crate::roster::Listed;
 use crate::transfer::{Priority, RateBudget};
 
-/// Pause after the platform says the account is over its limit without saying for how long.
-const DEFAULT_BACK_OFF: Duration = Duration::from_secs(60);
+/// Both of the platform's lists, and what reading their pages had to work around.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    pub targets: Vec<Listed>,
+    /// In words, e.g. that a page contradicted the paging fields and reading stopped there.
+    pub notes: Vec<String>,
+}
 
 /// Both lists from the platform, every page, for [`crate::roster::Roster::merge_sync`].
 pub async fn fetch_listing(
     client: &PlatformClient,
     budget: &RateBudget,
-) -> Result<Vec<Listed>, PlatformError> {
+) -> Result<Listing, PlatformError> {
     let spend = || budget.spend_as(Priority::Background);
-    let agents = client.list_agents(spend).await;
-    let agents = respect_limit(budget, agents).await?;
-    let queues = client.list_queues(spend).await;
-    let queues = respect_limit(budget, queues).await?;
-    let mut listing: Vec<Listed> = agents
+    let agents = client.list_agents(spend).await?;
+    let queues = client.list_queues(spend).await?;
+    let notes = [agents.note, queues.note].into_iter().flatten().collect();
+    let mut targets: Vec<Listed> = agents
+        .items
         .into_iter()
         .map(|a| Listed {
             kind: TargetKind::Agent,
@@ -35,29 +38,11 @@ pub async fn fetch_listing(
             team: a.team,
         })
         .collect();
-    listing.extend(queues.into_iter().map(|q| Listed {
+    targets.extend(queues.items.into_iter().map(|q| Listed {
         kind: TargetKind::Queue,
         id: q.id,
         name: q.name,
         team: None,
     }));
-    Ok(listing)
-}
-
-/// Passes a result on; a 429 first pauses the whole budget, as for transfers.
-async fn respect_limit<T>(
-    budget: &RateBudget,
-    result: Result<T, PlatformError>,
-) -> Result<T, PlatformError> {
-    if let Err(PlatformError::Refused {
-        status: 429,
-        retry_after,
-        ..
-    }) = &result
-    {
-        budget
-            .back_off(retry_after.unwrap_or(DEFAULT_BACK_OFF))
-            .await;
-    }
-    result
+    Ok(Listing { targets, notes })
 }

@@ -1,9 +1,11 @@
-//! The HTTP client for the platform's public contact-center API.
+//! The HTTP client for the platform's public contact-center API. Every call goes through
+//! [`PlatformClient::send`], which is where replies are read (up to a size cap), secrets are
+//! taken out of whatever comes back, and a rate-limit answer pauses the account's budget.
 
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, RequestBuilder};
+use reqwest::{Method, RequestBuilder, Response};
 use serde::Serialize;
 use url::Url;
 
@@ -11,10 +13,20 @@ use super::auth::Authenticator;
 use super::reply::{self, AssignReply, PlatformError};
 use crate::config::{Config, is_loopback};
 use crate::ids::{SessionId, TargetKind};
+use crate::secret::{Redactor, Secret};
+use crate::transfer::RateBudget;
 
 /// How long to wait for a connection before calling the platform unreachable; shorter than the
 /// request timeout because a failed connect is certain to have sent nothing.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Replies are read up to this size: far above any documented reply, small enough that a
+/// runaway body from a proxy cannot fill memory.
+pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
+
+/// How long to hold every call after the platform says the account is over its limit without
+/// saying for how long: the platform's window is one minute.
+const DEFAULT_BACK_OFF: Duration = Duration::from_secs(60);
 
 /// Calls the platform for one account. Cheap to clone; clones share a connection pool.
 #[derive(Debug, Clone)]
@@ -26,6 +38,29 @@ pub struct PlatformClient {
     account_id: String,
     auth: Authenticator,
     timeout: Duration,
+    /// The account's budget, paused here whenever the platform answers 429.
+    budget: RateBudget,
+    redactor: Redactor,
+}
+
+/// One assign-conversation call, built once: what is sent is exactly what is shown.
+#[derive(Debug, Clone)]
+pub struct AssignCall {
+    pub url: Url,
+    pub body: serde_json::Value,
+}
+
+impl AssignCall {
+    /// The request for the supervisor to inspect, with `token` (the callback token inside the
+    /// callback URL) replaced so it never reaches the screen.
+    pub fn shown(&self, token: &Secret) -> String {
+        let body = serde_json::to_string_pretty(&self.body).unwrap_or_default();
+        format!(
+            "POST {}\n{}",
+            self.url,
+            body.replace(token.expose(), "<token>")
+        )
+    }
 }
 
 /// One assign-conversation call.
@@ -54,7 +89,13 @@ struct AssignBody<'a> {
 }
 
 impl PlatformClient {
-    pub fn new(config: &Config) -> Result<Self, reqwest::Error> {
+    /// A client for the account in `config`, pacing nothing itself but pausing `budget` on a 429,
+    /// and taking the secrets `redactor` knows out of every reply.
+    pub fn new(
+        config: &Config,
+        budget: RateBudget,
+        redactor: Redactor,
+    ) -> Result<Self, reqwest::Error> {
         let platform = &config.platform;
         let api_base = platform
             .host
@@ -79,11 +120,13 @@ impl PlatformClient {
             account_id: platform.account_id.clone(),
             auth: Authenticator::new(&config.auth),
             timeout: platform.request_timeout,
+            budget,
+            redactor,
         })
     }
 
-    /// Asks the platform to move a bot session to an agent or a queue.
-    pub async fn assign(&self, request: AssignRequest<'_>) -> Result<AssignReply, PlatformError> {
+    /// The call that moves a bot session to an agent or a queue, as it will be sent.
+    pub fn assign_call(&self, request: AssignRequest<'_>) -> AssignCall {
         let (a_id, transferred_type, queue_id) = match request.kind {
             TargetKind::Agent => (Some(request.target_id), None, None),
             TargetKind::Queue => (None, Some("QUEUE"), Some(request.target_id)),
@@ -96,10 +139,18 @@ impl PlatformClient {
             queue_id,
             bot_session_id: request.session.as_str(),
         };
+        AssignCall {
+            url: self.assign_url(),
+            body: serde_json::to_value(body).unwrap_or_default(),
+        }
+    }
+
+    /// Sends an assign-conversation call.
+    pub async fn assign(&self, call: &AssignCall) -> Result<AssignReply, PlatformError> {
         let (status, body) = self
             .send(
                 self.request(Method::POST, "assign-conversation")?
-                    .json(&body),
+                    .json(&call.body),
             )
             .await?;
         reply::parse_success(status, &body)
@@ -111,21 +162,36 @@ impl PlatformClient {
         method: Method,
         path: &str,
     ) -> Result<RequestBuilder, PlatformError> {
-        let url = self.api_base.join(path).map_err(|e| {
-            PlatformError::Unreachable(format!("cannot form the URL for {path}: {e}"))
-        })?;
-        Ok(self
-            .http
-            .request(method, url)
-            .headers(self.headers()?)
-            .timeout(self.timeout))
+        let url = self
+            .api_base
+            .join(path)
+            .map_err(|e| PlatformError::NotSent(format!("cannot form the URL for {path}: {e}")))?;
+        Ok(self.http.request(method, url).timeout(self.timeout))
     }
 
     /// Sends a request; a 2xx answer gives its status and body, anything else the platform's
-    /// own words as a [`PlatformError`].
+    /// own words as a [`PlatformError`]. Whatever comes back has the install's secrets and this
+    /// request's token taken out before anything reads it, and a 429 pauses the account's budget.
     pub(super) async fn send(
         &self,
         request: RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), PlatformError> {
+        let (request, token) = self.signed(request)?;
+        let result = self.exchange(request, &token).await;
+        if let Err(error) = &result
+            && let Some(retry_after) = error.rate_limited()
+        {
+            self.budget
+                .back_off(retry_after.unwrap_or(DEFAULT_BACK_OFF))
+                .await;
+        }
+        result
+    }
+
+    async fn exchange(
+        &self,
+        request: RequestBuilder,
+        token: &Secret,
     ) -> Result<(u16, Vec<u8>), PlatformError> {
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
@@ -142,23 +208,51 @@ impl PlatformClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let success = response.status().is_success();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
+        let (body, cut) = self.read_capped(response).await?;
+        let body = self
+            .redactor
+            .redact(&String::from_utf8_lossy(&body), Some(token))
+            .into_bytes();
+        if success && cut {
+            return Err(PlatformError::UnreadableReply {
+                status,
+                detail: format!("the reply is over {} KiB", MAX_REPLY_BYTES / 1024),
+            });
+        }
         if success {
-            Ok((status, body.to_vec()))
+            Ok((status, body))
         } else {
+            let mut message = reply::error_message(status, &content_type, &body);
+            if cut {
+                message.push_str(&format!(" (reply cut at {} KiB)", MAX_REPLY_BYTES / 1024));
+            }
             Err(PlatformError::Refused {
                 status,
-                message: reply::error_message(status, &content_type, &body),
+                message,
                 retry_after,
             })
         }
     }
 
-    /// Where transfers are posted, for showing the request.
-    pub fn assign_url(&self) -> Url {
+    /// Reads the body up to [`MAX_REPLY_BYTES`]; true when there was more, which is left unread.
+    async fn read_capped(&self, mut response: Response) -> Result<(Vec<u8>, bool), PlatformError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
+            let room = MAX_REPLY_BYTES - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                return Ok((body, true));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((body, false))
+    }
+
+    fn assign_url(&self) -> Url {
         self.api_base
             .join("assign-conversation")
             .expect("a fixed path joins")
@@ -168,31 +262,32 @@ impl PlatformClient {
         &self.org_id
     }
 
-    fn headers(&self) -> Result<HeaderMap, PlatformError> {
+    /// Adds the account's headers with a fresh token; the token is returned so that whatever
+    /// comes back can be searched for it.
+    fn signed(&self, request: RequestBuilder) -> Result<(RequestBuilder, Secret), PlatformError> {
         let token = self
             .auth
             .token()
-            .map_err(|e| PlatformError::Unreachable(e.to_string()))?;
+            .map_err(|e| PlatformError::NotSent(e.to_string()))?;
         let mut auth = HeaderValue::from_str(token.expose()).map_err(|_| {
-            PlatformError::Unreachable(
+            PlatformError::NotSent(
                 "the configured token contains characters a header cannot carry".into(),
             )
         })?;
         // Keeps the token out of any Debug output of the request.
         auth.set_sensitive(true);
-        let account = HeaderValue::from_str(&self.account_id).map_err(|_| {
-            PlatformError::Unreachable("the account id is not a header value".into())
-        })?;
+        let account = HeaderValue::from_str(&self.account_id)
+            .map_err(|_| PlatformError::NotSent("the account id is not a header value".into()))?;
         let mut headers = HeaderMap::new();
         headers.insert("auth", auth);
         headers.insert("accountid", account);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        Ok(headers)
+        Ok((request.headers(headers), token))
     }
 
     /// Sorts a transport failure by whether the request may have reached the platform.
     fn transport_error(&self, error: reqwest::Error) -> PlatformError {
-        let detail = reply::one_line(&error_chain(&error));
+        let detail = reply::one_line(&self.redactor.redact(&error_chain(&error), None));
         if error.is_connect() {
             PlatformError::Unreachable(detail)
         } else if error.is_timeout() {

@@ -1,11 +1,17 @@
-//! The platform's own lists of agents and queues, for syncing the roster. Paging is undocumented,
-//! so pages are followed by `hasMore`, then `totalPages`, and stop on an empty page or a page
-//! limit, whichever comes first; entries without an id are skipped, other fields are optional.
+//! The platform's own lists of agents and queues, for syncing the roster. Paging is not
+//! documented, and the docs' own samples contradict themselves (`hasMore: true` with
+//! `totalPages: 1`), so no single field is trusted to end it: pages stop at `totalPages`, at a
+//! page that brings no id not seen before, at an empty page, or at a bound, whichever comes
+//! first, and a stop that goes against what `hasMore` said is said in words. Entries without an
+//! id are skipped; every other field is optional and read leniently.
+
+use std::collections::HashSet;
 
 use reqwest::Method;
-use serde::Deserialize;
+use serde_json::Value;
 
 use super::PlatformClient;
+use super::lenient::{flag, text};
 use super::reply::PlatformError;
 
 /// No real contact center lists more; a platform that keeps saying "more" is not believed.
@@ -29,62 +35,45 @@ pub struct ListedQueue {
     pub active: bool,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Page<T> {
-    #[serde(default = "Vec::new")]
-    results: Vec<T>,
-    has_more: Option<bool>,
-    total_pages: Option<u32>,
+/// Every entry of a list, and what paging had to work around, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub note: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawAgent {
-    id: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    email_id: Option<String>,
-    #[serde(default)]
-    agent_groups: Vec<RawGroup>,
-}
-
-/// Agent groups come as objects with a name in the samples; a bare string is taken too.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawGroup {
-    Named { name: Option<String> },
-    Plain(String),
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawQueue {
-    id: Option<String>,
-    name: Option<String>,
-    is_active: Option<bool>,
-}
-
-impl RawAgent {
-    fn listed(self) -> Option<ListedAgent> {
-        let id = self.id.filter(|id| !id.trim().is_empty())?;
-        let full_name = [self.first_name, self.last_name]
-            .into_iter()
-            .flatten()
-            .map(|part| part.trim().to_owned())
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let name = Some(full_name)
-            .filter(|n| !n.is_empty())
-            .or(self.email_id)
-            .unwrap_or_else(|| id.clone());
-        let team = self.agent_groups.into_iter().find_map(|group| match group {
-            RawGroup::Named { name } => name,
-            RawGroup::Plain(name) => Some(name),
+fn listed_agent(entry: &Value) -> Option<ListedAgent> {
+    let id = text(entry, "id").or_else(|| text(entry, "_id"))?;
+    let full_name = ["firstName", "lastName"]
+        .iter()
+        .filter_map(|key| text(entry, key))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = Some(full_name)
+        .filter(|n| !n.is_empty())
+        .or_else(|| text(entry, "name"))
+        .or_else(|| text(entry, "emailId"))
+        .unwrap_or_else(|| id.clone());
+    // Groups come as objects (`name` or `groupName`) in the samples; a bare string is taken too.
+    let team = entry
+        .get("agentGroups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find_map(|group| match group {
+            Value::String(name) if !name.trim().is_empty() => Some(name.trim().to_owned()),
+            group => text(group, "name").or_else(|| text(group, "groupName")),
         });
-        Some(ListedAgent { id, name, team })
-    }
+    Some(ListedAgent { id, name, team })
+}
+
+fn listed_queue(entry: &Value) -> Option<ListedQueue> {
+    let id = text(entry, "id").or_else(|| text(entry, "queueId"))?;
+    Some(ListedQueue {
+        name: text(entry, "name").unwrap_or_else(|| id.clone()),
+        active: entry.get("isActive").and_then(flag).unwrap_or(true),
+        id,
+    })
 }
 
 impl PlatformClient {
@@ -93,7 +82,7 @@ impl PlatformClient {
     pub async fn list_agents<F, Fut>(
         &self,
         before_each_call: F,
-    ) -> Result<Vec<ListedAgent>, PlatformError>
+    ) -> Result<Paged<ListedAgent>, PlatformError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = ()>,
@@ -104,107 +93,134 @@ impl PlatformClient {
                 url::form_urlencoded::byte_serialize(self.org_id().as_bytes()).collect::<String>()
             )
         };
-        let raw: Vec<RawAgent> = self.all_pages(path, before_each_call).await?;
-        Ok(raw.into_iter().filter_map(RawAgent::listed).collect())
+        self.all_pages("agents", path, listed_agent, |a| &a.id, before_each_call)
+            .await
     }
 
     /// Every queue of the stream, across all pages.
     pub async fn list_queues<F, Fut>(
         &self,
         before_each_call: F,
-    ) -> Result<Vec<ListedQueue>, PlatformError>
+    ) -> Result<Paged<ListedQueue>, PlatformError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = ()>,
     {
         let path = |page: u32| format!("queues?page={page}&limit={QUEUE_PAGE_SIZE}");
-        let raw: Vec<RawQueue> = self.all_pages(path, before_each_call).await?;
-        Ok(raw
-            .into_iter()
-            .filter_map(|q| {
-                let id = q.id.filter(|id| !id.trim().is_empty())?;
-                Some(ListedQueue {
-                    name: q
-                        .name
-                        .filter(|n| !n.trim().is_empty())
-                        .unwrap_or_else(|| id.clone()),
-                    active: q.is_active.unwrap_or(true),
-                    id,
-                })
-            })
-            .collect())
+        self.all_pages("queues", path, listed_queue, |q| &q.id, before_each_call)
+            .await
     }
 
     async fn all_pages<T, F, Fut>(
         &self,
+        what: &str,
         path: impl Fn(u32) -> String,
+        read: impl Fn(&Value) -> Option<T>,
+        id_of: impl Fn(&T) -> &str,
         mut before_each_call: F,
-    ) -> Result<Vec<T>, PlatformError>
+    ) -> Result<Paged<T>, PlatformError>
     where
-        T: for<'de> Deserialize<'de>,
         F: FnMut() -> Fut,
         Fut: Future<Output = ()>,
     {
-        let mut all = Vec::new();
+        let mut items: Vec<T> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut note = None;
         for page in 1..=MAX_PAGES {
             before_each_call().await;
             let (status, body) = self.send(self.request(Method::GET, &path(page))?).await?;
-            let page_data: Page<T> =
-                serde_json::from_slice(&body).map_err(|e| PlatformError::UnreadableReply {
-                    status,
-                    detail: format!("page {page} of {}: {e}", path(page)),
-                })?;
-            let count = page_data.results.len();
-            all.extend(page_data.results);
-            let more = match (page_data.has_more, page_data.total_pages) {
-                (Some(more), _) => more,
-                (None, Some(total)) => page < total,
-                // Neither said: keep going until a page comes back empty.
-                (None, None) => count > 0,
+            let unreadable = |detail: String| PlatformError::UnreadableReply {
+                status,
+                detail: format!("page {page} of the {what}: {detail}"),
             };
-            if !more || count == 0 {
+            let reply: Value =
+                serde_json::from_slice(&body).map_err(|e| unreadable(e.to_string()))?;
+            let results = reply
+                .get("results")
+                .and_then(Value::as_array)
+                .ok_or_else(|| unreadable("no list of results".into()))?;
+            let says_more = reply.get("hasMore").and_then(flag);
+            let total_pages = reply.get("totalPages").and_then(super::lenient::count);
+            let before = items.len();
+            for item in results.iter().filter_map(&read) {
+                if seen.insert(id_of(&item).to_owned()) {
+                    items.push(item);
+                }
+            }
+            if page > 1 && items.len() == before {
+                if !results.is_empty() {
+                    note = Some(format!(
+                        "page {page} of the {what} brought none not already listed; read {} {what} and stopped",
+                        items.len()
+                    ));
+                }
                 break;
             }
+            let more = match (total_pages, says_more) {
+                (Some(total), Some(true)) if page >= total => {
+                    note = Some(format!(
+                        "the platform said more {what} follow, but also that there are {total} page(s); stopped at page {page}"
+                    ));
+                    false
+                }
+                (Some(total), _) => page < total,
+                (None, Some(more)) => more,
+                // Neither said: keep going until a page brings nothing new.
+                (None, None) => !results.is_empty(),
+            };
+            if !more || results.is_empty() {
+                break;
+            }
+            if page == MAX_PAGES {
+                note = Some(format!(
+                    "the platform still said more {what} follow after {MAX_PAGES} pages; stopped there with {}",
+                    items.len()
+                ));
+            }
         }
-        Ok(all)
+        Ok(Paged { items, note })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn agents_are_read_leniently() {
-        let agents: Vec<RawAgent> = serde_json::from_str(
-            r#"[
-                {"id":"a-1","firstName":"Dana","lastName":"Whitfield","agentGroups":[{"name":"Billing"}],"extra":1},
-                {"id":"a-2","emailId":"sam@example.com","agentGroups":["Tech"]},
-                {"firstName":"No id"},
-                {"id":"a-3"}
-            ]"#,
-        )
-        .unwrap();
-        let listed: Vec<ListedAgent> = agents.into_iter().filter_map(RawAgent::listed).collect();
+        let entries = json!([
+            {"id":"a-1","firstName":"Dana","lastName":"Whitfield","agentGroups":[{"name":"Billing"}],"extra":1},
+            {"id":"a-2","emailId":"sam@example.com","agentGroups":["Tech"]},
+            {"firstName":"No id"},
+            {"id":"a-3","firstName":null,"agentGroups":[{"groupId":"ag-1","groupName":"Default Group"}]},
+            {"id":"a-4","firstName":42}
+        ]);
+        let listed: Vec<ListedAgent> = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(listed_agent)
+            .collect();
+        let names: Vec<(&str, &str, Option<&str>)> = listed
+            .iter()
+            .map(|a| (a.id.as_str(), a.name.as_str(), a.team.as_deref()))
+            .collect();
         assert_eq!(
-            listed,
+            names,
             [
-                ListedAgent {
-                    id: "a-1".into(),
-                    name: "Dana Whitfield".into(),
-                    team: Some("Billing".into())
-                },
-                ListedAgent {
-                    id: "a-2".into(),
-                    name: "sam@example.com".into(),
-                    team: Some("Tech".into())
-                },
-                ListedAgent {
-                    id: "a-3".into(),
-                    name: "a-3".into(),
-                    team: None
-                },
+                ("a-1", "Dana Whitfield", Some("Billing")),
+                ("a-2", "sam@example.com", Some("Tech")),
+                ("a-3", "a-3", Some("Default Group")),
+                ("a-4", "42", None),
             ]
         );
+    }
+
+    #[test]
+    fn queues_take_flags_in_any_spelling() {
+        let queue = listed_queue(&json!({"id": "qu-1", "isActive": "false"})).unwrap();
+        assert_eq!((queue.name.as_str(), queue.active), ("qu-1", false));
+        assert!(listed_queue(&json!({"name": "no id"})).is_none());
     }
 }

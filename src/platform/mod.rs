@@ -4,11 +4,12 @@
 mod auth;
 mod client;
 mod directory;
+mod lenient;
 mod presence;
 mod reply;
 
 pub use auth::{AuthError, Authenticator};
-pub use client::{AssignRequest, PlatformClient};
-pub use directory::{ListedAgent, ListedQueue};
+pub use client::{AssignCall, AssignRequest, MAX_REPLY_BYTES, PlatformClient};
+pub use directory::{ListedAgent, ListedQueue, Paged};
 pub use presence::{AgentPresence, Capacity, Presence, QueueStats};
 pub use reply::{AssignReply, PlatformError, one_line};

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::PlatformClient;
+use super::lenient::{count, millis};
 use super::reply::PlatformError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,26 +66,6 @@ pub struct QueueStats {
     pub average_wait: Option<Duration>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawCapacity {
-    total_capacity: Option<u32>,
-    used_capacity: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawQueueStats {
-    waiting: Option<u32>,
-    queue_summary: Option<RawSummary>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawSummary {
-    avg_wait: Option<f64>,
-}
-
 impl PlatformClient {
     /// Presence and chat capacity of `agent_ids` (all agents when empty), by agent id.
     pub async fn availability(
@@ -130,18 +110,18 @@ impl PlatformClient {
             Value::Array(items) => items.into_iter().next().unwrap_or(Value::Null),
             other => other,
         };
-        let stats: RawQueueStats =
-            serde_json::from_value(first).map_err(|e| PlatformError::UnreadableReply {
+        if !first.is_object() {
+            return Err(PlatformError::UnreadableReply {
                 status,
-                detail: format!("queue stats: {e}"),
-            })?;
+                detail: "queue stats: no stats object in the reply".into(),
+            });
+        }
         Ok(QueueStats {
-            waiting: stats.waiting,
-            average_wait: stats
-                .queue_summary
-                .and_then(|s| s.avg_wait)
-                .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                .map(|ms| Duration::from_millis(ms as u64)),
+            waiting: first.get("waiting").and_then(count),
+            average_wait: first
+                .pointer("/queueSummary/avgWait")
+                .and_then(millis)
+                .map(Duration::from_millis),
         })
     }
 }
@@ -164,16 +144,12 @@ fn read_availability(reply: &Value) -> HashMap<String, AgentPresence> {
             else {
                 continue;
             };
-            let chat = entry
-                .pointer("/channelCapacity/liveChat")
-                .cloned()
-                .and_then(|c| serde_json::from_value::<RawCapacity>(c).ok())
-                .and_then(|c| {
-                    Some(Capacity {
-                        used: c.used_capacity?,
-                        total: c.total_capacity?,
-                    })
-                });
+            let chat = entry.pointer("/channelCapacity/liveChat").and_then(|c| {
+                Some(Capacity {
+                    used: c.get("usedCapacity").and_then(count)?,
+                    total: c.get("totalCapacity").and_then(count)?,
+                })
+            });
             by_id.insert(id.to_owned(), AgentPresence { presence, chat });
         }
     }

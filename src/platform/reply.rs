@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::terminal_safe;
+
 /// The synchronous reply to assign-conversation: the platform accepted the transfer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,7 +25,7 @@ pub struct AssignReply {
 /// Everything that can go wrong with one call, grouped by what it means for the transfer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlatformError {
-    /// The platform (or a proxy) answered with an error status: nothing was transferred.
+    /// The platform (or a proxy) answered with an error status.
     #[error("HTTP {status}: {message}")]
     Refused {
         status: u16,
@@ -36,8 +38,11 @@ pub enum PlatformError {
     /// The connection could not be made: the request never left.
     #[error("could not reach the platform: {0}")]
     Unreachable(String),
+    /// The request could not be formed or signed: the request never left.
+    #[error("not sent: {0}")]
+    NotSent(String),
     /// No answer in time: the platform may or may not have acted on it.
-    #[error("no answer from the platform within {0:?}")]
+    #[error("the request went out, but no answer came within {0:?}")]
     Timeout(Duration),
     /// The request went out and something broke before a full answer came back.
     #[error("the connection broke after the request was sent: {0}")]
@@ -48,12 +53,18 @@ pub enum PlatformError {
 }
 
 impl PlatformError {
-    /// True when the request certainly did not take effect on the platform.
+    /// True only where the answer proves the platform did not act: a 4xx status (which a
+    /// gateway does not invent for a request the platform took), or a request that never left.
+    /// A 5xx may come from a gateway after the platform acted, so it proves nothing.
     pub fn certainly_not_applied(&self) -> bool {
-        matches!(
-            self,
-            Self::Refused { .. } | Self::NotTransferred { .. } | Self::Unreachable(_)
-        )
+        match self {
+            Self::Refused { status, .. } => (400..500).contains(status),
+            Self::Unreachable(_) | Self::NotSent(_) => true,
+            Self::NotTransferred { .. }
+            | Self::Timeout(_)
+            | Self::Interrupted(_)
+            | Self::UnreadableReply { .. } => false,
+        }
     }
 
     pub fn http_status(&self) -> Option<u16> {
@@ -61,6 +72,18 @@ impl PlatformError {
             Self::Refused { status, .. }
             | Self::NotTransferred { status, .. }
             | Self::UnreadableReply { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The platform asked for a pause: a 429, with how long it said to wait, if it did.
+    pub fn rate_limited(&self) -> Option<Option<Duration>> {
+        match self {
+            Self::Refused {
+                status: 429,
+                retry_after,
+                ..
+            } => Some(*retry_after),
             _ => None,
         }
     }
@@ -81,7 +104,7 @@ pub(super) fn parse_success(status: u16, body: &[u8]) -> Result<AssignReply, Pla
     } else {
         Err(PlatformError::NotTransferred {
             status,
-            reported: reply.status,
+            reported: one_line(&reply.status),
         })
     }
 }
@@ -116,7 +139,7 @@ fn json_message(json: &serde_json::Value) -> Option<String> {
             .map(one_line)
             .collect();
         if !messages.is_empty() {
-            return Some(messages.join("; "));
+            return Some(one_line(&messages.join("; ")));
         }
     }
     ["message", "msg", "error_description", "error"]
@@ -137,19 +160,18 @@ fn html_heading(html: &str) -> Option<String> {
     })
 }
 
-/// Squeezes text onto one bounded line with no control characters, so a reply can never break
-/// the terminal or the audit log.
+/// Squeezes text onto one bounded line, with any control character or bidirectional override
+/// shown escaped, so a reply can never act on the terminal or break the audit log.
 pub fn one_line(text: &str) -> String {
-    let mut squeezed = text
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    if squeezed.chars().count() > MAX_MESSAGE_CHARS {
-        squeezed = squeezed.chars().take(MAX_MESSAGE_CHARS).collect();
-        squeezed.push('…');
+    let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let safe = terminal_safe::line(&squeezed);
+    if safe.chars().count() > MAX_MESSAGE_CHARS {
+        let mut cut: String = safe.chars().take(MAX_MESSAGE_CHARS).collect();
+        cut.push('…');
+        cut
+    } else {
+        safe.into_owned()
     }
-    squeezed
 }
 
 fn reason_phrase(status: u16) -> &'static str {
@@ -175,16 +197,31 @@ mod tests {
     }
 
     #[test]
-    fn a_success_status_that_is_not_transferred_is_a_failure() {
+    fn a_success_status_that_is_not_transferred_proves_nothing() {
         let error = parse_success(200, br#"{"status":"rejected"}"#).unwrap_err();
-        assert!(error.certainly_not_applied());
+        assert!(!error.certainly_not_applied());
         assert!(error.to_string().contains("\"rejected\""));
     }
 
     #[test]
-    fn an_unreadable_success_is_not_certain() {
-        let error = parse_success(200, b"OK").unwrap_err();
-        assert!(!error.certainly_not_applied());
+    fn only_4xx_and_unsent_requests_are_certain() {
+        let refused = |status| PlatformError::Refused {
+            status,
+            message: String::new(),
+            retry_after: None,
+        };
+        assert!(refused(404).certainly_not_applied());
+        assert!(refused(429).certainly_not_applied());
+        assert!(!refused(500).certainly_not_applied());
+        assert!(!refused(503).certainly_not_applied());
+        assert!(!refused(504).certainly_not_applied());
+        assert!(PlatformError::Unreachable("refused".into()).certainly_not_applied());
+        assert!(!PlatformError::Interrupted("reset".into()).certainly_not_applied());
+        assert!(
+            !parse_success(200, b"OK")
+                .unwrap_err()
+                .certainly_not_applied()
+        );
     }
 
     #[test]
@@ -219,8 +256,8 @@ mod tests {
         );
         assert_eq!(error_message(502, "", b""), "Bad Gateway (empty reply)");
         assert_eq!(
-            error_message(500, "text/plain", b"boom\n\x1b[31mred"),
-            "boom [31mred"
+            error_message(500, "text/plain", b"boom\n\x1b[31mred\xe2\x80\xae"),
+            "boom \\x1b[31mred\\u{202e}"
         );
     }
 }

@@ -99,6 +99,25 @@ pub enum Shape {
 }
 
 impl Target {
+    /// Cleans the name, team and notes of control and bidirectional characters, as text from
+    /// outside must be before it is kept; true when anything changed.
+    pub fn clean_text(&mut self) -> bool {
+        let mut changed = false;
+        let mut clean = |text: &mut String| {
+            let (cleaned, was_changed) = crate::terminal_safe::clean_name(text);
+            changed |= was_changed;
+            *text = cleaned;
+        };
+        clean(&mut self.name);
+        for text in [&mut self.team, &mut self.notes, &mut self.platform_name]
+            .into_iter()
+            .flatten()
+        {
+            clean(text);
+        }
+        changed
+    }
+
     /// Trims the text fields and drops empty optional ones, as a person would expect.
     pub fn tidied(mut self) -> Self {
         let tidy =

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::edit::{EditError, check_target};
 use super::{Roster, Target};
 use crate::ids::TargetKind;
+use crate::terminal_safe::{csv_cell, csv_unguard};
 
 pub const CSV_HEADER: [&str; 5] = ["kind", "id", "name", "team", "notes"];
 
@@ -15,6 +16,8 @@ pub const CSV_HEADER: [&str; 5] = ["kind", "id", "name", "team", "notes"];
 pub struct Imported {
     pub targets: Vec<Target>,
     pub warnings: Vec<String>,
+    /// Targets whose name, team or notes came with control characters, kept without them.
+    pub cleaned: usize,
 }
 
 /// What merging an import changed.
@@ -47,10 +50,11 @@ pub fn import(text: &str, path: &Path) -> Result<Imported, ImportError> {
     if is_csv {
         import_csv(text, path)
     } else {
-        Roster::parse(text, path)
-            .map(|loaded| Imported {
+        Roster::parse_cleaning(text, path)
+            .map(|(loaded, cleaned)| Imported {
                 targets: loaded.roster.targets().to_vec(),
                 warnings: loaded.warnings,
+                cleaned,
             })
             .map_err(|error| match error {
                 super::RosterError::Invalid { line, message, .. } => ImportError {
@@ -97,6 +101,7 @@ fn import_csv(text: &str, path: &Path) -> Result<Imported, ImportError> {
     }
     let mut targets = Vec::new();
     let mut warnings = Vec::new();
+    let mut cleaned = 0;
     let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
@@ -104,7 +109,8 @@ fn import_csv(text: &str, path: &Path) -> Result<Imported, ImportError> {
             error(line, csv_problem(&e))
         })?;
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let field = |n: usize| record.get(n).unwrap_or("").to_owned();
+        // Cells this program exported carry a guard against spreadsheet formulas; it comes off.
+        let field = |n: usize| csv_unguard(record.get(n).unwrap_or("")).to_owned();
         let kind = match field(0).to_ascii_lowercase().as_str() {
             "agent" => TargetKind::Agent,
             "queue" => TargetKind::Queue,
@@ -118,6 +124,9 @@ fn import_csv(text: &str, path: &Path) -> Result<Imported, ImportError> {
         let mut target = Target::new(kind, field(1), field(2));
         target.team = Some(field(3));
         target.notes = Some(field(4));
+        if target.clean_text() {
+            cleaned += 1;
+        }
         let target = target.tidied();
         match check_target(&target) {
             Err(EditError::BadName { .. }) => {
@@ -142,7 +151,11 @@ fn import_csv(text: &str, path: &Path) -> Result<Imported, ImportError> {
         first_line_of_id.insert(target.id.clone(), line);
         targets.push(target);
     }
-    Ok(Imported { targets, warnings })
+    Ok(Imported {
+        targets,
+        warnings,
+        cleaned,
+    })
 }
 
 fn csv_problem(error: &csv::Error) -> String {
@@ -185,17 +198,20 @@ impl Roster {
         merged
     }
 
+    /// The roster as CSV, every cell guarded so a spreadsheet shows it rather than runs it;
+    /// [`import`] takes the guard off again.
     pub fn to_csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let rows =
             std::iter::once(CSV_HEADER.map(str::to_owned)).chain(self.targets.iter().map(|t| {
                 [
-                    t.kind.label().to_owned(),
-                    t.id.clone(),
-                    t.name.clone(),
-                    t.team.clone().unwrap_or_default(),
-                    t.notes.clone().unwrap_or_default(),
+                    t.kind.label(),
+                    &t.id,
+                    &t.name,
+                    t.team.as_deref().unwrap_or_default(),
+                    t.notes.as_deref().unwrap_or_default(),
                 ]
+                .map(|cell| csv_cell(cell).into_owned())
             }));
         for row in rows {
             writer
@@ -221,6 +237,39 @@ mod tests {
         let imported = csv(&roster.to_csv()).unwrap();
         assert_eq!(imported.targets, roster.targets());
         assert!(imported.warnings.is_empty());
+    }
+
+    #[test]
+    fn formulas_are_guarded_on_export_and_unguarded_on_import() {
+        let mut roster = Roster::default();
+        roster.targets.push(
+            Target::new(TargetKind::Agent, "a-1", "=HYPERLINK(\"http://x\")").with_notes("@SUM(1)"),
+        );
+        let text = roster.to_csv();
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        assert!(text.contains("'@SUM(1)"), "{text}");
+        let imported = csv(&text).unwrap();
+        assert_eq!(imported.targets, roster.targets());
+    }
+
+    #[test]
+    fn control_characters_are_cleaned_and_counted() {
+        let imported = csv(
+            "kind,id,name,team,notes\nagent,a-1,\"Dana\u{1b}]0;x\u{7}\",Billing,\"Fr\u{202e}ench\"\nagent,a-2,Sam,,\n",
+        )
+        .unwrap();
+        assert_eq!(imported.cleaned, 1);
+        assert_eq!(imported.targets[0].name, "Dana]0;x");
+        assert_eq!(imported.targets[0].notes.as_deref(), Some("French"));
+        let toml = import(
+            "[[agents]]\nid = \"a-1\"\nname = \"Dana\\u001b[2J\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            (toml.cleaned, toml.targets[0].name.as_str()),
+            (1, "Dana[2J")
+        );
     }
 
     #[test]

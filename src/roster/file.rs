@@ -85,6 +85,17 @@ impl Roster {
 
     /// Parses roster text; `path` names the file in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Loaded, RosterError> {
+        Self::parse_as(text, path, Names::AsWritten).map(|(loaded, _)| loaded)
+    }
+
+    /// Parses roster text from outside (an import): names, teams and notes are cleaned of
+    /// control and bidirectional characters instead of refused. Also returns how many targets
+    /// were cleaned.
+    pub(super) fn parse_cleaning(text: &str, path: &Path) -> Result<(Loaded, usize), RosterError> {
+        Self::parse_as(text, path, Names::Cleaned)
+    }
+
+    fn parse_as(text: &str, path: &Path, names: Names) -> Result<(Loaded, usize), RosterError> {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
         let invalid = |offset: usize, message: String| RosterError::Invalid {
             path: path.to_owned(),
@@ -100,13 +111,14 @@ impl Roster {
 
         let mut targets = Vec::with_capacity(raw.agents.len() + raw.queues.len());
         let mut warnings = Vec::new();
+        let mut cleaned = 0;
         let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
         let entries = (raw.agents.into_iter().map(|t| (TargetKind::Agent, t)))
             .chain(raw.queues.into_iter().map(|t| (TargetKind::Queue, t)));
         for (kind, entry) in entries {
             let id_offset = entry.id.span().start;
             let name_offset = entry.name.span().start;
-            let target = Target {
+            let mut target = Target {
                 kind,
                 id: entry.id.into_inner(),
                 name: entry.name.into_inner(),
@@ -115,8 +127,11 @@ impl Roster {
                 favourite: entry.favourite,
                 stale: entry.stale,
                 platform_name: entry.platform_name,
+            };
+            if names == Names::Cleaned && target.clean_text() {
+                cleaned += 1;
             }
-            .tidied();
+            let target = target.tidied();
             match check_target(&target) {
                 Err(problem @ EditError::BadName { .. }) => {
                     return Err(invalid(name_offset, problem.to_string()));
@@ -141,11 +156,20 @@ impl Roster {
             first_line_of_id.insert(target.id.clone(), line_of(id_offset));
             targets.push(target);
         }
-        Ok(Loaded {
+        let loaded = Loaded {
             roster: Roster::new(targets),
             warnings,
-        })
+        };
+        Ok((loaded, cleaned))
     }
+}
+
+/// Whether names are taken as written (the supervisor's own file: a bad one is an error with
+/// its line) or cleaned (text from outside, brought in by an import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Names {
+    AsWritten,
+    Cleaned,
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 use std::collections::HashSet;
 
 use super::{Roster, Target};
-use crate::ids::TargetKind;
+use crate::ids::{TargetKind, check_target_id};
+use crate::terminal_safe::clean_name;
 
 /// One target as the platform lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,10 @@ pub struct SyncSummary {
     /// Newly marked stale by this sync.
     pub stale: usize,
     pub unchanged: usize,
+    /// Names and teams that came with control or bidirectional characters, kept without them.
+    pub cleaned: usize,
+    /// Entries whose id can never be sent (empty, with spaces or control characters): left out.
+    pub skipped: Vec<String>,
 }
 
 impl std::fmt::Display for SyncSummary {
@@ -32,7 +37,45 @@ impl std::fmt::Display for SyncSummary {
             f,
             "{} added, {} updated, {} stale (no longer listed by the platform), {} unchanged",
             self.added, self.updated, self.stale, self.unchanged
-        )
+        )?;
+        if self.cleaned > 0 {
+            write!(
+                f,
+                "; {} name(s) came with control characters, kept without them",
+                self.cleaned
+            )?;
+        }
+        if !self.skipped.is_empty() {
+            write!(
+                f,
+                "; {} left out, their id unusable: {}",
+                self.skipped.len(),
+                self.skipped.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Listed {
+    /// The entry as the roster can keep it: the name and team cleaned of anything a terminal
+    /// would act on (the name falls back to the id if nothing is left), or `Err` with the id
+    /// shown safely when the id itself can never be sent. `cleaned` counts what was changed.
+    fn kept(mut self, cleaned: &mut usize) -> Result<Self, String> {
+        if check_target_id(self.kind, &self.id).is_err() {
+            return Err(format!("{:?}", crate::terminal_safe::line(&self.id)));
+        }
+        let (name, name_changed) = clean_name(&self.name);
+        let team = self.team.map(|team| clean_name(&team));
+        let team_changed = team.as_ref().is_some_and(|(_, changed)| *changed);
+        *cleaned += usize::from(name_changed || team_changed);
+        self.name = if name.is_empty() {
+            self.id.clone()
+        } else {
+            name
+        };
+        self.team = team.map(|(team, _)| team).filter(|t| !t.is_empty());
+        Ok(self)
     }
 }
 
@@ -40,6 +83,15 @@ impl Roster {
     /// Merges a complete listing of both kinds into the roster.
     pub fn merge_sync(&mut self, listing: Vec<Listed>) -> SyncSummary {
         let mut summary = SyncSummary::default();
+        let listing: Vec<Listed> = listing
+            .into_iter()
+            .filter_map(|listed| {
+                listed
+                    .kept(&mut summary.cleaned)
+                    .map_err(|id| summary.skipped.push(id))
+                    .ok()
+            })
+            .collect();
         let listed_ids: HashSet<String> = listing.iter().map(|l| l.id.clone()).collect();
         for listed in listing {
             match self.targets.iter_mut().find(|t| t.id == listed.id) {
@@ -133,7 +185,8 @@ mod tests {
                 added: 1,
                 updated: 3,
                 stale: 1,
-                unchanged: 1
+                unchanged: 1,
+                ..SyncSummary::default()
             }
         );
         assert_eq!(
@@ -170,11 +223,37 @@ mod tests {
         assert_eq!(
             again,
             SyncSummary {
-                added: 0,
-                updated: 0,
-                stale: 0,
-                unchanged: 5
+                unchanged: 5,
+                ..SyncSummary::default()
             }
         );
+    }
+
+    #[test]
+    fn names_from_outside_are_cleaned_and_bad_ids_left_out() {
+        let mut roster = Roster::default();
+        let summary = roster.merge_sync(vec![
+            listed(
+                TargetKind::Agent,
+                "a-1",
+                "Dana\u{1b}]0;owned\u{7} Whitfield",
+                Some("Bill\u{202e}ing"),
+            ),
+            listed(TargetKind::Agent, "a-2", "\u{1b}[2J", None),
+            listed(TargetKind::Agent, "a 3", "Spaced", None),
+            listed(TargetKind::Queue, "", "Empty", None),
+        ]);
+        assert_eq!(summary.added, 2);
+        assert_eq!(summary.cleaned, 2);
+        assert_eq!(summary.skipped.len(), 2);
+        assert!(summary.to_string().contains("2 left out"), "{summary}");
+        let dana = roster.find("a-1").unwrap();
+        assert_eq!(dana.name, "Dana]0;owned Whitfield");
+        assert_eq!(dana.team.as_deref(), Some("Billing"));
+        assert_eq!(roster.find("a-2").unwrap().name, "[2J");
+        // What the sync keeps, the loader takes.
+        let text = roster.to_toml();
+        let loaded = Roster::parse(&text, std::path::Path::new("roster.toml")).unwrap();
+        assert_eq!(loaded.roster, roster);
     }
 }

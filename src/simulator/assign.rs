@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::callback;
-use super::fault::Plan;
+use super::fault::{self, Answer, Misnamed, Plan};
 use super::guard::Call;
 use super::reply::ApiError;
 use super::state::SimState;
@@ -35,7 +35,23 @@ pub(crate) async fn handle(
     Extension(call): Extension<Call>,
 ) -> Response {
     match parse(&state, &headers, &call) {
-        Ok(transfer) => fulfil(&state, transfer).await,
+        Ok(transfer) => {
+            // What a server that echoes its input would send back: the token, the secret it
+            // checks the token with, and the body with its callback URL.
+            let echo = format!(
+                "auth {}; key {}; body {}",
+                headers
+                    .get("auth")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default(),
+                state.config.client_secret,
+                call.body
+                    .as_ref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default()
+            );
+            fulfil(&state, transfer, &echo).await
+        }
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -61,26 +77,40 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Carries out a valid request according to its fault trigger.
-async fn fulfil(state: &Arc<SimState>, transfer: Transfer) -> Response {
-    let (delay, outcome) = match Plan::for_session(&transfer.bot_session_id, &state.config) {
-        Plan::Fail(failure) => return failure.into_response(),
-        Plan::Transfer { delay, outcome } => (delay, outcome),
+async fn fulfil(state: &Arc<SimState>, transfer: Transfer, echo: &str) -> Response {
+    let plan = Plan::for_session(&transfer.bot_session_id, &state.config);
+    let reply = match plan.answer {
+        Answer::Fail(failure) => failure.respond(echo),
+        Answer::DropConnection => fault::dropped_connection(),
+        Answer::Misnamed(misnamed) => accepted(&transfer, Some(misnamed)),
+        Answer::Accept { delay } => {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            accepted(&transfer, None)
+        }
     };
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    let reply = accepted(&transfer);
-    callback::schedule(state, transfer, outcome);
+    callback::schedule(state, transfer, plan.callback);
     reply
 }
 
-fn accepted(transfer: &Transfer) -> Response {
-    let (agent_id, queue_id) = match &transfer.target {
+/// The success reply, naming what was transferred (or, for a fault, something else).
+fn accepted(transfer: &Transfer, misnamed: Option<Misnamed>) -> Response {
+    let (mut agent_id, mut queue_id) = match &transfer.target {
         Target::Agent(id) => (Some(id.as_str()), None),
         Target::Queue(id) => (None, Some(id.as_str())),
     };
+    let mut session_id = transfer.bot_session_id.as_str();
+    match misnamed {
+        Some(Misnamed::OtherSession) => session_id = "0123456789abcdef01234567",
+        Some(Misnamed::OtherTarget) => {
+            agent_id = None;
+            queue_id = Some("qu-0000000-0000-4000-8000-000000000000");
+        }
+        None => {}
+    }
     Json(Accepted {
-        session_id: &transfer.bot_session_id,
+        session_id,
         agent_id,
         queue_id,
         status: "transferred",

@@ -17,11 +17,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::SimAgent;
 use super::guard::Call;
 use super::presence::{Presence, agent_state};
 use super::reply::ApiError;
 use super::state::SimState;
+use super::{Replies, SimAgent, samples};
 
 const FILTERS: [&str; 3] = ["agentIds", "queueIds", "skillIds"];
 
@@ -154,6 +154,9 @@ pub(crate) async fn handle(
         Err(refusal) => return refusal.into_response(),
     };
     let config = &state.config;
+    if config.replies == Replies::DocumentedSamples {
+        return samples::reply(samples::AVAILABILITY);
+    }
     let now = SystemTime::now();
     let mut reply = Availability::default();
     for agent in config.agents.iter().filter(|agent| filter.admits(agent)) {

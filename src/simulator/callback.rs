@@ -16,19 +16,20 @@ use serde_json::{Value, json};
 use url::{Host, Url};
 
 use super::body::read_limited;
+use super::fault::{Callback, HOSTILE_TEXT};
 use super::reply::ApiError;
 use super::state::{MAX_RECORDED, SimState};
 use super::transfer::{Target, Transfer};
 
 pub(crate) const SINK_PATH: &str = "/_sim/callbacks";
 
-/// What the callback reports about the transfer, if it comes at all.
+/// What a callback reports about the transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Accepted,
     Rejected,
-    /// The platform never posts: the client must notice on its own.
-    Silent,
+    /// Rejected, in words that carry terminal escape sequences.
+    RejectedInHostileWords,
 }
 
 #[derive(Serialize)]
@@ -41,7 +42,7 @@ struct CallbackBody<'a> {
     agent_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     queue_id: Option<&'a str>,
-    message: &'static str,
+    message: &'a str,
     timestamp: i64,
 }
 
@@ -58,12 +59,9 @@ impl<'a> CallbackBody<'a> {
             (Outcome::Accepted, Target::Queue(_)) => {
                 ("success", "Conversation transferred to queue")
             }
-            (Outcome::Rejected | Outcome::Silent, Target::Agent(_)) => {
-                ("failure", "Agent rejected the conversation")
-            }
-            (Outcome::Rejected | Outcome::Silent, Target::Queue(_)) => {
-                ("failure", "Queue rejected the conversation")
-            }
+            (Outcome::Rejected, Target::Agent(_)) => ("failure", "Agent rejected the conversation"),
+            (Outcome::Rejected, Target::Queue(_)) => ("failure", "Queue rejected the conversation"),
+            (Outcome::RejectedInHostileWords, _) => ("failure", HOSTILE_TEXT),
         };
         CallbackBody {
             bot_session_id: &transfer.bot_session_id,
@@ -77,26 +75,33 @@ impl<'a> CallbackBody<'a> {
     }
 }
 
-/// After the configured delay, posts `outcome` to the transfer's `callbackUrl` on a background
-/// task. Non-loopback URLs are skipped and delivery errors ignored (see the module docs).
-pub(crate) fn schedule(state: &Arc<SimState>, transfer: Transfer, outcome: Outcome) {
-    if outcome == Outcome::Silent || !is_loopback(&transfer.callback_url) {
+/// Posts what `plan` says to the transfer's `callbackUrl` on a background task, after the
+/// configured delay. Non-loopback URLs are skipped and delivery errors ignored (see the module
+/// docs).
+pub(crate) fn schedule(state: &Arc<SimState>, transfer: Transfer, plan: Callback) {
+    if !is_loopback(&transfer.callback_url) {
         return;
     }
+    let base = state.config.callback_delay;
+    let delay = delay_for(&base, &transfer.bot_session_id);
+    let posts: Vec<(std::time::Duration, Outcome)> = match plan {
+        Callback::None => return,
+        Callback::One(outcome) => vec![(delay, outcome)],
+        Callback::Contradicting => vec![(delay, Outcome::Accepted), (base, Outcome::Rejected)],
+        Callback::Late => vec![(state.config.late_callback_delay, Outcome::Accepted)],
+    };
     let state = Arc::clone(state);
     tokio::spawn(async move {
-        tokio::time::sleep(delay_for(
-            &state.config.callback_delay,
-            &transfer.bot_session_id,
-        ))
-        .await;
-        let body = CallbackBody::new(&transfer, outcome);
-        let _ = state
-            .http
-            .post(transfer.callback_url.clone())
-            .json(&body)
-            .send()
-            .await;
+        for (wait, outcome) in posts {
+            tokio::time::sleep(wait).await;
+            let body = CallbackBody::new(&transfer, outcome);
+            let _ = state
+                .http
+                .post(transfer.callback_url.clone())
+                .json(&body)
+                .send()
+                .await;
+        }
     });
 }
 

@@ -16,7 +16,7 @@ use super::paging::{page_of, positive};
 use super::presence::agent_state;
 use super::reply::ApiError;
 use super::state::SimState;
-use super::{SimAgent, SimQueue, SimulatorConfig};
+use super::{Replies, SimAgent, SimQueue, SimulatorConfig, samples};
 
 /// The docs show no queue page size; this is the simulator's default.
 const DEFAULT_QUEUE_LIMIT: usize = 25;
@@ -67,6 +67,9 @@ pub(crate) async fn agents(
     RawQuery(query): RawQuery,
 ) -> Response {
     let config = &state.config;
+    if config.replies == Replies::DocumentedSamples {
+        return samples::reply(samples::AGENTS);
+    }
     if call.param("org_id") != config.org_id {
         return ApiError::new(
             StatusCode::FORBIDDEN,
@@ -121,6 +124,9 @@ pub(crate) async fn queues(
     State(state): State<Arc<SimState>>,
     RawQuery(query): RawQuery,
 ) -> Response {
+    if state.config.replies == Replies::DocumentedSamples {
+        return samples::reply(samples::QUEUES);
+    }
     let query = query.as_deref();
     let paging = positive(query, "page").and_then(|page| Ok((page, positive(query, "limit")?)));
     let (page, limit) = match paging {

@@ -25,7 +25,8 @@
 //!
 //! # Order of checks
 //! Every platform call passes the same checks first:
-//! 1. Rate limit: account-wide, sliding 60 s, over [`SimulatorConfig::rate_limit_per_minute`] →
+//! 1. Rate limit: account-wide, over a sliding [`SimulatorConfig::rate_window`] (60 s on the
+//!    platform), over [`SimulatorConfig::rate_limit_per_minute`] →
 //!    429 with `Retry-After`. Every request to a non-`/_sim/` path counts when it arrives, whatever
 //!    its fate later, transfers and roster calls alike; a request refused with 429 takes no slot.
 //! 2. Method: anything but the route's method → 405.
@@ -54,20 +55,33 @@
 //! [`agent_presence`]), so they move in demo mode and are predictable in tests. Agent list,
 //! availability and queue stats all read the same function, so they agree at any instant.
 
+//! With [`Replies::DocumentedSamples`], the list, availability and queue-stats calls answer with
+//! the platform documentation's own sample replies instead (see `samples`).
+//!
 //! # Fault triggers
 //! The real platform's failures are undocumented, so a client must cope with every shape of bad
 //! answer. The `botSessionId` prefix (all valid hex, so the id still passes validation) picks one:
 //!
-//! | prefix | answer | why |
-//! |--------|--------|-----|
-//! | `dead` | 404 `{"errors":[{"msg":"Conversation not found or already closed","code":404}]}` | the conversation ended before the transfer |
-//! | `5000` | 500 with an HTML page (`text/html`) | a proxy in front of the platform failed |
-//! | `5020` | 502 with an empty body | a gateway dropped the upstream answer |
-//! | `5030` | 503 `{"message":"Service temporarily unavailable"}` (JSON without `errors`) | maintenance / overload |
-//! | `0077` | 200 success (and success callback), but only after 5 seconds | a client with a short timeout sees a timeout |
-//! | `fa11` | 200 success, then the callback reports `"status":"failure"` | the agent rejects the conversation |
-//! | `b1ac` | 200 success, then no callback at all | the platform loses the outcome |
-//! | other  | 200 success, then the callback reports `"status":"success"`, except for the configured shares of failed and missing callbacks | the happy path, mostly |
+//! | prefix | answer | callback | why |
+//! |--------|--------|----------|-----|
+//! | `dead` | 404 `{"errors":[{"msg":"Conversation not found or already closed","code":404}]}` | none | the conversation ended before the transfer |
+//! | `5000` | 500 with an HTML page (`text/html`) | none | a proxy in front of the platform failed |
+//! | `5020` | 502 with an empty body | none | a gateway dropped the upstream answer |
+//! | `5030` | 503 `{"message":"Service temporarily unavailable"}` (JSON without `errors`) | none | maintenance / overload |
+//! | `5040` | 504 with a gateway's HTML page | success | the platform acted, the gateway gave up waiting |
+//! | `d409` | 200 headers, then the connection drops before the body | success | the answer was lost on the way |
+//! | `d1ff` | 200 naming another `sessionId` | none | a reply that does not fit the request |
+//! | `d1f7` | 200 naming another target (a `queueId`) | none | likewise |
+//! | `b16b` | 502 with a 4 MiB HTML body | none | a runaway proxy page |
+//! | `e5c0` | 400 whose message carries escape sequences and a bidi override | none | hostile text |
+//! | `ec40` | 400 whose message echoes the request's token, the client secret and the body | none | a server that echoes secrets |
+//! | `0077` | 200, but only after 5 seconds | success | a client with a short timeout sees a timeout |
+//! | `fa11` | 200 | failure | the agent rejects the conversation |
+//! | `fa1e` | 200 | failure, in words with escape sequences | hostile text in a callback |
+//! | `b1ac` | 200 | never | the platform loses the outcome |
+//! | `c0c0` | 200 | success, then failure | the platform contradicts itself |
+//! | `1a7e` | 200 | success after [`SimulatorConfig::late_callback_delay`] | a callback after the client stopped waiting |
+//! | other  | 200 | success, except for the configured shares of failed and missing callbacks | the happy path, mostly |
 //!
 //! # Callbacks
 //! After a success the simulator waits [`SimulatorConfig::callback_delay`] and POSTs the outcome to
@@ -91,6 +105,7 @@ mod queue_stats;
 mod rate;
 mod reply;
 mod roster;
+mod samples;
 mod state;
 mod transfer;
 
@@ -137,8 +152,10 @@ pub struct SimulatorConfig {
     /// How long live state (presence, chat load, queue load) holds before it may change; zero
     /// freezes it.
     pub state_period: Duration,
-    /// Account-wide limit over a sliding 60-second window.
+    /// Account-wide limit over a sliding window of [`SimulatorConfig::rate_window`].
     pub rate_limit_per_minute: u32,
+    /// The rate limit's window: the platform's is 60 s; tests shorten it rather than wait.
+    pub rate_window: Duration,
     /// Typical delay before posting the outcome to `callbackUrl`; each session gets between
     /// half and one and a half times it.
     pub callback_delay: Duration,
@@ -146,6 +163,21 @@ pub struct SimulatorConfig {
     pub callback_failure_percent: u8,
     /// Share (0-100) of accepted transfers whose callback never comes.
     pub callback_silence_percent: u8,
+    /// How long the `1a7e` trigger's callback takes: long after a client stopped waiting.
+    pub late_callback_delay: Duration,
+    /// How the list, availability and queue-stats calls answer.
+    pub replies: Replies,
+}
+
+/// What the calls around the transfer answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Replies {
+    /// The simulated tenant's own agents and queues, with live state.
+    #[default]
+    Live,
+    /// The platform documentation's sample replies, exactly as written, for every page and id:
+    /// contradictory paging fields, repeated names, masked ids and all.
+    DocumentedSamples,
 }
 
 /// One request to the platform API, as received, with the status it was answered.

@@ -15,6 +15,7 @@ use super::guard::Call;
 use super::presence::{Presence, agent_state, queue_load};
 use super::reply::ApiError;
 use super::state::SimState;
+use super::{Replies, samples};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,6 +56,9 @@ pub(crate) async fn handle(
     Extension(call): Extension<Call>,
 ) -> Response {
     let config = &state.config;
+    if config.replies == Replies::DocumentedSamples {
+        return samples::reply(samples::QUEUE_STATS);
+    }
     let id = call.param("queue_id");
     let Some(queue) = config.queue(id) else {
         return ApiError::new(StatusCode::NOT_FOUND, format!("Queue {id} not found"))

@@ -1,4 +1,5 @@
-//! The platform's account-wide rate limit: a fixed number of requests per sliding 60 seconds,
+//! The platform's account-wide rate limit: a fixed number of requests per sliding window (60
+//! seconds on the platform),
 //! shared by every API call, so a client must budget transfers and roster calls together.
 
 use std::collections::VecDeque;
@@ -9,25 +10,25 @@ use axum::http::StatusCode;
 use super::reply::ApiError;
 use super::state::{SimState, lock};
 
-const WINDOW: Duration = Duration::from_secs(60);
-
 /// The platform's own words when refusing a request over the limit.
 pub(crate) const LIMIT_MESSAGE: &str =
     "You've exceeded the per-minute rate limit. Please wait for sometime before retrying.";
 
-/// Arrival times of the requests admitted in the last [`WINDOW`].
+/// Arrival times of the requests admitted in the last `window`.
 ///
 /// Refused requests take no slot: a client that honours `Retry-After` gets in when told to,
 /// however often it was refused before.
 pub(crate) struct SlidingWindow {
     limit: usize,
+    window: Duration,
     admitted: VecDeque<Instant>,
 }
 
 impl SlidingWindow {
-    pub(crate) fn new(limit_per_minute: u32) -> SlidingWindow {
+    pub(crate) fn new(limit: u32, window: Duration) -> SlidingWindow {
         SlidingWindow {
-            limit: usize::try_from(limit_per_minute).unwrap_or(usize::MAX),
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            window,
             admitted: VecDeque::new(),
         }
     }
@@ -37,7 +38,7 @@ impl SlidingWindow {
         while self
             .admitted
             .front()
-            .is_some_and(|&at| now.saturating_duration_since(at) >= WINDOW)
+            .is_some_and(|&at| now.saturating_duration_since(at) >= self.window)
         {
             self.admitted.pop_front();
         }
@@ -49,7 +50,7 @@ impl SlidingWindow {
             .admitted
             .front()
             .map_or(Duration::ZERO, |&at| now.saturating_duration_since(at));
-        Err(WINDOW.saturating_sub(oldest_age))
+        Err(self.window.saturating_sub(oldest_age))
     }
 }
 
@@ -64,10 +65,12 @@ pub(crate) fn admit(state: &SimState) -> Result<(), ApiError> {
 mod tests {
     use super::*;
 
+    const MINUTE: Duration = Duration::from_secs(60);
+
     #[test]
     fn refuses_over_the_limit_until_the_oldest_request_leaves_the_window() {
         let start = Instant::now();
-        let mut window = SlidingWindow::new(2);
+        let mut window = SlidingWindow::new(2, MINUTE);
         assert_eq!(window.admit(start), Ok(()));
         assert_eq!(window.admit(start + Duration::from_secs(10)), Ok(()));
         assert_eq!(
@@ -88,7 +91,7 @@ mod tests {
 
     #[test]
     fn a_zero_limit_refuses_everything_for_a_whole_window() {
-        let mut window = SlidingWindow::new(0);
-        assert_eq!(window.admit(Instant::now()), Err(WINDOW));
+        let mut window = SlidingWindow::new(0, MINUTE);
+        assert_eq!(window.admit(Instant::now()), Err(MINUTE));
     }
 }

@@ -37,7 +37,10 @@ impl SimState {
             .no_proxy()
             .build()?;
         Ok(SimState {
-            rate: Mutex::new(SlidingWindow::new(config.rate_limit_per_minute)),
+            rate: Mutex::new(SlidingWindow::new(
+                config.rate_limit_per_minute,
+                config.rate_window,
+            )),
             config,
             requests: Mutex::default(),
             next_arrival: AtomicU64::new(0),

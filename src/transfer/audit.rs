@@ -1,19 +1,21 @@
 //! The audit file, `<data dir>/transfers.jsonl`: one JSON object per line, appended and flushed
 //! to disk before the next step, so a crash of the app or the machine loses nothing the
-//! supervisor did. The intent is written before the request goes out.
+//! supervisor did. The intent is written before the request goes out. Several handoff processes
+//! may append to the same file; each line is one write.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::confirmation::Confirmation;
-use super::reason::FailureReason;
+use super::record::Settlement;
 use super::{Outcome, TransferId};
-use crate::ids::TargetKind;
+use crate::ids::{SessionId, TargetKind};
 
 pub const AUDIT_FILE_NAME: &str = "transfers.jsonl";
 
@@ -30,7 +32,7 @@ pub struct AuditError {
     pub source: std::io::Error,
 }
 
-/// One line of the audit file.
+/// One line about a transfer.
 #[derive(Debug, Serialize)]
 pub struct AuditEntry<'a> {
     pub at: String,
@@ -42,18 +44,32 @@ pub struct AuditEntry<'a> {
     pub target_name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'a str>,
+    /// On the intent: a callback receiver runs, so a callback is expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awaits_callback: Option<bool>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'a Outcome>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub confirmation: Option<&'a Confirmation>,
-    /// For a failure, the reason in a few words (the raw message is beside it).
+    /// On a callback: whether it settled the transfer, repeated, or contradicted it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<FailureReason>,
+    pub settlement: Option<SettlementWord>,
+}
+
+/// A callback that matched no transfer: kept, so nothing that arrived is lost.
+#[derive(Debug, Serialize)]
+pub struct UnmatchedEntry<'a> {
+    pub at: String,
+    pub event: AuditEvent,
+    pub session: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<&'a str>,
+    pub payload: &'a Value,
 }
 
 /// Every state change of a transfer, in the order they happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum AuditEvent {
     /// Written before the request is sent.
     Intent,
@@ -65,10 +81,42 @@ pub enum AuditEvent {
     Callback,
     /// No callback within the configured time.
     Unconfirmed,
+    /// A callback that matched no transfer of the last day.
+    UnmatchedCallback,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementWord {
+    Settled,
+    Repeated,
+    Conflicting,
+}
+
+impl From<Settlement> for SettlementWord {
+    fn from(settlement: Settlement) -> Self {
+        match settlement {
+            Settlement::Settled => Self::Settled,
+            Settlement::Repeated => Self::Repeated,
+            Settlement::Conflicting => Self::Conflicting,
+        }
+    }
 }
 
 pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl<'a> UnmatchedEntry<'a> {
+    pub fn new(session: &'a SessionId, target_id: Option<&'a str>, payload: &'a Value) -> Self {
+        Self {
+            at: timestamp(Utc::now()),
+            event: AuditEvent::UnmatchedCallback,
+            session: session.as_str(),
+            target_id,
+            payload,
+        }
+    }
 }
 
 /// How much of the end of the audit file is read for the recently used targets: weeks of
@@ -79,7 +127,6 @@ const RECENT_TAIL_BYTES: u64 = 256 * 1024;
 /// once. A missing or unreadable file, or a damaged line, is simply skipped: this only orders the
 /// picker.
 pub fn recent_target_ids(data_dir: &Path, limit: usize) -> Vec<String> {
-    use std::io::{Read, Seek, SeekFrom};
     let Ok(mut file) = File::open(data_dir.join(AUDIT_FILE_NAME)) else {
         return Vec::new();
     };
@@ -122,6 +169,7 @@ impl AuditLog {
         std::fs::create_dir_all(data_dir).map_err(error)?;
         let file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(&path)
             .map_err(error)?;
@@ -135,17 +183,51 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one serialized entry as a single write and waits until it is on disk. Blocking:
-    /// the engine calls it on a blocking thread.
-    pub fn append_line(&self, mut line: Vec<u8>) -> Result<(), AuditError> {
-        line.push(b'\n');
+    /// Appends one serialized entry as a single write and waits until it is on disk. A last
+    /// line left without its end (a crash mid-write, here or in another handoff) is ended first,
+    /// so the new line is never glued to it. Blocking: the engine calls it on a blocking thread.
+    pub fn append_line(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let error = |source| AuditError {
             path: self.path.clone(),
             source,
         };
         // A poisoned lock only means another writer panicked mid-call; the file is still usable.
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        file.write_all(&line).map_err(error)?;
+        let mut bytes = Vec::with_capacity(line.len() + 2);
+        if !ends_a_line(&mut file).map_err(error)? {
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(&line);
+        bytes.push(b'\n');
+        file.write_all(&bytes).map_err(error)?;
         file.sync_data().map_err(error)
+    }
+}
+
+/// True when the file is empty or its last byte ends a line. In append mode every write goes to
+/// the end whatever the position, so moving it to read is harmless.
+fn ends_a_line(file: &mut File) -> std::io::Result<bool> {
+    if file.metadata()?.len() == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_torn_last_line_is_ended_before_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(AUDIT_FILE_NAME), b"{\"at\":\"2026-11-").unwrap();
+        let log = AuditLog::open(dir.path()).unwrap();
+        log.append_line(b"{\"a\":1}".to_vec()).unwrap();
+        log.append_line(b"{\"b\":2}".to_vec()).unwrap();
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert_eq!(text, "{\"at\":\"2026-11-\n{\"a\":1}\n{\"b\":2}\n");
     }
 }

@@ -1,25 +1,23 @@
 //! The account's request budget: the platform allows a fixed number of contact-center calls per
-//! rolling minute for the whole account, so every call this app makes draws from one budget and
+//! rolling window (a minute) for the whole account, so every call draws from one budget and
 //! waits its turn rather than being refused.
+//!
+//! The budget is shared by every handoff process on this machine (consoles and `handoff
+//! transfer` runs alike): the times of the recent calls, and any pause the platform asked for,
+//! live in a small file in the data folder, read and rewritten under a lock for each call. If
+//! that file cannot be used, the process keeps counting on its own rather than stopping.
 //!
 //! Transfers come first. Background calls (roster sync, availability refresh) may only spend
 //! while a reserve stays free for transfers, so a burst of transfers finds the budget open.
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::Mutex;
-use tokio::time::Instant;
-
-const WINDOW: Duration = Duration::from_secs(60);
-
-#[derive(Debug)]
-pub struct RateBudget {
-    limit: usize,
-    /// Slots in every window that background calls leave for transfers.
-    reserve: usize,
-    state: Mutex<BudgetState>,
-}
+use serde::{Deserialize, Serialize};
 
 /// Who is asking: a supervisor's transfer, or work they are not waiting on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,41 +26,107 @@ pub enum Priority {
     Background,
 }
 
-#[derive(Debug, Default)]
-struct BudgetState {
-    /// When each call in the current window was made, oldest first.
-    spent: VecDeque<Instant>,
-    /// Set when the platform itself said to back off.
-    paused_until: Option<Instant>,
+/// Cheap to clone; clones share the count.
+#[derive(Debug, Clone)]
+pub struct RateBudget {
+    inner: Arc<Inner>,
 }
 
-impl BudgetState {
-    /// How long until a call may be made within `limit` calls per window, or `None` if one may
-    /// be made now.
-    fn wait(&mut self, limit: usize, now: Instant) -> Option<Duration> {
-        while self.spent.front().is_some_and(|&t| now >= t + WINDOW) {
-            self.spent.pop_front();
+#[derive(Debug)]
+struct Inner {
+    limit: usize,
+    /// Slots in every window that background calls leave for transfers.
+    reserve: usize,
+    window_ms: u64,
+    /// Where the processes of this account share their count; `None` counts for this one alone.
+    shared: Option<SharedFile>,
+    /// This process's view, kept in step with the file; it alone decides when the file fails.
+    state: Mutex<Window>,
+}
+
+#[derive(Debug)]
+struct SharedFile {
+    lock: PathBuf,
+    data: PathBuf,
+}
+
+/// Calls in the current window and any pause, in milliseconds since the epoch.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+struct Window {
+    #[serde(default)]
+    calls: VecDeque<u64>,
+    #[serde(default)]
+    paused_until: Option<u64>,
+}
+
+impl Window {
+    /// Milliseconds until a call may be made within `limit` calls per `window`, or `None` if
+    /// one may be made at `now`.
+    fn wait(&mut self, limit: usize, window: u64, now: u64) -> Option<u64> {
+        // A clock set back leaves calls "in the future": they count as made now.
+        for call in &mut self.calls {
+            *call = (*call).min(now);
+        }
+        while self.calls.front().is_some_and(|&t| now >= t + window) {
+            self.calls.pop_front();
         }
         let paused = self.paused_until.filter(|&until| until > now);
         // With `limit` slots, the call waits for the oldest calls that keep the window full.
         let full =
-            (self.spent.len() >= limit).then(|| self.spent[self.spent.len() - limit] + WINDOW);
-        match (paused, full) {
-            (None, None) => None,
-            (a, b) => a.max(b).map(|until| until - now),
+            (self.calls.len() >= limit).then(|| self.calls[self.calls.len() - limit] + window);
+        paused.max(full).map(|until| until - now)
+    }
+
+    fn take(&mut self, limit: usize, window: u64, now: u64) -> Result<(), u64> {
+        match self.wait(limit, window, now) {
+            None => {
+                self.calls.push_back(now);
+                Ok(())
+            }
+            Some(wait) => Err(wait),
         }
+    }
+
+    fn pause(&mut self, until: u64) {
+        self.paused_until = Some(self.paused_until.map_or(until, |t| t.max(until)));
     }
 }
 
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 impl RateBudget {
-    /// A budget of `limit` calls per rolling minute, a quarter of which (at least one, when
-    /// there are two or more) background calls leave for transfers.
-    pub fn per_minute(limit: u32) -> Self {
+    /// A budget of `limit` calls per `window` for this process alone.
+    pub fn private(limit: u32, window: Duration) -> Self {
+        Self::build(limit, window, None)
+    }
+
+    /// A budget of `limit` calls per `window` shared through files in `dir` by every process
+    /// that names the same `account`.
+    pub fn shared(limit: u32, window: Duration, dir: &std::path::Path, account: &str) -> Self {
+        let name = format!("rate-budget-{account}");
+        let shared = SharedFile {
+            lock: dir.join(format!("{name}.lock")),
+            data: dir.join(format!("{name}.json")),
+        };
+        Self::build(limit, window, Some(shared))
+    }
+
+    /// A quarter of the budget (at least one call, when there are two or more) is left by
+    /// background calls for transfers.
+    fn build(limit: u32, window: Duration, shared: Option<SharedFile>) -> Self {
         let limit = limit.max(1) as usize;
         Self {
-            limit,
-            reserve: (limit / 4).max(usize::from(limit > 1)),
-            state: Mutex::new(BudgetState::default()),
+            inner: Arc::new(Inner {
+                limit,
+                reserve: (limit / 4).max(usize::from(limit > 1)),
+                window_ms: u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1),
+                shared,
+                state: Mutex::new(Window::default()),
+            }),
         }
     }
 
@@ -71,39 +135,98 @@ impl RateBudget {
         self.try_spend_as(Priority::Transfer).await
     }
 
-    /// Waits until the budget allows one transfer call, then spends it.
-    pub async fn spend(&self) {
-        self.spend_as(Priority::Transfer).await;
-    }
-
     pub async fn try_spend_as(&self, priority: Priority) -> Result<(), Duration> {
+        let inner = &self.inner;
         let limit = match priority {
-            Priority::Transfer => self.limit,
-            Priority::Background => self.limit - self.reserve,
+            Priority::Transfer => inner.limit,
+            Priority::Background => inner.limit - inner.reserve,
         };
-        let mut state = self.state.lock().await;
-        let now = Instant::now();
-        match state.wait(limit, now) {
-            None => {
-                state.spent.push_back(now);
-                Ok(())
-            }
-            Some(wait) => Err(wait),
-        }
+        let window = inner.window_ms;
+        self.update(move |state, now| state.take(limit, window, now))
+            .await
+            // Only a runtime shutting down loses the answer; the call is then let through.
+            .unwrap_or(Ok(()))
+            .map_err(Duration::from_millis)
     }
 
+    /// Waits until the budget allows one call of `priority`, then spends it.
     pub async fn spend_as(&self, priority: Priority) {
         while let Err(wait) = self.try_spend_as(priority).await {
             tokio::time::sleep(wait).await;
         }
     }
 
-    /// Stops all calls for `pause`, after the platform answered that the account is over its limit
-    /// (other clients may share the account, so our own count is not the whole story).
+    /// Stops all calls for `pause`, after the platform answered that the account is over its
+    /// limit: other clients may share the account, so our own count is not the whole story.
     pub async fn back_off(&self, pause: Duration) {
-        let until = Instant::now() + pause;
-        let mut state = self.state.lock().await;
-        state.paused_until = Some(state.paused_until.map_or(until, |t| t.max(until)));
+        let pause = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
+        self.update(move |state, now| state.pause(now.saturating_add(pause)))
+            .await;
+    }
+
+    /// Applies `change` to the shared window, under the file lock, on a blocking thread: a slow
+    /// disk must not stall the tasks beside it.
+    async fn update<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(&mut Window, u64) -> T + Send + 'static,
+    ) -> Option<T> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || inner.update(change))
+            .await
+            .ok()
+    }
+}
+
+impl Inner {
+    fn update<T>(&self, change: impl FnOnce(&mut Window, u64) -> T) -> T {
+        // A poisoned lock only means a taker panicked; the window itself is always whole.
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(shared) = &self.shared else {
+            return change(&mut state, now_ms());
+        };
+        let Ok(lock) = shared.acquire() else {
+            return change(&mut state, now_ms());
+        };
+        if let Some(on_disk) = shared.read() {
+            *state = on_disk;
+        }
+        let result = change(&mut state, now_ms());
+        // If the file cannot be written, this process still counts the call itself.
+        let _ = shared.write(&state);
+        drop(lock);
+        result
+    }
+}
+
+impl SharedFile {
+    /// Holds the lock file exclusively until the returned file is dropped.
+    fn acquire(&self) -> std::io::Result<File> {
+        if let Some(dir) = self.lock.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.lock)?;
+        file.lock()?;
+        Ok(file)
+    }
+
+    /// The window as another process left it; `None` when there is none yet or it is damaged
+    /// (then this process's own count stands).
+    fn read(&self) -> Option<Window> {
+        let text = std::fs::read(&self.data).ok()?;
+        serde_json::from_slice(&text).ok()
+    }
+
+    /// Replaces the file whole (write beside, then rename), so a crash never leaves half of it.
+    fn write(&self, window: &Window) -> std::io::Result<()> {
+        let temp = self.data.with_extension("json.tmp");
+        let mut file = File::create(&temp)?;
+        file.write_all(&serde_json::to_vec(window).unwrap_or_default())?;
+        drop(file);
+        std::fs::rename(&temp, &self.data)
     }
 }
 
@@ -111,62 +234,76 @@ impl RateBudget {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn the_call_past_the_limit_waits_for_the_window() {
-        let budget = RateBudget::per_minute(3);
-        let start = Instant::now();
+    const MINUTE: u64 = 60_000;
+
+    #[test]
+    fn the_call_past_the_limit_waits_for_the_window() {
+        let mut window = Window::default();
         for _ in 0..3 {
-            budget.try_spend().await.unwrap();
+            window.take(3, MINUTE, 1_000).unwrap();
         }
-        assert_eq!(budget.try_spend().await, Err(WINDOW));
-        budget.spend().await;
-        assert_eq!(start.elapsed(), WINDOW);
+        assert_eq!(window.take(3, MINUTE, 1_000), Err(MINUTE));
+        assert_eq!(window.take(3, MINUTE, 1_000 + MINUTE), Ok(()));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn calls_free_up_one_by_one() {
-        let budget = RateBudget::per_minute(2);
-        budget.try_spend().await.unwrap();
-        tokio::time::advance(Duration::from_secs(10)).await;
-        budget.try_spend().await.unwrap();
-        tokio::time::advance(Duration::from_secs(50)).await;
-        assert_eq!(budget.try_spend().await, Ok(()));
-        assert_eq!(budget.try_spend().await, Err(Duration::from_secs(10)));
+    #[test]
+    fn calls_free_up_one_by_one() {
+        let mut window = Window::default();
+        window.take(2, MINUTE, 0).unwrap();
+        window.take(2, MINUTE, 10_000).unwrap();
+        assert_eq!(window.take(2, MINUTE, 60_000), Ok(()));
+        assert_eq!(window.take(2, MINUTE, 60_000), Err(10_000));
     }
 
-    #[tokio::test(start_paused = true)]
+    #[test]
+    fn a_pause_holds_every_call() {
+        let mut window = Window::default();
+        window.pause(30_000);
+        assert_eq!(window.take(60, MINUTE, 0), Err(30_000));
+        assert_eq!(window.take(60, MINUTE, 30_000), Ok(()));
+    }
+
+    #[test]
+    fn a_clock_set_back_does_not_free_the_window() {
+        let mut window = Window::default();
+        window.take(1, MINUTE, 500_000).unwrap();
+        assert_eq!(window.take(1, MINUTE, 100_000), Err(MINUTE));
+    }
+
+    #[tokio::test]
     async fn background_calls_leave_a_reserve_for_transfers() {
-        let budget = RateBudget::per_minute(8);
+        let budget = RateBudget::private(8, Duration::from_secs(60));
         for _ in 0..6 {
             budget.try_spend_as(Priority::Background).await.unwrap();
         }
-        assert_eq!(budget.try_spend_as(Priority::Background).await, Err(WINDOW));
-        // The reserve is still there for transfers.
+        assert!(budget.try_spend_as(Priority::Background).await.is_err());
         budget.try_spend().await.unwrap();
         budget.try_spend().await.unwrap();
-        assert_eq!(budget.try_spend().await, Err(WINDOW));
+        assert!(budget.try_spend().await.is_err());
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn background_calls_wait_while_transfers_use_the_budget() {
-        let budget = RateBudget::per_minute(4);
-        for _ in 0..3 {
-            budget.try_spend().await.unwrap();
-        }
-        tokio::time::advance(Duration::from_secs(20)).await;
-        assert_eq!(
-            budget.try_spend_as(Priority::Background).await,
-            Err(Duration::from_secs(40))
+    #[tokio::test]
+    async fn budgets_sharing_a_folder_share_the_count_and_the_pause() {
+        let dir = tempfile::tempdir().unwrap();
+        let minute = Duration::from_secs(60);
+        let first = RateBudget::shared(3, minute, dir.path(), "acct");
+        let second = RateBudget::shared(3, minute, dir.path(), "acct");
+        let other_account = RateBudget::shared(3, minute, dir.path(), "other");
+        first.try_spend().await.unwrap();
+        second.try_spend().await.unwrap();
+        first.try_spend().await.unwrap();
+        assert!(
+            second.try_spend().await.is_err(),
+            "the account's 3 are spent"
         );
-        assert_eq!(budget.try_spend().await, Ok(()));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn backing_off_holds_every_call() {
-        let budget = RateBudget::per_minute(60);
-        budget.back_off(Duration::from_secs(30)).await;
-        assert_eq!(budget.try_spend().await, Err(Duration::from_secs(30)));
-        tokio::time::advance(Duration::from_secs(30)).await;
-        assert_eq!(budget.try_spend().await, Ok(()));
+        other_account.try_spend().await.unwrap();
+        other_account.back_off(minute).await;
+        assert!(other_account.try_spend().await.is_err());
+        // A damaged file is replaced by this process's own count, not an error.
+        std::fs::write(dir.path().join("rate-budget-acct.json"), b"{torn").unwrap();
+        assert!(
+            first.try_spend().await.is_err(),
+            "its own count still holds"
+        );
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::reason::FailureReason;
+use super::state::TransferState;
 use crate::callback::Verdict;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,14 +15,29 @@ pub enum Confirmation {
     Confirmed { payload: Value },
     /// The callback says it did not.
     Failed {
+        #[serde(default)]
         reason: FailureReason,
         message: String,
         payload: Value,
     },
     /// A callback came, but its status is not one we recognise; it is shown as it came.
     Unclear { payload: Value },
-    /// No callback within the configured time.
-    Unconfirmed,
+    /// No callback came.
+    Unconfirmed {
+        #[serde(default)]
+        why: Unheard,
+    },
+}
+
+/// Why no callback was heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unheard {
+    /// The receiver ran, and the wait for the callback ran out.
+    #[default]
+    NotInTime,
+    /// No handoff was running to receive it (found on a later start): it may have come and gone.
+    NotListening,
 }
 
 impl Confirmation {
@@ -33,7 +49,7 @@ impl Confirmation {
                     .clone()
                     .unwrap_or_else(|| "the callback reports a failure without a message".into());
                 Self::Failed {
-                    reason: FailureReason::classify(None, &message),
+                    reason: FailureReason::of_callback(&message),
                     message,
                     payload,
                 }
@@ -42,22 +58,20 @@ impl Confirmation {
         }
     }
 
-    /// `handoff transfer --wait`: 0 confirmed, 1 failed, 3 unconfirmed or unclear.
-    pub fn exit_code(&self) -> u8 {
+    /// The state this confirmation puts its transfer in.
+    pub fn state(&self) -> TransferState {
         match self {
-            Self::Confirmed { .. } => 0,
-            Self::Failed { .. } => 1,
-            Self::Unclear { .. } | Self::Unconfirmed => 3,
+            Self::Confirmed { .. } => TransferState::Confirmed,
+            Self::Failed { .. } => TransferState::Failed,
+            Self::Unclear { .. } => TransferState::Unclear,
+            Self::Unconfirmed { .. } => TransferState::Unconfirmed,
         }
     }
 
-    pub fn word(&self) -> &'static str {
-        match self {
-            Self::Confirmed { .. } => "confirmed",
-            Self::Failed { .. } => "failed",
-            Self::Unclear { .. } => "callback unclear",
-            Self::Unconfirmed => "unconfirmed",
-        }
+    /// True when it settles the transfer for good: a later callback that says otherwise is a
+    /// conflict, not news.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Self::Confirmed { .. } | Self::Failed { .. })
     }
 
     /// The words beside the state: the failure reason and the platform's message, or advice.
@@ -70,8 +84,16 @@ impl Confirmation {
             Self::Unclear { .. } => {
                 Some("the callback's status is not one handoff knows; see its payload".into())
             }
-            Self::Unconfirmed => Some(
+            Self::Unconfirmed {
+                why: Unheard::NotInTime,
+            } => Some(
                 "no callback from the platform in time; check the conversation before retrying"
+                    .into(),
+            ),
+            Self::Unconfirmed {
+                why: Unheard::NotListening,
+            } => Some(
+                "no callback heard: handoff was not running to receive it; check the conversation before retrying"
                     .into(),
             ),
         }
@@ -82,7 +104,38 @@ impl Confirmation {
             Self::Confirmed { payload }
             | Self::Failed { payload, .. }
             | Self::Unclear { payload } => Some(payload),
-            Self::Unconfirmed => None,
+            Self::Unconfirmed { .. } => None,
         }
+    }
+
+    pub fn reason(&self) -> Option<FailureReason> {
+        match self {
+            Self::Failed { reason, .. } => Some(*reason),
+            _ => None,
+        }
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Failed { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_of_earlier_versions_still_read() {
+        let unconfirmed: Confirmation =
+            serde_json::from_value(serde_json::json!({"confirmation": "unconfirmed"})).unwrap();
+        assert_eq!(
+            unconfirmed,
+            Confirmation::Unconfirmed {
+                why: Unheard::NotInTime
+            }
+        );
     }
 }

@@ -1,209 +1,222 @@
-//! The shift's history, read back from the audit file: each transfer's lines folded into one
-//! record of what happened and when. Damaged or unknown lines are skipped, never fatal: the file
-//! is the supervisor's record, and a bad line must not hide the good ones.
+//! The audit file read back: each transfer's lines folded into one record. The file is the
+//! supervisor's record, so damage never hides the good lines: a torn line (a crash mid-write),
+//! a line that is not UTF-8 or not JSON is skipped and reported by its line number.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 
 use super::audit::{AUDIT_FILE_NAME, AuditEvent};
 use super::confirmation::Confirmation;
-use super::outcome::Outcome;
-use super::reason::FailureReason;
-use crate::ids::TargetKind;
+use super::record::TransferRecord;
+use super::{TransferId, TransferRequest};
+use crate::ids::{SessionId, TargetKind};
+use crate::roster::Target;
 
-/// One transfer, as far as the audit file tells it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TransferRecord {
-    pub transfer: String,
-    pub session: String,
-    pub target_kind: TargetKind,
-    pub target_id: String,
-    pub target_name: String,
-    pub note: Option<String>,
-    pub intent_at: DateTime<Utc>,
-    pub sending_at: Option<DateTime<Utc>>,
-    pub answered_at: Option<DateTime<Utc>>,
-    pub outcome: Option<Outcome>,
-    pub confirmed_at: Option<DateTime<Utc>>,
-    pub confirmation: Option<Confirmation>,
+/// What the audit file says about the transfers started since some time.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Oldest first.
+    pub records: Vec<TransferRecord>,
+    /// Line numbers (from 1) of lines that could not be read.
+    pub damaged_lines: Vec<usize>,
+    /// Callbacks that matched no transfer.
+    pub unmatched_callbacks: usize,
 }
 
-impl TransferRecord {
-    /// Where it ended up: "confirmed", "failed", "accepted", "unconfirmed", "unknown", or
-    /// "interrupted" when the app stopped before the platform answered.
-    pub fn state(&self) -> &'static str {
-        match (&self.outcome, &self.confirmation) {
-            (_, Some(Confirmation::Confirmed { .. })) => "confirmed",
-            (_, Some(Confirmation::Failed { .. })) => "failed",
-            (_, Some(Confirmation::Unclear { .. })) => "callback unclear",
-            (_, Some(Confirmation::Unconfirmed)) => "unconfirmed",
-            (Some(Outcome::Transferred { .. }), None) => "accepted",
-            (Some(Outcome::Failed { .. }), None) => "failed",
-            (Some(Outcome::Unknown { .. }), None) => "unknown",
-            (None, None) => "interrupted",
+impl History {
+    /// A warning naming the damaged lines, if there were any.
+    pub fn damage_warning(&self, path: &Path) -> Option<String> {
+        const NAMED: usize = 10;
+        let lines = &self.damaged_lines;
+        if lines.is_empty() {
+            return None;
         }
-    }
-
-    pub fn reason(&self) -> Option<FailureReason> {
-        match &self.confirmation {
-            Some(Confirmation::Failed { reason, .. }) => Some(*reason),
-            _ => self.outcome.as_ref().and_then(Outcome::reason),
+        let mut named = lines
+            .iter()
+            .take(NAMED)
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if lines.len() > NAMED {
+            named.push_str(&format!(" and {} more", lines.len() - NAMED));
         }
-    }
-
-    /// The platform's own words about a failure or an unknown outcome.
-    pub fn message(&self) -> Option<String> {
-        match (&self.confirmation, &self.outcome) {
-            (Some(Confirmation::Failed { message, .. }), _) => Some(message.clone()),
-            (_, Some(Outcome::Failed { message, .. } | Outcome::Unknown { message, .. })) => {
-                Some(message.clone())
-            }
-            _ => None,
-        }
-    }
-
-    pub fn http_status(&self) -> Option<u16> {
-        match &self.outcome {
-            Some(Outcome::Failed { http_status, .. } | Outcome::Unknown { http_status, .. }) => {
-                *http_status
-            }
-            _ => None,
-        }
-    }
-
-    /// From sending to the platform's answer.
-    pub fn time_to_accept(&self) -> Option<chrono::Duration> {
-        Some(self.answered_at? - self.sending_at?)
-    }
-
-    /// From the platform's answer to its callback.
-    pub fn time_to_confirm(&self) -> Option<chrono::Duration> {
-        match self.confirmation {
-            Some(Confirmation::Unconfirmed) | None => None,
-            Some(_) => Some(self.confirmed_at? - self.answered_at?),
-        }
+        let noun = if lines.len() == 1 { "line" } else { "lines" };
+        Some(format!(
+            "audit file {}: skipped {noun} {named}: damaged (not valid UTF-8 or JSON, e.g. cut short by a crash)",
+            path.display()
+        ))
     }
 }
 
-/// Every transfer whose intent was recorded at or after `since`, oldest first.
-pub fn read_since(data_dir: &Path, since: DateTime<Utc>) -> std::io::Result<Vec<TransferRecord>> {
+/// Every transfer whose intent was recorded at or after `since`, oldest first. Only a file that
+/// exists but cannot be opened or read is an error.
+pub fn read_since(data_dir: &Path, since: DateTime<Utc>) -> std::io::Result<History> {
     let file = match std::fs::File::open(data_dir.join(AUDIT_FILE_NAME)) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(History::default()),
         Err(e) => return Err(e),
     };
-    let mut records: Vec<TransferRecord> = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line?;
-        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
-            continue;
+    let mut history = History::default();
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        number += 1;
+        let text = match std::str::from_utf8(&line) {
+            Ok(text) => text.trim(),
+            Err(_) => {
+                history.damaged_lines.push(number);
+                continue;
+            }
         };
-        apply(&mut records, &entry, since);
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(entry) if apply(&mut history, &entry, since).is_some() => {}
+            _ => history.damaged_lines.push(number),
+        }
     }
-    Ok(records)
+    Ok(history)
 }
 
-fn apply(records: &mut Vec<TransferRecord>, entry: &Value, since: DateTime<Utc>) {
+/// Folds one line in; `None` when the line lacks what every line of its kind has.
+fn apply(history: &mut History, entry: &Value, since: DateTime<Utc>) -> Option<()> {
     let text = |key: &str| entry.get(key).and_then(Value::as_str);
-    let (Some(transfer), Some(at), Ok(event)) = (
-        text("transfer"),
-        text("at").and_then(|at| DateTime::parse_from_rfc3339(at).ok()),
-        serde_json::from_value::<AuditEvent>(entry.get("event").cloned().unwrap_or_default()),
-    ) else {
-        return;
+    let at = DateTime::parse_from_rfc3339(text("at")?)
+        .ok()?
+        .with_timezone(&Utc);
+    let Ok(event) = serde_json::from_value::<AuditEvent>(entry.get("event")?.clone()) else {
+        // An event of a later version: not damage, just not ours to read.
+        return Some(());
     };
-    let at = at.with_timezone(&Utc);
-    if event == AuditEvent::Intent {
-        if at < since {
-            return;
-        }
-        let (Some(session), Some(target_id), Ok(target_kind)) = (
-            text("session"),
-            text("target_id"),
-            serde_json::from_value::<TargetKind>(
-                entry.get("target_kind").cloned().unwrap_or_default(),
-            ),
-        ) else {
-            return;
-        };
-        records.push(TransferRecord {
-            transfer: transfer.to_owned(),
-            session: session.to_owned(),
-            target_kind,
-            target_id: target_id.to_owned(),
-            target_name: text("target_name").unwrap_or(target_id).to_owned(),
-            note: text("note").map(str::to_owned),
-            intent_at: at,
-            sending_at: None,
-            answered_at: None,
-            outcome: None,
-            confirmed_at: None,
-            confirmation: None,
-        });
-        return;
+    if event == AuditEvent::UnmatchedCallback {
+        history.unmatched_callbacks += usize::from(at >= since);
+        return Some(());
     }
-    let Some(record) = records.iter_mut().rev().find(|r| r.transfer == transfer) else {
-        return;
+    let transfer = TransferId::parse(text("transfer")?)?;
+    if event == AuditEvent::Intent {
+        let kind: TargetKind = serde_json::from_value(entry.get("target_kind")?.clone()).ok()?;
+        let request = TransferRequest {
+            id: transfer,
+            session: SessionId::parse(text("session")?).ok()?,
+            target: Target::new(
+                kind,
+                text("target_id")?,
+                text("target_name").unwrap_or(text("target_id")?),
+            ),
+            note: text("note").map(str::to_owned),
+        };
+        if at >= since {
+            let awaits = entry.get("awaits_callback").and_then(Value::as_bool);
+            // Lines from before the field existed cannot say; "accepted" is then all that is known.
+            let mut record = TransferRecord::new(request, at, awaits.unwrap_or(false));
+            record.restored = true;
+            history.records.push(record);
+        }
+        return Some(());
+    }
+    // Lines of transfers started before `since` are not damage; they are simply not wanted.
+    let Some(record) = history
+        .records
+        .iter_mut()
+        .rev()
+        .find(|r| r.id() == transfer)
+    else {
+        return Some(());
     };
     match event {
-        AuditEvent::Intent => {}
-        AuditEvent::Sending => record.sending_at = Some(at),
+        AuditEvent::Intent | AuditEvent::UnmatchedCallback => {}
+        AuditEvent::Sending => record.sent_at = Some(at),
         AuditEvent::Outcome => {
             record.answered_at = Some(at);
-            record.outcome = serde_json::from_value(entry.clone()).ok();
+            record.outcome = Some(serde_json::from_value(entry.clone()).ok()?);
         }
         AuditEvent::Callback | AuditEvent::Unconfirmed => {
-            // A late callback after "unconfirmed" still tells the truth: it wins.
-            record.confirmed_at = Some(at);
-            record.confirmation = serde_json::from_value(entry.clone()).ok();
+            let confirmation: Confirmation = serde_json::from_value(entry.clone()).ok()?;
+            record.settle(confirmation, at);
         }
     }
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transfer::{FailureReason, TransferState};
 
-    fn write(lines: &[&str]) -> tempfile::TempDir {
+    fn write(lines: &[&[u8]]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(AUDIT_FILE_NAME), lines.join("\n")).unwrap();
+        std::fs::write(dir.path().join(AUDIT_FILE_NAME), lines.join(&b"\n"[..])).unwrap();
         dir
     }
 
-    const INTENT: &str = r#"{"at":"2026-11-25T10:00:00.000Z","transfer":"t1","event":"intent","session":"6538f8a3c9cf425ee5cf0a1b","target_kind":"agent","target_id":"a-1","target_name":"Dana","note":"VIP"}"#;
+    const ID: &str = "7d1f5c7e-8a3e-4f7a-9a52-2a0c2f0b6d11";
 
-    #[test]
-    fn lines_fold_into_one_record() {
-        let dir = write(&[
-            INTENT,
-            r#"{"at":"2026-11-25T10:00:00.100Z","transfer":"t1","event":"sending","session":"6538f8a3c9cf425ee5cf0a1b","target_kind":"agent","target_id":"a-1","target_name":"Dana"}"#,
-            "not json at all",
-            r#"{"at":"2026-11-25T10:00:00.300Z","transfer":"t1","event":"outcome","session":"6538f8a3c9cf425ee5cf0a1b","target_kind":"agent","target_id":"a-1","target_name":"Dana","outcome":"transferred","request_completed_at":1}"#,
-            r#"{"at":"2026-11-25T10:00:02.300Z","transfer":"t1","event":"callback","session":"6538f8a3c9cf425ee5cf0a1b","target_kind":"agent","target_id":"a-1","target_name":"Dana","confirmation":"failed","reason":"target_unavailable","message":"Agent rejected the conversation","payload":{"status":"failure"}}"#,
-        ]);
-        let records = read_since(dir.path(), DateTime::<Utc>::MIN_UTC).unwrap();
-        assert_eq!(records.len(), 1);
-        let record = &records[0];
-        assert_eq!(record.state(), "failed");
-        assert_eq!(record.reason(), Some(FailureReason::TargetUnavailable));
-        assert_eq!(record.message().unwrap(), "Agent rejected the conversation");
-        assert_eq!(record.note.as_deref(), Some("VIP"));
-        assert_eq!(record.time_to_accept().unwrap().num_milliseconds(), 200);
-        assert_eq!(record.time_to_confirm().unwrap().num_milliseconds(), 2000);
+    fn line(at: &str, event: &str, extra: &str) -> Vec<u8> {
+        format!(
+            r#"{{"at":"2026-11-25T10:00:{at}Z","transfer":"{ID}","event":"{event}","session":"6538f8a3c9cf425ee5cf0a1b","target_kind":"agent","target_id":"a-1","target_name":"Dana"{extra}}}"#
+        )
+        .into_bytes()
     }
 
     #[test]
-    fn older_transfers_are_left_out() {
-        let dir = write(&[INTENT]);
+    fn lines_fold_into_one_record_past_damage() {
+        let dir = write(&[
+            &line("00.000", "intent", r#","note":"VIP""#),
+            &line("00.100", "sending", ""),
+            b"not json at all",
+            b"\xff\xfe not utf-8",
+            &line(
+                "00.300",
+                "outcome",
+                r#","outcome":"transferred","request_completed_at":1"#,
+            ),
+            &line(
+                "02.300",
+                "callback",
+                r#","confirmation":"failed","reason":"target_unavailable","message":"Agent rejected the conversation","payload":{"status":"failure"}"#,
+            ),
+            &line(
+                "03.300",
+                "callback",
+                r#","confirmation":"confirmed","payload":{"status":"success"}"#,
+            ),
+            br#"{"at":"2026-11-25T10:00:04Z","transfer":"#,
+        ]);
+        let history = read_since(dir.path(), DateTime::<Utc>::MIN_UTC).unwrap();
+        assert_eq!(history.damaged_lines, [3, 4, 8]);
+        assert_eq!(history.records.len(), 1);
+        let record = &history.records[0];
+        assert_eq!(record.state(), TransferState::Failed);
+        assert_eq!(record.reason(), Some(FailureReason::TargetUnavailable));
+        assert_eq!(record.message().unwrap(), "Agent rejected the conversation");
+        assert_eq!(record.conflicts.len(), 1, "the later success is a conflict");
+        assert_eq!(record.request.note.as_deref(), Some("VIP"));
+        assert_eq!(record.time_to_accept().unwrap().as_millis(), 200);
+        assert_eq!(record.time_to_confirm().unwrap().as_millis(), 2000);
+        let warning = history.damage_warning(Path::new("t.jsonl")).unwrap();
+        assert!(warning.contains("skipped lines 3, 4, 8"), "{warning}");
+    }
+
+    #[test]
+    fn older_transfers_are_left_out_and_unsent_ones_said_so() {
+        let dir = write(&[&line("00.000", "intent", "")]);
         let since = DateTime::parse_from_rfc3339("2026-11-25T11:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        assert!(read_since(dir.path(), since).unwrap().is_empty());
+        assert!(read_since(dir.path(), since).unwrap().records.is_empty());
         let all = read_since(dir.path(), DateTime::<Utc>::MIN_UTC).unwrap();
-        assert_eq!(all[0].state(), "interrupted");
+        assert_eq!(
+            all.records[0].state(),
+            TransferState::Interrupted { sent: false }
+        );
     }
 }

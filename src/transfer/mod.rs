@@ -6,36 +6,39 @@ mod audit;
 mod budget;
 mod confirmation;
 mod history;
+mod ledger;
 mod outcome;
 mod reason;
+mod record;
+mod state;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::sync::mpsc;
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
 use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
 pub use budget::{Priority, RateBudget};
-pub use confirmation::Confirmation;
-pub use history::{TransferRecord, read_since};
+pub use confirmation::{Confirmation, Unheard};
+pub use history::{History, read_since};
+pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger};
 pub use outcome::Outcome;
 pub use reason::FailureReason;
+pub use record::{Phase, Settlement, TransferRecord};
+pub use state::{Tone, TransferState};
 
 use crate::callback::{TokenError, load_or_create, with_token};
-use crate::config::Config;
-use crate::ids::{SessionId, TargetKind};
-use crate::platform::{AssignRequest, PlatformClient, PlatformError};
+use crate::config::{AuthConfig, Config};
+use crate::ids::SessionId;
+use crate::platform::{AssignRequest, PlatformClient};
 use crate::roster::Target;
-use crate::secret::Secret;
-use audit::{AuditEntry, AuditEvent, timestamp};
-
-/// How long to hold every call after the platform says the account is over its limit without
-/// saying for how long: the platform's window is one minute.
-const DEFAULT_BACK_OFF: Duration = Duration::from_secs(60);
+use crate::secret::{Redactor, Secret};
+use audit::{AuditEntry, AuditEvent, UnmatchedEntry, timestamp};
 
 /// Names one transfer in the audit file and in the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -50,6 +53,12 @@ impl TransferId {
     /// Reads an id back from the audit file.
     pub fn parse(text: &str) -> Option<Self> {
         uuid::Uuid::parse_str(text).ok().map(Self)
+    }
+}
+
+impl std::fmt::Display for TransferId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
@@ -72,9 +81,10 @@ pub struct TransferRequest {
 /// What an audit line adds to the transfer's identity.
 #[derive(Default)]
 struct Record<'a> {
+    awaits_callback: Option<bool>,
     outcome: Option<&'a Outcome>,
     confirmation: Option<&'a Confirmation>,
-    reason: Option<FailureReason>,
+    settlement: Option<Settlement>,
 }
 
 /// A step of one transfer, as it happens.
@@ -97,7 +107,7 @@ pub struct TransferUpdate {
     pub progress: Progress,
     /// When the step happened, stamped where it happened: the console may apply several
     /// steps in one go, and its timings must not depend on when it got to them.
-    pub at: DateTime<Local>,
+    pub at: DateTime<Utc>,
 }
 
 impl TransferUpdate {
@@ -105,7 +115,7 @@ impl TransferUpdate {
         Self {
             id,
             progress,
-            at: Local::now(),
+            at: Utc::now(),
         }
     }
 }
@@ -114,12 +124,15 @@ impl TransferUpdate {
 #[derive(Debug, Clone)]
 pub struct TransferEngine {
     client: PlatformClient,
-    budget: Arc<RateBudget>,
+    budget: RateBudget,
     audit: AuditLog,
     /// `[callback] url` with this install's token added.
     callback_url: Url,
     callback_token: Secret,
-    org_id: String,
+    /// A callback receiver runs in this process, so accepted transfers wait for their callback.
+    awaits_callback: bool,
+    /// Set when the process is closing: transfers still waiting for the budget are not sent.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,18 +146,41 @@ pub enum EngineError {
 }
 
 impl TransferEngine {
+    /// The engine for the account in `config`, keeping its audit file and callback token in
+    /// `data_dir` and sharing the account's budget with every handoff that uses that folder.
     pub fn new(config: &Config, data_dir: &Path) -> Result<Self, EngineError> {
         let callback_token = load_or_create(data_dir)?;
+        let platform = &config.platform;
+        let budget = RateBudget::shared(
+            platform.rate_limit_per_minute,
+            platform.rate_window,
+            data_dir,
+            &platform.account_id,
+        );
+        let mut secrets = vec![callback_token.clone()];
+        match &config.auth {
+            AuthConfig::Jwt(token) => secrets.push(token.clone()),
+            AuthConfig::Credentials { client_secret, .. } => secrets.push(client_secret.clone()),
+        }
         Ok(Self {
-            client: PlatformClient::new(config)?,
-            budget: Arc::new(RateBudget::per_minute(
-                config.platform.rate_limit_per_minute,
-            )),
+            client: PlatformClient::new(config, budget.clone(), Redactor::new(secrets))?,
+            budget,
             audit: AuditLog::open(data_dir)?,
             callback_url: with_token(&config.callback_url, &callback_token),
             callback_token,
-            org_id: config.platform.org_id.clone(),
+            awaits_callback: false,
+            closing: Arc::new(watch::Sender::new(false)),
         })
+    }
+
+    /// Says whether this process receives callbacks, so its transfers wait for theirs.
+    pub fn awaiting_callbacks(mut self, awaits: bool) -> Self {
+        self.awaits_callback = awaits;
+        self
+    }
+
+    pub fn awaits_callbacks(&self) -> bool {
+        self.awaits_callback
     }
 
     pub fn audit_path(&self) -> &Path {
@@ -157,8 +193,18 @@ impl TransferEngine {
     }
 
     /// The account's one budget, which those calls share with transfers.
-    pub fn budget(&self) -> &Arc<RateBudget> {
+    pub fn budget(&self) -> &RateBudget {
         &self.budget
+    }
+
+    /// The record of a transfer this engine is about to run.
+    pub fn new_record(&self, request: TransferRequest) -> TransferRecord {
+        TransferRecord::new(request, Utc::now(), self.awaits_callback)
+    }
+
+    /// The process is closing: transfers still waiting for the budget give up without sending.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Runs one transfer to its outcome, sending each step to `updates`. Fails only when the
@@ -176,11 +222,26 @@ impl TransferEngine {
         };
         let audit_failed = |error: AuditError| Progress::AuditFailed(error.to_string());
 
-        self.record(request, AuditEvent::Intent, Record::default())
-            .await?;
+        let intent = Record {
+            awaits_callback: Some(self.awaits_callback),
+            ..Record::default()
+        };
+        self.record(request, AuditEvent::Intent, intent).await?;
         if let Err(wait) = self.budget.try_spend().await {
             report(Progress::WaitingForBudget(wait)).await;
-            self.budget.spend().await;
+            let mut closing = self.closing.subscribe();
+            let closed = tokio::select! {
+                () = self.budget.spend_as(Priority::Transfer) => false,
+                _ = closing.wait_for(|closing| *closing) => true,
+            };
+            if closed {
+                let outcome = Outcome::Failed {
+                    http_status: None,
+                    reason: FailureReason::NotSent,
+                    message: "handoff was closing while it waited for the rate budget".into(),
+                };
+                return Ok(self.finish(request, outcome, updates).await);
+            }
         }
         if let Err(error) = self
             .record(request, AuditEvent::Sending, Record::default())
@@ -188,92 +249,77 @@ impl TransferEngine {
         {
             report(audit_failed(error)).await;
         }
+        let call = self.client.assign_call(AssignRequest {
+            session: &request.session,
+            kind: request.target.kind,
+            target_id: &request.target.id,
+            callback_url: &self.callback_url,
+        });
         report(Progress::Sending {
-            request: self.request_view(request),
+            request: call.shown(&self.callback_token),
         })
         .await;
-        let result = self
-            .client
-            .assign(AssignRequest {
-                session: &request.session,
-                kind: request.target.kind,
-                target_id: &request.target.id,
-                callback_url: &self.callback_url,
-            })
-            .await;
-        if let Err(PlatformError::Refused {
-            status: 429,
-            retry_after,
-            ..
-        }) = &result
-        {
-            self.budget
-                .back_off(retry_after.unwrap_or(DEFAULT_BACK_OFF))
-                .await;
-        }
-        let outcome = Outcome::from_result(result);
-        // The answer's time, before the audit line's sync to disk adds its own.
-        let answered_at = Local::now();
+        let answer = self.client.assign(&call).await;
+        let outcome = Outcome::of_answer(request, answer);
+        Ok(self.finish(request, outcome, updates).await)
+    }
+
+    /// Records the answer and reports it, stamped with the time it came (before the audit
+    /// line's sync to disk adds its own).
+    async fn finish(
+        &self,
+        request: &TransferRequest,
+        outcome: Outcome,
+        updates: &mpsc::Sender<TransferUpdate>,
+    ) -> Outcome {
+        let answered = TransferUpdate::now(request.id, Progress::Finished(outcome.clone()));
         let record = Record {
             outcome: Some(&outcome),
-            reason: outcome.reason(),
             ..Record::default()
         };
         if let Err(error) = self.record(request, AuditEvent::Outcome, record).await {
-            report(audit_failed(error)).await;
+            let _ = updates
+                .send(TransferUpdate::now(
+                    request.id,
+                    Progress::AuditFailed(error.to_string()),
+                ))
+                .await;
         }
-        let answered = TransferUpdate {
-            id: request.id,
-            progress: Progress::Finished(outcome.clone()),
-            at: answered_at,
-        };
         // A watcher that went away (the UI closed) does not change the outcome.
         let _ = updates.send(answered).await;
-        Ok(outcome)
+        outcome
     }
 
-    /// Records what the callback said, or that none came, for a transfer the platform accepted.
+    /// Records what a callback said about a transfer (with what it did to it), or that none
+    /// came in time.
     pub async fn record_confirmation(
         &self,
         request: &TransferRequest,
         confirmation: &Confirmation,
+        settlement: Option<Settlement>,
     ) -> Result<(), AuditError> {
         let event = match confirmation {
-            Confirmation::Unconfirmed => AuditEvent::Unconfirmed,
+            Confirmation::Unconfirmed { .. } => AuditEvent::Unconfirmed,
             _ => AuditEvent::Callback,
         };
-        // A failed confirmation carries its own reason.
         let record = Record {
             confirmation: Some(confirmation),
+            settlement,
             ..Record::default()
         };
         self.record(request, event, record).await
     }
 
-    /// The request as sent, for the supervisor to inspect: the body, with the callback token
-    /// replaced so it never reaches the screen.
-    fn request_view(&self, request: &TransferRequest) -> String {
-        let callback = self
-            .callback_url
-            .as_str()
-            .replace(self.callback_token.expose(), "<token>");
-        let mut body = serde_json::json!({
-            "callbackUrl": callback,
-            "orgId": self.org_id,
-            "botSessionId": request.session.as_str(),
-        });
-        match request.target.kind {
-            TargetKind::Agent => body["aId"] = request.target.id.clone().into(),
-            TargetKind::Queue => {
-                body["transferredType"] = "QUEUE".into();
-                body["queueId"] = request.target.id.clone().into();
-            }
-        }
-        format!(
-            "POST {}\n{}",
-            self.client.assign_url(),
-            serde_json::to_string_pretty(&body).expect("JSON values serialize")
-        )
+    /// Records a callback that matched no transfer, so nothing that arrived is lost.
+    pub async fn record_unmatched(
+        &self,
+        session: &SessionId,
+        target_id: Option<&str>,
+        payload: &Value,
+    ) -> Result<(), AuditError> {
+        let line = serde_json::to_vec(&UnmatchedEntry::new(session, target_id, payload))
+            .unwrap_or_default();
+        self.append(line).await
     }
 
     /// Appends to the audit file on a blocking thread, since each line is synced to disk.
@@ -292,13 +338,18 @@ impl TransferEngine {
             target_id: &request.target.id,
             target_name: &request.target.name,
             note: request.note.as_deref(),
+            awaits_callback: record.awaits_callback,
             outcome: record.outcome,
             confirmation: record.confirmation,
-            reason: record.reason,
+            settlement: record.settlement.map(Into::into),
         })
-        .expect("audit entries always serialize");
+        .unwrap_or_default();
+        self.append(entry).await
+    }
+
+    async fn append(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let audit = self.audit.clone();
-        tokio::task::spawn_blocking(move || audit.append_line(entry))
+        tokio::task::spawn_blocking(move || audit.append_line(line))
             .await
             .unwrap_or_else(|join_error| {
                 Err(AuditError {

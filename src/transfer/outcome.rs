@@ -1,16 +1,18 @@
-//! How a transfer ended, in the three ways that matter to a supervisor: it went through, it
-//! certainly did not, or nobody can tell.
+//! The platform's synchronous answer to a transfer, in the three ways that matter to a
+//! supervisor: it was accepted, it certainly was not, or nobody can tell.
 
 use chrono::{DateTime, Local, TimeZone};
 use serde::{Deserialize, Serialize};
 
+use super::TransferRequest;
 use super::reason::FailureReason;
-use crate::platform::{AssignReply, PlatformError};
+use crate::ids::TargetKind;
+use crate::platform::{AssignReply, PlatformError, one_line};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum Outcome {
-    /// The platform accepted the transfer.
+    /// The platform accepted the transfer (the audit file's word for it is "transferred").
     Transferred {
         /// Epoch milliseconds, from the platform's reply.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -20,55 +22,78 @@ pub enum Outcome {
     Failed {
         #[serde(skip_serializing_if = "Option::is_none")]
         http_status: Option<u16>,
+        #[serde(default)]
+        reason: FailureReason,
         message: String,
     },
-    /// The request may have reached the platform, but no readable answer came back: check before
-    /// trying again.
+    /// The request may have reached the platform, but no answer came back that says what it
+    /// did: check before trying again.
     Unknown {
         #[serde(skip_serializing_if = "Option::is_none")]
         http_status: Option<u16>,
+        #[serde(default)]
+        reason: FailureReason,
         message: String,
     },
 }
 
 impl Outcome {
-    pub fn from_result(result: Result<AssignReply, PlatformError>) -> Self {
-        match result {
-            Ok(reply) => Self::Transferred {
-                request_completed_at: reply.request_completed_at,
+    /// The outcome of `request` from the platform's answer. An answer that names another
+    /// session or another target than the one sent is not taken as acceptance.
+    pub fn of_answer(
+        request: &TransferRequest,
+        answer: Result<AssignReply, PlatformError>,
+    ) -> Self {
+        match answer {
+            Ok(reply) => match discrepancy(request, &reply) {
+                None => Self::Transferred {
+                    request_completed_at: reply.request_completed_at,
+                },
+                Some(message) => Self::Unknown {
+                    http_status: None,
+                    reason: FailureReason::UnexpectedReply,
+                    message,
+                },
             },
-            Err(error) if error.certainly_not_applied() => Self::Failed {
-                http_status: error.http_status(),
-                message: failure_message(&error),
-            },
-            Err(error) => Self::Unknown {
-                http_status: error.http_status(),
-                message: error.to_string(),
-            },
+            Err(error) => {
+                let (http_status, reason) = (error.http_status(), FailureReason::of_error(&error));
+                let message = error.to_string();
+                if error.certainly_not_applied() {
+                    Self::Failed {
+                        http_status,
+                        reason,
+                        message,
+                    }
+                } else {
+                    Self::Unknown {
+                        http_status,
+                        reason,
+                        message,
+                    }
+                }
+            }
         }
     }
 
-    /// Why it failed, in a few words; `None` when it was accepted.
+    /// Why it failed or is unknown; `None` when it was accepted.
     pub fn reason(&self) -> Option<FailureReason> {
         match self {
             Self::Transferred { .. } => None,
-            Self::Failed {
-                http_status,
-                message,
-            }
-            | Self::Unknown {
-                http_status,
-                message,
-            } => Some(FailureReason::classify(*http_status, message)),
+            Self::Failed { reason, .. } | Self::Unknown { reason, .. } => Some(*reason),
         }
     }
 
-    /// The one-shot command's exit code: 0 transferred, 1 failed, 3 unknown.
-    pub fn exit_code(&self) -> u8 {
+    pub fn message(&self) -> Option<&str> {
         match self {
-            Self::Transferred { .. } => 0,
-            Self::Failed { .. } => 1,
-            Self::Unknown { .. } => 3,
+            Self::Transferred { .. } => None,
+            Self::Failed { message, .. } | Self::Unknown { message, .. } => Some(message),
+        }
+    }
+
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Transferred { .. } => None,
+            Self::Failed { http_status, .. } | Self::Unknown { http_status, .. } => *http_status,
         }
     }
 
@@ -82,72 +107,147 @@ impl Outcome {
         }
     }
 
-    /// The state in one word or two: "transferred", "failed", "outcome unknown".
-    pub fn word(&self) -> &'static str {
-        match self {
-            Self::Transferred { .. } => "transferred",
-            Self::Failed { .. } => "failed",
-            Self::Unknown { .. } => "outcome unknown",
-        }
-    }
-
-    /// What a person needs to know beyond the word: when it completed, or why it failed.
+    /// What a person needs to know beyond the state: when it completed, or why it failed, with
+    /// the reason in words before the platform's own.
     pub fn detail(&self) -> Option<String> {
         match self {
             Self::Transferred { .. } => self
                 .completed_at()
                 .map(|at| format!("platform completed it at {}", at.format("%H:%M:%S"))),
-            Self::Failed { message, .. } => Some(message.clone()),
-            Self::Unknown { message, .. } => {
-                Some(format!("{message}; check the conversation before retrying"))
-            }
+            Self::Failed {
+                reason, message, ..
+            } => Some(format!("{}: {message}", reason.words())),
+            Self::Unknown {
+                reason, message, ..
+            } => Some(format!(
+                "{}: {message}; outcome unknown: check the conversation before retrying",
+                reason.words()
+            )),
         }
     }
 }
 
-/// A refusal keeps the status in front, so the supervisor sees "HTTP 404: Agent not found".
-fn failure_message(error: &PlatformError) -> String {
-    match error {
-        PlatformError::Refused {
-            status: 429,
-            message,
-            ..
-        } => {
-            format!(
-                "HTTP 429: {message} (rate-limited: further requests wait for the account's budget)"
-            )
-        }
-        other => other.to_string(),
+/// Where a 200 reply names a session or target other than the one sent, the difference in words.
+fn discrepancy(request: &TransferRequest, reply: &AssignReply) -> Option<String> {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b);
+    if let Some(session) = &reply.session_id
+        && !same(session, request.session.as_str())
+    {
+        return Some(format!(
+            "the platform accepted a transfer of session {}, not {}",
+            one_line(session),
+            request.session
+        ));
     }
+    let target = &request.target;
+    let (named_kind, named) = match (&reply.agent_id, &reply.queue_id) {
+        (Some(agent), _) => (TargetKind::Agent, agent),
+        (None, Some(queue)) => (TargetKind::Queue, queue),
+        (None, None) => return None,
+    };
+    if named_kind != target.kind || !same(named, &target.id) {
+        return Some(format!(
+            "the platform accepted a transfer to {named_kind} {}, not to {} {}",
+            one_line(named),
+            target.kind,
+            target.id
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::SessionId;
+    use crate::roster::Target;
+    use crate::transfer::TransferId;
+
+    fn request() -> TransferRequest {
+        TransferRequest {
+            id: TransferId::new(),
+            session: SessionId::parse("6538f8a3c9cf425ee5cf0a1b").unwrap(),
+            target: Target::unlisted(TargetKind::Agent, "a-1"),
+            note: None,
+        }
+    }
+
+    fn reply(session: &str, agent: Option<&str>, queue: Option<&str>) -> AssignReply {
+        AssignReply {
+            session_id: Some(session.into()),
+            agent_id: agent.map(Into::into),
+            queue_id: queue.map(Into::into),
+            status: "transferred".into(),
+            request_completed_at: Some(1),
+        }
+    }
 
     #[test]
-    fn outcomes_map_to_exit_codes_and_words() {
-        let refused = Outcome::from_result(Err(PlatformError::Refused {
-            status: 404,
-            message: "Agent not found".into(),
-            retry_after: None,
-        }));
-        assert_eq!(refused.exit_code(), 1);
-        assert_eq!(refused.word(), "failed");
-        assert_eq!(refused.detail().unwrap(), "HTTP 404: Agent not found");
-        let timeout = Outcome::from_result(Err(PlatformError::Timeout(
-            std::time::Duration::from_secs(2),
-        )));
-        assert_eq!(timeout.exit_code(), 3);
+    fn a_reply_for_this_session_and_target_is_acceptance() {
+        let outcome = Outcome::of_answer(
+            &request(),
+            Ok(reply("6538F8A3C9CF425EE5CF0A1B", Some("a-1"), None)),
+        );
+        assert!(matches!(outcome, Outcome::Transferred { .. }));
+    }
+
+    #[test]
+    fn a_reply_naming_something_else_is_unknown_in_words() {
+        let other_session = Outcome::of_answer(
+            &request(),
+            Ok(reply("ffffffffffffffffffffffff", Some("a-1"), None)),
+        );
+        assert_eq!(other_session.reason(), Some(FailureReason::UnexpectedReply));
         assert!(
-            timeout
+            other_session
+                .detail()
+                .unwrap()
+                .contains("session ffffffffffffffffffffffff, not 6538f8a3c9cf425ee5cf0a1b"),
+            "{other_session:?}"
+        );
+        let other_target = Outcome::of_answer(
+            &request(),
+            Ok(reply("6538f8a3c9cf425ee5cf0a1b", None, Some("qu-9"))),
+        );
+        assert!(matches!(other_target, Outcome::Unknown { .. }));
+        assert!(
+            other_target
+                .message()
+                .unwrap()
+                .contains("queue qu-9, not to agent a-1")
+        );
+    }
+
+    #[test]
+    fn certainty_decides_failed_or_unknown() {
+        let refused = Outcome::of_answer(
+            &request(),
+            Err(PlatformError::Refused {
+                status: 404,
+                message: "Agent not found".into(),
+                retry_after: None,
+            }),
+        );
+        assert!(matches!(refused, Outcome::Failed { .. }));
+        assert_eq!(
+            refused.detail().unwrap(),
+            "target unknown: HTTP 404: Agent not found"
+        );
+        let gateway = Outcome::of_answer(
+            &request(),
+            Err(PlatformError::Refused {
+                status: 504,
+                message: "Gateway Timeout".into(),
+                retry_after: None,
+            }),
+        );
+        assert!(matches!(gateway, Outcome::Unknown { .. }));
+        assert!(
+            gateway
                 .detail()
                 .unwrap()
                 .ends_with("check the conversation before retrying")
         );
-        let unreachable =
-            Outcome::from_result(Err(PlatformError::Unreachable("connection refused".into())));
-        assert_eq!(unreachable.exit_code(), 1);
     }
 
     #[test]
@@ -160,5 +260,11 @@ mod tests {
             json,
             serde_json::json!({"outcome": "transferred", "request_completed_at": 1698825180041_i64})
         );
+        // Lines written before the reason moved into the outcome still read.
+        let old: Outcome = serde_json::from_value(serde_json::json!(
+            {"outcome": "failed", "http_status": 404, "message": "HTTP 404: x"}
+        ))
+        .unwrap();
+        assert_eq!(old.reason(), Some(FailureReason::Unknown));
     }
 }

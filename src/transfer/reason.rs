@@ -1,10 +1,13 @@
-//! Why a transfer failed, in a few words a supervisor acts on. The platform's errors are not
-//! documented, so this reads the HTTP status and the platform's own message; the raw message is
-//! always kept beside the reason.
+//! Why a transfer failed or could not be settled, in a few words a supervisor acts on. The cause
+//! decides first (the HTTP status, or how the connection ended); the platform's own message is
+//! only read where the status leaves the cause open, and the raw message is always kept beside
+//! the reason.
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+use crate::platform::PlatformError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
     InvalidSession,
@@ -13,8 +16,26 @@ pub enum FailureReason {
     TargetUnavailable,
     NotAuthorised,
     RateLimited,
+    /// A 503: the platform says it cannot serve now.
+    PlatformUnavailable,
+    /// A 504: a gateway gave up waiting for the platform.
+    GatewayTimeout,
+    /// Any other 5xx, from the platform or a proxy in front of it.
     PlatformError,
+    /// The connection could not be made.
     Network,
+    /// The request could not be formed or signed: nothing was sent.
+    NotSent,
+    /// No answer within the request timeout.
+    NoAnswer,
+    /// The connection broke after the request went out.
+    ConnectionDropped,
+    /// A 2xx answer that does not say "transferred" for this session and target.
+    UnexpectedReply,
+    /// The platform refused it without saying why in words handoff knows.
+    Refused,
+    /// The platform's callback reports a failure without saying why in words handoff knows.
+    #[default]
     Unknown,
 }
 
@@ -28,22 +49,58 @@ impl FailureReason {
             Self::TargetUnavailable => "target unavailable or at capacity",
             Self::NotAuthorised => "not authorised",
             Self::RateLimited => "rate-limited",
+            Self::PlatformUnavailable => "platform unavailable",
+            Self::GatewayTimeout => "gateway timed out",
             Self::PlatformError => "platform error",
-            Self::Network => "network",
-            Self::Unknown => "unknown",
+            Self::Network => "could not reach the platform",
+            Self::NotSent => "not sent",
+            Self::NoAnswer => "no answer in time",
+            Self::ConnectionDropped => "connection dropped after sending",
+            Self::UnexpectedReply => "unexpected reply",
+            Self::Refused => "refused by the platform",
+            Self::Unknown => "reason not given",
         }
     }
 
-    /// Reads an HTTP status (if any) and the platform's message.
-    pub fn classify(http_status: Option<u16>, message: &str) -> Self {
+    /// The reason for a call that went wrong.
+    pub fn of_error(error: &PlatformError) -> Self {
+        match error {
+            PlatformError::Refused {
+                status, message, ..
+            } => Self::of_status(*status, message),
+            PlatformError::NotTransferred { .. } | PlatformError::UnreadableReply { .. } => {
+                Self::UnexpectedReply
+            }
+            PlatformError::Unreachable(_) => Self::Network,
+            PlatformError::NotSent(_) => Self::NotSent,
+            PlatformError::Timeout(_) => Self::NoAnswer,
+            PlatformError::Interrupted(_) => Self::ConnectionDropped,
+        }
+    }
+
+    /// An error status: the status decides where it can, the message only within 4xx.
+    fn of_status(status: u16, message: &str) -> Self {
+        match status {
+            401 | 403 => Self::NotAuthorised,
+            429 => Self::RateLimited,
+            503 => Self::PlatformUnavailable,
+            504 => Self::GatewayTimeout,
+            500..=599 => Self::PlatformError,
+            _ => Self::from_message(message).unwrap_or(Self::Refused),
+        }
+    }
+
+    /// What a failure callback's message says, where it says something handoff knows.
+    pub fn of_callback(message: &str) -> Self {
+        Self::from_message(message).unwrap_or(Self::Unknown)
+    }
+
+    /// Reads the platform's words; `None` when they name no cause handoff knows. Authorisation
+    /// is never guessed from words: only a 401 or 403 says so.
+    fn from_message(message: &str) -> Option<Self> {
         let text = message.to_ascii_lowercase();
         let says = |words: &[&str]| words.iter().any(|w| text.contains(w));
-        match http_status {
-            Some(401 | 403) => return Self::NotAuthorised,
-            Some(429) => return Self::RateLimited,
-            _ => {}
-        }
-        if says(&["rate limit", "rate-limit", "too many requests"]) {
+        let reason = if says(&["rate limit", "rate-limit", "too many requests"]) {
             Self::RateLimited
         } else if says(&[
             "already closed",
@@ -51,7 +108,9 @@ impl FailureReason {
             "has ended",
             "session ended",
             "conversation ended",
-            "closed",
+            "is closed",
+            "was closed",
+            "terminated",
         ]) {
             Self::SessionEnded
         } else if says(&[
@@ -70,31 +129,13 @@ impl FailureReason {
         {
             Self::TargetUnknown
         } else if says(&["session", "conversation", "botsessionid"])
-            && says(&["not found", "invalid", "unknown", "expected"])
+            && says(&["not found", "invalid", "unknown", "expected", "must be"])
         {
             Self::InvalidSession
-        } else if says(&[
-            "unauthori",
-            "forbidden",
-            "token",
-            "signature",
-            "accountid",
-            "expired",
-        ]) {
-            Self::NotAuthorised
-        } else if says(&[
-            "could not reach",
-            "connection",
-            "dns",
-            "no answer from the platform",
-            "timed out",
-        ]) {
-            Self::Network
-        } else if http_status.is_some_and(|s| s >= 500) {
-            Self::PlatformError
         } else {
-            Self::Unknown
-        }
+            return None;
+        };
+        Some(reason)
     }
 }
 
@@ -102,54 +143,84 @@ impl FailureReason {
 mod tests {
     use super::*;
     use FailureReason as R;
+    use std::time::Duration;
+
+    fn refused(status: u16, message: &str) -> PlatformError {
+        PlatformError::Refused {
+            status,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
 
     #[test]
-    fn what_the_platform_says_maps_to_a_reason() {
+    fn the_cause_decides_before_the_words() {
         let cases = [
             (
-                Some(404),
-                "Conversation not found or already closed",
+                refused(404, "Conversation not found or already closed"),
                 R::SessionEnded,
             ),
-            (Some(404), "Agent a-1 not found", R::TargetUnknown),
-            (Some(404), "Queue qu-1 not found", R::TargetUnknown),
+            (refused(404, "Agent a-1 not found"), R::TargetUnknown),
+            (refused(404, "Queue qu-1 not found"), R::TargetUnknown),
             (
-                Some(400),
-                "botSessionId: expected 24 lowercase hex characters",
+                refused(
+                    400,
+                    "botSessionId must be 24 lowercase hexadecimal characters",
+                ),
                 R::InvalidSession,
             ),
-            (Some(401), "Invalid token signature", R::NotAuthorised),
-            (Some(403), "anything", R::NotAuthorised),
+            (refused(401, "Invalid token signature"), R::NotAuthorised),
+            (refused(403, "anything"), R::NotAuthorised),
+            (refused(400, "token expired"), R::Refused),
             (
-                Some(429),
-                "You've exceeded the per-minute rate limit.",
+                refused(429, "You've exceeded the per-minute rate limit."),
                 R::RateLimited,
             ),
             (
-                Some(500),
-                "500 Internal Server Error (an HTML page, likely from a proxy or gateway)",
-                R::PlatformError,
+                refused(503, "Agent unavailable, session closed"),
+                R::PlatformUnavailable,
             ),
-            (Some(502), "Bad Gateway (empty reply)", R::PlatformError),
+            (refused(504, "Gateway Timeout"), R::GatewayTimeout),
+            (refused(500, "<html>…"), R::PlatformError),
+            (refused(502, "Bad Gateway (empty reply)"), R::PlatformError),
+            (refused(418, "teapot"), R::Refused),
             (
-                None,
-                "could not reach the platform: connection refused",
+                PlatformError::Interrupted("connection closed before message completed".into()),
+                R::ConnectionDropped,
+            ),
+            (PlatformError::Timeout(Duration::from_secs(2)), R::NoAnswer),
+            (
+                PlatformError::Unreachable("connection refused".into()),
                 R::Network,
             ),
             (
-                None,
-                "Agent rejected the conversation",
-                R::TargetUnavailable,
+                PlatformError::NotTransferred {
+                    status: 200,
+                    reported: "closed".into(),
+                },
+                R::UnexpectedReply,
             ),
-            (None, "agent is at full capacity", R::TargetUnavailable),
-            (Some(418), "teapot", R::Unknown),
         ];
-        for (status, message, expected) in cases {
-            assert_eq!(
-                FailureReason::classify(status, message),
-                expected,
-                "{message}"
-            );
+        for (error, expected) in cases {
+            assert_eq!(FailureReason::of_error(&error), expected, "{error}");
         }
+    }
+
+    #[test]
+    fn callbacks_are_read_by_their_words() {
+        assert_eq!(
+            FailureReason::of_callback("Agent rejected the conversation"),
+            R::TargetUnavailable
+        );
+        assert_eq!(
+            FailureReason::of_callback("agent is at full capacity"),
+            R::TargetUnavailable
+        );
+        assert_eq!(
+            FailureReason::of_callback("the conversation was closed by the user"),
+            R::SessionEnded
+        );
+        assert_eq!(FailureReason::of_callback("unauthorized"), R::Unknown);
+        assert_eq!(FailureReason::of_callback("connection closed"), R::Unknown);
     }
 }

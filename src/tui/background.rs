@@ -11,9 +11,7 @@ use super::update::{Msg, RosterSaved};
 use crate::callback::CallbackEvent;
 use crate::directory;
 use crate::roster::{EditError, RosterChange, RosterStore};
-use crate::transfer::{
-    Confirmation, Progress, TransferEngine, TransferId, TransferRequest, TransferUpdate,
-};
+use crate::transfer::{TransferEngine, TransferId};
 
 /// How often the roster file is checked for hand edits: a `stat` and a read, cheap enough to
 /// leave the console idle, quick enough that an edit shows before the next transfer.
@@ -120,12 +118,13 @@ pub fn sync_roster(engine: TransferEngine, store: SharedStore, messages: mpsc::S
                 "could not read the platform's lists: {error}; the roster is unchanged"
             )),
             Ok(listing) => tokio::task::spawn_blocking(move || {
+                let notes: String = listing.notes.iter().map(|n| format!("; {n}")).collect();
                 with_store(&store, |store| {
                     store
-                        .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing)))
+                        .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing.targets)))
                         .map(|saved| RosterSaved {
                             roster: saved.roster,
-                            summary: format!("synced with the platform: {}", saved.value),
+                            summary: format!("synced with the platform: {}{notes}", saved.value),
                             merged_hand_edit: saved.merged_hand_edit,
                         })
                         .map_err(|error| error.to_string())
@@ -157,24 +156,5 @@ pub fn confirm_deadline(id: TransferId, within: Duration, messages: mpsc::Sender
     tokio::spawn(async move {
         tokio::time::sleep(within).await;
         let _ = messages.send(Msg::ConfirmDeadline(id)).await;
-    });
-}
-
-/// Writes a confirmation to the audit file; a failure to write is reported like any other.
-pub fn record_confirmation(
-    engine: TransferEngine,
-    request: TransferRequest,
-    confirmation: Confirmation,
-    updates: mpsc::Sender<TransferUpdate>,
-) {
-    tokio::spawn(async move {
-        if let Err(error) = engine.record_confirmation(&request, &confirmation).await {
-            let _ = updates
-                .send(TransferUpdate::now(
-                    request.id,
-                    Progress::AuditFailed(error.to_string()),
-                ))
-                .await;
-        }
     });
 }

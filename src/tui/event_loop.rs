@@ -1,9 +1,13 @@
-//! The one loop: terminal events and transfer updates in, one redraw per batch out. It waits on
-//! both without a timer, so an idle console does no work at all.
+//! The one loop: terminal events, transfer updates, background messages and signals in, one
+//! redraw per batch out. It waits on all of them without a timer, so an idle console does no work
+//! at all. On the way out (a quit, SIGTERM, SIGHUP, or the terminal going away) the terminal is
+//! restored first, then the transfers in flight get their answer written before the process ends.
 
 use std::io::{self, IsTerminal, Write, stdout};
 use std::sync::Arc;
+use std::time::Duration;
 
+use chrono::{DateTime, Local};
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
 };
@@ -11,26 +15,28 @@ use crossterm::execute;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use super::background::{self, SharedStore};
 use super::log::Notice;
-use super::log::TransferEntry;
 use super::model::Model;
 use super::theme::Theme;
-use super::update::{Effect, Msg, update};
+use super::update::{Effect, Msg, step};
 use super::view::view;
 use crate::callback::CallbackEvent;
 use crate::roster::Roster;
-use crate::transfer::{Outcome, Progress, TransferEngine, TransferRequest, TransferUpdate};
-use chrono::{DateTime, Local};
-use std::time::Duration;
+use crate::transfer::{
+    FailureReason, Ledger, Outcome, Progress, TransferEngine, TransferId, TransferRequest,
+    TransferUpdate,
+};
 
 /// Room for every step of many concurrent transfers; senders wait when it is full, they never
 /// drop a step.
 const UPDATE_CHANNEL_CAPACITY: usize = 256;
-/// At most this many queued updates are applied before a redraw, so keys stay responsive.
-const MAX_UPDATES_PER_FRAME: usize = 64;
+/// Beyond the request timeout, time for the answer's audit line to reach the disk.
+const AUDIT_MARGIN: Duration = Duration::from_secs(2);
 
 /// What the console needs to run.
 pub struct Console {
@@ -41,12 +47,43 @@ pub struct Console {
     pub engine: TransferEngine,
     pub banner: String,
     pub notices: Vec<Notice>,
-    /// This shift's earlier transfers, from the audit file, oldest first.
-    pub history: Vec<(DateTime<Local>, TransferEntry)>,
+    /// The day's transfers read back from the audit file, for matching late callbacks.
+    pub ledger: Ledger,
+    /// Those of this shift, shown in the log, oldest first.
+    pub history: Vec<(DateTime<Local>, TransferId)>,
+    /// Restored transfers still within their time for a callback, with what is left of it.
+    pub still_waiting: Vec<(TransferId, Duration)>,
     /// Posts to the callback receiver, when one runs.
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
     /// How long an accepted transfer waits for its callback.
     pub confirm_within: Duration,
+    /// How long a request may take; a transfer in flight gets this long on the way out.
+    pub request_timeout: Duration,
+}
+
+/// Why the console closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The supervisor quit.
+    Quit,
+    /// SIGTERM.
+    Terminated,
+    /// SIGHUP: the session that held the terminal ended (an SSH drop).
+    HungUp,
+    /// The terminal went away without a signal.
+    TerminalGone,
+}
+
+impl Ending {
+    /// The process's exit code: 0 for a quit, else 128 plus the signal's number, as a shell
+    /// reports a process ended by it.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Quit | Self::TerminalGone => 0,
+            Self::HungUp => 128 + 1,
+            Self::Terminated => 128 + 15,
+        }
+    }
 }
 
 /// The loop's connections to the work it hands off.
@@ -56,23 +93,41 @@ struct Workers {
     updates: mpsc::Sender<TransferUpdate>,
     messages: mpsc::Sender<Msg>,
     confirm_within: Duration,
+    /// Transfers and audit writes under way: the process waits for them before it ends.
+    tasks: JoinSet<()>,
 }
 
-/// Runs the console until the supervisor quits. The terminal is restored on return and on panic.
-pub async fn run(console: Console) -> io::Result<()> {
+/// Every source the loop listens to, besides the terminal.
+struct Inbox {
+    updates: mpsc::Receiver<TransferUpdate>,
+    messages: mpsc::Receiver<Msg>,
+}
+
+/// Runs the console until the supervisor quits, a signal asks it to stop, or the terminal goes
+/// away. The terminal is restored before anything else on the way out, and on panic.
+pub async fn run(console: Console) -> io::Result<Ending> {
     let theme = Theme::from_env();
     if !stdout().is_terminal() {
         return Err(io::Error::other(
             "the console needs an interactive terminal; for scripts use `handoff transfer`",
         ));
     }
-    let mut terminal = ratatui::try_init().inspect_err(|_| ratatui::restore())?;
+    let request_timeout = console.request_timeout;
+    let (mut model, mut workers, mut inbox) = start(console);
+    let mut terminal = ratatui::try_init().inspect_err(|_| restore())?;
     install_paste_cleanup_on_panic();
-    execute!(stdout(), EnableBracketedPaste)?;
-    let result = event_loop(&mut terminal, console, &theme).await;
-    let _ = execute!(stdout(), DisableBracketedPaste);
-    ratatui::restore();
+    let _ = execute!(stdout(), EnableBracketedPaste);
+    let result = event_loop(&mut terminal, &mut model, &mut workers, &mut inbox, &theme).await;
+    restore();
+    finish(&mut model, &mut workers, &mut inbox, request_timeout).await;
     result
+}
+
+/// Puts the terminal back as the shell had it. Errors are ignored: after a hang-up there is no
+/// terminal left to restore, and saying so would only fail again.
+fn restore() {
+    let _ = execute!(stdout(), DisableBracketedPaste);
+    let _ = ratatui::try_restore();
 }
 
 /// `ratatui::init` restores the screen on panic; this also turns bracketed paste back off so
@@ -85,11 +140,8 @@ fn install_paste_cleanup_on_panic() {
     }));
 }
 
-async fn event_loop(
-    terminal: &mut DefaultTerminal,
-    console: Console,
-    theme: &Theme,
-) -> io::Result<()> {
+/// The model with the shift's history and notices, and the background work started.
+fn start(console: Console) -> (Model, Workers, Inbox) {
     let Console {
         roster,
         store,
@@ -97,25 +149,32 @@ async fn event_loop(
         engine,
         banner,
         notices,
+        ledger,
         history,
+        still_waiting,
         callbacks,
         confirm_within,
+        request_timeout: _,
     } = console;
-    // The shift's earlier transfers come first in the log: they happened before this start.
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
-    for (at, entry) in history {
-        model.log.restore(at, entry);
+    model.ledger = ledger;
+    // The shift's earlier transfers come first in the log: they happened before this start.
+    for (at, id) in history {
+        model.show_transfer(id, at);
     }
     for notice in notices {
-        model.log.notice(notice);
+        model.notice(notice);
     }
     model.confirmations = callbacks.is_some();
-    let (updates, mut updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
-    let (messages, mut messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
+    let (updates, updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
+    let (messages, messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());
     background::schedule_availability(messages.clone());
     if let Some(callbacks) = callbacks {
         background::forward_callbacks(callbacks, messages.clone());
+    }
+    for (id, left) in still_waiting {
+        background::confirm_deadline(id, left, messages.clone());
     }
     let workers = Workers {
         engine,
@@ -123,9 +182,26 @@ async fn event_loop(
         updates,
         messages,
         confirm_within,
+        tasks: JoinSet::new(),
     };
+    let inbox = Inbox {
+        updates: updates_rx,
+        messages: messages_rx,
+    };
+    (model, workers, inbox)
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    model: &mut Model,
+    workers: &mut Workers,
+    inbox: &mut Inbox,
+    theme: &Theme,
+) -> io::Result<Ending> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
     let mut events = EventStream::new();
-    draw(terminal, &model, theme)?;
+    draw(terminal, model, theme)?;
 
     loop {
         let msg = tokio::select! {
@@ -134,24 +210,72 @@ async fn event_loop(
                     Some(msg) => msg,
                     None => continue,
                 },
-                Some(Err(error)) => return Err(error),
                 // The terminal went away (e.g. the SSH session closed).
-                None => return Ok(()),
+                Some(Err(_)) | None => return Ok(Ending::TerminalGone),
             },
-            Some(update) = updates_rx.recv() => Msg::Transfer(update),
-            Some(msg) = messages_rx.recv() => msg,
+            Some(update) = inbox.updates.recv() => Msg::Transfer(update),
+            Some(msg) = inbox.messages.recv() => msg,
+            _ = terminate.recv() => return Ok(Ending::Terminated),
+            _ = hangup.recv() => return Ok(Ending::HungUp),
         };
-        if apply(&mut model, msg, &workers) {
-            return Ok(());
+        let step = step(model, msg, || inbox.updates.try_recv().ok());
+        for effect in step.effects {
+            carry_out(effect, workers);
         }
-        for _ in 0..MAX_UPDATES_PER_FRAME {
-            let Ok(update) = updates_rx.try_recv() else {
-                break;
-            };
-            apply(&mut model, Msg::Transfer(update), &workers);
+        if step.quit {
+            return Ok(Ending::Quit);
         }
-        draw(terminal, &model, theme)?;
+        draw(terminal, model, theme)?;
     }
+}
+
+/// On the way out: transfers still waiting for the budget are not sent; those already sent get
+/// up to the request timeout for their answer, which the engine writes to the audit file;
+/// callbacks and answers that arrive meanwhile are applied and written as usual.
+async fn finish(
+    model: &mut Model,
+    workers: &mut Workers,
+    inbox: &mut Inbox,
+    request_timeout: Duration,
+) {
+    workers.engine.close();
+    if workers.tasks.is_empty() {
+        return;
+    }
+    let in_flight = model.in_flight().count();
+    if in_flight > 0 {
+        say(&format!(
+            "handoff: waiting up to {} s for the platform's answer to {in_flight} transfer(s) in flight, to write it to the audit file",
+            request_timeout.as_secs()
+        ));
+    }
+    let deadline = tokio::time::Instant::now() + request_timeout + AUDIT_MARGIN;
+    loop {
+        let msg = tokio::select! {
+            done = workers.tasks.join_next() => match done {
+                Some(_) => continue,
+                None => return,
+            },
+            Some(update) = inbox.updates.recv() => Msg::Transfer(update),
+            Some(msg) = inbox.messages.recv() => match msg {
+                Msg::Callback(_) | Msg::Transfer(_) => msg,
+                _ => continue,
+            },
+            () = tokio::time::sleep_until(deadline) => break,
+        };
+        for effect in step(model, msg, || None).effects {
+            carry_out(effect, workers);
+        }
+    }
+    say(&format!(
+        "handoff: {} transfer(s) still had no answer; the audit file shows them as interrupted: check them before retrying",
+        model.in_flight().count()
+    ));
+}
+
+/// A line on stderr for whoever is still there; nothing if nobody is.
+fn say(line: &str) {
+    let _ = writeln!(io::stderr(), "{line}");
 }
 
 /// Terminal events that mean something to the console; others (focus, mouse, key releases)
@@ -165,58 +289,92 @@ fn message_for(event: Event) -> Option<Msg> {
     }
 }
 
-/// Applies one message and carries out its effect; true when the console should close.
-fn apply(model: &mut Model, msg: Msg, workers: &Workers) -> bool {
-    match update(model, msg) {
-        Some(Effect::Quit) => true,
-        Some(Effect::Dispatch(request)) => {
-            dispatch(workers.engine.clone(), request, workers.updates.clone());
-            false
+/// Carries out one effect outside the model: work handed to a background task.
+fn carry_out(effect: Effect, workers: &mut Workers) {
+    match effect {
+        // The loop decides about quitting; `step` never hands this on.
+        Effect::Quit => {}
+        Effect::Dispatch(request) => {
+            let engine = workers.engine.clone();
+            let updates = workers.updates.clone();
+            workers.tasks.spawn(dispatch(engine, request, updates));
         }
-        Some(Effect::SaveRoster(change)) => {
+        Effect::SaveRoster(change) => {
             background::save_roster(Arc::clone(&workers.store), change, workers.messages.clone());
-            false
         }
-        Some(Effect::RefreshAvailability(queue_ids)) => {
+        Effect::RefreshAvailability(queue_ids) => {
             let engine = workers.engine.clone();
             background::refresh_availability(engine, queue_ids, workers.messages.clone());
-            false
         }
-        Some(Effect::AwaitConfirmation(id)) => {
+        Effect::AwaitConfirmation(id) => {
             background::confirm_deadline(id, workers.confirm_within, workers.messages.clone());
-            false
         }
-        Some(Effect::RecordConfirmation(request, confirmation)) => {
+        Effect::RecordConfirmation {
+            request,
+            confirmation,
+            settlement,
+        } => {
             let engine = workers.engine.clone();
-            background::record_confirmation(engine, request, confirmation, workers.updates.clone());
-            false
+            let updates = workers.updates.clone();
+            workers.tasks.spawn(async move {
+                if let Err(error) = engine
+                    .record_confirmation(&request, &confirmation, settlement)
+                    .await
+                {
+                    report_audit_failure(&updates, request.id, error.to_string()).await;
+                }
+            });
         }
-        Some(Effect::SyncRoster) => {
+        Effect::RecordUnmatched {
+            session,
+            target,
+            payload,
+        } => {
+            let engine = workers.engine.clone();
+            let messages = workers.messages.clone();
+            workers.tasks.spawn(async move {
+                if let Err(error) = engine
+                    .record_unmatched(&session, target.as_deref(), &payload)
+                    .await
+                {
+                    let _ = messages.send(Msg::Warning(error.to_string())).await;
+                }
+            });
+        }
+        Effect::SyncRoster => {
             let engine = workers.engine.clone();
             background::sync_roster(engine, Arc::clone(&workers.store), workers.messages.clone());
-            false
         }
-        None => false,
     }
 }
 
-/// Runs a transfer on a background task; the task only reports through `updates`.
-fn dispatch(
+/// Runs a transfer; it only reports through `updates`. If its intent cannot be written,
+/// nothing is sent and the log says why.
+async fn dispatch(
     engine: TransferEngine,
     request: TransferRequest,
     updates: mpsc::Sender<TransferUpdate>,
 ) {
-    tokio::spawn(async move {
-        if let Err(error) = engine.run(&request, &updates).await {
-            let failed = Outcome::Failed {
-                http_status: None,
-                message: format!("not sent: {error}"),
-            };
-            let _ = updates
-                .send(TransferUpdate::now(request.id, Progress::Finished(failed)))
-                .await;
-        }
-    });
+    if let Err(error) = engine.run(&request, &updates).await {
+        let failed = Outcome::Failed {
+            http_status: None,
+            reason: FailureReason::NotSent,
+            message: format!("not sent: {error}"),
+        };
+        let _ = updates
+            .send(TransferUpdate::now(request.id, Progress::Finished(failed)))
+            .await;
+    }
+}
+
+async fn report_audit_failure(
+    updates: &mpsc::Sender<TransferUpdate>,
+    id: TransferId,
+    message: String,
+) {
+    let _ = updates
+        .send(TransferUpdate::now(id, Progress::AuditFailed(message)))
+        .await;
 }
 
 /// One frame, wrapped in a synchronized update so terminals that support it never show a

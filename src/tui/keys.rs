@@ -36,7 +36,7 @@ impl Context {
             Self::Picker => "Target picker",
             Self::Log => "Log",
             Self::Confirm => "Confirm transfer",
-            Self::QuitConfirm => "Quit while sending",
+            Self::QuitConfirm => "Quit with transfers open",
             Self::Help => "Help",
             Self::Form => "Add or edit a target",
             Self::ConfirmDelete => "Delete a target",
@@ -427,7 +427,7 @@ const QUIT_CONFIRM: &[Binding] = &[
     bind(
         &[char_key('w')],
         A::QuitWhenDone,
-        "quit when they finish",
+        "quit once those in flight are answered",
         true,
     ),
     bind(&[char_key('y'), ctrl('c')], A::QuitNow, "quit now", true),

@@ -16,4 +16,4 @@ pub mod update;
 pub mod view;
 
 pub use background::SharedStore;
-pub use event_loop::{Console, run};
+pub use event_loop::{Console, Ending, run};

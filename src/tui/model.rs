@@ -1,15 +1,20 @@
 //! Everything the console shows, owned by the event loop alone. Background work never touches it:
 //! it sends messages that `update` applies.
 
+use std::net::SocketAddr;
+
+use chrono::{DateTime, Local};
+
 use super::form::TargetForm;
 use super::input::TextInput;
 use super::keys::Context;
-use super::log::{Notice, TransferLog};
+use super::log::{EntryKind, Notice, TransferLog};
 use super::picker::Picker;
+use crate::callback::Refusal;
 use crate::directory::{Availability, LiveState};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, Target};
-use crate::transfer::TransferId;
+use crate::transfer::{Ledger, TransferId, TransferRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -74,6 +79,9 @@ pub struct Model {
     pub picker: Picker,
     /// Target ids, most recently used first: from the audit file at start, then this session.
     pub recent: Vec<String>,
+    /// Every transfer of the last day: this run's and those read back from the audit file. The
+    /// log shows them; callbacks are matched against them.
+    pub ledger: Ledger,
     pub log: TransferLog,
     pub dialog: Option<Dialog>,
     /// Who is free right now, as last fetched.
@@ -99,12 +107,8 @@ impl Model {
         notices: Vec<Notice>,
         mut recent: Vec<String>,
     ) -> Self {
-        let mut log = TransferLog::default();
-        for notice in notices {
-            log.notice(notice);
-        }
         recent.truncate(RECENT_CAPACITY);
-        Self {
+        let mut model = Self {
             picker: Picker::new(&roster, &recent),
             recent,
             roster,
@@ -112,14 +116,56 @@ impl Model {
             focus: Focus::Session,
             session: TextInput::default(),
             session_error: None,
-            log,
+            ledger: Ledger::default(),
+            log: TransferLog::default(),
             dialog: None,
             live: None,
             live_error: None,
             refreshing: false,
             confirmations: false,
             quit_when_done: false,
+        };
+        for notice in notices {
+            model.notice(notice);
         }
+        model
+    }
+
+    /// Adds a notice to the log.
+    pub fn notice(&mut self, notice: Notice) {
+        let ledger = &self.ledger;
+        self.log
+            .push(Local::now(), EntryKind::Notice(notice), |id| {
+                is_open(ledger, id)
+            });
+    }
+
+    /// Gives a transfer of the ledger its line in the log, at `at`.
+    pub fn show_transfer(&mut self, id: TransferId, at: DateTime<Local>) {
+        let ledger = &self.ledger;
+        self.log
+            .push(at, EntryKind::Transfer(id), |id| is_open(ledger, id));
+    }
+
+    /// Counts a refused callback in the log.
+    pub fn refused(&mut self, refusal: Refusal, from: SocketAddr) {
+        let ledger = &self.ledger;
+        self.log
+            .refused(refusal, from, Local::now(), |id| is_open(ledger, id));
+    }
+
+    pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
+        self.ledger.get(id)
+    }
+
+    /// Transfers of this run not yet answered by the platform.
+    pub fn in_flight(&self) -> impl Iterator<Item = &TransferRecord> {
+        self.ledger.open().filter(|r| r.state().in_flight())
+    }
+
+    /// Transfers still waiting on the platform: its answer or its callback.
+    pub fn open_transfers(&self) -> impl Iterator<Item = &TransferRecord> {
+        self.ledger.open()
     }
 
     /// Where keys go now.
@@ -189,4 +235,8 @@ impl Model {
             },
         }
     }
+}
+
+fn is_open(ledger: &Ledger, id: TransferId) -> bool {
+    ledger.get(id).is_some_and(|r| r.state().is_open())
 }

@@ -18,6 +18,17 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// The style of a transfer's state.
+    pub fn tone(&self, tone: crate::transfer::Tone) -> Style {
+        use crate::transfer::Tone;
+        match tone {
+            Tone::Pending => self.pending,
+            Tone::Good => self.ok,
+            Tone::Bad => self.error,
+            Tone::Doubtful => self.warning,
+        }
+    }
+
     /// Colour unless `NO_COLOR` is set to anything non-empty (no-color.org).
     pub fn from_env() -> Self {
         match std::env::var_os("NO_COLOR") {

@@ -7,6 +7,9 @@ mod lifecycle;
 mod live;
 mod roster;
 
+use chrono::{Local, Utc};
+use serde_json::Value;
+
 use super::input::TextInput;
 use super::keys::{self, Action};
 use super::log::{EntryKind, Notice};
@@ -15,7 +18,9 @@ use crate::callback::CallbackEvent;
 use crate::directory::{Availability, LiveState};
 use crate::ids::SessionId;
 use crate::roster::{Roster, RosterChange, Target};
-use crate::transfer::{Confirmation, TransferId, TransferRequest, TransferUpdate};
+use crate::transfer::{
+    Confirmation, Settlement, TransferId, TransferRecord, TransferRequest, TransferUpdate,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -36,6 +41,8 @@ pub enum Msg {
     Callback(CallbackEvent),
     /// The time for a transfer's callback ran out.
     ConfirmDeadline(TransferId),
+    /// Background work that went wrong in a way the supervisor should read.
+    Warning(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,13 +65,64 @@ pub enum Effect {
     SyncRoster,
     /// Start the clock for this accepted transfer's callback.
     AwaitConfirmation(TransferId),
-    /// Write what the callback said (or that none came) to the audit file.
-    RecordConfirmation(TransferRequest, Confirmation),
+    /// Write what a callback said (and what it did), or that none came, to the audit file.
+    RecordConfirmation {
+        request: TransferRequest,
+        confirmation: Confirmation,
+        settlement: Option<Settlement>,
+    },
+    /// Write a callback that matched no transfer to the audit file.
+    RecordUnmatched {
+        session: SessionId,
+        target: Option<String>,
+        payload: Value,
+    },
     Quit,
 }
 
 /// How far PgUp/PgDn move in the picker and the log.
 const PAGE: isize = 10;
+
+/// At most this many queued transfer updates are applied with a message before a redraw, so
+/// keys stay responsive under a burst.
+pub const MAX_UPDATES_PER_STEP: usize = 64;
+
+/// What one turn of the loop asks for: the effects to carry out, in order, and whether the
+/// console closes after them.
+#[derive(Debug, Default)]
+pub struct Step {
+    pub effects: Vec<Effect>,
+    pub quit: bool,
+}
+
+/// One turn of the loop: `msg`, then the transfer updates already queued behind it (`queued`
+/// gives the next one, if any). Every message's result counts: a quit asked for by any of them
+/// is honoured, and the effects of those before it are still carried out.
+pub fn step(
+    model: &mut Model,
+    msg: Msg,
+    mut queued: impl FnMut() -> Option<TransferUpdate>,
+) -> Step {
+    fn take(effect: Option<Effect>, step: &mut Step) {
+        match effect {
+            Some(Effect::Quit) => step.quit = true,
+            Some(effect) => step.effects.push(effect),
+            None => {}
+        }
+    }
+    let mut step = Step::default();
+    take(update(model, msg), &mut step);
+    for _ in 0..MAX_UPDATES_PER_STEP {
+        if step.quit {
+            break;
+        }
+        let Some(next) = queued() else {
+            break;
+        };
+        take(update(model, Msg::Transfer(next)), &mut step);
+    }
+    step
+}
 
 pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
     match msg {
@@ -79,7 +137,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
         Msg::Resized => None,
         Msg::Transfer(update) => {
             let effect = lifecycle::progressed(model, update);
-            if model.quit_when_done && model.log.in_flight() == 0 {
+            if model.quit_when_done && model.in_flight().next().is_none() {
+                // The answer's audit line is written by the engine before it reports, so the
+                // last answer is safe on disk by now.
                 return Some(Effect::Quit);
             }
             effect
@@ -92,6 +152,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::RosterReloaded(result) => {
             roster::reloaded(model, result);
+            None
+        }
+        Msg::Warning(warning) => {
+            model.notice(Notice::Warning(warning));
             None
         }
         Msg::AvailabilityDue => live::refresh(model),
@@ -138,7 +202,7 @@ fn after_edit(model: &mut Model) {
 fn perform(model: &mut Model, action: Action) -> Option<Effect> {
     match action {
         Action::Quit => {
-            if model.log.in_flight() > 0 && !model.quit_when_done {
+            if model.open_transfers().next().is_some() && !model.quit_when_done {
                 model.dialog = Some(Dialog::QuitWhileSending);
                 None
             } else {
@@ -148,10 +212,13 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         Action::QuitNow => Some(Effect::Quit),
         Action::QuitWhenDone => {
             model.dialog = None;
+            let in_flight = model.in_flight().count();
+            if in_flight == 0 {
+                return Some(Effect::Quit);
+            }
             model.quit_when_done = true;
-            model.log.notice(Notice::Info(format!(
-                "quitting when the {} transfer(s) in flight have their answer; Ctrl-c quits now",
-                model.log.in_flight()
+            model.notice(Notice::Info(format!(
+                "quitting when the {in_flight} transfer(s) in flight have their answer; Ctrl-c quits now"
             )));
             None
         }
@@ -234,7 +301,7 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
                 model.log.highlighted().map(|entry| &entry.kind)
             {
                 model.dialog = Some(Dialog::Detail {
-                    transfer: transfer.id(),
+                    transfer: *transfer,
                     scroll: 0,
                 });
             }
@@ -354,7 +421,13 @@ fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<
         target,
         note,
     };
-    model.log.start_transfer(request.clone());
+    let id = request.id;
+    model.ledger.insert(TransferRecord::new(
+        request.clone(),
+        Utc::now(),
+        model.confirmations,
+    ));
+    model.show_transfer(id, Local::now());
     model.log.scroll = 0;
     model.session.clear();
     model.session_error = None;

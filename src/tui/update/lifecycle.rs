@@ -1,79 +1,108 @@
 //! A transfer after it is sent: the platform's answer, its callback, or the deadline that passes
-//! without one. Callbacks that do not belong to a transfer of this console change nothing and
-//! are shown in the log.
+//! without one. Callbacks are matched to transfers by the ledger's one rule; those that match
+//! none, or contradict a settled transfer, are recorded and said in the log, and change nothing.
 
-use chrono::Local;
+use chrono::{Local, Utc};
 
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
-use crate::transfer::{Confirmation, Outcome, Progress, TransferId, TransferUpdate};
-use crate::tui::log::{Notice, State};
+use crate::platform::one_line;
+use crate::transfer::{
+    CallbackMatch, Confirmation, Outcome, Progress, Settlement, TransferId, TransferUpdate,
+};
+use crate::tui::log::Notice;
 
 pub(super) fn progressed(model: &mut Model, update: TransferUpdate) -> Option<Effect> {
+    if let Progress::AuditFailed(message) = &update.progress {
+        model.notice(Notice::Warning(message.clone()));
+        return None;
+    }
     let id = update.id;
     let accepted = matches!(
         update.progress,
         Progress::Finished(Outcome::Transferred { .. })
     );
-    let entry = model.log.apply(update)?;
+    let record = model.ledger.progress(update)?;
     // A callback that raced ahead of the platform's answer already settled it.
-    let waiting = entry.confirmation.is_none();
+    let waiting = record.confirmation.is_none();
     (accepted && waiting && model.confirmations).then_some(Effect::AwaitConfirmation(id))
 }
 
 pub(super) fn callback(model: &mut Model, event: CallbackEvent) -> Option<Effect> {
-    match event {
-        CallbackEvent::Refused { from, reason } => {
-            model.log.notice(Notice::Warning(format!(
-                "rejected {reason} from {from}; nothing changed"
-            )));
-            None
+    let (session, target, verdict, payload, at) = match event {
+        CallbackEvent::Refused { from, refusal } => {
+            model.refused(refusal, from);
+            return None;
         }
         CallbackEvent::Received {
             session: None,
             payload,
             ..
         } => {
-            model.log.notice(Notice::Warning(format!(
+            model.notice(Notice::Warning(format!(
                 "ignored a callback that names no session: {}",
-                crate::platform::one_line(&payload.to_string())
+                one_line(&payload.to_string())
             )));
-            None
+            return None;
         }
         CallbackEvent::Received {
             session: Some(session),
+            target,
             verdict,
             payload,
             at,
-        } => {
-            let Some(entry) = model.log.for_callback(&session) else {
-                model.log.notice(Notice::Warning(format!(
-                    "ignored a callback for session {}…, which this console did not transfer",
-                    session.short()
-                )));
-                return None;
-            };
-            let confirmation = Confirmation::from_callback(&verdict, payload);
-            entry.confirmation = Some(confirmation.clone());
-            entry.confirmed_at = Some(at);
-            Some(Effect::RecordConfirmation(
-                entry.request.clone(),
-                confirmation,
-            ))
+        } => (session, target, verdict, payload, at),
+    };
+    let confirmation = Confirmation::from_callback(&verdict, payload.clone());
+    let matched = model.ledger.receive(
+        &session,
+        target.as_deref(),
+        confirmation.clone(),
+        at.with_timezone(&Utc),
+    );
+    let CallbackMatch::Matched { id, settlement } = matched else {
+        model.notice(Notice::Warning(format!(
+            "a callback about session {session} matches no transfer of the last day; recorded in the audit file, nothing changed"
+        )));
+        return Some(Effect::RecordUnmatched {
+            session,
+            target,
+            payload,
+        });
+    };
+    let record = model.transfer(id)?;
+    let request = record.request.clone();
+    let state = record.state();
+    match settlement {
+        Settlement::Settled if !model.log.shows(id) => {
+            // Settled after its line left the log (or before this run): it comes back.
+            model.show_transfer(id, Local::now());
         }
+        Settlement::Conflicting => model.notice(Notice::Warning(format!(
+            "the platform contradicted itself about session {} → {}: it now says {} after {}; the first word stands (see the transfer's detail)",
+            request.session,
+            request.target,
+            confirmation.state().word(),
+            state.word()
+        ))),
+        Settlement::Settled | Settlement::Repeated => {}
     }
+    Some(Effect::RecordConfirmation {
+        request,
+        confirmation,
+        settlement: Some(settlement),
+    })
 }
 
 /// The time for a callback ran out: still only accepted means unconfirmed.
 pub(super) fn deadline(model: &mut Model, id: TransferId) -> Option<Effect> {
-    let entry = model.log.transfer_mut(id)?;
-    if entry.state() != State::Accepted {
+    if !model.ledger.expire(id, Utc::now()) {
         return None;
     }
-    entry.confirmation = Some(Confirmation::Unconfirmed);
-    entry.confirmed_at = Some(Local::now());
-    Some(Effect::RecordConfirmation(
-        entry.request.clone(),
-        Confirmation::Unconfirmed,
-    ))
+    let record = model.transfer(id)?;
+    Some(Effect::RecordConfirmation {
+        request: record.request.clone(),
+        confirmation: record.confirmation.clone()?,
+        settlement: None,
+    })
 }

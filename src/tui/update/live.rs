@@ -18,16 +18,14 @@ pub(super) fn refreshed(model: &mut Model, result: Result<Availability, String>)
     match result {
         Ok(live) => {
             if model.live_error.take().is_some() {
-                model
-                    .log
-                    .notice(Notice::Info("live availability is back".into()));
+                model.notice(Notice::Info("live availability is back".into()));
             }
             model.live = Some(live);
         }
         Err(problem) => {
             // Said once when it starts failing, not at every refresh while it keeps failing.
             if model.live_error.is_none() {
-                model.log.notice(Notice::Warning(format!(
+                model.notice(Notice::Warning(format!(
                     "cannot refresh who is free: {problem}; the picker shows the last known state"
                 )));
             }
@@ -37,7 +35,7 @@ pub(super) fn refreshed(model: &mut Model, result: Result<Availability, String>)
 }
 
 pub(super) fn sync(model: &mut Model) -> Option<Effect> {
-    model.log.notice(Notice::Info(
+    model.notice(Notice::Info(
         "syncing the roster with the platform's lists…".into(),
     ));
     Some(Effect::SyncRoster)

@@ -72,33 +72,31 @@ pub(super) fn saved(model: &mut Model, result: Result<RosterSaved, String>) {
     match result {
         Ok(saved) => {
             if saved.merged_hand_edit {
-                model.log.notice(Notice::Warning(
+                model.notice(Notice::Warning(
                     "the roster file had been changed outside handoff; your change was applied to it as it is now".into(),
                 ));
             }
             model.set_roster(saved.roster);
-            model.log.notice(Notice::Info(saved.summary));
+            model.notice(Notice::Info(saved.summary));
         }
-        Err(problem) => model
-            .log
-            .notice(Notice::Warning(format!("roster not saved: {problem}"))),
+        Err(problem) => model.notice(Notice::Warning(format!("roster not saved: {problem}"))),
     }
 }
 
 pub(super) fn reloaded(model: &mut Model, result: Result<(Roster, Vec<String>), String>) {
     match result {
         Ok((roster, warnings)) => {
-            model.log.notice(Notice::Info(format!(
+            model.notice(Notice::Info(format!(
                 "the roster file changed on disk; reloaded it ({} agents, {} queues)",
                 roster.count(TargetKind::Agent),
                 roster.count(TargetKind::Queue)
             )));
             for warning in warnings {
-                model.log.notice(Notice::Warning(warning));
+                model.notice(Notice::Warning(warning));
             }
             model.set_roster(roster);
         }
-        Err(problem) => model.log.notice(Notice::Warning(format!(
+        Err(problem) => model.notice(Notice::Warning(format!(
             "{problem}; the console keeps the roster it had and saves nothing until the file is fixed"
         ))),
     }

@@ -5,8 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::demo;
 use crate::roster::{RosterChange, Target};
-use crate::transfer::{Outcome, Progress};
-use crate::tui::log::{EntryKind, State};
+use crate::transfer::{FailureReason, Outcome, Progress, TransferState};
+use crate::tui::log::EntryKind;
 
 const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
 
@@ -64,7 +64,7 @@ fn the_fast_path_session_target_confirm() {
     assert!(model.session.is_empty());
     assert!(model.picker.filter.is_empty());
     assert!(model.dialog.is_none());
-    assert_eq!(model.log.in_flight(), 1);
+    assert_eq!(model.in_flight().count(), 1);
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn enter_sends_and_n_or_esc_cancels() {
             SESSION,
             "cancelling keeps the session"
         );
-        assert_eq!(model.log.in_flight(), 0);
+        assert_eq!(model.in_flight().count(), 0);
     }
     let mut model = model();
     type_text(&mut model, SESSION);
@@ -219,7 +219,7 @@ fn ctrl_c_asks_first_while_a_transfer_is_in_flight() {
             }),
         )),
     );
-    assert_eq!(model.log.in_flight(), 0);
+    assert_eq!(model.in_flight().count(), 0);
     assert!(matches!(ctrl(&mut model, 'c'), Some(Effect::Quit)));
 }
 
@@ -230,21 +230,22 @@ fn transfer_updates_move_the_log_entry() {
     key(&mut model, KeyCode::Enter);
     key(&mut model, KeyCode::Enter);
     let request = dispatched(key(&mut model, KeyCode::Enter));
-    let state = |model: &Model| model.log.transfer(request.id).unwrap().state();
-    assert_eq!(state(&model), State::Queued);
+    let state = |model: &Model| model.transfer(request.id).unwrap().state();
+    assert_eq!(state(&model), TransferState::Queued);
     for (progress, expected) in [
         (
             Progress::Sending {
                 request: "POST …".into(),
             },
-            State::Sending,
+            TransferState::Sending,
         ),
         (
             Progress::Finished(Outcome::Failed {
                 http_status: Some(404),
+                reason: FailureReason::SessionEnded,
                 message: "HTTP 404: Conversation not found".into(),
             }),
-            State::Failed,
+            TransferState::Failed,
         ),
     ] {
         update(
@@ -259,9 +260,7 @@ fn transfer_updates_move_the_log_entry() {
 fn the_log_scrolls_and_returns_to_the_newest() {
     let mut model = model();
     for n in 0..30 {
-        model
-            .log
-            .notice(crate::tui::log::Notice::Info(format!("notice {n}")));
+        model.notice(crate::tui::log::Notice::Info(format!("notice {n}")));
     }
     key(&mut model, KeyCode::BackTab);
     key(&mut model, KeyCode::Char('k'));
@@ -489,4 +488,174 @@ fn w_quits_once_the_transfers_in_flight_have_their_answer() {
         })),
     );
     assert!(matches!(done, Some(Effect::Quit)));
+}
+
+/// Sends `session` to the roster target named `name`, and has the platform accept it.
+fn accepted_transfer(model: &mut Model, session: &str, name: &str) -> TransferRequest {
+    model.session.clear();
+    type_text(model, session);
+    key(model, KeyCode::Enter);
+    type_text(model, name);
+    key(model, KeyCode::Enter);
+    let request = dispatched(key(model, KeyCode::Char('y')));
+    for progress in [
+        Progress::Sending {
+            request: String::new(),
+        },
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        }),
+    ] {
+        update(
+            model,
+            Msg::Transfer(TransferUpdate::now(request.id, progress)),
+        );
+    }
+    request
+}
+
+fn callback(session: &str, target: Option<&str>, verdict: crate::callback::Verdict) -> Msg {
+    Msg::Callback(CallbackEvent::Received {
+        session: Some(SessionId::parse(session).unwrap()),
+        target: target.map(str::to_owned),
+        verdict,
+        payload: serde_json::json!({"botSessionId": session}),
+        at: chrono::Local::now(),
+    })
+}
+
+fn failed_verdict() -> crate::callback::Verdict {
+    crate::callback::Verdict::Failed {
+        message: Some("Agent rejected the conversation".into()),
+    }
+}
+
+#[test]
+fn a_callback_settles_the_transfer_of_the_target_it_names() {
+    let mut model = model();
+    model.confirmations = true;
+    let dana = accepted_transfer(&mut model, SESSION, "dana");
+    let sofia = accepted_transfer(&mut model, SESSION, "sofia");
+    let effect = update(
+        &mut model,
+        callback(SESSION, Some(&dana.target.id), failed_verdict()),
+    );
+    let Some(Effect::RecordConfirmation { request, .. }) = effect else {
+        panic!("expected the callback to be recorded, got {effect:?}");
+    };
+    assert_eq!(request.id, dana.id);
+    assert_eq!(
+        model.transfer(dana.id).unwrap().state(),
+        TransferState::Failed
+    );
+    assert_eq!(
+        model.transfer(sofia.id).unwrap().state(),
+        TransferState::Accepted {
+            awaiting_callback: true
+        }
+    );
+}
+
+#[test]
+fn a_callback_that_matches_nothing_changes_nothing_and_is_recorded() {
+    let mut model = model();
+    model.confirmations = true;
+    let dana = accepted_transfer(&mut model, SESSION, "dana");
+    let effect = update(
+        &mut model,
+        callback(
+            SESSION,
+            Some("a-0000000-0000-4000-8000-000000000000"),
+            failed_verdict(),
+        ),
+    );
+    assert!(
+        matches!(effect, Some(Effect::RecordUnmatched { .. })),
+        "{effect:?}"
+    );
+    assert_eq!(
+        model.transfer(dana.id).unwrap().state(),
+        TransferState::Accepted {
+            awaiting_callback: true
+        }
+    );
+    let last = model.log.entries().last().unwrap();
+    assert!(
+        matches!(&last.kind, EntryKind::Notice(crate::tui::log::Notice::Warning(w)) if w.contains("matches no transfer")),
+        "{last:?}"
+    );
+}
+
+#[test]
+fn a_contradicting_callback_keeps_the_first_word_and_says_so() {
+    let mut model = model();
+    model.confirmations = true;
+    let dana = accepted_transfer(&mut model, SESSION, "dana");
+    update(
+        &mut model,
+        callback(SESSION, None, crate::callback::Verdict::Succeeded),
+    );
+    let effect = update(&mut model, callback(SESSION, None, failed_verdict()));
+    assert!(
+        matches!(
+            effect,
+            Some(Effect::RecordConfirmation {
+                settlement: Some(Settlement::Conflicting),
+                ..
+            })
+        ),
+        "{effect:?}"
+    );
+    let record = model.transfer(dana.id).unwrap();
+    assert_eq!(record.state(), TransferState::Confirmed);
+    assert!(record.detail().unwrap().contains("conflicting callbacks"));
+}
+
+#[test]
+fn a_flood_of_refusals_never_pushes_out_an_open_transfer() {
+    let mut model = model();
+    model.confirmations = true;
+    let dana = accepted_transfer(&mut model, SESSION, "dana");
+    for n in 0..5000u16 {
+        update(
+            &mut model,
+            Msg::Callback(CallbackEvent::Refused {
+                from: std::net::SocketAddr::from(([10, 0, 0, 5], n)),
+                refusal: crate::callback::Refusal::WrongToken,
+            }),
+        );
+    }
+    assert!(model.log.shows(dana.id));
+    assert!(model.log.entries().len() < 10, "refusals share a line");
+    assert!(
+        ctrl(&mut model, 'c').is_none(),
+        "still asks before quitting"
+    );
+    assert_eq!(model.dialog, Some(Dialog::QuitWhileSending));
+}
+
+#[test]
+fn a_quit_asked_for_inside_a_batch_of_updates_is_honoured() {
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Enter);
+    let request = dispatched(key(&mut model, KeyCode::Char('y')));
+    ctrl(&mut model, 'c');
+    key(&mut model, KeyCode::Char('w'));
+    let mut queued = vec![TransferUpdate::now(
+        request.id,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        }),
+    )]
+    .into_iter();
+    let first = Msg::Transfer(TransferUpdate::now(
+        request.id,
+        Progress::Sending {
+            request: String::new(),
+        },
+    ));
+    let step = step(&mut model, first, || queued.next());
+    assert!(step.quit, "the answer in the batch ends the wait");
 }

@@ -1,14 +1,14 @@
 //! One transfer in full: its timeline, the request as sent (secrets replaced), the platform's
 //! reply and the callback payload, verbatim.
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, Local, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::transfer::{Confirmation, Outcome, TransferId};
-use crate::tui::log::TransferEntry;
+use crate::terminal_safe;
+use crate::transfer::{Confirmation, Outcome, TransferId, TransferRecord};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
@@ -20,10 +20,10 @@ pub(super) fn draw(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let lines = match model.log.transfer(id) {
-        Some(entry) => lines(entry, theme),
+    let lines = match model.transfer(id) {
+        Some(record) => lines(record, theme),
         None => vec![Line::raw(
-            "This transfer is no longer in the log; see the audit file.",
+            "This transfer is no longer kept in memory; see the audit file.",
         )],
     };
     let [row] = Layout::vertical([Constraint::Percentage(90)])
@@ -49,8 +49,8 @@ pub(super) fn draw(
     );
 }
 
-fn lines(entry: &TransferEntry, theme: &Theme) -> Vec<Line<'static>> {
-    let request = &entry.request;
+fn lines(record: &TransferRecord, theme: &Theme) -> Vec<Line<'static>> {
+    let request = &record.request;
     let field = |label: &str, value: String| {
         Line::from(vec![
             Span::styled(format!("{label:<10}"), theme.key),
@@ -58,13 +58,21 @@ fn lines(entry: &TransferEntry, theme: &Theme) -> Vec<Line<'static>> {
         ])
     };
     let heading = |text: &str| Line::styled(text.to_owned(), theme.title);
-    let time = |at: Option<DateTime<Local>>| {
+    let time = |at: Option<DateTime<Utc>>| {
         at.map_or_else(
             || "—".to_owned(),
-            |at| at.format("%H:%M:%S%.3f").to_string(),
+            |at| at.with_timezone(&Local).format("%H:%M:%S%.3f").to_string(),
         )
     };
+    let state = record.state();
     let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{:<10}", "state"), theme.key),
+            Span::styled(
+                format!("{} {}", state.symbol(), state.word()),
+                theme.tone(state.tone()),
+            ),
+        ]),
         field("session", request.session.to_string()),
         field(
             "target",
@@ -77,17 +85,21 @@ fn lines(entry: &TransferEntry, theme: &Theme) -> Vec<Line<'static>> {
     if let Some(note) = &request.note {
         lines.push(field("note", note.clone()));
     }
+    if let Some(detail) = record.detail() {
+        lines.push(field("why", detail));
+    }
     lines.push(Line::raw(""));
     lines.push(heading("Timeline"));
-    lines.push(field("sent", time(entry.sent_at)));
-    lines.push(field("answered", time(entry.answered_at)));
-    lines.push(field("callback", time(entry.confirmed_at)));
+    lines.push(field("started", time(Some(record.intent_at))));
+    lines.push(field("sent", time(record.sent_at)));
+    lines.push(field("answered", time(record.answered_at)));
+    lines.push(field("callback", time(record.settled_at)));
     lines.push(Line::raw(""));
 
     lines.push(heading("Request"));
-    match &entry.sent {
+    match &record.sent {
         Some(sent) => lines.extend(sent.lines().map(|l| Line::raw(l.to_owned()))),
-        None if entry.restored => lines.push(Line::styled(
+        None if record.restored => lines.push(Line::styled(
             "from an earlier run: the audit file keeps the outcome, not the request",
             theme.dim,
         )),
@@ -96,7 +108,7 @@ fn lines(entry: &TransferEntry, theme: &Theme) -> Vec<Line<'static>> {
     lines.push(Line::raw(""));
 
     lines.push(heading("Reply"));
-    lines.push(Line::raw(match &entry.outcome {
+    lines.push(Line::raw(match &record.outcome {
         None => "none yet".to_owned(),
         Some(Outcome::Transferred {
             request_completed_at,
@@ -104,30 +116,43 @@ fn lines(entry: &TransferEntry, theme: &Theme) -> Vec<Line<'static>> {
             "status \"transferred\", requestCompletedAt {}",
             request_completed_at.map_or_else(|| "not given".to_owned(), |ms| ms.to_string())
         ),
-        Some(outcome) => format!(
-            "{}: {}",
-            outcome.reason().map_or("failed", |r| r.words()),
-            outcome.detail().unwrap_or_default()
-        ),
+        Some(outcome) => outcome.detail().unwrap_or_default(),
     }));
     lines.push(Line::raw(""));
 
     lines.push(heading("Callback"));
-    match &entry.confirmation {
+    match &record.confirmation {
         None => lines.push(Line::styled("none yet", theme.dim)),
-        Some(Confirmation::Unconfirmed) => {
-            lines.push(Line::styled("none arrived in time", theme.warning))
+        Some(Confirmation::Unconfirmed { .. }) => {
+            lines.push(Line::styled("none arrived", theme.warning))
         }
-        Some(confirmation) => {
-            if let Some(detail) = confirmation.detail() {
-                lines.push(Line::raw(detail));
-            }
-            let payload = confirmation
-                .payload()
-                .map(|p| serde_json::to_string_pretty(p).unwrap_or_default())
-                .unwrap_or_default();
-            lines.extend(payload.lines().map(|l| Line::raw(l.to_owned())));
+        Some(confirmation) => lines.extend(callback_lines(confirmation)),
+    }
+    if !record.conflicts.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "Conflicting callbacks (later, saying otherwise; the first one stands)",
+            theme.warning,
+        ));
+        for conflict in &record.conflicts {
+            lines.extend(callback_lines(conflict));
         }
+    }
+    lines
+}
+
+/// A callback's words and its payload, verbatim as JSON (escaped where a terminal would act).
+fn callback_lines(confirmation: &Confirmation) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::raw(format!(
+        "{}{}",
+        confirmation.state().word(),
+        confirmation
+            .detail()
+            .map_or_else(String::new, |d| format!(": {d}"))
+    ))];
+    if let Some(payload) = confirmation.payload() {
+        let text = terminal_safe::json_pretty(payload);
+        lines.extend(text.lines().map(|l| Line::raw(l.to_owned())));
     }
     lines
 }

@@ -165,25 +165,32 @@ fn confirm(
     }
 }
 
+/// Quitting with transfers still waiting on the platform: each one, and what quitting does to it.
 fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let count = model.log.in_flight();
-    let lines = vec![
-        Line::raw(""),
-        Line::raw(format!(
-            "{count} transfer{} still in flight.",
-            if count == 1 { " is" } else { "s are" }
-        ))
-        .centered(),
-        Line::styled(
-            "Quit now and the audit file keeps only the intent; or quit as soon as the platform answers.",
-            theme.dim,
-        )
-        .centered(),
-        Line::raw(""),
-        key_line(Context::QuitConfirm, theme),
-    ];
-    let dialog = sized(area, 70, &lines);
-    let inner = open("Quit while sending?", dialog, theme, frame);
+    let mut lines = vec![Line::raw("")];
+    for record in model.open_transfers() {
+        let request = &record.request;
+        let fate = if record.state().in_flight() {
+            "its answer is still written to the audit file if it comes within the request timeout"
+        } else {
+            "its callback will not be heard; the next start shows it unconfirmed unless a callback settles it"
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{} {} ", record.state().symbol(), record.state().word()),
+                theme.tone(record.state().tone()),
+            ),
+            Span::raw(format!(
+                "{}… → {}: {fate}",
+                request.session.short(),
+                request.target
+            )),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(key_line(Context::QuitConfirm, theme));
+    let dialog = sized(area, 90, &lines);
+    let inner = open("Quit with transfers open?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

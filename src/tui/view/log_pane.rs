@@ -1,5 +1,6 @@
 //! The live log: each transfer's state in words and a symbol, newest at the bottom.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -7,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{has_focus, live, pane, text};
-use crate::transfer::Outcome;
-use crate::tui::log::{EntryKind, LogEntry, Notice, State, TransferEntry};
+use crate::transfer::{Outcome, Phase, TransferRecord, TransferState};
+use crate::tui::log::{EntryKind, LogEntry, Notice, Refusals};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
@@ -30,7 +31,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let width = inner.width as usize;
     let mut lines: Vec<Line> = Vec::with_capacity(height);
     for (n, entry) in log.entries().rev().skip(log.scroll).enumerate() {
-        let mut entry_lines = entry_lines(entry, model.confirmations, theme, width);
+        let mut entry_lines = entry_lines(model, entry, theme, width);
         if lines.len() + entry_lines.len() > height {
             break;
         }
@@ -57,35 +58,35 @@ const DETAIL_INDENT: &str = "           ";
 
 /// An entry's lines: a transfer's head cut to the pane's width with its detail wrapped beneath,
 /// or a notice wrapped under its own first line.
-fn entry_lines(
-    entry: &LogEntry,
-    confirmations: bool,
-    theme: &Theme,
-    width: usize,
-) -> Vec<Line<'static>> {
+fn entry_lines(model: &Model, entry: &LogEntry, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let time = Span::styled(format!("{} ", entry.at.format("%H:%M:%S")), theme.dim);
     let room = width.saturating_sub(DETAIL_INDENT.len());
-    match &entry.kind {
-        EntryKind::Notice(notice) => {
-            let (symbol, text, style) = match notice {
-                Notice::Info(text) => ("· ", text, Style::new()),
-                Notice::Warning(text) => ("! ", text, theme.warning),
+    let notice = |symbol: &'static str, text: &str, style: Style| {
+        let mut lines = Vec::new();
+        for (n, part) in text::wrap(text, room).into_iter().enumerate() {
+            let mut spans = if n == 0 {
+                vec![time.clone(), Span::styled(symbol, style)]
+            } else {
+                vec![Span::raw(DETAIL_INDENT)]
             };
-            let mut lines = Vec::new();
-            for (n, part) in text::wrap(text, room).into_iter().enumerate() {
-                let lead = if n == 0 {
-                    vec![time.clone(), Span::styled(symbol, style)]
-                } else {
-                    vec![Span::raw(DETAIL_INDENT)]
-                };
-                let mut spans = lead;
-                spans.push(Span::styled(part, style));
-                lines.push(Line::from(spans));
-            }
-            lines
+            spans.push(Span::styled(part, style));
+            lines.push(Line::from(spans));
         }
-        EntryKind::Transfer(transfer) => {
-            let (head, detail) = transfer_head(time, transfer, confirmations, theme);
+        lines
+    };
+    match &entry.kind {
+        EntryKind::Notice(Notice::Info(text)) => notice("· ", text, Style::new()),
+        EntryKind::Notice(Notice::Warning(text)) => notice("! ", text, theme.warning),
+        EntryKind::Refusals(refusals) => notice("! ", &refused(refusals), theme.warning),
+        EntryKind::Transfer(id) => {
+            let Some(record) = model.transfer(*id) else {
+                return notice(
+                    "· ",
+                    "a transfer no longer kept; see the audit file",
+                    theme.dim,
+                );
+            };
+            let (head, detail) = transfer_head(time, record, theme);
             let mut lines = vec![text::fit(head, width)];
             if let Some((detail, style)) = detail {
                 let parts = text::wrap(&detail, room.saturating_sub(2));
@@ -102,113 +103,106 @@ fn entry_lines(
     }
 }
 
-/// "14:03:11 ✓ transferred 6538f8a3… → agent Dana Whitfield (a-59bb17e…)", and the detail to
-/// show beneath it.
+/// "412 callbacks refused in the last minute: without the right token (last from …)".
+fn refused(refusals: &Refusals) -> String {
+    let Refusals {
+        refusal,
+        count,
+        last_from,
+    } = refusals;
+    if *count == 1 {
+        format!(
+            "refused a callback from {last_from}: {}; nothing changed",
+            refusal.words()
+        )
+    } else {
+        format!(
+            "{count} callbacks refused in a minute: {} (last from {last_from}); nothing changed",
+            refusal.words()
+        )
+    }
+}
+
+/// "14:03:11 ✓ confirmed   6538f8a3… → agent Dana Whitfield (a-59bb17e…)", and the detail to
+/// show beneath it: how long each step took, then the record's own words.
 fn transfer_head(
     time: Span<'static>,
-    transfer: &TransferEntry,
-    confirmations: bool,
+    record: &TransferRecord,
     theme: &Theme,
 ) -> (Line<'static>, Option<(String, Style)>) {
-    let accepted_in = match (transfer.sent_at, transfer.answered_at) {
-        (Some(sent), Some(answered)) => format!("accepted in {}", elapsed(sent, answered)),
-        _ => "accepted".to_owned(),
-    };
-    let settled_after = match (transfer.answered_at, transfer.confirmed_at) {
-        (Some(answered), Some(settled)) => elapsed(answered, settled),
-        _ => "?".to_owned(),
-    };
-    let outcome_detail = || transfer.outcome.as_ref().and_then(Outcome::detail);
-    let confirmation_detail = || transfer.confirmation.as_ref().and_then(|c| c.detail());
-    let (symbol, word, style, detail): (&str, &str, Style, Option<String>) = match transfer.state()
-    {
-        State::Queued => ("·", "queued", theme.pending, None),
-        State::WaitingForBudget(wait) => (
-            "⋯",
-            "waiting",
-            theme.pending,
-            Some(format!(
-                "goes out by itself in {} s: the account's per-minute request budget is spent",
-                wait.as_secs().max(1)
-            )),
-        ),
-        State::Sending => ("⋯", "sending", theme.pending, None),
-        State::Accepted if confirmations => (
-            "⋯",
-            "accepted",
-            theme.pending,
-            Some(format!("{accepted_in}; waiting for the platform's confirmation")),
-        ),
-        State::Accepted => (
-            "✓",
-            "accepted",
-            theme.ok,
-            Some(format!(
-                "{accepted_in}; {}",
-                outcome_detail().unwrap_or_else(|| "the platform accepted it".into())
-            )),
-        ),
-        State::Confirmed => (
-            "✓",
-            "confirmed",
-            theme.ok,
-            Some(format!("{accepted_in}, confirmed after {settled_after}")),
-        ),
-        State::Failed if transfer.confirmation.is_some() => (
-            "✗",
-            "failed",
-            theme.error,
-            Some(format!(
-                "{accepted_in}, failed after {settled_after}: {}",
-                confirmation_detail().unwrap_or_default()
-            )),
-        ),
-        State::Failed => (
-            "✗",
-            "failed",
-            theme.error,
-            transfer.outcome.as_ref().map(|outcome| {
-                let reason = outcome.reason().map(|r| r.words()).unwrap_or("failed");
-                format!("{reason}: {}", outcome_detail().unwrap_or_default())
-            }),
-        ),
-        State::Unclear => ("?", "unclear", theme.warning, confirmation_detail()),
-        State::Unconfirmed => (
-            "?",
-            "unconfirmed",
-            theme.warning,
-            Some(format!("{accepted_in}; {}", confirmation_detail().unwrap_or_default())),
-        ),
-        State::Unknown => ("?", "unknown", theme.warning, outcome_detail()),
-        State::Interrupted => (
-            "!",
-            "interrupted",
-            theme.warning,
-            Some(
-                "handoff stopped before the platform answered; check the conversation before retrying"
-                    .into(),
-            ),
-        ),
-    };
+    let state = record.state();
+    let style = theme.tone(state.tone());
+    let word = state.word();
     let head = Line::from(vec![
         time,
-        Span::styled(format!("{symbol} {word:<11} "), style),
+        Span::styled(format!("{} {word:<11} ", state.symbol()), style),
         Span::raw(format!(
             "{}… → {}",
-            transfer.request.session.short(),
-            transfer.request.target
+            record.request.session.short(),
+            record.request.target
         )),
     ]);
-    let detail = match (&transfer.request.note, detail) {
-        (Some(note), Some(detail)) => Some(format!("{detail} · note: {note}")),
-        (Some(note), None) => Some(format!("note: {note}")),
-        (None, detail) => detail,
-    };
-    (head, detail.map(|d| (d, style)))
+    let mut parts: Vec<String> = Vec::new();
+    if let Phase::WaitingForBudget { until } = record.phase
+        && state == TransferState::WaitingForBudget
+    {
+        parts.push(format!(
+            "goes out by itself at {}: the account's per-minute request budget is spent",
+            until.with_timezone(&chrono::Local).format("%H:%M:%S")
+        ));
+    }
+    parts.extend(timing(record));
+    match state {
+        TransferState::Accepted {
+            awaiting_callback: true,
+        } => parts.push("waiting for the platform's confirmation".into()),
+        TransferState::Accepted {
+            awaiting_callback: false,
+        } => parts.push(
+            record
+                .outcome
+                .as_ref()
+                .and_then(Outcome::detail)
+                .unwrap_or_else(|| "the platform accepted it".into()),
+        ),
+        _ => parts.extend(record.detail()),
+    }
+    if let Some(note) = &record.request.note {
+        parts.push(format!("note: {note}"));
+    }
+    let detail = (!parts.is_empty()).then(|| (parts.join("; "), style));
+    (head, detail)
+}
+
+/// "waited 19s for the budget, accepted in 35 ms, confirmed after 1.2s".
+fn timing(record: &TransferRecord) -> Option<String> {
+    let mut steps = Vec::new();
+    if let Some(wait) = record.time_waiting() {
+        steps.push(format!(
+            "waited {} for the budget",
+            live::short_duration(wait.as_secs())
+        ));
+    }
+    if let (Some(sent), Some(answered), Some(Outcome::Transferred { .. })) =
+        (record.sent_at, record.answered_at, &record.outcome)
+    {
+        steps.push(format!("accepted in {}", elapsed(sent, answered)));
+    }
+    if let (Some(answered), Some(settled), Some(confirmation)) =
+        (record.answered_at, record.settled_at, &record.confirmation)
+        && confirmation.is_final()
+    {
+        steps.push(format!(
+            "{} after {}",
+            confirmation.state().word(),
+            elapsed(answered, settled)
+        ));
+    }
+    (!steps.is_empty()).then(|| steps.join(", "))
 }
 
 /// "35 ms", "1.5s", "12s", "3m05s": as precise as matters at each scale.
-fn elapsed(from: chrono::DateTime<chrono::Local>, to: chrono::DateTime<chrono::Local>) -> String {
+fn elapsed(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     let ms = (to - from).num_milliseconds().max(0) as u64;
     if ms == 0 {
         "under 1 ms".to_owned()

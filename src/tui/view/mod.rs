@@ -10,6 +10,7 @@ mod status;
 mod text;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
@@ -17,6 +18,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::model::{Focus, Model};
 use super::theme::Theme;
+use crate::terminal_safe;
 
 /// Below this the panes cannot show a session id and a target on one line.
 pub const MIN_WIDTH: u16 = 60;
@@ -25,6 +27,27 @@ pub const MIN_HEIGHT: u16 = 15;
 const WIDE: u16 = 160;
 
 pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
+    draw(model, theme, frame);
+    neutralise(frame.buffer_mut());
+}
+
+/// The last guard between outside text and the terminal. ratatui drops control characters
+/// itself, but keeps bidirectional overrides (attached to the cell before them), which would let
+/// a name or a platform message reorder what the supervisor reads; they are taken out here.
+fn neutralise(buffer: &mut Buffer) {
+    for cell in &mut buffer.content {
+        if cell.symbol().chars().any(terminal_safe::is_unsafe) {
+            let kept: String = cell
+                .symbol()
+                .chars()
+                .filter(|c| !terminal_safe::is_unsafe(*c))
+                .collect();
+            cell.set_symbol(if kept.is_empty() { " " } else { &kept });
+        }
+    }
+}
+
+fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, frame);

@@ -12,7 +12,7 @@ use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
 pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let in_flight = model.log.in_flight();
+    let in_flight = model.in_flight().count();
     let mut spans = vec![
         Span::styled(" handoff ", theme.title),
         Span::styled(format!("· {} ", model.banner), theme.dim),

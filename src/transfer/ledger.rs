@@ -1,0 +1,294 @@
+//! The transfers of the last day, live ones and those read back from the audit file, and the one
+//! rule that decides which transfer a callback belongs to. The console and `handoff transfer
+//! --wait` both keep one, so a callback is matched the same way wherever it arrives.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::confirmation::{Confirmation, Unheard};
+use super::outcome::Outcome;
+use super::record::{Settlement, TransferRecord};
+use super::{TransferId, TransferUpdate};
+use crate::ids::SessionId;
+
+/// How far back a callback may still settle a transfer: the platform gives no bound, and a day
+/// covers any shift and any outage of the receiver.
+pub const CALLBACK_HORIZON: chrono::Duration = chrono::Duration::hours(24);
+
+/// At most this many settled transfers are kept for matching; a day of the account's whole
+/// budget would be far more, a day of one supervisor's work far less.
+const CAPACITY: usize = 10_000;
+
+#[derive(Debug, Default)]
+pub struct Ledger {
+    records: HashMap<TransferId, TransferRecord>,
+    /// Oldest first, by the time each was started.
+    order: VecDeque<TransferId>,
+}
+
+/// Where a callback went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallbackMatch {
+    /// It is about this transfer; `settlement` says what it changed.
+    Matched {
+        id: TransferId,
+        settlement: Settlement,
+    },
+    /// No transfer of the last day fits it: recorded, and nothing changes.
+    Unmatched,
+}
+
+impl Ledger {
+    /// Adds a transfer: a new one, or one read back from the audit file.
+    pub fn insert(&mut self, record: TransferRecord) {
+        let id = record.id();
+        let at = record.intent_at;
+        if self.records.insert(id, record).is_none() {
+            // Records arrive in start order, except for late restores; keep the order anyway.
+            let position = self
+                .order
+                .iter()
+                .rposition(|other| self.records[other].intent_at <= at)
+                .map_or(0, |p| p + 1);
+            self.order.insert(position, id);
+        }
+        self.prune(Utc::now());
+    }
+
+    pub fn get(&self, id: TransferId) -> Option<&TransferRecord> {
+        self.records.get(&id)
+    }
+
+    /// Every transfer kept, oldest first.
+    pub fn records(&self) -> impl DoubleEndedIterator<Item = &TransferRecord> {
+        self.order.iter().map(|id| &self.records[id])
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Applies a step the engine reported; returns the transfer it moved.
+    pub fn progress(&mut self, update: TransferUpdate) -> Option<&TransferRecord> {
+        let record = self.records.get_mut(&update.id)?;
+        record.progress(update);
+        Some(record)
+    }
+
+    /// Transfers still waiting on the platform (its answer or its callback), oldest first.
+    pub fn open(&self) -> impl Iterator<Item = &TransferRecord> {
+        self.records().filter(|r| r.state().is_open())
+    }
+
+    /// Matches a callback about `session` (and, where the payload names one, `target`) to a
+    /// transfer and applies it. Of the transfers of that pair the platform may have acted on,
+    /// the latest still waiting for its word wins; if none waits, the latest of them takes the
+    /// callback as a repeat or a conflict.
+    pub fn receive(
+        &mut self,
+        session: &SessionId,
+        target: Option<&str>,
+        confirmation: Confirmation,
+        at: DateTime<Utc>,
+    ) -> CallbackMatch {
+        let Some(id) = self.candidate(session, target) else {
+            return CallbackMatch::Unmatched;
+        };
+        let record = self
+            .records
+            .get_mut(&id)
+            .expect("a candidate is a kept record");
+        let settlement = record.settle(confirmation, at);
+        CallbackMatch::Matched { id, settlement }
+    }
+
+    fn candidate(&self, session: &SessionId, target: Option<&str>) -> Option<TransferId> {
+        let fits = |record: &&TransferRecord| {
+            record.request.session == *session
+                && target.is_none_or(|t| t.eq_ignore_ascii_case(&record.request.target.id))
+                && may_have_acted(record)
+        };
+        let waiting = self
+            .records()
+            .rev()
+            .filter(fits)
+            .find(|r| !r.confirmation.as_ref().is_some_and(Confirmation::is_final));
+        waiting
+            .or_else(|| self.records().rev().find(fits))
+            .map(TransferRecord::id)
+    }
+
+    /// The time for a callback ran out; true when that made the transfer unconfirmed.
+    pub fn expire(&mut self, id: TransferId, at: DateTime<Utc>) -> bool {
+        self.records
+            .get_mut(&id)
+            .is_some_and(|record| record.expire(Unheard::NotInTime, at))
+    }
+
+    /// After a start: transfers accepted by an earlier run more than `confirm_within` ago, whose
+    /// callback was never heard, are unconfirmed because nobody was listening. Those still
+    /// within their time are returned with what is left of it.
+    pub fn settle_restored(
+        &mut self,
+        confirm_within: Duration,
+        now: DateTime<Utc>,
+    ) -> Vec<(TransferId, Duration)> {
+        self.records
+            .values_mut()
+            .filter(|record| record.restored)
+            .filter_map(|record| {
+                let left = record.expire_if_unheard(confirm_within, now)?;
+                Some((record.id(), left))
+            })
+            .collect()
+    }
+
+    /// Drops settled transfers older than the horizon, and the oldest settled ones beyond the
+    /// capacity. Open transfers are never dropped.
+    fn prune(&mut self, now: DateTime<Utc>) {
+        let horizon = now - CALLBACK_HORIZON;
+        let mut excess = self.order.len().saturating_sub(CAPACITY);
+        let records = &mut self.records;
+        self.order.retain(|id| {
+            let record = &records[id];
+            let drop = !record.state().is_open() && (record.intent_at < horizon || excess > 0);
+            if drop {
+                excess = excess.saturating_sub(1);
+                records.remove(id);
+            }
+            !drop
+        });
+    }
+}
+
+/// Whether the platform may have acted on it, so that a callback about it is believable: not
+/// one it refused, and not one that never went out.
+fn may_have_acted(record: &TransferRecord) -> bool {
+    match &record.outcome {
+        Some(Outcome::Failed { .. }) => false,
+        Some(_) => true,
+        None => record.sent_at.is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TargetKind;
+    use crate::roster::Target;
+    use crate::transfer::{Progress, TransferRequest};
+    use serde_json::json;
+
+    const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
+
+    fn accepted(ledger: &mut Ledger, agent: &str) -> TransferId {
+        let request = TransferRequest {
+            id: TransferId::new(),
+            session: SessionId::parse(SESSION).unwrap(),
+            target: Target::unlisted(TargetKind::Agent, agent),
+            note: None,
+        };
+        let id = request.id;
+        ledger.insert(TransferRecord::new(request, Utc::now(), true));
+        for progress in [
+            Progress::Sending {
+                request: String::new(),
+            },
+            Progress::Finished(Outcome::Transferred {
+                request_completed_at: None,
+            }),
+        ] {
+            ledger.progress(TransferUpdate::now(id, progress));
+        }
+        id
+    }
+
+    fn failed() -> Confirmation {
+        Confirmation::Failed {
+            reason: Default::default(),
+            message: "Agent rejected the conversation".into(),
+            payload: json!({}),
+        }
+    }
+
+    fn confirmed() -> Confirmation {
+        Confirmation::Confirmed { payload: json!({}) }
+    }
+
+    fn session() -> SessionId {
+        SessionId::parse(SESSION).unwrap()
+    }
+
+    #[test]
+    fn a_callback_naming_a_target_settles_that_targets_transfer() {
+        let mut ledger = Ledger::default();
+        let dana = accepted(&mut ledger, "a-dana");
+        let ravi = accepted(&mut ledger, "a-ravi");
+        let matched = ledger.receive(&session(), Some("A-DANA"), failed(), Utc::now());
+        assert_eq!(
+            matched,
+            CallbackMatch::Matched {
+                id: dana,
+                settlement: Settlement::Settled
+            }
+        );
+        assert_eq!(ledger.get(dana).unwrap().state().word(), "failed");
+        assert_eq!(ledger.get(ravi).unwrap().state().word(), "accepted");
+        let stranger = ledger.receive(&session(), Some("a-nobody"), failed(), Utc::now());
+        assert_eq!(stranger, CallbackMatch::Unmatched);
+    }
+
+    #[test]
+    fn without_a_target_the_latest_waiting_transfer_wins() {
+        let mut ledger = Ledger::default();
+        let first = accepted(&mut ledger, "a-1");
+        let second = accepted(&mut ledger, "a-2");
+        let settle =
+            |ledger: &mut Ledger| ledger.receive(&session(), None, confirmed(), Utc::now());
+        assert!(matches!(settle(&mut ledger), CallbackMatch::Matched { id, .. } if id == second));
+        assert!(matches!(settle(&mut ledger), CallbackMatch::Matched { id, .. } if id == first));
+        // Both settled: a third callback is a repeat on the latest.
+        assert_eq!(
+            settle(&mut ledger),
+            CallbackMatch::Matched {
+                id: second,
+                settlement: Settlement::Repeated
+            }
+        );
+    }
+
+    #[test]
+    fn a_contradiction_keeps_the_first_word_and_is_flagged() {
+        let mut ledger = Ledger::default();
+        let id = accepted(&mut ledger, "a-1");
+        ledger.receive(&session(), None, confirmed(), Utc::now());
+        let second = ledger.receive(&session(), None, failed(), Utc::now());
+        assert_eq!(
+            second,
+            CallbackMatch::Matched {
+                id,
+                settlement: Settlement::Conflicting
+            }
+        );
+        let record = ledger.get(id).unwrap();
+        assert_eq!(record.state().word(), "confirmed");
+        assert!(record.detail().unwrap().contains("conflicting callbacks"));
+    }
+
+    #[test]
+    fn a_late_callback_still_settles_an_unconfirmed_transfer() {
+        let mut ledger = Ledger::default();
+        let id = accepted(&mut ledger, "a-1");
+        assert!(ledger.expire(id, Utc::now()));
+        assert_eq!(ledger.get(id).unwrap().state().word(), "unconfirmed");
+        ledger.receive(&session(), None, confirmed(), Utc::now());
+        assert_eq!(ledger.get(id).unwrap().state().word(), "confirmed");
+        assert!(!ledger.expire(id, Utc::now()));
+    }
+}

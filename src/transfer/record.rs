@@ -1,0 +1,274 @@
+//! One transfer and everything known about it: built up live as the engine reports each step,
+//! or read back from the audit file. Its state is computed here and nowhere else.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::confirmation::{Confirmation, Unheard};
+use super::outcome::Outcome;
+use super::reason::FailureReason;
+use super::state::TransferState;
+use super::{Progress, TransferId, TransferRequest, TransferUpdate};
+
+/// Before the platform answers: where the request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Handed to a background task, not yet reported on.
+    Queued,
+    /// Held for the rate budget; goes out by itself at this time.
+    WaitingForBudget {
+        until: DateTime<Utc>,
+    },
+    Sending,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferRecord {
+    pub request: TransferRequest,
+    pub phase: Phase,
+    pub intent_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// The request as sent (secrets replaced), for the detail view; only this run knows it.
+    pub sent: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub outcome: Option<Outcome>,
+    pub settled_at: Option<DateTime<Utc>>,
+    pub confirmation: Option<Confirmation>,
+    /// Callbacks that came after the transfer was settled and said otherwise. The first final
+    /// word stands; these are kept so the supervisor sees the platform contradicted itself.
+    pub conflicts: Vec<Confirmation>,
+    /// A callback receiver was running when it was sent, so a callback is expected.
+    pub awaits_callback: bool,
+    /// Read back from the audit file: started by an earlier run or another handoff.
+    pub restored: bool,
+}
+
+/// What a callback did to the transfer it was matched to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// It settled the transfer (or replaced a word that was not final).
+    Settled,
+    /// It says what the transfer's final state already says.
+    Repeated,
+    /// It says otherwise than the transfer's final state, which stands.
+    Conflicting,
+}
+
+impl TransferRecord {
+    pub fn new(request: TransferRequest, at: DateTime<Utc>, awaits_callback: bool) -> Self {
+        Self {
+            request,
+            phase: Phase::Queued,
+            intent_at: at,
+            sent_at: None,
+            sent: None,
+            answered_at: None,
+            outcome: None,
+            settled_at: None,
+            confirmation: None,
+            conflicts: Vec::new(),
+            awaits_callback,
+            restored: false,
+        }
+    }
+
+    pub fn id(&self) -> TransferId {
+        self.request.id
+    }
+
+    /// Where it stands: the one place a transfer's state is decided.
+    pub fn state(&self) -> TransferState {
+        match (&self.confirmation, &self.outcome) {
+            (Some(confirmation), _) => confirmation.state(),
+            (None, Some(Outcome::Transferred { .. })) => TransferState::Accepted {
+                awaiting_callback: self.awaits_callback,
+            },
+            (None, Some(Outcome::Failed { .. })) => TransferState::Failed,
+            (None, Some(Outcome::Unknown { .. })) => TransferState::Unknown,
+            (None, None) if self.restored => TransferState::Interrupted {
+                sent: self.sent_at.is_some(),
+            },
+            (None, None) => match self.phase {
+                Phase::Queued => TransferState::Queued,
+                Phase::WaitingForBudget { .. } => TransferState::WaitingForBudget,
+                Phase::Sending => TransferState::Sending,
+            },
+        }
+    }
+
+    /// Applies a step the engine reported.
+    pub fn progress(&mut self, update: TransferUpdate) {
+        match update.progress {
+            Progress::WaitingForBudget(wait) => {
+                let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                self.phase = Phase::WaitingForBudget {
+                    until: update.at.checked_add_signed(wait).unwrap_or(update.at),
+                };
+            }
+            Progress::Sending { request } => {
+                self.phase = Phase::Sending;
+                self.sent_at = Some(update.at);
+                self.sent = Some(request);
+            }
+            Progress::Finished(outcome) => {
+                self.answered_at = Some(update.at);
+                self.outcome = Some(outcome);
+            }
+            Progress::AuditFailed(_) => {}
+        }
+    }
+
+    /// A callback about this transfer. The first final word stands: a later one that agrees is
+    /// a repeat, one that disagrees is kept as a conflict.
+    pub fn settle(&mut self, confirmation: Confirmation, at: DateTime<Utc>) -> Settlement {
+        match &self.confirmation {
+            Some(settled) if settled.is_final() => {
+                if std::mem::discriminant(settled) == std::mem::discriminant(&confirmation)
+                    || !confirmation.is_final()
+                {
+                    Settlement::Repeated
+                } else {
+                    self.conflicts.push(confirmation);
+                    Settlement::Conflicting
+                }
+            }
+            _ => {
+                self.confirmation = Some(confirmation);
+                self.settled_at = Some(at);
+                Settlement::Settled
+            }
+        }
+    }
+
+    /// Marks an accepted transfer that is still waiting as unconfirmed; false when it no longer
+    /// waits (a callback came first).
+    pub fn expire(&mut self, why: Unheard, at: DateTime<Utc>) -> bool {
+        if self.confirmation.is_some() || !matches!(self.outcome, Some(Outcome::Transferred { .. }))
+        {
+            return false;
+        }
+        self.confirmation = Some(Confirmation::Unconfirmed { why });
+        self.settled_at = Some(at);
+        true
+    }
+
+    /// For a transfer read back from the audit file: if it was accepted, expected a callback and
+    /// has none, and its `confirm_within` has passed by `now`, nobody was listening when the
+    /// callback was due: it is unconfirmed. Returns the time it still has, if any.
+    pub fn expire_if_unheard(
+        &mut self,
+        confirm_within: Duration,
+        now: DateTime<Utc>,
+    ) -> Option<Duration> {
+        let waiting = self.awaits_callback
+            && self.confirmation.is_none()
+            && matches!(self.outcome, Some(Outcome::Transferred { .. }));
+        let answered = self.answered_at.filter(|_| waiting)?;
+        let within = chrono::Duration::from_std(confirm_within).unwrap_or(chrono::Duration::MAX);
+        let deadline = answered.checked_add_signed(within).unwrap_or(answered);
+        match (deadline - now).to_std() {
+            Ok(left) if !left.is_zero() => Some(left),
+            _ => {
+                self.expire(Unheard::NotListening, deadline);
+                None
+            }
+        }
+    }
+
+    /// The callback settled a transfer whose synchronous answer was unknown or never came.
+    pub fn settled_after_doubt(&self) -> bool {
+        self.confirmation
+            .as_ref()
+            .is_some_and(Confirmation::is_final)
+            && !matches!(self.outcome, Some(Outcome::Transferred { .. }))
+    }
+
+    /// Why it failed or is in doubt: the callback's reason, else the answer's.
+    pub fn reason(&self) -> Option<FailureReason> {
+        match &self.confirmation {
+            Some(Confirmation::Confirmed { .. }) => None,
+            Some(Confirmation::Failed { reason, .. }) => Some(*reason),
+            _ => self.outcome.as_ref().and_then(Outcome::reason),
+        }
+    }
+
+    /// The platform's own words about a failure or an unknown outcome.
+    pub fn message(&self) -> Option<&str> {
+        match &self.confirmation {
+            Some(Confirmation::Confirmed { .. }) => None,
+            Some(Confirmation::Failed { message, .. }) => Some(message),
+            _ => self.outcome.as_ref().and_then(Outcome::message),
+        }
+    }
+
+    pub fn http_status(&self) -> Option<u16> {
+        self.outcome.as_ref().and_then(Outcome::http_status)
+    }
+
+    /// Everything worth saying beside the state word, in one sentence.
+    pub fn detail(&self) -> Option<String> {
+        let state = self.state();
+        let mut parts: Vec<String> = Vec::new();
+        match state {
+            TransferState::Interrupted { sent: false } => {
+                parts.push("handoff stopped before sending it: nothing was sent".into());
+            }
+            TransferState::Interrupted { sent: true } => parts.push(
+                "handoff stopped before the platform answered; check the conversation before retrying"
+                    .into(),
+            ),
+            _ => {}
+        }
+        if let Some(detail) = self.confirmation.as_ref().and_then(Confirmation::detail) {
+            parts.push(detail);
+        } else if self.confirmation.is_none()
+            && let Some(detail) = self.outcome.as_ref().and_then(Outcome::detail)
+        {
+            parts.push(detail);
+        }
+        if self.settled_after_doubt() {
+            let answer = match &self.outcome {
+                Some(outcome) => format!(
+                    "the platform's answer was unknown ({})",
+                    outcome.message().unwrap_or("no answer")
+                ),
+                None => "handoff stopped before the platform answered".to_owned(),
+            };
+            parts.push(format!("settled by the platform's callback: {answer}"));
+        }
+        if !self.conflicts.is_empty() {
+            parts.push(format!(
+                "conflicting callbacks: {} later callback(s) said otherwise ({}); the first one stands",
+                self.conflicts.len(),
+                self.conflicts
+                    .iter()
+                    .map(|c| c.state().word())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// From sending to the platform's answer.
+    pub fn time_to_accept(&self) -> Option<Duration> {
+        (self.answered_at? - self.sent_at?).to_std().ok()
+    }
+
+    /// From the platform's answer to its callback.
+    pub fn time_to_confirm(&self) -> Option<Duration> {
+        match self.confirmation {
+            Some(Confirmation::Unconfirmed { .. }) | None => None,
+            Some(_) => (self.settled_at? - self.answered_at?).to_std().ok(),
+        }
+    }
+
+    /// How long it waited for the account's budget before going out.
+    pub fn time_waiting(&self) -> Option<Duration> {
+        (self.sent_at? - self.intent_at)
+            .to_std()
+            .ok()
+            .filter(|wait| *wait >= Duration::from_secs(1))
+    }
+}
