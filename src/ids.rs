@@ -207,4 +207,27 @@ mod tests {
             Err(TargetIdError::Control)
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Anything typed or pasted is either a valid id or an error in words; never a panic.
+            #[test]
+            fn any_text_parses_or_says_why(text in ".{0,40}") {
+                match SessionId::parse(&text) {
+                    Ok(id) => prop_assert!(is_hex24(id.as_str())),
+                    Err(error) => prop_assert!(!error.to_string().is_empty()),
+                }
+            }
+
+            /// A valid id survives whatever whitespace a paste brings and any case.
+            #[test]
+            fn a_pasted_id_is_found(id in "[0-9a-fA-F]{24}", before in "[ \t\r\n]{0,4}", after in "[ \t\r\n]{0,4}") {
+                let parsed = SessionId::parse(&format!("{before}{id}{after}")).unwrap();
+                prop_assert_eq!(parsed.as_str(), id.to_ascii_lowercase());
+            }
+        }
+    }
 }

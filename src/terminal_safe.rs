@@ -84,13 +84,14 @@ fn json_escape(text: String) -> String {
     out
 }
 
-/// Characters a spreadsheet reads as the start of a formula.
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+/// Characters a spreadsheet reads as the start of a formula, and the guard itself, so that a
+/// value that starts with a `'` of its own reads back as it was.
+const GUARDED_STARTS: [char; 7] = ['=', '+', '-', '@', '\t', '\r', '\''];
 
 /// A CSV cell that a spreadsheet shows as text: escaped like a line, and a cell that would
 /// start a formula gets a leading `'`, which spreadsheets read as "text follows".
 pub fn csv_cell(text: &str) -> Cow<'_, str> {
-    if text.starts_with(FORMULA_STARTS) {
+    if text.starts_with(GUARDED_STARTS) {
         Cow::Owned(format!("'{}", line(text)))
     } else {
         line(text)
@@ -101,7 +102,7 @@ pub fn csv_cell(text: &str) -> Cow<'_, str> {
 /// was.
 pub fn csv_unguard(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        Some(rest) if rest.starts_with(GUARDED_STARTS) => rest,
         _ => cell,
     }
 }
@@ -153,7 +154,9 @@ mod tests {
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_cell("-2+3"), "'-2+3");
         assert_eq!(csv_cell("Dana"), "Dana");
+        assert_eq!(csv_cell("'@"), "''@");
         assert_eq!(csv_unguard("'=1+1"), "=1+1");
+        assert_eq!(csv_unguard("''@"), "'@");
         assert_eq!(csv_unguard("'quoted"), "'quoted");
     }
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{Workspace, demo_workspace, simulator_config, start_simulator};
+use common::{Runner, Workspace, demo_workspace, simulator_config, start_simulator};
 use handoff::callback::{CallbackEvent, MAX_BODY_BYTES, Receiver, Verdict};
 use handoff::secret::Secret;
 use reqwest::StatusCode;
@@ -304,4 +304,273 @@ async fn wait_needs_a_receiver_and_log_needs_a_good_duration() {
     let log = ws.run(&["log", "--since", "8 hours"]).await;
     assert_eq!(log.code, 2);
     assert!(log.stderr.contains("unknown unit"), "{}", log.stderr);
+}
+
+/// The receiver's port from a waiting workspace's config.
+fn listen_port(ws: &Workspace) -> u16 {
+    let config = std::fs::read_to_string(ws.config_path()).unwrap();
+    let at = config.find("listen = \"127.0.0.1:").unwrap() + "listen = \"127.0.0.1:".len();
+    config[at..].split('"').next().unwrap().parse().unwrap()
+}
+
+/// Waits until something accepts connections on `port`: the receiver of a `--wait` run is up.
+async fn until_listening(port: u16) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the receiver never listened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_callback_after_an_unknown_answer_settles_it() {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = waiting_workspace(&simulator);
+    // A gateway's 504, and a connection dropped after the request: the platform acted both
+    // times, and its callback says so.
+    for session in ["5040f8a3c9cf425ee5cf0a1b", "d409f8a3c9cf425ee5cf0a1b"] {
+        let run = ws
+            .run(&[
+                "transfer",
+                "--session",
+                session,
+                "--agent",
+                "Grace Liu",
+                "--wait",
+                "20",
+                "--json",
+            ])
+            .await;
+        assert_eq!(run.code, 0, "{session}: {}", run.all());
+        let out = run.json();
+        assert_eq!(out["state"], "confirmed", "{out}");
+        assert_eq!(out["outcome"], "unknown", "the answer itself stays unknown");
+        assert!(
+            out["detail"]
+                .as_str()
+                .unwrap()
+                .contains("settled by the platform's callback"),
+            "{out}"
+        );
+    }
+    let log = ws.run(&["log"]).await;
+    assert_eq!(log.code, 0, "{}", log.all());
+    assert_eq!(
+        log.stdout
+            .matches("settled by the platform's callback")
+            .count(),
+        2,
+        "{}",
+        log.stdout
+    );
+}
+
+/// Session S goes to Dana, then to Grace. A failure callback naming Dana's agent id arrives while
+/// Grace's transfer waits: it settles Dana's transfer (read back from the audit file), not
+/// Grace's; Grace's own callback then confirms hers.
+#[tokio::test]
+async fn a_callback_settles_the_transfer_of_the_target_it_names() {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = waiting_workspace(&simulator);
+    let session = "b1ac08a3c9cf425ee5cf0a1b"; // the simulator itself never calls back
+    let dana = ws
+        .run(&[
+            "transfer",
+            "--session",
+            session,
+            "--agent",
+            "Dana Whitfield",
+            "--json",
+        ])
+        .await;
+    assert_eq!(dana.code, 0, "{}", dana.all());
+    let dana = dana.json();
+
+    let grace = tokio::spawn({
+        let runner = Runner::for_workspace(&ws);
+        async move {
+            runner
+                .run(&[
+                    "transfer",
+                    "--session",
+                    session,
+                    "--agent",
+                    "Grace Liu",
+                    "--wait",
+                    "30",
+                    "--json",
+                ])
+                .await
+        }
+    });
+    let port = listen_port(&ws);
+    until_listening(port).await;
+    let token = std::fs::read_to_string(ws.data_dir().join("callback-token")).unwrap();
+    let url = format!(
+        "http://127.0.0.1:{port}/kore?handoff_token={}",
+        token.trim()
+    );
+    let named = |agent: &Value, status: &str| {
+        json!({"botSessionId": session, "agentId": agent["id"], "status": status, "message": "Agent rejected the conversation"})
+            .to_string()
+    };
+    assert_eq!(
+        post(
+            url.clone(),
+            named(&dana["target"], "failure"),
+            "application/json"
+        )
+        .await,
+        StatusCode::OK
+    );
+    let grace_target = json!({"id": roster_id("Grace Liu")});
+    assert_eq!(
+        post(url, named(&grace_target, "success"), "application/json").await,
+        StatusCode::OK
+    );
+    let grace = grace.await.unwrap();
+    assert_eq!(grace.code, 0, "{}", grace.all());
+    assert_eq!(grace.json()["state"], "confirmed");
+    assert!(
+        grace.stderr.contains("an earlier transfer of session") && grace.stderr.contains("failed"),
+        "{}",
+        grace.stderr
+    );
+
+    let log = ws.run(&["log", "--json"]).await;
+    let history: Vec<Value> = serde_json::from_str(&log.stdout).unwrap();
+    let states: Vec<(&str, &str)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["target"]["name"].as_str().unwrap(),
+                h["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [("Dana Whitfield", "failed"), ("Grace Liu", "confirmed")]
+    );
+}
+
+fn roster_id(name: &str) -> String {
+    handoff::demo::roster()
+        .targets()
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap()
+        .id
+        .clone()
+}
+
+/// After a restart, a transfer accepted longer ago than `confirm_within` whose callback nobody
+/// was there to hear is unconfirmed, and says why.
+#[tokio::test]
+async fn an_accepted_transfer_nobody_heard_back_about_is_unconfirmed_after_a_restart() {
+    let ws = Workspace::new();
+    ws.write_config(
+        "https://platform.example.com",
+        "https://hooks.example.com/kore",
+        "",
+    );
+    let at = |seconds_ago: i64| {
+        (chrono::Utc::now() - chrono::Duration::seconds(seconds_ago))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    let line = |at: String, event: &str, extra: &str| {
+        format!(
+            r#"{{"at":"{at}","transfer":"7d1f5c7e-8a3e-4f7a-9a52-2a0c2f0b6d11","event":"{event}","session":"6538f8a3c9cf425ee5cf0a1b","target_kind":"agent","target_id":"a-1","target_name":"Dana"{extra}}}"#
+        )
+    };
+    ws.write(
+        "data/transfers.jsonl",
+        &[
+            line(at(600), "intent", r#","awaits_callback":true"#),
+            line(at(600), "sending", ""),
+            line(at(599), "outcome", r#","outcome":"transferred""#),
+        ]
+        .join("\n"),
+    );
+    let log = ws.run(&["log", "--json"]).await;
+    assert_eq!(log.code, 0, "{}", log.all());
+    let history: Vec<Value> = serde_json::from_str(&log.stdout).unwrap();
+    assert_eq!(history[0]["state"], "unconfirmed");
+    assert!(
+        history[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("handoff was not running to receive it"),
+        "{}",
+        history[0]
+    );
+}
+
+/// Clients that hold connections open are cut off, connections past the cap are closed at once,
+/// and the receiver goes on serving real callbacks.
+#[tokio::test]
+async fn the_receiver_holds_under_abuse() {
+    use handoff::callback::{MAX_CONNECTIONS, Refusal};
+    use tokio::io::AsyncReadExt;
+    let (receiver, mut events) = receiver().await;
+    let mut idle = Vec::new();
+    for _ in 0..MAX_CONNECTIONS + 8 {
+        idle.push(
+            tokio::net::TcpStream::connect(receiver.addr())
+                .await
+                .unwrap(),
+        );
+    }
+    // Every connection ends: those past the cap at once, the rest at the header timeout.
+    for stream in &mut idle {
+        let mut byte = [0u8; 1];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read(&mut byte))
+            .await
+            .expect("an idle connection is cut off");
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    }
+    let mut capped = 0;
+    while let Ok(event) = events.try_recv() {
+        if let CallbackEvent::Refused {
+            refusal: Refusal::TooManyConnections,
+            ..
+        } = event
+        {
+            capped += 1;
+        }
+    }
+    assert!(capped >= 8, "{capped} connections refused past the cap");
+    let url = format!("http://{}/kore?handoff_token={TOKEN}", receiver.addr());
+    let body = json!({"botSessionId": "6538f8a3c9cf425ee5cf0a1b", "status": "success"});
+    assert_eq!(
+        post(url, body.to_string(), "application/json").await,
+        StatusCode::OK
+    );
+    receiver.shutdown().await;
+}
+
+/// `--wait` takes any number without overflowing a clock: a day at most.
+#[tokio::test]
+async fn wait_takes_any_number() {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = waiting_workspace(&simulator);
+    let run = ws
+        .run(&[
+            "transfer",
+            "--session",
+            "6538f8a3c9cf425ee5cf0a1b",
+            "--agent",
+            "Grace Liu",
+            "--wait",
+            "18446744073709551615",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("confirmed"), "{}", run.stdout);
 }

@@ -28,8 +28,9 @@ impl Tmux {
         );
         let tmp = tempfile::tempdir().unwrap();
         let tmp_path = tmp.path().to_owned();
+        // The exit code goes to a file: tmux may lose it when the terminal closes first.
         let command = format!(
-            "env TMPDIR={tmp} TERM=xterm-256color {bin} {args} 2>{tmp}/stderr",
+            "env TMPDIR={tmp} TERM=xterm-256color {bin} {args} 2>{tmp}/stderr; echo $? >{tmp}/exit",
             tmp = tmp_path.display(),
             bin = env!("CARGO_BIN_EXE_handoff")
         );
@@ -440,4 +441,251 @@ fn a_restarted_console_shows_the_shifts_earlier_transfers() {
         "{detail}"
     );
     tmux.keys(&["Escape", "C-c"]);
+}
+
+impl Tmux {
+    /// The console's process: the pane runs it (through `env`, which execs it), or a shell that
+    /// started it.
+    fn console_pid(&self) -> u32 {
+        let out = self.run(&["display-message", "-p", "-t", "console", "#{pane_pid}"]);
+        let pane: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        let is_handoff = |pid: u32| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "handoff")
+        };
+        if is_handoff(pane) {
+            return pane;
+        }
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .find(|&pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                let parent = stat
+                    .rsplit(')')
+                    .next()
+                    .and_then(|rest| rest.split_whitespace().nth(1))
+                    .and_then(|ppid| ppid.parse::<u32>().ok());
+                parent == Some(pane) && is_handoff(pid)
+            })
+            .expect("the console's process")
+    }
+
+    fn pane_value(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "console", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Waits until the console's process has ended, and returns its exit code.
+    fn wait_until_ended(&self) -> String {
+        let deadline = Instant::now() + SCREEN_TIMEOUT;
+        loop {
+            if let Ok(code) = std::fs::read_to_string(self.tmp_path.join("exit"))
+                && code.ends_with('\n')
+            {
+                return code.trim().to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the console did not end:\n{}\nstderr:\n{}",
+                self.screen(),
+                self.stderr()
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+fn signal(pid: u32, name: &str) {
+    let sent = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{name} {pid}");
+}
+
+/// The audit file's lines about `session`, as "event outcome" words.
+fn audit_story(data: &str, session: &str) -> Vec<String> {
+    let audit =
+        std::fs::read_to_string(PathBuf::from(data).join("transfers.jsonl")).unwrap_or_default();
+    audit
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["session"] == session)
+        .map(|l| {
+            let detail = l
+                .get("outcome")
+                .or_else(|| l.get("confirmation"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            format!("{} {detail}", l["event"].as_str().unwrap())
+                .trim()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Waits until the audit file tells `expected` about `session`.
+fn wait_for_story(data: &str, session: &str, expected: &[&str]) {
+    let deadline = Instant::now() + SCREEN_TIMEOUT;
+    loop {
+        let story = audit_story(data, session);
+        if story == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the audit file told {story:?}, not {expected:?}"
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// A session the simulator answers only after 5 seconds: still in flight when the signal comes.
+const SLOW_SESSION: &str = "0077f6939489bfffc7911a2b";
+
+#[test]
+fn sigterm_restores_the_terminal_and_the_answer_in_flight_is_written() {
+    let served = Served::start();
+    let tmux = Tmux::start(
+        120,
+        34,
+        &format!("--config {} --data-dir {}", served.config, served.data),
+    );
+    tmux.wait_for("Paste or type");
+    assert_eq!(tmux.pane_value("#{alternate_on}"), "1");
+    transfer(&tmux, SLOW_SESSION, "dana");
+    tmux.wait_for("⋯ sending");
+    signal(tmux.console_pid(), "TERM");
+    assert_eq!(
+        tmux.wait_until_ended(),
+        "143",
+        "ended by its own exit, with the code a shell expects after SIGTERM"
+    );
+    assert_eq!(
+        tmux.pane_value("#{alternate_on}"),
+        "0",
+        "the terminal is back from the console's screen"
+    );
+    assert!(tmux.stderr().contains("waiting up to"), "{}", tmux.stderr());
+    wait_for_story(
+        &served.data,
+        SLOW_SESSION,
+        &["intent", "sending", "outcome transferred"],
+    );
+}
+
+#[test]
+fn a_hang_up_still_writes_the_answer_in_flight() {
+    let served = Served::start();
+    let tmux = Tmux::start(
+        120,
+        34,
+        &format!("--config {} --data-dir {}", served.config, served.data),
+    );
+    tmux.wait_for("Paste or type");
+    transfer(&tmux, SLOW_SESSION, "dana");
+    tmux.wait_for("⋯ sending");
+    // The terminal goes away as it does when an SSH session drops: SIGHUP, then no terminal.
+    assert!(
+        tmux.run(&["kill-session", "-t", "console"])
+            .status
+            .success()
+    );
+    wait_for_story(
+        &served.data,
+        SLOW_SESSION,
+        &["intent", "sending", "outcome transferred"],
+    );
+}
+
+#[test]
+fn after_kill_9_a_restart_says_what_happened_and_a_late_callback_settles_it() {
+    let served = Served::start();
+    let port = served.with_receiver(2);
+    let args = format!("--config {} --data-dir {}", served.config, served.data);
+    let quiet = "b1acf6939489bfffc7911a2b"; // accepted, and the platform never calls back
+    {
+        let tmux = Tmux::start(120, 34, &args);
+        tmux.wait_for("Paste or type");
+        transfer(&tmux, quiet, "dana");
+        tmux.wait_for("⋯ accepted    b1acf693…");
+        transfer(&tmux, SLOW_SESSION, "grace");
+        tmux.wait_for("⋯ sending");
+        signal(tmux.console_pid(), "KILL");
+        assert_eq!(tmux.wait_until_ended(), "137");
+    }
+    // Let Dana's time for a callback (2 s) run out while nothing listens.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+
+    let tmux = Tmux::start(130, 34, &args);
+    let screen = tmux.wait_for("? unconfirmed b1acf693… → agent Dana Whitfield");
+    assert!(
+        screen.contains("handoff was not running to receive it"),
+        "{screen}"
+    );
+    // The slow transfer's answer died with the first console; the simulator's own callback may
+    // already have reached this one.
+    tmux.wait_for_either("! interrupted 0077f693…", "✓ confirmed   0077f693…");
+    let token =
+        std::fs::read_to_string(PathBuf::from(&served.data).join("callback-token")).unwrap();
+    let grace = "a-a217e24-7c85-4d54-8e3e-90be3c78fd05";
+    let body =
+        format!(r#"{{"botSessionId":"{SLOW_SESSION}","agentId":"{grace}","status":"success"}}"#);
+    let status = post_json(
+        port,
+        &format!("/kore?handoff_token={}", token.trim()),
+        &body,
+    );
+    assert_eq!(status, "200");
+    let screen = tmux.wait_for("✓ confirmed   0077f693… → agent Grace Liu");
+    assert!(
+        screen.contains("settled by the platform's callback"),
+        "{screen}"
+    );
+    tmux.keys(&["C-c"]);
+}
+
+impl Served {
+    /// Points the config's callbacks at a receiver of the console's own on a free port, with
+    /// `confirm_within` seconds for each callback; returns the port.
+    fn with_receiver(&self, confirm_within: u64) -> u16 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = std::fs::read_to_string(&self.config).unwrap();
+        let start = config.find("[callback]").unwrap();
+        let end = config.find("[roster]").unwrap();
+        let callback = format!(
+            "[callback]\nurl = \"http://127.0.0.1:{port}/kore\"\nlisten = \"127.0.0.1:{port}\"\nconfirm_within = {confirm_within}\n\n"
+        );
+        std::fs::write(
+            &self.config,
+            format!("{}{callback}{}", &config[..start], &config[end..]),
+        )
+        .unwrap();
+        port
+    }
+}
+
+/// Posts JSON to the console's receiver on loopback, the way the platform would; returns the
+/// status code.
+fn post_json(port: u16, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -240,3 +240,43 @@ fn the_roster_survives_kill_9_during_saves() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// An imported CSV from a spreadsheet another tool filled: a name with escape sequences and a
+/// bidi override, a note that is a formula. The import cleans the name and says so; listing
+/// never hands the terminal anything to act on; the CSV export guards the formula, and imports
+/// back as it was.
+#[test]
+fn imported_text_is_cleaned_listed_safely_and_exported_guarded() {
+    let folder = Folder::new();
+    let csv = folder.write(
+        "team.csv",
+        "kind,id,name,team,notes\n\
+         agent,a-1111111-0000-4000-8000-000000000001,\"Sam\u{1b}]0;pwned\u{7} Ortiz\u{202e}\",Tech,\"=HYPERLINK(\"\"http://x\"\")\"\n",
+    );
+    let (code, out, err) = folder.run(&["import", path_arg(&csv)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("1 target(s) came with control characters"),
+        "{out}"
+    );
+    let (code, listed, err) = folder.run(&["list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(listed.contains("Sam]0;pwned Ortiz"), "{listed}");
+    let exported = folder.run(&["export", "--format", "csv"]).1;
+    assert!(
+        exported.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "{exported}"
+    );
+    for text in [&listed, &exported] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{202e}'),
+            "{text}"
+        );
+    }
+    let again = folder.write("again.csv", &exported);
+    let (code, out, err) = folder.run(&["import", path_arg(&again)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("unchanged 1"), "the guard comes off: {out}");
+}

@@ -127,7 +127,7 @@ async fn availability_matches_the_platform() {
         .iter()
         .map(|q| q.id.clone())
         .collect();
-    let live = directory::refresh(engine.client(), engine.budget(), &queue_ids)
+    let live = directory::refresh(engine.client(), &queue_ids)
         .await
         .unwrap();
     assert_eq!(live.agents.len(), 120);
@@ -164,7 +164,7 @@ async fn a_transfer_is_not_held_back_by_a_refresh() {
         .collect();
     let refresh = tokio::spawn({
         let engine = engine.clone();
-        async move { directory::refresh(engine.client(), engine.budget(), &queue_ids).await }
+        async move { directory::refresh(engine.client(), &queue_ids).await }
     });
     // Wait until the refresh has spent its share: six calls have reached the simulator.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -199,4 +199,89 @@ async fn a_transfer_is_not_held_back_by_a_refresh() {
         "the refresh is still waiting for its share"
     );
     refresh.abort();
+}
+
+/// The platform documentation's own sample replies, served as written: the queue list says
+/// `hasMore: true` with `totalPages: 1`, five agents are called "John Doe", ids are masked and
+/// one is a character short. Sync and who-is-free read them, stop paging at once, and say why.
+#[tokio::test]
+async fn the_documentations_sample_replies_are_read_and_paging_stops() {
+    let simulator = start_simulator(SimulatorConfig {
+        replies: handoff::simulator::Replies::DocumentedSamples,
+        ..config()
+    })
+    .await;
+    let ws = Workspace::new();
+    ws.write_config_for(&simulator, "");
+    let run = ws.run(&["roster", "sync"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("11 added"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("the platform said more queues follow, but also that there are 1 page(s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(simulator.requests().len(), 2, "one page of each list");
+
+    let list = ws.run(&["roster", "list", "--json"]).await;
+    assert_eq!(list.code, 0, "{}", list.all());
+    let targets: Vec<serde_json::Value> = serde_json::from_str(&list.stdout).unwrap();
+    let does = targets.iter().filter(|t| t["name"] == "John Doe").count();
+    assert_eq!(does, 5, "repeated names are kept, told apart by id");
+    assert!(
+        targets
+            .iter()
+            .any(|t| t["id"] == "a-397ca96-3c55-4b85-ab36-2b707d2xxxx"),
+        "an id of unusual shape is taken as it comes"
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine_for(&simulator, 60, data.path());
+    let queue = "qu-268eda9-ba47-4b03-ab29-d1909c38xxxx".to_owned();
+    let live = directory::refresh(engine.client(), std::slice::from_ref(&queue))
+        .await
+        .unwrap();
+    let jane = &live.agents["a-75b2b7b-674c-49d2-ad7a-8bce77cxxxxx"];
+    assert_eq!(jane.presence, handoff::platform::Presence::Available);
+    assert_eq!(jane.chat.unwrap().total, 3);
+    let stats = live.queues[&queue].stats.unwrap();
+    assert_eq!(stats.waiting, Some(0));
+    assert_eq!(
+        simulator.requests().len(),
+        5,
+        "availability, queues, one queue's stats"
+    );
+}
+
+/// Names that arrive with escape sequences or bidi overrides are kept without them: the sync
+/// says so, and the roster it writes still loads.
+#[tokio::test]
+async fn a_sync_never_writes_a_roster_that_will_not_load() {
+    let mut platform = config();
+    platform.agents[0].first_name = "Dana\u{1b}]0;pwned\u{7}".into();
+    platform.agents[1].last_name = "Ortiz\u{202e}\u{1b}[2J".into();
+    let simulator = start_simulator(platform).await;
+    let ws = Workspace::new();
+    ws.write_config_for(&simulator, "");
+    let run = ws.run(&["roster", "sync"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("2 name(s) came with control characters, kept without them"),
+        "{}",
+        run.stdout
+    );
+    let list = ws.run(&["roster", "list"]).await;
+    assert_eq!(list.code, 0, "the synced roster loads: {}", list.all());
+    assert!(
+        list.stdout.contains("Dana]0;pwned Whitfield"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        !list.all().chars().any(|c| c == '\u{1b}' || c == '\u{202e}'),
+        "{}",
+        list.all()
+    );
 }

@@ -550,3 +550,131 @@ async fn a_malformed_roster_is_reported_with_its_line_and_left_alone() {
     );
     assert!(simulator.requests().is_empty());
 }
+
+/// Many `handoff transfer` runs at once against a platform allowing 5 calls per 2-second window
+/// (the platform's minute, scaled down): they share the account's budget through the data
+/// folder, so the platform refuses none, and those that must wait say so on stderr.
+#[tokio::test]
+async fn concurrent_runs_share_the_accounts_budget() {
+    const LIMIT: u32 = 5;
+    const RUNS: usize = 16;
+    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
+        rate_limit_per_minute: LIMIT,
+        rate_window: std::time::Duration::from_secs(2),
+        ..simulator_config()
+    })
+    .await;
+    ws.write_config_for(
+        &simulator,
+        &format!("rate_limit_per_minute = {LIMIT}\nrate_window_secs = 2"),
+    );
+    let runner = common::Runner::for_workspace(&ws);
+    let runs = futures::future::join_all((0..RUNS).map(|n| {
+        let runner = runner.clone();
+        let session = format!("6538f8a3c9cf425ee5cf{n:04x}");
+        async move {
+            runner
+                .run(&["transfer", "--session", &session, "--agent", "Grace Liu"])
+                .await
+        }
+    }))
+    .await;
+    for run in &runs {
+        assert_eq!(run.code, 0, "{}", run.all());
+    }
+    let statuses: Vec<u16> = simulator.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![200; RUNS], "no call was refused");
+    let waited = runs
+        .iter()
+        .filter(|run| run.stderr.contains("waiting") && run.stderr.contains(" s: the account's"))
+        .count();
+    assert!(
+        waited >= RUNS - LIMIT as usize,
+        "only {waited} runs said they waited"
+    );
+}
+
+/// A crash mid-write leaves a torn last line; a disk error leaves a line that is not UTF-8.
+/// Neither hides the transfers after it, and `handoff log` names the damage and goes on.
+#[tokio::test]
+async fn a_damaged_audit_file_loses_nothing_after_the_damage() {
+    use std::io::Write;
+    let (_simulator, ws) = demo_workspace().await;
+    ws.write(
+        "data/transfers.jsonl",
+        r#"{"at":"2026-11-25T10:00:00.000Z","transfer":"7d1f5c7e-8a3e-4f7a-9a52-2a0c2f0b6d11","event":"inte"#,
+    );
+    let first = ws
+        .run(&["transfer", "--session", SESSION, "--agent", "Grace Liu"])
+        .await;
+    assert_eq!(first.code, 0, "{}", first.all());
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(ws.data_dir().join("transfers.jsonl"))
+        .unwrap()
+        .write_all(b"\xff\xfe not text\n")
+        .unwrap();
+    let second = ws
+        .run(&[
+            "transfer",
+            "--session",
+            "66c2f6939489bfffc7911a2b",
+            "--queue",
+            "billing",
+        ])
+        .await;
+    assert_eq!(second.code, 0, "{}", second.all());
+
+    let log = ws.run(&["log", "--since", "1h"]).await;
+    assert_eq!(log.code, 0, "{}", log.all());
+    assert!(log.stdout.contains(SESSION), "{}", log.stdout);
+    assert!(
+        log.stdout.contains("66c2f6939489bfffc7911a2b"),
+        "{}",
+        log.stdout
+    );
+    assert!(
+        log.stderr.contains("skipped lines 1, 5: damaged"),
+        "{}",
+        log.stderr
+    );
+    let json = ws.run(&["log", "--json", "--since", "1h"]).await;
+    let history: Vec<Value> = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(history.len(), 2);
+}
+
+/// A config file that holds the secret itself and that others may read: handoff says so once,
+/// naming the file and what to do, and never the secret.
+#[tokio::test]
+async fn a_secret_others_can_read_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_simulator, ws) = demo_workspace().await;
+    let config = std::fs::read_to_string(ws.config_path()).unwrap().replace(
+        &format!("client_secret_env = \"{}\"", common::SECRET_ENV),
+        &format!("client_secret = \"{}\"", common::SECRET),
+    );
+    ws.write("config.toml", &config);
+    std::fs::set_permissions(ws.config_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = ws
+        .run(&["transfer", "--session", SESSION, "--agent", "Grace Liu"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        run.stderr
+            .matches("others on this machine can read it")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
+    std::fs::set_permissions(ws.config_path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let quiet = ws
+        .run(&["transfer", "--session", SESSION, "--agent", "Grace Liu"])
+        .await;
+    assert!(
+        !quiet.stderr.contains("others on this machine"),
+        "{}",
+        quiet.stderr
+    );
+}

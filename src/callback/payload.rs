@@ -150,4 +150,54 @@ mod tests {
         assert_eq!(target_of(&json!({"agentId": "u-70b19d34"})), None);
         assert_eq!(target_of(&json!({"status": "success"})), None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Any JSON a stranger could post.
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                ".{0,30}".prop_map(Value::from),
+                "[0-9a-f]{24}".prop_map(Value::from),
+            ];
+            leaf.prop_recursive(4, 64, 8, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    proptest::collection::btree_map("[a-zA-Z]{1,12}", inner, 0..6)
+                        .prop_map(|map| Value::Object(map.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            /// Whatever is posted, reading it never fails, and a session it finds is one the
+            /// payload holds; a message it finds is one safe line.
+            #[test]
+            fn any_payload_is_read_without_harm(payload in json()) {
+                let text = payload.to_string().to_ascii_lowercase();
+                if let Some(session) = session_of(&payload) {
+                    prop_assert!(text.contains(session.as_str()));
+                }
+                if let Some(target) = target_of(&payload) {
+                    prop_assert!(target.to_ascii_lowercase().starts_with("a-") || target.to_ascii_lowercase().starts_with("qu-"));
+                }
+                if let Verdict::Failed { message: Some(message) } = verdict_of(&payload) {
+                    prop_assert!(!message.chars().any(crate::terminal_safe::is_unsafe));
+                }
+            }
+
+            /// The documented keys are always found, whatever surrounds them.
+            #[test]
+            fn a_named_session_is_found(session in "[0-9a-f]{24}", extra in json()) {
+                let payload = serde_json::json!({"botSessionId": session, "status": "success", "zzz": extra});
+                let found = session_of(&payload).unwrap();
+                prop_assert_eq!(found.as_str(), session.as_str());
+                prop_assert_eq!(verdict_of(&payload), Verdict::Succeeded);
+            }
+        }
+    }
 }

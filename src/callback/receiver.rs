@@ -34,7 +34,7 @@ pub const MAX_CONNECTIONS: usize = 32;
 /// A client that has not sent its headers by then is cut off.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// Likewise for the body, once the headers are in.
-const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+const BODY_TIMEOUT: Duration = Duration::from_secs(5);
 /// No connection is held longer than this, whatever it does.
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
 

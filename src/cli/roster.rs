@@ -130,7 +130,7 @@ async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
     let mut setup = Setup::prepare(global, Callbacks::Ignore)
         .await
         .map_err(|e| bad_input(e.to_string()))?;
-    let listing = directory::fetch_listing(setup.engine.client(), setup.engine.budget())
+    let listing = directory::fetch_listing(setup.engine.client())
         .await
         .map_err(|e| {
             (

@@ -168,3 +168,38 @@ fn the_example_config_is_valid() {
     let config = parse_with(text, &[("HANDOFF_CLIENT_SECRET", "x")]).unwrap();
     assert_eq!(config.platform.rate_limit_per_minute, 60);
 }
+
+#[test]
+fn numbers_beyond_sane_bounds_name_their_key() {
+    let cases = [
+        (
+            GOOD.replace(
+                "[callback]\n",
+                "[callback]\nconfirm_within = 18446744073709551615\n",
+            ),
+            "callback.confirm_within",
+            "from 1 to 86400",
+        ),
+        (
+            GOOD.replace(
+                "account_id = \"6538f8a3c9cf425ee5cf0a1b\"",
+                "account_id = \"6538f8a3c9cf425ee5cf0a1b\"\nrequest_timeout_secs = 100000",
+            ),
+            "platform.request_timeout_secs",
+            "from 1 to 600",
+        ),
+        (
+            GOOD.replace(
+                "account_id = \"6538f8a3c9cf425ee5cf0a1b\"",
+                "account_id = \"6538f8a3c9cf425ee5cf0a1b\"\nrate_window_secs = 0",
+            ),
+            "platform.rate_window_secs",
+            "from 1 to 3600",
+        ),
+    ];
+    for (text, key, expected) in cases {
+        let message = error_text(&text);
+        assert!(message.contains(key), "{message}");
+        assert!(message.contains(expected), "{message}");
+    }
+}

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Local};
 
 use crate::platform::{AgentPresence, PlatformClient, PlatformError, QueueStats};
-use crate::transfer::{Priority, RateBudget};
 
 /// One queue's live state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,13 +63,10 @@ impl LiveState {
 /// work on the shared budget.
 pub async fn refresh(
     client: &PlatformClient,
-    budget: &RateBudget,
     queue_ids: &[String],
 ) -> Result<Availability, PlatformError> {
-    budget.spend_as(Priority::Background).await;
     let agents = client.availability(&[]).await?;
-    let spend = || budget.spend_as(Priority::Background);
-    let listed = client.list_queues(spend).await?;
+    let listed = client.list_queues().await?;
     let active: HashMap<&str, bool> = listed
         .items
         .iter()
@@ -82,7 +78,6 @@ pub async fn refresh(
             continue;
         };
         let stats = if is_active {
-            budget.spend_as(Priority::Background).await;
             // One queue's stats failing leaves the rest of the snapshot useful.
             client.queue_stats(id).await.ok()
         } else {

@@ -9,7 +9,6 @@ pub use availability::{Availability, LiveState, QueueLoad, refresh};
 use crate::ids::TargetKind;
 use crate::platform::{PlatformClient, PlatformError};
 use crate::roster::Listed;
-use crate::transfer::{Priority, RateBudget};
 
 /// Both of the platform's lists, and what reading their pages had to work around.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,13 +19,9 @@ pub struct Listing {
 }
 
 /// Both lists from the platform, every page, for [`crate::roster::Roster::merge_sync`].
-pub async fn fetch_listing(
-    client: &PlatformClient,
-    budget: &RateBudget,
-) -> Result<Listing, PlatformError> {
-    let spend = || budget.spend_as(Priority::Background);
-    let agents = client.list_agents(spend).await?;
-    let queues = client.list_queues(spend).await?;
+pub async fn fetch_listing(client: &PlatformClient) -> Result<Listing, PlatformError> {
+    let agents = client.list_agents().await?;
+    let queues = client.list_queues().await?;
     let notes = [agents.note, queues.note].into_iter().flatten().collect();
     let mut targets: Vec<Listed> = agents
         .items

@@ -14,7 +14,7 @@ use super::reply::{self, AssignReply, PlatformError};
 use crate::config::{Config, is_loopback};
 use crate::ids::{SessionId, TargetKind};
 use crate::secret::{Redactor, Secret};
-use crate::transfer::RateBudget;
+use crate::transfer::{Priority, RateBudget, Slot};
 
 /// How long to wait for a connection before calling the platform unreachable; shorter than the
 /// request timeout because a failed connect is certain to have sent nothing.
@@ -145,14 +145,14 @@ impl PlatformClient {
         }
     }
 
-    /// Sends an assign-conversation call.
-    pub async fn assign(&self, call: &AssignCall) -> Result<AssignReply, PlatformError> {
-        let (status, body) = self
-            .send(
-                self.request(Method::POST, "assign-conversation")?
-                    .json(&call.body),
-            )
-            .await?;
+    /// Sends an assign-conversation call in the budget `slot` the caller took for it.
+    pub async fn assign(
+        &self,
+        call: &AssignCall,
+        slot: Slot,
+    ) -> Result<AssignReply, PlatformError> {
+        let request = self.request(Method::POST, "assign-conversation");
+        let (status, body) = self.send(request.map(|r| r.json(&call.body)), slot).await?;
         reply::parse_success(status, &body)
     }
 
@@ -169,15 +169,29 @@ impl PlatformClient {
         Ok(self.http.request(method, url).timeout(self.timeout))
     }
 
-    /// Sends a request; a 2xx answer gives its status and body, anything else the platform's
-    /// own words as a [`PlatformError`]. Whatever comes back has the install's secrets and this
-    /// request's token taken out before anything reads it, and a 429 pauses the account's budget.
-    pub(super) async fn send(
+    /// Sends a call that is not a transfer, once the budget leaves room beside transfers.
+    pub(super) async fn send_background(
         &self,
-        request: RequestBuilder,
+        request: Result<RequestBuilder, PlatformError>,
     ) -> Result<(u16, Vec<u8>), PlatformError> {
-        let (request, token) = self.signed(request)?;
-        let result = self.exchange(request, &token).await;
+        let slot = self.budget.spend_as(Priority::Background).await;
+        self.send(request, slot).await
+    }
+
+    /// Sends a request in its budget `slot`; a 2xx answer gives its status and body, anything
+    /// else the platform's own words as a [`PlatformError`]. Whatever comes back has the
+    /// install's secrets and this request's token taken out before anything reads it; the slot
+    /// is handed back when the answer is in, and a 429 pauses the account's budget.
+    async fn send(
+        &self,
+        request: Result<RequestBuilder, PlatformError>,
+        slot: Slot,
+    ) -> Result<(u16, Vec<u8>), PlatformError> {
+        let result = match request.and_then(|request| self.signed(request)) {
+            Ok((request, token)) => self.exchange(request, &token).await,
+            Err(error) => Err(error),
+        };
+        self.budget.done(slot).await;
         if let Err(error) = &result
             && let Some(retry_after) = error.rate_limited()
         {

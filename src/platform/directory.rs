@@ -77,58 +77,39 @@ fn listed_queue(entry: &Value) -> Option<ListedQueue> {
 }
 
 impl PlatformClient {
-    /// Every agent of the organisation, across all pages. `before_each_call` runs before every
-    /// request (the caller spends its rate budget there).
-    pub async fn list_agents<F, Fut>(
-        &self,
-        before_each_call: F,
-    ) -> Result<Paged<ListedAgent>, PlatformError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = ()>,
-    {
+    /// Every agent of the organisation, across all pages, each page on the background budget.
+    pub async fn list_agents(&self) -> Result<Paged<ListedAgent>, PlatformError> {
         let path = |page: u32| {
             format!(
                 "organizations/{}/agents?page={page}",
                 url::form_urlencoded::byte_serialize(self.org_id().as_bytes()).collect::<String>()
             )
         };
-        self.all_pages("agents", path, listed_agent, |a| &a.id, before_each_call)
+        self.all_pages("agents", path, listed_agent, |a| &a.id)
             .await
     }
 
-    /// Every queue of the stream, across all pages.
-    pub async fn list_queues<F, Fut>(
-        &self,
-        before_each_call: F,
-    ) -> Result<Paged<ListedQueue>, PlatformError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = ()>,
-    {
+    /// Every queue of the stream, across all pages, each page on the background budget.
+    pub async fn list_queues(&self) -> Result<Paged<ListedQueue>, PlatformError> {
         let path = |page: u32| format!("queues?page={page}&limit={QUEUE_PAGE_SIZE}");
-        self.all_pages("queues", path, listed_queue, |q| &q.id, before_each_call)
+        self.all_pages("queues", path, listed_queue, |q| &q.id)
             .await
     }
 
-    async fn all_pages<T, F, Fut>(
+    async fn all_pages<T>(
         &self,
         what: &str,
         path: impl Fn(u32) -> String,
         read: impl Fn(&Value) -> Option<T>,
         id_of: impl Fn(&T) -> &str,
-        mut before_each_call: F,
-    ) -> Result<Paged<T>, PlatformError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = ()>,
-    {
+    ) -> Result<Paged<T>, PlatformError> {
         let mut items: Vec<T> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut note = None;
         for page in 1..=MAX_PAGES {
-            before_each_call().await;
-            let (status, body) = self.send(self.request(Method::GET, &path(page))?).await?;
+            let (status, body) = self
+                .send_background(self.request(Method::GET, &path(page)))
+                .await?;
             let unreadable = |detail: String| PlatformError::UnreadableReply {
                 status,
                 detail: format!("page {page} of the {what}: {detail}"),

@@ -67,7 +67,8 @@ pub struct QueueStats {
 }
 
 impl PlatformClient {
-    /// Presence and chat capacity of `agent_ids` (all agents when empty), by agent id.
+    /// Presence and chat capacity of `agent_ids` (all agents when empty), by agent id, on the
+    /// background budget.
     pub async fn availability(
         &self,
         agent_ids: &[String],
@@ -77,12 +78,8 @@ impl PlatformClient {
         } else {
             json!({ "agentIds": agent_ids })
         };
-        let (status, reply) = self
-            .send(
-                self.request(Method::POST, "agents/availability")?
-                    .json(&body),
-            )
-            .await?;
+        let request = self.request(Method::POST, "agents/availability");
+        let (status, reply) = self.send_background(request.map(|r| r.json(&body))).await?;
         let reply: Value =
             serde_json::from_slice(&reply).map_err(|e| PlatformError::UnreadableReply {
                 status,
@@ -91,14 +88,15 @@ impl PlatformClient {
         Ok(read_availability(&reply))
     }
 
-    /// Waiting conversations and average wait of one queue.
+    /// Waiting conversations and average wait of one queue, on the background budget.
     pub async fn queue_stats(&self, queue_id: &str) -> Result<QueueStats, PlatformError> {
         let path = format!(
             "monitor/queueStatsById/{}",
             url::form_urlencoded::byte_serialize(queue_id.as_bytes()).collect::<String>()
         );
+        let request = self.request(Method::POST, &path);
         let (status, reply) = self
-            .send(self.request(Method::POST, &path)?.json(&json!({})))
+            .send_background(request.map(|r| r.json(&json!({}))))
             .await?;
         let reply: Value =
             serde_json::from_slice(&reply).map_err(|e| PlatformError::UnreadableReply {

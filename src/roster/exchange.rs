@@ -354,4 +354,43 @@ mod tests {
         assert!(roster.find("a-1").unwrap().favourite);
         assert_eq!(roster.find("a-1").unwrap().name, "Dana Whitfield");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Text a spreadsheet cell could hold: formulas, quotes, commas, escapes, bidi, anything.
+        fn cell() -> impl Strategy<Value = String> {
+            "([-=+@'\",]|[a-zA-Z ]|\u{1b}|\u{7}|\u{202e}|.){0,16}"
+        }
+
+        proptest! {
+            /// Any text at all is either imported or refused with its line; never a panic.
+            #[test]
+            fn any_text_imports_or_says_where(text in "(.|\n|,|\"){0,200}") {
+                match csv(&format!("kind,id,name,team,notes\n{text}")) {
+                    Ok(imported) => prop_assert!(imported.targets.iter().all(|t| !t.name.chars().any(crate::terminal_safe::is_unsafe))),
+                    Err(error) => prop_assert!(error.to_string().starts_with("team.csv, line ")),
+                }
+            }
+
+            /// What an import keeps, an export gives back guarded and a second import reads
+            /// back exactly.
+            #[test]
+            fn export_then_import_is_the_same_roster(name in cell(), team in cell(), notes in cell()) {
+                let mut writer = ::csv::Writer::from_writer(Vec::new());
+                writer.write_record(CSV_HEADER).unwrap();
+                writer.write_record(["agent", "a-1111111-0000-4000-8000-000000000001", &format!("x{name}"), &team, &notes]).unwrap();
+                let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+                let first = csv(&text).unwrap();
+                let roster = Roster::new(first.targets.clone());
+                let exported = roster.to_csv();
+                prop_assert!(exported.lines().skip(1).all(|row| !row.starts_with(FORMULA)));
+                let again = csv(&exported).unwrap();
+                prop_assert_eq!(again.targets, first.targets);
+            }
+        }
+
+        const FORMULA: [char; 4] = ['=', '+', '-', '@'];
+    }
 }

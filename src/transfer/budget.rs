@@ -38,8 +38,8 @@ struct Inner {
     /// Slots in every window that background calls leave for transfers.
     reserve: usize,
     window_ms: u64,
-    /// Where the processes of this account share their count; `None` counts for this one alone.
-    shared: Option<SharedFile>,
+    /// Where the processes of this account share their count.
+    shared: SharedFile,
     /// This process's view, kept in step with the file; it alone decides when the file fails.
     state: Mutex<Window>,
 }
@@ -50,11 +50,19 @@ struct SharedFile {
     data: PathBuf,
 }
 
+/// One call's place in the window. It counts from when it was taken until the call is done,
+/// then from when it was done: the platform counts a request when it arrives, somewhere in
+/// between, so counting from the end can never put two calls closer than the platform sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a slot is handed back with `done` once its call is answered"]
+pub struct Slot(u64);
+
 /// Calls in the current window and any pause, in milliseconds since the epoch.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct Window {
+    /// `(time, slot)`, oldest first.
     #[serde(default)]
-    calls: VecDeque<u64>,
+    calls: VecDeque<(u64, u64)>,
     #[serde(default)]
     paused_until: Option<u64>,
 }
@@ -64,32 +72,49 @@ impl Window {
     /// one may be made at `now`.
     fn wait(&mut self, limit: usize, window: u64, now: u64) -> Option<u64> {
         // A clock set back leaves calls "in the future": they count as made now.
-        for call in &mut self.calls {
-            *call = (*call).min(now);
+        for (at, _) in &mut self.calls {
+            *at = (*at).min(now);
         }
-        while self.calls.front().is_some_and(|&t| now >= t + window) {
+        self.calls.make_contiguous().sort_unstable();
+        while self
+            .calls
+            .front()
+            .is_some_and(|&(at, _)| now >= at + window)
+        {
             self.calls.pop_front();
         }
         let paused = self.paused_until.filter(|&until| until > now);
         // With `limit` slots, the call waits for the oldest calls that keep the window full.
         let full =
-            (self.calls.len() >= limit).then(|| self.calls[self.calls.len() - limit] + window);
+            (self.calls.len() >= limit).then(|| self.calls[self.calls.len() - limit].0 + window);
         paused.max(full).map(|until| until - now)
     }
 
-    fn take(&mut self, limit: usize, window: u64, now: u64) -> Result<(), u64> {
+    fn take(&mut self, limit: usize, window: u64, now: u64, slot: Slot) -> Result<Slot, u64> {
         match self.wait(limit, window, now) {
             None => {
-                self.calls.push_back(now);
-                Ok(())
+                self.calls.push_back((now, slot.0));
+                Ok(slot)
             }
             Some(wait) => Err(wait),
+        }
+    }
+
+    /// The call in `slot` is answered: from now on it counts from `now`.
+    fn done(&mut self, slot: Slot, now: u64) {
+        if let Some(call) = self.calls.iter_mut().find(|(_, id)| *id == slot.0) {
+            call.0 = call.0.max(now);
         }
     }
 
     fn pause(&mut self, until: u64) {
         self.paused_until = Some(self.paused_until.map_or(until, |t| t.max(until)));
     }
+}
+
+/// A slot's name, unique among the calls of every process sharing the window.
+fn rand_id() -> u64 {
+    uuid::Uuid::new_v4().as_u64_pair().0
 }
 
 fn now_ms() -> u64 {
@@ -99,25 +124,15 @@ fn now_ms() -> u64 {
 }
 
 impl RateBudget {
-    /// A budget of `limit` calls per `window` for this process alone.
-    pub fn private(limit: u32, window: Duration) -> Self {
-        Self::build(limit, window, None)
-    }
-
     /// A budget of `limit` calls per `window` shared through files in `dir` by every process
-    /// that names the same `account`.
+    /// that names the same `account`. A quarter of it (at least one call, when there are two or
+    /// more) is left by background calls for transfers.
     pub fn shared(limit: u32, window: Duration, dir: &std::path::Path, account: &str) -> Self {
         let name = format!("rate-budget-{account}");
         let shared = SharedFile {
             lock: dir.join(format!("{name}.lock")),
             data: dir.join(format!("{name}.json")),
         };
-        Self::build(limit, window, Some(shared))
-    }
-
-    /// A quarter of the budget (at least one call, when there are two or more) is left by
-    /// background calls for transfers.
-    fn build(limit: u32, window: Duration, shared: Option<SharedFile>) -> Self {
         let limit = limit.max(1) as usize;
         Self {
             inner: Arc::new(Inner {
@@ -130,30 +145,40 @@ impl RateBudget {
         }
     }
 
-    /// Spends one transfer call now if the budget allows, else says how long until it will.
-    pub async fn try_spend(&self) -> Result<(), Duration> {
+    /// Takes one transfer call's slot now if the budget allows, else says how long until it
+    /// will.
+    pub async fn try_spend(&self) -> Result<Slot, Duration> {
         self.try_spend_as(Priority::Transfer).await
     }
 
-    pub async fn try_spend_as(&self, priority: Priority) -> Result<(), Duration> {
+    pub async fn try_spend_as(&self, priority: Priority) -> Result<Slot, Duration> {
         let inner = &self.inner;
         let limit = match priority {
             Priority::Transfer => inner.limit,
             Priority::Background => inner.limit - inner.reserve,
         };
         let window = inner.window_ms;
-        self.update(move |state, now| state.take(limit, window, now))
+        let slot = Slot(rand_id());
+        self.update(move |state, now| state.take(limit, window, now, slot))
             .await
             // Only a runtime shutting down loses the answer; the call is then let through.
-            .unwrap_or(Ok(()))
+            .unwrap_or(Ok(slot))
             .map_err(Duration::from_millis)
     }
 
-    /// Waits until the budget allows one call of `priority`, then spends it.
-    pub async fn spend_as(&self, priority: Priority) {
-        while let Err(wait) = self.try_spend_as(priority).await {
-            tokio::time::sleep(wait).await;
+    /// Waits until the budget allows one call of `priority`, then takes its slot.
+    pub async fn spend_as(&self, priority: Priority) -> Slot {
+        loop {
+            match self.try_spend_as(priority).await {
+                Ok(slot) => return slot,
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
         }
+    }
+
+    /// The call in `slot` has its answer (or failed): it counts from now on.
+    pub async fn done(&self, slot: Slot) {
+        self.update(move |state, now| state.done(slot, now)).await;
     }
 
     /// Stops all calls for `pause`, after the platform answered that the account is over its
@@ -181,9 +206,7 @@ impl Inner {
     fn update<T>(&self, change: impl FnOnce(&mut Window, u64) -> T) -> T {
         // A poisoned lock only means a taker panicked; the window itself is always whole.
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(shared) = &self.shared else {
-            return change(&mut state, now_ms());
-        };
+        let shared = &self.shared;
         let Ok(lock) = shared.acquire() else {
             return change(&mut state, now_ms());
         };
@@ -236,49 +259,64 @@ mod tests {
 
     const MINUTE: u64 = 60_000;
 
+    /// Takes a slot, forgetting it: these calls are never answered.
+    fn take(window: &mut Window, limit: usize, now: u64) -> Result<(), u64> {
+        window.take(limit, MINUTE, now, Slot(rand_id())).map(drop)
+    }
+
     #[test]
     fn the_call_past_the_limit_waits_for_the_window() {
         let mut window = Window::default();
         for _ in 0..3 {
-            window.take(3, MINUTE, 1_000).unwrap();
+            take(&mut window, 3, 1_000).unwrap();
         }
-        assert_eq!(window.take(3, MINUTE, 1_000), Err(MINUTE));
-        assert_eq!(window.take(3, MINUTE, 1_000 + MINUTE), Ok(()));
+        assert_eq!(take(&mut window, 3, 1_000), Err(MINUTE));
+        assert!(take(&mut window, 3, 1_000 + MINUTE).is_ok());
     }
 
     #[test]
     fn calls_free_up_one_by_one() {
         let mut window = Window::default();
-        window.take(2, MINUTE, 0).unwrap();
-        window.take(2, MINUTE, 10_000).unwrap();
-        assert_eq!(window.take(2, MINUTE, 60_000), Ok(()));
-        assert_eq!(window.take(2, MINUTE, 60_000), Err(10_000));
+        take(&mut window, 2, 0).unwrap();
+        take(&mut window, 2, 10_000).unwrap();
+        assert!(take(&mut window, 2, 60_000).is_ok());
+        assert_eq!(take(&mut window, 2, 60_000), Err(10_000));
+    }
+
+    #[test]
+    fn a_call_counts_from_its_answer() {
+        let mut window = Window::default();
+        let slow = window.take(1, MINUTE, 0, Slot(rand_id())).unwrap();
+        window.done(slow, 5_000);
+        assert_eq!(take(&mut window, 1, MINUTE), Err(5_000));
+        assert!(take(&mut window, 1, MINUTE + 5_000).is_ok());
     }
 
     #[test]
     fn a_pause_holds_every_call() {
         let mut window = Window::default();
         window.pause(30_000);
-        assert_eq!(window.take(60, MINUTE, 0), Err(30_000));
-        assert_eq!(window.take(60, MINUTE, 30_000), Ok(()));
+        assert_eq!(take(&mut window, 60, 0), Err(30_000));
+        assert!(take(&mut window, 60, 30_000).is_ok());
     }
 
     #[test]
     fn a_clock_set_back_does_not_free_the_window() {
         let mut window = Window::default();
-        window.take(1, MINUTE, 500_000).unwrap();
-        assert_eq!(window.take(1, MINUTE, 100_000), Err(MINUTE));
+        take(&mut window, 1, 500_000).unwrap();
+        assert_eq!(take(&mut window, 1, 100_000), Err(MINUTE));
     }
 
     #[tokio::test]
     async fn background_calls_leave_a_reserve_for_transfers() {
-        let budget = RateBudget::private(8, Duration::from_secs(60));
+        let dir = tempfile::tempdir().unwrap();
+        let budget = RateBudget::shared(8, Duration::from_secs(60), dir.path(), "acct");
         for _ in 0..6 {
-            budget.try_spend_as(Priority::Background).await.unwrap();
+            let _ = budget.try_spend_as(Priority::Background).await.unwrap();
         }
         assert!(budget.try_spend_as(Priority::Background).await.is_err());
-        budget.try_spend().await.unwrap();
-        budget.try_spend().await.unwrap();
+        let _ = budget.try_spend().await.unwrap();
+        let _ = budget.try_spend().await.unwrap();
         assert!(budget.try_spend().await.is_err());
     }
 
@@ -289,14 +327,14 @@ mod tests {
         let first = RateBudget::shared(3, minute, dir.path(), "acct");
         let second = RateBudget::shared(3, minute, dir.path(), "acct");
         let other_account = RateBudget::shared(3, minute, dir.path(), "other");
-        first.try_spend().await.unwrap();
-        second.try_spend().await.unwrap();
-        first.try_spend().await.unwrap();
+        let _ = first.try_spend().await.unwrap();
+        let _ = second.try_spend().await.unwrap();
+        let _ = first.try_spend().await.unwrap();
         assert!(
             second.try_spend().await.is_err(),
             "the account's 3 are spent"
         );
-        other_account.try_spend().await.unwrap();
+        let _ = other_account.try_spend().await.unwrap();
         other_account.back_off(minute).await;
         assert!(other_account.try_spend().await.is_err());
         // A damaged file is replaced by this process's own count, not an error.

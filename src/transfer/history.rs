@@ -219,4 +219,61 @@ mod tests {
             TransferState::Interrupted { sent: false }
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A line of the file: a transfer's intent, or whatever a crash or a disk left.
+        #[derive(Debug, Clone)]
+        enum Chunk {
+            Intent,
+            Garbage(Vec<u8>),
+        }
+
+        fn chunk() -> impl Strategy<Value = Chunk> {
+            prop_oneof![
+                Just(Chunk::Intent),
+                proptest::collection::vec(
+                    any::<u8>().prop_filter("no line breaks", |b| *b != b'\n'),
+                    0..80
+                )
+                .prop_map(Chunk::Garbage),
+            ]
+        }
+
+        proptest! {
+            /// Damage anywhere never hides a good line, and is counted line by line.
+            #[test]
+            fn damage_never_hides_a_good_line(chunks in proptest::collection::vec(chunk(), 0..40)) {
+                let mut text = Vec::new();
+                let mut intents = 0;
+                let mut damaged = Vec::new();
+                for (n, chunk) in chunks.iter().enumerate() {
+                    match chunk {
+                        Chunk::Intent => {
+                            intents += 1;
+                            let id = uuid::Uuid::new_v4();
+                            text.extend_from_slice(format!(
+                                r#"{{"at":"2026-11-25T10:00:00.000Z","transfer":"{id}","event":"intent","session":"6538f8a3c9cf425ee5cf0a1b","target_kind":"agent","target_id":"a-1","target_name":"Dana"}}"#
+                            ).as_bytes());
+                        }
+                        Chunk::Garbage(bytes) => {
+                            let blank = std::str::from_utf8(bytes).is_ok_and(|t| t.trim().is_empty());
+                            if !blank {
+                                damaged.push(n + 1);
+                            }
+                            text.extend_from_slice(bytes);
+                        }
+                    }
+                    text.push(b'\n');
+                }
+                let dir = tempfile::tempdir().unwrap();
+                std::fs::write(dir.path().join(AUDIT_FILE_NAME), &text).unwrap();
+                let history = read_since(dir.path(), DateTime::<Utc>::MIN_UTC).unwrap();
+                prop_assert_eq!(history.records.len(), intents);
+                prop_assert_eq!(history.damaged_lines, damaged);
+            }
+        }
+    }
 }

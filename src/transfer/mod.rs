@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, watch};
 use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
-pub use budget::{Priority, RateBudget};
+pub use budget::{Priority, RateBudget, Slot};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{History, read_since};
 pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger};
@@ -192,11 +192,6 @@ impl TransferEngine {
         &self.client
     }
 
-    /// The account's one budget, which those calls share with transfers.
-    pub fn budget(&self) -> &RateBudget {
-        &self.budget
-    }
-
     /// The record of a transfer this engine is about to run.
     pub fn new_record(&self, request: TransferRequest) -> TransferRecord {
         TransferRecord::new(request, Utc::now(), self.awaits_callback)
@@ -227,22 +222,25 @@ impl TransferEngine {
             ..Record::default()
         };
         self.record(request, AuditEvent::Intent, intent).await?;
-        if let Err(wait) = self.budget.try_spend().await {
-            report(Progress::WaitingForBudget(wait)).await;
-            let mut closing = self.closing.subscribe();
-            let closed = tokio::select! {
-                () = self.budget.spend_as(Priority::Transfer) => false,
-                _ = closing.wait_for(|closing| *closing) => true,
-            };
-            if closed {
-                let outcome = Outcome::Failed {
-                    http_status: None,
-                    reason: FailureReason::NotSent,
-                    message: "handoff was closing while it waited for the rate budget".into(),
-                };
-                return Ok(self.finish(request, outcome, updates).await);
+        let slot = match self.budget.try_spend().await {
+            Ok(slot) => Some(slot),
+            Err(wait) => {
+                report(Progress::WaitingForBudget(wait)).await;
+                let mut closing = self.closing.subscribe();
+                tokio::select! {
+                    slot = self.budget.spend_as(Priority::Transfer) => Some(slot),
+                    _ = closing.wait_for(|closing| *closing) => None,
+                }
             }
-        }
+        };
+        let Some(slot) = slot else {
+            let outcome = Outcome::Failed {
+                http_status: None,
+                reason: FailureReason::NotSent,
+                message: "handoff was closing while it waited for the rate budget".into(),
+            };
+            return Ok(self.finish(request, outcome, updates).await);
+        };
         if let Err(error) = self
             .record(request, AuditEvent::Sending, Record::default())
             .await
@@ -259,7 +257,7 @@ impl TransferEngine {
             request: call.shown(&self.callback_token),
         })
         .await;
-        let answer = self.client.assign(&call).await;
+        let answer = self.client.assign(&call, slot).await;
         let outcome = Outcome::of_answer(request, answer);
         Ok(self.finish(request, outcome, updates).await)
     }

@@ -103,7 +103,7 @@ pub fn refresh_availability(
     messages: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
-        let result = directory::refresh(engine.client(), engine.budget(), &queue_ids)
+        let result = directory::refresh(engine.client(), &queue_ids)
             .await
             .map_err(|error| error.to_string());
         let _ = messages.send(Msg::Availability(result)).await;
@@ -113,7 +113,7 @@ pub fn refresh_availability(
 /// Fetches the platform's lists, merges them into the roster file, and reports like a save.
 pub fn sync_roster(engine: TransferEngine, store: SharedStore, messages: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
-        let result = match directory::fetch_listing(engine.client(), engine.budget()).await {
+        let result = match directory::fetch_listing(engine.client()).await {
             Err(error) => Err(format!(
                 "could not read the platform's lists: {error}; the roster is unchanged"
             )),

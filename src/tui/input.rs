@@ -46,14 +46,15 @@ impl TextInput {
     }
 
     /// Inserts pasted text: line breaks and tabs become spaces, other control characters
-    /// (escape sequences from a terminal) are dropped, surrounding whitespace is trimmed.
+    /// (escape sequences from a terminal) and bidi overrides are dropped, surrounding
+    /// whitespace is trimmed.
     pub fn paste(&mut self, text: &str) {
         let cleaned: String = text
             .trim()
             .chars()
             .filter_map(|c| match c {
                 '\n' | '\r' | '\t' => Some(' '),
-                c if c.is_control() => None,
+                c if crate::terminal_safe::is_unsafe(c) => None,
                 c => Some(c),
             })
             .collect();
@@ -158,5 +159,23 @@ mod tests {
         let mut input = TextInput::default();
         input.paste(&"a".repeat(1000));
         assert_eq!(input.value().len(), MAX_CHARS);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Whatever a paste brings, the field holds one line a terminal shows as it is, and
+            /// the cursor stays inside it.
+            #[test]
+            fn a_paste_leaves_one_safe_line(before in ".{0,20}", pasted in "(.|\n|\u{1b}|\u{202e}){0,60}") {
+                let mut input = TextInput::default();
+                input.paste(&before);
+                input.paste(&pasted);
+                prop_assert!(!input.value().chars().any(crate::terminal_safe::is_unsafe));
+                prop_assert!(input.before_cursor().len() <= input.value().len());
+            }
+        }
     }
 }

@@ -148,14 +148,35 @@ url = "{callback}"
         }
     }
 
-    /// Runs `handoff` with this workspace's config and data folder, the secret in the
+    /// Runs `handoff` with this workspace's config and data folder.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        Runner::for_workspace(self).run(args).await
+    }
+}
+
+/// What it takes to run the binary for a workspace, free to move into another task.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    config: PathBuf,
+    data: PathBuf,
+}
+
+impl Runner {
+    pub fn for_workspace(ws: &Workspace) -> Self {
+        Self {
+            config: ws.config_path(),
+            data: ws.data_dir(),
+        }
+    }
+
+    /// Runs `handoff` with the workspace's config and data folder, the secret in the
     /// environment, and nothing else of the developer's environment that could leak in.
     pub async fn run(&self, args: &[&str]) -> Run {
         let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
             .arg("--config")
-            .arg(self.config_path())
+            .arg(&self.config)
             .arg("--data-dir")
-            .arg(self.data_dir())
+            .arg(&self.data)
             .args(args)
             .env_remove("HANDOFF_CONFIG")
             .env_remove("HANDOFF_DATA_DIR")
