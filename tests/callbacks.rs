@@ -44,12 +44,12 @@ async fn a_real_callback_is_handed_on_with_its_session_and_verdict() {
         post(url, payload.to_string(), "application/json").await,
         StatusCode::OK
     );
-    let Some(CallbackEvent::Received {
+    let Some(CallbackEvent::Received(handoff::callback::Received {
         session,
         verdict,
         payload: kept,
         ..
-    }) = events.recv().await
+    })) = events.recv().await
     else {
         panic!("expected the callback");
     };
@@ -68,7 +68,9 @@ async fn a_real_callback_is_handed_on_with_its_session_and_verdict() {
         post(url, echo.to_string(), "application/json").await,
         StatusCode::OK
     );
-    let Some(CallbackEvent::Received { payload, .. }) = events.recv().await else {
+    let Some(CallbackEvent::Received(handoff::callback::Received { payload, .. })) =
+        events.recv().await
+    else {
         panic!("expected the callback");
     };
     assert_eq!(
@@ -141,7 +143,7 @@ async fn forged_and_broken_callbacks_are_refused_and_reported() {
     );
     assert!(matches!(
         events.recv().await,
-        Some(CallbackEvent::Received { .. })
+        Some(CallbackEvent::Received(_))
     ));
     receiver.shutdown().await;
 }

@@ -544,18 +544,24 @@ fn wait_for_story(data: &str, session: &str, expected: &[&str]) {
 /// A session the simulator answers only after 5 seconds: still in flight when the signal comes.
 const SLOW_SESSION: &str = "0077f6939489bfffc7911a2b";
 
-#[test]
-fn sigterm_restores_the_terminal_and_the_answer_in_flight_is_written() {
-    let served = Served::start();
+/// A console on `served`, with a transfer of [`SLOW_SESSION`] in flight.
+fn console_sending_slowly(served: &Served) -> Tmux {
     let tmux = Tmux::start(
         120,
         34,
         &format!("--config {} --data-dir {}", served.config, served.data),
     );
     tmux.wait_for("Paste or type");
-    assert_eq!(tmux.pane_value("#{alternate_on}"), "1");
     transfer(&tmux, SLOW_SESSION, "dana");
     tmux.wait_for("⋯ sending");
+    tmux
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_the_answer_in_flight_is_written() {
+    let served = Served::start();
+    let tmux = console_sending_slowly(&served);
+    assert_eq!(tmux.pane_value("#{alternate_on}"), "1");
     signal(tmux.console_pid(), "TERM");
     assert_eq!(
         tmux.wait_until_ended(),
@@ -578,14 +584,7 @@ fn sigterm_restores_the_terminal_and_the_answer_in_flight_is_written() {
 #[test]
 fn a_hang_up_still_writes_the_answer_in_flight() {
     let served = Served::start();
-    let tmux = Tmux::start(
-        120,
-        34,
-        &format!("--config {} --data-dir {}", served.config, served.data),
-    );
-    tmux.wait_for("Paste or type");
-    transfer(&tmux, SLOW_SESSION, "dana");
-    tmux.wait_for("⋯ sending");
+    let tmux = console_sending_slowly(&served);
     // The terminal goes away as it does when an SSH session drops: SIGHUP, then no terminal.
     assert!(
         tmux.run(&["kill-session", "-t", "console"])

@@ -155,17 +155,21 @@ fn the_log_shows_every_state_in_words() {
 }
 
 fn callback(model: &mut Model, session: &str, payload: serde_json::Value) {
-    use handoff::callback::{CallbackEvent, target_of, verdict_of};
-    update(
-        model,
-        Msg::Callback(CallbackEvent::Received {
-            session: handoff::ids::SessionId::parse(session).ok(),
-            target: target_of(&payload),
-            verdict: verdict_of(&payload),
-            payload,
-            at: chrono::Local::now(),
-        }),
-    );
+    use handoff::callback::{CallbackEvent, Received};
+    let callback = Received::of(payload);
+    assert_eq!(callback.session.as_ref().map(|s| s.as_str()), Some(session));
+    let effect = update(model, Msg::Callback(CallbackEvent::Received(callback)));
+    // A callback that matches nothing gets a second look in the audit file; here it holds
+    // nothing more.
+    if let Some(Effect::LookFurther(callback)) = effect {
+        update(
+            model,
+            Msg::LookedFurther {
+                records: Vec::new(),
+                callback,
+            },
+        );
+    }
 }
 
 /// With the callback receiver on: accepted, then confirmed, failed by callback, unconfirmed;

@@ -41,17 +41,38 @@ const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
 /// One post to the receiver.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallbackEvent {
-    Received {
-        session: Option<SessionId>,
-        /// The agent or queue the payload names, if it names one.
-        target: Option<String>,
-        verdict: Verdict,
-        /// The body exactly as posted (the token taken out).
-        payload: Value,
-        at: DateTime<Local>,
-    },
+    Received(Received),
     /// Refused: shown, never applied.
-    Refused { from: SocketAddr, refusal: Refusal },
+    Refused {
+        from: SocketAddr,
+        refusal: Refusal,
+    },
+}
+
+/// A callback the receiver took, read as far as its undocumented shape allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    /// The bot session it is about, if it names one.
+    pub session: Option<SessionId>,
+    /// The agent or queue the payload names, if it names one.
+    pub target: Option<String>,
+    pub verdict: Verdict,
+    /// The body exactly as posted (the token taken out).
+    pub payload: Value,
+    pub at: DateTime<Local>,
+}
+
+impl Received {
+    /// Reads a posted payload.
+    pub fn of(payload: Value) -> Self {
+        Self {
+            session: session_of(&payload),
+            target: target_of(&payload),
+            verdict: verdict_of(&payload),
+            payload,
+            at: Local::now(),
+        }
+    }
 }
 
 /// Why a post was refused.
@@ -207,15 +228,11 @@ async fn receive(
     let Ok(payload) = serde_json::from_str::<Value>(&text) else {
         return refuse(Refusal::NotJson);
     };
-    let event = CallbackEvent::Received {
-        session: session_of(&payload),
-        target: target_of(&payload),
-        verdict: verdict_of(&payload),
-        payload,
-        at: Local::now(),
-    };
     // A real callback waits for room: it must reach the app.
-    let _ = shared.events.send(event).await;
+    let _ = shared
+        .events
+        .send(CallbackEvent::Received(Received::of(payload)))
+        .await;
     answer(StatusCode::OK, "received")
 }
 

@@ -130,6 +130,9 @@ async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
     let mut setup = Setup::prepare(global, Callbacks::Ignore)
         .await
         .map_err(|e| bad_input(e.to_string()))?;
+    for warning in &setup.warnings {
+        err!("warning: {warning}");
+    }
     let listing = directory::fetch_listing(setup.engine.client())
         .await
         .map_err(|e| {

@@ -219,7 +219,7 @@ impl Setup {
             engine,
             banner: format!("DEMO · simulator at {}", simulator.base_url()),
             notes: vec![
-                "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5020, 5030, 0077, fa11 or b1ac show failures".into(),
+                "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5040, d409, 0077, fa11, b1ac, c0c0 or 1a7e show failures (the README lists them all)".into(),
             ],
             warnings: Vec::new(),
             data_dir: data_dir.path().to_owned(),

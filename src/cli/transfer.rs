@@ -206,7 +206,7 @@ impl CallbackDesk<'_> {
     }
 
     async fn take(&mut self, event: CallbackEvent) {
-        let (session, target, verdict, payload, at) = match event {
+        let callback = match event {
             CallbackEvent::Refused { from, refusal } => {
                 let count = self.refusals.entry(refusal).or_default();
                 if *count == 0 {
@@ -218,31 +218,28 @@ impl CallbackDesk<'_> {
                 *count += 1;
                 return;
             }
-            CallbackEvent::Received {
-                session: None,
-                payload,
-                ..
-            } => {
-                err!(
-                    "note: ignored a callback that names no session: {}",
-                    crate::platform::one_line(&payload.to_string())
-                );
-                return;
-            }
-            CallbackEvent::Received {
-                session: Some(session),
-                target,
-                verdict,
-                payload,
-                at,
-            } => (session, target, verdict, payload, at),
+            CallbackEvent::Received(callback) => callback,
         };
-        let confirmation = Confirmation::from_callback(&verdict, payload.clone());
-        let at = at.with_timezone(&Utc);
-        match self
-            .ledger
-            .receive(&session, target.as_deref(), confirmation.clone(), at)
-        {
+        let Some((confirmation, mut matched)) = self.ledger.take_callback(&callback) else {
+            err!(
+                "note: ignored a callback that names no session: {}",
+                crate::platform::one_line(&callback.payload.to_string())
+            );
+            return;
+        };
+        if matched == CallbackMatch::Unmatched {
+            // Another handoff may have sent it since this run read the audit file.
+            let engine = self.engine.clone();
+            let recent = tokio::task::spawn_blocking(move || engine.read_recent())
+                .await
+                .unwrap_or_default();
+            if self.ledger.merge_new(recent) > 0
+                && let Some((_, again)) = self.ledger.take_callback(&callback)
+            {
+                matched = again;
+            }
+        }
+        match matched {
             CallbackMatch::Matched { id, settlement } => {
                 let record = self
                     .ledger
@@ -268,12 +265,16 @@ impl CallbackDesk<'_> {
                 self.write(&record, Some((confirmation, settlement))).await;
             }
             CallbackMatch::Unmatched => {
+                let session = callback
+                    .session
+                    .as_ref()
+                    .expect("a matched callback names a session");
                 err!(
                     "note: a callback about session {session} matches no transfer of the last day; recorded, nothing changed"
                 );
                 if let Err(error) = self
                     .engine
-                    .record_unmatched(&session, target.as_deref(), &payload)
+                    .record_unmatched(session, callback.target.as_deref(), &callback.payload)
                     .await
                 {
                     err!("warning: {error}");

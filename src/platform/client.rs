@@ -312,17 +312,21 @@ impl PlatformClient {
     }
 }
 
-/// reqwest's top-level message is generic ("error sending request"); the cause says what
-/// happened ("connection refused", "dns error").
+/// reqwest's top-level message is generic and repeats the whole URL ("error sending request for
+/// url (…)"); the causes beneath it say what happened ("connection refused", "connection closed
+/// before message completed").
 fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
+    let mut causes = Vec::new();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        causes.push(cause.to_string());
         source = cause.source();
     }
-    text
+    if causes.is_empty() {
+        error.to_string()
+    } else {
+        causes.join(": ")
+    }
 }
 
 /// Percent-encodes a value used as one path segment.

@@ -11,6 +11,7 @@ use super::confirmation::{Confirmation, Unheard};
 use super::outcome::Outcome;
 use super::record::{Settlement, TransferRecord};
 use super::{TransferId, TransferUpdate};
+use crate::callback::Received;
 use crate::ids::SessionId;
 
 /// How far back a callback may still settle a transfer: the platform gives no bound, and a day
@@ -57,6 +58,19 @@ impl Ledger {
         self.prune(Utc::now());
     }
 
+    /// Adds the transfers it does not know yet (read back from the audit file, where other
+    /// handoff processes write too); returns how many were new.
+    pub fn merge_new(&mut self, records: Vec<TransferRecord>) -> usize {
+        let mut added = 0;
+        for record in records {
+            if !self.records.contains_key(&record.id()) {
+                self.insert(record);
+                added += 1;
+            }
+        }
+        added
+    }
+
     pub fn get(&self, id: TransferId) -> Option<&TransferRecord> {
         self.records.get(&id)
     }
@@ -84,6 +98,20 @@ impl Ledger {
     /// Transfers still waiting on the platform (its answer or its callback), oldest first.
     pub fn open(&self) -> impl Iterator<Item = &TransferRecord> {
         self.records().filter(|r| r.state().is_open())
+    }
+
+    /// Matches a callback the receiver took to a transfer and applies it, as [`Ledger::receive`]
+    /// does; returns what it says and where it went, or `None` when it names no session.
+    pub fn take_callback(&mut self, callback: &Received) -> Option<(Confirmation, CallbackMatch)> {
+        let session = callback.session.as_ref()?;
+        let confirmation = Confirmation::from_callback(&callback.verdict, callback.payload.clone());
+        let matched = self.receive(
+            session,
+            callback.target.as_deref(),
+            confirmation.clone(),
+            callback.at.with_timezone(&Utc),
+        );
+        Some((confirmation, matched))
     }
 
     /// Matches a callback about `session` (and, where the payload names one, `target`) to a

@@ -187,6 +187,15 @@ impl TransferEngine {
         self.audit.path()
     }
 
+    /// The transfers of the last day in the audit file, as every handoff on this machine wrote
+    /// them; an unreadable file or damaged lines give what could be read. Blocking.
+    pub fn read_recent(&self) -> Vec<TransferRecord> {
+        let data_dir = self.audit.path().parent().unwrap_or_else(|| Path::new("."));
+        read_since(data_dir, Utc::now() - CALLBACK_HORIZON)
+            .map(|history| history.records)
+            .unwrap_or_default()
+    }
+
     /// The platform client, for the calls around transfers (roster sync, availability).
     pub fn client(&self) -> &PlatformClient {
         &self.client

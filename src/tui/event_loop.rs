@@ -28,8 +28,8 @@ use super::view::view;
 use crate::callback::CallbackEvent;
 use crate::roster::Roster;
 use crate::transfer::{
-    FailureReason, Ledger, Outcome, Progress, TransferEngine, TransferId, TransferRequest,
-    TransferUpdate,
+    AuditError, FailureReason, Ledger, Outcome, Progress, TransferEngine, TransferId,
+    TransferRequest, TransferUpdate,
 };
 
 /// Room for every step of many concurrent transfers; senders wait when it is full, they never
@@ -95,6 +95,22 @@ struct Workers {
     confirm_within: Duration,
     /// Transfers and audit writes under way: the process waits for them before it ends.
     tasks: JoinSet<()>,
+}
+
+impl Workers {
+    /// Writes to the audit file on a task the process waits for before it ends; a failure to
+    /// write is said in the log.
+    fn write_audit(
+        &mut self,
+        write: impl Future<Output = Result<(), AuditError>> + Send + 'static,
+    ) {
+        let messages = self.messages.clone();
+        self.tasks.spawn(async move {
+            if let Err(error) = write.await {
+                let _ = messages.send(Msg::Warning(error.to_string())).await;
+            }
+        });
+    }
 }
 
 /// Every source the loop listens to, besides the terminal.
@@ -258,7 +274,11 @@ async fn finish(
             },
             Some(update) = inbox.updates.recv() => Msg::Transfer(update),
             Some(msg) = inbox.messages.recv() => match msg {
-                Msg::Callback(_) | Msg::Transfer(_) => msg,
+                Msg::Callback(_) | Msg::LookedFurther { .. } | Msg::Transfer(_) => msg,
+                Msg::Warning(warning) => {
+                    say(&format!("handoff: {warning}"));
+                    continue;
+                }
                 _ => continue,
             },
             () = tokio::time::sleep_until(deadline) => break,
@@ -315,14 +335,22 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
             settlement,
         } => {
             let engine = workers.engine.clone();
-            let updates = workers.updates.clone();
-            workers.tasks.spawn(async move {
-                if let Err(error) = engine
+            workers.write_audit(async move {
+                engine
                     .record_confirmation(&request, &confirmation, settlement)
                     .await
-                {
-                    report_audit_failure(&updates, request.id, error.to_string()).await;
-                }
+            });
+        }
+        Effect::LookFurther(callback) => {
+            let engine = workers.engine.clone();
+            let messages = workers.messages.clone();
+            workers.tasks.spawn(async move {
+                let records = tokio::task::spawn_blocking(move || engine.read_recent())
+                    .await
+                    .unwrap_or_default();
+                let _ = messages
+                    .send(Msg::LookedFurther { records, callback })
+                    .await;
             });
         }
         Effect::RecordUnmatched {
@@ -331,14 +359,10 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
             payload,
         } => {
             let engine = workers.engine.clone();
-            let messages = workers.messages.clone();
-            workers.tasks.spawn(async move {
-                if let Err(error) = engine
+            workers.write_audit(async move {
+                engine
                     .record_unmatched(&session, target.as_deref(), &payload)
                     .await
-                {
-                    let _ = messages.send(Msg::Warning(error.to_string())).await;
-                }
             });
         }
         Effect::SyncRoster => {
@@ -365,16 +389,6 @@ async fn dispatch(
             .send(TransferUpdate::now(request.id, Progress::Finished(failed)))
             .await;
     }
-}
-
-async fn report_audit_failure(
-    updates: &mpsc::Sender<TransferUpdate>,
-    id: TransferId,
-    message: String,
-) {
-    let _ = updates
-        .send(TransferUpdate::now(id, Progress::AuditFailed(message)))
-        .await;
 }
 
 /// One frame, wrapped in a synchronized update so terminals that support it never show a

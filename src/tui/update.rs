@@ -7,6 +7,8 @@ mod lifecycle;
 mod live;
 mod roster;
 
+pub use lifecycle::Look;
+
 use chrono::{Local, Utc};
 use serde_json::Value;
 
@@ -39,6 +41,12 @@ pub enum Msg {
     Availability(Result<Availability, String>),
     /// A post to the callback receiver.
     Callback(CallbackEvent),
+    /// The audit file read again for a callback that matched nothing: other handoff processes
+    /// may have sent the transfer it is about.
+    LookedFurther {
+        records: Vec<TransferRecord>,
+        callback: CallbackEvent,
+    },
     /// The time for a transfer's callback ran out.
     ConfirmDeadline(TransferId),
     /// Background work that went wrong in a way the supervisor should read.
@@ -71,6 +79,8 @@ pub enum Effect {
         confirmation: Confirmation,
         settlement: Option<Settlement>,
     },
+    /// Read the audit file again for transfers other processes sent, then match this callback.
+    LookFurther(CallbackEvent),
     /// Write a callback that matched no transfer to the audit file.
     RecordUnmatched {
         session: SessionId,
@@ -144,7 +154,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
             }
             effect
         }
-        Msg::Callback(event) => lifecycle::callback(model, event),
+        Msg::Callback(event) => lifecycle::callback(model, event, Look::First),
+        Msg::LookedFurther { records, callback } => {
+            model.ledger.merge_new(records);
+            lifecycle::callback(model, callback, Look::Again)
+        }
         Msg::ConfirmDeadline(id) => lifecycle::deadline(model, id),
         Msg::RosterSaved(result) => {
             roster::saved(model, result);

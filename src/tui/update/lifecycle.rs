@@ -7,9 +7,7 @@ use chrono::{Local, Utc};
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
 use crate::platform::one_line;
-use crate::transfer::{
-    CallbackMatch, Confirmation, Outcome, Progress, Settlement, TransferId, TransferUpdate,
-};
+use crate::transfer::{CallbackMatch, Outcome, Progress, Settlement, TransferId, TransferUpdate};
 use crate::tui::log::Notice;
 
 pub(super) fn progressed(model: &mut Model, update: TransferUpdate) -> Option<Effect> {
@@ -28,46 +26,41 @@ pub(super) fn progressed(model: &mut Model, update: TransferUpdate) -> Option<Ef
     (accepted && waiting && model.confirmations).then_some(Effect::AwaitConfirmation(id))
 }
 
-pub(super) fn callback(model: &mut Model, event: CallbackEvent) -> Option<Effect> {
-    let (session, target, verdict, payload, at) = match event {
+/// Whether a callback that matches nothing is worth a second look in the audit file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    First,
+    /// After reading the audit file again: what matches nothing now matches nothing.
+    Again,
+}
+
+pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> Option<Effect> {
+    let callback = match event {
         CallbackEvent::Refused { from, refusal } => {
             model.refused(refusal, from);
             return None;
         }
-        CallbackEvent::Received {
-            session: None,
-            payload,
-            ..
-        } => {
-            model.notice(Notice::Warning(format!(
-                "ignored a callback that names no session: {}",
-                one_line(&payload.to_string())
-            )));
-            return None;
-        }
-        CallbackEvent::Received {
-            session: Some(session),
-            target,
-            verdict,
-            payload,
-            at,
-        } => (session, target, verdict, payload, at),
+        CallbackEvent::Received(callback) => callback,
     };
-    let confirmation = Confirmation::from_callback(&verdict, payload.clone());
-    let matched = model.ledger.receive(
-        &session,
-        target.as_deref(),
-        confirmation.clone(),
-        at.with_timezone(&Utc),
-    );
+    let Some((confirmation, matched)) = model.ledger.take_callback(&callback) else {
+        model.notice(Notice::Warning(format!(
+            "ignored a callback that names no session: {}",
+            one_line(&callback.payload.to_string())
+        )));
+        return None;
+    };
     let CallbackMatch::Matched { id, settlement } = matched else {
+        if look == Look::First {
+            return Some(Effect::LookFurther(CallbackEvent::Received(callback)));
+        }
+        let session = callback.session?;
         model.notice(Notice::Warning(format!(
             "a callback about session {session} matches no transfer of the last day; recorded in the audit file, nothing changed"
         )));
         return Some(Effect::RecordUnmatched {
             session,
-            target,
-            payload,
+            target: callback.target,
+            payload: callback.payload,
         });
     };
     let record = model.transfer(id)?;

@@ -515,13 +515,13 @@ fn accepted_transfer(model: &mut Model, session: &str, name: &str) -> TransferRe
 }
 
 fn callback(session: &str, target: Option<&str>, verdict: crate::callback::Verdict) -> Msg {
-    Msg::Callback(CallbackEvent::Received {
+    Msg::Callback(CallbackEvent::Received(crate::callback::Received {
         session: Some(SessionId::parse(session).unwrap()),
         target: target.map(str::to_owned),
         verdict,
         payload: serde_json::json!({"botSessionId": session}),
         at: chrono::Local::now(),
-    })
+    }))
 }
 
 fn failed_verdict() -> crate::callback::Verdict {
@@ -568,6 +568,16 @@ fn a_callback_that_matches_nothing_changes_nothing_and_is_recorded() {
             Some("a-0000000-0000-4000-8000-000000000000"),
             failed_verdict(),
         ),
+    );
+    let Some(Effect::LookFurther(event)) = effect else {
+        panic!("expected a second look in the audit file, got {effect:?}");
+    };
+    let effect = update(
+        &mut model,
+        Msg::LookedFurther {
+            records: Vec::new(),
+            callback: event,
+        },
     );
     assert!(
         matches!(effect, Some(Effect::RecordUnmatched { .. })),
@@ -658,4 +668,46 @@ fn a_quit_asked_for_inside_a_batch_of_updates_is_honoured() {
     ));
     let step = step(&mut model, first, || queued.next());
     assert!(step.quit, "the answer in the batch ends the wait");
+}
+
+#[test]
+fn a_callback_for_a_transfer_another_handoff_sent_is_found_on_a_second_look() {
+    let mut model = model();
+    model.confirmations = true;
+    // Sent by `handoff transfer` in another terminal, after this console read the audit file.
+    let elsewhere = TransferRequest {
+        id: TransferId::new(),
+        session: SessionId::parse(SESSION).unwrap(),
+        target: model.roster.targets()[0].clone(),
+        note: None,
+    };
+    let mut record = TransferRecord::new(elsewhere.clone(), chrono::Utc::now(), false);
+    record.restored = true;
+    record.sent_at = Some(chrono::Utc::now());
+    record.outcome = Some(Outcome::Transferred {
+        request_completed_at: None,
+    });
+    let effect = update(
+        &mut model,
+        callback(SESSION, None, crate::callback::Verdict::Succeeded),
+    );
+    let Some(Effect::LookFurther(event)) = effect else {
+        panic!("expected a second look, got {effect:?}");
+    };
+    let effect = update(
+        &mut model,
+        Msg::LookedFurther {
+            records: vec![record],
+            callback: event,
+        },
+    );
+    assert!(
+        matches!(effect, Some(Effect::RecordConfirmation { ref request, .. }) if request.id == elsewhere.id),
+        "{effect:?}"
+    );
+    assert_eq!(
+        model.transfer(elsewhere.id).unwrap().state(),
+        TransferState::Confirmed
+    );
+    assert!(model.log.shows(elsewhere.id), "it joins the log");
 }
