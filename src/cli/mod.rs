@@ -56,8 +56,10 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Transfer one conversation and print the outcome
     ///
-    /// Exit codes: 0 transferred; 1 the platform refused or failed it; 2 bad input or config,
-    /// nothing sent; 3 outcome unknown (e.g. a timeout after the request went out).
+    /// Exit codes: 0 accepted (with --wait: confirmed); 1 certainly not transferred (a 4xx
+    /// answer, no connection, or a failure callback); 2 bad input or config, nothing sent;
+    /// 3 outcome unknown (a timeout, a dropped connection or a 5xx after the request went out,
+    /// or no callback in time): check the conversation before retrying.
     Transfer(transfer::TransferArgs),
     /// Serve the built-in platform simulator on loopback until Ctrl-c
     Simulate(simulate::SimulateArgs),

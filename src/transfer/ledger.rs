@@ -80,14 +80,6 @@ impl Ledger {
         self.order.iter().map(|id| &self.records[id])
     }
 
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
     /// Applies a step the engine reported; returns the transfer it moved.
     pub fn progress(&mut self, update: TransferUpdate) -> Option<&TransferRecord> {
         let record = self.records.get_mut(&update.id)?;

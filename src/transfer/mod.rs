@@ -1,6 +1,10 @@
 //! The transfer engine: one transfer from intent to outcome. It records the intent, waits for the
 //! account's rate budget, calls the platform, and records the outcome, reporting each step to
 //! whoever is watching (the TUI's log pane, or the one-shot command).
+//!
+//! Around it: what a transfer is known to be ([`TransferRecord`]), where it stands in the one
+//! vocabulary every output uses ([`TransferState`]), and the day's transfers that callbacks are
+//! matched against ([`Ledger`]), built the same way live and from the audit file.
 
 mod audit;
 mod budget;
@@ -177,10 +181,6 @@ impl TransferEngine {
     pub fn awaiting_callbacks(mut self, awaits: bool) -> Self {
         self.awaits_callback = awaits;
         self
-    }
-
-    pub fn awaits_callbacks(&self) -> bool {
-        self.awaits_callback
     }
 
     pub fn audit_path(&self) -> &Path {
