@@ -576,3 +576,53 @@ async fn wait_takes_any_number() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.contains("confirmed"), "{}", run.stdout);
 }
+
+/// A failure callback whose reason carries escape sequences: `--wait` shows it escaped, in
+/// words and in JSON, and `handoff log` too.
+#[tokio::test]
+async fn a_hostile_callback_reason_never_reaches_the_terminal_raw() {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = waiting_workspace(&simulator);
+    let session = "fa1ef8a3c9cf425ee5cf0a1b";
+    let words = ws
+        .run(&[
+            "transfer",
+            "--session",
+            session,
+            "--agent",
+            "Grace Liu",
+            "--wait",
+            "10",
+        ])
+        .await;
+    assert_eq!(words.code, 1, "{}", words.all());
+    assert!(
+        words
+            .stdout
+            .contains("Agent \\x1b]0;pwned\\x07\\x1b[2J\\u{202e}unavailable"),
+        "{}",
+        words.stdout
+    );
+    let json = ws
+        .run(&[
+            "transfer",
+            "--session",
+            session,
+            "--agent",
+            "Grace Liu",
+            "--wait",
+            "10",
+            "--json",
+        ])
+        .await;
+    let log = ws.run(&["log"]).await;
+    for text in [words.all(), json.all(), log.all()] {
+        assert!(
+            !text
+                .chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{text}"
+        );
+    }
+    assert_eq!(json.json()["state"], "failed");
+}

@@ -255,6 +255,14 @@ async fn every_kind_of_answer_gets_its_honest_exit_code_state_and_reason() {
         );
         assert_terminal_safe(&json.stdout);
     }
+    // The history of all that, read back, is as safe to print.
+    for format in [&[][..], &["--csv"][..], &["--json"][..]] {
+        let mut args = vec!["log"];
+        args.extend_from_slice(format);
+        let log = ws.run(&args).await;
+        assert_eq!(log.code, 0, "{}", log.all());
+        assert_terminal_safe(&log.all());
+    }
     let audit_text = std::fs::read_to_string(ws.data_dir().join("transfers.jsonl")).unwrap();
     let token = std::fs::read_to_string(ws.data_dir().join("callback-token")).unwrap();
     assert!(
