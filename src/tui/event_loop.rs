@@ -287,10 +287,12 @@ async fn finish(
             carry_out(effect, workers);
         }
     }
-    say(&format!(
-        "handoff: {} transfer(s) still had no answer; the audit file shows them as interrupted: check them before retrying",
-        model.in_flight().count()
-    ));
+    let unanswered = model.in_flight().count();
+    if unanswered > 0 {
+        say(&format!(
+            "handoff: {unanswered} transfer(s) still had no answer; the audit file shows them as interrupted: check them before retrying"
+        ));
+    }
 }
 
 /// A line on stderr for whoever is still there; nothing if nobody is.
