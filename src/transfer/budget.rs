@@ -176,9 +176,11 @@ impl RateBudget {
         }
     }
 
-    /// The call in `slot` has its answer (or failed): it counts from now on.
+    /// The call in `slot` has its answer (or failed): it counts from now on (rounded up to the
+    /// next millisecond, so the count is never earlier than the answer).
     pub async fn done(&self, slot: Slot) {
-        self.update(move |state, now| state.done(slot, now)).await;
+        self.update(move |state, now| state.done(slot, now + 1))
+            .await;
     }
 
     /// Stops all calls for `pause`, after the platform answered that the account is over its
