@@ -87,6 +87,7 @@ fn drawing(c: &mut Criterion) {
             session: session.clone(),
             target: target.clone(),
             note: None,
+            reroute_of: None,
         };
         model
             .ledger

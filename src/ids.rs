@@ -48,9 +48,10 @@ impl SessionId {
         &self.0
     }
 
-    /// The first eight characters, enough to tell sessions apart on screen.
-    pub fn short(&self) -> &str {
-        &self.0[..8]
+    /// The id cut for a narrow line, "6538…cf0a1b": the start, which the platform's ids share
+    /// for conversations created in the same second, and the end, which tells them apart.
+    pub fn short(&self) -> String {
+        format!("{}…{}", &self.0[..4], &self.0[self.0.len() - 6..])
     }
 }
 
@@ -163,7 +164,9 @@ mod tests {
     fn session_id_is_trimmed_and_lowered() {
         let id = SessionId::parse("  6538F8A3C9CF425EE5CF0A1B\n").unwrap();
         assert_eq!(id.as_str(), "6538f8a3c9cf425ee5cf0a1b");
-        assert_eq!(id.short(), "6538f8a3");
+        assert_eq!(id.short(), "6538…cf0a1b");
+        let sibling = SessionId::parse("6538f8a3c9cf425ee5cf0a1c").unwrap();
+        assert_ne!(id.short(), sibling.short(), "ids of one second tell apart");
     }
 
     #[test]

@@ -188,18 +188,18 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
 
     let dialog = transfer(&tmux, "6538f8a3c9cf425ee5cf0a1b", "dana");
     assert!(
-        dialog.contains("session 6538f8a3… → agent Dana Whitfield (a-3884339…)"),
+        dialog.contains("session 6538…cf0a1b → agent Dana Whitfield (a-3884339…)"),
         "{dialog}"
     );
     // Accepted at once, then confirmed by the simulator's callback a moment later.
-    tmux.wait_for("✓ confirmed   6538f8a3… → agent Dana Whitfield");
+    tmux.wait_for("✓ confirmed   6538…cf0a1b → agent Dana Whitfield");
 
     transfer(&tmux, "66c2f6939489bfffc7911a2b", "spanish");
-    tmux.wait_for("✓ confirmed   66c2f693… → queue Spanish Line");
+    tmux.wait_for("✓ confirmed   66c2…911a2b → queue Spanish Line");
 
     // Accepted, then the callback reports that the agent rejected it.
     transfer(&tmux, "fa11f6939489bfffc7911a2b", "samuel");
-    let screen = tmux.wait_for("✗ failed      fa11f693… → agent Samuel Ortiz");
+    let screen = tmux.wait_for("✗ failed      fa11…911a2b → agent Samuel Ortiz");
     assert!(
         screen.contains("failed after")
             && screen.contains("target unavailable or at capacity: Agent"),
@@ -208,7 +208,7 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
 
     // Refused by the platform at once.
     transfer(&tmux, "dead5f0e9a8b7c6d5e4f3a2b", "grace");
-    let screen = tmux.wait_for("✗ failed      dead5f0e… → agent Grace Liu");
+    let screen = tmux.wait_for("✗ failed      dead…4f3a2b → agent Grace Liu");
     assert!(
         screen
             .contains("session already ended: HTTP 404: Conversation not found or already closed"),
@@ -422,10 +422,10 @@ fn a_restarted_console_shows_the_shifts_earlier_transfers() {
         &format!("--config {} --data-dir {}", served.config, served.data),
     );
     tmux.wait_for("2 earlier transfers of this shift");
-    let screen = tmux.wait_for("✓ accepted    6538f8a3… → agent Dana Whitfield");
+    let screen = tmux.wait_for("✓ accepted    6538…cf0a1b → agent Dana Whitfield");
     assert!(screen.contains("note: VIP"), "{screen}");
     assert!(
-        screen.contains("✗ failed      dead5f0e… → queue Billing"),
+        screen.contains("✗ failed      dead…4f3a2b → queue Billing"),
         "{screen}"
     );
     assert!(screen.contains("session already ended"), "{screen}");
@@ -608,7 +608,7 @@ fn after_kill_9_a_restart_says_what_happened_and_a_late_callback_settles_it() {
         let tmux = Tmux::start(120, 34, &args);
         tmux.wait_for("Paste or type");
         transfer(&tmux, quiet, "dana");
-        tmux.wait_for("⋯ accepted    b1acf693…");
+        tmux.wait_for("⋯ accepted    b1ac…911a2b");
         transfer(&tmux, SLOW_SESSION, "grace");
         tmux.wait_for("⋯ sending");
         signal(tmux.console_pid(), "KILL");
@@ -618,14 +618,14 @@ fn after_kill_9_a_restart_says_what_happened_and_a_late_callback_settles_it() {
     std::thread::sleep(std::time::Duration::from_secs(3));
 
     let tmux = Tmux::start(130, 34, &args);
-    let screen = tmux.wait_for("? unconfirmed b1acf693… → agent Dana Whitfield");
+    let screen = tmux.wait_for("? unconfirmed b1ac…911a2b → agent Dana Whitfield");
     assert!(
         screen.contains("handoff was not running to receive it"),
         "{screen}"
     );
     // The slow transfer's answer died with the first console; the simulator's own callback may
     // already have reached this one.
-    tmux.wait_for_either("! interrupted 0077f693…", "✓ confirmed   0077f693…");
+    tmux.wait_for_either("! interrupted 0077…911a2b", "✓ confirmed   0077…911a2b");
     let token =
         std::fs::read_to_string(PathBuf::from(&served.data).join("callback-token")).unwrap();
     let grace = "a-a217e24-7c85-4d54-8e3e-90be3c78fd05";
@@ -637,7 +637,7 @@ fn after_kill_9_a_restart_says_what_happened_and_a_late_callback_settles_it() {
         &body,
     );
     assert_eq!(status, "200");
-    let screen = tmux.wait_for("✓ confirmed   0077f693… → agent Grace Liu");
+    let screen = tmux.wait_for("✓ confirmed   0077…911a2b → agent Grace Liu");
     assert!(
         screen.contains("settled by the platform's callback"),
         "{screen}"
@@ -687,4 +687,62 @@ fn post_json(port: u16, path: &str, body: &str) -> String {
         .nth(1)
         .unwrap_or_default()
         .to_owned()
+}
+
+/// The supervisor's day, in the demo: a refused transfer re-routed with `r`, the new target's
+/// letters, Enter and `y`, with no re-paste; a paste with the log focused lands in the session
+/// field; and moving a session a second time asks first.
+#[test]
+fn a_failed_transfer_is_rerouted_in_one_key_and_a_second_move_asks_first() {
+    let tmux = Tmux::start(120, 40, "--demo");
+    tmux.wait_for("Paste or type");
+    transfer(&tmux, "dead5f0e9a8b7c6d5e4f3a2b", "grace");
+    tmux.wait_for("✗ failed      dead…4f3a2b → agent Grace Liu");
+
+    tmux.keys(&["BTab"]);
+    tmux.wait_for("▶ Log");
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("re-routing: ✗ marks the target it failed with");
+    assert!(screen.contains("› dead5f0e9a8b7c6d5e4f3a2b"), "{screen}");
+    tmux.text("spanish");
+    tmux.wait_for("/ spanish");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Transfer this conversation?");
+    tmux.keys(&["y"]);
+    tmux.wait_for("dead…4f3a2b → queue Spanish Line");
+
+    // A paste with the log focused is a session id: it goes to the session field.
+    tmux.keys(&["BTab"]);
+    tmux.wait_for("▶ Log");
+    assert!(
+        tmux.run(&["set-buffer", "6538f8a3c9cf425ee5cf0a1b"])
+            .status
+            .success()
+    );
+    assert!(
+        tmux.run(&["paste-buffer", "-p", "-t", "console"])
+            .status
+            .success()
+    );
+    tmux.wait_for("› 6538f8a3c9cf425ee5cf0a1b");
+    tmux.wait_for("▶ Session id");
+    tmux.keys(&["C-u"]);
+
+    transfer(&tmux, "6538f8a3c9cf425ee5cf0a1b", "dana");
+    tmux.text("6538f8a3c9cf425ee5cf0a1b");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("▶ Target");
+    tmux.text("spanish");
+    tmux.wait_for("/ spanish");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Transfer this conversation?");
+    tmux.keys(&["y"]);
+    let asked = tmux.wait_for("Are you sure?");
+    assert!(
+        asked.contains("6538…cf0a1b was sent less than a minute ago to agent Dana Whitfield"),
+        "{asked}"
+    );
+    tmux.keys(&["y"]);
+    tmux.wait_for("6538…cf0a1b → queue Spanish Line");
+    tmux.keys(&["C-c"]);
 }

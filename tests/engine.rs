@@ -27,6 +27,7 @@ fn request(session: &str, name: &str) -> TransferRequest {
         session: SessionId::parse(session).unwrap(),
         target,
         note: None,
+        reroute_of: None,
     }
 }
 

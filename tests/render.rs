@@ -109,7 +109,7 @@ fn the_confirmation_shows_exactly_what_will_happen() {
     type_text(&mut model, "dana");
     press(&mut model, KeyCode::Enter);
     let screen = screen(&model, 100, 30);
-    assert!(screen.contains("session 6538f8a3… → agent Dana Whitfield (a-3884339…)"));
+    assert!(screen.contains("session 6538…cf0a1b → agent Dana Whitfield (a-3884339…)"));
     assert_screen!("confirm", screen);
 }
 
@@ -496,4 +496,40 @@ fn the_detail_view_shows_request_reply_and_callback() {
     ]}, {
         insta::assert_snapshot!("detail", screen);
     });
+}
+
+/// `r` on a refused transfer: the picker marks the target that refused it and starts on
+/// another; the new transfer's detail names the one it re-routes.
+#[test]
+fn a_reroute_marks_the_failed_target_and_links_the_transfers() {
+    let mut model = model();
+    let refused = send(&mut model, "dead5f0e9a8b7c6d5e4f3a2b", "dana");
+    finish(
+        &mut model,
+        refused,
+        Progress::Finished(Outcome::Failed {
+            http_status: Some(404),
+            reason: FailureReason::SessionEnded,
+            message: "HTTP 404: Conversation not found or already closed".into(),
+        }),
+    );
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::Char('r'));
+    assert_screen!("reroute_picker", screen(&model, 100, 30));
+    type_text(&mut model, "spanish");
+    press(&mut model, KeyCode::Enter);
+    let id = match press(&mut model, KeyCode::Char('y')) {
+        Some(Effect::Dispatch(request)) => request.id,
+        other => panic!("expected a dispatch, got {other:?}"),
+    };
+    model.dialog = Some(handoff::tui::model::Dialog::Detail {
+        transfer: id,
+        scroll: 0,
+    });
+    let detail = screen(&model, 100, 30);
+    assert!(
+        detail.contains("re-routes")
+            && detail.contains("→ agent Dana Whitfield (a-3884339…): failed"),
+        "{detail}"
+    );
 }

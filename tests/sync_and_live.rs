@@ -183,6 +183,7 @@ async fn a_transfer_is_not_held_back_by_a_refresh() {
         session: SessionId::parse("6538f8a3c9cf425ee5cf0a1b").unwrap(),
         target,
         note: None,
+        reroute_of: None,
     };
     let (tx, mut rx) = mpsc::channel(8);
     let outcome = engine.run(&request, &tx).await.unwrap();

@@ -99,6 +99,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         session,
         target: resolved.target,
         note: note.map(str::to_owned),
+        reroute_of: None,
     };
     // With a receiver, callbacks for the day's earlier transfers may arrive too; they settle
     // those, as they would in the console.

@@ -44,6 +44,9 @@ pub struct AuditEntry<'a> {
     pub target_name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'a str>,
+    /// On the intent: the earlier transfer this one re-routes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reroute_of: Option<TransferId>,
     /// On the intent: a callback receiver runs, so a callback is expected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub awaits_callback: Option<bool>,

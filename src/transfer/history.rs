@@ -113,6 +113,7 @@ fn apply(history: &mut History, entry: &Value, since: DateTime<Utc>) -> Option<(
                 text("target_name").unwrap_or(text("target_id")?),
             ),
             note: text("note").map(str::to_owned),
+            reroute_of: text("reroute_of").and_then(TransferId::parse),
         };
         if at >= since {
             let awaits = entry.get("awaits_callback").and_then(Value::as_bool);
@@ -170,7 +171,11 @@ mod tests {
     #[test]
     fn lines_fold_into_one_record_past_damage() {
         let dir = write(&[
-            &line("00.000", "intent", r#","note":"VIP""#),
+            &line(
+                "00.000",
+                "intent",
+                r#","note":"VIP","reroute_of":"0b1c2d3e-8a3e-4f7a-9a52-2a0c2f0b6d11""#,
+            ),
             &line("00.100", "sending", ""),
             b"not json at all",
             b"\xff\xfe not utf-8",
@@ -200,6 +205,11 @@ mod tests {
         assert_eq!(record.message().unwrap(), "Agent rejected the conversation");
         assert_eq!(record.conflicts.len(), 1, "the later success is a conflict");
         assert_eq!(record.request.note.as_deref(), Some("VIP"));
+        assert_eq!(
+            record.request.reroute_of,
+            TransferId::parse("0b1c2d3e-8a3e-4f7a-9a52-2a0c2f0b6d11"),
+            "a re-route names the transfer it re-routes"
+        );
         assert_eq!(record.time_to_accept().unwrap().as_millis(), 200);
         assert_eq!(record.time_to_confirm().unwrap().as_millis(), 2000);
         let warning = history.damage_warning(Path::new("t.jsonl")).unwrap();

@@ -213,6 +213,7 @@ mod tests {
             session: SessionId::parse(SESSION).unwrap(),
             target: Target::unlisted(TargetKind::Agent, agent),
             note: None,
+            reroute_of: None,
         };
         let id = request.id;
         ledger.insert(TransferRecord::new(request, Utc::now(), true));

@@ -80,6 +80,9 @@ pub struct TransferRequest {
     pub target: Target,
     /// Words the supervisor attached, kept in the audit file.
     pub note: Option<String>,
+    /// The earlier transfer of this session that failed or is in doubt, which this one
+    /// re-routes.
+    pub reroute_of: Option<TransferId>,
 }
 
 /// What an audit line adds to the transfer's identity.
@@ -345,6 +348,7 @@ impl TransferEngine {
             target_id: &request.target.id,
             target_name: &request.target.name,
             note: request.note.as_deref(),
+            reroute_of: request.reroute_of.filter(|_| event == AuditEvent::Intent),
             awaits_callback: record.awaits_callback,
             outcome: record.outcome,
             confirmation: record.confirmation,

@@ -169,6 +169,7 @@ mod tests {
             session: SessionId::parse("6538f8a3c9cf425ee5cf0a1b").unwrap(),
             target: Target::unlisted(TargetKind::Agent, "a-1"),
             note: None,
+            reroute_of: None,
         }
     }
 

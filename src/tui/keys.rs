@@ -102,6 +102,7 @@ pub enum Action {
     Sync,
     WriteNote,
     OpenDetail,
+    Reroute,
     CursorLeft,
     CursorRight,
     CursorHome,
@@ -354,6 +355,13 @@ const CONFIRM_DELETE: &[Binding] = &[
 ];
 
 const LOG: &[Binding] = &[
+    bind(
+        &[key(KeyCode::Enter)],
+        A::OpenDetail,
+        "details of the transfer",
+        true,
+    ),
+    bind(&[char_key('r')], A::Reroute, "re-route it elsewhere", true),
     bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
     bind(
         &[key(KeyCode::Down), char_key('j')],
@@ -375,12 +383,6 @@ const LOG: &[Binding] = &[
         "newest",
         true,
     ),
-    bind(
-        &[key(KeyCode::Enter)],
-        A::OpenDetail,
-        "details of the transfer",
-        true,
-    ),
     bind(&[char_key('?')], A::Help, "help", true),
     bind(&[key(KeyCode::Esc)], A::BackOut, "back to session", false),
 ];
@@ -392,6 +394,7 @@ const DETAIL: &[Binding] = &[
         "close",
         true,
     ),
+    bind(&[char_key('r')], A::Reroute, "re-route it elsewhere", true),
     bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
     bind(
         &[key(KeyCode::Down), char_key('j')],

@@ -50,11 +50,12 @@ pub enum Dialog {
     },
     EditTarget(TargetForm),
     ConfirmDelete(Target),
-    /// Asked after the first confirmation when live state says the target cannot take it.
+    /// Asked after the first confirmation when something says to think again: the target
+    /// cannot take it now, or the session was moved a moment ago. Each warning is a sentence.
     ConfirmAnyway {
         session: SessionId,
         target: Target,
-        concern: String,
+        warnings: Vec<String>,
         note: Option<String>,
     },
     /// Everything about one transfer: request, reply, callback.
@@ -94,6 +95,15 @@ pub struct Model {
     pub confirmations: bool,
     /// The supervisor asked to quit once the transfers in flight have their answer.
     pub quit_when_done: bool,
+    /// A transfer that failed or is in doubt, being sent elsewhere (`r` in the log).
+    pub rerouting: Option<Reroute>,
+}
+
+/// The transfer a new one re-routes, and its session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reroute {
+    pub of: TransferId,
+    pub session: SessionId,
 }
 
 impl Model {
@@ -124,6 +134,7 @@ impl Model {
             refreshing: false,
             confirmations: false,
             quit_when_done: false,
+            rerouting: None,
         };
         for notice in notices {
             model.notice(notice);

@@ -18,6 +18,9 @@ pub struct Picker {
     haystacks: Vec<[String; 3]>,
     /// Per target, its place when nothing is typed (favourites, recent, rest).
     rank: Vec<usize>,
+    /// The id of a target the highlight does not start on: the one a re-routed transfer failed
+    /// with.
+    avoid: Option<String>,
 }
 
 impl std::fmt::Debug for Picker {
@@ -40,6 +43,7 @@ impl Picker {
             matcher: Matcher::new(Config::DEFAULT),
             haystacks: Vec::new(),
             rank: Vec::new(),
+            avoid: None,
         };
         picker.rebuild(roster, recent);
         picker
@@ -77,9 +81,27 @@ impl Picker {
         }
     }
 
-    /// Recomputes the matches after the filter text changed; the highlight goes to the best one.
+    /// Marks target `id` as the one not to start on (`None` ends that), and moves the highlight
+    /// off it.
+    pub fn avoid(&mut self, id: Option<String>) {
+        self.avoid = id;
+        self.refilter();
+    }
+
+    /// Whether target `id` is the one marked to avoid.
+    pub fn avoids(&self, id: &str) -> bool {
+        self.avoid.as_deref() == Some(id)
+    }
+
+    /// Recomputes the matches after the filter text changed; the highlight goes to the best one
+    /// that is not the target to avoid.
     pub fn refilter(&mut self) {
-        self.selected = 0;
+        self.compute_matches();
+        let avoided = |&i: &usize| self.avoid.as_deref() == Some(self.haystacks[i][2].as_str());
+        self.selected = self.matches.iter().position(|i| !avoided(i)).unwrap_or(0);
+    }
+
+    fn compute_matches(&mut self) {
         let query = self.filter.value().trim();
         if query.is_empty() {
             let mut all: Vec<usize> = (0..self.haystacks.len()).collect();

@@ -15,13 +15,14 @@ use serde_json::Value;
 use super::input::TextInput;
 use super::keys::{self, Action};
 use super::log::{EntryKind, Notice};
-use super::model::{Dialog, Focus, Model};
+use super::model::{Dialog, Focus, Model, Reroute};
 use crate::callback::CallbackEvent;
 use crate::directory::{Availability, LiveState};
 use crate::ids::SessionId;
 use crate::roster::{Roster, RosterChange, Target};
 use crate::transfer::{
-    Confirmation, Settlement, TransferId, TransferRecord, TransferRequest, TransferUpdate,
+    Confirmation, Settlement, TransferId, TransferRecord, TransferRequest, TransferState,
+    TransferUpdate,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,10 +139,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
     match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Paste(text) => {
-            if let Some(input) = model.focused_input() {
-                input.paste(&text);
-                after_edit(model);
-            }
+            paste(model, &text);
             None
         }
         Msg::Resized => None,
@@ -200,6 +198,75 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
     }
 }
 
+/// A paste into a form's field stays there. Anywhere else (the picker's filter, the log) it is
+/// a session id, so it goes to the session field, replacing what was there. Several ids at once
+/// are said: the first goes to the field.
+fn paste(model: &mut Model, text: &str) {
+    let in_form = matches!(
+        model.dialog,
+        Some(
+            Dialog::EditTarget(_)
+                | Dialog::Confirm {
+                    writing_note: true,
+                    ..
+                }
+        )
+    );
+    if in_form {
+        if let Some(input) = model.focused_input() {
+            input.paste(text);
+            after_edit(model);
+        }
+        return;
+    }
+    if model.dialog.is_some() {
+        return;
+    }
+    let ids = pasted_ids(text);
+    model.session.clear();
+    match ids.as_slice() {
+        [first, second, rest @ ..] => {
+            model.session.paste(first.as_str());
+            model.notice(Notice::Warning(format!(
+                "{} session ids pasted ({}, {}{}); one is moved at a time: {} is in the session field",
+                2 + rest.len(),
+                first.short(),
+                second.short(),
+                if rest.is_empty() { "" } else { ", …" },
+                first.short()
+            )));
+        }
+        _ => model.session.paste(text),
+    }
+    model.focus = Focus::Session;
+    model.session_error = None;
+    end_reroute_if_changed(model);
+}
+
+/// The session ids in pasted text, each once, in order: separated by line breaks, spaces or
+/// commas.
+fn pasted_ids(text: &str) -> Vec<SessionId> {
+    let mut ids: Vec<SessionId> = Vec::new();
+    for word in text.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
+        if let Ok(id) = SessionId::parse(word)
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// A re-route belongs to its session: once the field holds another, it is over.
+fn end_reroute_if_changed(model: &mut Model) {
+    let same = model.rerouting.as_ref().is_some_and(|reroute| {
+        SessionId::parse(model.session.value()).is_ok_and(|typed| typed == reroute.session)
+    });
+    if !same && model.rerouting.take().is_some() {
+        model.picker.avoid(None);
+    }
+}
+
 /// Keeps derived state in step with the text fields.
 fn after_edit(model: &mut Model) {
     if let Some(Dialog::EditTarget(form)) = &mut model.dialog {
@@ -207,7 +274,10 @@ fn after_edit(model: &mut Model) {
         return;
     }
     match model.focus {
-        Focus::Session => model.session_error = None,
+        Focus::Session => {
+            model.session_error = None;
+            end_reroute_if_changed(model);
+        }
         Focus::Picker => model.picker.refilter(),
         Focus::Log => {}
     }
@@ -310,6 +380,10 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             }
             None
         }
+        Action::Reroute => {
+            reroute(model);
+            None
+        }
         Action::OpenDetail => {
             if let Some(EntryKind::Transfer(transfer)) =
                 model.log.highlighted().map(|entry| &entry.kind)
@@ -392,8 +466,9 @@ fn choose(model: &mut Model) {
     }
 }
 
-/// Confirmed once: send, unless live state says the target cannot take it, in which case ask
-/// again in words. Confirmed twice: send.
+/// Confirmed once: send, unless something says to think again (the target cannot take it now,
+/// or the session was moved a moment ago), in which case ask again in words. Confirmed twice:
+/// send.
 fn send(model: &mut Model) -> Option<Effect> {
     match model.dialog.take() {
         Some(Dialog::Confirm {
@@ -403,11 +478,16 @@ fn send(model: &mut Model) -> Option<Effect> {
             ..
         }) => {
             let note = Some(note.value().trim().to_owned()).filter(|n| !n.is_empty());
+            let mut warnings: Vec<String> = Vec::new();
+            warnings.extend(recent_move(model, &session));
             if let Some(concern) = model.live_state(&target.id).and_then(LiveState::concern) {
+                warnings.push(format!("{} {concern}.", target.name));
+            }
+            if !warnings.is_empty() {
                 model.dialog = Some(Dialog::ConfirmAnyway {
                     session,
                     target,
-                    concern,
+                    warnings,
                     note,
                 });
                 return None;
@@ -427,13 +507,92 @@ fn send(model: &mut Model) -> Option<Effect> {
     }
 }
 
+/// How long a move of a session makes another one worth a second thought.
+const RECENT_MOVE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// The latest move of `session` that may have taken effect, if it is in flight or from the last
+/// ten minutes, in words: when, where, with what result.
+fn recent_move(model: &Model, session: &SessionId) -> Option<String> {
+    let since = Utc::now() - RECENT_MOVE;
+    let record = model.ledger.records().rev().find(|r| {
+        r.request.session == *session
+            && (r.state().is_open() || r.intent_at >= since)
+            && r.state() != TransferState::Failed
+            && r.state() != (TransferState::Interrupted { sent: false })
+    })?;
+    let when = if record.state().in_flight() {
+        "is being sent".to_owned()
+    } else {
+        let minutes = (Utc::now() - record.intent_at).num_minutes();
+        let ago = match minutes {
+            0 => "less than a minute ago".to_owned(),
+            1 => "a minute ago".to_owned(),
+            n => format!("{n} minutes ago"),
+        };
+        format!("was sent {ago}")
+    };
+    Some(format!(
+        "Session {} {when} to {}: {}.",
+        session.short(),
+        record.request.target,
+        record.state().word()
+    ))
+}
+
+/// `r` on a transfer that failed or is in doubt (in the log, or in its detail): its session goes
+/// back in the field and the picker opens on the other targets, the one that did not take it
+/// marked.
+fn reroute(model: &mut Model) {
+    let id = match (
+        &model.dialog,
+        model.log.highlighted().map(|entry| &entry.kind),
+    ) {
+        (Some(Dialog::Detail { transfer, .. }), _) => *transfer,
+        (None, Some(EntryKind::Transfer(id))) => *id,
+        _ => return,
+    };
+    let Some(record) = model.transfer(id) else {
+        return;
+    };
+    if !matches!(
+        record.state(),
+        TransferState::Failed
+            | TransferState::Unknown
+            | TransferState::Unconfirmed
+            | TransferState::Unclear
+            | TransferState::Interrupted { .. }
+    ) {
+        model.notice(Notice::Info(format!(
+            "r re-routes a transfer that failed or is in doubt; this one is {}",
+            record.state().word()
+        )));
+        return;
+    }
+    let session = record.request.session.clone();
+    let avoid = record.request.target.id.clone();
+    model.session.clear();
+    model.session.paste(session.as_str());
+    model.session_error = None;
+    model.dialog = None;
+    model.picker.reset();
+    model.picker.avoid(Some(avoid));
+    model.rerouting = Some(Reroute { of: id, session });
+    model.focus = Focus::Picker;
+}
+
 /// Logs the transfer, asks the loop to run it, and makes ready for the next one.
 fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<String>) -> Effect {
+    let reroute_of = model
+        .rerouting
+        .take()
+        .filter(|reroute| reroute.session == session)
+        .map(|reroute| reroute.of);
     let request = TransferRequest {
         id: TransferId::new(),
         session,
         target,
         note,
+        reroute_of,
     };
     let id = request.id;
     model.ledger.insert(TransferRecord::new(
@@ -446,6 +605,7 @@ fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<
     model.session.clear();
     model.session_error = None;
     model.used(&request.target.id);
+    model.picker.avoid(None);
     model.picker.reset();
     model.focus = Focus::Session;
     Effect::Dispatch(request)

@@ -497,7 +497,12 @@ fn accepted_transfer(model: &mut Model, session: &str, name: &str) -> TransferRe
     key(model, KeyCode::Enter);
     type_text(model, name);
     key(model, KeyCode::Enter);
-    let request = dispatched(key(model, KeyCode::Char('y')));
+    let mut effect = key(model, KeyCode::Char('y'));
+    if matches!(model.dialog, Some(Dialog::ConfirmAnyway { .. })) {
+        // The session was moved a moment ago: this test means to move it again.
+        effect = key(model, KeyCode::Char('y'));
+    }
+    let request = dispatched(effect);
     for progress in [
         Progress::Sending {
             request: String::new(),
@@ -680,6 +685,7 @@ fn a_callback_for_a_transfer_another_handoff_sent_is_found_on_a_second_look() {
         session: SessionId::parse(SESSION).unwrap(),
         target: model.roster.targets()[0].clone(),
         note: None,
+        reroute_of: None,
     };
     let mut record = TransferRecord::new(elsewhere.clone(), chrono::Utc::now(), false);
     record.restored = true;
@@ -710,4 +716,112 @@ fn a_callback_for_a_transfer_another_handoff_sent_is_found_on_a_second_look() {
         TransferState::Confirmed
     );
     assert!(model.log.shows(elsewhere.id), "it joins the log");
+}
+
+#[test]
+fn a_paste_outside_a_form_replaces_the_session_field() {
+    let mut model = model();
+    type_text(&mut model, "6538f8a3");
+    update(&mut model, Msg::Paste(format!("{SESSION}\n")));
+    assert_eq!(model.session.value(), SESSION, "replaced, not appended");
+    // From the picker and from the log, a paste is a session id too.
+    for focus_key in [KeyCode::Tab, KeyCode::BackTab] {
+        key(&mut model, focus_key);
+        assert_ne!(model.focus, Focus::Session);
+        update(&mut model, Msg::Paste("dead5f0e9a8b7c6d5e4f3a2b".into()));
+        assert_eq!(model.session.value(), "dead5f0e9a8b7c6d5e4f3a2b");
+        assert_eq!(model.focus, Focus::Session);
+        assert!(model.picker.filter.is_empty());
+    }
+    // In a form, a paste stays in the form.
+    key(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'a');
+    update(
+        &mut model,
+        Msg::Paste("a-1234567-0000-4000-8000-000000000001".into()),
+    );
+    let Some(Dialog::EditTarget(form)) = &model.dialog else {
+        panic!("expected the add form");
+    };
+    assert!(format!("{form:?}").contains("a-1234567-0000-4000-8000-000000000001"));
+    assert_eq!(model.session.value(), "dead5f0e9a8b7c6d5e4f3a2b");
+}
+
+#[test]
+fn several_ids_pasted_at_once_are_said() {
+    let mut model = model();
+    update(
+        &mut model,
+        Msg::Paste(format!(
+            "{SESSION}, dead5f0e9a8b7c6d5e4f3a2b\n{SESSION} 66c2f6939489bfffc7911a2b"
+        )),
+    );
+    assert_eq!(model.session.value(), SESSION);
+    let last = model.log.entries().last().unwrap();
+    assert!(
+        matches!(&last.kind, EntryKind::Notice(crate::tui::log::Notice::Warning(w))
+            if w.starts_with("3 session ids pasted") && w.contains("6538…cf0a1b is in the session field")),
+        "{last:?}"
+    );
+}
+
+#[test]
+fn r_reroutes_a_failed_transfer_in_one_key() {
+    let mut model = model();
+    let failed = accepted_transfer(&mut model, SESSION, "dana");
+    update(&mut model, callback(SESSION, None, failed_verdict()));
+    assert_eq!(
+        model.transfer(failed.id).unwrap().state(),
+        TransferState::Failed
+    );
+    key(&mut model, KeyCode::BackTab);
+    assert_eq!(model.focus, Focus::Log);
+    assert!(key(&mut model, KeyCode::Char('r')).is_none());
+    assert_eq!(model.focus, Focus::Picker);
+    assert_eq!(model.session.value(), SESSION);
+    assert!(model.picker.avoids(&failed.target.id));
+    let highlighted = model.picker.highlighted(&model.roster).unwrap();
+    assert_ne!(highlighted.id, failed.target.id, "not pre-selected");
+    // The new target's letters, Enter, y: sent, and linked to the one it re-routes. A failed
+    // transfer is no recent move, so nothing asks again.
+    type_text(&mut model, "spanish");
+    key(&mut model, KeyCode::Enter);
+    let request = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(request.target.name, "Spanish Line");
+    assert_eq!(request.reroute_of, Some(failed.id));
+    assert!(model.rerouting.is_none());
+    assert!(!model.picker.avoids(&failed.target.id));
+}
+
+#[test]
+fn r_on_a_transfer_that_went_through_only_says_why_not() {
+    let mut model = model();
+    accepted_transfer(&mut model, SESSION, "dana");
+    key(&mut model, KeyCode::BackTab);
+    key(&mut model, KeyCode::Char('r'));
+    assert_eq!(model.focus, Focus::Log);
+    assert!(model.rerouting.is_none());
+}
+
+#[test]
+fn sending_a_session_moved_a_moment_ago_asks_first_saying_where_and_how() {
+    let mut model = model();
+    accepted_transfer(&mut model, SESSION, "dana");
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "spanish");
+    key(&mut model, KeyCode::Enter);
+    assert!(
+        key(&mut model, KeyCode::Char('y')).is_none(),
+        "not sent yet"
+    );
+    let Some(Dialog::ConfirmAnyway { warnings, .. }) = &model.dialog else {
+        panic!("expected a second question, got {:?}", model.dialog);
+    };
+    assert!(
+        warnings[0].contains("6538…cf0a1b was sent less than a minute ago to agent Dana Whitfield")
+            && warnings[0].ends_with(": accepted."),
+        "{warnings:?}"
+    );
+    dispatched(key(&mut model, KeyCode::Char('y')));
 }

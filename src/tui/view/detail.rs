@@ -21,7 +21,7 @@ pub(super) fn draw(
     frame: &mut Frame,
 ) {
     let lines = match model.transfer(id) {
-        Some(record) => lines(record, theme),
+        Some(record) => lines(model, record, theme),
         None => vec![Line::raw(
             "This transfer is no longer kept in memory; see the audit file.",
         )],
@@ -49,7 +49,7 @@ pub(super) fn draw(
     );
 }
 
-fn lines(record: &TransferRecord, theme: &Theme) -> Vec<Line<'static>> {
+fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'static>> {
     let request = &record.request;
     let field = |label: &str, value: String| {
         Line::from(vec![
@@ -87,6 +87,28 @@ fn lines(record: &TransferRecord, theme: &Theme) -> Vec<Line<'static>> {
     }
     if let Some(detail) = record.detail() {
         lines.push(field("why", detail));
+    }
+    let described = |other: &TransferRecord| {
+        format!(
+            "{} → {}: {}",
+            other.intent_at.with_timezone(&Local).format("%H:%M:%S"),
+            other.request.target,
+            other.state().word()
+        )
+    };
+    if let Some(earlier) = request.reroute_of {
+        let text = model.transfer(earlier).map_or_else(
+            || "an earlier transfer, no longer in memory (see the audit file)".to_owned(),
+            described,
+        );
+        lines.push(field("re-routes", text));
+    }
+    for later in model
+        .ledger
+        .records()
+        .filter(|r| r.request.reroute_of == Some(record.id()))
+    {
+        lines.push(field("re-routed", described(later)));
     }
     lines.push(Line::raw(""));
     lines.push(heading("Timeline"));

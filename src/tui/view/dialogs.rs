@@ -42,9 +42,9 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         Some(Dialog::ConfirmAnyway {
             session,
             target,
-            concern,
+            warnings,
             ..
-        }) => confirm_anyway(session, target, concern, theme, area, frame),
+        }) => confirm_anyway(session, target, warnings, theme, area, frame),
     }
 }
 
@@ -107,7 +107,7 @@ fn confirm(
     let mut lines = vec![
         Line::raw(""),
         Line::styled(
-            format!("session {}… → {target}", session.short()),
+            format!("session {} → {target}", session.short()),
             theme.title,
         )
         .centered(),
@@ -181,7 +181,7 @@ fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Fram
                 theme.tone(record.state().tone()),
             ),
             Span::raw(format!(
-                "{}… → {}: {fate}",
+                "{} → {}: {fate}",
                 request.session.short(),
                 request.target
             )),
@@ -243,32 +243,35 @@ fn target_form(form: &TargetForm, theme: &Theme, area: Rect, frame: &mut Frame) 
 
 const NOTE_LABEL: &str = "note: ";
 
-/// The second confirmation, saying in words why this target may not take the conversation.
+/// The second confirmation, saying in words why to think again: the target may not take the
+/// conversation, or the session was moved a moment ago.
 fn confirm_anyway(
     session: &SessionId,
     target: &Target,
-    concern: &str,
+    warnings: &[String],
     theme: &Theme,
     area: Rect,
     frame: &mut Frame,
 ) {
-    let lines = vec![
-        Line::raw(""),
-        Line::styled(format!("⚠ {} {concern}.", target.name), theme.warning).centered(),
+    let mut lines = vec![Line::raw("")];
+    for warning in warnings {
+        lines.push(Line::styled(format!("⚠ {warning}"), theme.warning).centered());
+    }
+    lines.extend([
         Line::raw(format!(
-            "Transfer session {}… to {target} anyway?",
+            "Transfer session {} to {target} anyway?",
             session.short()
         ))
         .centered(),
         Line::styled(
-            "The platform may refuse it, or the customer may wait.",
+            "The platform may refuse it, the customer may wait, or the conversation may move twice.",
             theme.dim,
         )
         .centered(),
         Line::raw(""),
         key_line(Context::ConfirmAnyway, theme),
-    ];
-    let dialog = sized(area, 76, &lines);
+    ]);
+    let dialog = sized(area, 90, &lines);
     let inner = open("Are you sure?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -137,7 +137,7 @@ fn transfer_head(
         time,
         Span::styled(format!("{} {word:<11} ", state.symbol()), style),
         Span::raw(format!(
-            "{}… → {}",
+            "{} → {}",
             record.request.session.short(),
             record.request.target
         )),

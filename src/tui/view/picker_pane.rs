@@ -20,11 +20,14 @@ const STATUS_WIDTH: usize = 20;
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let focused = has_focus(model, Focus::Picker);
     let picker = &model.picker;
-    let title = format!(
+    let mut title = format!(
         "Target ({} of {})",
         picker.matches().len(),
         model.roster.targets().len()
     );
+    if model.rerouting.is_some() {
+        title.push_str(" · re-routing: ✗ marks the target it failed with");
+    }
     let block = pane(title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -103,7 +106,9 @@ fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
 /// "★ agent  Dana Whitfield     Billing        ● available 1/3  a-59bb17e…"
 fn row<'a>(model: &Model, target: &'a Target, name_width: usize, theme: &Theme) -> Line<'a> {
     let team = target.team.as_deref().unwrap_or("");
-    let mark = if target.favourite {
+    let mark = if model.picker.avoids(&target.id) {
+        Span::styled("✗ ", theme.error)
+    } else if target.favourite {
         Span::styled("★ ", theme.warning)
     } else if target.stale {
         Span::styled("! ", theme.error)
