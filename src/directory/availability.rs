@@ -40,6 +40,40 @@ impl Availability {
 }
 
 impl LiveState {
+    /// Free right now: an available agent with a free chat (or no capacity reported), or an
+    /// active queue.
+    pub fn is_free(self) -> bool {
+        use crate::platform::Presence;
+        match self {
+            Self::Agent(agent) => {
+                agent.presence == Presence::Available && !agent.chat.is_some_and(|c| c.is_full())
+            }
+            Self::Queue(queue) => queue.active,
+        }
+    }
+
+    /// How loaded the target is, lowest first: free agents by the share of their chats in use,
+    /// then active queues by how many wait, then busy or full agents, away, and last those that
+    /// cannot take anything.
+    pub fn load(self) -> u32 {
+        use crate::platform::Presence;
+        match self {
+            Self::Agent(agent) => {
+                let share = agent.chat.map_or(0, |c| c.used * 100 / c.total.max(1));
+                match agent.presence {
+                    Presence::Available if self.is_free() => share,
+                    Presence::Available | Presence::Busy => 2_000 + share,
+                    Presence::Away => 3_000,
+                    Presence::Offline => 4_000,
+                }
+            }
+            Self::Queue(queue) if queue.active => {
+                1_000 + queue.stats.and_then(|s| s.waiting).unwrap_or(500).min(999)
+            }
+            Self::Queue(_) => 4_000,
+        }
+    }
+
     /// Why a transfer to this target is likely to fail or wait, as the end of a sentence about
     /// it ("… is offline"); `None` when it looks fine.
     pub fn concern(self) -> Option<String> {

@@ -97,6 +97,10 @@ pub struct Model {
     pub quit_when_done: bool,
     /// A transfer that failed or is in doubt, being sent elsewhere (`r` in the log).
     pub rerouting: Option<Reroute>,
+    /// The picker lists only targets free right now.
+    pub free_only: bool,
+    /// The picker lists targets by load, least loaded first.
+    pub by_load: bool,
 }
 
 /// The transfer a new one re-routes, and its session.
@@ -135,6 +139,8 @@ impl Model {
             confirmations: false,
             quit_when_done: false,
             rerouting: None,
+            free_only: false,
+            by_load: false,
         };
         for notice in notices {
             model.notice(notice);
@@ -204,6 +210,28 @@ impl Model {
     pub fn set_roster(&mut self, roster: Roster) {
         self.roster = roster;
         self.picker.rebuild(&self.roster, &self.recent);
+        self.apply_live_views();
+    }
+
+    /// Brings the picker's "free only" and "by load" views in line with the latest live state.
+    pub fn apply_live_views(&mut self) {
+        let states = || {
+            self.roster
+                .targets()
+                .iter()
+                .filter_map(|t| Some((t.id.clone(), self.live_state(&t.id)?)))
+        };
+        let free = self.free_only.then(|| {
+            states()
+                .filter(|(_, s)| s.is_free())
+                .map(|(id, _)| id)
+                .collect()
+        });
+        let load = self
+            .by_load
+            .then(|| states().map(|(id, s)| (id, s.load())).collect());
+        self.picker.only(free);
+        self.picker.order_by_load(load);
     }
 
     /// The live state of target `id`, if the last refresh knew it.

@@ -1,12 +1,23 @@
-//! The target picker: one list over the whole roster, narrowed by a fuzzy filter on name, team
-//! and id. Favourites come first, then the targets used most recently, then the rest in roster
-//! order; with a filter, the best match comes first and that order breaks ties.
+//! The target picker: one list over the whole roster, narrowed by a fuzzy filter on name, team,
+//! id and notes. Favourites come first, then the targets used most recently, then the rest in
+//! roster order; with a filter, the best match comes first and that order breaks ties. Two views
+//! narrow or reorder it further: only the targets free right now, and by load.
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use std::collections::{HashMap, HashSet};
+
+use nucleo_matcher::pattern::{Atom, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::input::TextInput;
 use crate::roster::{Roster, Target};
+
+/// The fields the filter searches, with what a match in each is worth: a match in the name
+/// counts double, so "billing" puts the Billing queue above the agents of the Billing team.
+const FIELD_WEIGHTS: [u32; 4] = [2, 1, 1, 1];
+/// What a word of the filter found whole at the start of a word (a name, a team, a note) adds
+/// to its score: more than any scattered match can reach, so "tech" finds the Tech Support team
+/// before a name that merely holds t, e, c and h.
+const WORD_START_BONUS: u32 = 10_000;
 
 pub struct Picker {
     pub filter: TextInput,
@@ -14,13 +25,19 @@ pub struct Picker {
     matches: Vec<usize>,
     selected: usize,
     matcher: Matcher,
-    /// Per target, the fields the filter searches: name, team, id.
-    haystacks: Vec<[String; 3]>,
+    /// Per target, the fields the filter searches: name, team, id, notes.
+    haystacks: Vec<[String; 4]>,
+    /// The same in lower case, for finding whole words without allocating per keystroke.
+    lowered: Vec<[String; 4]>,
     /// Per target, its place when nothing is typed (favourites, recent, rest).
     rank: Vec<usize>,
     /// The id of a target the highlight does not start on: the one a re-routed transfer failed
     /// with.
     avoid: Option<String>,
+    /// When set, only these target ids are listed (those free right now).
+    only: Option<HashSet<String>>,
+    /// When set, targets are listed by this load, lowest first, before any other order.
+    load: Option<HashMap<String, u32>>,
 }
 
 impl std::fmt::Debug for Picker {
@@ -42,8 +59,11 @@ impl Picker {
             selected: 0,
             matcher: Matcher::new(Config::DEFAULT),
             haystacks: Vec::new(),
+            lowered: Vec::new(),
             rank: Vec::new(),
             avoid: None,
+            only: None,
+            load: None,
         };
         picker.rebuild(roster, recent);
         picker
@@ -61,8 +81,14 @@ impl Picker {
                     t.name.clone(),
                     t.team.clone().unwrap_or_default(),
                     t.id.clone(),
+                    t.notes.clone().unwrap_or_default(),
                 ]
             })
+            .collect();
+        self.lowered = self
+            .haystacks
+            .iter()
+            .map(|fields| fields.clone().map(|field| field.to_lowercase()))
             .collect();
         let recency = |t: &Target| recent.iter().position(|id| *id == t.id);
         let mut order: Vec<usize> = (0..targets.len()).collect();
@@ -93,10 +119,41 @@ impl Picker {
         self.avoid.as_deref() == Some(id)
     }
 
+    /// Lists only the targets in `ids` (`None` lists every target).
+    pub fn only(&mut self, ids: Option<HashSet<String>>) {
+        self.only = ids;
+        self.refilter();
+    }
+
+    pub fn is_narrowed(&self) -> bool {
+        self.only.is_some()
+    }
+
+    /// Orders the list by `load` per target id, lowest first (`None` for the usual order);
+    /// targets without a load come last.
+    pub fn order_by_load(&mut self, load: Option<HashMap<String, u32>>) {
+        self.load = load;
+        self.refilter();
+    }
+
+    pub fn is_by_load(&self) -> bool {
+        self.load.is_some()
+    }
+
     /// Recomputes the matches after the filter text changed; the highlight goes to the best one
     /// that is not the target to avoid.
     pub fn refilter(&mut self) {
         self.compute_matches();
+        if let Some(only) = &self.only {
+            let haystacks = &self.haystacks;
+            self.matches.retain(|&i| only.contains(&haystacks[i][2]));
+        }
+        if let Some(load) = &self.load {
+            let haystacks = &self.haystacks;
+            // Stable: equal loads keep the match order.
+            self.matches
+                .sort_by_key(|&i| load.get(&haystacks[i][2]).copied().unwrap_or(u32::MAX));
+        }
         let avoided = |&i: &usize| self.avoid.as_deref() == Some(self.haystacks[i][2].as_str());
         self.selected = self.matches.iter().position(|i| !avoided(i)).unwrap_or(0);
     }
@@ -109,21 +166,31 @@ impl Picker {
             self.matches = all;
             return;
         }
-        let atoms = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart).atoms;
+        let atoms = parse(query);
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
         let mut buffer = Vec::new();
         let mut scored: Vec<(u32, usize)> = Vec::new();
-        'targets: for (index, fields) in self.haystacks.iter().enumerate() {
+        'targets: for (index, (fields, lowered)) in
+            self.haystacks.iter().zip(&self.lowered).enumerate()
+        {
             let mut total = 0;
             // Each word of the filter must match one field on its own, so letters are never
-            // gathered across name and team; a match in the name counts double, so "billing"
-            // puts the Billing queue above the agents of the Billing team.
-            for atom in &atoms {
+            // gathered across name and team.
+            for (n, atom) in atoms.iter().enumerate() {
+                let word = words.get(n).map(String::as_str).unwrap_or_default();
                 let best = fields
                     .iter()
-                    .zip([2, 1, 1])
-                    .filter_map(|(field, weight)| {
-                        atom.score(Utf32Str::new(field, &mut buffer), &mut self.matcher)
-                            .map(|score| u32::from(score) * weight)
+                    .zip(lowered)
+                    .zip(FIELD_WEIGHTS)
+                    .filter_map(|((field, lowered), weight)| {
+                        let fuzzy =
+                            atom.score(Utf32Str::new(field, &mut buffer), &mut self.matcher)?;
+                        let bonus = if starts_a_word(lowered, word) {
+                            WORD_START_BONUS
+                        } else {
+                            0
+                        };
+                        Some(u32::from(fuzzy) * weight + bonus)
                     })
                     .max();
                 match best {
@@ -136,6 +203,16 @@ impl Picker {
         // Best score first; favourites, recent and roster order break ties.
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(self.rank[a.1].cmp(&self.rank[b.1])));
         self.matches = scored.into_iter().map(|(_, index)| index).collect();
+    }
+
+    /// Marks the letters of target names that the filter matched, for the list to show them.
+    /// `None` when nothing is typed.
+    pub fn highlighter(&self) -> Option<Highlighter> {
+        let query = self.filter.value().trim();
+        (!query.is_empty()).then(|| Highlighter {
+            atoms: parse(query),
+            matcher: Matcher::new(Config::DEFAULT),
+        })
     }
 
     pub fn matches(&self) -> &[usize] {
@@ -173,6 +250,46 @@ impl Picker {
         {
             self.selected = at;
         }
+    }
+}
+
+fn parse(query: &str) -> Vec<Atom> {
+    Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart).atoms
+}
+
+/// Whether `word` appears in `field` at the start of one of its words; both in lower case.
+fn starts_a_word(field: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    field.match_indices(word).any(|(at, _)| {
+        at == 0
+            || !field[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Finds the letters of a name the filter matched.
+pub struct Highlighter {
+    atoms: Vec<Atom>,
+    matcher: Matcher,
+}
+
+impl Highlighter {
+    /// The positions (in characters) of `name` that some word of the filter matched.
+    pub fn name(&mut self, name: &str) -> HashSet<usize> {
+        let mut buffer = Vec::new();
+        let mut indices = Vec::new();
+        for atom in &self.atoms {
+            atom.indices(
+                Utf32Str::new(name, &mut buffer),
+                &mut self.matcher,
+                &mut indices,
+            );
+        }
+        indices.into_iter().map(|i| i as usize).collect()
     }
 }
 
@@ -237,6 +354,52 @@ mod tests {
         picker.filter.paste("qu-3");
         picker.refilter();
         assert_eq!(names(&picker, &roster), ["Billing"]);
+    }
+
+    #[test]
+    fn a_whole_word_ranks_above_scattered_letters_and_notes_count() {
+        let roster = Roster::new(vec![
+            Target::new(crate::ids::TargetKind::Agent, "a-1", "Tomás Echeverría")
+                .with_team("Billing"),
+            Target::new(crate::ids::TargetKind::Agent, "a-2", "Aiko Tanaka")
+                .with_team("Tech Support"),
+            Target::new(crate::ids::TargetKind::Agent, "a-3", "Lena Weber").with_notes("French"),
+        ]);
+        let mut picker = Picker::new(&roster, &[]);
+        picker.filter.paste("tech");
+        picker.refilter();
+        assert_eq!(names(&picker, &roster)[0], "Aiko Tanaka");
+        picker.filter.clear();
+        picker.filter.paste("french");
+        picker.refilter();
+        assert_eq!(names(&picker, &roster), ["Lena Weber"]);
+        let mut highlighter = picker.highlighter().unwrap();
+        assert!(
+            highlighter.name("Lena Weber").is_empty(),
+            "the match was in the notes"
+        );
+        picker.filter.clear();
+        picker.filter.paste("lw");
+        picker.refilter();
+        let marked = picker.highlighter().unwrap().name("Lena Weber");
+        assert_eq!(marked, [0, 5].into_iter().collect());
+    }
+
+    #[test]
+    fn only_the_free_and_by_load() {
+        let roster = roster();
+        let mut picker = Picker::new(&roster, &[]);
+        picker.only(Some(
+            ["a-2".to_owned(), "qu-3".to_owned()].into_iter().collect(),
+        ));
+        assert_eq!(names(&picker, &roster), ["Sam Ortiz", "Billing"]);
+        picker.only(None);
+        picker.order_by_load(Some([("qu-3".to_owned(), 1), ("a-2".to_owned(), 2)].into()));
+        assert_eq!(
+            names(&picker, &roster),
+            ["Billing", "Sam Ortiz", "Dana Whitfield"],
+            "unknown load last"
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct Theme {
     pub pending: Style,
     pub dim: Style,
     pub key: Style,
+    /// Letters of a name that the filter matched.
+    pub matched: Style,
 }
 
 impl Theme {
@@ -49,6 +51,9 @@ impl Theme {
             pending: Style::new().fg(Color::Cyan),
             dim: Style::new().fg(Color::DarkGray),
             key: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            matched: Style::new()
+                .fg(Color::Yellow)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         }
     }
 
@@ -65,6 +70,7 @@ impl Theme {
             pending: plain,
             dim: plain,
             key: plain.add_modifier(Modifier::BOLD),
+            matched: plain.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         }
     }
 }

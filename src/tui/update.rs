@@ -384,6 +384,16 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             reroute(model);
             None
         }
+        Action::ToggleFreeOnly => {
+            model.free_only = !model.free_only;
+            model.apply_live_views();
+            None
+        }
+        Action::ToggleByLoad => {
+            model.by_load = !model.by_load;
+            model.apply_live_views();
+            None
+        }
         Action::OpenDetail => {
             if let Some(EntryKind::Transfer(transfer)) =
                 model.log.highlighted().map(|entry| &entry.kind)

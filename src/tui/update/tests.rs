@@ -825,3 +825,65 @@ fn sending_a_session_moved_a_moment_ago_asks_first_saying_where_and_how() {
     );
     dispatched(key(&mut model, KeyCode::Char('y')));
 }
+
+#[test]
+fn ctrl_o_lists_only_who_is_free_and_ctrl_l_the_least_loaded_first() {
+    use crate::directory::{Availability, QueueLoad};
+    use crate::platform::{AgentPresence, Capacity, Presence};
+    let mut model = model();
+    let targets = model.roster.targets().to_vec();
+    let agent = |presence, used| AgentPresence {
+        presence,
+        chat: Some(Capacity { used, total: 3 }),
+    };
+    let mut live = Availability {
+        agents: Default::default(),
+        queues: Default::default(),
+        taken_at: chrono::Local::now(),
+    };
+    live.agents
+        .insert(targets[0].id.clone(), agent(Presence::Available, 2));
+    live.agents
+        .insert(targets[1].id.clone(), agent(Presence::Available, 3));
+    live.agents
+        .insert(targets[2].id.clone(), agent(Presence::Offline, 0));
+    live.agents
+        .insert(targets[3].id.clone(), agent(Presence::Available, 0));
+    let queue = targets
+        .iter()
+        .find(|t| t.kind == crate::ids::TargetKind::Queue)
+        .unwrap();
+    live.queues.insert(
+        queue.id.clone(),
+        QueueLoad {
+            active: true,
+            stats: None,
+        },
+    );
+    update(&mut model, Msg::Availability(Ok(live)));
+    key(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'o');
+    let listed: Vec<&str> = model
+        .picker
+        .matches()
+        .iter()
+        .map(|&i| model.roster.targets()[i].name.as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            targets[0].name.as_str(),
+            targets[3].name.as_str(),
+            queue.name.as_str()
+        ],
+        "available with a free chat, and the active queue; not full, not offline, not unknown"
+    );
+    ctrl(&mut model, 'l');
+    assert_eq!(
+        model.picker.highlighted(&model.roster).unwrap().id,
+        targets[3].id,
+        "the least loaded first"
+    );
+    ctrl(&mut model, 'o');
+    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
+}

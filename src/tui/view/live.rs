@@ -13,6 +13,8 @@ pub fn describe(state: LiveState, theme: &Theme) -> (String, Style) {
     match state {
         LiveState::Agent(AgentPresence { presence, chat }) => {
             let (symbol, style) = match presence {
+                // Available but with every chat in use looks like busy, never like free.
+                Presence::Available if !state.is_free() => ("◑", theme.warning),
                 Presence::Available => ("●", theme.ok),
                 Presence::Busy => ("◑", theme.warning),
                 Presence::Away => ("◌", theme.dim),
@@ -33,8 +35,10 @@ pub fn describe(state: LiveState, theme: &Theme) -> (String, Style) {
                 let waiting = stats
                     .waiting
                     .map_or_else(|| "? waiting".to_owned(), |n| format!("{n} waiting"));
+                // With nobody waiting, an average wait says nothing about now.
                 let wait = stats
                     .average_wait
+                    .filter(|_| stats.waiting != Some(0))
                     .map(|w| format!(" ~{}", short_duration(w.as_secs())))
                     .unwrap_or_default();
                 let style = if stats.waiting.unwrap_or(0) > 0 {

@@ -1,5 +1,7 @@
 //! The target picker: a filter line, then the matching agents and queues.
 
+use std::collections::HashSet;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
@@ -25,6 +27,12 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         picker.matches().len(),
         model.roster.targets().len()
     );
+    if model.free_only {
+        title.push_str(" · only who is free");
+    }
+    if model.by_load {
+        title.push_str(" · least loaded first");
+    }
     if model.rerouting.is_some() {
         title.push_str(" · re-routing: ✗ marks the target it failed with");
     }
@@ -60,6 +68,10 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     if picker.matches().is_empty() {
         let message = if model.roster.is_empty() {
             "The roster is empty: add agents and queues to the roster file (see README)."
+        } else if model.free_only && model.live.is_none() {
+            "Who is free is not known yet. Ctrl-o lists everyone."
+        } else if model.free_only {
+            "Nobody that matches is free right now. Ctrl-o lists everyone."
         } else {
             "Nothing matches the filter. Esc clears it."
         };
@@ -74,11 +86,18 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let name_width = (list_area.width as usize)
         .saturating_sub(FIXED_COLUMNS)
         .clamp(10, 28);
+    let mut highlighter = picker.highlighter();
     let items: Vec<ListItem> = picker.matches()[first..]
         .iter()
         .take(rows)
         .filter_map(|&i| model.roster.targets().get(i))
-        .map(|target| ListItem::new(row(model, target, name_width, theme)))
+        .map(|target| {
+            let matched = highlighter
+                .as_mut()
+                .map(|h| h.name(&target.name))
+                .unwrap_or_default();
+            ListItem::new(row(model, target, name_width, &matched, theme))
+        })
         .collect();
     let list = List::new(items)
         .highlight_style(theme.highlight)
@@ -103,8 +122,15 @@ fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
     Line::styled(text, style)
 }
 
-/// "★ agent  Dana Whitfield     Billing        ● available 1/3  a-59bb17e…"
-fn row<'a>(model: &Model, target: &'a Target, name_width: usize, theme: &Theme) -> Line<'a> {
+/// "★ agent  Dana Whitfield     Billing        ● available 1/3  a-59bb17e…", the letters the
+/// filter matched in the name (`matched`, by character) marked.
+fn row<'a>(
+    model: &Model,
+    target: &'a Target,
+    name_width: usize,
+    matched: &HashSet<usize>,
+    theme: &Theme,
+) -> Line<'a> {
     let team = target.team.as_deref().unwrap_or("");
     let mark = if model.picker.avoids(&target.id) {
         Span::styled("✗ ", theme.error)
@@ -118,23 +144,52 @@ fn row<'a>(model: &Model, target: &'a Target, name_width: usize, theme: &Theme) 
     let (status, status_style) = if target.stale {
         ("stale: not listed".to_owned(), theme.error)
     } else {
-        match model.live_state(&target.id) {
-            Some(state) => live::describe(state, theme),
-            None => (String::new(), theme.dim),
+        match (model.live_state(&target.id), &model.live) {
+            (Some(state), _) => live::describe(state, theme),
+            // A refresh came back without this target: say so rather than show nothing.
+            (None, Some(_)) => ("no live data".to_owned(), theme.dim),
+            (None, None) => (String::new(), theme.dim),
         }
     };
-    Line::from(vec![
+    let mut spans = vec![
         mark,
         Span::styled(format!("{:<6}", target.kind.label()), theme.dim),
-        Span::raw(format!(
-            "{:<name_width$} ",
-            shorten(&target.name, name_width.saturating_sub(1))
-        )),
+    ];
+    spans.extend(name_spans(&target.name, name_width, matched, theme));
+    spans.extend([
         Span::raw(format!("{:<TEAM_WIDTH$} ", shorten(team, TEAM_WIDTH - 1))),
         Span::styled(
             format!("{:<STATUS_WIDTH$} ", shorten(&status, STATUS_WIDTH)),
             status_style,
         ),
         Span::styled(target.short_id(), theme.dim),
-    ])
+    ]);
+    Line::from(spans)
+}
+
+/// The name cut to its column and padded, the matched letters marked.
+fn name_spans(
+    name: &str,
+    width: usize,
+    matched: &HashSet<usize>,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let shown = shorten(name, width.saturating_sub(1));
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut plain = String::new();
+    for (n, c) in shown.chars().enumerate() {
+        if matched.contains(&n) {
+            if !plain.is_empty() {
+                spans.push(Span::raw(std::mem::take(&mut plain)));
+            }
+            spans.push(Span::styled(c.to_string(), theme.matched));
+        } else {
+            plain.push(c);
+        }
+    }
+    // The column, then one space before the next.
+    let pad = width.saturating_sub(shown.chars().count()) + 1;
+    plain.push_str(&" ".repeat(pad));
+    spans.push(Span::raw(plain));
+    spans
 }
