@@ -198,6 +198,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         confirm_within: DEFAULT_CONFIRM_WITHIN,
         roster_file: None,
         secret_in_file: false,
+        bell: true,
     }
 }
 

@@ -141,6 +141,7 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         callbacks: setup.callbacks,
         confirm_within: setup.confirm_within,
         request_timeout: setup.request_timeout,
+        bell: setup.bell,
         engine: setup.engine,
         banner: setup.banner,
         notices,

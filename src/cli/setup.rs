@@ -37,6 +37,8 @@ pub struct Setup {
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
     pub confirm_within: Duration,
     pub request_timeout: Duration,
+    /// Ring the bell when a transfer fails or is left in doubt.
+    pub bell: bool,
     /// Kept alive for as long as the command runs.
     _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
@@ -154,6 +156,7 @@ impl Setup {
             callbacks: events,
             confirm_within: config.confirm_within,
             request_timeout: config.platform.request_timeout,
+            bell: config.bell,
             _receiver: receiver,
             _demo: None,
         })
@@ -226,6 +229,7 @@ impl Setup {
             callbacks: events,
             confirm_within: config.confirm_within,
             request_timeout: config.platform.request_timeout,
+            bell: config.bell,
             _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,

@@ -53,6 +53,8 @@ pub struct Config {
     pub roster_file: Option<PathBuf>,
     /// The file itself holds a secret (`jwt` or `client_secret`), so who may read it matters.
     pub secret_in_file: bool,
+    /// `[ui] bell`: ring the terminal bell when a transfer fails or is left in doubt.
+    pub bell: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -206,6 +208,7 @@ impl Config {
             confirm_within,
             roster_file,
             secret_in_file,
+            bell: raw.ui.bell.unwrap_or(true),
         })
     }
 }

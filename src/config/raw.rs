@@ -11,6 +11,8 @@ pub(super) struct RawConfig {
     pub callback: RawCallback,
     #[serde(default)]
     pub roster: RawRoster,
+    #[serde(default)]
+    pub ui: RawUi,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,4 +48,10 @@ pub(super) struct RawCallback {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRoster {
     pub file: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawUi {
+    pub bell: Option<bool>,
 }

@@ -203,3 +203,17 @@ fn numbers_beyond_sane_bounds_name_their_key() {
         assert!(message.contains(expected), "{message}");
     }
 }
+
+#[test]
+fn the_bell_is_on_unless_turned_off() {
+    let on = parse_with(GOOD, &[("HANDOFF_CLIENT_SECRET", "s3cret")]).unwrap();
+    assert!(on.bell);
+    let off = parse_with(
+        &format!("{GOOD}\n[ui]\nbell = false\n"),
+        &[("HANDOFF_CLIENT_SECRET", "s3cret")],
+    )
+    .unwrap();
+    assert!(!off.bell);
+    let message = error_text(&format!("{GOOD}\n[ui]\nbel = false\n"));
+    assert!(message.contains("bel"), "{message}");
+}

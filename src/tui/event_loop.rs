@@ -59,6 +59,8 @@ pub struct Console {
     pub confirm_within: Duration,
     /// How long a request may take; a transfer in flight gets this long on the way out.
     pub request_timeout: Duration,
+    /// Ring the terminal bell when a transfer fails or is left in doubt.
+    pub bell: bool,
 }
 
 /// Why the console closed.
@@ -171,6 +173,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         callbacks,
         confirm_within,
         request_timeout: _,
+        bell,
     } = console;
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
     model.ledger = ledger;
@@ -182,6 +185,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         model.notice(notice);
     }
     model.confirmations = callbacks.is_some();
+    model.bell = bell;
     let (updates, updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     let (messages, messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());
@@ -242,6 +246,10 @@ async fn event_loop(
             return Ok(Ending::Quit);
         }
         draw(terminal, model, theme)?;
+        if model.take_bell() {
+            // BEL on its own: every terminal (and tmux, and an SSH client) knows it.
+            let _ = stdout().write_all(b"\x07").and_then(|()| stdout().flush());
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Everything the console shows, owned by the event loop alone. Background work never touches it:
 //! it sends messages that `update` applies.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 
 use chrono::{DateTime, Local};
@@ -101,6 +102,13 @@ pub struct Model {
     pub free_only: bool,
     /// The picker lists targets by load, least loaded first.
     pub by_load: bool,
+    /// Ring the bell when a transfer fails or is left in doubt (`[ui] bell`).
+    pub bell: bool,
+    /// A transfer just ended in a way that needs the supervisor: ring once, after the draw.
+    bell_due: bool,
+    /// Transfers of this run that failed or are in doubt and that the supervisor has not looked
+    /// at yet (highlighted in the log, opened, or re-routed).
+    pub unseen: HashSet<TransferId>,
 }
 
 /// The transfer a new one re-routes, and its session.
@@ -141,6 +149,9 @@ impl Model {
             rerouting: None,
             free_only: false,
             by_load: false,
+            bell: true,
+            bell_due: false,
+            unseen: HashSet::new(),
         };
         for notice in notices {
             model.notice(notice);
@@ -173,6 +184,27 @@ impl Model {
 
     pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
         self.ledger.get(id)
+    }
+
+    /// After a change to transfer `id`: if it now needs the supervisor (failed, unknown,
+    /// unconfirmed, unclear), it counts as unseen and the bell is due.
+    pub fn needs_attention(&mut self, id: TransferId) {
+        let needs = self.transfer(id).is_some_and(|r| {
+            r.state().tone() != crate::transfer::Tone::Good && !r.state().is_open()
+        });
+        if needs && self.unseen.insert(id) {
+            self.bell_due = self.bell;
+        }
+    }
+
+    /// The supervisor has looked at transfer `id`.
+    pub fn seen(&mut self, id: TransferId) {
+        self.unseen.remove(&id);
+    }
+
+    /// Whether to ring now; asking clears it.
+    pub fn take_bell(&mut self) -> bool {
+        std::mem::take(&mut self.bell_due)
     }
 
     /// Transfers of this run not yet answered by the platform.

@@ -257,6 +257,17 @@ fn pasted_ids(text: &str) -> Vec<SessionId> {
     ids
 }
 
+/// With the log focused, the highlighted transfer is in front of the supervisor: seen.
+fn highlighted_seen(model: &mut Model) {
+    if model.focus != Focus::Log {
+        return;
+    }
+    if let Some(EntryKind::Transfer(id)) = model.log.highlighted().map(|entry| &entry.kind) {
+        let id = *id;
+        model.seen(id);
+    }
+}
+
 /// A re-route belongs to its session: once the field holds another, it is over.
 fn end_reroute_if_changed(model: &mut Model) {
     let same = model.rerouting.as_ref().is_some_and(|reroute| {
@@ -316,6 +327,7 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         }
         Action::NextPane | Action::PreviousPane => {
             model.focus = model.focus.cycled(action == Action::NextPane);
+            highlighted_seen(model);
             None
         }
         Action::SubmitSession => {
@@ -398,8 +410,10 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             if let Some(EntryKind::Transfer(transfer)) =
                 model.log.highlighted().map(|entry| &entry.kind)
             {
+                let transfer = *transfer;
+                model.seen(transfer);
                 model.dialog = Some(Dialog::Detail {
-                    transfer: *transfer,
+                    transfer,
                     scroll: 0,
                 });
             }
@@ -451,7 +465,10 @@ fn scroll(model: &mut Model, delta: isize) {
     match model.focus {
         Focus::Picker => model.picker.move_by(delta),
         // The log counts from the newest entry, so "up" means further from it.
-        Focus::Log => model.log.scroll_by(-delta),
+        Focus::Log => {
+            model.log.scroll_by(-delta);
+            highlighted_seen(model);
+        }
         Focus::Session => {}
     }
 }
@@ -580,6 +597,7 @@ fn reroute(model: &mut Model) {
     }
     let session = record.request.session.clone();
     let avoid = record.request.target.id.clone();
+    model.seen(id);
     model.session.clear();
     model.session.paste(session.as_str());
     model.session_error = None;

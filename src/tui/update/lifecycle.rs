@@ -23,6 +23,7 @@ pub(super) fn progressed(model: &mut Model, update: TransferUpdate) -> Option<Ef
     let record = model.ledger.progress(update)?;
     // A callback that raced ahead of the platform's answer already settled it.
     let waiting = record.confirmation.is_none();
+    model.needs_attention(id);
     (accepted && waiting && model.confirmations).then_some(Effect::AwaitConfirmation(id))
 }
 
@@ -63,6 +64,7 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
             payload: callback.payload,
         });
     };
+    model.needs_attention(id);
     let record = model.transfer(id)?;
     let request = record.request.clone();
     let state = record.state();
@@ -92,6 +94,7 @@ pub(super) fn deadline(model: &mut Model, id: TransferId) -> Option<Effect> {
     if !model.ledger.expire(id, Utc::now()) {
         return None;
     }
+    model.needs_attention(id);
     let record = model.transfer(id)?;
     Some(Effect::RecordConfirmation {
         request: record.request.clone(),

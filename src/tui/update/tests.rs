@@ -887,3 +887,31 @@ fn ctrl_o_lists_only_who_is_free_and_ctrl_l_the_least_loaded_first() {
     ctrl(&mut model, 'o');
     assert_eq!(model.picker.matches().len(), model.roster.targets().len());
 }
+
+#[test]
+fn a_failure_rings_once_and_counts_until_looked_at() {
+    let mut model = model();
+    model.confirmations = true;
+    let dana = accepted_transfer(&mut model, SESSION, "dana");
+    assert!(
+        !model.take_bell(),
+        "an accepted transfer is no news to ring for"
+    );
+    update(&mut model, callback(SESSION, None, failed_verdict()));
+    assert!(model.unseen.contains(&dana.id));
+    assert!(model.take_bell());
+    assert!(!model.take_bell(), "once");
+    // Looking at it in the log clears it.
+    key(&mut model, KeyCode::BackTab);
+    assert!(model.unseen.is_empty());
+
+    model.bell = false;
+    model.focus = Focus::Session;
+    let sam = accepted_transfer(&mut model, "66c2f6939489bfffc7911a2b", "samuel");
+    update(&mut model, Msg::ConfirmDeadline(sam.id));
+    assert!(
+        model.unseen.contains(&sam.id),
+        "counted even without the bell"
+    );
+    assert!(!model.take_bell(), "[ui] bell = false");
+}

@@ -13,6 +13,7 @@ use crate::tui::theme::Theme;
 
 pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let in_flight = model.in_flight().count();
+    let attention = model.unseen.len();
     let mut spans = vec![
         Span::styled(" handoff ", theme.title),
         Span::styled(format!("· {} ", model.banner), theme.dim),
@@ -24,8 +25,14 @@ pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Fr
     ];
     if in_flight > 0 {
         spans.push(Span::styled(
-            format!("· ⋯ {in_flight} in flight"),
+            format!("· ⋯ {in_flight} in flight "),
             theme.pending,
+        ));
+    }
+    if attention > 0 {
+        spans.push(Span::styled(
+            format!("· ! {attention} need a look (Log)"),
+            theme.warning,
         ));
     }
     frame.render_widget(Line::from(spans), area);
