@@ -300,10 +300,19 @@ fn a_supervisor_syncs_favourites_edits_and_deletes_in_demo_mode() {
     let tmux = Tmux::start(130, 40, "--demo");
     tmux.wait_for("who is free as of");
     let roster_file = tmux.demo_dir().join("roster.toml");
+    let demo_roster_before = std::fs::read_to_string(&roster_file).unwrap();
 
     tmux.keys(&["Tab"]);
     tmux.wait_for("▶ Target");
     tmux.keys(&["C-s"]);
+    let preview = tmux.wait_for("Sync the roster with the platform?");
+    assert!(preview.contains("100 to add: agent"), "{preview}");
+    assert_eq!(
+        std::fs::read_to_string(&roster_file).unwrap(),
+        demo_roster_before,
+        "nothing saved before y"
+    );
+    tmux.keys(&["y"]);
     tmux.wait_for("synced with the platform: 100 added, 0 updated, 0 stale");
     tmux.wait_for("Target (126 of 126)");
 

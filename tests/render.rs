@@ -533,3 +533,37 @@ fn a_reroute_marks_the_failed_target_and_links_the_transfers() {
         "{detail}"
     );
 }
+
+/// What a sync would change, named before anything is saved.
+#[test]
+fn a_sync_shows_what_it_would_change_first() {
+    use handoff::ids::TargetKind;
+    use handoff::roster::Listed;
+    let mut model = model();
+    let mut targets: Vec<Listed> = model
+        .roster
+        .targets()
+        .iter()
+        .skip(1)
+        .map(|t| Listed {
+            kind: t.kind,
+            id: t.id.clone(),
+            name: t.name.clone(),
+            team: t.team.clone(),
+        })
+        .collect();
+    targets.push(Listed {
+        kind: TargetKind::Agent,
+        id: "a-1234567-0000-4000-8000-000000000042".into(),
+        name: "Nadia Haddad".into(),
+        team: Some("Billing".into()),
+    });
+    update(
+        &mut model,
+        Msg::ListingFetched(Ok(handoff::directory::Listing {
+            targets,
+            notes: vec!["the platform said more queues follow, but also that there are 1 page(s); stopped at page 1".into()],
+        })),
+    );
+    assert_screen!("sync_preview", screen(&model, 100, 30));
+}

@@ -28,7 +28,7 @@ pub use exchange::{CSV_HEADER, ImportError, Imported, Merged, import};
 pub use file::{Loaded, RosterError};
 pub use resolve::ResolveError;
 pub use store::{RosterStore, Saved, StoreError};
-pub use sync::{Listed, SyncSummary};
+pub use sync::{Listed, SyncPreview, SyncSummary};
 
 use crate::ids::TargetKind;
 

@@ -122,6 +122,50 @@ impl Roster {
     }
 }
 
+/// What a sync would do, shown before anything is saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncPreview {
+    pub summary: SyncSummary,
+    /// Targets it would add, as "agent Dana Whitfield".
+    pub added: Vec<String>,
+    /// Names it would change, old then new.
+    pub renamed: Vec<(String, String)>,
+    /// Targets it would mark stale.
+    pub stale: Vec<String>,
+}
+
+impl Roster {
+    /// What merging `listing` would change, worked out on a copy: the roster is untouched.
+    pub fn preview_sync(&self, listing: Vec<Listed>) -> SyncPreview {
+        let mut after = self.clone();
+        let summary = after.merge_sync(listing);
+        let mut preview = SyncPreview {
+            summary,
+            ..SyncPreview::default()
+        };
+        for target in after.targets() {
+            match self.find(&target.id) {
+                None => preview
+                    .added
+                    .push(format!("{} {}", target.kind, target.name)),
+                Some(before) => {
+                    if before.name != target.name {
+                        preview
+                            .renamed
+                            .push((before.name.clone(), target.name.clone()));
+                    }
+                    if target.stale && !before.stale {
+                        preview
+                            .stale
+                            .push(format!("{} {}", target.kind, target.name));
+                    }
+                }
+            }
+        }
+        preview
+    }
+}
+
 /// Brings one known target in line with the platform; true when anything the supervisor sees
 /// changed (recording the platform's name alone is bookkeeping).
 fn follow(existing: &mut Target, listed: Listed) -> bool {
@@ -227,6 +271,27 @@ mod tests {
                 ..SyncSummary::default()
             }
         );
+    }
+
+    #[test]
+    fn a_preview_names_what_would_change_and_changes_nothing() {
+        let mut sam = Target::new(TargetKind::Agent, "a-2", "Sam Ortiz");
+        sam.platform_name = Some("Sam Ortiz".into());
+        let roster = Roster::new(vec![
+            sam,
+            Target::new(TargetKind::Agent, "a-3", "Left in October"),
+        ]);
+        let preview = roster.preview_sync(vec![
+            listed(TargetKind::Agent, "a-2", "Samuel Ortiz", None),
+            listed(TargetKind::Queue, "qu-1", "Billing", None),
+        ]);
+        assert_eq!(preview.added, ["queue Billing"]);
+        assert_eq!(
+            preview.renamed,
+            [("Sam Ortiz".to_owned(), "Samuel Ortiz".to_owned())]
+        );
+        assert_eq!(preview.stale, ["agent Left in October"]);
+        assert_eq!(roster.find("a-2").unwrap().name, "Sam Ortiz", "untouched");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 
 use super::update::{Msg, RosterSaved};
 use crate::callback::CallbackEvent;
-use crate::directory;
+use crate::directory::{self, Listing};
 use crate::roster::{EditError, RosterChange, RosterStore};
 use crate::transfer::{TransferEngine, TransferId};
 
@@ -110,29 +110,35 @@ pub fn refresh_availability(
     });
 }
 
-/// Fetches the platform's lists, merges them into the roster file, and reports like a save.
-pub fn sync_roster(engine: TransferEngine, store: SharedStore, messages: mpsc::Sender<Msg>) {
+/// Fetches the platform's lists for a sync; nothing is saved until the supervisor has seen
+/// what the sync would change.
+pub fn fetch_listing(engine: TransferEngine, messages: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
-        let result = match directory::fetch_listing(engine.client()).await {
-            Err(error) => Err(format!(
-                "could not read the platform's lists: {error}; the roster is unchanged"
-            )),
-            Ok(listing) => tokio::task::spawn_blocking(move || {
-                let notes: String = listing.notes.iter().map(|n| format!("; {n}")).collect();
-                with_store(&store, |store| {
-                    store
-                        .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing.targets)))
-                        .map(|saved| RosterSaved {
-                            roster: saved.roster,
-                            summary: format!("synced with the platform: {}{notes}", saved.value),
-                            merged_hand_edit: saved.merged_hand_edit,
-                        })
-                        .map_err(|error| error.to_string())
-                })
-            })
+        let result = directory::fetch_listing(engine.client())
             .await
-            .unwrap_or_else(|error| Err(format!("the sync stopped unexpectedly: {error}"))),
-        };
+            .map_err(|error| error.to_string());
+        let _ = messages.send(Msg::ListingFetched(result)).await;
+    });
+}
+
+/// Merges the platform's lists into the roster file as it is now, and reports like a save.
+pub fn apply_sync(listing: Listing, store: SharedStore, messages: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let result = tokio::task::spawn_blocking(move || {
+            let notes: String = listing.notes.iter().map(|n| format!("; {n}")).collect();
+            with_store(&store, |store| {
+                store
+                    .update(|roster| Ok::<_, EditError>(roster.merge_sync(listing.targets)))
+                    .map(|saved| RosterSaved {
+                        roster: saved.roster,
+                        summary: format!("synced with the platform: {}{notes}", saved.value),
+                        merged_hand_edit: saved.merged_hand_edit,
+                    })
+                    .map_err(|error| error.to_string())
+            })
+        })
+        .await
+        .unwrap_or_else(|error| Err(format!("the sync stopped unexpectedly: {error}")));
         let _ = messages.send(Msg::RosterSaved(result)).await;
     });
 }

@@ -375,9 +375,15 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
                     .await
             });
         }
-        Effect::SyncRoster => {
-            let engine = workers.engine.clone();
-            background::sync_roster(engine, Arc::clone(&workers.store), workers.messages.clone());
+        Effect::FetchListing => {
+            background::fetch_listing(workers.engine.clone(), workers.messages.clone());
+        }
+        Effect::ApplySync(listing) => {
+            background::apply_sync(
+                listing,
+                Arc::clone(&workers.store),
+                workers.messages.clone(),
+            );
         }
     }
 }

@@ -93,7 +93,8 @@ impl TargetForm {
             name: filled(&target.name),
             team: filled(target.team.as_deref().unwrap_or("")),
             notes: filled(target.notes.as_deref().unwrap_or("")),
-            focus: Field::Name,
+            // The same field as the add form, so Tab means the same in both.
+            focus: Field::Id,
             problem: None,
             odd_shape_acknowledged: false,
             favourite: target.favourite,

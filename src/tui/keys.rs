@@ -25,6 +25,8 @@ pub enum Context {
     ConfirmNote,
     /// One transfer in detail.
     Detail,
+    /// What a sync would change, before it is saved.
+    SyncPreview,
 }
 
 impl Context {
@@ -43,6 +45,7 @@ impl Context {
             Self::ConfirmAnyway => "Transfer anyway",
             Self::ConfirmNote => "Note on a transfer",
             Self::Detail => "Transfer detail",
+            Self::SyncPreview => "Sync with the platform",
         }
     }
 
@@ -57,6 +60,7 @@ impl Context {
                 | Self::ConfirmAnyway
                 | Self::ConfirmNote
                 | Self::Detail
+                | Self::SyncPreview
         )
     }
 
@@ -105,6 +109,7 @@ pub enum Action {
     Reroute,
     ToggleFreeOnly,
     ToggleByLoad,
+    ApplySync,
     CursorLeft,
     CursorRight,
     CursorHome,
@@ -343,13 +348,20 @@ const CONFIRM_ANYWAY: &[Binding] = &[
     ),
 ];
 
-const CONFIRM_DELETE: &[Binding] = &[
+/// Only `y`: nothing is saved by an Enter typed out of habit.
+const SYNC_PREVIEW: &[Binding] = &[
+    bind(&[char_key('y')], A::ApplySync, "save these changes", true),
     bind(
-        &[char_key('y'), key(KeyCode::Enter)],
-        A::DeleteTarget,
-        "delete it",
+        &[char_key('n'), key(KeyCode::Esc)],
+        A::Cancel,
+        "leave the roster as it is",
         true,
     ),
+];
+
+/// Only `y`: an Enter typed out of habit must not delete.
+const CONFIRM_DELETE: &[Binding] = &[
+    bind(&[char_key('y')], A::DeleteTarget, "delete it", true),
     bind(
         &[char_key('n'), key(KeyCode::Esc)],
         A::Cancel,
@@ -477,6 +489,7 @@ pub fn bindings(context: Context) -> &'static [Binding] {
         Context::ConfirmAnyway => CONFIRM_ANYWAY,
         Context::ConfirmNote => CONFIRM_NOTE,
         Context::Detail => DETAIL,
+        Context::SyncPreview => SYNC_PREVIEW,
     }
 }
 
@@ -527,7 +540,7 @@ pub fn hints(context: Context) -> Hints {
 }
 
 /// Every context, in the order the help screen lists them.
-pub const HELP_ORDER: [Context; 13] = [
+pub const HELP_ORDER: [Context; 14] = [
     Context::Global,
     Context::Session,
     Context::Picker,
@@ -539,6 +552,7 @@ pub const HELP_ORDER: [Context; 13] = [
     Context::ConfirmAnyway,
     Context::Form,
     Context::ConfirmDelete,
+    Context::SyncPreview,
     Context::QuitConfirm,
     Context::Help,
 ];

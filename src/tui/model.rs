@@ -12,9 +12,9 @@ use super::keys::Context;
 use super::log::{EntryKind, Notice, TransferLog};
 use super::picker::Picker;
 use crate::callback::Refusal;
-use crate::directory::{Availability, LiveState};
+use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, TargetKind};
-use crate::roster::{Roster, Target};
+use crate::roster::{Roster, SyncPreview, Target};
 use crate::transfer::{Ledger, TransferId, TransferRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,11 @@ pub enum Dialog {
         target: Target,
         warnings: Vec<String>,
         note: Option<String>,
+    },
+    /// What a sync would add, rename and mark stale; saved only on `y`.
+    SyncPreview {
+        listing: Listing,
+        preview: SyncPreview,
     },
     /// Everything about one transfer: request, reply, callback.
     Detail {
@@ -109,6 +114,8 @@ pub struct Model {
     /// Transfers of this run that failed or are in doubt and that the supervisor has not looked
     /// at yet (highlighted in the log, opened, or re-routed).
     pub unseen: HashSet<TransferId>,
+    /// The target just added or edited: the picker's highlight goes to it once it is saved.
+    pub select_after_save: Option<String>,
 }
 
 /// The transfer a new one re-routes, and its session.
@@ -152,6 +159,7 @@ impl Model {
             bell: true,
             bell_due: false,
             unseen: HashSet::new(),
+            select_after_save: None,
         };
         for notice in notices {
             model.notice(notice);
@@ -230,6 +238,7 @@ impl Model {
             Some(Dialog::EditTarget(_)) => Context::Form,
             Some(Dialog::ConfirmDelete(_)) => Context::ConfirmDelete,
             Some(Dialog::ConfirmAnyway { .. }) => Context::ConfirmAnyway,
+            Some(Dialog::SyncPreview { .. }) => Context::SyncPreview,
             None => match self.focus {
                 Focus::Session => Context::Session,
                 Focus::Picker => Context::Picker,

@@ -242,7 +242,7 @@ impl Picker {
     }
 
     /// Points the highlight at `id` if it is listed.
-    fn point_at(&mut self, roster: &Roster, id: &str) {
+    pub fn point_at(&mut self, roster: &Roster, id: &str) {
         if let Some(at) = self
             .matches
             .iter()

@@ -17,7 +17,7 @@ use super::keys::{self, Action};
 use super::log::{EntryKind, Notice};
 use super::model::{Dialog, Focus, Model, Reroute};
 use crate::callback::CallbackEvent;
-use crate::directory::{Availability, LiveState};
+use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::SessionId;
 use crate::roster::{Roster, RosterChange, Target};
 use crate::transfer::{
@@ -52,6 +52,8 @@ pub enum Msg {
     ConfirmDeadline(TransferId),
     /// Background work that went wrong in a way the supervisor should read.
     Warning(String),
+    /// The platform's lists for a sync, or why they could not be read.
+    ListingFetched(Result<Listing, String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,8 +72,10 @@ pub enum Effect {
     SaveRoster(RosterChange),
     /// Fetch who is free now, with stats for these queues.
     RefreshAvailability(Vec<String>),
-    /// Bring the platform's lists into the roster.
-    SyncRoster,
+    /// Fetch the platform's lists, to show what a sync would change.
+    FetchListing,
+    /// Merge these lists into the roster file: the supervisor said yes to the preview.
+    ApplySync(Listing),
     /// Start the clock for this accepted transfer's callback.
     AwaitConfirmation(TransferId),
     /// Write what a callback said (and what it did), or that none came, to the audit file.
@@ -168,6 +172,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::Warning(warning) => {
             model.notice(Notice::Warning(warning));
+            None
+        }
+        Msg::ListingFetched(result) => {
+            live::preview_sync(model, result);
             None
         }
         Msg::AvailabilityDue => live::refresh(model),
@@ -386,6 +394,13 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         | Action::SaveTarget => roster::perform(model, action),
         Action::Refresh => live::refresh(model),
         Action::Sync => live::sync(model),
+        Action::ApplySync => match model.dialog.take() {
+            Some(Dialog::SyncPreview { listing, .. }) => Some(Effect::ApplySync(listing)),
+            other => {
+                model.dialog = other;
+                None
+            }
+        },
         Action::WriteNote => {
             if let Some(Dialog::Confirm { writing_note, .. }) = &mut model.dialog {
                 *writing_note = !*writing_note;

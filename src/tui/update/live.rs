@@ -2,8 +2,9 @@
 //! once) and syncing the roster with the platform.
 
 use super::{Effect, Model};
-use crate::directory::Availability;
+use crate::directory::{Availability, Listing};
 use crate::tui::log::Notice;
+use crate::tui::model::Dialog;
 
 pub(super) fn refresh(model: &mut Model) -> Option<Effect> {
     if model.refreshing {
@@ -37,7 +38,30 @@ pub(super) fn refreshed(model: &mut Model, result: Result<Availability, String>)
 
 pub(super) fn sync(model: &mut Model) -> Option<Effect> {
     model.notice(Notice::Info(
-        "syncing the roster with the platform's lists…".into(),
+        "reading the platform's lists, to show what a sync would change…".into(),
     ));
-    Some(Effect::SyncRoster)
+    Some(Effect::FetchListing)
+}
+
+/// The platform's lists came: show what merging them would change, or say there is nothing to.
+pub(super) fn preview_sync(model: &mut Model, result: Result<Listing, String>) {
+    let listing = match result {
+        Ok(listing) => listing,
+        Err(problem) => {
+            model.notice(Notice::Warning(format!(
+                "could not read the platform's lists: {problem}; the roster is unchanged"
+            )));
+            return;
+        }
+    };
+    let preview = model.roster.preview_sync(listing.targets.clone());
+    let summary = &preview.summary;
+    if summary.added == 0 && summary.updated == 0 && summary.stale == 0 {
+        model.notice(Notice::Info(format!(
+            "the roster already matches the platform ({} unchanged); nothing to save",
+            summary.unchanged
+        )));
+        return;
+    }
+    model.dialog = Some(Dialog::SyncPreview { listing, preview });
 }

@@ -45,6 +45,7 @@ pub(super) fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         (Action::SaveTarget, Some(Dialog::EditTarget(form))) => {
             let submission = form.submit(&model.roster)?;
             model.dialog = None;
+            model.select_after_save = Some(submission.target.id.trim().to_owned());
             let change = match submission.editing {
                 Some(id) => RosterChange::Replace {
                     id,
@@ -77,9 +78,17 @@ pub(super) fn saved(model: &mut Model, result: Result<RosterSaved, String>) {
                 ));
             }
             model.set_roster(saved.roster);
+            if let Some(id) = model.select_after_save.take() {
+                // The filter may hide the target just saved; it is shown among all.
+                model.picker.reset();
+                model.picker.point_at(&model.roster, &id);
+            }
             model.notice(Notice::Info(saved.summary));
         }
-        Err(problem) => model.notice(Notice::Warning(format!("roster not saved: {problem}"))),
+        Err(problem) => {
+            model.select_after_save = None;
+            model.notice(Notice::Warning(format!("roster not saved: {problem}")));
+        }
     }
 }
 

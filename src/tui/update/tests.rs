@@ -370,6 +370,8 @@ fn editing_starts_from_the_highlighted_target() {
     key(&mut model, KeyCode::Tab);
     ctrl(&mut model, 'e');
     let dana = model.roster.targets()[0].clone();
+    // The edit form opens on the id, as the add form does: Tab goes on to the name.
+    key(&mut model, KeyCode::Tab);
     type_text(&mut model, " W.");
     let change = saved(key(&mut model, KeyCode::Enter));
     assert_eq!(
@@ -914,4 +916,72 @@ fn a_failure_rings_once_and_counts_until_looked_at() {
         "counted even without the bell"
     );
     assert!(!model.take_bell(), "[ui] bell = false");
+}
+
+#[test]
+fn delete_and_sync_take_y_only() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    ctrl(&mut model, 'd');
+    assert!(
+        key(&mut model, KeyCode::Enter).is_none(),
+        "Enter deletes nothing"
+    );
+    assert!(matches!(model.dialog, Some(Dialog::ConfirmDelete(_))));
+    key(&mut model, KeyCode::Esc);
+
+    assert!(matches!(ctrl(&mut model, 's'), Some(Effect::FetchListing)));
+    let listing = crate::directory::Listing {
+        targets: vec![crate::roster::Listed {
+            kind: crate::ids::TargetKind::Queue,
+            id: "qu-1234567-0000-4000-8000-000000000042".into(),
+            name: "New Queue".into(),
+            team: None,
+        }],
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::ListingFetched(Ok(listing.clone())));
+    let Some(Dialog::SyncPreview { preview, .. }) = &model.dialog else {
+        panic!("expected the preview, got {:?}", model.dialog);
+    };
+    assert_eq!(preview.added, ["queue New Queue"]);
+    assert_eq!(
+        preview.stale.len(),
+        26,
+        "every demo target is unlisted here"
+    );
+    assert!(
+        key(&mut model, KeyCode::Enter).is_none(),
+        "Enter saves nothing"
+    );
+    assert!(matches!(
+        key(&mut model, KeyCode::Char('y')),
+        Some(Effect::ApplySync(applied)) if applied == listing
+    ));
+}
+
+#[test]
+fn after_an_add_the_highlight_is_on_the_new_row() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    type_text(&mut model, "billing");
+    ctrl(&mut model, 'a');
+    type_text(&mut model, "qu-1234567-0000-4000-8000-000000000042");
+    key(&mut model, KeyCode::Tab);
+    type_text(&mut model, "Overflow");
+    let change = saved(key(&mut model, KeyCode::Enter));
+    let mut roster = model.roster.clone();
+    let summary = change.apply(&mut roster).unwrap();
+    update(
+        &mut model,
+        Msg::RosterSaved(Ok(RosterSaved {
+            roster,
+            summary,
+            merged_hand_edit: false,
+        })),
+    );
+    assert_eq!(
+        model.picker.highlighted(&model.roster).unwrap().name,
+        "Overflow"
+    );
 }

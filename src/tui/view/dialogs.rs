@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::live;
 use crate::ids::{SessionId, TargetKind};
-use crate::roster::Target;
+use crate::roster::{SyncPreview, Target};
 use crate::tui::form::{Field, TargetForm};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{self, Context, HELP_ORDER};
@@ -45,6 +45,9 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             warnings,
             ..
         }) => confirm_anyway(session, target, warnings, theme, area, frame),
+        Some(Dialog::SyncPreview { listing, preview }) => {
+            sync_preview(&listing.notes, preview, theme, area, frame)
+        }
     }
 }
 
@@ -273,6 +276,79 @@ fn confirm_anyway(
     ]);
     let dialog = sized(area, 90, &lines);
     let inner = open("Are you sure?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// What a sync would change, named, before anything is saved.
+fn sync_preview(
+    notes: &[String],
+    preview: &SyncPreview,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    /// Enough names to recognise the change; the count says the rest.
+    const NAMED: usize = 6;
+    let named = |names: Vec<String>| {
+        let more = names.len().saturating_sub(NAMED);
+        let mut text = names.into_iter().take(NAMED).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    };
+    let mut lines = vec![Line::raw("")];
+    let mut section = |count: usize, what: &str, names: Vec<String>, style: Style| {
+        if count > 0 {
+            lines.push(Line::styled(
+                format!("{count} {what}: {}", named(names)),
+                style,
+            ));
+        }
+    };
+    section(
+        preview.added.len(),
+        "to add",
+        preview.added.clone(),
+        theme.ok,
+    );
+    section(
+        preview.renamed.len(),
+        "renamed by the platform",
+        preview
+            .renamed
+            .iter()
+            .map(|(old, new)| format!("{old} → {new}"))
+            .collect(),
+        Style::new(),
+    );
+    section(
+        preview.stale.len(),
+        "no longer listed, to mark stale (kept, not deleted)",
+        preview.stale.clone(),
+        theme.warning,
+    );
+    let summary = &preview.summary;
+    let others = summary.updated.saturating_sub(preview.renamed.len());
+    if others > 0 {
+        lines.push(Line::raw(format!(
+            "{others} more with a team filled in or listed again"
+        )));
+    }
+    lines.push(Line::styled(
+        format!(
+            "{} unchanged; your names, notes and favourites are kept",
+            summary.unchanged
+        ),
+        theme.dim,
+    ));
+    for note in notes {
+        lines.push(Line::styled(note.clone(), theme.dim));
+    }
+    lines.push(Line::raw(""));
+    lines.push(key_line(Context::SyncPreview, theme));
+    let dialog = sized(area, 100, &lines);
+    let inner = open("Sync the roster with the platform?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

@@ -44,7 +44,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
 
     let filter = picker.filter.value();
     let filter_line = if filter.is_empty() && !focused {
-        Line::styled("type to filter by name, team or id", theme.dim)
+        Line::styled("type to filter by name, team, id or note", theme.dim)
     } else {
         Line::from(vec![
             Span::styled(FILTER_PROMPT, theme.key),
