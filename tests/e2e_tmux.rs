@@ -720,6 +720,23 @@ fn a_failed_transfer_is_rerouted_in_one_key_and_a_second_move_asks_first() {
     tmux.keys(&["y"]);
     tmux.wait_for("dead…4f3a2b → queue Spanish Line");
 
+    // y in the log copies the whole session id with OSC 52, which tmux keeps as a buffer.
+    assert!(
+        tmux.run(&["set-option", "-s", "set-clipboard", "on"])
+            .status
+            .success()
+    );
+    tmux.keys(&["BTab"]);
+    tmux.wait_for("▶ Log");
+    tmux.keys(&["y"]);
+    tmux.wait_for("copied session dead5f0e9a8b7c6d5e4f3a2b");
+    let buffer = tmux.run(&["show-buffer"]);
+    assert_eq!(
+        String::from_utf8_lossy(&buffer.stdout),
+        "dead5f0e9a8b7c6d5e4f3a2b"
+    );
+    tmux.keys(&["Tab"]);
+
     // A paste with the log focused is a session id: it goes to the session field.
     tmux.keys(&["BTab"]);
     tmux.wait_for("▶ Log");

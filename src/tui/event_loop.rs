@@ -375,6 +375,12 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
                     .await
             });
         }
+        Effect::Copy(text) => {
+            use base64::Engine as _;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+            // OSC 52: the terminal (or tmux, or the SSH client's terminal) sets its clipboard.
+            let _ = write!(stdout(), "\x1b]52;c;{encoded}\x07").and_then(|()| stdout().flush());
+        }
         Effect::FetchListing => {
             background::fetch_listing(workers.engine.clone(), workers.messages.clone());
         }

@@ -110,6 +110,7 @@ pub enum Action {
     ToggleFreeOnly,
     ToggleByLoad,
     ApplySync,
+    CopySession,
     CursorLeft,
     CursorRight,
     CursorHome,
@@ -378,6 +379,12 @@ const LOG: &[Binding] = &[
         true,
     ),
     bind(&[char_key('r')], A::Reroute, "re-route it elsewhere", true),
+    bind(
+        &[char_key('y')],
+        A::CopySession,
+        "copy its session id",
+        false,
+    ),
     bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
     bind(
         &[key(KeyCode::Down), char_key('j')],
@@ -411,6 +418,12 @@ const DETAIL: &[Binding] = &[
         true,
     ),
     bind(&[char_key('r')], A::Reroute, "re-route it elsewhere", true),
+    bind(
+        &[char_key('y')],
+        A::CopySession,
+        "copy its session id",
+        false,
+    ),
     bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
     bind(
         &[key(KeyCode::Down), char_key('j')],

@@ -76,6 +76,8 @@ pub enum Effect {
     FetchListing,
     /// Merge these lists into the roster file: the supervisor said yes to the preview.
     ApplySync(Listing),
+    /// Put this text on the terminal's clipboard (OSC 52: works over SSH and in tmux).
+    Copy(String),
     /// Start the clock for this accepted transfer's callback.
     AwaitConfirmation(TransferId),
     /// Write what a callback said (and what it did), or that none came, to the audit file.
@@ -411,6 +413,15 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             reroute(model);
             None
         }
+        Action::CopySession => {
+            let session = selected_transfer(model)
+                .and_then(|id| model.transfer(id))
+                .map(|record| record.request.session.to_string())?;
+            model.notice(Notice::Info(format!(
+                "copied session {session} to the clipboard (if the terminal allows OSC 52)"
+            )));
+            Some(Effect::Copy(session))
+        }
         Action::ToggleFreeOnly => {
             model.free_only = !model.free_only;
             model.apply_live_views();
@@ -579,6 +590,18 @@ fn recent_move(model: &Model, session: &SessionId) -> Option<String> {
         record.request.target,
         record.state().word()
     ))
+}
+
+/// The transfer the supervisor is on: the one in the detail view, else the log's highlight.
+fn selected_transfer(model: &Model) -> Option<TransferId> {
+    match (
+        &model.dialog,
+        model.log.highlighted().map(|entry| &entry.kind),
+    ) {
+        (Some(Dialog::Detail { transfer, .. }), _) => Some(*transfer),
+        (None, Some(EntryKind::Transfer(id))) => Some(*id),
+        _ => None,
+    }
 }
 
 /// `r` on a transfer that failed or is in doubt (in the log, or in its detail): its session goes

@@ -65,14 +65,17 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
         )
     };
     let state = record.state();
+    // The outcome first, in one line: where it ended up and why.
+    let mut outcome = vec![Span::styled(
+        format!("{} {}", state.symbol(), state.word()),
+        theme.tone(state.tone()),
+    )];
+    if let Some(detail) = record.detail() {
+        outcome.push(Span::raw(format!(": {detail}")));
+    }
     let mut lines = vec![
-        Line::from(vec![
-            Span::styled(format!("{:<10}", "state"), theme.key),
-            Span::styled(
-                format!("{} {}", state.symbol(), state.word()),
-                theme.tone(state.tone()),
-            ),
-        ]),
+        Line::from(outcome),
+        Line::raw(""),
         field("session", request.session.to_string()),
         field(
             "target",
@@ -84,9 +87,6 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
     ];
     if let Some(note) = &request.note {
         lines.push(field("note", note.clone()));
-    }
-    if let Some(detail) = record.detail() {
-        lines.push(field("why", detail));
     }
     let described = |other: &TransferRecord| {
         format!(
