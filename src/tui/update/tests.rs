@@ -985,3 +985,14 @@ fn after_an_add_the_highlight_is_on_the_new_row() {
         "Overflow"
     );
 }
+
+#[test]
+fn y_in_the_log_copies_the_whole_session_id() {
+    let mut model = model();
+    accepted_transfer(&mut model, SESSION, "dana");
+    key(&mut model, KeyCode::BackTab);
+    assert!(matches!(
+        key(&mut model, KeyCode::Char('y')),
+        Some(Effect::Copy(copied)) if copied == SESSION
+    ));
+}
