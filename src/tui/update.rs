@@ -246,18 +246,22 @@ fn paste(model: &mut Model, text: &str) {
                 first.short()
             )));
         }
-        _ => model.session.paste(text),
+        // One id, however it came wrapped (a trailing comma, quotes of a spreadsheet cell).
+        [one] => model.session.paste(one.as_str()),
+        // No id at all: the field shows what came, and says why it is not one.
+        [] => model.session.paste(text),
     }
     model.focus = Focus::Session;
     model.session_error = None;
     end_reroute_if_changed(model);
 }
 
-/// The session ids in pasted text, each once, in order: separated by line breaks, spaces or
-/// commas.
+/// The session ids in pasted text, each once, in order: separated by line breaks, spaces,
+/// commas or semicolons, and perhaps quoted.
 fn pasted_ids(text: &str) -> Vec<SessionId> {
     let mut ids: Vec<SessionId> = Vec::new();
-    for word in text.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
+    let separators = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'');
+    for word in text.split(separators) {
         if let Ok(id) = SessionId::parse(word)
             && !ids.contains(&id)
         {

@@ -996,3 +996,16 @@ fn y_in_the_log_copies_the_whole_session_id() {
         Some(Effect::Copy(copied)) if copied == SESSION
     ));
 }
+
+#[test]
+fn one_id_pasted_with_a_comma_or_quotes_is_the_id() {
+    let mut model = model();
+    update(&mut model, Msg::Paste(format!("\"{SESSION}\",\n")));
+    assert_eq!(model.session.value(), SESSION);
+    update(&mut model, Msg::Paste("not an id".into()));
+    assert_eq!(
+        model.session.value(),
+        "not an id",
+        "shown as it came, to be explained"
+    );
+}
