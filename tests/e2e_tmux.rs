@@ -505,6 +505,16 @@ impl Tmux {
     }
 }
 
+/// Whether `pid` is a process that has not ended (a zombie has ended).
+fn process_runs(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z")
+    })
+}
+
 fn signal(pid: u32, name: &str) {
     let sent = Command::new("kill")
         .args([&format!("-{name}"), &pid.to_string()])
@@ -594,12 +604,23 @@ fn sigterm_restores_the_terminal_and_the_answer_in_flight_is_written() {
 fn a_hang_up_still_writes_the_answer_in_flight() {
     let served = Served::start();
     let tmux = console_sending_slowly(&served);
+    let pid = tmux.console_pid();
     // The terminal goes away as it does when an SSH session drops: SIGHUP, then no terminal.
     assert!(
         tmux.run(&["kill-session", "-t", "console"])
             .status
             .success()
     );
+    // The console ends by itself (it must not spin on a terminal that is gone)...
+    let deadline = Instant::now() + SCREEN_TIMEOUT;
+    while process_runs(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "the console outlived its terminal"
+        );
+        std::thread::sleep(POLL);
+    }
+    // ...having written the answer that came after the terminal was gone.
     wait_for_story(
         &served.data,
         SLOW_SESSION,
