@@ -6,6 +6,6 @@ mod payload;
 mod receiver;
 mod token;
 
-pub use payload::{Verdict, session_of, target_of, verdict_of};
+pub use payload::Verdict;
 pub use receiver::{CallbackEvent, MAX_BODY_BYTES, MAX_CONNECTIONS, Received, Receiver, Refusal};
 pub use token::{TokenError, load_or_create, with_token};

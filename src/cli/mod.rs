@@ -182,9 +182,7 @@ pub(crate) fn restore_ledger(
         warn(warning);
     }
     let mut ledger = Ledger::default();
-    for record in history.records {
-        ledger.insert(record);
-    }
+    ledger.merge_new(history.records);
     let still_waiting = ledger.settle_restored(confirm_within, Utc::now());
     (ledger, still_waiting)
 }

@@ -194,8 +194,8 @@ impl CallbackDesk<'_> {
         }
         self.say_refusals();
         if self.ledger.expire(self.ours, Utc::now()) {
-            let record = &self.ledger.get(self.ours).expect("kept").clone();
-            self.write(record, None).await;
+            let record = self.ledger.get(self.ours).expect("kept").clone();
+            self.write(&record, None).await;
         }
     }
 

@@ -44,6 +44,26 @@ pub enum CallbackMatch {
 impl Ledger {
     /// Adds a transfer: a new one, or one read back from the audit file.
     pub fn insert(&mut self, record: TransferRecord) {
+        self.place(record);
+        self.prune(Utc::now());
+    }
+
+    /// Adds the transfers it does not know yet (read back from the audit file, where other
+    /// handoff processes write too); returns how many were new. Pruned once, at the end: a
+    /// day of the audit file can hold thousands.
+    pub fn merge_new(&mut self, records: Vec<TransferRecord>) -> usize {
+        let mut added = 0;
+        for record in records {
+            if !self.records.contains_key(&record.id()) {
+                self.place(record);
+                added += 1;
+            }
+        }
+        self.prune(Utc::now());
+        added
+    }
+
+    fn place(&mut self, record: TransferRecord) {
         let id = record.id();
         let at = record.intent_at;
         if self.records.insert(id, record).is_none() {
@@ -55,20 +75,6 @@ impl Ledger {
                 .map_or(0, |p| p + 1);
             self.order.insert(position, id);
         }
-        self.prune(Utc::now());
-    }
-
-    /// Adds the transfers it does not know yet (read back from the audit file, where other
-    /// handoff processes write too); returns how many were new.
-    pub fn merge_new(&mut self, records: Vec<TransferRecord>) -> usize {
-        let mut added = 0;
-        for record in records {
-            if !self.records.contains_key(&record.id()) {
-                self.insert(record);
-                added += 1;
-            }
-        }
-        added
     }
 
     pub fn get(&self, id: TransferId) -> Option<&TransferRecord> {

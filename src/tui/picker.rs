@@ -125,19 +125,11 @@ impl Picker {
         self.refilter();
     }
 
-    pub fn is_narrowed(&self) -> bool {
-        self.only.is_some()
-    }
-
     /// Orders the list by `load` per target id, lowest first (`None` for the usual order);
     /// targets without a load come last.
     pub fn order_by_load(&mut self, load: Option<HashMap<String, u32>>) {
         self.load = load;
         self.refilter();
-    }
-
-    pub fn is_by_load(&self) -> bool {
-        self.load.is_some()
     }
 
     /// Recomputes the matches after the filter text changed; the highlight goes to the best one
