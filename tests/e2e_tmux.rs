@@ -432,6 +432,14 @@ fn a_restarted_console_shows_the_shifts_earlier_transfers() {
     );
     tmux.wait_for("2 earlier transfers of this shift");
     let screen = tmux.wait_for("✓ accepted    6538…cf0a1b → agent Dana Whitfield");
+    // The header counts the account's calls of every handoff on this machine: the two
+    // transfers sent from the command line are among them.
+    let spent: usize = screen
+        .split_once("· API ")
+        .and_then(|(_, rest)| rest.split_once("/60"))
+        .and_then(|(used, _)| used.parse().ok())
+        .unwrap_or_else(|| panic!("no budget in the header: {screen}"));
+    assert!(spent >= 2, "{screen}");
     assert!(screen.contains("note: VIP"), "{screen}");
     assert!(
         screen.contains("✗ failed      dead…4f3a2b → queue Billing"),

@@ -567,3 +567,37 @@ fn a_sync_shows_what_it_would_change_first() {
     );
     assert_screen!("sync_preview", screen(&model, 100, 30));
 }
+
+/// A real budget of `limit` calls a minute, with `spent` of them spent, as the console sees it.
+async fn spent_budget(limit: u32, spent: usize) -> handoff::transfer::BudgetSnapshot {
+    use handoff::transfer::RateBudget;
+    let dir = tempfile::tempdir().unwrap();
+    let budget = RateBudget::shared(
+        limit,
+        std::time::Duration::from_secs(60),
+        dir.path(),
+        "acct",
+    );
+    for _ in 0..spent {
+        let slot = budget.try_spend().await.unwrap();
+        budget.done(slot).await;
+    }
+    budget.watch().borrow().clone()
+}
+
+#[tokio::test]
+async fn the_header_shows_the_budget_and_counts_down_when_it_is_spent() {
+    let mut model = model();
+    update(&mut model, Msg::Budget(spent_budget(60, 41).await));
+    let header = screen(&model, 120, 20);
+    assert!(header.contains("handoff · API 41/60 · DEMO"), "{header}");
+
+    update(&mut model, Msg::Budget(spent_budget(3, 3).await));
+    // The clock as the console would read it 12 s before the first call leaves the window.
+    let now = std::time::SystemTime::from(model.now);
+    let wait = model.budget.as_ref().unwrap().wait_at(now).unwrap();
+    model.now += chrono::Duration::from_std(wait).unwrap() - chrono::Duration::seconds(12);
+    assert_screen!("budget_spent", screen(&model, 80, 24));
+    model.now += chrono::Duration::milliseconds(4_500);
+    assert!(screen(&model, 80, 24).contains("API 3/3 · next slot 8s"));
+}

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
 /// Who is asking: a supervisor's transfer, or work they are not waiting on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,8 @@ struct Inner {
     shared: SharedFile,
     /// This process's view, kept in step with the file; it alone decides when the file fails.
     state: Mutex<Window>,
+    /// The window as last seen, for whoever shows it (the console's header).
+    seen: watch::Sender<BudgetSnapshot>,
 }
 
 #[derive(Debug)]
@@ -112,14 +115,71 @@ impl Window {
     }
 }
 
+/// The budget as it stood at its last change: the calls in the window and any pause, as times,
+/// so a view can count down from it without asking again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetSnapshot {
+    limit: usize,
+    window_ms: u64,
+    window: Window,
+}
+
+impl BudgetSnapshot {
+    /// How many calls the account may make per window.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Calls that still count against the window at `now`.
+    pub fn used_at(&self, now: SystemTime) -> usize {
+        let now = ms_since_epoch(now);
+        self.window
+            .calls
+            .iter()
+            .filter(|&&(at, _)| at.min(now) + self.window_ms > now)
+            .count()
+    }
+
+    /// How long a transfer asked for at `now` would wait for the budget; `None` if it would go
+    /// out at once.
+    pub fn wait_at(&self, now: SystemTime) -> Option<Duration> {
+        self.window
+            .clone()
+            .wait(self.limit, self.window_ms, ms_since_epoch(now))
+            .map(Duration::from_millis)
+    }
+
+    /// How long until a call leaves the window or a pause ends, after `now`, if any will.
+    pub fn next_change_at(&self, now: SystemTime) -> Option<Duration> {
+        let now = ms_since_epoch(now);
+        let ends = self.window.calls.iter().map(|&(at, _)| at + self.window_ms);
+        ends.chain(self.window.paused_until)
+            .filter(|&end| end > now)
+            .min()
+            .map(|end| Duration::from_millis(end - now))
+    }
+
+    /// How long the pause the platform asked for (a 429) still holds at `now`, if any.
+    pub fn paused_at(&self, now: SystemTime) -> Option<Duration> {
+        let now = ms_since_epoch(now);
+        self.window
+            .paused_until
+            .filter(|&until| until > now)
+            .map(|until| Duration::from_millis(until - now))
+    }
+}
+
 /// A slot's name, unique among the calls of every process sharing the window.
 fn rand_id() -> u64 {
     uuid::Uuid::new_v4().as_u64_pair().0
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
+    ms_since_epoch(SystemTime::now())
+}
+
+fn ms_since_epoch(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
@@ -134,13 +194,19 @@ impl RateBudget {
             data: dir.join(format!("{name}.json")),
         };
         let limit = limit.max(1) as usize;
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
         Self {
             inner: Arc::new(Inner {
                 limit,
                 reserve: (limit / 4).max(usize::from(limit > 1)),
-                window_ms: u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1),
+                window_ms,
                 shared,
                 state: Mutex::new(Window::default()),
+                seen: watch::Sender::new(BudgetSnapshot {
+                    limit,
+                    window_ms,
+                    window: Window::default(),
+                }),
             }),
         }
     }
@@ -191,6 +257,28 @@ impl RateBudget {
             .await;
     }
 
+    /// The budget at each change, this process's calls and those of others as it sees them.
+    pub fn watch(&self) -> watch::Receiver<BudgetSnapshot> {
+        self.inner.seen.subscribe()
+    }
+
+    /// Reads the shared window again, so that calls other processes made show in [`watch`]
+    /// without this one making any. The file is replaced whole on each write, so it is read
+    /// without its lock.
+    ///
+    /// [`watch`]: Self::watch
+    pub async fn look(&self) {
+        let inner = Arc::clone(&self.inner);
+        let _ = tokio::task::spawn_blocking(move || {
+            let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(on_disk) = inner.shared.read() {
+                *state = on_disk;
+            }
+            inner.publish(&state);
+        })
+        .await;
+    }
+
     /// Applies `change` to the shared window, under the file lock, on a blocking thread: a slow
     /// disk must not stall the tasks beside it.
     async fn update<T: Send + 'static>(
@@ -210,7 +298,9 @@ impl Inner {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let shared = &self.shared;
         let Ok(lock) = shared.acquire() else {
-            return change(&mut state, now_ms());
+            let result = change(&mut state, now_ms());
+            self.publish(&state);
+            return result;
         };
         if let Some(on_disk) = shared.read() {
             *state = on_disk;
@@ -219,7 +309,19 @@ impl Inner {
         // If the file cannot be written, this process still counts the call itself.
         let _ = shared.write(&state);
         drop(lock);
+        self.publish(&state);
         result
+    }
+
+    /// Tells the watchers, if the window changed.
+    fn publish(&self, state: &Window) {
+        self.seen.send_if_modified(|seen| {
+            let changed = seen.window != *state;
+            if changed {
+                seen.window = state.clone();
+            }
+            changed
+        });
     }
 }
 
@@ -320,6 +422,39 @@ mod tests {
         let _ = budget.try_spend().await.unwrap();
         let _ = budget.try_spend().await.unwrap();
         assert!(budget.try_spend().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn watchers_see_the_calls_of_every_process_sharing_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let minute = Duration::from_secs(60);
+        let this = RateBudget::shared(2, minute, dir.path(), "acct");
+        let other = RateBudget::shared(2, minute, dir.path(), "acct");
+        let mut seen = this.watch();
+        let _ = this.try_spend().await.unwrap();
+        assert!(seen.has_changed().unwrap());
+        let now = SystemTime::now();
+        assert_eq!(seen.borrow_and_update().used_at(now), 1);
+        let _ = other.try_spend().await.unwrap();
+        assert!(!seen.has_changed().unwrap(), "not read yet");
+        this.look().await;
+        let snapshot = seen.borrow_and_update().clone();
+        assert_eq!(snapshot.used_at(SystemTime::now()), 2);
+        let wait = snapshot
+            .wait_at(SystemTime::now())
+            .expect("the window is full");
+        assert!(wait > Duration::from_secs(58) && wait <= minute, "{wait:?}");
+        assert_eq!(snapshot.used_at(SystemTime::now() + minute), 0);
+        assert_eq!(snapshot.wait_at(SystemTime::now() + minute), None);
+        this.look().await;
+        assert!(!seen.has_changed().unwrap(), "nothing new, no news");
+        other.back_off(Duration::from_secs(30)).await;
+        this.look().await;
+        let paused = seen.borrow_and_update().paused_at(SystemTime::now());
+        assert!(
+            paused.is_some_and(|p| p > Duration::from_secs(28)),
+            "{paused:?}"
+        );
     }
 
     #[tokio::test]

@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, watch};
 use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
-pub use budget::{Priority, RateBudget, Slot};
+pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{History, read_since};
 pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger};
@@ -197,6 +197,11 @@ impl TransferEngine {
         read_since(data_dir, Utc::now() - CALLBACK_HORIZON)
             .map(|history| history.records)
             .unwrap_or_default()
+    }
+
+    /// The account's request budget, which every call of this engine draws from.
+    pub fn budget(&self) -> &RateBudget {
+        &self.budget
     }
 
     /// The platform client, for the calls around transfers (roster sync, availability).

@@ -11,7 +11,7 @@ use super::update::{Msg, RosterSaved};
 use crate::callback::CallbackEvent;
 use crate::directory::{self, Listing};
 use crate::roster::{EditError, RosterChange, RosterStore};
-use crate::transfer::{TransferEngine, TransferId};
+use crate::transfer::{RateBudget, TransferEngine, TransferId};
 
 /// How often the roster file is checked for hand edits: a `stat` and a read, cheap enough to
 /// leave the console idle, quick enough that an edit shows before the next transfer.
@@ -71,6 +71,33 @@ pub fn watch_roster(store: SharedStore, messages: mpsc::Sender<Msg>) {
             if let Ok(Some(result)) = reloaded
                 && messages.send(Msg::RosterReloaded(result)).await.is_err()
             {
+                return;
+            }
+        }
+    });
+}
+
+/// How often the shared budget file is read for calls other handoff processes made.
+const BUDGET_CHECK_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Reports the account's budget whenever it changes: at once on this process's calls, and
+/// within a few seconds on those of other processes sharing it.
+pub fn watch_budget(budget: RateBudget, messages: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let mut changes = budget.watch();
+        changes.mark_changed();
+        let mut checks = tokio::time::interval(BUDGET_CHECK_INTERVAL);
+        checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { return },
+                _ = checks.tick() => {
+                    budget.look().await;
+                    continue;
+                }
+            }
+            let snapshot = changes.borrow_and_update().clone();
+            if messages.send(Msg::Budget(snapshot)).await.is_err() {
                 return;
             }
         }

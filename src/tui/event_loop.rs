@@ -1,6 +1,6 @@
 //! The one loop: terminal events, transfer updates, background messages and signals in, one
-//! redraw per batch out. It waits on all of them without a timer, so an idle console does no work
-//! at all. On the way out (a quit, SIGTERM, SIGHUP, or the terminal going away) the terminal is
+//! redraw per batch out. It waits on all of them, with a timer only while a countdown is on
+//! screen, so an idle console does no work at all. On the way out (a quit, SIGTERM, SIGHUP, or the terminal going away) the terminal is
 //! restored first, then the transfers in flight get their answer written before the process ends.
 
 use std::io::{self, IsTerminal, Write, stdout};
@@ -190,6 +190,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     let (messages, messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());
     background::schedule_availability(messages.clone());
+    background::watch_budget(engine.budget().clone(), messages.clone());
     if let Some(callbacks) = callbacks {
         background::forward_callbacks(callbacks, messages.clone());
     }
@@ -224,7 +225,10 @@ async fn event_loop(
     draw(terminal, model, theme)?;
 
     loop {
+        // Only while something on screen moves with the clock; an idle console sleeps.
+        let redraw = model.next_redraw();
         let msg = tokio::select! {
+            () = tokio::time::sleep(redraw.unwrap_or_default()), if redraw.is_some() => Msg::Tick,
             event = events.next() => match event {
                 Some(Ok(event)) => match message_for(event) {
                     Some(msg) => msg,

@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 use std::net::SocketAddr;
 
-use chrono::{DateTime, Local};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Local, Utc};
 
 use super::form::TargetForm;
 use super::input::TextInput;
@@ -15,7 +17,7 @@ use crate::callback::Refusal;
 use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, SyncPreview, Target};
-use crate::transfer::{Ledger, TransferId, TransferRecord};
+use crate::transfer::{BudgetSnapshot, Ledger, Phase, TransferId, TransferRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -116,6 +118,11 @@ pub struct Model {
     pub unseen: HashSet<TransferId>,
     /// The target just added or edited: the picker's highlight goes to it once it is saved.
     pub select_after_save: Option<String>,
+    /// The account's request budget as last seen, shared with other handoff processes.
+    pub budget: Option<BudgetSnapshot>,
+    /// When the last message arrived: the view counts down from it, so a frame is the same
+    /// however long it takes to draw.
+    pub now: DateTime<Utc>,
 }
 
 /// The transfer a new one re-routes, and its session.
@@ -160,6 +167,8 @@ impl Model {
             bell_due: false,
             unseen: HashSet::new(),
             select_after_save: None,
+            budget: None,
+            now: Utc::now(),
         };
         for notice in notices {
             model.notice(notice);
@@ -223,6 +232,25 @@ impl Model {
     /// Transfers still waiting on the platform: its answer or its callback.
     pub fn open_transfers(&self) -> impl Iterator<Item = &TransferRecord> {
         self.ledger.open()
+    }
+
+    /// How long until the screen shows something different with no message arriving: every
+    /// second while a countdown shows (a full budget, a pause, a transfer waiting for the
+    /// budget), else when the next call leaves the budget's window; `None` when nothing on
+    /// screen depends on the clock that way.
+    pub fn next_redraw(&self) -> Option<Duration> {
+        let now = SystemTime::from(self.now);
+        let waiting = self
+            .ledger
+            .open()
+            .any(|r| matches!(r.phase, Phase::WaitingForBudget { .. }));
+        let budget = self.budget.as_ref();
+        let counting = waiting || budget.is_some_and(|b| b.wait_at(now).is_some());
+        if counting {
+            let into_second = self.now.timestamp_subsec_millis().min(999);
+            return Some(Duration::from_millis(u64::from(1000 - into_second)));
+        }
+        budget.and_then(|b| b.next_change_at(now))
     }
 
     /// Where keys go now.

@@ -21,8 +21,8 @@ use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::SessionId;
 use crate::roster::{Roster, RosterChange, Target};
 use crate::transfer::{
-    Confirmation, Settlement, TransferId, TransferRecord, TransferRequest, TransferState,
-    TransferUpdate,
+    BudgetSnapshot, Confirmation, Settlement, TransferId, TransferRecord, TransferRequest,
+    TransferState, TransferUpdate,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +54,10 @@ pub enum Msg {
     Warning(String),
     /// The platform's lists for a sync, or why they could not be read.
     ListingFetched(Result<Listing, String>),
+    /// The account's request budget changed (calls of this process or of another).
+    Budget(BudgetSnapshot),
+    /// A countdown on screen moved on: only the clock changed.
+    Tick,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -142,13 +146,18 @@ pub fn step(
 }
 
 pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
+    model.now = Utc::now();
     match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Paste(text) => {
             paste(model, &text);
             None
         }
-        Msg::Resized => None,
+        Msg::Resized | Msg::Tick => None,
+        Msg::Budget(snapshot) => {
+            model.budget = Some(snapshot);
+            None
+        }
         Msg::Transfer(update) => {
             let effect = lifecycle::progressed(model, update);
             if model.quit_when_done && model.in_flight().next().is_none() {

@@ -1009,3 +1009,48 @@ fn one_id_pasted_with_a_comma_or_quotes_is_the_id() {
         "shown as it came, to be explained"
     );
 }
+
+#[tokio::test]
+async fn the_clock_wakes_the_console_only_while_something_on_screen_moves_with_it() {
+    use crate::transfer::RateBudget;
+    use std::time::Duration;
+    let mut model = model();
+    assert_eq!(model.next_redraw(), None, "idle and no budget: sleep");
+
+    let dir = tempfile::tempdir().unwrap();
+    let budget = RateBudget::shared(2, Duration::from_secs(60), dir.path(), "acct");
+    let slot = budget.try_spend().await.unwrap();
+    budget.done(slot).await;
+    update(&mut model, Msg::Budget(budget.watch().borrow().clone()));
+    let wake = model
+        .next_redraw()
+        .expect("the header's count drops as the call ages out");
+    assert!(
+        wake > Duration::from_secs(55),
+        "not before the call leaves: {wake:?}"
+    );
+
+    let slot = budget.try_spend().await.unwrap();
+    budget.done(slot).await;
+    update(&mut model, Msg::Budget(budget.watch().borrow().clone()));
+    let wake = model.next_redraw().expect("the next slot counts down");
+    assert!(wake <= Duration::from_secs(1), "{wake:?}");
+
+    // A transfer waiting for the budget counts down too, even with no budget shown.
+    let mut model = self::model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    key(&mut model, KeyCode::Enter);
+    let request = dispatched(key(&mut model, KeyCode::Char('y')));
+    let waiting = Progress::WaitingForBudget(Duration::from_secs(30));
+    update(
+        &mut model,
+        Msg::Transfer(TransferUpdate::now(request.id, waiting)),
+    );
+    assert!(
+        model
+            .next_redraw()
+            .is_some_and(|d| d <= Duration::from_secs(1))
+    );
+}

@@ -62,6 +62,16 @@ pub fn short_duration(secs: u64) -> String {
     }
 }
 
+/// What is left of `wait`, rounded up to the second so it never reads 0s while still waiting.
+pub fn countdown(wait: std::time::Duration) -> String {
+    short_duration(
+        wait.as_millis()
+            .div_ceil(1000)
+            .try_into()
+            .unwrap_or(u64::MAX),
+    )
+}
+
 /// "as of 14:03:10 (12s ago)".
 pub fn age(taken_at: chrono::DateTime<Local>) -> String {
     let secs = (Local::now() - taken_at).num_seconds().max(0) as u64;

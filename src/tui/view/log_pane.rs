@@ -86,7 +86,7 @@ fn entry_lines(model: &Model, entry: &LogEntry, theme: &Theme, width: usize) -> 
                     theme.dim,
                 );
             };
-            let (head, detail) = transfer_head(time, record, theme);
+            let (head, detail) = transfer_head(time, record, model.now, theme);
             let mut lines = vec![text::fit(head, width)];
             if let Some((detail, style)) = detail {
                 let parts = text::wrap(&detail, room.saturating_sub(2));
@@ -128,6 +128,7 @@ fn refused(refusals: &Refusals) -> String {
 fn transfer_head(
     time: Span<'static>,
     record: &TransferRecord,
+    now: DateTime<Utc>,
     theme: &Theme,
 ) -> (Line<'static>, Option<(String, Style)>) {
     let state = record.state();
@@ -146,8 +147,10 @@ fn transfer_head(
     if let Phase::WaitingForBudget { until } = record.phase
         && state == TransferState::WaitingForBudget
     {
+        let left = (until - now).to_std().unwrap_or_default();
         parts.push(format!(
-            "goes out by itself at {}: the account's per-minute request budget is spent",
+            "goes out by itself in {} (at {}): the account's per-minute request budget is spent",
+            live::countdown(left),
             until.with_timezone(&chrono::Local).format("%H:%M:%S")
         ));
     }

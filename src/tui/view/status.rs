@@ -4,6 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use std::time::SystemTime;
+
+use super::live;
 use crate::ids::TargetKind;
 use unicode_width::UnicodeWidthStr;
 
@@ -12,30 +15,60 @@ use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
 pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+    // What changes comes first, so a narrow terminal cuts the banner, not the counters.
+    let mut spans = vec![Span::styled(" handoff ", theme.title)];
+    if let Some(budget) = budget(model, theme) {
+        spans.push(budget);
+    }
     let in_flight = model.in_flight().count();
-    let attention = model.unseen.len();
-    let mut spans = vec![
-        Span::styled(" handoff ", theme.title),
-        Span::styled(format!("· {} ", model.banner), theme.dim),
-        Span::raw(format!(
-            "· {} agents, {} queues ",
-            model.roster.count(TargetKind::Agent),
-            model.roster.count(TargetKind::Queue)
-        )),
-    ];
     if in_flight > 0 {
         spans.push(Span::styled(
             format!("· ⋯ {in_flight} in flight "),
             theme.pending,
         ));
     }
+    let attention = model.unseen.len();
     if attention > 0 {
         spans.push(Span::styled(
-            format!("· ! {attention} need a look (Log)"),
+            format!("· ! {attention} need a look (Log) "),
             theme.warning,
         ));
     }
+    spans.push(Span::styled(format!("· {} ", model.banner), theme.dim));
+    spans.push(Span::raw(format!(
+        "· {} agents, {} queues",
+        model.roster.count(TargetKind::Agent),
+        model.roster.count(TargetKind::Queue)
+    )));
     frame.render_widget(Line::from(spans), area);
+}
+
+/// "· API 41/60 ", "· API 60/60 · next slot 12s ", or "· API paused 40s ": the account's
+/// budget, shared with every handoff on this machine, as of the last message.
+fn budget(model: &Model, theme: &Theme) -> Option<Span<'static>> {
+    let budget = model.budget.as_ref()?;
+    let now = SystemTime::from(model.now);
+    let limit = budget.limit();
+    if let Some(pause) = budget.paused_at(now) {
+        return Some(Span::styled(
+            format!(
+                "· API paused {} (platform said too many) ",
+                live::countdown(pause)
+            ),
+            theme.error,
+        ));
+    }
+    let used = budget.used_at(now).min(limit);
+    Some(match budget.wait_at(now) {
+        Some(wait) => Span::styled(
+            format!(
+                "· API {used}/{limit} · next slot {} ",
+                live::countdown(wait)
+            ),
+            theme.warning,
+        ),
+        None => Span::raw(format!("· API {used}/{limit} ")),
+    })
 }
 
 /// The keys that work right now, from the same table as the help screen. When the bar is too
