@@ -799,5 +799,16 @@ fn a_failed_transfer_is_rerouted_in_one_key_and_a_second_move_asks_first() {
     );
     tmux.keys(&["y"]);
     tmux.wait_for("6538…cf0a1b → queue Spanish Line");
+
+    // `/` narrows the log; Enter keeps the filter, and Enter again opens what it found.
+    tmux.keys(&["BTab"]);
+    tmux.wait_for("▶ Log");
+    tmux.keys(&["/"]);
+    tmux.text("failed grace");
+    tmux.wait_for("/ failed grace");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    let detail = tmux.wait_for("Transfer detail");
+    assert!(detail.contains("Grace Liu"), "{detail}");
     tmux.keys(&["C-c"]);
 }

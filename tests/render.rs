@@ -601,3 +601,34 @@ async fn the_header_shows_the_budget_and_counts_down_when_it_is_spent() {
     model.now += chrono::Duration::milliseconds(4_500);
     assert!(screen(&model, 80, 24).contains("API 3/3 · next slot 8s"));
 }
+
+#[test]
+fn the_log_filtered_to_what_failed() {
+    let mut model = model();
+    for (session, filter) in [
+        ("c0ffee00aaaaaaaaaa111111", "dana"),
+        ("c0ffee00aaaaaaaaaa222222", "billing"),
+        ("c0ffee00aaaaaaaaaa333333", "grace"),
+    ] {
+        let id = send(&mut model, session, filter);
+        let outcome = if filter == "dana" {
+            Outcome::Transferred {
+                request_completed_at: None,
+            }
+        } else {
+            Outcome::Failed {
+                http_status: Some(404),
+                reason: FailureReason::SessionEnded,
+                message: "HTTP 404: Conversation not found or already closed".into(),
+            }
+        };
+        finish(&mut model, id, Progress::Finished(outcome));
+    }
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::Char('/'));
+    type_text(&mut model, "failed");
+    let screen = screen(&model, 80, 24);
+    assert!(screen.contains("Log (2 of 4)"), "{screen}");
+    assert!(!screen.contains("111111"), "{screen}");
+    assert_timed_screen!("log_filtered", screen);
+}

@@ -13,6 +13,8 @@ pub enum Context {
     Session,
     Picker,
     Log,
+    /// Typing the log's filter.
+    LogFilter,
     Confirm,
     QuitConfirm,
     Help,
@@ -37,6 +39,7 @@ impl Context {
             Self::Session => "Session field",
             Self::Picker => "Target picker",
             Self::Log => "Log",
+            Self::LogFilter => "Log filter",
             Self::Confirm => "Confirm transfer",
             Self::QuitConfirm => "Quit with transfers open",
             Self::Help => "Help",
@@ -67,7 +70,7 @@ impl Context {
     fn is_text(self) -> bool {
         matches!(
             self,
-            Self::Session | Self::Picker | Self::Form | Self::ConfirmNote
+            Self::Session | Self::Picker | Self::LogFilter | Self::Form | Self::ConfirmNote
         )
     }
 }
@@ -111,6 +114,9 @@ pub enum Action {
     ToggleByLoad,
     ApplySync,
     CopySession,
+    FilterLog,
+    KeepFilter,
+    ClearFilter,
     CursorLeft,
     CursorRight,
     CursorHome,
@@ -380,6 +386,12 @@ const LOG: &[Binding] = &[
     ),
     bind(&[char_key('r')], A::Reroute, "re-route it elsewhere", true),
     bind(
+        &[char_key('/')],
+        A::FilterLog,
+        "filter by state, name or id",
+        true,
+    ),
+    bind(
         &[char_key('y')],
         A::CopySession,
         "copy its session id",
@@ -407,7 +419,19 @@ const LOG: &[Binding] = &[
         true,
     ),
     bind(&[char_key('?')], A::Help, "help", true),
-    bind(&[key(KeyCode::Esc)], A::BackOut, "back to session", false),
+    bind(
+        &[key(KeyCode::Esc)],
+        A::BackOut,
+        "clear the filter or go back to session",
+        false,
+    ),
+];
+
+const LOG_FILTER: &[Binding] = &[
+    bind(&[key(KeyCode::Enter)], A::KeepFilter, "keep filter", true),
+    bind(&[key(KeyCode::Esc)], A::ClearFilter, "clear filter", true),
+    bind(&[key(KeyCode::Up)], A::Up, "scroll up", false),
+    bind(&[key(KeyCode::Down)], A::Down, "scroll down", false),
 ];
 
 const DETAIL: &[Binding] = &[
@@ -494,6 +518,7 @@ pub fn bindings(context: Context) -> &'static [Binding] {
         Context::Session => SESSION,
         Context::Picker => PICKER,
         Context::Log => LOG,
+        Context::LogFilter => LOG_FILTER,
         Context::Confirm => CONFIRM,
         Context::QuitConfirm => QUIT_CONFIRM,
         Context::Help => HELP,
@@ -553,12 +578,13 @@ pub fn hints(context: Context) -> Hints {
 }
 
 /// Every context, in the order the help screen lists them.
-pub const HELP_ORDER: [Context; 14] = [
+pub const HELP_ORDER: [Context; 15] = [
     Context::Global,
     Context::Session,
     Context::Picker,
     Context::Text,
     Context::Log,
+    Context::LogFilter,
     Context::Detail,
     Context::Confirm,
     Context::ConfirmNote,

@@ -6,6 +6,10 @@
 //! platform is never dropped to make room, and refused callbacks are counted on one line a
 //! minute per kind, so a flood of them cannot push anything out.
 
+mod filter;
+
+pub use filter::LogFilter;
+
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
@@ -22,6 +26,9 @@ const REFUSAL_WINDOW: chrono::Duration = chrono::Duration::minutes(1);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
+    /// The entry's place in the log, never reused: the highlight stays on it while entries
+    /// arrive and leave around it.
+    pub seq: u64,
     pub at: DateTime<Local>,
     pub kind: EntryKind,
 }
@@ -51,8 +58,9 @@ pub struct Refusals {
 #[derive(Debug, Default)]
 pub struct TransferLog {
     entries: VecDeque<LogEntry>,
-    /// Entries scrolled up from the newest; 0 follows new entries.
-    pub scroll: usize,
+    next_seq: u64,
+    /// The entry the highlight is on; `None` follows the newest.
+    highlight: Option<u64>,
 }
 
 impl TransferLog {
@@ -75,12 +83,11 @@ impl TransferLog {
             });
             if let Some(oldest) = evictable {
                 self.entries.remove(oldest);
-                if self.scroll > 0 {
-                    self.scroll -= 1;
-                }
             }
         }
-        self.entries.push_back(LogEntry { at, kind });
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.entries.push_back(LogEntry { seq, at, kind });
     }
 
     /// Counts a refused callback on the line of its kind from the last minute, or starts one.
@@ -127,14 +134,63 @@ impl TransferLog {
             .any(|entry| entry.kind == EntryKind::Transfer(id))
     }
 
-    pub fn scroll_by(&mut self, delta: isize) {
-        let max = self.entries.len().saturating_sub(1);
-        self.scroll = self.scroll.saturating_add_signed(delta).min(max);
+    /// The entries `shown` lets through, oldest first.
+    pub fn shown<'a>(
+        &'a self,
+        shown: impl Fn(&LogEntry) -> bool + 'a,
+    ) -> impl DoubleEndedIterator<Item = &'a LogEntry> + 'a {
+        self.entries.iter().filter(move |entry| shown(entry))
     }
 
-    /// The entry the log's highlight is on: the newest shown.
-    pub fn highlighted(&self) -> Option<&LogEntry> {
-        self.entries.iter().rev().nth(self.scroll)
+    /// The entry the highlight is on among those `shown` lets through: the one chosen, or if
+    /// it is hidden or gone, the nearest older one shown; the newest when following.
+    pub fn highlighted(&self, shown: impl Fn(&LogEntry) -> bool) -> Option<&LogEntry> {
+        let mut candidates = self.entries.iter().rev().filter(|entry| shown(entry));
+        match self.highlight {
+            None => candidates.next(),
+            Some(seq) => candidates.find(|entry| entry.seq <= seq),
+        }
+        .or_else(|| self.entries.iter().find(|entry| shown(entry)))
+    }
+
+    /// How many shown entries are newer than the highlighted one.
+    pub fn newer_than_highlight(&self, shown: impl Fn(&LogEntry) -> bool + Copy) -> usize {
+        let Some(highlighted) = self.highlighted(shown).map(|entry| entry.seq) else {
+            return 0;
+        };
+        self.shown(shown)
+            .rev()
+            .take_while(|entry| entry.seq != highlighted)
+            .count()
+    }
+
+    /// Moves the highlight `delta` shown entries towards the newest (positive) or the oldest;
+    /// reaching the newest follows new entries again.
+    pub fn move_highlight(&mut self, delta: isize, shown: impl Fn(&LogEntry) -> bool + Copy) {
+        let seqs: Vec<u64> = self.shown(shown).map(|entry| entry.seq).collect();
+        let Some(newest) = seqs.len().checked_sub(1) else {
+            self.highlight = None;
+            return;
+        };
+        let at = self
+            .highlighted(shown)
+            .and_then(|entry| seqs.iter().position(|&seq| seq == entry.seq))
+            .unwrap_or(newest);
+        let to = at.saturating_add_signed(delta).min(newest);
+        self.highlight = (to < newest).then(|| seqs[to]);
+    }
+
+    /// Puts the highlight on entry `seq`, if the log still holds it.
+    pub fn highlight(&mut self, seq: u64) {
+        if self.entries.iter().any(|entry| entry.seq == seq) {
+            let newest = self.entries.back().map(|entry| entry.seq);
+            self.highlight = (Some(seq) != newest).then_some(seq);
+        }
+    }
+
+    /// The highlight goes back to following the newest entry.
+    pub fn follow(&mut self) {
+        self.highlight = None;
     }
 }
 
@@ -166,6 +222,46 @@ mod tests {
         }
         assert!(log.shows(open));
         assert_eq!(log.entries().len(), LOG_CAPACITY);
+    }
+
+    #[test]
+    fn the_highlight_stays_on_its_entry_while_others_arrive_and_leave() {
+        let mut log = TransferLog::default();
+        let all = |_: &LogEntry| true;
+        for n in 0..LOG_CAPACITY {
+            log.push(Local::now(), notice(n), |_| false);
+        }
+        log.move_highlight(-3, all);
+        assert_eq!(log.highlighted(all).unwrap().kind, notice(LOG_CAPACITY - 4));
+        for n in 0..5 {
+            log.push(Local::now(), notice(LOG_CAPACITY + n), |_| false);
+        }
+        assert_eq!(log.highlighted(all).unwrap().kind, notice(LOG_CAPACITY - 4));
+        assert_eq!(log.newer_than_highlight(all), 8);
+        log.move_highlight(isize::MAX, all);
+        log.push(Local::now(), notice(0), |_| false);
+        assert_eq!(
+            log.highlighted(all).unwrap().kind,
+            notice(0),
+            "follows the newest"
+        );
+    }
+
+    #[test]
+    fn a_hidden_highlight_falls_to_the_nearest_older_entry_shown() {
+        let mut log = TransferLog::default();
+        for n in 0..10 {
+            log.push(Local::now(), notice(n), |_| false);
+        }
+        let all = |_: &LogEntry| true;
+        log.move_highlight(-2, all);
+        assert_eq!(log.highlighted(all).unwrap().kind, notice(7));
+        let even = |entry: &LogEntry| entry.seq.is_multiple_of(2);
+        assert_eq!(log.highlighted(even).unwrap().kind, notice(6));
+        log.move_highlight(1, even);
+        assert_eq!(log.highlighted(even).unwrap().kind, notice(8));
+        let none = |_: &LogEntry| false;
+        assert_eq!(log.highlighted(none), None);
     }
 
     #[test]

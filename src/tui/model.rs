@@ -11,7 +11,7 @@ use chrono::{DateTime, Local, Utc};
 use super::form::TargetForm;
 use super::input::TextInput;
 use super::keys::Context;
-use super::log::{EntryKind, Notice, TransferLog};
+use super::log::{EntryKind, LogEntry, LogFilter, Notice, TransferLog};
 use super::picker::Picker;
 use crate::callback::Refusal;
 use crate::directory::{Availability, Listing, LiveState};
@@ -92,6 +92,10 @@ pub struct Model {
     /// log shows them; callbacks are matched against them.
     pub ledger: Ledger,
     pub log: TransferLog,
+    /// Words that narrow the log (`/` in the log); every one must match.
+    pub log_query: TextInput,
+    /// The log's filter has the keyboard.
+    pub filtering_log: bool,
     pub dialog: Option<Dialog>,
     /// Who is free right now, as last fetched.
     pub live: Option<Availability>,
@@ -154,6 +158,8 @@ impl Model {
             session_error: None,
             ledger: Ledger::default(),
             log: TransferLog::default(),
+            log_query: TextInput::default(),
+            filtering_log: false,
             dialog: None,
             live: None,
             live_error: None,
@@ -190,6 +196,24 @@ impl Model {
         let ledger = &self.ledger;
         self.log
             .push(at, EntryKind::Transfer(id), |id| is_open(ledger, id));
+    }
+
+    /// Which log entries the filter lets through.
+    pub fn log_filter(&self) -> LogFilter<'_> {
+        LogFilter::new(&self.ledger, self.log_query.value())
+    }
+
+    /// The log entry the highlight is on, among those the filter lets through.
+    pub fn highlighted_entry(&self) -> Option<&LogEntry> {
+        let filter = self.log_filter();
+        self.log.highlighted(|entry| filter.lets_through(entry))
+    }
+
+    /// Moves the log's highlight `delta` entries towards the newest, among those shown.
+    pub fn move_log_highlight(&mut self, delta: isize) {
+        let filter = LogFilter::new(&self.ledger, self.log_query.value());
+        self.log
+            .move_highlight(delta, |entry| filter.lets_through(entry));
     }
 
     /// Counts a refused callback in the log.
@@ -270,6 +294,7 @@ impl Model {
             None => match self.focus {
                 Focus::Session => Context::Session,
                 Focus::Picker => Context::Picker,
+                Focus::Log if self.filtering_log => Context::LogFilter,
                 Focus::Log => Context::Log,
             },
         }
@@ -339,7 +364,7 @@ impl Model {
             None => match self.focus {
                 Focus::Session => Some(&mut self.session),
                 Focus::Picker => Some(&mut self.picker.filter),
-                Focus::Log => None,
+                Focus::Log => self.filtering_log.then_some(&mut self.log_query),
             },
         }
     }

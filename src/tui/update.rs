@@ -217,9 +217,9 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
     }
 }
 
-/// A paste into a form's field stays there. Anywhere else (the picker's filter, the log) it is
-/// a session id, so it goes to the session field, replacing what was there. Several ids at once
-/// are said: the first goes to the field.
+/// A paste into a form's field, or into the log's filter while it is typed, stays there.
+/// Anywhere else (the picker's filter, the log) it is a session id, so it goes to the session
+/// field, replacing what was there. Several ids at once are said: the first goes to the field.
 fn paste(model: &mut Model, text: &str) {
     let in_form = matches!(
         model.dialog,
@@ -230,7 +230,7 @@ fn paste(model: &mut Model, text: &str) {
                     ..
                 }
         )
-    );
+    ) || model.context() == keys::Context::LogFilter;
     if in_form {
         if let Some(input) = model.focused_input() {
             input.paste(text);
@@ -285,7 +285,7 @@ fn highlighted_seen(model: &mut Model) {
     if model.focus != Focus::Log {
         return;
     }
-    if let Some(EntryKind::Transfer(id)) = model.log.highlighted().map(|entry| &entry.kind) {
+    if let Some(EntryKind::Transfer(id)) = model.highlighted_entry().map(|entry| &entry.kind) {
         let id = *id;
         model.seen(id);
     }
@@ -313,7 +313,8 @@ fn after_edit(model: &mut Model) {
             end_reroute_if_changed(model);
         }
         Focus::Picker => model.picker.refilter(),
-        Focus::Log => {}
+        // A new filter starts from its newest match.
+        Focus::Log => model.log.follow(),
     }
 }
 
@@ -375,6 +376,8 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         Action::BackOut => {
             if model.focus == Focus::Picker && !model.picker.filter.is_empty() {
                 model.picker.reset();
+            } else if model.focus == Focus::Log && !model.log_query.is_empty() {
+                model.log_query.clear();
             } else {
                 model.focus = Focus::Session;
             }
@@ -391,12 +394,25 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             scroll(model, delta);
             None
         }
+        Action::FilterLog => {
+            model.filtering_log = true;
+            None
+        }
+        Action::KeepFilter => {
+            model.filtering_log = false;
+            None
+        }
+        Action::ClearFilter => {
+            model.log_query.clear();
+            model.filtering_log = false;
+            None
+        }
         Action::Top => {
-            model.log.scroll_by(isize::MAX);
+            model.move_log_highlight(isize::MIN);
             None
         }
         Action::Bottom => {
-            model.log.scroll = 0;
+            model.log.follow();
             None
         }
         Action::AddTarget
@@ -447,7 +463,7 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         }
         Action::OpenDetail => {
             if let Some(EntryKind::Transfer(transfer)) =
-                model.log.highlighted().map(|entry| &entry.kind)
+                model.highlighted_entry().map(|entry| &entry.kind)
             {
                 let transfer = *transfer;
                 model.seen(transfer);
@@ -503,9 +519,8 @@ fn scroll(model: &mut Model, delta: isize) {
     }
     match model.focus {
         Focus::Picker => model.picker.move_by(delta),
-        // The log counts from the newest entry, so "up" means further from it.
         Focus::Log => {
-            model.log.scroll_by(-delta);
+            model.move_log_highlight(delta);
             highlighted_seen(model);
         }
         Focus::Session => {}
@@ -609,7 +624,7 @@ fn recent_move(model: &Model, session: &SessionId) -> Option<String> {
 fn selected_transfer(model: &Model) -> Option<TransferId> {
     match (
         &model.dialog,
-        model.log.highlighted().map(|entry| &entry.kind),
+        model.highlighted_entry().map(|entry| &entry.kind),
     ) {
         (Some(Dialog::Detail { transfer, .. }), _) => Some(*transfer),
         (None, Some(EntryKind::Transfer(id))) => Some(*id),
@@ -621,13 +636,8 @@ fn selected_transfer(model: &Model) -> Option<TransferId> {
 /// back in the field and the picker opens on the other targets, the one that did not take it
 /// marked.
 fn reroute(model: &mut Model) {
-    let id = match (
-        &model.dialog,
-        model.log.highlighted().map(|entry| &entry.kind),
-    ) {
-        (Some(Dialog::Detail { transfer, .. }), _) => *transfer,
-        (None, Some(EntryKind::Transfer(id))) => *id,
-        _ => return,
+    let Some(id) = selected_transfer(model) else {
+        return;
     };
     let Some(record) = model.transfer(id) else {
         return;
@@ -680,7 +690,7 @@ fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<
         model.confirmations,
     ));
     model.show_transfer(id, Local::now());
-    model.log.scroll = 0;
+    model.log.follow();
     model.session.clear();
     model.session_error = None;
     model.used(&request.target.id);

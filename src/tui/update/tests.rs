@@ -263,13 +263,90 @@ fn the_log_scrolls_and_returns_to_the_newest() {
         model.notice(crate::tui::log::Notice::Info(format!("notice {n}")));
     }
     key(&mut model, KeyCode::BackTab);
+    let highlighted = |model: &Model| match &model.highlighted_entry().unwrap().kind {
+        EntryKind::Notice(crate::tui::log::Notice::Info(text)) => text.clone(),
+        other => panic!("{other:?}"),
+    };
     key(&mut model, KeyCode::Char('k'));
     key(&mut model, KeyCode::PageUp);
-    assert_eq!(model.log.scroll, 11);
+    assert_eq!(highlighted(&model), "notice 18");
+    model.notice(crate::tui::log::Notice::Info("arrives meanwhile".into()));
+    assert_eq!(highlighted(&model), "notice 18", "the highlight stays put");
     key(&mut model, KeyCode::Char('g'));
-    assert_eq!(model.log.scroll, 29);
+    assert_eq!(highlighted(&model), "notice 0");
     key(&mut model, KeyCode::Char('G'));
-    assert_eq!(model.log.scroll, 0);
+    assert_eq!(highlighted(&model), "arrives meanwhile");
+}
+
+#[test]
+fn slash_filters_the_log_by_state_name_or_the_end_of_an_id() {
+    let mut model = model();
+    let mut send_to = |session: &str, filter: &str, outcome: Outcome| {
+        type_text(&mut model, session);
+        key(&mut model, KeyCode::Enter);
+        type_text(&mut model, filter);
+        key(&mut model, KeyCode::Enter);
+        let request = dispatched(key(&mut model, KeyCode::Char('y')));
+        let finished = Progress::Finished(outcome);
+        update(
+            &mut model,
+            Msg::Transfer(TransferUpdate::now(request.id, finished)),
+        );
+    };
+    let accepted = || Outcome::Transferred {
+        request_completed_at: None,
+    };
+    let refused = || Outcome::Failed {
+        http_status: Some(404),
+        reason: FailureReason::SessionEnded,
+        message: "HTTP 404: closed".into(),
+    };
+    send_to("c0ffee00aaaaaaaaaa111111", "dana", accepted());
+    send_to("c0ffee00aaaaaaaaaa222222", "billing", refused());
+    send_to("c0ffee00aaaaaaaaaa333333", "dana", refused());
+    key(&mut model, KeyCode::BackTab);
+    assert_eq!(model.context(), keys::Context::Log);
+    let shown = |model: &Model| {
+        let filter = model.log_filter();
+        model
+            .log
+            .shown(|entry| filter.lets_through(entry))
+            .filter_map(|entry| match entry.kind {
+                EntryKind::Transfer(id) => {
+                    Some(model.transfer(id).unwrap().request.session.to_string())
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+
+    key(&mut model, KeyCode::Char('/'));
+    assert_eq!(model.context(), keys::Context::LogFilter);
+    type_text(&mut model, "FAILED dana");
+    assert_eq!(shown(&model), ["c0ffee00aaaaaaaaaa333333"]);
+    model.log_query.clear();
+    type_text(&mut model, "222222");
+    assert_eq!(shown(&model), ["c0ffee00aaaaaaaaaa222222"]);
+
+    // Enter keeps the filter and gives the keys back to the log: Enter opens the match.
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.context(), keys::Context::Log);
+    key(&mut model, KeyCode::Enter);
+    let Some(Dialog::Detail { transfer, .. }) = model.dialog else {
+        panic!("no detail: {:?}", model.dialog);
+    };
+    assert_eq!(
+        model.transfer(transfer).unwrap().request.session.as_str(),
+        "c0ffee00aaaaaaaaaa222222"
+    );
+    key(&mut model, KeyCode::Esc);
+
+    // Esc in the log clears the filter first, then goes back to the session field.
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(shown(&model).len(), 3);
+    assert_eq!(model.focus, Focus::Log);
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(model.focus, Focus::Session);
 }
 
 #[test]

@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{has_focus, live, pane, text};
+use super::{filter_field, has_focus, live, pane, text};
 use crate::transfer::{Outcome, Phase, TransferRecord, TransferState};
 use crate::tui::log::{EntryKind, LogEntry, Notice, Refusals};
 use crate::tui::model::{Focus, Model};
@@ -15,27 +15,49 @@ use crate::tui::theme::Theme;
 
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let log = &model.log;
-    let title = if log.scroll > 0 {
-        format!("Log ({} newer below: End)", log.scroll)
-    } else {
-        "Log".to_owned()
-    };
+    let filter = model.log_filter();
+    let shown = |entry: &LogEntry| filter.lets_through(entry);
+    let mut title = "Log".to_owned();
+    if filter.is_active() {
+        title.push_str(&format!(
+            " ({} of {})",
+            log.shown(shown).count(),
+            log.entries().len()
+        ));
+    }
+    let newer = log.newer_than_highlight(shown);
+    if newer > 0 {
+        title.push_str(&format!(" · {newer} newer below: End"));
+    }
     let focused = has_focus(model, Focus::Log);
     let block = pane(title, focused, theme);
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
 
-    // Walk back from the newest shown entry until the pane is full; only what is visible is
+    if model.filtering_log || filter.is_active() {
+        let [filter_area, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let editing = focused && model.filtering_log;
+        filter_field(&model.log_query, editing, theme, filter_area, frame);
+        inner = rest;
+    }
+
+    // Walk back from the highlighted entry until the pane is full; only what is visible is
     // laid out, however long the log.
     let height = inner.height as usize;
     let width = inner.width as usize;
+    let highlighted = log.highlighted(shown).map(|entry| entry.seq);
     let mut lines: Vec<Line> = Vec::with_capacity(height);
-    for (n, entry) in log.entries().rev().skip(log.scroll).enumerate() {
+    let from_highlight = log
+        .shown(shown)
+        .rev()
+        .skip_while(|entry| Some(entry.seq) != highlighted);
+    for (n, entry) in from_highlight.enumerate() {
         let mut entry_lines = entry_lines(model, entry, theme, width);
         if lines.len() + entry_lines.len() > height {
             break;
         }
-        // With the log focused, the newest shown entry is the one Enter opens.
+        // With the log focused, the highlighted entry is the one Enter opens.
         if focused && n == 0 {
             entry_lines[0] = entry_lines[0].clone().patch_style(theme.highlight);
         }
@@ -44,10 +66,12 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     }
     lines.reverse();
     if lines.is_empty() {
-        lines.push(Line::styled(
-            "Transfers show here as they move: sending → accepted → confirmed, or failed.",
-            theme.dim,
-        ));
+        let empty = if filter.is_active() {
+            "Nothing in the log matches the filter; Esc clears it."
+        } else {
+            "Transfers show here as they move: sending → accepted → confirmed, or failed."
+        };
+        lines.push(Line::styled(empty, theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -11,11 +11,12 @@ mod text;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use super::input::TextInput;
 use super::model::{Focus, Model};
 use super::theme::Theme;
 use crate::terminal_safe;
@@ -93,6 +94,24 @@ fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'
     let mut title: Line = title.into();
     title.spans.insert(0, marker.into());
     Block::bordered().border_style(style).title(title)
+}
+
+/// A list's filter line, "/ tech", with the cursor in it while it has the keyboard.
+fn filter_field(input: &TextInput, editing: bool, theme: &Theme, area: Rect, frame: &mut Frame) {
+    const PROMPT: &str = "/ ";
+    let line = Line::from(vec![
+        Span::styled(PROMPT, theme.key),
+        Span::raw(input.value().to_owned()),
+    ]);
+    frame.render_widget(line, area);
+    if editing {
+        let before = Span::raw(format!("{PROMPT}{}", input.before_cursor())).width();
+        let x = area.x
+            + u16::try_from(before)
+                .unwrap_or(u16::MAX)
+                .min(area.width.saturating_sub(1));
+        frame.set_cursor_position(Position::new(x, area.y));
+    }
 }
 
 fn has_focus(model: &Model, focus: Focus) -> bool {

@@ -3,16 +3,15 @@
 use std::collections::HashSet;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
-use super::{has_focus, live, pane};
+use super::{filter_field, has_focus, live, pane};
 use crate::roster::{Target, shorten};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
-const FILTER_PROMPT: &str = "/ ";
 /// Everything on a row but the name: highlight symbol, kind, team and short id.
 const FIXED_COLUMNS: usize = 2 + 2 + 6 + TEAM_WIDTH + 1 + STATUS_WIDTH + 1 + 12;
 const TEAM_WIDTH: usize = 14;
@@ -42,28 +41,19 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let [filter_area, list_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
 
-    let filter = picker.filter.value();
-    let filter_line = if filter.is_empty() && !focused {
-        Line::styled("type to filter by name, team, id or note", theme.dim)
-    } else {
-        Line::from(vec![
-            Span::styled(FILTER_PROMPT, theme.key),
-            Span::raw(filter),
-        ])
-    };
     let freshness = live_freshness(model, theme);
     let [filter_area, freshness_area] = Layout::horizontal([
         Constraint::Min(10),
         Constraint::Length(freshness.width() as u16),
     ])
     .areas(filter_area);
-    frame.render_widget(filter_line, filter_area);
-    frame.render_widget(freshness, freshness_area);
-    if focused {
-        let before = Span::raw(format!("{FILTER_PROMPT}{}", picker.filter.before_cursor())).width();
-        let x = filter_area.x + (before as u16).min(filter_area.width.saturating_sub(1));
-        frame.set_cursor_position(Position::new(x, filter_area.y));
+    if picker.filter.is_empty() && !focused {
+        let hint = Line::styled("type to filter by name, team, id or note", theme.dim);
+        frame.render_widget(hint, filter_area);
+    } else {
+        filter_field(&picker.filter, focused, theme, filter_area, frame);
     }
+    frame.render_widget(freshness, freshness_area);
 
     if picker.matches().is_empty() {
         let message = if model.roster.is_empty() {
