@@ -632,3 +632,26 @@ fn the_log_filtered_to_what_failed() {
     assert!(!screen.contains("111111"), "{screen}");
     assert_timed_screen!("log_filtered", screen);
 }
+
+#[test]
+fn at_60_columns_names_win_over_id_stubs() {
+    let mut model = model();
+    with_live(&mut model, false);
+    let id = send(&mut model, "c0ffee00aaaaaaaaaa222222", "billing");
+    finish(
+        &mut model,
+        id,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        }),
+    );
+    press(&mut model, KeyCode::Tab);
+    type_text(&mut model, "billing");
+    let screen = screen(&model, 60, 20);
+    for whole in ["Priya Raghunathan", "Tomás Echeverría", "● available 1/3"] {
+        assert!(screen.contains(whole), "{whole} is cut:\n{screen}");
+    }
+    assert!(!screen.contains("a-0691274…"), "no id stubs:\n{screen}");
+    assert!(screen.contains("c0ff…222222 → queue Billing"), "{screen}");
+    assert_live_screen!("narrow_60x20", screen);
+}

@@ -12,11 +12,51 @@ use crate::roster::{Target, shorten};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
-/// Everything on a row but the name: highlight symbol, kind, team and short id.
-const FIXED_COLUMNS: usize = 2 + 2 + 6 + TEAM_WIDTH + 1 + STATUS_WIDTH + 1 + 12;
+/// The highlight symbol, the favourite mark and the kind: on every row whatever the width.
+const LEAD_COLUMNS: usize = 2 + 2 + 6;
+/// Names get this much before any other column, so narrow terminals keep names readable.
+const NAME_MIN: usize = 18;
+const NAME_MAX: usize = 28;
 const TEAM_WIDTH: usize = 14;
 /// Wide enough for "● available 3/3 full" and "12 waiting ~13m05s".
 const STATUS_WIDTH: usize = 20;
+/// "a-59bb17e…"
+const ID_WIDTH: usize = 12;
+
+/// How a row's width is shared: the name first, then who is free, then the id stub, then the
+/// team; what is left widens the name. A column that does not fit whole is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Columns {
+    name: usize,
+    status: usize,
+    id: usize,
+    team: usize,
+}
+
+impl Columns {
+    fn for_width(width: usize) -> Self {
+        let mut room = width.saturating_sub(LEAD_COLUMNS);
+        let name = room.min(NAME_MIN);
+        room -= name;
+        // Every column but the last (the id) is followed by a space.
+        let mut take = |width: usize, space: usize| {
+            let fits = room >= width + space;
+            if fits {
+                room -= width + space;
+            }
+            if fits { width } else { 0 }
+        };
+        let status = take(STATUS_WIDTH, 1);
+        let id = take(ID_WIDTH, 0);
+        let team = take(TEAM_WIDTH, 1);
+        Self {
+            name: name + room.min(NAME_MAX - NAME_MIN),
+            status,
+            id,
+            team,
+        }
+    }
+}
 
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let focused = has_focus(model, Focus::Picker);
@@ -46,6 +86,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         Constraint::Min(10),
         Constraint::Length(freshness.width() as u16),
     ])
+    .spacing(1)
     .areas(filter_area);
     if picker.filter.is_empty() && !focused {
         let hint = Line::styled("type to filter by name, team, id or note", theme.dim);
@@ -73,9 +114,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     // enough to keep the highlight on screen.
     let rows = list_area.height as usize;
     let first = (picker.selected() + 1).saturating_sub(rows);
-    let name_width = (list_area.width as usize)
-        .saturating_sub(FIXED_COLUMNS)
-        .clamp(10, 28);
+    let columns = Columns::for_width(list_area.width as usize);
     let mut highlighter = picker.highlighter();
     let items: Vec<ListItem> = picker.matches()[first..]
         .iter()
@@ -86,7 +125,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
                 .as_mut()
                 .map(|h| h.name(&target.name))
                 .unwrap_or_default();
-            ListItem::new(row(model, target, name_width, &matched, theme))
+            ListItem::new(row(model, target, columns, &matched, theme))
         })
         .collect();
     let list = List::new(items)
@@ -117,7 +156,7 @@ fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
 fn row<'a>(
     model: &Model,
     target: &'a Target,
-    name_width: usize,
+    columns: Columns,
     matched: &HashSet<usize>,
     theme: &Theme,
 ) -> Line<'a> {
@@ -145,15 +184,21 @@ fn row<'a>(
         mark,
         Span::styled(format!("{:<6}", target.kind.label()), theme.dim),
     ];
-    spans.extend(name_spans(&target.name, name_width, matched, theme));
-    spans.extend([
-        Span::raw(format!("{:<TEAM_WIDTH$} ", shorten(team, TEAM_WIDTH - 1))),
-        Span::styled(
-            format!("{:<STATUS_WIDTH$} ", shorten(&status, STATUS_WIDTH)),
+    spans.extend(name_spans(&target.name, columns.name, matched, theme));
+    if columns.team > 0 {
+        let team = shorten(team, columns.team - 1);
+        spans.push(Span::raw(format!("{team:<width$} ", width = columns.team)));
+    }
+    if columns.status > 0 {
+        let status = shorten(&status, columns.status);
+        spans.push(Span::styled(
+            format!("{status:<width$} ", width = columns.status),
             status_style,
-        ),
-        Span::styled(target.short_id(), theme.dim),
-    ]);
+        ));
+    }
+    if columns.id > 0 {
+        spans.push(Span::styled(target.short_id(), theme.dim));
+    }
     Line::from(spans)
 }
 

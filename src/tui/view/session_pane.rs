@@ -5,7 +5,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{has_focus, pane};
+use super::{has_focus, pane, text};
 use crate::ids::SessionId;
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
@@ -22,8 +22,14 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let status = if let Some(error) = &model.session_error {
         Line::styled(format!("✗ {error}"), theme.error)
     } else if value.trim().is_empty() {
+        let full = "Paste or type the conversation's botSessionId (24 hex), then Enter";
+        let fits = full.len() <= usize::from(inner.width);
         Line::styled(
-            "Paste or type the conversation's botSessionId (24 hex), then Enter",
+            if fits {
+                full
+            } else {
+                "Paste or type a botSessionId, then Enter"
+            },
             theme.dim,
         )
     } else if SessionId::parse(value).is_ok() {
@@ -35,6 +41,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         )
     };
     let field = Line::from(vec![Span::styled(PROMPT, theme.key), Span::raw(value)]);
+    let status = text::fit(status, usize::from(inner.width));
     frame.render_widget(Paragraph::new(vec![field, status]), inner);
 
     if focused {

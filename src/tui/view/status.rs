@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use std::time::SystemTime;
 
-use super::live;
+use super::{live, text};
 use crate::ids::TargetKind;
 use unicode_width::UnicodeWidthStr;
 
@@ -35,12 +35,16 @@ pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Fr
         ));
     }
     spans.push(Span::styled(format!("· {} ", model.banner), theme.dim));
-    spans.push(Span::raw(format!(
+    let mut line = Line::from(spans);
+    let roster = Span::raw(format!(
         "· {} agents, {} queues",
         model.roster.count(TargetKind::Agent),
         model.roster.count(TargetKind::Queue)
-    )));
-    frame.render_widget(Line::from(spans), area);
+    ));
+    if line.width() + roster.width() <= usize::from(area.width) {
+        line.push_span(roster);
+    }
+    frame.render_widget(text::fit(line, usize::from(area.width)), area);
 }
 
 /// "· API 41/60 ", "· API 60/60 · next slot 12s ", or "· API paused 40s ": the account's
