@@ -393,7 +393,7 @@ macro_rules! assert_live_screen {
     ($name:expr, $screen:expr) => {
         insta::with_settings!({filters => vec![
             (r"\d{2}:\d[\d:]*", "hh:mm:ss"),
-            (r"\(\d+\w+ ago\)", "(age)"),
+            (r"\(?\d+[smh]\w* ago\)?", "(age)"),
         ]}, {
             insta::assert_snapshot!($name, $screen);
         });
@@ -654,4 +654,192 @@ fn at_60_columns_names_win_over_id_stubs() {
     assert!(!screen.contains("a-0691274…"), "no id stubs:\n{screen}");
     assert!(screen.contains("c0ff…222222 → queue Billing"), "{screen}");
     assert_live_screen!("narrow_60x20", screen);
+}
+
+/// Every pane and dialog, as the supervisor meets them in a shift, for the size matrix below.
+mod every_screen {
+    use super::*;
+    use handoff::tui::model::Dialog;
+
+    /// A shift under way: live data, one transfer of each outcome, two sessions whose ids
+    /// differ only in their last characters, one still waiting for the budget.
+    fn shift() -> Model {
+        let mut model = model();
+        with_live(&mut model, false);
+        let ends = [
+            ("c0ffee00aaaaaaaaaa111111", "dana", None),
+            ("c0ffee00aaaaaaaaaa222222", "spanish", Some(404)),
+            ("c0ffee00aaaaaaaaaa333333", "retention", Some(504)),
+        ];
+        for (session, filter, status) in ends {
+            let id = send(&mut model, session, filter);
+            let outcome = match status {
+                None => Outcome::Transferred {
+                    request_completed_at: None,
+                },
+                Some(404) => Outcome::Failed {
+                    http_status: Some(404),
+                    reason: FailureReason::SessionEnded,
+                    message: "HTTP 404: Conversation not found or already closed".into(),
+                },
+                Some(status) => Outcome::Unknown {
+                    http_status: Some(status),
+                    reason: FailureReason::GatewayTimeout,
+                    message: format!("HTTP {status}: gateway timed out"),
+                },
+            };
+            finish(&mut model, id, Progress::Finished(outcome));
+        }
+        let waiting = send(&mut model, "66c2f6939489bfffc7911a2b", "kwame");
+        finish(
+            &mut model,
+            waiting,
+            Progress::WaitingForBudget(std::time::Duration::from_secs(42)),
+        );
+        model
+    }
+
+    fn to_confirm(model: &mut Model, session: &str, filter: &str) {
+        type_text(model, session);
+        press(model, KeyCode::Enter);
+        type_text(model, filter);
+        press(model, KeyCode::Enter);
+    }
+
+    pub(super) fn scenarios() -> Vec<(&'static str, Model)> {
+        let mut screens = Vec::new();
+        screens.push(("session_pane", shift()));
+
+        let mut picker = shift();
+        press(&mut picker, KeyCode::Tab);
+        type_text(&mut picker, "billing");
+        screens.push(("picker_pane", picker));
+
+        let mut log = shift();
+        press(&mut log, KeyCode::BackTab);
+        press(&mut log, KeyCode::Up);
+        screens.push(("log_pane", log));
+
+        let mut confirm = shift();
+        to_confirm(&mut confirm, "6538f8a3c9cf425ee5cf0a1b", "dana");
+        screens.push(("confirm", confirm));
+
+        let mut note = shift();
+        to_confirm(&mut note, "6538f8a3c9cf425ee5cf0a1b", "dana");
+        press(&mut note, KeyCode::Tab);
+        type_text(&mut note, "VIP, second contact today");
+        screens.push(("confirm_note", note));
+
+        let mut anyway = shift();
+        to_confirm(&mut anyway, "c0ffee00aaaaaaaaaa111111", "tomás");
+        press(&mut anyway, KeyCode::Char('y'));
+        screens.push(("confirm_anyway", anyway));
+
+        let mut detail = shift();
+        press(&mut detail, KeyCode::BackTab);
+        press(&mut detail, KeyCode::Up);
+        press(&mut detail, KeyCode::Enter);
+        assert!(matches!(detail.dialog, Some(Dialog::Detail { .. })));
+        screens.push(("detail", detail));
+
+        let mut help = shift();
+        press(&mut help, KeyCode::F(1));
+        screens.push(("help", help));
+
+        let mut form = shift();
+        press(&mut form, KeyCode::Tab);
+        ctrl(&mut form, 'a');
+        type_text(&mut form, "Qu-7");
+        press(&mut form, KeyCode::Enter);
+        screens.push(("add_form", form));
+
+        let mut delete = shift();
+        press(&mut delete, KeyCode::Tab);
+        ctrl(&mut delete, 'd');
+        screens.push(("confirm_delete", delete));
+
+        let mut quit = shift();
+        ctrl(&mut quit, 'c');
+        screens.push(("quit_while_sending", quit));
+
+        let mut filtered = shift();
+        press(&mut filtered, KeyCode::BackTab);
+        press(&mut filtered, KeyCode::Char('/'));
+        type_text(&mut filtered, "c0ffee");
+        screens.push(("log_filter", filtered));
+        screens
+    }
+}
+
+/// The three sizes a console meets: a laptop's default terminal, a half screen, a full one.
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (220, 60)];
+
+#[test]
+fn every_pane_and_dialog_at_80x24_120x40_and_220x60() {
+    for (name, model) in every_screen::scenarios() {
+        let screens: Vec<String> = SIZES
+            .iter()
+            .map(|&(width, height)| {
+                let screen = screen(&model, width, height);
+                // Two sessions that differ only in their last characters look different
+                // (at 80×24 the log has room for the newest two entries only).
+                if name.ends_with("pane") && width > 80 {
+                    assert!(
+                        screen.contains("111111") && screen.contains("222222"),
+                        "{name} at {width}×{height}:\n{screen}"
+                    );
+                }
+                format!("{width}×{height}\n{screen}")
+            })
+            .collect();
+        insta::with_settings!({
+            snapshot_suffix => name,
+            filters => vec![
+                (r"\d{2}:\d{2}:\d{2}\.\d{3}", "hh:mm:ss.mmm"),
+                (r"\d{2}:\d[\d:]*", "hh:mm:ss"),
+                (r"\(?\d+[smh]\w* ago\)?", "(age)"),
+                (r"\d+\.\ds", "N.Ns"),
+                (r"(under )?\d+ ms\b", "N ms"),
+                (r" {2,}│", " │"),
+            ],
+        }, {
+            insta::assert_snapshot!("sizes", screens.join("\n"));
+        });
+    }
+}
+
+/// With `NO_COLOR` set, no cell has a colour; meaning stays in words, symbols and emphasis.
+#[test]
+fn no_color_leaves_every_screen_without_colour() {
+    use ratatui::style::Color;
+    let no_color = Theme::for_no_color(Some(std::ffi::OsStr::new("1")));
+    let colour = Theme::for_no_color(None);
+    for (name, model) in every_screen::scenarios() {
+        let cells = |theme: &Theme| {
+            let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+            terminal.draw(|frame| view(&model, theme, frame)).unwrap();
+            terminal.backend().buffer().content.clone()
+        };
+        let coloured =
+            |cell: &ratatui::buffer::Cell| cell.fg != Color::Reset || cell.bg != Color::Reset;
+        let plain = cells(&no_color);
+        if let Some(cell) = plain.iter().find(|cell| coloured(cell)) {
+            panic!("{name}: a coloured cell with NO_COLOR: {cell:?}");
+        }
+        assert!(
+            cells(&colour).iter().any(coloured),
+            "{name}: colour is on by default"
+        );
+        let text = |buffer: &[ratatui::buffer::Cell]| {
+            buffer
+                .iter()
+                .map(|c| c.symbol().to_owned())
+                .collect::<String>()
+        };
+        assert_eq!(
+            text(&plain),
+            text(&cells(&colour)),
+            "{name}: the same words either way"
+        );
+    }
 }

@@ -33,7 +33,12 @@ impl Theme {
 
     /// Colour unless `NO_COLOR` is set to anything non-empty (no-color.org).
     pub fn from_env() -> Self {
-        match std::env::var_os("NO_COLOR") {
+        Self::for_no_color(std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// The theme for this value of `NO_COLOR`.
+    pub fn for_no_color(value: Option<&std::ffi::OsStr>) -> Self {
+        match value {
             Some(value) if !value.is_empty() => Self::monochrome(),
             _ => Self::colour(),
         }

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::live;
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{SyncPreview, Target};
+use crate::transfer::TransferState;
 use crate::tui::form::{Field, TargetForm};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{self, Context, HELP_ORDER};
@@ -173,10 +174,16 @@ fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Fram
     let mut lines = vec![Line::raw("")];
     for record in model.open_transfers() {
         let request = &record.request;
-        let fate = if record.state().in_flight() {
-            "its answer is still written to the audit file if it comes within the request timeout"
-        } else {
-            "its callback will not be heard; the next start shows it unconfirmed unless a callback settles it"
+        let fate = match record.state() {
+            TransferState::WaitingForBudget => {
+                "not sent yet: quitting now cancels it (w sends it first)"
+            }
+            state if state.in_flight() => {
+                "its answer is still written to the audit file if it comes within the request timeout"
+            }
+            _ => {
+                "its callback will not be heard; the next start shows it unconfirmed unless a callback settles it"
+            }
         };
         lines.push(Line::from(vec![
             Span::styled(

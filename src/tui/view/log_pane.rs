@@ -25,14 +25,8 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             log.entries().len()
         ));
     }
-    let newer = log.newer_than_highlight(shown);
-    if newer > 0 {
-        title.push_str(&format!(" · {newer} newer below: End"));
-    }
     let focused = has_focus(model, Focus::Log);
-    let block = pane(title, focused, theme);
-    let mut inner = block.inner(area);
-    frame.render_widget(block, area);
+    let mut inner = pane("", focused, theme).inner(area);
 
     if model.filtering_log || filter.is_active() {
         let [filter_area, rest] =
@@ -42,19 +36,19 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         inner = rest;
     }
 
-    // Walk back from the highlighted entry until the pane is full; only what is visible is
-    // laid out, however long the log.
+    // Walk back from the highlighted entry until the pane is full, then fill what is left with
+    // the entries after it; only what is visible is laid out, however long the log.
     let height = inner.height as usize;
     let width = inner.width as usize;
     let highlighted = log.highlighted(shown).map(|entry| entry.seq);
-    let mut lines: Vec<Line> = Vec::with_capacity(height);
+    let mut older: Vec<Line> = Vec::with_capacity(height);
     let from_highlight = log
         .shown(shown)
         .rev()
         .skip_while(|entry| Some(entry.seq) != highlighted);
     for (n, entry) in from_highlight.enumerate() {
         let mut entry_lines = entry_lines(model, entry, theme, width);
-        if lines.len() + entry_lines.len() > height {
+        if older.len() + entry_lines.len() > height {
             break;
         }
         // With the log focused, the highlighted entry is the one Enter opens.
@@ -62,9 +56,28 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             entry_lines[0] = entry_lines[0].clone().patch_style(theme.highlight);
         }
         entry_lines.reverse();
-        lines.extend(entry_lines);
+        older.extend(entry_lines);
     }
-    lines.reverse();
+    older.reverse();
+    let mut lines = older;
+    let newer = log
+        .shown(shown)
+        .skip_while(|entry| Some(entry.seq) != highlighted)
+        .skip(1);
+    let mut newer_shown = 0;
+    for entry in newer {
+        let entry_lines = entry_lines(model, entry, theme, width);
+        if lines.len() + entry_lines.len() > height {
+            break;
+        }
+        lines.extend(entry_lines);
+        newer_shown += 1;
+    }
+    let below = log.newer_than_highlight(shown) - newer_shown;
+    if below > 0 {
+        title.push_str(&format!(" · {below} newer below: End"));
+    }
+    frame.render_widget(pane(title, focused, theme), area);
     if lines.is_empty() {
         let empty = if filter.is_active() {
             "Nothing in the log matches the filter; Esc clears it."
