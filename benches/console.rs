@@ -88,6 +88,7 @@ fn drawing(c: &mut Criterion) {
             target: target.clone(),
             note: None,
             reroute_of: None,
+            bulk: None,
         };
         model
             .ledger

@@ -21,6 +21,42 @@ pub enum SessionIdError {
     NotHex(char, usize),
 }
 
+/// Session ids as listed in a file or pasted at once: separated by line breaks, spaces, commas
+/// or semicolons, perhaps quoted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionList {
+    /// In the order given, repeats included.
+    pub ids: Vec<SessionId>,
+    /// Words that are not session ids: their line (from 1), the word, and why.
+    pub bad: Vec<(usize, String, SessionIdError)>,
+}
+
+impl SessionList {
+    pub fn parse(text: &str) -> Self {
+        let separators = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'');
+        let mut list = Self::default();
+        for (n, line) in text.lines().enumerate() {
+            for word in line.split(separators).filter(|w| !w.is_empty()) {
+                match SessionId::parse(word) {
+                    Ok(id) => list.ids.push(id),
+                    Err(error) => list.bad.push((n + 1, word.to_owned(), error)),
+                }
+            }
+        }
+        list
+    }
+
+    /// The ids, each once, in the order first given.
+    pub fn unique(&self) -> Vec<SessionId> {
+        let mut seen = std::collections::HashSet::new();
+        self.ids
+            .iter()
+            .filter(|id| seen.insert(*id))
+            .cloned()
+            .collect()
+    }
+}
+
 impl SessionId {
     /// Parses what the supervisor typed or pasted. Surrounding whitespace (a pasted newline, a
     /// trailing space) is trimmed; upper-case hex is accepted and lowered, since ids are often

@@ -28,6 +28,7 @@ fn request(session: &str, name: &str) -> TransferRequest {
         target,
         note: None,
         reroute_of: None,
+        bulk: None,
     }
 }
 

@@ -184,6 +184,7 @@ async fn a_transfer_is_not_held_back_by_a_refresh() {
         target,
         note: None,
         reroute_of: None,
+        bulk: None,
     };
     let (tx, mut rx) = mpsc::channel(8);
     let outcome = engine.run(&request, &tx).await.unwrap();

@@ -685,3 +685,314 @@ async fn a_secret_others_can_read_is_warned_about() {
         quiet.stderr
     );
 }
+
+/// How many times each session reached the simulator's assign-conversation endpoint.
+fn assigned(
+    simulator: &handoff::simulator::Simulator,
+) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for request in simulator.requests() {
+        if request.path.ends_with("/assign-conversation") {
+            let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
+            let session = body["botSessionId"].as_str().unwrap().to_owned();
+            *counts.entry(session).or_default() += 1;
+        }
+    }
+    counts
+}
+
+/// A file of sessions: each goes once, the repeat is said, every result is one JSON line, the
+/// exit code is the most cautious of them; the same command again sends nothing twice.
+#[tokio::test]
+async fn many_sessions_go_once_each_and_a_rerun_sends_none_of_them_again() {
+    let (simulator, ws) = demo_workspace().await;
+    let sessions = [
+        "c0ffee00aaaaaaaaaa111111",
+        "c0ffee00aaaaaaaaaa222222",
+        "dead0000aaaaaaaaaa333333",
+        "50300000aaaaaaaaaa444444",
+        "c0ffee00aaaaaaaaaa111111",
+    ];
+    ws.write(
+        "sessions.txt",
+        &format!(
+            "{}\n{}, {}\n\"{}\"  {}\n",
+            sessions[0], sessions[1], sessions[2], sessions[3], sessions[4]
+        ),
+    );
+    let file = ws.dir.path().join("sessions.txt");
+    let file = file.to_str().unwrap();
+    let args = [
+        "transfer",
+        "--sessions-file",
+        file,
+        "--queue",
+        "Billing",
+        "--json",
+    ];
+    let run = ws.run(&args).await;
+    assert_eq!(
+        run.code,
+        3,
+        "one unknown makes the run's exit 3: {}",
+        run.all()
+    );
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let state_of = |session: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l["session"] == session)
+            .map(|l| l["state"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        state_of(sessions[0]),
+        ["skipped", "accepted"],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(state_of(sessions[1]), ["accepted"]);
+    assert_eq!(state_of(sessions[2]), ["failed"]);
+    assert_eq!(state_of(sessions[3]), ["unknown"]);
+    let once: std::collections::BTreeMap<String, usize> =
+        sessions[..4].iter().map(|s| (s.to_string(), 1)).collect();
+    assert_eq!(assigned(&simulator), once);
+    assert!(
+        run.stderr.contains("2 of 4 accepted, 1 failed, 1 unknown"),
+        "{}",
+        run.stderr
+    );
+
+    let again = ws.run(&args).await;
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(assigned(&simulator), once, "nothing was sent twice");
+    let skipped = again
+        .stdout
+        .lines()
+        .filter(|l| l.contains("already sent by an earlier run of this command"))
+        .count();
+    assert_eq!(skipped, 4, "{}", again.stdout);
+}
+
+/// `kill -9` in the middle of a run held back by the budget (5 calls per 2 s, the platform's
+/// minute scaled down), then the same command again: every session reaches the platform
+/// exactly once.
+#[tokio::test]
+async fn a_bulk_run_killed_midway_and_rerun_sends_each_session_exactly_once() {
+    const LIMIT: u32 = 5;
+    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
+        rate_limit_per_minute: LIMIT,
+        rate_window: std::time::Duration::from_secs(2),
+        ..simulator_config()
+    })
+    .await;
+    ws.write_config_for(
+        &simulator,
+        &format!("rate_limit_per_minute = {LIMIT}\nrate_window_secs = 2"),
+    );
+    let sessions: Vec<String> = (0..14)
+        .map(|n| format!("c0ffee00aaaaaaaaaa{n:06}"))
+        .collect();
+    ws.write("sessions.txt", &sessions.join("\n"));
+    let file = ws.dir.path().join("sessions.txt");
+    let args = [
+        "transfer",
+        "--sessions-file",
+        file.to_str().unwrap(),
+        "--agent",
+        "Grace Liu",
+    ];
+    let runner = common::Runner::for_workspace(&ws);
+    let mut first = runner
+        .command(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first window's calls are out; the rest wait for the budget.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while assigned(&simulator).len() < LIMIT as usize {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started sending"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    first.start_kill().unwrap();
+    first.wait().await.unwrap();
+    let before = assigned(&simulator).len();
+    assert!(
+        before < sessions.len(),
+        "killed before it finished: {before}"
+    );
+
+    let rerun = runner.run(&args).await;
+    assert!(rerun.code == 0 || rerun.code == 3, "{}", rerun.all());
+    let counts = assigned(&simulator);
+    assert_eq!(
+        counts.len(),
+        sessions.len(),
+        "every session went out: {counts:?}"
+    );
+    assert!(counts.values().all(|&n| n == 1), "none twice: {counts:?}");
+    let skipped = rerun
+        .stderr
+        .matches("already sent by an earlier run")
+        .count();
+    assert_eq!(skipped, before, "{}", rerun.stderr);
+    let statuses: Vec<u16> = simulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/assign-conversation"))
+        .map(|r| r.status)
+        .collect();
+    assert!(
+        statuses.iter().all(|&s| s == 200),
+        "never refused for the rate: {statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_sessions_file_exits_2_naming_each_bad_word_and_sends_nothing() {
+    let (simulator, ws) = demo_workspace().await;
+    ws.write(
+        "sessions.txt",
+        "c0ffee00aaaaaaaaaa111111\nc0ffee00aaaaaaaaaa22222\nnot-an-id\n",
+    );
+    let file = ws.dir.path().join("sessions.txt");
+    let file = file.to_str().unwrap();
+    let run = ws
+        .run(&["transfer", "--sessions-file", file, "--queue", "Billing"])
+        .await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("2 word(s) are not session ids"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("line 2: \"c0ffee00aaaaaaaaaa22222\": a session id is 24 hex characters; this one has 23"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("line 3: \"not-an-id\""),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was sent"));
+
+    ws.write("empty.txt", "\n \n");
+    let empty = ws.dir.path().join("empty.txt");
+    let run = ws
+        .run(&[
+            "transfer",
+            "--sessions-file",
+            empty.to_str().unwrap(),
+            "--queue",
+            "Billing",
+        ])
+        .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no session ids in it"),
+        "{}",
+        run.stderr
+    );
+
+    let run = ws
+        .run(&[
+            "transfer",
+            "--sessions-file",
+            "/nonexistent/sessions.txt",
+            "--queue",
+            "Billing",
+        ])
+        .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("--sessions-file /nonexistent/sessions.txt: cannot read it"),
+        "{}",
+        run.stderr
+    );
+
+    let run = ws
+        .run(&[
+            "transfer",
+            "--sessions-file",
+            file,
+            "--agents",
+            "Dana Whitfield,Billing",
+        ])
+        .await;
+    assert_eq!(run.code, 2, "a queue is not an agent: {}", run.all());
+    assert!(assigned(&simulator).is_empty());
+}
+
+/// Spread over agents: each conversation to the one with the most free chats; none beyond
+/// capacity unless asked.
+#[tokio::test]
+async fn a_spread_follows_free_chat_capacity_and_never_goes_beyond_unasked() {
+    use handoff::simulator::{Presence, agent_presence};
+    // Presence holds still for a day, so the test reads the same floor the run sees.
+    let config = handoff::simulator::SimulatorConfig {
+        state_period: std::time::Duration::from_secs(86_400),
+        ..simulator_config()
+    };
+    let (_simulator, ws) = workspace_with(config.clone()).await;
+    let roster = handoff::demo::roster();
+    let agents: Vec<&str> = roster
+        .targets()
+        .iter()
+        .filter(|t| t.kind == TargetKind::Agent)
+        .map(|t| t.name.as_str())
+        .collect();
+    let free = |name: &str| -> u64 {
+        let id = demo_id(TargetKind::Agent, name);
+        match agent_presence(&config, &id, std::time::SystemTime::now()) {
+            Some((Presence::Available, used, total)) => u64::from(total - used),
+            _ => 0,
+        }
+    };
+    let room: u64 = agents.iter().map(|name| free(name)).sum();
+    assert!(room > 0, "the demo floor has someone free among {agents:?}");
+    let sessions: Vec<String> = (0..room + 2)
+        .map(|n| format!("c0ffee00aaaaaaaaaa{n:06}"))
+        .collect();
+    ws.write("sessions.txt", &sessions.join("\n"));
+    let file = ws.dir.path().join("sessions.txt");
+    let file = file.to_str().unwrap();
+    let spread = [
+        "transfer",
+        "--sessions-file",
+        file,
+        "--agents",
+        &agents.join(","),
+        "--json",
+    ];
+    let run = ws.run(&spread).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for &name in &agents {
+        let sent = lines.iter().filter(|l| l["target"]["name"] == name).count() as u64;
+        assert_eq!(
+            sent,
+            free(name),
+            "{name} gets what it has room for: {}",
+            run.stdout
+        );
+    }
+    let skipped = lines.iter().filter(|l| l["state"] == "skipped").count();
+    assert_eq!(skipped, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains(&format!("have {room} free chat(s) between them")),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,6 +1,7 @@
 //! The command line: `handoff` opens the console; `handoff transfer` does one transfer for a
 //! script; `handoff simulate` serves the built-in simulator for trying things by hand.
 
+mod bulk;
 mod log;
 mod output;
 mod roster;

@@ -2,6 +2,7 @@
 //! `--wait`, the same callback receiver and the same matching of callbacks to transfers.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -22,48 +23,69 @@ use crate::transfer::{
 };
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("target").required(true).args(["agent", "queue"])))]
+#[command(group(ArgGroup::new("sessions").required(true).args(["session", "sessions_file"])))]
+#[command(group(ArgGroup::new("target").required(true).args(["agent", "queue", "agents"])))]
 pub struct TransferArgs {
     /// The conversation's botSessionId (24 hex characters)
     #[arg(long, value_name = "ID")]
-    session: String,
+    session: Option<String>,
+    /// Move many: a file of botSessionIds (or - for stdin), separated by line breaks, spaces or
+    /// commas. Each goes once; one this command already sent (per the audit file, after a
+    /// crash say) or that moved in the last 10 minutes is skipped and listed. Exit 0 all
+    /// accepted, 1 some failed or not sent, 3 some unknown, 2 bad input and nothing sent
+    #[arg(long, value_name = "FILE")]
+    pub(super) sessions_file: Option<PathBuf>,
     /// The agent: an id (a-…) or a name from the roster
     #[arg(long, value_name = "ID_OR_NAME")]
-    agent: Option<String>,
+    pub(super) agent: Option<String>,
     /// The queue: an id (qu-…) or a name from the roster
     #[arg(long, value_name = "ID_OR_NAME")]
-    queue: Option<String>,
+    pub(super) queue: Option<String>,
+    /// With --sessions-file: spread the conversations over these agents (ids or roster names,
+    /// comma-separated), each to the one with the most free chats at that moment
+    #[arg(
+        long,
+        value_name = "A,B,...",
+        value_delimiter = ',',
+        requires = "sessions_file"
+    )]
+    pub(super) agents: Vec<String>,
+    /// With --agents: when every agent's chats are full, send the rest anyway, spread evenly
+    #[arg(long, requires = "agents")]
+    pub(super) beyond_capacity: bool,
+    /// With --sessions-file: also send sessions moved in the last 10 minutes or in flight
+    #[arg(long, requires = "sessions_file")]
+    pub(super) include_recent: bool,
     /// Words kept with the transfer in the audit file
     #[arg(long, value_name = "TEXT")]
-    note: Option<String>,
+    pub(super) note: Option<String>,
     /// Wait for the platform's callback ([callback] listen must be set), at most SECS seconds
     /// (up to a day) [default: [callback] confirm_within]; then exit 0 confirmed, 1 failed,
     /// 3 unconfirmed or unknown
     #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "0")]
     wait: Option<u64>,
-    /// Print one JSON object instead of words
+    /// Print one JSON object (one per conversation when moving many) instead of words
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
     let printer = Printer { json: args.json };
-    let session = match SessionId::parse(&args.session) {
+    let note = match checked_note(args.note.as_deref()) {
+        Ok(note) => note,
+        Err(message) => return printer.bad_input(message),
+    };
+    let Some(session) = &args.session else {
+        return super::bulk::run(global, &args, note, &printer).await;
+    };
+    let session = match SessionId::parse(session) {
         Ok(session) => session,
         Err(error) => return printer.bad_input(&format!("--session: {error}")),
     };
-    let note = args
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().any(crate::terminal_safe::is_unsafe)) {
-        return printer.bad_input("--note: expected one line of text without control characters");
-    }
     let (kind, query) = match (&args.agent, &args.queue) {
         (Some(agent), _) => (TargetKind::Agent, agent),
         (None, Some(queue)) => (TargetKind::Queue, queue),
-        (None, None) => return printer.bad_input("give --agent or --queue"),
+        (None, None) => return printer.bad_input("--agents moves many: give --sessions-file"),
     };
     let callbacks = if args.wait.is_some() {
         Callbacks::Receive
@@ -98,8 +120,9 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         id: TransferId::new(),
         session,
         target: resolved.target,
-        note: note.map(str::to_owned),
+        note,
         reroute_of: None,
+        bulk: None,
     };
     // With a receiver, callbacks for the day's earlier transfers may arrive too; they settle
     // those, as they would in the console.
@@ -136,6 +159,15 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         .get(request.id)
         .expect("this run's transfer stays in its ledger");
     printer.outcome(record, &setup)
+}
+
+/// `--note`, trimmed, if it is one line of text.
+fn checked_note(note: Option<&str>) -> Result<Option<String>, &'static str> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().any(crate::terminal_safe::is_unsafe)) {
+        return Err("--note: expected one line of text without control characters");
+    }
+    Ok(note.map(str::to_owned))
 }
 
 /// Runs the transfer, reporting a wait for the budget on stderr, and brings every step into the
@@ -316,13 +348,13 @@ impl CallbackDesk<'_> {
 }
 
 /// Writes results in words or as one JSON object, so every exit path of `--json` prints exactly
-/// one object on stdout.
-struct Printer {
-    json: bool,
+/// one object on stdout (one per conversation when moving many).
+pub(super) struct Printer {
+    pub(super) json: bool,
 }
 
 impl Printer {
-    fn bad_input(&self, message: &str) -> ExitCode {
+    pub(super) fn bad_input(&self, message: &str) -> ExitCode {
         if self.json {
             out_json!(json!({
                 "outcome": "not_sent",
@@ -338,6 +370,12 @@ impl Printer {
     }
 
     fn outcome(&self, record: &TransferRecord, setup: &Setup) -> ExitCode {
+        self.transfer(record, setup);
+        ExitCode::from(record.state().exit_code())
+    }
+
+    /// One transfer's result: a line of words (and its detail), or one JSON object.
+    pub(super) fn transfer(&self, record: &TransferRecord, setup: &Setup) {
         let state = record.state();
         let request = &record.request;
         if self.json {
@@ -375,7 +413,6 @@ impl Printer {
                 out!("  {detail}");
             }
         }
-        ExitCode::from(state.exit_code())
     }
 }
 

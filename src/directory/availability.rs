@@ -52,6 +52,21 @@ impl LiveState {
         }
     }
 
+    /// How many more conversations an agent can take now: the free chats of an available agent,
+    /// one if it reports no capacity (so a bulk run never piles onto it blind), none when it
+    /// is not available. Queues take any number.
+    pub fn free_chats(self) -> u32 {
+        use crate::platform::Presence;
+        match self {
+            Self::Agent(agent) if agent.presence == Presence::Available => agent
+                .chat
+                .map_or(1, |chat| chat.total.saturating_sub(chat.used)),
+            Self::Agent(_) => 0,
+            Self::Queue(queue) if queue.active => u32::MAX,
+            Self::Queue(_) => 0,
+        }
+    }
+
     /// How loaded the target is, lowest first: free agents by the share of their chats in use,
     /// then active queues by how many wait, then busy or full agents, away, and last those that
     /// cannot take anything.

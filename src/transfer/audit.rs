@@ -47,6 +47,9 @@ pub struct AuditEntry<'a> {
     /// On the intent: the earlier transfer this one re-routes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reroute_of: Option<TransferId>,
+    /// On the intent: the bulk run it is part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bulk: Option<&'a str>,
     /// On the intent: a callback receiver runs, so a callback is expected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub awaits_callback: Option<bool>,

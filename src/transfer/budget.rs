@@ -9,6 +9,8 @@
 //!
 //! Transfers come first. Background calls (roster sync, availability refresh) may only spend
 //! while a reserve stays free for transfers, so a burst of transfers finds the budget open.
+//! Between them, the transfers of a bulk run may use the whole budget, but give way to a single
+//! transfer waiting anywhere on the machine, and hold background calls back while they wait.
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
@@ -20,12 +22,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-/// Who is asking: a supervisor's transfer, or work they are not waiting on.
+/// Who is asking, first served first: a supervisor's transfer, one of a bulk run, or work
+/// nobody is waiting on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Priority {
     Transfer,
+    Bulk,
     Background,
 }
+
+/// How long a waiting call's claim to go first outlives its next try: long enough that a
+/// lower priority never slips in between two tries, short enough that a waiter that went away
+/// holds nobody back for long.
+const WAITING_MARK_MS: u64 = 1_000;
 
 /// Cheap to clone; clones share the count.
 #[derive(Debug, Clone)]
@@ -68,6 +77,13 @@ struct Window {
     calls: VecDeque<(u64, u64)>,
     #[serde(default)]
     paused_until: Option<u64>,
+    /// A transfer is waiting for the budget until at least then: bulk and background calls
+    /// give way.
+    #[serde(default)]
+    transfer_waiting_until: Option<u64>,
+    /// A bulk run's transfer is waiting until at least then: background calls give way.
+    #[serde(default)]
+    bulk_waiting_until: Option<u64>,
 }
 
 impl Window {
@@ -103,6 +119,49 @@ impl Window {
         }
     }
 
+    /// Takes a slot for `priority`, after any call of a higher priority that is waiting; a call
+    /// that must wait marks that it does, so lower priorities give way to it meanwhile.
+    fn take_as(
+        &mut self,
+        priority: Priority,
+        limits: Limits,
+        now: u64,
+        slot: Slot,
+    ) -> Result<Slot, u64> {
+        let waiting = |mark: Option<u64>| mark.filter(|&until| until > now);
+        let ahead = match priority {
+            Priority::Transfer => None,
+            Priority::Bulk => waiting(self.transfer_waiting_until),
+            Priority::Background => {
+                waiting(self.transfer_waiting_until).max(waiting(self.bulk_waiting_until))
+            }
+        };
+        let limit = match priority {
+            Priority::Background => limits.background,
+            Priority::Transfer | Priority::Bulk => limits.all,
+        };
+        let result = match ahead {
+            // Try again when the budget could next allow it, or once the mark is refreshed.
+            Some(until) => Err(self
+                .wait(limit, limits.window, now)
+                .unwrap_or(0)
+                .max((until - now).min(WAITING_MARK_MS / 4))),
+            None => self.take(limit, limits.window, now, slot),
+        };
+        if let Err(wait) = result {
+            let mark = match priority {
+                Priority::Transfer => Some(&mut self.transfer_waiting_until),
+                Priority::Bulk => Some(&mut self.bulk_waiting_until),
+                Priority::Background => None,
+            };
+            if let Some(mark) = mark {
+                let until = now + wait + WAITING_MARK_MS;
+                *mark = Some(mark.map_or(until, |t| t.max(until)));
+            }
+        }
+        result
+    }
+
     /// The call in `slot` is answered: from now on it counts from `now`.
     fn done(&mut self, slot: Slot, now: u64) {
         if let Some(call) = self.calls.iter_mut().find(|(_, id)| *id == slot.0) {
@@ -113,6 +172,14 @@ impl Window {
     fn pause(&mut self, until: u64) {
         self.paused_until = Some(self.paused_until.map_or(until, |t| t.max(until)));
     }
+}
+
+/// The calls per window each priority may fill.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    all: usize,
+    background: usize,
+    window: u64,
 }
 
 /// The budget as it stood at its last change: the calls in the window and any pause, as times,
@@ -219,13 +286,13 @@ impl RateBudget {
 
     pub async fn try_spend_as(&self, priority: Priority) -> Result<Slot, Duration> {
         let inner = &self.inner;
-        let limit = match priority {
-            Priority::Transfer => inner.limit,
-            Priority::Background => inner.limit - inner.reserve,
+        let limits = Limits {
+            all: inner.limit,
+            background: inner.limit - inner.reserve,
+            window: inner.window_ms,
         };
-        let window = inner.window_ms;
         let slot = Slot(rand_id());
-        self.update(move |state, now| state.take(limit, window, now, slot))
+        self.update(move |state, now| state.take_as(priority, limits, now, slot))
             .await
             // Only a runtime shutting down loses the answer; the call is then let through.
             .unwrap_or(Ok(slot))
@@ -409,6 +476,42 @@ mod tests {
         let mut window = Window::default();
         take(&mut window, 1, 500_000).unwrap();
         assert_eq!(take(&mut window, 1, 100_000), Err(MINUTE));
+    }
+
+    const LIMITS: Limits = Limits {
+        all: 2,
+        background: 1,
+        window: MINUTE,
+    };
+
+    #[test]
+    fn a_waiting_transfer_goes_before_bulk_and_bulk_before_background() {
+        let mut window = Window::default();
+        let take = |window: &mut Window, priority, now| {
+            window
+                .take_as(priority, LIMITS, now, Slot(rand_id()))
+                .map(drop)
+        };
+        take(&mut window, Priority::Bulk, 0).unwrap();
+        take(&mut window, Priority::Bulk, 0).unwrap();
+        assert_eq!(
+            take(&mut window, Priority::Bulk, 1_000),
+            Err(MINUTE - 1_000)
+        );
+        assert!(take(&mut window, Priority::Transfer, 2_000).is_err());
+        // The window frees up: the waiting transfer goes first, bulk and background wait on.
+        assert!(take(&mut window, Priority::Bulk, MINUTE).is_err());
+        assert!(take(&mut window, Priority::Background, MINUTE).is_err());
+        take(&mut window, Priority::Transfer, MINUTE).unwrap();
+        take(&mut window, Priority::Bulk, MINUTE + WAITING_MARK_MS).unwrap();
+        // Background calls wait while the bulk run does, then take their share.
+        let later = 3 * MINUTE;
+        assert!(take(&mut window, Priority::Bulk, later).is_ok());
+        assert!(take(&mut window, Priority::Bulk, later).is_ok());
+        assert!(take(&mut window, Priority::Bulk, later).is_err());
+        assert!(take(&mut window, Priority::Background, later + MINUTE).is_err());
+        let marks_gone = later + 2 * MINUTE + WAITING_MARK_MS;
+        assert!(take(&mut window, Priority::Background, marks_gone).is_ok());
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::audit::{AUDIT_FILE_NAME, AuditEvent};
 use super::confirmation::Confirmation;
 use super::record::TransferRecord;
-use super::{TransferId, TransferRequest};
+use super::{BulkKey, TransferId, TransferRequest};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::Target;
 
@@ -114,6 +114,7 @@ fn apply(history: &mut History, entry: &Value, since: DateTime<Utc>) -> Option<(
             ),
             note: text("note").map(str::to_owned),
             reroute_of: text("reroute_of").and_then(TransferId::parse),
+            bulk: text("bulk").and_then(BulkKey::parse),
         };
         if at >= since {
             let awaits = entry.get("awaits_callback").and_then(Value::as_bool);

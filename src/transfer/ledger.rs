@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::confirmation::{Confirmation, Unheard};
 use super::outcome::Outcome;
 use super::record::{Settlement, TransferRecord};
-use super::{TransferId, TransferUpdate};
+use super::{TransferId, TransferState, TransferUpdate};
 use crate::callback::Received;
 use crate::ids::SessionId;
 
@@ -41,7 +41,23 @@ pub enum CallbackMatch {
     Unmatched,
 }
 
+/// How long a move of a session makes another one worth a second thought.
+pub const RECENT_MOVE: chrono::Duration = chrono::Duration::minutes(10);
+
 impl Ledger {
+    /// The latest move of `session` that may have taken effect, if it is in flight or from the
+    /// last [`RECENT_MOVE`]: a transfer refused by the platform, or given up before it was
+    /// sent, moved nothing.
+    pub fn recent_move(&self, session: &SessionId, now: DateTime<Utc>) -> Option<&TransferRecord> {
+        let since = now - RECENT_MOVE;
+        self.records().rev().find(|r| {
+            r.request.session == *session
+                && (r.state().is_open() || r.intent_at >= since)
+                && r.state() != TransferState::Failed
+                && r.state() != (TransferState::Interrupted { sent: false })
+        })
+    }
+
     /// Adds a transfer: a new one, or one read back from the audit file.
     pub fn insert(&mut self, record: TransferRecord) {
         self.place(record);
@@ -220,6 +236,7 @@ mod tests {
             target: Target::unlisted(TargetKind::Agent, agent),
             note: None,
             reroute_of: None,
+            bulk: None,
         };
         let id = request.id;
         ledger.insert(TransferRecord::new(request, Utc::now(), true));

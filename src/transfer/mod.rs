@@ -8,6 +8,7 @@
 
 mod audit;
 mod budget;
+mod bulk;
 mod confirmation;
 mod history;
 mod ledger;
@@ -28,6 +29,7 @@ use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
 pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot};
+pub use bulk::{BulkKey, BulkPlan, Skipped, Spread, run_bulk};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{History, read_since};
 pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger};
@@ -83,6 +85,8 @@ pub struct TransferRequest {
     /// The earlier transfer of this session that failed or is in doubt, which this one
     /// re-routes.
     pub reroute_of: Option<TransferId>,
+    /// The bulk run it is part of, if any: a rerun of the same run skips what it already sent.
+    pub bulk: Option<BulkKey>,
 }
 
 /// What an audit line adds to the transfer's identity.
@@ -226,6 +230,29 @@ impl TransferEngine {
         request: &TransferRequest,
         updates: &mpsc::Sender<TransferUpdate>,
     ) -> Result<Outcome, AuditError> {
+        self.run_as(request, updates, Priority::Transfer, None)
+            .await
+    }
+
+    /// Runs one transfer of a bulk run: after any single transfer waiting for the budget, and
+    /// given up unsent if `cancelled` turns true while it waits.
+    pub async fn run_in_bulk(
+        &self,
+        request: &TransferRequest,
+        updates: &mpsc::Sender<TransferUpdate>,
+        cancelled: watch::Receiver<bool>,
+    ) -> Result<Outcome, AuditError> {
+        self.run_as(request, updates, Priority::Bulk, Some(cancelled))
+            .await
+    }
+
+    async fn run_as(
+        &self,
+        request: &TransferRequest,
+        updates: &mpsc::Sender<TransferUpdate>,
+        priority: Priority,
+        cancelled: Option<watch::Receiver<bool>>,
+    ) -> Result<Outcome, AuditError> {
         let report = |progress| async move {
             // A watcher that went away (the UI closed) does not stop the transfer.
             let _ = updates
@@ -239,24 +266,38 @@ impl TransferEngine {
             ..Record::default()
         };
         self.record(request, AuditEvent::Intent, intent).await?;
-        let slot = match self.budget.try_spend().await {
-            Ok(slot) => Some(slot),
+        let cancelled_by = |mut cancelled: Option<watch::Receiver<bool>>| async move {
+            match &mut cancelled {
+                Some(cancelled) => drop(cancelled.wait_for(|cancelled| *cancelled).await),
+                None => std::future::pending().await,
+            }
+        };
+        let slot = match self.budget.try_spend_as(priority).await {
+            Ok(slot) => Ok(slot),
             Err(wait) => {
                 report(Progress::WaitingForBudget(wait)).await;
                 let mut closing = self.closing.subscribe();
                 tokio::select! {
-                    slot = self.budget.spend_as(Priority::Transfer) => Some(slot),
-                    _ = closing.wait_for(|closing| *closing) => None,
+                    slot = self.budget.spend_as(priority) => Ok(slot),
+                    _ = closing.wait_for(|closing| *closing) => {
+                        Err("handoff was closing while it waited for the rate budget")
+                    }
+                    () = cancelled_by(cancelled) => {
+                        Err("the bulk run was cancelled while it waited for the rate budget")
+                    }
                 }
             }
         };
-        let Some(slot) = slot else {
-            let outcome = Outcome::Failed {
-                http_status: None,
-                reason: FailureReason::NotSent,
-                message: "handoff was closing while it waited for the rate budget".into(),
-            };
-            return Ok(self.finish(request, outcome, updates).await);
+        let slot = match slot {
+            Ok(slot) => slot,
+            Err(why) => {
+                let outcome = Outcome::Failed {
+                    http_status: None,
+                    reason: FailureReason::NotSent,
+                    message: why.into(),
+                };
+                return Ok(self.finish(request, outcome, updates).await);
+            }
         };
         if let Err(error) = self
             .record(request, AuditEvent::Sending, Record::default())
@@ -354,6 +395,11 @@ impl TransferEngine {
             target_name: &request.target.name,
             note: request.note.as_deref(),
             reroute_of: request.reroute_of.filter(|_| event == AuditEvent::Intent),
+            bulk: request
+                .bulk
+                .as_ref()
+                .filter(|_| event == AuditEvent::Intent)
+                .map(BulkKey::as_str),
             awaits_callback: record.awaits_callback,
             outcome: record.outcome,
             confirmation: record.confirmation,

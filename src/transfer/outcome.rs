@@ -170,6 +170,7 @@ mod tests {
             target: Target::unlisted(TargetKind::Agent, "a-1"),
             note: None,
             reroute_of: None,
+            bulk: None,
         }
     }
 

@@ -264,6 +264,27 @@ impl TransferRecord {
         }
     }
 
+    /// This transfer as a recent move of its session, in words: "Session 6538…cf0a1b was sent
+    /// 3 minutes ago to agent Dana Whitfield (a-59bb17e…): confirmed."
+    pub fn move_words(&self, now: DateTime<Utc>) -> String {
+        let when = if self.state().in_flight() {
+            "is being sent".to_owned()
+        } else {
+            let ago = match (now - self.intent_at).num_minutes() {
+                0 => "less than a minute ago".to_owned(),
+                1 => "a minute ago".to_owned(),
+                n => format!("{n} minutes ago"),
+            };
+            format!("was sent {ago}")
+        };
+        format!(
+            "Session {} {when} to {}: {}.",
+            self.request.session.short(),
+            self.request.target,
+            self.state().word()
+        )
+    }
+
     /// How long it waited for the account's budget before going out.
     pub fn time_waiting(&self) -> Option<Duration> {
         (self.sent_at? - self.intent_at)

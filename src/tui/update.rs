@@ -18,7 +18,7 @@ use super::log::{EntryKind, Notice};
 use super::model::{Dialog, Focus, Model, Reroute};
 use crate::callback::CallbackEvent;
 use crate::directory::{Availability, Listing, LiveState};
-use crate::ids::SessionId;
+use crate::ids::{SessionId, SessionList};
 use crate::roster::{Roster, RosterChange, Target};
 use crate::transfer::{
     BudgetSnapshot, Confirmation, Settlement, TransferId, TransferRecord, TransferRequest,
@@ -241,7 +241,7 @@ fn paste(model: &mut Model, text: &str) {
     if model.dialog.is_some() {
         return;
     }
-    let ids = pasted_ids(text);
+    let ids = SessionList::parse(text).unique();
     model.session.clear();
     match ids.as_slice() {
         [first, second, rest @ ..] => {
@@ -263,21 +263,6 @@ fn paste(model: &mut Model, text: &str) {
     model.focus = Focus::Session;
     model.session_error = None;
     end_reroute_if_changed(model);
-}
-
-/// The session ids in pasted text, each once, in order: separated by line breaks, spaces,
-/// commas or semicolons, and perhaps quoted.
-fn pasted_ids(text: &str) -> Vec<SessionId> {
-    let mut ids: Vec<SessionId> = Vec::new();
-    let separators = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'');
-    for word in text.split(separators) {
-        if let Ok(id) = SessionId::parse(word)
-            && !ids.contains(&id)
-        {
-            ids.push(id);
-        }
-    }
-    ids
 }
 
 /// With the log focused, the highlighted transfer is in front of the supervisor: seen.
@@ -560,7 +545,9 @@ fn send(model: &mut Model) -> Option<Effect> {
         }) => {
             let note = Some(note.value().trim().to_owned()).filter(|n| !n.is_empty());
             let mut warnings: Vec<String> = Vec::new();
-            warnings.extend(recent_move(model, &session));
+            let now = Utc::now();
+            let recent = model.ledger.recent_move(&session, now);
+            warnings.extend(recent.map(|record| record.move_words(now)));
             if let Some(concern) = model.live_state(&target.id).and_then(LiveState::concern) {
                 warnings.push(format!("{} {concern}.", target.name));
             }
@@ -586,38 +573,6 @@ fn send(model: &mut Model) -> Option<Effect> {
             None
         }
     }
-}
-
-/// How long a move of a session makes another one worth a second thought.
-const RECENT_MOVE: chrono::Duration = chrono::Duration::minutes(10);
-
-/// The latest move of `session` that may have taken effect, if it is in flight or from the last
-/// ten minutes, in words: when, where, with what result.
-fn recent_move(model: &Model, session: &SessionId) -> Option<String> {
-    let since = Utc::now() - RECENT_MOVE;
-    let record = model.ledger.records().rev().find(|r| {
-        r.request.session == *session
-            && (r.state().is_open() || r.intent_at >= since)
-            && r.state() != TransferState::Failed
-            && r.state() != (TransferState::Interrupted { sent: false })
-    })?;
-    let when = if record.state().in_flight() {
-        "is being sent".to_owned()
-    } else {
-        let minutes = (Utc::now() - record.intent_at).num_minutes();
-        let ago = match minutes {
-            0 => "less than a minute ago".to_owned(),
-            1 => "a minute ago".to_owned(),
-            n => format!("{n} minutes ago"),
-        };
-        format!("was sent {ago}")
-    };
-    Some(format!(
-        "Session {} {when} to {}: {}.",
-        session.short(),
-        record.request.target,
-        record.state().word()
-    ))
 }
 
 /// The transfer the supervisor is on: the one in the detail view, else the log's highlight.
@@ -682,6 +637,7 @@ fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<
         target,
         note,
         reroute_of,
+        bulk: None,
     };
     let id = request.id;
     model.ledger.insert(TransferRecord::new(

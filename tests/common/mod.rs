@@ -172,7 +172,14 @@ impl Runner {
     /// Runs `handoff` with the workspace's config and data folder, the secret in the
     /// environment, and nothing else of the developer's environment that could leak in.
     pub async fn run(&self, args: &[&str]) -> Run {
-        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"))
+        let output = self.command(args).output().await.expect("the binary runs");
+        Run::from(output)
+    }
+
+    /// The command `run` runs, to start it and stop it by hand.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_handoff"));
+        command
             .arg("--config")
             .arg(&self.config)
             .arg("--data-dir")
@@ -180,11 +187,8 @@ impl Runner {
             .args(args)
             .env_remove("HANDOFF_CONFIG")
             .env_remove("HANDOFF_DATA_DIR")
-            .env(SECRET_ENV, SECRET)
-            .output()
-            .await
-            .expect("the binary runs");
-        Run::from(output)
+            .env(SECRET_ENV, SECRET);
+        command
     }
 }
 

@@ -765,6 +765,7 @@ fn a_callback_for_a_transfer_another_handoff_sent_is_found_on_a_second_look() {
         target: model.roster.targets()[0].clone(),
         note: None,
         reroute_of: None,
+        bulk: None,
     };
     let mut record = TransferRecord::new(elsewhere.clone(), chrono::Utc::now(), false);
     record.restored = true;

@@ -1,0 +1,458 @@
+//! `handoff transfer --sessions-file`: many conversations from a script, to one target or
+//! spread over several agents by free capacity. Each goes once; a rerun of the same command
+//! skips what the audit file shows it already sent. Ctrl-c stops what has not been sent.
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+
+use super::output::{err, out, out_json};
+use super::setup::{Callbacks, Setup};
+use super::transfer::{Printer, TransferArgs};
+use super::{GlobalArgs, restore_ledger};
+use crate::directory::LiveState;
+use crate::ids::{SessionList, TargetKind};
+use crate::roster::{Roster, Target};
+use crate::transfer::{
+    BulkKey, BulkPlan, Ledger, Progress, Spread, TransferId, TransferRequest, TransferState,
+    TransferUpdate, run_bulk,
+};
+
+/// At most this many bad words of a sessions file are named; the rest are counted.
+const BAD_WORDS_SHOWN: usize = 10;
+
+pub(super) async fn run(
+    global: &GlobalArgs,
+    args: &TransferArgs,
+    note: Option<String>,
+    printer: &Printer,
+) -> ExitCode {
+    let Some(file) = &args.sessions_file else {
+        return printer.bad_input("give --session or --sessions-file");
+    };
+    let sessions = match read_sessions(file) {
+        Ok(sessions) => sessions,
+        Err(message) => return printer.bad_input(&message),
+    };
+    let setup = match Setup::prepare(global, Callbacks::Ignore).await {
+        Ok(setup) => setup,
+        Err(error) => return printer.bad_input(&error.to_string()),
+    };
+    for note in &setup.notes {
+        err!("note: {note}");
+    }
+    for warning in &setup.warnings {
+        err!("warning: {warning}");
+    }
+    let targets = match Targets::resolve(&setup.roster, args) {
+        Ok(targets) => targets,
+        Err(message) => return printer.bad_input(&message),
+    };
+    let (ledger, _) = restore_ledger(&setup.data_dir, setup.confirm_within, |warning| {
+        err!("warning: {warning}")
+    });
+    let key = BulkKey::of(
+        targets
+            .describe()
+            .iter()
+            .map(String::as_str)
+            .chain(sessions.ids.iter().map(|s| s.as_str())),
+    );
+    let plan = BulkPlan::new(sessions.ids, &key, &ledger, args.include_recent, Utc::now());
+    for skipped in &plan.skipped {
+        if printer.json {
+            out_json!(json!({
+                "session": skipped.session.as_str(),
+                "state": "skipped",
+                "reason": skipped.why,
+            }));
+        } else {
+            err!("skipped {}: {}", skipped.session, skipped.why);
+        }
+    }
+    let mut spread = match targets {
+        Targets::One(target) => Assign::One(target),
+        Targets::Spread(agents) => match spread(&setup, agents).await {
+            Ok(spread) => {
+                let room = spread.room();
+                if room < plan.send.len() as u64 {
+                    err!(
+                        "note: the agents given have {room} free chat(s) between them for {} conversation(s){}",
+                        plan.send.len(),
+                        if args.beyond_capacity {
+                            "; the rest go to them in turn (--beyond-capacity)"
+                        } else {
+                            "; the rest are not sent (--beyond-capacity sends them in turn)"
+                        }
+                    );
+                }
+                Assign::Spread {
+                    spread,
+                    beyond: args.beyond_capacity,
+                }
+            }
+            Err(message) => {
+                err!("error: {message}");
+                err!("nothing was sent");
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let mut requests = Vec::with_capacity(plan.send.len());
+    let mut over_capacity = 0;
+    for session in plan.send {
+        let Some(target) = spread.next() else {
+            over_capacity += 1;
+            let why = "every agent given is at full chat capacity (--beyond-capacity sends anyway)";
+            if printer.json {
+                out_json!(json!({"session": session.as_str(), "state": "skipped", "reason": why}));
+            } else {
+                err!("skipped {session}: {why}");
+            }
+            continue;
+        };
+        requests.push(TransferRequest {
+            id: TransferId::new(),
+            session,
+            target,
+            note: note.clone(),
+            reroute_of: None,
+            bulk: Some(key.clone()),
+        });
+    }
+    if requests.is_empty() {
+        err!(
+            "nothing to send: {} skipped",
+            plan.skipped.len() + over_capacity
+        );
+        return ExitCode::SUCCESS;
+    }
+    let states = send_all(&setup, requests, printer).await;
+    exit_code(&states)
+}
+
+/// The file's session ids, or why it cannot be used: unreadable, empty, or with words that are
+/// not session ids (each named with its line).
+fn read_sessions(file: &Path) -> Result<SessionList, String> {
+    let shown = file.display();
+    let text = if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|error| format!("--sessions-file -: cannot read stdin: {error}"))?;
+        text
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|error| format!("--sessions-file {shown}: cannot read it: {error}"))?
+    };
+    let list = SessionList::parse(&text);
+    if !list.bad.is_empty() {
+        let mut lines: Vec<String> = list
+            .bad
+            .iter()
+            .take(BAD_WORDS_SHOWN)
+            .map(|(line, word, error)| format!("  line {line}: {word:?}: {error}"))
+            .collect();
+        if list.bad.len() > BAD_WORDS_SHOWN {
+            lines.push(format!("  and {} more", list.bad.len() - BAD_WORDS_SHOWN));
+        }
+        return Err(format!(
+            "--sessions-file {shown}: {} word(s) are not session ids:\n{}",
+            list.bad.len(),
+            lines.join("\n")
+        ));
+    }
+    if list.ids.is_empty() {
+        return Err(format!("--sessions-file {shown}: no session ids in it"));
+    }
+    Ok(list)
+}
+
+/// Where the run sends.
+enum Targets {
+    One(Target),
+    Spread(Vec<Target>),
+}
+
+impl Targets {
+    fn resolve(roster: &Roster, args: &TransferArgs) -> Result<Self, String> {
+        let one = |kind: TargetKind, query: &str| {
+            let resolved = roster
+                .resolve(kind, query)
+                .map_err(|error| format!("--{kind}: {error}"))?;
+            if let Some(warning) = &resolved.warning {
+                err!("warning: {warning}");
+            }
+            Ok::<Target, String>(resolved.target)
+        };
+        match (&args.agent, &args.queue, args.agents.as_slice()) {
+            (Some(agent), None, []) => Ok(Self::One(one(TargetKind::Agent, agent)?)),
+            (None, Some(queue), []) => Ok(Self::One(one(TargetKind::Queue, queue)?)),
+            (None, None, agents) if !agents.is_empty() => {
+                let mut resolved: Vec<Target> = Vec::new();
+                for agent in agents.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+                    let target = one(TargetKind::Agent, agent)
+                        .map_err(|e| e.replace("--agent:", "--agents:"))?;
+                    if !resolved.contains(&target) {
+                        resolved.push(target);
+                    }
+                }
+                if resolved.is_empty() {
+                    return Err("--agents: no agent given".into());
+                }
+                Ok(Self::Spread(resolved))
+            }
+            _ => Err("give one of --agent, --queue or --agents".into()),
+        }
+    }
+
+    /// What the run sends to, as part of its key: "agent:a-…".
+    fn describe(&self) -> Vec<String> {
+        let of = |t: &Target| format!("{}:{}", t.kind, t.id);
+        match self {
+            Self::One(target) => vec![of(target)],
+            Self::Spread(agents) => agents.iter().map(of).collect(),
+        }
+    }
+}
+
+/// Each conversation's target, in turn.
+enum Assign {
+    One(Target),
+    Spread {
+        spread: Spread,
+        /// Past every agent's capacity, go on round the agents.
+        beyond: bool,
+    },
+}
+
+impl Assign {
+    fn next(&mut self) -> Option<Target> {
+        match self {
+            Self::One(target) => Some(target.clone()),
+            Self::Spread { spread, beyond } => spread
+                .take_roomiest()
+                .or_else(|| beyond.then(|| spread.next_beyond_capacity()).flatten()),
+        }
+    }
+}
+
+/// The agents' free chats now, from the platform.
+async fn spread(setup: &Setup, agents: Vec<Target>) -> Result<Spread, String> {
+    let presence = setup
+        .engine
+        .client()
+        .availability(&[])
+        .await
+        .map_err(|error| format!("cannot read who is free, to spread by capacity: {error}"))?;
+    let free = agents
+        .into_iter()
+        .map(|agent| {
+            let free = presence
+                .get(&agent.id)
+                .map_or(0, |p| LiveState::Agent(*p).free_chats());
+            if !presence.contains_key(&agent.id) {
+                err!("note: the platform reports no presence for {agent}: it gets none");
+            }
+            (agent, free)
+        })
+        .collect();
+    Ok(Spread::new(free))
+}
+
+/// Sends every request, printing each result as it is known and, on a terminal, the run's
+/// progress on stderr; Ctrl-c stops what has not been sent. Returns each transfer's final
+/// state, those never sent counted as failed.
+async fn send_all(
+    setup: &Setup,
+    requests: Vec<TransferRequest>,
+    printer: &Printer,
+) -> Vec<TransferState> {
+    let mut ledger = Ledger::default();
+    for request in &requests {
+        ledger.insert(setup.engine.new_record(request.clone()));
+    }
+    let (updates, mut updates_rx) = mpsc::channel::<TransferUpdate>(256);
+    let (cancel, cancelled) = watch::channel(false);
+    let engine = setup.engine.clone();
+    let run = tokio::spawn(async move { run_bulk(&engine, requests, updates, cancelled).await });
+    let mut progress = RunProgress::new(ledger.records().count(), std::io::stderr().is_terminal());
+    let mut cancelling = false;
+    // The run's every sender is dropped when it ends, which ends this loop.
+    loop {
+        let update = tokio::select! {
+            update = updates_rx.recv() => match update {
+                Some(update) => update,
+                None => break,
+            },
+            _ = tokio::signal::ctrl_c(), if !cancelling => {
+                cancelling = true;
+                cancel.send_replace(true);
+                progress.clear();
+                err!("cancelling: nothing more is sent; waiting for the answers to those already sent");
+                continue;
+            }
+        };
+        let id = update.id;
+        match &update.progress {
+            Progress::AuditFailed(message) => {
+                progress.clear();
+                err!("warning: {message}");
+            }
+            Progress::WaitingForBudget(wait) => progress.waiting(*wait),
+            Progress::Sending { .. } | Progress::Finished(_) => {}
+        }
+        ledger.progress(update);
+        if let Some(record) = ledger.get(id)
+            && !record.state().in_flight()
+        {
+            progress.clear();
+            printer.transfer(record, setup);
+            progress.finished(record.state());
+        }
+        progress.show();
+    }
+    let unsent: HashSet<TransferId> = run
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|request| request.id)
+        .collect();
+    progress.clear();
+    for record in ledger.records().filter(|r| unsent.contains(&r.id())) {
+        let request = &record.request;
+        if printer.json {
+            out_json!(json!({
+                "session": request.session.as_str(),
+                "state": "not sent",
+                "reason": "the run was cancelled before it was sent",
+                "exit_code": 1,
+            }));
+        } else {
+            out!(
+                "· not sent: session {} → {}: the run was cancelled before it was sent",
+                request.session,
+                request.target
+            );
+        }
+    }
+    let states: Vec<TransferState> = ledger
+        .records()
+        .map(|r| match unsent.contains(&r.id()) {
+            true => TransferState::Failed,
+            false => r.state(),
+        })
+        .collect();
+    progress.summary(&states, unsent.len());
+    states
+}
+
+/// The run's progress on stderr: one line rewritten in place on a terminal, at most a few
+/// times a second; nothing but the summary otherwise.
+struct RunProgress {
+    total: usize,
+    on_terminal: bool,
+    done: usize,
+    good: usize,
+    failed: usize,
+    unknown: usize,
+    /// When the budget next lets one out, as last reported.
+    next_slot: Option<std::time::Instant>,
+    shown_at: Option<std::time::Instant>,
+}
+
+impl RunProgress {
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+    fn new(total: usize, on_terminal: bool) -> Self {
+        Self {
+            total,
+            on_terminal,
+            done: 0,
+            good: 0,
+            failed: 0,
+            unknown: 0,
+            next_slot: None,
+            shown_at: None,
+        }
+    }
+
+    fn waiting(&mut self, wait: std::time::Duration) {
+        self.next_slot = Some(std::time::Instant::now() + wait);
+    }
+
+    fn finished(&mut self, state: TransferState) {
+        self.done += 1;
+        match state.exit_code() {
+            0 => self.good += 1,
+            3 => self.unknown += 1,
+            _ => self.failed += 1,
+        }
+    }
+
+    /// "[37/120] 35 accepted · 1 failed · 1 unknown · budget: next in 42s"
+    fn line(&self) -> String {
+        let mut line = format!(
+            "[{}/{}] {} accepted · {} failed · {} unknown",
+            self.done, self.total, self.good, self.failed, self.unknown
+        );
+        let now = std::time::Instant::now();
+        if let Some(next) = self.next_slot.filter(|&next| next > now) {
+            line.push_str(&format!(
+                " · budget spent: next in {}s",
+                (next - now).as_secs() + 1
+            ));
+        }
+        line
+    }
+
+    fn show(&mut self) {
+        let now = std::time::Instant::now();
+        if !self.on_terminal || self.shown_at.is_some_and(|at| now - at < Self::EVERY) {
+            return;
+        }
+        self.shown_at = Some(now);
+        let _ = write!(std::io::stderr(), "\r\x1b[K{}", self.line());
+    }
+
+    /// Takes the progress line away before other output.
+    fn clear(&mut self) {
+        if self.on_terminal && self.shown_at.take().is_some() {
+            let _ = write!(std::io::stderr(), "\r\x1b[K");
+        }
+    }
+
+    fn summary(&self, states: &[TransferState], unsent: usize) {
+        let mut words = format!(
+            "{} of {} accepted, {} failed, {} unknown",
+            self.good,
+            states.len(),
+            self.failed,
+            self.unknown
+        );
+        if unsent > 0 {
+            words.push_str(&format!(", {unsent} not sent (cancelled)"));
+        }
+        err!("{words}");
+    }
+}
+
+/// 3 if any is unknown (check before retrying), else 1 if any failed or was not sent, else 0.
+fn exit_code(states: &[TransferState]) -> ExitCode {
+    let worst = states
+        .iter()
+        .map(|state| state.exit_code())
+        .max_by_key(|code| match code {
+            3 => 3,
+            1 => 2,
+            0 => 0,
+            _ => 1,
+        })
+        .unwrap_or(0);
+    ExitCode::from(worst)
+}

@@ -1,0 +1,304 @@
+//! Many conversations in one run: which to send and which to leave out (and why, in words), how
+//! they are spread over several agents by free capacity, and the run itself, which goes at the
+//! budget's full speed behind any single transfer and can be stopped until each one is sent.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::{Ledger, Outcome, TransferEngine, TransferRequest, TransferUpdate};
+use crate::ids::SessionId;
+use crate::roster::Target;
+
+/// Names a bulk run by what defines it, so the same command run again (after a crash, say) is
+/// recognised in the audit file and does not send anything twice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BulkKey(String);
+
+impl BulkKey {
+    /// The key of the run defined by `parts` (its target, and its sessions or source queue), in
+    /// any order: "b-" and 16 hex characters of a hash that is the same on every machine and
+    /// every version.
+    pub fn of<'a>(parts: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut parts: Vec<&str> = parts.into_iter().collect();
+        parts.sort_unstable();
+        parts.dedup();
+        // FNV-1a: tiny, stable, and enough to tell runs apart (this is no security boundary).
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in parts.join("\n").bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        Self(format!("b-{hash:016x}"))
+    }
+
+    /// Reads a key back from the audit file.
+    pub fn parse(text: &str) -> Option<Self> {
+        let hex = text.strip_prefix("b-")?;
+        (hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A session left out of a run, and why, in words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub session: SessionId,
+    pub why: String,
+}
+
+/// What a run will send and what it leaves out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkPlan {
+    pub send: Vec<SessionId>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl BulkPlan {
+    /// Which of `sessions` to send, in their order: each once; none that an earlier run with
+    /// this `key` already sent (the ledger holds the audit file's last day); and unless
+    /// `include_recent`, none in flight or moved in the last ten minutes.
+    pub fn new(
+        sessions: impl IntoIterator<Item = SessionId>,
+        key: &BulkKey,
+        ledger: &Ledger,
+        include_recent: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut seen = HashSet::new();
+        let mut plan = Self {
+            send: Vec::new(),
+            skipped: Vec::new(),
+        };
+        for session in sessions {
+            let skip = |why: String| Skipped {
+                session: session.clone(),
+                why,
+            };
+            if !seen.insert(session.clone()) {
+                plan.skipped
+                    .push(skip("listed more than once; sent once".into()));
+            } else if let Some(earlier) = sent_by_run(ledger, &session, key) {
+                plan.skipped.push(skip(earlier));
+            } else if let Some(record) = ledger.recent_move(&session, now)
+                && !include_recent
+            {
+                plan.skipped.push(skip(record.move_words(now)));
+            } else {
+                plan.send.push(session);
+            }
+        }
+        plan
+    }
+}
+
+/// If a run with `key` already sent `session`: when, where, and what came of it.
+fn sent_by_run(ledger: &Ledger, session: &SessionId, key: &BulkKey) -> Option<String> {
+    let record = ledger.records().rev().find(|r| {
+        r.request.session == *session && r.request.bulk.as_ref() == Some(key) && r.sent_at.is_some()
+    })?;
+    let at = record.sent_at?.with_timezone(&chrono::Local);
+    Some(format!(
+        "already sent by an earlier run of this command at {} to {}: {}",
+        at.format("%H:%M:%S"),
+        record.request.target,
+        record.state().word()
+    ))
+}
+
+/// Free chat capacity per agent, handed out one conversation at a time to the agent with the
+/// most room at that moment.
+#[derive(Debug, Clone)]
+pub struct Spread {
+    agents: Vec<(Target, u32)>,
+    /// Whose turn it is once everyone is full.
+    turn: usize,
+}
+
+impl Spread {
+    /// `agents` with the chats each can still take.
+    pub fn new(agents: Vec<(Target, u32)>) -> Self {
+        Self { agents, turn: 0 }
+    }
+
+    /// The agent with the most free chats (the first listed among equals), counting the
+    /// conversation against it; `None` once every agent is full.
+    pub fn take_roomiest(&mut self) -> Option<Target> {
+        let (target, free) = self
+            .agents
+            .iter_mut()
+            .filter(|(_, free)| *free > 0)
+            .rev()
+            .max_by_key(|(_, free)| *free)?;
+        *free -= 1;
+        Some(target.clone())
+    }
+
+    /// Past everyone's capacity (the supervisor confirmed it): the agents in turn.
+    pub fn next_beyond_capacity(&mut self) -> Option<Target> {
+        let (target, _) = self.agents.get(self.turn % self.agents.len().max(1))?;
+        self.turn += 1;
+        Some(target.clone())
+    }
+
+    /// How many more conversations the agents can take together.
+    pub fn room(&self) -> u64 {
+        self.agents.iter().map(|(_, free)| u64::from(*free)).sum()
+    }
+}
+
+/// How many transfers of a run are handed to the engine at once: enough to fill the budget's
+/// window in a moment, few enough that a cancel stops nearly everything not yet sent.
+pub const BULK_CONCURRENCY: usize = 16;
+
+/// Sends `requests` in order through `engine`, at most [`BULK_CONCURRENCY`] at a time, each
+/// step reported to `updates`. When `cancelled` turns true, nothing more is handed out and
+/// those waiting for the budget give up unsent. Returns the requests never handed out.
+pub async fn run_bulk(
+    engine: &TransferEngine,
+    requests: Vec<TransferRequest>,
+    updates: mpsc::Sender<TransferUpdate>,
+    cancelled: watch::Receiver<bool>,
+) -> Vec<TransferRequest> {
+    let mut running = JoinSet::new();
+    let mut requests = requests.into_iter();
+    for request in requests.by_ref() {
+        while running.len() >= BULK_CONCURRENCY {
+            running.join_next().await;
+        }
+        if *cancelled.borrow() {
+            return std::iter::once(request).chain(requests).collect();
+        }
+        let engine = engine.clone();
+        let updates = updates.clone();
+        let cancelled = cancelled.clone();
+        running.spawn(async move {
+            if let Err(error) = engine.run_in_bulk(&request, &updates, cancelled).await {
+                let failed = Outcome::Failed {
+                    http_status: None,
+                    reason: super::FailureReason::NotSent,
+                    message: format!("not sent: {error}"),
+                };
+                let progress = super::Progress::Finished(failed);
+                let _ = updates
+                    .send(TransferUpdate::now(request.id, progress))
+                    .await;
+            }
+        });
+    }
+    while running.join_next().await.is_some() {}
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TargetKind;
+    use crate::transfer::{Progress, TransferId, TransferRecord};
+
+    fn session(n: u32) -> SessionId {
+        SessionId::parse(&format!("c0ffee00aaaaaaaaaa{n:06}")).unwrap()
+    }
+
+    fn agent(name: &str) -> Target {
+        Target::new(TargetKind::Agent, format!("a-{name}"), name)
+    }
+
+    #[test]
+    fn the_key_names_the_run_not_the_order_it_was_given_in() {
+        let key = BulkKey::of(["queue:qu-1", "s1", "s2"]);
+        assert_eq!(key, BulkKey::of(["s2", "queue:qu-1", "s1", "s1"]));
+        assert_ne!(key, BulkKey::of(["queue:qu-2", "s1", "s2"]));
+        assert_eq!(BulkKey::parse(key.as_str()), Some(key));
+        assert_eq!(BulkKey::parse("b-xyz"), None);
+    }
+
+    #[test]
+    fn capacity_goes_to_whoever_has_most_room_and_never_beyond() {
+        let mut spread = Spread::new(vec![(agent("ana"), 1), (agent("bo"), 3), (agent("cy"), 0)]);
+        assert_eq!(spread.room(), 4);
+        let names: Vec<String> = std::iter::from_fn(|| spread.take_roomiest())
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, ["bo", "bo", "ana", "bo"]);
+        assert_eq!(spread.take_roomiest(), None);
+        let beyond: Vec<String> = (0..4)
+            .filter_map(|_| spread.next_beyond_capacity())
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(beyond, ["ana", "bo", "cy", "ana"]);
+    }
+
+    fn sent(ledger: &mut Ledger, session: SessionId, bulk: Option<BulkKey>, at: DateTime<Utc>) {
+        let request = TransferRequest {
+            id: TransferId::new(),
+            session,
+            target: agent("ana"),
+            note: None,
+            reroute_of: None,
+            bulk,
+        };
+        let id = request.id;
+        ledger.insert(TransferRecord::new(request, at, false));
+        let sending = Progress::Sending {
+            request: String::new(),
+        };
+        let accepted = Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        });
+        for progress in [sending, accepted] {
+            ledger.progress(TransferUpdate { id, progress, at });
+        }
+    }
+
+    #[test]
+    fn a_plan_sends_each_session_once_and_never_again_on_a_rerun() {
+        let key = BulkKey::of(["queue:qu-1"]);
+        let now = Utc::now();
+        let mut ledger = Ledger::default();
+        sent(
+            &mut ledger,
+            session(1),
+            Some(key.clone()),
+            now - chrono::Duration::hours(2),
+        );
+        sent(
+            &mut ledger,
+            session(2),
+            None,
+            now - chrono::Duration::minutes(3),
+        );
+        sent(
+            &mut ledger,
+            session(3),
+            None,
+            now - chrono::Duration::hours(1),
+        );
+        let asked = [1, 2, 3, 4, 4].map(session);
+        let plan = BulkPlan::new(asked.clone(), &key, &ledger, false, now);
+        assert_eq!(plan.send, [session(3), session(4)]);
+        let why: Vec<&str> = plan.skipped.iter().map(|s| s.why.as_str()).collect();
+        assert!(
+            why[0].starts_with("already sent by an earlier run of this command"),
+            "{why:?}"
+        );
+        assert!(
+            why[1].contains("was sent 3 minutes ago to agent ana"),
+            "{why:?}"
+        );
+        assert_eq!(why[2], "listed more than once; sent once");
+
+        let plan = BulkPlan::new(asked, &key, &ledger, true, now);
+        assert_eq!(
+            plan.send,
+            [session(2), session(3), session(4)],
+            "a recent move, confirmed"
+        );
+    }
+}
