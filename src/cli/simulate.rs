@@ -19,6 +19,10 @@ pub struct SimulateArgs {
     /// Address to listen on; loopback only
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
+    /// Calls the simulated account allows per minute (the platform's is 60); the config it
+    /// writes uses the same, for trying bulk runs at another scale
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    rate_limit: u32,
 }
 
 pub async fn run(args: SimulateArgs) -> ExitCode {
@@ -33,6 +37,7 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
     let secret = uuid::Uuid::new_v4().simple().to_string();
     let config = SimulatorConfig {
         client_secret: secret.clone(),
+        rate_limit_per_minute: args.rate_limit,
         ..demo::simulator_config()
     };
     let simulator = match Simulator::start(config, args.listen).await {
@@ -42,7 +47,7 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let folder = match write_files(&simulator, &secret) {
+    let folder = match write_files(&simulator, &secret, args.rate_limit) {
         Ok(folder) => folder,
         Err(error) => {
             err!("error: cannot write the simulator's config: {error}");
@@ -69,12 +74,16 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
 
 /// A temporary folder with `config.toml` (readable by this user only, as it holds the secret)
 /// and `roster.toml` for the running simulator.
-fn write_files(simulator: &Simulator, secret: &str) -> std::io::Result<tempfile::TempDir> {
+fn write_files(
+    simulator: &Simulator,
+    secret: &str,
+    rate_limit: u32,
+) -> std::io::Result<tempfile::TempDir> {
     let folder = tempfile::Builder::new()
         .prefix("handoff-simulate-")
         .tempdir()?;
     let config = format!(
-        "[platform]\nhost = \"{base}\"\nstream_id = \"{stream}\"\norg_id = \"{org}\"\naccount_id = \"{account}\"\n\n\
+        "[platform]\nhost = \"{base}\"\nstream_id = \"{stream}\"\norg_id = \"{org}\"\naccount_id = \"{account}\"\nrate_limit_per_minute = {rate_limit}\n\n\
          [auth]\nclient_id = \"{client}\"\nclient_secret = \"{secret}\"\n\n\
          [callback]\nurl = \"{sink}\"\n\n\
          [roster]\nfile = \"roster.toml\"\n",
