@@ -199,6 +199,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         roster_file: None,
         secret_in_file: false,
         bell: true,
+        mouse: true,
     }
 }
 

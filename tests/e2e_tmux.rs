@@ -112,6 +112,22 @@ impl Tmux {
         }
     }
 
+    /// Waits until the screen is `ready`, and returns that screen; `what` says what was awaited.
+    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + SCREEN_TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {what}; last screen:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
     /// Waits until the screen shows `first` or `second`, and says which.
     fn wait_for_either<'a>(&self, first: &'a str, second: &'a str) -> &'a str {
         let deadline = Instant::now() + SCREEN_TIMEOUT;
@@ -153,6 +169,30 @@ impl Tmux {
     fn pane_dead(&self) -> bool {
         let out = self.run(&["display-message", "-p", "-t", "console", "#{pane_dead}"]);
         String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
+    /// Presses and releases the left button on `column`, `row` (from 0), as a terminal reports
+    /// it in the SGR form the console asks for.
+    fn click(&self, column: usize, row: usize) {
+        let (x, y) = (column + 1, row + 1);
+        self.text(&format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m"));
+    }
+
+    /// One notch of the wheel down the screen over `column`, `row` (from 0).
+    fn wheel_down(&self, column: usize, row: usize) {
+        self.text(&format!("\x1b[<65;{};{}M", column + 1, row + 1));
+    }
+
+    /// Which mouse reports the pane asked tmux for: clicks, drags, motion, and the SGR form.
+    fn mouse_modes(&self) -> String {
+        let out = self.run(&[
+            "display-message",
+            "-p",
+            "-t",
+            "console",
+            "clicks #{mouse_standard_flag} drags #{mouse_button_flag} motion #{mouse_all_flag} sgr #{mouse_sgr_flag}",
+        ]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 }
 
@@ -295,6 +335,81 @@ fn help_opens_with_f1_and_bad_ids_are_explained() {
     tmux.keys(&["C-c"]);
 }
 
+/// The row of the screen that holds `needle`, from 0.
+fn row_of(screen: &str, needle: &str) -> usize {
+    screen
+        .lines()
+        .position(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} is not on the screen:\n{screen}"))
+}
+
+/// The short id (`a-dbc31fb…`, `qu-…`) at the end of a picker row.
+fn short_id(row: &str) -> &str {
+    row.trim_end_matches([' ', '│']).rsplit(' ').next().unwrap()
+}
+
+#[test]
+fn a_click_picks_a_target_and_the_wheel_scrolls_the_picker() {
+    let tmux = Tmux::start(100, 30, "--demo");
+    let screen = tmux.wait_for("Paste or type");
+    assert_eq!(
+        tmux.mouse_modes(),
+        "clicks 1 drags 0 motion 0 sgr 1",
+        "clicks and the wheel only: the pointer's moves never wake the console"
+    );
+    tmux.text("6538f8a3c9cf425ee5cf0a1b");
+
+    // The third target's row, below the filter line.
+    let first = row_of(&screen, "type to filter") + 1;
+    let third = first + 2;
+    let id = short_id(screen.lines().nth(third).unwrap()).to_owned();
+    let highlighted_on = |row: usize, id: &str| {
+        let id = id.to_owned();
+        move |screen: &str| {
+            screen
+                .lines()
+                .nth(row)
+                .is_some_and(|line| line.starts_with("│▶") && line.contains(&id))
+        }
+    };
+    tmux.click(20, third);
+    let screen = tmux.wait_until(
+        "the highlight on the row clicked",
+        highlighted_on(third, &id),
+    );
+    assert!(
+        screen.contains("▶ Target"),
+        "the picker has focus:\n{screen}"
+    );
+    // Enter transfers to the target clicked; the click itself sent nothing.
+    tmux.keys(&["Enter"]);
+    let dialog = tmux.wait_for("Transfer this conversation?");
+    assert!(dialog.contains(&format!("({id})")), "{dialog}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("▶ Target");
+
+    // A notch of the wheel scrolls the list by three rows; the highlight, which would be above
+    // it, is taken along to the top.
+    let fourth = short_id(screen.lines().nth(first + 3).unwrap()).to_owned();
+    tmux.wheel_down(20, first);
+    tmux.wait_until(
+        "the fourth target at the top, highlighted",
+        highlighted_on(first, &fourth),
+    );
+
+    tmux.keys(&["C-c"]);
+    let deadline = Instant::now() + SCREEN_TIMEOUT;
+    while !tmux.pane_dead() {
+        assert!(Instant::now() < deadline, "Ctrl-c did not quit");
+        std::thread::sleep(POLL);
+    }
+    assert_eq!(
+        tmux.mouse_modes(),
+        "clicks 0 drags 0 motion 0 sgr 0",
+        "the terminal is left reporting nothing"
+    );
+}
+
 #[test]
 fn a_supervisor_syncs_favourites_edits_and_deletes_in_demo_mode() {
     let tmux = Tmux::start(130, 40, "--demo");
@@ -401,6 +516,32 @@ impl Drop for Served {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+#[test]
+fn with_the_mouse_off_the_terminal_keeps_it_and_clicks_are_ignored() {
+    let served = Served::start();
+    let mut config = std::fs::read_to_string(&served.config).unwrap();
+    config.push_str("\n[ui]\nmouse = false\n");
+    std::fs::write(&served.config, config).unwrap();
+    let tmux = Tmux::start(
+        100,
+        30,
+        &format!("--config {} --data-dir {}", served.config, served.data),
+    );
+    let screen = tmux.wait_for("Paste or type");
+    assert_eq!(tmux.mouse_modes(), "clicks 0 drags 0 motion 0 sgr 0");
+    // A click that reaches the console anyway (here typed in by tmux) changes nothing.
+    let third = row_of(&screen, "type to filter") + 3;
+    tmux.click(20, third);
+    tmux.text("6538");
+    let screen = tmux.wait_for("› 6538");
+    assert!(screen.contains("▶ Session id"), "{screen}");
+    assert!(
+        !screen.lines().nth(third).unwrap().starts_with("│▶"),
+        "{screen}"
+    );
+    tmux.keys(&["C-c"]);
 }
 
 #[test]
@@ -589,6 +730,7 @@ fn sigterm_restores_the_terminal_and_the_answer_in_flight_is_written() {
     let served = Served::start();
     let tmux = console_sending_slowly(&served);
     assert_eq!(tmux.pane_value("#{alternate_on}"), "1");
+    assert_eq!(tmux.mouse_modes(), "clicks 1 drags 0 motion 0 sgr 1");
     signal(tmux.console_pid(), "TERM");
     assert_eq!(
         tmux.wait_until_ended(),
@@ -599,6 +741,11 @@ fn sigterm_restores_the_terminal_and_the_answer_in_flight_is_written() {
         tmux.pane_value("#{alternate_on}"),
         "0",
         "the terminal is back from the console's screen"
+    );
+    assert_eq!(
+        tmux.mouse_modes(),
+        "clicks 0 drags 0 motion 0 sgr 0",
+        "a click in the shell types nothing"
     );
     assert!(tmux.stderr().contains("waiting up to"), "{}", tmux.stderr());
     wait_for_story(

@@ -143,6 +143,7 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         confirm_within: setup.confirm_within,
         request_timeout: setup.request_timeout,
         bell: setup.bell,
+        mouse: setup.mouse,
         engine: setup.engine,
         banner: setup.banner,
         notices,

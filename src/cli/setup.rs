@@ -39,6 +39,8 @@ pub struct Setup {
     pub request_timeout: Duration,
     /// Ring the bell when a transfer fails or is left in doubt.
     pub bell: bool,
+    /// Clicks and the wheel act in the console (`[ui] mouse`).
+    pub mouse: bool,
     /// Kept alive for as long as the command runs.
     _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
@@ -157,6 +159,7 @@ impl Setup {
             confirm_within: config.confirm_within,
             request_timeout: config.platform.request_timeout,
             bell: config.bell,
+            mouse: config.mouse,
             _receiver: receiver,
             _demo: None,
         })
@@ -230,6 +233,7 @@ impl Setup {
             confirm_within: config.confirm_within,
             request_timeout: config.platform.request_timeout,
             bell: config.bell,
+            mouse: config.mouse,
             _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,

@@ -55,6 +55,8 @@ pub struct Config {
     pub secret_in_file: bool,
     /// `[ui] bell`: ring the terminal bell when a transfer fails or is left in doubt.
     pub bell: bool,
+    /// `[ui] mouse`: clicks focus and select, the wheel scrolls.
+    pub mouse: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +211,7 @@ impl Config {
             roster_file,
             secret_in_file,
             bell: raw.ui.bell.unwrap_or(true),
+            mouse: raw.ui.mouse.unwrap_or(true),
         })
     }
 }

@@ -54,4 +54,5 @@ pub(super) struct RawRoster {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawUi {
     pub bell: Option<bool>,
+    pub mouse: Option<bool>,
 }

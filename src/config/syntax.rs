@@ -20,12 +20,17 @@ pub(super) fn describe(error: &toml::de::Error, text: &str, path: &Path) -> Conf
         .unwrap_or_default();
     let line_text = text.lines().nth(line - 1).unwrap_or("");
     let key = line_text.split('=').next().unwrap_or("").trim();
+    let message = error.message().trim();
     let message = if SECRET_KEYS.contains(&key) {
         format!(
             "the value of {key} is not valid (not shown: it is a secret); expected a string in quotes"
         )
+    } else if is_key_of_assignment(line_text, key) && !message.contains(key) {
+        // A wrong value's message ("invalid type: string \"yes\", expected a boolean") does not
+        // say whose value it is.
+        format!("{key}: {message}")
     } else {
-        error.message().trim().to_owned()
+        message.to_owned()
     };
     ConfigError::Syntax {
         path: path.to_owned(),
@@ -33,4 +38,13 @@ pub(super) fn describe(error: &toml::de::Error, text: &str, path: &Path) -> Conf
         section,
         message,
     }
+}
+
+/// Whether `key` is the bare or dotted key of a `key = value` line.
+fn is_key_of_assignment(line: &str, key: &str) -> bool {
+    line.contains('=')
+        && !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }

@@ -217,3 +217,19 @@ fn the_bell_is_on_unless_turned_off() {
     let message = error_text(&format!("{GOOD}\n[ui]\nbel = false\n"));
     assert!(message.contains("bel"), "{message}");
 }
+
+#[test]
+fn the_mouse_is_on_unless_turned_off() {
+    let on = parse_with(GOOD, &[("HANDOFF_CLIENT_SECRET", "s3cret")]).unwrap();
+    assert!(on.mouse);
+    let off = parse_with(
+        &format!("{GOOD}\n[ui]\nmouse = false\n"),
+        &[("HANDOFF_CLIENT_SECRET", "s3cret")],
+    )
+    .unwrap();
+    assert!(!off.mouse);
+    let message = error_text(&format!("{GOOD}\n[ui]\nmouse = \"yes\"\n"));
+    assert!(message.contains("/etc/handoff/config.toml"), "{message}");
+    assert!(message.contains("[ui]: mouse: "), "{message}");
+    assert!(message.contains("expected a boolean"), "{message}");
+}

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local};
 use crossterm::event::{
-    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, Event, EventStream,
+    KeyEventKind, MouseButton, MouseEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
@@ -23,7 +24,7 @@ use super::background::{self, SharedStore};
 use super::log::Notice;
 use super::model::Model;
 use super::theme::Theme;
-use super::update::{Effect, Msg, step};
+use super::update::{Effect, Msg, step, update};
 use super::view::view;
 use crate::callback::CallbackEvent;
 use crate::roster::Roster;
@@ -61,6 +62,8 @@ pub struct Console {
     pub request_timeout: Duration,
     /// Ring the terminal bell when a transfer fails or is left in doubt.
     pub bell: bool,
+    /// Take clicks and the wheel from the terminal (`[ui] mouse`).
+    pub mouse: bool,
 }
 
 /// Why the console closed.
@@ -131,29 +134,53 @@ pub async fn run(console: Console) -> io::Result<Ending> {
         ));
     }
     let request_timeout = console.request_timeout;
+    let mouse = console.mouse;
     let (mut model, mut workers, mut inbox) = start(console);
     let mut terminal = ratatui::try_init().inspect_err(|_| restore())?;
-    install_paste_cleanup_on_panic();
+    install_input_cleanup_on_panic();
     let _ = execute!(stdout(), EnableBracketedPaste);
-    let result = event_loop(&mut terminal, &mut model, &mut workers, &mut inbox, &theme).await;
+    if mouse {
+        let _ = report_clicks_and_wheel();
+    }
+    let result = event_loop(
+        &mut terminal,
+        &mut model,
+        &mut workers,
+        &mut inbox,
+        &theme,
+        mouse,
+    )
+    .await;
     restore();
     finish(&mut model, &mut workers, &mut inbox, request_timeout).await;
     result
 }
 
+/// Asks the terminal to report button presses and releases and the wheel (mode 1000) in the SGR
+/// form, which has no limit on columns (1006). Unlike crossterm's `EnableMouseCapture`, it asks
+/// for no drag (1002) or motion (1003) reports: the console has no use for them, and each would
+/// wake the loop as the pointer merely crosses the window.
+fn report_clicks_and_wheel() -> io::Result<()> {
+    let mut out = stdout();
+    out.write_all(b"\x1b[?1000h\x1b[?1006h")?;
+    out.flush()
+}
+
 /// Puts the terminal back as the shell had it. Errors are ignored: after a hang-up there is no
-/// terminal left to restore, and saying so would only fail again.
+/// terminal left to restore, and saying so would only fail again. Mouse reports are turned off
+/// whether or not they were asked for: that costs nothing, and a terminal left reporting would
+/// type escape codes into the shell at every click.
 fn restore() {
-    let _ = execute!(stdout(), DisableBracketedPaste);
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     let _ = ratatui::try_restore();
 }
 
-/// `ratatui::init` restores the screen on panic; this also turns bracketed paste back off so
-/// the shell the supervisor returns to behaves normally.
-fn install_paste_cleanup_on_panic() {
+/// `ratatui::init` restores the screen on panic; this also turns mouse reports and bracketed
+/// paste back off so the shell the supervisor returns to behaves normally.
+fn install_input_cleanup_on_panic() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableBracketedPaste);
+        let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
         previous(info);
     }));
 }
@@ -174,6 +201,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         confirm_within,
         request_timeout: _,
         bell,
+        mouse: _,
     } = console;
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
     model.ledger = ledger;
@@ -218,10 +246,19 @@ async fn event_loop(
     workers: &mut Workers,
     inbox: &mut Inbox,
     theme: &Theme,
+    mouse: bool,
 ) -> io::Result<Ending> {
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut events = EventStream::new();
+    let size = terminal.size()?;
+    update(
+        model,
+        Msg::Resized {
+            width: size.width,
+            height: size.height,
+        },
+    );
     draw(terminal, model, theme)?;
 
     loop {
@@ -230,7 +267,7 @@ async fn event_loop(
         let msg = tokio::select! {
             () = tokio::time::sleep(redraw.unwrap_or_default()), if redraw.is_some() => Msg::Tick,
             event = events.next() => match event {
-                Some(Ok(event)) => match message_for(event) {
+                Some(Ok(event)) => match message_for(event, mouse) {
                     Some(msg) => msg,
                     None => continue,
                 },
@@ -312,13 +349,24 @@ fn say(line: &str) {
     let _ = writeln!(io::stderr(), "{line}");
 }
 
-/// Terminal events that mean something to the console; others (focus, mouse, key releases)
-/// cause no redraw.
-fn message_for(event: Event) -> Option<Msg> {
+/// Terminal events that mean something to the console; others (focus, key releases, mouse
+/// releases, drags and moves, any mouse event with `mouse` off) cause no redraw.
+fn message_for(event: Event, mouse: bool) -> Option<Msg> {
     match event {
         Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
         Event::Paste(text) => Some(Msg::Paste(text)),
-        Event::Resize(..) => Some(Msg::Resized),
+        Event::Resize(width, height) => Some(Msg::Resized { width, height }),
+        Event::Mouse(mouse_event)
+            if mouse
+                && matches!(
+                    mouse_event.kind,
+                    MouseEventKind::Down(MouseButton::Left)
+                        | MouseEventKind::ScrollUp
+                        | MouseEventKind::ScrollDown
+                ) =>
+        {
+            Some(Msg::Mouse(mouse_event))
+        }
         _ => None,
     }
 }
@@ -424,4 +472,45 @@ fn draw(terminal: &mut DefaultTerminal, model: &Model, theme: &Theme) -> io::Res
     terminal.draw(|frame| view(model, theme, frame))?;
     execute!(stdout(), EndSynchronizedUpdate)?;
     stdout().flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyModifiers, MouseEvent};
+
+    use super::*;
+
+    fn pointer(kind: MouseEventKind) -> Event {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row: 5,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    #[test]
+    fn only_clicks_and_the_wheel_wake_the_console() {
+        for kind in [
+            MouseEventKind::Down(MouseButton::Left),
+            MouseEventKind::ScrollUp,
+            MouseEventKind::ScrollDown,
+        ] {
+            assert!(message_for(pointer(kind), true).is_some(), "{kind:?}");
+            assert!(
+                message_for(pointer(kind), false).is_none(),
+                "{kind:?} with the mouse off"
+            );
+        }
+        for kind in [
+            MouseEventKind::Moved,
+            MouseEventKind::Drag(MouseButton::Left),
+            MouseEventKind::Up(MouseButton::Left),
+            MouseEventKind::Down(MouseButton::Right),
+            MouseEventKind::Down(MouseButton::Middle),
+            MouseEventKind::ScrollLeft,
+        ] {
+            assert!(message_for(pointer(kind), true).is_none(), "{kind:?}");
+        }
+    }
 }

@@ -7,8 +7,10 @@
 //! minute per kind, so a flood of them cannot push anything out.
 
 mod filter;
+mod window;
 
 pub use filter::LogFilter;
+pub use window::Window;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -61,6 +63,9 @@ pub struct TransferLog {
     next_seq: u64,
     /// The entry the highlight is on; `None` follows the newest.
     highlight: Option<u64>,
+    /// The entry the pane is laid out from, at its bottom unless the oldest entries leave room
+    /// below; `None` lays it out from the newest, following new entries. See [`Window`].
+    anchor: Option<u64>,
 }
 
 impl TransferLog {
@@ -153,17 +158,6 @@ impl TransferLog {
         .or_else(|| self.entries.iter().find(|entry| shown(entry)))
     }
 
-    /// How many shown entries are newer than the highlighted one.
-    pub fn newer_than_highlight(&self, shown: impl Fn(&LogEntry) -> bool + Copy) -> usize {
-        let Some(highlighted) = self.highlighted(shown).map(|entry| entry.seq) else {
-            return 0;
-        };
-        self.shown(shown)
-            .rev()
-            .take_while(|entry| entry.seq != highlighted)
-            .count()
-    }
-
     /// Moves the highlight `delta` shown entries towards the newest (positive) or the oldest;
     /// reaching the newest follows new entries again.
     pub fn move_highlight(&mut self, delta: isize, shown: impl Fn(&LogEntry) -> bool + Copy) {
@@ -188,9 +182,10 @@ impl TransferLog {
         }
     }
 
-    /// The highlight goes back to following the newest entry.
+    /// The highlight goes back to following the newest entry, and the pane with it.
     pub fn follow(&mut self) {
         self.highlight = None;
+        self.anchor = None;
     }
 }
 
@@ -237,7 +232,7 @@ mod tests {
             log.push(Local::now(), notice(LOG_CAPACITY + n), |_| false);
         }
         assert_eq!(log.highlighted(all).unwrap().kind, notice(LOG_CAPACITY - 4));
-        assert_eq!(log.newer_than_highlight(all), 8);
+        assert_eq!(log.window(1, |_| 1, all).newer_below, 8);
         log.move_highlight(isize::MAX, all);
         log.push(Local::now(), notice(0), |_| false);
         assert_eq!(

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Local, Utc};
+use ratatui::layout::Rect;
 
 use super::form::TargetForm;
 use super::input::TextInput;
@@ -127,6 +128,9 @@ pub struct Model {
     /// When the last message arrived: the view counts down from it, so a frame is the same
     /// however long it takes to draw.
     pub now: DateTime<Utc>,
+    /// The terminal's area, as of the last resize: where the panes are, for scrolling them and
+    /// for finding what a click is on. Empty until the terminal's size is known.
+    pub screen: Rect,
 }
 
 /// The transfer a new one re-routes, and its session.
@@ -175,6 +179,7 @@ impl Model {
             select_after_save: None,
             budget: None,
             now: Utc::now(),
+            screen: Rect::default(),
         };
         for notice in notices {
             model.notice(notice);

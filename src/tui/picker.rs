@@ -24,6 +24,9 @@ pub struct Picker {
     /// Indexes into the roster's targets, best match first.
     matches: Vec<usize>,
     selected: usize,
+    /// The first match the list showed: kept while the highlight moves within the rows shown,
+    /// so a row stays where it was clicked.
+    top: usize,
     matcher: Matcher,
     /// Per target, the fields the filter searches: name, team, id, notes.
     haystacks: Vec<[String; 4]>,
@@ -57,6 +60,7 @@ impl Picker {
             filter: TextInput::default(),
             matches: Vec::new(),
             selected: 0,
+            top: 0,
             matcher: Matcher::new(Config::DEFAULT),
             haystacks: Vec::new(),
             lowered: Vec::new(),
@@ -224,8 +228,39 @@ impl Picker {
 
     /// Moves the highlight by `delta`, stopping at the ends.
     pub fn move_by(&mut self, delta: isize) {
-        let last = self.matches.len().saturating_sub(1);
-        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.select(self.selected.saturating_add_signed(delta));
+    }
+
+    /// Highlights the match at `at` (the last one if there are fewer).
+    pub fn select(&mut self, at: usize) {
+        self.selected = at.min(self.matches.len().saturating_sub(1));
+    }
+
+    /// The first match a list `rows` high shows: where it was, unless the highlight would be
+    /// off it (then just far enough to show it) or rows would be left empty at the end.
+    pub fn first_shown(&self, rows: usize) -> usize {
+        let rows = rows.max(1);
+        let lowest = (self.selected + 1).saturating_sub(rows);
+        let last_page = self.matches.len().saturating_sub(rows);
+        self.top.min(last_page).clamp(lowest, self.selected)
+    }
+
+    /// Remembers where a list `rows` high now starts, for the next move to start from.
+    pub fn keep_selected_in_view(&mut self, rows: usize) {
+        self.top = self.first_shown(rows);
+    }
+
+    /// Scrolls a list `rows` high by `delta` rows without going past either end, and takes the
+    /// highlight along where it would leave the list.
+    pub fn scroll_view(&mut self, delta: isize, rows: usize) {
+        let rows = rows.max(1);
+        let last_page = self.matches.len().saturating_sub(rows);
+        self.top = self
+            .first_shown(rows)
+            .saturating_add_signed(delta)
+            .min(last_page);
+        let last_shown = (self.top + rows - 1).min(self.matches.len().saturating_sub(1));
+        self.selected = self.selected.clamp(self.top, last_shown.max(self.top));
     }
 
     pub fn reset(&mut self) {
@@ -413,6 +448,34 @@ mod tests {
         picker.move_by(1);
         picker.rebuild(&roster, &["qu-3".to_owned()]);
         assert_eq!(picker.highlighted(&roster).unwrap().name, "Sam Ortiz");
+    }
+
+    #[test]
+    fn the_list_keeps_its_place_while_the_highlight_moves_within_it() {
+        let roster = Roster::new(
+            (0..20)
+                .map(|n| Target::new(TargetKind::Agent, format!("a-{n}"), format!("Agent {n}")))
+                .collect(),
+        );
+        let mut picker = Picker::new(&roster, &[]);
+        let rows = 5;
+        picker.move_by(7);
+        picker.keep_selected_in_view(rows);
+        assert_eq!(picker.first_shown(rows), 3, "just far enough");
+        picker.move_by(-2);
+        picker.keep_selected_in_view(rows);
+        assert_eq!(picker.first_shown(rows), 3, "still shown: the list stays");
+        picker.move_by(-3);
+        picker.keep_selected_in_view(rows);
+        assert_eq!(picker.first_shown(rows), 2);
+
+        picker.scroll_view(100, rows);
+        assert_eq!(picker.first_shown(rows), 15, "the last page");
+        assert_eq!(picker.selected(), 15, "taken along");
+        // A filter that leaves fewer: the list starts at the top again.
+        picker.filter.paste("Agent 1");
+        picker.refilter();
+        assert_eq!(picker.first_shown(rows), 0);
     }
 
     #[test]

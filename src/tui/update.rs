@@ -1,15 +1,18 @@
 //! `update`: the one place the console's state changes. It takes a message (a key, a paste, a
 //! step of a background transfer) and returns what the event loop must do outside the model.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
 mod lifecycle;
 mod live;
+mod mouse;
 mod roster;
+mod viewport;
 
 pub use lifecycle::Look;
 
 use chrono::{Local, Utc};
+use ratatui::layout::Rect;
 use serde_json::Value;
 
 use super::input::TextInput;
@@ -29,7 +32,13 @@ use crate::transfer::{
 pub enum Msg {
     Key(KeyEvent),
     Paste(String),
-    Resized,
+    /// A click or a turn of the wheel; the event loop passes on no other mouse event.
+    Mouse(MouseEvent),
+    /// The terminal's new size, in columns and rows.
+    Resized {
+        width: u16,
+        height: u16,
+    },
     Transfer(TransferUpdate),
     /// A roster change was saved (or refused, in words).
     RosterSaved(Result<RosterSaved, String>),
@@ -147,13 +156,27 @@ pub fn step(
 
 pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
     model.now = Utc::now();
+    let effect = apply(model, msg);
+    viewport::keep_highlights_in_view(model);
+    effect
+}
+
+fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
     match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Paste(text) => {
             paste(model, &text);
             None
         }
-        Msg::Resized | Msg::Tick => None,
+        Msg::Mouse(event) => {
+            mouse::act(model, event);
+            None
+        }
+        Msg::Resized { width, height } => {
+            model.screen = Rect::new(0, 0, width, height);
+            None
+        }
+        Msg::Tick => None,
         Msg::Budget(snapshot) => {
             model.budget = Some(snapshot);
             None

@@ -7,77 +7,47 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{filter_field, has_focus, live, pane, text};
-use crate::transfer::{Outcome, Phase, TransferRecord, TransferState};
-use crate::tui::log::{EntryKind, LogEntry, Notice, Refusals};
+use super::{filter_field, has_focus, inside, live, pane, text};
+use crate::transfer::{Ledger, Outcome, Phase, TransferRecord, TransferState};
+use crate::tui::log::{EntryKind, LogEntry, Notice, Refusals, Window};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let log = &model.log;
     let filter = model.log_filter();
-    let shown = |entry: &LogEntry| filter.lets_through(entry);
     let mut title = "Log".to_owned();
     if filter.is_active() {
         title.push_str(&format!(
             " ({} of {})",
-            log.shown(shown).count(),
+            log.shown(|entry| filter.lets_through(entry)).count(),
             log.entries().len()
         ));
     }
     let focused = has_focus(model, Focus::Log);
-    let mut inner = pane("", focused, theme).inner(area);
-
-    if model.filtering_log || filter.is_active() {
-        let [filter_area, rest] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let (filter_area, entries_area) = regions(model, area);
+    if let Some(filter_area) = filter_area {
         let editing = focused && model.filtering_log;
         filter_field(&model.log_query, editing, theme, filter_area, frame);
-        inner = rest;
     }
 
-    // Walk back from the highlighted entry until the pane is full, then fill what is left with
-    // the entries after it; only what is visible is laid out, however long the log.
-    let height = inner.height as usize;
-    let width = inner.width as usize;
-    let highlighted = log.highlighted(shown).map(|entry| entry.seq);
-    let mut older: Vec<Line> = Vec::with_capacity(height);
-    let from_highlight = log
-        .shown(shown)
-        .rev()
-        .skip_while(|entry| Some(entry.seq) != highlighted);
-    for (n, entry) in from_highlight.enumerate() {
-        let mut entry_lines = entry_lines(model, entry, theme, width);
-        if older.len() + entry_lines.len() > height {
-            break;
-        }
-        // With the log focused, the highlighted entry is the one Enter opens.
-        if focused && n == 0 {
-            entry_lines[0] = entry_lines[0].clone().patch_style(theme.highlight);
-        }
-        entry_lines.reverse();
-        older.extend(entry_lines);
-    }
-    older.reverse();
-    let mut lines = older;
-    let newer = log
-        .shown(shown)
-        .skip_while(|entry| Some(entry.seq) != highlighted)
-        .skip(1);
-    let mut newer_shown = 0;
-    for entry in newer {
-        let entry_lines = entry_lines(model, entry, theme, width);
-        if lines.len() + entry_lines.len() > height {
-            break;
-        }
-        lines.extend(entry_lines);
-        newer_shown += 1;
-    }
-    let below = log.newer_than_highlight(shown) - newer_shown;
-    if below > 0 {
-        title.push_str(&format!(" · {below} newer below: End"));
+    // Only what is visible is laid out, however long the log.
+    let window = window(model, entries_area);
+    if window.newer_below > 0 {
+        title.push_str(&format!(" · {} newer below: End", window.newer_below));
     }
     frame.render_widget(pane(title, focused, theme), area);
+    let highlighted = model.highlighted_entry().map(|entry| entry.seq);
+    let width = usize::from(entries_area.width);
+    let mut lines: Vec<Line> = Vec::with_capacity(usize::from(entries_area.height));
+    for entry in window.entries {
+        let mut entry_lines = entry_lines(&model.ledger, model.now, entry, theme, width);
+        // With the log focused, the highlighted entry is the one Enter opens.
+        if focused && Some(entry.seq) == highlighted {
+            entry_lines[0] = entry_lines[0].clone().patch_style(theme.highlight);
+        }
+        lines.extend(entry_lines);
+    }
     if lines.is_empty() {
         let empty = if filter.is_active() {
             "Nothing in the log matches the filter; Esc clears it."
@@ -86,7 +56,35 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         };
         lines.push(Line::styled(empty, theme.dim));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines), entries_area);
+}
+
+/// Inside the pane's border: the filter line while there is a filter, then the entries.
+pub(super) fn regions(model: &Model, pane: Rect) -> (Option<Rect>, Rect) {
+    let inner = inside(pane);
+    if model.filtering_log || model.log_filter().is_active() {
+        let [filter, entries] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        (Some(filter), entries)
+    } else {
+        (None, inner)
+    }
+}
+
+/// The entries the log's `entries` area shows, oldest first.
+pub(super) fn window(model: &Model, entries: Rect) -> Window<'_> {
+    let filter = model.log_filter();
+    model.log.window(
+        usize::from(entries.height),
+        |entry| entry_height(&model.ledger, model.now, entry, entries.width),
+        |entry| filter.lets_through(entry),
+    )
+}
+
+/// The rows an entry takes in a log `width` columns wide, at `now`. Styles do not change the
+/// count, so it is measured without colour.
+pub fn entry_height(ledger: &Ledger, now: DateTime<Utc>, entry: &LogEntry, width: u16) -> usize {
+    entry_lines(ledger, now, entry, &Theme::monochrome(), usize::from(width)).len()
 }
 
 /// Columns before a continuation line: the width of "14:03:11 ✓ ", so text lines up under
@@ -95,7 +93,13 @@ const DETAIL_INDENT: &str = "           ";
 
 /// An entry's lines: a transfer's head cut to the pane's width with its detail wrapped beneath,
 /// or a notice wrapped under its own first line.
-fn entry_lines(model: &Model, entry: &LogEntry, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn entry_lines(
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    entry: &LogEntry,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
     let time = Span::styled(format!("{} ", entry.at.format("%H:%M:%S")), theme.dim);
     let room = width.saturating_sub(DETAIL_INDENT.len());
     let notice = |symbol: &'static str, text: &str, style: Style| {
@@ -116,14 +120,14 @@ fn entry_lines(model: &Model, entry: &LogEntry, theme: &Theme, width: usize) -> 
         EntryKind::Notice(Notice::Warning(text)) => notice("! ", text, theme.warning),
         EntryKind::Refusals(refusals) => notice("! ", &refused(refusals), theme.warning),
         EntryKind::Transfer(id) => {
-            let Some(record) = model.transfer(*id) else {
+            let Some(record) = ledger.get(*id) else {
                 return notice(
                     "· ",
                     "a transfer no longer kept; see the audit file",
                     theme.dim,
                 );
             };
-            let (head, detail) = transfer_head(time, record, model.now, theme);
+            let (head, detail) = transfer_head(time, record, now, theme);
             let mut lines = vec![text::fit(head, width)];
             if let Some((detail, style)) = detail {
                 let parts = text::wrap(&detail, room.saturating_sub(2));

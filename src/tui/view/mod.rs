@@ -2,6 +2,8 @@
 
 mod detail;
 mod dialogs;
+mod hit;
+mod layout;
 mod live;
 mod log_pane;
 mod picker_pane;
@@ -11,21 +13,21 @@ mod text;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::input::TextInput;
+pub use hit::{Spot, spot};
+pub use layout::{Panes, panes};
+pub use log_pane::entry_height as log_entry_height;
+
+use layout::{MIN_HEIGHT, MIN_WIDTH};
+
 use super::model::{Focus, Model};
 use super::theme::Theme;
 use crate::terminal_safe;
-
-/// Below this the panes cannot show a session id and a target on one line.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 15;
-/// From this width the picker and the log sit side by side, each wide enough for its lines.
-const WIDE: u16 = 160;
 
 pub fn view(model: &Model, theme: &Theme, frame: &mut Frame) {
     draw(model, theme, frame);
@@ -50,28 +52,15 @@ fn neutralise(buffer: &mut Buffer) {
 
 fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    let Some(panes) = panes(area) else {
         too_small(area, frame);
         return;
-    }
-    let [title, session, main, hints] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(4),
-        Constraint::Min(6),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let [picker, log] = if area.width >= WIDE {
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main)
-    } else {
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main)
     };
-
-    status::title_bar(model, theme, title, frame);
-    session_pane::draw(model, theme, session, frame);
-    picker_pane::draw(model, theme, picker, frame);
-    log_pane::draw(model, theme, log, frame);
-    status::hint_bar(model, theme, hints, frame);
+    status::title_bar(model, theme, panes.title, frame);
+    session_pane::draw(model, theme, panes.session, frame);
+    picker_pane::draw(model, theme, panes.picker, frame);
+    log_pane::draw(model, theme, panes.log, frame);
+    status::hint_bar(model, theme, panes.hints, frame);
     dialogs::draw(model, theme, area, frame);
 }
 
@@ -114,6 +103,16 @@ fn filter_field(input: &TextInput, editing: bool, theme: &Theme, area: Rect, fra
     }
 }
 
+/// What a [`pane`] leaves inside its border.
+fn inside(pane: Rect) -> Rect {
+    Block::bordered().inner(pane)
+}
+
 fn has_focus(model: &Model, focus: Focus) -> bool {
     model.dialog.is_none() && model.focus == focus
+}
+
+/// Where the log's entries go inside its `pane`: below the filter line while there is one.
+pub fn log_entries_area(model: &Model, pane: Rect) -> Rect {
+    log_pane::regions(model, pane).1
 }

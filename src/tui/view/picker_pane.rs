@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
-use super::{filter_field, has_focus, live, pane};
+use super::{filter_field, has_focus, inside, live, pane};
 use crate::roster::{Target, shorten};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
@@ -75,11 +75,8 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     if model.rerouting.is_some() {
         title.push_str(" · re-routing: ✗ marks the target it failed with");
     }
-    let block = pane(title, focused, theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let [filter_area, list_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(pane(title, focused, theme), area);
+    let [filter_area, list_area] = regions(area);
 
     let freshness = live_freshness(model, theme);
     let [filter_area, freshness_area] = Layout::horizontal([
@@ -113,7 +110,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     // Only the rows that fit are laid out, however large the roster: the window scrolls just
     // enough to keep the highlight on screen.
     let rows = list_area.height as usize;
-    let first = (picker.selected() + 1).saturating_sub(rows);
+    let first = picker.first_shown(rows);
     let columns = Columns::for_width(list_area.width as usize);
     let mut highlighter = picker.highlighter();
     let items: Vec<ListItem> = picker.matches()[first..]
@@ -133,6 +130,11 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         .highlight_symbol("▶ ");
     let mut state = ListState::default().with_selected(Some(picker.selected() - first));
     frame.render_stateful_widget(list, list_area, &mut state);
+}
+
+/// Inside the pane's border: the filter line, then the rows of targets.
+pub(super) fn regions(pane: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inside(pane))
 }
 
 /// How fresh the live column is: its age, or that it is stale and why.
