@@ -11,9 +11,12 @@ use crate::config::{
     DEFAULT_REQUEST_TIMEOUT, PlatformConfig,
 };
 use crate::ids::TargetKind;
+use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
 use crate::secret::Secret;
-use crate::simulator::{Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents};
+use crate::simulator::{
+    ConversationsConfig, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents,
+};
 
 /// The demo tenant. These are not secrets: they only open the simulator on this machine.
 pub const STREAM_ID: &str = "st-5e1d0c2b-7a4f-4c3e-9b8a-1d2e3f4a5b6c";
@@ -109,9 +112,15 @@ const MORE_PLATFORM_AGENTS: usize = 100;
 const STATE_PERIOD: Duration = Duration::from_secs(20);
 /// The queue the demo platform reports inactive, as an after-hours queue is during the day.
 const INACTIVE_QUEUE: &str = "After Hours";
+/// The demo floor: a live list from the first second, a few conversations over, and a new one
+/// every 10 to 20 seconds.
+const OPEN_CONVERSATIONS: usize = 32;
+const ENDED_CONVERSATIONS: usize = 6;
+const ARRIVALS: (Duration, Duration) = (Duration::from_secs(10), Duration::from_secs(20));
 
 /// The simulator's view of the demo tenant: the demo roster's agents (each in their team's
-/// queue) and a hundred more, and the six queues, one of them inactive.
+/// queue) and a hundred more, the six queues, one of them inactive, and a floor of
+/// conversations that grows while the demo runs.
 pub fn simulator_config() -> SimulatorConfig {
     let roster = roster();
     let queues: Vec<SimQueue> = roster
@@ -164,6 +173,12 @@ pub fn simulator_config() -> SimulatorConfig {
         callback_silence_percent: CALLBACK_SILENCE_PERCENT,
         late_callback_delay: LATE_CALLBACK_DELAY,
         replies: Replies::Live,
+        conversations: ConversationsConfig {
+            open: OPEN_CONVERSATIONS,
+            ended: ENDED_CONVERSATIONS,
+            arrivals: Some(ARRIVALS),
+            ..ConversationsConfig::default()
+        },
     }
 }
 
@@ -200,6 +215,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         secret_in_file: false,
         bell: true,
         mouse: true,
+        conversation_statuses: ConversationStatus::MOVABLE.to_vec(),
     }
 }
 

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::SystemTime;
 
 use handoff::simulator::{
-    CallbackPlan, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, agent_presence,
-    callback_plan, generated_agents,
+    CallbackPlan, ConversationsConfig, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig,
+    agent_presence, callback_plan, generated_agents,
 };
 use jsonwebtoken::{EncodingKey, Header, encode};
 use reqwest::StatusCode;
@@ -53,6 +53,7 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         late_callback_delay: Duration::from_millis(50),
         replies: Replies::Live,
         rate_window: Duration::from_secs(60),
+        conversations: ConversationsConfig::default(),
     }
 }
 
@@ -1374,4 +1375,232 @@ async fn callbacks_fail_or_go_missing_in_the_configured_shares() {
             }
         }
     }
+}
+
+/// The roster config with a floor of `open` conversations and `ended` over ones.
+fn floor_config(open: usize, ended: usize) -> SimulatorConfig {
+    SimulatorConfig {
+        conversations: ConversationsConfig {
+            open,
+            ended,
+            ..ConversationsConfig::default()
+        },
+        ..roster_config(1000)
+    }
+}
+
+fn sessions_of(page: &Value) -> Vec<String> {
+    page["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["botSessionId"].as_str().expect("a session id").to_owned())
+        .collect()
+}
+
+/// `skip`/`limit` paging with the platform's paging fields, newest first, every id once.
+#[tokio::test]
+async fn conversations_page_by_skip_and_limit() {
+    let simulator = start_with(floor_config(23, 2)).await;
+    let first = get_json(&simulator, "/conversations?skip=0&limit=10").await;
+    assert_eq!(
+        (
+            &first["skip"],
+            &first["limit"],
+            &first["hasMore"],
+            &first["totalPages"],
+            &first["totalResults"]
+        ),
+        (&json!(0), &json!(10), &json!(true), &json!(3), &json!(25))
+    );
+    let last = get_json(&simulator, "/conversations?skip=20&limit=10").await;
+    assert_eq!(last["hasMore"], json!(false));
+    let mut all = sessions_of(&first);
+    all.extend(sessions_of(
+        &get_json(&simulator, "/conversations?skip=10&limit=10").await,
+    ));
+    all.extend(sessions_of(&last));
+    assert_eq!(all.len(), 25);
+    assert_eq!(all.iter().collect::<HashSet<_>>().len(), 25);
+    assert!(
+        all.iter()
+            .all(|id| id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+    );
+    assert!(
+        all.windows(2).all(|w| w[0][..8] >= w[1][..8]),
+        "newest first: {all:?}"
+    );
+    assert!(
+        all.windows(2).any(|w| w[0][..8] == w[1][..8]),
+        "some were created in the same second: {all:?}"
+    );
+    assert_eq!(
+        get_json(&simulator, "/conversations").await["limit"],
+        json!(10),
+        "the docs' page size by default"
+    );
+    for bad in ["skip=-1", "limit=0", "skip=ten"] {
+        let answer = send(call(
+            &simulator,
+            reqwest::Method::GET,
+            &format!("/conversations?{bad}"),
+        ))
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {}",
+            answer.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn conversations_filter_by_status_in_either_form() {
+    let simulator = start_with(floor_config(20, 5)).await;
+    let statuses = |page: &Value| -> HashSet<String> {
+        page["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let ended = get_json(
+        &simulator,
+        "/conversations?limit=100&status=CLOSED,TERMINATED",
+    )
+    .await;
+    assert_eq!(ended["totalResults"], json!(5));
+    assert!(statuses(&ended).is_subset(&["CLOSED", "TERMINATED"].map(String::from).into()));
+    let repeated = get_json(
+        &simulator,
+        "/conversations?limit=100&status=closed&status=TERMINATED",
+    )
+    .await;
+    assert_eq!(sessions_of(&repeated), sessions_of(&ended));
+    let open = get_json(
+        &simulator,
+        "/conversations?limit=100&status=OPEN,OVERDUE,ACTIVE",
+    )
+    .await;
+    assert_eq!(open["totalResults"], json!(20));
+
+    let unknown = send(call(
+        &simulator,
+        reqwest::Method::GET,
+        "/conversations?status=WAITING",
+    ))
+    .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unknown.error_msg().contains("Invalid status \"WAITING\""),
+        "{}",
+        unknown.body
+    );
+
+    let strict = start_with(SimulatorConfig {
+        conversations: ConversationsConfig {
+            comma_separated_statuses: false,
+            ..floor_config(20, 5).conversations
+        },
+        ..floor_config(20, 5)
+    })
+    .await;
+    let commas = send(call(
+        &strict,
+        reqwest::Method::GET,
+        "/conversations?status=OPEN,ACTIVE",
+    ))
+    .await;
+    assert_eq!(commas.status, StatusCode::BAD_REQUEST, "{}", commas.body);
+    let repeated = get_json(&strict, "/conversations?status=OPEN&status=ACTIVE").await;
+    assert!(repeated["totalResults"].as_u64().unwrap() > 0);
+}
+
+/// Waits grow at each request; a transfer moves a conversation and records the move; an ended
+/// conversation is refused.
+#[tokio::test]
+async fn transfers_move_conversations_and_waits_grow() {
+    let config = floor_config(30, 4);
+    let agent = config.agents[0].clone();
+    let simulator = start_with(config).await;
+    let waiting = get_json(&simulator, "/conversations?limit=100&status=OPEN,OVERDUE").await;
+    let record = waiting["results"][0].clone();
+    let session = record["botSessionId"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let again = get_json(&simulator, "/conversations?limit=100&status=OPEN,OVERDUE").await;
+    let same = again["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["botSessionId"] == session)
+        .unwrap();
+    assert!(
+        same["waitTime"].as_u64().unwrap() >= record["waitTime"].as_u64().unwrap() + 1000,
+        "{record} then {same}"
+    );
+
+    let mut body = agent_body(&simulator, session);
+    body["aId"] = json!(agent.id);
+    let answer = send_json(&simulator, &body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let all = get_json(&simulator, "/conversations?limit=100").await;
+    let moved = all["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["botSessionId"] == session)
+        .unwrap();
+    assert_eq!(moved["status"], "ACTIVE");
+    let participant = moved["participants"].as_array().unwrap().last().unwrap();
+    assert_eq!(participant["status"], "ACTIVE");
+    assert_eq!(
+        participant["name"],
+        format!("{} {}", agent.first_name, agent.last_name)
+    );
+    assert!(participant["agentId"].as_str().unwrap().starts_with("u-"));
+    let transfers = moved["transferDetails"].as_array().unwrap();
+    assert_eq!(
+        transfers.len(),
+        record["transferDetails"].as_array().unwrap().len() + 1
+    );
+    assert_eq!(
+        transfers.last().unwrap()["transferredTo"][0]["type"],
+        "AGENT"
+    );
+
+    let over = get_json(
+        &simulator,
+        "/conversations?limit=100&status=CLOSED,TERMINATED",
+    )
+    .await;
+    let ended = over["results"][0]["botSessionId"].as_str().unwrap();
+    let refused = send_json(&simulator, &queue_body(&simulator, ended)).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.error_msg().contains("cannot be transferred"),
+        "{}",
+        refused.body
+    );
+}
+
+#[tokio::test]
+async fn conversations_answer_401_without_the_analytics_scope() {
+    let simulator = start_with(SimulatorConfig {
+        conversations: ConversationsConfig {
+            analytics_scope: false,
+            ..ConversationsConfig::default()
+        },
+        ..config(100)
+    })
+    .await;
+    let answer = send(call(&simulator, reqwest::Method::GET, "/conversations")).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    let transfer = send_json(&simulator, &queue_body(&simulator, SESSION)).await;
+    assert_eq!(
+        transfer.status,
+        StatusCode::OK,
+        "transfers are another scope"
+    );
 }

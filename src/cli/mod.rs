@@ -1,7 +1,9 @@
 //! The command line: `handoff` opens the console; `handoff transfer` does one transfer for a
-//! script; `handoff simulate` serves the built-in simulator for trying things by hand.
+//! script; `handoff conversations` lists what could be moved; `handoff simulate` serves the
+//! built-in simulator for trying things by hand.
 
 mod bulk;
+mod conversations;
 mod log;
 mod output;
 mod roster;
@@ -68,6 +70,11 @@ pub enum Command {
     Roster(roster::RosterArgs),
     /// Print the shift's transfers from the audit file, or export them for a handover
     Log(log::LogArgs),
+    /// List the account's conversations, those waiting longest first
+    ///
+    /// Needs the "SmartAssist Analytics" API scope. Exit codes: 0 listed; 1 the platform failed
+    /// or refused (a missing scope is named); 2 bad input or config.
+    Conversations(conversations::ConversationsArgs),
 }
 
 /// Parses the command line and runs it; the binary's whole `main`.
@@ -89,6 +96,7 @@ async fn run(cli: Cli) -> ExitCode {
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Roster(args)) => roster::run(&cli.global, args).await,
         Some(Command::Log(args)) => log::run(&cli.global, args),
+        Some(Command::Conversations(args)) => conversations::run(&cli.global, args).await,
         None => console(&cli.global).await,
     }
 }

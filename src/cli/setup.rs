@@ -15,6 +15,7 @@ use crate::config::{
     default_data_dir, roster_file_setting,
 };
 use crate::demo;
+use crate::platform::ConversationStatus;
 use crate::roster::{Roster, RosterError, RosterStore};
 use crate::simulator::Simulator;
 use crate::transfer::{EngineError, TransferEngine, recent_target_ids};
@@ -41,6 +42,8 @@ pub struct Setup {
     pub bell: bool,
     /// Clicks and the wheel act in the console (`[ui] mouse`).
     pub mouse: bool,
+    /// Which conversations are listed unless asked otherwise.
+    pub conversation_statuses: Vec<ConversationStatus>,
     /// Kept alive for as long as the command runs.
     _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
@@ -160,6 +163,7 @@ impl Setup {
             request_timeout: config.platform.request_timeout,
             bell: config.bell,
             mouse: config.mouse,
+            conversation_statuses: config.conversation_statuses,
             _receiver: receiver,
             _demo: None,
         })
@@ -234,6 +238,7 @@ impl Setup {
             request_timeout: config.platform.request_timeout,
             bell: config.bell,
             mouse: config.mouse,
+            conversation_statuses: config.conversation_statuses,
             _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,

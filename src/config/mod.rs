@@ -20,6 +20,7 @@ pub use paths::{default_config_path, default_data_dir};
 use raw::RawConfig;
 
 use crate::ids::is_hex24;
+use crate::platform::ConversationStatus;
 use crate::secret::Secret;
 
 /// The platform's documented budget for contact-center APIs, per account.
@@ -57,6 +58,8 @@ pub struct Config {
     pub bell: bool,
     /// `[ui] mouse`: clicks focus and select, the wheel scrolls.
     pub mouse: bool,
+    /// `[conversations] statuses`: which conversations are listed unless asked otherwise.
+    pub conversation_statuses: Vec<ConversationStatus>,
 }
 
 #[derive(Debug, Clone)]
@@ -193,6 +196,12 @@ impl Config {
             Some(file) => Some(resolve_beside(path, &file)),
             None => None,
         };
+        let conversation_statuses = match raw.conversations.statuses {
+            None => ConversationStatus::MOVABLE.to_vec(),
+            Some(names) => {
+                conversation_statuses(&names).map_err(|e| invalid("conversations.statuses", e))?
+            }
+        };
 
         Ok(Self {
             platform: PlatformConfig {
@@ -212,8 +221,31 @@ impl Config {
             secret_in_file,
             bell: raw.ui.bell.unwrap_or(true),
             mouse: raw.ui.mouse.unwrap_or(true),
+            conversation_statuses,
         })
     }
+}
+
+/// The statuses named in the config, each once, in the order given.
+fn conversation_statuses(names: &[String]) -> Result<Vec<ConversationStatus>, String> {
+    let expected = || {
+        format!(
+            "expected a list of some of {}",
+            ConversationStatus::documented_names()
+        )
+    };
+    if names.is_empty() {
+        return Err(format!("{}, found an empty list", expected()));
+    }
+    let mut statuses = Vec::new();
+    for name in names {
+        let status = ConversationStatus::documented(name)
+            .ok_or_else(|| format!("{}, found {name:?}", expected()))?;
+        if !statuses.contains(&status) {
+            statuses.push(status);
+        }
+    }
+    Ok(statuses)
 }
 
 fn parse_host(value: &str) -> Result<Url, String> {

@@ -13,6 +13,8 @@ pub(super) struct RawConfig {
     pub roster: RawRoster,
     #[serde(default)]
     pub ui: RawUi,
+    #[serde(default)]
+    pub conversations: RawConversations,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,4 +57,10 @@ pub(super) struct RawRoster {
 pub(super) struct RawUi {
     pub bell: Option<bool>,
     pub mouse: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConversations {
+    pub statuses: Option<Vec<String>>,
 }

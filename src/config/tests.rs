@@ -167,6 +167,10 @@ fn the_example_config_is_valid() {
     let text = include_str!("../../config.example.toml");
     let config = parse_with(text, &[("HANDOFF_CLIENT_SECRET", "x")]).unwrap();
     assert_eq!(config.platform.rate_limit_per_minute, 60);
+    assert_eq!(
+        config.conversation_statuses,
+        ConversationStatus::MOVABLE.to_vec()
+    );
 }
 
 #[test]
@@ -232,4 +236,36 @@ fn the_mouse_is_on_unless_turned_off() {
     assert!(message.contains("/etc/handoff/config.toml"), "{message}");
     assert!(message.contains("[ui]: mouse: "), "{message}");
     assert!(message.contains("expected a boolean"), "{message}");
+}
+
+#[test]
+fn conversation_statuses_default_to_the_movable_ones_and_are_checked() {
+    let secret = [("HANDOFF_CLIENT_SECRET", "s3cret")];
+    let default = parse_with(GOOD, &secret).unwrap();
+    assert_eq!(
+        default.conversation_statuses,
+        ConversationStatus::MOVABLE.to_vec()
+    );
+    let chosen = parse_with(
+        &format!("{GOOD}\n[conversations]\nstatuses = [\"open\", \"OVERDUE\", \"OPEN\"]\n"),
+        &secret,
+    )
+    .unwrap();
+    assert_eq!(
+        chosen.conversation_statuses,
+        [ConversationStatus::Open, ConversationStatus::Overdue]
+    );
+    for (statuses, found) in [
+        ("[\"OPEN\", \"WAITING\"]", "\"WAITING\""),
+        ("[]", "an empty list"),
+    ] {
+        let message = error_text(&format!("{GOOD}\n[conversations]\nstatuses = {statuses}\n"));
+        assert!(message.contains("/etc/handoff/config.toml"), "{message}");
+        assert!(message.contains("conversations.statuses"), "{message}");
+        assert!(
+            message.contains("ACTIVE, CLOSED, IDLE, OPEN, OVERDUE, TERMINATED"),
+            "{message}"
+        );
+        assert!(message.contains(found), "{message}");
+    }
 }

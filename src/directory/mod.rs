@@ -1,10 +1,15 @@
 //! What the platform says about the people and queues behind the roster: the full lists, for a
-//! roster sync, and who is free right now, for the picker. Every call here is background work:
-//! it spends only what the account's budget leaves after transfers.
+//! roster sync, who is free right now, for the picker, and the conversations waiting or in
+//! progress, for choosing which to move. Every call here is background work: it spends only
+//! what the account's budget leaves after transfers.
 
 mod availability;
+mod conversations;
+mod names;
 
 pub use availability::{Availability, LiveState, QueueLoad, refresh};
+pub use conversations::fetch_conversations;
+pub use names::Names;
 
 use crate::ids::TargetKind;
 use crate::platform::{PlatformClient, PlatformError};

@@ -2,6 +2,8 @@
 //! [`PlatformClient::send`], which is where replies are read (up to a size cap), secrets are
 //! taken out of whatever comes back, and a rate-limit answer pauses the account's budget.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
@@ -41,6 +43,9 @@ pub struct PlatformClient {
     /// The account's budget, paused here whenever the platform answers 429.
     budget: RateBudget,
     redactor: Redactor,
+    /// The platform refused several conversation statuses separated by commas and took them as
+    /// repeated `status=` parameters; shared by clones, so the lesson is learnt once.
+    pub(super) repeat_status_params: Arc<AtomicBool>,
 }
 
 /// One assign-conversation call, built once: what is sent is exactly what is shown.
@@ -122,6 +127,7 @@ impl PlatformClient {
             timeout: platform.request_timeout,
             budget,
             redactor,
+            repeat_status_params: Arc::default(),
         })
     }
 

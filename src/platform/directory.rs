@@ -1,17 +1,13 @@
-//! The platform's own lists of agents and queues, for syncing the roster. Paging is not
-//! documented, and the docs' own samples contradict themselves (`hasMore: true` with
-//! `totalPages: 1`), so no single field is trusted to end it: pages stop at `totalPages`, at a
-//! page that brings no id not seen before, at an empty page, or at a bound, whichever comes
-//! first, and a stop that goes against what `hasMore` said is said in words. Entries without an
-//! id are skipped; every other field is optional and read leniently.
-
-use std::collections::HashSet;
+//! The platform's own lists of agents and queues, for syncing the roster, read page by page with
+//! [`Pages`]. Entries without an id are skipped; every other field is optional and read
+//! leniently.
 
 use reqwest::Method;
 use serde_json::Value;
 
 use super::PlatformClient;
 use super::lenient::{flag, text};
+use super::paging::{Paged, Pages};
 use super::reply::PlatformError;
 
 /// No real contact center lists more; a platform that keeps saying "more" is not believed.
@@ -25,6 +21,8 @@ pub struct ListedAgent {
     pub name: String,
     /// The first agent group, the closest thing the platform has to a team.
     pub team: Option<String>,
+    /// The agent's user id (`u-…`): conversations name their agents by it.
+    pub user_id: Option<String>,
 }
 
 /// A queue as the platform lists it.
@@ -33,13 +31,6 @@ pub struct ListedQueue {
     pub id: String,
     pub name: String,
     pub active: bool,
-}
-
-/// Every entry of a list, and what paging had to work around, in words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub note: Option<String>,
 }
 
 fn listed_agent(entry: &Value) -> Option<ListedAgent> {
@@ -64,7 +55,12 @@ fn listed_agent(entry: &Value) -> Option<ListedAgent> {
             Value::String(name) if !name.trim().is_empty() => Some(name.trim().to_owned()),
             group => text(group, "name").or_else(|| text(group, "groupName")),
         });
-    Some(ListedAgent { id, name, team })
+    Some(ListedAgent {
+        user_id: text(entry, "userId"),
+        id,
+        name,
+        team,
+    })
 }
 
 fn listed_queue(entry: &Value) -> Option<ListedQueue> {
@@ -96,70 +92,22 @@ impl PlatformClient {
             .await
     }
 
+    /// Every page of a list numbered by `page`, each on the background budget.
     async fn all_pages<T>(
         &self,
         what: &str,
         path: impl Fn(u32) -> String,
-        read: impl Fn(&Value) -> Option<T>,
+        mut read: impl FnMut(&Value) -> Option<T>,
         id_of: impl Fn(&T) -> &str,
     ) -> Result<Paged<T>, PlatformError> {
-        let mut items: Vec<T> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut note = None;
-        for page in 1..=MAX_PAGES {
+        let mut pages = Pages::new(what, MAX_PAGES);
+        while let Some(page) = pages.next_page() {
             let (status, body) = self
                 .send_background(self.request(Method::GET, &path(page)))
                 .await?;
-            let unreadable = |detail: String| PlatformError::UnreadableReply {
-                status,
-                detail: format!("page {page} of the {what}: {detail}"),
-            };
-            let reply: Value =
-                serde_json::from_slice(&body).map_err(|e| unreadable(e.to_string()))?;
-            let results = reply
-                .get("results")
-                .and_then(Value::as_array)
-                .ok_or_else(|| unreadable("no list of results".into()))?;
-            let says_more = reply.get("hasMore").and_then(flag);
-            let total_pages = reply.get("totalPages").and_then(super::lenient::count);
-            let before = items.len();
-            for item in results.iter().filter_map(&read) {
-                if seen.insert(id_of(&item).to_owned()) {
-                    items.push(item);
-                }
-            }
-            if page > 1 && items.len() == before {
-                if !results.is_empty() {
-                    note = Some(format!(
-                        "page {page} of the {what} brought none not already listed; read {} {what} and stopped",
-                        items.len()
-                    ));
-                }
-                break;
-            }
-            let more = match (total_pages, says_more) {
-                (Some(total), Some(true)) if page >= total => {
-                    note = Some(format!(
-                        "the platform said more {what} follow, but also that there are {total} page(s); stopped at page {page}"
-                    ));
-                    false
-                }
-                (Some(total), _) => page < total,
-                (None, Some(more)) => more,
-                // Neither said: keep going until a page brings nothing new.
-                (None, None) => !results.is_empty(),
-            };
-            if !more || results.is_empty() {
-                break;
-            }
-            if page == MAX_PAGES {
-                note = Some(format!(
-                    "the platform still said more {what} follow after {MAX_PAGES} pages; stopped there with {}",
-                    items.len()
-                ));
-            }
+            pages.take(status, &body, &mut read, &id_of)?;
         }
-        Ok(Paged { items, note })
+        Ok(pages.finish())
     }
 }
 

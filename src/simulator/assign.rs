@@ -9,10 +9,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::callback;
+use super::conversations::ended_refusal;
 use super::fault::{self, Answer, Misnamed, Plan};
+use super::floor::Destination;
 use super::guard::Call;
 use super::reply::ApiError;
-use super::state::SimState;
+use super::state::{SimState, lock};
 use super::transfer::{Target, Transfer};
 
 /// The synchronous success reply: the request was accepted; the outcome comes by callback.
@@ -65,7 +67,11 @@ fn parse(state: &SimState, headers: &HeaderMap, call: &Call) -> Result<Transfer,
         ));
     }
     let body = call.body.as_ref().map_err(|error| ApiError::from(*error))?;
-    Transfer::parse(body, &state.config)
+    let transfer = Transfer::parse(body, &state.config)?;
+    lock(&state.floor)
+        .check_movable(&transfer.bot_session_id, std::time::SystemTime::now())
+        .map_err(|ended| ended_refusal(&transfer.bot_session_id, ended.status))?;
+    Ok(transfer)
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -79,6 +85,9 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// Carries out a valid request according to its fault trigger.
 async fn fulfil(state: &Arc<SimState>, transfer: Transfer, echo: &str) -> Response {
     let plan = Plan::for_session(&transfer.bot_session_id, &state.config);
+    if plan.carried_out() {
+        move_conversation(state, &transfer);
+    }
     let reply = match plan.answer {
         Answer::Fail(failure) => failure.respond(echo),
         Answer::DropConnection => fault::dropped_connection(),
@@ -92,6 +101,22 @@ async fn fulfil(state: &Arc<SimState>, transfer: Transfer, echo: &str) -> Respon
     };
     callback::schedule(state, transfer, plan.callback);
     reply
+}
+
+/// Moves the conversation on the floor, as the platform does once it acts on a transfer.
+fn move_conversation(state: &SimState, transfer: &Transfer) {
+    let config = &state.config;
+    let destination = match &transfer.target {
+        Target::Agent(id) => config.agent(id).map(Destination::Agent),
+        Target::Queue(id) => config.queue(id).map(Destination::Queue),
+    };
+    if let Some(destination) = destination {
+        lock(&state.floor).move_to(
+            &transfer.bot_session_id,
+            destination,
+            std::time::SystemTime::now(),
+        );
+    }
 }
 
 /// The success reply, naming what was transferred (or, for a fault, something else).

@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::floor::user_id;
 use super::guard::Call;
-use super::hash::platform_id;
 use super::paging::{page_of, positive};
 use super::presence::agent_state;
 use super::reply::ApiError;
@@ -99,7 +99,7 @@ fn agent_entry<'a>(
     let (presence, _, _) = agent_state(config.state_period, &agent.id, now);
     AgentEntry {
         id: &agent.id,
-        user_id: platform_id("u-", false, agent.id.as_bytes()),
+        user_id: user_id(agent),
         first_name: &agent.first_name,
         last_name: &agent.last_name,
         email_id: &agent.email,

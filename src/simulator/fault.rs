@@ -103,6 +103,21 @@ const fn accept(callback: Callback) -> Plan {
 }
 
 impl Plan {
+    /// Whether the platform carries the transfer out, whatever the client hears: it accepted it
+    /// and its callback does not report a failure, or it acted behind an answer that got lost.
+    pub(crate) fn carried_out(&self) -> bool {
+        match (self.answer, self.callback) {
+            (Answer::Fail(_), callback) => matches!(callback, Callback::One(Outcome::Accepted)),
+            (Answer::Misnamed(_), _) => false,
+            (Answer::DropConnection, _) => true,
+            (
+                Answer::Accept { .. },
+                Callback::One(Outcome::Rejected | Outcome::RejectedInHostileWords),
+            ) => false,
+            (Answer::Accept { .. }, _) => true,
+        }
+    }
+
     /// The plan for a session: a trigger prefix decides, else the configured shares of failed
     /// and missing callbacks, picked by a stable hash of the session id.
     pub(crate) fn for_session(bot_session_id: &str, config: &super::SimulatorConfig) -> Plan {

@@ -80,6 +80,7 @@ async fn admit(
     let mut record = RecordedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
         headers: header_texts(&parts.headers),
         body: body
             .as_ref()

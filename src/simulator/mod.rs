@@ -18,10 +18,14 @@
 //! | `GET /queues?page=N&limit=M` | the queues, 25 a page by default, at most 100 |
 //! | `GET /queues/{queueId}` | one queue, or 404 |
 //! | `POST /monitor/queueStatsById/{queueId}` | `[{waiting, engaged, dropOff, agentStatus, noOfAgents, queueSummary}]`, or 404 |
+//! | `GET /conversations?skip=N&limit=M&status=S` | the floor's conversations, newest first, 10 a page by default, at most 100; `{results, skip, limit, hasMore, totalPages, totalResults}` |
 //!
 //! Outside the platform API, `POST /_sim/callbacks` is the sink; any other path is a 404.
 //! Paging: `page` is 1-based and defaults to 1; `page` and `limit` must be whole numbers from 1
-//! (else 400); a page past the end is empty with `hasMore: false`.
+//! (else 400); a page past the end is empty with `hasMore: false`. The conversation list pages by
+//! `skip` (from 0) instead, and takes `status` as repeated parameters, comma-separated (unless
+//! [`ConversationsConfig::comma_separated_statuses`] is off) or both; a status the docs do not
+//! list is refused with 400. Without [`ConversationsConfig::analytics_scope`] it answers 401.
 //!
 //! # Order of checks
 //! Every platform call passes the same checks first:
@@ -39,7 +43,7 @@
 //! 6. `Content-Type: application/json` → 415.
 //! 7. Body: at most 64 KiB (413), a JSON object (400) without unknown fields (400), valid
 //!    `callbackUrl` and `botSessionId` (400), our `orgId` (403), exactly one target (400), a known
-//!    agent or queue (404).
+//!    agent or queue (404), not a conversation of the floor that is closed or terminated (400).
 //! 8. Fault triggers below, else success.
 //!
 //! For the roster calls: another `orgId` in the agent list's path → 403; a `page` or `limit`
@@ -55,8 +59,20 @@
 //! [`agent_presence`]), so they move in demo mode and are predictable in tests. Agent list,
 //! availability and queue stats all read the same function, so they agree at any instant.
 
-//! With [`Replies::DocumentedSamples`], the list, availability and queue-stats calls answer with
-//! the platform documentation's own sample replies instead (see `samples`).
+//! With [`Replies::DocumentedSamples`], the list, availability, queue-stats and conversation-list
+//! calls answer with the platform documentation's own sample replies instead (see `samples`).
+//!
+//! # Conversations
+//! The floor starts with [`ConversationsConfig::open`] conversations waiting in a queue or with
+//! one of its agents (some moved from another queue a minute before, by one of the tenant's
+//! people) and [`ConversationsConfig::ended`] closed or terminated ones, and new ones arrive as
+//! [`ConversationsConfig::arrivals`] says. Session ids are shaped like MongoDB ObjectIds (creation
+//! second, machine, counter), so conversations of the same second share their first 18
+//! characters. `waitTime` is worked out at each request, growing while a conversation waits.
+//! A transfer the platform carries out (accepted, and not refused by its callback) moves the
+//! conversation: to the queue, waiting again, or to the agent, `ACTIVE`; `transferDetails` gains
+//! the move. Sessions the floor does not know are transferred as before (the platform's list
+//! may leave some out), so every fault trigger below still works.
 //!
 //! # Fault triggers
 //! The real platform's failures are undocumented, so a client must cope with every shape of bad
@@ -94,9 +110,11 @@ mod auth;
 mod availability;
 mod body;
 mod callback;
+mod conversations;
 mod demo;
 mod directory;
 mod fault;
+mod floor;
 mod guard;
 mod hash;
 mod paging;
@@ -106,11 +124,13 @@ mod rate;
 mod reply;
 mod roster;
 mod samples;
+mod seed;
 mod state;
 mod transfer;
 
 pub use demo::generated_agents;
 pub use fault::{CallbackPlan, callback_plan};
+pub use floor::ConversationsConfig;
 pub use presence::{Presence, agent_presence};
 pub use roster::{SimAgent, SimQueue};
 
@@ -167,6 +187,8 @@ pub struct SimulatorConfig {
     pub late_callback_delay: Duration,
     /// How the list, availability and queue-stats calls answer.
     pub replies: Replies,
+    /// The conversations the platform lists and transfers move.
+    pub conversations: ConversationsConfig,
 }
 
 /// What the calls around the transfer answer with.
@@ -185,6 +207,8 @@ pub enum Replies {
 pub struct RecordedRequest {
     pub method: String,
     pub path: String,
+    /// The query string as sent, without the `?`; empty when there was none.
+    pub query: String,
     /// Header names in lower case; repeated headers are joined with `", "`.
     pub headers: BTreeMap<String, String>,
     /// The raw body (lossily decoded if it was not UTF-8; empty if it could not be read).
@@ -300,6 +324,10 @@ fn router(state: Arc<SimState>) -> Router {
         .route(
             &platform("/monitor/queueStatsById/{queue_id}"),
             guard::endpoint(&state, Method::POST, queue_stats::handle),
+        )
+        .route(
+            &platform("/conversations"),
+            guard::endpoint(&state, Method::GET, conversations::list),
         )
         .route(callback::SINK_PATH, post(callback::sink))
         .fallback(unknown_route)

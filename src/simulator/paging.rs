@@ -41,6 +41,16 @@ pub(crate) fn page_of<'a, T, R>(
 /// The query parameter `name` as a whole number from 1, `None` when absent; anything else is
 /// refused, so a client's paging bug shows instead of silently reading page 1.
 pub(crate) fn positive(query: Option<&str>, name: &str) -> Result<Option<usize>, ApiError> {
+    at_least(query, name, 1)
+}
+
+/// The query parameter `name` as a whole number from `min`, `None` when absent; anything else
+/// is refused.
+pub(crate) fn at_least(
+    query: Option<&str>,
+    name: &str,
+    min: usize,
+) -> Result<Option<usize>, ApiError> {
     let Some(value) = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(key, _)| key == name)
         .map(|(_, value)| value)
@@ -48,9 +58,9 @@ pub(crate) fn positive(query: Option<&str>, name: &str) -> Result<Option<usize>,
         return Ok(None);
     };
     match value.parse::<usize>() {
-        Ok(number) if number >= 1 => Ok(Some(number)),
+        Ok(number) if number >= min => Ok(Some(number)),
         _ => Err(ApiError::bad_request(format!(
-            "{name} must be a whole number from 1, not {value:?}"
+            "{name} must be a whole number from {min}, not {value:?}"
         ))),
     }
 }
@@ -79,5 +89,6 @@ mod tests {
         assert!(positive(Some("page=two"), "page").is_err());
         assert!(positive(Some("page=-1"), "page").is_err());
         assert!(positive(Some("page=99999999999999999999999"), "page").is_err());
+        assert_eq!(at_least(Some("skip=0"), "skip", 0).ok(), Some(Some(0)));
     }
 }

@@ -15,6 +15,9 @@ pub(crate) const QUEUES: &str = include_str!("samples/get-a-list-of-queues.json"
 pub(crate) const AVAILABILITY: &str = include_str!("samples/check-agent-availability-status.json");
 /// `queue-size.mdx`: one queue's stats as a bare array.
 pub(crate) const QUEUE_STATS: &str = include_str!("samples/queue-size.json");
+/// `list-of-conversations.mdx`: ten closed conversations, voice and chat mixed; nine session ids
+/// masked with `xxxx`, queue names that are people's names, `priority` a number or null.
+pub(crate) const CONVERSATIONS: &str = include_str!("samples/list-of-conversations.json");
 
 /// A sample as the reply, whatever was asked.
 pub(crate) fn reply(sample: &'static str) -> Response {
@@ -27,7 +30,7 @@ mod tests {
 
     #[test]
     fn every_sample_is_json() {
-        for sample in [AGENTS, QUEUES, AVAILABILITY, QUEUE_STATS] {
+        for sample in [AGENTS, QUEUES, AVAILABILITY, QUEUE_STATS, CONVERSATIONS] {
             serde_json::from_str::<serde_json::Value>(sample).unwrap();
         }
     }

@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 
+use super::floor::Floor;
 use super::rate::SlidingWindow;
 use super::{RecordedRequest, SimulatorConfig};
 
@@ -27,6 +28,8 @@ pub(crate) struct SimState {
     pub(crate) callbacks: watch::Sender<Vec<serde_json::Value>>,
     /// Client for posting callbacks.
     pub(crate) http: reqwest::Client,
+    /// The conversations, which transfers move.
+    pub(crate) floor: Mutex<Floor>,
 }
 
 impl SimState {
@@ -37,6 +40,7 @@ impl SimState {
             .no_proxy()
             .build()?;
         Ok(SimState {
+            floor: Mutex::new(Floor::new(&config, SystemTime::now())),
             rate: Mutex::new(SlidingWindow::new(
                 config.rate_limit_per_minute,
                 config.rate_window,

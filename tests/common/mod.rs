@@ -9,20 +9,26 @@ use std::process::Output;
 use std::time::Duration;
 
 use handoff::demo;
-use handoff::simulator::{Simulator, SimulatorConfig};
+use handoff::simulator::{ConversationsConfig, Simulator, SimulatorConfig};
 
 /// A secret only these tests use; every test checks that it never shows in any output.
 pub const SECRET: &str = "t3st-secret-never-printed-7f3a";
 pub const SECRET_ENV: &str = "HANDOFF_TEST_CLIENT_SECRET";
 
 pub fn simulator_config() -> SimulatorConfig {
+    let demo = demo::simulator_config();
     SimulatorConfig {
         client_secret: SECRET.into(),
         callback_delay: Duration::from_millis(20),
         // Tests pick their failures by trigger prefix, never by chance.
         callback_failure_percent: 0,
         callback_silence_percent: 0,
-        ..demo::simulator_config()
+        // The demo's floor, without new conversations arriving while a test looks.
+        conversations: ConversationsConfig {
+            arrivals: None,
+            ..demo.conversations.clone()
+        },
+        ..demo
     }
 }
 

@@ -18,6 +18,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+pub use live::short_duration;
+
 use super::input::TextInput;
 pub use hit::{Spot, spot};
 pub use layout::{Panes, panes};

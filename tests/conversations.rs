@@ -1,0 +1,493 @@
+//! The conversation list end to end: the real binary and the real client against the simulator
+//! over real HTTP.
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+
+use common::{SECRET, Workspace, simulator_config, start_simulator, workspace_with};
+use handoff::config::AuthConfig;
+use handoff::demo;
+use handoff::platform::{ConversationStatus, MoveTarget};
+use handoff::secret::Secret;
+use handoff::simulator::{ConversationsConfig, Replies, Simulator, SimulatorConfig};
+use handoff::transfer::TransferEngine;
+use serde_json::Value;
+
+/// The demo platform with `open` conversations and none ended.
+fn floor_of(open: usize) -> SimulatorConfig {
+    let base = simulator_config();
+    SimulatorConfig {
+        conversations: ConversationsConfig {
+            open,
+            ended: 0,
+            ..base.conversations.clone()
+        },
+        ..base
+    }
+}
+
+fn lines(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect()
+}
+
+/// The conversation-list requests the simulator received, as (query, status).
+fn list_calls(simulator: &Simulator) -> Vec<(String, u16)> {
+    simulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/conversations"))
+        .map(|r| (r.query, r.status))
+        .collect()
+}
+
+fn engine_for(simulator: &Simulator, data: &std::path::Path) -> TransferEngine {
+    let mut config = demo::config_for(simulator);
+    config.auth = AuthConfig::Credentials {
+        client_id: demo::CLIENT_ID.into(),
+        client_secret: Secret::new(SECRET),
+    };
+    TransferEngine::new(&config, data).unwrap()
+}
+
+#[tokio::test]
+async fn every_page_is_read_and_the_longest_wait_comes_first() {
+    let (simulator, ws) = workspace_with(floor_of(130)).await;
+    let run = ws.run(&["conversations", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let listed = lines(&run.stdout);
+    assert_eq!(listed.len(), 130);
+    let sessions: HashSet<&str> = listed
+        .iter()
+        .filter_map(|c| c["session"].as_str())
+        .collect();
+    assert_eq!(sessions.len(), 130, "each conversation once");
+    assert_eq!(
+        list_calls(&simulator),
+        [0, 50, 100].map(|skip| (
+            format!("skip={skip}&limit=50&status=OPEN,OVERDUE,ACTIVE"),
+            200
+        )),
+        "three pages of 50, the statuses comma-separated"
+    );
+    let waits: Vec<u64> = listed
+        .iter()
+        .map(|c| {
+            c["wait_secs"]
+                .as_u64()
+                .expect("every simulated record has a wait")
+        })
+        .collect();
+    assert!(waits.windows(2).all(|w| w[0] >= w[1]), "{waits:?}");
+    run.assert_no_token_of(&simulator);
+}
+
+#[tokio::test]
+async fn json_lines_carry_every_field_under_stable_names() {
+    let (_simulator, ws) = common::demo_workspace().await;
+    let run = ws.run(&["conversations", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let listed = lines(&run.stdout);
+    assert_eq!(listed.len(), 32, "the demo floor's open conversations");
+    let keys = [
+        "session",
+        "conversation_id",
+        "status",
+        "wait_secs",
+        "priority",
+        "intent",
+        "sentiment",
+        "sentiment_emoji",
+        "language",
+        "channel",
+        "queue_id",
+        "queue_name",
+        "agent",
+        "moves",
+    ];
+    for conversation in &listed {
+        let object = conversation.as_object().unwrap();
+        assert_eq!(object.len(), keys.len(), "{conversation}");
+        for key in keys {
+            assert!(object.contains_key(key), "{key} in {conversation}");
+        }
+        assert!(
+            conversation["conversation_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("c-")
+        );
+    }
+    let roster = demo::roster();
+    let with_agent: Vec<&Value> = listed.iter().filter(|c| c["agent"].is_object()).collect();
+    assert!(!with_agent.is_empty());
+    for conversation in with_agent {
+        assert_eq!(conversation["status"], "ACTIVE");
+        let agent = &conversation["agent"];
+        assert!(agent["user_id"].as_str().unwrap().starts_with("u-"));
+        let agent_id = agent["agent_id"]
+            .as_str()
+            .expect("mapped through the agent list");
+        if let Some(target) = roster.find(agent_id) {
+            assert_eq!(agent["name"], target.name.as_str(), "the roster's name");
+        }
+    }
+    let moved = listed
+        .iter()
+        .find(|c| !c["moves"].as_array().unwrap().is_empty())
+        .expect("some were moved a minute before the start");
+    let last = moved["moves"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["to_kind"], "queue");
+    assert_eq!(last["to_name"], moved["queue_name"]);
+    assert!(last["by"]["name"].is_string(), "{last}");
+}
+
+#[tokio::test]
+async fn ids_of_one_second_are_printed_whole() {
+    let (_simulator, ws) = common::demo_workspace().await;
+    let json = ws.run(&["conversations", "--json"]).await;
+    let mut by_second: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for conversation in lines(&json.stdout) {
+        let session = conversation["session"].as_str().unwrap().to_owned();
+        by_second
+            .entry(session[..8].to_owned())
+            .or_default()
+            .push(session);
+    }
+    let shared: Vec<&Vec<String>> = by_second.values().filter(|ids| ids.len() > 1).collect();
+    assert!(!shared.is_empty(), "{by_second:?}");
+    assert!(
+        shared
+            .iter()
+            .any(|ids| ids.iter().all(|id| id[..18] == ids[0][..18])),
+        "some differ only in their last characters: {shared:?}"
+    );
+
+    let table = ws.run(&["conversations"]).await;
+    assert_eq!(table.code, 0, "{}", table.all());
+    assert!(table.stdout.starts_with("SESSION "), "{}", table.stdout);
+    for ids in shared {
+        for id in ids {
+            assert!(
+                table.stdout.contains(id.as_str()),
+                "{id} whole in:\n{}",
+                table.stdout
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_status_filter_goes_to_the_platform_and_is_checked() {
+    let (simulator, ws) = common::demo_workspace().await;
+    let active = ws
+        .run(&["conversations", "--status", "active", "--json"])
+        .await;
+    assert_eq!(active.code, 0, "{}", active.all());
+    let active = lines(&active.stdout);
+    assert!(!active.is_empty());
+    assert!(active.iter().all(|c| c["status"] == "ACTIVE"));
+
+    let ended = ws
+        .run(&["conversations", "--status", "CLOSED,TERMINATED", "--json"])
+        .await;
+    assert_eq!(lines(&ended.stdout).len(), 6, "{}", ended.all());
+    let everything = ws
+        .run(&[
+            "conversations",
+            "--status",
+            "ACTIVE,CLOSED,IDLE,OPEN,OVERDUE,TERMINATED",
+            "--json",
+        ])
+        .await;
+    assert_eq!(lines(&everything.stdout).len(), 38);
+
+    let calls = list_calls(&simulator);
+    assert!(calls[0].0.ends_with("&status=ACTIVE"), "{calls:?}");
+    assert!(
+        calls[1].0.ends_with("&status=CLOSED,TERMINATED"),
+        "{calls:?}"
+    );
+
+    let unknown = ws.run(&["conversations", "--status", "OPEN,WAITING"]).await;
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown
+            .stderr
+            .contains("--status: unknown state \"WAITING\"")
+            && unknown
+                .stderr
+                .contains("ACTIVE, CLOSED, IDLE, OPEN, OVERDUE, TERMINATED"),
+        "{}",
+        unknown.stderr
+    );
+    assert_eq!(
+        list_calls(&simulator).len(),
+        3,
+        "nothing asked after bad input"
+    );
+}
+
+/// A platform that reads only repeated `status=` parameters refuses the comma form once; the
+/// client says so, asks again, and keeps to the form that worked for the pages after.
+#[tokio::test]
+async fn statuses_are_repeated_where_commas_are_refused() {
+    let mut config = floor_of(70);
+    config.conversations.comma_separated_statuses = false;
+    let (simulator, ws) = workspace_with(config).await;
+    let run = ws.run(&["conversations", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(lines(&run.stdout).len(), 70);
+    assert!(
+        run.stderr
+            .contains("the platform refused statuses separated by commas (HTTP 400"),
+        "{}",
+        run.stderr
+    );
+    let repeated = "status=OPEN&status=OVERDUE&status=ACTIVE";
+    assert_eq!(
+        list_calls(&simulator),
+        [
+            ("skip=0&limit=50&status=OPEN,OVERDUE,ACTIVE".to_owned(), 400),
+            (format!("skip=0&limit=50&{repeated}"), 200),
+            (format!("skip=50&limit=50&{repeated}"), 200),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn without_the_analytics_scope_the_refusal_says_what_is_missing() {
+    let mut config = simulator_config();
+    config.conversations.analytics_scope = false;
+    let (simulator, ws) = workspace_with(config).await;
+    let run = ws.run(&["conversations"]).await;
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.is_empty());
+    for words in [
+        "HTTP 401",
+        "lack the \"SmartAssist Analytics\" API scope",
+        "Transfers need only the \"Routing\" scope and still work",
+    ] {
+        assert!(run.stderr.contains(words), "{words} in {}", run.stderr);
+    }
+    let transfer = ws
+        .run(&[
+            "transfer",
+            "--session",
+            "6538f8a3c9cf425ee5cf0a1b",
+            "--queue",
+            "Billing",
+        ])
+        .await;
+    assert_eq!(transfer.code, 0, "transfers still work: {}", transfer.all());
+    run.assert_no_token_of(&simulator);
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_conversation_in_the_list() {
+    let (_simulator, ws) = common::demo_workspace().await;
+    let before = lines(&ws.run(&["conversations", "--json"]).await.stdout);
+    let waiting = before
+        .iter()
+        .find(|c| c["status"] != "ACTIVE" && c["queue_name"] != "Escalations")
+        .expect("someone waits outside Escalations");
+    let session = waiting["session"].as_str().unwrap();
+    let moves_before = waiting["moves"].as_array().unwrap().len();
+
+    let transfer = ws
+        .run(&["transfer", "--session", session, "--queue", "escalations"])
+        .await;
+    assert_eq!(transfer.code, 0, "{}", transfer.all());
+    let after = lines(&ws.run(&["conversations", "--json"]).await.stdout);
+    let moved = after.iter().find(|c| c["session"] == session).unwrap();
+    assert_eq!(moved["queue_name"], "Escalations");
+    let moves = moved["moves"].as_array().unwrap();
+    assert_eq!(moves.len(), moves_before + 1);
+    assert_eq!(moves.last().unwrap()["to_kind"], "queue");
+    assert_eq!(moves.last().unwrap()["to_name"], "Escalations");
+    assert!(
+        moved["wait_secs"].as_u64().unwrap() < 5,
+        "waiting afresh: {moved}"
+    );
+
+    let escalations = ws
+        .run(&["conversations", "--queue", "Escalations", "--json"])
+        .await;
+    assert!(
+        lines(&escalations.stdout)
+            .iter()
+            .any(|c| c["session"] == session)
+    );
+    assert!(
+        lines(&escalations.stdout)
+            .iter()
+            .all(|c| c["queue_name"] == "Escalations")
+    );
+
+    let to_agent = ws
+        .run(&[
+            "transfer",
+            "--session",
+            session,
+            "--agent",
+            "Dana Whitfield",
+        ])
+        .await;
+    assert_eq!(to_agent.code, 0, "{}", to_agent.all());
+    let table = ws.run(&["conversations"]).await;
+    let row = table
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(session))
+        .unwrap();
+    assert!(row.contains("ACTIVE"), "{row}");
+    assert!(row.contains("Dana Whitfield"), "{row}");
+    assert!(row.contains("ago to Dana Whitfield"), "{row}");
+}
+
+#[tokio::test]
+async fn an_ended_conversation_is_refused_by_the_platform() {
+    let (_simulator, ws) = common::demo_workspace().await;
+    let ended = lines(
+        &ws.run(&["conversations", "--status", "CLOSED,TERMINATED", "--json"])
+            .await
+            .stdout,
+    );
+    let conversation = &ended[0];
+    let session = conversation["session"].as_str().unwrap();
+    let run = ws
+        .run(&["transfer", "--session", session, "--queue", "Billing"])
+        .await;
+    assert_eq!(run.code, 1, "certainly not transferred: {}", run.all());
+    let status = conversation["status"].as_str().unwrap();
+    assert!(
+        run.all()
+            .contains(&format!("is {status} and cannot be transferred")),
+        "{}",
+        run.all()
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_queue_is_named() {
+    let (_simulator, ws) = common::demo_workspace().await;
+    let run = ws.run(&["conversations", "--queue", "Nowhere"]).await;
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("--queue: no queue named \"Nowhere\""),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The docs' own sample reply through the real client: nine of ten session ids are masked, the
+/// one left is CLOSED, its queue is named after a person, and its priority is a number.
+#[tokio::test]
+async fn the_documentations_sample_reply_is_read() {
+    let simulator = start_simulator(SimulatorConfig {
+        replies: Replies::DocumentedSamples,
+        ..simulator_config()
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine_for(&simulator, data.path());
+    let list = engine
+        .client()
+        .list_conversations(&[ConversationStatus::Closed])
+        .await
+        .unwrap();
+    assert_eq!(list.conversations.len(), 1);
+    assert_eq!(
+        list.notes,
+        [
+            "left out 9 listed conversation(s) without a botSessionId of 24 hex characters: they cannot be named to a transfer"
+        ]
+    );
+    let only = &list.conversations[0];
+    assert_eq!(only.session.as_str(), "646efef54fd9612a21fffbc8");
+    assert_eq!(
+        only.conversation_id.as_deref(),
+        Some("c-7e66963-2291-44c0-96a8-c0b40e2exxxx")
+    );
+    assert_eq!(only.status, Some(ConversationStatus::Closed));
+    assert_eq!(only.wait, Some(std::time::Duration::from_millis(65063)));
+    assert_eq!(only.priority.as_deref(), Some("7"));
+    assert_eq!(only.intent.as_deref(), Some("TalkToAgent"));
+    assert_eq!(only.sentiment, None, "chat records carry none");
+    assert_eq!(
+        (only.language.as_deref(), only.channel.as_deref()),
+        (Some("en"), Some("rtm"))
+    );
+    let queue = only.queue.as_ref().unwrap();
+    assert_eq!(
+        queue.id.as_deref(),
+        Some("qu-241a4d7-e5d0-45a9-8032-82384505xxxx")
+    );
+    assert_eq!(
+        queue.name.as_deref(),
+        Some("John Doe"),
+        "a person's name, as given"
+    );
+    let agent = only.agent.as_ref().unwrap();
+    assert_eq!(
+        agent.user_id.as_deref(),
+        Some("u-b19cd89e-6533-59af-b491-eec9bf8fxxxx")
+    );
+    assert!(only.moves.is_empty());
+
+    // The filter asked for is kept even when a platform ignores it.
+    let movable = engine
+        .client()
+        .list_conversations(&ConversationStatus::MOVABLE)
+        .await
+        .unwrap();
+    assert!(movable.conversations.is_empty());
+    assert!(
+        movable.notes.iter().any(|n| n
+            == "the platform also listed 1 conversation(s) in states not asked for (CLOSED); left out"),
+        "{:?}",
+        movable.notes
+    );
+
+    // Through the binary, with the agent list (also the docs' sample) read to name agents.
+    let ws = Workspace::new();
+    ws.write_config_for(&simulator, "");
+    let run = ws.run(&["conversations", "--status", "CLOSED"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let row = run.stdout.lines().nth(1).unwrap();
+    assert!(row.starts_with("646efef54fd9612a21fffbc8  CLOSED"), "{row}");
+    for cell in ["1m05s", "John Doe", "TalkToAgent"] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
+}
+
+#[tokio::test]
+async fn moves_read_through_the_client_name_their_targets() {
+    let simulator = start_simulator(simulator_config()).await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine_for(&simulator, data.path());
+    let list = handoff::directory::fetch_conversations(engine.client(), &demo::roster(), &[])
+        .await
+        .unwrap();
+    assert_eq!(list.conversations.len(), 38, "{:?}", list.notes);
+    assert!(list.notes.is_empty(), "{:?}", list.notes);
+    let moved = list
+        .conversations
+        .iter()
+        .find(|c| !c.moves.is_empty())
+        .unwrap();
+    let last = moved.last_move().unwrap();
+    assert!(matches!(last.to, Some(MoveTarget::Queue(_))));
+    assert_eq!(
+        last.to.as_ref().unwrap().label(),
+        moved.queue.as_ref().unwrap().label()
+    );
+    assert!(
+        last.by.as_ref().unwrap().agent_id.is_some(),
+        "mapped from the user id"
+    );
+    assert!(last.at.is_some());
+}
