@@ -287,6 +287,75 @@ fn table(conversations: &[Conversation], now: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::SessionId;
+    use crate::platform::QueueRef;
+
+    fn conversation(session: &str, queue: &str, intent: &str) -> Conversation {
+        Conversation {
+            session: SessionId::parse(session).unwrap(),
+            conversation_id: None,
+            status: Some(ConversationStatus::Open),
+            wait: Some(std::time::Duration::from_secs(95)),
+            read_at: SystemTime::now(),
+            priority: None,
+            intent: Some(intent.into()),
+            sentiment: None,
+            language: None,
+            channel: None,
+            queue: Some(QueueRef {
+                id: Some(format!("qu-{queue}")),
+                name: Some(queue.into()),
+            }),
+            agent: None,
+            moves: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn platform_text_reaches_the_table_escaped_and_aligned() {
+        let rows = [
+            conversation(
+                "6538f8a3c9cf425ee5cf0a1b",
+                "Billing",
+                "Agent \u{1b}]0;pwned\u{7}\u{202e}",
+            ),
+            conversation("6538f8a3c9cf425ee5cf0a1c", "Tech", "RefundRequest"),
+        ];
+        let text = table(&rows, SystemTime::now());
+        assert!(
+            !text
+                .lines()
+                .any(|line| line.chars().any(crate::terminal_safe::is_unsafe)),
+            "{text:?}"
+        );
+        assert!(text.contains("Agent \\x1b]0;pwned"), "{text}");
+        let column = |line: &str| line.find("Billing").or_else(|| line.find("Tech"));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(column(lines[1]), column(lines[2]), "{text}");
+        assert!(
+            lines[1].starts_with("6538f8a3c9cf425ee5cf0a1b  OPEN"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_queue_not_in_the_roster_is_matched_by_the_records_name_or_id() {
+        let rows = || {
+            vec![
+                conversation("6538f8a3c9cf425ee5cf0a1b", "Billing", "x"),
+                conversation("6538f8a3c9cf425ee5cf0a1c", "Tech", "y"),
+            ]
+        };
+        let roster = Roster::default();
+        let billing = in_queue(&roster, "billing", rows()).unwrap();
+        assert_eq!(billing.len(), 1);
+        assert_eq!(in_queue(&roster, "qu-Tech", rows()).unwrap().len(), 1);
+        assert!(
+            in_queue(&roster, "Nowhere", rows())
+                .unwrap_err()
+                .contains("no queue named")
+        );
+    }
 
     #[test]
     fn statuses_are_named_in_any_case_and_unknown_ones_refused() {

@@ -57,8 +57,9 @@ pub async fn run(args: SimulateArgs) -> ExitCode {
     let path = folder.path();
     out!(
         "handoff simulator listening on {}; Ctrl-c stops it.\n\
-         It knows the demo roster. In another terminal:\n\n  \
+         It knows the demo roster and a floor of conversations. In another terminal:\n\n  \
          handoff --config {config} --data-dir {data}\n  \
+         handoff --config {config} --data-dir {data} conversations\n  \
          handoff --config {config} --data-dir {data} transfer --session 6538f8a3c9cf425ee5cf0a1b --agent \"Dana Whitfield\"\n\n\
          (the config and data folder are removed when the simulator stops)",
         simulator.base_url(),
