@@ -73,15 +73,19 @@ async fn every_page_is_read_and_the_longest_wait_comes_first() {
         )),
         "three pages of 50, the statuses comma-separated"
     );
-    let waits: Vec<u64> = listed
+    // Those waiting for an agent first, then those with one, each longest wait first.
+    let order: Vec<(bool, u64)> = listed
         .iter()
         .map(|c| {
-            c["wait_secs"]
+            let waiting = c["status"] != "ACTIVE";
+            let wait = c["wait_secs"]
                 .as_u64()
-                .expect("every simulated record has a wait")
+                .expect("every simulated record has a wait");
+            (waiting, wait)
         })
         .collect();
-    assert!(waits.windows(2).all(|w| w[0] >= w[1]), "{waits:?}");
+    assert!(order.windows(2).all(|w| w[0] >= w[1]), "{order:?}");
+    assert!(order[0].0 && !order[order.len() - 1].0, "{order:?}");
     run.assert_no_token_of(&simulator);
 }
 

@@ -1,4 +1,4 @@
-//! `handoff conversations`: the account's conversations, waiting longest first, for choosing
+//! `handoff conversations`: the account's conversations, those waiting longest first, for choosing
 //! which to move, or for a script to pick from (`--json`).
 
 use std::process::ExitCode;

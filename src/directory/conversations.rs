@@ -9,8 +9,8 @@ use crate::roster::Roster;
 
 /// Every conversation in one of `statuses` (all when empty), named through `roster` and the
 /// platform's agent list: those still waiting for an agent first, then the rest, each longest
-/// wait first. The agent list is read only when a
-/// record names a person; if it cannot be read, the records' own names stay and a note says so.
+/// wait first. The agent list is read only when a record names a person; if it cannot be read,
+/// the records' own names stay and a note says so.
 pub async fn fetch_conversations(
     client: &PlatformClient,
     roster: &Roster,
@@ -34,8 +34,18 @@ pub async fn fetch_conversations(
     for conversation in &mut list.conversations {
         names.apply(conversation);
     }
-    // One instant for all, so the order does not depend on when each was compared.
-    list.conversations
-        .sort_by_key(|c| (Reverse(c.wait_at(c.read_at)), c.session.as_str().to_owned()));
+    // The waits as read, one instant for all, so the order does not depend on when each was
+    // compared.
+    list.conversations.sort_by_key(|c| {
+        let waiting = c
+            .status
+            .as_ref()
+            .is_some_and(ConversationStatus::is_waiting);
+        (
+            Reverse(waiting),
+            Reverse(c.wait),
+            c.session.as_str().to_owned(),
+        )
+    });
     Ok(list)
 }
