@@ -495,3 +495,105 @@ async fn moves_read_through_the_client_name_their_targets() {
     );
     assert!(last.at.is_some());
 }
+
+/// `transfer --from-queue`: every conversation waiting in a queue goes to another target, once,
+/// except those someone moved a moment ago, which are said; the same command again sends
+/// nothing twice; with `--include-recent` the rest go too.
+#[tokio::test]
+async fn a_queue_is_drained_into_another_and_a_rerun_sends_nothing_twice() {
+    // Several listings (each reads the agent list too) would wait out the minute at 60.
+    let (simulator, ws) = workspace_with(SimulatorConfig {
+        rate_limit_per_minute: 1_000,
+        ..floor_of(60)
+    })
+    .await;
+    ws.write_config_for(&simulator, "rate_limit_per_minute = 1000");
+    let waiting_in = |listed: &[Value], queue: &str| -> HashSet<String> {
+        listed
+            .iter()
+            .filter(|c| c["queue_name"] == queue && c["status"] != "ACTIVE")
+            .map(|c| c["session"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let sessions_in = |stdout: &str, state: &str| -> HashSet<String> {
+        lines(stdout)
+            .iter()
+            .filter(|l| l["state"] == state)
+            .map(|l| l["session"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = lines(&ws.run(&["conversations", "--json"]).await.stdout);
+    let billing = waiting_in(&before, "Billing");
+    assert!(
+        !billing.is_empty(),
+        "the demo floor has someone waiting in Billing"
+    );
+
+    let drain = [
+        "transfer",
+        "--from-queue",
+        "Billing",
+        "--queue",
+        "Tech Support",
+        "--json",
+    ];
+    let run = ws.run(&drain).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let moved = sessions_in(&run.stdout, "accepted");
+    let skipped = sessions_in(&run.stdout, "skipped");
+    assert!(!moved.is_empty(), "{}", run.stdout);
+    assert_eq!(&moved | &skipped, billing, "{}", run.stdout);
+    assert!(
+        lines(&run.stdout)
+            .iter()
+            .filter(|l| l["state"] == "skipped")
+            .all(|l| l["reason"].as_str().unwrap().contains("ago to Billing by")),
+        "only those moved a moment ago are left: {}",
+        run.stdout
+    );
+    let after = lines(&ws.run(&["conversations", "--json"]).await.stdout);
+    assert_eq!(waiting_in(&after, "Billing"), skipped);
+    assert!(moved.is_subset(&waiting_in(&after, "Tech Support")));
+
+    let assigns = |simulator: &Simulator| {
+        simulator
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/assign-conversation"))
+            .count()
+    };
+    let sent = assigns(&simulator);
+    let again = ws.run(&drain).await;
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert_eq!(assigns(&simulator), sent, "nothing sent twice");
+
+    let mut all = drain.to_vec();
+    all.push("--include-recent");
+    let rest = ws.run(&all).await;
+    assert_eq!(
+        sessions_in(&rest.stdout, "accepted"),
+        skipped,
+        "{}",
+        rest.all()
+    );
+    let drained = lines(&ws.run(&["conversations", "--json"]).await.stdout);
+    assert!(waiting_in(&drained, "Billing").is_empty());
+
+    let unknown = ws
+        .run(&[
+            "transfer",
+            "--from-queue",
+            "No Such Queue",
+            "--queue",
+            "Billing",
+        ])
+        .await;
+    assert_eq!(unknown.code, 2, "{}", unknown.all());
+    assert!(
+        unknown
+            .stderr
+            .contains("--from-queue: no queue named \"No Such Queue\""),
+        "{}",
+        unknown.stderr
+    );
+}

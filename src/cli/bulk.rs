@@ -1,5 +1,5 @@
-//! `handoff transfer --sessions-file`: many conversations from a script, to one target or
-//! spread over several agents by free capacity. Each goes once; a rerun of the same command
+//! `handoff transfer --sessions-file` and `--from-queue`: many conversations from a script, to
+//! one target or spread over several agents by free capacity. Each goes once; a rerun of the same command
 //! skips what the audit file shows it already sent. Ctrl-c stops what has not been sent.
 
 use std::collections::HashSet;
@@ -11,17 +11,21 @@ use chrono::Utc;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
+use super::conversations::in_queue;
 use super::output::{err, out, out_json};
 use super::setup::{Callbacks, Setup};
 use super::transfer::{Printer, TransferArgs};
-use super::{GlobalArgs, restore_ledger};
+use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
 use crate::directory::LiveState;
-use crate::ids::{SessionList, TargetKind};
+use crate::directory::fetch_conversations;
+use crate::ids::{SessionId, SessionList, TargetKind};
+use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
 use crate::transfer::{
-    BulkKey, BulkPlan, Ledger, Progress, Spread, TransferId, TransferRequest, TransferState,
-    TransferUpdate, run_bulk,
+    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRequest,
+    TransferState, TransferUpdate, run_bulk,
 };
+use crate::tui::view::short_duration;
 
 /// At most this many bad words of a sessions file are named; the rest are counted.
 const BAD_WORDS_SHOWN: usize = 10;
@@ -32,12 +36,12 @@ pub(super) async fn run(
     note: Option<String>,
     printer: &Printer,
 ) -> ExitCode {
-    let Some(file) = &args.sessions_file else {
-        return printer.bad_input("give --session or --sessions-file");
-    };
-    let sessions = match read_sessions(file) {
-        Ok(sessions) => sessions,
-        Err(message) => return printer.bad_input(&message),
+    let file = match &args.sessions_file {
+        Some(file) => match read_sessions(file) {
+            Ok(sessions) => Some(sessions),
+            Err(message) => return printer.bad_input(&message),
+        },
+        None => None,
     };
     let setup = match Setup::prepare(global, Callbacks::Ignore).await {
         Ok(setup) => setup,
@@ -56,14 +60,29 @@ pub(super) async fn run(
     let (ledger, _) = restore_ledger(&setup.data_dir, setup.confirm_within, |warning| {
         err!("warning: {warning}")
     });
-    let key = BulkKey::of(
-        targets
-            .describe()
-            .iter()
-            .map(String::as_str)
-            .chain(sessions.ids.iter().map(|s| s.as_str())),
-    );
-    let plan = BulkPlan::new(sessions.ids, &key, &ledger, args.include_recent, Utc::now());
+    let (sessions, source, moved_elsewhere) = match (file, &args.from_queue) {
+        (Some(file), _) => {
+            let source = file.ids.iter().map(|s| s.as_str().to_owned()).collect();
+            (file.ids, source, Vec::new())
+        }
+        (None, Some(queue)) => match waiting_in(&setup, queue, args.include_recent).await {
+            Ok(waiting) => waiting,
+            Err((code, message)) => {
+                if code == EXIT_BAD_INPUT {
+                    return printer.bad_input(&message);
+                }
+                err!("error: {message}");
+                err!("nothing was sent");
+                return ExitCode::from(code);
+            }
+        },
+        (None, None) => {
+            return printer.bad_input("give --session, --sessions-file or --from-queue");
+        }
+    };
+    let key = BulkKey::of(targets.describe().iter().chain(&source).map(String::as_str));
+    let mut plan = BulkPlan::new(sessions, &key, &ledger, args.include_recent, Utc::now());
+    plan.skipped.extend(moved_elsewhere);
     for skipped in &plan.skipped {
         if printer.json {
             out_json!(json!({
@@ -134,6 +153,56 @@ pub(super) async fn run(
     }
     let states = send_all(&setup, requests, printer).await;
     exit_code(&states)
+}
+
+/// The conversations waiting in `queue`, longest first, for a drain: their sessions, the run's
+/// source for its key (the queue, since its conversations change as they move), and those
+/// left out because someone moved them in the last ten minutes (unless `include_recent`).
+async fn waiting_in(
+    setup: &Setup,
+    queue: &str,
+    include_recent: bool,
+) -> Result<(Vec<SessionId>, Vec<String>, Vec<Skipped>), (u8, String)> {
+    let statuses = [ConversationStatus::Open, ConversationStatus::Overdue];
+    let list = fetch_conversations(setup.engine.client(), &setup.roster, &statuses)
+        .await
+        .map_err(|error| {
+            (
+                1,
+                format!("cannot list the conversations to drain: {error}"),
+            )
+        })?;
+    for note in &list.notes {
+        err!("note: {note}");
+    }
+    let waiting = in_queue(&setup.roster, queue, list.conversations)
+        .map_err(|message| (EXIT_BAD_INPUT, message.replace("--queue", "--from-queue")))?;
+    let now = Utc::now();
+    let mut sessions = Vec::new();
+    let mut moved = Vec::new();
+    for conversation in waiting {
+        let recent = conversation
+            .last_move()
+            .and_then(|last| Some((last, last.at?)))
+            .filter(|(_, at)| *at >= now - RECENT_MOVE);
+        match recent {
+            Some((last, at)) if !include_recent => moved.push(Skipped {
+                session: conversation.session.clone(),
+                why: format!(
+                    "moved {} ago to {} by {}, per the platform (--include-recent sends it anyway)",
+                    short_duration((now - at).num_seconds().max(0).unsigned_abs()),
+                    last.to.as_ref().map_or("somewhere", |to| to.label()),
+                    last.by.as_ref().map_or("someone", |by| by.label()),
+                ),
+            }),
+            _ => sessions.push(conversation.session),
+        }
+    }
+    if sessions.is_empty() && moved.is_empty() {
+        err!("note: no conversation is waiting in {queue}");
+    }
+    let source = vec![format!("from-queue:{}", queue.trim().to_lowercase())];
+    Ok((sessions, source, moved))
 }
 
 /// The file's session ids, or why it cannot be used: unreadable, empty, or with words that are

@@ -116,7 +116,7 @@ fn parse_statuses(text: &str) -> Result<Vec<ConversationStatus>, String> {
 
 /// The conversations in the queue `query` names: resolved through the roster as `transfer
 /// --queue` does, else matched against the queue names and ids the records give.
-fn in_queue(
+pub(super) fn in_queue(
     roster: &Roster,
     query: &str,
     conversations: Vec<Conversation>,

@@ -23,7 +23,7 @@ use crate::transfer::{
 };
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("sessions").required(true).args(["session", "sessions_file"])))]
+#[command(group(ArgGroup::new("sessions").required(true).args(["session", "sessions_file", "from_queue"])))]
 #[command(group(ArgGroup::new("target").required(true).args(["agent", "queue", "agents"])))]
 pub struct TransferArgs {
     /// The conversation's botSessionId (24 hex characters)
@@ -35,13 +35,17 @@ pub struct TransferArgs {
     /// accepted, 1 some failed or not sent, 3 some unknown, 2 bad input and nothing sent
     #[arg(long, value_name = "FILE")]
     pub(super) sessions_file: Option<PathBuf>,
+    /// Move many: every conversation waiting in this queue (a roster name or id, or the
+    /// queue's name as the platform lists it), longest wait first, as --sessions-file does
+    #[arg(long, value_name = "NAME")]
+    pub(super) from_queue: Option<String>,
     /// The agent: an id (a-…) or a name from the roster
     #[arg(long, value_name = "ID_OR_NAME")]
     pub(super) agent: Option<String>,
     /// The queue: an id (qu-…) or a name from the roster
     #[arg(long, value_name = "ID_OR_NAME")]
     pub(super) queue: Option<String>,
-    /// With --sessions-file: spread the conversations over these agents (ids or roster names,
+    /// Moving many: spread the conversations over these agents (ids or roster names,
     /// comma-separated), each to the one with the most free chats at that moment
     #[arg(
         long,
@@ -53,8 +57,8 @@ pub struct TransferArgs {
     /// With --agents: when every agent's chats are full, send the rest anyway, spread evenly
     #[arg(long, requires = "agents")]
     pub(super) beyond_capacity: bool,
-    /// With --sessions-file: also send sessions moved in the last 10 minutes or in flight
-    #[arg(long, requires = "sessions_file")]
+    /// Moving many: also send sessions moved in the last 10 minutes or in flight
+    #[arg(long, conflicts_with = "session")]
     pub(super) include_recent: bool,
     /// Words kept with the transfer in the audit file
     #[arg(long, value_name = "TEXT")]
@@ -85,7 +89,9 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
     let (kind, query) = match (&args.agent, &args.queue) {
         (Some(agent), _) => (TargetKind::Agent, agent),
         (None, Some(queue)) => (TargetKind::Queue, queue),
-        (None, None) => return printer.bad_input("--agents moves many: give --sessions-file"),
+        (None, None) => {
+            return printer.bad_input("--agents moves many: give --sessions-file or --from-queue");
+        }
     };
     let callbacks = if args.wait.is_some() {
         Callbacks::Receive

@@ -32,7 +32,7 @@ pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot};
 pub use bulk::{BulkKey, BulkPlan, Skipped, Spread, run_bulk};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{History, read_since};
-pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger};
+pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger, RECENT_MOVE};
 pub use outcome::Outcome;
 pub use reason::FailureReason;
 pub use record::{Phase, Settlement, TransferRecord};
