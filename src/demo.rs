@@ -17,6 +17,7 @@ use crate::secret::Secret;
 use crate::simulator::{
     ConversationsConfig, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents,
 };
+use crate::tui::keys::KeyMap;
 
 /// The demo tenant. These are not secrets: they only open the simulator on this machine.
 pub const STREAM_ID: &str = "st-5e1d0c2b-7a4f-4c3e-9b8a-1d2e3f4a5b6c";
@@ -216,6 +217,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         bell: true,
         mouse: true,
         conversation_statuses: ConversationStatus::MOVABLE.to_vec(),
+        keys: KeyMap::default(),
     }
 }
 

@@ -325,7 +325,7 @@ fn help_opens_with_f1_and_bad_ids_are_explained() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("✗ a session id is 24 hex characters; this one has 8");
     tmux.keys(&["F1"]);
-    let help = tmux.wait_for("Help: keys");
+    let help = tmux.wait_for("Help: type to filter");
     assert!(
         help.contains("Ctrl-c") && help.contains("transfer to target"),
         "{help}"
@@ -958,4 +958,52 @@ fn a_failed_transfer_is_rerouted_in_one_key_and_a_second_move_asks_first() {
     let detail = tmux.wait_for("Transfer detail");
     assert!(detail.contains("Grace Liu"), "{detail}");
     tmux.keys(&["C-c"]);
+}
+
+/// The supervisor's own keys from `[keys]`: the hint bar and the help say them, and they do
+/// their job, while the keys they replaced do nothing.
+#[test]
+fn keys_from_the_config_file_are_shown_and_work() {
+    let served = Served::start();
+    let config = std::fs::read_to_string(&served.config).unwrap();
+    std::fs::write(
+        &served.config,
+        format!("{config}\n[keys]\nhelp = \"F2\"\n\n[keys.log]\ndetails = \"o\"\n"),
+    )
+    .unwrap();
+    let tmux = Tmux::start(
+        100,
+        30,
+        &format!("--config {} --data-dir {}", served.config, served.data),
+    );
+    tmux.wait_for("F2 help · Ctrl-c quit");
+    tmux.keys(&["F2"]);
+    tmux.wait_for("Help: type to filter");
+    tmux.text("details");
+    let help = tmux.wait_for("details of the transfer");
+    assert!(
+        help.lines()
+            .any(|l| l.contains(" o ") && l.contains("details of the transfer")),
+        "{help}"
+    );
+    // One Esc at a time: two at once read as Alt-Esc.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("type to filter by key");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Paste or type");
+
+    transfer(&tmux, "6538f8a3c9cf425ee5cf0a1b", "dana");
+    tmux.wait_for("accepted    6538…cf0a1b");
+    tmux.keys(&["BTab"]);
+    tmux.wait_for("o details of the transfer");
+    // Enter no longer opens the details in the log: the help that F2 opens next is the log's,
+    // which it would not be over an open detail view. o opens them.
+    tmux.keys(&["Enter", "F2"]);
+    tmux.wait_for("Log · where you are");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("▶ Log");
+    tmux.keys(&["o"]);
+    let detail = tmux.wait_for("Transfer detail");
+    assert!(detail.contains("6538f8a3c9cf425ee5cf0a1b"), "{detail}");
+    tmux.keys(&["Escape", "C-c"]);
 }

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use handoff::demo;
 use handoff::transfer::TransferUpdate;
 use handoff::transfer::{FailureReason, Outcome, Progress};
+use handoff::tui::keys::HELP_ORDER;
 use handoff::tui::log::Notice;
 use handoff::tui::model::Model;
 use handoff::tui::theme::Theme;
@@ -235,6 +236,67 @@ fn help_lists_every_key() {
     let mut model = model();
     press(&mut model, KeyCode::F(1));
     assert_screen!("help", screen(&model, 80, 40));
+}
+
+/// The help opened from the log, at the smallest usual terminal: the log's keys come first, and
+/// paging through it shows every binding whole, its keys and its words on one line.
+#[test]
+fn help_at_80x24_fits_every_row_whole() {
+    let mut model = model();
+    // Help scrolls within the page of the terminal it is on.
+    update(
+        &mut model,
+        Msg::Resized {
+            width: 80,
+            height: 24,
+        },
+    );
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::Char('?'));
+    let first = screen(&model, 80, 24);
+    assert_screen!("help_80x24_from_log", first.clone());
+    let mut screens = vec![first];
+    for _ in 0..20 {
+        press(&mut model, KeyCode::PageDown);
+        screens.push(screen(&model, 80, 24));
+    }
+    for context in HELP_ORDER {
+        for binding in model.keys.bindings(context) {
+            let (keys, words) = (binding.keys_label(), binding.description);
+            let whole = screens.iter().flat_map(|s| s.lines()).any(|line| {
+                line.find(&keys)
+                    .and_then(|at| line[at..].find(words))
+                    .is_some()
+            });
+            assert!(whole, "{context:?}: {keys} {words} is not on screen whole");
+        }
+    }
+    let last = screens.last().unwrap();
+    assert!(last.contains(" of "), "where in the list: {last}");
+}
+
+#[test]
+fn help_filtered_by_a_word() {
+    let mut model = model();
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::Char('?'));
+    type_text(&mut model, "free");
+    let screen = screen(&model, 80, 24);
+    for row in ["Ctrl-o", "only who is free", "refresh who is free"] {
+        assert!(screen.contains(row), "{row}: {screen}");
+    }
+    assert!(!screen.contains("re-route"), "{screen}");
+    assert_screen!("help_filtered", screen);
+}
+
+#[test]
+fn the_logs_hint_bar_at_80x24_keeps_the_way_to_the_details() {
+    let mut model = model();
+    press(&mut model, KeyCode::BackTab);
+    let screen = screen(&model, 80, 24);
+    let bar = screen.lines().last().unwrap();
+    assert!(bar.contains("Enter details of the transfer"), "{bar}");
+    assert!(bar.contains("F1 help · Ctrl-c quit"), "{bar}");
 }
 
 #[test]

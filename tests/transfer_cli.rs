@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::{Workspace, demo_workspace, simulator_config, start_simulator, workspace_with};
+use common::{
+    Workspace, demo_workspace, path_str, simulator_config, start_simulator, workspace_with,
+};
 use handoff::demo;
 use handoff::ids::TargetKind;
 use serde_json::{Value, json};
@@ -533,6 +535,49 @@ async fn config_problems_exit_2_naming_file_and_key() {
         assert_eq!(run.code, 2, "{expected}: {}", run.all());
         assert!(run.stderr.contains("config.toml"), "{}", run.stderr);
         assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
+    assert!(simulator.requests().is_empty());
+}
+
+/// A `[keys]` that cannot work stops the console before anything starts: exit 2, with the file,
+/// the line and the key.
+#[tokio::test]
+async fn a_bad_key_in_the_config_stops_the_console_naming_file_line_and_key() {
+    let (simulator, ws) = demo_workspace().await;
+    let good = std::fs::read_to_string(ws.config_path()).unwrap();
+    let cases = [
+        (
+            "[keys]\nre-route = \"Ctlr-x\"\n",
+            "re-route",
+            "\"Ctlr-x\" is not a key name",
+        ),
+        (
+            "[keys.picker]\nadd = \"Ctrl-e\"\n",
+            "add",
+            "\"Ctrl-e\" would be both \"add\" and \"edit\"",
+        ),
+        (
+            "[keys]\nreroute = \"x\"\n",
+            "reroute",
+            "\"reroute\" is not an action",
+        ),
+    ];
+    for (keys, setting, expected) in cases {
+        let text = format!("{good}\n{keys}");
+        let line = text.lines().position(|l| l.starts_with(setting)).unwrap() + 1;
+        ws.write("config.toml", &text);
+        // No subcommand: the console, which reads its keys before it takes the terminal.
+        let run = ws.run(&[]).await;
+        assert_eq!(run.code, 2, "{keys}: {}", run.all());
+        let config = ws.config_path();
+        assert!(run.stderr.contains(path_str(&config)), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("line {line}:")),
+            "{line}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
     }
     assert!(simulator.requests().is_empty());
 }

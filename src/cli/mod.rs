@@ -152,6 +152,7 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         request_timeout: setup.request_timeout,
         bell: setup.bell,
         mouse: setup.mouse,
+        keys: setup.keys,
         engine: setup.engine,
         banner: setup.banner,
         notices,

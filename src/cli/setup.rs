@@ -19,6 +19,7 @@ use crate::platform::ConversationStatus;
 use crate::roster::{Roster, RosterError, RosterStore};
 use crate::simulator::Simulator;
 use crate::transfer::{EngineError, TransferEngine, recent_target_ids};
+use crate::tui::keys::KeyMap;
 use crate::tui::model::RECENT_CAPACITY;
 
 pub struct Setup {
@@ -44,6 +45,8 @@ pub struct Setup {
     pub mouse: bool,
     /// Which conversations are listed unless asked otherwise.
     pub conversation_statuses: Vec<ConversationStatus>,
+    /// The console's keys, after the config file's `[keys]`.
+    pub keys: KeyMap,
     /// Kept alive for as long as the command runs.
     _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
@@ -164,6 +167,7 @@ impl Setup {
             bell: config.bell,
             mouse: config.mouse,
             conversation_statuses: config.conversation_statuses,
+            keys: config.keys,
             _receiver: receiver,
             _demo: None,
         })
@@ -239,6 +243,7 @@ impl Setup {
             bell: config.bell,
             mouse: config.mouse,
             conversation_statuses: config.conversation_statuses,
+            keys: config.keys,
             _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,

@@ -26,6 +26,13 @@ pub enum ConfigError {
         key: &'static str,
         expected: String,
     },
+    #[error("config file {path}, line {line}: {setting}: {problem}")]
+    Keys {
+        path: PathBuf,
+        line: usize,
+        setting: String,
+        problem: String,
+    },
     #[error("no config file location: set --config or HANDOFF_CONFIG (no home directory found)")]
     NoLocation,
 }

@@ -3,6 +3,7 @@
 //! key and what is expected.
 
 mod error;
+mod keys;
 mod partial;
 mod paths;
 mod raw;
@@ -22,6 +23,7 @@ use raw::RawConfig;
 use crate::ids::is_hex24;
 use crate::platform::ConversationStatus;
 use crate::secret::Secret;
+use crate::tui::keys::KeyMap;
 
 /// The platform's documented budget for contact-center APIs, per account.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
@@ -60,6 +62,8 @@ pub struct Config {
     pub mouse: bool,
     /// `[conversations] statuses`: which conversations are listed unless asked otherwise.
     pub conversation_statuses: Vec<ConversationStatus>,
+    /// The console's keys: the defaults with `[keys]` applied.
+    pub keys: KeyMap,
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +206,7 @@ impl Config {
                 conversation_statuses(&names).map_err(|e| invalid("conversations.statuses", e))?
             }
         };
+        let keys = keys::key_map(raw.keys, text, path)?;
 
         Ok(Self {
             platform: PlatformConfig {
@@ -222,6 +227,7 @@ impl Config {
             bell: raw.ui.bell.unwrap_or(true),
             mouse: raw.ui.mouse.unwrap_or(true),
             conversation_statuses,
+            keys,
         })
     }
 }

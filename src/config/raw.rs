@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use super::keys::RawKeys;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
@@ -15,6 +17,8 @@ pub(super) struct RawConfig {
     pub ui: RawUi,
     #[serde(default)]
     pub conversations: RawConversations,
+    #[serde(default)]
+    pub keys: RawKeys,
 }
 
 #[derive(Debug, Deserialize)]

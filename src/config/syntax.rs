@@ -7,10 +7,16 @@ use super::ConfigError;
 /// Keys whose values must never be quoted back, even in a parse error.
 const SECRET_KEYS: [&str; 2] = ["jwt", "client_secret"];
 
+/// The line, counted from 1, of the byte at `offset` in `text`.
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
+    let before = text.get(..offset).unwrap_or(text);
+    before.matches('\n').count() + 1
+}
+
 pub(super) fn describe(error: &toml::de::Error, text: &str, path: &Path) -> ConfigError {
     let offset = error.span().map_or(0, |span| span.start).min(text.len());
     let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
+    let line = line_of(text, offset);
     let section = before
         .lines()
         .rev()

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::background::{self, SharedStore};
+use super::keys::KeyMap;
 use super::log::Notice;
 use super::model::Model;
 use super::theme::Theme;
@@ -64,6 +65,8 @@ pub struct Console {
     pub bell: bool,
     /// Take clicks and the wheel from the terminal (`[ui] mouse`).
     pub mouse: bool,
+    /// The keys in force, after the config file's `[keys]`.
+    pub keys: KeyMap,
 }
 
 /// Why the console closed.
@@ -202,6 +205,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         request_timeout: _,
         bell,
         mouse: _,
+        keys,
     } = console;
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
     model.ledger = ledger;
@@ -214,6 +218,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     }
     model.confirmations = callbacks.is_some();
     model.bell = bell;
+    model.keys = keys;
     let (updates, updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     let (messages, messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());

@@ -1,8 +1,20 @@
 //! The key map, as data: every binding once, with the words that describe it. The hint bar and
-//! the help screen are both generated from this table, so they cannot disagree with what the
-//! keys do.
+//! the help screen are both generated from it, so they cannot disagree with what the keys do.
+//! The tables here are the defaults; the config file's `[keys]` may change the keys of any
+//! binding (see [`KeyMap::with_overrides`]).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+mod key;
+mod map;
+mod names;
+
+use std::borrow::Cow;
+
+use crossterm::event::KeyCode;
+
+pub use key::{Key, UnknownKey};
+use key::{char_key, ctrl, key};
+pub use map::{Hints, KeyMap, Override, OverrideError};
+pub use names::{every_action, meant};
 
 /// Where the keyboard is: the focused pane, or an open dialog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +79,17 @@ impl Context {
         )
     }
 
+    /// It has a text field: typed characters go into it, so no plain character may be bound
+    /// here or in the layers beneath.
     fn is_text(self) -> bool {
         matches!(
             self,
-            Self::Session | Self::Picker | Self::LogFilter | Self::Form | Self::ConfirmNote
+            Self::Session
+                | Self::Picker
+                | Self::LogFilter
+                | Self::Form
+                | Self::ConfirmNote
+                | Self::Help
         )
     }
 }
@@ -96,7 +115,7 @@ pub enum Action {
     QuitNow,
     QuitWhenDone,
     Stay,
-    CloseHelp,
+    Close,
     AddTarget,
     EditTarget,
     DeleteTarget,
@@ -127,85 +146,28 @@ pub enum Action {
     ClearLine,
 }
 
-/// One key with its modifiers.
+/// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
+/// the table: when the bar is narrow, `IfRoom` hints give way (the last of a context first) and
+/// `Always` hints stay, so the way to a context's main job never disappears.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Key {
-    code: KeyCode,
-    modifiers: KeyModifiers,
+pub enum Hint {
+    /// Only in the help screen.
+    Never,
+    /// In the bar while there is room.
+    IfRoom,
+    /// In the bar whatever its width, unless not even these fit.
+    Always,
 }
 
-const fn key(code: KeyCode) -> Key {
-    Key {
-        code,
-        modifiers: KeyModifiers::NONE,
-    }
-}
-
-const fn ctrl(c: char) -> Key {
-    Key {
-        code: KeyCode::Char(c),
-        modifiers: KeyModifiers::CONTROL,
-    }
-}
-
-const fn char_key(c: char) -> Key {
-    key(KeyCode::Char(c))
-}
-
-impl Key {
-    fn matches(self, event: &KeyEvent) -> bool {
-        if self.code != event.code {
-            return false;
-        }
-        // Shift is part of the key for characters ('G', '?') and for Shift-Tab (which terminals
-        // report as BackTab, with or without the Shift flag), so it is ignored there; Ctrl and
-        // Alt must always match exactly.
-        let shift_is_implied = matches!(self.code, KeyCode::Char(_) | KeyCode::BackTab);
-        let relevant = if shift_is_implied {
-            KeyModifiers::CONTROL | KeyModifiers::ALT
-        } else {
-            KeyModifiers::all()
-        };
-        self.modifiers & relevant == event.modifiers & relevant
-    }
-
-    /// How the key is written on screen: "Ctrl-c", "Enter", "↑".
-    pub fn label(self) -> String {
-        let name = match self.code {
-            KeyCode::Char(' ') => "Space".to_owned(),
-            KeyCode::Char(c) => c.to_string(),
-            KeyCode::Enter => "Enter".to_owned(),
-            KeyCode::Esc => "Esc".to_owned(),
-            KeyCode::Tab => "Tab".to_owned(),
-            KeyCode::BackTab => "Shift-Tab".to_owned(),
-            KeyCode::Up => "↑".to_owned(),
-            KeyCode::Down => "↓".to_owned(),
-            KeyCode::Left => "←".to_owned(),
-            KeyCode::Right => "→".to_owned(),
-            KeyCode::Home => "Home".to_owned(),
-            KeyCode::End => "End".to_owned(),
-            KeyCode::PageUp => "PgUp".to_owned(),
-            KeyCode::PageDown => "PgDn".to_owned(),
-            KeyCode::Backspace => "Backspace".to_owned(),
-            KeyCode::Delete => "Del".to_owned(),
-            KeyCode::F(n) => format!("F{n}"),
-            other => format!("{other:?}"),
-        };
-        if self.modifiers.contains(KeyModifiers::CONTROL) {
-            format!("Ctrl-{name}")
-        } else {
-            name
-        }
-    }
-}
-
-/// Keys, what they do, and the words for the help screen; `hint` puts it in the bottom bar.
-/// Within a context, bindings are listed most important first: a narrow hint bar drops the last.
+/// Keys, what they do, and the words for the help screen and the bottom bar. The static tables
+/// below are the defaults; a [`KeyMap`] holds the keys in force, after the config file's
+/// `[keys]`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Binding {
-    pub keys: &'static [Key],
+    pub keys: Cow<'static, [Key]>,
     pub action: Action,
     pub description: &'static str,
-    pub hint: bool,
+    pub hint: Hint,
 }
 
 impl Binding {
@@ -223,10 +185,10 @@ const fn bind(
     keys: &'static [Key],
     action: Action,
     description: &'static str,
-    hint: bool,
+    hint: Hint,
 ) -> Binding {
     Binding {
-        keys,
+        keys: Cow::Borrowed(keys),
         action,
         description,
         hint,
@@ -234,59 +196,60 @@ const fn bind(
 }
 
 use Action as A;
+use Hint::{Always, IfRoom, Never};
 
 const GLOBAL: &[Binding] = &[
-    bind(&[key(KeyCode::Tab)], A::NextPane, "next pane", true),
+    bind(&[key(KeyCode::Tab)], A::NextPane, "next pane", IfRoom),
     bind(
         &[key(KeyCode::BackTab)],
         A::PreviousPane,
         "previous pane",
-        false,
+        Never,
     ),
-    bind(&[key(KeyCode::F(1))], A::Help, "help", true),
+    bind(&[key(KeyCode::F(1))], A::Help, "help", Always),
     bind(
         &[key(KeyCode::F(5))],
         A::Refresh,
         "refresh who is free",
-        false,
+        Never,
     ),
-    bind(&[ctrl('c')], A::Quit, "quit", true),
+    bind(&[ctrl('c')], A::Quit, "quit", Always),
 ];
 
 const TEXT: &[Binding] = &[
-    bind(&[key(KeyCode::Left)], A::CursorLeft, "cursor left", false),
+    bind(&[key(KeyCode::Left)], A::CursorLeft, "cursor left", Never),
     bind(
         &[key(KeyCode::Right)],
         A::CursorRight,
         "cursor right",
-        false,
+        Never,
     ),
     bind(
         &[key(KeyCode::Home), ctrl('a')],
         A::CursorHome,
-        "start of field (Ctrl-a adds in the picker)",
-        false,
+        "start of field",
+        Never,
     ),
     bind(
         &[key(KeyCode::End), ctrl('e')],
         A::CursorEnd,
-        "end of field (Ctrl-e edits in the picker)",
-        false,
+        "end of field",
+        Never,
     ),
     bind(
         &[key(KeyCode::Backspace)],
         A::DeleteBack,
         "delete back",
-        false,
+        Never,
     ),
     bind(
         &[key(KeyCode::Delete)],
         A::DeleteForward,
         "delete forward",
-        false,
+        Never,
     ),
-    bind(&[ctrl('w')], A::DeleteWord, "delete word", false),
-    bind(&[ctrl('u')], A::ClearLine, "clear field", false),
+    bind(&[ctrl('w')], A::DeleteWord, "delete word", Never),
+    bind(&[ctrl('u')], A::ClearLine, "clear field", Never),
 ];
 
 const SESSION: &[Binding] = &[
@@ -294,9 +257,9 @@ const SESSION: &[Binding] = &[
         &[key(KeyCode::Enter)],
         A::SubmitSession,
         "check id, pick target",
-        true,
+        Always,
     ),
-    bind(&[key(KeyCode::Esc)], A::ClearSession, "clear", true),
+    bind(&[key(KeyCode::Esc)], A::ClearSession, "clear", IfRoom),
 ];
 
 const PICKER: &[Binding] = &[
@@ -304,76 +267,81 @@ const PICKER: &[Binding] = &[
         &[key(KeyCode::Enter)],
         A::Choose,
         "transfer to target",
-        true,
+        Always,
     ),
     bind(
         &[key(KeyCode::Esc)],
         A::BackOut,
         "clear filter or go back",
-        true,
+        IfRoom,
     ),
-    bind(&[ctrl('o')], A::ToggleFreeOnly, "only who is free", true),
-    bind(&[ctrl('f')], A::ToggleFavourite, "★ favourite", true),
-    bind(&[ctrl('l')], A::ToggleByLoad, "least loaded first", false),
-    bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous", false),
-    bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next", false),
-    bind(&[ctrl('a')], A::AddTarget, "add", true),
-    bind(&[ctrl('e')], A::EditTarget, "edit", true),
-    bind(&[ctrl('d')], A::DeleteTarget, "delete", true),
-    bind(&[ctrl('r')], A::Refresh, "refresh who is free", false),
-    bind(&[ctrl('s')], A::Sync, "sync roster with the platform", true),
-    bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", false),
-    bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", false),
+    bind(&[ctrl('o')], A::ToggleFreeOnly, "only who is free", IfRoom),
+    bind(&[ctrl('f')], A::ToggleFavourite, "★ favourite", IfRoom),
+    bind(&[ctrl('l')], A::ToggleByLoad, "least loaded first", Never),
+    bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous", Never),
+    bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next", Never),
+    bind(&[ctrl('a')], A::AddTarget, "add", IfRoom),
+    bind(&[ctrl('e')], A::EditTarget, "edit", IfRoom),
+    bind(&[ctrl('d')], A::DeleteTarget, "delete", IfRoom),
+    bind(&[ctrl('r')], A::Refresh, "refresh who is free", Never),
+    bind(
+        &[ctrl('s')],
+        A::Sync,
+        "sync roster with the platform",
+        IfRoom,
+    ),
+    bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", Never),
+    bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", Never),
 ];
 
 const FORM: &[Binding] = &[
-    bind(&[key(KeyCode::Enter)], A::SaveTarget, "save", true),
-    bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", true),
+    bind(&[key(KeyCode::Enter)], A::SaveTarget, "save", Always),
+    bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", Always),
     bind(
         &[key(KeyCode::Tab), key(KeyCode::Down)],
         A::NextField,
         "next field",
-        true,
+        IfRoom,
     ),
     bind(
         &[key(KeyCode::BackTab), key(KeyCode::Up)],
         A::PreviousField,
         "previous field",
-        false,
+        Never,
     ),
-    bind(&[ctrl('t')], A::ToggleKind, "agent or queue", true),
+    bind(&[ctrl('t')], A::ToggleKind, "agent or queue", IfRoom),
 ];
 
 /// Only `y`: an Enter typed out of habit must not send to someone who cannot take it.
 const CONFIRM_ANYWAY: &[Binding] = &[
-    bind(&[char_key('y')], A::Send, "transfer anyway", true),
+    bind(&[char_key('y')], A::Send, "transfer anyway", Always),
     bind(
         &[char_key('n'), key(KeyCode::Esc)],
         A::Cancel,
         "cancel",
-        true,
+        Always,
     ),
 ];
 
 /// Only `y`: nothing is saved by an Enter typed out of habit.
 const SYNC_PREVIEW: &[Binding] = &[
-    bind(&[char_key('y')], A::ApplySync, "save these changes", true),
+    bind(&[char_key('y')], A::ApplySync, "save these changes", Always),
     bind(
         &[char_key('n'), key(KeyCode::Esc)],
         A::Cancel,
         "leave the roster as it is",
-        true,
+        Always,
     ),
 ];
 
 /// Only `y`: an Enter typed out of habit must not delete.
 const CONFIRM_DELETE: &[Binding] = &[
-    bind(&[char_key('y')], A::DeleteTarget, "delete it", true),
+    bind(&[char_key('y')], A::DeleteTarget, "delete it", Always),
     bind(
         &[char_key('n'), key(KeyCode::Esc)],
         A::Cancel,
         "keep it",
-        true,
+        Always,
     ),
 ];
 
@@ -382,85 +350,111 @@ const LOG: &[Binding] = &[
         &[key(KeyCode::Enter)],
         A::OpenDetail,
         "details of the transfer",
-        true,
+        Always,
     ),
-    bind(&[char_key('r')], A::Reroute, "re-route it elsewhere", true),
+    bind(
+        &[char_key('r')],
+        A::Reroute,
+        "re-route it elsewhere",
+        IfRoom,
+    ),
     bind(
         &[char_key('/')],
         A::FilterLog,
         "filter by state, name or id",
-        true,
+        IfRoom,
     ),
     bind(
         &[char_key('y')],
         A::CopySession,
         "copy its session id",
-        false,
+        Never,
     ),
-    bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
+    bind(
+        &[key(KeyCode::Up), char_key('k')],
+        A::Up,
+        "scroll up",
+        IfRoom,
+    ),
     bind(
         &[key(KeyCode::Down), char_key('j')],
         A::Down,
         "scroll down",
-        true,
+        IfRoom,
     ),
-    bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", false),
-    bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", false),
+    bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", Never),
+    bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", Never),
     bind(
         &[key(KeyCode::Home), char_key('g')],
         A::Top,
         "oldest",
-        false,
+        Never,
     ),
     bind(
         &[key(KeyCode::End), char_key('G')],
         A::Bottom,
         "newest",
-        true,
+        IfRoom,
     ),
-    bind(&[char_key('?')], A::Help, "help", true),
+    bind(&[char_key('?')], A::Help, "help", IfRoom),
     bind(
         &[key(KeyCode::Esc)],
         A::BackOut,
         "clear the filter or go back to session",
-        false,
+        Never,
     ),
 ];
 
+/// Typing the log's filter: it ends with Enter (kept) or Esc (cleared).
 const LOG_FILTER: &[Binding] = &[
-    bind(&[key(KeyCode::Enter)], A::KeepFilter, "keep filter", true),
-    bind(&[key(KeyCode::Esc)], A::ClearFilter, "clear filter", true),
-    bind(&[key(KeyCode::Up)], A::Up, "scroll up", false),
-    bind(&[key(KeyCode::Down)], A::Down, "scroll down", false),
+    bind(&[key(KeyCode::Enter)], A::KeepFilter, "keep filter", Always),
+    bind(&[key(KeyCode::Esc)], A::ClearFilter, "clear filter", Always),
+    bind(&[key(KeyCode::Up)], A::Up, "scroll up", Never),
+    bind(&[key(KeyCode::Down)], A::Down, "scroll down", Never),
 ];
 
 const DETAIL: &[Binding] = &[
     bind(
         &[key(KeyCode::Esc), key(KeyCode::Enter), char_key('q')],
-        A::CloseHelp,
+        A::Close,
         "close",
-        true,
+        Always,
     ),
-    bind(&[char_key('r')], A::Reroute, "re-route it elsewhere", true),
+    bind(
+        &[char_key('r')],
+        A::Reroute,
+        "re-route it elsewhere",
+        IfRoom,
+    ),
     bind(
         &[char_key('y')],
         A::CopySession,
         "copy its session id",
-        false,
+        Never,
     ),
-    bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
+    bind(
+        &[key(KeyCode::Up), char_key('k')],
+        A::Up,
+        "scroll up",
+        IfRoom,
+    ),
     bind(
         &[key(KeyCode::Down), char_key('j')],
         A::Down,
         "scroll down",
-        true,
+        IfRoom,
     ),
 ];
 
 const CONFIRM_NOTE: &[Binding] = &[
-    bind(&[key(KeyCode::Enter)], A::Send, "send with this note", true),
-    bind(&[key(KeyCode::Tab)], A::WriteNote, "back to y/n", true),
-    bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", true),
+    bind(
+        &[key(KeyCode::Enter)],
+        A::Send,
+        "send with this note",
+        Always,
+    ),
+    bind(&[key(KeyCode::Tab)], A::WriteNote, "back to y/n", IfRoom),
+    bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", Always),
 ];
 
 const CONFIRM: &[Binding] = &[
@@ -468,15 +462,15 @@ const CONFIRM: &[Binding] = &[
         &[char_key('y'), key(KeyCode::Enter)],
         A::Send,
         "send the transfer",
-        true,
+        Always,
     ),
     bind(
         &[char_key('n'), key(KeyCode::Esc)],
         A::Cancel,
         "cancel",
-        true,
+        Always,
     ),
-    bind(&[key(KeyCode::Tab)], A::WriteNote, "add a note", true),
+    bind(&[key(KeyCode::Tab)], A::WriteNote, "add a note", IfRoom),
 ];
 
 const QUIT_CONFIRM: &[Binding] = &[
@@ -484,34 +478,31 @@ const QUIT_CONFIRM: &[Binding] = &[
         &[char_key('w')],
         A::QuitWhenDone,
         "quit once those in flight are answered",
-        true,
+        Always,
     ),
-    bind(&[char_key('y'), ctrl('c')], A::QuitNow, "quit now", true),
-    bind(&[char_key('n'), key(KeyCode::Esc)], A::Stay, "stay", true),
+    bind(&[char_key('y'), ctrl('c')], A::QuitNow, "quit now", Always),
+    bind(&[char_key('n'), key(KeyCode::Esc)], A::Stay, "stay", Always),
 ];
 
+/// Help has a filter field, so every character typed goes into it: only named keys here.
 const HELP: &[Binding] = &[
     bind(
-        &[
-            key(KeyCode::Esc),
-            char_key('?'),
-            char_key('q'),
-            key(KeyCode::F(1)),
-        ],
-        A::CloseHelp,
-        "close help",
-        true,
+        &[key(KeyCode::Esc)],
+        A::BackOut,
+        "clear the filter, or close",
+        Always,
     ),
-    bind(&[key(KeyCode::Up), char_key('k')], A::Up, "scroll up", true),
-    bind(
-        &[key(KeyCode::Down), char_key('j')],
-        A::Down,
-        "scroll down",
-        true,
-    ),
+    bind(&[key(KeyCode::F(1))], A::Close, "close help", Always),
+    bind(&[key(KeyCode::Up)], A::Up, "scroll up", IfRoom),
+    bind(&[key(KeyCode::Down)], A::Down, "scroll down", IfRoom),
+    bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", Never),
+    bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", Never),
+    bind(&[key(KeyCode::Home)], A::Top, "top", Never),
+    bind(&[key(KeyCode::End)], A::Bottom, "bottom", Never),
 ];
 
-pub fn bindings(context: Context) -> &'static [Binding] {
+/// The default bindings of `context`.
+fn defaults(context: Context) -> &'static [Binding] {
     match context {
         Context::Global => GLOBAL,
         Context::Text => TEXT,
@@ -534,7 +525,7 @@ pub fn bindings(context: Context) -> &'static [Binding] {
 /// The contexts whose keys apply, most specific first: a pane or dialog's own keys, the editing
 /// keys if it has a text field, then the global keys unless it is a dialog (which takes every
 /// key while it is open).
-fn layers(context: Context) -> Vec<Context> {
+pub fn layers(context: Context) -> Vec<Context> {
     let mut layers = vec![context];
     if context.is_text() {
         layers.push(Context::Text);
@@ -545,39 +536,7 @@ fn layers(context: Context) -> Vec<Context> {
     layers
 }
 
-/// The action bound to `event` in `context`, if any. Key releases are ignored (Windows and some
-/// terminals report them).
-pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
-    if event.kind == KeyEventKind::Release {
-        return None;
-    }
-    layers(context).into_iter().find_map(|layer| {
-        bindings(layer)
-            .iter()
-            .find(|b| b.keys.iter().any(|k| k.matches(event)))
-            .map(|b| b.action)
-    })
-}
-
-/// What the bottom bar shows in `context`: the context's own hinted bindings, most important
-/// first, and those of the layers beneath it (the editing and global keys) that must stay
-/// visible whatever the width.
-pub struct Hints {
-    pub own: Vec<&'static Binding>,
-    pub always: Vec<&'static Binding>,
-}
-
-pub fn hints(context: Context) -> Hints {
-    let hinted = |layer| bindings(layer).iter().filter(|b| b.hint);
-    let mut layers = layers(context).into_iter();
-    let own = layers.next().map(hinted).into_iter().flatten().collect();
-    Hints {
-        own,
-        always: layers.flat_map(hinted).collect(),
-    }
-}
-
-/// Every context, in the order the help screen lists them.
+/// Every context, in the order the help screen lists those not nearer to hand.
 pub const HELP_ORDER: [Context; 15] = [
     Context::Global,
     Context::Session,
@@ -596,76 +555,20 @@ pub const HELP_ORDER: [Context; 15] = [
     Context::Help,
 ];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, modifiers)
+/// The help screen's sections when opened from `from`: the keys that work there first (its own,
+/// the editing keys if it has a text field, the global keys), then every other context.
+pub fn help_sections(from: Context) -> Vec<Context> {
+    let mut sections = layers(from);
+    if !sections.contains(&Context::Global) {
+        sections.push(Context::Global);
     }
-
-    #[test]
-    fn text_fields_take_question_marks_but_the_log_opens_help() {
-        let question = press(KeyCode::Char('?'), KeyModifiers::SHIFT);
-        assert_eq!(action_for(Context::Session, &question), None);
-        assert_eq!(action_for(Context::Log, &question), Some(Action::Help));
-        assert_eq!(
-            action_for(Context::Picker, &press(KeyCode::F(1), KeyModifiers::NONE)),
-            Some(Action::Help)
-        );
-    }
-
-    #[test]
-    fn dialogs_shadow_the_panes() {
-        let f1 = press(KeyCode::F(1), KeyModifiers::NONE);
-        assert_eq!(action_for(Context::Confirm, &f1), None);
-        let enter = press(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(action_for(Context::Confirm, &enter), Some(Action::Send));
-        assert_eq!(action_for(Context::Picker, &enter), Some(Action::Choose));
-    }
-
-    #[test]
-    fn shift_tab_works_with_or_without_the_shift_flag() {
-        for modifiers in [KeyModifiers::NONE, KeyModifiers::SHIFT] {
-            let back_tab = press(KeyCode::BackTab, modifiers);
-            assert_eq!(
-                action_for(Context::Session, &back_tab),
-                Some(Action::PreviousPane)
-            );
+    for context in HELP_ORDER {
+        if !sections.contains(&context) {
+            sections.push(context);
         }
     }
-
-    #[test]
-    fn ctrl_keys_need_ctrl() {
-        let ctrl_n = press(KeyCode::Char('n'), KeyModifiers::CONTROL);
-        assert_eq!(action_for(Context::Picker, &ctrl_n), Some(Action::Down));
-        let plain_n = press(KeyCode::Char('n'), KeyModifiers::NONE);
-        assert_eq!(action_for(Context::Picker, &plain_n), None);
-    }
-
-    #[test]
-    fn hints_come_from_the_same_table() {
-        let hints = hints(Context::Picker);
-        let labels: Vec<String> = hints
-            .own
-            .iter()
-            .chain(&hints.always)
-            .map(|b| b.keys_label())
-            .collect();
-        assert!(labels.contains(&"Ctrl-f".to_owned()), "{labels:?}");
-        assert!(labels.contains(&"Ctrl-c".to_owned()), "{labels:?}");
-    }
-
-    #[test]
-    fn no_key_is_bound_twice_in_one_context() {
-        for context in HELP_ORDER {
-            let keys: Vec<Key> = bindings(context)
-                .iter()
-                .flat_map(|b| b.keys.iter().copied())
-                .collect();
-            for (i, key) in keys.iter().enumerate() {
-                assert!(!keys[i + 1..].contains(key), "{key:?} twice in {context:?}");
-            }
-        }
-    }
+    sections
 }
+
+#[cfg(test)]
+mod tests;

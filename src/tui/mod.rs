@@ -6,6 +6,7 @@
 mod background;
 mod event_loop;
 pub mod form;
+pub mod help;
 pub mod input;
 pub mod keys;
 pub mod log;

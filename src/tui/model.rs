@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 
 use super::form::TargetForm;
 use super::input::TextInput;
-use super::keys::Context;
+use super::keys::{Context, KeyMap};
 use super::log::{EntryKind, LogEntry, LogFilter, Notice, TransferLog};
 use super::picker::Picker;
 use crate::callback::Refusal;
@@ -49,8 +49,12 @@ pub enum Dialog {
         writing_note: bool,
     },
     QuitWhileSending,
+    /// Every key, those of `from` (where the supervisor was) first, narrowed by `filter`;
+    /// `scroll` is the first line shown.
     Help {
-        scroll: u16,
+        from: Context,
+        filter: TextInput,
+        scroll: usize,
     },
     EditTarget(TargetForm),
     ConfirmDelete(Target),
@@ -128,8 +132,11 @@ pub struct Model {
     /// When the last message arrived: the view counts down from it, so a frame is the same
     /// however long it takes to draw.
     pub now: DateTime<Utc>,
+    /// The keys in force: the defaults with the config file's `[keys]`.
+    pub keys: KeyMap,
     /// The terminal's area, as of the last resize: where the panes are, for scrolling them and
-    /// for finding what a click is on. Empty until the terminal's size is known.
+    /// for finding what a click is on, and where help's last page ends. Empty until the
+    /// terminal's size is known.
     pub screen: Rect,
 }
 
@@ -179,6 +186,7 @@ impl Model {
             select_after_save: None,
             budget: None,
             now: Utc::now(),
+            keys: KeyMap::default(),
             screen: Rect::default(),
         };
         for notice in notices {
@@ -365,6 +373,7 @@ impl Model {
                 writing_note: true,
                 ..
             }) => Some(note),
+            Some(Dialog::Help { filter, .. }) => Some(filter),
             Some(_) => None,
             None => match self.focus {
                 Focus::Session => Some(&mut self.session),

@@ -15,8 +15,9 @@ use chrono::{Local, Utc};
 use ratatui::layout::Rect;
 use serde_json::Value;
 
+use super::help;
 use super::input::TextInput;
-use super::keys::{self, Action};
+use super::keys::{Action, Context};
 use super::log::{EntryKind, Notice};
 use super::model::{Dialog, Focus, Model, Reroute};
 use crate::callback::CallbackEvent;
@@ -221,7 +222,7 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
 }
 
 fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
-    match keys::action_for(model.context(), &key) {
+    match model.keys.action_for(model.context(), &key) {
         Some(action) => perform(model, action),
         None => {
             let plain = !key
@@ -240,20 +241,22 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
     }
 }
 
-/// A paste into a form's field, or into the log's filter while it is typed, stays there.
-/// Anywhere else (the picker's filter, the log) it is a session id, so it goes to the session
-/// field, replacing what was there. Several ids at once are said: the first goes to the field.
+/// A paste into a form's field, the help's filter, or the log's filter while it is typed, stays
+/// there. Anywhere else (the picker's filter, the log) it is a session id, so it goes to the
+/// session field, replacing what was there. Several ids at once are said: the first goes to the
+/// field.
 fn paste(model: &mut Model, text: &str) {
     let in_form = matches!(
         model.dialog,
         Some(
             Dialog::EditTarget(_)
+                | Dialog::Help { .. }
                 | Dialog::Confirm {
                     writing_note: true,
                     ..
                 }
         )
-    ) || model.context() == keys::Context::LogFilter;
+    ) || model.context() == Context::LogFilter;
     if in_form {
         if let Some(input) = model.focused_input() {
             input.paste(text);
@@ -311,9 +314,17 @@ fn end_reroute_if_changed(model: &mut Model) {
 
 /// Keeps derived state in step with the text fields.
 fn after_edit(model: &mut Model) {
-    if let Some(Dialog::EditTarget(form)) = &mut model.dialog {
-        form.edited();
-        return;
+    match &mut model.dialog {
+        Some(Dialog::EditTarget(form)) => {
+            form.edited();
+            return;
+        }
+        // A new filter starts the list from its top.
+        Some(Dialog::Help { scroll, .. }) => {
+            *scroll = 0;
+            return;
+        }
+        _ => {}
     }
     match model.focus {
         Focus::Session => {
@@ -349,12 +360,16 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             )));
             None
         }
-        Action::Stay | Action::Cancel | Action::CloseHelp => {
+        Action::Stay | Action::Cancel | Action::Close => {
             model.dialog = None;
             None
         }
         Action::Help => {
-            model.dialog = Some(Dialog::Help { scroll: 0 });
+            model.dialog = Some(Dialog::Help {
+                from: model.context(),
+                filter: TextInput::default(),
+                scroll: 0,
+            });
             None
         }
         Action::NextPane | Action::PreviousPane => {
@@ -382,7 +397,15 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             None
         }
         Action::BackOut => {
-            if model.focus == Focus::Picker && !model.picker.filter.is_empty() {
+            if let Some(Dialog::Help { filter, scroll, .. }) = &mut model.dialog {
+                // Esc clears the filter first, so a second Esc is needed to close.
+                if filter.is_empty() {
+                    model.dialog = None;
+                } else {
+                    filter.clear();
+                    *scroll = 0;
+                }
+            } else if model.focus == Focus::Picker && !model.picker.filter.is_empty() {
                 model.picker.reset();
             } else if model.focus == Focus::Log && !model.log_query.is_empty() {
                 model.log_query.clear();
@@ -392,6 +415,28 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             None
         }
         Action::Send => send(model),
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::Top
+        | Action::Bottom
+            if matches!(model.dialog, Some(Dialog::Help { .. })) =>
+        {
+            let lines = move |page: &help::Page| {
+                let step = isize::try_from(page.step()).unwrap_or(isize::MAX);
+                match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -step,
+                    Action::PageDown => step,
+                    Action::Top => isize::MIN,
+                    _ => isize::MAX,
+                }
+            };
+            scroll_help(model, lines);
+            None
+        }
         Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
             let delta = match action {
                 Action::Up => -1,
@@ -519,9 +564,26 @@ fn edit(model: &mut Model, action: Action) {
     }
 }
 
-/// Up/Down and paging: the help text in the help dialog, else the focused list.
+/// Moves the help's list by the lines `lines` gives for its page (negative: up), never past
+/// its last page.
+fn scroll_help(model: &mut Model, lines: impl FnOnce(&help::Page) -> isize) {
+    let Some(Dialog::Help {
+        from,
+        filter,
+        scroll,
+    }) = &mut model.dialog
+    else {
+        return;
+    };
+    let page = help::page(&model.keys, *from, filter.value(), model.screen);
+    *scroll = scroll
+        .saturating_add_signed(lines(&page))
+        .min(page.max_scroll());
+}
+
+/// Up/Down and paging: the text in the detail dialog, else the focused list.
 fn scroll(model: &mut Model, delta: isize) {
-    if let Some(Dialog::Help { scroll } | Dialog::Detail { scroll, .. }) = &mut model.dialog {
+    if let Some(Dialog::Detail { scroll, .. }) = &mut model.dialog {
         *scroll = scroll.saturating_add_signed(delta.clamp(-100, 100) as i16);
         return;
     }

@@ -5,7 +5,7 @@
 
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
-use super::{highlighted_seen, viewport};
+use super::{highlighted_seen, scroll_help, viewport};
 use crate::tui::model::{Dialog, Focus, Model};
 use crate::tui::view::{self, Spot};
 
@@ -53,7 +53,11 @@ fn click(model: &mut Model, column: u16, row: u16) {
 /// `notches` down the screen (negative: up). Focus stays where it is.
 fn wheel(model: &mut Model, column: u16, row: u16, notches: i16) {
     match &mut model.dialog {
-        Some(Dialog::Help { scroll } | Dialog::Detail { scroll, .. }) => {
+        Some(Dialog::Help { .. }) => {
+            scroll_help(model, |_| isize::from(notches.saturating_mul(WHEEL_ROWS)));
+            return;
+        }
+        Some(Dialog::Detail { scroll, .. }) => {
             *scroll = scroll.saturating_add_signed(notches.saturating_mul(WHEEL_ROWS));
             return;
         }

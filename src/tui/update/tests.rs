@@ -6,6 +6,8 @@ use super::*;
 use crate::demo;
 use crate::roster::{RosterChange, Target};
 use crate::transfer::{FailureReason, Outcome, Progress, TransferState};
+use crate::tui::help::{self, HelpLine};
+use crate::tui::keys::Context;
 use crate::tui::log::EntryKind;
 
 const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
@@ -184,7 +186,14 @@ fn question_mark_is_text_in_fields_and_help_in_the_log() {
     assert!(model.dialog.is_none());
     key(&mut model, KeyCode::BackTab);
     key(&mut model, KeyCode::Char('?'));
-    assert_eq!(model.dialog, Some(Dialog::Help { scroll: 0 }));
+    assert_eq!(
+        model.dialog,
+        Some(Dialog::Help {
+            from: Context::Log,
+            filter: TextInput::default(),
+            scroll: 0
+        })
+    );
     key(&mut model, KeyCode::Esc);
     assert!(model.dialog.is_none());
     key(&mut model, KeyCode::F(1));
@@ -305,7 +314,7 @@ fn slash_filters_the_log_by_state_name_or_the_end_of_an_id() {
     send_to("c0ffee00aaaaaaaaaa222222", "billing", refused());
     send_to("c0ffee00aaaaaaaaaa333333", "dana", refused());
     key(&mut model, KeyCode::BackTab);
-    assert_eq!(model.context(), keys::Context::Log);
+    assert_eq!(model.context(), Context::Log);
     let shown = |model: &Model| {
         let filter = model.log_filter();
         model
@@ -321,7 +330,7 @@ fn slash_filters_the_log_by_state_name_or_the_end_of_an_id() {
     };
 
     key(&mut model, KeyCode::Char('/'));
-    assert_eq!(model.context(), keys::Context::LogFilter);
+    assert_eq!(model.context(), Context::LogFilter);
     type_text(&mut model, "FAILED dana");
     assert_eq!(shown(&model), ["c0ffee00aaaaaaaaaa333333"]);
     model.log_query.clear();
@@ -330,7 +339,7 @@ fn slash_filters_the_log_by_state_name_or_the_end_of_an_id() {
 
     // Enter keeps the filter and gives the keys back to the log: Enter opens the match.
     key(&mut model, KeyCode::Enter);
-    assert_eq!(model.context(), keys::Context::Log);
+    assert_eq!(model.context(), Context::Log);
     key(&mut model, KeyCode::Enter);
     let Some(Dialog::Detail { transfer, .. }) = model.dialog else {
         panic!("no detail: {:?}", model.dialog);
@@ -1131,4 +1140,134 @@ async fn the_clock_wakes_the_console_only_while_something_on_screen_moves_with_i
             .next_redraw()
             .is_some_and(|d| d <= Duration::from_secs(1))
     );
+}
+
+fn help_page(model: &Model) -> help::Page {
+    match &model.dialog {
+        Some(Dialog::Help { from, filter, .. }) => {
+            help::page(&model.keys, *from, filter.value(), model.screen)
+        }
+        other => panic!("expected help, got {other:?}"),
+    }
+}
+
+fn help_filter(model: &Model) -> &str {
+    match &model.dialog {
+        Some(Dialog::Help { filter, .. }) => filter.value(),
+        other => panic!("expected help, got {other:?}"),
+    }
+}
+
+fn help_scroll(model: &Model) -> usize {
+    match &model.dialog {
+        Some(Dialog::Help { scroll, .. }) => *scroll,
+        other => panic!("expected help, got {other:?}"),
+    }
+}
+
+#[test]
+fn help_opened_from_the_picker_lists_the_pickers_keys_first() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    key(&mut model, KeyCode::F(1));
+    let page = help_page(&model);
+    assert_eq!(
+        page.lines[0],
+        HelpLine::Title {
+            title: "Target picker",
+            here: true
+        }
+    );
+    assert!(
+        matches!(&page.lines[1], HelpLine::Row { keys, .. } if keys == "Enter"),
+        "{:?}",
+        page.lines[1]
+    );
+}
+
+#[test]
+fn typing_in_help_filters_and_esc_clears_the_filter_then_closes() {
+    let mut model = model();
+    key(&mut model, KeyCode::F(1));
+    // q and ? are letters of the filter now, not ways out.
+    type_text(&mut model, "q?");
+    assert_eq!(help_filter(&model), "q?");
+    ctrl(&mut model, 'u');
+    type_text(&mut model, "free");
+    let rows: Vec<String> = help_page(&model)
+        .lines
+        .iter()
+        .filter_map(|line| match line {
+            HelpLine::Row { keys, description } => Some(format!("{keys} {description}")),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        rows.contains(&"Ctrl-o only who is free".to_owned()),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|row| row.contains("free")), "{rows:?}");
+    key(&mut model, KeyCode::Backspace);
+    assert_eq!(help_filter(&model), "fre");
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(help_filter(&model), "", "the first Esc clears the filter");
+    key(&mut model, KeyCode::Esc);
+    assert!(model.dialog.is_none(), "the second closes");
+    key(&mut model, KeyCode::F(1));
+    type_text(&mut model, "x");
+    key(&mut model, KeyCode::F(1));
+    assert!(model.dialog.is_none(), "F1 closes at once");
+}
+
+#[test]
+fn help_scrolls_within_its_lines_only() {
+    let mut model = model();
+    update(
+        &mut model,
+        Msg::Resized {
+            width: 80,
+            height: 24,
+        },
+    );
+    key(&mut model, KeyCode::F(1));
+    let page = help_page(&model);
+    assert!(page.max_scroll() > 0, "80x24 cannot show every key at once");
+    key(&mut model, KeyCode::Up);
+    assert_eq!(help_scroll(&model), 0);
+    key(&mut model, KeyCode::Down);
+    assert_eq!(help_scroll(&model), 1);
+    key(&mut model, KeyCode::PageDown);
+    assert_eq!(help_scroll(&model), 1 + page.step());
+    for _ in 0..page.lines.len() {
+        key(&mut model, KeyCode::Down);
+    }
+    assert_eq!(
+        help_scroll(&model),
+        page.max_scroll(),
+        "never past the last page"
+    );
+    key(&mut model, KeyCode::Up);
+    assert_eq!(
+        help_scroll(&model),
+        page.max_scroll() - 1,
+        "up moves at once"
+    );
+    key(&mut model, KeyCode::Home);
+    assert_eq!(help_scroll(&model), 0);
+    key(&mut model, KeyCode::End);
+    assert_eq!(help_scroll(&model), page.max_scroll());
+    type_text(&mut model, "e");
+    assert_eq!(help_scroll(&model), 0, "a new filter starts at the top");
+    // A taller terminal shows more at once, so it scrolls less.
+    key(&mut model, KeyCode::Esc);
+    update(
+        &mut model,
+        Msg::Resized {
+            width: 80,
+            height: 60,
+        },
+    );
+    key(&mut model, KeyCode::End);
+    assert_eq!(help_scroll(&model), help_page(&model).max_scroll());
+    assert!(help_scroll(&model) < page.max_scroll());
 }

@@ -1,4 +1,5 @@
-//! Dialogs over the panes: the transfer confirmation, quitting while sending, and help.
+//! Dialogs over the panes: the transfer confirmation, quitting while sending, the roster's
+//! forms and confirmations. Help has a module of its own.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -12,7 +13,7 @@ use crate::roster::{SyncPreview, Target};
 use crate::transfer::TransferState;
 use crate::tui::form::{Field, TargetForm};
 use crate::tui::input::TextInput;
-use crate::tui::keys::{self, Context, HELP_ORDER};
+use crate::tui::keys::{Context, Hint, KeyMap};
 use crate::tui::model::{Dialog, Model};
 use crate::tui::theme::Theme;
 
@@ -37,17 +38,23 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             super::detail::draw(model, *transfer, *scroll, theme, area, frame)
         }
         Some(Dialog::QuitWhileSending) => quit_while_sending(model, theme, area, frame),
-        Some(Dialog::Help { scroll }) => help(*scroll, theme, area, frame),
-        Some(Dialog::EditTarget(form)) => target_form(form, theme, area, frame),
-        Some(Dialog::ConfirmDelete(target)) => confirm_delete(target, theme, area, frame),
+        Some(Dialog::Help {
+            from,
+            filter,
+            scroll,
+        }) => super::help_dialog::draw(model, *from, filter, *scroll, theme, area, frame),
+        Some(Dialog::EditTarget(form)) => target_form(&model.keys, form, theme, area, frame),
+        Some(Dialog::ConfirmDelete(target)) => {
+            confirm_delete(&model.keys, target, theme, area, frame)
+        }
         Some(Dialog::ConfirmAnyway {
             session,
             target,
             warnings,
             ..
-        }) => confirm_anyway(session, target, warnings, theme, area, frame),
+        }) => confirm_anyway(&model.keys, (session, target), warnings, theme, area, frame),
         Some(Dialog::SyncPreview { listing, preview }) => {
-            sync_preview(&listing.notes, preview, theme, area, frame)
+            sync_preview(&model.keys, &listing.notes, preview, theme, area, frame)
         }
     }
 }
@@ -73,11 +80,12 @@ fn sized(area: Rect, width: u16, lines: &[Line]) -> Rect {
 }
 
 /// The dialog's keys, from the key map: "y/Enter send the transfer · n/Esc cancel".
-fn key_line(context: Context, theme: &Theme) -> Line<'static> {
+fn key_line(keys: &KeyMap, context: Context, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
-    for (n, binding) in keys::bindings(context)
+    for (n, binding) in keys
+        .bindings(context)
         .iter()
-        .filter(|b| b.hint)
+        .filter(|b| b.hint != Hint::Never)
         .enumerate()
     {
         if n > 0 {
@@ -89,7 +97,7 @@ fn key_line(context: Context, theme: &Theme) -> Line<'static> {
     Line::from(spans).centered()
 }
 
-fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) -> Rect {
+pub(super) fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::bordered()
         .border_style(theme.focused)
@@ -158,7 +166,7 @@ fn confirm(
     } else {
         Context::Confirm
     };
-    lines.push(key_line(context, theme));
+    lines.push(key_line(&model.keys, context, theme));
     let dialog = sized(area, 76, &lines);
     let inner = open("Transfer this conversation?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
@@ -198,14 +206,14 @@ fn quit_while_sending(model: &Model, theme: &Theme, area: Rect, frame: &mut Fram
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(key_line(Context::QuitConfirm, theme));
+    lines.push(key_line(&model.keys, Context::QuitConfirm, theme));
     let dialog = sized(area, 90, &lines);
     let inner = open("Quit with transfers open?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 /// The add/edit form: one line per field, the focused one marked, and the problem if any.
-fn target_form(form: &TargetForm, theme: &Theme, area: Rect, frame: &mut Frame) {
+fn target_form(keys: &KeyMap, form: &TargetForm, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mut lines = vec![Line::raw("")];
     let mut cursor = None;
     for field in Field::ALL {
@@ -236,7 +244,7 @@ fn target_form(form: &TargetForm, theme: &Theme, area: Rect, frame: &mut Frame) 
         lines.push(Line::styled(format!("✗ {problem}"), theme.error));
         lines.push(Line::raw(""));
     }
-    lines.push(key_line(Context::Form, theme));
+    lines.push(key_line(keys, Context::Form, theme));
     let title = if form.editing.is_some() {
         "Edit target"
     } else {
@@ -256,8 +264,8 @@ const NOTE_LABEL: &str = "note: ";
 /// The second confirmation, saying in words why to think again: the target may not take the
 /// conversation, or the session was moved a moment ago.
 fn confirm_anyway(
-    session: &SessionId,
-    target: &Target,
+    keys: &KeyMap,
+    (session, target): (&SessionId, &Target),
     warnings: &[String],
     theme: &Theme,
     area: Rect,
@@ -279,7 +287,7 @@ fn confirm_anyway(
         )
         .centered(),
         Line::raw(""),
-        key_line(Context::ConfirmAnyway, theme),
+        key_line(keys, Context::ConfirmAnyway, theme),
     ]);
     let dialog = sized(area, 90, &lines);
     let inner = open("Are you sure?", dialog, theme, frame);
@@ -288,6 +296,7 @@ fn confirm_anyway(
 
 /// What a sync would change, named, before anything is saved.
 fn sync_preview(
+    keys: &KeyMap,
     notes: &[String],
     preview: &SyncPreview,
     theme: &Theme,
@@ -353,43 +362,21 @@ fn sync_preview(
         lines.push(Line::styled(note.clone(), theme.dim));
     }
     lines.push(Line::raw(""));
-    lines.push(key_line(Context::SyncPreview, theme));
+    lines.push(key_line(keys, Context::SyncPreview, theme));
     let dialog = sized(area, 100, &lines);
     let inner = open("Sync the roster with the platform?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-fn confirm_delete(target: &Target, theme: &Theme, area: Rect, frame: &mut Frame) {
+fn confirm_delete(keys: &KeyMap, target: &Target, theme: &Theme, area: Rect, frame: &mut Frame) {
     let lines = vec![
         Line::raw(""),
         Line::styled(format!("Delete {target} from the roster?"), theme.title).centered(),
         Line::styled("The previous roster stays in roster.toml.bak.", theme.dim).centered(),
         Line::raw(""),
-        key_line(Context::ConfirmDelete, theme),
+        key_line(keys, Context::ConfirmDelete, theme),
     ];
     let dialog = sized(area, 70, &lines);
     let inner = open("Delete a target?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-/// Every key, generated from the key map.
-fn help(scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let mut lines = Vec::new();
-    for context in HELP_ORDER {
-        lines.push(Line::styled(context.title(), theme.title));
-        for binding in keys::bindings(context) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<22}", binding.keys_label()), theme.key),
-                Span::raw(binding.description),
-            ]));
-        }
-        lines.push(Line::raw(""));
-    }
-    let dialog = centered(area, 64, area.height.saturating_sub(2));
-    let inner = open("Help: keys (↑/↓ scroll, Esc close)", dialog, theme, frame);
-    let max_scroll = (lines.len() as u16).saturating_sub(inner.height);
-    frame.render_widget(
-        Paragraph::new(lines).scroll((scroll.min(max_scroll), 0)),
-        inner,
-    );
 }

@@ -2,6 +2,7 @@
 
 mod detail;
 mod dialogs;
+mod help_dialog;
 mod hit;
 mod layout;
 mod live;
@@ -9,7 +10,7 @@ mod log_pane;
 mod picker_pane;
 mod session_pane;
 mod status;
-mod text;
+pub(super) mod text;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;

@@ -10,7 +10,7 @@ use super::{live, text};
 use crate::ids::TargetKind;
 use unicode_width::UnicodeWidthStr;
 
-use crate::tui::keys::{self, Binding, Hints};
+use crate::tui::keys::{Binding, Hint, Hints};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
@@ -75,30 +75,138 @@ fn budget(model: &Model, theme: &Theme) -> Option<Span<'static>> {
     })
 }
 
-/// The keys that work right now, from the same table as the help screen. When the bar is too
-/// narrow, the context's own hints give way from the least important; help and quit stay.
+/// The keys that work right now, from the same key map as the help screen.
 pub(super) fn hint_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let Hints { mut own, always } = keys::hints(model.context());
-    let width = |own: &[&'static Binding]| bar_width(own.iter().chain(&always));
-    while own.len() > 1 && width(&own) > area.width as usize {
-        own.pop();
-    }
-    let mut spans = vec![Span::raw(" ")];
-    for (n, binding) in own.iter().chain(&always).enumerate() {
+    let hints = model.keys.hints(model.context());
+    let shown = fitted(&hints, usize::from(area.width));
+    frame.render_widget(Line::from(hint_spans(&shown, theme)), area);
+}
+
+/// " Enter details of the transfer · F1 help · Ctrl-c quit"
+fn hint_spans(hints: &[&Binding], theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::raw(LEAD)];
+    for (n, binding) in hints.iter().enumerate() {
         if n > 0 {
             spans.push(Span::styled(SEPARATOR, theme.dim));
         }
         spans.push(Span::styled(binding.keys_label(), theme.key));
         spans.push(Span::raw(format!(" {}", binding.description)));
     }
-    frame.render_widget(Line::from(spans), area);
+    spans
 }
 
+/// The hints that fit in `width` columns, in the order they show. Each is shown whole or not at
+/// all, so no word is ever cut. `Always` hints are taken first, each that fits; then `IfRoom`
+/// hints, those of the layers beneath (moving between panes) before the context's own, in
+/// table order, until one does not fit.
+fn fitted<'a>(hints: &Hints<'a>, width: usize) -> Vec<&'a Binding> {
+    let all: Vec<&Binding> = hints.own.iter().chain(&hints.beneath).copied().collect();
+    let own = hints.own.len();
+    let all = &all;
+    let with_hint =
+        |hint: Hint, range: std::ops::Range<usize>| range.filter(move |&i| all[i].hint == hint);
+    let always = with_hint(Hint::Always, 0..all.len());
+    let if_room = with_hint(Hint::IfRoom, own..all.len()).chain(with_hint(Hint::IfRoom, 0..own));
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut used = LEAD.width();
+    let mut take = |i: usize, chosen: &mut Vec<usize>| {
+        let separator = if chosen.is_empty() {
+            0
+        } else {
+            SEPARATOR.width()
+        };
+        let needed = separator + item_width(all[i]);
+        let fits = used + needed <= width;
+        if fits {
+            used += needed;
+            chosen.push(i);
+        }
+        fits
+    };
+    for i in always {
+        take(i, &mut chosen);
+    }
+    for i in if_room {
+        if !take(i, &mut chosen) {
+            break;
+        }
+    }
+    chosen.sort_unstable();
+    chosen.into_iter().map(|i| all[i]).collect()
+}
+
+const LEAD: &str = " ";
 const SEPARATOR: &str = " · ";
 
-fn bar_width<'a>(hints: impl Iterator<Item = &'a &'static Binding>) -> usize {
-    hints
-        .map(|b| SEPARATOR.width() + b.keys_label().width() + 1 + b.description.width())
-        .sum::<usize>()
-        .saturating_sub(SEPARATOR.width() - 1)
+/// "Ctrl-c quit"
+fn item_width(binding: &Binding) -> usize {
+    binding.keys_label().width() + 1 + binding.description.width()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::keys::{Context, HELP_ORDER, KeyMap};
+    use crate::tui::view::MIN_WIDTH;
+
+    fn bar(hints: &[&Binding]) -> String {
+        let items: Vec<String> = hints
+            .iter()
+            .map(|b| format!("{} {}", b.keys_label(), b.description))
+            .collect();
+        format!("{LEAD}{}", items.join(SEPARATOR))
+    }
+
+    fn always<'a>(hints: &Hints<'a>) -> Vec<&'a Binding> {
+        hints
+            .own
+            .iter()
+            .chain(&hints.beneath)
+            .filter(|b| b.hint == Hint::Always)
+            .copied()
+            .collect()
+    }
+
+    #[test]
+    fn the_bar_never_overflows_and_never_cuts_a_hint() {
+        let map = KeyMap::default();
+        for context in HELP_ORDER {
+            let hints = map.hints(context);
+            for width in 0..=200 {
+                let text = bar(&fitted(&hints, width));
+                assert!(
+                    text.width() <= width.max(1),
+                    "{context:?} at {width}: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn what_matters_stays_at_80_columns_and_in_the_panes_at_the_narrowest() {
+        let map = KeyMap::default();
+        for context in HELP_ORDER {
+            let hints = map.hints(context);
+            let shown = fitted(&hints, 80);
+            for binding in always(&hints) {
+                assert!(
+                    shown.contains(&binding),
+                    "{context:?}: {}",
+                    binding.description
+                );
+            }
+        }
+        for context in [Context::Session, Context::Picker, Context::Log] {
+            let hints = map.hints(context);
+            let shown = fitted(&hints, usize::from(MIN_WIDTH));
+            assert_eq!(
+                always(&hints).len(),
+                shown.iter().filter(|b| b.hint == Hint::Always).count(),
+                "{context:?}: {}",
+                bar(&shown)
+            );
+        }
+        let log = map.hints(Context::Log);
+        assert!(bar(&fitted(&log, 80)).contains("Enter details of the transfer"));
+    }
 }
