@@ -292,3 +292,23 @@ fn an_action_in_the_wrong_place_or_twice_is_refused() {
 fn the_defaults_pass_their_own_checks() {
     assert_eq!(with(&[]), Ok(KeyMap::default()));
 }
+
+/// The README's table of actions is the config format's reference: it must name them all.
+#[test]
+fn the_readme_lists_every_action_and_part() {
+    let readme = include_str!("../../../README.md");
+    for action in every_action() {
+        assert!(
+            readme.contains(&format!("| `{}` |", action.name())),
+            "README misses {}",
+            action.name()
+        );
+    }
+    for context in HELP_ORDER {
+        assert!(
+            readme.contains(&format!("`{}`", context.name())),
+            "README misses {}",
+            context.name()
+        );
+    }
+}
