@@ -299,6 +299,37 @@ fn the_logs_hint_bar_at_80x24_keeps_the_way_to_the_details() {
     assert!(bar.contains("F1 help · Ctrl-c quit"), "{bar}");
 }
 
+/// Keys from the config file show wherever keys are named: the hint bar, the help, the words.
+#[test]
+fn your_keys_show_in_the_hint_bar_and_the_help() {
+    use handoff::tui::keys::{Action, Context, KeyMap, Override};
+    let mut model = model();
+    let line = |context, action, keys: &[&str]| Override {
+        context,
+        action,
+        keys: keys.iter().map(|k| k.parse().unwrap()).collect(),
+    };
+    model.keys = KeyMap::with_overrides(&[
+        line(Some(Context::Log), Action::OpenDetail, &["o"]),
+        line(None, Action::SubmitSession, &["F9"]),
+    ])
+    .unwrap();
+    let fresh = screen(&model, 80, 24);
+    assert!(fresh.contains("(24 hex), then F9"), "{fresh}");
+    press(&mut model, KeyCode::BackTab);
+    let log = screen(&model, 80, 24);
+    let bar = log.lines().last().unwrap();
+    assert!(bar.contains(" o details of the transfer · "), "{bar}");
+    press(&mut model, KeyCode::Char('?'));
+    type_text(&mut model, "details");
+    let help = screen(&model, 80, 24);
+    assert!(
+        help.lines()
+            .any(|l| l.contains("  o  ") && l.contains("details of the transfer")),
+        "{help}"
+    );
+}
+
 #[test]
 fn quitting_while_sending_asks_first() {
     let mut model = model();

@@ -296,10 +296,7 @@ fn keys_change_what_a_key_does() {
         Some(Action::Reroute)
     );
     assert_eq!(keys.action_for(Context::Log, &press('r')), None);
-    assert_eq!(
-        keys.label(Context::Log, Action::Reroute).as_deref(),
-        Some("x/F6")
-    );
+    assert_eq!(keys.key_label(Context::Detail, Action::Reroute), "x");
     // The quoted dotted form is the same as the table.
     let quoted = with_keys("[keys]\n\"log.details\" = \"o\"\n");
     let config = parse_with(&quoted, &[("HANDOFF_CLIENT_SECRET", "x")]).unwrap();

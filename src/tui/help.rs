@@ -289,6 +289,23 @@ mod tests {
     }
 
     #[test]
+    fn the_help_follows_keys_from_the_config_file() {
+        use crate::tui::keys::{Action, Override};
+        let keys = KeyMap::with_overrides(&[Override {
+            context: Some(Context::Picker),
+            action: Action::AddTarget,
+            keys: vec!["Ctrl-b".parse().unwrap()],
+        }])
+        .unwrap();
+        let lines = text(&page(&keys, Context::Picker, "", screen(80, 24)));
+        assert!(lines.contains(&"Ctrl-b | add".to_owned()), "{lines:#?}");
+        assert!(
+            lines.contains(&"Home/Ctrl-a | start of field".to_owned()),
+            "Ctrl-a is no longer taken in the picker: {lines:#?}"
+        );
+    }
+
+    #[test]
     fn narrow_screens_wrap_rows_instead_of_cutting_them() {
         let page = page(&KeyMap::default(), Context::Log, "", screen(40, 24));
         let widest = page

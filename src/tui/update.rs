@@ -355,8 +355,9 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
                 return Some(Effect::Quit);
             }
             model.quit_when_done = true;
+            let quit = model.keys.key_label(Context::Global, Action::Quit);
             model.notice(Notice::Info(format!(
-                "quitting when the {in_flight} transfer(s) in flight have their answer; Ctrl-c quits now"
+                "quitting when the {in_flight} transfer(s) in flight have their answer; {quit} quits now"
             )));
             None
         }
@@ -690,8 +691,9 @@ fn reroute(model: &mut Model) {
             | TransferState::Unclear
             | TransferState::Interrupted { .. }
     ) {
+        let key = model.keys.key_label(model.context(), Action::Reroute);
         model.notice(Notice::Info(format!(
-            "r re-routes a transfer that failed or is in doubt; this one is {}",
+            "{key} re-routes a transfer that failed or is in doubt; this one is {}",
             record.state().word()
         )));
         return;

@@ -127,15 +127,17 @@ impl KeyMap {
             .find_map(|layer| self.bindings(layer).iter().find(|b| b.keys.contains(&key)))
     }
 
-    /// The keys of `action` where it acts in `context`, for words on screen ("Esc clears
-    /// it"): they follow the config file like the hint bar does.
-    pub fn label(&self, context: Context, action: Action) -> Option<String> {
-        layers(context).into_iter().find_map(|layer| {
-            self.bindings(layer)
-                .iter()
-                .find(|b| b.action == action)
-                .map(Binding::keys_label)
-        })
+    /// The first key of `action` where it acts in `context`, for words on screen ("Esc clears
+    /// it"), which then follow the config file as the hint bar does. Every action keeps at least
+    /// one key; were one ever unbound, its name is said instead.
+    pub fn key_label(&self, context: Context, action: Action) -> String {
+        layers(context)
+            .into_iter()
+            .find_map(|layer| {
+                let binding = self.bindings(layer).iter().find(|b| b.action == action)?;
+                binding.keys.first().map(|key| key.label())
+            })
+            .unwrap_or_else(|| action.name().to_owned())
     }
 
     pub fn hints(&self, context: Context) -> Hints<'_> {

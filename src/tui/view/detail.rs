@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::terminal_safe;
 use crate::transfer::{Confirmation, Outcome, TransferId, TransferRecord};
+use crate::tui::keys::{Action, Context};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
 
@@ -33,10 +34,12 @@ pub(super) fn draw(
         .flex(Flex::Center)
         .areas(row);
     frame.render_widget(Clear, dialog);
+    let key = |action| model.keys.key_label(Context::Detail, action);
+    let (up, down, close) = (key(Action::Up), key(Action::Down), key(Action::Close));
     let block = Block::bordered()
         .border_style(theme.focused)
         .title(Span::styled(
-            " Transfer detail (↑/↓ scroll, Esc close) ",
+            format!(" Transfer detail ({up}/{down} scroll, {close} close) "),
             theme.title,
         ));
     let inner = block.inner(dialog);

@@ -13,7 +13,7 @@ use crate::roster::{SyncPreview, Target};
 use crate::transfer::TransferState;
 use crate::tui::form::{Field, TargetForm};
 use crate::tui::input::TextInput;
-use crate::tui::keys::{Context, Hint, KeyMap};
+use crate::tui::keys::{Action, Context, Hint, KeyMap};
 use crate::tui::model::{Dialog, Model};
 use crate::tui::theme::Theme;
 
@@ -233,7 +233,8 @@ fn target_form(keys: &KeyMap, form: &TargetForm, theme: &Theme, area: Rect, fram
                     TargetKind::Agent => ("(•) agent", "( ) queue"),
                     TargetKind::Queue => ("( ) agent", "(•) queue"),
                 };
-                Span::raw(format!("{agent}  {queue}   Space or Ctrl-t switches"))
+                let toggle = keys.key_label(Context::Form, Action::ToggleKind);
+                Span::raw(format!("{agent}  {queue}   Space or {toggle} switches"))
             }
         };
         let style = if focused { theme.title } else { Style::new() };

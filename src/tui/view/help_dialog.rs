@@ -31,10 +31,7 @@ pub(super) fn draw(
     let areas = help::areas(dialog);
     let first = scroll.min(page.max_scroll());
     let last = page.lines.len().min(first + page.height);
-    let close = model
-        .keys
-        .label(Context::Help, Action::BackOut)
-        .unwrap_or_default();
+    let close = model.keys.key_label(Context::Help, Action::BackOut);
     let title = format!("Help: type to filter; {close} clears, then closes");
     open(&title, dialog, theme, frame);
     let position = if page.lines.is_empty() {
@@ -69,13 +66,12 @@ pub(super) fn draw(
     frame.set_cursor_position(Position::new(x, areas.filter.y));
 
     if page.lines.is_empty() {
-        let clear = model
-            .keys
-            .label(Context::Help, Action::BackOut)
-            .map(|keys| format!(" {keys} clears the filter."))
-            .unwrap_or_default();
         frame.render_widget(
-            Paragraph::new(format!("No key matches {:?}.{clear}", filter.value())).style(theme.dim),
+            Paragraph::new(format!(
+                "No key matches {:?}. {close} clears the filter.",
+                filter.value()
+            ))
+            .style(theme.dim),
             areas.list,
         );
     } else {

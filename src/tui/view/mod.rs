@@ -28,6 +28,7 @@ pub use log_pane::entry_height as log_entry_height;
 
 use layout::{MIN_HEIGHT, MIN_WIDTH};
 
+use super::keys::{Action, Context};
 use super::model::{Focus, Model};
 use super::theme::Theme;
 use crate::terminal_safe;
@@ -56,7 +57,7 @@ fn neutralise(buffer: &mut Buffer) {
 fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
     let Some(panes) = panes(area) else {
-        too_small(area, frame);
+        too_small(model, area, frame);
         return;
     };
     status::title_bar(model, theme, panes.title, frame);
@@ -67,10 +68,12 @@ fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     dialogs::draw(model, theme, area, frame);
 }
 
-fn too_small(area: Rect, frame: &mut Frame) {
+fn too_small(model: &Model, area: Rect, frame: &mut Frame) {
     let text = format!(
-        "The terminal is too small for handoff: {}×{}; it needs at least {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge the window or make the font smaller. Ctrl-c quits.",
-        area.width, area.height
+        "The terminal is too small for handoff: {}×{}; it needs at least {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge the window or make the font smaller. {} quits.",
+        area.width,
+        area.height,
+        model.keys.key_label(Context::Global, Action::Quit)
     );
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }

@@ -9,6 +9,7 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 use super::{filter_field, has_focus, inside, live, pane};
 use crate::roster::{Target, shorten};
+use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
@@ -94,14 +95,24 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     frame.render_widget(freshness, freshness_area);
 
     if picker.matches().is_empty() {
+        let key = |action| model.keys.key_label(Context::Picker, action);
         let message = if model.roster.is_empty() {
-            "The roster is empty: add agents and queues to the roster file (see README)."
+            "The roster is empty: add agents and queues to the roster file (see README).".into()
         } else if model.free_only && model.live.is_none() {
-            "Who is free is not known yet. Ctrl-o lists everyone."
+            format!(
+                "Who is free is not known yet. {} lists everyone.",
+                key(Action::ToggleFreeOnly)
+            )
         } else if model.free_only {
-            "Nobody that matches is free right now. Ctrl-o lists everyone."
+            format!(
+                "Nobody that matches is free right now. {} lists everyone.",
+                key(Action::ToggleFreeOnly)
+            )
         } else {
-            "Nothing matches the filter. Esc clears it."
+            format!(
+                "Nothing matches the filter. {} clears it.",
+                key(Action::BackOut)
+            )
         };
         frame.render_widget(Paragraph::new(message).style(theme.dim), list_area);
         return;

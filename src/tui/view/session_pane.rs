@@ -4,9 +4,11 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use super::{has_focus, pane, text};
 use crate::ids::SessionId;
+use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
@@ -19,21 +21,27 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     frame.render_widget(block, area);
 
     let value = model.session.value();
+    let submit = model
+        .keys
+        .key_label(Context::Session, Action::SubmitSession);
     let status = if let Some(error) = &model.session_error {
         Line::styled(format!("✗ {error}"), theme.error)
     } else if value.trim().is_empty() {
-        let full = "Paste or type the conversation's botSessionId (24 hex), then Enter";
-        let fits = full.len() <= usize::from(inner.width);
+        let full = format!("Paste or type the conversation's botSessionId (24 hex), then {submit}");
+        let fits = full.width() <= usize::from(inner.width);
         Line::styled(
             if fits {
                 full
             } else {
-                "Paste or type a botSessionId, then Enter"
+                format!("Paste or type a botSessionId, then {submit}")
             },
             theme.dim,
         )
     } else if SessionId::parse(value).is_ok() {
-        Line::styled("✓ looks right: Enter to pick a target", theme.ok)
+        Line::styled(
+            format!("✓ looks right: {submit} to pick a target"),
+            theme.ok,
+        )
     } else {
         Line::styled(
             format!("{} of 24 characters", value.trim().chars().count()),
