@@ -102,11 +102,12 @@ fn hint_spans(hints: &[&Binding], theme: &Theme) -> Vec<Span<'static>> {
 fn fitted<'a>(hints: &Hints<'a>, width: usize) -> Vec<&'a Binding> {
     let all: Vec<&Binding> = hints.own.iter().chain(&hints.beneath).copied().collect();
     let own = hints.own.len();
-    let all = &all;
-    let with_hint =
-        |hint: Hint, range: std::ops::Range<usize>| range.filter(move |&i| all[i].hint == hint);
+    let with_hint = |hint: Hint, range: std::ops::Range<usize>| -> Vec<usize> {
+        range.filter(|&i| all[i].hint == hint).collect()
+    };
     let always = with_hint(Hint::Always, 0..all.len());
-    let if_room = with_hint(Hint::IfRoom, own..all.len()).chain(with_hint(Hint::IfRoom, 0..own));
+    let mut if_room = with_hint(Hint::IfRoom, own..all.len());
+    if_room.extend(with_hint(Hint::IfRoom, 0..own));
     let mut chosen: Vec<usize> = Vec::new();
     let mut used = LEAD.width();
     let mut take = |i: usize, chosen: &mut Vec<usize>| {
