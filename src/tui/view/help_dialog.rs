@@ -3,7 +3,7 @@
 //! lists all of help's own keys).
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::{Margin, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
@@ -46,7 +46,7 @@ pub(super) fn draw(
     };
     frame.render_widget(
         Line::styled(position, theme.title).right_aligned(),
-        bottom.inner(ratatui::layout::Margin::new(1, 0)),
+        bottom.inner(Margin::new(1, 0)),
     );
 
     let typed = if filter.is_empty() {
@@ -62,7 +62,10 @@ pub(super) fn draw(
         areas.filter,
     );
     let before = PROMPT.width() + filter.before_cursor().width();
-    let x = areas.filter.x + (before as u16).min(areas.filter.width.saturating_sub(1));
+    let x = areas.filter.x
+        + u16::try_from(before)
+            .unwrap_or(u16::MAX)
+            .min(areas.filter.width.saturating_sub(1));
     frame.set_cursor_position(Position::new(x, areas.filter.y));
 
     if page.lines.is_empty() {
