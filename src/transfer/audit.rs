@@ -3,6 +3,7 @@
 //! supervisor did. The intent is written before the request goes out. Several handoff processes
 //! may append to the same file; each line is one write.
 
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -22,8 +23,38 @@ pub const AUDIT_FILE_NAME: &str = "transfers.jsonl";
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     path: PathBuf,
-    file: Arc<Mutex<File>>,
+    inner: Arc<Inner>,
 }
+
+/// Lines wait in `queue` while another writer holds `file`; whoever takes `file` next writes
+/// every waiting line in one write and one sync (a group commit), so a burst of transfers costs
+/// a few syncs, not one per line, and no line is reported written before it is on disk.
+#[derive(Debug)]
+struct Inner {
+    queue: Mutex<Queue>,
+    file: Mutex<Written>,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    /// Lines not yet written, each ended with a line break.
+    lines: Vec<u8>,
+    /// How many lines were ever queued: the last one's number.
+    queued: u64,
+}
+
+#[derive(Debug)]
+struct Written {
+    file: File,
+    /// Lines up to this number are settled: written and synced, or failed.
+    settled: u64,
+    /// Numbers of lines whose write failed, as ranges, with why; a failure is rare and few are
+    /// kept.
+    failures: VecDeque<(std::ops::RangeInclusive<u64>, std::io::ErrorKind, String)>,
+}
+
+/// Failed batches remembered for the writers still waiting to hear about them.
+const FAILURES_KEPT: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write the audit log {path}: {source}")]
@@ -181,7 +212,14 @@ impl AuditLog {
             .map_err(error)?;
         Ok(Self {
             path,
-            file: Arc::new(Mutex::new(file)),
+            inner: Arc::new(Inner {
+                queue: Mutex::new(Queue::default()),
+                file: Mutex::new(Written {
+                    file,
+                    settled: 0,
+                    failures: VecDeque::new(),
+                }),
+            }),
         })
     }
 
@@ -189,25 +227,62 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one serialized entry as a single write and waits until it is on disk. A last
-    /// line left without its end (a crash mid-write, here or in another handoff) is ended first,
-    /// so the new line is never glued to it. Blocking: the engine calls it on a blocking thread.
+    /// Appends one serialized entry and waits until it is on disk. Entries appended meanwhile
+    /// by other tasks go in the same write and sync; each is one whole line. A last line left
+    /// without its end (a crash mid-write, here or in another handoff) is ended first, so the
+    /// new lines are never glued to it. Blocking: the engine calls it on a blocking thread.
     pub fn append_line(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let error = |source| AuditError {
             path: self.path.clone(),
             source,
         };
-        // A poisoned lock only means another writer panicked mid-call; the file is still usable.
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        let mut bytes = Vec::with_capacity(line.len() + 2);
-        if !ends_a_line(&mut file).map_err(error)? {
-            bytes.push(b'\n');
+        // A poisoned lock only means another writer panicked mid-call; the data is still whole.
+        let mine = {
+            let mut queue = self.inner.queue.lock().unwrap_or_else(|p| p.into_inner());
+            queue.lines.extend_from_slice(&line);
+            queue.lines.push(b'\n');
+            queue.queued += 1;
+            queue.queued
+        };
+        let mut written = self.inner.file.lock().unwrap_or_else(|p| p.into_inner());
+        if written.settled >= mine {
+            // Another writer took this line with its own.
+            return match written
+                .failures
+                .iter()
+                .find(|(lines, ..)| lines.contains(&mine))
+            {
+                Some((_, kind, message)) => Err(error(std::io::Error::new(*kind, message.clone()))),
+                None => Ok(()),
+            };
         }
-        bytes.extend_from_slice(&line);
-        bytes.push(b'\n');
-        file.write_all(&bytes).map_err(error)?;
-        file.sync_data().map_err(error)
+        let (lines, last) = {
+            let mut queue = self.inner.queue.lock().unwrap_or_else(|p| p.into_inner());
+            (std::mem::take(&mut queue.lines), queue.queued)
+        };
+        let first = written.settled + 1;
+        let result = write_synced(&mut written.file, &lines);
+        written.settled = last;
+        if let Err(failure) = &result {
+            if written.failures.len() == FAILURES_KEPT {
+                written.failures.pop_front();
+            }
+            let entry = (first..=last, failure.kind(), failure.to_string());
+            written.failures.push_back(entry);
+        }
+        result.map_err(error)
     }
+}
+
+/// Writes `lines` at the end in one write, after ending a torn last line, and syncs.
+fn write_synced(file: &mut File, lines: &[u8]) -> std::io::Result<()> {
+    let mut bytes = Vec::with_capacity(lines.len() + 1);
+    if !ends_a_line(file)? {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(lines);
+    file.write_all(&bytes)?;
+    file.sync_data()
 }
 
 /// True when the file is empty or its last byte ends a line. In append mode every write goes to
@@ -235,5 +310,36 @@ mod tests {
         log.append_line(b"{\"b\":2}".to_vec()).unwrap();
         let text = std::fs::read_to_string(log.path()).unwrap();
         assert_eq!(text, "{\"at\":\"2026-11-\n{\"a\":1}\n{\"b\":2}\n");
+    }
+
+    #[test]
+    fn lines_appended_at_once_from_many_threads_are_all_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path()).unwrap();
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                let log = log.clone();
+                scope.spawn(move || {
+                    for n in 0..50 {
+                        let line = format!("{{\"thread\":{thread},\"n\":{n}}}");
+                        log.append_line(line.into_bytes()).unwrap();
+                    }
+                });
+            }
+        });
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        let mut seen: Vec<(u64, u64)> = text
+            .lines()
+            .map(|line| {
+                let entry: Value = serde_json::from_str(line).expect("a whole line");
+                (
+                    entry["thread"].as_u64().unwrap(),
+                    entry["n"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        seen.sort_unstable();
+        let expected: Vec<(u64, u64)> = (0..8).flat_map(|t| (0..50).map(move |n| (t, n))).collect();
+        assert_eq!(seen, expected, "every line once, none torn");
     }
 }

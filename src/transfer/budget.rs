@@ -60,6 +60,32 @@ struct Inner {
 struct SharedFile {
     lock: PathBuf,
     data: PathBuf,
+    /// The lock file, opened once: every update locks it.
+    lock_file: Mutex<Option<File>>,
+    /// The data file as this process last wrote it: while it is still that file, the window
+    /// in memory is current and the file need not be read again.
+    last_written: Mutex<Option<Stamp>>,
+}
+
+/// What tells one version of the data file from another: each write replaces the file, so a
+/// new version is a new inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    inode: u64,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(path: &std::path::Path) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(path).ok()?;
+        Some(Self {
+            inode: metadata.ino(),
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        })
+    }
 }
 
 /// One call's place in the window. It counts from when it was taken until the call is done,
@@ -259,6 +285,8 @@ impl RateBudget {
         let shared = SharedFile {
             lock: dir.join(format!("{name}.lock")),
             data: dir.join(format!("{name}.json")),
+            lock_file: Mutex::new(None),
+            last_written: Mutex::new(None),
         };
         let limit = limit.max(1) as usize;
         let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
@@ -369,7 +397,7 @@ impl Inner {
             self.publish(&state);
             return result;
         };
-        if let Some(on_disk) = shared.read() {
+        if let Some(on_disk) = shared.read_if_changed() {
             *state = on_disk;
         }
         let result = change(&mut state, now_ms());
@@ -392,19 +420,37 @@ impl Inner {
     }
 }
 
-impl SharedFile {
-    /// Holds the lock file exclusively until the returned file is dropped.
-    fn acquire(&self) -> std::io::Result<File> {
-        if let Some(dir) = self.lock.parent() {
-            std::fs::create_dir_all(dir)?;
+/// Holds the lock file exclusively while alive.
+struct Locked<'a>(std::sync::MutexGuard<'a, Option<File>>);
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        if let Some(file) = self.0.as_ref() {
+            let _ = file.unlock();
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&self.lock)?;
-        file.lock()?;
-        Ok(file)
+    }
+}
+
+impl SharedFile {
+    /// Locks the lock file (opening it the first time) until the returned guard is dropped.
+    /// Callers hold the window's mutex, so within the process only one thread is here at once.
+    fn acquire(&self) -> std::io::Result<Locked<'_>> {
+        let mut handle = self.lock_file.lock().unwrap_or_else(|p| p.into_inner());
+        if handle.is_none() {
+            if let Some(dir) = self.lock.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&self.lock)?;
+            *handle = Some(file);
+        }
+        if let Some(file) = handle.as_ref() {
+            file.lock()?;
+        }
+        Ok(Locked(handle))
     }
 
     /// The window as another process left it; `None` when there is none yet or it is damaged
@@ -414,13 +460,25 @@ impl SharedFile {
         serde_json::from_slice(&text).ok()
     }
 
+    /// Like [`read`](Self::read), but `None` without reading when the file is still the one
+    /// this process wrote last.
+    fn read_if_changed(&self) -> Option<Window> {
+        let last = *self.last_written.lock().unwrap_or_else(|p| p.into_inner());
+        if last.is_some() && Stamp::of(&self.data) == last {
+            return None;
+        }
+        self.read()
+    }
+
     /// Replaces the file whole (write beside, then rename), so a crash never leaves half of it.
     fn write(&self, window: &Window) -> std::io::Result<()> {
         let temp = self.data.with_extension("json.tmp");
         let mut file = File::create(&temp)?;
         file.write_all(&serde_json::to_vec(window).unwrap_or_default())?;
         drop(file);
-        std::fs::rename(&temp, &self.data)
+        std::fs::rename(&temp, &self.data)?;
+        *self.last_written.lock().unwrap_or_else(|p| p.into_inner()) = Stamp::of(&self.data);
+        Ok(())
     }
 }
 
