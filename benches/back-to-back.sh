@@ -10,15 +10,8 @@ BIN=${1:-target/release/handoff}
 RUNS=${2:-72}
 [[ -x $BIN ]] || { echo "no executable at $BIN (cargo build --release)" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/handoff-back-to-back.XXXXXX)
-"$BIN" simulate --listen 127.0.0.1:0 >"$WORK/simulator" &
-SIMULATOR=$!
-trap 'kill $SIMULATOR 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do
-  grep -q -- "--config" "$WORK/simulator" 2>/dev/null && break
-  sleep 0.1
-done
-read -r -a ARGS < <(grep -o -- '--config [^ ]* --data-dir [^ ]*' "$WORK/simulator" | head -1)
+source "$(dirname "$0")/simulator.sh"
+start_simulator "$BIN"
 
 start=$(date +%s.%N)
 declare -A codes=()

@@ -14,15 +14,8 @@ CURLS=${3:-300}
 command -v curl >/dev/null || { echo "needs curl" >&2; exit 1; }
 command -v openssl >/dev/null || { echo "needs openssl (to sign the curl loop's token)" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/handoff-bulk-cpu.XXXXXX)
-"$BIN" simulate --listen 127.0.0.1:0 --rate-limit 10000 >"$WORK/simulator" &
-SIMULATOR=$!
-trap 'kill $SIMULATOR 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do
-  grep -q -- "--config" "$WORK/simulator" 2>/dev/null && break
-  sleep 0.1
-done
-read -r -a ARGS < <(grep -o -- '--config [^ ]* --data-dir [^ ]*' "$WORK/simulator" | head -1)
+source "$(dirname "$0")/simulator.sh"
+start_simulator "$BIN" --rate-limit 10000
 CONFIG=${ARGS[1]}
 value() { sed -n "s/^$1 = \"\(.*\)\"$/\1/p" "$CONFIG" | head -1; }
 HOST=$(value host); STREAM=$(value stream_id); ORG=$(value org_id); ACCOUNT=$(value account_id)

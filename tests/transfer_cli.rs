@@ -604,6 +604,22 @@ async fn a_malformed_roster_is_reported_with_its_line_and_left_alone() {
     assert!(simulator.requests().is_empty());
 }
 
+/// A platform and a config allowing `limit` calls per 2-second window: the platform's minute,
+/// scaled down so tests of the budget take seconds.
+async fn budget_of(limit: u32) -> (handoff::simulator::Simulator, common::Workspace) {
+    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
+        rate_limit_per_minute: limit,
+        rate_window: std::time::Duration::from_secs(2),
+        ..simulator_config()
+    })
+    .await;
+    ws.write_config_for(
+        &simulator,
+        &format!("rate_limit_per_minute = {limit}\nrate_window_secs = 2"),
+    );
+    (simulator, ws)
+}
+
 /// Many `handoff transfer` runs at once against a platform allowing 5 calls per 2-second window
 /// (the platform's minute, scaled down): they share the account's budget through the data
 /// folder, so the platform refuses none, and those that must wait say so on stderr.
@@ -611,16 +627,7 @@ async fn a_malformed_roster_is_reported_with_its_line_and_left_alone() {
 async fn concurrent_runs_share_the_accounts_budget() {
     const LIMIT: u32 = 5;
     const RUNS: usize = 16;
-    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
-        rate_limit_per_minute: LIMIT,
-        rate_window: std::time::Duration::from_secs(2),
-        ..simulator_config()
-    })
-    .await;
-    ws.write_config_for(
-        &simulator,
-        &format!("rate_limit_per_minute = {LIMIT}\nrate_window_secs = 2"),
-    );
+    let (simulator, ws) = budget_of(LIMIT).await;
     let runner = common::Runner::for_workspace(&ws);
     let runs = futures::future::join_all((0..RUNS).map(|n| {
         let runner = runner.clone();
@@ -829,16 +836,7 @@ async fn many_sessions_go_once_each_and_a_rerun_sends_none_of_them_again() {
 #[tokio::test]
 async fn a_bulk_run_killed_midway_and_rerun_sends_each_session_exactly_once() {
     const LIMIT: u32 = 5;
-    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
-        rate_limit_per_minute: LIMIT,
-        rate_window: std::time::Duration::from_secs(2),
-        ..simulator_config()
-    })
-    .await;
-    ws.write_config_for(
-        &simulator,
-        &format!("rate_limit_per_minute = {LIMIT}\nrate_window_secs = 2"),
-    );
+    let (simulator, ws) = budget_of(LIMIT).await;
     let sessions: Vec<String> = (0..14)
         .map(|n| format!("c0ffee00aaaaaaaaaa{n:06}"))
         .collect();
