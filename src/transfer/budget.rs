@@ -95,12 +95,21 @@ impl Stamp {
 #[must_use = "a slot is handed back with `done` once its call is answered"]
 pub struct Slot(u64);
 
+/// Calls count in buckets this many milliseconds long, each from its bucket's end, a moment
+/// after it was made, so none ever leaves the window early: the shared file then holds a few
+/// hundred numbers however high the limit, not one per call.
+const BUCKET_MS: u64 = 50;
+
+fn bucket_end(at: u64) -> u64 {
+    at.div_ceil(BUCKET_MS).saturating_mul(BUCKET_MS)
+}
+
 /// Calls in the current window and any pause, in milliseconds since the epoch.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct Window {
-    /// `(time, slot)`, oldest first.
+    /// `(bucket end, calls)`, oldest first: how many calls count from each moment.
     #[serde(default)]
-    calls: VecDeque<(u64, u64)>,
+    counts: VecDeque<(u64, u32)>,
     #[serde(default)]
     paused_until: Option<u64>,
     /// A transfer is waiting for the budget until at least then: bulk and background calls
@@ -113,47 +122,76 @@ struct Window {
 }
 
 impl Window {
+    /// Forgets the calls that left the window by `now`.
+    fn prune(&mut self, window: u64, now: u64) {
+        // A clock set back leaves calls "in the future": they count as made now.
+        let latest = bucket_end(now);
+        if self.counts.iter().any(|&(at, _)| at > latest) {
+            let mut clamped: Vec<(u64, u32)> = Vec::with_capacity(self.counts.len());
+            let mut all: Vec<(u64, u32)> = self.counts.drain(..).collect();
+            all.sort_unstable();
+            for (at, calls) in all {
+                let at = at.min(latest);
+                match clamped.last_mut() {
+                    Some((last, sum)) if *last == at => *sum = sum.saturating_add(calls),
+                    _ => clamped.push((at, calls)),
+                }
+            }
+            self.counts = clamped.into();
+        }
+        while self
+            .counts
+            .front()
+            .is_some_and(|&(at, _)| now >= at.saturating_add(window))
+        {
+            self.counts.pop_front();
+        }
+    }
+
     /// Milliseconds until a call may be made within `limit` calls per `window`, or `None` if
     /// one may be made at `now`.
     fn wait(&mut self, limit: usize, window: u64, now: u64) -> Option<u64> {
-        // A clock set back leaves calls "in the future": they count as made now.
-        for (at, _) in &mut self.calls {
-            *at = (*at).min(now);
-        }
-        self.calls.make_contiguous().sort_unstable();
-        while self
-            .calls
-            .front()
-            .is_some_and(|&(at, _)| now >= at + window)
-        {
-            self.calls.pop_front();
-        }
+        self.prune(window, now);
         let paused = self.paused_until.filter(|&until| until > now);
-        // With `limit` slots, the call waits for the oldest calls that keep the window full.
-        let full =
-            (self.calls.len() >= limit).then(|| self.calls[self.calls.len() - limit].0 + window);
+        // With `limit` slots, the call waits until enough of the oldest calls have left.
+        let total: u64 = self.counts.iter().map(|&(_, calls)| u64::from(calls)).sum();
+        let limit = limit as u64;
+        let full = (total >= limit).then(|| {
+            let mut must_leave = total - limit + 1;
+            for &(at, calls) in &self.counts {
+                if u64::from(calls) >= must_leave {
+                    return at + window;
+                }
+                must_leave -= u64::from(calls);
+            }
+            now + window
+        });
         paused.max(full).map(|until| until - now)
     }
 
-    fn take(&mut self, limit: usize, window: u64, now: u64, slot: Slot) -> Result<Slot, u64> {
-        match self.wait(limit, window, now) {
-            None => {
-                self.calls.push_back((now, slot.0));
-                Ok(slot)
+    /// Counts one more call from `at`'s bucket.
+    fn add(&mut self, at: u64) -> Slot {
+        let at = bucket_end(at);
+        match self.counts.iter().rposition(|&(time, _)| time <= at) {
+            Some(i) if self.counts[i].0 == at => {
+                self.counts[i].1 = self.counts[i].1.saturating_add(1);
             }
+            Some(i) => self.counts.insert(i + 1, (at, 1)),
+            None => self.counts.push_front((at, 1)),
+        }
+        Slot(at)
+    }
+
+    fn take(&mut self, limit: usize, window: u64, now: u64) -> Result<Slot, u64> {
+        match self.wait(limit, window, now) {
+            None => Ok(self.add(now)),
             Some(wait) => Err(wait),
         }
     }
 
     /// Takes a slot for `priority`, after any call of a higher priority that is waiting; a call
     /// that must wait marks that it does, so lower priorities give way to it meanwhile.
-    fn take_as(
-        &mut self,
-        priority: Priority,
-        limits: Limits,
-        now: u64,
-        slot: Slot,
-    ) -> Result<Slot, u64> {
+    fn take_as(&mut self, priority: Priority, limits: Limits, now: u64) -> Result<Slot, u64> {
         let waiting = |mark: Option<u64>| mark.filter(|&until| until > now);
         let ahead = match priority {
             Priority::Transfer => None,
@@ -172,7 +210,7 @@ impl Window {
                 .wait(limit, limits.window, now)
                 .unwrap_or(0)
                 .max((until - now).min(WAITING_MARK_MS / 4))),
-            None => self.take(limit, limits.window, now, slot),
+            None => self.take(limit, limits.window, now),
         };
         if let Err(wait) = result {
             let mark = match priority {
@@ -188,11 +226,16 @@ impl Window {
         result
     }
 
-    /// The call in `slot` is answered: from now on it counts from `now`.
+    /// The call in `slot` is answered: from now on it counts from `now`. One whose slot has
+    /// already left the window (it took longer than the window) counts from now all the same.
     fn done(&mut self, slot: Slot, now: u64) {
-        if let Some(call) = self.calls.iter_mut().find(|(_, id)| *id == slot.0) {
-            call.0 = call.0.max(now);
+        if let Some(i) = self.counts.iter().position(|&(at, _)| at == slot.0) {
+            self.counts[i].1 -= 1;
+            if self.counts[i].1 == 0 {
+                self.counts.remove(i);
+            }
         }
+        let _ = self.add(now.max(slot.0));
     }
 
     fn pause(&mut self, until: u64) {
@@ -227,10 +270,11 @@ impl BudgetSnapshot {
     pub fn used_at(&self, now: SystemTime) -> usize {
         let now = ms_since_epoch(now);
         self.window
-            .calls
+            .counts
             .iter()
             .filter(|&&(at, _)| at.min(now) + self.window_ms > now)
-            .count()
+            .map(|&(_, calls)| calls as usize)
+            .sum()
     }
 
     /// How long a transfer asked for at `now` would wait for the budget; `None` if it would go
@@ -245,7 +289,7 @@ impl BudgetSnapshot {
     /// How long until a call leaves the window or a pause ends, after `now`, if any will.
     pub fn next_change_at(&self, now: SystemTime) -> Option<Duration> {
         let now = ms_since_epoch(now);
-        let ends = self.window.calls.iter().map(|&(at, _)| at + self.window_ms);
+        let ends = self.window.counts.iter().map(|&(at, _)| at + self.window_ms);
         ends.chain(self.window.paused_until)
             .filter(|&end| end > now)
             .min()
@@ -262,10 +306,6 @@ impl BudgetSnapshot {
     }
 }
 
-/// A slot's name, unique among the calls of every process sharing the window.
-fn rand_id() -> u64 {
-    uuid::Uuid::new_v4().as_u64_pair().0
-}
 
 fn now_ms() -> u64 {
     ms_since_epoch(SystemTime::now())
@@ -319,11 +359,10 @@ impl RateBudget {
             background: inner.limit - inner.reserve,
             window: inner.window_ms,
         };
-        let slot = Slot(rand_id());
-        self.update(move |state, now| state.take_as(priority, limits, now, slot))
+        self.update(move |state, now| state.take_as(priority, limits, now))
             .await
             // Only a runtime shutting down loses the answer; the call is then let through.
-            .unwrap_or(Ok(slot))
+            .unwrap_or(Ok(Slot(bucket_end(now_ms()))))
             .map_err(Duration::from_millis)
     }
 
@@ -490,7 +529,7 @@ mod tests {
 
     /// Takes a slot, forgetting it: these calls are never answered.
     fn take(window: &mut Window, limit: usize, now: u64) -> Result<(), u64> {
-        window.take(limit, MINUTE, now, Slot(rand_id())).map(drop)
+        window.take(limit, MINUTE, now).map(drop)
     }
 
     #[test]
@@ -515,7 +554,7 @@ mod tests {
     #[test]
     fn a_call_counts_from_its_answer() {
         let mut window = Window::default();
-        let slow = window.take(1, MINUTE, 0, Slot(rand_id())).unwrap();
+        let slow = window.take(1, MINUTE, 0).unwrap();
         window.done(slow, 5_000);
         assert_eq!(take(&mut window, 1, MINUTE), Err(5_000));
         assert!(take(&mut window, 1, MINUTE + 5_000).is_ok());
@@ -527,6 +566,33 @@ mod tests {
         window.pause(30_000);
         assert_eq!(take(&mut window, 60, 0), Err(30_000));
         assert!(take(&mut window, 60, 30_000).is_ok());
+    }
+
+    #[test]
+    fn calls_in_one_bucket_are_one_number_and_leave_together() {
+        let mut window = Window::default();
+        for at in [1_001, 1_020, 1_049, 1_050] {
+            take(&mut window, 10, at).unwrap();
+        }
+        assert_eq!(window.counts, [(1_050, 4)]);
+        take(&mut window, 10, 1_051).unwrap();
+        assert_eq!(window.counts, [(1_050, 4), (1_100, 1)]);
+        // None leaves before a full window after it was made.
+        assert_eq!(take(&mut window, 5, 2_000), Err(MINUTE + 1_050 - 2_000));
+        assert!(take(&mut window, 5, MINUTE + 1_050).is_ok());
+    }
+
+    #[test]
+    fn an_answer_moves_one_call_to_its_own_bucket() {
+        let mut window = Window::default();
+        let first = window.take(3, MINUTE, 0).unwrap();
+        let _second = window.take(3, MINUTE, 0).unwrap();
+        window.done(first, 7_001);
+        assert_eq!(window.counts, [(0, 1), (7_050, 1)]);
+        // A slot that has left the window still counts from its answer.
+        let slow = window.take(3, MINUTE, 8_000).unwrap();
+        window.done(slow, 8_000 + 2 * MINUTE);
+        assert_eq!(window.counts.back(), Some(&(8_000 + 2 * MINUTE, 1)));
     }
 
     #[test]
@@ -547,7 +613,7 @@ mod tests {
         let mut window = Window::default();
         let take = |window: &mut Window, priority, now| {
             window
-                .take_as(priority, LIMITS, now, Slot(rand_id()))
+                .take_as(priority, LIMITS, now)
                 .map(drop)
         };
         take(&mut window, Priority::Bulk, 0).unwrap();
@@ -604,9 +670,12 @@ mod tests {
         let wait = snapshot
             .wait_at(SystemTime::now())
             .expect("the window is full");
-        assert!(wait > Duration::from_secs(58) && wait <= minute, "{wait:?}");
-        assert_eq!(snapshot.used_at(SystemTime::now() + minute), 0);
-        assert_eq!(snapshot.wait_at(SystemTime::now() + minute), None);
+        // A call counts from the end of its bucket: never less than a minute from its answer.
+        let bucket = Duration::from_millis(BUCKET_MS);
+        assert!(wait > Duration::from_secs(58) && wait <= minute + bucket, "{wait:?}");
+        let later = SystemTime::now() + minute + bucket;
+        assert_eq!(snapshot.used_at(later), 0);
+        assert_eq!(snapshot.wait_at(later), None);
         this.look().await;
         assert!(!seen.has_changed().unwrap(), "nothing new, no news");
         other.back_off(Duration::from_secs(30)).await;
