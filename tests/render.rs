@@ -23,6 +23,36 @@ fn model() -> Model {
     )
 }
 
+/// The demo floor's open conversations, read from the real simulator over HTTP, as the console
+/// reads them.
+fn demo_conversations() -> handoff::platform::ConversationList {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let simulator = demo::start_simulator().await.unwrap();
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let data =
+            std::env::temp_dir().join(format!("handoff-render-{}-{run}", std::process::id()));
+        let engine =
+            handoff::transfer::TransferEngine::new(&demo::config_for(&simulator), &data).unwrap();
+        let statuses = handoff::platform::ConversationStatus::MOVABLE;
+        let list =
+            handoff::directory::fetch_conversations(engine.client(), &demo::roster(), &statuses)
+                .await
+                .unwrap();
+        let _ = std::fs::remove_dir_all(&data);
+        list
+    })
+}
+
+/// A model that has read the demo floor's conversations.
+fn with_conversations(model: &mut Model) {
+    update(model, Msg::Conversations(Ok(demo_conversations())));
+}
+
 fn press(model: &mut Model, code: KeyCode) -> Option<Effect> {
     update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
@@ -78,6 +108,65 @@ fn send(model: &mut Model, session: &str, filter: &str) -> handoff::transfer::Tr
 
 fn finish(model: &mut Model, id: handoff::transfer::TransferId, progress: Progress) {
     update(model, Msg::Transfer(TransferUpdate::now(id, progress)));
+}
+
+/// The waits of the demo floor run from when its simulator started, so they are masked.
+macro_rules! assert_list_screen {
+    ($name:expr, $screen:expr) => {
+        insta::with_settings!({filters => vec![
+            (r"\d{2}:\d[\d:]*", "hh:mm:ss"),
+            (r"\b\d+[hm]\d{2}[ms]\b|\b\d+s\b", "Ns"),
+            // A demo session id starts with the time it arrived, as the platform's do.
+            (r"\b[0-9a-f]{8}([0-9a-f]{16})\b", "tttttttt$1"),
+            (r"\b[0-9a-f]{4}…([0-9a-f]{6})\b", "tttt…$1"),
+            (r" {2,}│", " │"),
+        ]}, {
+            insta::assert_snapshot!($name, $screen);
+        });
+    };
+}
+
+#[test]
+fn the_conversation_list_from_the_simulator_at_80x24_and_120x40() {
+    let mut model = model();
+    with_conversations(&mut model);
+    press(&mut model, KeyCode::Down);
+    press(&mut model, KeyCode::Char(' '));
+    let small = screen(&model, 80, 24);
+    assert!(
+        small.contains("conversation(s), 1 marked, by wait"),
+        "{small}"
+    );
+    assert!(small.contains("▶●"), "the highlight and the mark:\n{small}");
+    assert_list_screen!("conversations_80x24", small);
+    let large = screen(&model, 120, 40);
+    assert!(
+        large.matches('…').count() > 10,
+        "short ids at 120 columns:\n{large}"
+    );
+    assert_list_screen!("conversations_120x40", large);
+    // Typing narrows it; Enter on the highlighted row takes it to the picker.
+    type_text(&mut model, "refund");
+    let narrowed = screen(&model, 80, 24);
+    assert!(narrowed.contains("RefundReque"), "{narrowed}");
+    assert!(!narrowed.contains("BillingQuestion"), "{narrowed}");
+    press(&mut model, KeyCode::Enter);
+    assert_eq!(model.focus, handoff::tui::model::Focus::Picker);
+}
+
+#[test]
+fn a_missing_scope_is_said_in_the_pane() {
+    let mut model = model();
+    update(
+        &mut model,
+        Msg::Conversations(Err(handoff::platform::ConversationsError::MissingScope {
+            status: 403,
+            message: "Forbidden".into(),
+        })),
+    );
+    let screen = screen(&model, 80, 24);
+    assert!(screen.contains("SmartAssist Analytics"), "{screen}");
+    assert_screen!("conversations_missing_scope", screen);
 }
 
 #[test]
@@ -759,6 +848,7 @@ mod every_screen {
     fn shift() -> Model {
         let mut model = model();
         with_live(&mut model, false);
+        with_conversations(&mut model);
         let ends = [
             ("c0ffee00aaaaaaaaaa111111", "dana", None),
             ("c0ffee00aaaaaaaaaa222222", "spanish", Some(404)),
@@ -891,6 +981,11 @@ fn every_pane_and_dialog_at_80x24_120x40_and_220x60() {
                 (r"\d{2}:\d{2}:\d{2}\.\d{3}", "hh:mm:ss.mmm"),
                 (r"\d{2}:\d[\d:]*", "hh:mm:ss"),
                 (r"\(?\d+[smh]\w* ago\)?", "(age)"),
+                // Waits on the demo floor run from when its simulator started.
+                (r"\b\d+[hm]\d{2}[ms]\b|\b\d+s\b", "Ns"),
+                // A demo session id starts with the time it arrived, as the platform's do.
+                (r"\b[0-9a-f]{8}([0-9a-f]{16})\b", "tttttttt$1"),
+                (r"\b[0-9a-f]{4}…([0-9a-f]{6})\b", "tttt…$1"),
                 (r"\d+\.\ds", "N.Ns"),
                 (r"(under )?\d+ ms\b", "N ms"),
                 (r" {2,}│", " │"),

@@ -153,6 +153,7 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         bell: setup.bell,
         mouse: setup.mouse,
         keys: setup.keys,
+        conversation_statuses: setup.conversation_statuses,
         engine: setup.engine,
         banner: setup.banner,
         notices,

@@ -10,6 +10,8 @@ use tokio::sync::mpsc;
 use super::update::{Msg, RosterSaved};
 use crate::callback::CallbackEvent;
 use crate::directory::{self, Listing};
+use crate::platform::ConversationStatus;
+use crate::roster::Roster;
 use crate::roster::{EditError, RosterChange, RosterStore};
 use crate::transfer::{RateBudget, TransferEngine, TransferId};
 
@@ -120,6 +122,39 @@ pub fn schedule_availability(messages: mpsc::Sender<Msg>) {
                 return;
             }
         }
+    });
+}
+
+/// How often the conversation list is read again: waits tick on screen between reads, so this
+/// only needs to catch arrivals and moves; a read costs a call (more for a long list) of the
+/// background budget.
+const CONVERSATIONS_INTERVAL: Duration = Duration::from_secs(20);
+
+/// Asks the console to read the conversation list, at once and then every interval; the console
+/// skips a read while another runs.
+pub fn schedule_conversations(messages: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(CONVERSATIONS_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if messages.send(Msg::ConversationsDue).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Reads the account's conversations (on the background budget) and reports them.
+pub fn refresh_conversations(
+    engine: TransferEngine,
+    roster: Roster,
+    statuses: Vec<ConversationStatus>,
+    messages: mpsc::Sender<Msg>,
+) {
+    tokio::spawn(async move {
+        let result = directory::fetch_conversations(engine.client(), &roster, &statuses).await;
+        let _ = messages.send(Msg::Conversations(result)).await;
     });
 }
 

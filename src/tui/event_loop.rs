@@ -28,6 +28,7 @@ use super::theme::Theme;
 use super::update::{Effect, Msg, step, update};
 use super::view::view;
 use crate::callback::CallbackEvent;
+use crate::platform::ConversationStatus;
 use crate::roster::Roster;
 use crate::transfer::{
     AuditError, FailureReason, Ledger, Outcome, Progress, TransferEngine, TransferId,
@@ -67,6 +68,8 @@ pub struct Console {
     pub mouse: bool,
     /// The keys in force, after the config file's `[keys]`.
     pub keys: KeyMap,
+    /// Which conversations the session pane lists (`[conversations] statuses`).
+    pub conversation_statuses: Vec<ConversationStatus>,
 }
 
 /// Why the console closed.
@@ -101,6 +104,8 @@ struct Workers {
     updates: mpsc::Sender<TransferUpdate>,
     messages: mpsc::Sender<Msg>,
     confirm_within: Duration,
+    /// Which conversations the list shows (`[conversations] statuses`).
+    conversation_statuses: Vec<ConversationStatus>,
     /// Transfers and audit writes under way: the process waits for them before it ends.
     tasks: JoinSet<()>,
 }
@@ -206,6 +211,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         bell,
         mouse: _,
         keys,
+        conversation_statuses,
     } = console;
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
     model.ledger = ledger;
@@ -223,6 +229,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     let (messages, messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());
     background::schedule_availability(messages.clone());
+    background::schedule_conversations(messages.clone());
     background::watch_budget(engine.budget().clone(), messages.clone());
     if let Some(callbacks) = callbacks {
         background::forward_callbacks(callbacks, messages.clone());
@@ -236,6 +243,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         updates,
         messages,
         confirm_within,
+        conversation_statuses,
         tasks: JoinSet::new(),
     };
     let inbox = Inbox {
@@ -381,6 +389,19 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
     match effect {
         // The loop decides about quitting; `step` never hands this on.
         Effect::Quit => {}
+        Effect::Many(effects) => {
+            for effect in effects {
+                carry_out(effect, workers);
+            }
+        }
+        Effect::RefreshConversations(roster) => {
+            background::refresh_conversations(
+                workers.engine.clone(),
+                roster,
+                workers.conversation_statuses.clone(),
+                workers.messages.clone(),
+            );
+        }
         Effect::Dispatch(request) => {
             let engine = workers.engine.clone();
             let updates = workers.updates.clone();

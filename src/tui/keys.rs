@@ -144,6 +144,9 @@ pub enum Action {
     DeleteForward,
     DeleteWord,
     ClearLine,
+    MarkConversation,
+    MarkAllShown,
+    SortConversations,
 }
 
 /// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
@@ -210,7 +213,7 @@ const GLOBAL: &[Binding] = &[
     bind(
         &[key(KeyCode::F(5))],
         A::Refresh,
-        "refresh who is free",
+        "refresh who is free and the conversations",
         Never,
     ),
     bind(&[ctrl('c')], A::Quit, "quit", Always),
@@ -252,6 +255,8 @@ const TEXT: &[Binding] = &[
     bind(&[ctrl('u')], A::ClearLine, "clear field", Never),
 ];
 
+/// Space is bound although the field takes text: a session id never holds a space, and a
+/// pasted list of ids is split before it reaches the field.
 const SESSION: &[Binding] = &[
     bind(
         &[key(KeyCode::Enter)],
@@ -260,6 +265,23 @@ const SESSION: &[Binding] = &[
         Always,
     ),
     bind(&[key(KeyCode::Esc)], A::ClearSession, "clear", IfRoom),
+    bind(&[char_key(' ')], A::MarkConversation, "mark", IfRoom),
+    bind(&[ctrl('k')], A::MarkAllShown, "mark all shown", IfRoom),
+    bind(&[ctrl('t')], A::SortConversations, "sort", IfRoom),
+    bind(
+        &[key(KeyCode::Up), ctrl('p')],
+        A::Up,
+        "previous conversation",
+        Never,
+    ),
+    bind(
+        &[key(KeyCode::Down), ctrl('n')],
+        A::Down,
+        "next conversation",
+        Never,
+    ),
+    bind(&[key(KeyCode::PageUp)], A::PageUp, "page up", Never),
+    bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", Never),
 ];
 
 const PICKER: &[Binding] = &[
@@ -283,7 +305,12 @@ const PICKER: &[Binding] = &[
     bind(&[ctrl('a')], A::AddTarget, "add", IfRoom),
     bind(&[ctrl('e')], A::EditTarget, "edit", IfRoom),
     bind(&[ctrl('d')], A::DeleteTarget, "delete", IfRoom),
-    bind(&[ctrl('r')], A::Refresh, "refresh who is free", Never),
+    bind(
+        &[ctrl('r')],
+        A::Refresh,
+        "refresh who is free and the conversations",
+        Never,
+    ),
     bind(
         &[ctrl('s')],
         A::Sync,

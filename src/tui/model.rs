@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Local, Utc};
 use ratatui::layout::Rect;
 
+use super::conversations::Conversations;
 use super::form::TargetForm;
 use super::input::TextInput;
 use super::keys::{Context, KeyMap};
@@ -102,6 +103,8 @@ pub struct Model {
     /// The log's filter has the keyboard.
     pub filtering_log: bool,
     pub dialog: Option<Dialog>,
+    /// The account's open conversations, as last read, and what is marked among them.
+    pub conversations: Conversations,
     /// Who is free right now, as last fetched.
     pub live: Option<Availability>,
     /// Why the last refresh failed; the picker then says its live data is stale.
@@ -172,6 +175,7 @@ impl Model {
             log_query: TextInput::default(),
             filtering_log: false,
             dialog: None,
+            conversations: Conversations::default(),
             live: None,
             live_error: None,
             refreshing: false,
@@ -282,12 +286,21 @@ impl Model {
             .open()
             .any(|r| matches!(r.phase, Phase::WaitingForBudget { .. }));
         let budget = self.budget.as_ref();
-        let counting = waiting || budget.is_some_and(|b| b.wait_at(now).is_some());
+        let counting =
+            waiting || budget.is_some_and(|b| b.wait_at(now).is_some()) || self.waits_on_screen();
         if counting {
             let into_second = self.now.timestamp_subsec_millis().min(999);
             return Some(Duration::from_millis(u64::from(1000 - into_second)));
         }
         budget.and_then(|b| b.next_change_at(now))
+    }
+
+    /// The conversation list is on screen and some conversation in it still waits, so its
+    /// wait moves every second.
+    fn waits_on_screen(&self) -> bool {
+        let list_shown =
+            super::view::panes(self.screen).is_some_and(|p| p.conversations.height > 0);
+        list_shown && self.conversations.any_waiting()
     }
 
     /// Where keys go now.

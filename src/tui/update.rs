@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
+mod conversations;
 mod lifecycle;
 mod live;
 mod mouse;
@@ -23,6 +24,7 @@ use super::model::{Dialog, Focus, Model, Reroute};
 use crate::callback::CallbackEvent;
 use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, SessionList};
+use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::{Roster, RosterChange, Target};
 use crate::transfer::{
     BudgetSnapshot, Confirmation, Settlement, TransferId, TransferRecord, TransferRequest,
@@ -50,6 +52,10 @@ pub enum Msg {
     AvailabilityDue,
     /// A refresh of who is free ended.
     Availability(Result<Availability, String>),
+    /// Time for the periodic read of the account's conversations.
+    ConversationsDue,
+    /// A read of the account's conversations ended.
+    Conversations(Result<ConversationList, ConversationsError>),
     /// A post to the callback receiver.
     Callback(CallbackEvent),
     /// The audit file read again for a callback that matched nothing: other handoff processes
@@ -86,6 +92,8 @@ pub enum Effect {
     SaveRoster(RosterChange),
     /// Fetch who is free now, with stats for these queues.
     RefreshAvailability(Vec<String>),
+    /// Read the account's open conversations, naming people and queues as this roster does.
+    RefreshConversations(Roster),
     /// Fetch the platform's lists, to show what a sync would change.
     FetchListing,
     /// Merge these lists into the roster file: the supervisor said yes to the preview.
@@ -108,6 +116,8 @@ pub enum Effect {
         target: Option<String>,
         payload: Value,
     },
+    /// Several pieces of work from one message, carried out in order.
+    Many(Vec<Effect>),
     Quit,
 }
 
@@ -137,6 +147,11 @@ pub fn step(
     fn take(effect: Option<Effect>, step: &mut Step) {
         match effect {
             Some(Effect::Quit) => step.quit = true,
+            Some(Effect::Many(effects)) => {
+                for effect in effects {
+                    take(Some(effect), step);
+                }
+            }
             Some(effect) => step.effects.push(effect),
             None => {}
         }
@@ -214,6 +229,11 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
             None
         }
         Msg::AvailabilityDue => live::refresh(model),
+        Msg::ConversationsDue => conversations::refresh(model),
+        Msg::Conversations(result) => {
+            conversations::refreshed(model, result);
+            None
+        }
         Msg::Availability(result) => {
             live::refreshed(model, result);
             None
@@ -243,8 +263,8 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
 
 /// A paste into a form's field, the help's filter, or the log's filter while it is typed, stays
 /// there. Anywhere else (the picker's filter, the log) it is a session id, so it goes to the
-/// session field, replacing what was there. Several ids at once are said: the first goes to the
-/// field.
+/// session field, replacing what was there. Several ids at once are marked, to be moved
+/// together.
 fn paste(model: &mut Model, text: &str) {
     let in_form = matches!(
         model.dialog,
@@ -267,24 +287,19 @@ fn paste(model: &mut Model, text: &str) {
     if model.dialog.is_some() {
         return;
     }
-    let ids = SessionList::parse(text).unique();
+    let list = SessionList::parse(text);
+    let mut ids = list.unique();
+    let duplicates = list.ids.len() - ids.len();
     model.session.clear();
-    match ids.as_slice() {
-        [first, second, rest @ ..] => {
-            model.session.paste(first.as_str());
-            model.notice(Notice::Warning(format!(
-                "{} session ids pasted ({}, {}{}); one is moved at a time: {} is in the session field",
-                2 + rest.len(),
-                first.short(),
-                second.short(),
-                if rest.is_empty() { "" } else { ", …" },
-                first.short()
-            )));
-        }
-        // One id, however it came wrapped (a trailing comma, quotes of a spreadsheet cell).
-        [one] => model.session.paste(one.as_str()),
+    match ids.len() {
         // No id at all: the field shows what came, and says why it is not one.
-        [] => model.session.paste(text),
+        0 => model.session.paste(text),
+        // One id, however it came wrapped (a trailing comma, quotes of a spreadsheet cell).
+        1 => model.session.paste(ids.remove(0).as_str()),
+        _ => {
+            conversations::mark_pasted(model, ids, duplicates);
+            return;
+        }
     }
     model.focus = Focus::Session;
     model.session_error = None;
@@ -384,13 +399,30 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
                     model.session_error = None;
                     model.focus = Focus::Picker;
                 }
+                Err(_) if conversations::take_to_picker(model) => {}
                 Err(error) => model.session_error = Some(error.to_string()),
             }
             None
         }
         Action::ClearSession => {
+            // Esc clears what is typed first, then the marks.
+            if model.session.is_empty() {
+                model.conversations.clear_marks();
+            }
             model.session.clear();
             model.session_error = None;
+            None
+        }
+        Action::MarkConversation => {
+            conversations::mark_highlighted(model);
+            None
+        }
+        Action::MarkAllShown => {
+            conversations::mark_all_shown(model);
+            None
+        }
+        Action::SortConversations => {
+            model.conversations.sort_next();
             None
         }
         Action::Choose => {
@@ -477,7 +509,14 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         | Action::PreviousField
         | Action::ToggleKind
         | Action::SaveTarget => roster::perform(model, action),
-        Action::Refresh => live::refresh(model),
+        Action::Refresh => {
+            // Both reads go on the background budget; each skips itself while one runs.
+            let reads: Vec<Effect> = [live::refresh(model), conversations::refresh(model)]
+                .into_iter()
+                .flatten()
+                .collect();
+            (!reads.is_empty()).then_some(Effect::Many(reads))
+        }
         Action::Sync => live::sync(model),
         Action::ApplySync => match model.dialog.take() {
             Some(Dialog::SyncPreview { listing, .. }) => Some(Effect::ApplySync(listing)),
@@ -594,7 +633,7 @@ fn scroll(model: &mut Model, delta: isize) {
             model.move_log_highlight(delta);
             highlighted_seen(model);
         }
-        Focus::Session => {}
+        Focus::Session => conversations::move_highlight(model, delta),
     }
 }
 

@@ -55,6 +55,9 @@ impl Action {
             Self::DeleteForward => "delete-forward",
             Self::DeleteWord => "delete-word",
             Self::ClearLine => "clear-field",
+            Self::MarkConversation => "mark",
+            Self::MarkAllShown => "mark-all",
+            Self::SortConversations => "sort-conversations",
         }
     }
 

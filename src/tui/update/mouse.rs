@@ -32,7 +32,12 @@ fn click(model: &mut Model, column: u16, row: u16) {
         return;
     }
     match view::spot(model, model.screen, column, row) {
-        Some(Spot::Session) => model.focus = Focus::Session,
+        Some(Spot::Session(row)) => {
+            model.focus = Focus::Session;
+            if let Some(at) = row {
+                model.conversations.select(model.session.value(), at);
+            }
+        }
         Some(Spot::Picker(target)) => {
             model.focus = Focus::Picker;
             if let Some(at) = target {
@@ -73,7 +78,10 @@ fn wheel(model: &mut Model, column: u16, row: u16, notches: i16) {
             viewport::scroll_log(model, isize::from(notches) * WHEEL_ENTRIES);
             highlighted_seen(model);
         }
-        Some(Spot::Session) | None => {}
+        Some(Spot::Session(_)) => {
+            super::conversations::move_highlight(model, isize::from(notches));
+        }
+        None => {}
     }
 }
 

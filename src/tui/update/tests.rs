@@ -837,7 +837,7 @@ fn a_paste_outside_a_form_replaces_the_session_field() {
 }
 
 #[test]
-fn several_ids_pasted_at_once_are_said() {
+fn several_ids_pasted_at_once_are_marked_each_once() {
     let mut model = model();
     update(
         &mut model,
@@ -845,13 +845,33 @@ fn several_ids_pasted_at_once_are_said() {
             "{SESSION}, dead5f0e9a8b7c6d5e4f3a2b\n{SESSION} 66c2f6939489bfffc7911a2b"
         )),
     );
-    assert_eq!(model.session.value(), SESSION);
+    assert!(model.session.is_empty());
+    let marked: Vec<&str> = model
+        .conversations
+        .marked()
+        .iter()
+        .map(SessionId::as_str)
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            SESSION,
+            "dead5f0e9a8b7c6d5e4f3a2b",
+            "66c2f6939489bfffc7911a2b"
+        ]
+    );
     let last = model.log.entries().last().unwrap();
     assert!(
-        matches!(&last.kind, EntryKind::Notice(crate::tui::log::Notice::Warning(w))
-            if w.starts_with("3 session ids pasted") && w.contains("6538…cf0a1b is in the session field")),
+        matches!(&last.kind, EntryKind::Notice(crate::tui::log::Notice::Info(w))
+            if w.starts_with("3 session ids pasted and marked") && w.contains("1 listed twice, marked once")),
         "{last:?}"
     );
+    // Enter takes the marks to the picker; Esc on an empty field clears them.
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Picker);
+    key(&mut model, KeyCode::Esc);
+    key(&mut model, KeyCode::Esc);
+    assert!(model.conversations.marked().is_empty());
 }
 
 #[test]

@@ -15,6 +15,10 @@ pub(super) fn keep_highlights_in_view(model: &mut Model) {
     model
         .picker
         .keep_selected_in_view(usize::from(panes.picker_list.height));
+    model.conversations.keep_selected_in_view(
+        model.session.value(),
+        usize::from(panes.conversations.height),
+    );
     let entries = view::log_entries_area(model, panes.log);
     let filter = LogFilter::new(&model.ledger, model.log_query.value());
     let (ledger, now) = (&model.ledger, model.now);

@@ -9,7 +9,8 @@ use crate::tui::model::Model;
 /// A place on the console that a click or the wheel can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Spot {
-    Session,
+    /// The session pane; on a conversation's row, its place among those shown.
+    Session(Option<usize>),
     /// The picker; on a target's row, that target's place among the matches.
     Picker(Option<usize>),
     /// The log; on an entry, that entry's sequence number.
@@ -22,7 +23,16 @@ pub fn spot(model: &Model, area: Rect, column: u16, row: u16) -> Option<Spot> {
     let panes = panes(area)?;
     let at = Position::new(column, row);
     if panes.session.contains(at) {
-        Some(Spot::Session)
+        let list = panes.conversations;
+        let filter = model.session.value();
+        let row = list.contains(at).then(|| {
+            model
+                .conversations
+                .first_shown(filter, usize::from(list.height))
+                + usize::from(row - list.y)
+        });
+        let shown = model.conversations.shown(filter).len();
+        Some(Spot::Session(row.filter(|&n| n < shown)))
     } else if panes.picker.contains(at) {
         let list = panes.picker_list;
         let target = list.contains(at).then(|| {

@@ -3,18 +3,26 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use super::picker_pane;
+use super::{inside, picker_pane};
 
 /// Below this the panes cannot show a session id and a target on one line.
 pub(super) const MIN_WIDTH: u16 = 60;
 pub(super) const MIN_HEIGHT: u16 = 15;
 /// From this width the picker and the log sit side by side, each wide enough for its lines.
 const WIDE: u16 = 160;
+/// The session pane's border, its field and the field's status line.
+const SESSION_FIELD: u16 = 4;
+/// From this height the conversation list takes a good share of the screen; below it, a few
+/// rows, so the picker and the log keep room at 80×24.
+const ROOMY: u16 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Panes {
     pub title: Rect,
     pub session: Rect,
+    /// The session pane's list of conversations, below its column headings; empty when the
+    /// terminal has no room for it.
+    pub conversations: Rect,
     pub picker: Rect,
     /// The picker's rows of targets, below its filter line.
     pub picker_list: Rect,
@@ -29,7 +37,7 @@ pub fn panes(area: Rect) -> Option<Panes> {
     }
     let [title, session, main, hints] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(4),
+        Constraint::Length(SESSION_FIELD + list_height(area.height)),
         Constraint::Min(6),
         Constraint::Length(1),
     ])
@@ -40,12 +48,31 @@ pub fn panes(area: Rect) -> Option<Panes> {
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main)
     };
     let [_, picker_list] = picker_pane::regions(picker);
+    let inner = inside(session);
+    // Below the field, its status line and the list's column headings.
+    let conversations = Rect {
+        y: inner.y.saturating_add(3),
+        height: inner.height.saturating_sub(3),
+        ..inner
+    };
     Some(Panes {
         title,
         session,
+        conversations,
         picker,
         picker_list,
         log,
         hints,
     })
+}
+
+/// Lines for the conversation list, its headings included: a share of a tall screen, three rows
+/// at 24, none below, where the picker and the log need every line (the title still counts
+/// the conversations).
+fn list_height(height: u16) -> u16 {
+    match height {
+        ROOMY.. => height / 4,
+        24.. => 4,
+        _ => 0,
+    }
 }

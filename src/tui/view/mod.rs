@@ -1,5 +1,6 @@
 //! `view`: draws the model. It reads the model only; nothing here changes state or does I/O.
 
+mod conversations_pane;
 mod detail;
 mod dialogs;
 mod help_dialog;
@@ -61,7 +62,7 @@ fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
         return;
     };
     status::title_bar(model, theme, panes.title, frame);
-    session_pane::draw(model, theme, panes.session, frame);
+    session_pane::draw(model, theme, panes.session, panes.conversations, frame);
     picker_pane::draw(model, theme, panes.picker, frame);
     log_pane::draw(model, theme, panes.log, frame);
     status::hint_bar(model, theme, panes.hints, frame);

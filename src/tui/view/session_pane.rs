@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::{has_focus, pane, text};
+use super::{conversations_pane, has_focus, pane, text};
 use crate::ids::SessionId;
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
@@ -14,9 +14,11 @@ use crate::tui::theme::Theme;
 
 const PROMPT: &str = "› ";
 
-pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+/// The pane in `area`, its conversation list's rows in `list_rows` (below the headings).
+pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, list_rows: Rect, frame: &mut Frame) {
     let focused = has_focus(model, Focus::Session);
-    let block = pane("Session id", focused, theme);
+    let title = format!("Session id{}", conversations_pane::title_words(model));
+    let block = pane(title, focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -24,8 +26,24 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let submit = model
         .keys
         .key_label(Context::Session, Action::SubmitSession);
+    let marked = model.conversations.marked().len();
     let status = if let Some(error) = &model.session_error {
         Line::styled(format!("✗ {error}"), theme.error)
+    } else if value.trim().is_empty() && marked > 0 {
+        let clear = model.keys.key_label(Context::Session, Action::ClearSession);
+        Line::styled(
+            format!(
+                "● {marked} marked: {submit} to pick one target for them all, {clear} clears the marks"
+            ),
+            theme.ok,
+        )
+    } else if value.trim().is_empty() && !model.conversations.is_empty() {
+        Line::styled(
+            format!(
+                "Paste a botSessionId, or type to narrow the list; {submit} on a row picks a target"
+            ),
+            theme.dim,
+        )
     } else if value.trim().is_empty() {
         let full = format!("Paste or type the conversation's botSessionId (24 hex), then {submit}");
         let fits = full.width() <= usize::from(inner.width);
@@ -42,6 +60,14 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             format!("✓ looks right: {submit} to pick a target"),
             theme.ok,
         )
+    } else if !model.conversations.is_empty() {
+        let matching = model.conversations.shown(value).len();
+        Line::styled(
+            format!(
+                "{matching} conversation(s) match; {submit} takes the highlighted one to the picker"
+            ),
+            theme.dim,
+        )
     } else {
         Line::styled(
             format!("{} of 24 characters", value.trim().chars().count()),
@@ -51,6 +77,12 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let field = Line::from(vec![Span::styled(PROMPT, theme.key), Span::raw(value)]);
     let status = text::fit(status, usize::from(inner.width));
     frame.render_widget(Paragraph::new(vec![field, status]), inner);
+    let headings = Rect {
+        y: inner.y.saturating_add(2),
+        height: u16::from(list_rows.height > 0),
+        ..inner
+    };
+    conversations_pane::draw(model, theme, headings, list_rows, frame);
 
     if focused {
         let before = Span::raw(format!("{PROMPT}{}", model.session.before_cursor())).width();

@@ -14,7 +14,7 @@ use crate::tui::update::{Effect, Msg, update};
 use crate::tui::view::{self, view};
 
 const WIDTH: u16 = 100;
-const HEIGHT: u16 = 30;
+const HEIGHT: u16 = 40;
 const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
 
 /// The demo roster on a terminal of WIDTH × HEIGHT, which the model has been told.

@@ -1,0 +1,165 @@
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+
+use super::super::{Effect, Msg, update};
+use crate::demo;
+use crate::ids::SessionId;
+use crate::platform::ConversationList;
+use crate::tui::conversations::SortBy;
+use crate::tui::conversations::tests::waiting;
+use crate::tui::model::{Focus, Model};
+
+fn model_with_list() -> Model {
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    update(
+        &mut model,
+        Msg::Resized {
+            width: 80,
+            height: 24,
+        },
+    );
+    let list = ConversationList {
+        conversations: vec![
+            waiting(1, "Tech", 300, Some("2")),
+            waiting(2, "Billing", 200, Some("9")),
+            waiting(3, "Billing", 100, None),
+        ],
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::Conversations(Ok(list)));
+    model
+}
+
+fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
+    update(
+        model,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+fn session(n: u32) -> SessionId {
+    waiting(n, "", 0, None).session
+}
+
+#[test]
+fn arrows_move_and_enter_takes_the_highlighted_conversation_to_the_picker() {
+    let mut model = model_with_list();
+    key(&mut model, KeyCode::Down);
+    key(&mut model, KeyCode::Down);
+    key(&mut model, KeyCode::Up);
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Picker);
+    assert_eq!(model.session.value(), session(2).as_str());
+}
+
+#[test]
+fn typing_narrows_the_list_and_a_whole_id_still_goes_to_the_picker() {
+    let mut model = model_with_list();
+    for c in "billing".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    assert_eq!(model.conversations.shown(model.session.value()).len(), 2);
+    ctrl(&mut model, 'u');
+    for c in "6538f8a3c9cf425ee5cf0a1b".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Picker);
+    assert_eq!(model.session.value(), "6538f8a3c9cf425ee5cf0a1b");
+}
+
+#[test]
+fn space_marks_ctrl_k_marks_all_shown_and_ctrl_t_sorts() {
+    let mut model = model_with_list();
+    key(&mut model, KeyCode::Char(' '));
+    assert_eq!(model.conversations.marked(), [session(1)]);
+    assert!(
+        model.session.is_empty(),
+        "no space typed while a row is highlighted"
+    );
+    key(&mut model, KeyCode::Char(' '));
+    assert!(model.conversations.marked().is_empty());
+    ctrl(&mut model, 'k');
+    assert_eq!(model.conversations.marked().len(), 3);
+    ctrl(&mut model, 'k');
+    assert!(model.conversations.marked().is_empty(), "again: cleared");
+    key(&mut model, KeyCode::Down);
+    key(&mut model, KeyCode::Up);
+    ctrl(&mut model, 't');
+    assert_eq!(model.conversations.sort, SortBy::Priority);
+    let first = model.conversations.highlighted("").unwrap().session.clone();
+    assert_eq!(first, session(1), "the highlight stays on its conversation");
+    key(&mut model, KeyCode::Up);
+    assert_eq!(
+        model.conversations.highlighted("").unwrap().session,
+        session(2),
+        "priority 9 is on top"
+    );
+}
+
+#[test]
+fn a_read_is_never_asked_for_while_one_runs_and_f5_asks_for_both() {
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    assert!(matches!(
+        update(&mut model, Msg::ConversationsDue),
+        Some(Effect::RefreshConversations(_))
+    ));
+    assert!(update(&mut model, Msg::ConversationsDue).is_none());
+    update(
+        &mut model,
+        Msg::Conversations(Ok(ConversationList {
+            conversations: Vec::new(),
+            notes: Vec::new(),
+        })),
+    );
+    match key(&mut model, KeyCode::F(5)) {
+        Some(Effect::Many(effects)) => {
+            assert!(matches!(
+                effects[..],
+                [
+                    Effect::RefreshAvailability(_),
+                    Effect::RefreshConversations(_)
+                ]
+            ));
+        }
+        other => panic!("expected both reads, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_clock_ticks_only_while_waits_are_on_screen() {
+    let mut model = model_with_list();
+    assert!(model.next_redraw().is_some(), "waits tick at 80×24");
+    update(
+        &mut model,
+        Msg::Resized {
+            width: 80,
+            height: 20,
+        },
+    );
+    assert_eq!(model.screen, Rect::new(0, 0, 80, 20));
+    assert_eq!(model.next_redraw(), None, "no list on screen, no timer");
+    update(
+        &mut model,
+        Msg::Resized {
+            width: 80,
+            height: 24,
+        },
+    );
+    update(
+        &mut model,
+        Msg::Conversations(Ok(ConversationList {
+            conversations: Vec::new(),
+            notes: Vec::new(),
+        })),
+    );
+    assert_eq!(
+        model.next_redraw(),
+        None,
+        "nothing waits: the console sleeps"
+    );
+}

@@ -1,0 +1,263 @@
+//! The account's open conversations, below the session field: one row each, the highlight and
+//! the marks, how old the list is, and why it cannot be read when it cannot.
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, Local, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{has_focus, short_duration, text};
+use crate::platform::Conversation;
+use crate::transfer::RECENT_MOVE;
+use crate::tui::conversations::{ListProblem, has_ended};
+use crate::tui::model::{Focus, Model};
+use crate::tui::theme::Theme;
+
+/// From this width the whole session id fits on a row; below it, the part that tells ids apart.
+const WHOLE_ID_WIDTH: u16 = 130;
+
+/// Column widths: narrow enough for 80 columns, or roomier from [`WHOLE_ID_WIDTH`].
+struct Columns {
+    queue: usize,
+    priority: usize,
+    intent: usize,
+    sentiment: usize,
+    agent: usize,
+    whole_id: bool,
+}
+
+impl Columns {
+    fn for_width(width: u16) -> Self {
+        if width >= WHOLE_ID_WIDTH {
+            Self {
+                queue: 16,
+                priority: 8,
+                intent: 20,
+                sentiment: 10,
+                agent: 18,
+                whole_id: true,
+            }
+        } else {
+            Self {
+                queue: 12,
+                priority: 4,
+                intent: 12,
+                sentiment: 6,
+                agent: 10,
+                whole_id: false,
+            }
+        }
+    }
+
+    fn id_width(&self) -> usize {
+        if self.whole_id { 24 } else { 11 }
+    }
+}
+
+/// What the title says about the list: how many, in what order, and how old.
+pub(super) fn title_words(model: &Model) -> String {
+    let list = &model.conversations;
+    let Some(as_of) = list.as_of else {
+        return String::new();
+    };
+    let shown = list.shown(model.session.value()).len();
+    let marked = list.marked().len();
+    let age = (model.now - as_of).num_seconds().max(0).unsigned_abs();
+    format!(
+        " · {shown} conversation(s){} by {} · as of {} ({} ago)",
+        if marked > 0 {
+            format!(", {marked} marked,")
+        } else {
+            String::new()
+        },
+        list.sort.word(),
+        as_of.with_timezone(&Local).format("%H:%M:%S"),
+        short_duration(age)
+    )
+}
+
+/// The headings and rows in `area`: the headings on its first line, `rows` below.
+pub(super) fn draw(model: &Model, theme: &Theme, headings: Rect, rows: Rect, frame: &mut Frame) {
+    if headings.height == 0 {
+        return;
+    }
+    let list = &model.conversations;
+    let width = usize::from(headings.width);
+    let columns = Columns::for_width(headings.width);
+    match (&list.problem, list.as_of) {
+        (Some(ListProblem::MissingScope(words)), _) => {
+            let lines: Vec<Line> = text::wrap(&format!("✗ {words}"), width)
+                .into_iter()
+                .map(|l| Line::styled(l, theme.warning))
+                .collect();
+            let area = Rect {
+                height: headings.height + rows.height,
+                ..headings
+            };
+            frame.render_widget(Paragraph::new(lines), area);
+            return;
+        }
+        (Some(ListProblem::Failed(words)), None) => {
+            let line = Line::styled(
+                format!("✗ cannot list the conversations: {words}"),
+                theme.warning,
+            );
+            frame.render_widget(text::fit(line, width), headings);
+            return;
+        }
+        (None, None) => {
+            let line = Line::styled("reading the account's conversations…", theme.dim);
+            frame.render_widget(line, headings);
+            return;
+        }
+        (Some(ListProblem::Failed(words)), Some(_)) => {
+            let line = Line::styled(
+                format!("✗ the last refresh failed ({words}); the list below is older"),
+                theme.warning,
+            );
+            frame.render_widget(text::fit(line, width), headings);
+        }
+        (None, Some(_)) => {
+            frame.render_widget(text::fit(headings_line(&columns, theme), width), headings);
+        }
+    }
+    let filter = model.session.value();
+    let shown = list.shown(filter);
+    if shown.is_empty() {
+        let words = if list.is_empty() {
+            "no open conversations"
+        } else {
+            "no conversation matches what is typed; Enter on a whole id still picks a target"
+        };
+        frame.render_widget(text::fit(Line::styled(words, theme.dim), width), rows);
+        return;
+    }
+    let focused = has_focus(model, Focus::Session);
+    let selected = list.selected_index(&shown);
+    let first = list.first_shown(filter, usize::from(rows.height));
+    let lines: Vec<Line> = shown
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(usize::from(rows.height))
+        .map(|(at, conversation)| {
+            let highlighted = focused && Some(at) == selected;
+            let line = row(model, theme, &columns, conversation, highlighted);
+            text::fit(line, width)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rows);
+}
+
+fn headings_line(columns: &Columns, theme: &Theme) -> Line<'static> {
+    let words = format!(
+        "  {:<id$} {:>7} {:<queue$} {:<prio$} {:<intent$} {:<mood$} {:<agent$} moved",
+        "id",
+        "wait",
+        "queue",
+        "prio",
+        "intent",
+        "mood",
+        "agent",
+        id = columns.id_width(),
+        queue = columns.queue,
+        prio = columns.priority,
+        intent = columns.intent,
+        mood = columns.sentiment,
+        agent = columns.agent,
+    );
+    Line::styled(words, theme.dim)
+}
+
+fn row(
+    model: &Model,
+    theme: &Theme,
+    columns: &Columns,
+    conversation: &Conversation,
+    highlighted: bool,
+) -> Line<'static> {
+    let now = SystemTime::from(model.now);
+    let pointer = if highlighted { "▶" } else { " " };
+    let mark = if model.conversations.is_marked(&conversation.session) {
+        "●"
+    } else {
+        " "
+    };
+    let id = if columns.whole_id {
+        conversation.session.as_str().to_owned()
+    } else {
+        conversation.session.short()
+    };
+    let wait = conversation
+        .wait_at(now)
+        .map_or_else(|| "–".to_owned(), |w| short_duration(w.as_secs()));
+    let cell = |value: Option<&str>, width: usize| pad(value.unwrap_or("–"), width);
+    let status_or_agent = if has_ended(conversation) {
+        conversation
+            .status
+            .as_ref()
+            .map(|s| s.as_str().to_lowercase())
+    } else {
+        conversation.agent.as_ref().map(|a| a.label().to_owned())
+    };
+    let sentiment = conversation
+        .sentiment
+        .as_ref()
+        .and_then(|s| s.tone.as_deref());
+    let moved = moved_recently(model, conversation).unwrap_or_default();
+    let style = if highlighted {
+        theme.highlight
+    } else {
+        ratatui::style::Style::default()
+    };
+    Line::from(vec![
+        Span::styled(pointer, theme.key),
+        Span::styled(mark, theme.ok),
+        Span::raw(" "),
+        Span::raw(pad(&id, columns.id_width())),
+        Span::raw(format!(" {wait:>7} ")),
+        Span::raw(cell(
+            conversation.queue.as_ref().map(|q| q.label()),
+            columns.queue,
+        )),
+        Span::raw(" "),
+        Span::raw(cell(conversation.priority.as_deref(), columns.priority)),
+        Span::raw(" "),
+        Span::raw(cell(conversation.intent.as_deref(), columns.intent)),
+        Span::raw(" "),
+        Span::raw(cell(sentiment, columns.sentiment)),
+        Span::raw(" "),
+        Span::raw(cell(status_or_agent.as_deref(), columns.agent)),
+        Span::raw(" "),
+        Span::styled(moved, theme.warning),
+    ])
+    .style(style)
+}
+
+/// "↻ 3m" when it was moved in the last ten minutes: by this console or another handoff (the
+/// audit file), or by anyone (the platform's record).
+fn moved_recently(model: &Model, conversation: &Conversation) -> Option<String> {
+    let ours = model
+        .ledger
+        .recent_move(&conversation.session, model.now)
+        .map(|record| record.intent_at);
+    let theirs = conversation
+        .last_move()
+        .and_then(|m| m.at)
+        .filter(|at| *at >= model.now - RECENT_MOVE);
+    let at: DateTime<Utc> = ours.into_iter().chain(theirs).max()?;
+    let minutes = (model.now - at).num_minutes().max(0);
+    Some(format!("↻ {minutes}m"))
+}
+
+/// `value` cut or padded to exactly `width` columns.
+fn pad(value: &str, width: usize) -> String {
+    let fitted = text::fit(Line::raw(value.to_owned()), width);
+    let used = fitted.width();
+    let mut out: String = fitted.spans.iter().map(|s| s.content.as_ref()).collect();
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
