@@ -154,6 +154,69 @@ fn the_conversation_list_from_the_simulator_at_80x24_and_120x40() {
     assert_eq!(model.focus, handoff::tui::model::Focus::Picker);
 }
 
+/// Three conversations of the demo floor marked, to the Billing queue: the one confirmation.
+fn three_to_billing(model: &mut Model) {
+    for _ in 0..3 {
+        press(model, KeyCode::Char(' '));
+        press(model, KeyCode::Down);
+    }
+    press(model, KeyCode::Enter);
+    type_text(model, "billing");
+    press(model, KeyCode::Enter);
+}
+
+/// The run under way: one accepted, one failed, one waiting for the budget.
+fn run_under_way(model: &mut Model) {
+    let requests = match press(model, KeyCode::Char('y')) {
+        Some(Effect::DispatchBulk { requests }) => requests,
+        other => panic!("expected a run, got {other:?}"),
+    };
+    for request in &requests[..2] {
+        let sending = Progress::Sending {
+            request: String::new(),
+        };
+        finish(model, request.id, sending);
+    }
+    finish(
+        model,
+        requests[0].id,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        }),
+    );
+    finish(
+        model,
+        requests[1].id,
+        Progress::Finished(Outcome::Failed {
+            http_status: Some(404),
+            reason: FailureReason::SessionEnded,
+            message: "HTTP 404: Conversation not found or already closed".into(),
+        }),
+    );
+}
+
+#[test]
+fn many_at_once_one_confirmation_then_a_bar_that_counts_them() {
+    let mut model = model();
+    with_conversations(&mut model);
+    three_to_billing(&mut model);
+    let confirm = screen(&model, 80, 24);
+    assert!(
+        confirm.contains("3 conversation(s) → queue Billing"),
+        "{confirm}"
+    );
+    assert_list_screen!("confirm_many", confirm);
+    run_under_way(&mut model);
+    let bar = screen(&model, 120, 40);
+    assert!(
+        bar.contains(
+            "3 → queue Billing sending: 2 sent · 1 accepted · 1 failed · 0 unknown · 1 waiting"
+        ),
+        "{bar}"
+    );
+    assert_list_screen!("progress", bar);
+}
+
 #[test]
 fn a_missing_scope_is_said_in_the_pane() {
     let mut model = model();
@@ -944,6 +1007,15 @@ mod every_screen {
         let mut quit = shift();
         ctrl(&mut quit, 'c');
         screens.push(("quit_while_sending", quit));
+
+        let mut many = shift();
+        three_to_billing(&mut many);
+        screens.push(("confirm_many", many));
+
+        let mut progress = shift();
+        three_to_billing(&mut progress);
+        run_under_way(&mut progress);
+        screens.push(("progress", progress));
 
         let mut filtered = shift();
         press(&mut filtered, KeyCode::BackTab);

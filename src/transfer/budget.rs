@@ -266,6 +266,11 @@ impl BudgetSnapshot {
         self.limit
     }
 
+    /// How long a call counts against the budget.
+    pub fn window(&self) -> Duration {
+        Duration::from_millis(self.window_ms)
+    }
+
     /// Calls that still count against the window at `now`.
     pub fn used_at(&self, now: SystemTime) -> usize {
         let now = ms_since_epoch(now);

@@ -17,7 +17,7 @@ use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::background::{self, SharedStore};
@@ -32,7 +32,7 @@ use crate::platform::ConversationStatus;
 use crate::roster::Roster;
 use crate::transfer::{
     AuditError, FailureReason, Ledger, Outcome, Progress, TransferEngine, TransferId,
-    TransferRequest, TransferUpdate,
+    TransferRequest, TransferUpdate, run_bulk,
 };
 
 /// Room for every step of many concurrent transfers; senders wait when it is full, they never
@@ -106,6 +106,8 @@ struct Workers {
     confirm_within: Duration,
     /// Which conversations the list shows (`[conversations] statuses`).
     conversation_statuses: Vec<ConversationStatus>,
+    /// Stops the run of many under way, if any.
+    bulk_stop: Option<watch::Sender<bool>>,
     /// Transfers and audit writes under way: the process waits for them before it ends.
     tasks: JoinSet<()>,
 }
@@ -244,6 +246,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         messages,
         confirm_within,
         conversation_statuses,
+        bulk_stop: None,
         tasks: JoinSet::new(),
     };
     let inbox = Inbox {
@@ -317,6 +320,10 @@ async fn finish(
     request_timeout: Duration,
 ) {
     workers.engine.close();
+    // A run of many sends nothing more once the console closes.
+    if let Some(stop) = &workers.bulk_stop {
+        stop.send_replace(true);
+    }
     if workers.tasks.is_empty() {
         return;
     }
@@ -401,6 +408,23 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
                 workers.conversation_statuses.clone(),
                 workers.messages.clone(),
             );
+        }
+        Effect::DispatchBulk { requests } => {
+            let (stop, stopped) = watch::channel(false);
+            workers.bulk_stop = Some(stop);
+            let engine = workers.engine.clone();
+            let updates = workers.updates.clone();
+            let messages = workers.messages.clone();
+            workers.tasks.spawn(async move {
+                let unsent = run_bulk(&engine, requests, updates, stopped).await;
+                let unsent = unsent.iter().map(|r| r.id).collect();
+                let _ = messages.send(Msg::BulkEnded { unsent }).await;
+            });
+        }
+        Effect::StopBulk => {
+            if let Some(stop) = &workers.bulk_stop {
+                stop.send_replace(true);
+            }
         }
         Effect::Dispatch(request) => {
             let engine = workers.engine.clone();

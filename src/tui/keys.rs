@@ -41,6 +41,10 @@ pub enum Context {
     Detail,
     /// What a sync would change, before it is saved.
     SyncPreview,
+    /// One confirmation for many conversations to one target.
+    ConfirmBulk,
+    /// Stopping a run of many before the rest is sent.
+    ConfirmStop,
 }
 
 impl Context {
@@ -61,6 +65,8 @@ impl Context {
             Self::ConfirmNote => "Note on a transfer",
             Self::Detail => "Transfer detail",
             Self::SyncPreview => "Sync with the platform",
+            Self::ConfirmBulk => "Move many at once",
+            Self::ConfirmStop => "Stop the run",
         }
     }
 
@@ -76,6 +82,8 @@ impl Context {
                 | Self::ConfirmNote
                 | Self::Detail
                 | Self::SyncPreview
+                | Self::ConfirmBulk
+                | Self::ConfirmStop
         )
     }
 
@@ -147,6 +155,9 @@ pub enum Action {
     MarkConversation,
     MarkAllShown,
     SortConversations,
+    IncludeRecent,
+    StopRun,
+    RerouteFailed,
 }
 
 /// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
@@ -350,6 +361,43 @@ const CONFIRM_ANYWAY: &[Binding] = &[
     ),
 ];
 
+const CONFIRM_BULK: &[Binding] = &[
+    bind(
+        &[char_key('y'), key(KeyCode::Enter)],
+        A::Send,
+        "send them",
+        Always,
+    ),
+    bind(
+        &[char_key('i')],
+        A::IncludeRecent,
+        "include those moved recently (asks again)",
+        IfRoom,
+    ),
+    bind(
+        &[char_key('n'), key(KeyCode::Esc)],
+        A::Cancel,
+        "cancel",
+        Always,
+    ),
+];
+
+/// Only `y`: an Esc typed out of habit must not stop a run.
+const CONFIRM_STOP: &[Binding] = &[
+    bind(
+        &[char_key('y')],
+        A::StopRun,
+        "stop: send no more of the run",
+        Always,
+    ),
+    bind(
+        &[char_key('n'), key(KeyCode::Esc)],
+        A::Cancel,
+        "let it run",
+        Always,
+    ),
+];
+
 /// Only `y`: nothing is saved by an Enter typed out of habit.
 const SYNC_PREVIEW: &[Binding] = &[
     bind(&[char_key('y')], A::ApplySync, "save these changes", Always),
@@ -383,6 +431,12 @@ const LOG: &[Binding] = &[
         &[char_key('r')],
         A::Reroute,
         "re-route it elsewhere",
+        IfRoom,
+    ),
+    bind(
+        &[char_key('R')],
+        A::RerouteFailed,
+        "re-route the last run's failed ones together",
         IfRoom,
     ),
     bind(
@@ -546,6 +600,8 @@ fn defaults(context: Context) -> &'static [Binding] {
         Context::ConfirmNote => CONFIRM_NOTE,
         Context::Detail => DETAIL,
         Context::SyncPreview => SYNC_PREVIEW,
+        Context::ConfirmBulk => CONFIRM_BULK,
+        Context::ConfirmStop => CONFIRM_STOP,
     }
 }
 
@@ -564,7 +620,7 @@ pub fn layers(context: Context) -> Vec<Context> {
 }
 
 /// Every context, in the order the help screen lists those not nearer to hand.
-pub const HELP_ORDER: [Context; 15] = [
+pub const HELP_ORDER: [Context; 17] = [
     Context::Global,
     Context::Session,
     Context::Picker,
@@ -575,6 +631,8 @@ pub const HELP_ORDER: [Context; 15] = [
     Context::Confirm,
     Context::ConfirmNote,
     Context::ConfirmAnyway,
+    Context::ConfirmBulk,
+    Context::ConfirmStop,
     Context::Form,
     Context::ConfirmDelete,
     Context::SyncPreview,

@@ -4,6 +4,7 @@
 //! background transfers.
 
 mod background;
+pub mod bulk;
 pub mod conversations;
 mod event_loop;
 pub mod form;

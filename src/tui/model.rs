@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Local, Utc};
 use ratatui::layout::Rect;
 
+use super::bulk::BulkRun;
 use super::conversations::Conversations;
 use super::form::TargetForm;
 use super::input::TextInput;
@@ -19,7 +20,9 @@ use crate::callback::Refusal;
 use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, SyncPreview, Target};
-use crate::transfer::{BudgetSnapshot, Ledger, Phase, TransferId, TransferRecord};
+use crate::transfer::{
+    BudgetSnapshot, BulkKey, Ledger, Phase, Skipped, TransferId, TransferRecord,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -72,6 +75,26 @@ pub enum Dialog {
         listing: Listing,
         preview: SyncPreview,
     },
+    /// One confirmation for the marked conversations to one target: what goes, what is left
+    /// out and why. Those moved recently may be included after a second confirmation.
+    ConfirmBulk {
+        target: Target,
+        key: BulkKey,
+        send: Vec<SessionId>,
+        /// Left out because they were moved in the last ten minutes or are in flight.
+        recent: Vec<Skipped>,
+        /// Left out for good: ended, listed twice, already sent by this run.
+        skipped: Vec<Skipped>,
+    },
+    /// The second confirmation, with the recently moved ones included; only `y` sends.
+    ConfirmBulkAnyway {
+        target: Target,
+        key: BulkKey,
+        send: Vec<SessionId>,
+        warnings: Vec<String>,
+    },
+    /// Stop the run under way? Only `y` stops it.
+    ConfirmStop,
     /// Everything about one transfer: request, reply, callback.
     Detail {
         transfer: TransferId,
@@ -105,6 +128,8 @@ pub struct Model {
     pub dialog: Option<Dialog>,
     /// The account's open conversations, as last read, and what is marked among them.
     pub conversations: Conversations,
+    /// The last run of many transfers, under way or ended, for the progress bar.
+    pub bulk: Option<BulkRun>,
     /// Who is free right now, as last fetched.
     pub live: Option<Availability>,
     /// Why the last refresh failed; the picker then says its live data is stale.
@@ -176,6 +201,7 @@ impl Model {
             filtering_log: false,
             dialog: None,
             conversations: Conversations::default(),
+            bulk: None,
             live: None,
             live_error: None,
             refreshing: false,
@@ -298,8 +324,8 @@ impl Model {
     /// The conversation list is on screen and some conversation in it still waits, so its
     /// wait moves every second.
     fn waits_on_screen(&self) -> bool {
-        let list_shown =
-            super::view::panes(self.screen).is_some_and(|p| p.conversations.height > 0);
+        let list_shown = super::view::panes(self.screen, self.bulk.is_some())
+            .is_some_and(|p| p.conversations.height > 0);
         list_shown && self.conversations.any_waiting()
     }
 
@@ -317,6 +343,9 @@ impl Model {
             Some(Dialog::ConfirmDelete(_)) => Context::ConfirmDelete,
             Some(Dialog::ConfirmAnyway { .. }) => Context::ConfirmAnyway,
             Some(Dialog::SyncPreview { .. }) => Context::SyncPreview,
+            Some(Dialog::ConfirmBulk { .. }) => Context::ConfirmBulk,
+            Some(Dialog::ConfirmBulkAnyway { .. }) => Context::ConfirmAnyway,
+            Some(Dialog::ConfirmStop) => Context::ConfirmStop,
             None => match self.focus {
                 Focus::Session => Context::Session,
                 Focus::Picker => Context::Picker,

@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
+mod bulk;
 mod conversations;
 mod lifecycle;
 mod live;
@@ -54,6 +55,11 @@ pub enum Msg {
     Availability(Result<Availability, String>),
     /// Time for the periodic read of the account's conversations.
     ConversationsDue,
+    /// A run of many ended: every transfer handed out has its answer; these were never handed
+    /// out (the run was stopped).
+    BulkEnded {
+        unsent: Vec<TransferId>,
+    },
     /// A read of the account's conversations ended.
     Conversations(Result<ConversationList, ConversationsError>),
     /// A post to the callback receiver.
@@ -89,6 +95,13 @@ pub struct RosterSaved {
 #[derive(Debug, Clone)]
 pub enum Effect {
     Dispatch(TransferRequest),
+    /// Run these transfers as one run of many: the budget's full speed behind any single
+    /// transfer, stoppable until each is sent.
+    DispatchBulk {
+        requests: Vec<TransferRequest>,
+    },
+    /// Send no more of the run under way.
+    StopBulk,
     SaveRoster(RosterChange),
     /// Fetch who is free now, with stats for these queues.
     RefreshAvailability(Vec<String>),
@@ -230,6 +243,10 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::AvailabilityDue => live::refresh(model),
         Msg::ConversationsDue => conversations::refresh(model),
+        Msg::BulkEnded { unsent } => {
+            let effects = bulk::ended(model, unsent);
+            (!effects.is_empty()).then_some(Effect::Many(effects))
+        }
         Msg::Conversations(result) => {
             conversations::refreshed(model, result);
             None
@@ -405,8 +422,11 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             None
         }
         Action::ClearSession => {
-            // Esc clears what is typed first, then the marks.
+            // Esc clears what is typed first, then the marks, then asks to stop a run.
             if model.session.is_empty() {
+                if model.conversations.marked().is_empty() {
+                    bulk::back_out(model);
+                }
                 model.conversations.clear_marks();
             }
             model.session.clear();
@@ -423,6 +443,15 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         }
         Action::SortConversations => {
             model.conversations.sort_next();
+            None
+        }
+        Action::IncludeRecent => {
+            bulk::include_recent(model);
+            None
+        }
+        Action::StopRun => bulk::stop(model),
+        Action::RerouteFailed => {
+            bulk::reroute_failed(model);
             None
         }
         Action::Choose => {
@@ -637,8 +666,15 @@ fn scroll(model: &mut Model, delta: isize) {
     }
 }
 
-/// Enter in the picker: confirm the highlighted target for the session in the field.
+/// Enter in the picker: confirm the highlighted target for the marked conversations, else for
+/// the session in the field.
 fn choose(model: &mut Model) {
+    if !model.conversations.marked().is_empty() {
+        if let Some(target) = model.picker.highlighted(&model.roster).cloned() {
+            bulk::confirm(model, target);
+        }
+        return;
+    }
     let session = match SessionId::parse(model.session.value()) {
         Ok(session) => session,
         Err(error) => {
@@ -693,6 +729,14 @@ fn send(model: &mut Model) -> Option<Effect> {
             note,
             ..
         }) => Some(dispatch(model, session, target, note)),
+        Some(
+            Dialog::ConfirmBulk {
+                target, key, send, ..
+            }
+            | Dialog::ConfirmBulkAnyway {
+                target, key, send, ..
+            },
+        ) => bulk::dispatch(model, target, key, send),
         other => {
             model.dialog = other;
             None

@@ -58,6 +58,9 @@ impl Action {
             Self::MarkConversation => "mark",
             Self::MarkAllShown => "mark-all",
             Self::SortConversations => "sort-conversations",
+            Self::IncludeRecent => "include-recent",
+            Self::StopRun => "stop-run",
+            Self::RerouteFailed => "re-route-failed",
         }
     }
 
@@ -109,6 +112,8 @@ impl Context {
             Self::ConfirmNote => "confirm-note",
             Self::Detail => "transfer-detail",
             Self::SyncPreview => "sync-preview",
+            Self::ConfirmBulk => "confirm-many",
+            Self::ConfirmStop => "confirm-stop",
         }
     }
 

@@ -9,7 +9,7 @@ use crate::tui::view;
 /// After every change: each list scrolls just enough to show its highlight. Until the terminal's
 /// size is known (or while it is too small for the panes) there is nothing to keep in view.
 pub(super) fn keep_highlights_in_view(model: &mut Model) {
-    let Some(panes) = view::panes(model.screen) else {
+    let Some(panes) = view::panes(model.screen, model.bulk.is_some()) else {
         return;
     };
     model
@@ -32,7 +32,7 @@ pub(super) fn keep_highlights_in_view(model: &mut Model) {
 /// Scrolls the picker by `rows` (negative: up), the highlight taken along where it would leave
 /// the list.
 pub(super) fn scroll_picker(model: &mut Model, rows: isize) {
-    if let Some(panes) = view::panes(model.screen) {
+    if let Some(panes) = view::panes(model.screen, model.bulk.is_some()) {
         model
             .picker
             .scroll_view(rows, usize::from(panes.picker_list.height));
@@ -42,7 +42,7 @@ pub(super) fn scroll_picker(model: &mut Model, rows: isize) {
 /// Scrolls the log by `entries` towards the newest (negative: the oldest), the highlight taken
 /// along where it would leave the pane.
 pub(super) fn scroll_log(model: &mut Model, entries: isize) {
-    let Some(panes) = view::panes(model.screen) else {
+    let Some(panes) = view::panes(model.screen, model.bulk.is_some()) else {
         return;
     };
     let area = view::log_entries_area(model, panes.log);

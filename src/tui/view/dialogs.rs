@@ -56,6 +56,22 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         Some(Dialog::SyncPreview { listing, preview }) => {
             sync_preview(&model.keys, &listing.notes, preview, theme, area, frame)
         }
+        Some(Dialog::ConfirmBulk {
+            target,
+            send,
+            recent,
+            skipped,
+            ..
+        }) => {
+            super::bulk_dialogs::confirm(model, target, send, (recent, skipped), theme, area, frame)
+        }
+        Some(Dialog::ConfirmBulkAnyway {
+            target,
+            send,
+            warnings,
+            ..
+        }) => super::bulk_dialogs::anyway(model, target, send.len(), warnings, theme, area, frame),
+        Some(Dialog::ConfirmStop) => super::bulk_dialogs::stop(model, theme, area, frame),
     }
 }
 
@@ -70,7 +86,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// A centered dialog `width` wide (at most) and tall enough for `lines` once wrapped.
-fn sized(area: Rect, width: u16, lines: &[Line]) -> Rect {
+pub(super) fn sized(area: Rect, width: u16, lines: &[Line]) -> Rect {
     let inner_width = usize::from(width.min(area.width).saturating_sub(2)).max(1);
     let rows: usize = lines
         .iter()
@@ -80,7 +96,7 @@ fn sized(area: Rect, width: u16, lines: &[Line]) -> Rect {
 }
 
 /// The dialog's keys, from the key map: "y/Enter send the transfer · n/Esc cancel".
-fn key_line(keys: &KeyMap, context: Context, theme: &Theme) -> Line<'static> {
+pub(super) fn key_line(keys: &KeyMap, context: Context, theme: &Theme) -> Line<'static> {
     let mut spans = Vec::new();
     for (n, binding) in keys
         .bindings(context)

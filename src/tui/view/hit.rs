@@ -20,7 +20,7 @@ pub enum Spot {
 /// The spot at `column`, `row` of a terminal `area` with the panes drawn from `model`; `None`
 /// outside the panes (the title and hint bars, a terminal too small).
 pub fn spot(model: &Model, area: Rect, column: u16, row: u16) -> Option<Spot> {
-    let panes = panes(area)?;
+    let panes = panes(area, model.bulk.is_some())?;
     let at = Position::new(column, row);
     if panes.session.contains(at) {
         let list = panes.conversations;

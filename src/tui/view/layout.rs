@@ -27,18 +27,22 @@ pub struct Panes {
     /// The picker's rows of targets, below its filter line.
     pub picker_list: Rect,
     pub log: Rect,
+    /// The progress of a run of many transfers, above the hints; empty when there is none.
+    pub progress: Rect,
     pub hints: Rect,
 }
 
-/// The panes of a terminal `area`; `None` when it is too small for them (the view then says so).
-pub fn panes(area: Rect) -> Option<Panes> {
+/// The panes of a terminal `area`, with a line for a run's `progress` when there is one; `None`
+/// when it is too small for them (the view then says so).
+pub fn panes(area: Rect, progress: bool) -> Option<Panes> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
-    let [title, session, main, hints] = Layout::vertical([
+    let [title, session, main, progress, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(SESSION_FIELD + list_height(area.height)),
         Constraint::Min(6),
+        Constraint::Length(u16::from(progress)),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -62,6 +66,7 @@ pub fn panes(area: Rect) -> Option<Panes> {
         picker,
         picker_list,
         log,
+        progress,
         hints,
     })
 }

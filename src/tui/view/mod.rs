@@ -1,5 +1,6 @@
 //! `view`: draws the model. It reads the model only; nothing here changes state or does I/O.
 
+mod bulk_dialogs;
 mod conversations_pane;
 mod detail;
 mod dialogs;
@@ -9,6 +10,7 @@ mod layout;
 mod live;
 mod log_pane;
 mod picker_pane;
+mod progress;
 mod session_pane;
 mod status;
 pub(super) mod text;
@@ -57,7 +59,7 @@ fn neutralise(buffer: &mut Buffer) {
 
 fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
-    let Some(panes) = panes(area) else {
+    let Some(panes) = panes(area, model.bulk.is_some()) else {
         too_small(model, area, frame);
         return;
     };
@@ -65,6 +67,7 @@ fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     session_pane::draw(model, theme, panes.session, panes.conversations, frame);
     picker_pane::draw(model, theme, panes.picker, frame);
     log_pane::draw(model, theme, panes.log, frame);
+    progress::draw(model, theme, panes.progress, frame);
     status::hint_bar(model, theme, panes.hints, frame);
     dialogs::draw(model, theme, area, frame);
 }

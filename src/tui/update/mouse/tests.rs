@@ -93,7 +93,7 @@ fn highlighted_notice(model: &Model) -> String {
 }
 
 fn panes(model: &Model) -> view::Panes {
-    view::panes(model.screen).unwrap()
+    view::panes(model.screen, model.bulk.is_some()).unwrap()
 }
 
 /// Where the log's entries are drawn.

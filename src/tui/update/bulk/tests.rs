@@ -1,0 +1,201 @@
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::super::{Effect, Msg, update};
+use crate::demo;
+use crate::ids::SessionId;
+use crate::platform::{ConversationList, ConversationStatus};
+use crate::transfer::{
+    FailureReason, Outcome, Progress, TransferRequest, TransferState, TransferUpdate,
+};
+use crate::tui::conversations::tests::waiting;
+use crate::tui::model::{Dialog, Focus, Model};
+
+fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(model: &mut Model, text: &str) {
+    for c in text.chars() {
+        key(model, KeyCode::Char(c));
+    }
+}
+
+fn session(n: u32) -> SessionId {
+    waiting(n, "", 0, None).session
+}
+
+/// A console that has read four conversations (the fourth already closed) and has the first
+/// three and the closed one marked, by a paste.
+fn marked() -> Model {
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    let mut closed = waiting(4, "Tech", 50, None);
+    closed.status = Some(ConversationStatus::Closed);
+    let list = ConversationList {
+        conversations: vec![
+            waiting(1, "Tech", 300, None),
+            waiting(2, "Tech", 200, None),
+            waiting(3, "Tech", 100, None),
+            closed,
+        ],
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::Conversations(Ok(list)));
+    let pasted: Vec<String> = (1..=4).map(|n| session(n).to_string()).collect();
+    update(&mut model, Msg::Paste(pasted.join("\n")));
+    model
+}
+
+/// Enter, the Billing queue, Enter: the one confirmation.
+fn to_billing(model: &mut Model) {
+    key(model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Picker);
+    type_text(model, "billing");
+    key(model, KeyCode::Enter);
+}
+
+fn dispatched(effect: Option<Effect>) -> Vec<TransferRequest> {
+    match effect {
+        Some(Effect::DispatchBulk { requests }) => requests,
+        other => panic!("expected a run, got {other:?}"),
+    }
+}
+
+fn finish(model: &mut Model, request: &TransferRequest, outcome: Outcome) {
+    update(
+        model,
+        Msg::Transfer(TransferUpdate::now(request.id, Progress::Finished(outcome))),
+    );
+}
+
+#[test]
+fn one_confirmation_names_the_count_and_the_target_and_leaves_out_what_ended() {
+    let mut model = marked();
+    to_billing(&mut model);
+    let Some(Dialog::ConfirmBulk { send, skipped, .. }) = &model.dialog else {
+        panic!("expected the bulk confirmation, got {:?}", model.dialog);
+    };
+    assert_eq!(send, &[session(1), session(2), session(3)]);
+    assert_eq!(skipped.len(), 1);
+    assert!(
+        skipped[0].why.contains("already ended (closed)"),
+        "{skipped:?}"
+    );
+
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(requests.len(), 3);
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.bulk.is_some() && r.target.name == "Billing")
+    );
+    assert!(model.conversations.marked().is_empty());
+    let run = model.bulk.as_ref().unwrap();
+    assert_eq!(run.counts(&model.ledger).waiting, 3);
+    for request in &requests {
+        assert!(model.transfer(request.id).is_some(), "each has its line");
+    }
+}
+
+#[test]
+fn recently_moved_ones_are_left_out_unless_included_after_a_second_y() {
+    let mut model = marked();
+    to_billing(&mut model);
+    let first = dispatched(key(&mut model, KeyCode::Char('y')));
+    for request in &first {
+        let outcome = Outcome::Transferred {
+            request_completed_at: None,
+        };
+        finish(&mut model, request, outcome);
+    }
+    update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    // The same three again, to another queue: each was moved a moment ago.
+    let pasted: Vec<String> = (1..=3).map(|n| session(n).to_string()).collect();
+    update(&mut model, Msg::Paste(pasted.join(" ")));
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "retention");
+    key(&mut model, KeyCode::Enter);
+    let Some(Dialog::ConfirmBulk { send, recent, .. }) = &model.dialog else {
+        panic!("expected the bulk confirmation, got {:?}", model.dialog);
+    };
+    assert!(send.is_empty());
+    assert_eq!(recent.len(), 3);
+    key(&mut model, KeyCode::Char('i'));
+    assert!(matches!(
+        model.dialog,
+        Some(Dialog::ConfirmBulkAnyway { .. })
+    ));
+    assert!(key(&mut model, KeyCode::Enter).is_none(), "only y sends");
+    assert!(model.dialog.is_some());
+    assert_eq!(dispatched(key(&mut model, KeyCode::Char('y'))).len(), 3);
+}
+
+#[test]
+fn esc_asks_before_a_run_is_stopped_and_what_was_never_sent_says_so() {
+    let mut model = marked();
+    to_billing(&mut model);
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(model.dialog, Some(Dialog::ConfirmStop));
+    assert!(key(&mut model, KeyCode::Esc).is_none(), "Esc lets it run");
+    assert_eq!(model.dialog, None);
+    key(&mut model, KeyCode::Esc);
+    assert!(matches!(
+        key(&mut model, KeyCode::Char('y')),
+        Some(Effect::StopBulk)
+    ));
+
+    finish(
+        &mut model,
+        &requests[0],
+        Outcome::Transferred {
+            request_completed_at: None,
+        },
+    );
+    finish(
+        &mut model,
+        &requests[1],
+        Outcome::Failed {
+            http_status: Some(404),
+            reason: FailureReason::SessionEnded,
+            message: "HTTP 404: gone".into(),
+        },
+    );
+    update(
+        &mut model,
+        Msg::BulkEnded {
+            unsent: vec![requests[2].id],
+        },
+    );
+    assert_eq!(
+        model.transfer(requests[2].id).unwrap().state(),
+        TransferState::Failed
+    );
+    let counts = model.bulk.as_ref().unwrap().counts(&model.ledger);
+    assert_eq!((counts.good, counts.failed, counts.waiting), (1, 2, 0));
+
+    // R in the log: the two that failed are marked again, Billing marked as the one to avoid.
+    key(&mut model, KeyCode::BackTab);
+    assert_eq!(model.focus, Focus::Log);
+    key(&mut model, KeyCode::Char('R'));
+    assert_eq!(model.focus, Focus::Picker);
+    assert_eq!(model.conversations.marked(), [session(2), session(3)]);
+    assert!(model.picker.avoids(&requests[0].target.id));
+}
+
+#[test]
+fn a_single_transfer_during_a_run_goes_out_at_once() {
+    let mut model = marked();
+    to_billing(&mut model);
+    dispatched(key(&mut model, KeyCode::Char('y')));
+    type_text(&mut model, "6538f8a3c9cf425ee5cf0a1b");
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    key(&mut model, KeyCode::Enter);
+    match key(&mut model, KeyCode::Char('y')) {
+        Some(Effect::Dispatch(request)) => {
+            assert_eq!(request.session.as_str(), "6538f8a3c9cf425ee5cf0a1b");
+            assert!(request.bulk.is_none());
+        }
+        other => panic!("the single transfer is dispatched at once, got {other:?}"),
+    }
+}

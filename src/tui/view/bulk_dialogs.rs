@@ -1,0 +1,143 @@
+//! The dialogs of a run of many: its one confirmation, the second one for conversations moved a
+//! moment ago, and stopping it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::dialogs::{key_line, open, sized};
+use crate::ids::SessionId;
+use crate::roster::Target;
+use crate::transfer::Skipped;
+use crate::tui::keys::{Action, Context};
+use crate::tui::model::Model;
+use crate::tui::theme::Theme;
+
+/// At most this many left-out conversations are named; the rest are counted.
+const NAMED: usize = 6;
+
+/// "12 conversations → queue Billing", what is left out and why, and the keys.
+pub(super) fn confirm(
+    model: &Model,
+    target: &Target,
+    send: &[SessionId],
+    (recent, skipped): (&[Skipped], &[Skipped]),
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(
+            format!("{} conversation(s) → {target}", send.len()),
+            theme.title,
+        )
+        .centered(),
+        Line::raw(""),
+    ];
+    if !skipped.is_empty() {
+        lines.push(Line::styled(
+            format!("{} left out:", skipped.len()),
+            theme.warning,
+        ));
+        lines.extend(named(skipped, theme));
+    }
+    if !recent.is_empty() {
+        let include = model
+            .keys
+            .key_label(Context::ConfirmBulk, Action::IncludeRecent);
+        lines.push(Line::styled(
+            format!(
+                "{} left out as moved in the last 10 minutes or on their way ({include} includes them, after asking again):",
+                recent.len()
+            ),
+            theme.warning,
+        ));
+        lines.extend(named(recent, theme));
+    }
+    if skipped.is_empty() && recent.is_empty() {
+        lines.push(Line::styled("none left out", theme.dim).centered());
+    }
+    lines.push(Line::raw(""));
+    lines.push(key_line(&model.keys, Context::ConfirmBulk, theme));
+    let dialog = sized(area, 84, &lines);
+    let inner = open("Move these conversations?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn named(skipped: &[Skipped], theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = skipped
+        .iter()
+        .take(NAMED)
+        .map(|s| Line::raw(format!("  {} {}", s.session.short(), s.why)))
+        .collect();
+    if skipped.len() > NAMED {
+        lines.push(Line::styled(
+            format!("  and {} more", skipped.len() - NAMED),
+            theme.dim,
+        ));
+    }
+    lines
+}
+
+/// The second confirmation: those moved a moment ago, in words; only `y` sends.
+pub(super) fn anyway(
+    model: &Model,
+    target: &Target,
+    count: usize,
+    warnings: &[String],
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(format!("{count} conversation(s) → {target}"), theme.title).centered(),
+        Line::raw(""),
+        Line::styled(
+            "These were moved a moment ago or are on their way:",
+            theme.warning,
+        ),
+    ];
+    lines.extend(
+        warnings
+            .iter()
+            .take(NAMED)
+            .map(|w| Line::raw(format!("  {w}"))),
+    );
+    if warnings.len() > NAMED {
+        lines.push(Line::styled(
+            format!("  and {} more", warnings.len() - NAMED),
+            theme.dim,
+        ));
+    }
+    lines.push(Line::raw(""));
+    lines.push(key_line(&model.keys, Context::ConfirmAnyway, theme));
+    let dialog = sized(area, 84, &lines);
+    let inner = open("Move them anyway?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// Stop the run? What stopping does, in words.
+pub(super) fn stop(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let waiting = model
+        .bulk
+        .as_ref()
+        .map_or(0, |run| run.counts(&model.ledger).waiting);
+    let lines = vec![
+        Line::raw(""),
+        Line::styled(
+            format!(
+                "{waiting} conversation(s) of the run are not sent yet: stopping leaves them where they are."
+            ),
+            theme.title,
+        ),
+        Line::raw("Those already on their way still get their answer."),
+        Line::raw(""),
+        key_line(&model.keys, Context::ConfirmStop, theme),
+    ];
+    let dialog = sized(area, 76, &lines);
+    let inner = open("Stop the run?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
