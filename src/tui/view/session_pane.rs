@@ -40,7 +40,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, list_rows: Rect, fr
     } else if value.trim().is_empty() && !model.conversations.is_empty() {
         Line::styled(
             format!(
-                "Paste a botSessionId, or type to narrow the list; {submit} on a row picks a target"
+                "Paste or type the conversation's botSessionId, or a few letters to narrow the list; {submit} on a row picks it"
             ),
             theme.dim,
         )
