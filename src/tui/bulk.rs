@@ -4,7 +4,45 @@
 use std::time::Duration;
 
 use crate::roster::Target;
-use crate::transfer::{BudgetSnapshot, Ledger, TransferId, TransferState};
+use crate::transfer::{BudgetSnapshot, Ledger, Spread, TransferId, TransferState};
+
+/// Where a run of many goes: one target, or agents by their free chats.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkTo {
+    One(Target),
+    /// The agents marked in the picker, each with the chats it could still take when the
+    /// confirmation opened.
+    Spread(Vec<(Target, u32)>),
+}
+
+impl BulkTo {
+    /// "queue Billing (qu-622421b…)", or "3 agents by free capacity".
+    pub fn words(&self) -> String {
+        match self {
+            Self::One(target) => target.to_string(),
+            Self::Spread(agents) => format!("{} agents by free capacity", agents.len()),
+        }
+    }
+
+    /// The target ids, for the run's key.
+    pub fn ids(&self) -> Vec<&str> {
+        match self {
+            Self::One(target) => vec![target.id.as_str()],
+            Self::Spread(agents) => agents.iter().map(|(t, _)| t.id.as_str()).collect(),
+        }
+    }
+
+    /// How many of `count` conversations would go beyond the agents' free chats.
+    pub fn beyond_capacity(&self, count: usize) -> usize {
+        match self {
+            Self::One(_) => 0,
+            Self::Spread(agents) => {
+                let room = Spread::new(agents.clone()).room();
+                count.saturating_sub(usize::try_from(room).unwrap_or(usize::MAX))
+            }
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkRun {

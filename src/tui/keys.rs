@@ -158,6 +158,7 @@ pub enum Action {
     IncludeRecent,
     StopRun,
     RerouteFailed,
+    MarkAgent,
 }
 
 /// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
@@ -311,6 +312,12 @@ const PICKER: &[Binding] = &[
     bind(&[ctrl('o')], A::ToggleFreeOnly, "only who is free", IfRoom),
     bind(&[ctrl('f')], A::ToggleFavourite, "★ favourite", IfRoom),
     bind(&[ctrl('l')], A::ToggleByLoad, "least loaded first", Never),
+    bind(
+        &[ctrl(' ')],
+        A::MarkAgent,
+        "mark an agent to spread the marked conversations over",
+        Never,
+    ),
     bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous", Never),
     bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next", Never),
     bind(&[ctrl('a')], A::AddTarget, "add", IfRoom),

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Local, Utc};
 use ratatui::layout::Rect;
 
-use super::bulk::BulkRun;
+use super::bulk::{BulkRun, BulkTo};
 use super::conversations::Conversations;
 use super::form::TargetForm;
 use super::input::TextInput;
@@ -78,7 +78,7 @@ pub enum Dialog {
     /// One confirmation for the marked conversations to one target: what goes, what is left
     /// out and why. Those moved recently may be included after a second confirmation.
     ConfirmBulk {
-        target: Target,
+        to: BulkTo,
         key: BulkKey,
         send: Vec<SessionId>,
         /// Left out because they were moved in the last ten minutes or are in flight.
@@ -86,9 +86,10 @@ pub enum Dialog {
         /// Left out for good: ended, listed twice, already sent by this run.
         skipped: Vec<Skipped>,
     },
-    /// The second confirmation, with the recently moved ones included; only `y` sends.
+    /// The second confirmation, with the recently moved ones included or some going beyond
+    /// the agents' free chats; only `y` sends.
     ConfirmBulkAnyway {
-        target: Target,
+        to: BulkTo,
         key: BulkKey,
         send: Vec<SessionId>,
         warnings: Vec<String>,
@@ -130,6 +131,8 @@ pub struct Model {
     pub conversations: Conversations,
     /// The last run of many transfers, under way or ended, for the progress bar.
     pub bulk: Option<BulkRun>,
+    /// Agents marked in the picker: the marked conversations are spread over them.
+    pub marked_agents: Vec<String>,
     /// Who is free right now, as last fetched.
     pub live: Option<Availability>,
     /// Why the last refresh failed; the picker then says its live data is stale.
@@ -202,6 +205,7 @@ impl Model {
             dialog: None,
             conversations: Conversations::default(),
             bulk: None,
+            marked_agents: Vec::new(),
             live: None,
             live_error: None,
             refreshing: false,

@@ -454,6 +454,10 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             bulk::reroute_failed(model);
             None
         }
+        Action::MarkAgent => {
+            bulk::mark_agent(model);
+            None
+        }
         Action::Choose => {
             choose(model);
             None
@@ -670,9 +674,7 @@ fn scroll(model: &mut Model, delta: isize) {
 /// the session in the field.
 fn choose(model: &mut Model) {
     if !model.conversations.marked().is_empty() {
-        if let Some(target) = model.picker.highlighted(&model.roster).cloned() {
-            bulk::confirm(model, target);
-        }
+        bulk::confirm(model);
         return;
     }
     let session = match SessionId::parse(model.session.value()) {
@@ -729,14 +731,10 @@ fn send(model: &mut Model) -> Option<Effect> {
             note,
             ..
         }) => Some(dispatch(model, session, target, note)),
-        Some(
-            Dialog::ConfirmBulk {
-                target, key, send, ..
-            }
-            | Dialog::ConfirmBulkAnyway {
-                target, key, send, ..
-            },
-        ) => bulk::dispatch(model, target, key, send),
+        Some(Dialog::ConfirmBulk { to, key, send, .. }) => bulk::confirmed(model, to, key, send),
+        Some(Dialog::ConfirmBulkAnyway { to, key, send, .. }) => {
+            bulk::dispatch(model, to, key, send)
+        }
         other => {
             model.dialog = other;
             None

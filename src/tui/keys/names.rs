@@ -61,6 +61,7 @@ impl Action {
             Self::IncludeRecent => "include-recent",
             Self::StopRun => "stop-run",
             Self::RerouteFailed => "re-route-failed",
+            Self::MarkAgent => "mark-agent",
         }
     }
 

@@ -4,22 +4,42 @@
 use chrono::{Local, Utc};
 
 use super::{Effect, Model};
+use crate::directory::LiveState;
 use crate::ids::SessionId;
-use crate::roster::Target;
 use crate::transfer::{
-    BulkKey, BulkPlan, RECENT_MOVE, Skipped, TransferId, TransferRecord, TransferRequest,
+    BulkKey, BulkPlan, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord, TransferRequest,
 };
-use crate::tui::bulk::BulkRun;
+use crate::tui::bulk::{BulkRun, BulkTo};
 use crate::tui::conversations::has_ended;
 use crate::tui::log::Notice;
 use crate::tui::model::{Dialog, Focus};
 use crate::tui::view::short_duration;
 
-/// Enter in the picker with conversations marked: one confirmation for all of them.
-pub(super) fn confirm(model: &mut Model, target: Target) {
+/// Enter in the picker with conversations marked: one confirmation for all of them, to the
+/// highlighted target, or spread over the agents marked in the picker.
+pub(super) fn confirm(model: &mut Model) {
+    let to = if model.marked_agents.is_empty() {
+        let Some(target) = model.picker.highlighted(&model.roster).cloned() else {
+            return;
+        };
+        BulkTo::One(target)
+    } else {
+        let agents = model
+            .marked_agents
+            .iter()
+            .filter_map(|id| model.roster.targets().iter().find(|t| t.id == *id))
+            .map(|agent| {
+                let free = model.live_state(&agent.id).map_or(0, LiveState::free_chats);
+                (agent.clone(), free)
+            })
+            .collect();
+        BulkTo::Spread(agents)
+    };
     let marked = model.conversations.marked().to_vec();
     let key = BulkKey::of(
-        std::iter::once(target.id.as_str()).chain(marked.iter().map(SessionId::as_str)),
+        to.ids()
+            .into_iter()
+            .chain(marked.iter().map(SessionId::as_str)),
     );
     let now = model.now;
     let mut skipped = Vec::new();
@@ -63,12 +83,39 @@ pub(super) fn confirm(model: &mut Model, target: Target) {
         }
     }
     model.dialog = Some(Dialog::ConfirmBulk {
-        target,
+        to,
         key,
         send,
         recent,
         skipped,
     });
+}
+
+/// `y` in the one confirmation: sent, unless some would go beyond the agents' free chats, which
+/// is asked again in words.
+pub(super) fn confirmed(
+    model: &mut Model,
+    to: BulkTo,
+    key: BulkKey,
+    send: Vec<SessionId>,
+) -> Option<Effect> {
+    let beyond = to.beyond_capacity(send.len());
+    if beyond == 0 {
+        return dispatch(model, to, key, send);
+    }
+    model.dialog = Some(Dialog::ConfirmBulkAnyway {
+        warnings: vec![beyond_words(beyond, send.len())],
+        to,
+        key,
+        send,
+    });
+    None
+}
+
+fn beyond_words(beyond: usize, count: usize) -> String {
+    format!(
+        "{beyond} of the {count} would go beyond the agents' free chats: they go to the agents in turn, over capacity"
+    )
 }
 
 /// "moved 3m ago to queue Billing by Ana, per the platform", if the list says so.
@@ -86,35 +133,39 @@ fn moved_on_the_platform(model: &Model, session: &SessionId) -> Option<String> {
 /// `i` in the confirmation: the recently moved ones too, asked again in words.
 pub(super) fn include_recent(model: &mut Model) {
     let Some(Dialog::ConfirmBulk {
-        target,
+        to,
         key,
         send,
         recent,
-        ..
+        skipped,
     }) = model.dialog.take()
     else {
         return;
     };
     if recent.is_empty() {
         model.dialog = Some(Dialog::ConfirmBulk {
-            target,
+            to,
             key,
             send,
             recent,
-            skipped: Vec::new(),
+            skipped,
         });
         return;
     }
-    let warnings = recent
+    let mut warnings: Vec<String> = recent
         .iter()
         .map(|s| format!("{}: {}", s.session.short(), s.why))
         .collect();
-    let send = send
+    let send: Vec<SessionId> = send
         .into_iter()
         .chain(recent.into_iter().map(|s| s.session))
         .collect();
+    let beyond = to.beyond_capacity(send.len());
+    if beyond > 0 {
+        warnings.push(beyond_words(beyond, send.len()));
+    }
     model.dialog = Some(Dialog::ConfirmBulkAnyway {
-        target,
+        to,
         key,
         send,
         warnings,
@@ -122,9 +173,11 @@ pub(super) fn include_recent(model: &mut Model) {
 }
 
 /// Confirmed: every transfer gets its line in the log and the loop runs them. One run at a time.
+/// Spread over agents, each goes to the one with the most free chats then, and past everyone's
+/// capacity (which was confirmed) to the agents in turn.
 pub(super) fn dispatch(
     model: &mut Model,
-    target: Target,
+    to: BulkTo,
     key: BulkKey,
     sessions: Vec<SessionId>,
 ) -> Option<Effect> {
@@ -141,15 +194,30 @@ pub(super) fn dispatch(
         return None;
     }
     model.notice(Notice::Info(format!(
-        "sending {} conversation(s) to {target}",
-        sessions.len()
+        "sending {} conversation(s) to {}",
+        sessions.len(),
+        to.words()
     )));
+    let mut spread = match &to {
+        BulkTo::One(_) => None,
+        BulkTo::Spread(agents) => Some(Spread::new(agents.clone())),
+    };
     let mut requests = Vec::with_capacity(sessions.len());
     for session in sessions {
+        let target = match (&to, &mut spread) {
+            (BulkTo::One(target), _) => Some(target.clone()),
+            (BulkTo::Spread(_), Some(spread)) => spread
+                .take_roomiest()
+                .or_else(|| spread.next_beyond_capacity()),
+            (BulkTo::Spread(_), None) => None,
+        };
+        let Some(target) = target else {
+            continue;
+        };
         let request = TransferRequest {
             id: TransferId::new(),
             session,
-            target: target.clone(),
+            target,
             note: None,
             reroute_of: None,
             bulk: Some(key.clone()),
@@ -163,15 +231,25 @@ pub(super) fn dispatch(
         requests.push(request);
     }
     model.log.follow();
+    let (words, single_target) = match &to {
+        BulkTo::One(target) => (
+            format!("{} {}", target.kind, target.name),
+            Some(target.clone()),
+        ),
+        BulkTo::Spread(_) => (to.words(), None),
+    };
     model.bulk = Some(BulkRun {
-        target: format!("{} {}", target.kind, target.name),
-        single_target: Some(target.clone()),
+        target: words,
+        single_target,
         transfers: requests.iter().map(|r| r.id).collect(),
         stopped: false,
         ended: false,
     });
     model.conversations.clear_marks();
-    model.used(&target.id);
+    model.marked_agents.clear();
+    for id in to.ids() {
+        model.used(id);
+    }
     model.picker.avoid(None);
     model.picker.reset();
     model.session.clear();
@@ -265,3 +343,23 @@ pub(super) fn reroute_failed(model: &mut Model) {
 
 #[cfg(test)]
 mod tests;
+
+/// Ctrl-Space in the picker: marks the highlighted agent (or unmarks it) to spread the marked
+/// conversations over. Queues take no share: a queue hands out its own conversations.
+pub(super) fn mark_agent(model: &mut Model) {
+    let Some(target) = model.picker.highlighted(&model.roster) else {
+        return;
+    };
+    if target.kind != crate::ids::TargetKind::Agent {
+        model.notice(Notice::Info(format!(
+            "only agents are marked to spread over; {target} is a queue: Enter sends the marked conversations there"
+        )));
+        return;
+    }
+    let id = target.id.clone();
+    if let Some(at) = model.marked_agents.iter().position(|m| *m == id) {
+        model.marked_agents.remove(at);
+    } else {
+        model.marked_agents.push(id);
+    }
+}

@@ -8,8 +8,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dialogs::{key_line, open, sized};
 use crate::ids::SessionId;
-use crate::roster::Target;
 use crate::transfer::Skipped;
+use crate::tui::bulk::BulkTo;
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
@@ -20,7 +20,7 @@ const NAMED: usize = 6;
 /// "12 conversations → queue Billing", what is left out and why, and the keys.
 pub(super) fn confirm(
     model: &Model,
-    target: &Target,
+    to: &BulkTo,
     send: &[SessionId],
     (recent, skipped): (&[Skipped], &[Skipped]),
     theme: &Theme,
@@ -30,12 +30,30 @@ pub(super) fn confirm(
     let mut lines = vec![
         Line::raw(""),
         Line::styled(
-            format!("{} conversation(s) → {target}", send.len()),
+            format!("{} conversation(s) → {}", send.len(), to.words()),
             theme.title,
         )
         .centered(),
         Line::raw(""),
     ];
+    if let BulkTo::Spread(agents) = to {
+        let free: Vec<String> = agents
+            .iter()
+            .map(|(agent, free)| format!("{} ({free} free)", agent.name))
+            .collect();
+        lines.push(Line::raw(free.join(", ")).centered());
+        let beyond = to.beyond_capacity(send.len());
+        if beyond > 0 {
+            lines.push(
+                Line::styled(
+                    format!("{beyond} would go beyond their free chats (you will be asked again)"),
+                    theme.warning,
+                )
+                .centered(),
+            );
+        }
+        lines.push(Line::raw(""));
+    }
     if !skipped.is_empty() {
         lines.push(Line::styled(
             format!("{} left out:", skipped.len()),
@@ -84,7 +102,7 @@ fn named(skipped: &[Skipped], theme: &Theme) -> Vec<Line<'static>> {
 /// The second confirmation: those moved a moment ago, in words; only `y` sends.
 pub(super) fn anyway(
     model: &Model,
-    target: &Target,
+    to: &BulkTo,
     count: usize,
     warnings: &[String],
     theme: &Theme,
@@ -93,12 +111,13 @@ pub(super) fn anyway(
 ) {
     let mut lines = vec![
         Line::raw(""),
-        Line::styled(format!("{count} conversation(s) → {target}"), theme.title).centered(),
-        Line::raw(""),
         Line::styled(
-            "These were moved a moment ago or are on their way:",
-            theme.warning,
-        ),
+            format!("{count} conversation(s) → {}", to.words()),
+            theme.title,
+        )
+        .centered(),
+        Line::raw(""),
+        Line::styled("Think again about these:", theme.warning),
     ];
     lines.extend(
         warnings

@@ -57,20 +57,15 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             sync_preview(&model.keys, &listing.notes, preview, theme, area, frame)
         }
         Some(Dialog::ConfirmBulk {
-            target,
+            to,
             send,
             recent,
             skipped,
             ..
-        }) => {
-            super::bulk_dialogs::confirm(model, target, send, (recent, skipped), theme, area, frame)
-        }
+        }) => super::bulk_dialogs::confirm(model, to, send, (recent, skipped), theme, area, frame),
         Some(Dialog::ConfirmBulkAnyway {
-            target,
-            send,
-            warnings,
-            ..
-        }) => super::bulk_dialogs::anyway(model, target, send.len(), warnings, theme, area, frame),
+            to, send, warnings, ..
+        }) => super::bulk_dialogs::anyway(model, to, send.len(), warnings, theme, area, frame),
         Some(Dialog::ConfirmStop) => super::bulk_dialogs::stop(model, theme, area, frame),
     }
 }

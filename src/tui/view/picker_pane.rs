@@ -176,6 +176,8 @@ fn row<'a>(
     let team = target.team.as_deref().unwrap_or("");
     let mark = if model.picker.avoids(&target.id) {
         Span::styled("✗ ", theme.error)
+    } else if model.marked_agents.contains(&target.id) {
+        Span::styled("● ", theme.ok)
     } else if target.favourite {
         Span::styled("★ ", theme.warning)
     } else if target.stale {

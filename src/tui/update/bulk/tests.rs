@@ -199,3 +199,59 @@ fn a_single_transfer_during_a_run_goes_out_at_once() {
         other => panic!("the single transfer is dispatched at once, got {other:?}"),
     }
 }
+
+#[test]
+fn spread_over_marked_agents_by_free_chats_asks_again_before_going_over() {
+    use crate::directory::Availability;
+    use crate::platform::{AgentPresence, Capacity, Presence};
+    let mut model = marked();
+    let agents: Vec<_> = model.roster.targets()[..2].to_vec();
+    let mut live = Availability {
+        agents: Default::default(),
+        queues: Default::default(),
+        taken_at: chrono::Local::now(),
+    };
+    // One free chat each: two of the three fit.
+    for agent in &agents {
+        let presence = AgentPresence {
+            presence: Presence::Available,
+            chat: Some(Capacity { used: 2, total: 3 }),
+        };
+        live.agents.insert(agent.id.clone(), presence);
+    }
+    update(&mut model, Msg::Availability(Ok(live)));
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Picker);
+    let ctrl_space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
+    update(&mut model, Msg::Key(ctrl_space));
+    key(&mut model, KeyCode::Down);
+    update(&mut model, Msg::Key(ctrl_space));
+    assert_eq!(model.marked_agents.len(), 2);
+    key(&mut model, KeyCode::Enter);
+    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+        panic!("expected the bulk confirmation, got {:?}", model.dialog);
+    };
+    assert_eq!(to.words(), "2 agents by free capacity");
+    assert_eq!(to.beyond_capacity(send.len()), 1);
+    assert!(key(&mut model, KeyCode::Char('y')).is_none(), "asked again");
+    let Some(Dialog::ConfirmBulkAnyway { warnings, .. }) = &model.dialog else {
+        panic!("expected the second confirmation, got {:?}", model.dialog);
+    };
+    assert!(
+        warnings[0].starts_with("1 of the 3 would go beyond the agents' free chats"),
+        "{warnings:?}"
+    );
+    assert!(key(&mut model, KeyCode::Enter).is_none(), "only y sends");
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    let names: Vec<&str> = requests.iter().map(|r| r.target.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            agents[0].name.as_str(),
+            agents[1].name.as_str(),
+            agents[0].name.as_str()
+        ],
+        "one each while they have room, then in turn"
+    );
+    assert!(model.marked_agents.is_empty());
+}
