@@ -217,6 +217,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         bell: true,
         mouse: true,
         conversation_statuses: ConversationStatus::MOVABLE.to_vec(),
+        conversations_refresh: crate::config::DEFAULT_CONVERSATIONS_REFRESH,
         keys: KeyMap::default(),
     }
 }

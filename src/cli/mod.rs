@@ -154,6 +154,7 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         mouse: setup.mouse,
         keys: setup.keys,
         conversation_statuses: setup.conversation_statuses,
+        conversations_refresh: setup.conversations_refresh,
         engine: setup.engine,
         banner: setup.banner,
         notices,

@@ -45,6 +45,8 @@ pub struct Setup {
     pub mouse: bool,
     /// Which conversations are listed unless asked otherwise.
     pub conversation_statuses: Vec<ConversationStatus>,
+    /// How often the console reads the conversation list again.
+    pub conversations_refresh: Duration,
     /// The console's keys, after the config file's `[keys]`.
     pub keys: KeyMap,
     /// Kept alive for as long as the command runs.
@@ -167,6 +169,7 @@ impl Setup {
             bell: config.bell,
             mouse: config.mouse,
             conversation_statuses: config.conversation_statuses,
+            conversations_refresh: config.conversations_refresh,
             keys: config.keys,
             _receiver: receiver,
             _demo: None,
@@ -243,6 +246,7 @@ impl Setup {
             bell: config.bell,
             mouse: config.mouse,
             conversation_statuses: config.conversation_statuses,
+            conversations_refresh: config.conversations_refresh,
             keys: config.keys,
             _receiver: receiver,
             _demo: Some(DemoGuard {

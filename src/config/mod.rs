@@ -41,6 +41,12 @@ const RATE_WINDOW_RANGE: (u64, u64) = (1, 3_600);
 const REQUEST_TIMEOUT_RANGE: (u64, u64) = (1, 600);
 /// Up to the day a callback may still settle a transfer.
 pub(crate) const CONFIRM_WITHIN_RANGE: (u64, u64) = (1, 86_400);
+/// How often the console reads the conversation list again: waits tick on screen between
+/// reads, so the list needs reading only to catch arrivals and moves.
+pub const DEFAULT_CONVERSATIONS_REFRESH: Duration = Duration::from_secs(20);
+/// Faster than 5 s would spend the background budget on little; slower than 10 minutes and the
+/// list no longer shows the floor.
+const CONVERSATIONS_REFRESH_RANGE: (u64, u64) = (5, 600);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -60,6 +66,8 @@ pub struct Config {
     pub bell: bool,
     /// `[ui] mouse`: clicks focus and select, the wheel scrolls.
     pub mouse: bool,
+    /// `[conversations] refresh_secs`: how often the console reads the list again.
+    pub conversations_refresh: Duration,
     /// `[conversations] statuses`: which conversations are listed unless asked otherwise.
     pub conversation_statuses: Vec<ConversationStatus>,
     /// The console's keys: the defaults with `[keys]` applied.
@@ -190,6 +198,12 @@ impl Config {
             CONFIRM_WITHIN_RANGE,
             DEFAULT_CONFIRM_WITHIN.as_secs(),
         )?);
+        let conversations_refresh = Duration::from_secs(within(
+            "conversations.refresh_secs",
+            raw.conversations.refresh_secs,
+            CONVERSATIONS_REFRESH_RANGE,
+            DEFAULT_CONVERSATIONS_REFRESH.as_secs(),
+        )?);
         let roster_file = match raw.roster.file {
             Some(file) if file.trim().is_empty() => {
                 return Err(invalid(
@@ -227,6 +241,7 @@ impl Config {
             bell: raw.ui.bell.unwrap_or(true),
             mouse: raw.ui.mouse.unwrap_or(true),
             conversation_statuses,
+            conversations_refresh,
             keys,
         })
     }

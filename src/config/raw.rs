@@ -67,4 +67,5 @@ pub(super) struct RawUi {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConversations {
     pub statuses: Option<Vec<String>>,
+    pub refresh_secs: Option<u64>,
 }

@@ -255,6 +255,18 @@ fn conversation_statuses_default_to_the_movable_ones_and_are_checked() {
         chosen.conversation_statuses,
         [ConversationStatus::Open, ConversationStatus::Overdue]
     );
+    assert_eq!(default.conversations_refresh, Duration::from_secs(20));
+    let every_minute = parse_with(
+        &format!("{GOOD}\n[conversations]\nrefresh_secs = 60\n"),
+        &secret,
+    )
+    .unwrap();
+    assert_eq!(every_minute.conversations_refresh, Duration::from_secs(60));
+    let message = error_text(&format!("{GOOD}\n[conversations]\nrefresh_secs = 1\n"));
+    assert!(
+        message.contains("conversations.refresh_secs") && message.contains("from 5 to 600"),
+        "{message}"
+    );
     for (statuses, found) in [
         ("[\"OPEN\", \"WAITING\"]", "\"WAITING\""),
         ("[]", "an empty list"),

@@ -125,16 +125,12 @@ pub fn schedule_availability(messages: mpsc::Sender<Msg>) {
     });
 }
 
-/// How often the conversation list is read again: waits tick on screen between reads, so this
-/// only needs to catch arrivals and moves; a read costs a call (more for a long list) of the
-/// background budget.
-const CONVERSATIONS_INTERVAL: Duration = Duration::from_secs(20);
-
-/// Asks the console to read the conversation list, at once and then every interval; the console
-/// skips a read while another runs.
-pub fn schedule_conversations(messages: mpsc::Sender<Msg>) {
+/// Asks the console to read the conversation list, at once and then every `interval`
+/// (`[conversations] refresh_secs`; a read costs a call of the background budget, more for a
+/// long list); the console skips a read while another runs.
+pub fn schedule_conversations(interval: Duration, messages: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(CONVERSATIONS_INTERVAL);
+        let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;

@@ -70,6 +70,8 @@ pub struct Console {
     pub keys: KeyMap,
     /// Which conversations the session pane lists (`[conversations] statuses`).
     pub conversation_statuses: Vec<ConversationStatus>,
+    /// How often the list is read again (`[conversations] refresh_secs`).
+    pub conversations_refresh: Duration,
 }
 
 /// Why the console closed.
@@ -214,6 +216,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         mouse: _,
         keys,
         conversation_statuses,
+        conversations_refresh,
     } = console;
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
     model.ledger = ledger;
@@ -231,7 +234,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     let (messages, messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());
     background::schedule_availability(messages.clone());
-    background::schedule_conversations(messages.clone());
+    background::schedule_conversations(conversations_refresh, messages.clone());
     background::watch_budget(engine.budget().clone(), messages.clone());
     if let Some(callbacks) = callbacks {
         background::forward_callbacks(callbacks, messages.clone());
