@@ -1082,6 +1082,8 @@ fn every_pane_and_dialog_at_80x24_120x40_and_220x60() {
                 // A demo session id starts with the time it arrived, as the platform's do.
                 (r"\b[0-9a-f]{8}([0-9a-f]{16})\b", "tttttttt$1"),
                 (r"\b[0-9a-f]{4}…", "tttt…"),
+                // The first digit of a log line's hour, left beside a dialog.
+                (r"│\d([└│┌])", "│h$1"),
                 (r"\d+\.\ds", "N.Ns"),
                 (r"(under )?\d+ ms\b", "N ms"),
                 (r" {2,}│", " │"),

@@ -18,7 +18,19 @@ pub(super) fn refresh(model: &mut Model) -> Option<Effect> {
 
 pub(super) fn refreshed(model: &mut Model, result: Result<ConversationList, ConversationsError>) {
     let failing_before = model.conversations.problem.is_some();
+    let notes_before = model.conversations.notes.clone();
     model.conversations.read(result, model.now);
+    // What reading had to work around (a list cut at its cap, say), said once while it lasts.
+    let new_notes: Vec<String> = model
+        .conversations
+        .notes
+        .iter()
+        .filter(|note| !notes_before.contains(note))
+        .cloned()
+        .collect();
+    for note in new_notes {
+        model.notice(Notice::Info(format!("conversation list: {note}")));
+    }
     match (&model.conversations.problem, failing_before) {
         // Said once when it starts failing; the pane says it for as long as it lasts.
         (Some(problem), false) => {
