@@ -294,7 +294,11 @@ impl BudgetSnapshot {
     /// How long until a call leaves the window or a pause ends, after `now`, if any will.
     pub fn next_change_at(&self, now: SystemTime) -> Option<Duration> {
         let now = ms_since_epoch(now);
-        let ends = self.window.counts.iter().map(|&(at, _)| at + self.window_ms);
+        let ends = self
+            .window
+            .counts
+            .iter()
+            .map(|&(at, _)| at + self.window_ms);
         ends.chain(self.window.paused_until)
             .filter(|&end| end > now)
             .min()
@@ -310,7 +314,6 @@ impl BudgetSnapshot {
             .map(|until| Duration::from_millis(until - now))
     }
 }
-
 
 fn now_ms() -> u64 {
     ms_since_epoch(SystemTime::now())
@@ -616,11 +619,8 @@ mod tests {
     #[test]
     fn a_waiting_transfer_goes_before_bulk_and_bulk_before_background() {
         let mut window = Window::default();
-        let take = |window: &mut Window, priority, now| {
-            window
-                .take_as(priority, LIMITS, now)
-                .map(drop)
-        };
+        let take =
+            |window: &mut Window, priority, now| window.take_as(priority, LIMITS, now).map(drop);
         take(&mut window, Priority::Bulk, 0).unwrap();
         take(&mut window, Priority::Bulk, 0).unwrap();
         assert_eq!(
@@ -677,7 +677,10 @@ mod tests {
             .expect("the window is full");
         // A call counts from the end of its bucket: never less than a minute from its answer.
         let bucket = Duration::from_millis(BUCKET_MS);
-        assert!(wait > Duration::from_secs(58) && wait <= minute + bucket, "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(58) && wait <= minute + bucket,
+            "{wait:?}"
+        );
         let later = SystemTime::now() + minute + bucket;
         assert_eq!(snapshot.used_at(later), 0);
         assert_eq!(snapshot.wait_at(later), None);
