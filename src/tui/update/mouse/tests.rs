@@ -324,3 +324,35 @@ fn clicks_anywhere_on_any_size_of_terminal_never_panic() {
         }
     }
 }
+
+#[test]
+fn a_click_on_a_conversation_highlights_it_and_the_wheel_moves_down_the_list() {
+    use crate::platform::ConversationList;
+    use crate::tui::conversations::tests::waiting;
+    for (width, height) in [(80, 24), (WIDTH, HEIGHT)] {
+        let mut model = model_sized(width, height);
+        let conversations = (1..=12).map(|n| waiting(n, "Tech", 1000 - u64::from(n), None));
+        let list = ConversationList {
+            conversations: conversations.collect(),
+            notes: Vec::new(),
+        };
+        update(&mut model, Msg::Conversations(Ok(list)));
+        key(&mut model, KeyCode::Tab);
+        let list_rows = panes(&model).conversations;
+        let row = row_showing(&rows(&model), list_rows, "…000003");
+        click(&mut model, list_rows.x + 5, row);
+        assert_eq!(model.focus, Focus::Session, "{width}×{height}");
+        let highlighted = |model: &Model| {
+            model
+                .conversations
+                .highlighted(model.session.value())
+                .map(|c| c.session.as_str()[18..].to_owned())
+        };
+        assert_eq!(highlighted(&model).as_deref(), Some("000003"));
+        mouse(&mut model, MouseEventKind::ScrollDown, list_rows.x + 5, row);
+        assert_eq!(highlighted(&model).as_deref(), Some("000004"));
+        // A click below the last row shown (on the pane's border) highlights nothing new.
+        click(&mut model, list_rows.x + 5, list_rows.bottom());
+        assert_eq!(highlighted(&model).as_deref(), Some("000004"));
+    }
+}
