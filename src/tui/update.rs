@@ -412,6 +412,12 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         }
         Action::SubmitSession => {
             match SessionId::parse(model.session.value()) {
+                // With conversations marked, a whole id typed joins them: the picker's Enter
+                // moves the marked ones.
+                Ok(id) if !model.conversations.marked().is_empty() => {
+                    model.conversations.mark(id);
+                    conversations::take_to_picker(model);
+                }
                 Ok(_) => {
                     model.session_error = None;
                     model.focus = Focus::Picker;

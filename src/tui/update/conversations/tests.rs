@@ -163,3 +163,22 @@ fn the_clock_ticks_only_while_waits_are_on_screen() {
         "nothing waits: the console sleeps"
     );
 }
+
+#[test]
+fn a_whole_id_typed_while_others_are_marked_joins_them() {
+    let mut model = model_with_list();
+    key(&mut model, KeyCode::Char(' '));
+    for c in "6538f8a3c9cf425ee5cf0a1b".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Picker);
+    let marked: Vec<&str> = model
+        .conversations
+        .marked()
+        .iter()
+        .map(SessionId::as_str)
+        .collect();
+    assert_eq!(marked, [session(1).as_str(), "6538f8a3c9cf425ee5cf0a1b"]);
+    assert!(model.session.is_empty());
+}
