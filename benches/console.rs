@@ -1,14 +1,18 @@
-//! How the console's per-keystroke work scales: filtering a large roster and drawing a full
-//! screen with a full log. Run with `cargo bench --bench console`.
+//! How the console's per-keystroke work scales: filtering a large roster, drawing a full screen
+//! with a full log, and a busy floor (the longest conversation list the console keeps, a run of
+//! many under way): its frame, and a key to the next frame. Run with `cargo bench --bench console`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use handoff::ids::{SessionId, TargetKind};
+use handoff::platform::{Conversation, ConversationList, ConversationStatus, QueueRef};
 use handoff::roster::{Roster, Target};
 use handoff::transfer::{
     FailureReason, Outcome, Progress, TransferId, TransferRecord, TransferRequest, TransferUpdate,
 };
+use handoff::tui::conversations::MAX_CONVERSATIONS;
 use handoff::tui::log::LOG_CAPACITY;
 use handoff::tui::model::Model;
 use handoff::tui::picker::Picker;
@@ -115,5 +119,72 @@ fn drawing(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, filtering, drawing);
+/// The console on a busy floor: the longest list it keeps (it stops reading at
+/// [`MAX_CONVERSATIONS`]), with a move of 200 of them under way.
+fn busy_floor(c: &mut Criterion) {
+    let mut model = Model::new(big_roster(2_000), "bench".into(), Vec::new());
+    let read_at = std::time::SystemTime::now();
+    let conversations = (0..MAX_CONVERSATIONS)
+        .map(|n| Conversation {
+            session: SessionId::parse(&format!("6b0769a0{n:016x}")).unwrap(),
+            conversation_id: None,
+            status: Some(ConversationStatus::Open),
+            wait: Some(std::time::Duration::from_secs(60 + n as u64)),
+            read_at,
+            priority: Some((n % 10).to_string()),
+            intent: Some("RefundRequest".into()),
+            sentiment: None,
+            language: None,
+            channel: None,
+            queue: Some(QueueRef {
+                id: None,
+                name: Some(TEAMS[n % TEAMS.len()].into()),
+            }),
+            agent: None,
+            moves: Vec::new(),
+        })
+        .collect();
+    update(
+        &mut model,
+        Msg::Conversations(Ok(ConversationList {
+            conversations,
+            notes: Vec::new(),
+        })),
+    );
+    let key = |model: &mut Model, code: KeyCode, modifiers: KeyModifiers| {
+        update(model, Msg::Key(KeyEvent::new(code, modifiers)))
+    };
+    // Mark 200, pick a queue, confirm: the run is under way (its transfers are not sent here).
+    for _ in 0..200 {
+        key(&mut model, KeyCode::Char(' '), KeyModifiers::NONE);
+        key(&mut model, KeyCode::Down, KeyModifiers::NONE);
+    }
+    key(&mut model, KeyCode::Tab, KeyModifiers::NONE);
+    for c in "queue 7".chars() {
+        key(&mut model, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
+    key(&mut model, KeyCode::Char('y'), KeyModifiers::NONE);
+    assert!(model.bulk.is_some(), "the run of 200 is under way");
+    key(&mut model, KeyCode::BackTab, KeyModifiers::NONE);
+    let theme = Theme::colour();
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    c.bench_function(
+        "draw a 200x60 screen, 1000 conversations, a run of 200",
+        |b| {
+            b.iter(|| {
+                terminal.draw(|frame| view(&model, &theme, frame)).unwrap();
+            })
+        },
+    );
+    c.bench_function("a key to the next frame on that floor", |b| {
+        b.iter(|| {
+            key(&mut model, KeyCode::Down, KeyModifiers::NONE);
+            key(&mut model, KeyCode::Up, KeyModifiers::NONE);
+            terminal.draw(|frame| view(&model, &theme, frame)).unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, filtering, drawing, busy_floor);
 criterion_main!(benches);
