@@ -421,16 +421,14 @@ impl RateBudget {
         .await;
     }
 
-    /// Applies `change` to the shared window, under the file lock, on a blocking thread: a slow
+    /// Applies `change` to the shared window, under the file lock, as blocking work: a slow
     /// disk must not stall the tasks beside it.
     async fn update<T: Send + 'static>(
         &self,
         change: impl FnOnce(&mut Window, u64) -> T + Send + 'static,
     ) -> Option<T> {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || inner.update(change))
-            .await
-            .ok()
+        super::blocking::run(move || inner.update(change)).await
     }
 }
 

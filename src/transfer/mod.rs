@@ -7,6 +7,7 @@
 //! matched against ([`Ledger`]), built the same way live and from the audit file.
 
 mod audit;
+mod blocking;
 mod budget;
 mod bulk;
 mod confirmation;
@@ -411,12 +412,12 @@ impl TransferEngine {
 
     async fn append(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let audit = self.audit.clone();
-        tokio::task::spawn_blocking(move || audit.append_line(line))
+        blocking::run(move || audit.append_line(line))
             .await
-            .unwrap_or_else(|join_error| {
+            .unwrap_or_else(|| {
                 Err(AuditError {
                     path: self.audit.path().to_owned(),
-                    source: std::io::Error::other(join_error.to_string()),
+                    source: std::io::Error::other("handoff was shutting down"),
                 })
             })
     }
