@@ -107,6 +107,19 @@ impl TransferState {
         }
     }
 
+    /// Ended without the conversation surely arriving: failed, or left in doubt. Such a
+    /// transfer may be sent elsewhere (re-routed).
+    pub fn may_reroute(self) -> bool {
+        matches!(
+            self,
+            Self::Failed
+                | Self::Unknown
+                | Self::Unconfirmed
+                | Self::Unclear
+                | Self::Interrupted { .. }
+        )
+    }
+
     /// Not yet answered by the platform.
     pub fn in_flight(self) -> bool {
         matches!(self, Self::Queued | Self::WaitingForBudget | Self::Sending)

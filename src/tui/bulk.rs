@@ -114,16 +114,9 @@ impl BulkRun {
     /// The run's transfers that failed or are in doubt, to be re-routed together.
     pub fn to_reroute<'a>(&'a self, ledger: &'a Ledger) -> impl Iterator<Item = TransferId> + 'a {
         self.transfers.iter().copied().filter(|id| {
-            ledger.get(*id).is_some_and(|record| {
-                matches!(
-                    record.state(),
-                    TransferState::Failed
-                        | TransferState::Unknown
-                        | TransferState::Unconfirmed
-                        | TransferState::Unclear
-                        | TransferState::Interrupted { .. }
-                )
-            })
+            ledger
+                .get(*id)
+                .is_some_and(|record| record.state().may_reroute())
         })
     }
 }

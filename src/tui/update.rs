@@ -29,7 +29,7 @@ use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::{Roster, RosterChange, Target};
 use crate::transfer::{
     BudgetSnapshot, Confirmation, Settlement, TransferId, TransferRecord, TransferRequest,
-    TransferState, TransferUpdate,
+    TransferUpdate,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -770,14 +770,7 @@ fn reroute(model: &mut Model) {
     let Some(record) = model.transfer(id) else {
         return;
     };
-    if !matches!(
-        record.state(),
-        TransferState::Failed
-            | TransferState::Unknown
-            | TransferState::Unconfirmed
-            | TransferState::Unclear
-            | TransferState::Interrupted { .. }
-    ) {
+    if !record.state().may_reroute() {
         let key = model.keys.key_label(model.context(), Action::Reroute);
         model.notice(Notice::Info(format!(
             "{key} re-routes a transfer that failed or is in doubt; this one is {}",
