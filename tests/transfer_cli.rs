@@ -813,6 +813,14 @@ async fn many_sessions_go_once_each_and_a_rerun_sends_none_of_them_again() {
     let once: std::collections::BTreeMap<String, usize> =
         sessions[..4].iter().map(|s| (s.to_string(), 1)).collect();
     assert_eq!(assigned(&simulator), once);
+    // The run's intents are written first, together, before any of them goes out.
+    let events: Vec<String> = ws
+        .audit_lines()
+        .iter()
+        .map(|line| line["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(events[..4], ["intent"; 4], "{events:?}");
+    assert_eq!(events.iter().filter(|e| *e == "intent").count(), 4);
     assert!(
         run.stderr.contains("2 of 4 accepted, 1 failed, 1 unknown"),
         "{}",

@@ -22,8 +22,8 @@ use crate::ids::{SessionId, SessionList, TargetKind};
 use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
 use crate::transfer::{
-    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRequest,
-    TransferState, TransferUpdate, run_bulk,
+    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, STOPPED_BEFORE_SENT, Skipped, Spread,
+    TransferId, TransferRequest, TransferState, TransferUpdate, run_bulk,
 };
 use crate::tui::view::short_duration;
 
@@ -399,12 +399,12 @@ async fn send_all(
             out_json!(json!({
                 "session": request.session.as_str(),
                 "state": "not sent",
-                "reason": "the run was cancelled before it was sent",
+                "reason": STOPPED_BEFORE_SENT,
                 "exit_code": 1,
             }));
         } else {
             out!(
-                "· not sent: session {} → {}: the run was cancelled before it was sent",
+                "· session {} → {}: {STOPPED_BEFORE_SENT}",
                 request.session,
                 request.target
             );

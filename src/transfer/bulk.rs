@@ -153,19 +153,39 @@ impl Spread {
     }
 }
 
+/// What became of a run's transfer that was never handed out, in the audit file and on screen.
+pub const STOPPED_BEFORE_SENT: &str = "not sent: the run was stopped before its turn";
+
 /// How many transfers of a run are handed to the engine at once: enough to fill the budget's
 /// window in a moment, few enough that a cancel stops nearly everything not yet sent.
 pub const BULK_CONCURRENCY: usize = 16;
 
 /// Sends `requests` in order through `engine`, at most [`BULK_CONCURRENCY`] at a time, each
-/// step reported to `updates`. When `cancelled` turns true, nothing more is handed out and
-/// those waiting for the budget give up unsent. Returns the requests never handed out.
+/// step reported to `updates`. Their intents go to the audit file first, in one write (if that
+/// fails, none is sent and each says why). When `cancelled` turns true, nothing more is handed
+/// out, those waiting for the budget give up unsent, and those never handed out are recorded
+/// as not sent. Returns the requests never handed out.
 pub async fn run_bulk(
     engine: &TransferEngine,
     requests: Vec<TransferRequest>,
     updates: mpsc::Sender<TransferUpdate>,
     cancelled: watch::Receiver<bool>,
 ) -> Vec<TransferRequest> {
+    if let Err(error) = engine.record_intents(&requests).await {
+        // Nothing goes out that the audit file could not record first.
+        for request in &requests {
+            let failed = Outcome::Failed {
+                http_status: None,
+                reason: super::FailureReason::NotSent,
+                message: format!("not sent: {error}"),
+            };
+            let progress = super::Progress::Finished(failed);
+            let _ = updates
+                .send(TransferUpdate::now(request.id, progress))
+                .await;
+        }
+        return Vec::new();
+    }
     let mut running = JoinSet::new();
     let mut requests = requests.into_iter();
     for request in requests.by_ref() {
@@ -173,7 +193,17 @@ pub async fn run_bulk(
             running.join_next().await;
         }
         if *cancelled.borrow() {
-            return std::iter::once(request).chain(requests).collect();
+            let unsent: Vec<TransferRequest> = std::iter::once(request).chain(requests).collect();
+            if let Err(error) = engine.record_not_sent(&unsent, STOPPED_BEFORE_SENT).await {
+                let _ = updates
+                    .send(TransferUpdate::now(
+                        unsent[0].id,
+                        super::Progress::AuditFailed(error.to_string()),
+                    ))
+                    .await;
+            }
+            while running.join_next().await.is_some() {}
+            return unsent;
         }
         let engine = engine.clone();
         let updates = updates.clone();

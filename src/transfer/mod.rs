@@ -30,7 +30,7 @@ use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
 pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot};
-pub use bulk::{BulkKey, BulkPlan, Skipped, Spread, run_bulk};
+pub use bulk::{BulkKey, BulkPlan, STOPPED_BEFORE_SENT, Skipped, Spread, run_bulk};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{History, read_since};
 pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger, RECENT_MOVE};
@@ -88,6 +88,15 @@ pub struct TransferRequest {
     pub reroute_of: Option<TransferId>,
     /// The bulk run it is part of, if any: a rerun of the same run skips what it already sent.
     pub bulk: Option<BulkKey>,
+}
+
+/// How a transfer takes its turn: its priority on the budget, what may call it off while it
+/// waits, and whether its intent is already in the audit file (a run of many writes them all
+/// at once).
+struct Turn {
+    priority: Priority,
+    cancelled: Option<watch::Receiver<bool>>,
+    intent_written: bool,
 }
 
 /// What an audit line adds to the transfer's identity.
@@ -231,29 +240,44 @@ impl TransferEngine {
         request: &TransferRequest,
         updates: &mpsc::Sender<TransferUpdate>,
     ) -> Result<Outcome, AuditError> {
-        self.run_as(request, updates, Priority::Transfer, None)
-            .await
+        let single = Turn {
+            priority: Priority::Transfer,
+            cancelled: None,
+            intent_written: false,
+        };
+        self.run_as(request, updates, single).await
     }
 
-    /// Runs one transfer of a bulk run: after any single transfer waiting for the budget, and
-    /// given up unsent if `cancelled` turns true while it waits.
+    /// Runs one transfer of a bulk run, whose intent [`record_intents`] wrote: after any single
+    /// transfer waiting for the budget, and given up unsent if `cancelled` turns true while it
+    /// waits.
+    ///
+    /// [`record_intents`]: Self::record_intents
     pub async fn run_in_bulk(
         &self,
         request: &TransferRequest,
         updates: &mpsc::Sender<TransferUpdate>,
         cancelled: watch::Receiver<bool>,
     ) -> Result<Outcome, AuditError> {
-        self.run_as(request, updates, Priority::Bulk, Some(cancelled))
-            .await
+        let bulk = Turn {
+            priority: Priority::Bulk,
+            cancelled: Some(cancelled),
+            intent_written: true,
+        };
+        self.run_as(request, updates, bulk).await
     }
 
     async fn run_as(
         &self,
         request: &TransferRequest,
         updates: &mpsc::Sender<TransferUpdate>,
-        priority: Priority,
-        cancelled: Option<watch::Receiver<bool>>,
+        turn: Turn,
     ) -> Result<Outcome, AuditError> {
+        let Turn {
+            priority,
+            cancelled,
+            intent_written,
+        } = turn;
         let report = |progress| async move {
             // A watcher that went away (the UI closed) does not stop the transfer.
             let _ = updates
@@ -262,11 +286,13 @@ impl TransferEngine {
         };
         let audit_failed = |error: AuditError| Progress::AuditFailed(error.to_string());
 
-        let intent = Record {
-            awaits_callback: Some(self.awaits_callback),
-            ..Record::default()
-        };
-        self.record(request, AuditEvent::Intent, intent).await?;
+        if !intent_written {
+            let intent = Record {
+                awaits_callback: Some(self.awaits_callback),
+                ..Record::default()
+            };
+            self.record(request, AuditEvent::Intent, intent).await?;
+        }
         let cancelled_by = |mut cancelled: Option<watch::Receiver<bool>>| async move {
             match &mut cancelled {
                 Some(cancelled) => drop(cancelled.wait_for(|cancelled| *cancelled).await),
@@ -386,7 +412,51 @@ impl TransferEngine {
         event: AuditEvent,
         record: Record<'_>,
     ) -> Result<(), AuditError> {
-        let entry = serde_json::to_vec(&AuditEntry {
+        self.append(Self::entry(request, event, record)).await
+    }
+
+    /// The intents of a run of many, in one write and one sync before any of them goes out:
+    /// one sync for the run instead of one per transfer.
+    pub async fn record_intents(&self, requests: &[TransferRequest]) -> Result<(), AuditError> {
+        let intent = || Record {
+            awaits_callback: Some(self.awaits_callback),
+            ..Record::default()
+        };
+        let lines: Vec<Vec<u8>> = requests
+            .iter()
+            .map(|request| Self::entry(request, AuditEvent::Intent, intent()))
+            .collect();
+        self.append(lines.join(&b'\n')).await
+    }
+
+    /// Transfers of a run that were never sent (it was stopped first), as failed outcomes, in
+    /// one write: their intents are in the audit file, so it says what became of them.
+    pub async fn record_not_sent(
+        &self,
+        requests: &[TransferRequest],
+        why: &str,
+    ) -> Result<(), AuditError> {
+        let outcome = Outcome::Failed {
+            http_status: None,
+            reason: FailureReason::NotSent,
+            message: why.to_owned(),
+        };
+        let lines: Vec<Vec<u8>> = requests
+            .iter()
+            .map(|request| {
+                let record = Record {
+                    outcome: Some(&outcome),
+                    ..Record::default()
+                };
+                Self::entry(request, AuditEvent::Outcome, record)
+            })
+            .collect();
+        self.append(lines.join(&b'\n')).await
+    }
+
+    /// One audit line, without its line break.
+    fn entry(request: &TransferRequest, event: AuditEvent, record: Record<'_>) -> Vec<u8> {
+        serde_json::to_vec(&AuditEntry {
             at: timestamp(Utc::now()),
             transfer: request.id,
             event,
@@ -406,8 +476,7 @@ impl TransferEngine {
             confirmation: record.confirmation,
             settlement: record.settlement.map(Into::into),
         })
-        .unwrap_or_default();
-        self.append(entry).await
+        .unwrap_or_default()
     }
 
     async fn append(&self, line: Vec<u8>) -> Result<(), AuditError> {

@@ -264,7 +264,7 @@ pub(super) fn ended(model: &mut Model, unsent: Vec<TransferId>) -> Vec<Effect> {
         let failed = crate::transfer::Outcome::Failed {
             http_status: None,
             reason: crate::transfer::FailureReason::NotSent,
-            message: "not sent: the run was stopped before its turn".into(),
+            message: crate::transfer::STOPPED_BEFORE_SENT.into(),
         };
         let update =
             crate::transfer::TransferUpdate::now(id, crate::transfer::Progress::Finished(failed));
