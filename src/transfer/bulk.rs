@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::{Ledger, Outcome, TransferEngine, TransferRequest, TransferUpdate};
+use super::{Ledger, TransferEngine, TransferRequest, TransferUpdate};
 use crate::ids::SessionId;
 use crate::roster::Target;
 
@@ -174,15 +174,8 @@ pub async fn run_bulk(
     if let Err(error) = engine.record_intents(&requests).await {
         // Nothing goes out that the audit file could not record first.
         for request in &requests {
-            let failed = Outcome::Failed {
-                http_status: None,
-                reason: super::FailureReason::NotSent,
-                message: format!("not sent: {error}"),
-            };
-            let progress = super::Progress::Finished(failed);
-            let _ = updates
-                .send(TransferUpdate::now(request.id, progress))
-                .await;
+            let not_sent = TransferUpdate::not_sent(request.id, format!("not sent: {error}"));
+            let _ = updates.send(not_sent).await;
         }
         return Vec::new();
     }
@@ -210,15 +203,8 @@ pub async fn run_bulk(
         let cancelled = cancelled.clone();
         running.spawn(async move {
             if let Err(error) = engine.run_in_bulk(&request, &updates, cancelled).await {
-                let failed = Outcome::Failed {
-                    http_status: None,
-                    reason: super::FailureReason::NotSent,
-                    message: format!("not sent: {error}"),
-                };
-                let progress = super::Progress::Finished(failed);
-                let _ = updates
-                    .send(TransferUpdate::now(request.id, progress))
-                    .await;
+                let not_sent = TransferUpdate::not_sent(request.id, format!("not sent: {error}"));
+                let _ = updates.send(not_sent).await;
             }
         });
     }
@@ -230,7 +216,7 @@ pub async fn run_bulk(
 mod tests {
     use super::*;
     use crate::ids::TargetKind;
-    use crate::transfer::{Progress, TransferId, TransferRecord};
+    use crate::transfer::{Outcome, Progress, TransferId, TransferRecord};
 
     fn session(n: u32) -> SessionId {
         SessionId::parse(&format!("c0ffee00aaaaaaaaaa{n:06}")).unwrap()

@@ -132,6 +132,11 @@ pub struct TransferUpdate {
 }
 
 impl TransferUpdate {
+    /// The transfer ended without being sent: `why`, in words.
+    pub fn not_sent(id: TransferId, why: impl Into<String>) -> Self {
+        Self::now(id, Progress::Finished(Outcome::not_sent(why)))
+    }
+
     pub fn now(id: TransferId, progress: Progress) -> Self {
         Self {
             id,
@@ -318,11 +323,7 @@ impl TransferEngine {
         let slot = match slot {
             Ok(slot) => slot,
             Err(why) => {
-                let outcome = Outcome::Failed {
-                    http_status: None,
-                    reason: FailureReason::NotSent,
-                    message: why.into(),
-                };
+                let outcome = Outcome::not_sent(why);
                 return Ok(self.finish(request, outcome, updates).await);
             }
         };
@@ -436,11 +437,7 @@ impl TransferEngine {
         requests: &[TransferRequest],
         why: &str,
     ) -> Result<(), AuditError> {
-        let outcome = Outcome::Failed {
-            http_status: None,
-            reason: FailureReason::NotSent,
-            message: why.to_owned(),
-        };
+        let outcome = Outcome::not_sent(why);
         let lines: Vec<Vec<u8>> = requests
             .iter()
             .map(|request| {

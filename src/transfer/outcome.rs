@@ -38,6 +38,15 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Certainly not transferred because it never went out, with why in words.
+    pub fn not_sent(why: impl Into<String>) -> Self {
+        Self::Failed {
+            http_status: None,
+            reason: FailureReason::NotSent,
+            message: why.into(),
+        }
+    }
+
     /// The outcome of `request` from the platform's answer. An answer that names another
     /// session or another target than the one sent is not taken as acceptance.
     pub fn of_answer(

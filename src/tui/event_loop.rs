@@ -31,8 +31,7 @@ use crate::callback::CallbackEvent;
 use crate::platform::ConversationStatus;
 use crate::roster::Roster;
 use crate::transfer::{
-    AuditError, FailureReason, Ledger, Outcome, Progress, TransferEngine, TransferId,
-    TransferRequest, TransferUpdate, run_bulk,
+    AuditError, Ledger, TransferEngine, TransferId, TransferRequest, TransferUpdate, run_bulk,
 };
 
 /// Room for every step of many concurrent transfers; senders wait when it is full, they never
@@ -507,14 +506,8 @@ async fn dispatch(
     updates: mpsc::Sender<TransferUpdate>,
 ) {
     if let Err(error) = engine.run(&request, &updates).await {
-        let failed = Outcome::Failed {
-            http_status: None,
-            reason: FailureReason::NotSent,
-            message: format!("not sent: {error}"),
-        };
-        let _ = updates
-            .send(TransferUpdate::now(request.id, Progress::Finished(failed)))
-            .await;
+        let not_sent = TransferUpdate::not_sent(request.id, format!("not sent: {error}"));
+        let _ = updates.send(not_sent).await;
     }
 }
 

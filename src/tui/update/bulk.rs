@@ -261,13 +261,8 @@ pub(super) fn dispatch(
 pub(super) fn ended(model: &mut Model, unsent: Vec<TransferId>) -> Vec<Effect> {
     let mut effects = Vec::new();
     for id in unsent {
-        let failed = crate::transfer::Outcome::Failed {
-            http_status: None,
-            reason: crate::transfer::FailureReason::NotSent,
-            message: crate::transfer::STOPPED_BEFORE_SENT.into(),
-        };
         let update =
-            crate::transfer::TransferUpdate::now(id, crate::transfer::Progress::Finished(failed));
+            crate::transfer::TransferUpdate::not_sent(id, crate::transfer::STOPPED_BEFORE_SENT);
         effects.extend(super::lifecycle::progressed(model, update));
     }
     if let Some(run) = &mut model.bulk {
