@@ -11,7 +11,8 @@ use handoff::demo;
 use handoff::ids::SessionId;
 use handoff::secret::Secret;
 use handoff::transfer::{
-    Outcome, Progress, TransferEngine, TransferId, TransferRequest, TransferUpdate,
+    Outcome, Progress, STOPPED_BEFORE_SENT, TransferEngine, TransferId, TransferRequest,
+    TransferUpdate, run_bulk,
 };
 use tokio::sync::mpsc;
 
@@ -165,4 +166,123 @@ async fn an_audit_folder_that_cannot_be_created_is_an_error() {
     let simulator = start_simulator(simulator_config()).await;
     let error = TransferEngine::new(&config_for(&simulator, 60), &file).unwrap_err();
     assert!(error.to_string().contains("not-a-folder"), "{error}");
+}
+
+fn bulk_requests(sessions: std::ops::Range<u32>) -> Vec<TransferRequest> {
+    sessions
+        .map(|n| request(&format!("c0ffee00aaaaaaaa{n:08x}"), "Grace Liu"))
+        .collect()
+}
+
+/// The sessions that reached the simulator, in the order they arrived.
+fn sessions_sent(simulator: &handoff::simulator::Simulator) -> Vec<String> {
+    simulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("assign-conversation"))
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            body["botSessionId"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stopped_bulk_run_sends_nothing_more_and_says_so_for_each() {
+    let simulator = start_simulator(simulator_config()).await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = TransferEngine::new(&config_for(&simulator, 4), data.path()).unwrap();
+    let requests = bulk_requests(0..10);
+    let (tx, mut rx) = mpsc::channel(64);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn({
+        let engine = engine.clone();
+        let requests = requests.clone();
+        async move { run_bulk(&engine, requests, tx, stopped).await }
+    });
+    // The budget has room for four: they go out, the other six wait for the window.
+    let (mut finished, mut waiting) = (Vec::new(), Vec::new());
+    while finished.len() < 4 || waiting.len() < 6 {
+        let update = rx.recv().await.unwrap();
+        match update.progress {
+            Progress::Finished(outcome) => finished.push((update.id, outcome)),
+            Progress::WaitingForBudget(_) => waiting.push(update.id),
+            Progress::Sending { .. } => {}
+            Progress::AuditFailed(message) => panic!("{message}"),
+        }
+    }
+    assert!(
+        finished
+            .iter()
+            .all(|(_, outcome)| matches!(outcome, Outcome::Transferred { .. })),
+        "{finished:?}"
+    );
+    stop.send_replace(true);
+    let unsent = run.await.unwrap();
+    let unsent_ids: Vec<TransferId> = unsent.iter().map(|r| r.id).collect();
+    assert_eq!(unsent_ids, waiting, "the waiting ones, in order");
+    assert_eq!(sessions_sent(&simulator).len(), 4);
+
+    let audit = std::fs::read_to_string(data.path().join("transfers.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for request in &requests {
+        let id = request.id.to_string();
+        let events: Vec<&str> = lines
+            .iter()
+            .filter(|l| l["transfer"] == id.as_str())
+            .map(|l| l["event"].as_str().unwrap())
+            .collect();
+        match unsent_ids.contains(&request.id) {
+            true => assert_eq!(events, ["intent", "outcome"], "{id}"),
+            false => assert_eq!(events, ["intent", "sending", "outcome"], "{id}"),
+        }
+    }
+    let not_sent = lines
+        .iter()
+        .filter(|l| l["message"].as_str() == Some(STOPPED_BEFORE_SENT))
+        .count();
+    assert_eq!(not_sent, 6, "{audit}");
+}
+
+#[tokio::test]
+async fn a_single_transfer_goes_before_the_next_of_a_bulk_run() {
+    let simulator = start_simulator(simulator_config()).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut config = config_for(&simulator, 2);
+    config.platform.rate_window = Duration::from_secs(1);
+    let engine = TransferEngine::new(&config, data.path()).unwrap();
+    let requests = bulk_requests(0..4);
+    let (tx, mut rx) = mpsc::channel(64);
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn({
+        let engine = engine.clone();
+        let requests = requests.clone();
+        async move { run_bulk(&engine, requests, tx, stopped).await }
+    });
+    // Two go out; the other two wait for the window.
+    let mut waiting = 0;
+    while waiting < 2 {
+        if let Progress::WaitingForBudget(_) = rx.recv().await.unwrap().progress {
+            waiting += 1;
+        }
+    }
+    let single = request("6538f8a3c9cf425ee5cf0a1b", "Grace Liu");
+    let (single_tx, mut single_rx) = mpsc::channel(8);
+    let single_run = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run(&single, &single_tx).await }
+    });
+    let first = single_rx.recv().await.unwrap().progress;
+    assert!(matches!(first, Progress::WaitingForBudget(_)), "{first:?}");
+    assert!(run.await.unwrap().is_empty());
+    assert!(matches!(
+        single_run.await.unwrap().unwrap(),
+        Outcome::Transferred { .. }
+    ));
+    let sent = sessions_sent(&simulator);
+    assert_eq!(sent.len(), 5, "{sent:?}");
+    assert_eq!(sent[2], "6538f8a3c9cf425ee5cf0a1b", "{sent:?}");
 }

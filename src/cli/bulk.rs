@@ -343,9 +343,11 @@ async fn send_all(
     printer: &Printer,
 ) -> Vec<TransferState> {
     let mut ledger = Ledger::default();
-    for request in &requests {
-        ledger.insert(setup.engine.new_record(request.clone()));
-    }
+    ledger.insert_many(
+        requests
+            .iter()
+            .map(|request| setup.engine.new_record(request.clone())),
+    );
     let (updates, mut updates_rx) = mpsc::channel::<TransferUpdate>(256);
     let (cancel, cancelled) = watch::channel(false);
     let engine = setup.engine.clone();

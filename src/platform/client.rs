@@ -1,5 +1,5 @@
 //! The HTTP client for the platform's public contact-center API. Every call goes through
-//! [`PlatformClient::send`], which is where replies are read (up to a size cap), secrets are
+//! [`PlatformClient::exchange_held`], which is where replies are read (up to a size cap), secrets are
 //! taken out of whatever comes back, and a rate-limit answer pauses the account's budget.
 
 use std::sync::Arc;
@@ -157,8 +157,21 @@ impl PlatformClient {
         call: &AssignCall,
         slot: Slot,
     ) -> Result<AssignReply, PlatformError> {
+        let reply = self.assign_in_held_slot(call).await;
+        self.budget.done(slot).await;
+        reply
+    }
+
+    /// Sends an assign-conversation call as one of a batch whose budget slot the caller holds
+    /// for all of them and hands back once every answer is in.
+    pub async fn assign_in_held_slot(
+        &self,
+        call: &AssignCall,
+    ) -> Result<AssignReply, PlatformError> {
         let request = self.request(Method::POST, "assign-conversation");
-        let (status, body) = self.send(request.map(|r| r.json(&call.body)), slot).await?;
+        let (status, body) = self
+            .exchange_held(request.map(|r| r.json(&call.body)))
+            .await?;
         reply::parse_success(status, &body)
     }
 
@@ -181,23 +194,23 @@ impl PlatformClient {
         request: Result<RequestBuilder, PlatformError>,
     ) -> Result<(u16, Vec<u8>), PlatformError> {
         let slot = self.budget.spend_as(Priority::Background).await;
-        self.send(request, slot).await
+        let result = self.exchange_held(request).await;
+        self.budget.done(slot).await;
+        result
     }
 
-    /// Sends a request in its budget `slot`; a 2xx answer gives its status and body, anything
-    /// else the platform's own words as a [`PlatformError`]. Whatever comes back has the
-    /// install's secrets and this request's token taken out before anything reads it; the slot
-    /// is handed back when the answer is in, and a 429 pauses the account's budget.
-    async fn send(
+    /// Sends a request in a budget slot the caller holds; a 2xx answer gives its status and
+    /// body, anything else the platform's own words as a [`PlatformError`]. Whatever comes back
+    /// has the install's secrets and this request's token taken out before anything reads it,
+    /// and a 429 pauses the account's budget.
+    async fn exchange_held(
         &self,
         request: Result<RequestBuilder, PlatformError>,
-        slot: Slot,
     ) -> Result<(u16, Vec<u8>), PlatformError> {
         let result = match request.and_then(|request| self.signed(request)) {
             Ok((request, token)) => self.exchange(request, &token).await,
             Err(error) => Err(error),
         };
-        self.budget.done(slot).await;
         if let Err(error) = &result
             && let Some(retry_after) = error.rate_limited()
         {

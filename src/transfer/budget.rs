@@ -88,12 +88,24 @@ impl Stamp {
     }
 }
 
-/// One call's place in the window. It counts from when it was taken until the call is done,
-/// then from when it was done: the platform counts a request when it arrives, somewhere in
-/// between, so counting from the end can never put two calls closer than the platform sees them.
+/// The place in the window of one call, or of several taken together (a batch of a bulk run).
+/// It counts from when it was taken until the calls are done, then from when they were done: the
+/// platform counts a request when it arrives, somewhere in between, so counting from the end can
+/// never put two calls closer than the platform sees them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use = "a slot is handed back with `done` once its call is answered"]
-pub struct Slot(u64);
+#[must_use = "a slot is handed back with `done` once its calls are answered"]
+pub struct Slot {
+    /// The end of the bucket the calls count from.
+    at: u64,
+    calls: u32,
+}
+
+impl Slot {
+    /// How many calls the slot holds room for.
+    pub fn calls(&self) -> usize {
+        self.calls as usize
+    }
+}
 
 /// Calls count in buckets this many milliseconds long, each from its bucket's end, a moment
 /// after it was made, so none ever leaves the window early: the shared file then holds a few
@@ -169,22 +181,22 @@ impl Window {
         paused.max(full).map(|until| until - now)
     }
 
-    /// Counts one more call from `at`'s bucket.
-    fn add(&mut self, at: u64) -> Slot {
+    /// Counts `calls` more calls from `at`'s bucket.
+    fn add(&mut self, at: u64, calls: u32) -> Slot {
         let at = bucket_end(at);
         match self.counts.iter().rposition(|&(time, _)| time <= at) {
             Some(i) if self.counts[i].0 == at => {
-                self.counts[i].1 = self.counts[i].1.saturating_add(1);
+                self.counts[i].1 = self.counts[i].1.saturating_add(calls);
             }
-            Some(i) => self.counts.insert(i + 1, (at, 1)),
-            None => self.counts.push_front((at, 1)),
+            Some(i) => self.counts.insert(i + 1, (at, calls)),
+            None => self.counts.push_front((at, calls)),
         }
-        Slot(at)
+        Slot { at, calls }
     }
 
     fn take(&mut self, limit: usize, window: u64, now: u64) -> Result<Slot, u64> {
         match self.wait(limit, window, now) {
-            None => Ok(self.add(now)),
+            None => Ok(self.add(now, 1)),
             Some(wait) => Err(wait),
         }
     }
@@ -200,10 +212,7 @@ impl Window {
                 waiting(self.transfer_waiting_until).max(waiting(self.bulk_waiting_until))
             }
         };
-        let limit = match priority {
-            Priority::Background => limits.background,
-            Priority::Transfer | Priority::Bulk => limits.all,
-        };
+        let limit = limits.of(priority);
         let result = match ahead {
             // Try again when the budget could next allow it, or once the mark is refreshed.
             Some(until) => Err(self
@@ -226,16 +235,36 @@ impl Window {
         result
     }
 
-    /// The call in `slot` is answered: from now on it counts from `now`. One whose slot has
-    /// already left the window (it took longer than the window) counts from now all the same.
+    /// Takes room for up to `wanted` calls of `priority` at once, in one slot: at least one, or
+    /// none and how long until there is room, exactly as [`take_as`](Self::take_as) would say.
+    fn take_many_as(
+        &mut self,
+        priority: Priority,
+        limits: Limits,
+        now: u64,
+        wanted: u32,
+    ) -> Result<Slot, u64> {
+        let mut slot = self.take_as(priority, limits, now)?;
+        let limit = limits.of(priority);
+        // The first one cleared the priorities; the rest only need room, in the same bucket.
+        while slot.calls < wanted && self.wait(limit, limits.window, now).is_none() {
+            let _ = self.add(now, 1);
+            slot.calls += 1;
+        }
+        Ok(slot)
+    }
+
+    /// The calls in `slot` are answered: from now on they count from `now`. Those whose slot
+    /// has already left the window (they took longer than the window) count from now all the
+    /// same.
     fn done(&mut self, slot: Slot, now: u64) {
-        if let Some(i) = self.counts.iter().position(|&(at, _)| at == slot.0) {
-            self.counts[i].1 -= 1;
+        if let Some(i) = self.counts.iter().position(|&(at, _)| at == slot.at) {
+            self.counts[i].1 = self.counts[i].1.saturating_sub(slot.calls);
             if self.counts[i].1 == 0 {
                 self.counts.remove(i);
             }
         }
-        let _ = self.add(now.max(slot.0));
+        let _ = self.add(now.max(slot.at), slot.calls);
     }
 
     fn pause(&mut self, until: u64) {
@@ -249,6 +278,15 @@ struct Limits {
     all: usize,
     background: usize,
     window: u64,
+}
+
+impl Limits {
+    fn of(&self, priority: Priority) -> usize {
+        match priority {
+            Priority::Background => self.background,
+            Priority::Transfer | Priority::Bulk => self.all,
+        }
+    }
 }
 
 /// The budget as it stood at its last change: the calls in the window and any pause, as times,
@@ -361,16 +399,31 @@ impl RateBudget {
     }
 
     pub async fn try_spend_as(&self, priority: Priority) -> Result<Slot, Duration> {
+        self.try_spend_many_as(priority, 1).await
+    }
+
+    /// Takes room for up to `wanted` calls of `priority` now, in one slot holding at least one,
+    /// if the budget allows any, else says how long until it will: a batch of a bulk run costs
+    /// one update of the shared count, not one per call.
+    pub async fn try_spend_many_as(
+        &self,
+        priority: Priority,
+        wanted: usize,
+    ) -> Result<Slot, Duration> {
         let inner = &self.inner;
         let limits = Limits {
             all: inner.limit,
             background: inner.limit - inner.reserve,
             window: inner.window_ms,
         };
-        self.update(move |state, now| state.take_as(priority, limits, now))
+        let wanted = u32::try_from(wanted).unwrap_or(u32::MAX).max(1);
+        self.update(move |state, now| state.take_many_as(priority, limits, now, wanted))
             .await
             // Only a runtime shutting down loses the answer; the call is then let through.
-            .unwrap_or(Ok(Slot(bucket_end(now_ms()))))
+            .unwrap_or(Ok(Slot {
+                at: bucket_end(now_ms()),
+                calls: 1,
+            }))
             .map_err(Duration::from_millis)
     }
 
@@ -384,8 +437,8 @@ impl RateBudget {
         }
     }
 
-    /// The call in `slot` has its answer (or failed): it counts from now on (rounded up to the
-    /// next millisecond, so the count is never earlier than the answer).
+    /// The calls in `slot` have their answers (or failed): they count from now on (rounded up
+    /// to the next millisecond, so the count is never earlier than the answer).
     pub async fn done(&self, slot: Slot) {
         self.update(move |state, now| state.done(slot, now + 1))
             .await;
@@ -639,6 +692,35 @@ mod tests {
         assert!(take(&mut window, Priority::Background, later + MINUTE).is_err());
         let marks_gone = later + 2 * MINUTE + WAITING_MARK_MS;
         assert!(take(&mut window, Priority::Background, marks_gone).is_ok());
+    }
+
+    #[test]
+    fn a_batch_takes_what_room_there_is_and_hands_it_back_together() {
+        let limits = Limits {
+            all: 5,
+            background: 3,
+            window: MINUTE,
+        };
+        let mut window = Window::default();
+        let batch = window.take_many_as(Priority::Bulk, limits, 1, 3).unwrap();
+        assert_eq!(batch.calls(), 3);
+        let rest = window.take_many_as(Priority::Bulk, limits, 10, 16).unwrap();
+        assert_eq!(rest.calls(), 2, "only the room left");
+        assert_eq!(window.counts, [(50, 5)]);
+        assert_eq!(
+            window.take_many_as(Priority::Bulk, limits, 20, 16),
+            Err(MINUTE + 50 - 20)
+        );
+        window.done(batch, 4_000);
+        assert_eq!(window.counts, [(50, 2), (4_000, 3)], "all three move");
+        // A waiting transfer goes before a batch; background calls keep the reserve.
+        let later = 3 * MINUTE;
+        assert!(window.take_as(Priority::Transfer, limits, 0).is_err());
+        assert!(window.take_many_as(Priority::Bulk, limits, 1, 4).is_err());
+        let background = window
+            .take_many_as(Priority::Background, limits, later, 16)
+            .unwrap();
+        assert_eq!(background.calls(), 3);
     }
 
     #[tokio::test]

@@ -2,13 +2,13 @@
 //! they are spread over several agents by free capacity, and the run itself, which goes at the
 //! budget's full speed behind any single transfer and can be stopped until each one is sent.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::{Ledger, TransferEngine, TransferRequest, TransferUpdate};
+use super::{Ledger, Priority, Progress, TransferEngine, TransferRequest, TransferUpdate};
 use crate::ids::SessionId;
 use crate::roster::Target;
 
@@ -156,20 +156,25 @@ impl Spread {
 /// What became of a run's transfer that was never handed out, in the audit file and on screen.
 pub const STOPPED_BEFORE_SENT: &str = "not sent: the run was stopped before its turn";
 
-/// How many transfers of a run are handed to the engine at once: enough to fill the budget's
-/// window in a moment, few enough that a cancel stops nearly everything not yet sent.
-pub const BULK_CONCURRENCY: usize = 16;
+/// The most transfers of a run sent together in one batch, on one budget slot and two audit
+/// syncs: enough to fill the budget's window in a moment and to spread those fixed costs thin,
+/// few enough that a stop leaves nearly everything not yet sent.
+pub const BATCH_SIZE: usize = 16;
 
-/// Sends `requests` in order through `engine`, at most [`BULK_CONCURRENCY`] at a time, each
-/// step reported to `updates`. Their intents go to the audit file first, in one write (if that
-/// fails, none is sent and each says why). When `cancelled` turns true, nothing more is handed
-/// out, those waiting for the budget give up unsent, and those never handed out are recorded
-/// as not sent. Returns the requests never handed out.
+/// Batches in flight at once, so the next one is on its way while one waits for its answers.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// Sends `requests` in order through `engine`, in batches, each step reported to `updates`.
+/// Their intents go to the audit file first, in one write (if that fails, none is sent and each
+/// says why). A batch goes out whenever the budget has room for at least one transfer, after
+/// any single transfer waiting for it. When `cancelled` turns true, or the engine closes,
+/// nothing more goes out: those not sent are recorded as not sent, the batches under way are
+/// waited for, and the requests never sent are returned.
 pub async fn run_bulk(
     engine: &TransferEngine,
     requests: Vec<TransferRequest>,
     updates: mpsc::Sender<TransferUpdate>,
-    cancelled: watch::Receiver<bool>,
+    mut cancelled: watch::Receiver<bool>,
 ) -> Vec<TransferRequest> {
     if let Err(error) = engine.record_intents(&requests).await {
         // Nothing goes out that the audit file could not record first.
@@ -179,37 +184,63 @@ pub async fn run_bulk(
         }
         return Vec::new();
     }
-    let mut running = JoinSet::new();
-    let mut requests = requests.into_iter();
-    for request in requests.by_ref() {
-        while running.len() >= BULK_CONCURRENCY {
-            running.join_next().await;
-        }
-        if *cancelled.borrow() {
-            let unsent: Vec<TransferRequest> = std::iter::once(request).chain(requests).collect();
+    let mut closing = engine.closing.subscribe();
+    let mut queue: VecDeque<TransferRequest> = requests.into();
+    let mut batches = JoinSet::new();
+    // How many at the front of the queue were told they wait for the budget.
+    let mut told_to_wait: usize = 0;
+    while !queue.is_empty() {
+        if *cancelled.borrow() || *closing.borrow() {
+            let unsent: Vec<TransferRequest> = queue.into();
             if let Err(error) = engine.record_not_sent(&unsent, STOPPED_BEFORE_SENT).await {
+                let failed = Progress::AuditFailed(error.to_string());
                 let _ = updates
-                    .send(TransferUpdate::now(
-                        unsent[0].id,
-                        super::Progress::AuditFailed(error.to_string()),
-                    ))
+                    .send(TransferUpdate::now(unsent[0].id, failed))
                     .await;
             }
-            while running.join_next().await.is_some() {}
+            while batches.join_next().await.is_some() {}
             return unsent;
         }
-        let engine = engine.clone();
-        let updates = updates.clone();
-        let cancelled = cancelled.clone();
-        running.spawn(async move {
-            if let Err(error) = engine.run_in_bulk(&request, &updates, cancelled).await {
-                let not_sent = TransferUpdate::not_sent(request.id, format!("not sent: {error}"));
-                let _ = updates.send(not_sent).await;
+        if batches.len() >= BATCHES_IN_FLIGHT {
+            batches.join_next().await;
+            continue;
+        }
+        let wanted = queue.len().min(BATCH_SIZE);
+        match engine
+            .budget
+            .try_spend_many_as(Priority::Bulk, wanted)
+            .await
+        {
+            Ok(slot) => {
+                let batch: Vec<TransferRequest> = queue.drain(..slot.calls()).collect();
+                told_to_wait = told_to_wait.saturating_sub(batch.len());
+                let engine = engine.clone();
+                let updates = updates.clone();
+                batches.spawn(async move { engine.send_batch(&batch, slot, &updates).await });
             }
-        });
+            Err(wait) => {
+                for request in queue.iter().take(wanted).skip(told_to_wait) {
+                    let waiting = Progress::WaitingForBudget(wait);
+                    let _ = updates.send(TransferUpdate::now(request.id, waiting)).await;
+                }
+                told_to_wait = told_to_wait.max(wanted);
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = turned_on(&mut cancelled) => {}
+                    () = turned_on(&mut closing) => {}
+                }
+            }
+        }
     }
-    while running.join_next().await.is_some() {}
+    while batches.join_next().await.is_some() {}
     Vec::new()
+}
+
+/// Waits until `switch` is on; one whose sender is gone never turns on.
+async fn turned_on(switch: &mut watch::Receiver<bool>) {
+    if switch.wait_for(|on| *on).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 #[cfg(test)]

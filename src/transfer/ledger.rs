@@ -64,18 +64,24 @@ impl Ledger {
         self.prune(Utc::now());
     }
 
-    /// Adds the transfers it does not know yet (read back from the audit file, where other
-    /// handoff processes write too); returns how many were new. Pruned once, at the end: a
-    /// day of the audit file can hold thousands.
-    pub fn merge_new(&mut self, records: Vec<TransferRecord>) -> usize {
-        let mut added = 0;
+    /// Adds many transfers at once (a bulk run's), pruned once at the end.
+    pub fn insert_many(&mut self, records: impl IntoIterator<Item = TransferRecord>) {
         for record in records {
-            if !self.records.contains_key(&record.id()) {
-                self.place(record);
-                added += 1;
-            }
+            self.place(record);
         }
         self.prune(Utc::now());
+    }
+
+    /// Adds the transfers it does not know yet (read back from the audit file, where other
+    /// handoff processes write too); returns how many were new. A day of the audit file can hold
+    /// thousands.
+    pub fn merge_new(&mut self, records: Vec<TransferRecord>) -> usize {
+        let new: Vec<TransferRecord> = records
+            .into_iter()
+            .filter(|record| !self.records.contains_key(&record.id()))
+            .collect();
+        let added = new.len();
+        self.insert_many(new);
         added
     }
 

@@ -7,6 +7,7 @@
 //! matched against ([`Ledger`]), built the same way live and from the audit file.
 
 mod audit;
+mod batch;
 mod blocking;
 mod budget;
 mod bulk;
@@ -88,15 +89,6 @@ pub struct TransferRequest {
     pub reroute_of: Option<TransferId>,
     /// The bulk run it is part of, if any: a rerun of the same run skips what it already sent.
     pub bulk: Option<BulkKey>,
-}
-
-/// How a transfer takes its turn: its priority on the budget, what may call it off while it
-/// waits, and whether its intent is already in the audit file (a run of many writes them all
-/// at once).
-struct Turn {
-    priority: Priority,
-    cancelled: Option<watch::Receiver<bool>>,
-    intent_written: bool,
 }
 
 /// What an audit line adds to the transfer's identity.
@@ -245,44 +237,6 @@ impl TransferEngine {
         request: &TransferRequest,
         updates: &mpsc::Sender<TransferUpdate>,
     ) -> Result<Outcome, AuditError> {
-        let single = Turn {
-            priority: Priority::Transfer,
-            cancelled: None,
-            intent_written: false,
-        };
-        self.run_as(request, updates, single).await
-    }
-
-    /// Runs one transfer of a bulk run, whose intent [`record_intents`] wrote: after any single
-    /// transfer waiting for the budget, and given up unsent if `cancelled` turns true while it
-    /// waits.
-    ///
-    /// [`record_intents`]: Self::record_intents
-    pub async fn run_in_bulk(
-        &self,
-        request: &TransferRequest,
-        updates: &mpsc::Sender<TransferUpdate>,
-        cancelled: watch::Receiver<bool>,
-    ) -> Result<Outcome, AuditError> {
-        let bulk = Turn {
-            priority: Priority::Bulk,
-            cancelled: Some(cancelled),
-            intent_written: true,
-        };
-        self.run_as(request, updates, bulk).await
-    }
-
-    async fn run_as(
-        &self,
-        request: &TransferRequest,
-        updates: &mpsc::Sender<TransferUpdate>,
-        turn: Turn,
-    ) -> Result<Outcome, AuditError> {
-        let Turn {
-            priority,
-            cancelled,
-            intent_written,
-        } = turn;
         let report = |progress| async move {
             // A watcher that went away (the UI closed) does not stop the transfer.
             let _ = updates
@@ -291,31 +245,20 @@ impl TransferEngine {
         };
         let audit_failed = |error: AuditError| Progress::AuditFailed(error.to_string());
 
-        if !intent_written {
-            let intent = Record {
-                awaits_callback: Some(self.awaits_callback),
-                ..Record::default()
-            };
-            self.record(request, AuditEvent::Intent, intent).await?;
-        }
-        let cancelled_by = |mut cancelled: Option<watch::Receiver<bool>>| async move {
-            match &mut cancelled {
-                Some(cancelled) => drop(cancelled.wait_for(|cancelled| *cancelled).await),
-                None => std::future::pending().await,
-            }
+        let intent = Record {
+            awaits_callback: Some(self.awaits_callback),
+            ..Record::default()
         };
-        let slot = match self.budget.try_spend_as(priority).await {
+        self.record(request, AuditEvent::Intent, intent).await?;
+        let slot = match self.budget.try_spend_as(Priority::Transfer).await {
             Ok(slot) => Ok(slot),
             Err(wait) => {
                 report(Progress::WaitingForBudget(wait)).await;
                 let mut closing = self.closing.subscribe();
                 tokio::select! {
-                    slot = self.budget.spend_as(priority) => Ok(slot),
+                    slot = self.budget.spend_as(Priority::Transfer) => Ok(slot),
                     _ = closing.wait_for(|closing| *closing) => {
                         Err("handoff was closing while it waited for the rate budget")
-                    }
-                    () = cancelled_by(cancelled) => {
-                        Err("the bulk run was cancelled while it waited for the rate budget")
                     }
                 }
             }
@@ -423,11 +366,10 @@ impl TransferEngine {
             awaits_callback: Some(self.awaits_callback),
             ..Record::default()
         };
-        let lines: Vec<Vec<u8>> = requests
+        let lines = requests
             .iter()
-            .map(|request| Self::entry(request, AuditEvent::Intent, intent()))
-            .collect();
-        self.append(lines.join(&b'\n')).await
+            .map(|request| Self::entry(request, AuditEvent::Intent, intent()));
+        self.append_lines(lines).await
     }
 
     /// Transfers of a run that were never sent (it was stopped first), as failed outcomes, in
@@ -438,17 +380,14 @@ impl TransferEngine {
         why: &str,
     ) -> Result<(), AuditError> {
         let outcome = Outcome::not_sent(why);
-        let lines: Vec<Vec<u8>> = requests
-            .iter()
-            .map(|request| {
-                let record = Record {
-                    outcome: Some(&outcome),
-                    ..Record::default()
-                };
-                Self::entry(request, AuditEvent::Outcome, record)
-            })
-            .collect();
-        self.append(lines.join(&b'\n')).await
+        let lines = requests.iter().map(|request| {
+            let record = Record {
+                outcome: Some(&outcome),
+                ..Record::default()
+            };
+            Self::entry(request, AuditEvent::Outcome, record)
+        });
+        self.append_lines(lines).await
     }
 
     /// One audit line, without its line break.
@@ -474,6 +413,11 @@ impl TransferEngine {
             settlement: record.settlement.map(Into::into),
         })
         .unwrap_or_default()
+    }
+
+    /// Several lines in one write and one sync.
+    async fn append_lines(&self, lines: impl Iterator<Item = Vec<u8>>) -> Result<(), AuditError> {
+        self.append(lines.collect::<Vec<_>>().join(&b'\n')).await
     }
 
     async fn append(&self, line: Vec<u8>) -> Result<(), AuditError> {

@@ -222,13 +222,15 @@ pub(super) fn dispatch(
             reroute_of: None,
             bulk: Some(key.clone()),
         };
-        model.ledger.insert(TransferRecord::new(
-            request.clone(),
-            Utc::now(),
-            model.confirmations,
-        ));
-        model.show_transfer(request.id, Local::now());
         requests.push(request);
+    }
+    let confirmations = model.confirmations;
+    let records = requests
+        .iter()
+        .map(|request| TransferRecord::new(request.clone(), Utc::now(), confirmations));
+    model.ledger.insert_many(records);
+    for request in &requests {
+        model.show_transfer(request.id, Local::now());
     }
     model.log.follow();
     let (words, single_target) = match &to {
