@@ -170,7 +170,7 @@ fn busy_floor(c: &mut Criterion) {
     let theme = Theme::colour();
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     c.bench_function(
-        "draw a 200x60 screen, 1000 conversations, a run of 200",
+        &format!("draw a 200x60 screen, {MAX_CONVERSATIONS} conversations, a run of 200"),
         |b| {
             b.iter(|| {
                 terminal.draw(|frame| view(&model, &theme, frame)).unwrap();

@@ -67,11 +67,11 @@ async fn every_page_is_read_and_the_longest_wait_comes_first() {
     assert_eq!(sessions.len(), 130, "each conversation once");
     assert_eq!(
         list_calls(&simulator),
-        [0, 50, 100].map(|skip| (
-            format!("skip={skip}&limit=50&status=OPEN,OVERDUE,ACTIVE"),
+        [0, 100].map(|skip| (
+            format!("skip={skip}&limit=100&status=OPEN,OVERDUE,ACTIVE"),
             200
         )),
-        "three pages of 50, the statuses comma-separated"
+        "two pages of 100, the statuses comma-separated"
     );
     // Those waiting for an agent first, then those with one, each longest wait first.
     let order: Vec<(bool, u64)> = listed
@@ -238,13 +238,36 @@ async fn the_status_filter_goes_to_the_platform_and_is_checked() {
 /// A platform that reads only repeated `status=` parameters refuses the comma form once; the
 /// client says so, asks again, and keeps to the form that worked for the pages after.
 #[tokio::test]
-async fn statuses_are_repeated_where_commas_are_refused() {
+async fn a_platform_that_pages_by_fewer_than_asked_loses_none() {
     let mut config = floor_of(70);
+    config.conversations.page_limit = 30;
+    let (simulator, ws) = workspace_with(config).await;
+    let run = ws.run(&["conversations", "--json"]).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let listed = lines(&run.stdout);
+    let sessions: HashSet<&str> = listed
+        .iter()
+        .filter_map(|c| c["session"].as_str())
+        .collect();
+    assert_eq!((listed.len(), sessions.len()), (70, 70), "{}", run.all());
+    assert_eq!(
+        list_calls(&simulator),
+        [0, 30, 60].map(|skip| (
+            format!("skip={skip}&limit=100&status=OPEN,OVERDUE,ACTIVE"),
+            200
+        )),
+        "each page starts after what the last one held"
+    );
+}
+
+#[tokio::test]
+async fn statuses_are_repeated_where_commas_are_refused() {
+    let mut config = floor_of(170);
     config.conversations.comma_separated_statuses = false;
     let (simulator, ws) = workspace_with(config).await;
     let run = ws.run(&["conversations", "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.all());
-    assert_eq!(lines(&run.stdout).len(), 70);
+    assert_eq!(lines(&run.stdout).len(), 170);
     assert!(
         run.stderr
             .contains("the platform refused statuses separated by commas (HTTP 400"),
@@ -255,9 +278,12 @@ async fn statuses_are_repeated_where_commas_are_refused() {
     assert_eq!(
         list_calls(&simulator),
         [
-            ("skip=0&limit=50&status=OPEN,OVERDUE,ACTIVE".to_owned(), 400),
-            (format!("skip=0&limit=50&{repeated}"), 200),
-            (format!("skip=50&limit=50&{repeated}"), 200),
+            (
+                "skip=0&limit=100&status=OPEN,OVERDUE,ACTIVE".to_owned(),
+                400
+            ),
+            (format!("skip=0&limit=100&{repeated}"), 200),
+            (format!("skip=100&limit=100&{repeated}"), 200),
         ]
     );
 }

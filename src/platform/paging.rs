@@ -28,6 +28,8 @@ pub(super) struct Pages<'a, T> {
     next: Option<u32>,
     items: Vec<T>,
     seen: HashSet<String>,
+    /// Entries in every page so far, readable or not: where the next page starts.
+    received: u32,
     note: Option<String>,
 }
 
@@ -40,6 +42,7 @@ impl<'a, T> Pages<'a, T> {
             next: (max_pages > 0).then_some(1),
             items: Vec::new(),
             seen: HashSet::new(),
+            received: 0,
             note: None,
         }
     }
@@ -47,6 +50,12 @@ impl<'a, T> Pages<'a, T> {
     /// The page to fetch next, numbered from 1; `None` when the list is read.
     pub(super) fn next_page(&self) -> Option<u32> {
         self.next
+    }
+
+    /// How many entries the pages so far held: where a list paged by `skip` goes on, even when
+    /// the platform gave fewer a page than were asked for.
+    pub(super) fn received(&self) -> u32 {
+        self.received
     }
 
     /// Takes the reply to the page [`Pages::next_page`] named: each entry of `results` read
@@ -71,6 +80,9 @@ impl<'a, T> Pages<'a, T> {
             .get("results")
             .and_then(Value::as_array)
             .ok_or_else(|| unreadable("no list of results".into()))?;
+        self.received = self
+            .received
+            .saturating_add(u32::try_from(results.len()).unwrap_or(u32::MAX));
         let says_more = reply.get("hasMore").and_then(flag);
         let total_pages = reply.get("totalPages").and_then(count);
         let mut readable = 0;

@@ -20,8 +20,6 @@ use super::{Replies, samples};
 
 /// The docs' sample pages by 10.
 const DEFAULT_LIMIT: usize = 10;
-/// Larger `limit`s are cut to this, as list APIs commonly do.
-const MAX_LIMIT: usize = 100;
 
 /// The documented statuses, the only ones the filter takes.
 const STATUSES: [&str; 6] = ["ACTIVE", "CLOSED", "IDLE", "OPEN", "OVERDUE", "TERMINATED"];
@@ -49,7 +47,9 @@ pub(crate) async fn list(
     let (skip, limit, statuses) = match asked {
         Ok((skip, limit, statuses)) => (
             skip.unwrap_or(0),
-            limit.map_or(DEFAULT_LIMIT, |limit| limit.min(MAX_LIMIT)),
+            limit
+                .unwrap_or(DEFAULT_LIMIT)
+                .min(config.conversations.page_limit.max(1)),
             statuses,
         ),
         Err(refusal) => return refusal.into_response(),

@@ -29,6 +29,9 @@ pub struct ConversationsConfig {
     /// `status=OPEN,ACTIVE` is read as two statuses. Without it only repeated `status=`
     /// parameters are, and a comma-separated value is refused with 400 as an unknown status.
     pub comma_separated_statuses: bool,
+    /// The most conversations a page holds, whatever `limit` asks for, as list APIs commonly
+    /// cut it.
+    pub page_limit: usize,
 }
 
 impl Default for ConversationsConfig {
@@ -39,6 +42,7 @@ impl Default for ConversationsConfig {
             arrivals: None,
             overdue_after: Duration::from_secs(5 * 60),
             analytics_scope: true,
+            page_limit: 100,
             comma_separated_statuses: true,
         }
     }

@@ -12,7 +12,7 @@ use crate::platform::{Conversation, ConversationList, ConversationStatus, Conver
 
 /// At most this many conversations are kept: the client already stops near here, and a list
 /// longer than this is not one a supervisor reads through on a console.
-pub const MAX_CONVERSATIONS: usize = 1000;
+pub const MAX_CONVERSATIONS: usize = 2_000;
 
 /// How the list is ordered; a key steps through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,6 +56,9 @@ pub enum ListProblem {
 pub struct Conversations {
     /// As last read, in the platform's order (waiting first, longest wait first).
     list: Vec<Conversation>,
+    /// What a filter word may match in each of `list`, made once a read rather than once a
+    /// frame.
+    search_text: Vec<String>,
     /// When `list` was read; `None` until the first read ends well.
     pub as_of: Option<DateTime<Utc>>,
     /// What reading it had to work around, in words.
@@ -83,6 +86,7 @@ impl Conversations {
         match result {
             Ok(mut list) => {
                 list.conversations.truncate(MAX_CONVERSATIONS);
+                self.search_text = list.conversations.iter().map(searchable).collect();
                 self.list = list.conversations;
                 self.notes = list.notes;
                 self.as_of = Some(at);
@@ -115,10 +119,9 @@ impl Conversations {
         let mut shown: Vec<&Conversation> = self
             .list
             .iter()
-            .filter(|c| {
-                let text = searchable(c);
-                words.iter().all(|word| text.contains(word.as_str()))
-            })
+            .zip(&self.search_text)
+            .filter(|(_, text)| words.iter().all(|word| text.contains(word.as_str())))
+            .map(|(c, _)| c)
             .collect();
         match self.sort {
             SortBy::Wait => {}
