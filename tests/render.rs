@@ -1129,3 +1129,27 @@ fn no_color_leaves_every_screen_without_colour() {
         );
     }
 }
+
+#[test]
+fn including_recent_moves_is_offered_only_when_some_were_left_out() {
+    let mut model = model();
+    with_conversations(&mut model);
+    three_to_billing(&mut model);
+    let nothing_recent = screen(&model, 120, 40);
+    assert!(!nothing_recent.contains("i include"), "{nothing_recent}");
+    assert!(matches!(
+        press(&mut model, KeyCode::Char('y')),
+        Some(Effect::DispatchBulk { .. })
+    ));
+    // The same three again, while they are on their way.
+    for _ in 0..3 {
+        press(&mut model, KeyCode::Up);
+    }
+    three_to_billing(&mut model);
+    let some_recent = screen(&model, 120, 40);
+    assert!(some_recent.contains("left out as moved"), "{some_recent}");
+    assert!(
+        some_recent.contains("i include those moved recently (asks again)"),
+        "{some_recent}"
+    );
+}

@@ -13,7 +13,7 @@ use super::bulk::{BulkRun, BulkTo};
 use super::conversations::Conversations;
 use super::form::TargetForm;
 use super::input::TextInput;
-use super::keys::{Context, KeyMap};
+use super::keys::{Action, Context, KeyMap};
 use super::log::{EntryKind, LogEntry, LogFilter, Notice, TransferLog};
 use super::picker::Picker;
 use crate::callback::Refusal;
@@ -356,6 +356,17 @@ impl Model {
                 Focus::Log if self.filtering_log => Context::LogFilter,
                 Focus::Log => Context::Log,
             },
+        }
+    }
+
+    /// Whether `action` would do anything now, so the hint bar offers only what does.
+    pub fn offers(&self, action: Action) -> bool {
+        match action {
+            Action::IncludeRecent => matches!(
+                &self.dialog,
+                Some(Dialog::ConfirmBulk { recent, .. }) if !recent.is_empty()
+            ),
+            _ => true,
         }
     }
 

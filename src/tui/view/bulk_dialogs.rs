@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::dialogs::{key_line, open, sized};
+use super::dialogs::{key_line, offered_key_line, open, sized};
 use crate::ids::SessionId;
 use crate::transfer::Skipped;
 use crate::tui::bulk::BulkTo;
@@ -78,7 +78,7 @@ pub(super) fn confirm(
         lines.push(Line::styled("none left out", theme.dim).centered());
     }
     lines.push(Line::raw(""));
-    lines.push(key_line(&model.keys, Context::ConfirmBulk, theme));
+    lines.push(offered_key_line(model, Context::ConfirmBulk, theme));
     let dialog = sized(area, 84, &lines);
     let inner = open("Move these conversations?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

@@ -92,11 +92,25 @@ pub(super) fn sized(area: Rect, width: u16, lines: &[Line]) -> Rect {
 
 /// The dialog's keys, from the key map: "y/Enter send the transfer · n/Esc cancel".
 pub(super) fn key_line(keys: &KeyMap, context: Context, theme: &Theme) -> Line<'static> {
+    key_line_of(keys, context, theme, |_| true)
+}
+
+/// Like [`key_line`], without the keys that would do nothing now.
+pub(super) fn offered_key_line(model: &Model, context: Context, theme: &Theme) -> Line<'static> {
+    key_line_of(&model.keys, context, theme, |action| model.offers(action))
+}
+
+fn key_line_of(
+    keys: &KeyMap,
+    context: Context,
+    theme: &Theme,
+    offered: impl Fn(Action) -> bool,
+) -> Line<'static> {
     let mut spans = Vec::new();
     for (n, binding) in keys
         .bindings(context)
         .iter()
-        .filter(|b| b.hint != Hint::Never)
+        .filter(|b| b.hint != Hint::Never && offered(b.action))
         .enumerate()
     {
         if n > 0 {

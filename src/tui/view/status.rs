@@ -77,7 +77,8 @@ fn budget(model: &Model, theme: &Theme) -> Option<Span<'static>> {
 
 /// The keys that work right now, from the same key map as the help screen.
 pub(super) fn hint_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let hints = model.keys.hints(model.context());
+    let mut hints = model.keys.hints(model.context());
+    hints.own.retain(|binding| model.offers(binding.action));
     let shown = fitted(&hints, usize::from(area.width));
     frame.render_widget(Line::from(hint_spans(&shown, theme)), area);
 }
