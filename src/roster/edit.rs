@@ -1,9 +1,10 @@
-//! Changing the roster: every edit checks the target the same way the file loader does, so what
-//! the supervisor adds in the console, on the command line or by import is as sound as a file
-//! that loads.
+//! Changing the roster: every edit checks the target with the same [`EntryCheck`] the file
+//! loader uses, so what the supervisor adds in the console, on the command line or by import is
+//! as sound as a file that loads.
 
+use super::check::EntryCheck;
 use super::{Roster, Target};
-use crate::ids::{TargetIdError, check_target_id};
+use crate::ids::TargetIdError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
@@ -18,29 +19,14 @@ pub enum EditError {
         kind: crate::ids::TargetKind,
         id: String,
     },
-    #[error("id {id} is already in the roster ({existing}); each id may appear once")]
-    Duplicate { id: String, existing: String },
+    /// `first` says where the id already is, in words that follow "already".
+    #[error("id {id} is already {first}; each id may appear once")]
+    Duplicate { id: String, first: String },
     #[error("no target with id {0} in the roster")]
     NotFound(String),
     /// The id looks unlike the documented shape; the supervisor may insist.
     #[error("{0}; add it anyway with --force (or y in the console) if it is right")]
     OddShape(String),
-}
-
-/// Hard problems are errors; an id of an unusual shape is a warning (`Ok(Some(..))`).
-pub fn check_target(target: &Target) -> Result<Option<String>, EditError> {
-    let shape = check_target_id(target.kind, &target.id).map_err(|problem| EditError::BadId {
-        kind: target.kind,
-        id: target.id.clone(),
-        problem,
-    })?;
-    if target.name.is_empty() || target.name.chars().any(char::is_control) {
-        return Err(EditError::BadName {
-            kind: target.kind,
-            id: target.id.clone(),
-        });
-    }
-    Ok(shape)
 }
 
 /// One change to the roster, as the console asks for it; applied by the store to the file's
@@ -143,9 +129,17 @@ impl Roster {
             .ok_or_else(|| EditError::NotFound(id.to_owned()))
     }
 
-    fn admit(target: Target, shape: Shape) -> Result<Target, EditError> {
+    /// `target`, tidied, if it may join the roster in place of `replacing` (or beside the
+    /// others): an unusual id shape only when `shape` says the supervisor insisted.
+    fn admit(
+        &self,
+        target: Target,
+        replacing: Option<&str>,
+        shape: Shape,
+    ) -> Result<Target, EditError> {
         let target = target.tidied();
-        match (check_target(&target)?, shape) {
+        let warning = EntryCheck::joining(self, replacing).check(&target, String::new)?;
+        match (warning, shape) {
             (Some(warning), Shape::Checked) => Err(EditError::OddShape(warning)),
             _ => Ok(target),
         }
@@ -153,13 +147,7 @@ impl Roster {
 
     /// Adds a target; an id already present is refused.
     pub fn add(&mut self, target: Target, shape: Shape) -> Result<(), EditError> {
-        let target = Self::admit(target, shape)?;
-        if let Some(existing) = self.find(&target.id) {
-            return Err(EditError::Duplicate {
-                id: target.id,
-                existing: format!("{} {}", existing.kind, existing.name),
-            });
-        }
+        let target = self.admit(target, None, shape)?;
         self.targets.push(target);
         self.keep_order();
         Ok(())
@@ -168,15 +156,7 @@ impl Roster {
     /// Replaces the target with id `id` (the id itself may change, but not to another's).
     pub fn replace(&mut self, id: &str, target: Target, shape: Shape) -> Result<(), EditError> {
         let at = self.position(id)?;
-        let target = Self::admit(target, shape)?;
-        if target.id != id
-            && let Some(existing) = self.find(&target.id)
-        {
-            return Err(EditError::Duplicate {
-                id: target.id,
-                existing: format!("{} {}", existing.kind, existing.name),
-            });
-        }
+        let target = self.admit(target, Some(id), shape)?;
         self.targets[at] = target;
         self.keep_order();
         Ok(())

@@ -1,10 +1,9 @@
 //! Import and export: the roster as CSV (`kind,id,name,team,notes`) or in its own TOML format, so
 //! a roster kept in a spreadsheet or another tool can be brought in and taken out.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use super::edit::{EditError, check_target};
+use super::check::{EntryCheck, Field};
 use super::{Roster, Target};
 use crate::ids::TargetKind;
 use crate::terminal_safe::{csv_cell, csv_unguard};
@@ -102,7 +101,7 @@ fn import_csv(text: &str, path: &Path) -> Result<Imported, ImportError> {
     let mut targets = Vec::new();
     let mut warnings = Vec::new();
     let mut cleaned = 0;
-    let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
+    let mut check = EntryCheck::default();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line() as usize);
@@ -128,27 +127,17 @@ fn import_csv(text: &str, path: &Path) -> Result<Imported, ImportError> {
             cleaned += 1;
         }
         let target = target.tidied();
-        match check_target(&target) {
-            Err(EditError::BadName { .. }) => {
-                return Err(error(
-                    line,
-                    format!("name: expected a name for {}", target.id),
-                ));
+        match check.check(&target, || format!("on line {line}")) {
+            Err(problem) => {
+                let field = match problem.field() {
+                    Some(Field::Name) => "name",
+                    _ => "id",
+                };
+                return Err(error(line, format!("{field}: {problem}")));
             }
-            Err(problem) => return Err(error(line, format!("id: {problem}"))),
             Ok(Some(warning)) => warnings.push(format!("line {line}: {warning}")),
             Ok(None) => {}
         }
-        if let Some(first) = first_line_of_id.get(&target.id) {
-            return Err(error(
-                line,
-                format!(
-                    "id: {} is already on line {first}; each id may appear once",
-                    target.id
-                ),
-            ));
-        }
-        first_line_of_id.insert(target.id.clone(), line);
         targets.push(target);
     }
     Ok(Imported {
@@ -308,11 +297,11 @@ mod tests {
             ),
             (
                 &format!("{header}agent,a-1,,,\n"),
-                "line 2: name: expected a name for a-1",
+                "line 2: name: agent a-1: expected a name",
             ),
             (
                 &format!("{header}agent,a-1,Dana,,\nqueue,a-1,Q,,\n"),
-                "line 3: id: a-1 is already on line 2",
+                "line 3: id: id a-1 is already on line 2; each id may appear once",
             ),
             (
                 &format!("{header}agent,a-1,Dana\n"),

@@ -1,12 +1,11 @@
 //! Reading the roster file. A malformed file is reported with its line and left untouched.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::edit::{EditError, check_target};
+use super::check::{EntryCheck, Field};
 use super::{Roster, Target};
 use crate::ids::TargetKind;
 
@@ -112,7 +111,7 @@ impl Roster {
         let mut targets = Vec::with_capacity(raw.agents.len() + raw.queues.len());
         let mut warnings = Vec::new();
         let mut cleaned = 0;
-        let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
+        let mut check = EntryCheck::default();
         let entries = (raw.agents.into_iter().map(|t| (TargetKind::Agent, t)))
             .chain(raw.queues.into_iter().map(|t| (TargetKind::Queue, t)));
         for (kind, entry) in entries {
@@ -132,11 +131,14 @@ impl Roster {
                 cleaned += 1;
             }
             let target = target.tidied();
-            match check_target(&target) {
-                Err(problem @ EditError::BadName { .. }) => {
-                    return Err(invalid(name_offset, problem.to_string()));
+            match check.check(&target, || format!("on line {}", line_of(id_offset))) {
+                Err(problem) => {
+                    let offset = match problem.field() {
+                        Some(Field::Name) => name_offset,
+                        _ => id_offset,
+                    };
+                    return Err(invalid(offset, problem.to_string()));
                 }
-                Err(problem) => return Err(invalid(id_offset, problem.to_string())),
                 Ok(Some(warning)) => warnings.push(format!(
                     "roster file {}, line {}: {warning}",
                     path.display(),
@@ -144,16 +146,6 @@ impl Roster {
                 )),
                 Ok(None) => {}
             }
-            if let Some(first) = first_line_of_id.get(&target.id) {
-                return Err(invalid(
-                    id_offset,
-                    format!(
-                        "id {} is already used on line {first}; each id may appear once",
-                        target.id
-                    ),
-                ));
-            }
-            first_line_of_id.insert(target.id.clone(), line_of(id_offset));
             targets.push(target);
         }
         let loaded = Loaded {
@@ -213,7 +205,7 @@ notes = ""
         .unwrap_err()
         .to_string();
         assert!(error.contains("line 5"), "{error}");
-        assert!(error.contains("already used on line 2"), "{error}");
+        assert!(error.contains("already on line 2"), "{error}");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! name = "Billing"
 //! ```
 
+mod check;
 mod edit;
 mod exchange;
 mod file;
@@ -23,7 +24,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use edit::{EditError, RosterChange, Shape, check_target};
+pub use check::{EntryCheck, Field};
+pub use edit::{EditError, RosterChange, Shape};
 pub use exchange::{CSV_HEADER, ImportError, Imported, Merged, import};
 pub use file::{Loaded, RosterError};
 pub use resolve::ResolveError;

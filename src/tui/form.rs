@@ -3,7 +3,7 @@
 
 use super::input::TextInput;
 use crate::ids::TargetKind;
-use crate::roster::{EditError, Roster, Shape, Target, check_target};
+use crate::roster::{EntryCheck, Roster, Shape, Target};
 
 /// The form's fields in Tab order. `Kind` is a toggle; the others are text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,25 +159,15 @@ impl TargetForm {
     /// `None`; an unusual id shape is shown once and accepted on the next try.
     pub fn submit(&mut self, roster: &Roster) -> Option<Submission> {
         let target = self.target();
-        let problem = match check_target(&target) {
+        let mut check = EntryCheck::joining(roster, self.editing.as_deref());
+        let problem = match check.check(&target, String::new) {
             Err(error) => Some(error.to_string()),
             Ok(Some(warning)) if !self.odd_shape_acknowledged => {
                 self.odd_shape_acknowledged = true;
                 self.problem = Some(format!("{warning}. Enter again to save it anyway"));
                 return None;
             }
-            Ok(_) => {
-                let taken = roster
-                    .find(&target.id)
-                    .filter(|_| self.editing.as_deref() != Some(target.id.as_str()));
-                taken.map(|existing| {
-                    EditError::Duplicate {
-                        id: target.id.clone(),
-                        existing: format!("{} {}", existing.kind, existing.name),
-                    }
-                    .to_string()
-                })
-            }
+            Ok(_) => None,
         };
         if let Some(problem) = problem {
             self.problem = Some(problem);
