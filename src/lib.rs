@@ -4,12 +4,14 @@
 //! The binary is a thin shell over this library, so tests and benchmarks drive the same code:
 //! [`config`] and [`roster`] load what the supervisor saved, [`platform`] talks to Kore.ai,
 //! [`transfer`] runs each transfer and keeps the audit file, [`simulator`] stands in for the
-//! platform in demo mode and tests, [`tui`] is the console and [`cli`] the command line.
+//! platform in demo mode and tests, [`tui`] is the console and [`cli`] the command line;
+//! [`diagnostics`] writes what happened to a file for a bug report, when asked to.
 
 pub mod callback;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod diagnostics;
 pub mod directory;
 pub mod ids;
 pub mod platform;

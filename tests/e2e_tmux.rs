@@ -380,6 +380,28 @@ fn help_opens_with_f1_and_bad_ids_are_explained() {
     tmux.keys(&["C-c"]);
 }
 
+#[test]
+fn diagnostics_go_to_their_file_and_never_to_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("diagnostics.log");
+    let tmux = Tmux::start(120, 30, &format!("--demo --log-file {}", log.display()));
+    tmux.wait_for("diagnostics:");
+    tmux.wait_for("Paste or type");
+    tmux.text("6538f8a3");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("✗ a session id is 24 hex characters; this one has 8");
+    assert!(!screen.contains("DEBUG"), "{screen}");
+    tmux.keys(&["C-c"]);
+    assert_eq!(tmux.wait_until_ended(), "0");
+    assert!(!tmux.stderr().contains("DEBUG"), "{}", tmux.stderr());
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        written.contains("handoff::console: key Char('6')"),
+        "{written}"
+    );
+    assert!(written.contains("/conversations: HTTP 200 in"), "{written}");
+}
+
 /// The row of the screen that holds `needle`, from 0.
 fn row_of(screen: &str, needle: &str) -> usize {
     screen

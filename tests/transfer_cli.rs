@@ -1047,3 +1047,61 @@ async fn a_spread_follows_free_chat_capacity_and_never_goes_beyond_unasked() {
         run.stderr
     );
 }
+
+/// `HANDOFF_LOG=debug` writes the run's platform calls and budget waits to `handoff.log` in the
+/// data folder, with no secret in it and nothing of it on the terminal.
+#[tokio::test]
+async fn diagnostics_go_to_a_file_without_secrets() {
+    let (simulator, ws) = budget_of(2).await;
+    let sessions: String = (0..3)
+        .map(|n| format!("6538f8a3c9cf425ee5cf{n:04x}\n"))
+        .collect();
+    ws.write("data/sessions.txt", &sessions);
+    let file = ws.data_dir().join("sessions.txt");
+    let args = [
+        "transfer",
+        "--sessions-file",
+        path_str(&file),
+        "--queue",
+        "Billing",
+    ];
+    let output = common::Runner::for_workspace(&ws)
+        .command(&args)
+        .env(handoff::diagnostics::LOG_ENV, "debug")
+        .output()
+        .await
+        .unwrap();
+    let run = common::Run::from(output);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.all().contains("DEBUG"), "{}", run.all());
+    let log = std::fs::read_to_string(ws.data_dir().join("handoff.log")).unwrap();
+    let assign = format!(
+        "POST /agentassist/api/v1/public/{}/assign-conversation: HTTP 200 in",
+        demo::STREAM_ID
+    );
+    assert_eq!(log.matches(&assign).count(), 3, "{log}");
+    assert!(log.contains("Bulk call waits"), "{log}");
+    let callback_token = std::fs::read_to_string(ws.data_dir().join("callback-token")).unwrap();
+    assert!(!log.contains(callback_token.trim()), "{log}");
+    assert!(!log.contains(common::SECRET), "{log}");
+    for request in simulator.requests() {
+        assert!(
+            !log.contains(&request.headers["auth"]),
+            "a token leaked: {log}"
+        );
+    }
+
+    let output = common::Runner::for_workspace(&ws)
+        .command(&["log"])
+        .env(handoff::diagnostics::LOG_ENV, "loud")
+        .output()
+        .await
+        .unwrap();
+    let run = common::Run::from(output);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("HANDOFF_LOG=\"loud\" is not a level"),
+        "{}",
+        run.stderr
+    );
+}

@@ -19,6 +19,8 @@ use std::time::Duration;
 use chrono::{Local, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::default_data_dir;
+use crate::diagnostics;
 use crate::transfer::{AUDIT_FILE_NAME, CALLBACK_HORIZON, Ledger, TransferId, read_since};
 use crate::tui::log::Notice;
 use crate::tui::{self, Console};
@@ -53,6 +55,10 @@ pub struct GlobalArgs {
     /// Run against the built-in simulator with a demo roster and a throwaway data folder
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Write diagnostics for a bug report to this file (HANDOFF_LOG sets how much; debug when
+    /// unset) [default with HANDOFF_LOG set: handoff.log in the data folder]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +86,19 @@ pub enum Command {
 /// Parses the command line and runs it; the binary's whole `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let data_dir = cli.global.data_dir.clone().or_else(default_data_dir);
+    let filter = std::env::var(diagnostics::LOG_ENV).ok();
+    let diagnostics = match diagnostics::start(
+        filter.as_deref(),
+        cli.global.log_file.as_deref(),
+        data_dir.as_deref(),
+    ) {
+        Ok(path) => path,
+        Err(error) => {
+            err!("error: {error}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -87,21 +106,21 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    runtime.block_on(run(cli))
+    runtime.block_on(run(cli, diagnostics))
 }
 
-async fn run(cli: Cli) -> ExitCode {
+async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
     match cli.command {
         Some(Command::Transfer(args)) => transfer::run(&cli.global, args).await,
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Roster(args)) => roster::run(&cli.global, args).await,
         Some(Command::Log(args)) => log::run(&cli.global, args),
         Some(Command::Conversations(args)) => conversations::run(&cli.global, args).await,
-        None => console(&cli.global).await,
+        None => console(&cli.global, diagnostics).await,
     }
 }
 
-async fn console(global: &GlobalArgs) -> ExitCode {
+async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode {
     let setup = match Setup::prepare(global, Callbacks::Receive).await {
         Ok(setup) => setup,
         Err(error) => return report_setup_error(&error),
@@ -112,6 +131,9 @@ async fn console(global: &GlobalArgs) -> ExitCode {
         "audit file: {}",
         setup.engine.audit_path().display()
     )));
+    if let Some(path) = diagnostics {
+        notices.push(Notice::Info(format!("diagnostics: {}", path.display())));
+    }
     // Without a receiver in this run, nobody will hear the callbacks earlier runs waited for.
     let confirm_within = match setup.callbacks {
         Some(_) => setup.confirm_within,

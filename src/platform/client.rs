@@ -226,8 +226,20 @@ impl PlatformClient {
         request: RequestBuilder,
         token: &Secret,
     ) -> Result<(u16, Vec<u8>), PlatformError> {
-        let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let request = request.build().map_err(|e| self.transport_error(e))?;
+        // For the diagnostics file: the method and the path under the host, never a header.
+        let call = format!("{} {}", request.method(), request.url().path());
+        let started = std::time::Instant::now();
+        let response = match self.http.execute(request).await {
+            Ok(response) => response,
+            Err(error) => {
+                let error = self.transport_error(error);
+                tracing::debug!(target: "handoff::platform", "{call}: no answer after {} ms: {error}", started.elapsed().as_millis());
+                return Err(error);
+            }
+        };
         let status = response.status().as_u16();
+        tracing::debug!(target: "handoff::platform", "{call}: HTTP {status} in {} ms", started.elapsed().as_millis());
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)

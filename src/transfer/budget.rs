@@ -417,14 +417,18 @@ impl RateBudget {
             window: inner.window_ms,
         };
         let wanted = u32::try_from(wanted).unwrap_or(u32::MAX).max(1);
-        self.update(move |state, now| state.take_many_as(priority, limits, now, wanted))
+        let taken = self
+            .update(move |state, now| state.take_many_as(priority, limits, now, wanted))
             .await
             // Only a runtime shutting down loses the answer; the call is then let through.
             .unwrap_or(Ok(Slot {
                 at: bucket_end(now_ms()),
                 calls: 1,
-            }))
-            .map_err(Duration::from_millis)
+            }));
+        if let Err(wait) = taken {
+            tracing::debug!(target: "handoff::budget", "{priority:?} call waits {wait} ms for the budget");
+        }
+        taken.map_err(Duration::from_millis)
     }
 
     /// Waits until the budget allows one call of `priority`, then takes its slot.

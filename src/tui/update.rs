@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
 mod bulk;
 mod conversations;
+mod described;
 mod lifecycle;
 mod live;
 mod mouse;
@@ -184,6 +185,7 @@ pub fn step(
 }
 
 pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
+    tracing::debug!(target: "handoff::console", "{}", msg.described());
     model.now = Utc::now();
     let effect = apply(model, msg);
     viewport::keep_highlights_in_view(model);

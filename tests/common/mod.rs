@@ -193,6 +193,7 @@ impl Runner {
             .args(args)
             .env_remove("HANDOFF_CONFIG")
             .env_remove("HANDOFF_DATA_DIR")
+            .env_remove(handoff::diagnostics::LOG_ENV)
             .env(SECRET_ENV, SECRET);
         command
     }
