@@ -1,11 +1,9 @@
 //! Roster sync and live availability against the simulator over real HTTP: every page is read,
 //! the merge rules hold in the saved file, and background calls never hold a transfer back.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::{SECRET, Workspace, simulator_config, start_simulator};
+use crate::support::{SECRET, Workspace, simulator_config, start_simulator};
 use handoff::config::AuthConfig;
 use handoff::demo;
 use handoff::directory;

@@ -1,11 +1,9 @@
 //! The conversation list end to end: the real binary and the real client against the simulator
 //! over real HTTP.
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 
-use common::{SECRET, Workspace, simulator_config, start_simulator, workspace_with};
+use crate::support::{self, SECRET, Workspace, simulator_config, start_simulator, workspace_with};
 use handoff::config::AuthConfig;
 use handoff::demo;
 use handoff::platform::{ConversationStatus, MoveTarget};
@@ -91,7 +89,7 @@ async fn every_page_is_read_and_the_longest_wait_comes_first() {
 
 #[tokio::test]
 async fn json_lines_carry_every_field_under_stable_names() {
-    let (_simulator, ws) = common::demo_workspace().await;
+    let (_simulator, ws) = support::demo_workspace().await;
     let run = ws.run(&["conversations", "--json"]).await;
     assert_eq!(run.code, 0, "{}", run.all());
     let listed = lines(&run.stdout);
@@ -151,7 +149,7 @@ async fn json_lines_carry_every_field_under_stable_names() {
 
 #[tokio::test]
 async fn ids_of_one_second_are_printed_whole() {
-    let (_simulator, ws) = common::demo_workspace().await;
+    let (_simulator, ws) = support::demo_workspace().await;
     let json = ws.run(&["conversations", "--json"]).await;
     let mut by_second: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for conversation in lines(&json.stdout) {
@@ -186,7 +184,7 @@ async fn ids_of_one_second_are_printed_whole() {
 
 #[tokio::test]
 async fn the_status_filter_goes_to_the_platform_and_is_checked() {
-    let (simulator, ws) = common::demo_workspace().await;
+    let (simulator, ws) = support::demo_workspace().await;
     let active = ws
         .run(&["conversations", "--status", "active", "--json"])
         .await;
@@ -318,7 +316,7 @@ async fn without_the_analytics_scope_the_refusal_says_what_is_missing() {
 
 #[tokio::test]
 async fn a_transfer_moves_the_conversation_in_the_list() {
-    let (_simulator, ws) = common::demo_workspace().await;
+    let (_simulator, ws) = support::demo_workspace().await;
     let before = lines(&ws.run(&["conversations", "--json"]).await.stdout);
     let waiting = before
         .iter()
@@ -380,7 +378,7 @@ async fn a_transfer_moves_the_conversation_in_the_list() {
 
 #[tokio::test]
 async fn an_ended_conversation_is_refused_by_the_platform() {
-    let (_simulator, ws) = common::demo_workspace().await;
+    let (_simulator, ws) = support::demo_workspace().await;
     let ended = lines(
         &ws.run(&["conversations", "--status", "CLOSED,TERMINATED", "--json"])
             .await
@@ -403,7 +401,7 @@ async fn an_ended_conversation_is_refused_by_the_platform() {
 
 #[tokio::test]
 async fn an_unknown_queue_is_named() {
-    let (_simulator, ws) = common::demo_workspace().await;
+    let (_simulator, ws) = support::demo_workspace().await;
     let run = ws.run(&["conversations", "--queue", "Nowhere"]).await;
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(

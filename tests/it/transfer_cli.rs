@@ -1,9 +1,7 @@
 //! `handoff transfer` from a script: the real binary against the simulator over real HTTP.
 
-mod common;
-
-use common::{
-    Workspace, demo_workspace, path_str, simulator_config, start_simulator, workspace_with,
+use crate::support::{
+    self, Workspace, demo_workspace, path_str, simulator_config, start_simulator, workspace_with,
 };
 use handoff::demo;
 use handoff::ids::TargetKind;
@@ -272,7 +270,7 @@ async fn every_kind_of_answer_gets_its_honest_exit_code_state_and_reason() {
         "the callback token was kept"
     );
     assert!(
-        !audit_text.contains(common::SECRET),
+        !audit_text.contains(support::SECRET),
         "the client secret was kept"
     );
     for request in simulator.requests() {
@@ -606,7 +604,7 @@ async fn a_malformed_roster_is_reported_with_its_line_and_left_alone() {
 
 /// A platform and a config allowing `limit` calls per 2-second window: the platform's minute,
 /// scaled down so tests of the budget take seconds.
-async fn budget_of(limit: u32) -> (handoff::simulator::Simulator, common::Workspace) {
+async fn budget_of(limit: u32) -> (handoff::simulator::Simulator, support::Workspace) {
     let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
         rate_limit_per_minute: limit,
         rate_window: std::time::Duration::from_secs(2),
@@ -628,7 +626,7 @@ async fn concurrent_runs_share_the_accounts_budget() {
     const LIMIT: u32 = 5;
     const RUNS: usize = 16;
     let (simulator, ws) = budget_of(LIMIT).await;
-    let runner = common::Runner::for_workspace(&ws);
+    let runner = support::Runner::for_workspace(&ws);
     let runs = futures::future::join_all((0..RUNS).map(|n| {
         let runner = runner.clone();
         let session = format!("6538f8a3c9cf425ee5cf{n:04x}");
@@ -709,8 +707,8 @@ async fn a_secret_others_can_read_is_warned_about() {
     use std::os::unix::fs::PermissionsExt;
     let (_simulator, ws) = demo_workspace().await;
     let config = std::fs::read_to_string(ws.config_path()).unwrap().replace(
-        &format!("client_secret_env = \"{}\"", common::SECRET_ENV),
-        &format!("client_secret = \"{}\"", common::SECRET),
+        &format!("client_secret_env = \"{}\"", support::SECRET_ENV),
+        &format!("client_secret = \"{}\"", support::SECRET),
     );
     ws.write("config.toml", &config);
     std::fs::set_permissions(ws.config_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -857,7 +855,7 @@ async fn a_bulk_run_killed_midway_and_rerun_sends_each_session_exactly_once() {
         "--agent",
         "Grace Liu",
     ];
-    let runner = common::Runner::for_workspace(&ws);
+    let runner = support::Runner::for_workspace(&ws);
     let mut first = runner
         .command(&args)
         .stdout(std::process::Stdio::null())
@@ -1065,13 +1063,13 @@ async fn diagnostics_go_to_a_file_without_secrets() {
         "--queue",
         "Billing",
     ];
-    let output = common::Runner::for_workspace(&ws)
+    let output = support::Runner::for_workspace(&ws)
         .command(&args)
         .env(handoff::diagnostics::LOG_ENV, "debug")
         .output()
         .await
         .unwrap();
-    let run = common::Run::from(output);
+    let run = support::Run::from(output);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(!run.all().contains("DEBUG"), "{}", run.all());
     let log = std::fs::read_to_string(ws.data_dir().join("handoff.log")).unwrap();
@@ -1083,7 +1081,7 @@ async fn diagnostics_go_to_a_file_without_secrets() {
     assert!(log.contains("Bulk call waits"), "{log}");
     let callback_token = std::fs::read_to_string(ws.data_dir().join("callback-token")).unwrap();
     assert!(!log.contains(callback_token.trim()), "{log}");
-    assert!(!log.contains(common::SECRET), "{log}");
+    assert!(!log.contains(support::SECRET), "{log}");
     for request in simulator.requests() {
         assert!(
             !log.contains(&request.headers["auth"]),
@@ -1091,13 +1089,13 @@ async fn diagnostics_go_to_a_file_without_secrets() {
         );
     }
 
-    let output = common::Runner::for_workspace(&ws)
+    let output = support::Runner::for_workspace(&ws)
         .command(&["log"])
         .env(handoff::diagnostics::LOG_ENV, "loud")
         .output()
         .await
         .unwrap();
-    let run = common::Run::from(output);
+    let run = support::Run::from(output);
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(
         run.stderr.contains("HANDOFF_LOG=\"loud\" is not a level"),

@@ -1,8 +1,6 @@
 //! What the integration tests share: a simulator on a free loopback port, a config file and data
 //! folder in a temp dir, and the real `handoff` binary run against them.
 
-#![allow(dead_code)] // each test file uses its own part of this module
-
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Output;

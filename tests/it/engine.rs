@@ -1,11 +1,9 @@
 //! The transfer engine against the simulator: steps reported in order, the audit file written
 //! before and after, and the account's budget pacing calls.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{simulator_config, start_simulator};
+use crate::support::{self, simulator_config, start_simulator};
 use handoff::config::{AuthConfig, Config};
 use handoff::demo;
 use handoff::ids::SessionId;
@@ -38,7 +36,7 @@ fn config_for(simulator: &handoff::simulator::Simulator, rate_limit_per_minute: 
     config.platform.rate_limit_per_minute = rate_limit_per_minute;
     config.auth = AuthConfig::Credentials {
         client_id: demo::CLIENT_ID.into(),
-        client_secret: Secret::new(common::SECRET),
+        client_secret: Secret::new(support::SECRET),
     };
     config
 }

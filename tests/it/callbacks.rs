@@ -2,11 +2,9 @@
 //! simulator's callbacks drive `handoff transfer --wait` to its exit codes; the audit file and
 //! `handoff log` keep every state change.
 
-mod common;
-
 use std::net::SocketAddr;
 
-use common::{Runner, Workspace, demo_workspace, simulator_config, start_simulator};
+use crate::support::{Runner, Workspace, demo_workspace, simulator_config, start_simulator};
 use handoff::callback::{CallbackEvent, MAX_BODY_BYTES, Receiver, Verdict};
 use handoff::secret::Secret;
 use reqwest::StatusCode;

@@ -1,0 +1,15 @@
+//! The integration tests, in one binary (as ripgrep has them): axum, reqwest and ratatui are
+//! linked once instead of once per file. Each module says what it tests; `support` is what they
+//! share.
+
+mod callbacks;
+mod conversations;
+mod e2e_tmux;
+mod engine;
+mod render;
+mod roster_cli;
+mod simulate_cli;
+mod simulator;
+mod support;
+mod sync_and_live;
+mod transfer_cli;
