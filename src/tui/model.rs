@@ -374,7 +374,17 @@ impl Model {
     pub fn set_roster(&mut self, roster: Roster) {
         self.roster = roster;
         self.picker.rebuild(&self.roster, &self.recent);
+        self.refresh_live_views();
+    }
+
+    /// Brings the picker in line with new live state (or a new roster) while the highlight stays
+    /// on its target, if it is still listed: a refresh comes while the supervisor picks.
+    pub fn refresh_live_views(&mut self) {
+        let highlighted = self.picker.highlighted(&self.roster).map(|t| t.id.clone());
         self.apply_live_views();
+        if let Some(id) = highlighted {
+            self.picker.point_at(&self.roster, &id);
+        }
     }
 
     /// Brings the picker's "free only" and "by load" views in line with the latest live state.

@@ -22,7 +22,7 @@ pub(super) fn refreshed(model: &mut Model, result: Result<Availability, String>)
                 model.notice(Notice::Info("live availability is back".into()));
             }
             model.live = Some(live);
-            model.apply_live_views();
+            model.refresh_live_views();
         }
         Err(problem) => {
             // Said once when it starts failing, not at every refresh while it keeps failing.

@@ -997,6 +997,24 @@ fn ctrl_o_lists_only_who_is_free_and_ctrl_l_the_least_loaded_first() {
     assert_eq!(model.picker.matches().len(), model.roster.targets().len());
 }
 
+/// The refresh of who is free comes every 30 s, often while the supervisor picks: the highlight
+/// stays on the target they chose.
+#[test]
+fn a_live_refresh_keeps_the_highlight_on_its_target() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    key(&mut model, KeyCode::Down);
+    key(&mut model, KeyCode::Down);
+    let chosen = model.picker.highlighted(&model.roster).unwrap().id.clone();
+    let live = crate::directory::Availability {
+        agents: Default::default(),
+        queues: Default::default(),
+        taken_at: chrono::Local::now(),
+    };
+    update(&mut model, Msg::Availability(Ok(live)));
+    assert_eq!(model.picker.highlighted(&model.roster).unwrap().id, chosen);
+}
+
 #[test]
 fn a_failure_rings_once_and_counts_until_looked_at() {
     let mut model = model();
