@@ -14,10 +14,10 @@ use crate::ids::TargetKind;
 use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
 use crate::secret::Secret;
-use crate::simulator::{
+use crate::tui::keys::KeyMap;
+use handoff_simulator::{
     ConversationsConfig, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents,
 };
-use crate::tui::keys::KeyMap;
 
 /// The demo tenant. These are not secrets: they only open the simulator on this machine.
 pub const STREAM_ID: &str = "st-5e1d0c2b-7a4f-4c3e-9b8a-1d2e3f4a5b6c";

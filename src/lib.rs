@@ -17,7 +17,6 @@ pub mod ids;
 pub mod platform;
 pub mod roster;
 pub mod secret;
-pub mod simulator;
 pub mod terminal_safe;
 pub mod transfer;
 pub mod tui;

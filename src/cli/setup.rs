@@ -17,10 +17,10 @@ use crate::config::{
 use crate::demo;
 use crate::platform::ConversationStatus;
 use crate::roster::{Roster, RosterError, RosterStore};
-use crate::simulator::Simulator;
 use crate::transfer::{EngineError, TransferEngine, recent_target_ids};
 use crate::tui::keys::KeyMap;
 use crate::tui::model::RECENT_CAPACITY;
+use handoff_simulator::Simulator;
 
 pub struct Setup {
     pub roster: Roster,

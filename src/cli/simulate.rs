@@ -12,7 +12,7 @@ use clap::Args;
 use super::EXIT_BAD_INPUT;
 use super::output::{err, out};
 use crate::demo;
-use crate::simulator::{Simulator, SimulatorConfig};
+use handoff_simulator::{Simulator, SimulatorConfig};
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {

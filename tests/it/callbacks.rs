@@ -155,7 +155,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn waiting_workspace(simulator: &handoff::simulator::Simulator) -> Workspace {
+fn waiting_workspace(simulator: &handoff_simulator::Simulator) -> Workspace {
     let ws = Workspace::new();
     let port = free_port();
     ws.write_config(

@@ -8,8 +8,8 @@ use handoff::config::AuthConfig;
 use handoff::demo;
 use handoff::platform::{ConversationStatus, MoveTarget};
 use handoff::secret::Secret;
-use handoff::simulator::{ConversationsConfig, Replies, Simulator, SimulatorConfig};
 use handoff::transfer::TransferEngine;
+use handoff_simulator::{ConversationsConfig, Replies, Simulator, SimulatorConfig};
 use serde_json::Value;
 
 /// The demo platform with `open` conversations and none ended.

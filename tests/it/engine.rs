@@ -31,7 +31,7 @@ fn request(session: &str, name: &str) -> TransferRequest {
     }
 }
 
-fn config_for(simulator: &handoff::simulator::Simulator, rate_limit_per_minute: u32) -> Config {
+fn config_for(simulator: &handoff_simulator::Simulator, rate_limit_per_minute: u32) -> Config {
     let mut config = demo::config_for(simulator);
     config.platform.rate_limit_per_minute = rate_limit_per_minute;
     config.auth = AuthConfig::Credentials {
@@ -173,7 +173,7 @@ fn bulk_requests(sessions: std::ops::Range<u32>) -> Vec<TransferRequest> {
 }
 
 /// The sessions that reached the simulator, in the order they arrived.
-fn sessions_sent(simulator: &handoff::simulator::Simulator) -> Vec<String> {
+fn sessions_sent(simulator: &handoff_simulator::Simulator) -> Vec<String> {
     simulator
         .requests()
         .iter()

@@ -6,7 +6,7 @@ use std::time::Duration;
 use std::collections::{BTreeMap, HashSet};
 use std::time::SystemTime;
 
-use handoff::simulator::{
+use handoff_simulator::{
     CallbackPlan, ConversationsConfig, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig,
     agent_presence, callback_plan, generated_agents,
 };

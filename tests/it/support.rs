@@ -7,7 +7,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use handoff::demo;
-use handoff::simulator::{ConversationsConfig, Simulator, SimulatorConfig};
+use handoff_simulator::{ConversationsConfig, Simulator, SimulatorConfig};
 
 /// A secret only these tests use; every test checks that it never shows in any output.
 pub const SECRET: &str = "t3st-secret-never-printed-7f3a";

@@ -9,8 +9,8 @@ use handoff::demo;
 use handoff::directory;
 use handoff::ids::SessionId;
 use handoff::secret::Secret;
-use handoff::simulator::{Presence, SimulatorConfig, agent_presence};
 use handoff::transfer::{Progress, TransferEngine, TransferId, TransferRequest};
+use handoff_simulator::{Presence, SimulatorConfig, agent_presence};
 use tokio::sync::mpsc;
 
 /// The demo platform with small pages and live state that holds for the whole test.
@@ -101,7 +101,7 @@ async fn a_failing_platform_leaves_the_roster_unchanged() {
 }
 
 fn engine_for(
-    simulator: &handoff::simulator::Simulator,
+    simulator: &handoff_simulator::Simulator,
     limit: u32,
     data: &std::path::Path,
 ) -> TransferEngine {
@@ -207,7 +207,7 @@ async fn a_transfer_is_not_held_back_by_a_refresh() {
 #[tokio::test]
 async fn the_documentations_sample_replies_are_read_and_paging_stops() {
     let simulator = start_simulator(SimulatorConfig {
-        replies: handoff::simulator::Replies::DocumentedSamples,
+        replies: handoff_simulator::Replies::DocumentedSamples,
         ..config()
     })
     .await;

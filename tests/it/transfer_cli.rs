@@ -386,7 +386,7 @@ async fn an_unreachable_platform_is_a_failure_that_sent_nothing() {
 
 #[tokio::test]
 async fn a_wrong_secret_is_refused_without_showing_it() {
-    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
+    let (simulator, ws) = workspace_with(handoff_simulator::SimulatorConfig {
         client_secret: "the-platform-expects-another-secret".into(),
         ..simulator_config()
     })
@@ -401,7 +401,7 @@ async fn a_wrong_secret_is_refused_without_showing_it() {
 
 #[tokio::test]
 async fn over_the_platforms_limit_is_a_rate_limited_failure() {
-    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
+    let (simulator, ws) = workspace_with(handoff_simulator::SimulatorConfig {
         rate_limit_per_minute: 1,
         ..simulator_config()
     })
@@ -604,8 +604,8 @@ async fn a_malformed_roster_is_reported_with_its_line_and_left_alone() {
 
 /// A platform and a config allowing `limit` calls per 2-second window: the platform's minute,
 /// scaled down so tests of the budget take seconds.
-async fn budget_of(limit: u32) -> (handoff::simulator::Simulator, support::Workspace) {
-    let (simulator, ws) = workspace_with(handoff::simulator::SimulatorConfig {
+async fn budget_of(limit: u32) -> (handoff_simulator::Simulator, support::Workspace) {
+    let (simulator, ws) = workspace_with(handoff_simulator::SimulatorConfig {
         rate_limit_per_minute: limit,
         rate_window: std::time::Duration::from_secs(2),
         ..simulator_config()
@@ -737,9 +737,7 @@ async fn a_secret_others_can_read_is_warned_about() {
 }
 
 /// How many times each session reached the simulator's assign-conversation endpoint.
-fn assigned(
-    simulator: &handoff::simulator::Simulator,
-) -> std::collections::BTreeMap<String, usize> {
+fn assigned(simulator: &handoff_simulator::Simulator) -> std::collections::BTreeMap<String, usize> {
     let mut counts = std::collections::BTreeMap::new();
     for request in simulator.requests() {
         if request.path.ends_with("/assign-conversation") {
@@ -983,9 +981,9 @@ async fn a_bad_sessions_file_exits_2_naming_each_bad_word_and_sends_nothing() {
 /// capacity unless asked.
 #[tokio::test]
 async fn a_spread_follows_free_chat_capacity_and_never_goes_beyond_unasked() {
-    use handoff::simulator::{Presence, agent_presence};
+    use handoff_simulator::{Presence, agent_presence};
     // Presence holds still for a day, so the test reads the same floor the run sees.
-    let config = handoff::simulator::SimulatorConfig {
+    let config = handoff_simulator::SimulatorConfig {
         state_period: std::time::Duration::from_secs(86_400),
         ..simulator_config()
     };

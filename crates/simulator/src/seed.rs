@@ -274,13 +274,49 @@ fn ended_conversation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo;
+    use crate::demo::generated_agents;
+    use crate::{ConversationsConfig, Replies, SimQueue};
+
+    /// A small tenant: two queues and a team of ten agents working both.
+    fn tenant(open: usize, ended: usize) -> SimulatorConfig {
+        let queues: Vec<SimQueue> = ["Billing", "Retention"]
+            .iter()
+            .enumerate()
+            .map(|(n, name)| SimQueue {
+                id: format!("qu-{n}"),
+                name: (*name).into(),
+                description: String::new(),
+                active: true,
+            })
+            .collect();
+        SimulatorConfig {
+            stream_id: "st-1".into(),
+            org_id: "o-1".into(),
+            account_id: "acct".into(),
+            client_id: "cs-1".into(),
+            client_secret: "secret".into(),
+            agents: generated_agents(10, &["Billing"], &queues),
+            queues,
+            agent_page_size: 25,
+            state_period: secs(30),
+            rate_limit_per_minute: 60,
+            rate_window: secs(60),
+            callback_delay: secs(1),
+            callback_failure_percent: 0,
+            callback_silence_percent: 0,
+            late_callback_delay: secs(60),
+            replies: Replies::Live,
+            conversations: ConversationsConfig {
+                open,
+                ended,
+                ..ConversationsConfig::default()
+            },
+        }
+    }
 
     #[test]
     fn the_floor_has_what_was_asked_and_the_newest_share_a_second() {
-        let mut config = demo::simulator_config();
-        config.conversations.open = 30;
-        config.conversations.ended = 6;
+        let config = tenant(30, 6);
         let start = UNIX_EPOCH + secs(1_764_000_000);
         let planned = initial(&config, start);
         assert_eq!(planned.len(), 36);

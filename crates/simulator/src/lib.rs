@@ -18,7 +18,7 @@
 //! | `GET /queues?page=N&limit=M` | the queues, 25 a page by default, at most 100 |
 //! | `GET /queues/{queueId}` | one queue, or 404 |
 //! | `POST /monitor/queueStatsById/{queueId}` | `[{waiting, engaged, dropOff, agentStatus, noOfAgents, queueSummary}]`, or 404 |
-//! | `GET /conversations?skip=N&limit=M&status=S` | the floor's conversations, newest first, 10 a page by default, at most 100; `{results, skip, limit, hasMore, totalPages, totalResults}` |
+//! | `GET /conversations?skip=N&limit=M&status=S` | the floor's conversations, newest first, 10 a page by default, at most [`ConversationsConfig::page_limit`]; `{results, skip, limit, hasMore, totalPages, totalResults}` |
 //!
 //! Outside the platform API, `POST /_sim/callbacks` is the sink; any other path is a 404.
 //! Paging: `page` is 1-based and defaults to 1; `page` and `limit` must be whole numbers from 1
