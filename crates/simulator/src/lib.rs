@@ -111,8 +111,8 @@ mod availability;
 mod body;
 mod callback;
 mod conversations;
-mod demo;
-mod directory;
+mod people;
+mod lists;
 mod fault;
 mod floor;
 mod guard;
@@ -122,17 +122,17 @@ mod presence;
 mod queue_stats;
 mod rate;
 mod reply;
-mod roster;
+mod tenant;
 mod samples;
 mod seed;
 mod state;
 mod transfer;
 
-pub use demo::generated_agents;
+pub use people::generated_agents;
 pub use fault::{CallbackPlan, callback_plan};
 pub use floor::ConversationsConfig;
 pub use presence::{Presence, agent_presence};
-pub use roster::{SimAgent, SimQueue};
+pub use tenant::{SimAgent, SimQueue};
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -307,7 +307,7 @@ fn router(state: Arc<SimState>) -> Router {
         )
         .route(
             &platform("/organizations/{org_id}/agents"),
-            guard::endpoint(&state, Method::GET, directory::agents),
+            guard::endpoint(&state, Method::GET, lists::agents),
         )
         .route(
             &platform("/agents/availability"),
@@ -315,11 +315,11 @@ fn router(state: Arc<SimState>) -> Router {
         )
         .route(
             &platform("/queues"),
-            guard::endpoint(&state, Method::GET, directory::queues),
+            guard::endpoint(&state, Method::GET, lists::queues),
         )
         .route(
             &platform("/queues/{queue_id}"),
-            guard::endpoint(&state, Method::GET, directory::queue),
+            guard::endpoint(&state, Method::GET, lists::queue),
         )
         .route(
             &platform("/monitor/queueStatsById/{queue_id}"),

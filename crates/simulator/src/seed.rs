@@ -274,7 +274,7 @@ fn ended_conversation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::generated_agents;
+    use crate::people::generated_agents;
     use crate::{ConversationsConfig, Replies, SimQueue};
 
     /// A small tenant: two queues and a team of ten agents working both.

@@ -1,4 +1,4 @@
-//! The roster calls: `GET …/organizations/{orgId}/agents`, `GET …/queues` and
+//! The lists a roster is synced from: `GET …/organizations/{orgId}/agents`, `GET …/queues` and
 //! `GET …/queues/{queueId}`.
 
 use std::sync::Arc;
