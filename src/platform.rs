@@ -6,7 +6,7 @@ mod auth;
 mod client;
 mod conversation;
 mod conversations;
-mod directory;
+mod lists;
 mod lenient;
 mod paging;
 mod presence;
@@ -18,7 +18,7 @@ pub use conversation::{
     Conversation, ConversationStatus, Move, MoveTarget, Person, QueueRef, Sentiment,
 };
 pub use conversations::{ConversationList, ConversationsError};
-pub use directory::{ListedAgent, ListedQueue};
+pub use lists::{ListedAgent, ListedQueue};
 pub use paging::Paged;
 pub use presence::{AgentPresence, Capacity, Presence, QueueStats};
 pub use reply::{AssignReply, PlatformError, one_line};

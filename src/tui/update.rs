@@ -7,9 +7,9 @@ mod bulk;
 mod conversations;
 mod described;
 mod lifecycle;
-mod live;
+mod refresh;
 mod mouse;
-mod roster;
+mod roster_edit;
 mod viewport;
 
 pub use lifecycle::Look;
@@ -228,11 +228,11 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::ConfirmDeadline(id) => lifecycle::deadline(model, id),
         Msg::RosterSaved(result) => {
-            roster::saved(model, result);
+            roster_edit::saved(model, result);
             None
         }
         Msg::RosterReloaded(result) => {
-            roster::reloaded(model, result);
+            roster_edit::reloaded(model, result);
             None
         }
         Msg::Warning(warning) => {
@@ -240,10 +240,10 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
             None
         }
         Msg::ListingFetched(result) => {
-            live::preview_sync(model, result);
+            refresh::preview_sync(model, result);
             None
         }
-        Msg::AvailabilityDue => live::refresh(model),
+        Msg::AvailabilityDue => refresh::refresh(model),
         Msg::ConversationsDue => conversations::refresh(model),
         Msg::BulkEnded { unsent } => {
             let effects = bulk::ended(model, unsent);
@@ -254,7 +254,7 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
             None
         }
         Msg::Availability(result) => {
-            live::refreshed(model, result);
+            refresh::refreshed(model, result);
             None
         }
     }
@@ -272,7 +272,7 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
                     input.insert(c);
                     after_edit(model);
                 } else if c == ' ' {
-                    roster::space_on_kind(model);
+                    roster_edit::space_on_kind(model);
                 }
             }
             None
@@ -549,16 +549,16 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         | Action::NextField
         | Action::PreviousField
         | Action::ToggleKind
-        | Action::SaveTarget => roster::perform(model, action),
+        | Action::SaveTarget => roster_edit::perform(model, action),
         Action::Refresh => {
             // Both reads go on the background budget; each skips itself while one runs.
-            let reads: Vec<Effect> = [live::refresh(model), conversations::refresh(model)]
+            let reads: Vec<Effect> = [refresh::refresh(model), conversations::refresh(model)]
                 .into_iter()
                 .flatten()
                 .collect();
             (!reads.is_empty()).then_some(Effect::Many(reads))
         }
-        Action::Sync => live::sync(model),
+        Action::Sync => refresh::sync(model),
         Action::ApplySync => match model.dialog.take() {
             Some(Dialog::SyncPreview { listing, .. }) => Some(Effect::ApplySync(listing)),
             other => {
