@@ -1,14 +1,16 @@
 //! Diagnostics for a bug report, off unless asked for: with `HANDOFF_LOG` set (a level such as
-//! `debug`, or `tracing`'s filter syntax) or `--log-file PATH`, every message through the
-//! console's loop, every platform call with its status and timing, and every wait for the rate
-//! budget go to a file. Never to the terminal, where the console draws, and never a secret: the
+//! `debug`, or targets with levels such as `handoff::platform=debug`) or `--log-file PATH`,
+//! every message through the console's loop, every platform call with its status and timing,
+//! and every wait for the rate budget go to a file. Never to the terminal, where the console draws, and never a secret: the
 //! events carry methods, paths, statuses, sizes and kinds, not headers or bodies.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// The environment variable that turns diagnostics on and says how much.
 pub const LOG_ENV: &str = "HANDOFF_LOG";
@@ -49,7 +51,7 @@ pub fn start(
             .join(LOG_FILE_NAME),
     };
     let filter = filter.unwrap_or(DEFAULT_LEVEL);
-    let env_filter = parse_filter(filter).map_err(|reason| DiagnosticsError::Filter {
+    let targets = parse_filter(filter).map_err(|reason| DiagnosticsError::Filter {
         value: filter.to_owned(),
         reason,
     })?;
@@ -58,23 +60,28 @@ pub fn start(
         source,
     })?;
     // Another subscriber already set (tests running in one process) keeps its place.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(env_filter)
-        .with_ansi(false)
-        .with_writer(Mutex::new(file))
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(Mutex::new(file)),
+        )
+        .with(targets)
         .try_init();
     Ok(Some(path))
 }
 
-/// A level, or `tracing`'s directives (`handoff::platform=debug,warn`). A lone word must be a
-/// level: as a directive it would name a module, and a typo would turn everything off unseen.
-fn parse_filter(filter: &str) -> Result<EnvFilter, String> {
+/// A level, or targets with levels (`handoff::platform=debug,warn`). A lone word must be a
+/// level: as a target it would name a module, and a typo would turn everything off unseen.
+fn parse_filter(filter: &str) -> Result<Targets, String> {
     const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
-    let directive = filter.contains(['=', ',', '[']);
+    let directive = filter.contains(['=', ',']);
     if !directive && !LEVELS.contains(&filter.to_ascii_lowercase().as_str()) {
         return Err("a lone word must be a level".into());
     }
-    EnvFilter::try_new(filter).map_err(|error| error.to_string())
+    filter
+        .parse()
+        .map_err(|error: tracing_subscriber::filter::ParseError| error.to_string())
 }
 
 fn open(path: &Path) -> std::io::Result<File> {
@@ -82,4 +89,18 @@ fn open(path: &Path) -> std::io::Result<File> {
         std::fs::create_dir_all(dir)?;
     }
     OpenOptions::new().create(true).append(true).open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_filter;
+
+    #[test]
+    fn a_level_or_targets_with_levels_and_nothing_else() {
+        assert!(parse_filter("debug").is_ok());
+        assert!(parse_filter("TRACE").is_ok());
+        assert!(parse_filter("handoff::platform=debug,warn").is_ok());
+        assert!(parse_filter("loud").is_err(), "a lone word must be a level");
+        assert!(parse_filter("handoff=loud").is_err());
+    }
 }

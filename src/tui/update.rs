@@ -7,8 +7,8 @@ mod bulk;
 mod conversations;
 mod described;
 mod lifecycle;
-mod refresh;
 mod mouse;
+mod refresh;
 mod roster_edit;
 mod viewport;
 
