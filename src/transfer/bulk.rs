@@ -159,7 +159,7 @@ pub const STOPPED_BEFORE_SENT: &str = "not sent: the run was stopped before its 
 /// The most transfers of a run sent together in one batch, on one budget slot and two audit
 /// syncs: enough to fill the budget's window in a moment and to spread those fixed costs thin,
 /// few enough that a stop leaves nearly everything not yet sent.
-pub const BATCH_SIZE: usize = 16;
+const BATCH_SIZE: usize = 16;
 
 /// Batches in flight at once, so the next one is on its way while one waits for its answers.
 const BATCHES_IN_FLIGHT: usize = 2;
@@ -212,7 +212,8 @@ pub async fn run_bulk(
             .await
         {
             Ok(slot) => {
-                let batch: Vec<TransferRequest> = queue.drain(..slot.calls()).collect();
+                let taken = slot.calls().min(queue.len());
+                let batch: Vec<TransferRequest> = queue.drain(..taken).collect();
                 told_to_wait = told_to_wait.saturating_sub(batch.len());
                 let engine = engine.clone();
                 let updates = updates.clone();
