@@ -9,6 +9,7 @@ mod output;
 mod roster;
 mod setup;
 mod simulate;
+mod team;
 mod transfer;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +60,13 @@ pub struct GlobalArgs {
     /// unset) [default with HANDOFF_LOG set: handoff.log in the data folder]
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+    /// With --demo: share the demo account's budget through this Redis (redis://host:port), as
+    /// a team's consoles do through [team] in the config
+    #[arg(long, global = true, value_name = "URL", requires = "demo")]
+    pub team: Option<String>,
+    /// With --team: how teammates see you
+    #[arg(long, global = true, value_name = "NAME", requires = "team")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

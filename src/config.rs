@@ -8,6 +8,7 @@ mod partial;
 mod paths;
 mod raw;
 mod syntax;
+mod team;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ pub use error::ConfigError;
 pub use partial::{confirm_within_setting, roster_file_setting};
 pub use paths::{default_config_path, default_data_dir};
 use raw::RawConfig;
+pub use team::{DEFAULT_FALLBACK_SHARE, TeamConfig};
 
 use crate::ids::is_hex24;
 use crate::platform::ConversationStatus;
@@ -72,6 +74,8 @@ pub struct Config {
     pub conversation_statuses: Vec<ConversationStatus>,
     /// The console's keys: the defaults with `[keys]` applied.
     pub keys: KeyMap,
+    /// `[team]`: the Redis shared with the account's other supervisors; `None` works alone.
+    pub team: Option<TeamConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +225,10 @@ impl Config {
             }
         };
         let keys = keys::key_map(raw.keys, text, path)?;
+        let team = match raw.team {
+            Some(team) => Some(team::team_from(team, text, path, &env)?),
+            None => None,
+        };
 
         Ok(Self {
             platform: PlatformConfig {
@@ -243,6 +251,7 @@ impl Config {
             conversation_statuses,
             conversations_refresh,
             keys,
+            team,
         })
     }
 }

@@ -219,6 +219,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         conversation_statuses: ConversationStatus::MOVABLE.to_vec(),
         conversations_refresh: crate::config::DEFAULT_CONVERSATIONS_REFRESH,
         keys: KeyMap::default(),
+        team: None,
     }
 }
 

@@ -4,7 +4,8 @@
 //! The binary is a thin shell over this library, so tests and benchmarks drive the same code:
 //! [`config`] and [`roster`] load what the supervisor saved, [`platform`] talks to Kore.ai,
 //! [`transfer`] runs each transfer and keeps the audit file, [`simulator`] stands in for the
-//! platform in demo mode and tests, [`tui`] is the console and [`cli`] the command line;
+//! platform in demo mode and tests, [`team`] shares the account's budget and claims with other
+//! supervisors through Redis, [`tui`] is the console and [`cli`] the command line;
 //! [`diagnostics`] writes what happened to a file for a bug report, when asked to.
 
 pub mod callback;
@@ -17,6 +18,7 @@ pub mod ids;
 pub mod platform;
 pub mod roster;
 pub mod secret;
+pub mod team;
 pub mod terminal_safe;
 pub mod transfer;
 pub mod tui;

@@ -30,6 +30,7 @@ use tokio::sync::{mpsc, watch};
 use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
+pub(crate) use budget::now_ms;
 pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot};
 pub use bulk::{BulkKey, BulkPlan, STOPPED_BEFORE_SENT, Skipped, Spread, run_bulk};
 pub use confirmation::{Confirmation, Unheard};
@@ -46,6 +47,7 @@ use crate::ids::SessionId;
 use crate::platform::{AssignRequest, PlatformClient};
 use crate::roster::Target;
 use crate::secret::{Redactor, Secret};
+use crate::team::{Claim, Claims, Link};
 use audit::{AuditEntry, AuditEvent, UnmatchedEntry, timestamp};
 
 /// Names one transfer in the audit file and in the UI.
@@ -151,6 +153,10 @@ pub struct TransferEngine {
     awaits_callback: bool,
     /// Set when the process is closing: transfers still waiting for the budget are not sent.
     closing: Arc<watch::Sender<bool>>,
+    /// In team mode, where each transfer claims its session before it is sent.
+    claims: Option<Claims>,
+    /// The supervisor read who holds a session and confirmed: claims are taken over.
+    take_over: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +167,8 @@ pub enum EngineError {
     Audit(#[from] AuditError),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error("{0}")]
+    Team(String),
 }
 
 impl TransferEngine {
@@ -169,17 +177,35 @@ impl TransferEngine {
     pub fn new(config: &Config, data_dir: &Path) -> Result<Self, EngineError> {
         let callback_token = load_or_create(data_dir)?;
         let platform = &config.platform;
-        let budget = RateBudget::shared(
-            platform.rate_limit_per_minute,
-            platform.rate_window,
-            data_dir,
-            &platform.account_id,
-        );
+        let (budget, claims) = match &config.team {
+            None => (
+                RateBudget::shared(
+                    platform.rate_limit_per_minute,
+                    platform.rate_window,
+                    data_dir,
+                    &platform.account_id,
+                ),
+                None,
+            ),
+            Some(team) => {
+                let link = Link::new(team).map_err(EngineError::Team)?;
+                let claims = Claims::new(link.clone(), &platform.account_id, &team.name);
+                let budget = RateBudget::team(
+                    platform.rate_limit_per_minute,
+                    platform.rate_window,
+                    link,
+                    &platform.account_id,
+                    team.fallback_share,
+                );
+                (budget, Some(claims))
+            }
+        };
         let mut secrets = vec![callback_token.clone()];
         match &config.auth {
             AuthConfig::Jwt(token) => secrets.push(token.clone()),
             AuthConfig::Credentials { client_secret, .. } => secrets.push(client_secret.clone()),
         }
+        secrets.extend(config.team.iter().filter_map(|team| team.password.clone()));
         Ok(Self {
             client: PlatformClient::new(config, budget.clone(), Redactor::new(secrets))?,
             budget,
@@ -188,7 +214,47 @@ impl TransferEngine {
             callback_token,
             awaits_callback: false,
             closing: Arc::new(watch::Sender::new(false)),
+            claims,
+            take_over: false,
         })
+    }
+
+    /// Says whether this engine's transfers take over a session a teammate holds: only after
+    /// the supervisor read who holds it and confirmed.
+    pub fn taking_over(mut self, take_over: bool) -> Self {
+        self.take_over = take_over;
+        self
+    }
+
+    /// In team mode, claims `request`'s session for this console; the words to refuse it with
+    /// when a teammate holds it. With Redis away it goes ahead unclaimed.
+    async fn claim(&self, request: &TransferRequest) -> Option<String> {
+        let claims = self.claims.as_ref()?;
+        match claims
+            .claim(
+                request.session.as_str(),
+                &target_words(request),
+                self.take_over,
+            )
+            .await
+        {
+            Claim::Held(holder) => Some(format!(
+                "{}; nothing was sent (to send it all the same, confirm after checking the conversation: --take-over)",
+                holder.words()
+            )),
+            Claim::Ours | Claim::Unknown => None,
+        }
+    }
+
+    /// The transfer of `request` has its outcome: teammates are told who moved it if the
+    /// platform accepted it or may have acted; if it certainly did not, the session is free.
+    async fn settle_claim(&self, request: &TransferRequest, outcome: &Outcome) {
+        if let Some(claims) = &self.claims {
+            let moved = !matches!(outcome, Outcome::Failed { .. });
+            claims
+                .settle(request.session.as_str(), &target_words(request), moved)
+                .await;
+        }
     }
 
     /// Says whether this process receives callbacks, so its transfers wait for theirs.
@@ -250,6 +316,11 @@ impl TransferEngine {
             ..Record::default()
         };
         self.record(request, AuditEvent::Intent, intent).await?;
+        if let Some(refusal) = self.claim(request).await {
+            return Ok(self
+                .finish(request, Outcome::not_sent(refusal), updates)
+                .await);
+        }
         let slot = match self.budget.try_spend_as(Priority::Transfer).await {
             Ok(slot) => Ok(slot),
             Err(wait) => {
@@ -267,6 +338,7 @@ impl TransferEngine {
             Ok(slot) => slot,
             Err(why) => {
                 let outcome = Outcome::not_sent(why);
+                self.settle_claim(request, &outcome).await;
                 return Ok(self.finish(request, outcome, updates).await);
             }
         };
@@ -288,6 +360,7 @@ impl TransferEngine {
         .await;
         let answer = self.client.assign(&call, slot).await;
         let outcome = Outcome::of_answer(request, answer);
+        self.settle_claim(request, &outcome).await;
         Ok(self.finish(request, outcome, updates).await)
     }
 
@@ -431,4 +504,9 @@ impl TransferEngine {
                 })
             })
     }
+}
+
+/// Where a transfer goes, in words for teammates: "queue Billing".
+fn target_words(request: &TransferRequest) -> String {
+    format!("{} {}", request.target.kind, request.target.name)
 }

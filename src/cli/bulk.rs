@@ -43,10 +43,12 @@ pub(super) async fn run(
         },
         None => None,
     };
-    let setup = match Setup::prepare(global, Callbacks::Ignore).await {
+    let mut setup = match Setup::prepare(global, Callbacks::Ignore).await {
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
+    super::team::report_team(setup.engine.budget());
+    setup.engine = setup.engine.clone().taking_over(args.take_over);
     for note in &setup.notes {
         err!("note: {note}");
     }

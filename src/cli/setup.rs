@@ -11,8 +11,8 @@ use url::Url;
 use super::GlobalArgs;
 use crate::callback::{CallbackEvent, Receiver, load_or_create};
 use crate::config::{
-    Config, ConfigError, DEFAULT_CONFIRM_WITHIN, confirm_within_setting, default_config_path,
-    default_data_dir, roster_file_setting,
+    Config, ConfigError, DEFAULT_CONFIRM_WITHIN, DEFAULT_FALLBACK_SHARE, TeamConfig,
+    confirm_within_setting, default_config_path, default_data_dir, roster_file_setting,
 };
 use crate::demo;
 use crate::platform::ConversationStatus;
@@ -81,6 +81,8 @@ pub enum SetupError {
     NoDataDir,
     #[error("cannot start the demo: {0}")]
     Demo(std::io::Error),
+    #[error("{0}")]
+    DemoTeam(String),
     #[error("--demo has a throwaway roster; the roster commands work on your own roster file")]
     DemoRoster,
     #[error("--demo keeps no history; `handoff log` reads your own audit file")]
@@ -121,7 +123,7 @@ async fn listen_for_callbacks(
 impl Setup {
     pub async fn prepare(global: &GlobalArgs, callbacks: Callbacks) -> Result<Self, SetupError> {
         if global.demo {
-            return Self::demo(callbacks).await;
+            return Self::demo(callbacks, global).await;
         }
         let config_path = global
             .config
@@ -156,9 +158,10 @@ impl Setup {
             recent: recent_target_ids(&data_dir, RECENT_CAPACITY),
             engine: engine.awaiting_callbacks(receiver.is_some()),
             banner: format!(
-                "{} · stream {}",
+                "{} · stream {}{}",
                 config.platform.host.host_str().unwrap_or("platform"),
-                config.platform.stream_id
+                config.platform.stream_id,
+                team_banner(config.team.as_ref())
             ),
             notes: Vec::new(),
             warnings,
@@ -207,13 +210,16 @@ impl Setup {
 
     /// The simulator on a free loopback port, the demo roster, and a data folder that is removed
     /// on exit, so nothing of the user's is read or written.
-    async fn demo(callbacks: Callbacks) -> Result<Self, SetupError> {
+    async fn demo(callbacks: Callbacks, global: &GlobalArgs) -> Result<Self, SetupError> {
         let simulator = demo::start_simulator().await.map_err(SetupError::Demo)?;
         let data_dir = tempfile::Builder::new()
             .prefix("handoff-demo-")
             .tempdir()
             .map_err(SetupError::Demo)?;
         let mut config = demo::config_for(&simulator);
+        if let Some(url) = &global.team {
+            config.team = Some(demo_team(url, global.name.as_deref())?);
+        }
         let (receiver, events) = match callbacks {
             Callbacks::Receive => {
                 let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
@@ -234,7 +240,11 @@ impl Setup {
             store,
             recent: Vec::new(),
             engine,
-            banner: format!("DEMO · simulator at {}", simulator.base_url()),
+            banner: format!(
+                "DEMO · simulator at {}{}",
+                simulator.base_url(),
+                team_banner(config.team.as_ref())
+            ),
             notes: vec![
                 "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5040, d409, 0077, fa11, b1ac, c0c0 or 1a7e show failures (the README lists them all)".into(),
             ],
@@ -255,6 +265,39 @@ impl Setup {
             }),
         })
     }
+}
+
+/// " · team: Priya on redis://…" for the title bar: who this console is to the team, and
+/// where the team's Redis is (its URL never holds the password).
+fn team_banner(team: Option<&TeamConfig>) -> String {
+    team.map(|team| format!(" · team: {} on {}", team.name, team.redis_url))
+        .unwrap_or_default()
+}
+
+/// `[team]` for a demo console from `--team` and `--name`.
+fn demo_team(url: &str, name: Option<&str>) -> Result<TeamConfig, SetupError> {
+    let redis_url = Url::parse(url)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "redis" | "rediss") && url.password().is_none())
+        .ok_or_else(|| {
+            SetupError::DemoTeam(
+                "--team: expected redis://host:port or rediss://host:port, without a password"
+                    .into(),
+            )
+        })?;
+    let name = name.unwrap_or("demo").trim();
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(SetupError::DemoTeam(
+            "--name: expected your name as teammates should see it".into(),
+        ));
+    }
+    Ok(TeamConfig {
+        redis_url,
+        password: None,
+        password_env: None,
+        name: name.to_owned(),
+        fallback_share: DEFAULT_FALLBACK_SHARE,
+    })
 }
 
 /// A warning when the config file holds a secret and others on this machine may read it.

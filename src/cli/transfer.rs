@@ -57,6 +57,10 @@ pub struct TransferArgs {
     /// With --agents: when every agent's chats are full, send the rest anyway, spread evenly
     #[arg(long, requires = "agents")]
     pub(super) beyond_capacity: bool,
+    /// With [team]: send even when a teammate is moving the conversation or moved it lately
+    /// (a first try without this names who, when and where; check the conversation first)
+    #[arg(long)]
+    pub(super) take_over: bool,
     /// Moving many: also send sessions moved in the last 10 minutes or in flight
     #[arg(long, conflicts_with = "session")]
     pub(super) include_recent: bool,
@@ -102,6 +106,8 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
+    super::team::report_team(setup.engine.budget());
+    setup.engine = setup.engine.clone().taking_over(args.take_over);
     let callback_events = setup.callbacks.take();
     if args.wait.is_some() && callback_events.is_none() {
         return printer.bad_input(
@@ -189,7 +195,7 @@ async fn send(
         while let Some(update) = updates_rx.recv().await {
             match &update.progress {
                 Progress::WaitingForBudget(wait) => err!(
-                    "waiting {} s: the account's per-minute request budget is spent (it is shared by every handoff on this machine); the transfer goes out by itself",
+                    "waiting {} s: the account's per-minute request budget is spent (it is shared by every handoff on this machine, or the whole team); the transfer goes out by itself",
                     wait.as_secs().max(1)
                 ),
                 Progress::AuditFailed(message) => err!("warning: {message}"),

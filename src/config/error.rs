@@ -26,6 +26,13 @@ pub enum ConfigError {
         key: &'static str,
         expected: String,
     },
+    #[error("config file {path}, line {line}: {key}: {expected}")]
+    InvalidAt {
+        path: PathBuf,
+        line: usize,
+        key: &'static str,
+        expected: String,
+    },
     #[error("config file {path}, line {line}: {setting}: {problem}")]
     Keys {
         path: PathBuf,

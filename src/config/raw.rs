@@ -2,6 +2,7 @@
 //! a typo (`hots = …`) is reported instead of silently ignored.
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use super::keys::RawKeys;
 
@@ -19,6 +20,7 @@ pub(super) struct RawConfig {
     pub conversations: RawConversations,
     #[serde(default)]
     pub keys: RawKeys,
+    pub team: Option<RawTeam>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,4 +70,14 @@ pub(super) struct RawUi {
 pub(super) struct RawConversations {
     pub statuses: Option<Vec<String>>,
     pub refresh_secs: Option<u64>,
+}
+
+/// `[team]`: spans kept, so a wrong value is reported with its line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTeam {
+    pub redis_url: Spanned<String>,
+    pub password_env: Option<Spanned<String>>,
+    pub name: Spanned<String>,
+    pub fallback_share: Option<Spanned<f64>>,
 }

@@ -427,3 +427,97 @@ fn the_first_problem_in_the_file_is_the_one_reported() {
     );
     assert!(message.contains("\"zzz\" is not an action"), "{message}");
 }
+
+const TEAM: &str = r#"
+[team]
+redis_url = "rediss://redis.example.com:6380"
+password_env = "HANDOFF_REDIS_PASSWORD"
+name = "Priya"
+"#;
+
+#[test]
+fn a_team_table_loads_with_its_password_from_the_environment() {
+    let env = [
+        ("HANDOFF_CLIENT_SECRET", "s3cret"),
+        ("HANDOFF_REDIS_PASSWORD", "r3dis-pass"),
+    ];
+    let config = parse_with(&format!("{GOOD}{TEAM}"), &env).unwrap();
+    let team = config.team.expect("[team] is read");
+    assert_eq!(team.redis_url.as_str(), "rediss://redis.example.com:6380");
+    assert_eq!(
+        team.password.map(|p| p.expose().to_owned()),
+        Some("r3dis-pass".into())
+    );
+    assert_eq!(team.name, "Priya");
+    assert!((team.fallback_share - DEFAULT_FALLBACK_SHARE).abs() < f64::EPSILON);
+    assert!(
+        parse_with(GOOD, &env).unwrap().team.is_none(),
+        "alone without [team]"
+    );
+}
+
+#[test]
+fn each_problem_in_team_names_the_file_the_line_and_the_key() {
+    let env = [
+        ("HANDOFF_CLIENT_SECRET", "s3cret"),
+        ("HANDOFF_REDIS_PASSWORD", "r3dis-pass"),
+    ];
+    let cases = [
+        (
+            TEAM.replace("rediss://", "http://"),
+            "team.redis_url",
+            "redis_url",
+        ),
+        (
+            TEAM.replace("rediss://", "rediss://:hunter22@"),
+            "team.redis_url",
+            "redis_url",
+        ),
+        (
+            TEAM.replace("HANDOFF_REDIS_PASSWORD", "UNSET_VARIABLE"),
+            "team.password_env",
+            "password_env",
+        ),
+        (TEAM.replace("\"Priya\"", "\"  \""), "team.name", "name ="),
+        (
+            format!("{TEAM}fallback_share = 1.5\n"),
+            "team.fallback_share",
+            "fallback_share",
+        ),
+    ];
+    for (team, key, line_of) in cases {
+        let text = format!("{GOOD}{team}");
+        let message = parse_with(&text, &env).unwrap_err().to_string();
+        let line = line_with(&text, line_of);
+        assert!(message.contains("/etc/handoff/config.toml"), "{message}");
+        assert!(
+            message.contains(&format!("line {line}: {key}")),
+            "{message}"
+        );
+        assert!(
+            !message.contains("hunter22"),
+            "a password is never shown: {message}"
+        );
+    }
+}
+
+/// The `[team]` example in config.example.toml, uncommented, loads.
+#[test]
+fn the_team_example_loads_once_uncommented() {
+    let example = include_str!("../../config.example.toml");
+    let team = &example[example.find("# [team]").expect("the example has [team]")..];
+    let uncommented: String = team
+        .lines()
+        .filter_map(|line| line.strip_prefix("# "))
+        .filter(|line| line.starts_with('[') || line.contains(" = "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let env = [
+        ("HANDOFF_CLIENT_SECRET", "s3cret"),
+        ("HANDOFF_REDIS_PASSWORD", "r3dis-pass"),
+    ];
+    let config = parse_with(&format!("{GOOD}\n{uncommented}"), &env).unwrap();
+    let team = config.team.expect("[team] is read");
+    assert_eq!(team.name, "Priya");
+    assert!((team.fallback_share - 0.3333).abs() < 1e-9);
+}

@@ -21,6 +21,19 @@ impl TransferEngine {
         slot: Slot,
         updates: &mpsc::Sender<TransferUpdate>,
     ) {
+        // In team mode each session is claimed first; one a teammate holds is not sent, and
+        // its room in the slot goes unused.
+        let mut going = Vec::with_capacity(batch.len());
+        for request in batch {
+            match self.claim(request).await {
+                Some(refusal) => drop(
+                    self.finish(request, Outcome::not_sent(refusal), updates)
+                        .await,
+                ),
+                None => going.push(request.clone()),
+            }
+        }
+        let batch = &going[..];
         let report = |request: &TransferRequest, progress| {
             // A watcher that went away (the UI closed) does not stop the transfers.
             let update = TransferUpdate::now(request.id, progress);
@@ -56,6 +69,9 @@ impl TransferEngine {
         }))
         .await;
         self.budget.done(slot).await;
+        for (request, (outcome, _)) in batch.iter().zip(&answers) {
+            self.settle_claim(request, outcome).await;
+        }
 
         let outcomes = batch.iter().zip(&answers).map(|(request, (outcome, _))| {
             let record = Record {

@@ -7,6 +7,11 @@
 //! live in a small file in the data folder, read and rewritten under a lock for each call. If
 //! that file cannot be used, the process keeps counting on its own rather than stopping.
 //!
+//! With `[team]`, the budget is the whole team's instead, kept in Redis (`crate::team`): every
+//! console and CLI run of the account on any machine takes from it. While Redis cannot answer
+//! in time, this process counts alone on its share (`[team] fallback_share`) of the budget,
+//! starting from the team's window as last seen, and rejoins by itself when Redis answers again.
+//!
 //! Transfers come first. Background calls (roster sync, availability refresh) may only spend
 //! while a reserve stays free for transfers, so a burst of transfers finds the budget open.
 //! Between them, the transfers of a bulk run may use the whole budget, but give way to a single
@@ -21,6 +26,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
+
+use crate::team::{Health, Link, TeamBudget, TeamView};
 
 /// Who is asking, first served first: a supervisor's transfer, one of a bulk run, or work
 /// nobody is waiting on.
@@ -45,15 +52,25 @@ pub struct RateBudget {
 #[derive(Debug)]
 struct Inner {
     limit: usize,
-    /// Slots in every window that background calls leave for transfers.
-    reserve: usize,
     window_ms: u64,
-    /// Where the processes of this account share their count.
-    shared: SharedFile,
+    /// Where the processes of this account on this machine share their count, when there is
+    /// no team.
+    shared: Option<SharedFile>,
+    /// The team's budget in Redis, and the part of it this process uses alone.
+    team: Option<TeamShare>,
+    /// When (on Redis's clock) the team's window in `state` was answered.
+    latest_view: Mutex<u64>,
     /// This process's view, kept in step with the file; it alone decides when the file fails.
     state: Mutex<Window>,
     /// The window as last seen, for whoever shows it (the console's header).
     seen: watch::Sender<BudgetSnapshot>,
+}
+
+#[derive(Debug)]
+struct TeamShare {
+    budget: TeamBudget,
+    /// Calls per window this process may make while Redis cannot be reached.
+    alone: usize,
 }
 
 #[derive(Debug)]
@@ -98,6 +115,8 @@ pub struct Slot {
     /// The end of the bucket the calls count from.
     at: u64,
     calls: u32,
+    /// Its name in the team's window, in team mode.
+    team: Option<u64>,
 }
 
 impl Slot {
@@ -134,6 +153,21 @@ struct Window {
 }
 
 impl Window {
+    /// The team's window as Redis answered it at `now` (on this machine's clock).
+    fn from_team(view: &TeamView, now: u64) -> Self {
+        let after = |ms: u64| (ms > 0).then(|| now.saturating_add(ms));
+        Self {
+            counts: view
+                .counts
+                .iter()
+                .map(|&(at, calls)| (now.saturating_add_signed(at), calls))
+                .collect(),
+            paused_until: after(view.paused_ms),
+            transfer_waiting_until: after(view.transfer_waiting_ms),
+            bulk_waiting_until: after(view.bulk_waiting_ms),
+        }
+    }
+
     /// Forgets the calls that left the window by `now`.
     fn prune(&mut self, window: u64, now: u64) {
         // A clock set back leaves calls "in the future": they count as made now.
@@ -191,7 +225,11 @@ impl Window {
             Some(i) => self.counts.insert(i + 1, (at, calls)),
             None => self.counts.push_front((at, calls)),
         }
-        Slot { at, calls }
+        Slot {
+            at,
+            calls,
+            team: None,
+        }
     }
 
     fn take(&mut self, limit: usize, window: u64, now: u64) -> Result<Slot, u64> {
@@ -281,12 +319,27 @@ struct Limits {
 }
 
 impl Limits {
+    /// `limit` calls per `window`, of which background calls leave the reserve.
+    fn within(limit: usize, window: u64) -> Self {
+        Self {
+            all: limit,
+            background: limit - reserve_of(limit),
+            window,
+        }
+    }
+
     fn of(&self, priority: Priority) -> usize {
         match priority {
             Priority::Background => self.background,
             Priority::Transfer | Priority::Bulk => self.all,
         }
     }
+}
+
+/// A quarter of the budget (at least one call, when there are two or more) is left by
+/// background calls for transfers.
+fn reserve_of(limit: usize) -> usize {
+    (limit / 4).max(usize::from(limit > 1))
 }
 
 /// The budget as it stood at its last change: the calls in the window and any pause, as times,
@@ -296,12 +349,20 @@ pub struct BudgetSnapshot {
     limit: usize,
     window_ms: u64,
     window: Window,
+    /// In team mode, whether the team's Redis is in use.
+    team: Option<Health>,
 }
 
 impl BudgetSnapshot {
-    /// How many calls the account may make per window.
+    /// How many calls the account may make per window: in team mode while Redis is away, how
+    /// many this process may make alone.
     pub fn limit(&self) -> usize {
         self.limit
+    }
+
+    /// In team mode, whether the team's budget in Redis is in use, or why not.
+    pub fn team(&self) -> Option<&Health> {
+        self.team.as_ref()
     }
 
     /// How long a call counts against the budget.
@@ -353,7 +414,8 @@ impl BudgetSnapshot {
     }
 }
 
-fn now_ms() -> u64 {
+/// The clock as the budget reads it: milliseconds since the epoch.
+pub(crate) fn now_ms() -> u64 {
     ms_since_epoch(SystemTime::now())
 }
 
@@ -374,20 +436,61 @@ impl RateBudget {
             lock_file: Mutex::new(None),
             last_written: Mutex::new(None),
         };
+        Self::with(limit, window, Some(shared), None)
+    }
+
+    /// A budget of `limit` calls per `window` shared through the team's Redis by every process
+    /// of the team that names the same `account`; while Redis is away, this process makes at
+    /// most `share` of them (at least one) on its own.
+    pub fn team(limit: u32, window: Duration, link: Link, account: &str, share: f64) -> Self {
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        let full = limit.max(1) as usize;
+        // Rounded down: the shares of the team's consoles must not add up to more than all.
+        let alone = ((full as f64 * share).floor() as usize).clamp(1, full);
+        let team = TeamShare {
+            budget: TeamBudget::new(link, account, window_ms),
+            alone,
+        };
+        Self::with(limit, window, None, Some(team))
+    }
+
+    fn with(
+        limit: u32,
+        window: Duration,
+        shared: Option<SharedFile>,
+        team: Option<TeamShare>,
+    ) -> Self {
         let limit = limit.max(1) as usize;
         let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        let health = team.as_ref().map(|team| team.budget.link().health());
+        // A console that has not heard from the team's Redis yet cannot know what the team
+        // spent: until it does, the window counts as full, so a console that starts while Redis
+        // is away waits a window before counting alone.
+        let state = match &team {
+            Some(_) => Window {
+                counts: [(
+                    bucket_end(now_ms()),
+                    u32::try_from(limit).unwrap_or(u32::MAX),
+                )]
+                .into(),
+                ..Window::default()
+            },
+            None => Window::default(),
+        };
         Self {
             inner: Arc::new(Inner {
                 limit,
-                reserve: (limit / 4).max(usize::from(limit > 1)),
                 window_ms,
                 shared,
-                state: Mutex::new(Window::default()),
+                team,
+                latest_view: Mutex::new(0),
                 seen: watch::Sender::new(BudgetSnapshot {
                     limit,
                     window_ms,
-                    window: Window::default(),
+                    window: state.clone(),
+                    team: health,
                 }),
+                state: Mutex::new(state),
             }),
         }
     }
@@ -411,24 +514,65 @@ impl RateBudget {
         wanted: usize,
     ) -> Result<Slot, Duration> {
         let inner = &self.inner;
-        let limits = Limits {
-            all: inner.limit,
-            background: inner.limit - inner.reserve,
-            window: inner.window_ms,
-        };
+        let limits = Limits::within(inner.limit, inner.window_ms);
         let wanted = u32::try_from(wanted).unwrap_or(u32::MAX).max(1);
-        let taken = self
-            .update(move |state, now| state.take_many_as(priority, limits, now, wanted))
-            .await
-            // Only a runtime shutting down loses the answer; the call is then let through.
-            .unwrap_or(Ok(Slot {
-                at: bucket_end(now_ms()),
-                calls: 1,
-            }));
+        let taken = match &inner.team {
+            None => self
+                .update(move |state, now| state.take_many_as(priority, limits, now, wanted))
+                .await
+                // Only a runtime shutting down loses the answer; the call is then let through.
+                .unwrap_or(Ok(Slot {
+                    at: bucket_end(now_ms()),
+                    calls: 1,
+                    team: None,
+                })),
+            Some(team) => self.take_from_team(team, priority, wanted).await,
+        };
         if let Err(wait) = taken {
             tracing::debug!(target: "handoff::budget", "{priority:?} call waits {wait} ms for the budget");
         }
         taken.map_err(Duration::from_millis)
+    }
+
+    /// Takes room from the team's window in Redis, or, when Redis cannot say, from this
+    /// process's share of the team's window as last seen.
+    async fn take_from_team(
+        &self,
+        team: &TeamShare,
+        priority: Priority,
+        wanted: u32,
+    ) -> Result<Slot, u64> {
+        let inner = &self.inner;
+        let limits = Limits::within(inner.limit, inner.window_ms);
+        let now = now_ms();
+        let asked = team
+            .budget
+            .take(
+                priority,
+                (limits.all, limits.background),
+                WAITING_MARK_MS,
+                wanted,
+                now,
+            )
+            .await;
+        if let Some((taken, view)) = asked {
+            inner.adopt(&view);
+            return taken.map(|(id, calls)| Slot {
+                at: bucket_end(now),
+                calls,
+                team: Some(id),
+            });
+        }
+        let alone = Limits::within(team.alone, inner.window_ms);
+        let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = now_ms();
+        let taken = state.take_many_as(priority, alone, now, wanted);
+        inner.publish(&state);
+        drop(state);
+        taken.map(|slot| Slot {
+            team: Some(team.budget.taken_alone(slot.calls, now)),
+            ..slot
+        })
     }
 
     /// Waits until the budget allows one call of `priority`, then takes its slot.
@@ -444,6 +588,12 @@ impl RateBudget {
     /// The calls in `slot` have their answers (or failed): they count from now on (rounded up
     /// to the next millisecond, so the count is never earlier than the answer).
     pub async fn done(&self, slot: Slot) {
+        if let (Some(team), Some(id)) = (&self.inner.team, slot.team)
+            && let Some(view) = team.budget.done(id, slot.calls, now_ms()).await
+        {
+            self.inner.adopt(&view);
+            return;
+        }
         self.update(move |state, now| state.done(slot, now + 1))
             .await;
     }
@@ -452,6 +602,12 @@ impl RateBudget {
     /// limit: other clients may share the account, so our own count is not the whole story.
     pub async fn back_off(&self, pause: Duration) {
         let pause = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
+        if let Some(team) = &self.inner.team
+            && let Some(view) = team.budget.pause(pause).await
+        {
+            self.inner.adopt(&view);
+            return;
+        }
         self.update(move |state, now| state.pause(now.saturating_add(pause)))
             .await;
     }
@@ -467,10 +623,21 @@ impl RateBudget {
     ///
     /// [`watch`]: Self::watch
     pub async fn look(&self) {
+        if let Some(team) = &self.inner.team {
+            // Also how a console that only watches finds that Redis is back.
+            match team.budget.look().await {
+                Some(view) => self.inner.adopt(&view),
+                None => {
+                    let state = self.inner.state.lock().unwrap_or_else(|p| p.into_inner());
+                    self.inner.publish(&state);
+                }
+            }
+            return;
+        }
         let inner = Arc::clone(&self.inner);
         let _ = tokio::task::spawn_blocking(move || {
             let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(on_disk) = inner.shared.read() {
+            if let Some(on_disk) = inner.shared.as_ref().and_then(SharedFile::read) {
                 *state = on_disk;
             }
             inner.publish(&state);
@@ -493,7 +660,11 @@ impl Inner {
     fn update<T>(&self, change: impl FnOnce(&mut Window, u64) -> T) -> T {
         // A poisoned lock only means a taker panicked; the window itself is always whole.
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let shared = &self.shared;
+        let Some(shared) = &self.shared else {
+            let result = change(&mut state, now_ms());
+            self.publish(&state);
+            return result;
+        };
         let Ok(lock) = shared.acquire() else {
             let result = change(&mut state, now_ms());
             self.publish(&state);
@@ -512,13 +683,44 @@ impl Inner {
 
     /// Tells the watchers, if the window changed.
     fn publish(&self, state: &Window) {
+        let health = self.team.as_ref().map(|team| {
+            if team.budget.recovering() {
+                Health::Away(
+                    "Redis lost the team's count (restarted without its data), so no console can see all the calls of the last window".into(),
+                )
+            } else {
+                team.budget.link().health()
+            }
+        });
+        let limit = match (&self.team, &health) {
+            (Some(team), Some(Health::Away(_))) => team.alone,
+            _ => self.limit,
+        };
         self.seen.send_if_modified(|seen| {
-            let changed = seen.window != *state;
+            let changed = seen.window != *state || seen.team != health || seen.limit != limit;
             if changed {
                 seen.window = state.clone();
+                seen.team = health;
+                seen.limit = limit;
             }
             changed
         });
+    }
+
+    /// The team's window as Redis just answered it, from now on this process's view. Its times
+    /// are placed from the clock read after the answer: a slow answer then makes the calls
+    /// count a little longer here, never shorter. Of answers that arrive out of order, only
+    /// the latest is kept.
+    fn adopt(&self, view: &TeamView) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut latest = self.latest_view.lock().unwrap_or_else(|p| p.into_inner());
+        if *latest > view.at {
+            return;
+        }
+        *latest = view.at;
+        *state = Window::from_team(view, now_ms());
+        drop(latest);
+        self.publish(&state);
     }
 }
 

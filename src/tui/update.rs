@@ -28,6 +28,7 @@ use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::{Roster, RosterChange, Target};
+use crate::team::Health;
 use crate::transfer::{
     BudgetSnapshot, Confirmation, Settlement, TransferId, TransferRecord, TransferRequest,
     TransferUpdate,
@@ -209,6 +210,19 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::Tick => None,
         Msg::Budget(snapshot) => {
+            let was = model.budget.as_ref().and_then(|b| b.team().cloned());
+            match (was, snapshot.team()) {
+                (Some(Health::Away(before)), Some(Health::Away(now))) if before == *now => {}
+                (_, Some(Health::Away(reason))) => model.notice(Notice::Warning(format!(
+                    "team: {reason}; this console counts alone on a share of {} calls per {} s until Redis answers again",
+                    snapshot.limit(),
+                    snapshot.window().as_secs()
+                ))),
+                (Some(Health::Away(_)), Some(Health::Joined)) => model.notice(Notice::Info(
+                    "team: Redis answers again; back on the team's budget".into(),
+                )),
+                _ => {}
+            }
             model.budget = Some(snapshot);
             None
         }

@@ -10,6 +10,8 @@ use super::{live, text};
 use crate::ids::TargetKind;
 use unicode_width::UnicodeWidthStr;
 
+use crate::team::Health;
+use crate::transfer::BudgetSnapshot;
 use crate::tui::keys::{Binding, Hint, Hints};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
@@ -17,9 +19,7 @@ use crate::tui::theme::Theme;
 pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     // What changes comes first, so a narrow terminal cuts the banner, not the counters.
     let mut spans = vec![Span::styled(" handoff ", theme.title)];
-    if let Some(budget) = budget(model, theme) {
-        spans.push(budget);
-    }
+    spans.extend(budget(model, theme));
     let in_flight = model.in_flight().count();
     if in_flight > 0 {
         spans.push(Span::styled(
@@ -48,15 +48,40 @@ pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Fr
 }
 
 /// "· API 41/60 ", "· API 60/60 · next slot 12s ", or "· API paused 40s ": the account's
-/// budget, shared with every handoff on this machine, as of the last message.
-fn budget(model: &Model, theme: &Theme) -> Option<Span<'static>> {
-    let budget = model.budget.as_ref()?;
+/// budget, shared with every handoff on this machine, as of the last message. In team mode
+/// "· team API 41/60 ", or, while Redis is away, "· team: Redis away, on a local share · API 3/20 "
+/// (the log says why).
+fn budget(model: &Model, theme: &Theme) -> Vec<Span<'static>> {
+    let Some(budget) = model.budget.as_ref() else {
+        return Vec::new();
+    };
+    match budget.team() {
+        None => calls(budget, "API", model, theme).into_iter().collect(),
+        Some(Health::Joining | Health::Joined) => calls(budget, "team API", model, theme)
+            .into_iter()
+            .collect(),
+        Some(Health::Away(_)) => std::iter::once(Span::styled(
+            "· team: Redis away, on a local share ",
+            theme.warning,
+        ))
+        .chain(calls(budget, "API", model, theme))
+        .collect(),
+    }
+}
+
+/// The calls in the window, `label` first.
+fn calls(
+    budget: &BudgetSnapshot,
+    label: &str,
+    model: &Model,
+    theme: &Theme,
+) -> Option<Span<'static>> {
     let now = SystemTime::from(model.now);
     let limit = budget.limit();
     if let Some(pause) = budget.paused_at(now) {
         return Some(Span::styled(
             format!(
-                "· API paused {} (platform said too many) ",
+                "· {label} paused {} (platform said too many) ",
                 live::countdown(pause)
             ),
             theme.error,
@@ -66,12 +91,12 @@ fn budget(model: &Model, theme: &Theme) -> Option<Span<'static>> {
     Some(match budget.wait_at(now) {
         Some(wait) => Span::styled(
             format!(
-                "· API {used}/{limit} · next slot {} ",
+                "· {label} {used}/{limit} · next slot {} ",
                 live::countdown(wait)
             ),
             theme.warning,
         ),
-        None => Span::raw(format!("· API {used}/{limit} ")),
+        None => Span::raw(format!("· {label} {used}/{limit} ")),
     })
 }
 

@@ -1,0 +1,91 @@
+//! A real redis-server for a test: on a free loopback port, with nothing saved to disk, killed
+//! when the test is done with it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub struct RedisServer {
+    child: Option<Child>,
+    pub port: u16,
+    extra: Vec<String>,
+    dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// With more `redis-server` options, such as `["--requirepass", "…"]`.
+    pub fn start_with(extra: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let mut server = Self {
+            child: None,
+            port,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            dir: tempfile::tempdir().unwrap(),
+        };
+        server.restart();
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again, on the same port) and returns once it accepts connections,
+    /// as it says on its standard output.
+    pub fn restart(&mut self) {
+        let mut child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(&self.extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (apt-get install redis-server; .ci/run does)");
+        // Read on a thread to the end, so the server never writes into a closed pipe.
+        let stdout = child.stdout.take().unwrap();
+        let (ready, is_ready) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut said = String::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.contains("Ready to accept connections") {
+                    let _ = ready.send(Ok(()));
+                }
+                said.push_str(&line);
+                said.push('\n');
+            }
+            let _ = ready.send(Err(said));
+        });
+        match is_ready.recv() {
+            Ok(Ok(())) => self.child = Some(child),
+            other => {
+                let _ = child.kill();
+                panic!(
+                    "redis-server did not start on port {}: {other:?}",
+                    self.port
+                );
+            }
+        }
+    }
+
+    /// `kill -9`: no goodbye to the clients, and (with nothing saved) every key lost.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
