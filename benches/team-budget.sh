@@ -19,7 +19,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis" &
 REDIS=$!
 trap 'kill $SIMULATOR $REDIS 2>/dev/null || true; rm -rf "$WORK"' EXIT
-until grep -q "Ready to accept connections" "$WORK/redis"; do sleep 0.1; done
+until grep -qs "Ready to accept connections" "$WORK/redis"; do sleep 0.1; done
 
 # The simulator's config names its roster beside it; the copies below sit beside this one.
 cp "$(dirname "$CONFIG")/roster.toml" "$WORK/roster.toml"

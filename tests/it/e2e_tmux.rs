@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::under_ci;
+
 /// How long any one screen may take to appear; generous for a loaded CI machine.
 const SCREEN_TIMEOUT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(50);
@@ -41,11 +43,6 @@ fn tmux_installed() -> bool {
         "skipping {test}: tmux is not installed (set CI=1 to make this a failure)"
     );
     false
-}
-
-/// Whether `CI` is set, read as insta reads it: empty, `0` and `false` mean no.
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|ci| !matches!(ci.as_str(), "" | "0" | "false"))
 }
 
 /// One tmux server of its own per test, so tests run in parallel and never touch the

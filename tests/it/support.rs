@@ -242,3 +242,9 @@ impl Run {
 pub fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
 }
+
+/// Whether `CI` is set, read as insta reads it: empty, `0` and `false` mean no. Tests that need
+/// an outside program (tmux, redis-server) skip without it, except under CI, where they fail.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|ci| !matches!(ci.as_str(), "" | "0" | "false"))
+}
