@@ -13,10 +13,10 @@ use handoff::transfer::{
     FailureReason, Outcome, Progress, TransferId, TransferRecord, TransferRequest, TransferUpdate,
 };
 use handoff::tui::conversations::MAX_CONVERSATIONS;
-use handoff::tui::log::LOG_CAPACITY;
 use handoff::tui::model::Model;
 use handoff::tui::picker::Picker;
 use handoff::tui::theme::Theme;
+use handoff::tui::transfer_log::LOG_CAPACITY;
 use handoff::tui::update::{Msg, update};
 use handoff::tui::view::view;
 use ratatui::Terminal;

@@ -23,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::default_data_dir;
 use crate::diagnostics;
 use crate::transfer::{AUDIT_FILE_NAME, CALLBACK_HORIZON, Ledger, TransferId, read_since};
-use crate::tui::log::Notice;
+use crate::tui::transfer_log::Notice;
 use crate::tui::{self, Console};
 use output::err;
 use setup::{Callbacks, Setup, SetupError};

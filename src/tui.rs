@@ -11,10 +11,10 @@ pub mod form;
 pub mod help;
 pub mod input;
 pub mod keys;
-pub mod log;
 pub mod model;
 pub mod picker;
 pub mod theme;
+pub mod transfer_log;
 pub mod update;
 pub mod view;
 

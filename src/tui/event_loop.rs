@@ -22,9 +22,9 @@ use tokio::task::JoinSet;
 
 use super::background::{self, SharedStore};
 use super::keys::KeyMap;
-use super::log::Notice;
 use super::model::Model;
 use super::theme::Theme;
+use super::transfer_log::Notice;
 use super::update::{Effect, Msg, step, update};
 use super::view::view;
 use crate::callback::CallbackEvent;

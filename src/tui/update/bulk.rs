@@ -11,8 +11,8 @@ use crate::transfer::{
 };
 use crate::tui::bulk::{BulkRun, BulkTo};
 use crate::tui::conversations::has_ended;
-use crate::tui::log::Notice;
 use crate::tui::model::{Dialog, Focus};
+use crate::tui::transfer_log::Notice;
 use crate::tui::view::short_duration;
 
 /// Enter in the picker with conversations marked: one confirmation for all of them, to the

@@ -4,8 +4,8 @@
 use super::{Effect, Model, end_reroute_if_changed};
 use crate::ids::SessionId;
 use crate::platform::{ConversationList, ConversationsError};
-use crate::tui::log::Notice;
 use crate::tui::model::Focus;
+use crate::tui::transfer_log::Notice;
 
 /// Asks for the list unless a read is under way.
 pub(super) fn refresh(model: &mut Model) -> Option<Effect> {

@@ -8,7 +8,7 @@ use super::{Effect, Model};
 use crate::callback::CallbackEvent;
 use crate::platform::one_line;
 use crate::transfer::{CallbackMatch, Outcome, Progress, Settlement, TransferId, TransferUpdate};
-use crate::tui::log::Notice;
+use crate::tui::transfer_log::Notice;
 
 pub(super) fn progressed(model: &mut Model, update: TransferUpdate) -> Option<Effect> {
     if let Progress::AuditFailed(message) = &update.progress {

@@ -3,8 +3,8 @@
 
 use super::{Effect, Model};
 use crate::directory::{Availability, Listing};
-use crate::tui::log::Notice;
 use crate::tui::model::Dialog;
+use crate::tui::transfer_log::Notice;
 
 pub(super) fn refresh(model: &mut Model) -> Option<Effect> {
     if model.refreshing {

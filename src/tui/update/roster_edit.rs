@@ -6,8 +6,8 @@ use crate::ids::TargetKind;
 use crate::roster::{Roster, RosterChange};
 use crate::tui::form::{Field, TargetForm};
 use crate::tui::keys::Action;
-use crate::tui::log::Notice;
 use crate::tui::model::Dialog;
+use crate::tui::transfer_log::Notice;
 
 pub(super) fn perform(model: &mut Model, action: Action) -> Option<Effect> {
     let highlighted = model.picker.highlighted(&model.roster).cloned();

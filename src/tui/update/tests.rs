@@ -8,7 +8,7 @@ use crate::roster::{RosterChange, Target};
 use crate::transfer::{FailureReason, Outcome, Progress, TransferState};
 use crate::tui::help::{self, HelpLine};
 use crate::tui::keys::Context;
-use crate::tui::log::EntryKind;
+use crate::tui::transfer_log::EntryKind;
 
 const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
 
@@ -269,17 +269,21 @@ fn transfer_updates_move_the_log_entry() {
 fn the_log_scrolls_and_returns_to_the_newest() {
     let mut model = model();
     for n in 0..30 {
-        model.notice(crate::tui::log::Notice::Info(format!("notice {n}")));
+        model.notice(crate::tui::transfer_log::Notice::Info(format!(
+            "notice {n}"
+        )));
     }
     key(&mut model, KeyCode::BackTab);
     let highlighted = |model: &Model| match &model.highlighted_entry().unwrap().kind {
-        EntryKind::Notice(crate::tui::log::Notice::Info(text)) => text.clone(),
+        EntryKind::Notice(crate::tui::transfer_log::Notice::Info(text)) => text.clone(),
         other => panic!("{other:?}"),
     };
     key(&mut model, KeyCode::Char('k'));
     key(&mut model, KeyCode::PageUp);
     assert_eq!(highlighted(&model), "notice 18");
-    model.notice(crate::tui::log::Notice::Info("arrives meanwhile".into()));
+    model.notice(crate::tui::transfer_log::Notice::Info(
+        "arrives meanwhile".into(),
+    ));
     assert_eq!(highlighted(&model), "notice 18", "the highlight stays put");
     key(&mut model, KeyCode::Char('g'));
     assert_eq!(highlighted(&model), "notice 0");
@@ -532,7 +536,7 @@ fn a_broken_reload_keeps_the_roster() {
     assert_eq!(model.roster.targets().len(), 26);
     let last = model.log.entries().last().unwrap();
     assert!(
-        matches!(&last.kind, EntryKind::Notice(crate::tui::log::Notice::Warning(w)) if w.contains("saves nothing until the file is fixed"))
+        matches!(&last.kind, EntryKind::Notice(crate::tui::transfer_log::Notice::Warning(w)) if w.contains("saves nothing until the file is fixed"))
     );
 }
 
@@ -684,7 +688,7 @@ fn a_callback_that_matches_nothing_changes_nothing_and_is_recorded() {
     );
     let last = model.log.entries().last().unwrap();
     assert!(
-        matches!(&last.kind, EntryKind::Notice(crate::tui::log::Notice::Warning(w)) if w.contains("matches no transfer")),
+        matches!(&last.kind, EntryKind::Notice(crate::tui::transfer_log::Notice::Warning(w)) if w.contains("matches no transfer")),
         "{last:?}"
     );
 }
@@ -862,7 +866,7 @@ fn several_ids_pasted_at_once_are_marked_each_once() {
     );
     let last = model.log.entries().last().unwrap();
     assert!(
-        matches!(&last.kind, EntryKind::Notice(crate::tui::log::Notice::Info(w))
+        matches!(&last.kind, EntryKind::Notice(crate::tui::transfer_log::Notice::Info(w))
             if w.starts_with("3 session ids pasted and marked") && w.contains("1 listed twice, marked once")),
         "{last:?}"
     );

@@ -2,8 +2,8 @@
 //! terminal's size. The view draws with these positions and the mouse is matched against them,
 //! so both agree on what is where.
 
-use crate::tui::log::{LogEntry, LogFilter};
 use crate::tui::model::Model;
+use crate::tui::transfer_log::{LogEntry, LogFilter};
 use crate::tui::view;
 
 /// After every change: each list scrolls just enough to show its highlight. Until the terminal's

@@ -9,9 +9,9 @@ use ratatui::widgets::Paragraph;
 
 use super::{filter_field, has_focus, inside, live, pane, text};
 use crate::transfer::{Ledger, Outcome, Phase, TransferRecord, TransferState};
-use crate::tui::log::{EntryKind, LogEntry, Notice, Refusals, Window};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
+use crate::tui::transfer_log::{EntryKind, LogEntry, Notice, Refusals, Window};
 
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let log = &model.log;

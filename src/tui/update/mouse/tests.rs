@@ -7,9 +7,9 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
 use crate::demo;
-use crate::tui::log::{EntryKind, Notice};
 use crate::tui::model::{Dialog, Focus, Model};
 use crate::tui::theme::Theme;
+use crate::tui::transfer_log::{EntryKind, Notice};
 use crate::tui::update::{Effect, Msg, update};
 use crate::tui::view::{self, view};
 

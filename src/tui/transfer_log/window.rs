@@ -162,7 +162,7 @@ mod tests {
     use chrono::Local;
 
     use super::*;
-    use crate::tui::log::{EntryKind, LOG_CAPACITY, Notice};
+    use crate::tui::transfer_log::{EntryKind, LOG_CAPACITY, Notice};
 
     fn notice(n: usize) -> EntryKind {
         EntryKind::Notice(Notice::Info(n.to_string()))
