@@ -1,6 +1,7 @@
 //! The transfer engine: one transfer from intent to outcome. It records the intent, waits for the
 //! account's rate budget, calls the platform, and records the outcome, reporting each step to
-//! whoever is watching (the TUI's log pane, or the one-shot command).
+//! whoever is watching (the TUI's log pane, or the one-shot command). A run of many goes out in
+//! batches ([`run_bulk`], `batch`), each paying for a budget update and an audit sync once.
 //!
 //! Around it: what a transfer is known to be ([`TransferRecord`]), where it stands in the one
 //! vocabulary every output uses ([`TransferState`]), and the day's transfers that callbacks are
@@ -422,7 +423,8 @@ impl TransferEngine {
         self.append(line).await
     }
 
-    /// Appends to the audit file on a blocking thread, since each line is synced to disk.
+    /// Appends to the audit file as blocking work (see `blocking`), since each line is synced to
+    /// disk.
     async fn record(
         &self,
         request: &TransferRequest,

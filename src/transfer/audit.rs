@@ -230,7 +230,7 @@ impl AuditLog {
     /// Appends one serialized entry and waits until it is on disk. Entries appended meanwhile
     /// by other tasks go in the same write and sync; each is one whole line. A last line left
     /// without its end (a crash mid-write, here or in another handoff) is ended first, so the
-    /// new lines are never glued to it. Blocking: the engine calls it on a blocking thread.
+    /// new lines are never glued to it. Blocking: the engine runs it as blocking work.
     pub fn append_line(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let error = |source| AuditError {
             path: self.path.clone(),
