@@ -61,7 +61,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
     /// With --demo: share the demo account's budget through this Redis (redis://host:port), as
-    /// a team's consoles do through [team] in the config
+    /// a team's consoles do through `[team]` in the config
     #[arg(long, global = true, value_name = "URL", requires = "demo")]
     pub team: Option<String>,
     /// With --team: how teammates see you

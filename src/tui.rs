@@ -1,6 +1,6 @@
 //! The console: three panes (session entry, target picker, live log), a title bar and a key-hint
 //! bar. The Elm shape: [`model::Model`] is the state, [`update::update`] the only place it
-//! changes, [`view::view`] draws it, and [`event_loop`] connects them to the terminal and to the
+//! changes, [`view::view`] draws it, and `event_loop` connects them to the terminal and to the
 //! background transfers.
 
 mod background;
