@@ -90,11 +90,6 @@ impl Link {
         })
     }
 
-    /// The link's state at each change.
-    pub fn watch(&self) -> watch::Receiver<Health> {
-        self.inner.health.subscribe()
-    }
-
     pub fn health(&self) -> Health {
         self.inner.health.borrow().clone()
     }

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::dialogs::{key_line, offered_key_line, open, sized};
+use super::dialogs::{headline, key_line, offered_key_line, open, sized};
 use crate::ids::SessionId;
 use crate::transfer::Skipped;
 use crate::tui::bulk::BulkTo;
@@ -27,15 +27,10 @@ pub(super) fn confirm(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let mut lines = vec![
-        Line::raw(""),
-        Line::styled(
-            format!("{} conversation(s) → {}", send.len(), to.words()),
-            theme.title,
-        )
-        .centered(),
-        Line::raw(""),
-    ];
+    let mut lines = headline(
+        format!("{} conversation(s) → {}", send.len(), to.words()),
+        theme,
+    );
     if let BulkTo::Spread(agents) = to {
         let free: Vec<String> = agents
             .iter()
@@ -109,16 +104,8 @@ pub(super) fn anyway(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let mut lines = vec![
-        Line::raw(""),
-        Line::styled(
-            format!("{count} conversation(s) → {}", to.words()),
-            theme.title,
-        )
-        .centered(),
-        Line::raw(""),
-        Line::styled("Think again about these:", theme.warning),
-    ];
+    let mut lines = headline(format!("{count} conversation(s) → {}", to.words()), theme);
+    lines.push(Line::styled("Think again about these:", theme.warning));
     lines.extend(
         warnings
             .iter()

@@ -122,6 +122,15 @@ fn key_line_of(
     Line::from(spans).centered()
 }
 
+/// What a confirmation opens with: what goes where, centred between blank lines.
+pub(super) fn headline(what: String, theme: &Theme) -> Vec<Line<'static>> {
+    vec![
+        Line::raw(""),
+        Line::styled(what, theme.title).centered(),
+        Line::raw(""),
+    ]
+}
+
 pub(super) fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::bordered()
@@ -141,15 +150,7 @@ fn confirm(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let mut lines = vec![
-        Line::raw(""),
-        Line::styled(
-            format!("session {} → {target}", session.short()),
-            theme.title,
-        )
-        .centered(),
-        Line::raw(""),
-    ];
+    let mut lines = headline(format!("session {} → {target}", session.short()), theme);
     if let Some(state) = model.live_state(&target.id) {
         let (text, style) = live::describe(state, theme);
         let mut line = vec![Span::raw("now "), Span::styled(text, style)];
