@@ -60,12 +60,13 @@ pub struct GlobalArgs {
     /// unset) [default with HANDOFF_LOG set: handoff.log in the data folder]
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
-    /// With --demo: share the demo account's budget through this Redis (redis://host:port), as
-    /// a team's consoles do through `[team]` in the config
+    /// With --demo: work as a team through this Redis (redis://host:port), sharing the demo
+    /// account's budget, claims and activity, as a team's consoles do through `[team]` in the
+    /// config
     #[arg(long, global = true, value_name = "URL", requires = "demo")]
-    pub team: Option<String>,
-    /// With --team: how teammates see you
-    #[arg(long, global = true, value_name = "NAME", requires = "team")]
+    pub redis: Option<String>,
+    /// With --redis: how teammates see you
+    #[arg(long, global = true, value_name = "NAME", requires = "redis")]
     pub name: Option<String>,
 }
 
@@ -122,7 +123,7 @@ async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
         Some(Command::Transfer(args)) => transfer::run(&cli.global, args).await,
         Some(Command::Simulate(args)) => simulate::run(args).await,
         Some(Command::Roster(args)) => roster::run(&cli.global, args).await,
-        Some(Command::Log(args)) => log::run(&cli.global, args),
+        Some(Command::Log(args)) => log::run(&cli.global, args).await,
         Some(Command::Conversations(args)) => conversations::run(&cli.global, args).await,
         None => console(&cli.global, diagnostics).await,
     }

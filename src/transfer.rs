@@ -35,7 +35,7 @@ pub(crate) use budget::now_ms;
 pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot};
 pub use bulk::{BulkKey, BulkPlan, STOPPED_BEFORE_SENT, Skipped, Spread, run_bulk};
 pub use confirmation::{Confirmation, Unheard};
-pub use history::{History, read_since};
+pub use history::{AuditLine, History, fold_step, read_line, read_since};
 pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger, RECENT_MOVE};
 pub use outcome::Outcome;
 pub use reason::FailureReason;
@@ -48,8 +48,11 @@ use crate::ids::SessionId;
 use crate::platform::{AssignRequest, PlatformClient};
 use crate::roster::Target;
 use crate::secret::{Redactor, Secret};
-use crate::team::{Claim, Claims, Link};
+use crate::team::{Activity, Claim, Claims, Link, Member};
 use audit::{AuditEntry, AuditEvent, UnmatchedEntry, timestamp};
+
+/// How long a process that ends waits for its last steps to reach the team's stream.
+const ACTIVITY_FLUSH: Duration = Duration::from_secs(2);
 
 /// Names one transfer in the audit file and in the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -156,6 +159,8 @@ pub struct TransferEngine {
     closing: Arc<watch::Sender<bool>>,
     /// In team mode, where each transfer claims its session before it is sent.
     claims: Option<Claims>,
+    /// In team mode, where each audit line is published for teammates once it is written.
+    activity: Option<Activity>,
     /// The supervisor read who holds a session and confirmed: claims are taken over.
     take_over: bool,
 }
@@ -178,7 +183,7 @@ impl TransferEngine {
     pub fn new(config: &Config, data_dir: &Path) -> Result<Self, EngineError> {
         let callback_token = load_or_create(data_dir)?;
         let platform = &config.platform;
-        let (budget, claims) = match &config.team {
+        let (budget, claims, activity) = match &config.team {
             None => (
                 RateBudget::shared(
                     platform.rate_limit_per_minute,
@@ -187,10 +192,13 @@ impl TransferEngine {
                     &platform.account_id,
                 ),
                 None,
+                None,
             ),
             Some(team) => {
                 let link = Link::new(team).map_err(EngineError::Team)?;
-                let claims = Claims::new(link.clone(), &platform.account_id, &team.name);
+                let member = Member::new(&team.name);
+                let claims = Claims::new(link.clone(), &platform.account_id, &member);
+                let activity = Activity::new(link.clone(), &platform.account_id, member);
                 let budget = RateBudget::team(
                     platform.rate_limit_per_minute,
                     platform.rate_window,
@@ -198,7 +206,7 @@ impl TransferEngine {
                     &platform.account_id,
                     team.fallback_share,
                 );
-                (budget, Some(claims))
+                (budget, Some(claims), Some(activity))
             }
         };
         let mut secrets = vec![callback_token.clone()];
@@ -216,6 +224,7 @@ impl TransferEngine {
             awaits_callback: false,
             closing: Arc::new(watch::Sender::new(false)),
             claims,
+            activity,
             take_over: false,
         })
     }
@@ -275,6 +284,26 @@ impl TransferEngine {
         read_since(data_dir, Utc::now() - CALLBACK_HORIZON)
             .map(|history| history.records)
             .unwrap_or_default()
+    }
+
+    /// In team mode, the team's activity stream this engine publishes to.
+    pub fn activity(&self) -> Option<&Activity> {
+        self.activity.as_ref()
+    }
+
+    /// Before the process ends: waits a moment for this engine's steps to reach the team's
+    /// stream; the words to say if some did not (they are in the audit file all the same).
+    pub async fn flush_activity(&self) -> Option<String> {
+        let activity = self.activity.as_ref()?;
+        match activity.flush(ACTIVITY_FLUSH).await {
+            Some(0) => None,
+            Some(left) => Some(format!(
+                "{left} step(s) of this run did not reach the team's activity stream (Redis is away); they are in the audit file"
+            )),
+            None => Some(
+                "some steps of this run may not have reached the team's activity stream (Redis was slow); they are in the audit file".into(),
+            ),
+        }
     }
 
     /// The account's request budget, which every call of this engine draws from.
@@ -495,8 +524,11 @@ impl TransferEngine {
         self.append(lines.collect::<Vec<_>>().join(&b'\n')).await
     }
 
+    /// Writes (and syncs) to the audit file, then, in team mode, publishes the same lines for
+    /// teammates: the local record comes first, whatever Redis does.
     async fn append(&self, line: Vec<u8>) -> Result<(), AuditError> {
         let audit = self.audit.clone();
+        let published = self.activity.as_ref().map(|_| line.clone());
         blocking::run(move || audit.append_line(line))
             .await
             .unwrap_or_else(|| {
@@ -504,7 +536,11 @@ impl TransferEngine {
                     path: self.audit.path().to_owned(),
                     source: std::io::Error::other("handoff was shutting down"),
                 })
-            })
+            })?;
+        if let (Some(activity), Some(lines)) = (&self.activity, published) {
+            activity.publish(&lines);
+        }
+        Ok(())
     }
 }
 

@@ -154,6 +154,7 @@ pub(super) async fn run(
         return ExitCode::SUCCESS;
     }
     let states = send_all(&setup, requests, printer).await;
+    super::team::publish_before_exit(&setup.engine).await;
     exit_code(&states)
 }
 

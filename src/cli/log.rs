@@ -1,5 +1,9 @@
 //! `handoff log`: the shift's transfers from the audit file, to read or to hand over as JSON or
 //! CSV. Damaged lines in the file are skipped and named on stderr; they never stop the report.
+//! With `--team`, the whole team's transfers from its activity stream in Redis instead, each
+//! with the name of the supervisor who moved it.
+
+mod team;
 
 use std::process::ExitCode;
 
@@ -24,9 +28,21 @@ pub struct LogArgs {
     /// CSV with a header line, for a spreadsheet
     #[arg(long)]
     csv: bool,
+    /// The whole team's transfers, from the activity stream in the team's Redis ([team])
+    #[arg(long)]
+    team: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: LogArgs) -> ExitCode {
+/// One transfer in the report, and who moved it when the report is the team's.
+struct Row<'a> {
+    by: Option<&'a str>,
+    record: &'a TransferRecord,
+}
+
+pub async fn run(global: &GlobalArgs, args: LogArgs) -> ExitCode {
+    if args.team {
+        return team::run(global, &args).await;
+    }
     let (data_dir, confirm_within) = match Setup::for_history(global) {
         Ok(found) => found,
         Err(error) => {
@@ -58,16 +74,22 @@ pub fn run(global: &GlobalArgs, args: LogArgs) -> ExitCode {
     for record in &mut records {
         record.expire_if_unheard(confirm_within, now);
     }
-    if args.json {
-        out_json!(serde_json::Value::Array(
-            records.iter().map(as_json).collect()
-        ));
-    } else if args.csv {
-        out_raw!("{}", as_csv(&records));
-    } else {
-        out_raw!("{}", as_text(&records));
-    }
+    let rows: Vec<Row> = records
+        .iter()
+        .map(|record| Row { by: None, record })
+        .collect();
+    print(&args, &rows);
     ExitCode::SUCCESS
+}
+
+fn print(args: &LogArgs, rows: &[Row]) {
+    if args.json {
+        out_json!(serde_json::Value::Array(rows.iter().map(as_json).collect()));
+    } else if args.csv {
+        out_raw!("{}", as_csv(rows, args.team));
+    } else {
+        out_raw!("{}", as_text(rows));
+    }
 }
 
 /// "90m", "8h", "2d", "45s".
@@ -101,9 +123,10 @@ fn ms(duration: Option<std::time::Duration>) -> Option<u128> {
     duration.map(|d| d.as_millis())
 }
 
-fn as_json(record: &TransferRecord) -> serde_json::Value {
+fn as_json(row: &Row) -> serde_json::Value {
+    let record = row.record;
     let request = &record.request;
-    json!({
+    let mut value = json!({
         "transfer": request.id,
         "started_at": record.intent_at,
         "session": request.session.as_str(),
@@ -119,7 +142,11 @@ fn as_json(record: &TransferRecord) -> serde_json::Value {
         "note": request.note,
         "callback": record.confirmation.as_ref().and_then(|c| c.payload()),
         "conflicting_callbacks": record.conflicts.len(),
-    })
+    });
+    if let Some(by) = row.by {
+        value["by"] = json!(by);
+    }
+    value
 }
 
 const CSV_COLUMNS: [&str; 15] = [
@@ -141,14 +168,17 @@ const CSV_COLUMNS: [&str; 15] = [
 ];
 
 /// Every cell is guarded: names, notes and the platform's words come from outside, and a
-/// spreadsheet must show them, not run them.
-fn as_csv(records: &[TransferRecord]) -> String {
+/// spreadsheet must show them, not run them. The team's report has a last column, `by`.
+fn as_csv(rows: &[Row], team: bool) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let text = |value: Option<String>| value.unwrap_or_default();
-    let _ = writer.write_record(CSV_COLUMNS);
-    for record in records {
+    let by_column = team.then_some("by");
+    let _ = writer.write_record(CSV_COLUMNS.iter().copied().chain(by_column));
+    for row in rows {
+        let record = row.record;
         let request = &record.request;
-        let row = [
+        let by = team.then(|| row.by.unwrap_or_default().to_owned());
+        let cells = [
             record.intent_at.to_rfc3339(),
             request.id.to_string(),
             request.session.to_string(),
@@ -165,21 +195,29 @@ fn as_csv(records: &[TransferRecord]) -> String {
             text(request.note.clone()),
             record.conflicts.len().to_string(),
         ];
-        let _ = writer.write_record(row.iter().map(|cell| csv_cell(cell).into_owned()));
+        let _ = writer.write_record(
+            cells
+                .iter()
+                .chain(&by)
+                .map(|cell| csv_cell(cell).into_owned()),
+        );
     }
     String::from_utf8_lossy(&writer.into_inner().unwrap_or_default()).into_owned()
 }
 
-fn as_text(records: &[TransferRecord]) -> String {
-    if records.is_empty() {
+/// One transfer a line (its detail and note beneath), with who moved it in the team's report.
+fn as_text(rows: &[Row]) -> String {
+    if rows.is_empty() {
         return "no transfers in that time\n".to_owned();
     }
     let mut out = String::new();
-    for record in records {
+    for row in rows {
+        let record = row.record;
         let state = record.state();
         let request = &record.request;
+        let by = row.by.map(|by| format!("{by}: ")).unwrap_or_default();
         out.push_str(&format!(
-            "{}  {} {:<12} {} → {}\n",
+            "{}  {by}{} {:<12} {} → {}\n",
             record
                 .intent_at
                 .with_timezone(&Local)

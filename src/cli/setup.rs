@@ -81,8 +81,9 @@ pub enum SetupError {
     NoDataDir,
     #[error("cannot start the demo: {0}")]
     Demo(std::io::Error),
+    /// `--redis`/`--name` or `[team]` do not allow what was asked.
     #[error("{0}")]
-    DemoTeam(String),
+    Team(String),
     #[error("--demo has a throwaway roster; the roster commands work on your own roster file")]
     DemoRoster,
     #[error("--demo keeps no history; `handoff log` reads your own audit file")]
@@ -192,6 +193,35 @@ impl Setup {
         Ok((data_dir(global)?, confirm_within))
     }
 
+    /// The team's Redis and the account, for `handoff log --team`: from `[team]` in the config,
+    /// or with `--demo`, from `--redis` and `--name` on the demo's account.
+    pub fn for_team_history(global: &GlobalArgs) -> Result<(TeamConfig, String), SetupError> {
+        if global.demo {
+            let Some(url) = &global.redis else {
+                return Err(SetupError::Team(
+                    "--demo keeps no history; with --redis redis://…, `handoff log --team` reads the demo team's activity".into(),
+                ));
+            };
+            return Ok((
+                demo_team(url, global.name.as_deref())?,
+                demo::ACCOUNT_ID.to_owned(),
+            ));
+        }
+        let config_path = global
+            .config
+            .clone()
+            .or_else(default_config_path)
+            .ok_or(ConfigError::NoLocation)?;
+        let config = Config::load(&config_path)?;
+        let team = config.team.ok_or_else(|| {
+            SetupError::Team(format!(
+                "log --team reads the team's activity from Redis: add [team] to {} (config.example.toml shows it)",
+                config_path.display()
+            ))
+        })?;
+        Ok((team, config.platform.account_id))
+    }
+
     /// Where the roster file is, from `[roster] file` or the data folder, without needing the
     /// rest of the config to be complete.
     pub fn roster_path(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
@@ -217,7 +247,7 @@ impl Setup {
             .tempdir()
             .map_err(SetupError::Demo)?;
         let mut config = demo::config_for(&simulator);
-        if let Some(url) = &global.team {
+        if let Some(url) = &global.redis {
             config.team = Some(demo_team(url, global.name.as_deref())?);
         }
         let (receiver, events) = match callbacks {
@@ -274,20 +304,20 @@ fn team_banner(team: Option<&TeamConfig>) -> String {
         .unwrap_or_default()
 }
 
-/// `[team]` for a demo console from `--team` and `--name`.
+/// `[team]` for a demo console from `--redis` and `--name`.
 fn demo_team(url: &str, name: Option<&str>) -> Result<TeamConfig, SetupError> {
     let redis_url = Url::parse(url)
         .ok()
         .filter(|url| matches!(url.scheme(), "redis" | "rediss") && url.password().is_none())
         .ok_or_else(|| {
-            SetupError::DemoTeam(
-                "--team: expected redis://host:port or rediss://host:port, without a password"
+            SetupError::Team(
+                "--redis: expected redis://host:port or rediss://host:port, without a password"
                     .into(),
             )
         })?;
     let name = name.unwrap_or("demo").trim();
     if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(SetupError::DemoTeam(
+        return Err(SetupError::Team(
             "--name: expected your name as teammates should see it".into(),
         ));
     }

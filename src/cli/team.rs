@@ -2,7 +2,7 @@
 //! is back on the team's budget.
 
 use crate::team::Health;
-use crate::transfer::RateBudget;
+use crate::transfer::{RateBudget, TransferEngine};
 
 use super::output::err;
 
@@ -34,4 +34,12 @@ pub(super) fn report_team(budget: &RateBudget) {
             }
         }
     });
+}
+
+/// Before a run ends: its last steps go to the team's activity stream (a moment at most), and
+/// stderr says if some could not.
+pub(super) async fn publish_before_exit(engine: &TransferEngine) {
+    if let Some(words) = engine.flush_activity().await {
+        err!("note: {words}");
+    }
 }

@@ -167,6 +167,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         };
         desk.wait(&mut events, within).await;
     }
+    super::team::publish_before_exit(&setup.engine).await;
     let record = ledger
         .get(request.id)
         .expect("this run's transfer stays in its ledger");

@@ -8,6 +8,7 @@ use chrono::{Local, TimeZone};
 use redis::Script;
 use serde::{Deserialize, Serialize};
 
+use super::Member;
 use super::link::Link;
 
 /// How long a claim on a transfer under way lasts at most: past any wait for the budget and the
@@ -86,12 +87,12 @@ pub struct Claims {
 }
 
 impl Claims {
-    pub fn new(link: Link, account: &str, name: &str) -> Self {
+    pub fn new(link: Link, account: &str, member: &Member) -> Self {
         Self {
             link,
             prefix: format!("handoff:{{{account}}}:claim:"),
-            name: name.to_owned(),
-            console: uuid::Uuid::new_v4().simple().to_string(),
+            name: member.name.clone(),
+            console: member.console.clone(),
         }
     }
 

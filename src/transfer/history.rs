@@ -89,53 +89,89 @@ pub fn read_since(data_dir: &Path, since: DateTime<Utc>) -> std::io::Result<Hist
 
 /// Folds one line in; `None` when the line lacks what every line of its kind has.
 fn apply(history: &mut History, entry: &Value, since: DateTime<Utc>) -> Option<()> {
+    match read_line(entry)? {
+        AuditLine::Later => {}
+        AuditLine::UnmatchedCallback(at) => history.unmatched_callbacks += usize::from(at >= since),
+        AuditLine::Intent(record) => {
+            if record.intent_at >= since {
+                history.records.push(*record);
+            }
+        }
+        AuditLine::Step(transfer) => {
+            // Lines of transfers started before `since` are not damage; they are simply not
+            // wanted.
+            if let Some(record) = history
+                .records
+                .iter_mut()
+                .rev()
+                .find(|r| r.id() == transfer)
+            {
+                fold_step(record, entry)?;
+            }
+        }
+    }
+    Some(())
+}
+
+/// What one audit line is about. The team's activity stream carries the same lines, so a
+/// teammate's transfer is read exactly as this console's own.
+#[derive(Debug)]
+pub enum AuditLine {
+    /// A transfer begins: its record as the intent says it.
+    Intent(Box<TransferRecord>),
+    /// A later step of this transfer: fold it into its record with [`fold_step`].
+    Step(TransferId),
+    /// A callback that matched no transfer, received at this time.
+    UnmatchedCallback(DateTime<Utc>),
+    /// An event of a later version: not damage, just not ours to read.
+    Later,
+}
+
+/// Reads one audit line; `None` when it lacks what every line of its kind has.
+pub fn read_line(entry: &Value) -> Option<AuditLine> {
     let text = |key: &str| entry.get(key).and_then(Value::as_str);
     let at = DateTime::parse_from_rfc3339(text("at")?)
         .ok()?
         .with_timezone(&Utc);
     let Ok(event) = serde_json::from_value::<AuditEvent>(entry.get("event")?.clone()) else {
-        // An event of a later version: not damage, just not ours to read.
-        return Some(());
+        return Some(AuditLine::Later);
     };
     if event == AuditEvent::UnmatchedCallback {
-        history.unmatched_callbacks += usize::from(at >= since);
-        return Some(());
+        return Some(AuditLine::UnmatchedCallback(at));
     }
     let transfer = TransferId::parse(text("transfer")?)?;
-    if event == AuditEvent::Intent {
-        let kind: TargetKind = serde_json::from_value(entry.get("target_kind")?.clone()).ok()?;
-        let request = TransferRequest {
-            id: transfer,
-            session: SessionId::parse(text("session")?).ok()?,
-            target: Target::new(
-                kind,
-                text("target_id")?,
-                text("target_name").unwrap_or(text("target_id")?),
-            ),
-            note: text("note").map(str::to_owned),
-            reroute_of: text("reroute_of").and_then(TransferId::parse),
-            bulk: text("bulk").and_then(BulkKey::parse),
-        };
-        if at >= since {
-            let awaits = entry.get("awaits_callback").and_then(Value::as_bool);
-            // Lines from before the field existed cannot say; "accepted" is then all that is known.
-            let mut record = TransferRecord::new(request, at, awaits.unwrap_or(false));
-            record.restored = true;
-            history.records.push(record);
-        }
-        return Some(());
+    if event != AuditEvent::Intent {
+        return Some(AuditLine::Step(transfer));
     }
-    // Lines of transfers started before `since` are not damage; they are simply not wanted.
-    let Some(record) = history
-        .records
-        .iter_mut()
-        .rev()
-        .find(|r| r.id() == transfer)
-    else {
-        return Some(());
+    let kind: TargetKind = serde_json::from_value(entry.get("target_kind")?.clone()).ok()?;
+    let request = TransferRequest {
+        id: transfer,
+        session: SessionId::parse(text("session")?).ok()?,
+        target: Target::new(
+            kind,
+            text("target_id")?,
+            text("target_name").unwrap_or(text("target_id")?),
+        ),
+        note: text("note").map(str::to_owned),
+        reroute_of: text("reroute_of").and_then(TransferId::parse),
+        bulk: text("bulk").and_then(BulkKey::parse),
     };
+    let awaits = entry.get("awaits_callback").and_then(Value::as_bool);
+    // Lines from before the field existed cannot say; "accepted" is then all that is known.
+    let mut record = TransferRecord::new(request, at, awaits.unwrap_or(false));
+    record.restored = true;
+    Some(AuditLine::Intent(Box::new(record)))
+}
+
+/// Folds a later step of a transfer (sending, its outcome, a callback) into its record;
+/// `None` when the line is not such a step or is damaged.
+pub fn fold_step(record: &mut TransferRecord, entry: &Value) -> Option<()> {
+    let at = DateTime::parse_from_rfc3339(entry.get("at")?.as_str()?)
+        .ok()?
+        .with_timezone(&Utc);
+    let event = serde_json::from_value::<AuditEvent>(entry.get("event")?.clone()).ok()?;
     match event {
-        AuditEvent::Intent | AuditEvent::UnmatchedCallback => {}
+        AuditEvent::Intent | AuditEvent::UnmatchedCallback => return None,
         AuditEvent::Sending => record.sent_at = Some(at),
         AuditEvent::Outcome => {
             record.answered_at = Some(at);

@@ -13,7 +13,18 @@ use crate::directory::{self, Listing};
 use crate::platform::ConversationStatus;
 use crate::roster::Roster;
 use crate::roster::{EditError, RosterChange, RosterStore};
+use crate::team::Activity;
+use crate::team::activity::READ_PAGE;
 use crate::transfer::{RateBudget, TransferEngine, TransferId};
+
+/// How often the team's activity stream is read for teammates' new steps: a teammate's
+/// transfer shows within a second, and an idle read costs Redis one short reply and the
+/// console no redraw. (A blocking read would need a connection of its own, and would hold
+/// on through a Redis restart less well than a short read does.)
+const TEAM_ACTIVITY_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How many of the team's latest steps the console reads at start: the hour or so before it.
+const TEAM_HISTORY: usize = 2_000;
 
 /// How often the roster file is checked for hand edits: a `stat` and a read, cheap enough to
 /// leave the console idle, quick enough that an edit shows before the next transfer.
@@ -220,5 +231,42 @@ pub fn confirm_deadline(id: TransferId, within: Duration, messages: mpsc::Sender
     tokio::spawn(async move {
         tokio::time::sleep(within).await;
         let _ = messages.send(Msg::ConfirmDeadline(id)).await;
+    });
+}
+
+/// Follows the team's activity stream (team mode): its latest steps at start, then each new
+/// one, sending teammates' steps (never this console's own) to the loop. While Redis is away it
+/// simply tries again; the link says why in the header.
+pub fn follow_team(activity: Activity, messages: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let own = activity.member().console.clone();
+        let mut last: Option<String> = None;
+        let mut ticks = tokio::time::interval(TEAM_ACTIVITY_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            // Pages until caught up, so a burst of a team's bulk runs shows at once.
+            loop {
+                let page = match &last {
+                    None => activity.latest(TEAM_HISTORY).await,
+                    Some(after) => activity.after(after, READ_PAGE).await,
+                };
+                let Some(page) = page else { break };
+                let full = last.is_some() && page.entries == READ_PAGE;
+                // An empty stream: everything from now on is new.
+                last = page.last.or(last).or_else(|| Some("0-0".into()));
+                let theirs: Vec<_> = page
+                    .steps
+                    .into_iter()
+                    .filter(|step| step.console != own)
+                    .collect();
+                if !theirs.is_empty() && messages.send(Msg::TeamActivity(theirs)).await.is_err() {
+                    return;
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
     });
 }

@@ -164,6 +164,9 @@ pub async fn run(console: Console) -> io::Result<Ending> {
     .await;
     restore();
     finish(&mut model, &mut workers, &mut inbox, request_timeout).await;
+    if let Some(words) = workers.engine.flush_activity().await {
+        say(&format!("handoff: {words}"));
+    }
     result
 }
 
@@ -235,6 +238,10 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     background::schedule_availability(messages.clone());
     background::schedule_conversations(conversations_refresh, messages.clone());
     background::watch_budget(engine.budget().clone(), messages.clone());
+    if let Some(activity) = engine.activity() {
+        background::follow_team(activity.clone(), messages.clone());
+        model.teammates = Some(false);
+    }
     if let Some(callbacks) = callbacks {
         background::forward_callbacks(callbacks, messages.clone());
     }

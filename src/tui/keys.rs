@@ -159,6 +159,7 @@ pub enum Action {
     StopRun,
     RerouteFailed,
     MarkAgent,
+    ShowTeammates,
 }
 
 /// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
@@ -450,6 +451,12 @@ const LOG: &[Binding] = &[
         &[char_key('/')],
         A::FilterLog,
         "filter by state, name or id",
+        IfRoom,
+    ),
+    bind(
+        &[char_key('t')],
+        A::ShowTeammates,
+        "show or hide teammates' transfers",
         IfRoom,
     ),
     bind(

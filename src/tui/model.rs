@@ -20,6 +20,7 @@ use crate::callback::Refusal;
 use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, SyncPreview, Target};
+use crate::team::TeamTransfer;
 use crate::transfer::{
     BudgetSnapshot, BulkKey, Ledger, Phase, Skipped, TransferId, TransferRecord,
 };
@@ -160,6 +161,9 @@ pub struct Model {
     pub select_after_save: Option<String>,
     /// The account's request budget as last seen, shared with other handoff processes.
     pub budget: Option<BudgetSnapshot>,
+    /// In team mode, whether the log shows teammates' transfers beside this console's (`t`);
+    /// `None` without a team.
+    pub teammates: Option<bool>,
     /// When the last message arrived: the view counts down from it, so a frame is the same
     /// however long it takes to draw.
     pub now: DateTime<Utc>,
@@ -219,6 +223,7 @@ impl Model {
             unseen: HashSet::new(),
             select_after_save: None,
             budget: None,
+            teammates: None,
             now: Utc::now(),
             keys: KeyMap::default(),
             screen: Rect::default(),
@@ -245,9 +250,28 @@ impl Model {
             .push(at, EntryKind::Transfer(id), |id| is_open(ledger, id));
     }
 
+    /// Gives a teammate's transfer its line in the log, at the time it was started.
+    pub fn show_teammate(&mut self, transfer: TeamTransfer) {
+        let at = transfer.record.intent_at.with_timezone(&Local);
+        let ledger = &self.ledger;
+        self.log
+            .push(at, EntryKind::Teammate(Box::new(transfer)), |id| {
+                is_open(ledger, id)
+            });
+    }
+
     /// Which log entries the filter lets through.
     pub fn log_filter(&self) -> LogFilter<'_> {
-        LogFilter::new(&self.ledger, self.log_query.value())
+        LogFilter::new(
+            &self.ledger,
+            self.log_query.value(),
+            self.showing_teammates(),
+        )
+    }
+
+    /// Whether the log shows teammates' transfers beside this console's (team mode, `t`).
+    pub fn showing_teammates(&self) -> bool {
+        self.teammates == Some(true)
     }
 
     /// The log entry the highlight is on, among those the filter lets through.
@@ -258,7 +282,11 @@ impl Model {
 
     /// Moves the log's highlight `delta` entries towards the newest, among those shown.
     pub fn move_log_highlight(&mut self, delta: isize) {
-        let filter = LogFilter::new(&self.ledger, self.log_query.value());
+        let filter = LogFilter::new(
+            &self.ledger,
+            self.log_query.value(),
+            self.showing_teammates(),
+        );
         self.log
             .move_highlight(delta, |entry| filter.lets_through(entry));
     }
@@ -366,6 +394,7 @@ impl Model {
                 &self.dialog,
                 Some(Dialog::ConfirmBulk { recent, .. }) if !recent.is_empty()
             ),
+            Action::ShowTeammates => self.teammates.is_some(),
             _ => true,
         }
     }

@@ -18,7 +18,8 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Local};
 
 use crate::callback::Refusal;
-use crate::transfer::TransferId;
+use crate::team::TeamTransfer;
+use crate::transfer::{TransferId, TransferRecord};
 
 /// Enough for a long shift; older entries remain in the audit file.
 pub const LOG_CAPACITY: usize = 1000;
@@ -42,6 +43,9 @@ pub enum EntryKind {
     Transfer(TransferId),
     /// Callbacks refused within a minute, for one reason.
     Refusals(Refusals),
+    /// A teammate's transfer, as the team's activity stream tells it (team mode). It lives
+    /// here rather than in the ledger: no callback of this console may settle it.
+    Teammate(Box<TeamTransfer>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,8 +77,10 @@ impl TransferLog {
         self.entries.iter()
     }
 
-    /// Adds an entry; when full, the oldest entry that is not an open transfer makes room.
-    /// `is_open` tells which transfers are still waiting on the platform.
+    /// Adds an entry; when full, the oldest teammate's transfer makes room, or else the oldest
+    /// entry that is not an open transfer of this console's: a busy team never pushes this
+    /// console's own story out. `is_open` tells which transfers are still waiting on the
+    /// platform.
     pub fn push(
         &mut self,
         at: DateTime<Local>,
@@ -82,10 +88,16 @@ impl TransferLog {
         is_open: impl Fn(TransferId) -> bool,
     ) {
         if self.entries.len() >= LOG_CAPACITY {
-            let evictable = self.entries.iter().position(|entry| match entry.kind {
-                EntryKind::Transfer(id) => !is_open(id),
-                _ => true,
-            });
+            let evictable = self
+                .entries
+                .iter()
+                .position(|entry| matches!(entry.kind, EntryKind::Teammate(_)))
+                .or_else(|| {
+                    self.entries.iter().position(|entry| match entry.kind {
+                        EntryKind::Transfer(id) => !is_open(id),
+                        _ => true,
+                    })
+                });
             if let Some(oldest) = evictable {
                 self.entries.remove(oldest);
             }
@@ -137,6 +149,27 @@ impl TransferLog {
         self.entries
             .iter()
             .any(|entry| entry.kind == EntryKind::Transfer(id))
+    }
+
+    /// A teammate's transfer in the log, to fold a later step into.
+    pub fn teammate_mut(&mut self, id: TransferId) -> Option<&mut TransferRecord> {
+        self.entries
+            .iter_mut()
+            .rev()
+            .find_map(|entry| match &mut entry.kind {
+                EntryKind::Teammate(transfer) if transfer.record.id() == id => {
+                    Some(&mut transfer.record)
+                }
+                _ => None,
+            })
+    }
+
+    /// How many teammates' transfers the log holds.
+    pub fn teammates(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|entry| matches!(entry.kind, EntryKind::Teammate(_)))
+            .count()
     }
 
     /// The entries `shown` lets through, oldest first.

@@ -10,6 +10,7 @@ mod lifecycle;
 mod mouse;
 mod refresh;
 mod roster_edit;
+mod teammates;
 mod viewport;
 
 pub use lifecycle::Look;
@@ -28,7 +29,7 @@ use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::{Roster, RosterChange, Target};
-use crate::team::Health;
+use crate::team::{Health, TeamStep};
 use crate::transfer::{
     BudgetSnapshot, Confirmation, Settlement, TransferId, TransferRecord, TransferRequest,
     TransferUpdate,
@@ -80,6 +81,8 @@ pub enum Msg {
     ListingFetched(Result<Listing, String>),
     /// The account's request budget changed (calls of this process or of another).
     Budget(BudgetSnapshot),
+    /// Steps of teammates' transfers, read from the team's activity stream, oldest first.
+    TeamActivity(Vec<TeamStep>),
     /// A countdown on screen moved on: only the clock changed.
     Tick,
 }
@@ -209,6 +212,10 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
             None
         }
         Msg::Tick => None,
+        Msg::TeamActivity(steps) => {
+            teammates::fold_in(model, &steps);
+            None
+        }
         Msg::Budget(snapshot) => {
             let was = model.budget.as_ref().and_then(|b| b.team().cloned());
             match (was, snapshot.team()) {
@@ -537,6 +544,10 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         }
         Action::FilterLog => {
             model.filtering_log = true;
+            None
+        }
+        Action::ShowTeammates => {
+            teammates::toggle(model);
             None
         }
         Action::KeepFilter => {

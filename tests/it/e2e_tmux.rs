@@ -1154,3 +1154,41 @@ fn keys_from_the_config_file_are_shown_and_work() {
     assert!(detail.contains("6538f8a3c9cf425ee5cf0a1b"), "{detail}");
     tmux.keys(&["Escape", "C-c"]);
 }
+
+/// Two supervisors' consoles on one team's Redis: Priya's transfer shows in Marcus's log,
+/// marked with her name, once he asks with `t`; when he then tries the same conversation,
+/// nothing is sent and his log says who moved it, where and when.
+#[test]
+fn a_teammates_transfer_shows_with_their_name_and_blocks_a_second_move() {
+    if !tmux_installed() {
+        return;
+    }
+    let Some(redis) = crate::redis_server::RedisServer::start() else {
+        return;
+    };
+    let console = |name: &str| {
+        let tmux = Tmux::start(
+            120,
+            36,
+            &format!("--demo --redis {} --name {name}", redis.url()),
+        );
+        tmux.wait_for(&format!("team: {name} on redis://"));
+        tmux
+    };
+    let (priya, marcus) = (console("Priya"), console("Marcus"));
+    let session = "6538f8a3c9cf425ee5cf0a1b";
+    transfer(&priya, session, "billing");
+    priya.wait_for("→ queue Billing");
+
+    marcus.keys(&["Tab", "Tab"]);
+    marcus.wait_for("▶ Log");
+    marcus.keys(&["t"]);
+    let screen = marcus.wait_for("Priya: 6538…cf0a1b → queue Billing");
+    assert!(screen.contains("Log · with teammates'"), "{screen}");
+
+    marcus.keys(&["Tab"]);
+    marcus.wait_for("▶ Session id");
+    transfer(&marcus, session, "billing");
+    let refused = marcus.wait_for("Priya moved it to queue Billing at ");
+    assert!(refused.contains("nothing was sent"), "{refused}");
+}

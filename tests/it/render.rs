@@ -1159,3 +1159,55 @@ fn including_recent_moves_is_offered_only_when_some_were_left_out() {
         "{some_recent}"
     );
 }
+
+/// In team mode, `t` in the log shows teammates' transfers beside this console's, each marked
+/// with who moved it; hidden, the title counts them.
+#[test]
+fn the_log_with_a_teammates_transfers() {
+    let mut model = model();
+    model.teammates = Some(false);
+    let id = send(&mut model, "c0ffee00aaaaaaaaaa111111", "dana");
+    finish(
+        &mut model,
+        id,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        }),
+    );
+    let at = chrono::Utc::now().to_rfc3339();
+    let line = |event: &str, extra: serde_json::Value| {
+        let mut line = serde_json::json!({
+            "at": at, "transfer": "7d1f5c7e-8a3e-4f7a-9a52-2a0c2f0b6d11", "event": event,
+        });
+        line.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        handoff::team::TeamStep {
+            id: "1-0".into(),
+            by: "Priya".into(),
+            console: "priya-1".into(),
+            line,
+        }
+    };
+    update(
+        &mut model,
+        Msg::TeamActivity(vec![
+            line(
+                "intent",
+                serde_json::json!({
+                    "session": "c0ffee00bbbbbbbbbb222222", "target_kind": "queue",
+                    "target_id": "q-billing", "target_name": "Billing"
+                }),
+            ),
+            line("outcome", serde_json::json!({"outcome": "transferred"})),
+        ]),
+    );
+    press(&mut model, KeyCode::BackTab);
+    let hidden = screen(&model, 80, 24);
+    assert!(hidden.contains("Log · 1 by teammates: t"), "{hidden}");
+    assert!(!hidden.contains("Priya:"), "{hidden}");
+    press(&mut model, KeyCode::Char('t'));
+    let shown = screen(&model, 80, 24);
+    assert!(shown.contains("Priya: c0ff…222222 → queue Billing"), "{shown}");
+    assert_timed_screen!("log_with_teammates", shown);
+}

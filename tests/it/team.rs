@@ -505,3 +505,158 @@ async fn a_teammates_move_is_named_and_only_taken_over_on_request() {
     assert_eq!(taken.code, 0, "{}", taken.all());
     assert_eq!(assigns(&simulator).len(), 2);
 }
+
+/// The team's activity stream of the demo account, as handoff names it.
+const ACTIVITY_KEY: &str = "handoff:{65a1f0c2d3e4b5a697887766}:activity";
+
+/// Each supervisor's transfers reach the team's stream after their own audit file: the team's
+/// log lists both, each with who moved it, while each one's own log keeps only their own.
+#[tokio::test]
+async fn the_team_log_lists_every_supervisors_transfers_with_their_name() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    assert_eq!(
+        ACTIVITY_KEY,
+        format!("handoff:{{{}}}:activity", handoff::demo::ACCOUNT_ID)
+    );
+    let simulator = simulator_allowing(60).await;
+    let priya = supervisor(&simulator, 60, &team_table(&redis, "Priya"));
+    let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
+    let hers = priya
+        .run(&[
+            "transfer",
+            "--session",
+            "6538f8a3c9cf425ee5cf0a1b",
+            "--queue",
+            "Billing",
+        ])
+        .await;
+    assert_eq!(hers.code, 0, "{}", hers.all());
+    let his = marcus
+        .run(&[
+            "transfer",
+            "--session",
+            "6538f8a3c9cf425ee5cf0a1c",
+            "--queue",
+            "Billing",
+        ])
+        .await;
+    assert_eq!(his.code, 0, "{}", his.all());
+
+    let team = marcus.run(&["log", "--team", "--json"]).await;
+    assert_eq!(team.code, 0, "{}", team.all());
+    let rows = team.json();
+    let rows = rows.as_array().expect("an array of transfers");
+    let seen: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["by"].as_str().unwrap(),
+                row["session"].as_str().unwrap(),
+                row["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Priya", "6538f8a3c9cf425ee5cf0a1b", "accepted"),
+            ("Marcus", "6538f8a3c9cf425ee5cf0a1c", "accepted"),
+        ]
+    );
+    let text = priya.run(&["log", "--team"]).await;
+    assert!(text.stdout.contains("Priya: ✓ accepted"), "{}", text.all());
+    assert!(text.stdout.contains("Marcus: ✓ accepted"), "{}", text.all());
+    let own = marcus.run(&["log", "--json"]).await;
+    assert_eq!(own.json().as_array().unwrap().len(), 1, "{}", own.all());
+}
+
+/// The stream is anyone's who can reach Redis: entries that are not handoff's, or that carry
+/// escape sequences, are skipped or shown harmless, never a crash.
+#[tokio::test]
+async fn hostile_entries_on_the_stream_are_skipped_or_shown_harmless() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let simulator = simulator_allowing(60).await;
+    let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let intent = |name: &str| {
+        serde_json::json!({
+            "at": chrono::Utc::now().to_rfc3339(), "transfer": uuid::Uuid::new_v4().to_string(),
+            "event": "intent", "session": "6538f8a3c9cf425ee5cf0a1b", "target_kind": "queue",
+            "target_id": "q-1", "target_name": name
+        })
+        .to_string()
+    };
+    let entries: Vec<Vec<(&str, String)>> = vec![
+        vec![
+            ("by", "Eve\x1b]0;owned\x07".into()),
+            ("console", "x".into()),
+            ("line", intent("Billing\x1b[2J")),
+        ],
+        vec![("by", "Mallory".into()), ("line", intent("no console"))],
+        vec![
+            ("by", "Mallory".into()),
+            ("console", "x".into()),
+            ("line", "{not json".into()),
+        ],
+        vec![("console", "x".into()), ("line", intent("nobody"))],
+        vec![
+            ("by", "Trent".into()),
+            ("console", "x".into()),
+            ("line", "[1,2,3]".into()),
+        ],
+    ];
+    for fields in entries {
+        let _: String = redis::cmd("XADD")
+            .arg(ACTIVITY_KEY)
+            .arg("*")
+            .arg(&fields)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+    }
+    let log = marcus.run(&["log", "--team"]).await;
+    assert_eq!(log.code, 0, "{}", log.all());
+    assert!(!log.all().contains('\x1b'), "{:?}", log.all());
+    assert_eq!(
+        log.stdout.lines().filter(|l| l.contains("→")).count(),
+        1,
+        "{}",
+        log.all()
+    );
+    assert!(log.stdout.contains("Eve]0;owned: "), "{}", log.all());
+    assert!(log.stdout.contains("Billing[2J"), "{}", log.all());
+}
+
+/// A run while Redis is away still transfers, and says its steps did not reach the team's
+/// stream (they are in its audit file).
+#[tokio::test]
+async fn a_run_while_redis_is_away_says_its_steps_did_not_reach_the_team() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let simulator = simulator_allowing(60).await;
+    let priya = supervisor(&simulator, 60, &team_table(&redis, "Priya"));
+    redis.kill();
+    let run = priya
+        .run(&[
+            "transfer",
+            "--session",
+            "6538f8a3c9cf425ee5cf0a1b",
+            "--queue",
+            "Billing",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("did not reach the team's activity stream"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(priya.audit_lines().len(), 3, "intent, sending, outcome");
+}

@@ -62,6 +62,7 @@ impl Action {
             Self::StopRun => "stop-run",
             Self::RerouteFailed => "re-route-failed",
             Self::MarkAgent => "mark-agent",
+            Self::ShowTeammates => "show-teammates",
         }
     }
 

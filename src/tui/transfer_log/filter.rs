@@ -1,20 +1,24 @@
 //! `/` in the log: which entries a filter lets through. Every word typed must appear, in any
 //! case, in what the entry says: a transfer's state, session id (whole, so its last characters
-//! match), target name, kind, id and team, and its note; a notice's text.
+//! match), target name, kind, id and team, and its note (and for a teammate's, their name); a
+//! notice's text. Teammates' transfers show only while the supervisor asked for them (`t`).
 
 use super::{EntryKind, LogEntry, Notice};
-use crate::transfer::Ledger;
+use crate::transfer::{Ledger, TransferRecord};
 
 pub struct LogFilter<'a> {
     ledger: &'a Ledger,
     words: Vec<String>,
+    teammates: bool,
 }
 
 impl<'a> LogFilter<'a> {
-    pub fn new(ledger: &'a Ledger, text: &str) -> Self {
+    /// Lets through what matches `text`; teammates' transfers only with `teammates`.
+    pub fn new(ledger: &'a Ledger, text: &str, teammates: bool) -> Self {
         Self {
             ledger,
             words: text.split_whitespace().map(str::to_lowercase).collect(),
+            teammates,
         }
     }
 
@@ -24,6 +28,9 @@ impl<'a> LogFilter<'a> {
     }
 
     pub fn lets_through(&self, entry: &LogEntry) -> bool {
+        if !self.teammates && matches!(entry.kind, EntryKind::Teammate(_)) {
+            return false;
+        }
         if self.words.is_empty() {
             return true;
         }
@@ -37,23 +44,26 @@ impl<'a> LogFilter<'a> {
             EntryKind::Refusals(refusals) => {
                 format!("refused callback {}", refusals.refusal.words())
             }
-            EntryKind::Transfer(id) => {
-                let Some(record) = self.ledger.get(*id) else {
-                    return String::new();
-                };
-                let request = &record.request;
-                let target = &request.target;
-                format!(
-                    "{} {} {} {} {} {} {}",
-                    record.state().word(),
-                    request.session.as_str(),
-                    target.kind,
-                    target.name,
-                    target.id,
-                    target.team.as_deref().unwrap_or_default(),
-                    request.note.as_deref().unwrap_or_default(),
-                )
+            EntryKind::Transfer(id) => self.ledger.get(*id).map(says).unwrap_or_default(),
+            EntryKind::Teammate(transfer) => {
+                format!("{} {}", transfer.by, says(&transfer.record))
             }
         }
     }
+}
+
+/// What a transfer's line says, for matching.
+fn says(record: &TransferRecord) -> String {
+    let request = &record.request;
+    let target = &request.target;
+    format!(
+        "{} {} {} {} {} {} {}",
+        record.state().word(),
+        request.session.as_str(),
+        target.kind,
+        target.name,
+        target.id,
+        target.team.as_deref().unwrap_or_default(),
+        request.note.as_deref().unwrap_or_default(),
+    )
 }

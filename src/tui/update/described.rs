@@ -51,6 +51,7 @@ impl Msg {
             Self::Warning(_) => "warning".into(),
             Self::ListingFetched(result) => format!("platform lists: {}", outcome(result.is_ok())),
             Self::Budget(_) => "budget changed".into(),
+            Self::TeamActivity(steps) => format!("team activity: {} step(s)", steps.len()),
             Self::Tick => "tick".into(),
         }
     }

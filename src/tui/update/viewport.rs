@@ -20,7 +20,11 @@ pub(super) fn keep_highlights_in_view(model: &mut Model) {
         usize::from(panes.conversations.height),
     );
     let entries = view::log_entries_area(model, panes.log);
-    let filter = LogFilter::new(&model.ledger, model.log_query.value());
+    let filter = LogFilter::new(
+        &model.ledger,
+        model.log_query.value(),
+        model.showing_teammates(),
+    );
     let (ledger, now) = (&model.ledger, model.now);
     model.log.keep_highlight_in_view(
         usize::from(entries.height),
@@ -46,7 +50,11 @@ pub(super) fn scroll_log(model: &mut Model, entries: isize) {
         return;
     };
     let area = view::log_entries_area(model, panes.log);
-    let filter = LogFilter::new(&model.ledger, model.log_query.value());
+    let filter = LogFilter::new(
+        &model.ledger,
+        model.log_query.value(),
+        model.showing_teammates(),
+    );
     let (ledger, now) = (&model.ledger, model.now);
     model.log.scroll_view(
         entries,

@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{filter_field, has_focus, inside, live, pane, text};
 use crate::transfer::{Ledger, Outcome, Phase, TransferRecord, TransferState};
+use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, LogEntry, Notice, Refusals, Window};
@@ -24,6 +25,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             log.entries().len()
         ));
     }
+    title.push_str(&teammates_title(model));
     let focused = has_focus(model, Focus::Log);
     let (filter_area, entries_area) = regions(model, area);
     if let Some(filter_area) = filter_area {
@@ -57,6 +59,21 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         lines.push(Line::styled(empty, theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), entries_area);
+}
+
+/// " · with teammates'" while they show, " · 12 by teammates: t" while they are hidden.
+fn teammates_title(model: &Model) -> String {
+    match model.teammates {
+        None => String::new(),
+        Some(true) => " · with teammates'".to_owned(),
+        Some(false) => match model.log.teammates() {
+            0 => String::new(),
+            hidden => format!(
+                " · {hidden} by teammates: {}",
+                model.keys.key_label(Context::Log, Action::ShowTeammates)
+            ),
+        },
+    }
 }
 
 /// Inside the pane's border: the filter line while there is a filter, then the entries.
@@ -119,29 +136,48 @@ fn entry_lines(
         EntryKind::Notice(Notice::Info(text)) => notice("· ", text, Style::new()),
         EntryKind::Notice(Notice::Warning(text)) => notice("! ", text, theme.warning),
         EntryKind::Refusals(refusals) => notice("! ", &refused(refusals), theme.warning),
-        EntryKind::Transfer(id) => {
-            let Some(record) = ledger.get(*id) else {
-                return notice(
-                    "· ",
-                    "a transfer no longer kept; see the audit file",
-                    theme.dim,
-                );
-            };
-            let (head, detail) = transfer_head(time, record, now, theme);
-            let mut lines = vec![text::fit(head, width)];
-            if let Some((detail, style)) = detail {
-                let parts = text::wrap(&detail, room.saturating_sub(2));
-                for (n, part) in parts.into_iter().enumerate() {
-                    let marker = if n == 0 { "└ " } else { "  " };
-                    lines.push(Line::from(vec![
-                        Span::raw(DETAIL_INDENT),
-                        Span::styled(format!("{marker}{part}"), style),
-                    ]));
-                }
-            }
-            lines
+        EntryKind::Transfer(id) => match ledger.get(*id) {
+            Some(record) => transfer_lines(time, record, None, now, theme, width),
+            None => notice(
+                "· ",
+                "a transfer no longer kept; see the audit file",
+                theme.dim,
+            ),
+        },
+        EntryKind::Teammate(transfer) => transfer_lines(
+            time,
+            &transfer.record,
+            Some(&transfer.by),
+            now,
+            theme,
+            width,
+        ),
+    }
+}
+
+/// A transfer's head cut to the pane's width, with its detail wrapped beneath.
+fn transfer_lines(
+    time: Span<'static>,
+    record: &TransferRecord,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let room = width.saturating_sub(DETAIL_INDENT.len());
+    let (head, detail) = transfer_head(time, record, by, now, theme);
+    let mut lines = vec![text::fit(head, width)];
+    if let Some((detail, style)) = detail {
+        let parts = text::wrap(&detail, room.saturating_sub(2));
+        for (n, part) in parts.into_iter().enumerate() {
+            let marker = if n == 0 { "└ " } else { "  " };
+            lines.push(Line::from(vec![
+                Span::raw(DETAIL_INDENT),
+                Span::styled(format!("{marker}{part}"), style),
+            ]));
         }
     }
+    lines
 }
 
 /// "412 callbacks refused in the last minute: without the right token (last from …)".
@@ -165,25 +201,31 @@ fn refused(refusals: &Refusals) -> String {
 }
 
 /// "14:03:11 ✓ confirmed   6538f8a3… → agent Dana Whitfield (a-59bb17e…)", and the detail to
-/// show beneath it: how long each step took, then the record's own words.
+/// show beneath it: how long each step took, then the record's own words. A teammate's
+/// transfer is marked with their name: "14:03:11 ✓ accepted    Priya: 6538f8a3… → …".
 fn transfer_head(
     time: Span<'static>,
     record: &TransferRecord,
+    by: Option<&str>,
     now: DateTime<Utc>,
     theme: &Theme,
 ) -> (Line<'static>, Option<(String, Style)>) {
     let state = record.state();
     let style = theme.tone(state.tone());
     let word = state.word();
-    let head = Line::from(vec![
+    let mut spans = vec![
         time,
         Span::styled(format!("{} {word:<11} ", state.symbol()), style),
-        Span::raw(format!(
-            "{} → {}",
-            record.request.session.short(),
-            record.request.target
-        )),
-    ]);
+    ];
+    if let Some(by) = by {
+        spans.push(Span::styled(format!("{by}: "), theme.title));
+    }
+    spans.push(Span::raw(format!(
+        "{} → {}",
+        record.request.session.short(),
+        record.request.target
+    )));
+    let head = Line::from(spans);
     let mut parts: Vec<String> = Vec::new();
     if let Phase::WaitingForBudget { until } = record.phase
         && state == TransferState::WaitingForBudget
