@@ -236,9 +236,9 @@ impl TransferEngine {
         self
     }
 
-    /// In team mode, claims `request`'s session for this console; the words to refuse it with
+    /// In team mode, claims `request`'s session for this console; the outcome to refuse it with
     /// when a teammate holds it. With Redis away it goes ahead unclaimed.
-    async fn claim(&self, request: &TransferRequest) -> Option<String> {
+    async fn claim(&self, request: &TransferRequest) -> Option<Outcome> {
         let claims = self.claims.as_ref()?;
         match claims
             .claim(
@@ -248,10 +248,7 @@ impl TransferEngine {
             )
             .await
         {
-            Claim::Held(holder) => Some(format!(
-                "{}; nothing was sent (to send it all the same, confirm after checking the conversation: --take-over)",
-                holder.words()
-            )),
+            Claim::Held(holder) => Some(Outcome::held_by_teammate(holder.words())),
             Claim::Ours | Claim::Unknown => None,
         }
     }
@@ -347,9 +344,7 @@ impl TransferEngine {
         };
         self.record(request, AuditEvent::Intent, intent).await?;
         if let Some(refusal) = self.claim(request).await {
-            return Ok(self
-                .finish(request, Outcome::not_sent(refusal), updates)
-                .await);
+            return Ok(self.finish(request, refusal, updates).await);
         }
         let slot = match self.budget.try_spend_as(Priority::Transfer).await {
             Ok(slot) => Ok(slot),

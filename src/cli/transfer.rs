@@ -18,8 +18,8 @@ use crate::callback::{CallbackEvent, Refusal};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::Target;
 use crate::transfer::{
-    CALLBACK_HORIZON, CallbackMatch, Confirmation, Ledger, Outcome, Progress, Settlement,
-    TransferEngine, TransferId, TransferRecord, TransferRequest, TransferUpdate,
+    CALLBACK_HORIZON, CallbackMatch, Confirmation, FailureReason, Ledger, Outcome, Progress,
+    Settlement, TransferEngine, TransferId, TransferRecord, TransferRequest, TransferUpdate,
 };
 
 #[derive(Debug, Args)]
@@ -424,6 +424,11 @@ impl Printer {
             );
             if let Some(detail) = record.detail() {
                 out!("  {detail}");
+            }
+            if record.reason() == Some(FailureReason::HeldByTeammate) {
+                out!(
+                    "  nothing was sent; to send it all the same, check the conversation, then run again with --take-over"
+                );
             }
         }
     }

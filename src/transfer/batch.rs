@@ -26,10 +26,7 @@ impl TransferEngine {
         let mut going = Vec::with_capacity(batch.len());
         for request in batch {
             match self.claim(request).await {
-                Some(refusal) => drop(
-                    self.finish(request, Outcome::not_sent(refusal), updates)
-                        .await,
-                ),
+                Some(refusal) => drop(self.finish(request, refusal, updates).await),
                 None => going.push(request.clone()),
             }
         }

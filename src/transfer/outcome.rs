@@ -47,6 +47,15 @@ impl Outcome {
         }
     }
 
+    /// Not sent, because a teammate holds the session: `holder` says who, where and when.
+    pub fn held_by_teammate(holder: impl std::fmt::Display) -> Self {
+        Self::Failed {
+            http_status: None,
+            reason: FailureReason::HeldByTeammate,
+            message: holder.to_string(),
+        }
+    }
+
     /// The outcome of `request` from the platform's answer. An answer that names another
     /// session or another target than the one sent is not taken as acceptance.
     pub fn of_answer(

@@ -26,6 +26,9 @@ pub enum FailureReason {
     Network,
     /// The request could not be formed or signed: nothing was sent.
     NotSent,
+    /// A teammate is moving the session, or moved it a moment ago (team mode): nothing was
+    /// sent. Sending it all the same takes it over, after the supervisor read who and where.
+    HeldByTeammate,
     /// No answer within the request timeout.
     NoAnswer,
     /// The connection broke after the request went out.
@@ -54,6 +57,7 @@ impl FailureReason {
             Self::PlatformError => "platform error",
             Self::Network => "could not reach the platform",
             Self::NotSent => "not sent",
+            Self::HeldByTeammate => "a teammate has it",
             Self::NoAnswer => "no answer in time",
             Self::ConnectionDropped => "connection dropped after sending",
             Self::UnexpectedReply => "unexpected reply",

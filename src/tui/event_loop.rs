@@ -440,6 +440,11 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
             let updates = workers.updates.clone();
             workers.tasks.spawn(dispatch(engine, request, updates));
         }
+        Effect::TakeOver(request) => {
+            let engine = workers.engine.clone().taking_over(true);
+            let updates = workers.updates.clone();
+            workers.tasks.spawn(dispatch(engine, request, updates));
+        }
         Effect::SaveRoster(change) => {
             background::save_roster(Arc::clone(&workers.store), change, workers.messages.clone());
         }

@@ -31,8 +31,8 @@ use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::{Roster, RosterChange, Target};
 use crate::team::{Health, TeamStep};
 use crate::transfer::{
-    BudgetSnapshot, Confirmation, Settlement, TransferId, TransferRecord, TransferRequest,
-    TransferUpdate,
+    BudgetSnapshot, Confirmation, FailureReason, Settlement, TransferId, TransferRecord,
+    TransferRequest, TransferUpdate,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +100,9 @@ pub struct RosterSaved {
 #[derive(Debug, Clone)]
 pub enum Effect {
     Dispatch(TransferRequest),
+    /// Send this transfer although a teammate holds its session: the supervisor read who holds
+    /// it and confirmed twice (team mode).
+    TakeOver(TransferRequest),
     /// Run these transfers as one run of many: the budget's full speed behind any single
     /// transfer, stoppable until each is sent.
     DispatchBulk {
@@ -741,6 +744,11 @@ fn send(model: &mut Model) -> Option<Effect> {
         }) => {
             let note = Some(note.value().trim().to_owned()).filter(|n| !n.is_empty());
             let mut warnings: Vec<String> = Vec::new();
+            if let Some(held) = held_by_teammate(model, &session) {
+                warnings.push(format!(
+                    "{held}. Sending takes the conversation over from them: check it first."
+                ));
+            }
             let now = Utc::now();
             let recent = model.ledger.recent_move(&session, now);
             warnings.extend(recent.map(|record| record.move_words(now)));
@@ -775,6 +783,16 @@ fn send(model: &mut Model) -> Option<Effect> {
     }
 }
 
+/// When the supervisor re-routes a transfer that was not sent because a teammate holds its
+/// session (team mode), the words that said who and where: sending now takes it over.
+fn held_by_teammate(model: &Model, session: &SessionId) -> Option<String> {
+    let reroute = model.rerouting.as_ref().filter(|r| r.session == *session)?;
+    let record = model.transfer(reroute.of)?;
+    (record.reason() == Some(FailureReason::HeldByTeammate))
+        .then(|| record.outcome.as_ref()?.message().map(str::to_owned))
+        .flatten()
+}
+
 /// The transfer the supervisor is on: the one in the detail view, else the log's highlight.
 fn selected_transfer(model: &Model) -> Option<TransferId> {
     match (
@@ -806,20 +824,23 @@ fn reroute(model: &mut Model) {
         return;
     }
     let session = record.request.session.clone();
-    let avoid = record.request.target.id.clone();
+    // A teammate's hold says nothing against the target: it stays unmarked.
+    let avoid = (record.reason() != Some(FailureReason::HeldByTeammate))
+        .then(|| record.request.target.id.clone());
     model.seen(id);
     model.session.clear();
     model.session.paste(session.as_str());
     model.session_error = None;
     model.dialog = None;
     model.picker.reset();
-    model.picker.avoid(Some(avoid));
+    model.picker.avoid(avoid);
     model.rerouting = Some(Reroute { of: id, session });
     model.focus = Focus::Picker;
 }
 
 /// Logs the transfer, asks the loop to run it, and makes ready for the next one.
 fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<String>) -> Effect {
+    let takes_over = held_by_teammate(model, &session).is_some();
     let reroute_of = model
         .rerouting
         .take()
@@ -847,7 +868,11 @@ fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<
     model.picker.avoid(None);
     model.picker.reset();
     model.focus = Focus::Session;
-    Effect::Dispatch(request)
+    if takes_over {
+        Effect::TakeOver(request)
+    } else {
+        Effect::Dispatch(request)
+    }
 }
 
 #[cfg(test)]

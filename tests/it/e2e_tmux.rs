@@ -1157,7 +1157,8 @@ fn keys_from_the_config_file_are_shown_and_work() {
 
 /// Two supervisors' consoles on one team's Redis: Priya's transfer shows in Marcus's log,
 /// marked with her name, once he asks with `t`; when he then tries the same conversation,
-/// nothing is sent and his log says who moved it, where and when.
+/// nothing is sent and his log says who moved it, where and when. `r` on that line, after a
+/// second confirmation naming Priya, takes it over.
 #[test]
 fn a_teammates_transfer_shows_with_their_name_and_blocks_a_second_move() {
     if !tmux_installed() {
@@ -1191,4 +1192,24 @@ fn a_teammates_transfer_shows_with_their_name_and_blocks_a_second_move() {
     transfer(&marcus, session, "billing");
     let refused = marcus.wait_for("Priya moved it to queue Billing at ");
     assert!(refused.contains("nothing was sent"), "{refused}");
+
+    marcus.keys(&["BTab"]);
+    marcus.wait_for("▶ Log");
+    marcus.keys(&["r"]);
+    marcus.wait_for("▶ Target");
+    marcus.text("billing");
+    marcus.wait_for("/ billing");
+    marcus.keys(&["Enter"]);
+    marcus.wait_for("Transfer this conversation?");
+    marcus.keys(&["y"]);
+    let asked = marcus.wait_for("Are you sure?");
+    assert!(asked.contains("Sending takes the"), "{asked}");
+    marcus.keys(&["y"]);
+    marcus.wait_until("Marcus's take-over accepted", |screen| {
+        screen.lines().any(|line| {
+            line.contains("accepted")
+                && line.contains("6538…cf0a1b → queue Billing")
+                && !line.contains("Priya:")
+        })
+    });
 }

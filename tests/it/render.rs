@@ -1208,6 +1208,9 @@ fn the_log_with_a_teammates_transfers() {
     assert!(!hidden.contains("Priya:"), "{hidden}");
     press(&mut model, KeyCode::Char('t'));
     let shown = screen(&model, 80, 24);
-    assert!(shown.contains("Priya: c0ff…222222 → queue Billing"), "{shown}");
+    assert!(
+        shown.contains("Priya: c0ff…222222 → queue Billing"),
+        "{shown}"
+    );
     assert_timed_screen!("log_with_teammates", shown);
 }

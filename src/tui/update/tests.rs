@@ -1313,3 +1313,61 @@ fn help_scrolls_within_its_lines_only() {
     assert_eq!(help_scroll(&model), help_page(&model).max_scroll());
     assert!(help_scroll(&model) < page.max_scroll());
 }
+
+/// Team mode: a transfer a teammate's claim stopped says who has it; `r` on it offers the same
+/// target again (the target refused nothing), and sending asks a second time, naming the
+/// teammate, before it takes the conversation over.
+#[test]
+fn r_on_a_transfer_a_teammate_holds_takes_it_over_after_a_second_confirmation() {
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "billing");
+    key(&mut model, KeyCode::Enter);
+    let held = dispatched(key(&mut model, KeyCode::Char('y')));
+    let holder = "Priya moved it to queue Billing at 14:03:11";
+    update(
+        &mut model,
+        Msg::Transfer(TransferUpdate::now(
+            held.id,
+            Progress::Finished(Outcome::held_by_teammate(holder)),
+        )),
+    );
+    assert_eq!(
+        model.transfer(held.id).unwrap().reason(),
+        Some(FailureReason::HeldByTeammate)
+    );
+    key(&mut model, KeyCode::BackTab);
+    key(&mut model, KeyCode::Char('r'));
+    assert_eq!(model.focus, Focus::Picker);
+    assert!(!model.picker.avoids(&held.target.id));
+    type_text(&mut model, "billing");
+    key(&mut model, KeyCode::Enter);
+    assert!(key(&mut model, KeyCode::Char('y')).is_none(), "asks again");
+    let Some(Dialog::ConfirmAnyway { warnings, .. }) = &model.dialog else {
+        panic!("expected a second confirmation, got {:?}", model.dialog);
+    };
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains(holder) && w.contains("takes the conversation over")),
+        "{warnings:?}"
+    );
+    match key(&mut model, KeyCode::Char('y')) {
+        Some(Effect::TakeOver(request)) => {
+            assert_eq!(request.session.as_str(), SESSION);
+            assert_eq!(request.reroute_of, Some(held.id));
+        }
+        other => panic!("expected a take-over, got {other:?}"),
+    }
+    // A plain transfer of the same session later is no take-over.
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "billing");
+    key(&mut model, KeyCode::Enter);
+    let mut effect = key(&mut model, KeyCode::Char('y'));
+    if matches!(model.dialog, Some(Dialog::ConfirmAnyway { .. })) {
+        effect = key(&mut model, KeyCode::Char('y'));
+    }
+    assert!(matches!(effect, Some(Effect::Dispatch(_))), "{effect:?}");
+}

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{filter_field, has_focus, inside, live, pane, text};
-use crate::transfer::{Ledger, Outcome, Phase, TransferRecord, TransferState};
+use crate::transfer::{FailureReason, Ledger, Outcome, Phase, TransferRecord, TransferState};
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
@@ -252,6 +252,11 @@ fn transfer_head(
                 .unwrap_or_else(|| "the platform accepted it".into()),
         ),
         _ => parts.extend(record.detail()),
+    }
+    if record.reason() == Some(FailureReason::HeldByTeammate) && by.is_none() {
+        parts.push(
+            "nothing was sent; re-route it to take it over, after checking the conversation".into(),
+        );
     }
     if let Some(note) = &record.request.note {
         parts.push(format!("note: {note}"));
