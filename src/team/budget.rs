@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use redis::Script;
 
@@ -52,6 +52,9 @@ pub struct TeamBudget {
     mine: Mutex<VecDeque<(u64, u32, u64)>>,
     /// The link's join count and the data's epoch as of the last resync.
     synced: Mutex<Option<(u64, String)>>,
+    /// Calls were taken alone since the last resync: they are put back at the next answer
+    /// that is not a recovery's, or the team's count would miss them.
+    alone_since_sync: AtomicBool,
     /// Redis lost the team's count (a restart): until then (ms since the epoch, as Redis said)
     /// every console counts alone, from the window it last saw, while all of them put their
     /// calls back; two windows later all have, and none of the lost calls counts any more.
@@ -74,6 +77,7 @@ impl TeamBudget {
             next_id: AtomicU64::new(1),
             mine: Mutex::new(VecDeque::new()),
             synced: Mutex::new(None),
+            alone_since_sync: AtomicBool::new(false),
             recovering_until: Mutex::new(None),
         }
     }
@@ -128,6 +132,7 @@ impl TeamBudget {
     pub fn taken_alone(&self, calls: u32, now: u64) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.remember(id, calls, now);
+        self.alone_since_sync.store(true, Ordering::Release);
         id
     }
 
@@ -168,8 +173,9 @@ impl TeamBudget {
     }
 
     /// Runs one operation of the script, then puts this process's calls back if Redis was
-    /// away since the last time or lost its data; `None` while the team recovers from such a
-    /// loss (the operation is still done: an answer or a pause still counts).
+    /// away since the last time or lost its data, or if it made calls alone since it last put
+    /// them back (while the team recovered from such a loss); `None` while the team recovers
+    /// (the operation is still done: an answer or a pause still counts).
     async fn run(&self, op: &str, args: &[String]) -> Option<(u32, u64, TeamView)> {
         let synced = self
             .synced
@@ -183,7 +189,10 @@ impl TeamBudget {
         let reply = self.invoke(op, &seen, args).await?;
         let (taken, wait, epoch, recovering_ms, mut view) = parse(&reply)?;
         let joins = self.link.joins();
-        if synced != Some((joins, epoch.clone())) {
+        // Calls made alone during a recovery go back once it is over: until then every console
+        // counts alone anyway, and after it the team's count must hold them.
+        let alone = recovering_ms == 0 && self.alone_since_sync.swap(false, Ordering::AcqRel);
+        if alone || synced != Some((joins, epoch.clone())) {
             let now = now_ms();
             let calls: Vec<String> = self
                 .mine
@@ -197,7 +206,11 @@ impl TeamBudget {
                     })
                 })
                 .collect();
-            let reply = self.invoke("resync", &epoch, &calls).await?;
+            let Some(reply) = self.invoke("resync", &epoch, &calls).await else {
+                // Not put back yet: the next answer tries again.
+                self.alone_since_sync.fetch_or(alone, Ordering::AcqRel);
+                return None;
+            };
             let (_, _, epoch, _, resynced) = parse(&reply)?;
             view = resynced;
             *self.synced.lock().unwrap_or_else(|p| p.into_inner()) = Some((joins, epoch));

@@ -21,6 +21,7 @@ use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -60,6 +61,9 @@ struct Inner {
     team: Option<TeamShare>,
     /// When (on Redis's clock) the team's window in `state` was answered.
     latest_view: Mutex<u64>,
+    /// Team mode: this process counts alone since Redis last failed to answer. Set on the
+    /// first call made alone, cleared by the next answer from Redis.
+    counting_alone: AtomicBool,
     /// This process's view, kept in step with the file; it alone decides when the file fails.
     state: Mutex<Window>,
     /// The window as last seen, for whoever shows it (the console's header).
@@ -213,6 +217,16 @@ impl Window {
             now + window
         });
         paused.max(full).map(|until| until - now)
+    }
+
+    /// Counts calls made by others, unseen, from `now`, up to `limit` in the window.
+    fn fill_to(&mut self, limit: usize, window: u64, now: u64) {
+        self.prune(window, now);
+        let total: u64 = self.counts.iter().map(|&(_, calls)| u64::from(calls)).sum();
+        let unseen = (limit as u64).saturating_sub(total);
+        if unseen > 0 {
+            let _ = self.add(now, u32::try_from(unseen).unwrap_or(u32::MAX));
+        }
     }
 
     /// Counts `calls` more calls from `at`'s bucket.
@@ -484,6 +498,7 @@ impl RateBudget {
                 shared,
                 team,
                 latest_view: Mutex::new(0),
+                counting_alone: AtomicBool::new(false),
                 seen: watch::Sender::new(BudgetSnapshot {
                     limit,
                     window_ms,
@@ -566,6 +581,13 @@ impl RateBudget {
         let alone = Limits::within(team.alone, inner.window_ms);
         let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = now_ms();
+        if !inner.counting_alone.swap(true, Ordering::AcqRel) {
+            // Teammates may have spent the rest of the window between this console's last
+            // answer from Redis and now; the platform counts those calls for a whole window. So
+            // the window counts as full from now until they have surely left it: only then is
+            // this console's share its own.
+            state.fill_to(inner.limit, inner.window_ms, now);
+        }
         let taken = state.take_many_as(priority, alone, now, wanted);
         inner.publish(&state);
         drop(state);
@@ -718,6 +740,7 @@ impl Inner {
             return;
         }
         *latest = view.at;
+        self.counting_alone.store(false, Ordering::Release);
         *state = Window::from_team(view, now_ms());
         drop(latest);
         self.publish(&state);
