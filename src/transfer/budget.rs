@@ -10,7 +10,8 @@
 //! With `[team]`, the budget is the whole team's instead, kept in Redis (`crate::team`): every
 //! console and CLI run of the account on any machine takes from it. While Redis cannot answer
 //! in time, this process counts alone on its share (`[team] fallback_share`) of the budget,
-//! starting from the team's window as last seen, and rejoins by itself when Redis answers again.
+//! counting the window as full from the moment Redis went away (teammates may have spent it
+//! unseen), and rejoins by itself when Redis answers again.
 //!
 //! Transfers come first. Background calls (roster sync, availability refresh) may only spend
 //! while a reserve stays free for transfers, so a burst of transfers finds the budget open.
