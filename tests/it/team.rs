@@ -446,53 +446,55 @@ async fn the_same_session_sent_from_two_consoles_at_once_goes_out_once() {
     }
 }
 
-/// A claim of a console killed mid-transfer expires by itself: nobody is blocked for long.
-/// (The claim's life is minutes in use; here a claim set by hand with a short life stands in
-/// for the one a killed console left.)
+/// A console killed (`kill -9`) while its transfer waits on the platform leaves its claim
+/// behind, with the real expiry of 3 minutes: a teammate is told who is moving it meanwhile, and
+/// once the claim has expired (here brought forward, as 3 minutes would pass), it is free.
 #[tokio::test]
 async fn a_claim_left_by_a_killed_console_expires() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
     let simulator = simulator_allowing(60).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = team_engine(&simulator, &redis, "Priya", dir.path());
-    let session = "6538f8a3c9cf425ee5cf0a1b";
+    let priya = supervisor(&simulator, 60, &team_table(&redis, "Priya"));
+    let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
+    // The simulator answers sessions starting 0077 after 5 s: the transfer is under way when
+    // its console is killed.
+    let session = "0077f8a3c9cf425ee5cf0a1b";
+    let args = ["transfer", "--session", session, "--queue", "Billing"];
     let key = format!("handoff:{{{}}}:claim:{session}", handoff::demo::ACCOUNT_ID);
-    let left = r#"{"by":"Marcus","console":"gone","target":"queue Billing","at":0,"moved":false}"#;
-    let status = std::process::Command::new("redis-cli")
-        .args([
-            "-p",
-            &redis.port.to_string(),
-            "SET",
-            &key,
-            left,
-            "PX",
-            "300",
-        ])
-        .output()
-        .unwrap();
-    assert!(status.status.success());
-    let (updates, _) = tokio::sync::mpsc::channel(64);
-    let refused = engine.run(&to_billing(session), &updates).await.unwrap();
-    assert!(
-        matches!(refused, handoff::transfer::Outcome::Failed { .. }),
-        "{refused:?}"
-    );
-    assert!(assigns(&simulator).is_empty());
-    until(|| {
-        std::process::Command::new("redis-cli")
-            .args(["-p", &redis.port.to_string(), "EXISTS", &key])
+    let redis_cli = |args: &[&str]| {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &redis.port.to_string()])
+            .args(args)
             .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-    })
-    .await;
-    let sent = engine.run(&to_billing(session), &updates).await.unwrap();
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let mut sending = Runner::for_workspace(&priya)
+        .command(&args)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // "sending" is written once the session is claimed and its slot taken, just before the
+    // request goes out.
+    until(|| priya.audit_lines().iter().any(|l| l["event"] == "sending")).await;
+    sending.start_kill().unwrap();
+    sending.wait().await.unwrap();
+
+    let ttl: u64 = redis_cli(&["PTTL", &key]).parse().unwrap();
+    assert!((170_000..=180_000).contains(&ttl), "claim expires in {ttl} ms");
+    let held = marcus.run(&args).await;
+    assert_eq!(held.code, 1, "{}", held.all());
     assert!(
-        matches!(sent, handoff::transfer::Outcome::Transferred { .. }),
-        "{sent:?}"
+        held.stdout.contains("Priya is moving it to queue Billing (since "),
+        "{}",
+        held.all()
     );
-    assert_eq!(assigns(&simulator).len(), 1);
+
+    assert_eq!(redis_cli(&["PEXPIRE", &key, "100"]), "1");
+    until(|| redis_cli(&["EXISTS", &key]) == "0").await;
+    let sent = marcus.run(&args).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
 }
 
 /// A session a teammate moved is refused with words naming who, where and when; `--take-over`,
