@@ -60,10 +60,10 @@ pub struct GlobalArgs {
     /// unset) [default with HANDOFF_LOG set: handoff.log in the data folder]
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
-    /// With --demo: work as a team through this Redis (redis://host:port), sharing the demo
-    /// account's budget, claims and activity, as a team's consoles do through `[team]` in the
-    /// config
-    #[arg(long, global = true, value_name = "URL", requires = "demo")]
+    /// With --demo or `simulate`: work as a team through this Redis (redis://host:port),
+    /// sharing the demo account's budget, claims and activity, as a team's consoles do through
+    /// `[team]` in the config
+    #[arg(long, global = true, value_name = "URL")]
     pub redis: Option<String>,
     /// With --redis: how teammates see you
     #[arg(long, global = true, value_name = "NAME", requires = "redis")]
@@ -119,9 +119,16 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
+    let simulating = matches!(cli.command, Some(Command::Simulate(_)));
+    if cli.global.redis.is_some() && !cli.global.demo && !simulating {
+        err!(
+            "error: --redis works with --demo or `simulate`; with a config of your own, the team's Redis is [team] redis_url in it"
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     match cli.command {
         Some(Command::Transfer(args)) => transfer::run(&cli.global, args).await,
-        Some(Command::Simulate(args)) => simulate::run(args).await,
+        Some(Command::Simulate(args)) => simulate::run(args, cli.global.redis.as_deref()).await,
         Some(Command::Roster(args)) => roster::run(&cli.global, args).await,
         Some(Command::Log(args)) => log::run(&cli.global, args).await,
         Some(Command::Conversations(args)) => conversations::run(&cli.global, args).await,

@@ -305,7 +305,7 @@ fn team_banner(team: Option<&TeamConfig>) -> String {
 }
 
 /// `[team]` for a demo console from `--redis` and `--name`.
-fn demo_team(url: &str, name: Option<&str>) -> Result<TeamConfig, SetupError> {
+pub(super) fn demo_team(url: &str, name: Option<&str>) -> Result<TeamConfig, SetupError> {
     let redis_url = Url::parse(url)
         .ok()
         .filter(|url| matches!(url.scheme(), "redis" | "rediss") && url.password().is_none())

@@ -70,3 +70,90 @@ async fn the_simulator_refuses_to_listen_beyond_loopback() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("loopback only"));
 }
+
+/// `handoff --redis URL simulate`: one simulated account for a team of two, each supervisor with
+/// a config of their own sharing the Redis; what one moves, the other's team log shows.
+#[tokio::test]
+async fn a_simulated_account_for_a_team_of_two() {
+    let Some(redis) = crate::redis_server::RedisServer::start() else {
+        return;
+    };
+    let mut server = Command::new(BIN)
+        .args([
+            "--redis",
+            &redis.url(),
+            "simulate",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let mut consoles = Vec::new();
+    while consoles.len() < 2 {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the simulator prints each supervisor's command");
+        if line.trim_start().starts_with("handoff --config") {
+            let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+            consoles.push((words[2].clone(), words[4].clone()));
+        }
+    }
+    let run = |(config, data): &(String, String), args: &[&str]| {
+        Command::new(BIN)
+            .args(["--config", config, "--data-dir", data])
+            .args(args)
+            .env_remove("HANDOFF_CONFIG")
+            .output()
+    };
+    for ((config, _), name) in consoles.iter().zip(["Priya", "Marcus"]) {
+        let text = std::fs::read_to_string(config).unwrap();
+        assert!(
+            text.contains(&format!("[team]\nredis_url = \"{}", redis.url()))
+                && text.contains(&format!("name = \"{name}\"")),
+            "{text}"
+        );
+    }
+    let moved = run(
+        &consoles[0],
+        &[
+            "transfer",
+            "--session",
+            "6538f8a3c9cf425ee5cf0a1b",
+            "--queue",
+            "Billing",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.status.code(), Some(0), "{moved:?}");
+    let team_log = run(&consoles[1], &["log", "--team"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&team_log.stdout);
+    assert!(stdout.contains("Priya: ✓ accepted"), "{team_log:?}");
+    // Ctrl-c stops it and takes both configs with it.
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &server.id().unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    assert_eq!(server.wait().await.unwrap().code(), Some(0));
+    assert!(!std::path::Path::new(&consoles[0].0).exists());
+}
+
+#[tokio::test]
+async fn redis_on_the_command_line_is_only_for_the_demo_and_the_simulator() {
+    let run = Command::new(BIN)
+        .args(["--redis", "redis://127.0.0.1:6379", "log"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("--redis works with --demo or `simulate`"),
+        "{run:?}"
+    );
+}

@@ -482,11 +482,15 @@ async fn a_claim_left_by_a_killed_console_expires() {
     sending.wait().await.unwrap();
 
     let ttl: u64 = redis_cli(&["PTTL", &key]).parse().unwrap();
-    assert!((170_000..=180_000).contains(&ttl), "claim expires in {ttl} ms");
+    assert!(
+        (170_000..=180_000).contains(&ttl),
+        "claim expires in {ttl} ms"
+    );
     let held = marcus.run(&args).await;
     assert_eq!(held.code, 1, "{}", held.all());
     assert!(
-        held.stdout.contains("Priya is moving it to queue Billing (since "),
+        held.stdout
+            .contains("Priya is moving it to queue Billing (since "),
         "{}",
         held.all()
     );
