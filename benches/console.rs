@@ -146,10 +146,13 @@ fn busy_floor(c: &mut Criterion) {
         .collect();
     update(
         &mut model,
-        Msg::Conversations(Ok(ConversationList {
-            conversations,
-            notes: Vec::new(),
-        })),
+        Msg::Conversations(
+            Ok(ConversationList {
+                conversations,
+                notes: Vec::new(),
+            }),
+            None,
+        ),
     );
     let key = |model: &mut Model, code: KeyCode, modifiers: KeyModifiers| {
         update(model, Msg::Key(KeyEvent::new(code, modifiers)))

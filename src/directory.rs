@@ -7,8 +7,8 @@ mod availability;
 mod conversations;
 mod names;
 
-pub use availability::{Availability, LiveState, QueueLoad, refresh};
-pub use conversations::fetch_conversations;
+pub use availability::{Availability, LiveState, QueueLoad, refresh, refresh_for_team};
+pub use conversations::{TeammateRead, fetch_conversations, fetch_conversations_for_team};
 pub use names::Names;
 
 use crate::ids::TargetKind;

@@ -6,9 +6,19 @@
 
 use std::fmt;
 
-/// A bot session id (`botSessionId`): 24 lowercase hex characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A bot session id (`botSessionId`): 24 lowercase hex characters. Read from anywhere (a team's
+/// shared result too) only through [`SessionId::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub struct SessionId(String);
+
+impl TryFrom<String> for SessionId {
+    type Error = SessionIdError;
+
+    fn try_from(text: String) -> Result<Self, SessionIdError> {
+        Self::parse(&text)
+    }
+}
 
 /// Why a pasted session id was refused, in words for the supervisor.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

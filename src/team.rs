@@ -5,7 +5,8 @@
 //! - [`budget`]: the account's budget in Redis, one atomic script per call;
 //! - [`claims`]: a session claimed before it is sent, so no two consoles move it at once;
 //! - [`activity`]: every step of every transfer on a bounded stream, for the team's view;
-//! - [`teammates`]: teammates' transfers folded from those steps.
+//! - [`teammates`]: teammates' transfers folded from those steps;
+//! - [`shared_reads`]: who is free and the conversation list read by one console for all.
 //!
 //! Without `[team]` none of this runs and handoff works alone. With it, anything Redis cannot
 //! answer in time falls back to what one console can do alone, and says so.
@@ -14,12 +15,14 @@ pub mod activity;
 pub mod budget;
 pub mod claims;
 pub mod link;
+pub mod shared_reads;
 pub mod teammates;
 
 pub use activity::{Activity, TeamStep};
 pub use budget::{TeamBudget, TeamView};
 pub use claims::{Claim, Claims, Holder};
 pub use link::{Health, Link};
+pub use shared_reads::{Shared, SharedReads};
 pub use teammates::TeamTransfer;
 
 /// Who a console is to its teammates: the supervisor's name, and which of their consoles (one

@@ -48,7 +48,7 @@ use crate::ids::SessionId;
 use crate::platform::{AssignRequest, PlatformClient};
 use crate::roster::Target;
 use crate::secret::{Redactor, Secret};
-use crate::team::{Activity, Claim, Claims, Link, Member};
+use crate::team::{Activity, Claim, Claims, Link, Member, SharedReads};
 use audit::{AuditEntry, AuditEvent, UnmatchedEntry, timestamp};
 
 /// How long a process that ends waits for its last steps to reach the team's stream.
@@ -161,6 +161,8 @@ pub struct TransferEngine {
     claims: Option<Claims>,
     /// In team mode, where each audit line is published for teammates once it is written.
     activity: Option<Activity>,
+    /// In team mode, where who is free and the conversation list are read once for the team.
+    shared_reads: Option<SharedReads>,
     /// The supervisor read who holds a session and confirmed: claims are taken over.
     take_over: bool,
 }
@@ -183,7 +185,7 @@ impl TransferEngine {
     pub fn new(config: &Config, data_dir: &Path) -> Result<Self, EngineError> {
         let callback_token = load_or_create(data_dir)?;
         let platform = &config.platform;
-        let (budget, claims, activity) = match &config.team {
+        let (budget, claims, activity, shared_reads) = match &config.team {
             None => (
                 RateBudget::shared(
                     platform.rate_limit_per_minute,
@@ -193,11 +195,18 @@ impl TransferEngine {
                 ),
                 None,
                 None,
+                None,
             ),
             Some(team) => {
                 let link = Link::new(team).map_err(EngineError::Team)?;
                 let member = Member::new(&team.name);
                 let claims = Claims::new(link.clone(), &platform.account_id, &member);
+                let shared_reads = SharedReads::new(
+                    link.clone(),
+                    platform.host.as_str(),
+                    &platform.account_id,
+                    &member,
+                );
                 let activity = Activity::new(link.clone(), &platform.account_id, member);
                 let budget = RateBudget::team(
                     platform.rate_limit_per_minute,
@@ -206,7 +215,7 @@ impl TransferEngine {
                     &platform.account_id,
                     team.fallback_share,
                 );
-                (budget, Some(claims), Some(activity))
+                (budget, Some(claims), Some(activity), Some(shared_reads))
             }
         };
         let mut secrets = vec![callback_token.clone()];
@@ -225,6 +234,7 @@ impl TransferEngine {
             closing: Arc::new(watch::Sender::new(false)),
             claims,
             activity,
+            shared_reads,
             take_over: false,
         })
     }
@@ -311,6 +321,11 @@ impl TransferEngine {
     /// The platform client, for the calls around transfers (roster sync, availability).
     pub fn client(&self) -> &PlatformClient {
         &self.client
+    }
+
+    /// In team mode, the reads shared with the team: the background calls made once for all.
+    pub fn shared_reads(&self) -> Option<&SharedReads> {
+        self.shared_reads.as_ref()
     }
 
     /// The record of a transfer this engine is about to run.

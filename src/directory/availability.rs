@@ -2,13 +2,20 @@
 //! and, for the roster's queues, whether they are active, how many wait and for how long.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Local};
+use serde::{Deserialize, Serialize};
 
 use crate::platform::{AgentPresence, PlatformClient, PlatformError, QueueStats};
+use crate::team::SharedReads;
+
+/// At most this many queues are read for the team at once: the roster's own, then those of
+/// teammates' rosters. Each costs a call at every refresh.
+const MAX_TEAM_QUEUES: usize = 100;
 
 /// One queue's live state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueLoad {
     pub active: bool,
     /// Absent for an inactive queue, or when the stats call failed for it.
@@ -16,11 +23,22 @@ pub struct QueueLoad {
 }
 
 /// A snapshot of live state, and when it was taken.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Availability {
     pub agents: HashMap<String, AgentPresence>,
     pub queues: HashMap<String, QueueLoad>,
     pub taken_at: DateTime<Local>,
+    /// The teammate whose console took it, in team mode; `None` when this console did.
+    #[serde(skip)]
+    pub read_by: Option<String>,
+}
+
+/// Who is free as the team shares it: the snapshot, and the queues it has the state of (those
+/// of every roster that asked lately, so that one read serves them all).
+#[derive(Debug, Serialize, Deserialize)]
+struct TeamAvailability {
+    queue_ids: Vec<String>,
+    live: Availability,
 }
 
 /// The live state of one target, for display and for the second confirmation.
@@ -144,6 +162,45 @@ pub async fn refresh(
         agents,
         queues,
         taken_at: Local::now(),
+        read_by: None,
+    })
+}
+
+/// [`refresh`] for a console that refreshes every `interval`; in team mode (`team`), a
+/// teammate's snapshot when one is fresh enough and has every queue in `queue_ids`. A snapshot
+/// this console takes for the team covers the queues of the last one too, up to
+/// [`MAX_TEAM_QUEUES`].
+pub async fn refresh_for_team(
+    client: &PlatformClient,
+    team: Option<&SharedReads>,
+    queue_ids: &[String],
+    interval: Duration,
+) -> Result<Availability, PlatformError> {
+    let Some(team) = team else {
+        return refresh(client, queue_ids).await;
+    };
+    let covers =
+        |shared: &TeamAvailability| queue_ids.iter().all(|id| shared.queue_ids.contains(id));
+    let read = |last: Option<TeamAvailability>| async move {
+        let mut wanted = queue_ids.to_vec();
+        for id in last.into_iter().flat_map(|shared| shared.queue_ids) {
+            if wanted.len() >= MAX_TEAM_QUEUES {
+                break;
+            }
+            if !wanted.contains(&id) {
+                wanted.push(id);
+            }
+        }
+        let live = refresh(client, &wanted).await?;
+        Ok(TeamAvailability {
+            queue_ids: wanted,
+            live,
+        })
+    };
+    let shared = team.read("availability", interval, covers, read).await?;
+    Ok(Availability {
+        read_by: shared.read_by,
+        ..shared.value.live
     })
 }
 

@@ -2,10 +2,39 @@
 //! and queues named as the roster names them, those still waiting first, longest wait first.
 
 use std::cmp::Reverse;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::Names;
-use crate::platform::{ConversationList, ConversationStatus, ConversationsError, PlatformClient};
+use crate::platform::{
+    ConversationList, ConversationStatus, ConversationsError, ListedAgent, PlatformClient,
+};
 use crate::roster::Roster;
+use crate::team::SharedReads;
+
+/// At most this many conversations are taken from a teammate's read, as the console keeps at
+/// most this many of its own: naming a longer list would be work for nothing.
+const MAX_SHARED_CONVERSATIONS: usize = 2_000;
+
+/// The list as the platform gave it, before any roster named its people: what the team shares,
+/// since each console names them through its own roster.
+#[derive(Debug, Serialize, Deserialize)]
+struct Unnamed {
+    list: ConversationList,
+    /// The platform's agent list, when a record names a person and the list could be read.
+    #[serde(default)]
+    agents: Vec<ListedAgent>,
+}
+
+/// A read a console shows that a teammate's console made, in team mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeammateRead {
+    /// The teammate's name.
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
 
 /// Every conversation in one of `statuses` (all when empty), named through `roster` and the
 /// platform's agent list: those still waiting for an agent first, then the rest, each longest
@@ -16,6 +45,44 @@ pub async fn fetch_conversations(
     roster: &Roster,
     statuses: &[ConversationStatus],
 ) -> Result<ConversationList, ConversationsError> {
+    Ok(fetch_unnamed(client, statuses).await?.named(roster))
+}
+
+/// [`fetch_conversations`] for a console that reads the list every `interval`; in team mode
+/// (`team`), a teammate's read of the same statuses when one is fresh enough, and then who
+/// read it and when.
+pub async fn fetch_conversations_for_team(
+    client: &PlatformClient,
+    team: Option<&SharedReads>,
+    roster: &Roster,
+    statuses: &[ConversationStatus],
+    interval: Duration,
+) -> Result<(ConversationList, Option<TeammateRead>), ConversationsError> {
+    let Some(team) = team else {
+        return Ok((fetch_conversations(client, roster, statuses).await?, None));
+    };
+    let mut names: Vec<&str> = statuses.iter().map(ConversationStatus::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    let kind = format!("conversations:{}", names.join(","));
+    let read = |_| fetch_unnamed(client, statuses);
+    let shared = team.read(&kind, interval, |_| true, read).await?;
+    let mut unnamed = shared.value;
+    unnamed
+        .list
+        .conversations
+        .truncate(MAX_SHARED_CONVERSATIONS);
+    let teammate = shared.read_by.map(|by| TeammateRead {
+        by,
+        at: shared.read_at,
+    });
+    Ok((unnamed.named(roster), teammate))
+}
+
+async fn fetch_unnamed(
+    client: &PlatformClient,
+    statuses: &[ConversationStatus],
+) -> Result<Unnamed, ConversationsError> {
     let mut list = client.list_conversations(statuses).await?;
     let agents = if Names::needed_for(&list.conversations) {
         match client.list_agents().await {
@@ -30,22 +97,30 @@ pub async fn fetch_conversations(
     } else {
         Vec::new()
     };
-    let names = Names::new(roster, &agents);
-    for conversation in &mut list.conversations {
-        names.apply(conversation);
+    Ok(Unnamed { list, agents })
+}
+
+impl Unnamed {
+    /// The list named through `roster` and the agent list, in the order a supervisor reads it.
+    fn named(self, roster: &Roster) -> ConversationList {
+        let Unnamed { mut list, agents } = self;
+        let names = Names::new(roster, &agents);
+        for conversation in &mut list.conversations {
+            names.apply(conversation);
+        }
+        // The waits as read, one instant for all, so the order does not depend on when each
+        // was compared.
+        list.conversations.sort_by_key(|c| {
+            let waiting = c
+                .status
+                .as_ref()
+                .is_some_and(ConversationStatus::is_waiting);
+            (
+                Reverse(waiting),
+                Reverse(c.wait),
+                c.session.as_str().to_owned(),
+            )
+        });
+        list
     }
-    // The waits as read, one instant for all, so the order does not depend on when each was
-    // compared.
-    list.conversations.sort_by_key(|c| {
-        let waiting = c
-            .status
-            .as_ref()
-            .is_some_and(ConversationStatus::is_waiting);
-        (
-            Reverse(waiting),
-            Reverse(c.wait),
-            c.session.as_str().to_owned(),
-        )
-    });
-    Ok(list)
 }

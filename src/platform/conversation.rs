@@ -9,13 +9,15 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::lenient::{millis, text};
 use crate::ids::{SessionId, TargetKind};
 
 /// The documented states of a conversation, which the list can be filtered by.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
 pub enum ConversationStatus {
     Active,
     Closed,
@@ -84,6 +86,19 @@ impl ConversationStatus {
     }
 }
 
+impl From<ConversationStatus> for String {
+    fn from(status: ConversationStatus) -> String {
+        status.as_str().to_owned()
+    }
+}
+
+/// Any word, as a record would give it.
+impl From<String> for ConversationStatus {
+    fn from(word: String) -> Self {
+        Self::from_record(&word)
+    }
+}
+
 impl fmt::Display for ConversationStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -93,7 +108,7 @@ impl fmt::Display for ConversationStatus {
 /// A person a record names: by the platform's user id (`u-…`, which is not the agent id a
 /// transfer takes), by name, or both. [`crate::directory::Names`] adds the agent id and the
 /// roster's name where it knows the user id.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Person {
     pub user_id: Option<String>,
     /// The agent id (`a-…`), when the agent list maps the user id to it.
@@ -113,7 +128,7 @@ impl Person {
 }
 
 /// A queue a record names, by id, name or both.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct QueueRef {
     pub id: Option<String>,
     pub name: Option<String>,
@@ -127,7 +142,7 @@ impl QueueRef {
 }
 
 /// Where a move took a conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MoveTarget {
     Agent(Person),
     Queue(QueueRef),
@@ -157,7 +172,7 @@ impl MoveTarget {
 }
 
 /// One entry of the record's `transferDetails`: a move someone made earlier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Move {
     pub to: Option<MoveTarget>,
     pub by: Option<Person>,
@@ -165,14 +180,15 @@ pub struct Move {
 }
 
 /// The customer's mood as the platform read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sentiment {
     pub tone: Option<String>,
     pub emoji: Option<String>,
 }
 
-/// A conversation a supervisor may move.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A conversation a supervisor may move. It also travels through the team's Redis
+/// ([`crate::team::SharedReads`]), where a missing optional field reads as absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// `botSessionId`: what a transfer takes.
     pub session: SessionId,
@@ -196,6 +212,7 @@ pub struct Conversation {
     /// The agent it is with now.
     pub agent: Option<Person>,
     /// Earlier moves, oldest first as the record lists them.
+    #[serde(default)]
     pub moves: Vec<Move>,
 }
 

@@ -25,9 +25,10 @@ const PAGE_SIZE: u32 = 100;
 const MAX_PAGES: u32 = 20;
 
 /// The list as read, and what reading it had to work around, in words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConversationList {
     pub conversations: Vec<Conversation>,
+    #[serde(default)]
     pub notes: Vec<String>,
 }
 

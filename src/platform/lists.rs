@@ -15,7 +15,7 @@ const MAX_PAGES: u32 = 200;
 const QUEUE_PAGE_SIZE: u32 = 100;
 
 /// An agent as the platform lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ListedAgent {
     pub id: String,
     pub name: String,

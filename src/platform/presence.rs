@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use reqwest::Method;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::PlatformClient;
 use super::lenient::{count, millis};
 use super::reply::PlatformError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Presence {
     Available,
     Busy,
@@ -42,7 +43,7 @@ impl Presence {
 }
 
 /// Chats in progress out of those the agent can take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capacity {
     pub used: u32,
     pub total: u32,
@@ -54,13 +55,13 @@ impl Capacity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentPresence {
     pub presence: Presence,
     pub chat: Option<Capacity>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueStats {
     pub waiting: Option<u32>,
     pub average_wait: Option<Duration>,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::update::{Msg, RosterSaved};
+use super::update::{Msg, Refresh, RosterSaved};
 use crate::callback::CallbackEvent;
 use crate::directory::{self, Listing};
 use crate::platform::ConversationStatus;
@@ -121,6 +121,19 @@ pub fn watch_budget(budget: RateBudget, messages: mpsc::Sender<Msg>) {
 /// account's budget with a handful of queues.
 const AVAILABILITY_INTERVAL: Duration = Duration::from_secs(30);
 
+/// In team mode, a read the supervisor asks for (F5) takes a teammate's only if it was read
+/// about this recently, as if the console refreshed this often.
+const ASKED_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How often a console with reads due every `due_every` makes a read for `why`: in team mode,
+/// a teammate's read younger than this serves.
+fn interval_for(why: Refresh, due_every: Duration) -> Duration {
+    match why {
+        Refresh::Due => due_every,
+        Refresh::Asked => due_every.min(ASKED_INTERVAL),
+    }
+}
+
 /// Asks the console to refresh who is free, at once and then every interval. The console
 /// decides whether a refresh is needed (it skips one while another runs).
 pub fn schedule_availability(messages: mpsc::Sender<Msg>) {
@@ -152,29 +165,52 @@ pub fn schedule_conversations(interval: Duration, messages: mpsc::Sender<Msg>) {
     });
 }
 
-/// Reads the account's conversations (on the background budget) and reports them.
+/// Reads the account's conversations (on the background budget, or in team mode perhaps
+/// through a teammate's read) and reports them. `due_every` is `[conversations] refresh_secs`.
 pub fn refresh_conversations(
     engine: TransferEngine,
     roster: Roster,
     statuses: Vec<ConversationStatus>,
+    why: Refresh,
+    due_every: Duration,
     messages: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
-        let result = directory::fetch_conversations(engine.client(), &roster, &statuses).await;
-        let _ = messages.send(Msg::Conversations(result)).await;
+        let interval = interval_for(why, due_every);
+        let read = directory::fetch_conversations_for_team(
+            engine.client(),
+            engine.shared_reads(),
+            &roster,
+            &statuses,
+            interval,
+        )
+        .await;
+        let message = match read {
+            Ok((list, teammate)) => Msg::Conversations(Ok(list), teammate),
+            Err(error) => Msg::Conversations(Err(error), None),
+        };
+        let _ = messages.send(message).await;
     });
 }
 
-/// Fetches who is free on the shared budget and reports it.
+/// Fetches who is free on the shared budget (in team mode perhaps through a teammate's read)
+/// and reports it.
 pub fn refresh_availability(
     engine: TransferEngine,
     queue_ids: Vec<String>,
+    why: Refresh,
     messages: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
-        let result = directory::refresh(engine.client(), &queue_ids)
-            .await
-            .map_err(|error| error.to_string());
+        let interval = interval_for(why, AVAILABILITY_INTERVAL);
+        let result = directory::refresh_for_team(
+            engine.client(),
+            engine.shared_reads(),
+            &queue_ids,
+            interval,
+        )
+        .await
+        .map_err(|error| error.to_string());
         let _ = messages.send(Msg::Availability(result)).await;
     });
 }

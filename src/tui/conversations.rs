@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use crate::directory::TeammateRead;
 use crate::ids::SessionId;
 use crate::platform::{Conversation, ConversationList, ConversationStatus, ConversationsError};
 
@@ -61,6 +62,8 @@ pub struct Conversations {
     search_text: Vec<String>,
     /// When `list` was read; `None` until the first read ends well.
     pub as_of: Option<DateTime<Utc>>,
+    /// The teammate whose console read `list`, in team mode; `None` when this console did.
+    pub read_by: Option<String>,
     /// What reading it had to work around, in words.
     pub notes: Vec<String>,
     pub problem: Option<ListProblem>,
@@ -76,20 +79,31 @@ pub struct Conversations {
 }
 
 impl Conversations {
-    /// A read ended: the list replaces the last one, or the problem is kept with the last list.
+    /// A read ended, this console's at `now` or a `teammate`'s: the list replaces the last
+    /// one, or the problem is kept with the last list.
     pub fn read(
         &mut self,
         result: Result<ConversationList, ConversationsError>,
-        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        teammate: Option<TeammateRead>,
     ) {
         self.refreshing = false;
+        let (at, read_by) = match teammate {
+            Some(read) => (read.at, Some(read.by)),
+            None => (now, None),
+        };
         match result {
+            // A teammate's list, used while a newer read was under way, can be older than
+            // the one shown. (This console's own reads always replace it, whatever the
+            // teammate's clock said.)
+            Ok(_) if read_by.is_some() && self.as_of.is_some_and(|shown| shown > at) => {}
             Ok(mut list) => {
                 list.conversations.truncate(MAX_CONVERSATIONS);
                 self.search_text = list.conversations.iter().map(searchable).collect();
                 self.list = list.conversations;
                 self.notes = list.notes;
                 self.as_of = Some(at);
+                self.read_by = read_by;
                 self.problem = None;
             }
             Err(error @ ConversationsError::MissingScope { .. }) => {

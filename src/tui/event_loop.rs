@@ -107,6 +107,8 @@ struct Workers {
     confirm_within: Duration,
     /// Which conversations the list shows (`[conversations] statuses`).
     conversation_statuses: Vec<ConversationStatus>,
+    /// How often the list is read again (`[conversations] refresh_secs`).
+    conversations_refresh: Duration,
     /// Stops the run of many under way, if any.
     bulk_stop: Option<watch::Sender<bool>>,
     /// Transfers and audit writes under way: the process waits for them before it ends.
@@ -255,6 +257,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         messages,
         confirm_within,
         conversation_statuses,
+        conversations_refresh,
         bulk_stop: None,
         tasks: JoinSet::new(),
     };
@@ -410,11 +413,13 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
                 carry_out(effect, workers);
             }
         }
-        Effect::RefreshConversations(roster) => {
+        Effect::RefreshConversations(roster, why) => {
             background::refresh_conversations(
                 workers.engine.clone(),
                 roster,
                 workers.conversation_statuses.clone(),
+                why,
+                workers.conversations_refresh,
                 workers.messages.clone(),
             );
         }
@@ -448,9 +453,9 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
         Effect::SaveRoster(change) => {
             background::save_roster(Arc::clone(&workers.store), change, workers.messages.clone());
         }
-        Effect::RefreshAvailability(queue_ids) => {
+        Effect::RefreshAvailability(queue_ids, why) => {
             let engine = workers.engine.clone();
-            background::refresh_availability(engine, queue_ids, workers.messages.clone());
+            background::refresh_availability(engine, queue_ids, why, workers.messages.clone());
         }
         Effect::AwaitConfirmation(id) => {
             background::confirm_deadline(id, workers.confirm_within, workers.messages.clone());

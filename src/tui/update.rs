@@ -25,7 +25,7 @@ use super::keys::{Action, Context};
 use super::model::{Dialog, Focus, Model, Reroute};
 use super::transfer_log::{EntryKind, Notice};
 use crate::callback::CallbackEvent;
-use crate::directory::{Availability, Listing, LiveState};
+use crate::directory::{Availability, Listing, LiveState, TeammateRead};
 use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::{Roster, RosterChange, Target};
@@ -63,8 +63,11 @@ pub enum Msg {
     BulkEnded {
         unsent: Vec<TransferId>,
     },
-    /// A read of the account's conversations ended.
-    Conversations(Result<ConversationList, ConversationsError>),
+    /// A read of the account's conversations ended; in team mode, perhaps a teammate's.
+    Conversations(
+        Result<ConversationList, ConversationsError>,
+        Option<TeammateRead>,
+    ),
     /// A post to the callback receiver.
     Callback(CallbackEvent),
     /// The audit file read again for a callback that matched nothing: other handoff processes
@@ -96,6 +99,15 @@ pub struct RosterSaved {
     pub merged_hand_edit: bool,
 }
 
+/// Why a read is made. In team mode it decides how fresh a teammate's read must be to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Its time came round.
+    Due,
+    /// The supervisor asked for it, and wants it fresh.
+    Asked,
+}
+
 /// Work for the event loop: the model itself never does I/O.
 #[derive(Debug, Clone)]
 pub enum Effect {
@@ -112,9 +124,9 @@ pub enum Effect {
     StopBulk,
     SaveRoster(RosterChange),
     /// Fetch who is free now, with stats for these queues.
-    RefreshAvailability(Vec<String>),
+    RefreshAvailability(Vec<String>, Refresh),
     /// Read the account's open conversations, naming people and queues as this roster does.
-    RefreshConversations(Roster),
+    RefreshConversations(Roster, Refresh),
     /// Fetch the platform's lists, to show what a sync would change.
     FetchListing,
     /// Merge these lists into the roster file: the supervisor said yes to the preview.
@@ -267,14 +279,14 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
             refresh::preview_sync(model, result);
             None
         }
-        Msg::AvailabilityDue => refresh::refresh(model),
-        Msg::ConversationsDue => conversations::refresh(model),
+        Msg::AvailabilityDue => refresh::refresh(model, Refresh::Due),
+        Msg::ConversationsDue => conversations::refresh(model, Refresh::Due),
         Msg::BulkEnded { unsent } => {
             let effects = bulk::ended(model, unsent);
             (!effects.is_empty()).then_some(Effect::Many(effects))
         }
-        Msg::Conversations(result) => {
-            conversations::refreshed(model, result);
+        Msg::Conversations(result, teammate) => {
+            conversations::refreshed(model, result, teammate);
             None
         }
         Msg::Availability(result) => {
@@ -580,10 +592,13 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         | Action::SaveTarget => roster_edit::perform(model, action),
         Action::Refresh => {
             // Both reads go on the background budget; each skips itself while one runs.
-            let reads: Vec<Effect> = [refresh::refresh(model), conversations::refresh(model)]
-                .into_iter()
-                .flatten()
-                .collect();
+            let reads: Vec<Effect> = [
+                refresh::refresh(model, Refresh::Asked),
+                conversations::refresh(model, Refresh::Asked),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             (!reads.is_empty()).then_some(Effect::Many(reads))
         }
         Action::Sync => refresh::sync(model),

@@ -50,7 +50,7 @@ fn demo_conversations() -> handoff::platform::ConversationList {
 
 /// A model that has read the demo floor's conversations.
 fn with_conversations(model: &mut Model) {
-    update(model, Msg::Conversations(Ok(demo_conversations())));
+    update(model, Msg::Conversations(Ok(demo_conversations()), None));
 }
 
 fn press(model: &mut Model, code: KeyCode) -> Option<Effect> {
@@ -246,10 +246,13 @@ fn a_missing_scope_is_said_in_the_pane() {
     let mut model = model();
     update(
         &mut model,
-        Msg::Conversations(Err(handoff::platform::ConversationsError::MissingScope {
-            status: 403,
-            message: "Forbidden".into(),
-        })),
+        Msg::Conversations(
+            Err(handoff::platform::ConversationsError::MissingScope {
+                status: 403,
+                message: "Forbidden".into(),
+            }),
+            None,
+        ),
     );
     let screen = screen(&model, 80, 24);
     assert!(screen.contains("SmartAssist Analytics"), "{screen}");
@@ -652,6 +655,7 @@ fn with_live(model: &mut Model, failing: bool) {
         agents,
         queues,
         taken_at: chrono::Local::now(),
+        read_by: None,
     });
     if failing {
         model.live_error = Some("could not reach the platform".into());
@@ -690,6 +694,34 @@ fn stale_live_data_says_so() {
     let screen = screen(&model, 110, 26);
     assert!(screen.contains("STALE: as of"), "{screen}");
     assert_live_screen!("picker_live_stale", screen);
+}
+
+/// In team mode, what a teammate's console read says whose it is, beside how old it is: the
+/// picker's line of who is free and the conversation list's title.
+#[test]
+fn a_teammates_reads_say_whose_they_are() {
+    let mut model = model();
+    with_live(&mut model, false);
+    if let Some(live) = &mut model.live {
+        live.read_by = Some("Marcus".into());
+    }
+    let read = handoff::directory::TeammateRead {
+        by: "Marcus".into(),
+        at: model.now - chrono::Duration::seconds(12),
+    };
+    update(
+        &mut model,
+        Msg::Conversations(Ok(demo_conversations()), Some(read)),
+    );
+    let screen = screen(&model, 120, 40);
+    assert!(screen.contains("(12s ago, read by Marcus)"), "{screen}");
+    assert!(screen.contains("who is free as of"), "{screen}");
+    assert_eq!(
+        screen.matches("ago, read by Marcus)").count(),
+        2,
+        "{screen}"
+    );
+    assert_list_screen!("teammates_reads", screen);
 }
 
 #[test]

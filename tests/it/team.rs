@@ -360,7 +360,7 @@ async fn a_wrong_redis_password_is_named_by_its_setting_and_never_shown() {
 }
 
 /// The engine of one console of the team, named `name`, on a data folder of its own.
-fn team_engine(
+pub(crate) fn team_engine(
     simulator: &Simulator,
     redis: &RedisServer,
     name: &str,

@@ -33,6 +33,7 @@ fn loaded(conversations: Vec<Conversation>) -> Conversations {
             notes: Vec::new(),
         }),
         Utc::now(),
+        None,
     );
     list
 }
@@ -81,6 +82,7 @@ fn the_highlight_stays_on_its_conversation_across_a_refresh() {
             notes: Vec::new(),
         }),
         Utc::now(),
+        None,
     );
     assert_eq!(
         list.highlighted("").unwrap().session,
@@ -120,6 +122,7 @@ fn a_missing_scope_is_kept_apart_and_the_last_list_stays() {
             message: "forbidden".into(),
         }),
         Utc::now(),
+        None,
     );
     assert!(
         matches!(list.problem, Some(ListProblem::MissingScope(ref words)) if words.contains("SmartAssist Analytics"))

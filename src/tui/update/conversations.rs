@@ -1,25 +1,31 @@
 //! The conversation list in the session pane: reading it (on a timer and on demand, never two
 //! reads at once), moving in it, marking, and taking a row to the picker.
 
-use super::{Effect, Model, end_reroute_if_changed};
+use super::{Effect, Model, Refresh, end_reroute_if_changed};
+use crate::directory::TeammateRead;
 use crate::ids::SessionId;
 use crate::platform::{ConversationList, ConversationsError};
 use crate::tui::model::Focus;
 use crate::tui::transfer_log::Notice;
 
 /// Asks for the list unless a read is under way.
-pub(super) fn refresh(model: &mut Model) -> Option<Effect> {
+pub(super) fn refresh(model: &mut Model, why: Refresh) -> Option<Effect> {
     if model.conversations.refreshing {
         return None;
     }
     model.conversations.refreshing = true;
-    Some(Effect::RefreshConversations(model.roster.clone()))
+    Some(Effect::RefreshConversations(model.roster.clone(), why))
 }
 
-pub(super) fn refreshed(model: &mut Model, result: Result<ConversationList, ConversationsError>) {
+/// A read ended: this console's own, just now, or (`teammate`) one a teammate's made.
+pub(super) fn refreshed(
+    model: &mut Model,
+    result: Result<ConversationList, ConversationsError>,
+    teammate: Option<TeammateRead>,
+) {
     let failing_before = model.conversations.problem.is_some();
     let notes_before = model.conversations.notes.clone();
-    model.conversations.read(result, model.now);
+    model.conversations.read(result, model.now, teammate);
     // What reading had to work around (a list cut at its cap, say), said once while it lasts.
     let new_notes: Vec<String> = model
         .conversations

@@ -37,8 +37,16 @@ impl Msg {
             },
             Self::ConversationsDue => "conversations due".into(),
             Self::BulkEnded { unsent } => format!("bulk run ended, {} not sent", unsent.len()),
-            Self::Conversations(result) => match result {
-                Ok(list) => format!("conversations: {} listed", list.conversations.len()),
+            Self::Conversations(result, teammate) => match result {
+                Ok(list) => format!(
+                    "conversations: {} listed{}",
+                    list.conversations.len(),
+                    if teammate.is_some() {
+                        ", a teammate's read"
+                    } else {
+                        ""
+                    }
+                ),
                 Err(_) => "conversations: failed".into(),
             },
             Self::Callback(event) => format!("callback {}", callback_word(event)),

@@ -1,17 +1,17 @@
 //! Live state in the console: refreshing who is free (on a timer and on demand, never two at
 //! once) and syncing the roster with the platform.
 
-use super::{Effect, Model};
+use super::{Effect, Model, Refresh};
 use crate::directory::{Availability, Listing};
 use crate::tui::model::Dialog;
 use crate::tui::transfer_log::Notice;
 
-pub(super) fn refresh(model: &mut Model) -> Option<Effect> {
+pub(super) fn refresh(model: &mut Model, why: Refresh) -> Option<Effect> {
     if model.refreshing {
         return None;
     }
     model.refreshing = true;
-    Some(Effect::RefreshAvailability(model.queue_ids()))
+    Some(Effect::RefreshAvailability(model.queue_ids(), why))
 }
 
 pub(super) fn refreshed(model: &mut Model, result: Result<Availability, String>) {
@@ -21,8 +21,17 @@ pub(super) fn refreshed(model: &mut Model, result: Result<Availability, String>)
             if model.live_error.take().is_some() {
                 model.notice(Notice::Info("live availability is back".into()));
             }
-            model.live = Some(live);
-            model.refresh_live_views();
+            // A teammate's snapshot, used while a newer read was under way, can be older
+            // than the one shown. (This console's own always replace it.)
+            let older = live.read_by.is_some()
+                && model
+                    .live
+                    .as_ref()
+                    .is_some_and(|shown| shown.taken_at > live.taken_at);
+            if !older {
+                model.live = Some(live);
+                model.refresh_live_views();
+            }
         }
         Err(problem) => {
             // Said once when it starts failing, not at every refresh while it keeps failing.

@@ -953,6 +953,7 @@ fn ctrl_o_lists_only_who_is_free_and_ctrl_l_the_least_loaded_first() {
         agents: Default::default(),
         queues: Default::default(),
         taken_at: chrono::Local::now(),
+        read_by: None,
     };
     live.agents
         .insert(targets[0].id.clone(), agent(Presence::Available, 2));
@@ -1014,9 +1015,34 @@ fn a_live_refresh_keeps_the_highlight_on_its_target() {
         agents: Default::default(),
         queues: Default::default(),
         taken_at: chrono::Local::now(),
+        read_by: None,
     };
     update(&mut model, Msg::Availability(Ok(live)));
     assert_eq!(model.picker.highlighted(&model.roster).unwrap().id, chosen);
+}
+
+/// In team mode a teammate's snapshot can come while a newer one is shown (it was used while
+/// a newer read was under way): the newer stays. This console's own reads always replace it.
+#[test]
+fn an_older_snapshot_of_a_teammate_does_not_replace_a_newer_one() {
+    let mut model = model();
+    let snapshot = |seconds_ago: i64, read_by: Option<&str>| crate::directory::Availability {
+        agents: Default::default(),
+        queues: Default::default(),
+        taken_at: chrono::Local::now() - chrono::Duration::seconds(seconds_ago),
+        read_by: read_by.map(str::to_owned),
+    };
+    update(
+        &mut model,
+        Msg::Availability(Ok(snapshot(5, Some("Marcus")))),
+    );
+    update(&mut model, Msg::Availability(Ok(snapshot(40, Some("Ana")))));
+    assert_eq!(
+        model.live.as_ref().unwrap().read_by.as_deref(),
+        Some("Marcus")
+    );
+    update(&mut model, Msg::Availability(Ok(snapshot(60, None))));
+    assert_eq!(model.live.as_ref().unwrap().read_by, None, "its own read");
 }
 
 #[test]

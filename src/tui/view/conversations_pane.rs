@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{has_focus, short_duration, text};
+use super::{has_focus, live, short_duration, text};
 use crate::platform::Conversation;
 use crate::transfer::RECENT_MOVE;
 use crate::tui::conversations::{ListProblem, has_ended};
@@ -67,7 +67,7 @@ pub(super) fn title_words(model: &Model) -> String {
     let marked = list.marked().len();
     let age = (model.now - as_of).num_seconds().max(0).unsigned_abs();
     format!(
-        " · {shown} conversation(s){} by {} · as of {} ({} ago)",
+        " · {shown} conversation(s){} by {} · as of {} ({} ago{})",
         if marked > 0 {
             format!(", {marked} marked,")
         } else {
@@ -75,7 +75,8 @@ pub(super) fn title_words(model: &Model) -> String {
         },
         list.sort.word(),
         as_of.with_timezone(&Local).format("%H:%M:%S"),
-        short_duration(age)
+        short_duration(age),
+        live::by_teammate(list.read_by.as_deref())
     )
 }
 

@@ -72,14 +72,24 @@ pub fn countdown(wait: std::time::Duration) -> String {
     )
 }
 
-/// "as of 14:03:10 (12s ago)".
-pub fn age(taken_at: chrono::DateTime<Local>) -> String {
+/// "as of 14:03:10 (12s ago)", or with a teammate's read "as of 14:03:10 (12s ago, read by
+/// Marcus)".
+pub fn age(taken_at: chrono::DateTime<Local>, read_by: Option<&str>) -> String {
     let secs = (Local::now() - taken_at).num_seconds().max(0) as u64;
     format!(
-        "as of {} ({} ago)",
+        "as of {} ({} ago{})",
         taken_at.format("%H:%M:%S"),
-        short_duration(secs)
+        short_duration(secs),
+        by_teammate(read_by)
     )
+}
+
+/// ", read by Marcus" for a teammate's read, made safe for the terminal (the name comes from
+/// another console through Redis); nothing for this console's own.
+pub fn by_teammate(read_by: Option<&str>) -> String {
+    read_by.map_or_else(String::new, |name| {
+        format!(", read by {}", crate::terminal_safe::line(name))
+    })
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ fn marked() -> Model {
         ],
         notes: Vec::new(),
     };
-    update(&mut model, Msg::Conversations(Ok(list)));
+    update(&mut model, Msg::Conversations(Ok(list), None));
     let pasted: Vec<String> = (1..=4).map(|n| session(n).to_string()).collect();
     update(&mut model, Msg::Paste(pasted.join("\n")));
     model
@@ -210,6 +210,7 @@ fn spread_over_marked_agents_by_free_chats_asks_again_before_going_over() {
         agents: Default::default(),
         queues: Default::default(),
         taken_at: chrono::Local::now(),
+        read_by: None,
     };
     // One free chat each: two of the three fit.
     for agent in &agents {

@@ -1,7 +1,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use super::super::{Effect, Msg, update};
+use super::super::{Effect, Msg, Refresh, update};
 use crate::demo;
 use crate::ids::SessionId;
 use crate::platform::ConversationList;
@@ -26,7 +26,7 @@ fn model_with_list() -> Model {
         ],
         notes: Vec::new(),
     };
-    update(&mut model, Msg::Conversations(Ok(list)));
+    update(&mut model, Msg::Conversations(Ok(list), None));
     model
 }
 
@@ -106,23 +106,26 @@ fn a_read_is_never_asked_for_while_one_runs_and_f5_asks_for_both() {
     let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
     assert!(matches!(
         update(&mut model, Msg::ConversationsDue),
-        Some(Effect::RefreshConversations(_))
+        Some(Effect::RefreshConversations(_, Refresh::Due))
     ));
     assert!(update(&mut model, Msg::ConversationsDue).is_none());
     update(
         &mut model,
-        Msg::Conversations(Ok(ConversationList {
-            conversations: Vec::new(),
-            notes: Vec::new(),
-        })),
+        Msg::Conversations(
+            Ok(ConversationList {
+                conversations: Vec::new(),
+                notes: Vec::new(),
+            }),
+            None,
+        ),
     );
     match key(&mut model, KeyCode::F(5)) {
         Some(Effect::Many(effects)) => {
             assert!(matches!(
                 effects[..],
                 [
-                    Effect::RefreshAvailability(_),
-                    Effect::RefreshConversations(_)
+                    Effect::RefreshAvailability(_, Refresh::Asked),
+                    Effect::RefreshConversations(_, Refresh::Asked)
                 ]
             ));
         }
@@ -152,10 +155,13 @@ fn the_clock_ticks_only_while_waits_are_on_screen() {
     );
     update(
         &mut model,
-        Msg::Conversations(Ok(ConversationList {
-            conversations: Vec::new(),
-            notes: Vec::new(),
-        })),
+        Msg::Conversations(
+            Ok(ConversationList {
+                conversations: Vec::new(),
+                notes: Vec::new(),
+            }),
+            None,
+        ),
     );
     assert_eq!(
         model.next_redraw(),

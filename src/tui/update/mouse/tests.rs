@@ -336,7 +336,7 @@ fn a_click_on_a_conversation_highlights_it_and_the_wheel_moves_down_the_list() {
             conversations: conversations.collect(),
             notes: Vec::new(),
         };
-        update(&mut model, Msg::Conversations(Ok(list)));
+        update(&mut model, Msg::Conversations(Ok(list), None));
         key(&mut model, KeyCode::Tab);
         let list_rows = panes(&model).conversations;
         let row = row_showing(&rows(&model), list_rows, "…000003");
