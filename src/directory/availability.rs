@@ -209,6 +209,43 @@ mod tests {
     use super::*;
     use crate::platform::{Capacity, Presence};
 
+    /// A snapshot left in the team's Redis reads back as it was taken, without the name of a
+    /// teammate (the reader's name travels beside it); one with an unknown presence is none.
+    #[test]
+    fn a_snapshot_passed_through_the_team_comes_back_the_same() {
+        let mut live = Availability {
+            agents: HashMap::from([(
+                "a-1".to_owned(),
+                AgentPresence {
+                    presence: Presence::Busy,
+                    chat: Some(Capacity { used: 3, total: 3 }),
+                },
+            )]),
+            queues: HashMap::from([(
+                "qu-1".to_owned(),
+                QueueLoad {
+                    active: true,
+                    stats: Some(QueueStats {
+                        waiting: Some(4),
+                        average_wait: None,
+                    }),
+                },
+            )]),
+            taken_at: Local::now(),
+            read_by: Some("Marcus".into()),
+        };
+        let shared = TeamAvailability {
+            queue_ids: vec!["qu-1".into()],
+            live: live.clone(),
+        };
+        let text = serde_json::to_string(&shared).unwrap();
+        let back: TeamAvailability = serde_json::from_str(&text).unwrap();
+        live.read_by = None;
+        assert_eq!(back.live, live);
+        let unknown = text.replace("Busy", "Napping");
+        assert!(serde_json::from_str::<TeamAvailability>(&unknown).is_err());
+    }
+
     #[test]
     fn concerns_in_words() {
         let agent = |presence, used| {

@@ -124,3 +124,44 @@ impl Unnamed {
         list
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const READ_AT: &str = r#"{"secs_since_epoch":1700000000,"nanos_since_epoch":0}"#;
+
+    fn shared(conversation: &str) -> String {
+        format!(r#"{{"list":{{"conversations":[{conversation}]}}}}"#)
+    }
+
+    #[test]
+    fn a_teammates_record_needs_only_its_session_and_read_time() {
+        let text = shared(&format!(
+            r#"{{"session":"646EFEF54FD9612A21FFFBC8","read_at":{READ_AT},"status":"waiting","future_field":1}}"#
+        ));
+        let unnamed: Unnamed = serde_json::from_str(&text).unwrap();
+        let conversation = &unnamed.list.conversations[0];
+        assert_eq!(conversation.session.as_str(), "646efef54fd9612a21fffbc8");
+        assert_eq!(
+            conversation.status,
+            Some(ConversationStatus::Other("WAITING".into()))
+        );
+        assert!(conversation.moves.is_empty() && unnamed.agents.is_empty());
+        assert!(unnamed.list.notes.is_empty());
+    }
+
+    #[test]
+    fn a_list_with_a_record_that_does_not_decode_counts_as_no_list() {
+        for record in [
+            format!(r#"{{"session":"not-a-session-id","read_at":{READ_AT}}}"#),
+            r#"{"session":"646efef54fd9612a21fffbc8"}"#.to_owned(),
+            format!(r#"{{"session":"646efef54fd9612a21fffbc8","read_at":{READ_AT},"wait":-1}}"#),
+        ] {
+            assert!(
+                serde_json::from_str::<Unnamed>(&shared(&record)).is_err(),
+                "{record}"
+            );
+        }
+    }
+}

@@ -556,6 +556,32 @@ mod tests {
         );
     }
 
+    /// What a console leaves in the team's Redis reads back as it was read.
+    #[test]
+    fn a_conversation_passed_through_the_team_comes_back_the_same() {
+        let record = json!({
+            "botSessionId": SESSION,
+            "_id": "c-1",
+            "status": "OPEN",
+            "waitTime": 95_000,
+            "priority": 2,
+            "keyIntentName": "Refund",
+            "sentimentTone": {"sentiment": "angry", "emoji": "x"},
+            "language": "en",
+            "source": "rtm",
+            "queues": [{"id": "qu-1", "name": "Billing"}],
+            "participants": [{"agentId": "u-1", "name": "Dana"}],
+            "transferDetails": [
+                {"transferredTo": [{"type": "QUEUE", "id": "qu-2"}], "transferredAt": "2024-01-01T10:00:00Z"},
+                {"transferredTo": {"type": "BOT", "name": "x"}, "transferredBy": "u-2"}
+            ]
+        });
+        let conversation = read_conversation(&record, SystemTime::now()).unwrap();
+        let text = serde_json::to_string(&conversation).unwrap();
+        let back: Conversation = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, conversation);
+    }
+
     #[test]
     fn statuses_are_read_in_any_case() {
         assert_eq!(

@@ -243,13 +243,15 @@ impl SharedReads {
     }
 }
 
-/// A stored result, or `None` for no result, one cut at the size bound, or anything written
-/// in a shape this version does not read.
+/// A stored result, or `None` for no result, one cut at the size bound, anything written in a
+/// shape this version does not read, or a time no clock gives.
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Option<Stored<T>> {
     if bytes.is_empty() {
         return None;
     }
-    serde_json::from_slice(bytes).ok()
+    let stored: Stored<T> = serde_json::from_slice(bytes).ok()?;
+    DateTime::from_timestamp_millis(stored.at)?;
+    Some(stored)
 }
 
 /// A teammate's result younger than this is as good as a read of one's own: a little under the
@@ -329,15 +331,18 @@ mod tests {
     }
 
     #[test]
-    fn times_out_of_range_do_not_panic() {
-        let stored = Stored {
-            at: i64::MAX,
+    fn a_time_out_of_range_counts_as_no_result_and_one_ahead_as_just_read() {
+        for at in [i64::MAX, i64::MIN] {
+            let text = format!(r#"{{"at":{at},"by":"M","console":"c","value":{{"waiting":1}}}}"#);
+            assert!(decode::<Stats>(text.as_bytes()).is_none(), "{text}");
+        }
+        let ahead = Stored {
+            at: (Utc::now() + chrono::Duration::minutes(1)).timestamp_millis(),
             by: String::new(),
             console: String::new(),
             value: (),
         };
-        assert_eq!(age(&stored), Duration::ZERO);
-        let _ = at(i64::MIN);
+        assert_eq!(age(&ahead), Duration::ZERO);
     }
 
     #[test]
