@@ -24,15 +24,8 @@ pub fn load_or_create(data_dir: &Path) -> Result<Secret, TokenError> {
         path: path.clone(),
         source,
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) if is_token(text.trim()) => return Ok(Secret::new(text.trim())),
-        Ok(_) => {
-            return Err(error(std::io::Error::other(
-                "the file does not hold a token; delete it to make a new one",
-            )));
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(error(e)),
+    if let Some(token) = read_token(&path).map_err(error)? {
+        return Ok(token);
     }
     std::fs::create_dir_all(data_dir).map_err(error)?;
     // 256 bits from two random UUIDs' 122 random bits each is plenty for a URL token.
@@ -41,14 +34,38 @@ pub fn load_or_create(data_dir: &Path) -> Result<Secret, TokenError> {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).map_err(error)?;
-    file.write_all(token.as_bytes()).map_err(error)?;
-    file.sync_all().map_err(error)?;
-    Ok(Secret::new(token))
+    // Written whole beside it (readable by this user only), then linked into place only if no
+    // token is there yet: handoff processes started at once in a new data folder all end up
+    // with the one token that won, and none ever reads a half-written file.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".callback-token-")
+        .tempfile_in(data_dir)
+        .map_err(error)?;
+    temp.write_all(token.as_bytes()).map_err(error)?;
+    temp.as_file().sync_all().map_err(error)?;
+    match temp.persist_noclobber(&path) {
+        Ok(_) => Ok(Secret::new(token)),
+        Err(lost) if lost.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            read_token(&path).map_err(error)?.ok_or_else(|| {
+                error(std::io::Error::other(
+                    "the token file vanished as it was made",
+                ))
+            })
+        }
+        Err(failed) => Err(error(failed.error)),
+    }
+}
+
+/// The token in the file at `path`, if there is one.
+fn read_token(path: &Path) -> std::io::Result<Option<Secret>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if is_token(text.trim()) => Ok(Some(Secret::new(text.trim()))),
+        Ok(_) => Err(std::io::Error::other(
+            "the file does not hold a token; delete it to make a new one",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn is_token(text: &str) -> bool {
@@ -90,6 +107,23 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    /// Processes started at once in a new data folder: every one gets the same token, and no
+    /// temporary file is left beside it.
+    #[test]
+    fn many_made_at_once_agree_on_one_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_owned();
+        let tokens: Vec<String> = std::thread::scope(|scope| {
+            let made: Vec<_> = (0..16)
+                .map(|_| scope.spawn(|| load_or_create(&path).unwrap().expose().to_owned()))
+                .collect();
+            made.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(files.len(), 1, "{files:?}");
     }
 
     #[test]

@@ -161,7 +161,9 @@ async fn without_redis_a_console_reads_for_itself() {
     };
     let read_live =
         || directory::refresh_for_team(engine.client(), engine.shared_reads(), &[], INTERVAL);
-    // Joined first: a console that never reached Redis waits a window before counting alone.
+    // Joined first: a console that never reached Redis waits a window before counting alone;
+    // one that did waits out the window as it may have been spent (2 s here) before reading
+    // alone.
     read_list().await.unwrap();
     read_live().await.unwrap();
     redis.kill();
