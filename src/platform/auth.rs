@@ -2,8 +2,13 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{EncodingKey, Header, encode};
+use hmac::{Hmac, Mac};
+use jsonwebtoken::crypto::{CryptoProvider, JwkUtils, JwtSigner, JwtVerifier};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::signature::{self, Signer, Verifier};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use serde::Serialize;
+use sha2::Sha256;
 
 use crate::config::AuthConfig;
 use crate::secret::Secret;
@@ -52,10 +57,13 @@ impl Authenticator {
             AuthConfig::Credentials {
                 client_id,
                 client_secret,
-            } => Self::Signing {
-                client_id: client_id.clone(),
-                key: EncodingKey::from_secret(client_secret.expose().as_bytes()),
-            },
+            } => {
+                install_jwt_crypto();
+                Self::Signing {
+                    client_id: client_id.clone(),
+                    key: EncodingKey::from_secret(client_secret.expose().as_bytes()),
+                }
+            }
         }
     }
 
@@ -83,10 +91,96 @@ impl Authenticator {
     }
 }
 
+/// Makes jsonwebtoken sign and check HS256 tokens, the only kind the platform takes, in this
+/// process; a second call does nothing. jsonwebtoken is built without a crypto feature, whose
+/// RSA, elliptic-curve and EdDSA code would only lengthen every build.
+pub fn install_jwt_crypto() {
+    // Err only when a provider is installed already (the demo's simulator installs its own
+    // HS256 one): either signs and checks alike.
+    let _ = HS256_ONLY.install_default();
+}
+
+static HS256_ONLY: CryptoProvider = CryptoProvider {
+    signer_factory: |algorithm, key| {
+        Ok(Box::new(Hs256::new(algorithm, key.try_get_hmac_secret()?)?))
+    },
+    verifier_factory: |algorithm, key| {
+        Ok(Box::new(Hs256::new(algorithm, key.try_get_hmac_secret()?)?))
+    },
+    jwk_utils: JwkUtils::new_unimplemented(),
+};
+
+/// HMAC-SHA256 with the client secret.
+struct Hs256(Hmac<Sha256>);
+
+impl Hs256 {
+    fn new(algorithm: &Algorithm, secret: &[u8]) -> jsonwebtoken::errors::Result<Self> {
+        if *algorithm != Algorithm::HS256 {
+            return Err(ErrorKind::InvalidAlgorithm.into());
+        }
+        Hmac::new_from_slice(secret)
+            .map(Self)
+            .map_err(|_| ErrorKind::InvalidKeyFormat.into())
+    }
+}
+
+impl Signer<Vec<u8>> for Hs256 {
+    fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, signature::Error> {
+        let mut mac = self.0.clone();
+        mac.update(message);
+        Ok(mac.finalize().into_bytes().to_vec())
+    }
+}
+
+impl Verifier<Vec<u8>> for Hs256 {
+    fn verify(&self, message: &[u8], tag: &Vec<u8>) -> Result<(), signature::Error> {
+        let mut mac = self.0.clone();
+        mac.update(message);
+        mac.verify_slice(tag).map_err(signature::Error::from_source)
+    }
+}
+
+impl JwtSigner for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
+impl JwtVerifier for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jsonwebtoken::{DecodingKey, Validation, decode};
+
+    #[test]
+    fn signs_as_the_reference_hs256_does() {
+        install_jwt_crypto();
+        // RFC 7515's appendix A.1 key and signing input, signed with HS256.
+        let key = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow",
+        )
+        .unwrap();
+        let input = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+        let signature = jsonwebtoken::crypto::sign(
+            input.as_bytes(),
+            &EncodingKey::from_secret(&key),
+            Algorithm::HS256,
+        )
+        .unwrap();
+        assert_eq!(signature, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let other = jsonwebtoken::crypto::sign(
+            input.as_bytes(),
+            &EncodingKey::from_secret(&key),
+            Algorithm::HS512,
+        );
+        assert!(other.is_err(), "only HS256 is signed");
+    }
 
     #[test]
     fn signed_tokens_carry_app_id_and_a_fresh_jti() {

@@ -83,6 +83,7 @@ fn now_secs() -> u64 {
 
 /// A token as the product signs one: fresh `jti`, `iat`, short `exp`.
 fn token_with(app_id: &str, secret: &str, exp: u64) -> String {
+    handoff_simulator::install_jwt_crypto();
     let claims = json!({
         "appId": app_id,
         "sub": "handoff-test",
@@ -364,6 +365,7 @@ async fn refuses_an_expired_token() {
 #[tokio::test]
 async fn accepts_a_static_token_without_exp_iat_or_jti() {
     let sim = start().await;
+    handoff_simulator::install_jwt_crypto();
     let static_token = encode(
         &Header::default(),
         &json!({ "appId": CLIENT_ID, "sub": "admin" }),

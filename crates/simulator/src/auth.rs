@@ -5,9 +5,13 @@
 //! token or the secret.
 
 use axum::http::{HeaderMap, StatusCode};
+use hmac::{Hmac, Mac};
+use jsonwebtoken::crypto::{CryptoProvider, JwkUtils, JwtSigner, JwtVerifier};
 use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::signature::{self, Signer, Verifier};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
 use serde_json::{Map, Value};
+use sha2::Sha256;
 
 use super::SimulatorConfig;
 use super::reply::ApiError;
@@ -35,6 +39,7 @@ pub(crate) fn verify_token(headers: &HeaderMap, config: &SimulatorConfig) -> Res
             "The auth header must carry the bare JWT: remove the \"Bearer \" prefix",
         ));
     }
+    install_jwt_crypto();
     let key = DecodingKey::from_secret(config.client_secret.as_bytes());
     let claims = decode::<Map<String, Value>>(token, &key, &validation())
         .map_err(|error| ApiError::unauthorized(rejection(error.kind())))?
@@ -93,5 +98,68 @@ fn rejection(kind: &ErrorKind) -> String {
         | ErrorKind::Json(_)
         | ErrorKind::Utf8(_) => "The auth header is not a well-formed JWT".into(),
         _ => "The JWT was rejected".into(),
+    }
+}
+
+/// Makes jsonwebtoken check (and sign) HS256 tokens in this process; a second call does nothing.
+/// jsonwebtoken is built without a crypto feature, whose RSA, elliptic-curve and EdDSA code would
+/// only lengthen every build. Tests that sign their own tokens call it first.
+pub fn install_jwt_crypto() {
+    // Err only when a provider is installed already (in demo mode, the client's own HS256 one).
+    let _ = HS256.install_default();
+}
+
+static HS256: CryptoProvider = CryptoProvider {
+    signer_factory: |algorithm, key| {
+        Ok(Box::new(Hs256::new(algorithm, key.try_get_hmac_secret()?)?))
+    },
+    verifier_factory: |algorithm, key| {
+        Ok(Box::new(Hs256::new(algorithm, key.try_get_hmac_secret()?)?))
+    },
+    jwk_utils: JwkUtils::new_unimplemented(),
+};
+
+struct Hs256(Hmac<Sha256>);
+
+impl Hs256 {
+    fn new(algorithm: &Algorithm, secret: &[u8]) -> jsonwebtoken::errors::Result<Self> {
+        match algorithm {
+            Algorithm::HS256 => Hmac::new_from_slice(secret)
+                .map(Self)
+                .map_err(|_| ErrorKind::InvalidKeyFormat.into()),
+            _ => Err(ErrorKind::InvalidAlgorithm.into()),
+        }
+    }
+
+    fn tag(&self, message: &[u8]) -> Hmac<Sha256> {
+        let mut mac = self.0.clone();
+        mac.update(message);
+        mac
+    }
+}
+
+impl Signer<Vec<u8>> for Hs256 {
+    fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, signature::Error> {
+        Ok(self.tag(message).finalize().into_bytes().to_vec())
+    }
+}
+
+impl Verifier<Vec<u8>> for Hs256 {
+    fn verify(&self, message: &[u8], signature: &Vec<u8>) -> Result<(), signature::Error> {
+        self.tag(message)
+            .verify_slice(signature)
+            .map_err(signature::Error::from_source)
+    }
+}
+
+impl JwtSigner for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
+impl JwtVerifier for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
     }
 }

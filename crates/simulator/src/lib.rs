@@ -128,6 +128,7 @@ mod state;
 mod tenant;
 mod transfer;
 
+pub use auth::install_jwt_crypto;
 pub use fault::{CallbackPlan, callback_plan};
 pub use floor::ConversationsConfig;
 pub use people::generated_agents;

@@ -1,6 +1,8 @@
 //! How the console's per-keystroke work scales: filtering a large roster, drawing a full screen
 //! with a full log, and a busy floor (the longest conversation list the console keeps, a run of
-//! many under way): its frame, and a key to the next frame. Run with `cargo bench --bench console`.
+//! many under way): its frame, and a key to the next frame. Run with
+//! `cargo bench -p handoff-benches` (a crate of its own, so that `cargo test` never builds
+//! criterion).
 
 use std::hint::black_box;
 
