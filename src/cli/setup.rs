@@ -97,6 +97,17 @@ pub enum SetupError {
 
 const ROSTER_FILE_NAME: &str = "roster.toml";
 
+/// The config file `--config` (or `HANDOFF_CONFIG`, or the default place) names, read and
+/// checked, and where it is.
+fn load_config(global: &GlobalArgs) -> Result<(Config, PathBuf), SetupError> {
+    let path = global
+        .config
+        .clone()
+        .or_else(default_config_path)
+        .ok_or(ConfigError::NoLocation)?;
+    Ok((Config::load(&path)?, path))
+}
+
 fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
     global
         .data_dir
@@ -126,12 +137,7 @@ impl Setup {
         if global.demo {
             return Self::demo(callbacks, global).await;
         }
-        let config_path = global
-            .config
-            .clone()
-            .or_else(default_config_path)
-            .ok_or(ConfigError::NoLocation)?;
-        let config = Config::load(&config_path)?;
+        let (config, config_path) = load_config(global)?;
         let data_dir = data_dir(global)?;
         let roster_path = config
             .roster_file
@@ -207,12 +213,7 @@ impl Setup {
                 demo::ACCOUNT_ID.to_owned(),
             ));
         }
-        let config_path = global
-            .config
-            .clone()
-            .or_else(default_config_path)
-            .ok_or(ConfigError::NoLocation)?;
-        let config = Config::load(&config_path)?;
+        let (config, config_path) = load_config(global)?;
         let team = config.team.ok_or_else(|| {
             SetupError::Team(format!(
                 "log --team reads the team's activity from Redis: add [team] to {} (config.example.toml shows it)",

@@ -384,6 +384,11 @@ pub(crate) fn team_engine(
     handoff::transfer::TransferEngine::new(&config, data).unwrap()
 }
 
+/// `handoff transfer` of `session` to the Billing queue.
+fn to_billing_args(session: &str) -> [&str; 5] {
+    ["transfer", "--session", session, "--queue", "Billing"]
+}
+
 fn to_billing(session: &str) -> handoff::transfer::TransferRequest {
     let target = handoff::demo::roster()
         .targets()
@@ -462,7 +467,7 @@ async fn a_claim_left_by_a_killed_console_expires() {
     // The simulator answers sessions starting 0077 after 5 s: the transfer is under way when
     // its console is killed.
     let session = "0077f8a3c9cf425ee5cf0a1b";
-    let args = ["transfer", "--session", session, "--queue", "Billing"];
+    let args = to_billing_args(session);
     let key = format!("handoff:{{{}}}:claim:{session}", handoff::demo::ACCOUNT_ID);
     let redis_cli = |args: &[&str]| {
         let out = std::process::Command::new("redis-cli")
@@ -514,7 +519,7 @@ async fn a_teammates_move_is_named_and_only_taken_over_on_request() {
     let priya = supervisor(&simulator, 60, &team_table(&redis, "Priya"));
     let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
     let session = "6538f8a3c9cf425ee5cf0a1b";
-    let args = ["transfer", "--session", session, "--queue", "Billing"];
+    let args = to_billing_args(session);
     let first = priya.run(&args).await;
     assert_eq!(first.code, 0, "{}", first.all());
     let second = marcus.run(&args).await;
@@ -549,23 +554,11 @@ async fn the_team_log_lists_every_supervisors_transfers_with_their_name() {
     let priya = supervisor(&simulator, 60, &team_table(&redis, "Priya"));
     let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
     let hers = priya
-        .run(&[
-            "transfer",
-            "--session",
-            "6538f8a3c9cf425ee5cf0a1b",
-            "--queue",
-            "Billing",
-        ])
+        .run(&to_billing_args("6538f8a3c9cf425ee5cf0a1b"))
         .await;
     assert_eq!(hers.code, 0, "{}", hers.all());
     let his = marcus
-        .run(&[
-            "transfer",
-            "--session",
-            "6538f8a3c9cf425ee5cf0a1c",
-            "--queue",
-            "Billing",
-        ])
+        .run(&to_billing_args("6538f8a3c9cf425ee5cf0a1c"))
         .await;
     assert_eq!(his.code, 0, "{}", his.all());
 
@@ -668,13 +661,7 @@ async fn a_run_while_redis_is_away_says_its_steps_did_not_reach_the_team() {
     let priya = supervisor(&simulator, 60, &team_table(&redis, "Priya"));
     redis.kill();
     let run = priya
-        .run(&[
-            "transfer",
-            "--session",
-            "6538f8a3c9cf425ee5cf0a1b",
-            "--queue",
-            "Billing",
-        ])
+        .run(&to_billing_args("6538f8a3c9cf425ee5cf0a1b"))
         .await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
