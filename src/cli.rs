@@ -152,7 +152,7 @@ async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode 
     }
     // Without a receiver in this run, nobody will hear the callbacks earlier runs waited for.
     let confirm_within = match setup.callbacks {
-        Some(_) => setup.confirm_within,
+        Some(_) => setup.settings.confirm_within,
         None => Duration::ZERO,
     };
     let (ledger, still_waiting) = restore_ledger(&setup.data_dir, confirm_within, |warning| {
@@ -186,13 +186,7 @@ async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode 
         history,
         still_waiting,
         callbacks: setup.callbacks,
-        confirm_within: setup.confirm_within,
-        request_timeout: setup.request_timeout,
-        bell: setup.bell,
-        mouse: setup.mouse,
-        keys: setup.keys,
-        conversation_statuses: setup.conversation_statuses,
-        conversations_refresh: setup.conversations_refresh,
+        settings: setup.settings,
         engine: setup.engine,
         banner: setup.banner,
         notices,

@@ -78,6 +78,40 @@ pub struct Config {
     pub team: Option<TeamConfig>,
 }
 
+/// What the console and the commands take from the config beyond where to send and how to sign:
+/// how long to wait, what to list, ring and take from the mouse, and which keys.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long an accepted transfer waits for its callback.
+    pub confirm_within: Duration,
+    /// How long a request may take; a transfer in flight gets this long on the way out.
+    pub request_timeout: Duration,
+    /// Ring the terminal bell when a transfer fails or is left in doubt (`[ui] bell`).
+    pub bell: bool,
+    /// Take clicks and the wheel from the terminal (`[ui] mouse`).
+    pub mouse: bool,
+    /// Which conversations are listed unless asked otherwise (`[conversations] statuses`).
+    pub conversation_statuses: Vec<ConversationStatus>,
+    /// How often the console reads the list again (`[conversations] refresh_secs`).
+    pub conversations_refresh: Duration,
+    /// The keys in force, after `[keys]`.
+    pub keys: KeyMap,
+}
+
+impl Config {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            confirm_within: self.confirm_within,
+            request_timeout: self.platform.request_timeout,
+            bell: self.bell,
+            mouse: self.mouse,
+            conversation_statuses: self.conversation_statuses.clone(),
+            conversations_refresh: self.conversations_refresh,
+            keys: self.keys.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PlatformConfig {
     /// `scheme://host[:port]`, no path.

@@ -59,7 +59,7 @@ pub(super) async fn run(
         Ok(targets) => targets,
         Err(message) => return printer.bad_input(&message),
     };
-    let (ledger, _) = restore_ledger(&setup.data_dir, setup.confirm_within, |warning| {
+    let (ledger, _) = restore_ledger(&setup.data_dir, setup.settings.confirm_within, |warning| {
         err!("warning: {warning}")
     });
     let (sessions, source, moved_elsewhere) = match (file, &args.from_queue) {

@@ -61,7 +61,7 @@ async fn list(global: &GlobalArgs, args: ConversationsArgs) -> Result<(), (u8, S
     for warning in &setup.warnings {
         err!("warning: {warning}");
     }
-    let statuses = asked.unwrap_or_else(|| setup.conversation_statuses.clone());
+    let statuses = asked.unwrap_or_else(|| setup.settings.conversation_statuses.clone());
     let list = fetch_conversations(setup.engine.client(), &setup.roster, &statuses)
         .await
         .map_err(|e| (EXIT_PLATFORM_FAILED, e.to_string()))?;

@@ -11,14 +11,12 @@ use url::Url;
 use super::GlobalArgs;
 use crate::callback::{CallbackEvent, Receiver, load_or_create};
 use crate::config::{
-    Config, ConfigError, DEFAULT_CONFIRM_WITHIN, DEFAULT_FALLBACK_SHARE, TeamConfig,
+    Config, ConfigError, DEFAULT_CONFIRM_WITHIN, DEFAULT_FALLBACK_SHARE, Settings, TeamConfig,
     confirm_within_setting, default_config_path, default_data_dir, roster_file_setting,
 };
 use crate::demo;
-use crate::platform::ConversationStatus;
 use crate::roster::{Roster, RosterError, RosterStore};
 use crate::transfer::{EngineError, TransferEngine, recent_target_ids};
-use crate::tui::keys::KeyMap;
 use crate::tui::model::RECENT_CAPACITY;
 use handoff_simulator::Simulator;
 
@@ -37,18 +35,8 @@ pub struct Setup {
     pub data_dir: PathBuf,
     /// Posts to the callback receiver, when one was asked for and configured.
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
-    pub confirm_within: Duration,
-    pub request_timeout: Duration,
-    /// Ring the bell when a transfer fails or is left in doubt.
-    pub bell: bool,
-    /// Clicks and the wheel act in the console (`[ui] mouse`).
-    pub mouse: bool,
-    /// Which conversations are listed unless asked otherwise.
-    pub conversation_statuses: Vec<ConversationStatus>,
-    /// How often the console reads the conversation list again.
-    pub conversations_refresh: Duration,
-    /// The console's keys, after the config file's `[keys]`.
-    pub keys: KeyMap,
+    /// Waits, what to list and ring, the mouse and the keys, from the config.
+    pub settings: Settings,
     /// Kept alive for as long as the command runs.
     _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
@@ -174,13 +162,7 @@ impl Setup {
             warnings,
             data_dir,
             callbacks: events,
-            confirm_within: config.confirm_within,
-            request_timeout: config.platform.request_timeout,
-            bell: config.bell,
-            mouse: config.mouse,
-            conversation_statuses: config.conversation_statuses,
-            conversations_refresh: config.conversations_refresh,
-            keys: config.keys,
+            settings: config.settings(),
             _receiver: receiver,
             _demo: None,
         })
@@ -282,13 +264,7 @@ impl Setup {
             warnings: Vec::new(),
             data_dir: data_dir.path().to_owned(),
             callbacks: events,
-            confirm_within: config.confirm_within,
-            request_timeout: config.platform.request_timeout,
-            bell: config.bell,
-            mouse: config.mouse,
-            conversation_statuses: config.conversation_statuses,
-            conversations_refresh: config.conversations_refresh,
-            keys: config.keys,
+            settings: config.settings(),
             _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,

@@ -140,7 +140,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
     // those, as they would in the console.
     let mut ledger = match callback_events {
         Some(_) => {
-            restore_ledger(&setup.data_dir, setup.confirm_within, |warning| {
+            restore_ledger(&setup.data_dir, setup.settings.confirm_within, |warning| {
                 err!("warning: {warning}")
             })
             .0
@@ -155,7 +155,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
     let may_settle = !matches!(outcome, Outcome::Failed { .. });
     if let (Some(mut events), Some(secs), true) = (callback_events, args.wait, may_settle) {
         let within = if secs == 0 {
-            setup.confirm_within
+            setup.settings.confirm_within
         } else {
             Duration::from_secs(secs).min(CALLBACK_HORIZON.to_std().unwrap_or(Duration::MAX))
         };

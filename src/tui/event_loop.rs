@@ -21,13 +21,13 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::background::{self, SharedStore};
-use super::keys::KeyMap;
 use super::model::Model;
 use super::theme::Theme;
 use super::transfer_log::Notice;
 use super::update::{Effect, Msg, step, update};
 use super::view::view;
 use crate::callback::CallbackEvent;
+use crate::config::Settings;
 use crate::platform::ConversationStatus;
 use crate::roster::Roster;
 use crate::transfer::{
@@ -57,20 +57,8 @@ pub struct Console {
     pub still_waiting: Vec<(TransferId, Duration)>,
     /// Posts to the callback receiver, when one runs.
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
-    /// How long an accepted transfer waits for its callback.
-    pub confirm_within: Duration,
-    /// How long a request may take; a transfer in flight gets this long on the way out.
-    pub request_timeout: Duration,
-    /// Ring the terminal bell when a transfer fails or is left in doubt.
-    pub bell: bool,
-    /// Take clicks and the wheel from the terminal (`[ui] mouse`).
-    pub mouse: bool,
-    /// The keys in force, after the config file's `[keys]`.
-    pub keys: KeyMap,
-    /// Which conversations the session pane lists (`[conversations] statuses`).
-    pub conversation_statuses: Vec<ConversationStatus>,
-    /// How often the list is read again (`[conversations] refresh_secs`).
-    pub conversations_refresh: Duration,
+    /// Waits, what to list and ring, the mouse and the keys, from the config.
+    pub settings: Settings,
 }
 
 /// Why the console closed.
@@ -146,8 +134,8 @@ pub async fn run(console: Console) -> io::Result<Ending> {
             "the console needs an interactive terminal; for scripts use `handoff transfer`",
         ));
     }
-    let request_timeout = console.request_timeout;
-    let mouse = console.mouse;
+    let request_timeout = console.settings.request_timeout;
+    let mouse = console.settings.mouse;
     let (mut model, mut workers, mut inbox) = start(console);
     let mut terminal = ratatui::try_init().inspect_err(|_| restore())?;
     install_input_cleanup_on_panic();
@@ -214,13 +202,16 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         history,
         still_waiting,
         callbacks,
-        confirm_within,
-        request_timeout: _,
-        bell,
-        mouse: _,
-        keys,
-        conversation_statuses,
-        conversations_refresh,
+        settings:
+            Settings {
+                confirm_within,
+                request_timeout: _,
+                bell,
+                mouse: _,
+                keys,
+                conversation_statuses,
+                conversations_refresh,
+            },
     } = console;
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
     model.ledger = ledger;
