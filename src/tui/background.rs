@@ -23,9 +23,6 @@ use crate::transfer::{RateBudget, TransferEngine, TransferId};
 /// on through a Redis restart less well than a short read does.)
 const TEAM_ACTIVITY_INTERVAL: Duration = Duration::from_secs(1);
 
-/// How many of the team's latest steps the console reads at start: the hour or so before it.
-const TEAM_HISTORY: usize = 2_000;
-
 /// How often the roster file is checked for hand edits: a `stat` and a read, cheap enough to
 /// leave the console idle, quick enough that an edit shows before the next transfer.
 const ROSTER_CHECK_INTERVAL: Duration = Duration::from_secs(2);
@@ -284,7 +281,9 @@ pub fn follow_team(activity: Activity, messages: mpsc::Sender<Msg>) {
             // Pages until caught up, so a burst of a team's bulk runs shows at once.
             loop {
                 let page = match &last {
-                    None => activity.latest(TEAM_HISTORY).await,
+                    // At start, the latest page only (about 125 transfers): one reply must
+                    // come within the link's deadline, or Redis would count as away.
+                    None => activity.latest(READ_PAGE).await,
                     Some(after) => activity.after(after, READ_PAGE).await,
                 };
                 let Some(page) = page else { break };
