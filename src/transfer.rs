@@ -48,6 +48,7 @@ use crate::ids::SessionId;
 use crate::platform::{AssignRequest, PlatformClient};
 use crate::roster::Target;
 use crate::secret::{Redactor, Secret};
+use crate::team::link::SHARED_READ_TIMEOUT;
 use crate::team::{Activity, Claim, Claims, Link, Member, SharedReads};
 use audit::{AuditEntry, AuditEvent, UnmatchedEntry, timestamp};
 
@@ -202,7 +203,7 @@ impl TransferEngine {
                 let member = Member::new(&team.name);
                 let claims = Claims::new(link.clone(), &platform.account_id, &member);
                 let shared_reads = SharedReads::new(
-                    link.clone(),
+                    Link::with_deadline(team, SHARED_READ_TIMEOUT).map_err(EngineError::Team)?,
                     platform.host.as_str(),
                     &platform.account_id,
                     &member,

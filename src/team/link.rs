@@ -19,6 +19,10 @@ use crate::secret::{Redactor, Secret};
 
 /// Over this, Redis counts as slow and the call is given up: a transfer must not wait on it.
 pub const CALL_TIMEOUT: Duration = Duration::from_millis(100);
+/// The deadline of a link for reads shared with the team: a conversation list of a megabyte
+/// may take longer than [`CALL_TIMEOUT`] to arrive over a slow link, and a share that fails
+/// costs only a read of the console's own.
+pub const SHARED_READ_TIMEOUT: Duration = Duration::from_secs(1);
 /// Opening a connection (a TLS handshake to another site) may take longer than one call.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long Redis is left alone after a failure before the next call tries it again.
@@ -52,12 +56,21 @@ struct Inner {
     resting_until: Mutex<Option<Instant>>,
     /// Counts the times the link (re)joined, so a user of the link can tell it missed something.
     joins: AtomicU64,
+    /// How long a call may take before Redis counts as slow.
+    deadline: Duration,
     health: watch::Sender<Health>,
 }
 
 impl Link {
-    /// A link to the Redis in `config`; nothing is connected until the first call.
+    /// A link to the Redis in `config` whose calls have [`CALL_TIMEOUT`]; nothing is connected
+    /// until the first call.
     pub fn new(config: &TeamConfig) -> Result<Self, String> {
+        Self::with_deadline(config, CALL_TIMEOUT)
+    }
+
+    /// A link of its own whose calls have `deadline`: on its own connection, so that a large
+    /// reply never holds up the calls of another link, and its trouble is its own.
+    pub fn with_deadline(config: &TeamConfig, deadline: Duration) -> Result<Self, String> {
         let mut info = redis::IntoConnectionInfo::into_connection_info(config.redis_url.as_str())
             .map_err(|_| {
             "[team] redis_url: expected redis://host:port or rediss://host:port".to_owned()
@@ -85,6 +98,7 @@ impl Link {
                 connection: tokio::sync::Mutex::new(None),
                 resting_until: Mutex::new(None),
                 joins: AtomicU64::new(0),
+                deadline,
                 health: watch::Sender::new(Health::Joining),
             }),
         })
@@ -99,7 +113,7 @@ impl Link {
         self.inner.joins.load(Ordering::Acquire)
     }
 
-    /// Runs `call` on the connection within [`CALL_TIMEOUT`]; `None` if Redis is resting after
+    /// Runs `call` on the connection within the link's deadline; `None` if Redis is resting after
     /// a failure, cannot be reached, errs or is too slow (the link then says why). A connection
     /// that broke since its last use (Redis restarted) is replaced and the call made once more,
     /// so a restart costs no call its answer: `call` must be safe to repeat.
@@ -119,7 +133,7 @@ impl Link {
         }
         let (mut connection, mut fresh) = self.connection().await?;
         loop {
-            match tokio::time::timeout(CALL_TIMEOUT, call(connection)).await {
+            match tokio::time::timeout(inner.deadline, call(connection)).await {
                 Ok(Ok(value)) => {
                     self.joined();
                     return Some(value);
@@ -141,7 +155,7 @@ impl Link {
                     self.away(format!(
                         "Redis at {} took over {} ms to answer",
                         inner.address,
-                        CALL_TIMEOUT.as_millis()
+                        inner.deadline.as_millis()
                     ));
                     return None;
                 }
@@ -160,7 +174,7 @@ impl Link {
         }
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(CALL_TIMEOUT));
+            .set_response_timeout(Some(inner.deadline));
         let connecting = inner
             .client
             .get_multiplexed_async_connection_with_config(&config);
