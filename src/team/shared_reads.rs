@@ -26,8 +26,9 @@ use serde::{Deserialize, Serialize};
 use super::Member;
 use super::link::Link;
 
-/// The largest result shared. Every read of it is one Redis call within the link's 100 ms
-/// deadline; a conversation list at the console's cap of 2,000 takes about half of this.
+/// The largest result shared. Every read of it is one Redis call within its link's deadline
+/// (`link::SHARED_READ_TIMEOUT`); a conversation list at the console's cap of 2,000 takes about
+/// half of this.
 pub const MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
 /// How long a reader may hold the lock: past a read of many pages that waits on a busy
 /// budget. A reader that crashed holds up its teammates' first read for at most this long.
