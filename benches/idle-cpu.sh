@@ -4,6 +4,8 @@
 # doing nothing. A console that redraws only when something happens should use ~0 ticks.
 #
 #   usage: benches/idle-cpu.sh [path/to/handoff] [seconds]   (default: target/release/handoff, 30)
+#   HANDOFF_ARGS adds arguments, e.g. HANDOFF_ARGS="--redis redis://127.0.0.1:6390 --name Priya"
+#   for a console of a team.
 set -euo pipefail
 BIN=${1:-target/release/handoff}
 SECONDS_IDLE=${2:-30}
@@ -13,7 +15,7 @@ command -v tmux >/dev/null || { echo "tmux is required" >&2; exit 1; }
 SOCK=$(mktemp -u /tmp/handoff-idle.XXXXXX)
 t() { tmux -S "$SOCK" -f /dev/null "$@"; }
 trap 't kill-server 2>/dev/null || true' EXIT
-t new-session -d -s idle -x 120 -y 34 "$BIN --demo"
+t new-session -d -s idle -x 120 -y 34 "$BIN --demo ${HANDOFF_ARGS:-}"
 for _ in $(seq 100); do
   t capture-pane -p -t idle | grep -q "Paste or type" && break
   sleep 0.1
