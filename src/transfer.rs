@@ -182,7 +182,8 @@ pub enum EngineError {
 
 impl TransferEngine {
     /// The engine for the account in `config`, keeping its audit file and callback token in
-    /// `data_dir` and sharing the account's budget with every handoff that uses that folder.
+    /// `data_dir` and sharing the account's budget with every handoff that uses that folder, or,
+    /// with `[team]`, with the whole team through Redis.
     pub fn new(config: &Config, data_dir: &Path) -> Result<Self, EngineError> {
         let callback_token = load_or_create(data_dir)?;
         let platform = &config.platform;

@@ -168,8 +168,8 @@ pub async fn refresh(
 
 /// [`refresh`] for a console that refreshes every `interval`; in team mode (`team`), a
 /// teammate's snapshot when one is fresh enough and has every queue in `queue_ids`. A snapshot
-/// this console takes for the team covers the queues of the last one too, up to
-/// [`MAX_TEAM_QUEUES`].
+/// this console takes for the team covers the queues of the last one too, up to 100 queues in
+/// all (`MAX_TEAM_QUEUES`).
 pub async fn refresh_for_team(
     client: &PlatformClient,
     team: Option<&SharedReads>,

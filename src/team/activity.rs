@@ -4,8 +4,8 @@
 //!
 //! The audit file stays the durable record of what one console did; the stream is the team's
 //! view of it. Publishing never holds a transfer up: lines go to a bounded queue that a task of
-//! their own empties into Redis, keeping them (up to [`BACKLOG`]) while Redis is away, and
-//! sending them when it returns.
+//! their own empties into Redis, keeping them (up to 10,000, `BACKLOG`) while Redis is away,
+//! and sending them when it returns.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -83,7 +83,7 @@ impl Activity {
     }
 
     /// Queues audit lines (one per `\n`-separated line of `lines`) for the team's stream. Never
-    /// waits: a full queue drops the oldest, which the audit file still holds.
+    /// waits: a line that finds the queue full is dropped, and the audit file still holds it.
     pub fn publish(&self, lines: &[u8]) {
         let outbox = self.outbox.get_or_init(|| {
             let (sender, receiver) = mpsc::channel(BACKLOG);

@@ -56,8 +56,9 @@ pub struct TeamBudget {
     /// that is not a recovery's, or the team's count would miss them.
     alone_since_sync: AtomicBool,
     /// Redis lost the team's count (a restart): until then (ms since the epoch, as Redis said)
-    /// every console counts alone, from the window it last saw, while all of them put their
-    /// calls back; two windows later all have, and none of the lost calls counts any more.
+    /// every console counts alone, the window counting as full from the loss, while all of them
+    /// put their calls back; two windows later all have, and none of the lost calls counts any
+    /// more.
     recovering_until: Mutex<Option<u64>>,
 }
 

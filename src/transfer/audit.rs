@@ -1,7 +1,7 @@
 //! The audit file, `<data dir>/transfers.jsonl`: one JSON object per line, appended and flushed
 //! to disk before the next step, so a crash of the app or the machine loses nothing the
 //! supervisor did. The intent is written before the request goes out. Several handoff processes
-//! may append to the same file; each line is one write.
+//! may append to the same file; each write holds whole lines.
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};

@@ -551,7 +551,7 @@ impl RateBudget {
     }
 
     /// Takes room from the team's window in Redis, or, when Redis cannot say, from this
-    /// process's share of the team's window as last seen.
+    /// process's share, counting the window as full from the first call made without Redis.
     async fn take_from_team(
         &self,
         team: &TeamShare,

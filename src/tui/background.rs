@@ -87,7 +87,8 @@ pub fn watch_roster(store: SharedStore, messages: mpsc::Sender<Msg>) {
     });
 }
 
-/// How often the shared budget file is read for calls other handoff processes made.
+/// How often the shared budget (the file, or the team's window in Redis) is read for calls
+/// other handoff processes made.
 const BUDGET_CHECK_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Reports the account's budget whenever it changes: at once on this process's calls, and
