@@ -1,5 +1,5 @@
 //! Fault triggers: the `botSessionId` prefix decides how an otherwise valid transfer goes, so
-//! demos and tests can reach every failure path (table in the module docs of `simulator`).
+//! demos and tests can reach every failure path (table in the crate's docs, in `lib.rs`).
 
 use std::time::Duration;
 

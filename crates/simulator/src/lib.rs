@@ -58,7 +58,7 @@
 //! the id and the current [`SimulatorConfig::state_period`]-long time bucket (see
 //! [`agent_presence`]), so they move in demo mode and are predictable in tests. Agent list,
 //! availability and queue stats all read the same function, so they agree at any instant.
-
+//!
 //! With [`Replies::DocumentedSamples`], the list, availability, queue-stats and conversation-list
 //! calls answer with the platform documentation's own sample replies instead (see `samples`).
 //!

@@ -1,6 +1,6 @@
 //! The platform's account-wide rate limit: a fixed number of requests per sliding window (60
-//! seconds on the platform),
-//! shared by every API call, so a client must budget transfers and roster calls together.
+//! seconds on the platform), shared by every API call, so a client must budget transfers and
+//! roster calls together.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
