@@ -1,8 +1,9 @@
 //! Diagnostics for a bug report, off unless asked for: with `HANDOFF_LOG` set (a level such as
 //! `debug`, or targets with levels such as `handoff::platform=debug`) or `--log-file PATH`,
 //! every message through the console's loop, every platform call with its status and timing,
-//! and every wait for the rate budget go to a file. Never to the terminal, where the console draws, and never a secret: the
-//! events carry methods, paths, statuses, sizes and kinds, not headers or bodies.
+//! and every wait for the rate budget go to a file. Never to the terminal, where the console
+//! draws, and never a secret: the events carry methods, paths, statuses, sizes and kinds, not
+//! headers or bodies.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};

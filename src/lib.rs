@@ -3,10 +3,10 @@
 //!
 //! The binary is a thin shell over this library, so tests and benchmarks drive the same code:
 //! [`config`] and [`roster`] load what the supervisor saved, [`platform`] talks to Kore.ai,
-//! [`transfer`] runs each transfer and keeps the audit file, the `handoff-simulator` crate stands in for the
-//! platform in demo mode and tests, [`team`] shares the account's budget and claims with other
-//! supervisors through Redis, [`tui`] is the console and [`cli`] the command line;
-//! [`diagnostics`] writes what happened to a file for a bug report, when asked to.
+//! [`transfer`] runs each transfer and keeps the audit file, the `handoff-simulator` crate
+//! stands in for the platform in demo mode and tests, [`team`] shares the account's budget and
+//! claims with other supervisors through Redis, [`tui`] is the console and [`cli`] the command
+//! line; [`diagnostics`] writes what happened to a file for a bug report, when asked to.
 
 pub mod callback;
 pub mod cli;

@@ -28,7 +28,7 @@ pub fn load_or_create(data_dir: &Path) -> Result<Secret, TokenError> {
         return Ok(token);
     }
     std::fs::create_dir_all(data_dir).map_err(error)?;
-    // 256 bits from two random UUIDs' 122 random bits each is plenty for a URL token.
+    // 244 random bits, from two random UUIDs' 122 each, is plenty for a URL token.
     let token = format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),

@@ -1,6 +1,7 @@
 //! `handoff transfer --sessions-file` and `--from-queue`: many conversations from a script, to
-//! one target or spread over several agents by free capacity. Each goes once; a rerun of the same command
-//! skips what the audit file shows it already sent. Ctrl-c stops what has not been sent.
+//! one target or spread over several agents by free capacity. Each goes once; a rerun of the
+//! same command skips what the audit file shows it already sent. Ctrl-c stops what has not been
+//! sent.
 
 use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};

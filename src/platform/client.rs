@@ -1,6 +1,7 @@
 //! The HTTP client for the platform's public contact-center API. Every call goes through
-//! [`PlatformClient::exchange_held`], which is where replies are read (up to a size cap), secrets are
-//! taken out of whatever comes back, and a rate-limit answer pauses the account's budget.
+//! [`PlatformClient::exchange_held`], which is where replies are read (up to a size cap),
+//! secrets are taken out of whatever comes back, and a rate-limit answer pauses the account's
+//! budget.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

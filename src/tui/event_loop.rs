@@ -1,7 +1,8 @@
 //! The one loop: terminal events, transfer updates, background messages and signals in, one
 //! redraw per batch out. It waits on all of them, with a timer only while a countdown is on
-//! screen, so an idle console does no work at all. On the way out (a quit, SIGTERM, SIGHUP, or the terminal going away) the terminal is
-//! restored first, then the transfers in flight get their answer written before the process ends.
+//! screen, so an idle console does no work at all. On the way out (a quit, SIGTERM, SIGHUP, or
+//! the terminal going away) the terminal is restored first, then the transfers in flight get
+//! their answer written before the process ends.
 
 use std::io::{self, IsTerminal, Write, stdout};
 use std::sync::Arc;
@@ -75,8 +76,8 @@ pub enum Ending {
 }
 
 impl Ending {
-    /// The process's exit code: 0 for a quit, else 128 plus the signal's number, as a shell
-    /// reports a process ended by it.
+    /// The process's exit code: 0 for a quit or a terminal gone without a signal, else 128 plus
+    /// the signal's number, as a shell reports a process ended by it.
     pub fn exit_code(self) -> u8 {
         match self {
             Self::Quit | Self::TerminalGone => 0,

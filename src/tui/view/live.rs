@@ -8,7 +8,7 @@ use crate::directory::LiveState;
 use crate::platform::{AgentPresence, Presence};
 use crate::tui::theme::Theme;
 
-/// "● available 1/3", "◑ busy 3/3 full", "○ offline", "3 waiting ~1m20s", "inactive".
+/// "● available 1/3", "◑ busy 3/3 full", "○ offline", "3 waiting ~1m20s", "✕ inactive".
 pub fn describe(state: LiveState, theme: &Theme) -> (String, Style) {
     match state {
         LiveState::Agent(AgentPresence { presence, chat }) => {

@@ -180,7 +180,8 @@ fn transfer_lines(
     lines
 }
 
-/// "412 callbacks refused in the last minute: without the right token (last from …)".
+/// "412 callbacks refused in a minute: without the right token (last from …); nothing
+/// changed".
 fn refused(refusals: &Refusals) -> String {
     let Refusals {
         refusal,
@@ -200,9 +201,9 @@ fn refused(refusals: &Refusals) -> String {
     }
 }
 
-/// "14:03:11 ✓ confirmed   6538f8a3… → agent Dana Whitfield (a-59bb17e…)", and the detail to
-/// show beneath it: how long each step took, then the record's own words. A teammate's
-/// transfer is marked with their name: "14:03:11 ✓ accepted    Priya: 6538f8a3… → …".
+/// "14:03:11 ✓ confirmed   6538…cf0a1b → agent Dana Whitfield (a-59bb17e…)", and the detail
+/// to show beneath it: how long each step took, then the record's own words. A teammate's
+/// transfer is marked with their name: "14:03:11 ✓ accepted    Priya: 6538…cf0a1b → …".
 fn transfer_head(
     time: Span<'static>,
     record: &TransferRecord,

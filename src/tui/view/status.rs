@@ -47,10 +47,10 @@ pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Fr
     frame.render_widget(text::fit(line, usize::from(area.width)), area);
 }
 
-/// "· API 41/60 ", "· API 60/60 · next slot 12s ", or "· API paused 40s ": the account's
-/// budget, shared with every handoff on this machine, as of the last message. In team mode
-/// "· team API 41/60 ", or, while Redis is away, "· team: Redis away, on a local share · API 3/20 "
-/// (the log says why).
+/// "· API 41/60 ", "· API 60/60 · next slot 12s ", or "· API paused 40s (platform said too
+/// many) ": the account's budget, shared with every handoff on this machine, as of the last
+/// message. In team mode "· team API 41/60 ", or, while Redis is away, "· team: Redis away, on
+/// a local share · API 3/20 " (the log says why).
 fn budget(model: &Model, theme: &Theme) -> Vec<Span<'static>> {
     let Some(budget) = model.budget.as_ref() else {
         return Vec::new();
