@@ -311,7 +311,7 @@ fn sentiment(record: &Value) -> Option<Sentiment> {
 }
 
 /// The last entry of `queues` that is not over (else the last one), or failing that the queue
-/// the current participant was routed through.
+/// named by the last participant that names one, over or not.
 fn current_queue(record: &Value) -> Option<QueueRef> {
     let queues = entries(record, "queues");
     let from_queues = queues

@@ -45,7 +45,8 @@ pub(super) fn millis(value: &Value) -> Option<u64> {
     }
 }
 
-/// A yes/no flag: a boolean, "true"/"false" in any case, or 1/0.
+/// A yes/no flag: a boolean, "true"/"false" or "yes"/"no" in any case, or a whole number (0 is
+/// false, any other true).
 pub(super) fn flag(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(flag) => Some(*flag),

@@ -29,8 +29,8 @@ pub enum EditError {
     OddShape(String),
 }
 
-/// One change to the roster, as the console asks for it; applied by the store to the file's
-/// current content.
+/// One change to the roster, as the console or the command line asks for it; applied by the
+/// store to the file's current content.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RosterChange {
     Add(Target, Shape),

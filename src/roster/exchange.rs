@@ -15,7 +15,8 @@ pub const CSV_HEADER: [&str; 5] = ["kind", "id", "name", "team", "notes"];
 pub struct Imported {
     pub targets: Vec<Target>,
     pub warnings: Vec<String>,
-    /// Targets whose name, team or notes came with control characters, kept without them.
+    /// Targets whose name, team or notes came with control or bidirectional characters, kept
+    /// without them.
     pub cleaned: usize,
 }
 
@@ -158,8 +159,8 @@ fn csv_problem(error: &csv::Error) -> String {
 }
 
 impl Roster {
-    /// Brings imported targets in: new ids are added, known ids take the imported name, team and
-    /// notes (favourites stay as they are).
+    /// Brings imported targets in: new ids are added, known ids take the imported kind, name,
+    /// team and notes and are no longer stale (favourites stay as they are).
     pub fn merge_import(&mut self, targets: Vec<Target>) -> Merged {
         let mut merged = Merged::default();
         for incoming in targets {
