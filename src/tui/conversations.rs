@@ -55,7 +55,7 @@ pub enum ListProblem {
 
 #[derive(Debug, Default)]
 pub struct Conversations {
-    /// As last read, in the platform's order (waiting first, longest wait first).
+    /// As last read, in the order the read gives it (waiting first, longest wait first).
     list: Vec<Conversation>,
     /// What a filter word may match in each of `list`, made once a read rather than once a
     /// frame.

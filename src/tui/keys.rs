@@ -33,7 +33,8 @@ pub enum Context {
     /// The add/edit dialog of a roster target.
     Form,
     ConfirmDelete,
-    /// The second confirmation, for a target that cannot take the conversation now.
+    /// The second confirmation, when something says to think again: the target cannot take the
+    /// conversation now, it was moved a moment ago, or a run of many would go over capacity.
     ConfirmAnyway,
     /// The confirmation's note field.
     ConfirmNote,
@@ -41,7 +42,7 @@ pub enum Context {
     Detail,
     /// What a sync would change, before it is saved.
     SyncPreview,
-    /// One confirmation for many conversations to one target.
+    /// One confirmation for many conversations, to one target or spread over marked agents.
     ConfirmBulk,
     /// Stopping a run of many before the rest is sent.
     ConfirmStop,

@@ -1,7 +1,8 @@
 //! `/` in the log: which entries a filter lets through. Every word typed must appear, in any
 //! case, in what the entry says: a transfer's state, session id (whole, so its last characters
 //! match), target name, kind, id and team, and its note (and for a teammate's, their name); a
-//! notice's text. Teammates' transfers show only while the supervisor asked for them (`t`).
+//! notice's text; a line of refused callbacks, "refused callback" and its reason. Teammates'
+//! transfers show only while the supervisor asked for them (`t`).
 
 use super::{EntryKind, LogEntry, Notice};
 use crate::transfer::{Ledger, TransferRecord};

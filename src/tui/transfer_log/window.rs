@@ -230,8 +230,8 @@ mod tests {
             log.push(Local::now(), notice(n), |_| false);
             log.keep_highlight_in_view(rows, ONE_LINE, ALL);
         }
-        // The entries before the highlight's were pushed out as the log filled; the highlight
-        // and the page laid out from it stay.
+        // The five oldest entries were pushed out as the log filled; the highlight and the page
+        // laid out from it stay.
         let (shown, _) = on_screen(&log, rows);
         assert_eq!(shown.last(), Some(&notice(13)));
         assert_eq!(log.highlighted(ALL).unwrap().kind, notice(9));

@@ -1,5 +1,6 @@
 //! The mouse, when `[ui] mouse` is on: a click focuses the pane under it and highlights the row
-//! it is on; the wheel scrolls the pane under it, or the help or detail that is open. A click
+//! it is on; the wheel scrolls the pane under it (in the conversation list it moves the
+//! highlight), or the help or detail that is open. A click
 //! never sends a transfer, nor answers a dialog: while a dialog is open it does nothing at all,
 //! so nothing behind the dialog can be touched.
 

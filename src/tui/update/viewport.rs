@@ -1,5 +1,5 @@
-//! How far the picker and the log are scrolled, kept in step with their highlights and the
-//! terminal's size. The view draws with these positions and the mouse is matched against them,
+//! How far the picker, the conversation list and the log are scrolled, kept in step with their
+//! highlights and the terminal's size. The view draws with these positions and the mouse is matched against them,
 //! so both agree on what is where.
 
 use crate::tui::model::Model;
