@@ -233,8 +233,8 @@ async fn the_status_filter_goes_to_the_platform_and_is_checked() {
     );
 }
 
-/// A platform that reads only repeated `status=` parameters refuses the comma form once; the
-/// client says so, asks again, and keeps to the form that worked for the pages after.
+/// A platform that gives fewer a page than were asked for: each page starts after what the
+/// last one held, so none is lost or listed twice.
 #[tokio::test]
 async fn a_platform_that_pages_by_fewer_than_asked_loses_none() {
     let mut config = floor_of(70);
@@ -258,6 +258,8 @@ async fn a_platform_that_pages_by_fewer_than_asked_loses_none() {
     );
 }
 
+/// A platform that reads only repeated `status=` parameters refuses the comma form once; the
+/// client says so, asks again, and keeps to the form that worked for the pages after.
 #[tokio::test]
 async fn statuses_are_repeated_where_commas_are_refused() {
     let mut config = floor_of(170);

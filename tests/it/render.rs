@@ -1,6 +1,7 @@
 //! The console's screens, drawn on ratatui's `TestBackend` and compared with reviewed snapshots
 //! (`cargo insta review` after an intended change). Clock times, even cut short by a dialog, are
-//! masked; everything else on screen is exact.
+//! masked, and where a test says so also measured durations, the demo floor's waits and the
+//! arrival time in its session ids; everything else on screen is exact.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use handoff::demo;
@@ -165,7 +166,7 @@ fn three_to_billing(model: &mut Model) {
     press(model, KeyCode::Enter);
 }
 
-/// The run under way: one accepted, one failed, one waiting for the budget.
+/// The run under way: one accepted, one failed, one queued and not yet sent.
 fn run_under_way(model: &mut Model) {
     let requests = match press(model, KeyCode::Char('y')) {
         Some(Effect::DispatchBulk { requests }) => requests,
@@ -962,8 +963,8 @@ mod every_screen {
     use super::*;
     use handoff::tui::model::Dialog;
 
-    /// A shift under way: live data, one transfer of each outcome, two sessions whose ids
-    /// differ only in their last characters, one still waiting for the budget.
+    /// A shift under way: live data, one transfer of each outcome, their three sessions' ids
+    /// differing only in their last characters, and one still waiting for the budget.
     fn shift() -> Model {
         let mut model = model();
         with_live(&mut model, false);

@@ -72,7 +72,8 @@ impl Workspace {
         self.dir.path().join("data")
     }
 
-    /// A config for `simulator`, with `extra` lines added to `[platform]`.
+    /// A config for the platform at `host`, with callbacks to `callback` and `platform_extra`
+    /// lines added to `[platform]`.
     pub fn write_config(&self, host: &str, callback: &str, platform_extra: &str) {
         let text = format!(
             r#"[platform]
