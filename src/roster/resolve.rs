@@ -69,7 +69,7 @@ impl Roster {
             });
         }
         let named: Vec<Target> = of_kind()
-            .filter(|t| t.name.eq_ignore_ascii_case(query))
+            .filter(|t| same_name(&t.name, query))
             .cloned()
             .collect();
         match named.len() {
@@ -125,7 +125,7 @@ impl Roster {
             other_kind_match: self
                 .targets
                 .iter()
-                .any(|t| t.kind != kind && t.name.eq_ignore_ascii_case(query)),
+                .any(|t| t.kind != kind && same_name(&t.name, query)),
             candidates,
         })
     }
@@ -138,6 +138,13 @@ fn looks_like_an_id(kind: TargetKind, query: &str) -> bool {
         TargetKind::Agent => lowered.starts_with("a-"),
         TargetKind::Queue => lowered.starts_with("qu-"),
     }
+}
+
+/// Names compared without regard to case in any script: "TOMÁS" is "Tomás".
+fn same_name(name: &str, query: &str) -> bool {
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .eq(query.chars().flat_map(char::to_lowercase))
 }
 
 #[cfg(test)]
@@ -180,6 +187,19 @@ mod tests {
             .unwrap();
         assert_eq!(resolved.target.id, "a-1111111-0000-4000-8000-000000000001");
         assert!(resolved.warning.is_none());
+    }
+
+    #[test]
+    fn names_match_without_regard_to_case_beyond_ascii() {
+        let roster = Roster::new(vec![Target::new(
+            TargetKind::Agent,
+            "a-1111111-0000-4000-8000-000000000009",
+            "Tomás Echeverría",
+        )]);
+        let resolved = roster
+            .resolve(TargetKind::Agent, "TOMÁS ECHEVERRÍA")
+            .unwrap();
+        assert_eq!(resolved.target.name, "Tomás Echeverría");
     }
 
     #[test]
