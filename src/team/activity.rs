@@ -78,10 +78,6 @@ impl Activity {
         &self.member
     }
 
-    pub fn link(&self) -> &Link {
-        &self.link
-    }
-
     /// Queues audit lines (one per `\n`-separated line of `lines`) for the team's stream. Never
     /// waits: a line that finds the queue full is dropped, and the audit file still holds it.
     pub fn publish(&self, lines: &[u8]) {
@@ -265,7 +261,7 @@ impl From<RedisValue> for Page {
 }
 
 /// The time (ms since the epoch) in a stream id, `"<ms>-<seq>"`.
-pub fn id_ms(id: &str) -> Option<i64> {
+fn id_ms(id: &str) -> Option<i64> {
     id.split_once('-')?.0.parse().ok()
 }
 

@@ -4,31 +4,52 @@
 use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_handoff");
 
-#[tokio::test]
-async fn a_second_handoff_transfers_through_the_served_simulator() {
+/// `handoff simulate` served with `global` arguments before the command, and the first `count`
+/// `handoff --config CONFIG --data-dir DATA` lines it prints (its example commands with more
+/// words are skipped), as `(CONFIG, DATA)`.
+async fn serve(global: &[&str], count: usize) -> (Child, Vec<(String, String)>) {
     let mut server = Command::new(BIN)
+        .args(global)
         .args(["simulate", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let command_line = loop {
+    let mut consoles = Vec::new();
+    while consoles.len() < count {
         let line = lines
             .next_line()
             .await
             .unwrap()
             .expect("the simulator prints how to use it");
-        if line.trim_start().starts_with("handoff --config") && !line.contains("transfer") {
-            break line;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let ["handoff", "--config", config, "--data-dir", data] = words[..] {
+            consoles.push((config.to_owned(), data.to_owned()));
         }
-    };
-    let words: Vec<&str> = command_line.split_whitespace().collect();
-    let (config, data) = (words[2], words[4]);
+    }
+    (server, consoles)
+}
+
+/// Ctrl-c stops the server cleanly, and it takes the config at `config` with it.
+async fn interrupt(mut server: Child, config: &str) {
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &server.id().unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    assert_eq!(server.wait().await.unwrap().code(), Some(0));
+    assert!(!std::path::Path::new(config).exists());
+}
+
+#[tokio::test]
+async fn a_second_handoff_transfers_through_the_served_simulator() {
+    let (server, consoles) = serve(&[], 1).await;
+    let (config, data) = (consoles[0].0.as_str(), consoles[0].1.as_str());
     let config_text = std::fs::read_to_string(config).unwrap();
     assert!(config_text.contains("client_secret"));
 
@@ -49,15 +70,7 @@ async fn a_second_handoff_transfers_through_the_served_simulator() {
         .unwrap();
     let secret = secret_line.split('"').nth(1).unwrap();
     assert!(!stdout.contains(secret));
-
-    // Ctrl-c stops it cleanly and takes its files with it.
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &server.id().unwrap().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    assert_eq!(server.wait().await.unwrap().code(), Some(0));
-    assert!(!std::path::Path::new(config).exists());
+    interrupt(server, config).await;
 }
 
 #[tokio::test]
@@ -78,31 +91,7 @@ async fn a_simulated_account_for_a_team_of_two() {
     let Some(redis) = crate::redis_server::RedisServer::start() else {
         return;
     };
-    let mut server = Command::new(BIN)
-        .args([
-            "--redis",
-            &redis.url(),
-            "simulate",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let mut consoles = Vec::new();
-    while consoles.len() < 2 {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("the simulator prints each supervisor's command");
-        if line.trim_start().starts_with("handoff --config") {
-            let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-            consoles.push((words[2].clone(), words[4].clone()));
-        }
-    }
+    let (server, consoles) = serve(&["--redis", &redis.url()], 2).await;
     let run = |(config, data): &(String, String), args: &[&str]| {
         Command::new(BIN)
             .args(["--config", config, "--data-dir", data])
@@ -134,14 +123,7 @@ async fn a_simulated_account_for_a_team_of_two() {
     let team_log = run(&consoles[1], &["log", "--team"]).await.unwrap();
     let stdout = String::from_utf8_lossy(&team_log.stdout);
     assert!(stdout.contains("Priya: ✓ accepted"), "{team_log:?}");
-    // Ctrl-c stops it and takes both configs with it.
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &server.id().unwrap().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    assert_eq!(server.wait().await.unwrap().code(), Some(0));
-    assert!(!std::path::Path::new(&consoles[0].0).exists());
+    interrupt(server, &consoles[0].0).await;
 }
 
 #[tokio::test]
