@@ -33,7 +33,7 @@ use url::Url;
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
 pub(crate) use budget::now_ms;
 pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot};
-pub use bulk::{BulkKey, BulkPlan, STOPPED_BEFORE_SENT, Skipped, Spread, run_bulk};
+pub use bulk::{BulkKey, BulkPlan, Skipped, Spread, run_bulk, stopped_before_its_turn};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{AuditLine, History, fold_step, read_line, read_since};
 pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger, RECENT_MOVE};
@@ -131,9 +131,9 @@ pub struct TransferUpdate {
 }
 
 impl TransferUpdate {
-    /// The transfer ended without being sent: `why`, in words.
-    pub fn not_sent(id: TransferId, why: impl Into<String>) -> Self {
-        Self::now(id, Progress::Finished(Outcome::not_sent(why)))
+    /// The transfer could not go out (its intent could not be recorded): `why`, in words.
+    pub fn failed_before_sending(id: TransferId, why: impl Into<String>) -> Self {
+        Self::now(id, Progress::Finished(Outcome::failed_before_sending(why)))
     }
 
     pub fn now(id: TransferId, progress: Progress) -> Self {
@@ -269,7 +269,7 @@ impl TransferEngine {
     /// platform accepted it or may have acted; if it certainly did not, the session is free.
     async fn settle_claim(&self, request: &TransferRequest, outcome: &Outcome) {
         if let Some(claims) = &self.claims {
-            let moved = !matches!(outcome, Outcome::Failed { .. });
+            let moved = outcome.may_have_moved();
             claims
                 .settle(request.session.as_str(), &target_words(request), moved)
                 .await;
@@ -379,7 +379,7 @@ impl TransferEngine {
         let slot = match slot {
             Ok(slot) => slot,
             Err(why) => {
-                let outcome = Outcome::not_sent(why);
+                let outcome = Outcome::not_sent(FailureReason::Stopped, why);
                 self.settle_claim(request, &outcome).await;
                 return Ok(self.finish(request, outcome, updates).await);
             }
@@ -488,17 +488,16 @@ impl TransferEngine {
         self.append_lines(lines).await
     }
 
-    /// Transfers of a run that were never sent (it was stopped first), as failed outcomes, in
-    /// one write: their intents are in the audit file, so it says what became of them.
+    /// Transfers of a run that were never sent (it was stopped first), with `outcome`, in one
+    /// write: their intents are in the audit file, so it says what became of them.
     pub async fn record_not_sent(
         &self,
         requests: &[TransferRequest],
-        why: &str,
+        outcome: &Outcome,
     ) -> Result<(), AuditError> {
-        let outcome = Outcome::not_sent(why);
         let lines = requests.iter().map(|request| {
             let record = Record {
-                outcome: Some(&outcome),
+                outcome: Some(outcome),
                 ..Record::default()
             };
             Self::entry(request, AuditEvent::Outcome, record)

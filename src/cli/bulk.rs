@@ -3,7 +3,6 @@
 //! same command skips what the audit file shows it already sent. Ctrl-c stops what has not been
 //! sent.
 
-use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,7 +12,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 use super::conversations::in_queue;
-use super::output::{err, out, out_json};
+use super::output::{err, out_json};
 use super::setup::{Callbacks, Setup};
 use super::transfer::{Printer, TransferArgs};
 use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
@@ -23,8 +22,8 @@ use crate::ids::{SessionId, SessionList, TargetKind};
 use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
 use crate::transfer::{
-    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, STOPPED_BEFORE_SENT, Skipped, Spread,
-    TransferId, TransferRequest, TransferState, TransferUpdate, run_bulk,
+    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord,
+    TransferRequest, TransferState, TransferUpdate, run_bulk,
 };
 use crate::tui::view::short_duration;
 
@@ -392,38 +391,10 @@ async fn send_all(
         }
         progress.show();
     }
-    let unsent: HashSet<TransferId> = run
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|request| request.id)
-        .collect();
+    let unsent = run.await.map_or(0, |unsent| unsent.len());
     progress.clear();
-    for record in ledger.records().filter(|r| unsent.contains(&r.id())) {
-        let request = &record.request;
-        if printer.json {
-            out_json!(json!({
-                "session": request.session.as_str(),
-                "state": "not sent",
-                "reason": STOPPED_BEFORE_SENT,
-                "exit_code": 1,
-            }));
-        } else {
-            out!(
-                "· session {} → {}: {STOPPED_BEFORE_SENT}",
-                request.session,
-                request.target
-            );
-        }
-    }
-    let states: Vec<TransferState> = ledger
-        .records()
-        .map(|r| match unsent.contains(&r.id()) {
-            true => TransferState::Failed,
-            false => r.state(),
-        })
-        .collect();
-    progress.summary(&states, unsent.len());
+    let states: Vec<TransferState> = ledger.records().map(TransferRecord::state).collect();
+    progress.summary(&states, unsent);
     states
 }
 

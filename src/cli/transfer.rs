@@ -152,7 +152,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         Ok(outcome) => outcome,
         Err(message) => return printer.bad_input(&format!("not sent: {message}")),
     };
-    let may_settle = !matches!(outcome, Outcome::Failed { .. });
+    let may_settle = outcome.may_have_moved();
     if let (Some(mut events), Some(secs), true) = (callback_events, args.wait, may_settle) {
         let within = if secs == 0 {
             setup.settings.confirm_within

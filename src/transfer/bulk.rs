@@ -8,7 +8,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::{Ledger, Priority, Progress, TransferEngine, TransferRequest, TransferUpdate};
+use super::{
+    FailureReason, Ledger, Outcome, Priority, Progress, TransferEngine, TransferRequest,
+    TransferUpdate,
+};
 use crate::ids::SessionId;
 use crate::roster::Target;
 
@@ -154,7 +157,9 @@ impl Spread {
 }
 
 /// What became of a run's transfer that was never handed out, in the audit file and on screen.
-pub const STOPPED_BEFORE_SENT: &str = "not sent: the run was stopped before its turn";
+pub fn stopped_before_its_turn() -> Outcome {
+    Outcome::not_sent(FailureReason::Stopped, "the run was stopped")
+}
 
 /// The most transfers of a run sent together in one batch, on one budget slot and two audit
 /// syncs: enough to fill the budget's window in a moment and to spread those fixed costs thin,
@@ -179,7 +184,8 @@ pub async fn run_bulk(
     if let Err(error) = engine.record_intents(&requests).await {
         // Nothing goes out that the audit file could not record first.
         for request in &requests {
-            let not_sent = TransferUpdate::not_sent(request.id, format!("not sent: {error}"));
+            let not_sent =
+                TransferUpdate::failed_before_sending(request.id, format!("not sent: {error}"));
             let _ = updates.send(not_sent).await;
         }
         return Vec::new();
@@ -192,10 +198,17 @@ pub async fn run_bulk(
     while !queue.is_empty() {
         if *cancelled.borrow() || *closing.borrow() {
             let unsent: Vec<TransferRequest> = queue.into();
-            if let Err(error) = engine.record_not_sent(&unsent, STOPPED_BEFORE_SENT).await {
+            let stopped = stopped_before_its_turn();
+            if let Err(error) = engine.record_not_sent(&unsent, &stopped).await {
                 let failed = Progress::AuditFailed(error.to_string());
                 let _ = updates
                     .send(TransferUpdate::now(unsent[0].id, failed))
+                    .await;
+            }
+            for request in &unsent {
+                let finished = Progress::Finished(stopped.clone());
+                let _ = updates
+                    .send(TransferUpdate::now(request.id, finished))
                     .await;
             }
             while batches.join_next().await.is_some() {}

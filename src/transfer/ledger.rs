@@ -8,7 +8,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::confirmation::{Confirmation, Unheard};
-use super::outcome::Outcome;
 use super::record::{Settlement, TransferRecord};
 use super::{TransferId, TransferState, TransferUpdate};
 use crate::callback::Received;
@@ -46,15 +45,18 @@ pub const RECENT_MOVE: chrono::Duration = chrono::Duration::minutes(10);
 
 impl Ledger {
     /// The latest move of `session` that may have taken effect, if it is in flight or from the
-    /// last [`RECENT_MOVE`]: a transfer refused by the platform, or given up before it was
-    /// sent, moved nothing.
+    /// last [`RECENT_MOVE`]: a transfer refused by the platform, or never sent, moved nothing.
     pub fn recent_move(&self, session: &SessionId, now: DateTime<Utc>) -> Option<&TransferRecord> {
         let since = now - RECENT_MOVE;
         self.records().rev().find(|r| {
             r.request.session == *session
                 && (r.state().is_open() || r.intent_at >= since)
-                && r.state() != TransferState::Failed
-                && r.state() != (TransferState::Interrupted { sent: false })
+                && !matches!(
+                    r.state(),
+                    TransferState::Failed
+                        | TransferState::NotSent
+                        | TransferState::Interrupted { sent: false }
+                )
         })
     }
 
@@ -219,8 +221,7 @@ impl Ledger {
 /// one it refused, and not one that never went out.
 fn may_have_acted(record: &TransferRecord) -> bool {
     match &record.outcome {
-        Some(Outcome::Failed { .. }) => false,
-        Some(_) => true,
+        Some(outcome) => outcome.may_have_moved(),
         None => record.sent_at.is_some(),
     }
 }
@@ -230,7 +231,7 @@ mod tests {
     use super::*;
     use crate::ids::TargetKind;
     use crate::roster::Target;
-    use crate::transfer::{Progress, TransferRequest};
+    use crate::transfer::{Outcome, Progress, TransferRequest};
     use serde_json::json;
 
     const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";

@@ -35,11 +35,21 @@ pub enum Outcome {
         reason: FailureReason,
         message: String,
     },
+    /// Never sent, and nothing is wrong with it: the run was stopped before its turn, or
+    /// someone else (another run, a teammate) has the session. Not a failure: a supervisor
+    /// sends it again, or leaves it to whoever has it.
+    #[serde(rename = "not_sent")]
+    NotSent {
+        #[serde(default)]
+        reason: FailureReason,
+        message: String,
+    },
 }
 
 impl Outcome {
-    /// Certainly not transferred because it never went out, with why in words.
-    pub fn not_sent(why: impl Into<String>) -> Self {
+    /// Certainly not transferred because it could not go out (the audit file could not record
+    /// it, the request could not be signed): a failure, with why in words.
+    pub fn failed_before_sending(why: impl Into<String>) -> Self {
         Self::Failed {
             http_status: None,
             reason: FailureReason::NotSent,
@@ -47,13 +57,23 @@ impl Outcome {
         }
     }
 
+    /// Never sent, for `reason` (one of those that leave nothing wrong, see
+    /// [`FailureReason::leaves_it_unsent`]), with why in words.
+    pub fn not_sent(reason: FailureReason, why: impl Into<String>) -> Self {
+        Self::NotSent {
+            reason,
+            message: why.into(),
+        }
+    }
+
     /// Not sent, because a teammate holds the session: `holder` says who, where and when.
     pub fn held_by_teammate(holder: impl std::fmt::Display) -> Self {
-        Self::Failed {
-            http_status: None,
-            reason: FailureReason::HeldByTeammate,
-            message: holder.to_string(),
-        }
+        Self::not_sent(FailureReason::HeldByTeammate, holder.to_string())
+    }
+
+    /// Whether the platform may have acted on it: accepted, or left in doubt.
+    pub fn may_have_moved(&self) -> bool {
+        matches!(self, Self::Transferred { .. } | Self::Unknown { .. })
     }
 
     /// The outcome of `request` from the platform's answer. An answer that names another
@@ -97,20 +117,24 @@ impl Outcome {
     pub fn reason(&self) -> Option<FailureReason> {
         match self {
             Self::Transferred { .. } => None,
-            Self::Failed { reason, .. } | Self::Unknown { reason, .. } => Some(*reason),
+            Self::Failed { reason, .. }
+            | Self::Unknown { reason, .. }
+            | Self::NotSent { reason, .. } => Some(*reason),
         }
     }
 
     pub fn message(&self) -> Option<&str> {
         match self {
             Self::Transferred { .. } => None,
-            Self::Failed { message, .. } | Self::Unknown { message, .. } => Some(message),
+            Self::Failed { message, .. }
+            | Self::Unknown { message, .. }
+            | Self::NotSent { message, .. } => Some(message),
         }
     }
 
     pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::Transferred { .. } => None,
+            Self::Transferred { .. } | Self::NotSent { .. } => None,
             Self::Failed { http_status, .. } | Self::Unknown { http_status, .. } => *http_status,
         }
     }
@@ -141,6 +165,7 @@ impl Outcome {
                 "{}: {message}; outcome unknown: check the conversation before retrying",
                 reason.words()
             )),
+            Self::NotSent { reason, message } => Some(format!("{}: {message}", reason.words())),
         }
     }
 }

@@ -29,6 +29,14 @@ pub enum FailureReason {
     /// A teammate is moving the session, or moved it a moment ago (team mode): nothing was
     /// sent. Sending it all the same takes it over, after the supervisor read who and where.
     HeldByTeammate,
+    /// Another handoff run or console of this data folder is sending the session, or sent it a
+    /// moment ago: nothing was sent.
+    InFlightElsewhere,
+    /// Team mode: the session could not be claimed because Redis did not answer, and the
+    /// supervisor did not say to send it unclaimed: nothing was sent.
+    CouldNotClaim,
+    /// The run was stopped, or handoff was closing, before its turn came: nothing was sent.
+    Stopped,
     /// No answer within the request timeout.
     NoAnswer,
     /// The connection broke after the request went out.
@@ -58,12 +66,30 @@ impl FailureReason {
             Self::Network => "could not reach the platform",
             Self::NotSent => "not sent",
             Self::HeldByTeammate => "a teammate has it",
+            Self::InFlightElsewhere => "another run has it",
+            Self::CouldNotClaim => "could not claim",
+            Self::Stopped => "stopped before its turn",
             Self::NoAnswer => "no answer in time",
             Self::ConnectionDropped => "connection dropped after sending",
             Self::UnexpectedReply => "unexpected reply",
             Self::Refused => "refused by the platform",
             Self::Unknown => "reason not given",
         }
+    }
+
+    /// A reason for which a transfer is left unsent with nothing wrong with it: not a failure,
+    /// no bell, nothing for the supervisor to look into (see `Outcome::NotSent`).
+    pub fn leaves_it_unsent(self) -> bool {
+        matches!(
+            self,
+            Self::HeldByTeammate | Self::InFlightElsewhere | Self::CouldNotClaim | Self::Stopped
+        )
+    }
+
+    /// Someone else has the session (a teammate, another run): for a run of many, it is taken
+    /// as already moved, not as a session left behind.
+    pub fn someone_else_has_it(self) -> bool {
+        matches!(self, Self::HeldByTeammate | Self::InFlightElsewhere)
     }
 
     /// The reason for a call that went wrong.

@@ -85,6 +85,7 @@ impl TransferRecord {
                 awaiting_callback: self.awaits_callback,
             },
             (None, Some(Outcome::Failed { .. })) => TransferState::Failed,
+            (None, Some(Outcome::NotSent { .. })) => TransferState::NotSent,
             (None, Some(Outcome::Unknown { .. })) => TransferState::Unknown,
             (None, None) if self.restored => TransferState::Interrupted {
                 sent: self.sent_at.is_some(),

@@ -29,6 +29,9 @@ pub enum TransferState {
     /// handoff stopped before the platform answered. `sent` tells whether the request had gone
     /// out: if not, nothing was sent.
     Interrupted { sent: bool },
+    /// Never sent, with nothing wrong: stopped before its turn, or someone else (a teammate,
+    /// another run) has the session.
+    NotSent,
 }
 
 /// How a state should look: the console picks its colours by this.
@@ -40,6 +43,8 @@ pub enum Tone {
     Bad,
     /// Nobody can tell yet: the supervisor should check.
     Doubtful,
+    /// Nothing happened, and nothing is wrong: shown quietly.
+    Quiet,
 }
 
 impl TransferState {
@@ -56,6 +61,7 @@ impl TransferState {
             Self::Unconfirmed => "unconfirmed",
             Self::Unclear => "unclear",
             Self::Interrupted { .. } => "interrupted",
+            Self::NotSent => "not sent",
         }
     }
 
@@ -74,6 +80,8 @@ impl TransferState {
             Self::Failed => "✗",
             Self::Unknown | Self::Unconfirmed | Self::Unclear => "?",
             Self::Interrupted { .. } => "!",
+            // Not a cross: nothing failed. An arrow that passes by, of one column everywhere.
+            Self::NotSent => "↷",
         }
     }
 
@@ -94,15 +102,16 @@ impl TransferState {
             | Self::Unconfirmed
             | Self::Unclear
             | Self::Interrupted { sent: true } => Tone::Doubtful,
+            Self::NotSent => Tone::Quiet,
         }
     }
 
     /// The command line's exit code for a transfer that ended here: 0 it went through, 1 it
-    /// certainly did not, 3 nobody can tell (check before retrying).
+    /// certainly did not (failed, or was not sent), 3 nobody can tell (check before retrying).
     pub fn exit_code(self) -> u8 {
         match self.tone() {
             Tone::Good => 0,
-            Tone::Bad => 1,
+            Tone::Bad | Tone::Quiet => 1,
             Tone::Pending | Tone::Doubtful => 3,
         }
     }
@@ -117,6 +126,7 @@ impl TransferState {
                 | Self::Unconfirmed
                 | Self::Unclear
                 | Self::Interrupted { .. }
+                | Self::NotSent
         )
     }
 
@@ -156,6 +166,7 @@ mod tests {
             (TransferState::Unknown, 3),
             (TransferState::Unconfirmed, 3),
             (TransferState::Unclear, 3),
+            (TransferState::NotSent, 1),
         ];
         for (state, code) in cases {
             assert_eq!(state.exit_code(), code, "{state:?}");

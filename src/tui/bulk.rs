@@ -71,6 +71,8 @@ pub struct BulkCounts {
     pub failed: usize,
     /// Left in doubt.
     pub unknown: usize,
+    /// Never sent, with nothing wrong: stopped, or someone else has it.
+    pub not_sent: usize,
     /// Not yet sent: queued or waiting for the budget.
     pub waiting: usize,
 }
@@ -106,6 +108,7 @@ impl BulkRun {
                 | TransferState::Unconfirmed
                 | TransferState::Unclear
                 | TransferState::Interrupted { sent: true } => counts.unknown += 1,
+                TransferState::NotSent => counts.not_sent += 1,
             }
         }
         counts

@@ -515,7 +515,8 @@ async fn dispatch(
     updates: mpsc::Sender<TransferUpdate>,
 ) {
     if let Err(error) = engine.run(&request, &updates).await {
-        let not_sent = TransferUpdate::not_sent(request.id, format!("not sent: {error}"));
+        let not_sent =
+            TransferUpdate::failed_before_sending(request.id, format!("not sent: {error}"));
         let _ = updates.send(not_sent).await;
     }
 }

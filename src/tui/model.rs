@@ -303,10 +303,12 @@ impl Model {
     }
 
     /// After a change to transfer `id`: if it now needs the supervisor (failed, unknown,
-    /// unconfirmed, unclear), it counts as unseen and the bell is due.
+    /// unconfirmed, unclear; not one left unsent with nothing wrong), it counts as unseen and
+    /// the bell is due.
     pub fn needs_attention(&mut self, id: TransferId) {
         let needs = self.transfer(id).is_some_and(|r| {
-            r.state().tone() != crate::transfer::Tone::Good && !r.state().is_open()
+            use crate::transfer::Tone;
+            !matches!(r.state().tone(), Tone::Good | Tone::Quiet) && !r.state().is_open()
         });
         if needs && self.unseen.insert(id) {
             self.bell_due = self.bell;

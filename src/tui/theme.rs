@@ -28,6 +28,7 @@ impl Theme {
             Tone::Good => self.ok,
             Tone::Bad => self.error,
             Tone::Doubtful => self.warning,
+            Tone::Quiet => self.dim,
         }
     }
 

@@ -9,8 +9,7 @@ use handoff::demo;
 use handoff::ids::SessionId;
 use handoff::secret::Secret;
 use handoff::transfer::{
-    Outcome, Progress, STOPPED_BEFORE_SENT, TransferEngine, TransferId, TransferRequest,
-    TransferUpdate, run_bulk,
+    Outcome, Progress, TransferEngine, TransferId, TransferRequest, TransferUpdate, run_bulk,
 };
 use tokio::sync::mpsc;
 
@@ -240,7 +239,7 @@ async fn a_stopped_bulk_run_sends_nothing_more_and_says_so_for_each() {
     }
     let not_sent = lines
         .iter()
-        .filter(|l| l["message"].as_str() == Some(STOPPED_BEFORE_SENT))
+        .filter(|l| l["outcome"] == "not_sent" && l["reason"] == "stopped")
         .count();
     assert_eq!(not_sent, 6, "{audit}");
 }

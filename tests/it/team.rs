@@ -429,10 +429,7 @@ async fn the_same_session_sent_from_two_consoles_at_once_goes_out_once() {
         let (first, second) = (to_billing(&session), to_billing(&session));
         let (a, b) = tokio::join!(priya.run(&first, &updates), marcus.run(&second, &updates));
         for outcome in [a.unwrap(), b.unwrap()] {
-            if let handoff::transfer::Outcome::Failed {
-                message, reason, ..
-            } = outcome
-            {
+            if let handoff::transfer::Outcome::NotSent { message, reason } = outcome {
                 assert_eq!(reason, handoff::transfer::FailureReason::HeldByTeammate);
                 refusals.push(message);
             }

@@ -7,7 +7,8 @@ use super::{Effect, Model};
 use crate::directory::LiveState;
 use crate::ids::SessionId;
 use crate::transfer::{
-    BulkKey, BulkPlan, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord, TransferRequest,
+    BulkKey, BulkPlan, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord,
+    TransferRequest,
 };
 use crate::tui::bulk::{BulkRun, BulkTo};
 use crate::tui::conversations::has_ended;
@@ -263,8 +264,8 @@ pub(super) fn dispatch(
 pub(super) fn ended(model: &mut Model, unsent: Vec<TransferId>) -> Vec<Effect> {
     let mut effects = Vec::new();
     for id in unsent {
-        let update =
-            crate::transfer::TransferUpdate::not_sent(id, crate::transfer::STOPPED_BEFORE_SENT);
+        let stopped = Progress::Finished(crate::transfer::stopped_before_its_turn());
+        let update = crate::transfer::TransferUpdate::now(id, stopped);
         effects.extend(super::lifecycle::progressed(model, update));
     }
     if let Some(run) = &mut model.bulk {

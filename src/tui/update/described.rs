@@ -70,6 +70,7 @@ fn outcome_word(outcome: &Outcome) -> &'static str {
         Outcome::Transferred { .. } => "accepted",
         Outcome::Failed { .. } => "failed",
         Outcome::Unknown { .. } => "unknown",
+        Outcome::NotSent { .. } => "not sent",
     }
 }
 

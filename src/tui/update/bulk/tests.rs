@@ -166,14 +166,20 @@ fn esc_asks_before_a_run_is_stopped_and_what_was_never_sent_says_so() {
             unsent: vec![requests[2].id],
         },
     );
+    // Not sent is its own state: no failure, nothing to look into.
     assert_eq!(
         model.transfer(requests[2].id).unwrap().state(),
-        TransferState::Failed
+        TransferState::NotSent
     );
+    assert!(!model.unseen.contains(&requests[2].id));
     let counts = model.bulk.as_ref().unwrap().counts(&model.ledger);
-    assert_eq!((counts.good, counts.failed, counts.waiting), (1, 2, 0));
+    assert_eq!(
+        (counts.good, counts.failed, counts.not_sent, counts.waiting),
+        (1, 1, 1, 0)
+    );
 
-    // R in the log: the two that failed are marked again, Billing marked as the one to avoid.
+    // R in the log: the failed one and the one never sent are marked again, Billing marked as
+    // the one to avoid.
     key(&mut model, KeyCode::BackTab);
     assert_eq!(model.focus, Focus::Log);
     key(&mut model, KeyCode::Char('R'));
