@@ -32,7 +32,7 @@ use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
 pub(crate) use budget::now_ms;
-pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot};
+pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot, sleep_before_asking_again};
 pub use bulk::{BulkKey, BulkPlan, Skipped, Spread, run_bulk, stopped_before_its_turn};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{AuditLine, History, fold_step, read_line, read_since};
@@ -192,6 +192,7 @@ impl TransferEngine {
                 RateBudget::shared(
                     platform.rate_limit_per_minute,
                     platform.rate_window,
+                    platform.request_timeout,
                     data_dir,
                     &platform.account_id,
                 ),
@@ -213,6 +214,7 @@ impl TransferEngine {
                 let budget = RateBudget::team(
                     platform.rate_limit_per_minute,
                     platform.rate_window,
+                    platform.request_timeout,
                     link,
                     &platform.account_id,
                     team.fallback_share,

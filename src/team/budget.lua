@@ -1,7 +1,8 @@
 -- The account's request budget, shared by every console and CLI run of a team: one atomic step
 -- per call, so no two processes can both take the last slot. The same rules as the local budget
--- (src/transfer/budget.rs): a rolling window of calls, each counted from when it was taken and
--- then from its answer; a pause after a 429; a transfer waiting holds bulk and background calls
+-- (src/transfer/budget.rs): a rolling window of calls, each counted from the latest moment it
+-- could reach the platform (taken, plus the request timeout) until it is answered, then from its
+-- answer; a pause after a 429; a transfer waiting holds bulk and background calls
 -- back, a bulk run waiting holds background calls back; background calls leave a reserve.
 --
 -- KEYS[1] sorted set: one member per call, scored by the millisecond it counts from
@@ -11,10 +12,11 @@
 -- ARGV[4] the epoch the caller last saw ('' if none), then
 --   take:   priority, limit for transfers and bulk, limit for background, mark hold ms, member,
 --           how many calls are wanted (a batch of a bulk run: as many as there is room for, at
---           least one; each is named member:n)
+--           least one; each is named member:n), ms an unanswered call may still take to arrive
 --   done:   member, how many calls it named
+--   release: member, the first and the end of the calls never made (member:first .. end - 1)
 --   pause:  ms
---   resync: member, age in ms, member, age in ms, ...
+--   resync: member, age in ms, member, age in ms, ... (negative for a call not yet answered)
 --   look:   nothing
 -- Returns {calls taken (0 if none), wait ms, epoch, paused ms, transfer mark ms, bulk mark ms,
 --          recovering ms, now, then (bucket end relative to now in ms, calls) pairs, oldest first}.
@@ -67,6 +69,7 @@ if op == 'take' and mark('recover') then
 elseif op == 'take' then
   local priority, all, background = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
   local hold, member, wanted = tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
+  local unanswered = tonumber(ARGV[11])
   local ahead = nil
   if priority == 'bulk' then
     ahead = mark('transfer')
@@ -94,16 +97,18 @@ elseif op == 'take' then
     end
   else
     repeat
-      redis.call('ZADD', calls, now, member .. ':' .. taken)
+      redis.call('ZADD', calls, now + unanswered, member .. ':' .. taken)
       taken = taken + 1
     until taken >= wanted or wait(limit)
   end
 elseif op == 'done' then
-  -- From its answer on, a call counts from then (never earlier than it was taken).
+  -- From its answer on, a call counts from then: it surely reached the platform by now.
   for n = 0, tonumber(ARGV[6]) - 1 do
-    local member = ARGV[5] .. ':' .. n
-    local from = tonumber(redis.call('ZSCORE', calls, member) or '0')
-    redis.call('ZADD', calls, math.max(now + 1, from), member)
+    redis.call('ZADD', calls, now + 1, ARGV[5] .. ':' .. n)
+  end
+elseif op == 'release' then
+  for n = tonumber(ARGV[6]), tonumber(ARGV[7]) - 1 do
+    redis.call('ZREM', calls, ARGV[5] .. ':' .. n)
   end
 elseif op == 'pause' then
   local until_ = now + tonumber(ARGV[5])

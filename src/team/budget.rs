@@ -44,11 +44,14 @@ pub struct TeamBudget {
     script: Script,
     keys: [String; 3],
     window_ms: u64,
+    /// How long after its slot was taken an unanswered call may still reach the platform: it
+    /// counts from then until answered.
+    unanswered_ms: u64,
     /// Names this process's calls apart from every other's.
     process: String,
     next_id: AtomicU64,
     /// This process's slots in the last window: `(id, calls, counting from, in ms since the
-    /// epoch)`.
+    /// epoch)`; an unanswered slot counts from the latest moment its calls could arrive.
     mine: Mutex<VecDeque<(u64, u32, u64)>>,
     /// The link's join count and the data's epoch as of the last resync.
     synced: Mutex<Option<(u64, String)>>,
@@ -63,7 +66,7 @@ pub struct TeamBudget {
 }
 
 impl TeamBudget {
-    pub fn new(link: Link, account: &str, window_ms: u64) -> Self {
+    pub fn new(link: Link, account: &str, window_ms: u64, unanswered_ms: u64) -> Self {
         let prefix = format!("handoff:{{{account}}}:budget");
         Self {
             link,
@@ -74,6 +77,7 @@ impl TeamBudget {
                 format!("{prefix}:epoch"),
             ],
             window_ms,
+            unanswered_ms,
             process: uuid::Uuid::new_v4().simple().to_string(),
             next_id: AtomicU64::new(1),
             mine: Mutex::new(VecDeque::new()),
@@ -118,10 +122,11 @@ impl TeamBudget {
             hold_ms.to_string(),
             member(&self.process, id),
             wanted.max(1).to_string(),
+            self.unanswered_ms.to_string(),
         ];
         let (taken, wait, view) = self.run("take", &args).await?;
         if taken > 0 {
-            self.remember(id, taken, now);
+            self.remember(id, taken, now.saturating_add(self.unanswered_ms));
             Some((Ok((id, taken)), view))
         } else {
             Some((Err(wait), view))
@@ -132,7 +137,7 @@ impl TeamBudget {
     /// rejoining.
     pub fn taken_alone(&self, calls: u32, now: u64) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        self.remember(id, calls, now);
+        self.remember(id, calls, now.saturating_add(self.unanswered_ms));
         self.alone_since_sync.store(true, Ordering::Release);
         id
     }
@@ -142,11 +147,28 @@ impl TeamBudget {
         {
             let mut mine = self.mine.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(entry) = mine.iter_mut().find(|(mine, ..)| *mine == id) {
-                entry.2 = entry.2.max(now);
+                entry.2 = now;
             }
         }
         let args = [member(&self.process, id), calls.to_string()];
         let (_, _, view) = self.run("done", &args).await?;
+        Some(view)
+    }
+
+    /// Calls `kept..calls` of slot `id` were never made: they leave the team's window.
+    pub async fn release(&self, id: u64, kept: u32, calls: u32) -> Option<TeamView> {
+        {
+            let mut mine = self.mine.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(entry) = mine.iter_mut().find(|(mine, ..)| *mine == id) {
+                entry.1 = kept;
+            }
+        }
+        let args = [
+            member(&self.process, id),
+            kept.to_string(),
+            calls.to_string(),
+        ];
+        let (_, _, view) = self.run("release", &args).await?;
         Some(view)
     }
 
@@ -162,15 +184,12 @@ impl TeamBudget {
         Some(view)
     }
 
-    fn remember(&self, id: u64, calls: u32, now: u64) {
+    /// Keeps slot `id` of `calls`, counting from `from`.
+    fn remember(&self, id: u64, calls: u32, from: u64) {
+        let now = now_ms();
         let mut mine = self.mine.lock().unwrap_or_else(|p| p.into_inner());
-        while mine
-            .front()
-            .is_some_and(|&(.., at)| at.saturating_add(self.window_ms) <= now)
-        {
-            mine.pop_front();
-        }
-        mine.push_back((id, calls, now));
+        mine.retain(|&(.., at)| at.saturating_add(self.window_ms) > now);
+        mine.push_back((id, calls, from));
     }
 
     /// Runs one operation of the script, then puts this process's calls back if Redis was
@@ -201,7 +220,8 @@ impl TeamBudget {
                 .unwrap_or_else(|p| p.into_inner())
                 .iter()
                 .flat_map(|&(id, calls, at)| {
-                    let age = now.saturating_sub(at).to_string();
+                    // Negative for a call still unanswered: it counts from a moment to come.
+                    let age = (i128::from(now) - i128::from(at)).to_string();
                     (0..calls).flat_map(move |n| {
                         [format!("{}:{n}", member(&self.process, id)), age.clone()]
                     })

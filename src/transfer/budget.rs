@@ -54,7 +54,7 @@ pub struct RateBudget {
 #[derive(Debug)]
 struct Inner {
     limit: usize,
-    window_ms: u64,
+    span: Span,
     /// Where the processes of this account on this machine share their count, when there is
     /// no team.
     shared: Option<SharedFile>,
@@ -111,9 +111,11 @@ impl Stamp {
 }
 
 /// The place in the window of one call, or of several taken together (a batch of a bulk run).
-/// It counts from when it was taken until the calls are done, then from when they were done: the
-/// platform counts a request when it arrives, somewhere in between, so counting from the end can
-/// never put two calls closer than the platform sees them.
+/// The platform counts a request when it arrives, somewhere between the slot being taken and the
+/// answer. So until the calls are answered, the slot counts from the latest moment they could
+/// still arrive (taken, plus the request timeout); once they are, from the answer. Neither can
+/// put two calls closer than the platform sees them, even when the process that took the slot
+/// dies before the answer (its slot is then never moved, and counts long enough).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use = "a slot is handed back with `done` once its calls are answered"]
 pub struct Slot {
@@ -174,9 +176,10 @@ impl Window {
     }
 
     /// Forgets the calls that left the window by `now`.
-    fn prune(&mut self, window: u64, now: u64) {
-        // A clock set back leaves calls "in the future": they count as made now.
-        let latest = bucket_end(now);
+    fn prune(&mut self, span: Span, now: u64) {
+        // Unanswered calls count from as late as they could still reach the platform; anything
+        // later than that is a clock set back, and counts as made as late as a call can be.
+        let latest = bucket_end(now.saturating_add(span.unanswered));
         if self.counts.iter().any(|&(at, _)| at > latest) {
             let mut clamped: Vec<(u64, u32)> = Vec::with_capacity(self.counts.len());
             let mut all: Vec<(u64, u32)> = self.counts.drain(..).collect();
@@ -193,16 +196,17 @@ impl Window {
         while self
             .counts
             .front()
-            .is_some_and(|&(at, _)| now >= at.saturating_add(window))
+            .is_some_and(|&(at, _)| now >= at.saturating_add(span.window))
         {
             self.counts.pop_front();
         }
     }
 
-    /// Milliseconds until a call may be made within `limit` calls per `window`, or `None` if
+    /// Milliseconds until a call may be made within `limit` calls per window, or `None` if
     /// one may be made at `now`.
-    fn wait(&mut self, limit: usize, window: u64, now: u64) -> Option<u64> {
-        self.prune(window, now);
+    fn wait(&mut self, limit: usize, span: Span, now: u64) -> Option<u64> {
+        self.prune(span, now);
+        let window = span.window;
         let paused = self.paused_until.filter(|&until| until > now);
         // With `limit` slots, the call waits until enough of the oldest calls have left.
         let total: u64 = self.counts.iter().map(|&(_, calls)| u64::from(calls)).sum();
@@ -221,8 +225,8 @@ impl Window {
     }
 
     /// Counts calls made by others, unseen, from `now`, up to `limit` in the window.
-    fn fill_to(&mut self, limit: usize, window: u64, now: u64) {
-        self.prune(window, now);
+    fn fill_to(&mut self, limit: usize, span: Span, now: u64) {
+        self.prune(span, now);
         let total: u64 = self.counts.iter().map(|&(_, calls)| u64::from(calls)).sum();
         let unseen = (limit as u64).saturating_sub(total);
         if unseen > 0 {
@@ -247,9 +251,10 @@ impl Window {
         }
     }
 
-    fn take(&mut self, limit: usize, window: u64, now: u64) -> Result<Slot, u64> {
-        match self.wait(limit, window, now) {
-            None => Ok(self.add(now, 1)),
+    /// Takes a slot for one call, counted from the latest moment it could reach the platform.
+    fn take(&mut self, limit: usize, span: Span, now: u64) -> Result<Slot, u64> {
+        match self.wait(limit, span, now) {
+            None => Ok(self.add(span.unanswered_until(now), 1)),
             Some(wait) => Err(wait),
         }
     }
@@ -269,10 +274,10 @@ impl Window {
         let result = match ahead {
             // Try again when the budget could next allow it, or once the mark is refreshed.
             Some(until) => Err(self
-                .wait(limit, limits.window, now)
+                .wait(limit, limits.span, now)
                 .unwrap_or(0)
                 .max((until - now).min(WAITING_MARK_MS / 4))),
-            None => self.take(limit, limits.window, now),
+            None => self.take(limit, limits.span, now),
         };
         if let Err(wait) = result {
             let mark = match priority {
@@ -300,28 +305,51 @@ impl Window {
         let mut slot = self.take_as(priority, limits, now)?;
         let limit = limits.of(priority);
         // The first one cleared the priorities; the rest only need room, in the same bucket.
-        while slot.calls < wanted && self.wait(limit, limits.window, now).is_none() {
-            let _ = self.add(now, 1);
+        while slot.calls < wanted && self.wait(limit, limits.span, now).is_none() {
+            let _ = self.add(limits.span.unanswered_until(now), 1);
             slot.calls += 1;
         }
         Ok(slot)
     }
 
-    /// The calls in `slot` are answered: from now on they count from `now`. Those whose slot
-    /// has already left the window (they took longer than the window) count from now all the
-    /// same.
+    /// The calls in `slot` are answered: from now on they count from `now`, when they surely
+    /// had reached the platform.
     fn done(&mut self, slot: Slot, now: u64) {
-        if let Some(i) = self.counts.iter().position(|&(at, _)| at == slot.at) {
-            self.counts[i].1 = self.counts[i].1.saturating_sub(slot.calls);
+        self.forget(slot.at, slot.calls);
+        let _ = self.add(now, slot.calls);
+    }
+
+    /// `calls` of the slot counted from `at` were never made: they leave the window.
+    fn forget(&mut self, at: u64, calls: u32) {
+        if let Some(i) = self.counts.iter().position(|&(bucket, _)| bucket == at) {
+            self.counts[i].1 = self.counts[i].1.saturating_sub(calls);
             if self.counts[i].1 == 0 {
                 self.counts.remove(i);
             }
         }
-        let _ = self.add(now.max(slot.at), slot.calls);
     }
 
     fn pause(&mut self, until: u64) {
         self.paused_until = Some(self.paused_until.map_or(until, |t| t.max(until)));
+    }
+}
+
+/// How long calls count, in milliseconds: the platform's window, from the moment a call
+/// reached it; and how long after its slot was taken an unanswered call may still reach it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    window: u64,
+    /// The request timeout: a request that went out may sit in a connection's queue, or
+    /// crawl over a slow link, until then; and one whose sender died (`kill -9`) never says
+    /// when it arrived.
+    unanswered: u64,
+}
+
+impl Span {
+    /// When a call whose slot is taken at `now` counts from until it is answered: the latest
+    /// moment it could still reach the platform.
+    fn unanswered_until(self, now: u64) -> u64 {
+        now.saturating_add(self.unanswered)
     }
 }
 
@@ -330,16 +358,16 @@ impl Window {
 struct Limits {
     all: usize,
     background: usize,
-    window: u64,
+    span: Span,
 }
 
 impl Limits {
-    /// `limit` calls per `window`, of which background calls leave the reserve.
-    fn within(limit: usize, window: u64) -> Self {
+    /// `limit` calls per window, of which background calls leave the reserve.
+    fn within(limit: usize, span: Span) -> Self {
         Self {
             all: limit,
             background: limit - reserve_of(limit),
-            window,
+            span,
         }
     }
 
@@ -362,7 +390,7 @@ fn reserve_of(limit: usize) -> usize {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BudgetSnapshot {
     limit: usize,
-    window_ms: u64,
+    span: Span,
     window: Window,
     /// In team mode, whether the team's Redis is in use.
     team: Option<Health>,
@@ -382,7 +410,7 @@ impl BudgetSnapshot {
 
     /// How long a call counts against the budget.
     pub fn window(&self) -> Duration {
-        Duration::from_millis(self.window_ms)
+        Duration::from_millis(self.span.window)
     }
 
     /// Calls that still count against the window at `now`.
@@ -391,7 +419,7 @@ impl BudgetSnapshot {
         self.window
             .counts
             .iter()
-            .filter(|&&(at, _)| at.min(now) + self.window_ms > now)
+            .filter(|&&(at, _)| at.min(now) + self.span.window > now)
             .map(|&(_, calls)| calls as usize)
             .sum()
     }
@@ -401,7 +429,7 @@ impl BudgetSnapshot {
     pub fn wait_at(&self, now: SystemTime) -> Option<Duration> {
         self.window
             .clone()
-            .wait(self.limit, self.window_ms, ms_since_epoch(now))
+            .wait(self.limit, self.span, ms_since_epoch(now))
             .map(Duration::from_millis)
     }
 
@@ -412,7 +440,7 @@ impl BudgetSnapshot {
             .window
             .counts
             .iter()
-            .map(|&(at, _)| at + self.window_ms);
+            .map(|&(at, _)| at + self.span.window);
         ends.chain(self.window.paused_until)
             .filter(|&end| end > now)
             .min()
@@ -429,6 +457,27 @@ impl BudgetSnapshot {
     }
 }
 
+/// The longest a caller sleeps before asking the budget again, whatever wait it was told: a
+/// call still unanswered counts until the latest moment it could reach the platform, so the
+/// budget often frees up sooner than it said, once answers come; and a team console counting
+/// alone rejoins Redis at its next ask, with no wait once Redis is back.
+pub const ASK_AGAIN_WITHIN: Duration = Duration::from_secs(1);
+
+/// Sleeps for `wait`, or [`ASK_AGAIN_WITHIN`] if that is sooner.
+pub async fn sleep_before_asking_again(wait: Duration) {
+    tokio::time::sleep(wait.min(ASK_AGAIN_WITHIN)).await;
+}
+
+impl Span {
+    fn of(window: Duration, unanswered: Duration) -> Self {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Self {
+            window: ms(window).max(1),
+            unanswered: ms(unanswered),
+        }
+    }
+}
+
 /// The clock as the budget reads it: milliseconds since the epoch.
 pub(crate) fn now_ms() -> u64 {
     ms_since_epoch(SystemTime::now())
@@ -442,8 +491,16 @@ fn ms_since_epoch(time: SystemTime) -> u64 {
 impl RateBudget {
     /// A budget of `limit` calls per `window` shared through files in `dir` by every process
     /// that names the same `account`. A quarter of it (at least one call, when there are two or
-    /// more) is left by background calls for transfers.
-    pub fn shared(limit: u32, window: Duration, dir: &std::path::Path, account: &str) -> Self {
+    /// more) is left by background calls for transfers. A call counts from the moment it could
+    /// last reach the platform, `unanswered` after its slot is taken (the request timeout),
+    /// until it is answered.
+    pub fn shared(
+        limit: u32,
+        window: Duration,
+        unanswered: Duration,
+        dir: &std::path::Path,
+        account: &str,
+    ) -> Self {
         let name = format!("rate-budget-{account}");
         let shared = SharedFile {
             lock: dir.join(format!("{name}.lock")),
@@ -451,32 +508,33 @@ impl RateBudget {
             lock_file: Mutex::new(None),
             last_written: Mutex::new(None),
         };
-        Self::with(limit, window, Some(shared), None)
+        Self::with(limit, Span::of(window, unanswered), Some(shared), None)
     }
 
     /// A budget of `limit` calls per `window` shared through the team's Redis by every process
     /// of the team that names the same `account`; while Redis is away, this process makes at
     /// most `share` of them (at least one) on its own.
-    pub fn team(limit: u32, window: Duration, link: Link, account: &str, share: f64) -> Self {
-        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+    pub fn team(
+        limit: u32,
+        window: Duration,
+        unanswered: Duration,
+        link: Link,
+        account: &str,
+        share: f64,
+    ) -> Self {
+        let span = Span::of(window, unanswered);
         let full = limit.max(1) as usize;
         // Rounded down: the shares of the team's consoles must not add up to more than all.
         let alone = ((full as f64 * share).floor() as usize).clamp(1, full);
         let team = TeamShare {
-            budget: TeamBudget::new(link, account, window_ms),
+            budget: TeamBudget::new(link, account, span.window, span.unanswered),
             alone,
         };
-        Self::with(limit, window, None, Some(team))
+        Self::with(limit, span, None, Some(team))
     }
 
-    fn with(
-        limit: u32,
-        window: Duration,
-        shared: Option<SharedFile>,
-        team: Option<TeamShare>,
-    ) -> Self {
+    fn with(limit: u32, span: Span, shared: Option<SharedFile>, team: Option<TeamShare>) -> Self {
         let limit = limit.max(1) as usize;
-        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
         let health = team.as_ref().map(|team| team.budget.link().health());
         // A console that has not heard from the team's Redis yet cannot know what the team
         // spent: until it does, the window counts as full, so a console that starts while Redis
@@ -495,14 +553,14 @@ impl RateBudget {
         Self {
             inner: Arc::new(Inner {
                 limit,
-                window_ms,
+                span,
                 shared,
                 team,
                 latest_view: Mutex::new(0),
                 counting_alone: AtomicBool::new(false),
                 seen: watch::Sender::new(BudgetSnapshot {
                     limit,
-                    window_ms,
+                    span,
                     window: state.clone(),
                     team: health,
                 }),
@@ -530,7 +588,7 @@ impl RateBudget {
         wanted: usize,
     ) -> Result<Slot, Duration> {
         let inner = &self.inner;
-        let limits = Limits::within(inner.limit, inner.window_ms);
+        let limits = Limits::within(inner.limit, inner.span);
         let wanted = u32::try_from(wanted).unwrap_or(u32::MAX).max(1);
         let taken = match &inner.team {
             None => self
@@ -559,7 +617,7 @@ impl RateBudget {
         wanted: u32,
     ) -> Result<Slot, u64> {
         let inner = &self.inner;
-        let limits = Limits::within(inner.limit, inner.window_ms);
+        let limits = Limits::within(inner.limit, inner.span);
         let now = now_ms();
         let asked = team
             .budget
@@ -574,12 +632,12 @@ impl RateBudget {
         if let Some((taken, view)) = asked {
             inner.adopt(&view);
             return taken.map(|(id, calls)| Slot {
-                at: bucket_end(now),
+                at: bucket_end(limits.span.unanswered_until(now)),
                 calls,
                 team: Some(id),
             });
         }
-        let alone = Limits::within(team.alone, inner.window_ms);
+        let alone = Limits::within(team.alone, inner.span);
         let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = now_ms();
         if !inner.counting_alone.swap(true, Ordering::AcqRel) {
@@ -587,7 +645,7 @@ impl RateBudget {
             // answer from Redis and now; the platform counts those calls for a whole window. So
             // the window counts as full from now until they have surely left it: only then is
             // this console's share its own.
-            state.fill_to(inner.limit, inner.window_ms, now);
+            state.fill_to(inner.limit, inner.span, now);
         }
         let taken = state.take_many_as(priority, alone, now, wanted);
         inner.publish(&state);
@@ -603,9 +661,31 @@ impl RateBudget {
         loop {
             match self.try_spend_as(priority).await {
                 Ok(slot) => return slot,
-                Err(wait) => tokio::time::sleep(wait).await,
+                Err(wait) => sleep_before_asking_again(wait).await,
             }
         }
+    }
+
+    /// `unused` of the calls in `slot` will not be made after all (their sessions could not be
+    /// claimed): they leave the window. The rest of the slot, if any, is returned, to be
+    /// handed back with [`done`](Self::done) once answered.
+    pub async fn give_back(&self, slot: Slot, unused: usize) -> Option<Slot> {
+        let unused = u32::try_from(unused).unwrap_or(u32::MAX).min(slot.calls);
+        let kept = Slot {
+            calls: slot.calls - unused,
+            ..slot
+        };
+        if unused > 0 {
+            if let (Some(team), Some(id)) = (&self.inner.team, slot.team)
+                && let Some(view) = team.budget.release(id, kept.calls, slot.calls).await
+            {
+                self.inner.adopt(&view);
+            } else {
+                self.update(move |state, _| state.forget(slot.at, unused))
+                    .await;
+            }
+        }
+        (kept.calls > 0).then_some(kept)
     }
 
     /// The calls in `slot` have their answers (or failed): they count from now on (rounded up
@@ -815,10 +895,15 @@ mod tests {
     use super::*;
 
     const MINUTE: u64 = 60_000;
+    /// Calls that are answered the moment they go out: the window's own rules, alone.
+    const SPAN: Span = Span {
+        window: MINUTE,
+        unanswered: 0,
+    };
 
     /// Takes a slot, forgetting it: these calls are never answered.
     fn take(window: &mut Window, limit: usize, now: u64) -> Result<(), u64> {
-        window.take(limit, MINUTE, now).map(drop)
+        window.take(limit, SPAN, now).map(drop)
     }
 
     #[test]
@@ -843,7 +928,7 @@ mod tests {
     #[test]
     fn a_call_counts_from_its_answer() {
         let mut window = Window::default();
-        let slow = window.take(1, MINUTE, 0).unwrap();
+        let slow = window.take(1, SPAN, 0).unwrap();
         window.done(slow, 5_000);
         assert_eq!(take(&mut window, 1, MINUTE), Err(5_000));
         assert!(take(&mut window, 1, MINUTE + 5_000).is_ok());
@@ -874,14 +959,60 @@ mod tests {
     #[test]
     fn an_answer_moves_one_call_to_its_own_bucket() {
         let mut window = Window::default();
-        let first = window.take(3, MINUTE, 0).unwrap();
-        let _second = window.take(3, MINUTE, 0).unwrap();
+        let first = window.take(3, SPAN, 0).unwrap();
+        let _second = window.take(3, SPAN, 0).unwrap();
         window.done(first, 7_001);
         assert_eq!(window.counts, [(0, 1), (7_050, 1)]);
         // A slot that has left the window still counts from its answer.
-        let slow = window.take(3, MINUTE, 8_000).unwrap();
+        let slow = window.take(3, SPAN, 8_000).unwrap();
         window.done(slow, 8_000 + 2 * MINUTE);
         assert_eq!(window.counts.back(), Some(&(8_000 + 2 * MINUTE, 1)));
+    }
+
+    #[test]
+    fn an_unanswered_call_counts_from_the_latest_moment_it_could_arrive() {
+        let span = Span {
+            window: MINUTE,
+            unanswered: 20_000,
+        };
+        let mut window = Window::default();
+        let answered = window.take(2, span, 0).unwrap();
+        let _never_answered = window.take(2, span, 0).unwrap();
+        window.done(answered, 400);
+        // The answered one leaves a window after its answer; the other only a window after
+        // the request timeout, since it might have reached the platform as late as that.
+        assert_eq!(window.take(2, span, MINUTE), Err(400));
+        assert!(window.take(2, span, MINUTE + 400).is_ok());
+        assert_eq!(window.take(2, span, MINUTE + 400), Err(20_000 - 400));
+        // Unanswered calls are not mistaken for a clock set back.
+        assert_eq!(window.counts.back(), Some(&(MINUTE + 400 + 20_000, 1)));
+    }
+
+    #[test]
+    fn calls_given_back_leave_the_window() {
+        let mut window = Window::default();
+        let limits = Limits::within(4, SPAN);
+        let slot = window.take_many_as(Priority::Bulk, limits, 0, 4).unwrap();
+        window.forget(slot.at, 3);
+        assert_eq!(window.counts, [(0, 1)]);
+        assert!(window.take(4, SPAN, 10).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_slot_left_unanswered_by_a_killed_process_holds_the_next_one_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let window = Duration::from_secs(1);
+        let timeout = Duration::from_secs(20);
+        let killed = RateBudget::shared(1, window, timeout, dir.path(), "acct");
+        // Taken and never handed back: the process died with its request in flight.
+        let _ = killed.try_spend().await.unwrap();
+        drop(killed);
+        let rerun = RateBudget::shared(1, window, timeout, dir.path(), "acct");
+        let wait = rerun.try_spend().await.expect_err("the window is held");
+        assert!(
+            wait > timeout,
+            "{wait:?}: the request may have arrived late"
+        );
     }
 
     #[test]
@@ -894,7 +1025,7 @@ mod tests {
     const LIMITS: Limits = Limits {
         all: 2,
         background: 1,
-        window: MINUTE,
+        span: SPAN,
     };
 
     #[test]
@@ -929,7 +1060,7 @@ mod tests {
         let limits = Limits {
             all: 5,
             background: 3,
-            window: MINUTE,
+            span: SPAN,
         };
         let mut window = Window::default();
         let batch = window.take_many_as(Priority::Bulk, limits, 1, 3).unwrap();
@@ -956,7 +1087,13 @@ mod tests {
     #[tokio::test]
     async fn background_calls_leave_a_reserve_for_transfers() {
         let dir = tempfile::tempdir().unwrap();
-        let budget = RateBudget::shared(8, Duration::from_secs(60), dir.path(), "acct");
+        let budget = RateBudget::shared(
+            8,
+            Duration::from_secs(60),
+            Duration::ZERO,
+            dir.path(),
+            "acct",
+        );
         for _ in 0..6 {
             let _ = budget.try_spend_as(Priority::Background).await.unwrap();
         }
@@ -970,8 +1107,8 @@ mod tests {
     async fn watchers_see_the_calls_of_every_process_sharing_the_window() {
         let dir = tempfile::tempdir().unwrap();
         let minute = Duration::from_secs(60);
-        let this = RateBudget::shared(2, minute, dir.path(), "acct");
-        let other = RateBudget::shared(2, minute, dir.path(), "acct");
+        let this = RateBudget::shared(2, minute, Duration::ZERO, dir.path(), "acct");
+        let other = RateBudget::shared(2, minute, Duration::ZERO, dir.path(), "acct");
         let mut seen = this.watch();
         let _ = this.try_spend().await.unwrap();
         assert!(seen.has_changed().unwrap());
@@ -1009,9 +1146,9 @@ mod tests {
     async fn budgets_sharing_a_folder_share_the_count_and_the_pause() {
         let dir = tempfile::tempdir().unwrap();
         let minute = Duration::from_secs(60);
-        let first = RateBudget::shared(3, minute, dir.path(), "acct");
-        let second = RateBudget::shared(3, minute, dir.path(), "acct");
-        let other_account = RateBudget::shared(3, minute, dir.path(), "other");
+        let first = RateBudget::shared(3, minute, Duration::ZERO, dir.path(), "acct");
+        let second = RateBudget::shared(3, minute, Duration::ZERO, dir.path(), "acct");
+        let other_account = RateBudget::shared(3, minute, Duration::ZERO, dir.path(), "other");
         let _ = first.try_spend().await.unwrap();
         let _ = second.try_spend().await.unwrap();
         let _ = first.try_spend().await.unwrap();

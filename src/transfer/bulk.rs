@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use super::{
     FailureReason, Ledger, Outcome, Priority, Progress, TransferEngine, TransferRequest,
-    TransferUpdate,
+    TransferUpdate, sleep_before_asking_again,
 };
 use crate::ids::SessionId;
 use crate::roster::Target;
@@ -239,7 +239,7 @@ pub async fn run_bulk(
                 }
                 told_to_wait = told_to_wait.max(wanted);
                 tokio::select! {
-                    () = tokio::time::sleep(wait) => {}
+                    () = sleep_before_asking_again(wait) => {}
                     () = turned_on(&mut cancelled) => {}
                     () = turned_on(&mut closing) => {}
                 }

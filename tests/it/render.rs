@@ -877,6 +877,7 @@ async fn spent_budget(limit: u32, spent: usize) -> handoff::transfer::BudgetSnap
     let budget = RateBudget::shared(
         limit,
         std::time::Duration::from_secs(60),
+        std::time::Duration::ZERO,
         dir.path(),
         "acct",
     );

@@ -10,6 +10,10 @@ use handoff_simulator::{Simulator, SimulatorConfig};
 
 /// The platform's minute scaled down to 2 s, so a test of several windows takes seconds.
 const WINDOW_SECS: u64 = 2;
+/// The request timeout scaled down with it: an unanswered call counts until then (a console
+/// that loses Redis counts its teammates' calls still out from then on), and the simulator
+/// answers in milliseconds (or 5 s for the sessions that test a slow answer).
+const REQUEST_TIMEOUT_SECS: u64 = 8;
 
 async fn simulator_allowing(limit: u32) -> Simulator {
     start_simulator(SimulatorConfig {
@@ -26,7 +30,9 @@ fn supervisor(simulator: &Simulator, limit: u32, team: &str) -> Workspace {
     let ws = Workspace::new();
     ws.write_config_for(
         simulator,
-        &format!("rate_limit_per_minute = {limit}\nrate_window_secs = {WINDOW_SECS}"),
+        &format!(
+            "rate_limit_per_minute = {limit}\nrate_window_secs = {WINDOW_SECS}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}"
+        ),
     );
     let config = std::fs::read_to_string(ws.config_path()).unwrap();
     ws.write("config.toml", &format!("{config}\n{team}\n"));
@@ -217,6 +223,7 @@ fn team_budget(redis: &RedisServer, limit: u32) -> handoff::transfer::RateBudget
     handoff::transfer::RateBudget::team(
         limit,
         Duration::from_secs(WINDOW_SECS),
+        Duration::ZERO,
         link,
         handoff::demo::ACCOUNT_ID,
         config.fallback_share,

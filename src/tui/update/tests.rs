@@ -1173,7 +1173,13 @@ async fn the_clock_wakes_the_console_only_while_something_on_screen_moves_with_i
     assert_eq!(model.next_redraw(), None, "idle and no budget: sleep");
 
     let dir = tempfile::tempdir().unwrap();
-    let budget = RateBudget::shared(2, Duration::from_secs(60), dir.path(), "acct");
+    let budget = RateBudget::shared(
+        2,
+        Duration::from_secs(60),
+        Duration::ZERO,
+        dir.path(),
+        "acct",
+    );
     let slot = budget.try_spend().await.unwrap();
     budget.done(slot).await;
     update(&mut model, Msg::Budget(budget.watch().borrow().clone()));
