@@ -234,6 +234,19 @@ impl Window {
         }
     }
 
+    /// Redis stopped answering at `now`: from here this process counts alone. Teammates may
+    /// have spent the rest of the window between this process's last answer from Redis and now,
+    /// and the platform counts those calls for a whole window. So the window counts as full from
+    /// now until they have surely left it: only then is this process's share its own. A process
+    /// that never `heard_from_team` knows nothing of the calls its full starting window stands
+    /// for: they too may have been made at any moment up to now.
+    fn lost_team(&mut self, limit: usize, span: Span, now: u64, heard_from_team: bool) {
+        if !heard_from_team {
+            self.counts.clear();
+        }
+        self.fill_to(limit, span, now);
+    }
+
     /// Counts `calls` more calls from `at`'s bucket.
     fn add(&mut self, at: u64, calls: u32) -> Slot {
         let at = bucket_end(at);
@@ -641,11 +654,8 @@ impl RateBudget {
         let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = now_ms();
         if !inner.counting_alone.swap(true, Ordering::AcqRel) {
-            // Teammates may have spent the rest of the window between this console's last
-            // answer from Redis and now; the platform counts those calls for a whole window. So
-            // the window counts as full from now until they have surely left it: only then is
-            // this console's share its own.
-            state.fill_to(inner.limit, inner.span, now);
+            let heard_from_team = *inner.latest_view.lock().unwrap_or_else(|p| p.into_inner()) > 0;
+            state.lost_team(inner.limit, inner.span, now, heard_from_team);
         }
         let taken = state.take_many_as(priority, alone, now, wanted);
         inner.publish(&state);
@@ -986,6 +996,23 @@ mod tests {
         assert_eq!(window.take(2, span, MINUTE + 400), Err(20_000 - 400));
         // Unanswered calls are not mistaken for a clock set back.
         assert_eq!(window.counts.back(), Some(&(MINUTE + 400 + 20_000, 1)));
+    }
+
+    #[test]
+    fn a_console_that_loses_redis_counts_the_window_as_full_from_the_loss() {
+        // A view from Redis at 1 s with 2 of 10 calls; Redis lost at 1.5 s.
+        let mut heard = Window::default();
+        let _ = heard.add(1_000, 2);
+        heard.lost_team(10, SPAN, 1_500, true);
+        // On a share of 3: the 8 unseen calls may all have been made just before the loss.
+        assert_eq!(heard.take(3, SPAN, 1_500), Err(MINUTE));
+        // A console that started at 0, never heard from Redis, and lost it at 30 s: its
+        // starting window stood for nothing it knows, so it counts from the loss too.
+        let mut never_heard = Window::default();
+        let _ = never_heard.add(0, 10);
+        never_heard.lost_team(10, SPAN, 30_000, false);
+        assert_eq!(never_heard.take(3, SPAN, MINUTE), Err(30_000));
+        assert!(never_heard.take(3, SPAN, MINUTE + 30_000).is_ok());
     }
 
     #[test]
