@@ -12,7 +12,7 @@ mod simulate;
 mod team;
 mod transfer;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +22,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::default_data_dir;
 use crate::diagnostics;
-use crate::transfer::{AUDIT_FILE_NAME, CALLBACK_HORIZON, Ledger, TransferId, read_since};
+use crate::transfer::{
+    AUDIT_FILE_NAME, CALLBACK_HORIZON, Ledger, TransferEngine, TransferId, read_since,
+};
 use crate::tui::transfer_log::Notice;
 use crate::tui::{self, Console};
 use output::err;
@@ -155,7 +157,7 @@ async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode 
         Some(_) => setup.settings.confirm_within,
         None => Duration::ZERO,
     };
-    let (ledger, still_waiting) = restore_ledger(&setup.data_dir, confirm_within, |warning| {
+    let (ledger, still_waiting) = restore_ledger(&setup.engine, confirm_within, |warning| {
         notices.push(Notice::Warning(warning));
     });
     let shift_start = Utc::now() - SHIFT;
@@ -203,18 +205,23 @@ async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode 
 /// How far back the console's log starts: a long shift.
 const SHIFT: chrono::Duration = chrono::Duration::hours(12);
 
-/// The day's transfers from the audit file in `data_dir`, for matching callbacks that arrive
-/// late. Accepted transfers whose time for a callback (`confirm_within`) ran out while no
-/// handoff listened are unconfirmed; those still within it are returned with the time left.
-/// Damage in the file, or a file that cannot be read, is said through `warn` and never stops
-/// anything.
+/// The day's transfers from the audit file of `engine`'s data folder, for matching callbacks
+/// that arrive late and deciding what not to send twice; `engine` then looks up only what other
+/// runs write after what was read. Accepted transfers whose time for a callback
+/// (`confirm_within`) ran out while no handoff listened are unconfirmed; those still within it
+/// are returned with the time left. Damage in the file, or a file that cannot be read, is said
+/// through `warn` and never stops anything.
 pub(crate) fn restore_ledger(
-    data_dir: &Path,
+    engine: &TransferEngine,
     confirm_within: Duration,
     mut warn: impl FnMut(String),
 ) -> (Ledger, Vec<(TransferId, Duration)>) {
+    let data_dir = engine.data_dir();
     let history = match read_since(data_dir, Utc::now() - CALLBACK_HORIZON) {
-        Ok(history) => history,
+        Ok(history) => {
+            engine.read_audit_up_to(history.read_up_to);
+            history
+        }
         Err(error) => {
             warn(format!(
                 "cannot read the audit file {}: {error}; earlier transfers are not shown",

@@ -8,7 +8,9 @@ use std::fmt;
 
 /// A bot session id (`botSessionId`): 24 lowercase hex characters. Read from anywhere (a team's
 /// shared result too) only through [`SessionId::parse`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String")]
 pub struct SessionId(String);
 

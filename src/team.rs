@@ -20,7 +20,7 @@ pub mod teammates;
 
 pub use activity::{Activity, TeamStep};
 pub use budget::{TeamBudget, TeamView};
-pub use claims::{Claim, Claims, Holder};
+pub use claims::{Claim, Claims, Holder, TakeOver};
 pub use link::{Health, Link};
 pub use shared_reads::{Shared, SharedReads};
 pub use teammates::TeamTransfer;

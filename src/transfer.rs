@@ -8,13 +8,17 @@
 //! matched against ([`Ledger`]), built the same way live and from the audit file.
 
 mod audit;
+mod audit_tail;
 mod batch;
 mod blocking;
 mod budget;
 mod bulk;
+mod claiming;
 mod confirmation;
 mod history;
 mod ledger;
+mod live_run;
+mod local_claims;
 mod outcome;
 mod reason;
 mod record;
@@ -33,7 +37,7 @@ use url::Url;
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
 pub(crate) use budget::now_ms;
 pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot, sleep_before_asking_again};
-pub use bulk::{BulkKey, BulkPlan, Skipped, Spread, run_bulk, stopped_before_its_turn};
+pub use bulk::{BulkKey, BulkPlan, LeftOut, Skipped, Spread, run_bulk, stopped_before_its_turn};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{AuditLine, History, fold_step, read_line, read_since};
 pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger, RECENT_MOVE};
@@ -49,8 +53,11 @@ use crate::platform::{AssignRequest, PlatformClient};
 use crate::roster::Target;
 use crate::secret::{Redactor, Secret};
 use crate::team::link::SHARED_READ_TIMEOUT;
-use crate::team::{Activity, Claim, Claims, Link, Member, SharedReads};
+use crate::team::{Activity, Claims, Link, Member, SharedReads};
 use audit::{AuditEntry, AuditEvent, UnmatchedEntry, timestamp};
+use audit_tail::AuditTail;
+use claiming::{CLAIM_RETRY, Claimed, Claiming};
+use local_claims::LocalClaims;
 
 /// How long a process that ends waits for its last steps to reach the team's stream.
 const ACTIVITY_FLUSH: Duration = Duration::from_secs(2);
@@ -96,6 +103,9 @@ pub struct TransferRequest {
     pub reroute_of: Option<TransferId>,
     /// The bulk run it is part of, if any: a rerun of the same run skips what it already sent.
     pub bulk: Option<BulkKey>,
+    /// The supervisor was told the session moved a moment ago and confirmed: another run's
+    /// recent move of it does not hold it back.
+    pub confirmed_recent: bool,
 }
 
 /// What an audit line adds to the transfer's identity.
@@ -112,6 +122,9 @@ struct Record<'a> {
 pub enum Progress {
     /// The account's per-minute budget is spent; the request goes out after this wait.
     WaitingForBudget(Duration),
+    /// Team mode: Redis does not answer, so the session cannot be claimed; the request waits
+    /// for it (why it is away, in words).
+    WaitingForClaim(String),
     /// Going out now; `request` is what is sent, secrets replaced.
     Sending {
         request: String,
@@ -158,7 +171,11 @@ pub struct TransferEngine {
     awaits_callback: bool,
     /// Set when the process is closing: transfers still waiting for the budget are not sent.
     closing: Arc<watch::Sender<bool>>,
-    /// In team mode, where each transfer claims its session before it is sent.
+    /// Where each transfer claims its session among this data folder's runs before it is sent.
+    local: LocalClaims,
+    /// What other runs wrote to the audit file since this run read it.
+    tail: AuditTail,
+    /// In team mode, where each transfer claims its session in Redis before it is sent.
     claims: Option<Claims>,
     /// In team mode, where each audit line is published for teammates once it is written.
     activity: Option<Activity>,
@@ -166,6 +183,11 @@ pub struct TransferEngine {
     shared_reads: Option<SharedReads>,
     /// The supervisor read who holds a session and confirmed: claims are taken over.
     take_over: bool,
+    /// Team mode: the supervisor said to send even when Redis cannot take the claim.
+    unclaimed: bool,
+    /// How long a transfer waits for Redis to take its claim before it is not sent: the
+    /// account's window, by when a Redis that restarted is back.
+    claim_patience: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +200,11 @@ pub enum EngineError {
     Token(#[from] TokenError),
     #[error("{0}")]
     Team(String),
+    #[error("cannot keep claims in the data folder {path}: {source}")]
+    Claims {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl TransferEngine {
@@ -228,18 +255,30 @@ impl TransferEngine {
             AuthConfig::Credentials { client_secret, .. } => secrets.push(client_secret.clone()),
         }
         secrets.extend(config.team.iter().filter_map(|team| team.password.clone()));
+        let local = LocalClaims::open(data_dir, &platform.account_id).map_err(|source| {
+            EngineError::Claims {
+                path: data_dir.to_owned(),
+                source,
+            }
+        })?;
+        let audit = AuditLog::open(data_dir)?;
+        let tail = AuditTail::new(audit.path().to_owned(), local.run_id());
         Ok(Self {
             client: PlatformClient::new(config, budget.clone(), Redactor::new(secrets))?,
             budget,
-            audit: AuditLog::open(data_dir)?,
+            audit,
+            tail,
             callback_url: with_token(&config.callback_url, &callback_token),
             callback_token,
             awaits_callback: false,
             closing: Arc::new(watch::Sender::new(false)),
+            local,
             claims,
             activity,
             shared_reads,
             take_over: false,
+            unclaimed: false,
+            claim_patience: platform.rate_window,
         })
     }
 
@@ -250,32 +289,38 @@ impl TransferEngine {
         self
     }
 
-    /// In team mode, claims `request`'s session for this console; the outcome to refuse it with
-    /// when a teammate holds it. With Redis away it goes ahead unclaimed.
-    async fn claim(&self, request: &TransferRequest) -> Option<Outcome> {
-        let claims = self.claims.as_ref()?;
-        match claims
-            .claim(
-                request.session.as_str(),
-                &target_words(request),
-                self.take_over,
-            )
-            .await
-        {
-            Claim::Held(holder) => Some(Outcome::held_by_teammate(holder.words())),
-            Claim::Ours | Claim::Unknown => None,
+    /// Team mode: says whether this engine's transfers go out even when Redis cannot take
+    /// their claim (the supervisor was told a teammate could be moving them too, and said so).
+    pub fn sending_unclaimed(mut self, unclaimed: bool) -> Self {
+        self.unclaimed = unclaimed;
+        self
+    }
+
+    /// The data folder this engine keeps its files in.
+    pub fn data_dir(&self) -> &Path {
+        self.audit.path().parent().unwrap_or_else(|| Path::new("."))
+    }
+
+    /// This run's name among the runs of its data folder, as its audit lines carry it.
+    pub fn run_id(&self) -> &str {
+        self.local.run_id()
+    }
+
+    /// Team mode: a teammate's move of `session` a moment ago, in words ("Priya moved it to
+    /// queue Billing at 14:03:11"), as the team's claims keep it; nothing while Redis is away
+    /// (the claim itself waits for it).
+    pub async fn teammates_recent_move(&self, session: &SessionId) -> Option<String> {
+        let holders = self.claims.as_ref()?.holders(&[session.as_str()]).await?;
+        match holders.into_iter().next()?? {
+            crate::team::Claim::Held(holder) if holder.moved => Some(holder.words()),
+            _ => None,
         }
     }
 
-    /// The transfer of `request` has its outcome: teammates are told who moved it if the
-    /// platform accepted it or may have acted; if it certainly did not, the session is free.
-    async fn settle_claim(&self, request: &TransferRequest, outcome: &Outcome) {
-        if let Some(claims) = &self.claims {
-            let moved = outcome.may_have_moved();
-            claims
-                .settle(request.session.as_str(), &target_words(request), moved)
-                .await;
-        }
+    /// This run read the audit file up to `offset` (a `History`'s `read_up_to`): what other
+    /// runs write after it is news, looked up before each send.
+    pub fn read_audit_up_to(&self, offset: u64) {
+        self.tail.read_up_to(offset);
     }
 
     /// Says whether this process receives callbacks, so its transfers wait for theirs.
@@ -291,8 +336,7 @@ impl TransferEngine {
     /// The transfers of the last day in the audit file, as every handoff on this machine wrote
     /// them; an unreadable file or damaged lines give what could be read. Blocking.
     pub fn read_recent(&self) -> Vec<TransferRecord> {
-        let data_dir = self.audit.path().parent().unwrap_or_else(|| Path::new("."));
-        read_since(data_dir, Utc::now() - CALLBACK_HORIZON)
+        read_since(self.data_dir(), Utc::now() - CALLBACK_HORIZON)
             .map(|history| history.records)
             .unwrap_or_default()
     }
@@ -362,28 +406,50 @@ impl TransferEngine {
             ..Record::default()
         };
         self.record(request, AuditEvent::Intent, intent).await?;
-        if let Some(refusal) = self.claim(request).await {
+        let one = std::slice::from_ref(request);
+        // Claimed before the wait for the budget, so a session someone else has is said at
+        // once; and again right before the request goes out, so that a claim that expired or
+        // was lost meanwhile (a Redis restarted without its data) is never sent on.
+        if let Some(refusal) = self.claim_when_redis_answers(request, updates).await {
             return Ok(self.finish(request, refusal, updates).await);
         }
-        let slot = match self.budget.try_spend_as(Priority::Transfer).await {
-            Ok(slot) => Ok(slot),
-            Err(wait) => {
-                report(Progress::WaitingForBudget(wait)).await;
-                let mut closing = self.closing.subscribe();
-                tokio::select! {
-                    slot = self.budget.spend_as(Priority::Transfer) => Ok(slot),
-                    _ = closing.wait_for(|closing| *closing) => {
-                        Err("handoff was closing while it waited for the rate budget")
+        let slot = loop {
+            let slot = match self.budget.try_spend_as(Priority::Transfer).await {
+                Ok(slot) => Ok(slot),
+                Err(wait) => {
+                    report(Progress::WaitingForBudget(wait)).await;
+                    let mut closing = self.closing.subscribe();
+                    tokio::select! {
+                        slot = self.budget.spend_as(Priority::Transfer) => Ok(slot),
+                        _ = closing.wait_for(|closing| *closing) => {
+                            Err("handoff was closing while it waited for the rate budget")
+                        }
                     }
                 }
-            }
-        };
-        let slot = match slot {
-            Ok(slot) => slot,
-            Err(why) => {
-                let outcome = Outcome::not_sent(FailureReason::Stopped, why);
-                self.settle_claim(request, &outcome).await;
-                return Ok(self.finish(request, outcome, updates).await);
+            };
+            let slot = match slot {
+                Ok(slot) => slot,
+                Err(why) => {
+                    let outcome = Outcome::not_sent(FailureReason::Stopped, why);
+                    let outcome = self.finish(request, outcome, updates).await;
+                    self.settle_claims(&[(request, &outcome)]).await;
+                    return Ok(outcome);
+                }
+            };
+            match self.claim_batch(one).await {
+                Claiming::Done(claimed) => match claimed.into_iter().next() {
+                    Some(Claimed::Go) | None => break slot,
+                    Some(Claimed::Refused(refusal)) => {
+                        let _ = self.budget.give_back(slot, slot.calls()).await;
+                        return Ok(self.finish(request, refusal, updates).await);
+                    }
+                },
+                Claiming::RedisAway(_) => {
+                    let _ = self.budget.give_back(slot, slot.calls()).await;
+                    if let Some(refusal) = self.claim_when_redis_answers(request, updates).await {
+                        return Ok(self.finish(request, refusal, updates).await);
+                    }
+                }
             }
         };
         if let Err(error) = self
@@ -404,8 +470,53 @@ impl TransferEngine {
         .await;
         let answer = self.client.assign(&call, slot).await;
         let outcome = Outcome::of_answer(request, answer);
-        self.settle_claim(request, &outcome).await;
-        Ok(self.finish(request, outcome, updates).await)
+        // Written before the claims are let go: whoever claims the session next reads it.
+        let outcome = self.finish(request, outcome, updates).await;
+        self.settle_claims(&[(request, &outcome)]).await;
+        Ok(outcome)
+    }
+
+    /// Claims `request`'s session, waiting for Redis while it does not answer (at most the
+    /// account's window, unless the supervisor said to send unclaimed); `None` once claimed, else
+    /// the outcome to end it with: someone else has it, Redis stayed away, or handoff closed.
+    async fn claim_when_redis_answers(
+        &self,
+        request: &TransferRequest,
+        updates: &mpsc::Sender<TransferUpdate>,
+    ) -> Option<Outcome> {
+        let mut waiting_since: Option<tokio::time::Instant> = None;
+        let mut closing = self.closing.subscribe();
+        loop {
+            let why = match self.claim_batch(std::slice::from_ref(request)).await {
+                Claiming::Done(claimed) => {
+                    return match claimed.into_iter().next() {
+                        Some(Claimed::Refused(refusal)) => Some(refusal),
+                        Some(Claimed::Go) | None => None,
+                    };
+                }
+                Claiming::RedisAway(why) => why,
+            };
+            let since = match waiting_since {
+                Some(since) => since,
+                None => {
+                    let waiting = Progress::WaitingForClaim(why.clone());
+                    let _ = updates.send(TransferUpdate::now(request.id, waiting)).await;
+                    *waiting_since.insert(tokio::time::Instant::now())
+                }
+            };
+            if since.elapsed() >= self.claim_patience {
+                return Some(could_not_claim(&why, self.claim_patience));
+            }
+            tokio::select! {
+                () = tokio::time::sleep(CLAIM_RETRY) => {}
+                _ = closing.wait_for(|closing| *closing) => {
+                    return Some(Outcome::not_sent(
+                        FailureReason::Stopped,
+                        "handoff was closing while it waited for the team's Redis to claim it",
+                    ));
+                }
+            }
+        }
     }
 
     /// Records the answer and reports it, stamped with the time it came (before the audit
@@ -474,7 +585,7 @@ impl TransferEngine {
         event: AuditEvent,
         record: Record<'_>,
     ) -> Result<(), AuditError> {
-        self.append(Self::entry(request, event, record)).await
+        self.append(self.entry(request, event, record)).await
     }
 
     /// The intents of a run of many, in one write and one sync before any of them goes out:
@@ -486,33 +597,48 @@ impl TransferEngine {
         };
         let lines = requests
             .iter()
-            .map(|request| Self::entry(request, AuditEvent::Intent, intent()));
+            .map(|request| self.entry(request, AuditEvent::Intent, intent()));
         self.append_lines(lines).await
     }
 
-    /// Transfers of a run that were never sent (it was stopped first), with `outcome`, in one
-    /// write: their intents are in the audit file, so it says what became of them.
-    pub async fn record_not_sent(
+    /// Transfers of a run that end without being sent (stopped before their turn, someone else
+    /// has them, no claim could be taken), each with its outcome: recorded in one write (their
+    /// intents are in the audit file, so it says what became of them), then reported.
+    pub(crate) async fn end_unsent(
         &self,
-        requests: &[TransferRequest],
-        outcome: &Outcome,
-    ) -> Result<(), AuditError> {
-        let lines = requests.iter().map(|request| {
+        ended: &[(&TransferRequest, Outcome)],
+        updates: &mpsc::Sender<TransferUpdate>,
+    ) {
+        let Some((first, _)) = ended.first() else {
+            return;
+        };
+        let lines = ended.iter().map(|(request, outcome)| {
             let record = Record {
                 outcome: Some(outcome),
                 ..Record::default()
             };
-            Self::entry(request, AuditEvent::Outcome, record)
+            self.entry(request, AuditEvent::Outcome, record)
         });
-        self.append_lines(lines).await
+        if let Err(error) = self.append_lines(lines).await {
+            let failed = Progress::AuditFailed(error.to_string());
+            let _ = updates.send(TransferUpdate::now(first.id, failed)).await;
+        }
+        for (request, outcome) in ended {
+            let finished = Progress::Finished(outcome.clone());
+            let _ = updates
+                .send(TransferUpdate::now(request.id, finished))
+                .await;
+        }
     }
 
-    /// One audit line, without its line break.
-    fn entry(request: &TransferRequest, event: AuditEvent, record: Record<'_>) -> Vec<u8> {
+    /// One audit line, without its line break. An intent names this run, so that another
+    /// run reading the file can tell a transfer still under way from one cut short.
+    fn entry(&self, request: &TransferRequest, event: AuditEvent, record: Record<'_>) -> Vec<u8> {
         serde_json::to_vec(&AuditEntry {
             at: timestamp(Utc::now()),
             transfer: request.id,
             event,
+            run: (event == AuditEvent::Intent).then(|| self.run_id()),
             session: request.session.as_str(),
             target_kind: request.target.kind,
             target_id: &request.target.id,
@@ -557,7 +683,13 @@ impl TransferEngine {
     }
 }
 
-/// Where a transfer goes, in words for teammates: "queue Billing".
-fn target_words(request: &TransferRequest) -> String {
-    format!("{} {}", request.target.kind, request.target.name)
+/// What became of a transfer whose session Redis did not answer to claim for `patience`.
+pub(crate) fn could_not_claim(why: &str, patience: Duration) -> Outcome {
+    Outcome::not_sent(
+        FailureReason::CouldNotClaim,
+        format!(
+            "{why}; waited {} s for the team's Redis to claim it, so that no teammate moves it at the same time (to send without a claim: --unclaimed, or the console's question)",
+            patience.as_secs().max(1)
+        ),
+    )
 }

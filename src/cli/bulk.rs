@@ -3,7 +3,10 @@
 //! same command skips what the audit file shows it already sent. Ctrl-c stops what has not been
 //! sent.
 
-use std::io::{IsTerminal, Read, Write};
+mod report;
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -22,10 +25,11 @@ use crate::ids::{SessionId, SessionList, TargetKind};
 use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
 use crate::transfer::{
-    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord,
-    TransferRequest, TransferState, TransferUpdate, run_bulk,
+    BulkKey, BulkPlan, Ledger, LeftOut, Progress, RECENT_MOVE, Skipped, Spread, TransferId,
+    TransferRequest, TransferUpdate, run_bulk,
 };
 use crate::tui::view::short_duration;
+use report::{RunProgress, RunResult};
 
 /// At most this many bad words of a sessions file are named; the rest are counted.
 const BAD_WORDS_SHOWN: usize = 10;
@@ -48,7 +52,11 @@ pub(super) async fn run(
         Err(error) => return printer.bad_input(&error.to_string()),
     };
     super::team::report_team(setup.engine.budget());
-    setup.engine = setup.engine.clone().taking_over(args.take_over);
+    setup.engine = setup
+        .engine
+        .clone()
+        .taking_over(args.take_over)
+        .sending_unclaimed(args.unclaimed);
     for note in &setup.notes {
         err!("note: {note}");
     }
@@ -59,7 +67,7 @@ pub(super) async fn run(
         Ok(targets) => targets,
         Err(message) => return printer.bad_input(&message),
     };
-    let (ledger, _) = restore_ledger(&setup.data_dir, setup.settings.confirm_within, |warning| {
+    let (ledger, _) = restore_ledger(&setup.engine, setup.settings.confirm_within, |warning| {
         err!("warning: {warning}")
     });
     let (sessions, source, moved_elsewhere) = match (file, &args.from_queue) {
@@ -82,7 +90,7 @@ pub(super) async fn run(
             return printer.bad_input("give --session, --sessions-file or --from-queue");
         }
     };
-    let key = BulkKey::of(targets.describe().iter().chain(&source).map(String::as_str));
+    let key = BulkKey::of_run(targets.all(), source.iter().map(String::as_str));
     let mut plan = BulkPlan::new(sessions, &key, &ledger, args.include_recent, Utc::now());
     plan.skipped.extend(moved_elsewhere);
     for skipped in &plan.skipped {
@@ -125,16 +133,16 @@ pub(super) async fn run(
         },
     };
     let mut requests = Vec::with_capacity(plan.send.len());
-    let mut over_capacity = 0;
-    for session in plan.send {
+    for session in std::mem::take(&mut plan.send) {
         let Some(target) = spread.next() else {
-            over_capacity += 1;
             let why = "every agent given is at full chat capacity (--beyond-capacity sends anyway)";
             if printer.json {
                 out_json!(json!({"session": session.as_str(), "state": "skipped", "reason": why}));
             } else {
                 err!("skipped {session}: {why}");
             }
+            plan.skipped
+                .push(Skipped::new(session, why, LeftOut::NotMoved));
             continue;
         };
         requests.push(TransferRequest {
@@ -144,18 +152,18 @@ pub(super) async fn run(
             note: note.clone(),
             reroute_of: None,
             bulk: Some(key.clone()),
+            confirmed_recent: args.include_recent,
         });
     }
+    let skipped = plan.skipped;
     if requests.is_empty() {
-        err!(
-            "nothing to send: {} skipped",
-            plan.skipped.len() + over_capacity
-        );
-        return ExitCode::SUCCESS;
+        err!("nothing to send: {} skipped", skipped.len());
+        return RunResult::default().exit_code(&skipped);
     }
-    let states = send_all(&setup, requests, printer).await;
+    let result = send_all(&setup, requests, printer).await;
+    result.summary(skipped.len());
     super::team::publish_before_exit(&setup.engine).await;
-    exit_code(&states)
+    result.exit_code(&skipped)
 }
 
 /// The conversations waiting in `queue`, longest first, for a drain: their sessions, the run's
@@ -189,15 +197,19 @@ async fn waiting_in(
             .and_then(|last| Some((last, last.at?)))
             .filter(|(_, at)| *at >= now - RECENT_MOVE);
         match recent {
-            Some((last, at)) if !include_recent => moved.push(Skipped {
-                session: conversation.session.clone(),
-                why: format!(
+            Some((last, at)) if !include_recent => {
+                let why = format!(
                     "moved {} ago to {} by {}, per the platform (--include-recent sends it anyway)",
                     short_duration((now - at).num_seconds().max(0).unsigned_abs()),
                     last.to.as_ref().map_or("somewhere", |to| to.label()),
                     last.by.as_ref().map_or("someone", |by| by.label()),
-                ),
-            }),
+                );
+                moved.push(Skipped::new(
+                    conversation.session.clone(),
+                    why,
+                    LeftOut::Moved,
+                ));
+            }
             _ => sessions.push(conversation.session),
         }
     }
@@ -263,7 +275,9 @@ impl Targets {
             Ok::<Target, String>(resolved.target)
         };
         match (&args.agent, &args.queue, args.agents.as_slice()) {
-            (Some(agent), None, []) => Ok(Self::One(one(TargetKind::Agent, agent)?)),
+            // Many conversations to one agent: no more than the agent's free chats, as for
+            // several.
+            (Some(agent), None, []) => Ok(Self::Spread(vec![one(TargetKind::Agent, agent)?])),
             (None, Some(queue), []) => Ok(Self::One(one(TargetKind::Queue, queue)?)),
             (None, None, agents) if !agents.is_empty() => {
                 let mut resolved: Vec<Target> = Vec::new();
@@ -283,12 +297,11 @@ impl Targets {
         }
     }
 
-    /// What the run sends to, as part of its key: "agent:a-…".
-    fn describe(&self) -> Vec<String> {
-        let of = |t: &Target| format!("{}:{}", t.kind, t.id);
+    /// What the run sends to, for its key.
+    fn all(&self) -> Vec<&Target> {
         match self {
-            Self::One(target) => vec![of(target)],
-            Self::Spread(agents) => agents.iter().map(of).collect(),
+            Self::One(target) => vec![target],
+            Self::Spread(agents) => agents.iter().collect(),
         }
     }
 }
@@ -338,13 +351,8 @@ async fn spread(setup: &Setup, agents: Vec<Target>) -> Result<Spread, String> {
 }
 
 /// Sends every request, printing each result as it is known and, on a terminal, the run's
-/// progress on stderr; Ctrl-c stops what has not been sent. Returns each transfer's final
-/// state, those never sent counted as failed.
-async fn send_all(
-    setup: &Setup,
-    requests: Vec<TransferRequest>,
-    printer: &Printer,
-) -> Vec<TransferState> {
+/// progress on stderr; Ctrl-c stops what has not been sent. Returns what became of each.
+async fn send_all(setup: &Setup, requests: Vec<TransferRequest>, printer: &Printer) -> RunResult {
     let mut ledger = Ledger::default();
     ledger.insert_many(
         requests
@@ -357,6 +365,7 @@ async fn send_all(
     let run = tokio::spawn(async move { run_bulk(&engine, requests, updates, cancelled).await });
     let mut progress = RunProgress::new(ledger.records().count(), std::io::stderr().is_terminal());
     let mut cancelling = false;
+    let mut unrecorded = BTreeMap::new();
     // The run's every sender is dropped when it ends, which ends this loop.
     loop {
         let update = tokio::select! {
@@ -377,9 +386,21 @@ async fn send_all(
             Progress::AuditFailed(message) => {
                 progress.clear();
                 err!("warning: {message}");
+                if let Some(record) = ledger.get(id) {
+                    unrecorded.insert(record.request.session.clone(), message.clone());
+                }
             }
             Progress::WaitingForBudget(wait) => progress.waiting(*wait),
-            Progress::Sending { .. } | Progress::Finished(_) => {}
+            Progress::WaitingForClaim(why) => {
+                if progress.pause_for_claims() {
+                    progress.clear();
+                    err!(
+                        "paused: the team's Redis cannot claim the sessions, so that no teammate moves them at the same time: {why}; the run goes on when Redis answers, and ends what is left as not sent if it stays away for the account's window (--unclaimed sends without a claim)"
+                    );
+                }
+            }
+            Progress::Sending { .. } => progress.resume(),
+            Progress::Finished(_) => {}
         }
         ledger.progress(update);
         if let Some(record) = ledger.get(id)
@@ -391,114 +412,11 @@ async fn send_all(
         }
         progress.show();
     }
-    let unsent = run.await.map_or(0, |unsent| unsent.len());
+    // Those it never sent are reported as not sent by the run itself.
+    let _ = run.await;
     progress.clear();
-    let states: Vec<TransferState> = ledger.records().map(TransferRecord::state).collect();
-    progress.summary(&states, unsent);
-    states
-}
-
-/// The run's progress on stderr: one line rewritten in place on a terminal, at most a few
-/// times a second; nothing but the summary otherwise.
-struct RunProgress {
-    total: usize,
-    on_terminal: bool,
-    done: usize,
-    good: usize,
-    failed: usize,
-    unknown: usize,
-    /// When the budget next lets one out, as last reported.
-    next_slot: Option<std::time::Instant>,
-    shown_at: Option<std::time::Instant>,
-}
-
-impl RunProgress {
-    const EVERY: std::time::Duration = std::time::Duration::from_millis(200);
-
-    fn new(total: usize, on_terminal: bool) -> Self {
-        Self {
-            total,
-            on_terminal,
-            done: 0,
-            good: 0,
-            failed: 0,
-            unknown: 0,
-            next_slot: None,
-            shown_at: None,
-        }
+    RunResult {
+        records: ledger.records().cloned().collect(),
+        unrecorded,
     }
-
-    fn waiting(&mut self, wait: std::time::Duration) {
-        self.next_slot = Some(std::time::Instant::now() + wait);
-    }
-
-    fn finished(&mut self, state: TransferState) {
-        self.done += 1;
-        match state.exit_code() {
-            0 => self.good += 1,
-            3 => self.unknown += 1,
-            _ => self.failed += 1,
-        }
-    }
-
-    /// "[37/120] 35 accepted · 1 failed · 1 unknown · budget: next in 42s"
-    fn line(&self) -> String {
-        let mut line = format!(
-            "[{}/{}] {} accepted · {} failed · {} unknown",
-            self.done, self.total, self.good, self.failed, self.unknown
-        );
-        let now = std::time::Instant::now();
-        if let Some(next) = self.next_slot.filter(|&next| next > now) {
-            line.push_str(&format!(
-                " · budget spent: next in {}s",
-                (next - now).as_secs() + 1
-            ));
-        }
-        line
-    }
-
-    fn show(&mut self) {
-        let now = std::time::Instant::now();
-        if !self.on_terminal || self.shown_at.is_some_and(|at| now - at < Self::EVERY) {
-            return;
-        }
-        self.shown_at = Some(now);
-        let _ = write!(std::io::stderr(), "\r\x1b[K{}", self.line());
-    }
-
-    /// Takes the progress line away before other output.
-    fn clear(&mut self) {
-        if self.on_terminal && self.shown_at.take().is_some() {
-            let _ = write!(std::io::stderr(), "\r\x1b[K");
-        }
-    }
-
-    fn summary(&self, states: &[TransferState], unsent: usize) {
-        let mut words = format!(
-            "{} of {} accepted, {} failed, {} unknown",
-            self.good,
-            states.len(),
-            self.failed,
-            self.unknown
-        );
-        if unsent > 0 {
-            words.push_str(&format!(", {unsent} not sent (cancelled)"));
-        }
-        err!("{words}");
-    }
-}
-
-/// 3 if any is unknown (check before retrying), else 1 if any failed or was not sent, else 0.
-fn exit_code(states: &[TransferState]) -> ExitCode {
-    let worst = states
-        .iter()
-        .map(|state| state.exit_code())
-        .max_by_key(|code| match code {
-            3 => 3,
-            1 => 2,
-            0 => 0,
-            _ => 1,
-        })
-        .unwrap_or(0);
-    ExitCode::from(worst)
 }

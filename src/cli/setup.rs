@@ -32,7 +32,6 @@ pub struct Setup {
     pub notes: Vec<String>,
     /// Things that look odd but do not stop anything.
     pub warnings: Vec<String>,
-    pub data_dir: PathBuf,
     /// Posts to the callback receiver, when one was asked for and configured.
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
     /// Waits, what to list and ring, the mouse and the keys, from the config.
@@ -160,7 +159,6 @@ impl Setup {
             ),
             notes: Vec::new(),
             warnings,
-            data_dir,
             callbacks: events,
             settings: config.settings(),
             _receiver: receiver,
@@ -262,7 +260,6 @@ impl Setup {
                 "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5040, d409, 0077, fa11, b1ac, c0c0 or 1a7e show failures (the README lists them all)".into(),
             ],
             warnings: Vec::new(),
-            data_dir: data_dir.path().to_owned(),
             callbacks: events,
             settings: config.settings(),
             _receiver: receiver,

@@ -30,9 +30,11 @@ pub struct TransferArgs {
     #[arg(long, value_name = "ID")]
     session: Option<String>,
     /// Move many: a file of botSessionIds (or - for stdin), separated by line breaks, spaces or
-    /// commas. Each goes once; one this command already sent (per the audit file, after a
-    /// crash say) or that moved in the last 10 minutes is skipped and listed. Exit 0 all
-    /// accepted, 1 some failed or not sent, 3 some unknown, 2 bad input and nothing sent
+    /// commas. Each goes once; one this command already moved or sent without a known outcome
+    /// (per the audit file, after a crash say), in flight elsewhere, or moved in the last 10
+    /// minutes is skipped and listed; one it certainly did not send (stopped, refused with 429)
+    /// goes again. Exit 0 all moved (by this run or before), 1 some refused or not sent, 3 some
+    /// unknown, 2 bad input and nothing sent
     #[arg(long, value_name = "FILE")]
     pub(super) sessions_file: Option<PathBuf>,
     /// Move many: every conversation waiting in this queue (a roster name or id, or the
@@ -54,16 +56,23 @@ pub struct TransferArgs {
         requires = "sessions_file"
     )]
     pub(super) agents: Vec<String>,
-    /// With --agents: when every agent's chats are full, send the rest anyway, spread evenly
-    #[arg(long, requires = "agents")]
+    /// Moving many to --agent or --agents: when the agents' chats are full, send the rest
+    /// anyway, spread evenly (without it, the rest are not sent)
+    #[arg(long, conflicts_with = "session")]
     pub(super) beyond_capacity: bool,
     /// With [team]: send even when a teammate is moving the conversation or moved it lately
     /// (a first try without this names who, when and where; check the conversation first)
     #[arg(long)]
     pub(super) take_over: bool,
-    /// Moving many: also send sessions moved in the last 10 minutes or in flight
-    #[arg(long, conflicts_with = "session")]
+    /// Also send a session moved in the last 10 minutes (a first try without this names when
+    /// and where, and exits 2); one in flight elsewhere is never sent
+    #[arg(long)]
     pub(super) include_recent: bool,
+    /// With [team]: send even when Redis cannot take the claim, so a teammate could be moving
+    /// the conversation at the same time (without it, a transfer waits for Redis for the
+    /// account's window, then is not sent: exit 1)
+    #[arg(long)]
+    pub(super) unclaimed: bool,
     /// Words kept with the transfer in the audit file
     #[arg(long, value_name = "TEXT")]
     pub(super) note: Option<String>,
@@ -107,7 +116,11 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         Err(error) => return printer.bad_input(&error.to_string()),
     };
     super::team::report_team(setup.engine.budget());
-    setup.engine = setup.engine.clone().taking_over(args.take_over);
+    setup.engine = setup
+        .engine
+        .clone()
+        .taking_over(args.take_over)
+        .sending_unclaimed(args.unclaimed);
     let callback_events = setup.callbacks.take();
     if args.wait.is_some() && callback_events.is_none() {
         return printer.bad_input(
@@ -135,18 +148,22 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         note,
         reroute_of: None,
         bulk: None,
+        confirmed_recent: args.include_recent,
     };
-    // With a receiver, callbacks for the day's earlier transfers may arrive too; they settle
-    // those, as they would in the console.
-    let mut ledger = match callback_events {
-        Some(_) => {
-            restore_ledger(&setup.data_dir, setup.settings.confirm_within, |warning| {
-                err!("warning: {warning}")
-            })
-            .0
-        }
-        None => Ledger::default(),
-    };
+    // The day's transfers: a move of this session a moment ago is asked about, as the console
+    // does; and with a receiver, callbacks for earlier transfers may arrive too, and settle
+    // them as they would in the console.
+    let (mut ledger, _) = restore_ledger(&setup.engine, setup.settings.confirm_within, |warning| {
+        err!("warning: {warning}")
+    });
+    if !args.include_recent
+        && !args.take_over
+        && let Some(moved) = recent_move(&setup.engine, &ledger, &request.session).await
+    {
+        return printer.bad_input(&format!(
+            "not sent: {moved} To send it all the same, check the conversation, then run again with --include-recent"
+        ));
+    }
     ledger.insert(setup.engine.new_record(request.clone()));
     let outcome = match send(&setup.engine, &request, &mut ledger).await {
         Ok(outcome) => outcome,
@@ -174,6 +191,23 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
     printer.outcome(record, &setup)
 }
 
+/// A move of `session` a moment ago that was not refused, in words, per the audit file (this
+/// machine's runs) and, in team mode, the team's claims; never a platform call.
+async fn recent_move(
+    engine: &TransferEngine,
+    ledger: &Ledger,
+    session: &SessionId,
+) -> Option<String> {
+    let now = Utc::now();
+    if let Some(record) = ledger.recent_move(session, now) {
+        return Some(record.move_words(now));
+    }
+    engine
+        .teammates_recent_move(session)
+        .await
+        .map(|words| format!("{words}."))
+}
+
 /// `--note`, trimmed, if it is one line of text.
 fn checked_note(note: Option<&str>) -> Result<Option<String>, &'static str> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
@@ -198,6 +232,9 @@ async fn send(
                 Progress::WaitingForBudget(wait) => err!(
                     "waiting {} s: the account's per-minute request budget is spent (it is shared by every handoff on this machine, or the whole team); the transfer goes out by itself",
                     wait.as_secs().max(1)
+                ),
+                Progress::WaitingForClaim(why) => err!(
+                    "waiting for the team's Redis to claim the session, so that no teammate moves it at the same time: {why}; the transfer goes out once Redis answers, and is not sent if it stays away for the account's window (--unclaimed sends without a claim)"
                 ),
                 Progress::AuditFailed(message) => err!("warning: {message}"),
                 Progress::Sending { .. } | Progress::Finished(_) => {}

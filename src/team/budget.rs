@@ -14,6 +14,10 @@ use redis::Script;
 use super::link::Link;
 use crate::transfer::{Priority, now_ms};
 
+/// What a process that never heard from Redis, but made calls alone, says it last saw: no
+/// epoch is ever this, so a Redis that came up empty (with a new epoch) sees a count was lost.
+const MISSED_THE_COUNT: &str = "missed-the-count";
+
 /// How one slot of a process (one call, or a batch of them) is named in the shared window;
 /// its calls are this name with `:0`, `:1`, … added.
 fn member(process: &str, id: u64) -> String {
@@ -192,16 +196,31 @@ impl TeamBudget {
         mine.push_back((id, calls, from));
     }
 
-    /// Runs one operation of the script, then puts this process's calls back if Redis was
-    /// away since the last time or lost its data, or if it made calls alone since it last put
-    /// them back (while the team recovered from such a loss); `None` while the team recovers
-    /// (the operation is still done: an answer or a pause still counts).
+    /// Runs one operation of the script. Calls this process made alone go back first, so that
+    /// the operation counts them (a take above all); and all of its calls of the last window go
+    /// back after it if Redis was rejoined or lost its data since they last did. `None` while
+    /// the team recovers from such a loss (the operation is still done: an answer or a pause
+    /// still counts).
     async fn run(&self, op: &str, args: &[String]) -> Option<(u32, u64, TeamView)> {
-        let synced = self
+        let mut synced = self
             .synced
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        if self.alone_since_sync.swap(false, Ordering::AcqRel) {
+            // A process that never heard from Redis and made calls alone shows it missed the
+            // team's count all the same: a Redis that came up empty must not take it for the
+            // team's first call, and lend out the window its calls used.
+            let seen = synced
+                .as_ref()
+                .map_or_else(|| MISSED_THE_COUNT.to_owned(), |(_, epoch)| epoch.clone());
+            let Some((epoch, _)) = self.put_back(&seen).await else {
+                // Not put back yet: the next call tries again.
+                self.alone_since_sync.store(true, Ordering::Release);
+                return None;
+            };
+            synced = Some((self.link.joins(), epoch));
+        }
         let seen = synced
             .as_ref()
             .map(|(_, epoch)| epoch.clone())
@@ -209,39 +228,42 @@ impl TeamBudget {
         let reply = self.invoke(op, &seen, args).await?;
         let (taken, wait, epoch, recovering_ms, mut view) = parse(&reply)?;
         let joins = self.link.joins();
-        // Calls made alone during a recovery go back once it is over: until then every console
-        // counts alone anyway, and after it the team's count must hold them.
-        let alone = recovering_ms == 0 && self.alone_since_sync.swap(false, Ordering::AcqRel);
-        if alone || synced != Some((joins, epoch.clone())) {
-            let now = now_ms();
-            let calls: Vec<String> = self
-                .mine
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .iter()
-                .flat_map(|&(id, calls, at)| {
-                    // Negative for a call still unanswered: it counts from a moment to come.
-                    let age = (i128::from(now) - i128::from(at)).to_string();
-                    (0..calls).flat_map(move |n| {
-                        [format!("{}:{n}", member(&self.process, id)), age.clone()]
-                    })
-                })
-                .collect();
-            let Some(reply) = self.invoke("resync", &epoch, &calls).await else {
-                // Not put back yet: the next answer tries again.
-                self.alone_since_sync.fetch_or(alone, Ordering::AcqRel);
+        if synced != Some((joins, epoch.clone())) {
+            let Some((epoch, resynced)) = self.put_back(&epoch).await else {
+                self.alone_since_sync.store(true, Ordering::Release);
                 return None;
             };
-            let (_, _, epoch, _, resynced) = parse(&reply)?;
             view = resynced;
-            *self.synced.lock().unwrap_or_else(|p| p.into_inner()) = Some((joins, epoch));
+            synced = Some((joins, epoch));
         }
+        *self.synced.lock().unwrap_or_else(|p| p.into_inner()) = synced;
         *self
             .recovering_until
             .lock()
             .unwrap_or_else(|p| p.into_inner()) =
             (recovering_ms > 0).then(|| now_ms().saturating_add(recovering_ms));
         (recovering_ms == 0).then_some((taken, wait, view))
+    }
+
+    /// Puts this process's calls of the last window back into the team's count, as one that
+    /// last saw the count of epoch `seen`: the count's epoch now, and the window with them.
+    async fn put_back(&self, seen: &str) -> Option<(String, TeamView)> {
+        let now = now_ms();
+        let calls: Vec<String> = self
+            .mine
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .flat_map(|&(id, calls, at)| {
+                // Negative for a call still unanswered: it counts from a moment to come.
+                let age = (i128::from(now) - i128::from(at)).to_string();
+                (0..calls)
+                    .flat_map(move |n| [format!("{}:{n}", member(&self.process, id)), age.clone()])
+            })
+            .collect();
+        let reply = self.invoke("resync", seen, &calls).await?;
+        let (_, _, epoch, _, view) = parse(&reply)?;
+        Some((epoch, view))
     }
 
     async fn invoke(&self, op: &str, seen: &str, args: &[String]) -> Option<Vec<redis::Value>> {

@@ -56,6 +56,9 @@ struct Inner {
     resting_until: Mutex<Option<Instant>>,
     /// Counts the times the link (re)joined, so a user of the link can tell it missed something.
     joins: AtomicU64,
+    /// Counts the connections made: a new one after the first means Redis may have restarted,
+    /// and lost what it held.
+    connections: AtomicU64,
     /// How long a call may take before Redis counts as slow.
     deadline: Duration,
     health: watch::Sender<Health>,
@@ -98,6 +101,7 @@ impl Link {
                 connection: tokio::sync::Mutex::new(None),
                 resting_until: Mutex::new(None),
                 joins: AtomicU64::new(0),
+                connections: AtomicU64::new(0),
                 deadline,
                 health: watch::Sender::new(Health::Joining),
             }),
@@ -111,6 +115,12 @@ impl Link {
     /// How many times the link has (re)joined Redis; it changes after every outage.
     pub fn joins(&self) -> u64 {
         self.inner.joins.load(Ordering::Acquire)
+    }
+
+    /// How many connections the link has made: it changes whenever Redis was reconnected to,
+    /// after a restart among other things.
+    pub fn connections(&self) -> u64 {
+        self.inner.connections.load(Ordering::Acquire)
     }
 
     /// Runs `call` on the connection within the link's deadline; `None` if Redis is resting after
@@ -181,6 +191,7 @@ impl Link {
         match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
             Ok(Ok(connection)) => {
                 *slot = Some(connection.clone());
+                inner.connections.fetch_add(1, Ordering::AcqRel);
                 Some((connection, true))
             }
             Ok(Err(error)) => {

@@ -69,6 +69,9 @@ pub struct AuditEntry<'a> {
     pub at: String,
     pub transfer: TransferId,
     pub event: AuditEvent,
+    /// On the intent: the run that sends it (see `live_run`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<&'a str>,
     pub session: &'a str,
     pub target_kind: TargetKind,
     pub target_id: &'a str,

@@ -1,5 +1,5 @@
 //! A bulk run's transfers go out in batches. A batch takes one budget slot for all of its
-//! transfers, writes their "sending" lines in one synced write, sends their requests together,
+//! transfers, claims their sessions in one go (`claiming`), writes their "sending" lines in one synced write, sends their requests together,
 //! writes their outcomes in one synced write and hands the slot back once. So the fixed costs of
 //! a transfer (a locked update of the shared budget file, a sync of the audit file, and around
 //! each the runtime moving its other tasks off the thread, see `transfer::blocking`) are paid
@@ -14,24 +14,14 @@ use super::{Outcome, Progress, Record, Slot, TransferEngine, TransferRequest, Tr
 use crate::platform::AssignRequest;
 
 impl TransferEngine {
-    /// Sends `batch`, whose intents are written, in `slot`, which holds room for each of them,
-    /// reporting each step to `updates`.
+    /// Sends `batch`, whose intents are written and sessions claimed, in `slot`, which holds room
+    /// for each of them, reporting each step to `updates`.
     pub(super) async fn send_batch(
         &self,
         batch: &[TransferRequest],
         slot: Slot,
         updates: &mpsc::Sender<TransferUpdate>,
     ) {
-        // In team mode each session is claimed first; one a teammate holds is not sent, and
-        // its room in the slot goes unused.
-        let mut going = Vec::with_capacity(batch.len());
-        for request in batch {
-            match self.claim(request).await {
-                Some(refusal) => drop(self.finish(request, refusal, updates).await),
-                None => going.push(request.clone()),
-            }
-        }
-        let batch = &going[..];
         let report = |request: &TransferRequest, progress| {
             // A watcher that went away (the UI closed) does not stop the transfers.
             let update = TransferUpdate::now(request.id, progress);
@@ -39,7 +29,7 @@ impl TransferEngine {
         };
         let sending = batch
             .iter()
-            .map(|request| Self::entry(request, AuditEvent::Sending, Record::default()));
+            .map(|request| self.entry(request, AuditEvent::Sending, Record::default()));
         if let Err(error) = self.append_lines(sending).await {
             for request in batch {
                 report(request, Progress::AuditFailed(error.to_string())).await;
@@ -67,22 +57,26 @@ impl TransferEngine {
         }))
         .await;
         self.budget.done(slot).await;
-        for (request, (outcome, _)) in batch.iter().zip(&answers) {
-            self.settle_claim(request, outcome).await;
-        }
 
         let outcomes = batch.iter().zip(&answers).map(|(request, (outcome, _))| {
             let record = Record {
                 outcome: Some(outcome),
                 ..Record::default()
             };
-            Self::entry(request, AuditEvent::Outcome, record)
+            self.entry(request, AuditEvent::Outcome, record)
         });
         if let Err(error) = self.append_lines(outcomes).await {
             for request in batch {
                 report(request, Progress::AuditFailed(error.to_string())).await;
             }
         }
+        // Written before the claims are let go: whoever claims a session next reads it.
+        let settled: Vec<(&TransferRequest, &Outcome)> = batch
+            .iter()
+            .zip(&answers)
+            .map(|(request, (outcome, _))| (request, outcome))
+            .collect();
+        self.settle_claims(&settled).await;
         for (request, (outcome, at)) in batch.iter().zip(answers) {
             let answered = TransferUpdate {
                 id: request.id,

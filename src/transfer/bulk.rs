@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
+use super::claiming::{CLAIM_RETRY, Claimed, Claiming};
 use super::{
-    FailureReason, Ledger, Outcome, Priority, Progress, TransferEngine, TransferRequest,
-    TransferUpdate, sleep_before_asking_again,
+    FailureReason, Ledger, Outcome, Priority, Progress, Tone, TransferEngine, TransferRequest,
+    TransferUpdate, could_not_claim, sleep_before_asking_again,
 };
 use crate::ids::SessionId;
 use crate::roster::Target;
@@ -37,6 +38,22 @@ impl BulkKey {
         Self(format!("b-{hash:016x}"))
     }
 
+    /// The key of a run of many to `targets` (one, or the agents it is spread over) of what
+    /// `source` names (its sessions, or the queue it drains): the same run has the same key
+    /// whether it is started from the console or the command line, so a rerun from either
+    /// skips what the other sent.
+    pub fn of_run<'t, 's>(
+        targets: impl IntoIterator<Item = &'t Target>,
+        source: impl IntoIterator<Item = &'s str>,
+    ) -> Self {
+        let mut parts: Vec<String> = targets
+            .into_iter()
+            .map(|target| format!("{}:{}", target.kind, target.id))
+            .collect();
+        parts.extend(source.into_iter().map(str::to_owned));
+        Self::of(parts.iter().map(String::as_str))
+    }
+
     /// Reads a key back from the audit file.
     pub fn parse(text: &str) -> Option<Self> {
         let hex = text.strip_prefix("b-")?;
@@ -54,6 +71,42 @@ impl BulkKey {
 pub struct Skipped {
     pub session: SessionId,
     pub why: String,
+    pub left: LeftOut,
+}
+
+/// What leaving a session out says about the run's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    /// Moved already (by an earlier run of the command, another run, a teammate, the
+    /// platform's own routing), in flight elsewhere, ended, or listed twice: nothing to do.
+    Moved,
+    /// Sent before, with no known outcome: the supervisor checks it first.
+    InDoubt,
+    /// Still where it was, for a reason the supervisor acts on: refused for good before, or
+    /// more than the agents given can take.
+    NotMoved,
+}
+
+impl LeftOut {
+    /// Its part in a run's exit code: 0, 3 or 1, as a transfer's state has (see
+    /// `TransferState::exit_code`).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Moved => 0,
+            Self::InDoubt => 3,
+            Self::NotMoved => 1,
+        }
+    }
+}
+
+impl Skipped {
+    pub fn new(session: SessionId, why: impl Into<String>, left: LeftOut) -> Self {
+        Self {
+            session,
+            why: why.into(),
+            left,
+        }
+    }
 }
 
 /// What a run will send and what it leaves out.
@@ -65,8 +118,10 @@ pub struct BulkPlan {
 
 impl BulkPlan {
     /// Which of `sessions` to send, in their order: each once; none that an earlier run with
-    /// this `key` already sent (the ledger holds the audit file's last day); and unless
-    /// `include_recent`, none in flight or moved in the last ten minutes.
+    /// this `key` moved, may have moved, or had refused for good (the ledger holds the audit
+    /// file's last day), while those it certainly did not send (stopped, not claimed, refused
+    /// with 429) go again; none in flight in another run; and unless `include_recent`, none
+    /// moved in the last ten minutes.
     pub fn new(
         sessions: impl IntoIterator<Item = SessionId>,
         key: &BulkKey,
@@ -80,19 +135,20 @@ impl BulkPlan {
             skipped: Vec::new(),
         };
         for session in sessions {
-            let skip = |why: String| Skipped {
-                session: session.clone(),
-                why,
-            };
+            let skip = |why: String, left| Skipped::new(session.clone(), why, left);
             if !seen.insert(session.clone()) {
-                plan.skipped
-                    .push(skip("listed more than once; sent once".into()));
-            } else if let Some(earlier) = sent_by_run(ledger, &session, key) {
-                plan.skipped.push(skip(earlier));
-            } else if let Some(record) = ledger.recent_move(&session, now)
-                && !include_recent
+                plan.skipped.push(skip(
+                    "listed more than once; sent once".into(),
+                    LeftOut::Moved,
+                ));
+            } else if let Some((why, left)) = earlier_in_run(ledger, &session, key) {
+                plan.skipped.push(skip(why, left));
+            } else if let Some(record) = ledger
+                .recent_move(&session, now)
+                .filter(|r| !include_recent || r.state().in_flight())
             {
-                plan.skipped.push(skip(record.move_words(now)));
+                plan.skipped
+                    .push(skip(record.move_words(now), LeftOut::Moved));
             } else {
                 plan.send.push(session);
             }
@@ -101,18 +157,62 @@ impl BulkPlan {
     }
 }
 
-/// If a run with `key` already sent `session`: when, where, and what came of it.
-fn sent_by_run(ledger: &Ledger, session: &SessionId, key: &BulkKey) -> Option<String> {
-    let record = ledger.records().rev().find(|r| {
-        r.request.session == *session && r.request.bulk.as_ref() == Some(key) && r.sent_at.is_some()
-    })?;
-    let at = record.sent_at?.with_timezone(&chrono::Local);
-    Some(format!(
-        "already sent by an earlier run of this command at {} to {}: {}",
-        at.format("%H:%M:%S"),
-        record.request.target,
-        record.state().word()
-    ))
+/// If a run with `key` dealt with `session` before in a way that keeps a rerun from sending it
+/// again: in words (when, where, what came of it), and what that says of the run. A rerun sends
+/// again only what was certainly not sent, or refused with 429.
+fn earlier_in_run(
+    ledger: &Ledger,
+    session: &SessionId,
+    key: &BulkKey,
+) -> Option<(String, LeftOut)> {
+    let record = ledger
+        .records()
+        .rev()
+        .find(|r| r.request.session == *session && r.request.bulk.as_ref() == Some(key))?;
+    let state = record.state();
+    let clock = |at: DateTime<Utc>| at.with_timezone(&chrono::Local).format("%H:%M:%S");
+    let to = &record.request.target;
+    if state.in_flight() {
+        let since = clock(record.intent_at);
+        let where_ = if record.in_flight_elsewhere {
+            "in another run "
+        } else {
+            ""
+        };
+        return Some((
+            format!("in flight {where_}since {since}, to {to}"),
+            LeftOut::Moved,
+        ));
+    }
+    if record.certainly_not_moved_yet() {
+        return None;
+    }
+    let at = clock(record.sent_at.unwrap_or(record.intent_at));
+    let said = match state.tone() {
+        Tone::Good => (
+            format!(
+                "already sent by an earlier run of this command at {at} to {to}: {}",
+                state.word()
+            ),
+            LeftOut::Moved,
+        ),
+        Tone::Bad | Tone::Quiet => (
+            format!(
+                "{} for an earlier run of this command at {at} (to {to}): {}; not sent again",
+                state.word(),
+                record.reason().map_or("no reason given", |r| r.words())
+            ),
+            LeftOut::NotMoved,
+        ),
+        Tone::Doubtful | Tone::Pending => (
+            format!(
+                "sent by an earlier run of this command at {at} to {to}: {}, outcome unknown; check the conversation first, then send it on its own with handoff transfer --session",
+                state.word()
+            ),
+            LeftOut::InDoubt,
+        ),
+    };
+    Some(said)
 }
 
 /// Free chat capacity per agent, handed out one conversation at a time to the agent with the
@@ -172,9 +272,12 @@ const BATCHES_IN_FLIGHT: usize = 2;
 /// Sends `requests` in order through `engine`, in batches, each step reported to `updates`.
 /// Their intents go to the audit file first, in one write (if that fails, none is sent and each
 /// says why). A batch goes out whenever the budget has room for at least one transfer, after
-/// any single transfer waiting for it. When `cancelled` turns true, or the engine closes,
-/// nothing more goes out: those not sent are recorded as not sent, the batches under way are
-/// waited for, and the requests never sent are returned.
+/// any single transfer waiting for it, its sessions claimed right before (`claiming`): one that
+/// someone else has is not sent, and says who has it. While Redis cannot take the claims (team
+/// mode), the run pauses, and ends the rest as not sent if Redis stays away for a window,
+/// unless the supervisor said to send unclaimed. When `cancelled` turns true, or the engine
+/// closes, nothing more goes out: those not sent are recorded as not sent, the batches under
+/// way are waited for, and the requests never sent are returned.
 pub async fn run_bulk(
     engine: &TransferEngine,
     requests: Vec<TransferRequest>,
@@ -195,22 +298,15 @@ pub async fn run_bulk(
     let mut batches = JoinSet::new();
     // How many at the front of the queue were told they wait for the budget.
     let mut told_to_wait: usize = 0;
+    // Since when Redis has not answered to claim a batch (team mode).
+    let mut claims_away: Option<tokio::time::Instant> = None;
     while !queue.is_empty() {
         if *cancelled.borrow() || *closing.borrow() {
             let unsent: Vec<TransferRequest> = queue.into();
             let stopped = stopped_before_its_turn();
-            if let Err(error) = engine.record_not_sent(&unsent, &stopped).await {
-                let failed = Progress::AuditFailed(error.to_string());
-                let _ = updates
-                    .send(TransferUpdate::now(unsent[0].id, failed))
-                    .await;
-            }
-            for request in &unsent {
-                let finished = Progress::Finished(stopped.clone());
-                let _ = updates
-                    .send(TransferUpdate::now(request.id, finished))
-                    .await;
-            }
+            let ended: Vec<(&TransferRequest, Outcome)> =
+                unsent.iter().map(|r| (r, stopped.clone())).collect();
+            engine.end_unsent(&ended, &updates).await;
             while batches.join_next().await.is_some() {}
             return unsent;
         }
@@ -219,19 +315,12 @@ pub async fn run_bulk(
             continue;
         }
         let wanted = queue.len().min(BATCH_SIZE);
-        match engine
+        let slot = match engine
             .budget
             .try_spend_many_as(Priority::Bulk, wanted)
             .await
         {
-            Ok(slot) => {
-                let taken = slot.calls().min(queue.len());
-                let batch: Vec<TransferRequest> = queue.drain(..taken).collect();
-                told_to_wait = told_to_wait.saturating_sub(batch.len());
-                let engine = engine.clone();
-                let updates = updates.clone();
-                batches.spawn(async move { engine.send_batch(&batch, slot, &updates).await });
-            }
+            Ok(slot) => slot,
             Err(wait) => {
                 for request in queue.iter().take(wanted).skip(told_to_wait) {
                     let waiting = Progress::WaitingForBudget(wait);
@@ -242,6 +331,61 @@ pub async fn run_bulk(
                     () = sleep_before_asking_again(wait) => {}
                     () = turned_on(&mut cancelled) => {}
                     () = turned_on(&mut closing) => {}
+                }
+                continue;
+            }
+        };
+        let taken = slot.calls().min(queue.len());
+        let batch: Vec<TransferRequest> = queue.drain(..taken).collect();
+        match engine.claim_batch(&batch).await {
+            Claiming::RedisAway(why) => {
+                let _ = engine.budget.give_back(slot, slot.calls()).await;
+                for request in batch.into_iter().rev() {
+                    queue.push_front(request);
+                }
+                let since = match claims_away {
+                    Some(since) => since,
+                    None => {
+                        for request in &queue {
+                            let waiting = Progress::WaitingForClaim(why.clone());
+                            let _ = updates.send(TransferUpdate::now(request.id, waiting)).await;
+                        }
+                        *claims_away.insert(tokio::time::Instant::now())
+                    }
+                };
+                if since.elapsed() >= engine.claim_patience {
+                    let outcome = could_not_claim(&why, engine.claim_patience);
+                    let unsent: Vec<TransferRequest> = queue.drain(..).collect();
+                    let ended: Vec<(&TransferRequest, Outcome)> =
+                        unsent.iter().map(|r| (r, outcome.clone())).collect();
+                    engine.end_unsent(&ended, &updates).await;
+                    break;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(CLAIM_RETRY) => {}
+                    () = turned_on(&mut cancelled) => {}
+                    () = turned_on(&mut closing) => {}
+                }
+            }
+            Claiming::Done(claimed) => {
+                claims_away = None;
+                told_to_wait = told_to_wait.saturating_sub(batch.len());
+                let mut going = Vec::with_capacity(batch.len());
+                let mut refused = Vec::new();
+                for (request, claim) in batch.into_iter().zip(claimed) {
+                    match claim {
+                        Claimed::Go => going.push(request),
+                        Claimed::Refused(outcome) => refused.push((request, outcome)),
+                    }
+                }
+                let ended: Vec<(&TransferRequest, Outcome)> =
+                    refused.iter().map(|(r, o)| (r, o.clone())).collect();
+                engine.end_unsent(&ended, &updates).await;
+                // Room taken for sessions someone else has goes back to the account.
+                if let Some(slot) = engine.budget.give_back(slot, refused.len()).await {
+                    let engine = engine.clone();
+                    let updates = updates.clone();
+                    batches.spawn(async move { engine.send_batch(&going, slot, &updates).await });
                 }
             }
         }
@@ -269,6 +413,23 @@ mod tests {
 
     fn agent(name: &str) -> Target {
         Target::new(TargetKind::Agent, format!("a-{name}"), name)
+    }
+
+    #[test]
+    fn a_run_has_one_key_wherever_it_is_started() {
+        let ana = agent("ana");
+        let sessions = ["s1", "s2"];
+        // As the console builds it (the marked agents, the marked conversations) and as the
+        // command line does (the agents given, the file's sessions): one key.
+        assert_eq!(
+            BulkKey::of_run([&ana], sessions),
+            BulkKey::of(["agent:a-ana", "s2", "s1"])
+        );
+        assert_ne!(
+            BulkKey::of_run([&ana], sessions),
+            BulkKey::of(["a-ana", "s1", "s2"]),
+            "the kind is part of the key: an agent and a queue may share an id"
+        );
     }
 
     #[test]
@@ -304,6 +465,7 @@ mod tests {
             note: None,
             reroute_of: None,
             bulk,
+            confirmed_recent: false,
         };
         let id = request.id;
         ledger.insert(TransferRecord::new(request, at, false));

@@ -2,6 +2,7 @@
 //! supervisor's record, so damage never hides the good lines: a torn line (a crash mid-write),
 //! a line that is not UTF-8 or not JSON is skipped and reported by its line number.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use super::audit::{AUDIT_FILE_NAME, AuditEvent};
 use super::confirmation::Confirmation;
+use super::live_run::is_alive;
 use super::record::TransferRecord;
 use super::{BulkKey, TransferId, TransferRequest};
 use crate::ids::{SessionId, TargetKind};
@@ -24,6 +26,8 @@ pub struct History {
     pub damaged_lines: Vec<usize>,
     /// Callbacks that matched no transfer.
     pub unmatched_callbacks: usize,
+    /// Where the reading stopped: the end of the last whole line, in bytes.
+    pub read_up_to: u64,
 }
 
 impl History {
@@ -65,8 +69,12 @@ pub fn read_since(data_dir: &Path, since: DateTime<Utc>) -> std::io::Result<Hist
     let mut number = 0;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
             break;
+        }
+        if line.last() == Some(&b'\n') {
+            history.read_up_to += read as u64;
         }
         number += 1;
         let text = match std::str::from_utf8(&line) {
@@ -84,7 +92,21 @@ pub fn read_since(data_dir: &Path, since: DateTime<Utc>) -> std::io::Result<Hist
             _ => history.damaged_lines.push(number),
         }
     }
+    mark_in_flight_elsewhere(data_dir, &mut history.records);
     Ok(history)
+}
+
+/// Marks the transfers without an answer whose run is still alive: another console or command
+/// is sending them right now. Each run is asked once.
+fn mark_in_flight_elsewhere(data_dir: &Path, records: &mut [TransferRecord]) {
+    let mut alive: HashMap<String, bool> = HashMap::new();
+    for record in records.iter_mut().filter(|r| r.outcome.is_none()) {
+        if let Some(run) = &record.run {
+            record.in_flight_elsewhere = *alive
+                .entry(run.clone())
+                .or_insert_with(|| is_alive(data_dir, run));
+        }
+    }
 }
 
 /// Folds one line in; `None` when the line lacks what every line of its kind has.
@@ -155,11 +177,13 @@ pub fn read_line(entry: &Value) -> Option<AuditLine> {
         note: text("note").map(str::to_owned),
         reroute_of: text("reroute_of").and_then(TransferId::parse),
         bulk: text("bulk").and_then(BulkKey::parse),
+        confirmed_recent: false,
     };
     let awaits = entry.get("awaits_callback").and_then(Value::as_bool);
     // Lines from before the field existed cannot say; "accepted" is then all that is known.
     let mut record = TransferRecord::new(request, at, awaits.unwrap_or(false));
     record.restored = true;
+    record.run = text("run").map(str::to_owned);
     Some(AuditLine::Intent(Box::new(record)))
 }
 

@@ -105,6 +105,11 @@ impl Ledger {
         self.records.get(&id)
     }
 
+    /// A transfer kept, to fold a line read back from the audit file into.
+    pub(crate) fn get_mut(&mut self, id: TransferId) -> Option<&mut TransferRecord> {
+        self.records.get_mut(&id)
+    }
+
     /// Every transfer kept, oldest first.
     pub fn records(&self) -> impl DoubleEndedIterator<Item = &TransferRecord> {
         self.order.iter().map(|id| &self.records[id])
@@ -244,6 +249,7 @@ mod tests {
             note: None,
             reroute_of: None,
             bulk: None,
+            confirmed_recent: false,
         };
         let id = request.id;
         ledger.insert(TransferRecord::new(request, Utc::now(), true));

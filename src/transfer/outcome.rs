@@ -214,6 +214,7 @@ mod tests {
             note: None,
             reroute_of: None,
             bulk: None,
+            confirmed_recent: false,
         }
     }
 

@@ -20,6 +20,9 @@ pub enum Phase {
     WaitingForBudget {
         until: DateTime<Utc>,
     },
+    /// Team mode: held until Redis answers to claim its session (why it is away is in
+    /// `TransferRecord::claim_wait`).
+    WaitingForClaim,
     Sending,
 }
 
@@ -42,6 +45,13 @@ pub struct TransferRecord {
     pub awaits_callback: bool,
     /// Read back from the audit file: started by an earlier run or another handoff.
     pub restored: bool,
+    /// The run that sent it, as its intent line names it (lines of older versions do not).
+    pub run: Option<String>,
+    /// Read back without an answer while the run that sends it is still alive: it is under way
+    /// there, not cut short.
+    pub in_flight_elsewhere: bool,
+    /// Team mode: why the session could not be claimed yet (Redis away), while it waits.
+    pub claim_wait: Option<String>,
 }
 
 /// What a callback did to the transfer it was matched to.
@@ -70,6 +80,9 @@ impl TransferRecord {
             conflicts: Vec::new(),
             awaits_callback,
             restored: false,
+            run: None,
+            in_flight_elsewhere: false,
+            claim_wait: None,
         }
     }
 
@@ -87,12 +100,19 @@ impl TransferRecord {
             (None, Some(Outcome::Failed { .. })) => TransferState::Failed,
             (None, Some(Outcome::NotSent { .. })) => TransferState::NotSent,
             (None, Some(Outcome::Unknown { .. })) => TransferState::Unknown,
-            (None, None) if self.restored => TransferState::Interrupted {
-                sent: self.sent_at.is_some(),
+            (None, None) if self.restored && !self.in_flight_elsewhere => {
+                TransferState::Interrupted {
+                    sent: self.sent_at.is_some(),
+                }
+            }
+            (None, None) if self.restored => match self.sent_at {
+                Some(_) => TransferState::Sending,
+                None => TransferState::Queued,
             },
             (None, None) => match self.phase {
                 Phase::Queued => TransferState::Queued,
                 Phase::WaitingForBudget { .. } => TransferState::WaitingForBudget,
+                Phase::WaitingForClaim => TransferState::WaitingForClaim,
                 Phase::Sending => TransferState::Sending,
             },
         }
@@ -106,6 +126,10 @@ impl TransferRecord {
                 self.phase = Phase::WaitingForBudget {
                     until: update.at.checked_add_signed(wait).unwrap_or(update.at),
                 };
+            }
+            Progress::WaitingForClaim(why) => {
+                self.phase = Phase::WaitingForClaim;
+                self.claim_wait = Some(why);
             }
             Progress::Sending { request } => {
                 self.phase = Phase::Sending;
@@ -177,6 +201,23 @@ impl TransferRecord {
         }
     }
 
+    /// Certainly still where it was, for a reason that goes away by itself: never sent
+    /// (stopped, not claimed, cut short before it went out, the audit file or the signing
+    /// failed), refused with 429, or the platform could not be reached. Sending it again is
+    /// safe; a rerun of its run does.
+    pub fn certainly_not_moved_yet(&self) -> bool {
+        match (&self.confirmation, &self.outcome) {
+            (Some(_), _) => false,
+            (None, Some(Outcome::NotSent { .. })) => true,
+            (None, Some(Outcome::Failed { reason, .. })) => matches!(
+                reason,
+                FailureReason::RateLimited | FailureReason::Network | FailureReason::NotSent
+            ),
+            (None, Some(_)) => false,
+            (None, None) => self.state() == TransferState::Interrupted { sent: false },
+        }
+    }
+
     /// The callback settled a transfer whose synchronous answer was unknown or never came.
     pub fn settled_after_doubt(&self) -> bool {
         self.confirmation
@@ -219,6 +260,10 @@ impl TransferRecord {
                 "handoff stopped before the platform answered; check the conversation before retrying"
                     .into(),
             ),
+            TransferState::WaitingForClaim => parts.push(format!(
+                "waiting for the team's Redis to claim it, so that no teammate moves it at the same time: {}",
+                self.claim_wait.as_deref().unwrap_or("Redis does not answer")
+            )),
             _ => {}
         }
         if let Some(detail) = self.confirmation.as_ref().and_then(Confirmation::detail) {
@@ -268,7 +313,9 @@ impl TransferRecord {
     /// This transfer as a recent move of its session, in words: "Session 6538…cf0a1b was sent
     /// 3 minutes ago to agent Dana Whitfield (a-59bb17e…): confirmed."
     pub fn move_words(&self, now: DateTime<Utc>) -> String {
-        let when = if self.state().in_flight() {
+        let when = if self.in_flight_elsewhere && self.state().in_flight() {
+            "is being sent by another run".to_owned()
+        } else if self.state().in_flight() {
             "is being sent".to_owned()
         } else {
             let ago = match (now - self.intent_at).num_minutes() {

@@ -10,6 +10,8 @@ pub enum TransferState {
     Queued,
     /// Held until the account's per-minute budget has room.
     WaitingForBudget,
+    /// Team mode: held until Redis answers, so that its session can be claimed.
+    WaitingForClaim,
     /// The request is on its way; no answer yet.
     Sending,
     /// The platform accepted it. While `awaiting_callback`, its callback may still confirm it or
@@ -52,7 +54,7 @@ impl TransferState {
     pub fn word(self) -> &'static str {
         match self {
             Self::Queued => "queued",
-            Self::WaitingForBudget => "waiting",
+            Self::WaitingForBudget | Self::WaitingForClaim => "waiting",
             Self::Sending => "sending",
             Self::Accepted { .. } => "accepted",
             Self::Confirmed => "confirmed",
@@ -69,7 +71,7 @@ impl TransferState {
     pub fn symbol(self) -> &'static str {
         match self {
             Self::Queued => "·",
-            Self::WaitingForBudget | Self::Sending => "⋯",
+            Self::WaitingForBudget | Self::WaitingForClaim | Self::Sending => "⋯",
             Self::Accepted {
                 awaiting_callback: true,
             } => "⋯",
@@ -89,6 +91,7 @@ impl TransferState {
         match self {
             Self::Queued
             | Self::WaitingForBudget
+            | Self::WaitingForClaim
             | Self::Sending
             | Self::Accepted {
                 awaiting_callback: true,
@@ -132,7 +135,10 @@ impl TransferState {
 
     /// Not yet answered by the platform.
     pub fn in_flight(self) -> bool {
-        matches!(self, Self::Queued | Self::WaitingForBudget | Self::Sending)
+        matches!(
+            self,
+            Self::Queued | Self::WaitingForBudget | Self::WaitingForClaim | Self::Sending
+        )
     }
 
     /// Still waiting on the platform: its answer, or its callback. A supervisor's attention is

@@ -24,11 +24,11 @@ impl BulkTo {
         }
     }
 
-    /// The target ids, for the run's key.
-    pub fn ids(&self) -> Vec<&str> {
+    /// Where the run goes: the target, or the agents it is spread over.
+    pub fn targets(&self) -> Vec<&Target> {
         match self {
-            Self::One(target) => vec![target.id.as_str()],
-            Self::Spread(agents) => agents.iter().map(|(t, _)| t.id.as_str()).collect(),
+            Self::One(target) => vec![target],
+            Self::Spread(agents) => agents.iter().map(|(target, _)| target).collect(),
         }
     }
 
@@ -98,7 +98,9 @@ impl BulkRun {
                 counts.sent += 1;
             }
             match record.state() {
-                TransferState::Queued | TransferState::WaitingForBudget => counts.waiting += 1,
+                TransferState::Queued
+                | TransferState::WaitingForBudget
+                | TransferState::WaitingForClaim => counts.waiting += 1,
                 TransferState::Sending => {}
                 TransferState::Accepted { .. } | TransferState::Confirmed => counts.good += 1,
                 TransferState::Failed | TransferState::Interrupted { sent: false } => {

@@ -779,14 +779,15 @@ fn send(model: &mut Model) -> Option<Effect> {
                 });
                 return None;
             }
-            Some(dispatch(model, session, target, note))
+            Some(dispatch(model, session, target, note, false))
         }
+        // Whatever the warnings were (a recent move among them), the supervisor read them.
         Some(Dialog::ConfirmAnyway {
             session,
             target,
             note,
             ..
-        }) => Some(dispatch(model, session, target, note)),
+        }) => Some(dispatch(model, session, target, note, true)),
         Some(Dialog::ConfirmBulk { to, key, send, .. }) => bulk::confirmed(model, to, key, send),
         Some(Dialog::ConfirmBulkAnyway { to, key, send, .. }) => {
             bulk::dispatch(model, to, key, send)
@@ -854,7 +855,14 @@ fn reroute(model: &mut Model) {
 }
 
 /// Logs the transfer, asks the loop to run it, and makes ready for the next one.
-fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<String>) -> Effect {
+/// `confirmed_recent`: the supervisor was warned of a recent move and confirmed.
+fn dispatch(
+    model: &mut Model,
+    session: SessionId,
+    target: Target,
+    note: Option<String>,
+    confirmed_recent: bool,
+) -> Effect {
     let takes_over = held_by_teammate(model, &session).is_some();
     let reroute_of = model
         .rerouting
@@ -868,6 +876,7 @@ fn dispatch(model: &mut Model, session: SessionId, target: Target, note: Option<
         note,
         reroute_of,
         bulk: None,
+        confirmed_recent,
     };
     let id = request.id;
     model.ledger.insert(TransferRecord::new(

@@ -405,6 +405,7 @@ async fn a_callback_settles_the_transfer_of_the_target_it_names() {
                     "--wait",
                     "30",
                     "--json",
+                    "--include-recent",
                 ])
                 .await
         }

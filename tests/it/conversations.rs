@@ -357,6 +357,7 @@ async fn a_transfer_moves_the_conversation_in_the_list() {
             .all(|c| c["queue_name"] == "Escalations")
     );
 
+    // Moved again a moment later, on purpose.
     let to_agent = ws
         .run(&[
             "transfer",
@@ -364,6 +365,7 @@ async fn a_transfer_moves_the_conversation_in_the_list() {
             session,
             "--agent",
             "Dana Whitfield",
+            "--include-recent",
         ])
         .await;
     assert_eq!(to_agent.code, 0, "{}", to_agent.all());

@@ -27,6 +27,7 @@ fn request(session: &str, name: &str) -> TransferRequest {
         note: None,
         reroute_of: None,
         bulk: None,
+        confirmed_recent: false,
     }
 }
 
@@ -206,6 +207,7 @@ async fn a_stopped_bulk_run_sends_nothing_more_and_says_so_for_each() {
             Progress::WaitingForBudget(_) => waiting.push(update.id),
             Progress::Sending { .. } => {}
             Progress::AuditFailed(message) => panic!("{message}"),
+            Progress::WaitingForClaim(why) => panic!("no team, no claim to wait for: {why}"),
         }
     }
     assert!(

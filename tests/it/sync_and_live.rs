@@ -183,6 +183,7 @@ async fn a_transfer_is_not_held_back_by_a_refresh() {
         note: None,
         reroute_of: None,
         bulk: None,
+        confirmed_recent: false,
     };
     let (tx, mut rx) = mpsc::channel(8);
     let outcome = engine.run(&request, &tx).await.unwrap();

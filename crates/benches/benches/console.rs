@@ -95,6 +95,7 @@ fn drawing(c: &mut Criterion) {
             note: None,
             reroute_of: None,
             bulk: None,
+            confirmed_recent: false,
         };
         model
             .ledger

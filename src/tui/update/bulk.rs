@@ -7,7 +7,7 @@ use super::{Effect, Model};
 use crate::directory::LiveState;
 use crate::ids::SessionId;
 use crate::transfer::{
-    BulkKey, BulkPlan, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord,
+    BulkKey, BulkPlan, LeftOut, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord,
     TransferRequest,
 };
 use crate::tui::bulk::{BulkRun, BulkTo};
@@ -37,27 +37,23 @@ pub(super) fn confirm(model: &mut Model) {
         BulkTo::Spread(agents)
     };
     let marked = model.conversations.marked().to_vec();
-    let key = BulkKey::of(
-        to.ids()
-            .into_iter()
-            .chain(marked.iter().map(SessionId::as_str)),
-    );
+    let key = BulkKey::of_run(to.targets(), marked.iter().map(SessionId::as_str));
     let now = model.now;
     let mut skipped = Vec::new();
     let mut movable = Vec::new();
     for session in marked {
         match model.conversations.get(&session) {
-            Some(conversation) if has_ended(conversation) => skipped.push(Skipped {
-                why: format!(
+            Some(conversation) if has_ended(conversation) => {
+                let why = format!(
                     "already ended ({}), per the conversation list",
                     conversation
                         .status
                         .as_ref()
                         .map_or("ended", |s| s.as_str())
                         .to_lowercase()
-                ),
-                session,
-            }),
+                );
+                skipped.push(Skipped::new(session, why, LeftOut::Moved));
+            }
             _ => movable.push(session),
         }
     }
@@ -79,7 +75,7 @@ pub(super) fn confirm(model: &mut Model) {
     let mut send = Vec::new();
     for session in strict.send {
         match moved_on_the_platform(model, &session) {
-            Some(why) => recent.push(Skipped { session, why }),
+            Some(why) => recent.push(Skipped::new(session, why, LeftOut::Moved)),
             None => send.push(session),
         }
     }
@@ -215,6 +211,9 @@ pub(super) fn dispatch(
         let Some(target) = target else {
             continue;
         };
+        // A session moved a moment ago is only here if the supervisor included it on purpose.
+        let confirmed_recent = model.ledger.recent_move(&session, model.now).is_some()
+            || moved_on_the_platform(model, &session).is_some();
         let request = TransferRequest {
             id: TransferId::new(),
             session,
@@ -222,6 +221,7 @@ pub(super) fn dispatch(
             note: None,
             reroute_of: None,
             bulk: Some(key.clone()),
+            confirmed_recent,
         };
         requests.push(request);
     }
@@ -250,8 +250,8 @@ pub(super) fn dispatch(
     });
     model.conversations.clear_marks();
     model.marked_agents.clear();
-    for id in to.ids() {
-        model.used(id);
+    for target in to.targets() {
+        model.used(&target.id);
     }
     model.picker.avoid(None);
     model.picker.reset();

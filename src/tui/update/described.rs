@@ -18,6 +18,7 @@ impl Msg {
             Self::Transfer(update) => {
                 let step = match &update.progress {
                     Progress::WaitingForBudget(wait) => format!("waits {} ms", wait.as_millis()),
+                    Progress::WaitingForClaim(_) => "waits for Redis to claim it".into(),
                     Progress::Sending { .. } => "sending".into(),
                     Progress::Finished(outcome) => format!("finished: {}", outcome_word(outcome)),
                     Progress::AuditFailed(_) => "audit write failed".into(),

@@ -779,6 +779,7 @@ fn a_callback_for_a_transfer_another_handoff_sent_is_found_on_a_second_look() {
         note: None,
         reroute_of: None,
         bulk: None,
+        confirmed_recent: false,
     };
     let mut record = TransferRecord::new(elsewhere.clone(), chrono::Utc::now(), false);
     record.restored = true;
