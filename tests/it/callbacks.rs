@@ -738,3 +738,30 @@ async fn a_hostile_callback_reason_never_reaches_the_terminal_raw() {
     }
     assert_eq!(json.json()["state"], "failed");
 }
+
+/// A callback URL in plain http:// to a host beyond this machine is warned about on stderr; an
+/// https:// one is not.
+#[tokio::test]
+async fn a_public_plain_http_callback_url_is_warned_about() {
+    let (simulator, ws) = demo_workspace().await;
+    let warned = "callbacks, and the callback token in the URL, travel unencrypted";
+    for (callback_url, warns) in [
+        ("http://hooks.example.com/kore", true),
+        ("https://hooks.example.com/kore", false),
+    ] {
+        ws.write_config(&simulator.base_url(), callback_url, "");
+        let run = ws.run(&["conversations"]).await;
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(
+            run.stderr.contains(warned),
+            warns,
+            "{callback_url}: {}",
+            run.stderr
+        );
+        assert!(
+            !warns || run.stderr.contains("HTTPS proxy or tunnel"),
+            "{}",
+            run.stderr
+        );
+    }
+}
