@@ -2,10 +2,11 @@
 //! after accepting it. This module keeps the unguessable token that URL carries, receives the
 //! posts, and reads their undocumented payloads.
 
+mod connections;
 mod payload;
 mod receiver;
 mod token;
 
 pub use payload::Verdict;
-pub use receiver::{CallbackEvent, MAX_BODY_BYTES, MAX_CONNECTIONS, Received, Receiver, Refusal};
+pub use receiver::{CallbackEvent, MAX_BODY_BYTES, Received, Receiver, Refusal};
 pub use token::{TokenError, load_or_create, with_token};

@@ -1,11 +1,14 @@
 //! The app's own HTTP listener for the platform's callbacks. Whoever can reach its port can post
 //! to it, so it holds under abuse: it checks the token before reading anything, caps the body
-//! and the time to send headers and body, caps the connections it serves at once, and accepts
-//! only JSON. Every post, accepted or refused, becomes an event for the app; refusals are sent
-//! only while there is room, so a flood of them can never hold up a real callback or the app.
+//! and the time to send headers and body, caps the connections it holds at once, and accepts
+//! only JSON. When full, it drops the connection that has waited longest for its request head
+//! rather than refuse the newcomer (`connections` says why), so clients that connect and then
+//! send slowly or nothing cannot keep real callbacks out. Every post, accepted or refused,
+//! becomes an event for the app; refusals are sent only while there is room, so a flood of them
+//! can never hold up a real callback or the app.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -14,13 +17,15 @@ use axum::extract::{Extension, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Local};
+use hyper::service::{Service as _, service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::connections::{Admission, ConnectionId, Connections, connection_cap};
 use super::payload::{Verdict, session_of, target_of, verdict_of};
 use super::token::{TOKEN_PARAMETER, matches};
 use crate::ids::SessionId;
@@ -28,10 +33,14 @@ use crate::secret::Secret;
 
 /// Far above any callback seen; a larger body is refused before it is read whole.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Connections served at once; more are closed at once. The platform posts one callback per
-/// transfer, so even a busy shift needs a handful.
-pub const MAX_CONNECTIONS: usize = 32;
-/// A client that has not sent its headers by then is cut off.
+/// A request head (request line and headers) larger than this is refused. A callback's head is
+/// a few hundred bytes; the cap also bounds hyper's buffers, and so the memory each connection
+/// holds while it waits.
+const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// A client that has not sent its whole request head by then, counted from its connect, is cut
+/// off, however it trickles. Under a flood it is the cap that makes room, not this deadline: an
+/// attacker reconnects at once, so a shorter one would free nothing; it frees the memory of
+/// clients that merely went quiet.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// Likewise for the body, once the headers are in.
 const BODY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -83,6 +92,8 @@ pub enum Refusal {
     TooLarge,
     NotJson,
     TooSlow,
+    /// Dropped while still sending its request head, to make room for a newer connection; or
+    /// refused because every connection held was already being answered.
     TooManyConnections,
 }
 
@@ -127,6 +138,7 @@ impl Shared {
 
 pub struct Receiver {
     addr: SocketAddr,
+    max_connections: usize,
     stop: oneshot::Sender<()>,
     server: JoinHandle<()>,
 }
@@ -141,13 +153,24 @@ impl Receiver {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared { token, events });
+        let max_connections = connection_cap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, shared, stopped));
-        Ok(Self { addr, stop, server })
+        let server = tokio::spawn(serve(listener, shared, max_connections, stopped));
+        Ok(Self {
+            addr,
+            max_connections,
+            stop,
+            server,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many connections it holds at once, from this process's limit on open files.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 
     pub async fn shutdown(self) {
@@ -156,13 +179,33 @@ impl Receiver {
     }
 }
 
-/// Accepts connections until stopped, serving at most [`MAX_CONNECTIONS`] at once, each with
-/// its header timeout and a bound on its whole life.
-async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
+/// What the accept loop needs to let a connection go while it waits for its request head.
+struct Waiting {
+    from: SocketAddr,
+    /// Sent to drop the connection. Dropped unsent once the head is in: the connection is then
+    /// served to its end.
+    cut: oneshot::Sender<()>,
+}
+
+type Held = Arc<Mutex<Connections<Waiting>>>;
+
+fn lock(held: &Held) -> MutexGuard<'_, Connections<Waiting>> {
+    // Nothing panics while holding it, and its bookkeeping stays whole if anything did.
+    held.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Accepts connections until stopped, holding at most `cap` at once: when full, the one that
+/// has waited longest for its request head is dropped to make room.
+async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    cap: usize,
+    mut stopped: oneshot::Receiver<()>,
+) {
     let app = Router::new()
         .fallback(receive)
         .with_state(Arc::clone(&shared));
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let held: Held = Arc::new(Mutex::new(Connections::new(cap)));
     loop {
         let (stream, from) = tokio::select! {
             _ = &mut stopped => return,
@@ -172,21 +215,72 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot:
                 Err(_) => continue,
             },
         };
-        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-            shared.refused(from, Refusal::TooManyConnections);
-            drop(stream);
-            continue;
+        let (cut, cut_off) = oneshot::channel();
+        let admission = lock(&held).admit(Waiting { from, cut });
+        let id = match admission {
+            Admission::Admitted(id) => id,
+            Admission::MadeRoom { admitted, dropped } => {
+                let _ = dropped.cut.send(());
+                shared.refused(dropped.from, Refusal::TooManyConnections);
+                admitted
+            }
+            Admission::Full => {
+                shared.refused(from, Refusal::TooManyConnections);
+                drop(stream);
+                continue;
+            }
         };
-        let service = TowerToHyperService::new(app.clone().layer(Extension(from)));
-        tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .keep_alive(false)
-                .serve_connection(TokioIo::new(stream), service);
-            let _ = tokio::time::timeout(CONNECTION_LIFETIME, connection).await;
-            drop(slot);
-        });
+        let place = Place {
+            id,
+            held: Arc::clone(&held),
+        };
+        let app = app.clone().layer(Extension(from));
+        tokio::spawn(serve_connection(stream, app, place, cut_off));
+    }
+}
+
+/// One connection's place among those held, given up when its task ends, however it ends.
+struct Place {
+    id: ConnectionId,
+    held: Held,
+}
+
+impl Place {
+    fn head_received(&self) {
+        lock(&self.held).head_received(self.id);
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        lock(&self.held).closed(self.id);
+    }
+}
+
+/// Serves one request until it is answered, the connection outlives its deadlines, or it is
+/// dropped to make room while still sending its head.
+async fn serve_connection(
+    stream: TcpStream,
+    app: Router,
+    place: Place,
+    cut_off: oneshot::Receiver<()>,
+) {
+    let app = TowerToHyperService::new(app);
+    // hyper calls the service once the request head is in.
+    let service = service_fn(|request| {
+        place.head_received();
+        app.call(request)
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = tokio::time::timeout(CONNECTION_LIFETIME, connection) => {}
+        // A sender dropped unsent (the head is in) disables this branch.
+        Ok(()) = cut_off => {}
     }
 }
 

@@ -12,7 +12,8 @@ use super::GlobalArgs;
 use crate::callback::{CallbackEvent, Receiver, load_or_create};
 use crate::config::{
     Config, ConfigError, DEFAULT_CONFIRM_WITHIN, DEFAULT_FALLBACK_SHARE, Settings, TeamConfig,
-    confirm_within_setting, default_config_path, default_data_dir, roster_file_setting,
+    confirm_within_setting, default_config_path, default_data_dir, is_loopback,
+    roster_file_setting,
 };
 use crate::demo;
 use crate::roster::{Roster, RosterError, RosterStore};
@@ -134,6 +135,7 @@ impl Setup {
         let engine = TransferEngine::new(&config, &data_dir)?;
         let mut warnings = loaded.warnings;
         warnings.extend(readable_secret_warning(&config, &config_path));
+        warnings.extend(unencrypted_callback_warning(&config.callback_url));
         let (receiver, events) = match (callbacks, config.callback_listen) {
             (Callbacks::Receive, Some(listen)) => {
                 if !listen.ip().is_loopback() {
@@ -304,6 +306,18 @@ pub(super) fn demo_team(url: &str, name: Option<&str>) -> Result<TeamConfig, Set
     })
 }
 
+/// A warning when the platform is to post callbacks over plain http:// to a host beyond this
+/// machine: anyone on the way can read them, and the token in the URL with them (then forge
+/// callbacks).
+fn unencrypted_callback_warning(url: &Url) -> Option<String> {
+    (url.scheme() == "http" && !is_loopback(url)).then(|| {
+        format!(
+            "[callback] url is plain http:// to {}: callbacks, and the callback token in the URL, travel unencrypted; put an HTTPS proxy or tunnel in front of the receiver and give its https:// address",
+            url.host_str().unwrap_or("a host beyond this machine")
+        )
+    })
+}
+
 /// A warning when the config file holds a secret and others on this machine may read it.
 fn readable_secret_warning(config: &Config, path: &Path) -> Option<String> {
     #[cfg(unix)]
@@ -321,5 +335,31 @@ fn readable_secret_warning(config: &Config, path: &Path) -> Option<String> {
     {
         let _ = (config, path);
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_http_beyond_this_machine_is_warned_about() {
+        let warning = |url: &str| unencrypted_callback_warning(&Url::parse(url).unwrap());
+        let public = warning("http://hooks.example.com/kore").expect("warned");
+        assert!(
+            public.contains("hooks.example.com")
+                && public.contains("unencrypted")
+                && public.contains("HTTPS proxy or tunnel"),
+            "{public}"
+        );
+        assert!(warning("http://203.0.113.7:8009/kore").is_some());
+        for quiet in [
+            "https://hooks.example.com/kore",
+            "http://127.0.0.1:8009/kore",
+            "http://localhost:8009/kore",
+            "http://[::1]:8009/kore",
+        ] {
+            assert_eq!(warning(quiet), None, "{quiet}");
+        }
     }
 }

@@ -2,13 +2,16 @@
 //! simulator's callbacks drive `handoff transfer --wait` to its exit codes; the audit file and
 //! `handoff log` keep every state change.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::support::{Runner, Workspace, demo_workspace, simulator_config, start_simulator};
 use handoff::callback::{CallbackEvent, MAX_BODY_BYTES, Receiver, Verdict};
 use handoff::secret::Secret;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -143,6 +146,33 @@ async fn forged_and_broken_callbacks_are_refused_and_reported() {
         events.recv().await,
         Some(CallbackEvent::Received(_))
     ));
+    receiver.shutdown().await;
+}
+
+/// A request head over 16 KiB is refused, even with the right token: hyper's buffers, and so
+/// what each connection holds, stay that small.
+#[tokio::test]
+async fn an_oversized_request_head_is_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (receiver, mut events) = receiver().await;
+    let mut stream = TcpStream::connect(receiver.addr()).await.unwrap();
+    let request = format!(
+        "POST /kore?handoff_token={TOKEN} HTTP/1.1\r\nHost: receiver\r\nContent-Type: application/json\r\nContent-Length: 2\r\nX-Padding: {}\r\n\r\n{{}}",
+        "a".repeat(20 * 1024)
+    );
+    // The receiver stops reading partway, so the write may fail, and its answer may be lost to
+    // the reset that closing with unread bytes sends.
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer))
+        .await
+        .expect("the connection is closed");
+    assert!(
+        answer.is_empty() || answer.starts_with(b"HTTP/1.1 431"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert!(events.try_recv().is_err(), "nothing was handed on");
     receiver.shutdown().await;
 }
 
@@ -513,46 +543,130 @@ async fn an_accepted_transfer_nobody_heard_back_about_is_unconfirmed_after_a_res
     );
 }
 
-/// Clients that hold connections open are cut off, connections past the cap are closed at once,
-/// and the receiver goes on serving real callbacks.
+/// When the receiver is full, the connections that have waited longest for their request head
+/// give way, in the order they came, and are reported; the rest are cut off at the header
+/// deadline; a real callback after them all is received. (The first to connect are still
+/// waiting when the last connects: their deadline is 5 s, and opening them all took 0.3 s on a
+/// loaded 2-core machine.)
 #[tokio::test]
-async fn the_receiver_holds_under_abuse() {
-    use handoff::callback::{MAX_CONNECTIONS, Refusal};
+async fn when_full_the_connections_waiting_longest_make_room() {
+    use handoff::callback::Refusal;
     use tokio::io::AsyncReadExt;
+    const PAST_THE_CAP: usize = 8;
     let (receiver, mut events) = receiver().await;
     let mut idle = Vec::new();
-    for _ in 0..MAX_CONNECTIONS + 8 {
-        idle.push(
-            tokio::net::TcpStream::connect(receiver.addr())
-                .await
-                .unwrap(),
-        );
+    for _ in 0..receiver.max_connections() + PAST_THE_CAP {
+        idle.push(TcpStream::connect(receiver.addr()).await.unwrap());
     }
-    // Every connection ends: those past the cap at once, the rest at the header timeout.
+    let first: Vec<SocketAddr> = idle[..PAST_THE_CAP]
+        .iter()
+        .map(|stream| stream.local_addr().unwrap())
+        .collect();
+    let mut dropped = Vec::new();
+    while dropped.len() < PAST_THE_CAP {
+        match tokio::time::timeout(Duration::from_secs(20), events.recv()).await {
+            Ok(Some(CallbackEvent::Refused {
+                from,
+                refusal: Refusal::TooManyConnections,
+            })) => dropped.push(from),
+            other => panic!("expected a connection dropped to make room, got {other:?}"),
+        }
+    }
+    assert_eq!(dropped, first);
+    // Every connection ends: the first at once, the rest at the header deadline.
     for stream in &mut idle {
         let mut byte = [0u8; 1];
-        let read = tokio::time::timeout(std::time::Duration::from_secs(20), stream.read(&mut byte))
+        let read = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut byte))
             .await
             .expect("an idle connection is cut off");
         assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
     }
-    let mut capped = 0;
-    while let Ok(event) = events.try_recv() {
-        if let CallbackEvent::Refused {
-            refusal: Refusal::TooManyConnections,
-            ..
-        } = event
-        {
-            capped += 1;
-        }
-    }
-    assert!(capped >= 8, "{capped} connections refused past the cap");
     let url = format!("http://{}/kore?handoff_token={TOKEN}", receiver.addr());
     let body = json!({"botSessionId": "6538f8a3c9cf425ee5cf0a1b", "status": "success"});
     assert_eq!(
         post(url, body.to_string(), "application/json").await,
         StatusCode::OK
     );
+    assert!(matches!(
+        events.recv().await,
+        Some(CallbackEvent::Received(_))
+    ));
+    receiver.shutdown().await;
+}
+
+/// A slowloris client: its request head a byte at a time, never finished, until it is cut off.
+async fn trickle(mut stream: TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let head = b"POST /kore?handoff_token=guess HTTP/1.1\r\nHost: receiver\r\nX-Padding: ";
+    for byte in head.iter().chain(std::iter::repeat(&b'a')) {
+        if stream.write_all(&[*byte]).await.is_err() {
+            return;
+        }
+        // The client's own pace, as an attacker's would be: not a wait for the receiver.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// 200 clients hold connections, half sending nothing after they connect and half trickling a
+/// request head: real callbacks posted meanwhile all arrive.
+#[tokio::test]
+async fn slow_and_idle_clients_never_keep_real_callbacks_out() {
+    const SLOW_CLIENTS: usize = 200;
+    const CALLBACKS: usize = 20;
+    let (receiver, mut events) = receiver().await;
+    let addr = receiver.addr();
+    let mut idle = Vec::new();
+    let mut trickling = tokio::task::JoinSet::new();
+    for n in 0..SLOW_CLIENTS {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        if n % 2 == 0 {
+            idle.push(stream);
+        } else {
+            trickling.spawn(trickle(stream));
+        }
+    }
+    let sessions: BTreeSet<String> = (0..CALLBACKS).map(|n| format!("5104{n:020x}")).collect();
+    // Posted from a task of their own: each is answered only once its event has room on the
+    // channel, which the loop below empties.
+    let posting = tokio::spawn({
+        let sessions = sessions.clone();
+        async move {
+            let url = format!("http://{addr}/kore?handoff_token={TOKEN}");
+            let mut statuses = Vec::new();
+            for session in sessions {
+                let body = json!({"botSessionId": session, "status": "success"});
+                statuses.push(post(url.clone(), body.to_string(), "application/json").await);
+            }
+            statuses
+        }
+    });
+    let mut received = BTreeSet::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while received.len() < CALLBACKS {
+            match events.recv().await {
+                Some(CallbackEvent::Received(callback)) => {
+                    received.insert(
+                        callback
+                            .session
+                            .expect("names its session")
+                            .as_str()
+                            .to_owned(),
+                    );
+                }
+                Some(CallbackEvent::Refused { .. }) => {}
+                None => panic!("the receiver stopped"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{} of {CALLBACKS} callbacks arrived", received.len()));
+    assert_eq!(received, sessions);
+    assert!(
+        posting.await.unwrap().iter().all(|s| *s == StatusCode::OK),
+        "every post answered 200"
+    );
+    drop(idle);
+    trickling.abort_all();
     receiver.shutdown().await;
 }
 
@@ -624,4 +738,31 @@ async fn a_hostile_callback_reason_never_reaches_the_terminal_raw() {
         );
     }
     assert_eq!(json.json()["state"], "failed");
+}
+
+/// A callback URL in plain http:// to a host beyond this machine is warned about on stderr; an
+/// https:// one is not.
+#[tokio::test]
+async fn a_public_plain_http_callback_url_is_warned_about() {
+    let (simulator, ws) = demo_workspace().await;
+    let warned = "callbacks, and the callback token in the URL, travel unencrypted";
+    for (callback_url, warns) in [
+        ("http://hooks.example.com/kore", true),
+        ("https://hooks.example.com/kore", false),
+    ] {
+        ws.write_config(&simulator.base_url(), callback_url, "");
+        let run = ws.run(&["conversations"]).await;
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(
+            run.stderr.contains(warned),
+            warns,
+            "{callback_url}: {}",
+            run.stderr
+        );
+        assert!(
+            !warns || run.stderr.contains("HTTPS proxy or tunnel"),
+            "{}",
+            run.stderr
+        );
+    }
 }
