@@ -3,7 +3,6 @@
 //! same command skips what the audit file shows it already sent. Ctrl-c stops what has not been
 //! sent.
 
-use std::collections::HashSet;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,7 +12,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 use super::conversations::in_queue;
-use super::output::{err, out, out_json};
+use super::output::{err, out_json};
 use super::setup::{Callbacks, Setup};
 use super::transfer::{Printer, TransferArgs};
 use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
@@ -22,9 +21,10 @@ use crate::directory::fetch_conversations;
 use crate::ids::{SessionId, SessionList, TargetKind};
 use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
+use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::{
-    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, STOPPED_BEFORE_SENT, Skipped, Spread,
-    TransferId, TransferRequest, TransferState, TransferUpdate, run_bulk,
+    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord,
+    TransferRequest, TransferState, TransferUpdate, run_bulk,
 };
 use crate::tui::view::short_duration;
 
@@ -195,8 +195,12 @@ async fn waiting_in(
                 why: format!(
                     "moved {} ago to {} by {}, per the platform (--include-recent sends it anyway)",
                     short_duration((now - at).num_seconds().max(0).unsigned_abs()),
-                    last.to.as_ref().map_or("somewhere", |to| to.label()),
-                    last.by.as_ref().map_or("someone", |by| by.label()),
+                    last.to
+                        .as_ref()
+                        .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
+                    last.by
+                        .as_ref()
+                        .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
                 ),
             }),
             _ => sessions.push(conversation.session),
@@ -229,7 +233,9 @@ fn read_sessions(file: &Path) -> Result<SessionList, String> {
             .bad
             .iter()
             .take(BAD_WORDS_SHOWN)
-            .map(|(line, word, error)| format!("  line {line}: {word:?}: {error}"))
+            .map(|(line, word, error)| {
+                format!("  line {line}: {:?}: {error}", cut(word, NAME_CHARS))
+            })
             .collect();
         if list.bad.len() > BAD_WORDS_SHOWN {
             lines.push(format!("  and {} more", list.bad.len() - BAD_WORDS_SHOWN));
@@ -392,38 +398,10 @@ async fn send_all(
         }
         progress.show();
     }
-    let unsent: HashSet<TransferId> = run
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|request| request.id)
-        .collect();
+    let unsent = run.await.map_or(0, |unsent| unsent.len());
     progress.clear();
-    for record in ledger.records().filter(|r| unsent.contains(&r.id())) {
-        let request = &record.request;
-        if printer.json {
-            out_json!(json!({
-                "session": request.session.as_str(),
-                "state": "not sent",
-                "reason": STOPPED_BEFORE_SENT,
-                "exit_code": 1,
-            }));
-        } else {
-            out!(
-                "· session {} → {}: {STOPPED_BEFORE_SENT}",
-                request.session,
-                request.target
-            );
-        }
-    }
-    let states: Vec<TransferState> = ledger
-        .records()
-        .map(|r| match unsent.contains(&r.id()) {
-            true => TransferState::Failed,
-            false => r.state(),
-        })
-        .collect();
-    progress.summary(&states, unsent.len());
+    let states: Vec<TransferState> = ledger.records().map(TransferRecord::state).collect();
+    progress.summary(&states, unsent);
     states
 }
 
