@@ -3,8 +3,10 @@
 //! same command skips what the audit file shows it already sent. Ctrl-c stops what has not been
 //! sent.
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::Path;
+mod sessions_file;
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use chrono::Utc;
@@ -12,24 +14,22 @@ use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 use super::conversations::in_queue;
-use super::output::{err, out_json};
+use super::output::{err, out, out_json};
 use super::setup::{Callbacks, Setup};
 use super::transfer::{Printer, TransferArgs};
 use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
 use crate::directory::LiveState;
 use crate::directory::fetch_conversations;
-use crate::ids::{SessionId, SessionList, TargetKind};
+use crate::ids::{SessionId, TargetKind};
 use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
 use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::{
-    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord,
-    TransferRequest, TransferState, TransferUpdate, run_bulk,
+    BulkKey, BulkPlan, Ledger, Progress, RECENT_MOVE, STOPPED_BEFORE_SENT, Skipped, Spread,
+    TransferId, TransferRequest, TransferState, TransferUpdate, run_bulk,
 };
 use crate::tui::view::short_duration;
-
-/// At most this many bad words of a sessions file are named; the rest are counted.
-const BAD_WORDS_SHOWN: usize = 10;
+use sessions_file::read_sessions;
 
 pub(super) async fn run(
     global: &GlobalArgs,
@@ -213,45 +213,6 @@ async fn waiting_in(
     Ok((sessions, source, moved))
 }
 
-/// The file's session ids, or why it cannot be used: unreadable, empty, or with words that are
-/// not session ids (each named with its line).
-fn read_sessions(file: &Path) -> Result<SessionList, String> {
-    let shown = file.display();
-    let text = if file == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|error| format!("--sessions-file -: cannot read stdin: {error}"))?;
-        text
-    } else {
-        std::fs::read_to_string(file)
-            .map_err(|error| format!("--sessions-file {shown}: cannot read it: {error}"))?
-    };
-    let list = SessionList::parse(&text);
-    if !list.bad.is_empty() {
-        let mut lines: Vec<String> = list
-            .bad
-            .iter()
-            .take(BAD_WORDS_SHOWN)
-            .map(|(line, word, error)| {
-                format!("  line {line}: {:?}: {error}", cut(word, NAME_CHARS))
-            })
-            .collect();
-        if list.bad.len() > BAD_WORDS_SHOWN {
-            lines.push(format!("  and {} more", list.bad.len() - BAD_WORDS_SHOWN));
-        }
-        return Err(format!(
-            "--sessions-file {shown}: {} word(s) are not session ids:\n{}",
-            list.bad.len(),
-            lines.join("\n")
-        ));
-    }
-    if list.ids.is_empty() {
-        return Err(format!("--sessions-file {shown}: no session ids in it"));
-    }
-    Ok(list)
-}
-
 /// Where the run sends.
 enum Targets {
     One(Target),
@@ -398,10 +359,38 @@ async fn send_all(
         }
         progress.show();
     }
-    let unsent = run.await.map_or(0, |unsent| unsent.len());
+    let unsent: HashSet<TransferId> = run
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|request| request.id)
+        .collect();
     progress.clear();
-    let states: Vec<TransferState> = ledger.records().map(TransferRecord::state).collect();
-    progress.summary(&states, unsent);
+    for record in ledger.records().filter(|r| unsent.contains(&r.id())) {
+        let request = &record.request;
+        if printer.json {
+            out_json!(json!({
+                "session": request.session.as_str(),
+                "state": "not sent",
+                "reason": STOPPED_BEFORE_SENT,
+                "exit_code": 1,
+            }));
+        } else {
+            out!(
+                "· session {} → {}: {STOPPED_BEFORE_SENT}",
+                request.session,
+                request.target
+            );
+        }
+    }
+    let states: Vec<TransferState> = ledger
+        .records()
+        .map(|r| match unsent.contains(&r.id()) {
+            true => TransferState::Failed,
+            false => r.state(),
+        })
+        .collect();
+    progress.summary(&states, unsent.len());
     states
 }
 
