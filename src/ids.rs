@@ -34,24 +34,38 @@ pub enum SessionIdError {
 }
 
 /// Session ids as listed in a file or pasted at once: separated by line breaks, spaces, commas
-/// or semicolons, perhaps quoted.
+/// or semicolons, perhaps quoted. A byte order mark (U+FEFF, which some editors put at the start
+/// of a file, and `cat` of two such files in the middle) separates too.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SessionList {
     /// In the order given, repeats included.
     pub ids: Vec<SessionId>,
-    /// Words that are not session ids: their line (from 1), the word, and why.
+    /// The first words that are not session ids ([`SessionList::BAD_KEPT`] at most): their line
+    /// (from 1), the word, and why.
     pub bad: Vec<(usize, String, SessionIdError)>,
+    /// How many words are not session ids, those in `bad` included.
+    pub bad_count: usize,
 }
 
 impl SessionList {
+    /// Bad words kept to be named: enough to mend a file by, and a file that is something
+    /// else altogether (a log, a binary) leaves no copy of every word it holds.
+    pub const BAD_KEPT: usize = 10;
+
     pub fn parse(text: &str) -> Self {
-        let separators = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'');
+        let separators =
+            |c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '\u{feff}');
         let mut list = Self::default();
         for (n, line) in text.lines().enumerate() {
             for word in line.split(separators).filter(|w| !w.is_empty()) {
                 match SessionId::parse(word) {
                     Ok(id) => list.ids.push(id),
-                    Err(error) => list.bad.push((n + 1, word.to_owned(), error)),
+                    Err(error) => {
+                        list.bad_count += 1;
+                        if list.bad.len() < Self::BAD_KEPT {
+                            list.bad.push((n + 1, word.to_owned(), error));
+                        }
+                    }
                 }
             }
         }
@@ -232,6 +246,18 @@ mod tests {
             SessionId::parse("6538f8a3 c9cf425ee5cf0a1b"),
             Err(SessionIdError::NotHex(' ', 9))
         );
+    }
+
+    #[test]
+    fn a_list_takes_a_byte_order_mark_and_keeps_few_bad_words() {
+        let list = SessionList::parse(
+            "\u{feff}6538f8a3c9cf425ee5cf0a1b\n\u{feff}6538f8a3c9cf425ee5cf0a1c, x\n",
+        );
+        assert_eq!(list.ids.len(), 2);
+        assert_eq!(list.bad, [(2, "x".into(), SessionIdError::NotHex('x', 1))]);
+        let garbage = SessionList::parse(&"zz ".repeat(1000));
+        assert_eq!(garbage.bad_count, 1000);
+        assert_eq!(garbage.bad.len(), SessionList::BAD_KEPT);
     }
 
     #[test]

@@ -33,6 +33,11 @@ pub use store::{RosterStore, Saved, StoreError};
 pub use sync::{Listed, SyncPreview, SyncSummary};
 
 use crate::ids::TargetKind;
+use crate::terminal_safe::{NAME_CHARS, cut};
+
+/// How long the prefix and first group of an id may be for a short id to keep them
+/// ("qu-b5d3bb4" is 10): an id of another shape, perhaps from outside, is cut like any text.
+const SHORT_ID_MAX_PREFIX: usize = 16;
 
 /// One agent or queue a conversation can be moved to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,22 +92,27 @@ impl Target {
         Self::new(kind, id, id)
     }
 
-    /// The id cut to its prefix and first group, "a-59bb17e…", for one-line displays.
+    /// The id cut to its prefix and first group, "a-59bb17e…", for one-line displays; an id
+    /// of another shape to its first 12 characters.
     pub fn short_id(&self) -> String {
         match self.id.match_indices('-').nth(1) {
-            Some((second_dash, _)) => format!("{}…", &self.id[..second_dash]),
-            None => shorten(&self.id, 12),
+            Some((second_dash, _)) if second_dash <= SHORT_ID_MAX_PREFIX => {
+                format!("{}…", &self.id[..second_dash])
+            }
+            _ => shorten(&self.id, 12),
         }
     }
 }
 
 impl fmt::Display for Target {
-    /// "agent Dana Whitfield (a-59bb17e…)", the way a confirmation names a target.
+    /// "agent Dana Whitfield (a-59bb17e…)", the way a confirmation names a target. A name (or
+    /// id) that came from outside, synced or a teammate's, is cut to a name's length.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.name == self.id {
-            write!(f, "{} {}", self.kind, self.id)
+            write!(f, "{} {}", self.kind, cut(&self.id, NAME_CHARS))
         } else {
-            write!(f, "{} {} ({})", self.kind, self.name, self.short_id())
+            let name = cut(&self.name, NAME_CHARS);
+            write!(f, "{} {name} ({})", self.kind, self.short_id())
         }
     }
 }
@@ -154,5 +164,30 @@ impl Roster {
             queues: of(TargetKind::Queue),
         })
         .expect("a roster always serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_from_outside_is_shown_cut() {
+        let huge = format!("Billing {}", "x".repeat(100_000));
+        let named = Target::new(TargetKind::Queue, format!("q-{huge}-1"), &huge).to_string();
+        assert!(named.starts_with("queue Billing x"), "{named}");
+        assert!(named.chars().count() < 100, "{named}");
+        assert!(named.ends_with(" characters) (q-Billing xx…)"), "{named}");
+        let unnamed = Target::unlisted(TargetKind::Agent, &huge).to_string();
+        assert!(unnamed.chars().count() < 100, "{unnamed}");
+        assert_eq!(
+            Target::new(
+                TargetKind::Agent,
+                "a-59bb17e-0cae-46b0-8d80-a8a8ac34e55c",
+                "Dana"
+            )
+            .to_string(),
+            "agent Dana (a-59bb17e…)"
+        );
     }
 }

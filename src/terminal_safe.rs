@@ -3,6 +3,13 @@
 //! callback reason could retitle the window, clear the screen or reorder what the supervisor
 //! reads. Every output path passes outside text through here: control characters are shown
 //! escaped (`\x1b`), and bidirectional overrides are neutralised the same way (`\u{202e}`).
+//! Outside text is also cut to a length fit for where it shows ([`cut`]).
+
+mod cut;
+
+pub use cut::{
+    JSON_STRING_CHARS, MESSAGE_CHARS, NAME_CHARS, PAYLOAD_CHARS, cut, cut_json, grouped,
+};
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -58,14 +65,16 @@ pub fn block(text: &str) -> Cow<'_, str> {
 
 /// A JSON value as one line of JSON that a terminal shows as it is: serde already escapes the
 /// C0 controls; DEL, the C1 controls and the bidirectional controls are escaped too, which keeps
-/// the JSON's meaning.
+/// the JSON's meaning. Each string is cut to [`JSON_STRING_CHARS`], and stays a JSON string.
 pub fn json(value: &serde_json::Value) -> String {
-    json_escape(value.to_string())
+    json_escape(cut_json(value, JSON_STRING_CHARS).to_string())
 }
 
 /// The same, indented for reading.
 pub fn json_pretty(value: &serde_json::Value) -> String {
-    json_escape(serde_json::to_string_pretty(value).unwrap_or_default())
+    json_escape(
+        serde_json::to_string_pretty(&cut_json(value, JSON_STRING_CHARS)).unwrap_or_default(),
+    )
 }
 
 fn json_escape(text: String) -> String {

@@ -4,10 +4,10 @@
 //! sent.
 
 mod report;
+mod sessions_file;
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Read};
-use std::path::Path;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use chrono::Utc;
@@ -21,18 +21,17 @@ use super::transfer::{Printer, TransferArgs};
 use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
 use crate::directory::LiveState;
 use crate::directory::fetch_conversations;
-use crate::ids::{SessionId, SessionList, TargetKind};
+use crate::ids::{SessionId, TargetKind};
 use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
+use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::{
     BulkKey, BulkPlan, Ledger, LeftOut, Progress, RECENT_MOVE, Skipped, Spread, TransferId,
     TransferRequest, TransferUpdate, run_bulk,
 };
 use crate::tui::view::short_duration;
 use report::{RunProgress, RunResult};
-
-/// At most this many bad words of a sessions file are named; the rest are counted.
-const BAD_WORDS_SHOWN: usize = 10;
+use sessions_file::read_sessions;
 
 pub(super) async fn run(
     global: &GlobalArgs,
@@ -201,8 +200,12 @@ async fn waiting_in(
                 let why = format!(
                     "moved {} ago to {} by {}, per the platform (--include-recent sends it anyway)",
                     short_duration((now - at).num_seconds().max(0).unsigned_abs()),
-                    last.to.as_ref().map_or("somewhere", |to| to.label()),
-                    last.by.as_ref().map_or("someone", |by| by.label()),
+                    last.to
+                        .as_ref()
+                        .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
+                    last.by
+                        .as_ref()
+                        .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
                 );
                 moved.push(Skipped::new(
                     conversation.session.clone(),
@@ -218,43 +221,6 @@ async fn waiting_in(
     }
     let source = vec![format!("from-queue:{}", queue.trim().to_lowercase())];
     Ok((sessions, source, moved))
-}
-
-/// The file's session ids, or why it cannot be used: unreadable, empty, or with words that are
-/// not session ids (each named with its line).
-fn read_sessions(file: &Path) -> Result<SessionList, String> {
-    let shown = file.display();
-    let text = if file == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|error| format!("--sessions-file -: cannot read stdin: {error}"))?;
-        text
-    } else {
-        std::fs::read_to_string(file)
-            .map_err(|error| format!("--sessions-file {shown}: cannot read it: {error}"))?
-    };
-    let list = SessionList::parse(&text);
-    if !list.bad.is_empty() {
-        let mut lines: Vec<String> = list
-            .bad
-            .iter()
-            .take(BAD_WORDS_SHOWN)
-            .map(|(line, word, error)| format!("  line {line}: {word:?}: {error}"))
-            .collect();
-        if list.bad.len() > BAD_WORDS_SHOWN {
-            lines.push(format!("  and {} more", list.bad.len() - BAD_WORDS_SHOWN));
-        }
-        return Err(format!(
-            "--sessions-file {shown}: {} word(s) are not session ids:\n{}",
-            list.bad.len(),
-            lines.join("\n")
-        ));
-    }
-    if list.ids.is_empty() {
-        return Err(format!("--sessions-file {shown}: no session ids in it"));
-    }
-    Ok(list)
 }
 
 /// Where the run sends.

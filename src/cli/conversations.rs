@@ -1,6 +1,7 @@
 //! `handoff conversations`: the account's conversations, those waiting longest first, for choosing
 //! which to move, or for a script to pick from (`--json`).
 
+use std::borrow::Cow;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -14,9 +15,9 @@ use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::directory::fetch_conversations;
 use crate::ids::TargetKind;
-use crate::platform::{Conversation, ConversationStatus, Move, MoveTarget, Person};
+use crate::platform::{Conversation, ConversationStatus, Move, MoveTarget, Person, QueueRef};
 use crate::roster::{ResolveError, Roster};
-use crate::terminal_safe;
+use crate::terminal_safe::{self, NAME_CHARS, cut};
 use crate::tui::view::short_duration;
 
 #[derive(Debug, Args)]
@@ -213,16 +214,17 @@ fn last_move_words(conversation: &Conversation) -> String {
         words.push_str(&format!(" {} ago", short_duration(secs)));
     }
     if let Some(to) = &moved.to {
-        words.push_str(&format!(" to {}", to.label()));
+        words.push_str(&format!(" to {}", cut(to.label(), NAME_CHARS)));
     }
     if let Some(by) = &moved.by {
-        words.push_str(&format!(" by {}", by.label()));
+        words.push_str(&format!(" by {}", cut(by.label(), NAME_CHARS)));
     }
     words
 }
 
 /// One row of cells per conversation under a header, columns as wide as their widest cell; the
-/// session id whole, since ids of one second differ only at the end.
+/// session id whole, since ids of one second differ only at the end. Each of the platform's
+/// words is cut to a name's length (the last move names two).
 fn table(conversations: &[Conversation], now: SystemTime) -> String {
     let header = [
         "SESSION",
@@ -235,27 +237,25 @@ fn table(conversations: &[Conversation], now: SystemTime) -> String {
         "AGENT",
         "LAST MOVE",
     ];
-    let dash = || "-".to_owned();
+    fn word(text: Option<&str>) -> Cow<'_, str> {
+        text.map_or("-".into(), |text| cut(text, NAME_CHARS))
+    }
     let rows: Vec<[String; 9]> = conversations
         .iter()
         .map(|c| {
+            let sentiment = c.sentiment.as_ref();
             // Made safe before measuring, so an escaped character takes the room it is shown in.
             [
-                c.session.to_string(),
-                c.status
-                    .as_ref()
-                    .map_or_else(dash, |s| s.as_str().to_owned()),
+                Cow::Borrowed(c.session.as_str()),
+                word(c.status.as_ref().map(ConversationStatus::as_str)),
                 c.wait_at(now)
-                    .map_or_else(dash, |w| short_duration(w.as_secs())),
-                c.queue.as_ref().map_or_else(dash, |q| q.label().to_owned()),
-                c.priority.clone().unwrap_or_else(dash),
-                c.intent.clone().unwrap_or_else(dash),
-                c.sentiment
-                    .as_ref()
-                    .and_then(|s| s.tone.clone().or_else(|| s.emoji.clone()))
-                    .unwrap_or_else(dash),
-                c.agent.as_ref().map_or_else(dash, |a| a.label().to_owned()),
-                last_move_words(c),
+                    .map_or("-".into(), |w| short_duration(w.as_secs()).into()),
+                word(c.queue.as_ref().map(QueueRef::label)),
+                word(c.priority.as_deref()),
+                word(c.intent.as_deref()),
+                word(sentiment.and_then(|s| s.tone.as_deref().or(s.emoji.as_deref()))),
+                word(c.agent.as_ref().map(Person::label)),
+                last_move_words(c).into(),
             ]
             .map(|cell| terminal_safe::line(&cell).into_owned())
         })
@@ -288,7 +288,6 @@ fn table(conversations: &[Conversation], now: SystemTime) -> String {
 mod tests {
     use super::*;
     use crate::ids::SessionId;
-    use crate::platform::QueueRef;
 
     fn conversation(session: &str, queue: &str, intent: &str) -> Conversation {
         Conversation {

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::output::{err, out_json, out_raw};
 use super::setup::Setup;
 use super::{EXIT_BAD_INPUT, GlobalArgs};
-use crate::terminal_safe::csv_cell;
+use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, csv_cell, cut};
 use crate::transfer::{AUDIT_FILE_NAME, TransferRecord, read_since};
 
 #[derive(Debug, Args)]
@@ -168,23 +168,28 @@ const CSV_COLUMNS: [&str; 15] = [
 ];
 
 /// Every cell is guarded: names, notes and the platform's words come from outside, and a
-/// spreadsheet must show them, not run them. The team's report has a last column, `by`.
+/// spreadsheet must show them, not run them. Names and notes are cut as on screen, since people
+/// read the sheet (the platform's words were cut as they came in). The team's report has a
+/// last column, `by`.
 fn as_csv(rows: &[Row], team: bool) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let text = |value: Option<String>| value.unwrap_or_default();
+    let name = |value: &str| cut(value, NAME_CHARS).into_owned();
+    let note =
+        |value: Option<&str>| value.map_or_else(String::new, |v| cut(v, MESSAGE_CHARS).into());
     let by_column = team.then_some("by");
     let _ = writer.write_record(CSV_COLUMNS.iter().copied().chain(by_column));
     for row in rows {
         let record = row.record;
         let request = &record.request;
-        let by = team.then(|| row.by.unwrap_or_default().to_owned());
+        let by = team.then(|| name(row.by.unwrap_or_default()));
         let cells = [
             record.intent_at.to_rfc3339(),
             request.id.to_string(),
             request.session.to_string(),
             request.target.kind.label().to_owned(),
-            request.target.id.clone(),
-            request.target.name.clone(),
+            name(&request.target.id),
+            name(&request.target.name),
             record.state().word().to_owned(),
             text(record.reason().map(|r| r.words().to_owned())),
             text(record.http_status().map(|s| s.to_string())),
@@ -192,7 +197,7 @@ fn as_csv(rows: &[Row], team: bool) -> String {
             text(record.detail()),
             text(ms(record.time_to_accept()).map(|v| v.to_string())),
             text(ms(record.time_to_confirm()).map(|v| v.to_string())),
-            text(request.note.clone()),
+            note(request.note.as_deref()),
             record.conflicts.len().to_string(),
         ];
         let _ = writer.write_record(
@@ -206,6 +211,8 @@ fn as_csv(rows: &[Row], team: bool) -> String {
 }
 
 /// One transfer a line (its detail and note beneath), with who moved it in the team's report.
+/// Names and notes are cut as they would be on screen; the detail's words from the platform
+/// were cut as they came in.
 fn as_text(rows: &[Row]) -> String {
     if rows.is_empty() {
         return "no transfers in that time\n".to_owned();
@@ -215,7 +222,10 @@ fn as_text(rows: &[Row]) -> String {
         let record = row.record;
         let state = record.state();
         let request = &record.request;
-        let by = row.by.map(|by| format!("{by}: ")).unwrap_or_default();
+        let by = row
+            .by
+            .map(|by| format!("{}: ", cut(by, NAME_CHARS)))
+            .unwrap_or_default();
         out.push_str(&format!(
             "{}  {by}{} {:<12} {} → {}\n",
             record
@@ -231,7 +241,7 @@ fn as_text(rows: &[Row]) -> String {
             out.push_str(&format!("      {detail}\n"));
         }
         if let Some(note) = &request.note {
-            out.push_str(&format!("      note: {note}\n"));
+            out.push_str(&format!("      note: {}\n", cut(note, MESSAGE_CHARS)));
         }
     }
     out

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::terminal_safe;
+use crate::terminal_safe::{self, MESSAGE_CHARS, cut};
 
 /// The synchronous reply to assign-conversation: the platform accepted the transfer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,9 +89,6 @@ impl PlatformError {
     }
 }
 
-/// How much of an unexpected body is worth showing on one line.
-const MAX_MESSAGE_CHARS: usize = 300;
-
 /// Reads a 2xx body as the documented reply.
 pub(super) fn parse_success(status: u16, body: &[u8]) -> Result<AssignReply, PlatformError> {
     let reply: AssignReply =
@@ -129,14 +126,14 @@ pub(super) fn error_message(status: u16, content_type: &str, body: &[u8]) -> Str
 /// `errors[].msg` as documented elsewhere on the platform, else a top-level message field.
 fn json_message(json: &serde_json::Value) -> Option<String> {
     if let Some(errors) = json.get("errors").and_then(|e| e.as_array()) {
-        let messages: Vec<String> = errors
+        // Joined before they are cut, so the count of what was cut is of the whole.
+        let messages: Vec<&str> = errors
             .iter()
             .filter_map(|e| {
                 e.get("msg")
                     .or_else(|| e.get("message"))
                     .and_then(|m| m.as_str())
             })
-            .map(one_line)
             .collect();
         if !messages.is_empty() {
             return Some(one_line(&messages.join("; ")));
@@ -160,18 +157,14 @@ fn html_heading(html: &str) -> Option<String> {
     })
 }
 
-/// Squeezes text onto one bounded line, with any control character or bidirectional override
-/// shown escaped, so a reply can never act on the terminal or break the audit log.
+/// Squeezes text onto one line cut to [`MESSAGE_CHARS`] (saying how much was cut), with any
+/// control character or bidirectional override shown escaped, so a reply can never act on the
+/// terminal or break the audit log. Every message from outside that a transfer keeps (the
+/// platform's replies, its callbacks) comes through here, so what is built from them stays
+/// bounded too.
 pub fn one_line(text: &str) -> String {
     let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let safe = terminal_safe::line(&squeezed);
-    if safe.chars().count() > MAX_MESSAGE_CHARS {
-        let mut cut: String = safe.chars().take(MAX_MESSAGE_CHARS).collect();
-        cut.push('…');
-        cut
-    } else {
-        safe.into_owned()
-    }
+    terminal_safe::line(&cut(&squeezed, MESSAGE_CHARS)).into_owned()
 }
 
 fn reason_phrase(status: u16) -> &'static str {
@@ -258,6 +251,27 @@ mod tests {
         assert_eq!(
             error_message(500, "text/plain", b"boom\n\x1b[31mred\xe2\x80\xae"),
             "boom \\x1b[31mred\\u{202e}"
+        );
+    }
+
+    #[test]
+    fn a_huge_message_is_cut_and_says_how_much() {
+        let huge = format!(
+            "{{\"errors\":[{{\"msg\":\"Agent {}\"}},{{\"msg\":\"{}\"}}]}}",
+            "x".repeat(600_000),
+            "y".repeat(400_000)
+        );
+        let message = error_message(400, "application/json", huge.as_bytes());
+        assert!(message.chars().count() <= MESSAGE_CHARS, "{message}");
+        assert!(message.starts_with("Agent xxx"), "{message}");
+        let kept = message.find('…').unwrap();
+        let whole = "Agent ".len() + 600_000 + "; ".len() + 400_000;
+        assert!(
+            message.ends_with(&format!(
+                "…(+{} characters)",
+                terminal_safe::grouped(whole - kept)
+            )),
+            "{message}"
         );
     }
 }

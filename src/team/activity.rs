@@ -30,8 +30,6 @@ const PUBLISH_BATCH: usize = 256;
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Entries asked for in one read.
 pub const READ_PAGE: usize = 500;
-/// A name longer than this in the stream is cut: it would crowd the log.
-const NAME_MAX_CHARS: usize = 40;
 
 /// One step of a transfer as a teammate's console published it.
 #[derive(Debug, Clone, PartialEq)]
@@ -343,7 +341,7 @@ fn step_from(id: String, fields: RedisValue) -> Option<TeamStep> {
     }
     Some(TeamStep {
         id,
-        by: by.chars().take(NAME_MAX_CHARS).collect(),
+        by: terminal_safe::cut(&by, terminal_safe::NAME_CHARS).into_owned(),
         console: console?,
         line: serde_json::from_str(&line?).ok()?,
     })
@@ -427,7 +425,7 @@ mod tests {
     }
 
     #[test]
-    fn a_long_name_is_cut() {
+    fn a_long_name_is_cut_and_counted() {
         let long = "n".repeat(500);
         let line = r#"{"a":1}"#;
         let steps = Page::from(RedisValue::Array(vec![entry(
@@ -435,6 +433,9 @@ mod tests {
             &[("by", &long), ("console", "c"), ("line", line)],
         )]))
         .steps;
-        assert_eq!(steps[0].by.chars().count(), NAME_MAX_CHARS);
+        let by = &steps[0].by;
+        assert!(by.chars().count() <= terminal_safe::NAME_CHARS, "{by}");
+        let kept = by.find('…').unwrap();
+        assert_eq!(by[kept..], format!("…(+{} characters)", 500 - kept));
     }
 }

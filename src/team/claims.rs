@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Member;
 use super::link::{Health, Link};
-use crate::terminal_safe;
+use crate::terminal_safe::{self, NAME_CHARS, cut};
 
 /// How long a claim on a transfer under way lasts at most: past any wait for the budget and the
 /// platform's answer, short enough that a crashed console's claims free up soon.
@@ -33,8 +33,6 @@ const MOVED_TTL_MS: u64 = 600_000;
 const KEEP_EVERY: Duration = Duration::from_secs(1);
 /// What is shown of a claim that cannot be read: enough to recognise it, never a flood.
 const UNREADABLE_SHOWN: usize = 120;
-/// What is shown of a name in a claim (a teammate's, or a target's).
-const NAME_SHOWN: usize = 80;
 
 /// Claims each key for ARGV[1] (this console) for ARGV[2] ms, with the value ARGV[1 + 2i], unless
 /// someone else holds it; the mode ARGV[2 + 2i] takes over what someone else holds all the same
@@ -116,8 +114,8 @@ impl Holder {
             .single()
             .map(|t| t.format("%H:%M:%S").to_string())
             .unwrap_or_else(|| "an unknown time".into());
-        let by = shown(&self.by, NAME_SHOWN);
-        let target = shown(&self.target, NAME_SHOWN);
+        let by = shown(&self.by, NAME_CHARS);
+        let target = shown(&self.target, NAME_CHARS);
         if self.moved {
             format!("{by} moved it to {target} at {at}")
         } else {
@@ -447,14 +445,8 @@ fn unreadable(value: &str) -> String {
     )
 }
 
-/// Text read from Redis as one line a terminal shows as it is, cut after `max` characters with
-/// the count of what was left out.
+/// Text read from Redis as one line a terminal shows as it is, cut after `max` characters
+/// with the count of what was left out.
 fn shown(text: &str, max: usize) -> String {
-    let total = text.chars().count();
-    let kept: String = text.chars().take(max).collect();
-    let mut line = terminal_safe::line(&kept).into_owned();
-    if total > max {
-        line.push_str(&format!("…(+{} characters)", total - max));
-    }
-    line
+    terminal_safe::line(&cut(text, max)).into_owned()
 }

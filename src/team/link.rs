@@ -16,6 +16,7 @@ use tokio::sync::watch;
 
 use crate::config::TeamConfig;
 use crate::secret::{Redactor, Secret};
+use crate::terminal_safe::{MESSAGE_CHARS, cut};
 
 /// Over this, Redis counts as slow and the call is given up: a transfer must not wait on it.
 pub const CALL_TIMEOUT: Duration = Duration::from_millis(100);
@@ -88,7 +89,7 @@ impl Link {
         let client = redis::Client::open(info).map_err(|e| {
             format!(
                 "[team] redis_url: {}",
-                describe_kind(&e, config.password_env.as_deref())
+                describe_kind(&e, &e.to_string(), config.password_env.as_deref())
             )
         })?;
         let secrets: Vec<Secret> = config.password.iter().cloned().collect();
@@ -245,7 +246,14 @@ impl Link {
     /// An error in words that name what to check, with no secret in them.
     fn describe(&self, error: &RedisError) -> String {
         let inner = &self.inner;
-        let why = describe_kind(error, inner.password_env.as_deref());
+        // The server's own words, cut once the secrets are out of them: a cut made first could
+        // leave the start of one too short to be known.
+        let said = inner.redactor.redact(&error.to_string(), None);
+        let why = describe_kind(
+            error,
+            &cut(&said, MESSAGE_CHARS),
+            inner.password_env.as_deref(),
+        );
         let words = match error.kind() {
             // A reply that is an error: a password, or data that is not what handoff keeps.
             ErrorKind::Server(_) | ErrorKind::AuthenticationFailed | ErrorKind::Parse => {
@@ -262,8 +270,9 @@ impl Link {
     }
 }
 
-/// What went wrong, naming the `[team]` setting to look at where one is to blame.
-fn describe_kind(error: &RedisError, password_env: Option<&str>) -> String {
+/// What went wrong, naming the `[team]` setting to look at where one is to blame; `said` is the
+/// error's own words, as they may be shown.
+fn describe_kind(error: &RedisError, said: &str, password_env: Option<&str>) -> String {
     // A Redis that wants a password answers a client without one NOAUTH, or, to a long
     // command, "unauthenticated multibulk length".
     let lower = error.to_string().to_lowercase();
@@ -279,14 +288,13 @@ fn describe_kind(error: &RedisError, password_env: Option<&str>) -> String {
             None => "Redis asks for a password: name the environment variable that holds it in [team] password_env".into(),
         };
     }
-    let text = error.to_string();
     if ["tls", "certificate", "handshake", "rustls"]
         .iter()
         .any(|word| lower.contains(word))
     {
         return format!(
-            "the TLS connection failed ({text}): check [team] redis_url (rediss:// needs a server certificate this machine trusts; redis:// has no TLS)"
+            "the TLS connection failed ({said}): check [team] redis_url (rediss:// needs a server certificate this machine trusts; redis:// has no TLS)"
         );
     }
-    text
+    said.to_owned()
 }

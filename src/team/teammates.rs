@@ -1,10 +1,12 @@
 //! Teammates' transfers, folded from the steps on the team's activity stream exactly as this
 //! console's own are folded from its audit file. What a teammate's console wrote is outside
-//! text here: names, ids and notes are cleaned before anything shows them.
+//! text here: every text in a step is cut to a message's length before it is folded (a
+//! callback's words, the platform's), and names, ids and notes are cleaned and cut before
+//! anything shows them.
 
 use crate::ids::TargetKind;
 use crate::roster::Target;
-use crate::terminal_safe;
+use crate::terminal_safe::{self, NAME_CHARS, cut};
 use crate::transfer::{AuditLine, TransferId, TransferRecord, fold_step, read_line};
 
 use super::activity::TeamStep;
@@ -24,7 +26,8 @@ pub fn fold<'a>(
     step: &TeamStep,
     known: impl FnOnce(TransferId) -> Option<&'a mut TransferRecord>,
 ) -> Option<TeamTransfer> {
-    match read_line(&step.line)? {
+    let line = terminal_safe::cut_json(&step.line, terminal_safe::MESSAGE_CHARS);
+    match read_line(&line)? {
         AuditLine::Intent(mut record) => {
             clean(&mut record);
             Some(TeamTransfer {
@@ -34,7 +37,7 @@ pub fn fold<'a>(
         }
         AuditLine::Step(transfer) => {
             if let Some(record) = known(transfer) {
-                fold_step(record, &step.line);
+                fold_step(record, &line);
             }
             None
         }
@@ -43,14 +46,19 @@ pub fn fold<'a>(
 }
 
 /// What the teammate's line named, made safe to show: a roster name cleaned as a synced one is,
-/// ids and notes with anything a terminal would act on shown escaped.
+/// ids and notes with anything a terminal would act on shown escaped; names and ids cut to a
+/// name's length.
 fn clean(record: &mut TransferRecord) {
     let request = &mut record.request;
     let target = &request.target;
     let kind: TargetKind = target.kind;
     let (name, _) = terminal_safe::clean_name(&target.name);
-    let id = terminal_safe::line(&target.id).into_owned();
-    let name = if name.is_empty() { id.clone() } else { name };
+    let id = terminal_safe::line(&cut(&target.id, NAME_CHARS)).into_owned();
+    let name = if name.is_empty() {
+        id.clone()
+    } else {
+        cut(&name, NAME_CHARS).into_owned()
+    };
     request.target = Target::new(kind, &id, &name);
     if let Some(note) = &mut request.note {
         *note = terminal_safe::line(note).into_owned();
@@ -98,6 +106,40 @@ mod tests {
             TransferState::Accepted {
                 awaiting_callback: false
             }
+        );
+    }
+
+    #[test]
+    fn huge_words_in_a_teammates_steps_are_cut_and_counted() {
+        let huge = |word: &str| format!("{word} {}", "x".repeat(300_000));
+        let intent = step(json!({
+            "at": "2026-11-25T10:00:00Z", "transfer": ID, "event": "intent",
+            "session": "6538f8a3c9cf425ee5cf0a1b", "target_kind": "queue",
+            "target_id": huge("q-billing"), "target_name": huge("Billing"), "note": huge("VIP"),
+            "awaits_callback": false
+        }));
+        let mut transfer = fold(&intent, |_| None).expect("an intent starts a transfer");
+        let request = &transfer.record.request;
+        for (name, cap) in [
+            (&request.target.name, NAME_CHARS),
+            (&request.target.id, NAME_CHARS),
+            (request.note.as_ref().unwrap(), terminal_safe::MESSAGE_CHARS),
+        ] {
+            assert!(name.chars().count() <= cap, "{name}");
+            assert!(name.ends_with(" characters)"), "{name}");
+        }
+        let failed = step(json!({
+            "at": "2026-11-25T10:00:01Z", "transfer": ID, "event": "outcome",
+            "outcome": "failed", "http_status": 400,
+            "message": huge("Agent not found")
+        }));
+        let id = transfer.record.id();
+        fold(&failed, |of| (of == id).then_some(&mut transfer.record));
+        let message = transfer.record.message().unwrap();
+        assert!(message.starts_with("Agent not found x"), "{message}");
+        assert!(
+            message.chars().count() <= terminal_safe::MESSAGE_CHARS,
+            "{message}"
         );
     }
 

@@ -625,3 +625,46 @@ async fn a_queue_is_drained_into_another_and_a_rerun_sends_nothing_twice() {
         unknown.stderr
     );
 }
+
+/// A queue name of 200,000 characters from the platform is cut in the table and in `--json`,
+/// each saying how much was cut; the JSON stays JSON, and the table stays a table.
+#[tokio::test]
+async fn a_huge_name_from_the_platform_is_cut_and_counted() {
+    let huge = format!("Billing {}", "x".repeat(200_000));
+    let mut config = floor_of(1);
+    for queue in &mut config.queues {
+        queue.name = huge.clone();
+    }
+    let (_simulator, ws) = workspace_with(config).await;
+    // A roster without queues: the platform's own names show.
+    ws.write("data/roster.toml", "");
+    let table = ws.run(&["conversations"]).await;
+    assert_eq!(table.code, 0, "{}", table.all());
+    assert!(table.stdout.len() < 1_000, "{}", table.stdout);
+    let row = table.stdout.lines().nth(1).unwrap();
+    let kept = row.find("Billing x").unwrap();
+    let marker = row[kept..].find('…').unwrap();
+    let counted = format!(
+        "…(+{} characters)",
+        handoff::terminal_safe::grouped(huge.len() - marker)
+    );
+    assert!(row.contains(&counted), "{counted}: {row}");
+
+    let json = ws.run(&["conversations", "--json"]).await;
+    assert_eq!(json.code, 0, "{}", json.all());
+    let listed = lines(&json.stdout);
+    let name = listed[0]["queue_name"].as_str().unwrap();
+    assert!(name.starts_with("Billing x"), "{name}");
+    assert!(
+        name.chars().count() <= handoff::terminal_safe::JSON_STRING_CHARS,
+        "{name}"
+    );
+    let marker = name.find('…').unwrap();
+    assert!(
+        name.ends_with(&format!(
+            "…(+{} characters)",
+            handoff::terminal_safe::grouped(huge.len() - marker)
+        )),
+        "{name}"
+    );
+}

@@ -9,6 +9,7 @@ mod engine;
 mod redis_server;
 mod render;
 mod roster_cli;
+mod sessions_file;
 mod shared_reads;
 mod simulate_cli;
 mod simulator;

@@ -417,6 +417,51 @@ fn the_log_follows_each_transfer_to_its_confirmation() {
     assert_timed_screen!("log_lifecycle", screen(&model, 130, 34));
 }
 
+/// A callback whose payload runs to hundreds of thousands of characters: the detail view shows
+/// the start of each string and of the payload, each saying how much was cut.
+#[test]
+fn a_huge_callback_payload_is_cut_in_the_detail() {
+    let mut model = model();
+    model.confirmations = true;
+    let id = send(&mut model, "6538f8a3c9cf425ee5cf0a1b", "dana");
+    let accepted = Progress::Finished(Outcome::Transferred {
+        request_completed_at: Some(1_698_825_180_041),
+    });
+    update(&mut model, Msg::Transfer(TransferUpdate::now(id, accepted)));
+    let mut payload = serde_json::json!({
+        "botSessionId": "6538f8a3c9cf425ee5cf0a1b",
+        "status": "success",
+        "a_reason": "x".repeat(200_000),
+    });
+    for n in 0..20 {
+        payload[format!("field_{n:02}")] = "y".repeat(1_000).into();
+    }
+    callback(&mut model, "6538f8a3c9cf425ee5cf0a1b", payload);
+    model.dialog = Some(handoff::tui::model::Dialog::Detail {
+        transfer: id,
+        scroll: 0,
+    });
+    // Tall enough for the whole detail: what it shows is all there is.
+    let detail = screen(&model, 100, 300);
+    let text: String = detail
+        .lines()
+        .flat_map(|line| line.split(['│', ' ', '"']))
+        .collect();
+    // What the cut keeps: the room less that of the longest count it could need.
+    let cut = handoff::terminal_safe::JSON_STRING_CHARS - "…(+200,000 characters)".chars().count();
+    assert!(
+        text.contains(&format!(
+            "{}…(+{}characters)",
+            "x".repeat(20),
+            handoff::terminal_safe::grouped(200_000 - cut)
+        )),
+        "the reason is cut: {detail}"
+    );
+    assert!(text.contains("field_00"), "{detail}");
+    assert!(!text.contains("field_19"), "the payload is cut: {detail}");
+    assert_eq!(text.matches("characters)").count(), 2, "{detail}");
+}
+
 #[test]
 fn help_lists_every_key() {
     let mut model = model();

@@ -244,6 +244,29 @@ pub fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// Limits `command`'s data (`RLIMIT_DATA`: its heap and every private writable mapping, which
+/// is where any allocation goes) to `bytes`, and its runtime to two worker threads, whose
+/// stacks count too: the same room is then enough on a machine of any size. Past the limit an
+/// allocation fails: the binary aborts, or a read says "out of memory".
+pub fn limit_memory(command: &mut tokio::process::Command, bytes: u64) {
+    command.env("TOKIO_WORKER_THREADS", "2");
+    let limit = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
+    };
+    // SAFETY: between fork and exec only `setrlimit`, a plain system call that is
+    // async-signal-safe, runs; it allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_DATA, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
 /// Whether `CI` is set, read as insta reads it: empty, `0` and `false` mean no. Tests that need
 /// an outside program (tmux, redis-server) skip without it, except under CI, where they fail.
 pub fn under_ci() -> bool {

@@ -695,6 +695,79 @@ async fn hostile_entries_on_the_stream_are_skipped_or_shown_harmless() {
     assert!(log.stdout.contains("Billing[2J"), "{}", log.all());
 }
 
+/// Words of hundreds of thousands of characters on the stream (a name, a target, a note, the
+/// platform's message) are cut in every form of the team's log, each saying how much was cut,
+/// and the JSON stays JSON.
+#[tokio::test]
+async fn huge_words_on_the_stream_are_cut_and_counted() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let simulator = simulator_allowing(60).await;
+    let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let huge = |word: &str| format!("{word} {}", "x".repeat(300_000));
+    let transfer = uuid::Uuid::new_v4().to_string();
+    let now = chrono::Utc::now().to_rfc3339();
+    let steps = [
+        serde_json::json!({
+            "at": now, "transfer": transfer, "event": "intent",
+            "session": "6538f8a3c9cf425ee5cf0a1b", "target_kind": "queue",
+            "target_id": "q-1", "target_name": huge("Billing"), "note": huge("VIP")
+        }),
+        serde_json::json!({
+            "at": now, "transfer": transfer, "event": "outcome", "outcome": "failed",
+            "http_status": 400, "message": huge("Agent not found")
+        }),
+    ];
+    for step in steps {
+        let fields = [
+            ("by", huge("Eve")),
+            ("console", "x".into()),
+            ("line", step.to_string()),
+        ];
+        let _: String = redis::cmd("XADD")
+            .arg(ACTIVITY_KEY)
+            .arg("*")
+            .arg(&fields)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+    }
+    for format in [&[][..], &["--csv"], &["--json"]] {
+        let args = [&["log", "--team"][..], format].concat();
+        let log = marcus.run(&args).await;
+        assert_eq!(log.code, 0, "{}", log.all());
+        // Four words of 300,000 characters, each cut to a few hundred at most.
+        assert!(log.stdout.len() < 4_000, "{format:?}: {}", log.stdout);
+        for word in ["Eve x", "Billing x", "VIP x", "Agent not found x"] {
+            assert!(
+                log.stdout.contains(word),
+                "{format:?}: {word}: {}",
+                log.stdout
+            );
+        }
+        assert!(
+            log.stdout.matches(" characters)").count() >= 4,
+            "{format:?}: {}",
+            log.stdout
+        );
+        if format == ["--json"] {
+            let report: serde_json::Value = serde_json::from_str(&log.stdout).unwrap();
+            let by = report[0]["by"].as_str().unwrap();
+            let kept = by.find('…').unwrap();
+            assert_eq!(
+                by[kept..],
+                format!(
+                    "…(+{} characters)",
+                    handoff::terminal_safe::grouped(300_004 - kept)
+                )
+            );
+        }
+    }
+}
+
 /// A transfer while Redis is away waits a window for its claim, then is not sent (exit 1),
 /// saying so; told to go unclaimed, it transfers, and says its steps did not reach the team's
 /// stream (they are in its audit file).

@@ -838,13 +838,7 @@ async fn many_sessions_go_once_each_and_a_rerun_sends_none_of_them_again() {
     let again = ws.run(&args).await;
     assert_eq!(again.code, 3, "{}", again.all());
     assert_eq!(assigned(&simulator), once, "nothing was sent twice");
-    let said = |words: &str| {
-        again
-            .stdout
-            .lines()
-            .filter(|l| l.contains(words))
-            .count()
-    };
+    let said = |words: &str| again.stdout.lines().filter(|l| l.contains(words)).count();
     assert_eq!(
         said("already sent by an earlier run of this command"),
         2,

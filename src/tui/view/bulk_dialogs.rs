@@ -1,5 +1,6 @@
 //! The dialogs of a run of many: its one confirmation, the second one for conversations moved a
-//! moment ago, and stopping it.
+//! moment ago, and stopping it. Why each is left out names who moved it, from outside: cut to a
+//! message's length.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,6 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dialogs::{headline, key_line, offered_key_line, open, sized};
 use crate::ids::SessionId;
+use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::Skipped;
 use crate::tui::bulk::BulkTo;
 use crate::tui::keys::{Action, Context};
@@ -34,7 +36,7 @@ pub(super) fn confirm(
     if let BulkTo::Spread(agents) = to {
         let free: Vec<String> = agents
             .iter()
-            .map(|(agent, free)| format!("{} ({free} free)", agent.name))
+            .map(|(agent, free)| format!("{} ({free} free)", cut(&agent.name, NAME_CHARS)))
             .collect();
         lines.push(Line::raw(free.join(", ")).centered());
         let beyond = to.beyond_capacity(send.len());
@@ -83,7 +85,10 @@ fn named(skipped: &[Skipped], theme: &Theme) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = skipped
         .iter()
         .take(NAMED)
-        .map(|s| Line::raw(format!("  {} {}", s.session.short(), s.why)))
+        .map(|s| {
+            let why = cut(&s.why, MESSAGE_CHARS);
+            Line::raw(format!("  {} {why}", s.session.short()))
+        })
         .collect();
     if skipped.len() > NAMED {
         lines.push(Line::styled(
@@ -110,7 +115,7 @@ pub(super) fn anyway(
         warnings
             .iter()
             .take(NAMED)
-            .map(|w| Line::raw(format!("  {w}"))),
+            .map(|w| Line::raw(format!("  {}", cut(w, MESSAGE_CHARS)))),
     );
     if warnings.len() > NAMED {
         lines.push(Line::styled(

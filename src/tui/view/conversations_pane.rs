@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{has_focus, live, short_duration, text};
 use crate::platform::Conversation;
+use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::RECENT_MOVE;
 use crate::tui::conversations::{ListProblem, has_ended};
 use crate::tui::model::{Focus, Model};
@@ -195,7 +196,10 @@ fn row(
     let wait = conversation
         .wait_at(now)
         .map_or_else(|| "–".to_owned(), |w| short_duration(w.as_secs()));
-    let cell = |value: Option<&str>, width: usize| pad(value.unwrap_or("–"), width);
+    // The platform's words, cut to a name's length before they are fitted to their column.
+    let cell = |value: Option<&str>, width: usize| {
+        pad(&value.map_or("–".into(), |v| cut(v, NAME_CHARS)), width)
+    };
     let status_or_agent = if has_ended(conversation) {
         conversation
             .status

@@ -1,5 +1,6 @@
 //! One transfer in full: its timeline, the request as sent (secrets replaced), the platform's
-//! reply and the callback payload, verbatim.
+//! reply and the callback payload, verbatim up to [`PAYLOAD_CHARS`]. Names and notes are cut to
+//! their lengths; the platform's words were cut as they came in.
 
 use chrono::{DateTime, Local, Utc};
 use ratatui::Frame;
@@ -7,7 +8,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::terminal_safe;
+use crate::terminal_safe::{self, MESSAGE_CHARS, NAME_CHARS, PAYLOAD_CHARS, cut};
 use crate::transfer::{Confirmation, Outcome, TransferId, TransferRecord};
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::Model;
@@ -84,12 +85,14 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
             "target",
             format!(
                 "{} {} ({})",
-                request.target.kind, request.target.name, request.target.id
+                request.target.kind,
+                cut(&request.target.name, NAME_CHARS),
+                cut(&request.target.id, NAME_CHARS)
             ),
         ),
     ];
     if let Some(note) = &request.note {
-        lines.push(field("note", note.clone()));
+        lines.push(field("note", cut(note, MESSAGE_CHARS).into_owned()));
     }
     let described = |other: &TransferRecord| {
         format!(
@@ -177,7 +180,8 @@ fn callback_lines(confirmation: &Confirmation) -> Vec<Line<'static>> {
     ))];
     if let Some(payload) = confirmation.payload() {
         let text = terminal_safe::json_pretty(payload);
-        lines.extend(text.lines().map(|l| Line::raw(l.to_owned())));
+        let shown = cut(&text, PAYLOAD_CHARS);
+        lines.extend(shown.lines().map(|l| Line::raw(l.to_owned())));
     }
     lines
 }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::live;
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{SyncPreview, Target};
+use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::TransferState;
 use crate::tui::form::{Field, TargetForm};
 use crate::tui::input::TextInput;
@@ -164,13 +165,13 @@ fn confirm(
     }
     let mut details = vec![
         format!("full session id {session}"),
-        format!("{} id {}", target.kind, target.id),
+        format!("{} id {}", target.kind, cut(&target.id, NAME_CHARS)),
     ];
     if let Some(team) = &target.team {
-        details.push(format!("team {team}"));
+        details.push(format!("team {}", cut(team, NAME_CHARS)));
     }
     if let Some(notes) = &target.notes {
-        details.push(format!("notes {notes}"));
+        details.push(format!("notes {}", cut(notes, MESSAGE_CHARS)));
     }
     lines.extend(
         details
@@ -299,7 +300,9 @@ fn confirm_anyway(
     frame: &mut Frame,
 ) {
     let mut lines = vec![Line::raw("")];
+    // A warning names a teammate and a target as Redis holds them: cut to a message's length.
     for warning in warnings {
+        let warning = cut(warning, MESSAGE_CHARS);
         lines.push(Line::styled(format!("⚠ {warning}"), theme.warning).centered());
     }
     lines.extend([
@@ -332,9 +335,15 @@ fn sync_preview(
 ) {
     /// Enough names to recognise the change; the count says the rest.
     const NAMED: usize = 6;
+    // The names are the platform's: each is cut to a name's length.
     let named = |names: Vec<String>| {
         let more = names.len().saturating_sub(NAMED);
-        let mut text = names.into_iter().take(NAMED).collect::<Vec<_>>().join(", ");
+        let mut text = names
+            .iter()
+            .take(NAMED)
+            .map(|name| cut(name, NAME_CHARS))
+            .collect::<Vec<_>>()
+            .join(", ");
         if more > 0 {
             text.push_str(&format!(" and {more} more"));
         }
@@ -361,7 +370,7 @@ fn sync_preview(
         preview
             .renamed
             .iter()
-            .map(|(old, new)| format!("{old} → {new}"))
+            .map(|(old, new)| format!("{} → {}", cut(old, NAME_CHARS), cut(new, NAME_CHARS)))
             .collect(),
         Style::new(),
     );

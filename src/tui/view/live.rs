@@ -6,6 +6,7 @@ use ratatui::style::Style;
 
 use crate::directory::LiveState;
 use crate::platform::{AgentPresence, Presence};
+use crate::terminal_safe::{NAME_CHARS, cut, line};
 use crate::tui::theme::Theme;
 
 /// "● available 1/3", "◑ busy 3/3 full", "○ offline", "3 waiting ~1m20s", "✕ inactive".
@@ -84,11 +85,11 @@ pub fn age(taken_at: chrono::DateTime<Local>, read_by: Option<&str>) -> String {
     )
 }
 
-/// ", read by Marcus" for a teammate's read, made safe for the terminal (the name comes from
-/// another console through Redis); nothing for this console's own.
+/// ", read by Marcus" for a teammate's read, made safe for the terminal and cut to a name's
+/// length (the name comes from another console through Redis); nothing for this console's own.
 pub fn by_teammate(read_by: Option<&str>) -> String {
     read_by.map_or_else(String::new, |name| {
-        format!(", read by {}", crate::terminal_safe::line(name))
+        format!(", read by {}", line(&cut(name, NAME_CHARS)))
     })
 }
 

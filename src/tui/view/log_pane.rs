@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{filter_field, has_focus, inside, live, pane, text};
+use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::{FailureReason, Ledger, Outcome, Phase, TransferRecord, TransferState};
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
@@ -219,7 +220,10 @@ fn transfer_head(
         Span::styled(format!("{} {word:<11} ", state.symbol()), style),
     ];
     if let Some(by) = by {
-        spans.push(Span::styled(format!("{by}: "), theme.title));
+        spans.push(Span::styled(
+            format!("{}: ", cut(by, NAME_CHARS)),
+            theme.title,
+        ));
     }
     spans.push(Span::raw(format!(
         "{} → {}",
@@ -260,7 +264,7 @@ fn transfer_head(
         );
     }
     if let Some(note) = &record.request.note {
-        parts.push(format!("note: {note}"));
+        parts.push(format!("note: {}", cut(note, MESSAGE_CHARS)));
     }
     let detail = (!parts.is_empty()).then(|| (parts.join("; "), style));
     (head, detail)
