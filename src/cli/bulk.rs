@@ -1,10 +1,13 @@
 //! `handoff transfer --sessions-file` and `--from-queue`: many conversations from a script, to
-//! one target or spread over several agents by free capacity. Each goes once; a rerun of the
-//! same command skips what the audit file shows it already sent. Ctrl-c stops what has not been
-//! sent.
+//! one target or spread over agents by free capacity. Each goes once; a rerun of the same
+//! command skips what the audit file shows it moved, sent without a known outcome, or had
+//! refused for good, and sends again what it certainly did not send. Ctrl-c stops what has not
+//! been sent.
 
+mod drain;
 mod report;
 mod sessions_file;
+mod targets;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -14,24 +17,19 @@ use chrono::Utc;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
-use super::conversations::in_queue;
 use super::output::{err, out_json};
 use super::setup::{Callbacks, Setup};
 use super::transfer::{Printer, TransferArgs};
 use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
-use crate::directory::LiveState;
-use crate::directory::fetch_conversations;
-use crate::ids::{SessionId, TargetKind};
-use crate::platform::ConversationStatus;
-use crate::roster::{Roster, Target};
-use crate::terminal_safe::{NAME_CHARS, cut};
+use crate::ids::SessionId;
 use crate::transfer::{
-    BulkKey, BulkPlan, Ledger, LeftOut, Progress, RECENT_MOVE, Skipped, Spread, TransferId,
-    TransferRequest, TransferUpdate, run_bulk,
+    BulkKey, BulkPlan, Ledger, LeftOut, Progress, Skipped, TransferId, TransferRequest,
+    TransferUpdate, run_bulk,
 };
-use crate::tui::view::short_duration;
+use drain::{Drain, MORE_PASSES, QueueRead, read_queue};
 use report::{RunProgress, RunResult};
 use sessions_file::read_sessions;
+use targets::{Assign, Targets, spread};
 
 pub(super) async fn run(
     global: &GlobalArgs,
@@ -69,251 +67,217 @@ pub(super) async fn run(
     let (ledger, _) = restore_ledger(&setup.engine, setup.settings.confirm_within, |warning| {
         err!("warning: {warning}")
     });
-    let (sessions, source, moved_elsewhere) = match (file, &args.from_queue) {
-        (Some(file), _) => {
-            let source = file.ids.iter().map(|s| s.as_str().to_owned()).collect();
-            (file.ids, source, Vec::new())
-        }
-        (None, Some(queue)) => match waiting_in(&setup, queue, args.include_recent).await {
-            Ok(waiting) => waiting,
-            Err((code, message)) => {
-                if code == EXIT_BAD_INPUT {
-                    return printer.bad_input(&message);
-                }
-                err!("error: {message}");
-                err!("nothing was sent");
-                return ExitCode::from(code);
-            }
-        },
+    let (sessions, queue) = match (file, &args.from_queue) {
+        (Some(file), _) => (file.ids, None),
+        (None, Some(queue)) => (Vec::new(), Some(queue.as_str())),
         (None, None) => {
             return printer.bad_input("give --session, --sessions-file or --from-queue");
         }
     };
+    let source: Vec<String> = match queue {
+        // A queue's conversations change as they move: the run is the queue.
+        Some(queue) => vec![format!("from-queue:{}", queue.trim().to_lowercase())],
+        None => sessions.iter().map(|s| s.as_str().to_owned()).collect(),
+    };
     let key = BulkKey::of_run(targets.all(), source.iter().map(String::as_str));
-    let mut plan = BulkPlan::new(sessions, &key, &ledger, args.include_recent, Utc::now());
-    plan.skipped.extend(moved_elsewhere);
-    for skipped in &plan.skipped {
-        if printer.json {
+    let mut run = Run {
+        setup: &setup,
+        printer,
+        note,
+        include_recent: args.include_recent,
+        key,
+        ledger,
+        assign: None,
+        beyond_capacity: args.beyond_capacity,
+        targets: Some(targets),
+        result: RunResult::default(),
+        skipped: Vec::new(),
+    };
+    let ran = match queue {
+        Some(queue) => run.drain(queue).await,
+        None => run.pass(sessions, Vec::new()).await,
+    };
+    if let Err(code) = ran {
+        return code;
+    }
+    if run.result.records.is_empty() {
+        err!("nothing to send: {} skipped", run.skipped.len());
+    } else {
+        run.result.summary(run.skipped.len());
+    }
+    super::team::publish_before_exit(&setup.engine).await;
+    run.result.exit_code(&run.skipped)
+}
+
+/// A run of many under way, pass by pass (a drain may take several): what it sends to, what it
+/// knows, and what it did so far.
+struct Run<'a> {
+    setup: &'a Setup,
+    printer: &'a Printer,
+    note: Option<String>,
+    include_recent: bool,
+    key: BulkKey,
+    /// The audit file's last day, as read when the run started.
+    ledger: Ledger,
+    /// Where each conversation goes, once the agents' free chats are known (at the first pass
+    /// that sends anything); the agents' room is used up across passes.
+    assign: Option<Assign>,
+    beyond_capacity: bool,
+    /// Until `assign` is set up.
+    targets: Option<Targets>,
+    result: RunResult,
+    skipped: Vec<Skipped>,
+}
+
+impl Run<'_> {
+    /// Plans `sessions` (each once, none already moved, ...), says what it leaves out, and
+    /// sends the rest. `Err` with the exit code when the run cannot go on.
+    async fn pass(
+        &mut self,
+        sessions: Vec<SessionId>,
+        moved_elsewhere: Vec<Skipped>,
+    ) -> Result<(), ExitCode> {
+        let mut plan = BulkPlan::new(
+            sessions,
+            &self.key,
+            &self.ledger,
+            self.include_recent,
+            Utc::now(),
+        );
+        plan.skipped.extend(moved_elsewhere);
+        for skipped in &plan.skipped {
+            self.say_skipped(skipped);
+        }
+        self.skipped.append(&mut plan.skipped);
+        if plan.send.is_empty() {
+            return Ok(());
+        }
+        let assign = match &mut self.assign {
+            Some(assign) => assign,
+            None => {
+                let assign = self.assign_for(plan.send.len()).await?;
+                self.assign.insert(assign)
+            }
+        };
+        let mut requests = Vec::with_capacity(plan.send.len());
+        let mut full = Vec::new();
+        for session in plan.send {
+            let Some(target) = assign.next() else {
+                full.push(session);
+                continue;
+            };
+            requests.push(TransferRequest {
+                id: TransferId::new(),
+                session,
+                target,
+                note: self.note.clone(),
+                reroute_of: None,
+                bulk: Some(self.key.clone()),
+                confirmed_recent: self.include_recent,
+            });
+        }
+        for session in full {
+            let why = "every agent given is at full chat capacity (--beyond-capacity sends anyway)";
+            let skipped = Skipped::new(session, why, LeftOut::NotMoved);
+            self.say_skipped(&skipped);
+            self.skipped.push(skipped);
+        }
+        if !requests.is_empty() {
+            let result = send_all(self.setup, requests, self.printer).await;
+            self.result.records.extend(result.records);
+            self.result.unrecorded.extend(result.unrecorded);
+        }
+        Ok(())
+    }
+
+    /// `--from-queue`: a pass for what waits in `queue`, then more for what the shifting pages
+    /// hid, then what is left, in words.
+    async fn drain(&mut self, queue: &str) -> Result<(), ExitCode> {
+        let mut drain = Drain::new();
+        let mut read = self.read_queue(queue).await?;
+        if read.waiting.is_empty() && read.moved.is_empty() {
+            err!("note: no conversation is waiting in {queue}");
+            return Ok(());
+        }
+        for pass in 0..=MORE_PASSES {
+            let sessions = drain.this_pass(&read, pass == 0);
+            if sessions.is_empty() && pass > 0 {
+                break;
+            }
+            let moved = if pass == 0 {
+                std::mem::take(&mut read.moved)
+            } else {
+                Vec::new()
+            };
+            let before = self.skipped.len();
+            self.pass(sessions, moved).await?;
+            drain.left_out(&self.skipped[before..]);
+            read = self.read_queue(queue).await?;
+        }
+        drain.say_what_is_left(queue, &read, &self.result.records, &self.skipped);
+        Ok(())
+    }
+
+    async fn read_queue(&self, queue: &str) -> Result<QueueRead, ExitCode> {
+        read_queue(self.setup, queue, self.include_recent)
+            .await
+            .map_err(|(code, message)| {
+                if code == EXIT_BAD_INPUT {
+                    return self.printer.bad_input(&message);
+                }
+                err!("error: {message}");
+                ExitCode::from(code)
+            })
+    }
+
+    /// Where `count` conversations go: the queue given, or the agents given by their free chats
+    /// now, said when they cannot take them all.
+    async fn assign_for(&mut self, count: usize) -> Result<Assign, ExitCode> {
+        let targets = self
+            .targets
+            .take()
+            .expect("the targets stay until the first pass that sends");
+        match targets {
+            Targets::One(target) => Ok(Assign::One(target)),
+            Targets::Spread(agents) => match spread(self.setup, agents).await {
+                Ok(spread) => {
+                    let room = spread.room();
+                    if room < count as u64 {
+                        err!(
+                            "note: the agents given have {room} free chat(s) between them for {count} conversation(s){}",
+                            if self.beyond_capacity {
+                                "; the rest go to them in turn (--beyond-capacity)"
+                            } else {
+                                "; the rest are not sent (--beyond-capacity sends them in turn)"
+                            }
+                        );
+                    }
+                    Ok(Assign::Spread {
+                        spread,
+                        beyond: self.beyond_capacity,
+                    })
+                }
+                Err(message) => {
+                    err!("error: {message}");
+                    err!("nothing was sent");
+                    Err(ExitCode::from(1))
+                }
+            },
+        }
+    }
+
+    fn say_skipped(&self, skipped: &Skipped) {
+        if self.printer.json {
             out_json!(json!({
                 "session": skipped.session.as_str(),
                 "state": "skipped",
                 "reason": skipped.why,
+                "exit_code": skipped.left.exit_code(),
             }));
         } else {
             err!("skipped {}: {}", skipped.session, skipped.why);
         }
     }
-    let mut spread = match targets {
-        Targets::One(target) => Assign::One(target),
-        Targets::Spread(agents) => match spread(&setup, agents).await {
-            Ok(spread) => {
-                let room = spread.room();
-                if room < plan.send.len() as u64 {
-                    err!(
-                        "note: the agents given have {room} free chat(s) between them for {} conversation(s){}",
-                        plan.send.len(),
-                        if args.beyond_capacity {
-                            "; the rest go to them in turn (--beyond-capacity)"
-                        } else {
-                            "; the rest are not sent (--beyond-capacity sends them in turn)"
-                        }
-                    );
-                }
-                Assign::Spread {
-                    spread,
-                    beyond: args.beyond_capacity,
-                }
-            }
-            Err(message) => {
-                err!("error: {message}");
-                err!("nothing was sent");
-                return ExitCode::from(1);
-            }
-        },
-    };
-    let mut requests = Vec::with_capacity(plan.send.len());
-    for session in std::mem::take(&mut plan.send) {
-        let Some(target) = spread.next() else {
-            let why = "every agent given is at full chat capacity (--beyond-capacity sends anyway)";
-            if printer.json {
-                out_json!(json!({"session": session.as_str(), "state": "skipped", "reason": why}));
-            } else {
-                err!("skipped {session}: {why}");
-            }
-            plan.skipped
-                .push(Skipped::new(session, why, LeftOut::NotMoved));
-            continue;
-        };
-        requests.push(TransferRequest {
-            id: TransferId::new(),
-            session,
-            target,
-            note: note.clone(),
-            reroute_of: None,
-            bulk: Some(key.clone()),
-            confirmed_recent: args.include_recent,
-        });
-    }
-    let skipped = plan.skipped;
-    if requests.is_empty() {
-        err!("nothing to send: {} skipped", skipped.len());
-        return RunResult::default().exit_code(&skipped);
-    }
-    let result = send_all(&setup, requests, printer).await;
-    result.summary(skipped.len());
-    super::team::publish_before_exit(&setup.engine).await;
-    result.exit_code(&skipped)
-}
-
-/// The conversations waiting in `queue`, longest first, for a drain: their sessions, the run's
-/// source for its key (the queue, since its conversations change as they move), and those
-/// left out because someone moved them in the last ten minutes (unless `include_recent`).
-async fn waiting_in(
-    setup: &Setup,
-    queue: &str,
-    include_recent: bool,
-) -> Result<(Vec<SessionId>, Vec<String>, Vec<Skipped>), (u8, String)> {
-    let statuses = [ConversationStatus::Open, ConversationStatus::Overdue];
-    let list = fetch_conversations(setup.engine.client(), &setup.roster, &statuses)
-        .await
-        .map_err(|error| {
-            (
-                1,
-                format!("cannot list the conversations to drain: {error}"),
-            )
-        })?;
-    for note in &list.notes {
-        err!("note: {note}");
-    }
-    let waiting = in_queue(&setup.roster, queue, list.conversations)
-        .map_err(|message| (EXIT_BAD_INPUT, message.replace("--queue", "--from-queue")))?;
-    let now = Utc::now();
-    let mut sessions = Vec::new();
-    let mut moved = Vec::new();
-    for conversation in waiting {
-        let recent = conversation
-            .last_move()
-            .and_then(|last| Some((last, last.at?)))
-            .filter(|(_, at)| *at >= now - RECENT_MOVE);
-        match recent {
-            Some((last, at)) if !include_recent => {
-                let why = format!(
-                    "moved {} ago to {} by {}, per the platform (--include-recent sends it anyway)",
-                    short_duration((now - at).num_seconds().max(0).unsigned_abs()),
-                    last.to
-                        .as_ref()
-                        .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
-                    last.by
-                        .as_ref()
-                        .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
-                );
-                moved.push(Skipped::new(
-                    conversation.session.clone(),
-                    why,
-                    LeftOut::Moved,
-                ));
-            }
-            _ => sessions.push(conversation.session),
-        }
-    }
-    if sessions.is_empty() && moved.is_empty() {
-        err!("note: no conversation is waiting in {queue}");
-    }
-    let source = vec![format!("from-queue:{}", queue.trim().to_lowercase())];
-    Ok((sessions, source, moved))
-}
-
-/// Where the run sends.
-enum Targets {
-    One(Target),
-    Spread(Vec<Target>),
-}
-
-impl Targets {
-    fn resolve(roster: &Roster, args: &TransferArgs) -> Result<Self, String> {
-        let one = |kind: TargetKind, query: &str| {
-            let resolved = roster
-                .resolve(kind, query)
-                .map_err(|error| format!("--{kind}: {error}"))?;
-            if let Some(warning) = &resolved.warning {
-                err!("warning: {warning}");
-            }
-            Ok::<Target, String>(resolved.target)
-        };
-        match (&args.agent, &args.queue, args.agents.as_slice()) {
-            // Many conversations to one agent: no more than the agent's free chats, as for
-            // several.
-            (Some(agent), None, []) => Ok(Self::Spread(vec![one(TargetKind::Agent, agent)?])),
-            (None, Some(queue), []) => Ok(Self::One(one(TargetKind::Queue, queue)?)),
-            (None, None, agents) if !agents.is_empty() => {
-                let mut resolved: Vec<Target> = Vec::new();
-                for agent in agents.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
-                    let target = one(TargetKind::Agent, agent)
-                        .map_err(|e| e.replace("--agent:", "--agents:"))?;
-                    if !resolved.contains(&target) {
-                        resolved.push(target);
-                    }
-                }
-                if resolved.is_empty() {
-                    return Err("--agents: no agent given".into());
-                }
-                Ok(Self::Spread(resolved))
-            }
-            _ => Err("give one of --agent, --queue or --agents".into()),
-        }
-    }
-
-    /// What the run sends to, for its key.
-    fn all(&self) -> Vec<&Target> {
-        match self {
-            Self::One(target) => vec![target],
-            Self::Spread(agents) => agents.iter().collect(),
-        }
-    }
-}
-
-/// Each conversation's target, in turn.
-enum Assign {
-    One(Target),
-    Spread {
-        spread: Spread,
-        /// Past every agent's capacity, go on round the agents.
-        beyond: bool,
-    },
-}
-
-impl Assign {
-    fn next(&mut self) -> Option<Target> {
-        match self {
-            Self::One(target) => Some(target.clone()),
-            Self::Spread { spread, beyond } => spread
-                .take_roomiest()
-                .or_else(|| beyond.then(|| spread.next_beyond_capacity()).flatten()),
-        }
-    }
-}
-
-/// The agents' free chats now, from the platform.
-async fn spread(setup: &Setup, agents: Vec<Target>) -> Result<Spread, String> {
-    let presence = setup
-        .engine
-        .client()
-        .availability(&[])
-        .await
-        .map_err(|error| format!("cannot read who is free, to spread by capacity: {error}"))?;
-    let free = agents
-        .into_iter()
-        .map(|agent| {
-            let free = presence
-                .get(&agent.id)
-                .map_or(0, |p| LiveState::Agent(*p).free_chats());
-            if !presence.contains_key(&agent.id) {
-                err!("note: the platform reports no presence for {agent}: it gets none");
-            }
-            (agent, free)
-        })
-        .collect();
-    Ok(Spread::new(free))
 }
 
 /// Sends every request, printing each result as it is known and, on a terminal, the run's

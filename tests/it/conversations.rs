@@ -626,6 +626,72 @@ async fn a_queue_is_drained_into_another_and_a_rerun_sends_nothing_twice() {
     );
 }
 
+/// A drain while someone else keeps taking the newest waiting conversations between the reads
+/// of the list's pages (the simulator's `picked_up_between_pages`): the pages shift, and a
+/// single pass misses some. The drain reads the queue again after each pass and sends what
+/// waited there since before it started, each once; it ends saying nothing is left, and the
+/// queue is empty.
+#[tokio::test]
+async fn a_drain_while_pages_shift_leaves_nothing_behind_in_silence() {
+    let base = floor_of(200);
+    let (simulator, ws) = workspace_with(SimulatorConfig {
+        rate_limit_per_minute: 1_000,
+        conversations: ConversationsConfig {
+            page_limit: 10,
+            picked_up_between_pages: 2,
+            ..base.conversations.clone()
+        },
+        ..base
+    })
+    .await;
+    ws.write_config_for(&simulator, "rate_limit_per_minute = 1000");
+    let waiting_in_billing = || async {
+        let listed = lines(&ws.run(&["conversations", "--json"]).await.stdout);
+        listed
+            .iter()
+            .filter(|c| c["queue_name"] == "Billing" && c["status"] != "ACTIVE")
+            .map(|c| c["session"].as_str().unwrap().to_owned())
+            .collect::<HashSet<String>>()
+    };
+    let before = waiting_in_billing().await;
+    assert!(before.len() >= 10, "a busy queue: {before:?}");
+
+    let run = ws
+        .run(&[
+            "transfer",
+            "--from-queue",
+            "Billing",
+            "--queue",
+            "Tech Support",
+            "--json",
+            // Some of the floor's conversations moved a minute ago: all of them go.
+            "--include-recent",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("note: no conversation waits in Billing any more"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        waiting_in_billing().await.is_empty(),
+        "none left waiting: {}",
+        run.all()
+    );
+    let mut sent: BTreeMap<String, usize> = BTreeMap::new();
+    for request in simulator.requests() {
+        if request.path.ends_with("/assign-conversation") {
+            let body: Value = serde_json::from_str(&request.body).unwrap();
+            *sent
+                .entry(body["botSessionId"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+    }
+    assert!(sent.values().all(|&n| n == 1), "each sent once: {sent:?}");
+}
+
 /// A queue name of 200,000 characters from the platform is cut in the table and in `--json`,
 /// each saying how much was cut; the JSON stays JSON, and the table stays a table.
 #[tokio::test]

@@ -57,6 +57,13 @@ pub(crate) async fn list(
     let now = SystemTime::now();
     let overdue_after = config.conversations.overdue_after;
     let mut floor = lock(&state.floor);
+    let picked_up = config.conversations.picked_up_between_pages;
+    if skip > 0
+        && picked_up > 0
+        && let Some(agent) = config.agents.first()
+    {
+        floor.pick_up_newest(picked_up, agent, now);
+    }
     let matching: Vec<&SimConversation> = floor
         .listed(config, now)
         .into_iter()

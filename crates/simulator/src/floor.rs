@@ -32,6 +32,11 @@ pub struct ConversationsConfig {
     /// The most conversations a page holds, whatever `limit` asks for, as list APIs commonly
     /// cut it.
     pub page_limit: usize,
+    /// Each read of a page past the first finds this many fewer conversations waiting: someone
+    /// else (another supervisor, another tool of the account) gave the newest waiting ones to an
+    /// agent since the page before, as happens on a busy floor while a list is read page by
+    /// page, so the pages shift under the reader. 0 (the default) keeps the floor still.
+    pub picked_up_between_pages: usize,
 }
 
 impl Default for ConversationsConfig {
@@ -44,6 +49,7 @@ impl Default for ConversationsConfig {
             analytics_scope: true,
             page_limit: 100,
             comma_separated_statuses: true,
+            picked_up_between_pages: 0,
         }
     }
 }
@@ -196,6 +202,21 @@ impl Floor {
         let mut listed: Vec<&SimConversation> = self.conversations.iter().collect();
         listed.sort_by(|a, b| (b.created, &b.session).cmp(&(a.created, &a.session)));
         listed
+    }
+
+    /// Gives the `count` newest waiting conversations to `agent`, as someone else does while a
+    /// list is being read.
+    pub(crate) fn pick_up_newest(&mut self, count: usize, agent: &SimAgent, now: SystemTime) {
+        let mut waiting: Vec<(SystemTime, String)> = self
+            .conversations
+            .iter()
+            .filter(|c| matches!(c.phase, Phase::Waiting { .. }))
+            .map(|c| (c.created, c.session.clone()))
+            .collect();
+        waiting.sort_by(|a, b| b.cmp(a));
+        for (_, session) in waiting.into_iter().take(count) {
+            self.move_to(&session, Destination::Agent(agent), now);
+        }
     }
 
     /// Refuses a transfer of a conversation that is over; sessions the floor does not know pass,

@@ -72,7 +72,10 @@
 //! A transfer the platform carries out (accepted, and not refused by its callback) moves the
 //! conversation: to the queue, waiting again, or to the agent, `ACTIVE`; `transferDetails` gains
 //! the move. Sessions the floor does not know are transferred as before (the platform's list
-//! may leave some out), so every fault trigger below still works.
+//! may leave some out), so every fault trigger below still works. With
+//! [`ConversationsConfig::picked_up_between_pages`], each read of a page past the first finds
+//! the newest waiting conversations given to an agent meanwhile, as on a busy floor, so pages
+//! read one after another shift.
 //!
 //! # Fault triggers
 //! The real platform's failures are undocumented, so a client must cope with every shape of bad
