@@ -81,6 +81,9 @@ fn one_confirmation_names_the_count_and_the_target_and_leaves_out_what_ended() {
         "{skipped:?}"
     );
 
+    // Enter opened it: a second Enter, typed out of habit, sends nothing.
+    assert!(key(&mut model, KeyCode::Enter).is_none());
+    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
     let requests = dispatched(key(&mut model, KeyCode::Char('y')));
     assert_eq!(requests.len(), 3);
     assert!(
