@@ -76,8 +76,10 @@ pub enum Dialog {
         listing: Listing,
         preview: SyncPreview,
     },
-    /// One confirmation for the marked conversations to one target: what goes, what is left
-    /// out and why. Those moved recently may be included after a second confirmation.
+    /// One confirmation for the marked conversations, to one target or spread over marked
+    /// agents: what goes, what is left out and why, and each agent's free chats. Those moved
+    /// recently may be included after a second confirmation. `to` is what it shows and what is
+    /// sent: a refresh meanwhile changes neither.
     ConfirmBulk {
         to: BulkTo,
         key: BulkKey,
@@ -87,8 +89,8 @@ pub enum Dialog {
         /// Left out for good: ended, listed twice, already sent by this run.
         skipped: Vec<Skipped>,
     },
-    /// The second confirmation, with the recently moved ones included or some going beyond
-    /// the agents' free chats; only `y` sends.
+    /// The second confirmation, with the recently moved ones included, some going beyond the
+    /// free chats of the agent or agents, or one agent's free chats not known; only `y` sends.
     ConfirmBulkAnyway {
         to: BulkTo,
         key: BulkKey,

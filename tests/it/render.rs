@@ -224,6 +224,41 @@ fn many_at_once_one_confirmation_then_a_bar_that_counts_them() {
     assert_list_screen!("progress", bar);
 }
 
+/// Many to one agent: its free chats as last read, and how many would go beyond them, said
+/// before `y`; the second confirmation names the agent's free chats again.
+#[test]
+fn many_to_one_agent_names_its_free_chats_and_asks_again() {
+    let mut model = model();
+    with_live(&mut model, false);
+    with_conversations(&mut model);
+    for _ in 0..3 {
+        press(&mut model, KeyCode::Char(' '));
+        press(&mut model, KeyCode::Down);
+    }
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    press(&mut model, KeyCode::Enter);
+    // 120 columns: the dialog covers no session id cut short (those begin with their time).
+    let first = screen(&model, 120, 40);
+    assert!(first.contains("Dana Whitfield (2 free)"), "{first}");
+    assert!(
+        first.contains("1 would go beyond their free chats (you will be asked again)"),
+        "{first}"
+    );
+    assert_list_screen!("confirm_many_to_an_agent", first);
+    assert!(press(&mut model, KeyCode::Enter).is_none(), "only y");
+    assert!(
+        press(&mut model, KeyCode::Char('y')).is_none(),
+        "asked again"
+    );
+    let second = screen(&model, 120, 40);
+    assert!(
+        second.contains("1 of the 3 would go beyond Dana Whitfield's 2 free chat(s)"),
+        "{second}"
+    );
+    assert_list_screen!("confirm_many_to_an_agent_anyway", second);
+}
+
 #[test]
 fn spread_over_marked_agents_names_their_free_chats() {
     let mut model = model();
