@@ -148,9 +148,9 @@ pub struct Model {
     pub quit_when_done: bool,
     /// A transfer that failed or is in doubt, being sent elsewhere (`r` in the log).
     pub rerouting: Option<Reroute>,
-    /// The picker lists only targets free right now.
+    /// The picker lists only targets free right now, until the next send.
     pub free_only: bool,
-    /// The picker lists targets by load, least loaded first.
+    /// The picker lists targets by load, least loaded first, until the next send.
     pub by_load: bool,
     /// Ring the bell when a transfer fails or is left in doubt (`[ui] bell`).
     pub bell: bool,
@@ -439,6 +439,19 @@ impl Model {
             .then(|| states().map(|(id, s)| (id, s.load())).collect());
         self.picker.only(free);
         self.picker.order_by_load(load);
+    }
+
+    /// After a send: the picker as a fresh console opens it. No filter, no "only who is free"
+    /// nor "least loaded first", no agents marked to spread over, nothing to avoid, and the
+    /// highlight on the first target; so the next transfer never starts from what the last one
+    /// left, where Enter would pick it again out of habit.
+    pub fn reset_picker(&mut self) {
+        self.free_only = false;
+        self.by_load = false;
+        self.marked_agents.clear();
+        self.picker.avoid(None);
+        self.picker.reset();
+        self.apply_live_views();
     }
 
     /// The live state of target `id`, if the last refresh knew it.

@@ -234,12 +234,10 @@ pub(super) fn dispatch(
         ended: false,
     });
     model.conversations.clear_marks();
-    model.marked_agents.clear();
     for target in to.targets() {
         model.used(&target.id);
     }
-    model.picker.avoid(None);
-    model.picker.reset();
+    model.reset_picker();
     model.session.clear();
     model.focus = Focus::Session;
     Some(Effect::DispatchBulk { requests })

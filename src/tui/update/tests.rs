@@ -1404,3 +1404,51 @@ fn r_on_a_transfer_a_teammate_holds_takes_it_over_after_a_second_confirmation() 
     }
     assert!(matches!(effect, Some(Effect::Dispatch(_))), "{effect:?}");
 }
+
+/// Who is free, as a refresh brings it: `agent` with `presence` and `used` of three chats.
+fn live_agent(model: &mut Model, agent: &Target, presence: crate::platform::Presence, used: u32) {
+    let mut live = crate::directory::Availability {
+        agents: Default::default(),
+        queues: Default::default(),
+        taken_at: chrono::Local::now(),
+        read_by: None,
+    };
+    let state = crate::platform::AgentPresence {
+        presence,
+        chat: Some(crate::platform::Capacity { used, total: 3 }),
+    };
+    live.agents.insert(agent.id.clone(), state);
+    update(model, Msg::Availability(Ok(live)));
+}
+
+/// After a send the picker starts afresh, so the next transfer never starts from the last
+/// one's filter, view or highlight.
+#[test]
+fn after_a_send_the_picker_starts_afresh() {
+    use crate::platform::Presence;
+    let mut model = model();
+    let dana = model.roster.targets()[0].clone();
+    live_agent(&mut model, &dana, Presence::Available, 0);
+    update(&mut model, Msg::Paste(SESSION.into()));
+    key(&mut model, KeyCode::Enter);
+    ctrl(&mut model, 'o');
+    ctrl(&mut model, 'l');
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(model.marked_agents.len(), 1, "Dana marked to spread over");
+    type_text(&mut model, "dana");
+    key(&mut model, KeyCode::Enter);
+    dispatched(key(&mut model, KeyCode::Char('y')));
+
+    assert!(model.picker.filter.is_empty());
+    assert!(!model.free_only && !model.by_load);
+    assert!(model.marked_agents.is_empty());
+    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
+    assert_eq!(model.picker.selected(), 0);
+    assert!(
+        !model.picker.avoids(&dana.id),
+        "nothing avoided either once a re-route is sent"
+    );
+}

@@ -573,3 +573,24 @@ fn a_spread_counts_an_agent_of_unknown_free_chats_as_none_and_says_so() {
         )]
     );
 }
+
+/// After a run is sent the picker starts afresh: no filter, no toggles, no marked agents, the
+/// highlight on the first target.
+#[test]
+fn after_a_run_the_picker_starts_afresh() {
+    let mut model = marked();
+    let dana = agent(&model, "Dana Whitfield");
+    free_chats(&mut model, &[(&dana, 3)]);
+    key(&mut model, KeyCode::Enter);
+    ctrl(&mut model, 'o');
+    ctrl(&mut model, 'l');
+    type_text(&mut model, "dana");
+    key(&mut model, KeyCode::Enter);
+    dispatched(key(&mut model, KeyCode::Char('y')));
+
+    assert!(model.picker.filter.is_empty());
+    assert!(!model.free_only && !model.by_load);
+    assert!(model.marked_agents.is_empty());
+    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
+    assert_eq!(model.picker.selected(), 0);
+}
