@@ -242,7 +242,11 @@ impl BulkRun {
         counts
     }
 
-    /// The run's transfers that failed or are in doubt, to be re-routed together.
+    /// The run's transfers that failed or are in doubt, to be re-routed together. Those not
+    /// sent are offered too: nothing went out, so their conversations still wait, and sending
+    /// them again is safe. The new run's confirmation still leaves out any moved meanwhile, and
+    /// in team mode each session is claimed again, so one a teammate still holds is again not
+    /// sent rather than taken over.
     pub fn to_reroute<'a>(&'a self, ledger: &'a Ledger) -> impl Iterator<Item = TransferId> + 'a {
         self.transfers.iter().copied().filter(|id| {
             ledger

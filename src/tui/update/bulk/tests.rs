@@ -594,3 +594,55 @@ fn after_a_run_the_picker_starts_afresh() {
     assert_eq!(model.picker.matches().len(), model.roster.targets().len());
     assert_eq!(model.picker.selected(), 0);
 }
+
+/// Those a stopped run never sent are not failures: no bell, nothing to look at, counted apart
+/// in the bar, not listed by the log's "failed"; `R` offers them again.
+#[test]
+fn not_sent_is_no_failure_but_may_be_sent_again() {
+    let mut model = marked();
+    to_billing(&mut model);
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    key(&mut model, KeyCode::Esc);
+    key(&mut model, KeyCode::Char('y'));
+    finish(
+        &mut model,
+        &requests[0],
+        Outcome::Failed {
+            http_status: Some(404),
+            reason: FailureReason::SessionEnded,
+            message: "HTTP 404: gone".into(),
+        },
+    );
+    assert!(model.take_bell(), "the failure rings");
+    update(
+        &mut model,
+        Msg::BulkEnded {
+            unsent: vec![requests[1].id, requests[2].id],
+        },
+    );
+    assert!(!model.take_bell(), "what was not sent does not ring");
+    assert_eq!(model.unseen.len(), 1, "only the failure needs a look");
+    let counts = model.bulk.as_ref().unwrap().counts(&model.ledger);
+    assert_eq!((counts.failed, counts.not_sent), (1, 2));
+
+    let listed = |model: &Model, query: &str| {
+        let filter = crate::tui::transfer_log::LogFilter::new(&model.ledger, query, false);
+        model
+            .log
+            .shown(|entry| filter.lets_through(entry))
+            .filter_map(|entry| match entry.kind {
+                crate::tui::transfer_log::EntryKind::Transfer(id) => Some(id),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(&model, "failed"), [requests[0].id]);
+    assert_eq!(listed(&model, "not sent"), [requests[1].id, requests[2].id]);
+
+    key(&mut model, KeyCode::BackTab);
+    key(&mut model, KeyCode::Char('R'));
+    assert_eq!(
+        model.conversations.marked(),
+        [session(1), session(2), session(3)]
+    );
+}
