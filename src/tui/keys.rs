@@ -370,13 +370,10 @@ const CONFIRM_ANYWAY: &[Binding] = &[
     ),
 ];
 
+/// Only `y`: an Enter typed out of habit must not send many conversations at once (Enter in the
+/// picker opens this, so a second Enter is what a hurried hand types next).
 const CONFIRM_BULK: &[Binding] = &[
-    bind(
-        &[char_key('y'), key(KeyCode::Enter)],
-        A::Send,
-        "send them",
-        Always,
-    ),
+    bind(&[char_key('y')], A::Send, "send them", Always),
     bind(
         &[char_key('i')],
         A::IncludeRecent,

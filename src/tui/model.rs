@@ -76,8 +76,10 @@ pub enum Dialog {
         listing: Listing,
         preview: SyncPreview,
     },
-    /// One confirmation for the marked conversations to one target: what goes, what is left
-    /// out and why. Those moved recently may be included after a second confirmation.
+    /// One confirmation for the marked conversations, to one target or spread over marked
+    /// agents: what goes, what is left out and why, and each agent's free chats. Those moved
+    /// recently may be included after a second confirmation. `to` is what it shows and what is
+    /// sent: a refresh meanwhile changes neither.
     ConfirmBulk {
         to: BulkTo,
         key: BulkKey,
@@ -87,8 +89,8 @@ pub enum Dialog {
         /// Left out for good: ended, listed twice, already sent by this run.
         skipped: Vec<Skipped>,
     },
-    /// The second confirmation, with the recently moved ones included or some going beyond
-    /// the agents' free chats; only `y` sends.
+    /// The second confirmation, with the recently moved ones included, some going beyond the
+    /// free chats of the agent or agents, or one agent's free chats not known; only `y` sends.
     ConfirmBulkAnyway {
         to: BulkTo,
         key: BulkKey,
@@ -146,9 +148,9 @@ pub struct Model {
     pub quit_when_done: bool,
     /// A transfer that failed or is in doubt, being sent elsewhere (`r` in the log).
     pub rerouting: Option<Reroute>,
-    /// The picker lists only targets free right now.
+    /// The picker lists only targets free right now, until the next send.
     pub free_only: bool,
-    /// The picker lists targets by load, least loaded first.
+    /// The picker lists targets by load, least loaded first, until the next send.
     pub by_load: bool,
     /// Ring the bell when a transfer fails or is left in doubt (`[ui] bell`).
     pub bell: bool,
@@ -437,6 +439,19 @@ impl Model {
             .then(|| states().map(|(id, s)| (id, s.load())).collect());
         self.picker.only(free);
         self.picker.order_by_load(load);
+    }
+
+    /// After a send: the picker as a fresh console opens it. No filter, no "only who is free"
+    /// nor "least loaded first", no agents marked to spread over, nothing to avoid, and the
+    /// highlight on the first target; so the next transfer never starts from what the last one
+    /// left, where Enter would pick it again out of habit.
+    pub fn reset_picker(&mut self) {
+        self.free_only = false;
+        self.by_load = false;
+        self.marked_agents.clear();
+        self.picker.avoid(None);
+        self.picker.reset();
+        self.apply_live_views();
     }
 
     /// The live state of target `id`, if the last refresh knew it.

@@ -881,16 +881,15 @@ fn dispatch(
     let id = request.id;
     model.ledger.insert(TransferRecord::new(
         request.clone(),
-        Utc::now(),
+        model.now,
         model.confirmations,
     ));
-    model.show_transfer(id, Local::now());
+    model.show_transfer(id, model.now.with_timezone(&Local));
     model.log.follow();
     model.session.clear();
     model.session_error = None;
     model.used(&request.target.id);
-    model.picker.avoid(None);
-    model.picker.reset();
+    model.reset_picker();
     model.focus = Focus::Session;
     if takes_over {
         Effect::TakeOver(request)

@@ -301,6 +301,111 @@ fn three_demo_conversations_go_to_a_queue_in_one_confirmation() {
     );
 }
 
+/// The hint bar: the screen's last row, which a frame writes last, so a capture that shows a
+/// frame's hints holds the whole frame (a capture may catch one half drawn).
+fn hints(screen: &str) -> &str {
+    screen.lines().last().unwrap_or_default()
+}
+
+/// The habit that once sent every waiting conversation to one agent who takes three chats: a
+/// transfer to an agent, then Ctrl-k (mark every conversation shown), Enter, Enter. The picker
+/// starts afresh after the first transfer, though its highlight is still on the agent just used
+/// (the recent come first); the last Enter sends nothing; `y` opens a second confirmation that
+/// names the agent's free chats; Esc there sends nothing either.
+#[test]
+fn ctrl_k_enter_enter_sends_nothing_and_y_asks_about_the_agents_free_chats() {
+    if !tmux_installed() {
+        return;
+    }
+    let tmux = Tmux::start(120, 40, "--demo");
+    tmux.wait_for("conversation(s) by wait");
+    tmux.wait_for("who is free as of");
+
+    // The earlier transfer, the picker narrowed and least loaded first.
+    tmux.text("6538f8a3c9cf425ee5cf0a1b");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("▶ Target");
+    tmux.keys(&["C-l"]);
+    tmux.wait_for("least loaded first");
+    tmux.text("dana whit");
+    tmux.wait_for("/ dana whit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_until("the confirmation to Dana Whitfield", |screen| {
+        screen.contains("Transfer this conversation?")
+            && screen.contains("6538…cf0a1b → agent Dana Whitfield")
+    });
+    tmux.keys(&["y"]);
+    if tmux.wait_for_either("▶ Session id", "Are you sure?") == "Are you sure?" {
+        tmux.keys(&["y"]);
+        tmux.wait_for("▶ Session id");
+    }
+    // Answered, so its intent is in the audit file (written before it was sent).
+    tmux.wait_until("the earlier transfer answered", |screen| {
+        screen.lines().any(|line| {
+            line.contains("6538…cf0a1b → agent Dana Whitfield")
+                && ["accepted", "confirmed", "failed", "unknown"]
+                    .iter()
+                    .any(|word| line.contains(word))
+        })
+    });
+
+    tmux.keys(&["C-k"]);
+    tmux.wait_for("marked, by wait");
+    tmux.keys(&["Enter"]);
+    // The picker as it first opens: every target, no filter, no order by load.
+    let picker = tmux.wait_until("the picker, whole", |screen| {
+        screen.contains("▶ Target (26 of 26)") && hints(screen).contains("transfer to target")
+    });
+    let title = picker.lines().find(|l| l.contains("▶ Target")).unwrap();
+    assert!(!title.contains("least loaded first"), "{picker}");
+    assert!(!picker.contains("/ dana"), "{picker}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_until(
+        "the confirmation of many to Dana, with her free chats",
+        |screen| {
+            screen.contains("Move these conversations?")
+                && screen.contains("→ agent Dana Whitfield")
+                && screen.contains("Dana Whitfield (")
+        },
+    );
+
+    // Keys are read in order: had this Enter sent the run, the `y` after it would go to the
+    // session field, and no second confirmation would open.
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["y"]);
+    tmux.wait_until(
+        "the second confirmation, naming Dana's free chats",
+        |screen| {
+            screen.contains("Move them anyway?")
+                && screen.contains("Dana Whitfield's")
+                && screen.contains("free chat")
+        },
+    );
+    tmux.keys(&["Escape"]);
+    let after = tmux.wait_until("the picker again, whole", |screen| {
+        !screen.contains("Move them anyway?") && hints(screen).contains("transfer to target")
+    });
+    // No run's bar ("28 → agent Dana Whitfield sending: 0 sent · …"), and no line of a run in
+    // the log, which follows the newest: at most the earlier transfer's.
+    assert!(
+        !after.contains(" sent · "),
+        "nothing more was sent:\n{after}"
+    );
+    let to_dana = after
+        .lines()
+        .filter(|line| line.contains("→ agent Dana Whitfield"))
+        .count();
+    assert!(to_dana <= 1, "nothing more was sent:\n{after}");
+    let audit = std::fs::read_to_string(tmux.demo_dir().join("transfers.jsonl")).unwrap();
+    let intents = audit
+        .lines()
+        .filter(|line| line.contains("\"event\":\"intent\""))
+        .count();
+    assert_eq!(intents, 1, "{audit}");
+    assert!(!audit.contains("\"bulk\""), "{audit}");
+    tmux.keys(&["C-c"]);
+}
+
 #[test]
 fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
     if !tmux_installed() {

@@ -1,38 +1,36 @@
 //! Many conversations at once: one confirmation for those marked, naming what is left out and
 //! why; the run, handed to the event loop; stopping it; and re-routing its failed ones together.
 
-use chrono::{Local, Utc};
+use chrono::Local;
 
 use super::{Effect, Model};
-use crate::directory::LiveState;
 use crate::ids::SessionId;
 use crate::transfer::{
-    BulkKey, BulkPlan, LeftOut, Progress, RECENT_MOVE, Skipped, Spread, TransferId, TransferRecord,
+    BulkKey, BulkPlan, LeftOut, Progress, RECENT_MOVE, Skipped, TransferId, TransferRecord,
     TransferRequest,
 };
-use crate::tui::bulk::{BulkRun, BulkTo};
+use crate::tui::bulk::{BulkRun, BulkTo, Room};
 use crate::tui::conversations::has_ended;
 use crate::tui::model::{Dialog, Focus};
 use crate::tui::transfer_log::Notice;
 use crate::tui::view::short_duration;
 
 /// Enter in the picker with conversations marked: one confirmation for all of them, to the
-/// highlighted target, or spread over the agents marked in the picker.
+/// highlighted target, or spread over the agents marked in the picker. An agent's room is read
+/// now, once: the confirmation shows it and the run is checked by it.
 pub(super) fn confirm(model: &mut Model) {
     let to = if model.marked_agents.is_empty() {
         let Some(target) = model.picker.highlighted(&model.roster).cloned() else {
             return;
         };
-        BulkTo::One(target)
+        let live = model.live_state(&target.id);
+        BulkTo::one(target, live)
     } else {
         let agents = model
             .marked_agents
             .iter()
             .filter_map(|id| model.roster.targets().iter().find(|t| t.id == *id))
-            .map(|agent| {
-                let free = model.live_state(&agent.id).map_or(0, LiveState::free_chats);
-                (agent.clone(), free)
-            })
+            .map(|agent| (agent.clone(), Room::of(model.live_state(&agent.id))))
             .collect();
         BulkTo::Spread(agents)
     };
@@ -88,31 +86,25 @@ pub(super) fn confirm(model: &mut Model) {
     });
 }
 
-/// `y` in the one confirmation: sent, unless some would go beyond the agents' free chats, which
-/// is asked again in words.
+/// `y` in the one confirmation: sent, unless some would go beyond the free chats of the agent or
+/// agents, or an agent's are not known, which is asked again in words.
 pub(super) fn confirmed(
     model: &mut Model,
     to: BulkTo,
     key: BulkKey,
     send: Vec<SessionId>,
 ) -> Option<Effect> {
-    let beyond = to.beyond_capacity(send.len());
-    if beyond == 0 {
+    let warnings = to.capacity_warnings(send.len());
+    if warnings.is_empty() {
         return dispatch(model, to, key, send);
     }
     model.dialog = Some(Dialog::ConfirmBulkAnyway {
-        warnings: vec![beyond_words(beyond, send.len())],
+        warnings,
         to,
         key,
         send,
     });
     None
-}
-
-fn beyond_words(beyond: usize, count: usize) -> String {
-    format!(
-        "{beyond} of the {count} would go beyond the agents' free chats: they go to the agents in turn, over capacity"
-    )
 }
 
 /// "moved 3m ago to queue Billing by Ana, per the platform", if the list says so.
@@ -157,10 +149,7 @@ pub(super) fn include_recent(model: &mut Model) {
         .into_iter()
         .chain(recent.into_iter().map(|s| s.session))
         .collect();
-    let beyond = to.beyond_capacity(send.len());
-    if beyond > 0 {
-        warnings.push(beyond_words(beyond, send.len()));
-    }
+    warnings.extend(to.capacity_warnings(send.len()));
     model.dialog = Some(Dialog::ConfirmBulkAnyway {
         to,
         key,
@@ -170,8 +159,9 @@ pub(super) fn include_recent(model: &mut Model) {
 }
 
 /// Confirmed: every transfer gets its line in the log and the loop runs them. One run at a time.
-/// Spread over agents, each goes to the one with the most free chats then, and past everyone's
-/// capacity (which was confirmed) to the agents in turn.
+/// Each goes to the target the confirmation named; spread over agents, to the one with the most
+/// free chats as the confirmation showed them, and past everyone's capacity (which was
+/// confirmed) to the agents in turn.
 pub(super) fn dispatch(
     model: &mut Model,
     to: BulkTo,
@@ -195,18 +185,15 @@ pub(super) fn dispatch(
         sessions.len(),
         to.words()
     )));
-    let mut spread = match &to {
-        BulkTo::One(_) => None,
-        BulkTo::Spread(agents) => Some(Spread::new(agents.clone())),
-    };
+    let mut spread = to.spread();
     let mut requests = Vec::with_capacity(sessions.len());
     for session in sessions {
-        let target = match (&to, &mut spread) {
-            (BulkTo::One(target), _) => Some(target.clone()),
-            (BulkTo::Spread(_), Some(spread)) => spread
+        let target = match (to.single(), &mut spread) {
+            (Some(target), _) => Some(target.clone()),
+            (None, Some(spread)) => spread
                 .take_roomiest()
                 .or_else(|| spread.next_beyond_capacity()),
-            (BulkTo::Spread(_), None) => None,
+            (None, None) => None,
         };
         let Some(target) = target else {
             continue;
@@ -225,22 +212,20 @@ pub(super) fn dispatch(
         };
         requests.push(request);
     }
-    let confirmations = model.confirmations;
+    let (confirmations, now) = (model.confirmations, model.now);
     let records = requests
         .iter()
-        .map(|request| TransferRecord::new(request.clone(), Utc::now(), confirmations));
+        .map(|request| TransferRecord::new(request.clone(), now, confirmations));
     model.ledger.insert_many(records);
     for request in &requests {
-        model.show_transfer(request.id, Local::now());
+        model.show_transfer(request.id, now.with_timezone(&Local));
     }
     model.log.follow();
-    let (words, single_target) = match &to {
-        BulkTo::One(target) => (
-            format!("{} {}", target.kind, target.name),
-            Some(target.clone()),
-        ),
-        BulkTo::Spread(_) => (to.words(), None),
-    };
+    let single_target = to.single().cloned();
+    let words = single_target.as_ref().map_or_else(
+        || to.words(),
+        |target| format!("{} {}", target.kind, target.name),
+    );
     model.bulk = Some(BulkRun {
         target: words,
         single_target,
@@ -249,12 +234,10 @@ pub(super) fn dispatch(
         ended: false,
     });
     model.conversations.clear_marks();
-    model.marked_agents.clear();
     for target in to.targets() {
         model.used(&target.id);
     }
-    model.picker.avoid(None);
-    model.picker.reset();
+    model.reset_picker();
     model.session.clear();
     model.focus = Focus::Session;
     Some(Effect::DispatchBulk { requests })

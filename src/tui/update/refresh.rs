@@ -3,6 +3,7 @@
 
 use super::{Effect, Model, Refresh};
 use crate::directory::{Availability, Listing};
+use crate::tui::keys::{Action, Context};
 use crate::tui::model::Dialog;
 use crate::tui::transfer_log::Notice;
 
@@ -63,6 +64,15 @@ pub(super) fn preview_sync(model: &mut Model, result: Result<Listing, String>) {
             return;
         }
     };
+    // A dialog opened while the lists were read stays: covered by the preview, its `y` would
+    // save the roster instead of doing what the supervisor was reading.
+    if model.dialog.is_some() {
+        let sync = model.keys.key_label(Context::Picker, Action::Sync);
+        model.notice(Notice::Info(format!(
+            "the platform's lists came while a dialog was open; {sync} in the picker shows what a sync would change"
+        )));
+        return;
+    }
     let preview = model.roster.preview_sync(listing.targets.clone());
     let summary = &preview.summary;
     if summary.added == 0 && summary.updated == 0 && summary.stale == 0 {

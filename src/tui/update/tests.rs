@@ -1404,3 +1404,139 @@ fn r_on_a_transfer_a_teammate_holds_takes_it_over_after_a_second_confirmation() 
     }
     assert!(matches!(effect, Some(Effect::Dispatch(_))), "{effect:?}");
 }
+
+/// Who is free, as a refresh brings it: `agent` with `presence` and `used` of three chats.
+fn live_agent(model: &mut Model, agent: &Target, presence: crate::platform::Presence, used: u32) {
+    let mut live = crate::directory::Availability {
+        agents: Default::default(),
+        queues: Default::default(),
+        taken_at: chrono::Local::now(),
+        read_by: None,
+    };
+    let state = crate::platform::AgentPresence {
+        presence,
+        chat: Some(crate::platform::Capacity { used, total: 3 }),
+    };
+    live.agents.insert(agent.id.clone(), state);
+    update(model, Msg::Availability(Ok(live)));
+}
+
+/// The roster file read again without `name`, the target the confirmation shows.
+fn reloaded_without(name: &str) -> Msg {
+    let targets = demo::roster()
+        .targets()
+        .iter()
+        .filter(|t| t.name != name)
+        .cloned()
+        .collect();
+    Msg::RosterReloaded(Ok((crate::roster::Roster::new(targets), Vec::new())))
+}
+
+/// Refreshes come while one conversation's confirmation is open and move the picker: `y` sends
+/// to the target the confirmation names; and it asks again about the agent's state as the
+/// dialog shows it when `y` is pressed.
+#[test]
+fn a_single_confirmation_sends_to_the_target_it_shows_whatever_a_refresh_says() {
+    use crate::platform::Presence;
+    let mut model = model();
+    let dana = model.roster.targets()[0].clone();
+    assert_eq!(dana.name, "Dana Whitfield");
+    live_agent(&mut model, &dana, Presence::Available, 0);
+    update(&mut model, Msg::Paste(SESSION.into()));
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    key(&mut model, KeyCode::Enter);
+    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+
+    update(&mut model, reloaded_without("Dana Whitfield"));
+    let list = crate::platform::ConversationList {
+        conversations: Vec::new(),
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::Conversations(Ok(list), None));
+    live_agent(&mut model, &dana, Presence::Available, 1);
+    assert_ne!(
+        model.picker.highlighted(&model.roster).map(|t| &t.id),
+        Some(&dana.id),
+        "the picker moved behind the dialog"
+    );
+    let request = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(request.target, dana);
+    assert_eq!(request.session.as_str(), SESSION);
+
+    // The refresh says the agent went offline: the dialog says it will ask again, and `y` does.
+    update(&mut model, Msg::Paste("66c2f6939489bfffc7911a2b".into()));
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "marcus");
+    key(&mut model, KeyCode::Enter);
+    let Some(Dialog::Confirm { target: marcus, .. }) = model.dialog.clone() else {
+        panic!("expected the confirmation, got {:?}", model.dialog);
+    };
+    live_agent(&mut model, &marcus, Presence::Offline, 0);
+    assert!(key(&mut model, KeyCode::Char('y')).is_none());
+    let Some(Dialog::ConfirmAnyway {
+        target, warnings, ..
+    }) = &model.dialog
+    else {
+        panic!("expected the second confirmation, got {:?}", model.dialog);
+    };
+    assert_eq!(target, &marcus);
+    assert_eq!(warnings, &[format!("{} is offline.", marcus.name)]);
+    live_agent(&mut model, &marcus, Presence::Available, 0);
+    assert_eq!(
+        dispatched(key(&mut model, KeyCode::Char('y'))).target,
+        marcus
+    );
+}
+
+/// After a send the picker starts afresh, so the next transfer never starts from the last
+/// one's filter, view or highlight.
+#[test]
+fn after_a_send_the_picker_starts_afresh() {
+    use crate::platform::Presence;
+    let mut model = model();
+    let dana = model.roster.targets()[0].clone();
+    live_agent(&mut model, &dana, Presence::Available, 0);
+    update(&mut model, Msg::Paste(SESSION.into()));
+    key(&mut model, KeyCode::Enter);
+    ctrl(&mut model, 'o');
+    ctrl(&mut model, 'l');
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(model.marked_agents.len(), 1, "Dana marked to spread over");
+    type_text(&mut model, "dana");
+    key(&mut model, KeyCode::Enter);
+    dispatched(key(&mut model, KeyCode::Char('y')));
+
+    assert!(model.picker.filter.is_empty());
+    assert!(!model.free_only && !model.by_load);
+    assert!(model.marked_agents.is_empty());
+    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
+    assert_eq!(model.picker.selected(), 0);
+    assert!(
+        !model.picker.avoids(&dana.id),
+        "nothing avoided either once a re-route is sent"
+    );
+}
+
+/// The platform's lists for a sync come while a confirmation is open: it is not covered, so
+/// its `y` still does what it says.
+#[test]
+fn the_platforms_lists_never_cover_an_open_confirmation() {
+    let mut model = model();
+    key(&mut model, KeyCode::Tab);
+    assert!(matches!(ctrl(&mut model, 's'), Some(Effect::FetchListing)));
+    update(&mut model, Msg::Paste(SESSION.into()));
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Enter);
+    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+    let listing = crate::directory::Listing {
+        targets: Vec::new(),
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::ListingFetched(Ok(listing)));
+    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+    dispatched(key(&mut model, KeyCode::Char('y')));
+}

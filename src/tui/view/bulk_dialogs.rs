@@ -1,6 +1,6 @@
 //! The dialogs of a run of many: its one confirmation, the second one for conversations moved a
-//! moment ago, and stopping it. Why each is left out names who moved it, from outside: cut to a
-//! message's length.
+//! moment ago or beyond the agents' free chats, and stopping it. Why each is left out names who
+//! moved it, from outside: cut to a message's length.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,9 +9,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::dialogs::{headline, key_line, offered_key_line, open, sized};
 use crate::ids::SessionId;
+use crate::roster::Target;
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::Skipped;
-use crate::tui::bulk::BulkTo;
+use crate::tui::bulk::{BulkTo, Room};
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
@@ -33,21 +34,21 @@ pub(super) fn confirm(
         format!("{} conversation(s) → {}", send.len(), to.words()),
         theme,
     );
-    if let BulkTo::Spread(agents) = to {
-        let free: Vec<String> = agents
+    // Each agent's room as the run will be checked by it; a queue takes any number.
+    let room_of =
+        |agent: &Target, room: Room| format!("{} ({})", cut(&agent.name, NAME_CHARS), room.words());
+    let rooms: Vec<String> = match to {
+        BulkTo::Queue(_) => Vec::new(),
+        BulkTo::Agent(agent, room) => vec![room_of(agent, *room)],
+        BulkTo::Spread(agents) => agents
             .iter()
-            .map(|(agent, free)| format!("{} ({free} free)", cut(&agent.name, NAME_CHARS)))
-            .collect();
-        lines.push(Line::raw(free.join(", ")).centered());
-        let beyond = to.beyond_capacity(send.len());
-        if beyond > 0 {
-            lines.push(
-                Line::styled(
-                    format!("{beyond} would go beyond their free chats (you will be asked again)"),
-                    theme.warning,
-                )
-                .centered(),
-            );
+            .map(|(agent, room)| room_of(agent, *room))
+            .collect(),
+    };
+    if !rooms.is_empty() {
+        lines.push(Line::raw(rooms.join(", ")).centered());
+        if let Some(note) = to.capacity_note(send.len()) {
+            lines.push(Line::styled(note, theme.warning).centered());
         }
         lines.push(Line::raw(""));
     }
@@ -99,7 +100,8 @@ fn named(skipped: &[Skipped], theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-/// The second confirmation: those moved a moment ago, in words; only `y` sends.
+/// The second confirmation: those moved a moment ago, and what goes beyond the free chats of
+/// the agent or agents, in words; only `y` sends.
 pub(super) fn anyway(
     model: &Model,
     to: &BulkTo,

@@ -69,10 +69,16 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         format!("sending{left}")
     };
     let next = if run.ended {
-        let failed = counts.failed + counts.unknown;
-        if failed > 0 {
+        // What `R` marks again: the failed, those in doubt, and those never sent.
+        let again = counts.failed + counts.unknown + counts.not_sent;
+        let which = if counts.not_sent > 0 {
+            "failed, in doubt or not sent"
+        } else {
+            "failed or in doubt"
+        };
+        if again > 0 {
             let key = model.keys.key_label(Context::Log, Action::RerouteFailed);
-            format!(" · {key} in the log re-routes the {failed} failed or in doubt")
+            format!(" · {key} in the log re-routes the {again} {which}")
         } else {
             String::new()
         }
@@ -82,10 +88,17 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     } else {
         String::new()
     };
+    // Those never sent (stopped, or someone else has them) are no failure: counted on their
+    // own, and only once there are any.
+    let not_sent = if counts.not_sent > 0 {
+        format!(" · {} not sent", counts.not_sent)
+    } else {
+        String::new()
+    };
     let line = Line::from(vec![
         Span::styled(format!("{} → {} ", counts.total, run.target), theme.title),
         Span::raw(format!(
-            "{state}: {} sent · {} accepted · {} failed · {} unknown · {} waiting",
+            "{state}: {} sent · {} accepted · {} failed · {} unknown{not_sent} · {} waiting",
             counts.sent, counts.good, counts.failed, counts.unknown, counts.waiting
         )),
         Span::styled(next, theme.dim),

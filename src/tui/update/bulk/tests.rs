@@ -2,11 +2,15 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::{Effect, Msg, update};
 use crate::demo;
+use crate::directory::Availability;
 use crate::ids::SessionId;
+use crate::platform::{AgentPresence, Capacity, Presence};
 use crate::platform::{ConversationList, ConversationStatus};
+use crate::roster::{Roster, Target};
 use crate::transfer::{
     FailureReason, Outcome, Progress, TransferRequest, TransferState, TransferUpdate,
 };
+use crate::tui::bulk::{BulkTo, Room};
 use crate::tui::conversations::tests::waiting;
 use crate::tui::model::{Dialog, Focus, Model};
 
@@ -81,6 +85,9 @@ fn one_confirmation_names_the_count_and_the_target_and_leaves_out_what_ended() {
         "{skipped:?}"
     );
 
+    // Enter opened it: a second Enter, typed out of habit, sends nothing.
+    assert!(key(&mut model, KeyCode::Enter).is_none());
+    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
     let requests = dispatched(key(&mut model, KeyCode::Char('y')));
     assert_eq!(requests.len(), 3);
     assert!(
@@ -261,4 +268,381 @@ fn spread_over_marked_agents_by_free_chats_asks_again_before_going_over() {
         "one each while they have room, then in turn"
     );
     assert!(model.marked_agents.is_empty());
+}
+
+/// Who is free, as a refresh brings it: each agent of `free` available, with that many of its
+/// three chats free.
+fn free_chats(model: &mut Model, free: &[(&Target, u32)]) {
+    let mut live = Availability {
+        agents: Default::default(),
+        queues: Default::default(),
+        taken_at: chrono::Local::now(),
+        read_by: None,
+    };
+    for (agent, free) in free {
+        let presence = AgentPresence {
+            presence: Presence::Available,
+            chat: Some(Capacity {
+                used: 3 - free,
+                total: 3,
+            }),
+        };
+        live.agents.insert(agent.id.clone(), presence);
+    }
+    update(model, Msg::Availability(Ok(live)));
+}
+
+fn agent(model: &Model, name: &str) -> Target {
+    model
+        .roster
+        .targets()
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap()
+        .clone()
+}
+
+/// Enter, `dana`, Enter: the one confirmation of the marked ones to Dana Whitfield.
+fn to_dana(model: &mut Model) {
+    key(model, KeyCode::Enter);
+    assert_eq!(model.focus, Focus::Picker);
+    type_text(model, "dana");
+    key(model, KeyCode::Enter);
+}
+
+fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
+    update(
+        model,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+/// The warnings of the second confirmation, which must be open.
+fn asked_again(model: &Model) -> &[String] {
+    match &model.dialog {
+        Some(Dialog::ConfirmBulkAnyway { warnings, .. }) => warnings,
+        other => panic!("expected the second confirmation, got {other:?}"),
+    }
+}
+
+/// The probe's habit: Enter, Enter. A run of many to one agent is checked against the agent's
+/// free chats as a spread is, and only `y` sends at either confirmation.
+#[test]
+fn many_to_one_agent_asks_again_naming_its_free_chats_and_enter_sends_nothing() {
+    let mut model = marked();
+    let dana = agent(&model, "Dana Whitfield");
+    free_chats(&mut model, &[(&dana, 1)]);
+    to_dana(&mut model);
+    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+        panic!("expected the bulk confirmation, got {:?}", model.dialog);
+    };
+    assert_eq!(to, &BulkTo::Agent(dana.clone(), Room::Free(1)));
+    assert_eq!(send.len(), 3);
+
+    assert!(
+        key(&mut model, KeyCode::Enter).is_none(),
+        "Enter sends nothing"
+    );
+    assert!(
+        matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })),
+        "and the confirmation stays open: {:?}",
+        model.dialog
+    );
+    assert!(key(&mut model, KeyCode::Char('y')).is_none(), "asked again");
+    assert_eq!(
+        asked_again(&model),
+        [
+            "2 of the 3 would go beyond Dana Whitfield's 1 free chat(s): all go to them, over capacity"
+        ]
+    );
+    assert!(key(&mut model, KeyCode::Enter).is_none(), "only y sends");
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(requests.len(), 3);
+    assert!(requests.iter().all(|r| r.target == dana), "{requests:?}");
+}
+
+#[test]
+fn esc_at_the_second_confirmation_sends_nothing() {
+    let mut model = marked();
+    let dana = agent(&model, "Dana Whitfield");
+    free_chats(&mut model, &[(&dana, 0)]);
+    to_dana(&mut model);
+    key(&mut model, KeyCode::Char('y'));
+    assert!(asked_again(&model)[0].starts_with("3 of the 3 would go beyond"));
+    assert!(key(&mut model, KeyCode::Esc).is_none());
+    assert_eq!(model.dialog, None);
+    assert_eq!(model.ledger.records().count(), 0, "nothing sent");
+    assert_eq!(model.conversations.marked().len(), 4, "the marks are kept");
+}
+
+/// No read of who is free has come yet: the agent's room is neither none nor any number, and
+/// the second confirmation says so in words.
+#[test]
+fn an_agent_whose_free_chats_are_not_known_is_asked_about_in_words() {
+    let mut model = marked();
+    let dana = agent(&model, "Dana Whitfield");
+    to_dana(&mut model);
+    let Some(Dialog::ConfirmBulk { to, .. }) = &model.dialog else {
+        panic!("expected the bulk confirmation, got {:?}", model.dialog);
+    };
+    assert_eq!(to, &BulkTo::Agent(dana.clone(), Room::Unknown));
+    assert_eq!(
+        to.capacity_note(3).as_deref(),
+        Some("their free chats are not known (you will be asked again)")
+    );
+    assert!(key(&mut model, KeyCode::Char('y')).is_none(), "asked again");
+    assert_eq!(
+        asked_again(&model),
+        [
+            "Dana Whitfield's free chats are not known (no read of who is free has named them yet): all 3 go to them, whatever they can take"
+        ]
+    );
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert!(requests.iter().all(|r| r.target == dana));
+}
+
+#[test]
+fn many_that_fit_the_agents_free_chats_go_on_the_first_y_and_a_queue_takes_any_number() {
+    let mut model = marked();
+    let dana = agent(&model, "Dana Whitfield");
+    free_chats(&mut model, &[(&dana, 3)]);
+    to_dana(&mut model);
+    assert_eq!(dispatched(key(&mut model, KeyCode::Char('y'))).len(), 3);
+
+    let mut model = marked();
+    to_billing(&mut model);
+    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+        panic!("expected the bulk confirmation, got {:?}", model.dialog);
+    };
+    assert!(matches!(to, BulkTo::Queue(_)), "{to:?}");
+    assert_eq!(to.capacity_warnings(send.len() * 100), Vec::<String>::new());
+}
+
+/// The roster without Dana Whitfield, as a reload of the file might bring it.
+fn roster_without(name: &str) -> Msg {
+    let targets = demo::roster()
+        .targets()
+        .iter()
+        .filter(|t| t.name != name)
+        .cloned()
+        .collect();
+    Msg::RosterReloaded(Ok((Roster::new(targets), Vec::new())))
+}
+
+/// The demo conversations read again: the first of them has ended meanwhile.
+fn first_conversation_ended() -> Msg {
+    let mut ended = waiting(1, "Tech", 300, None);
+    ended.status = Some(ConversationStatus::Closed);
+    let list = ConversationList {
+        conversations: vec![ended, waiting(2, "Tech", 200, None)],
+        notes: Vec::new(),
+    };
+    Msg::Conversations(Ok(list), None)
+}
+
+/// Refreshes come while the confirmation is open: who is free, the roster, the conversation
+/// list. The picker's order and highlight move, the agent's free chats change; what is sent is
+/// still what the confirmation showed, checked by the figures it showed.
+#[test]
+fn a_refresh_behind_the_confirmation_changes_neither_the_target_nor_the_figures() {
+    let mut model = marked();
+    let dana = agent(&model, "Dana Whitfield");
+    let grace = agent(&model, "Grace Liu");
+    free_chats(&mut model, &[(&dana, 1), (&grace, 3)]);
+    key(&mut model, KeyCode::Enter);
+    ctrl(&mut model, 'l');
+    type_text(&mut model, "dana");
+    key(&mut model, KeyCode::Enter);
+    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
+
+    free_chats(&mut model, &[(&dana, 3), (&grace, 0)]);
+    update(&mut model, roster_without("Dana Whitfield"));
+    update(&mut model, first_conversation_ended());
+    assert_ne!(
+        model.picker.highlighted(&model.roster).map(|t| &t.id),
+        Some(&dana.id),
+        "the picker moved behind the dialog"
+    );
+
+    key(&mut model, KeyCode::Char('y'));
+    assert_eq!(
+        asked_again(&model),
+        [
+            "2 of the 3 would go beyond Dana Whitfield's 1 free chat(s): all go to them, over capacity"
+        ],
+        "the figures shown, not the refreshed ones"
+    );
+    free_chats(&mut model, &[(&dana, 0)]);
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    let sent: Vec<(&SessionId, &Target)> =
+        requests.iter().map(|r| (&r.session, &r.target)).collect();
+    assert_eq!(
+        sent,
+        [
+            (&session(1), &dana),
+            (&session(2), &dana),
+            (&session(3), &dana)
+        ]
+    );
+}
+
+/// `i` after a refresh: the recently moved ones go where the confirmation said, checked by the
+/// free chats it showed.
+#[test]
+fn including_the_recent_ones_after_a_refresh_keeps_the_target_shown() {
+    let mut model = marked();
+    to_billing(&mut model);
+    for request in &dispatched(key(&mut model, KeyCode::Char('y'))) {
+        let outcome = Outcome::Transferred {
+            request_completed_at: None,
+        };
+        finish(&mut model, request, outcome);
+    }
+    update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    let pasted: Vec<String> = (1..=3).map(|n| session(n).to_string()).collect();
+    update(&mut model, Msg::Paste(pasted.join(" ")));
+    let dana = agent(&model, "Dana Whitfield");
+    free_chats(&mut model, &[(&dana, 2)]);
+    to_dana(&mut model);
+
+    free_chats(&mut model, &[(&dana, 3)]);
+    update(&mut model, roster_without("Dana Whitfield"));
+    key(&mut model, KeyCode::Char('i'));
+    let warnings = asked_again(&model);
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    assert_eq!(
+        warnings[3],
+        "1 of the 3 would go beyond Dana Whitfield's 2 free chat(s): all go to them, over capacity"
+    );
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(requests.len(), 3);
+    assert!(requests.iter().all(|r| r.target == dana));
+}
+
+/// Spread over marked agents, a refresh meanwhile does not change who gets how many: the run
+/// goes by the free chats the confirmation showed.
+#[test]
+fn a_spread_goes_by_the_free_chats_its_confirmation_showed() {
+    let mut model = marked();
+    let agents: Vec<Target> = model.roster.targets()[..2].to_vec();
+    free_chats(&mut model, &[(&agents[0], 1), (&agents[1], 1)]);
+    key(&mut model, KeyCode::Enter);
+    let ctrl_space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
+    update(&mut model, Msg::Key(ctrl_space));
+    key(&mut model, KeyCode::Down);
+    update(&mut model, Msg::Key(ctrl_space));
+    key(&mut model, KeyCode::Enter);
+
+    // Were these used, all three would go to the second agent without asking.
+    free_chats(&mut model, &[(&agents[0], 0), (&agents[1], 3)]);
+    update(&mut model, roster_without(&agents[0].name));
+    key(&mut model, KeyCode::Char('y'));
+    assert!(
+        asked_again(&model)[0].starts_with("1 of the 3 would go beyond the agents' free chats")
+    );
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    let names: Vec<&str> = requests.iter().map(|r| r.target.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            agents[0].name.as_str(),
+            agents[1].name.as_str(),
+            agents[0].name.as_str()
+        ]
+    );
+}
+
+/// A spread whose agent has no known free chats counts them as none, and says so.
+#[test]
+fn a_spread_counts_an_agent_of_unknown_free_chats_as_none_and_says_so() {
+    let mut model = marked();
+    let agents: Vec<Target> = model.roster.targets()[..2].to_vec();
+    free_chats(&mut model, &[(&agents[0], 1)]);
+    key(&mut model, KeyCode::Enter);
+    let ctrl_space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
+    update(&mut model, Msg::Key(ctrl_space));
+    key(&mut model, KeyCode::Down);
+    update(&mut model, Msg::Key(ctrl_space));
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Char('y'));
+    assert_eq!(
+        asked_again(&model),
+        [format!(
+            "2 of the 3 would go beyond the agents' free chats ({}: free chats not known, counted as none): they go to the agents in turn, over capacity",
+            agents[1].name
+        )]
+    );
+}
+
+/// After a run is sent the picker starts afresh: no filter, no toggles, no marked agents, the
+/// highlight on the first target.
+#[test]
+fn after_a_run_the_picker_starts_afresh() {
+    let mut model = marked();
+    let dana = agent(&model, "Dana Whitfield");
+    free_chats(&mut model, &[(&dana, 3)]);
+    key(&mut model, KeyCode::Enter);
+    ctrl(&mut model, 'o');
+    ctrl(&mut model, 'l');
+    type_text(&mut model, "dana");
+    key(&mut model, KeyCode::Enter);
+    dispatched(key(&mut model, KeyCode::Char('y')));
+
+    assert!(model.picker.filter.is_empty());
+    assert!(!model.free_only && !model.by_load);
+    assert!(model.marked_agents.is_empty());
+    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
+    assert_eq!(model.picker.selected(), 0);
+}
+
+/// Those a stopped run never sent are not failures: no bell, nothing to look at, counted apart
+/// in the bar, not listed by the log's "failed"; `R` offers them again.
+#[test]
+fn not_sent_is_no_failure_but_may_be_sent_again() {
+    let mut model = marked();
+    to_billing(&mut model);
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    key(&mut model, KeyCode::Esc);
+    key(&mut model, KeyCode::Char('y'));
+    finish(
+        &mut model,
+        &requests[0],
+        Outcome::Failed {
+            http_status: Some(404),
+            reason: FailureReason::SessionEnded,
+            message: "HTTP 404: gone".into(),
+        },
+    );
+    assert!(model.take_bell(), "the failure rings");
+    update(
+        &mut model,
+        Msg::BulkEnded {
+            unsent: vec![requests[1].id, requests[2].id],
+        },
+    );
+    assert!(!model.take_bell(), "what was not sent does not ring");
+    assert_eq!(model.unseen.len(), 1, "only the failure needs a look");
+    let counts = model.bulk.as_ref().unwrap().counts(&model.ledger);
+    assert_eq!((counts.failed, counts.not_sent), (1, 2));
+
+    let listed = |model: &Model, query: &str| {
+        let filter = crate::tui::transfer_log::LogFilter::new(&model.ledger, query, false);
+        model
+            .log
+            .shown(|entry| filter.lets_through(entry))
+            .filter_map(|entry| match entry.kind {
+                crate::tui::transfer_log::EntryKind::Transfer(id) => Some(id),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(&model, "failed"), [requests[0].id]);
+    assert_eq!(listed(&model, "not sent"), [requests[1].id, requests[2].id]);
+
+    key(&mut model, KeyCode::BackTab);
+    key(&mut model, KeyCode::Char('R'));
+    assert_eq!(
+        model.conversations.marked(),
+        [session(1), session(2), session(3)]
+    );
 }
