@@ -6,6 +6,7 @@ mod callbacks;
 mod conversations;
 mod e2e_tmux;
 mod engine;
+mod exactly_once;
 mod redis_server;
 mod render;
 mod roster_cli;

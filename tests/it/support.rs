@@ -267,6 +267,29 @@ pub fn limit_memory(command: &mut tokio::process::Command, bytes: u64) {
     }
 }
 
+/// Limits the files `command` writes to `bytes` each (`RLIMIT_FSIZE`), as a disk that fills up:
+/// a write past it fails. The signal the kernel sends then (`SIGXFSZ`, which would end the
+/// process) is ignored, as a full disk sends none.
+pub fn limit_file_size(command: &mut tokio::process::Command, bytes: u64) {
+    let limit = libc::rlimit {
+        rlim_cur: bytes,
+        rlim_max: bytes,
+    };
+    // SAFETY: between fork and exec only `signal` and `setrlimit` run, plain system calls that
+    // are async-signal-safe; they allocate nothing and take no lock. An ignored signal stays
+    // ignored across exec.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR
+                || libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Whether `CI` is set, read as insta reads it: empty, `0` and `false` mean no. Tests that need
 /// an outside program (tmux, redis-server) skip without it, except under CI, where they fail.
 pub fn under_ci() -> bool {

@@ -280,6 +280,13 @@ impl Simulator {
         self.state.requests()
     }
 
+    /// How many platform API requests have arrived so far, answered or not: unlike
+    /// [`requests`](Self::requests), which lists each once answered, this counts a request that
+    /// is still waiting for its (slow) answer.
+    pub fn arrived(&self) -> u64 {
+        self.state.arrived()
+    }
+
     /// Every callback the sink has received, in order; the latest 10,000 when there were more.
     pub fn received_callbacks(&self) -> Vec<serde_json::Value> {
         self.state.callbacks.borrow().clone()

@@ -58,6 +58,11 @@ impl SimState {
         self.next_arrival.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// How many have taken a place in the arrival order.
+    pub(crate) fn arrived(&self) -> u64 {
+        self.next_arrival.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn record(&self, arrival: u64, request: RecordedRequest) {
         let mut requests = lock(&self.requests);
         requests.insert(arrival, request);
