@@ -97,6 +97,40 @@ impl RedisServer {
         }
     }
 
+    /// Stalls the server for `duration` (`DEBUG SLEEP`; the server must be started with
+    /// `--enable-debug-command yes`): it answers nobody meanwhile. Returns once the stall has
+    /// begun (a ping of its own goes unanswered); the task it gives ends when the stall does.
+    pub async fn stall(&self, duration: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let client = redis::Client::open(self.url()).unwrap();
+        // Its answer comes when the stall is over, long after a default deadline.
+        let patient = redis::AsyncConnectionConfig::new()
+            .set_response_timeout(Some(duration + std::time::Duration::from_secs(30)));
+        let mut sleeper = client
+            .get_multiplexed_async_connection_with_config(&patient)
+            .await
+            .unwrap();
+        let mut pinger = client.get_multiplexed_async_connection().await.unwrap();
+        let seconds = duration.as_secs_f64().to_string();
+        let stall = tokio::spawn(async move {
+            let _: String = redis::cmd("DEBUG")
+                .arg("SLEEP")
+                .arg(seconds)
+                .query_async(&mut sleeper)
+                .await
+                .expect("DEBUG SLEEP (is --enable-debug-command yes set?)");
+        });
+        loop {
+            let ping = redis::cmd("PING");
+            let ping = ping.query_async::<String>(&mut pinger);
+            if tokio::time::timeout(std::time::Duration::from_millis(50), ping)
+                .await
+                .is_err()
+            {
+                return stall;
+            }
+        }
+    }
+
     /// `kill -9`: no goodbye to the clients, and (with nothing saved) every key lost.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -198,6 +198,73 @@ impl Runner {
     }
 }
 
+/// A run started in the background whose stderr can be read while it runs, to wait for what it
+/// says.
+pub struct Watched {
+    child: tokio::process::Child,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    /// Ends when stderr does.
+    stderr_read: tokio::task::JoinHandle<()>,
+    stdout: tokio::task::JoinHandle<String>,
+}
+
+impl Runner {
+    /// Starts `handoff` with `args` in the background.
+    pub fn watch(&self, args: &[&str]) -> Watched {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+        let mut child = self
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the binary runs");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let said = std::sync::Arc::clone(&stderr);
+        let stderr_read = tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut said = said.lock().unwrap();
+                said.push_str(&line);
+                said.push('\n');
+            }
+        });
+        let mut out = child.stdout.take().unwrap();
+        let stdout = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = out.read_to_string(&mut text).await;
+            text
+        });
+        Watched {
+            child,
+            stderr,
+            stderr_read,
+            stdout,
+        }
+    }
+}
+
+impl Watched {
+    /// What it said on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits for it to end.
+    pub async fn finish(mut self) -> Run {
+        let status = self.child.wait().await.unwrap();
+        let stdout = self.stdout.await.unwrap();
+        self.stderr_read.await.unwrap();
+        let run = Run {
+            code: status.code().expect("exited, not killed"),
+            stdout,
+            stderr: self.stderr.lock().unwrap().clone(),
+        };
+        assert!(!run.all().contains(SECRET), "the client secret leaked");
+        run
+    }
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

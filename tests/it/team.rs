@@ -27,11 +27,22 @@ async fn simulator_allowing(limit: u32) -> Simulator {
 /// A workspace of its own (config, data folder, roster) for one supervisor of the account,
 /// with `team` as its `[team]` table (none if empty).
 fn supervisor(simulator: &Simulator, limit: u32, team: &str) -> Workspace {
+    supervisor_with_window(simulator, limit, WINDOW_SECS, team)
+}
+
+/// `supervisor`, with a window of `window_secs` (how long a transfer waits for Redis to take
+/// its claim, too).
+fn supervisor_with_window(
+    simulator: &Simulator,
+    limit: u32,
+    window_secs: u64,
+    team: &str,
+) -> Workspace {
     let ws = Workspace::new();
     ws.write_config_for(
         simulator,
         &format!(
-            "rate_limit_per_minute = {limit}\nrate_window_secs = {WINDOW_SECS}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}"
+            "rate_limit_per_minute = {limit}\nrate_window_secs = {window_secs}\nrequest_timeout_secs = {REQUEST_TIMEOUT_SECS}"
         ),
     );
     let config = std::fs::read_to_string(ws.config_path()).unwrap();
@@ -212,6 +223,62 @@ async fn unclaimed_bulk_runs_survive_redis_killed_and_restarted_midway() {
             "every transfer's outcome is in its audit file"
         );
     }
+}
+
+/// Redis is killed (losing every key) while two bulk runs are under way, and started again:
+/// claims cannot be taken meanwhile, so both runs pause and say so, sending nothing, then go on
+/// when Redis is back; every transfer goes out once, none refused. (Before, they went on
+/// unclaimed.)
+#[tokio::test]
+async fn bulk_runs_pause_while_redis_is_killed_and_go_on_when_it_is_back() {
+    const LIMIT: u32 = 10;
+    const EACH: usize = 12;
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let simulator = simulator_allowing(LIMIT).await;
+    // A window long enough that the runs wait for Redis through its restart on a busy machine.
+    let runs: Vec<_> = (0..2)
+        .map(|n| {
+            let ws = supervisor_with_window(
+                &simulator,
+                LIMIT,
+                4,
+                &team_table(&redis, &format!("sup{n}")),
+            );
+            let file = sessions_file(&ws, n, EACH);
+            (ws, file)
+        })
+        .collect();
+    let watched: Vec<support::Watched> = runs
+        .iter()
+        .map(|(ws, file)| {
+            Runner::for_workspace(ws).watch(&[
+                "transfer",
+                "--sessions-file",
+                file,
+                "--queue",
+                "Billing",
+            ])
+        })
+        .collect();
+    until(|| assigns(&simulator).len() >= LIMIT as usize / 2).await;
+    redis.kill();
+    // A run finds Redis gone when it next claims (one may be waiting for the budget first).
+    until(|| watched.iter().any(|run| run.stderr().contains("paused: "))).await;
+    let arrived_when_paused = simulator.arrived();
+    redis.restart();
+    let mut results = Vec::new();
+    for run in watched {
+        results.push(run.finish().await);
+    }
+    for run in &results {
+        assert_eq!(run.code, 0, "{}", run.all());
+    }
+    assert!(arrived_when_paused < 2 * EACH as u64, "paused midway");
+    let statuses = assigns(&simulator);
+    assert_eq!(statuses.len(), 2 * EACH, "each transfer sent once");
+    assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
 }
 
 /// Waits until `done` holds, looking every 20 ms: the simulator's request log has no signal to
@@ -814,5 +881,107 @@ async fn a_run_while_redis_is_away_says_its_steps_did_not_reach_the_team() {
         priya.audit_lines().len(),
         2 + 3,
         "intent and outcome of the first; intent, sending, outcome of the second"
+    );
+}
+
+/// Two consoles (on two machines) send the same conversation while Redis stalls for 2 s, six
+/// times over. Neither may send unclaimed: both wait for Redis, one claims it when it answers
+/// again, and the conversation reaches the platform once; the other is told a teammate has it.
+#[tokio::test]
+async fn a_redis_stall_during_two_consoles_sends_moves_each_conversation_once() {
+    let Some(redis) = RedisServer::start_with(&["--enable-debug-command", "yes"]) else {
+        return;
+    };
+    let simulator = simulator_allowing(60).await;
+    // A window longer than the stall: what a transfer waits for Redis to claim it.
+    let priya = supervisor_with_window(&simulator, 60, 10, &team_table(&redis, "Priya"));
+    let marcus = supervisor_with_window(&simulator, 60, 10, &team_table(&redis, "Marcus"));
+    for round in 0..6 {
+        let session = format!("6538f8a3c9cf425ee5c1{round:04x}");
+        let args = to_billing_args(&session);
+        let stall = redis.stall(Duration::from_secs(2)).await;
+        let (first, second) = tokio::join!(priya.run(&args), marcus.run(&args));
+        stall.await.unwrap();
+        let sent = simulator
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/assign-conversation") && r.body.contains(&session))
+            .count();
+        assert_eq!(sent, 1, "round {round}:\n{}\n{}", first.all(), second.all());
+        let mut codes = [first.code, second.code];
+        codes.sort_unstable();
+        assert_eq!(codes, [0, 1], "{}\n{}", first.all(), second.all());
+        let held = if first.code == 1 { &first } else { &second };
+        assert!(
+            held.stdout.contains("↷ not sent") && held.stdout.contains("a teammate has it: "),
+            "{}",
+            held.all()
+        );
+        for run in [&first, &second] {
+            assert!(
+                run.stderr
+                    .contains("waiting for the team's Redis to claim the session"),
+                "the stall was felt: {}",
+                run.all()
+            );
+        }
+    }
+}
+
+/// A Redis back within the window rejoins with no wait: a console's budget that counted alone
+/// through a 3 s stall (the window as full from the loss: a minute) takes its next slot from
+/// the team's count at once when Redis answers again; and a transfer sent during the stall
+/// goes out once Redis is back, without waiting out the minute.
+#[tokio::test]
+async fn a_redis_back_within_the_window_rejoins_with_no_wait() {
+    let Some(redis) = RedisServer::start_with(&["--enable-debug-command", "yes"]) else {
+        return;
+    };
+    let config = handoff::config::TeamConfig {
+        redis_url: url::Url::parse(&redis.url()).unwrap(),
+        password: None,
+        password_env: None,
+        name: "Priya".into(),
+        fallback_share: handoff::config::DEFAULT_FALLBACK_SHARE,
+    };
+    let minute = Duration::from_secs(60);
+    let budget = handoff::transfer::RateBudget::team(
+        60,
+        minute,
+        Duration::from_secs(REQUEST_TIMEOUT_SECS),
+        handoff::team::Link::new(&config).unwrap(),
+        handoff::demo::ACCOUNT_ID,
+        config.fallback_share,
+    );
+    let slot = budget.try_spend().await.expect("Redis answers: room");
+    budget.done(slot).await;
+    let stall = redis.stall(Duration::from_secs(3)).await;
+    let alone = budget.try_spend().await;
+    assert!(
+        alone.is_err_and(|wait| wait > minute / 2),
+        "alone, the window counts as full from the loss: {alone:?}"
+    );
+    stall.await.unwrap();
+    assert!(
+        budget.try_spend().await.is_ok(),
+        "back on the team's count at once"
+    );
+
+    // The same through a transfer: with a minute's window, it goes out when Redis is back.
+    let simulator = simulator_allowing(60).await;
+    let priya = supervisor_with_window(&simulator, 60, 60, &team_table(&redis, "Priya"));
+    let stall = redis.stall(Duration::from_secs(3)).await;
+    let run = tokio::time::timeout(
+        minute / 2,
+        priya.run(&to_billing_args("6538f8a3c9cf425ee5cf0a1b")),
+    )
+    .await
+    .expect("not held for the window");
+    stall.await.unwrap();
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        !run.stderr.contains("request budget is spent"),
+        "no wait for the budget: {}",
+        run.all()
     );
 }
