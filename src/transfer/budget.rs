@@ -407,6 +407,9 @@ pub struct BudgetSnapshot {
     window: Window,
     /// In team mode, whether the team's Redis is in use.
     team: Option<Health>,
+    /// In team mode, whether Redis answers at all (it may answer and still not be in use for
+    /// the budget, while the team recovers a lost count): claims need only that.
+    link: Option<Health>,
 }
 
 impl BudgetSnapshot {
@@ -419,6 +422,14 @@ impl BudgetSnapshot {
     /// In team mode, whether the team's budget in Redis is in use, or why not.
     pub fn team(&self) -> Option<&Health> {
         self.team.as_ref()
+    }
+
+    /// In team mode, why Redis does not answer, if it does not: claims cannot be taken then.
+    pub fn redis_away(&self) -> Option<&str> {
+        match &self.link {
+            Some(Health::Away(why)) => Some(why),
+            _ => None,
+        }
     }
 
     /// How long a call counts against the budget.
@@ -575,6 +586,7 @@ impl RateBudget {
                     limit,
                     span,
                     window: state.clone(),
+                    link: health.clone(),
                     team: health,
                 }),
                 state: Mutex::new(state),
@@ -796,6 +808,7 @@ impl Inner {
 
     /// Tells the watchers, if the window changed.
     fn publish(&self, state: &Window) {
+        let link = self.team.as_ref().map(|team| team.budget.link().health());
         let health = self.team.as_ref().map(|team| {
             if team.budget.recovering() {
                 Health::Away(
@@ -810,10 +823,14 @@ impl Inner {
             _ => self.limit,
         };
         self.seen.send_if_modified(|seen| {
-            let changed = seen.window != *state || seen.team != health || seen.limit != limit;
+            let changed = seen.window != *state
+                || seen.team != health
+                || seen.link != link
+                || seen.limit != limit;
             if changed {
                 seen.window = state.clone();
                 seen.team = health;
+                seen.link = link;
                 seen.limit = limit;
             }
             changed

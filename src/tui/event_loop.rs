@@ -415,10 +415,13 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
                 workers.messages.clone(),
             );
         }
-        Effect::DispatchBulk { requests } => {
+        Effect::DispatchBulk {
+            requests,
+            unclaimed,
+        } => {
             let (stop, stopped) = watch::channel(false);
             workers.bulk_stop = Some(stop);
-            let engine = workers.engine.clone();
+            let engine = workers.engine.clone().sending_unclaimed(unclaimed);
             let updates = workers.updates.clone();
             let messages = workers.messages.clone();
             workers.tasks.spawn(async move {
@@ -439,6 +442,11 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
         }
         Effect::TakeOver(request) => {
             let engine = workers.engine.clone().taking_over(true);
+            let updates = workers.updates.clone();
+            workers.tasks.spawn(dispatch(engine, request, updates));
+        }
+        Effect::SendUnclaimed(request) => {
+            let engine = workers.engine.clone().sending_unclaimed(true);
             let updates = workers.updates.clone();
             workers.tasks.spawn(dispatch(engine, request, updates));
         }

@@ -46,6 +46,8 @@ pub enum Context {
     ConfirmBulk,
     /// Stopping a run of many before the rest is sent.
     ConfirmStop,
+    /// Team mode, Redis away: send without a claim, or once Redis answers?
+    SendUnclaimed,
 }
 
 impl Context {
@@ -68,6 +70,7 @@ impl Context {
             Self::SyncPreview => "Sync with the platform",
             Self::ConfirmBulk => "Move many at once",
             Self::ConfirmStop => "Stop the run",
+            Self::SendUnclaimed => "Redis is away",
         }
     }
 
@@ -85,6 +88,7 @@ impl Context {
                 | Self::SyncPreview
                 | Self::ConfirmBulk
                 | Self::ConfirmStop
+                | Self::SendUnclaimed
         )
     }
 
@@ -158,6 +162,8 @@ pub enum Action {
     SortConversations,
     IncludeRecent,
     StopRun,
+    SendUnclaimed,
+    WaitForRedis,
     RerouteFailed,
     MarkAgent,
     ShowTeammates,
@@ -404,6 +410,29 @@ const CONFIRM_STOP: &[Binding] = &[
     ),
 ];
 
+/// Only `y` sends without a claim: an Enter typed out of habit waits for Redis instead, which
+/// can never move a conversation twice.
+const SEND_UNCLAIMED: &[Binding] = &[
+    bind(
+        &[char_key('y')],
+        A::SendUnclaimed,
+        "send without a claim",
+        Always,
+    ),
+    bind(
+        &[char_key('w'), key(KeyCode::Enter)],
+        A::WaitForRedis,
+        "send once Redis answers",
+        Always,
+    ),
+    bind(
+        &[char_key('n'), key(KeyCode::Esc)],
+        A::Cancel,
+        "cancel",
+        Always,
+    ),
+];
+
 /// Only `y`: nothing is saved by an Enter typed out of habit.
 const SYNC_PREVIEW: &[Binding] = &[
     bind(&[char_key('y')], A::ApplySync, "save these changes", Always),
@@ -614,6 +643,7 @@ fn defaults(context: Context) -> &'static [Binding] {
         Context::SyncPreview => SYNC_PREVIEW,
         Context::ConfirmBulk => CONFIRM_BULK,
         Context::ConfirmStop => CONFIRM_STOP,
+        Context::SendUnclaimed => SEND_UNCLAIMED,
     }
 }
 
@@ -632,7 +662,7 @@ pub fn layers(context: Context) -> Vec<Context> {
 }
 
 /// Every context, in the order the help screen lists those not nearer to hand.
-pub const HELP_ORDER: [Context; 17] = [
+pub const HELP_ORDER: [Context; 18] = [
     Context::Global,
     Context::Session,
     Context::Picker,
@@ -645,6 +675,7 @@ pub const HELP_ORDER: [Context; 17] = [
     Context::ConfirmAnyway,
     Context::ConfirmBulk,
     Context::ConfirmStop,
+    Context::SendUnclaimed,
     Context::Form,
     Context::ConfirmDelete,
     Context::SyncPreview,

@@ -99,6 +99,13 @@ pub enum Dialog {
     },
     /// Stop the run under way? Only `y` stops it.
     ConfirmStop,
+    /// Team mode: Redis does not answer, so sessions cannot be claimed. Send without a claim
+    /// (a teammate could be moving them too), or once Redis answers? `confirmed` is the
+    /// confirmation the supervisor gave, taken up again with the answer.
+    SendUnclaimed {
+        why: String,
+        confirmed: Box<Dialog>,
+    },
     /// Everything about one transfer: request, reply, callback.
     Detail {
         transfer: TransferId,
@@ -154,6 +161,9 @@ pub struct Model {
     pub by_load: bool,
     /// Ring the bell when a transfer fails or is left in doubt (`[ui] bell`).
     pub bell: bool,
+    /// Team mode: the supervisor's answer, for the transfer (or run) being confirmed, to "Redis
+    /// is away": send without a claim (`Some(true)`) or once Redis answers (`Some(false)`).
+    pub send_unclaimed: Option<bool>,
     /// A transfer just ended in a way that needs the supervisor: ring once, after the draw.
     bell_due: bool,
     /// Transfers of this run that failed or are in doubt and that the supervisor has not looked
@@ -221,6 +231,7 @@ impl Model {
             free_only: false,
             by_load: false,
             bell: true,
+            send_unclaimed: None,
             bell_due: false,
             unseen: HashSet::new(),
             select_after_save: None,
@@ -382,6 +393,7 @@ impl Model {
             Some(Dialog::ConfirmBulk { .. }) => Context::ConfirmBulk,
             Some(Dialog::ConfirmBulkAnyway { .. }) => Context::ConfirmAnyway,
             Some(Dialog::ConfirmStop) => Context::ConfirmStop,
+            Some(Dialog::SendUnclaimed { .. }) => Context::SendUnclaimed,
             None => match self.focus {
                 Focus::Session => Context::Session,
                 Focus::Picker => Context::Picker,
@@ -389,6 +401,11 @@ impl Model {
                 Focus::Log => Context::Log,
             },
         }
+    }
+
+    /// Team mode: why Redis does not answer, while it does not (claims cannot be taken).
+    pub fn redis_away(&self) -> Option<&str> {
+        self.budget.as_ref()?.redis_away()
     }
 
     /// Whether `action` would do anything now, so the hint bar offers only what does.

@@ -115,10 +115,14 @@ pub enum Effect {
     /// Send this transfer although a teammate holds its session: the supervisor read who holds
     /// it and confirmed twice (team mode).
     TakeOver(TransferRequest),
+    /// Send this transfer without claiming its session: Redis is away, and the supervisor was
+    /// told a teammate could be moving it too (team mode).
+    SendUnclaimed(TransferRequest),
     /// Run these transfers as one run of many: the budget's full speed behind any single
-    /// transfer, stoppable until each is sent.
+    /// transfer, stoppable until each is sent; `unclaimed` as for a single transfer.
     DispatchBulk {
         requests: Vec<TransferRequest>,
+        unclaimed: bool,
     },
     /// Send no more of the run under way.
     StopBulk,
@@ -433,6 +437,7 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         }
         Action::Stay | Action::Cancel | Action::Close => {
             model.dialog = None;
+            model.send_unclaimed = None;
             None
         }
         Action::Help => {
@@ -525,6 +530,8 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             None
         }
         Action::Send => send(model),
+        Action::SendUnclaimed => answer_redis_away(model, true),
+        Action::WaitForRedis => answer_redis_away(model, false),
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -748,8 +755,24 @@ fn choose(model: &mut Model) {
 
 /// Confirmed once: send, unless something says to think again (the target cannot take it now,
 /// or the session was moved a moment ago), in which case ask again in words. Confirmed twice:
-/// send.
+/// send. In team mode with Redis away, the first confirmation first asks whether to send
+/// without a claim or once Redis answers.
 fn send(model: &mut Model) -> Option<Effect> {
+    let first = matches!(
+        model.dialog,
+        Some(Dialog::Confirm { .. } | Dialog::ConfirmBulk { .. })
+    );
+    if first
+        && model.send_unclaimed.is_none()
+        && let Some(why) = model.redis_away().map(str::to_owned)
+        && let Some(confirmed) = model.dialog.take()
+    {
+        model.dialog = Some(Dialog::SendUnclaimed {
+            why,
+            confirmed: Box::new(confirmed),
+        });
+        return None;
+    }
     match model.dialog.take() {
         Some(Dialog::Confirm {
             session,
@@ -797,6 +820,17 @@ fn send(model: &mut Model) -> Option<Effect> {
             None
         }
     }
+}
+
+/// The answer to "Redis is away": the confirmation it interrupted goes on, its transfers sent
+/// without a claim (`unclaimed`) or once Redis answers.
+fn answer_redis_away(model: &mut Model, unclaimed: bool) -> Option<Effect> {
+    let Some(Dialog::SendUnclaimed { confirmed, .. }) = model.dialog.take() else {
+        return None;
+    };
+    model.dialog = Some(*confirmed);
+    model.send_unclaimed = Some(unclaimed);
+    send(model)
 }
 
 /// When the supervisor re-routes a transfer that was not sent because a teammate holds its
@@ -893,7 +927,10 @@ fn dispatch(
     model.focus = Focus::Session;
     if takes_over {
         Effect::TakeOver(request)
+    } else if model.send_unclaimed.take() == Some(true) {
+        Effect::SendUnclaimed(request)
     } else {
+        model.send_unclaimed = None;
         Effect::Dispatch(request)
     }
 }

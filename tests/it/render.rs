@@ -178,7 +178,7 @@ fn three_to(model: &mut Model, filter: &str) {
 /// transfers.
 fn run_under_way(model: &mut Model) -> Vec<handoff::transfer::TransferRequest> {
     let requests = match press(model, KeyCode::Char('y')) {
-        Some(Effect::DispatchBulk { requests }) => requests,
+        Some(Effect::DispatchBulk { requests, .. }) => requests,
         other => panic!("expected a run, got {other:?}"),
     };
     for request in &requests[..2] {
@@ -1206,6 +1206,18 @@ mod every_screen {
         press(&mut filtered, KeyCode::Char('/'));
         type_text(&mut filtered, "c0ffee");
         screens.push(("log_filter", filtered));
+
+        // Team mode with Redis away, as the budget's watch says it: the confirmation asks.
+        let mut away = shift();
+        to_confirm(&mut away, "6538f8a3c9cf425ee5cf0a1b", "dana");
+        let confirmed = away.dialog.take().expect("the confirmation");
+        away.dialog = Some(Dialog::SendUnclaimed {
+            why:
+                "Redis at redis://10.0.0.5:6379 is unreachable (Connection refused (os error 111))"
+                    .into(),
+            confirmed: Box::new(confirmed),
+        });
+        screens.push(("redis_away", away));
         screens
     }
 }
@@ -1303,7 +1315,7 @@ fn including_recent_moves_is_offered_only_when_some_were_left_out() {
     three_to_billing(&mut model);
     let nothing_recent = screen(&model, 120, 40);
     assert!(!nothing_recent.contains("i include"), "{nothing_recent}");
-    let Some(Effect::DispatchBulk { requests }) = press(&mut model, KeyCode::Char('y')) else {
+    let Some(Effect::DispatchBulk { requests, .. }) = press(&mut model, KeyCode::Char('y')) else {
         panic!("a run of three");
     };
     for request in &requests {

@@ -60,6 +60,8 @@ impl Action {
             Self::SortConversations => "sort-conversations",
             Self::IncludeRecent => "include-recent",
             Self::StopRun => "stop-run",
+            Self::SendUnclaimed => "send-unclaimed",
+            Self::WaitForRedis => "wait-for-redis",
             Self::RerouteFailed => "re-route-failed",
             Self::MarkAgent => "mark-agent",
             Self::ShowTeammates => "show-teammates",
@@ -116,6 +118,7 @@ impl Context {
             Self::SyncPreview => "sync-preview",
             Self::ConfirmBulk => "confirm-many",
             Self::ConfirmStop => "confirm-stop",
+            Self::SendUnclaimed => "redis-away",
         }
     }
 

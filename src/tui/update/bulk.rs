@@ -240,7 +240,11 @@ pub(super) fn dispatch(
     model.reset_picker();
     model.session.clear();
     model.focus = Focus::Session;
-    Some(Effect::DispatchBulk { requests })
+    let unclaimed = model.send_unclaimed.take() == Some(true);
+    Some(Effect::DispatchBulk {
+        requests,
+        unclaimed,
+    })
 }
 
 /// The run ended: those never handed out were not sent, and say so.

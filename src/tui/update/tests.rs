@@ -1540,3 +1540,84 @@ fn the_platforms_lists_never_cover_an_open_confirmation() {
     assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
     dispatched(key(&mut model, KeyCode::Char('y')));
 }
+
+/// A team budget whose Redis does not answer (a closed port), as the console sees it once a
+/// call failed.
+async fn redis_away_snapshot() -> crate::transfer::BudgetSnapshot {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let config = crate::config::TeamConfig {
+        redis_url: url::Url::parse(&format!("redis://127.0.0.1:{port}")).unwrap(),
+        password: None,
+        password_env: None,
+        name: "Priya".into(),
+        fallback_share: crate::config::DEFAULT_FALLBACK_SHARE,
+    };
+    let budget = crate::transfer::RateBudget::team(
+        60,
+        std::time::Duration::from_secs(60),
+        std::time::Duration::ZERO,
+        crate::team::Link::new(&config).unwrap(),
+        "acct",
+        config.fallback_share,
+    );
+    let _ = budget.try_spend().await;
+    let snapshot = budget.watch().borrow().clone();
+    assert!(snapshot.redis_away().is_some(), "{snapshot:?}");
+    snapshot
+}
+
+/// To Priya, confirmed once.
+fn confirm_to_priya(model: &mut Model) {
+    update(model, Msg::Paste(SESSION.into()));
+    key(model, KeyCode::Enter);
+    type_text(model, "priya");
+    key(model, KeyCode::Enter);
+    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+}
+
+/// Team mode with Redis away: the confirmation asks first. `y` sends without a claim; `w` or
+/// Enter sends it to wait for Redis; Esc sends nothing, and the next confirmation asks again.
+#[tokio::test]
+async fn with_redis_away_a_transfer_asks_whether_to_send_without_a_claim() {
+    let away = redis_away_snapshot().await;
+    let mut model = model();
+    update(&mut model, Msg::Budget(away));
+
+    confirm_to_priya(&mut model);
+    assert!(key(&mut model, KeyCode::Char('y')).is_none());
+    let Some(Dialog::SendUnclaimed { why, .. }) = &model.dialog else {
+        panic!("{:?}", model.dialog);
+    };
+    assert!(why.contains("is unreachable"), "{why}");
+    assert!(key(&mut model, KeyCode::Esc).is_none());
+    assert!(model.dialog.is_none());
+    assert_eq!(model.in_flight().count(), 0, "nothing sent");
+
+    // Back in the picker, the session and target as they were: confirmed again.
+    key(&mut model, KeyCode::Enter);
+    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+    key(&mut model, KeyCode::Char('y'));
+    match key(&mut model, KeyCode::Char('y')) {
+        Some(Effect::SendUnclaimed(request)) => assert_eq!(request.session.as_str(), SESSION),
+        other => panic!("expected an unclaimed send, got {other:?}"),
+    }
+
+    // The same session again: a recent move is asked about too, after Redis; the answer holds.
+    confirm_to_priya(&mut model);
+    key(&mut model, KeyCode::Char('y'));
+    assert!(key(&mut model, KeyCode::Enter).is_none());
+    assert!(matches!(model.dialog, Some(Dialog::ConfirmAnyway { .. })));
+    dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(model.send_unclaimed, None, "asked again next time");
+}
+
+/// Without a team, or with Redis answering, nothing is asked.
+#[test]
+fn with_no_team_a_transfer_asks_nothing_about_redis() {
+    let mut model = model();
+    confirm_to_priya(&mut model);
+    dispatched(key(&mut model, KeyCode::Char('y')));
+}

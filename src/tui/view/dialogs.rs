@@ -68,7 +68,29 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             to, send, warnings, ..
         }) => super::bulk_dialogs::anyway(model, to, send.len(), warnings, theme, area, frame),
         Some(Dialog::ConfirmStop) => super::bulk_dialogs::stop(model, theme, area, frame),
+        Some(Dialog::SendUnclaimed { why, .. }) => redis_away(model, why, theme, area, frame),
     }
+}
+
+/// Redis is away: what sending without a claim risks, and the choice.
+fn redis_away(model: &Model, why: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let lines = vec![
+        Line::raw(""),
+        Line::styled(
+            "The team's Redis does not answer, so the conversations cannot be claimed.",
+            theme.title,
+        ),
+        Line::raw(cut(why, MESSAGE_CHARS).into_owned()),
+        Line::raw(""),
+        Line::raw(
+            "Sent without a claim, a teammate could be moving them at the same time: check first. Sent once Redis answers, they wait for it (one rate window at most), then are not sent.",
+        ),
+        Line::raw(""),
+        key_line(&model.keys, Context::SendUnclaimed, theme),
+    ];
+    let dialog = sized(area, 84, &lines);
+    let inner = open("Redis is away: send without a claim?", dialog, theme, frame);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

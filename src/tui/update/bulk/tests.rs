@@ -59,7 +59,7 @@ fn to_billing(model: &mut Model) {
 
 fn dispatched(effect: Option<Effect>) -> Vec<TransferRequest> {
     match effect {
-        Some(Effect::DispatchBulk { requests }) => requests,
+        Some(Effect::DispatchBulk { requests, .. }) => requests,
         other => panic!("expected a run, got {other:?}"),
     }
 }
