@@ -165,8 +165,8 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         ));
     }
     ledger.insert(setup.engine.new_record(request.clone()));
-    let outcome = match send(&setup.engine, &request, &mut ledger).await {
-        Ok(outcome) => outcome,
+    let (outcome, unrecorded) = match send(&setup.engine, &request, &mut ledger).await {
+        Ok(sent) => sent,
         Err(message) => return printer.bad_input(&format!("not sent: {message}")),
     };
     let may_settle = outcome.may_have_moved();
@@ -188,7 +188,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
     let record = ledger
         .get(request.id)
         .expect("this run's transfer stays in its ledger");
-    printer.outcome(record, &setup)
+    printer.outcome(record, &setup, unrecorded.as_deref())
 }
 
 /// A move of `session` a moment ago that was not refused, in words, per the audit file (this
@@ -218,12 +218,12 @@ fn checked_note(note: Option<&str>) -> Result<Option<String>, &'static str> {
 }
 
 /// Runs the transfer, reporting a wait for the budget on stderr, and brings every step into the
-/// ledger.
+/// ledger. Also says what the audit file could not take, if anything.
 async fn send(
     engine: &TransferEngine,
     request: &TransferRequest,
     ledger: &mut Ledger,
-) -> Result<Outcome, String> {
+) -> Result<(Outcome, Option<String>), String> {
     let (updates, mut updates_rx) = mpsc::channel::<TransferUpdate>(16);
     let progress = tokio::spawn(async move {
         let mut seen = Vec::new();
@@ -245,10 +245,16 @@ async fn send(
     });
     let result = engine.run(request, &updates).await;
     drop(updates);
+    let mut unrecorded = None;
     for update in progress.await.unwrap_or_default() {
+        if let Progress::AuditFailed(message) = &update.progress {
+            unrecorded = Some(message.clone());
+        }
         ledger.progress(update);
     }
-    result.map_err(|error| error.to_string())
+    result
+        .map(|outcome| (outcome, unrecorded))
+        .map_err(|error| error.to_string())
 }
 
 /// Takes callbacks for the length of a `--wait`: each is matched to its transfer, recorded in
@@ -419,13 +425,36 @@ impl Printer {
         ExitCode::from(EXIT_BAD_INPUT)
     }
 
-    fn outcome(&self, record: &TransferRecord, setup: &Setup) -> ExitCode {
-        self.transfer(record, setup);
-        ExitCode::from(record.state().exit_code())
+    /// A single transfer's result and exit code. When the audit file could not take one of its
+    /// steps (`unrecorded`, why), that is said too, and the exit code is 3: the file does not
+    /// show what became of it, and a rerun would take it as interrupted.
+    fn outcome(
+        &self,
+        record: &TransferRecord,
+        setup: &Setup,
+        unrecorded: Option<&str>,
+    ) -> ExitCode {
+        let code = match unrecorded {
+            Some(_) => 3,
+            None => record.state().exit_code(),
+        };
+        self.print(record, setup, unrecorded, code);
+        if let Some(error) = unrecorded.filter(|_| !self.json) {
+            err!(
+                "error: the audit file could not record every step of this transfer, so it does not show what became of it: {error}; a rerun takes it as interrupted: check it before retrying"
+            );
+        }
+        ExitCode::from(code)
     }
 
     /// One transfer's result: a line of words (and its detail), or one JSON object.
     pub(super) fn transfer(&self, record: &TransferRecord, setup: &Setup) {
+        self.print(record, setup, None, record.state().exit_code());
+    }
+
+    /// As [`transfer`](Self::transfer), with what the audit file could not take and the exit
+    /// code that says it.
+    fn print(&self, record: &TransferRecord, setup: &Setup, unrecorded: Option<&str>, code: u8) {
         let state = record.state();
         let request = &record.request;
         if self.json {
@@ -438,7 +467,8 @@ impl Printer {
                 "state": state.word(),
                 "reason": record.reason(),
                 "detail": record.detail(),
-                "exit_code": state.exit_code(),
+                "exit_code": code,
+                "audit_error": unrecorded,
                 "transfer_id": request.id,
                 "session": request.session.as_str(),
                 "target": target_json(&request.target),

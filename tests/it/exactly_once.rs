@@ -112,6 +112,28 @@ async fn two_runs_of_one_file_at_once_send_each_session_once() {
         2 * ids.len(),
         "{both}"
     );
+    // The history says "not sent" of those, in every form: not "failed".
+    let not_sent = both.lines().filter(|l| l.starts_with("↷ not sent")).count();
+    let log = ws.run(&["log", "--json"]).await;
+    let states: Vec<serde_json::Value> = log
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["state"].clone())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| *s == "not sent").count(),
+        not_sent,
+        "{}",
+        log.stdout
+    );
+    assert!(states.iter().all(|s| s != "failed"), "{}", log.stdout);
+    let csv = ws.run(&["log", "--csv"]).await;
+    assert_eq!(
+        csv.stdout.matches(",not sent,").count(),
+        not_sent,
+        "{}",
+        csv.stdout
+    );
 }
 
 /// The second run starts while the first waits on slow answers (5 s, the `0077` trigger): it
@@ -334,4 +356,33 @@ async fn a_run_whose_audit_file_fills_up_says_which_and_exits_non_zero() {
         .len();
     assert!(audit <= 24 * 1024, "the limit held: {audit}");
     assert_eq!(assigned(&simulator).len(), ids.len(), "all went out");
+}
+
+/// One transfer whose steps the audit file cannot take after its intent (the disk filled):
+/// it goes out, and the command says the file does not show what became of it, exit 3.
+#[tokio::test]
+async fn a_transfer_whose_outcome_the_audit_file_cannot_take_exits_3() {
+    let (simulator, ws) = scaled(1_000, 20).await;
+    let mut command = Runner::for_workspace(&ws).command(&[
+        "transfer",
+        "--session",
+        "c0ffee00aaaaaaaaaa000001",
+        "--queue",
+        "Billing",
+        "--json",
+    ]);
+    // Room for the intent line, not for the lines after it.
+    support::limit_file_size(&mut command, 450);
+    let run = support::Run::from(command.output().await.unwrap());
+    assert_eq!(run.code, 3, "{}", run.all());
+    let json = run.json();
+    assert_eq!(json["state"], "accepted", "{json}");
+    assert_eq!(json["exit_code"], 3, "{json}");
+    assert!(
+        json["audit_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot write the audit log")),
+        "{json}"
+    );
+    assert_eq!(assigned(&simulator).len(), 1);
 }
