@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use crate::directory::LiveState;
 use crate::ids::TargetKind;
 use crate::roster::Target;
@@ -183,6 +185,24 @@ pub struct BulkRun {
     pub stopped: bool,
     /// Every transfer has been handed out, or given up unsent.
     pub ended: bool,
+    /// Once it has ended, a read of the conversation list says which of its conversations still
+    /// wait where they were.
+    pub left: LeftCheck,
+}
+
+/// Where a run's after-look stands: nothing of a run of many is left behind in silence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftCheck {
+    /// The run is under way.
+    Running,
+    /// It ended (then) while a read of the list was under way, which may predate its last
+    /// moves: the read after that one tells.
+    AfterThisRead(DateTime<Utc>),
+    /// It ended (then), and a read was asked for since: the first list read after the end
+    /// tells (a teammate's older one does not).
+    OnNextRead(DateTime<Utc>),
+    /// Said.
+    Said,
 }
 
 /// How far a run has come, transfer by transfer.

@@ -291,7 +291,7 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::Conversations(result, teammate) => {
             conversations::refreshed(model, result, teammate);
-            None
+            bulk::after_read(model)
         }
         Msg::Availability(result) => {
             refresh::refreshed(model, result);

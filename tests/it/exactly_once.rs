@@ -116,9 +116,11 @@ async fn two_runs_of_one_file_at_once_send_each_session_once() {
     let not_sent = both.lines().filter(|l| l.starts_with("↷ not sent")).count();
     let log = ws.run(&["log", "--json"]).await;
     let states: Vec<serde_json::Value> = log
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["state"].clone())
+        .json()
+        .as_array()
+        .expect("the log as one JSON array")
+        .iter()
+        .map(|entry| entry["state"].clone())
         .collect();
     assert_eq!(
         states.iter().filter(|s| *s == "not sent").count(),

@@ -9,7 +9,7 @@ use crate::transfer::{
     BulkKey, BulkPlan, LeftOut, Progress, RECENT_MOVE, Skipped, TransferId, TransferRecord,
     TransferRequest,
 };
-use crate::tui::bulk::{BulkRun, BulkTo, Room};
+use crate::tui::bulk::{BulkRun, BulkTo, LeftCheck, Room};
 use crate::tui::conversations::has_ended;
 use crate::tui::model::{Dialog, Focus};
 use crate::tui::transfer_log::Notice;
@@ -232,6 +232,7 @@ pub(super) fn dispatch(
         transfers: requests.iter().map(|r| r.id).collect(),
         stopped: false,
         ended: false,
+        left: LeftCheck::Running,
     });
     model.conversations.clear_marks();
     for target in to.targets() {
@@ -255,10 +256,94 @@ pub(super) fn ended(model: &mut Model, unsent: Vec<TransferId>) -> Vec<Effect> {
         let update = crate::transfer::TransferUpdate::now(id, stopped);
         effects.extend(super::lifecycle::progressed(model, update));
     }
-    if let Some(run) = &mut model.bulk {
-        run.ended = true;
+    if model.bulk.as_ref().is_some_and(|run| !run.ended) {
+        // A fresh read of the list says what of the run still waits where it was.
+        let read = super::conversations::refresh(model, super::Refresh::Asked);
+        let ended = model.now;
+        if let Some(run) = &mut model.bulk {
+            run.ended = true;
+            run.left = match read {
+                Some(_) => LeftCheck::OnNextRead(ended),
+                None => LeftCheck::AfterThisRead(ended),
+            };
+        }
+        effects.extend(read);
     }
     effects
+}
+
+/// After a read of the conversation list: once a run of many has ended, says which of its
+/// conversations still wait where they were, and why, or that none does; a read that may
+/// predate the run's last moves asks for one more.
+pub(super) fn after_read(model: &mut Model) -> Option<Effect> {
+    let read_at = model.conversations.as_of;
+    let run = model.bulk.as_mut()?;
+    match run.left {
+        LeftCheck::Running | LeftCheck::Said => None,
+        LeftCheck::AfterThisRead(ended) => {
+            run.left = LeftCheck::OnNextRead(ended);
+            super::conversations::refresh(model, super::Refresh::Asked)
+        }
+        LeftCheck::OnNextRead(ended) if read_at.is_some_and(|at| at >= ended) => {
+            run.left = LeftCheck::Said;
+            say_what_is_left(model);
+            None
+        }
+        LeftCheck::OnNextRead(_) => None,
+    }
+}
+
+/// "Of the run's 37, 2 still wait where they were: 1 not sent: another run has it; 1 failed:
+/// target unavailable or at capacity"; nothing when every one left.
+fn say_what_is_left(model: &mut Model) {
+    let Some(run) = &model.bulk else {
+        return;
+    };
+    let mut why: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for id in &run.transfers {
+        let Some(record) = model.ledger.get(*id) else {
+            continue;
+        };
+        let Some(conversation) = model.conversations.get(&record.request.session) else {
+            continue;
+        };
+        let waiting = conversation
+            .status
+            .as_ref()
+            .is_some_and(crate::platform::ConversationStatus::is_waiting);
+        let target = &record.request.target;
+        // The list names a queue by id, or only by name.
+        let at_target = match (target.kind, conversation.queue.as_ref()) {
+            (crate::ids::TargetKind::Queue, Some(queue)) => match &queue.id {
+                Some(id) => id.eq_ignore_ascii_case(&target.id),
+                None => queue
+                    .name
+                    .as_deref()
+                    .is_some_and(|name| name.eq_ignore_ascii_case(&target.name)),
+            },
+            (crate::ids::TargetKind::Queue, None) => false,
+            (crate::ids::TargetKind::Agent, _) => !waiting,
+        };
+        if !waiting || at_target {
+            continue;
+        }
+        let state = record.state();
+        let reason = match record.reason() {
+            Some(reason) => format!("{}: {}", state.word(), reason.words()),
+            None => format!("{}, the platform has not moved it yet", state.word()),
+        };
+        *why.entry(reason).or_default() += 1;
+    }
+    let total = run.transfers.len();
+    let left: usize = why.values().sum();
+    // None left behind: each transfer's own line already says so.
+    if left > 0 {
+        let reasons: Vec<String> = why.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        model.notice(Notice::Warning(format!(
+            "of the run's {total} conversation(s), {left} still wait where they were: {}",
+            reasons.join("; ")
+        )));
+    }
 }
 
 /// Esc with nothing left to clear: a run under way asks before it is stopped; an ended one's

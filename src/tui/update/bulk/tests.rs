@@ -13,6 +13,7 @@ use crate::transfer::{
 use crate::tui::bulk::{BulkTo, Room};
 use crate::tui::conversations::tests::waiting;
 use crate::tui::model::{Dialog, Focus, Model};
+use crate::tui::transfer_log::{EntryKind, Notice};
 
 fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
     update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
@@ -645,4 +646,88 @@ fn not_sent_is_no_failure_but_may_be_sent_again() {
         model.conversations.marked(),
         [session(1), session(2), session(3)]
     );
+}
+
+/// Once a run ends, a fresh read of the list says which of its conversations still wait where
+/// they were, and why: nothing of the run is left behind in silence.
+#[test]
+fn after_a_run_the_next_read_says_what_still_waits_where_it_was() {
+    let mut model = marked();
+    to_billing(&mut model);
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    assert_eq!(requests.len(), 3);
+    let billing = requests[0].target.id.clone();
+    finish(
+        &mut model,
+        &requests[0],
+        Outcome::Transferred {
+            request_completed_at: None,
+        },
+    );
+    finish(
+        &mut model,
+        &requests[1],
+        Outcome::not_sent(
+            FailureReason::InFlightElsewhere,
+            "in flight in another run since 14:03:10, to queue Billing",
+        ),
+    );
+    finish(
+        &mut model,
+        &requests[2],
+        Outcome::Transferred {
+            request_completed_at: None,
+        },
+    );
+    let ended = update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    assert!(
+        matches!(&ended, Some(Effect::Many(effects)) if matches!(effects[..], [Effect::RefreshConversations(..)])),
+        "a fresh read is asked for: {ended:?}"
+    );
+    // The first moved to Billing; the second still waits in Tech; the third did not move yet.
+    let mut moved = waiting(1, "Billing", 1, None);
+    moved.queue.as_mut().unwrap().id = Some(billing);
+    let list = ConversationList {
+        conversations: vec![
+            moved,
+            waiting(2, "Tech", 260, None),
+            waiting(3, "Tech", 160, None),
+        ],
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::Conversations(Ok(list.clone()), None));
+    let last = |model: &Model| model.log.entries().last().unwrap().kind.clone();
+    let said = last(&model);
+    assert_eq!(
+        said,
+        EntryKind::Notice(Notice::Warning(
+            "of the run's 3 conversation(s), 2 still wait where they were: 1 accepted, the platform has not moved it yet; 1 not sent: another run has it".into()
+        )),
+    );
+    // Said once.
+    update(&mut model, Msg::Conversations(Ok(list), None));
+    assert_eq!(last(&model), said);
+}
+
+/// A run whose conversations all left their queues adds nothing: each one's line says so.
+#[test]
+fn after_a_run_that_moved_everything_nothing_more_is_said() {
+    let mut model = marked();
+    to_billing(&mut model);
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    for request in &requests {
+        let accepted = Outcome::Transferred {
+            request_completed_at: None,
+        };
+        finish(&mut model, request, accepted);
+    }
+    update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    let entries = model.log.entries().count();
+    let in_billing: Vec<_> = (1..=3).map(|n| waiting(n, "Billing", 1, None)).collect();
+    let list = ConversationList {
+        conversations: in_billing,
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::Conversations(Ok(list), None));
+    assert_eq!(model.log.entries().count(), entries);
 }
