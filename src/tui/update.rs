@@ -30,6 +30,7 @@ use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::{Roster, RosterChange, Target};
 use crate::team::{Health, TeamStep};
+use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::{
     BudgetSnapshot, Confirmation, FailureReason, Settlement, TransferId, TransferRecord,
     TransferRequest, TransferUpdate,
@@ -791,7 +792,7 @@ fn send(model: &mut Model) -> Option<Effect> {
             let recent = model.ledger.recent_move(&session, now);
             warnings.extend(recent.map(|record| record.move_words(now)));
             if let Some(concern) = model.live_state(&target.id).and_then(LiveState::concern) {
-                warnings.push(format!("{} {concern}.", target.name));
+                warnings.push(format!("{} {concern}.", cut(&target.name, NAME_CHARS)));
             }
             if !warnings.is_empty() {
                 model.dialog = Some(Dialog::ConfirmAnyway {

@@ -1132,3 +1132,28 @@ async fn diagnostics_go_to_a_file_without_secrets() {
         run.stderr
     );
 }
+
+/// `handoff transfer` of a session it moved a moment ago asks first, as the console does: exit 2
+/// naming when and where, nothing sent, no platform call made to find out; `--include-recent`
+/// sends it.
+#[tokio::test]
+async fn a_session_moved_a_moment_ago_is_asked_about_and_sent_on_include_recent() {
+    let (simulator, ws) = demo_workspace().await;
+    let args = ["transfer", "--session", SESSION, "--agent", "Grace Liu"];
+    assert_eq!(ws.run(&args).await.code, 0);
+    let calls = simulator.requests().len();
+    let again = ws.run(&args).await;
+    assert_eq!(again.code, 2, "{}", again.all());
+    assert!(
+        again
+            .stderr
+            .contains("was sent less than a minute ago to agent Grace Liu")
+            && again.stderr.contains("run again with --include-recent")
+            && again.stderr.contains("nothing was sent"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(simulator.requests().len(), calls, "no call at all");
+    let confirmed = ws.run(&[&args[..], &["--include-recent"]].concat()).await;
+    assert_eq!(confirmed.code, 0, "{}", confirmed.all());
+}

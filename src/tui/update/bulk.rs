@@ -5,6 +5,7 @@ use chrono::Local;
 
 use super::{Effect, Model};
 use crate::ids::SessionId;
+use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::{
     BulkKey, BulkPlan, LeftOut, Progress, RECENT_MOVE, Skipped, TransferId, TransferRecord,
     TransferRequest,
@@ -114,8 +115,12 @@ fn moved_on_the_platform(model: &Model, session: &SessionId) -> Option<String> {
     Some(format!(
         "moved {} ago to {} by {}, per the platform",
         short_duration((model.now - at).num_seconds().max(0).unsigned_abs()),
-        last.to.as_ref().map_or("somewhere", |to| to.label()),
-        last.by.as_ref().map_or("someone", |by| by.label()),
+        last.to
+            .as_ref()
+            .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
+        last.by
+            .as_ref()
+            .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
     ))
 }
 
