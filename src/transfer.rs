@@ -15,6 +15,7 @@ mod budget;
 mod bulk;
 mod claiming;
 mod confirmation;
+mod file_lock;
 mod history;
 mod ledger;
 mod live_run;

@@ -19,7 +19,7 @@
 //! transfer waiting anywhere on the machine, and hold background calls back while they wait.
 
 use std::collections::VecDeque;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use super::file_lock::FileLock;
 use crate::team::{Health, Link, TeamBudget, TeamView};
 
 /// Who is asking, first served first: a supervisor's transfer, one of a bulk run, or work
@@ -80,10 +81,9 @@ struct TeamShare {
 
 #[derive(Debug)]
 struct SharedFile {
-    lock: PathBuf,
+    /// Every update takes it.
+    lock: FileLock,
     data: PathBuf,
-    /// The lock file, opened once: every update locks it.
-    lock_file: Mutex<Option<File>>,
     /// The data file as this process last wrote it: while it is still that file, the window
     /// in memory is current and the file need not be read again.
     last_written: Mutex<Option<Stamp>>,
@@ -527,9 +527,8 @@ impl RateBudget {
     ) -> Self {
         let name = format!("rate-budget-{account}");
         let shared = SharedFile {
-            lock: dir.join(format!("{name}.lock")),
+            lock: FileLock::new(dir.join(format!("{name}.lock"))),
             data: dir.join(format!("{name}.json")),
-            lock_file: Mutex::new(None),
             last_written: Mutex::new(None),
         };
         Self::with(limit, Span::of(window, unanswered), Some(shared), None)
@@ -790,7 +789,7 @@ impl Inner {
             self.publish(&state);
             return result;
         };
-        let Ok(lock) = shared.acquire() else {
+        let Ok(lock) = shared.lock.acquire() else {
             let result = change(&mut state, now_ms());
             self.publish(&state);
             return result;
@@ -855,39 +854,7 @@ impl Inner {
     }
 }
 
-/// Holds the lock file exclusively while alive.
-struct Locked<'a>(std::sync::MutexGuard<'a, Option<File>>);
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
-        if let Some(file) = self.0.as_ref() {
-            let _ = file.unlock();
-        }
-    }
-}
-
 impl SharedFile {
-    /// Locks the lock file (opening it the first time) until the returned guard is dropped.
-    /// Callers hold the window's mutex, so within the process only one thread is here at once.
-    fn acquire(&self) -> std::io::Result<Locked<'_>> {
-        let mut handle = self.lock_file.lock().unwrap_or_else(|p| p.into_inner());
-        if handle.is_none() {
-            if let Some(dir) = self.lock.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let file = OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&self.lock)?;
-            *handle = Some(file);
-        }
-        if let Some(file) = handle.as_ref() {
-            file.lock()?;
-        }
-        Ok(Locked(handle))
-    }
-
     /// The window as another process left it; `None` when there is none yet or it is damaged
     /// (then this process's own count stands).
     fn read(&self) -> Option<Window> {

@@ -6,14 +6,15 @@
 //! written before the claim was let go (`audit_tail`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Local, TimeZone};
 use serde::{Deserialize, Serialize};
 
+use super::file_lock::FileLock;
 use super::live_run::{LiveRun, is_alive};
 use super::now_ms;
 
@@ -57,11 +58,10 @@ pub struct LocalClaims {
 #[derive(Debug)]
 struct Inner {
     data_dir: PathBuf,
-    lock: PathBuf,
+    /// Every change takes it.
+    lock: FileLock,
     data: PathBuf,
     run: LiveRun,
-    /// The lock file, opened once.
-    lock_file: Mutex<Option<File>>,
 }
 
 impl LocalClaims {
@@ -72,10 +72,9 @@ impl LocalClaims {
         Ok(Self {
             inner: Arc::new(Inner {
                 data_dir: data_dir.to_owned(),
-                lock: data_dir.join(format!("{name}.lock")),
+                lock: FileLock::new(data_dir.join(format!("{name}.lock"))),
                 data: data_dir.join(format!("{name}.json")),
                 run: LiveRun::start(data_dir)?,
-                lock_file: Mutex::new(None),
             }),
         })
     }
@@ -154,7 +153,7 @@ impl Inner {
         &self,
         change: impl FnOnce(&mut Claims, &dyn Fn(&str) -> bool) -> T,
     ) -> io::Result<T> {
-        let _held = self.acquire()?;
+        let _held = self.lock.acquire()?;
         let mut claims = self.read();
         let this = self.run.id();
         // Each run named once, asked once: a claims file names a handful of runs.
@@ -177,23 +176,6 @@ impl Inner {
         let result = change(&mut claims, &alive);
         self.write(&claims)?;
         Ok(result)
-    }
-
-    /// Holds the lock file exclusively until the guard is dropped.
-    fn acquire(&self) -> io::Result<Locked<'_>> {
-        let mut handle = self.lock_file.lock().unwrap_or_else(|p| p.into_inner());
-        if handle.is_none() {
-            let file = OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&self.lock)?;
-            *handle = Some(file);
-        }
-        if let Some(file) = handle.as_ref() {
-            file.lock()?;
-        }
-        Ok(Locked(handle))
     }
 
     /// The claims as the last writer left them; none if there is no file yet, or one that is
@@ -222,17 +204,6 @@ impl Inner {
         file.write_all(&serde_json::to_vec(claims).unwrap_or_default())?;
         drop(file);
         std::fs::rename(&temp, &self.data)
-    }
-}
-
-/// Holds the lock file exclusively while alive.
-struct Locked<'a>(std::sync::MutexGuard<'a, Option<File>>);
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
-        if let Some(file) = self.0.as_ref() {
-            let _ = file.unlock();
-        }
     }
 }
 

@@ -18,9 +18,9 @@ use super::super::setup::Setup;
 use crate::directory::fetch_conversations;
 use crate::ids::SessionId;
 use crate::platform::{Conversation, ConversationStatus};
-use crate::terminal_safe::{NAME_CHARS, cut};
+use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::{LeftOut, RECENT_MOVE, Skipped, TransferRecord};
-use crate::tui::view::short_duration;
+use crate::tui::view::moved_on_the_platform;
 
 /// Passes after the first, for those the shifting pages hid: each costs one read of the list.
 pub(super) const MORE_PASSES: usize = 3;
@@ -81,14 +81,8 @@ fn moved_lately(conversation: &Conversation, now: DateTime<Utc>) -> Option<Strin
         .and_then(|last| Some((last, last.at?)))
         .filter(|(_, at)| *at >= now - RECENT_MOVE)?;
     Some(format!(
-        "moved {} ago to {} by {}, per the platform (--include-recent sends it anyway)",
-        short_duration((now - at).num_seconds().max(0).unsigned_abs()),
-        last.to
-            .as_ref()
-            .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
-        last.by
-            .as_ref()
-            .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
+        "{} (--include-recent sends it anyway)",
+        moved_on_the_platform(last, at, now)
     ))
 }
 
@@ -160,7 +154,7 @@ impl Drain {
                     ),
                 }
             } else if let Some(left) = skipped.iter().find(|s| s.session == *session) {
-                format!("left out: {}", cut(&left.why, 120))
+                format!("left out: {}", cut(&left.why, MESSAGE_CHARS))
             } else if since.is_some_and(|since| since > self.started) {
                 "came after the run started (not chased)".to_owned()
             } else if since.is_none() {

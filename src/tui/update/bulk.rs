@@ -5,7 +5,6 @@ use chrono::Local;
 
 use super::{Effect, Model};
 use crate::ids::SessionId;
-use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::{
     BulkKey, BulkPlan, LeftOut, Progress, RECENT_MOVE, Skipped, TransferId, TransferRecord,
     TransferRequest,
@@ -14,7 +13,7 @@ use crate::tui::bulk::{BulkRun, BulkTo, LeftCheck, Room};
 use crate::tui::conversations::has_ended;
 use crate::tui::model::{Dialog, Focus};
 use crate::tui::transfer_log::Notice;
-use crate::tui::view::short_duration;
+use crate::tui::view;
 
 /// Enter in the picker with conversations marked: one confirmation for all of them, to the
 /// highlighted target, or spread over the agents marked in the picker. An agent's room is read
@@ -112,16 +111,7 @@ pub(super) fn confirmed(
 fn moved_on_the_platform(model: &Model, session: &SessionId) -> Option<String> {
     let last = model.conversations.get(session)?.last_move()?;
     let at = last.at.filter(|at| *at >= model.now - RECENT_MOVE)?;
-    Some(format!(
-        "moved {} ago to {} by {}, per the platform",
-        short_duration((model.now - at).num_seconds().max(0).unsigned_abs()),
-        last.to
-            .as_ref()
-            .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
-        last.by
-            .as_ref()
-            .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
-    ))
+    Some(view::moved_on_the_platform(last, at, model.now))
 }
 
 /// `i` in the confirmation: the recently moved ones too, asked again in words.

@@ -63,6 +63,25 @@ pub fn short_duration(secs: u64) -> String {
     }
 }
 
+/// A move the platform's list shows, made at `at`, in words as of `now`: "moved 3m12s ago to
+/// Billing by Ana Silva, per the platform". The names are the platform's: cut to a name's length.
+pub fn moved_on_the_platform(
+    last: &crate::platform::Move,
+    at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    format!(
+        "moved {} ago to {} by {}, per the platform",
+        short_duration((now - at).num_seconds().max(0).unsigned_abs()),
+        last.to
+            .as_ref()
+            .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
+        last.by
+            .as_ref()
+            .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
+    )
+}
+
 /// What is left of `wait`, rounded up to the second so it never reads 0s while still waiting.
 pub fn countdown(wait: std::time::Duration) -> String {
     short_duration(
