@@ -60,7 +60,13 @@ pub(super) async fn run(
     for warning in &setup.warnings {
         err!("warning: {warning}");
     }
-    let targets = match Targets::resolve(&setup.roster, args) {
+    let named = Targets::resolve(
+        &setup.roster,
+        args.agent.as_deref(),
+        args.queue.as_deref(),
+        &args.agents,
+    );
+    let targets = match named {
         Ok(targets) => targets,
         Err(message) => return printer.bad_input(&message),
     };

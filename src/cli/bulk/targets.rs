@@ -3,7 +3,6 @@
 
 use super::super::output::err;
 use super::super::setup::Setup;
-use super::super::transfer::TransferArgs;
 use crate::directory::LiveState;
 use crate::ids::TargetKind;
 use crate::roster::{Roster, Target};
@@ -16,7 +15,13 @@ pub(super) enum Targets {
 }
 
 impl Targets {
-    pub(super) fn resolve(roster: &Roster, args: &TransferArgs) -> Result<Self, String> {
+    /// The target that `--agent`, `--queue` or `--agents` names (one of them).
+    pub(super) fn resolve(
+        roster: &Roster,
+        agent: Option<&str>,
+        queue: Option<&str>,
+        agents: &[String],
+    ) -> Result<Self, String> {
         let one = |kind: TargetKind, query: &str| {
             let resolved = roster
                 .resolve(kind, query)
@@ -26,7 +31,7 @@ impl Targets {
             }
             Ok::<Target, String>(resolved.target)
         };
-        match (&args.agent, &args.queue, args.agents.as_slice()) {
+        match (agent, queue, agents) {
             // Many conversations to one agent: no more than the agent's free chats, as for
             // several.
             (Some(agent), None, []) => Ok(Self::Spread(vec![one(TargetKind::Agent, agent)?])),
