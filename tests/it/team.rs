@@ -985,3 +985,110 @@ async fn a_redis_back_within_the_window_rejoins_with_no_wait() {
         run.all()
     );
 }
+
+/// Redis is anyone's: a claim that is not one of handoff's (a value that does not decode, or a
+/// key of another type under a claim's name) is held by someone unknown. Nothing is sent, in
+/// those words; it is never taken for a Redis that is away.
+#[tokio::test]
+async fn a_claim_that_is_not_handoffs_is_held_by_someone_unknown() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let simulator = simulator_allowing(60).await;
+    let priya = supervisor(&simulator, 60, &team_table(&redis, "Priya"));
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let key = |session: &str| format!("handoff:{{{}}}:claim:{session}", handoff::demo::ACCOUNT_ID);
+    let garbled = "6538f8a3c9cf425ee5cf0a01";
+    let hashed = "6538f8a3c9cf425ee5cf0a02";
+    let _: () = redis::cmd("SET")
+        .arg(key(garbled))
+        .arg("\u{1b}]0;not json")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg(key(hashed))
+        .arg("by")
+        .arg("Eve")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    for (session, says) in [
+        (
+            garbled,
+            "its claim in Redis cannot be read: \\x1b]0;not json",
+        ),
+        (hashed, "a Redis hash under the claim key"),
+    ] {
+        let run = priya.run(&to_billing_args(session)).await;
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(
+            run.stdout
+                .contains("a teammate has it: someone unknown holds it")
+                && run.stdout.contains(says),
+            "{}",
+            run.all()
+        );
+        assert!(
+            !run.all().contains("Redis at"),
+            "Redis answered: {}",
+            run.all()
+        );
+    }
+    assert!(assigns(&simulator).is_empty(), "nothing sent");
+}
+
+/// A Redis that restarts without its data while a console has a transfer in flight gets the
+/// claim back from that console as soon as it reconnects: a teammate sending the same
+/// conversation meanwhile is told who is moving it, and nothing goes out twice.
+#[tokio::test]
+async fn a_redis_back_empty_gets_a_live_claim_back() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let simulator = simulator_allowing(60).await;
+    let data = tempfile::tempdir().unwrap();
+    let priya = team_engine(&simulator, &redis, "Priya", data.path());
+    // The simulator answers sessions starting 0077 after 5 s: in flight through the restart.
+    let session = "0077f8a3c9cf425ee5cf0a1b";
+    let sending = tokio::spawn({
+        let request = to_billing(session);
+        async move {
+            let (updates, _seen) = tokio::sync::mpsc::channel(64);
+            priya.run(&request, &updates).await.unwrap()
+        }
+    });
+    until(|| simulator.arrived() == 1).await;
+    redis.kill();
+    redis.restart();
+    let key = format!("handoff:{{{}}}:claim:{session}", handoff::demo::ACCOUNT_ID);
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(4);
+    loop {
+        let held: Option<String> = redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        if held.is_some_and(|h| h.contains("\"by\":\"Priya\"")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the claim never came back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
+    let held = marcus.run(&to_billing_args(session)).await;
+    assert_eq!(held.code, 1, "{}", held.all());
+    assert!(
+        held.stdout.contains("Priya is moving it to queue Billing"),
+        "{}",
+        held.all()
+    );
+    assert!(matches!(
+        sending.await.unwrap(),
+        handoff::transfer::Outcome::Transferred { .. }
+    ));
+    assert_eq!(simulator.arrived(), 1, "sent once");
+}
