@@ -1,9 +1,10 @@
 //! A bulk run's transfers go out in batches. A batch takes one budget slot for all of its
-//! transfers, claims their sessions in one go (`claiming`), writes their "sending" lines in one synced write, sends their requests together,
-//! writes their outcomes in one synced write and hands the slot back once. So the fixed costs of
-//! a transfer (a locked update of the shared budget file, a sync of the audit file, and around
-//! each the runtime moving its other tasks off the thread, see `transfer::blocking`) are paid
-//! once a batch, not once a transfer.
+//! transfers, claims their sessions in one go (`claiming`), writes their "sending" lines in one
+//! synced write, sends their requests together, writes their outcomes in one synced write, lets
+//! go of the claims and hands the slot back once. So the fixed costs of a transfer (a locked
+//! update of the shared budget file, a sync of the audit file, and around each the runtime
+//! moving its other tasks off the thread, see `transfer::blocking`) are paid once a batch, not
+//! once a transfer.
 
 use chrono::Utc;
 use futures::future::join_all;

@@ -1,9 +1,9 @@
 //! Right before requests go out, their sessions are claimed: among the runs of this data folder
 //! (`local_claims`), whose moves since this run read the audit file are then looked up
-//! (`audit_tail`), then, in team mode, among the team's consoles in Redis (`team::claims`).
-//! A session someone else has, or moved meanwhile, is not sent, and says who has it. A claim that cannot be taken
-//! because Redis does not answer is never a reason to send: the transfer waits for Redis (at
-//! most a window), unless the supervisor said to send without a claim.
+//! (`audit_tail`), then, in team mode, among the team's consoles in Redis (`team::claims`). A
+//! session someone else has, or moved meanwhile, is not sent, and says who has it. A claim that
+//! cannot be taken because Redis does not answer is never a reason to send: the transfer waits
+//! for Redis (at most a window), unless the supervisor said to send without a claim.
 
 use std::time::Duration;
 
