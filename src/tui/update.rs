@@ -756,14 +756,19 @@ fn choose(model: &mut Model) {
 
 /// Confirmed once: send, unless something says to think again (the target cannot take it now,
 /// or the session was moved a moment ago), in which case ask again in words. Confirmed twice:
-/// send. In team mode with Redis away, the first confirmation first asks whether to send
-/// without a claim or once Redis answers.
+/// send. In team mode with Redis away, the first confirmation that would send asks first
+/// whether to send without a claim or once Redis answers; the answer holds for the rest.
 fn send(model: &mut Model) -> Option<Effect> {
-    let first = matches!(
+    let confirming = matches!(
         model.dialog,
-        Some(Dialog::Confirm { .. } | Dialog::ConfirmBulk { .. })
+        Some(
+            Dialog::Confirm { .. }
+                | Dialog::ConfirmAnyway { .. }
+                | Dialog::ConfirmBulk { .. }
+                | Dialog::ConfirmBulkAnyway { .. }
+        )
     );
-    if first
+    if confirming
         && model.send_unclaimed.is_none()
         && let Some(why) = model.redis_away().map(str::to_owned)
         && let Some(confirmed) = model.dialog.take()

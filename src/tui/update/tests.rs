@@ -1621,3 +1621,36 @@ fn with_no_team_a_transfer_asks_nothing_about_redis() {
     confirm_to_priya(&mut model);
     dispatched(key(&mut model, KeyCode::Char('y')));
 }
+
+/// A run of many asks about Redis too, at its confirmation, and `y` sends the run without
+/// claims.
+#[tokio::test]
+async fn with_redis_away_a_run_of_many_asks_too() {
+    let away = redis_away_snapshot().await;
+    let mut model = model();
+    update(&mut model, Msg::Budget(away));
+    let list = crate::platform::ConversationList {
+        conversations: (1..=3)
+            .map(|n| crate::tui::conversations::tests::waiting(n, "Tech", 100, None))
+            .collect(),
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::Conversations(Ok(list), None));
+    for _ in 0..3 {
+        key(&mut model, KeyCode::Char(' '));
+        key(&mut model, KeyCode::Down);
+    }
+    key(&mut model, KeyCode::Enter);
+    type_text(&mut model, "billing");
+    key(&mut model, KeyCode::Enter);
+    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
+    assert!(key(&mut model, KeyCode::Char('y')).is_none());
+    assert!(matches!(model.dialog, Some(Dialog::SendUnclaimed { .. })));
+    match key(&mut model, KeyCode::Char('y')) {
+        Some(Effect::DispatchBulk {
+            requests,
+            unclaimed: true,
+        }) => assert_eq!(requests.len(), 3),
+        other => panic!("expected an unclaimed run, got {other:?}"),
+    }
+}
