@@ -285,20 +285,10 @@ fn three_demo_conversations_go_to_a_queue_in_one_confirmation() {
         );
     }
     tmux.keys(&["y"]);
-    let done = tmux.wait_until("three transfers to Billing accepted", |screen| {
-        screen
-            .lines()
-            .filter(|line| {
-                line.contains("→ queue Billing")
-                    && (line.contains("⋯ accepted") || line.contains("✓ confirmed"))
-            })
-            .count()
-            == 3
-    });
-    assert!(
-        done.contains("3 → queue Billing"),
-        "the bar counts them:\n{done}"
-    );
+    // The run's bar stays once it is done; the log's lines scroll on (callbacks, a word on what
+    // is left), and the demo's callbacks may fail one after its acceptance.
+    let done = tmux.wait_for("3 → queue Billing done: 3 sent");
+    assert!(done.contains("0 unknown · 0 waiting"), "{done}");
 }
 
 /// The hint bar: the screen's last row, which a frame writes last, so a capture that shows a
