@@ -319,10 +319,11 @@ fn say_what_is_left(model: &mut Model) {
             (crate::ids::TargetKind::Queue, None) => false,
             (crate::ids::TargetKind::Agent, _) => !waiting,
         };
-        if !waiting || at_target {
+        let state = record.state();
+        // One still waiting for its callback is not left behind: the callback will say.
+        if !waiting || at_target || state.is_open() {
             continue;
         }
-        let state = record.state();
         let reason = match record.reason() {
             Some(reason) => format!("{}: {}", state.word(), reason.words()),
             None => format!("{}, the platform has not moved it yet", state.word()),

@@ -731,3 +731,27 @@ fn after_a_run_that_moved_everything_nothing_more_is_said() {
     update(&mut model, Msg::Conversations(Ok(list), None));
     assert_eq!(model.log.entries().count(), entries);
 }
+
+/// One still waiting for its callback is not called left behind: its callback will say.
+#[test]
+fn after_a_run_one_awaiting_its_callback_is_not_called_left_behind() {
+    let mut model = marked();
+    model.confirmations = true;
+    to_billing(&mut model);
+    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
+    for request in &requests {
+        let accepted = Outcome::Transferred {
+            request_completed_at: None,
+        };
+        finish(&mut model, request, accepted);
+    }
+    update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    let entries = model.log.entries().count();
+    let still: Vec<_> = (1..=3).map(|n| waiting(n, "Tech", 100, None)).collect();
+    let list = ConversationList {
+        conversations: still,
+        notes: Vec::new(),
+    };
+    update(&mut model, Msg::Conversations(Ok(list), None));
+    assert_eq!(model.log.entries().count(), entries);
+}
