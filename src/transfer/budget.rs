@@ -485,9 +485,9 @@ impl BudgetSnapshot {
 /// call still unanswered counts until the latest moment it could reach the platform, so the
 /// budget often frees up sooner than it said, once answers come; and a team console counting
 /// alone rejoins Redis at its next ask, with no wait once Redis is back.
-pub const ASK_AGAIN_WITHIN: Duration = Duration::from_secs(1);
+const ASK_AGAIN_WITHIN: Duration = Duration::from_secs(1);
 
-/// Sleeps for `wait`, or [`ASK_AGAIN_WITHIN`] if that is sooner.
+/// Sleeps for `wait`, or a second (`ASK_AGAIN_WITHIN`) if that is sooner.
 pub async fn sleep_before_asking_again(wait: Duration) {
     tokio::time::sleep(wait.min(ASK_AGAIN_WITHIN)).await;
 }
