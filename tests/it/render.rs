@@ -165,13 +165,18 @@ fn three_to_billing(model: &mut Model) {
 /// Marks the three conversations from the highlighted one and asks to send them to the target
 /// that `filter` finds.
 fn three_to(model: &mut Model, filter: &str) {
+    mark_three(model);
+    press(model, KeyCode::Enter);
+    type_text(model, filter);
+    press(model, KeyCode::Enter);
+}
+
+/// Marks the three conversations from the highlighted one.
+fn mark_three(model: &mut Model) {
     for _ in 0..3 {
         press(model, KeyCode::Char(' '));
         press(model, KeyCode::Down);
     }
-    press(model, KeyCode::Enter);
-    type_text(model, filter);
-    press(model, KeyCode::Enter);
 }
 
 /// The run under way: one accepted, one failed, one queued and not yet sent. Returns the run's
@@ -271,13 +276,7 @@ fn many_to_one_agent_names_its_free_chats_and_asks_again() {
     let mut model = model();
     with_live(&mut model, false);
     with_conversations(&mut model);
-    for _ in 0..3 {
-        press(&mut model, KeyCode::Char(' '));
-        press(&mut model, KeyCode::Down);
-    }
-    press(&mut model, KeyCode::Enter);
-    type_text(&mut model, "dana");
-    press(&mut model, KeyCode::Enter);
+    three_to(&mut model, "dana");
     // 120 columns: the dialog covers no session id cut short (those begin with their time).
     let first = screen(&model, 120, 40);
     assert!(first.contains("Dana Whitfield (2 free)"), "{first}");
@@ -304,10 +303,7 @@ fn spread_over_marked_agents_names_their_free_chats() {
     let mut model = model();
     with_live(&mut model, false);
     with_conversations(&mut model);
-    for _ in 0..3 {
-        press(&mut model, KeyCode::Char(' '));
-        press(&mut model, KeyCode::Down);
-    }
+    mark_three(&mut model);
     press(&mut model, KeyCode::Enter);
     ctrl(&mut model, ' ');
     for _ in 0..4 {

@@ -58,6 +58,26 @@ fn team_table(redis: &RedisServer, name: &str) -> String {
     )
 }
 
+/// `runs` supervisors of one team (`sup0`, `sup1`, …), each with `each` sessions of its own in
+/// a sessions file, on a window of `window_secs`.
+fn team_runs(
+    simulator: &Simulator,
+    redis: &RedisServer,
+    limit: u32,
+    window_secs: u64,
+    runs: usize,
+    each: usize,
+) -> Vec<(Workspace, String)> {
+    (0..runs)
+        .map(|n| {
+            let team = team_table(redis, &format!("sup{n}"));
+            let ws = supervisor_with_window(simulator, limit, window_secs, &team);
+            let file = sessions_file(&ws, n, each);
+            (ws, file)
+        })
+        .collect()
+}
+
 /// `count` sessions of their own for supervisor `n`, in a sessions file in its workspace.
 fn sessions_file(ws: &Workspace, n: usize, count: usize) -> String {
     let ids: Vec<String> = (0..count)
@@ -112,13 +132,7 @@ async fn three_bulk_runs_of_a_team_share_one_budget_and_none_is_refused() {
         return;
     };
     let simulator = simulator_allowing(LIMIT).await;
-    let runs: Vec<_> = (0..3)
-        .map(|n| {
-            let ws = supervisor(&simulator, LIMIT, &team_table(&redis, &format!("sup{n}")));
-            let file = sessions_file(&ws, n, LIMIT as usize);
-            (ws, file)
-        })
-        .collect();
+    let runs = team_runs(&simulator, &redis, LIMIT, WINDOW_SECS, 3, LIMIT as usize);
     let started = Instant::now();
     let results = futures::future::join_all(runs.iter().map(|(ws, file)| bulk_run(ws, file))).await;
     let elapsed = started.elapsed();
@@ -175,13 +189,7 @@ async fn unclaimed_bulk_runs_survive_redis_killed_and_restarted_midway() {
         return;
     };
     let simulator = simulator_allowing(LIMIT).await;
-    let runs: Vec<_> = (0..2)
-        .map(|n| {
-            let ws = supervisor(&simulator, LIMIT, &team_table(&redis, &format!("sup{n}")));
-            let file = sessions_file(&ws, n, EACH);
-            (ws, file)
-        })
-        .collect();
+    let runs = team_runs(&simulator, &redis, LIMIT, WINDOW_SECS, 2, EACH);
     let running = tokio::spawn(futures::future::join_all(
         runs.iter()
             .map(|(ws, file)| bulk_run_with(ws, file, &["--unclaimed"])),
@@ -238,18 +246,7 @@ async fn bulk_runs_pause_while_redis_is_killed_and_go_on_when_it_is_back() {
     };
     let simulator = simulator_allowing(LIMIT).await;
     // A window long enough that the runs wait for Redis through its restart on a busy machine.
-    let runs: Vec<_> = (0..2)
-        .map(|n| {
-            let ws = supervisor_with_window(
-                &simulator,
-                LIMIT,
-                4,
-                &team_table(&redis, &format!("sup{n}")),
-            );
-            let file = sessions_file(&ws, n, EACH);
-            (ws, file)
-        })
-        .collect();
+    let runs = team_runs(&simulator, &redis, LIMIT, 4, 2, EACH);
     let watched: Vec<support::Watched> = runs
         .iter()
         .map(|(ws, file)| {

@@ -16,18 +16,18 @@ fn model() -> Model {
     Model::new(demo::roster(), "test".into(), Vec::new())
 }
 
-fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
+pub(super) fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
     update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
+pub(super) fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
     update(
         model,
         Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
     )
 }
 
-fn type_text(model: &mut Model, text: &str) {
+pub(super) fn type_text(model: &mut Model, text: &str) {
     for c in text.chars() {
         assert!(key(model, KeyCode::Char(c)).is_none());
     }
@@ -1422,7 +1422,7 @@ fn live_agent(model: &mut Model, agent: &Target, presence: crate::platform::Pres
 }
 
 /// The roster file read again without `name`, the target the confirmation shows.
-fn reloaded_without(name: &str) -> Msg {
+pub(super) fn reloaded_without(name: &str) -> Msg {
     let targets = demo::roster()
         .targets()
         .iter()

@@ -1,12 +1,13 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::super::tests::{ctrl, key, reloaded_without, type_text};
 use super::super::{Effect, Msg, update};
 use crate::demo;
 use crate::directory::Availability;
 use crate::ids::SessionId;
 use crate::platform::{AgentPresence, Capacity, Presence};
-use crate::platform::{ConversationList, ConversationStatus};
-use crate::roster::{Roster, Target};
+use crate::platform::{Conversation, ConversationList, ConversationStatus};
+use crate::roster::Target;
 use crate::transfer::{
     FailureReason, Outcome, Progress, TransferRequest, TransferState, TransferUpdate,
 };
@@ -14,16 +15,6 @@ use crate::tui::bulk::{BulkTo, Room};
 use crate::tui::conversations::tests::waiting;
 use crate::tui::model::{Dialog, Focus, Model};
 use crate::tui::transfer_log::{EntryKind, Notice};
-
-fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
-    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn type_text(model: &mut Model, text: &str) {
-    for c in text.chars() {
-        key(model, KeyCode::Char(c));
-    }
-}
 
 fn session(n: u32) -> SessionId {
     waiting(n, "", 0, None).session
@@ -35,16 +26,13 @@ fn marked() -> Model {
     let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
     let mut closed = waiting(4, "Tech", 50, None);
     closed.status = Some(ConversationStatus::Closed);
-    let list = ConversationList {
-        conversations: vec![
-            waiting(1, "Tech", 300, None),
-            waiting(2, "Tech", 200, None),
-            waiting(3, "Tech", 100, None),
-            closed,
-        ],
-        notes: Vec::new(),
-    };
-    update(&mut model, Msg::Conversations(Ok(list), None));
+    let four = vec![
+        waiting(1, "Tech", 300, None),
+        waiting(2, "Tech", 200, None),
+        waiting(3, "Tech", 100, None),
+        closed,
+    ];
+    update(&mut model, read(four));
     let pasted: Vec<String> = (1..=4).map(|n| session(n).to_string()).collect();
     update(&mut model, Msg::Paste(pasted.join("\n")));
     model
@@ -70,6 +58,33 @@ fn finish(model: &mut Model, request: &TransferRequest, outcome: Outcome) {
         model,
         Msg::Transfer(TransferUpdate::now(request.id, Progress::Finished(outcome))),
     );
+}
+
+/// The platform's answer for one it took at once.
+fn accepted() -> Outcome {
+    Outcome::Transferred {
+        request_completed_at: None,
+    }
+}
+
+/// The marked three sent to Billing, each accepted, and the run ended.
+fn all_moved_to_billing(model: &mut Model) -> Vec<TransferRequest> {
+    to_billing(model);
+    let requests = dispatched(key(model, KeyCode::Char('y')));
+    for request in &requests {
+        finish(model, request, accepted());
+    }
+    update(model, Msg::BulkEnded { unsent: Vec::new() });
+    requests
+}
+
+/// A fresh read of the conversation list that brings these.
+fn read(conversations: Vec<Conversation>) -> Msg {
+    let list = ConversationList {
+        conversations,
+        notes: Vec::new(),
+    };
+    Msg::Conversations(Ok(list), None)
 }
 
 #[test]
@@ -107,15 +122,7 @@ fn one_confirmation_names_the_count_and_the_target_and_leaves_out_what_ended() {
 #[test]
 fn recently_moved_ones_are_left_out_unless_included_after_a_second_y() {
     let mut model = marked();
-    to_billing(&mut model);
-    let first = dispatched(key(&mut model, KeyCode::Char('y')));
-    for request in &first {
-        let outcome = Outcome::Transferred {
-            request_completed_at: None,
-        };
-        finish(&mut model, request, outcome);
-    }
-    update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    all_moved_to_billing(&mut model);
     // The same three again, to another queue: each was moved a moment ago.
     let pasted: Vec<String> = (1..=3).map(|n| session(n).to_string()).collect();
     update(&mut model, Msg::Paste(pasted.join(" ")));
@@ -152,13 +159,7 @@ fn esc_asks_before_a_run_is_stopped_and_what_was_never_sent_says_so() {
         Some(Effect::StopBulk)
     ));
 
-    finish(
-        &mut model,
-        &requests[0],
-        Outcome::Transferred {
-            request_completed_at: None,
-        },
-    );
+    finish(&mut model, &requests[0], accepted());
     finish(
         &mut model,
         &requests[1],
@@ -311,13 +312,6 @@ fn to_dana(model: &mut Model) {
     key(model, KeyCode::Enter);
 }
 
-fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
-    update(
-        model,
-        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
-    )
-}
-
 /// The warnings of the second confirmation, which must be open.
 fn asked_again(model: &Model) -> &[String] {
     match &model.dialog {
@@ -419,26 +413,11 @@ fn many_that_fit_the_agents_free_chats_go_on_the_first_y_and_a_queue_takes_any_n
     assert_eq!(to.capacity_warnings(send.len() * 100), Vec::<String>::new());
 }
 
-/// The roster without Dana Whitfield, as a reload of the file might bring it.
-fn roster_without(name: &str) -> Msg {
-    let targets = demo::roster()
-        .targets()
-        .iter()
-        .filter(|t| t.name != name)
-        .cloned()
-        .collect();
-    Msg::RosterReloaded(Ok((Roster::new(targets), Vec::new())))
-}
-
 /// The demo conversations read again: the first of them has ended meanwhile.
 fn first_conversation_ended() -> Msg {
     let mut ended = waiting(1, "Tech", 300, None);
     ended.status = Some(ConversationStatus::Closed);
-    let list = ConversationList {
-        conversations: vec![ended, waiting(2, "Tech", 200, None)],
-        notes: Vec::new(),
-    };
-    Msg::Conversations(Ok(list), None)
+    read(vec![ended, waiting(2, "Tech", 200, None)])
 }
 
 /// Refreshes come while the confirmation is open: who is free, the roster, the conversation
@@ -457,7 +436,7 @@ fn a_refresh_behind_the_confirmation_changes_neither_the_target_nor_the_figures(
     assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
 
     free_chats(&mut model, &[(&dana, 3), (&grace, 0)]);
-    update(&mut model, roster_without("Dana Whitfield"));
+    update(&mut model, reloaded_without("Dana Whitfield"));
     update(&mut model, first_conversation_ended());
     assert_ne!(
         model.picker.highlighted(&model.roster).map(|t| &t.id),
@@ -492,14 +471,7 @@ fn a_refresh_behind_the_confirmation_changes_neither_the_target_nor_the_figures(
 #[test]
 fn including_the_recent_ones_after_a_refresh_keeps_the_target_shown() {
     let mut model = marked();
-    to_billing(&mut model);
-    for request in &dispatched(key(&mut model, KeyCode::Char('y'))) {
-        let outcome = Outcome::Transferred {
-            request_completed_at: None,
-        };
-        finish(&mut model, request, outcome);
-    }
-    update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    all_moved_to_billing(&mut model);
     let pasted: Vec<String> = (1..=3).map(|n| session(n).to_string()).collect();
     update(&mut model, Msg::Paste(pasted.join(" ")));
     let dana = agent(&model, "Dana Whitfield");
@@ -507,7 +479,7 @@ fn including_the_recent_ones_after_a_refresh_keeps_the_target_shown() {
     to_dana(&mut model);
 
     free_chats(&mut model, &[(&dana, 3)]);
-    update(&mut model, roster_without("Dana Whitfield"));
+    update(&mut model, reloaded_without("Dana Whitfield"));
     key(&mut model, KeyCode::Char('i'));
     let warnings = asked_again(&model);
     assert_eq!(warnings.len(), 4, "{warnings:?}");
@@ -536,7 +508,7 @@ fn a_spread_goes_by_the_free_chats_its_confirmation_showed() {
 
     // Were these used, all three would go to the second agent without asking.
     free_chats(&mut model, &[(&agents[0], 0), (&agents[1], 3)]);
-    update(&mut model, roster_without(&agents[0].name));
+    update(&mut model, reloaded_without(&agents[0].name));
     key(&mut model, KeyCode::Char('y'));
     assert!(
         asked_again(&model)[0].starts_with("1 of the 3 would go beyond the agents' free chats")
@@ -657,13 +629,7 @@ fn after_a_run_the_next_read_says_what_still_waits_where_it_was() {
     let requests = dispatched(key(&mut model, KeyCode::Char('y')));
     assert_eq!(requests.len(), 3);
     let billing = requests[0].target.id.clone();
-    finish(
-        &mut model,
-        &requests[0],
-        Outcome::Transferred {
-            request_completed_at: None,
-        },
-    );
+    finish(&mut model, &requests[0], accepted());
     finish(
         &mut model,
         &requests[1],
@@ -672,13 +638,7 @@ fn after_a_run_the_next_read_says_what_still_waits_where_it_was() {
             "in flight in another run since 14:03:10, to queue Billing",
         ),
     );
-    finish(
-        &mut model,
-        &requests[2],
-        Outcome::Transferred {
-            request_completed_at: None,
-        },
-    );
+    finish(&mut model, &requests[2], accepted());
     let ended = update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
     assert!(
         matches!(&ended, Some(Effect::Many(effects)) if matches!(effects[..], [Effect::RefreshConversations(..)])),
@@ -687,15 +647,14 @@ fn after_a_run_the_next_read_says_what_still_waits_where_it_was() {
     // The first moved to Billing; the second still waits in Tech; the third did not move yet.
     let mut moved = waiting(1, "Billing", 1, None);
     moved.queue.as_mut().unwrap().id = Some(billing);
-    let list = ConversationList {
-        conversations: vec![
-            moved,
+    let still = || {
+        vec![
+            moved.clone(),
             waiting(2, "Tech", 260, None),
             waiting(3, "Tech", 160, None),
-        ],
-        notes: Vec::new(),
+        ]
     };
-    update(&mut model, Msg::Conversations(Ok(list.clone()), None));
+    update(&mut model, read(still()));
     let last = |model: &Model| model.log.entries().last().unwrap().kind.clone();
     let said = last(&model);
     assert_eq!(
@@ -705,7 +664,7 @@ fn after_a_run_the_next_read_says_what_still_waits_where_it_was() {
         )),
     );
     // Said once.
-    update(&mut model, Msg::Conversations(Ok(list), None));
+    update(&mut model, read(still()));
     assert_eq!(last(&model), said);
 }
 
@@ -713,22 +672,10 @@ fn after_a_run_the_next_read_says_what_still_waits_where_it_was() {
 #[test]
 fn after_a_run_that_moved_everything_nothing_more_is_said() {
     let mut model = marked();
-    to_billing(&mut model);
-    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
-    for request in &requests {
-        let accepted = Outcome::Transferred {
-            request_completed_at: None,
-        };
-        finish(&mut model, request, accepted);
-    }
-    update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    all_moved_to_billing(&mut model);
     let entries = model.log.entries().count();
-    let in_billing: Vec<_> = (1..=3).map(|n| waiting(n, "Billing", 1, None)).collect();
-    let list = ConversationList {
-        conversations: in_billing,
-        notes: Vec::new(),
-    };
-    update(&mut model, Msg::Conversations(Ok(list), None));
+    let in_billing = (1..=3).map(|n| waiting(n, "Billing", 1, None)).collect();
+    update(&mut model, read(in_billing));
     assert_eq!(model.log.entries().count(), entries);
 }
 
@@ -737,21 +684,9 @@ fn after_a_run_that_moved_everything_nothing_more_is_said() {
 fn after_a_run_one_awaiting_its_callback_is_not_called_left_behind() {
     let mut model = marked();
     model.confirmations = true;
-    to_billing(&mut model);
-    let requests = dispatched(key(&mut model, KeyCode::Char('y')));
-    for request in &requests {
-        let accepted = Outcome::Transferred {
-            request_completed_at: None,
-        };
-        finish(&mut model, request, accepted);
-    }
-    update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
+    all_moved_to_billing(&mut model);
     let entries = model.log.entries().count();
-    let still: Vec<_> = (1..=3).map(|n| waiting(n, "Tech", 100, None)).collect();
-    let list = ConversationList {
-        conversations: still,
-        notes: Vec::new(),
-    };
-    update(&mut model, Msg::Conversations(Ok(list), None));
+    let still = (1..=3).map(|n| waiting(n, "Tech", 100, None)).collect();
+    update(&mut model, read(still));
     assert_eq!(model.log.entries().count(), entries);
 }
