@@ -9,14 +9,14 @@
 //! under an earlier claim.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Local, Utc};
 use serde_json::Value;
 
-use super::history::{AuditLine, fold_step, read_line};
+use super::history::{AuditLine, fold_step, next_line, read_line};
 use super::ledger::{Ledger, RECENT_MOVE};
 use super::{Tone, TransferRequest};
 
@@ -87,8 +87,7 @@ impl Tail {
         let mut reader = BufReader::new(file);
         let mut line = Vec::new();
         loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
+            match next_line(&mut reader, &mut line) {
                 Ok(0) | Err(_) => break,
                 // A line still being written is read next time, whole.
                 Ok(_) if line.last() != Some(&b'\n') => break,

@@ -68,8 +68,7 @@ pub fn read_since(data_dir: &Path, since: DateTime<Utc>) -> std::io::Result<Hist
     let mut line = Vec::new();
     let mut number = 0;
     loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line)?;
+        let read = next_line(&mut reader, &mut line)?;
         if read == 0 {
             break;
         }
@@ -94,6 +93,41 @@ pub fn read_since(data_dir: &Path, since: DateTime<Utc>) -> std::io::Result<Hist
     }
     mark_in_flight_elsewhere(data_dir, &mut history.records);
     Ok(history)
+}
+
+/// The longest audit line kept: handoff writes a few hundred bytes, its longest fields cut
+/// short; a longer line is damage, read past without being kept whole.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Reads the next line of the audit file into `line`, its newline too if it has one, and
+/// returns how many bytes it took from `reader` (0 at the end). Of a line longer than
+/// [`MAX_LINE_BYTES`] only the start is kept, which reads as damaged.
+pub(super) fn next_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<usize> {
+    line.clear();
+    let mut taken = 0;
+    loop {
+        let buffer = match reader.fill_buf() {
+            Ok(buffer) => buffer,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if buffer.is_empty() {
+            return Ok(taken);
+        }
+        let end = buffer.iter().position(|&b| b == b'\n');
+        let chunk = &buffer[..end.map_or(buffer.len(), |i| i + 1)];
+        let room = MAX_LINE_BYTES.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let length = chunk.len();
+        reader.consume(length);
+        taken += length;
+        if end.is_some() {
+            if line.last() != Some(&b'\n') {
+                line.push(b'\n');
+            }
+            return Ok(taken);
+        }
+    }
 }
 
 /// Marks the transfers without an answer whose run is still alive: another console or command
@@ -227,6 +261,28 @@ mod tests {
             r#"{{"at":"2026-11-25T10:00:{at}Z","transfer":"{ID}","event":"{event}","session":"6538f8a3c9cf425ee5cf0a1b","target_kind":"agent","target_id":"a-1","target_name":"Dana"{extra}}}"#
         )
         .into_bytes()
+    }
+
+    /// A line of megabytes (damage: no newline for a long stretch) is read past without being
+    /// kept whole, and the lines after it are read.
+    #[test]
+    fn a_line_far_too_long_is_damage_and_the_next_line_is_read() {
+        let long = vec![b'x'; 8 * MAX_LINE_BYTES];
+        let dir = write(&[&long, &line("00.000", "intent", ""), b""]);
+        let history = read_since(dir.path(), DateTime::<Utc>::MIN_UTC).unwrap();
+        assert_eq!(history.damaged_lines, [1]);
+        assert_eq!(history.records.len(), 1);
+        let size = std::fs::metadata(dir.path().join(AUDIT_FILE_NAME))
+            .unwrap()
+            .len();
+        assert_eq!(history.read_up_to, size, "every line was whole");
+
+        let mut kept = Vec::new();
+        let file = std::fs::File::open(dir.path().join(AUDIT_FILE_NAME)).unwrap();
+        let mut reader = BufReader::new(file);
+        let taken = next_line(&mut reader, &mut kept).unwrap();
+        assert_eq!(taken, long.len() + 1);
+        assert_eq!(kept.len(), MAX_LINE_BYTES + 1, "its start and its newline");
     }
 
     #[test]

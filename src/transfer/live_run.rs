@@ -74,8 +74,9 @@ pub fn is_alive(data_dir: &Path, id: &str) -> bool {
         // Not a name this module gives: nothing can be said of it, and it names no file.
         return false;
     }
-    let Ok(file) = File::open(lock_path(data_dir, id)) else {
-        return false;
+    let file = match File::open(lock_path(data_dir, id)) {
+        Ok(file) => file,
+        Err(error) => return error.kind() != io::ErrorKind::NotFound,
     };
     match file.try_lock() {
         Ok(()) => false,

@@ -89,14 +89,14 @@ impl LocalClaims {
     pub fn claim(&self, wanted: &[(&str, &str)]) -> io::Result<Vec<LocalClaim>> {
         let inner = &self.inner;
         let now = now_ms();
-        inner.change(|claims, alive| {
+        inner.change(|claims| {
             wanted
                 .iter()
                 .map(|&(session, target)| {
                     let held = claims
                         .sessions
                         .get(session)
-                        .filter(|entry| entry.run != inner.run.id() && alive(&entry.run));
+                        .filter(|entry| entry.run != inner.run.id());
                     match held {
                         Some(entry) => LocalClaim::Elsewhere(entry.words()),
                         None => {
@@ -118,7 +118,7 @@ impl LocalClaims {
     /// by now), or not going out after all. Another run's claims are never touched.
     pub fn release(&self, sessions: &[&str]) -> io::Result<()> {
         let inner = &self.inner;
-        inner.change(|claims, _| {
+        inner.change(|claims| {
             for session in sessions {
                 let ours = claims
                     .sessions
@@ -147,33 +147,26 @@ impl Entry {
 }
 
 impl Inner {
-    /// Reads the claims under the lock, drops what no longer counts, lets `change` work on
-    /// them (with whether each run named in them is alive), and writes them back whole.
-    fn change<T>(
-        &self,
-        change: impl FnOnce(&mut Claims, &dyn Fn(&str) -> bool) -> T,
-    ) -> io::Result<T> {
+    /// Reads the claims under the lock, drops those of runs no longer alive, lets `change` work
+    /// on the rest, and writes them back whole.
+    fn change<T>(&self, change: impl FnOnce(&mut Claims) -> T) -> io::Result<T> {
         let _held = self.lock.acquire()?;
         let mut claims = self.read();
         let this = self.run.id();
-        // Each run named once, asked once: a claims file names a handful of runs.
-        let alive: HashMap<&str, bool> = claims
-            .sessions
-            .values()
-            .map(|entry| {
-                let run = entry.run.as_str();
-                (run, run == this || is_alive(&self.data_dir, run))
-            })
-            .collect();
-        let alive: HashMap<String, bool> = alive
-            .into_iter()
-            .map(|(run, alive)| (run.to_owned(), alive))
-            .collect();
-        let alive = |run: &str| alive.get(run).copied().unwrap_or(run == this);
+        // Each run asked once, however many sessions it holds: asking opens its lock file.
+        let mut alive: HashMap<String, bool> = HashMap::new();
+        for entry in claims.sessions.values() {
+            let run = entry.run.as_str();
+            alive
+                .entry(entry.run.clone())
+                .or_insert_with(|| run == this || is_alive(&self.data_dir, run));
+        }
         // A run that died with a request out holds nothing: the audit file says the transfer
         // was interrupted, and a rerun decides from there.
-        claims.sessions.retain(|_, entry| alive(&entry.run));
-        let result = change(&mut claims, &alive);
+        claims
+            .sessions
+            .retain(|_, entry| alive.get(&entry.run).copied().unwrap_or(true));
+        let result = change(&mut claims);
         self.write(&claims)?;
         Ok(result)
     }
