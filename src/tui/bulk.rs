@@ -183,9 +183,8 @@ pub struct BulkRun {
     pub transfers: Vec<TransferId>,
     /// The supervisor stopped it: what was not sent stays unsent.
     pub stopped: bool,
-    /// Every transfer has been handed out, or given up unsent.
-    pub ended: bool,
-    /// Once it has ended, a read of the conversation list says which of its conversations still
+    /// Running until every transfer has been handed out, or given up unsent; once it has
+    /// ended, a read of the conversation list says which of its conversations still
     /// wait where they were.
     pub left: LeftCheck,
 }
@@ -231,6 +230,11 @@ impl BulkCounts {
 }
 
 impl BulkRun {
+    /// Every transfer has been handed out, or given up unsent.
+    pub fn ended(&self) -> bool {
+        self.left != LeftCheck::Running
+    }
+
     pub fn counts(&self, ledger: &Ledger) -> BulkCounts {
         let mut counts = BulkCounts {
             total: self.transfers.len(),

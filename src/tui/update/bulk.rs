@@ -163,7 +163,7 @@ pub(super) fn dispatch(
     key: BulkKey,
     sessions: Vec<SessionId>,
 ) -> Option<Effect> {
-    if model.bulk.as_ref().is_some_and(|run| !run.ended) {
+    if model.bulk.as_ref().is_some_and(|run| !run.ended()) {
         model.notice(Notice::Warning(
             "a run of many is still under way; wait for it to end (or stop it) before starting another; the marks are kept".into(),
         ));
@@ -226,7 +226,6 @@ pub(super) fn dispatch(
         single_target,
         transfers: requests.iter().map(|r| r.id).collect(),
         stopped: false,
-        ended: false,
         left: LeftCheck::Running,
     });
     model.conversations.clear_marks();
@@ -251,12 +250,11 @@ pub(super) fn ended(model: &mut Model, unsent: Vec<TransferId>) -> Vec<Effect> {
         let update = crate::transfer::TransferUpdate::now(id, stopped);
         effects.extend(super::lifecycle::progressed(model, update));
     }
-    if model.bulk.as_ref().is_some_and(|run| !run.ended) {
+    if model.bulk.as_ref().is_some_and(|run| !run.ended()) {
         // A fresh read of the list says what of the run still waits where it was.
         let read = super::conversations::refresh(model, super::Refresh::Asked);
         let ended = model.now;
         if let Some(run) = &mut model.bulk {
-            run.ended = true;
             run.left = match read {
                 Some(_) => LeftCheck::OnNextRead(ended),
                 None => LeftCheck::AfterThisRead(ended),
@@ -346,8 +344,8 @@ fn say_what_is_left(model: &mut Model) {
 /// bar goes away.
 pub(super) fn back_out(model: &mut Model) {
     match &model.bulk {
-        Some(run) if !run.ended && !run.stopped => model.dialog = Some(Dialog::ConfirmStop),
-        Some(run) if run.ended => model.bulk = None,
+        Some(run) if !run.ended() && !run.stopped => model.dialog = Some(Dialog::ConfirmStop),
+        Some(run) if run.ended() => model.bulk = None,
         _ => {}
     }
 }
@@ -356,7 +354,7 @@ pub(super) fn back_out(model: &mut Model) {
 pub(super) fn stop(model: &mut Model) -> Option<Effect> {
     model.dialog = None;
     let run = model.bulk.as_mut()?;
-    if run.ended {
+    if run.ended() {
         return None;
     }
     run.stopped = true;
@@ -374,7 +372,7 @@ pub(super) fn reroute_failed(model: &mut Model) {
         model.notice(Notice::Info("no run of many to re-route".into()));
         return;
     };
-    if !run.ended {
+    if !run.ended() {
         model.notice(Notice::Info(
             "the run is still under way; its failed ones can be re-routed once it ends".into(),
         ));

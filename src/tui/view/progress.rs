@@ -49,9 +49,9 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             .label(""),
         gauge_area,
     );
-    let state = if run.ended && run.stopped {
+    let state = if run.ended() && run.stopped {
         "stopped".to_owned()
-    } else if run.ended {
+    } else if run.ended() {
         "done".to_owned()
     } else if run.stopped {
         "stopping".to_owned()
@@ -68,7 +68,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
             .unwrap_or_default();
         format!("sending{left}")
     };
-    let next = if run.ended {
+    let next = if run.ended() {
         // What `R` marks again: the failed, those in doubt, and those never sent.
         let again = counts.failed + counts.unknown + counts.not_sent;
         let which = if counts.not_sent > 0 {
