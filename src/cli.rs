@@ -6,11 +6,13 @@ mod bulk;
 mod conversations;
 mod log;
 mod output;
+mod printer;
 mod roster;
 mod setup;
 mod simulate;
 mod team;
 mod transfer;
+mod transfer_args;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,7 +82,7 @@ pub enum Command {
     /// answer, no connection, or a failure callback); 2 bad input or config, nothing sent;
     /// 3 outcome unknown (a timeout, a dropped connection or a 5xx after the request went out,
     /// or no callback in time): check the conversation before retrying.
-    Transfer(transfer::TransferArgs),
+    Transfer(transfer_args::TransferArgs),
     /// Serve the built-in platform simulator on loopback until Ctrl-c
     Simulate(simulate::SimulateArgs),
     /// List, add, remove, import and export the agents and queues you transfer to

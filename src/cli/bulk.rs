@@ -18,8 +18,9 @@ use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 use super::output::{err, out_json};
+use super::printer::Printer;
 use super::setup::{Callbacks, Setup};
-use super::transfer::{Printer, TransferArgs};
+use super::transfer_args::TransferArgs;
 use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
 use crate::ids::SessionId;
 use crate::transfer::{

@@ -2,89 +2,23 @@
 //! `--wait`, the same callback receiver and the same matching of callbacks to transfers.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::Utc;
-use clap::{ArgGroup, Args};
-use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::output::{err, out, out_json};
+use super::output::err;
+use super::printer::Printer;
 use super::setup::{Callbacks, Setup};
-use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
+use super::transfer_args::TransferArgs;
+use super::{GlobalArgs, restore_ledger};
 use crate::callback::{CallbackEvent, Refusal};
 use crate::ids::{SessionId, TargetKind};
-use crate::roster::Target;
 use crate::transfer::{
-    CALLBACK_HORIZON, CallbackMatch, Confirmation, FailureReason, Ledger, Outcome, Progress,
-    Settlement, TransferEngine, TransferId, TransferRecord, TransferRequest, TransferUpdate,
+    CALLBACK_HORIZON, CallbackMatch, Confirmation, Ledger, Outcome, Progress, Settlement,
+    TransferEngine, TransferId, TransferRecord, TransferRequest, TransferUpdate,
 };
-
-#[derive(Debug, Args)]
-#[command(group(ArgGroup::new("sessions").required(true).args(["session", "sessions_file", "from_queue"])))]
-#[command(group(ArgGroup::new("target").required(true).args(["agent", "queue", "agents"])))]
-pub struct TransferArgs {
-    /// The conversation's botSessionId (24 hex characters)
-    #[arg(long, value_name = "ID")]
-    session: Option<String>,
-    /// Move many: a file of botSessionIds (or - for stdin), separated by line breaks, spaces or
-    /// commas. Each goes once; one this command already moved or sent without a known outcome
-    /// (per the audit file, after a crash say), in flight elsewhere, or moved in the last 10
-    /// minutes is skipped and listed; one it certainly did not send (stopped, refused with 429)
-    /// goes again. Exit 0 all moved (by this run or before), 1 some refused or not sent, 3 some
-    /// unknown, 2 bad input and nothing sent
-    #[arg(long, value_name = "FILE")]
-    pub(super) sessions_file: Option<PathBuf>,
-    /// Move many: every conversation waiting in this queue (a roster name or id, or the
-    /// queue's name as the platform lists it), longest wait first, as --sessions-file does
-    #[arg(long, value_name = "NAME")]
-    pub(super) from_queue: Option<String>,
-    /// The agent: an id (a-…) or a name from the roster
-    #[arg(long, value_name = "ID_OR_NAME")]
-    pub(super) agent: Option<String>,
-    /// The queue: an id (qu-…) or a name from the roster
-    #[arg(long, value_name = "ID_OR_NAME")]
-    pub(super) queue: Option<String>,
-    /// Moving many: spread the conversations over these agents (ids or roster names,
-    /// comma-separated), each to the one with the most free chats at that moment
-    #[arg(
-        long,
-        value_name = "A,B,...",
-        value_delimiter = ',',
-        requires = "sessions_file"
-    )]
-    pub(super) agents: Vec<String>,
-    /// Moving many to --agent or --agents: when the agents' chats are full, send the rest
-    /// anyway, spread evenly (without it, the rest are not sent)
-    #[arg(long, conflicts_with = "session")]
-    pub(super) beyond_capacity: bool,
-    /// With [team]: send even when a teammate is moving the conversation or moved it lately
-    /// (a first try without this names who, when and where; check the conversation first)
-    #[arg(long)]
-    pub(super) take_over: bool,
-    /// Also send a session moved in the last 10 minutes (a first try without this names when
-    /// and where, and exits 2); one in flight elsewhere is never sent
-    #[arg(long)]
-    pub(super) include_recent: bool,
-    /// With [team]: send even when Redis cannot take the claim, so a teammate could be moving
-    /// the conversation at the same time (without it, a transfer waits for Redis for the
-    /// account's window, then is not sent: exit 1)
-    #[arg(long)]
-    pub(super) unclaimed: bool,
-    /// Words kept with the transfer in the audit file
-    #[arg(long, value_name = "TEXT")]
-    pub(super) note: Option<String>,
-    /// Wait for the platform's callback ([callback] listen must be set), at most SECS seconds
-    /// (up to a day) [default: [callback] confirm_within]; then exit 0 confirmed, 1 failed,
-    /// 3 unconfirmed or unknown
-    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "0")]
-    wait: Option<u64>,
-    /// Print one JSON object (one per conversation when moving many) instead of words
-    #[arg(long)]
-    pub(super) json: bool,
-}
 
 pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
     let printer = Printer { json: args.json };
@@ -401,106 +335,4 @@ impl CallbackDesk<'_> {
             }
         }
     }
-}
-
-/// Writes results in words or as one JSON object, so every exit path of `--json` prints exactly
-/// one object on stdout (one per conversation when moving many).
-pub(super) struct Printer {
-    pub(super) json: bool,
-}
-
-impl Printer {
-    pub(super) fn bad_input(&self, message: &str) -> ExitCode {
-        if self.json {
-            out_json!(json!({
-                "outcome": "not_sent",
-                "state": "not sent",
-                "exit_code": EXIT_BAD_INPUT,
-                "message": message
-            }));
-        } else {
-            err!("error: {message}");
-            err!("nothing was sent");
-        }
-        ExitCode::from(EXIT_BAD_INPUT)
-    }
-
-    /// A single transfer's result and exit code. When the audit file could not take one of its
-    /// steps (`unrecorded`, why), that is said too, and the exit code is 3: the file does not
-    /// show what became of it, and a rerun would take it as interrupted.
-    fn outcome(
-        &self,
-        record: &TransferRecord,
-        setup: &Setup,
-        unrecorded: Option<&str>,
-    ) -> ExitCode {
-        let code = match unrecorded {
-            Some(_) => 3,
-            None => record.state().exit_code(),
-        };
-        self.print(record, setup, unrecorded, code);
-        if let Some(error) = unrecorded.filter(|_| !self.json) {
-            err!(
-                "error: the audit file could not record every step of this transfer, so it does not show what became of it: {error}; a rerun takes it as interrupted: check it before retrying"
-            );
-        }
-        ExitCode::from(code)
-    }
-
-    /// One transfer's result: a line of words (and its detail), or one JSON object.
-    pub(super) fn transfer(&self, record: &TransferRecord, setup: &Setup) {
-        self.print(record, setup, None, record.state().exit_code());
-    }
-
-    /// As [`transfer`](Self::transfer), with what the audit file could not take and the exit
-    /// code that says it.
-    fn print(&self, record: &TransferRecord, setup: &Setup, unrecorded: Option<&str>, code: u8) {
-        let state = record.state();
-        let request = &record.request;
-        if self.json {
-            let mut object = record
-                .outcome
-                .as_ref()
-                .and_then(|o| serde_json::to_value(o).ok())
-                .unwrap_or_else(|| json!({}));
-            let extra = json!({
-                "state": state.word(),
-                "reason": record.reason(),
-                "detail": record.detail(),
-                "exit_code": code,
-                "audit_error": unrecorded,
-                "transfer_id": request.id,
-                "session": request.session.as_str(),
-                "target": target_json(&request.target),
-                "note": request.note,
-                "callback": record.confirmation.as_ref().and_then(Confirmation::payload),
-                "conflicting_callbacks": record.conflicts.len(),
-                "audit_file": setup.engine.audit_path(),
-            });
-            if let (Some(object), Some(extra)) = (object.as_object_mut(), extra.as_object()) {
-                object.extend(extra.clone());
-            }
-            out_json!(object);
-        } else {
-            out!(
-                "{} {}: session {} → {}",
-                state.symbol(),
-                state.word(),
-                request.session,
-                request.target
-            );
-            if let Some(detail) = record.detail() {
-                out!("  {detail}");
-            }
-            if record.reason() == Some(FailureReason::HeldByTeammate) {
-                out!(
-                    "  nothing was sent; to send it all the same, check the conversation, then run again with --take-over"
-                );
-            }
-        }
-    }
-}
-
-fn target_json(target: &Target) -> serde_json::Value {
-    json!({"kind": target.kind, "id": target.id, "name": target.name})
 }
