@@ -8,12 +8,15 @@
 //! claims with other supervisors through Redis, [`tui`] is the console and [`cli`] the command
 //! line; [`diagnostics`] writes what happened to a file for a bug report, when asked to.
 
+mod blocking;
+pub mod budget;
 pub mod callback;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod diagnostics;
 pub mod directory;
+mod file_lock;
 pub mod ids;
 pub mod platform;
 pub mod roster;

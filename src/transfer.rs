@@ -10,12 +10,9 @@
 mod audit;
 mod audit_tail;
 mod batch;
-mod blocking;
-mod budget;
 mod bulk;
 mod claiming;
 mod confirmation;
-mod file_lock;
 mod history;
 mod ledger;
 mod live_run;
@@ -24,6 +21,7 @@ mod outcome;
 mod reason;
 mod record;
 mod state;
+pub mod teammates;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -36,8 +34,6 @@ use tokio::sync::{mpsc, watch};
 use url::Url;
 
 pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
-pub(crate) use budget::now_ms;
-pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot, sleep_before_asking_again};
 pub use bulk::{BulkKey, BulkPlan, LeftOut, Skipped, Spread, run_bulk, stopped_before_its_turn};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{AuditLine, History, fold_step, read_line, read_since};
@@ -46,7 +42,10 @@ pub use outcome::Outcome;
 pub use reason::FailureReason;
 pub use record::{Phase, Settlement, TransferRecord};
 pub use state::{Tone, TransferState};
+pub use teammates::TeamTransfer;
 
+use crate::blocking;
+use crate::budget::{Priority, RateBudget};
 use crate::callback::{TokenError, load_or_create, with_token};
 use crate::config::{AuthConfig, Config};
 use crate::ids::SessionId;

@@ -1,8 +1,9 @@
 //! What a command line run says about the team's Redis: when it has to count alone, and when it
 //! is back on the team's budget.
 
+use crate::budget::RateBudget;
 use crate::team::Health;
-use crate::transfer::{RateBudget, TransferEngine};
+use crate::transfer::TransferEngine;
 
 use super::output::err;
 

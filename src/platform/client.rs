@@ -14,10 +14,10 @@ use url::Url;
 
 use super::auth::Authenticator;
 use super::reply::{self, AssignReply, PlatformError};
+use crate::budget::{Priority, RateBudget, Slot};
 use crate::config::{Config, is_loopback};
 use crate::ids::{SessionId, TargetKind};
 use crate::secret::{Redactor, Secret};
-use crate::transfer::{Priority, RateBudget, Slot};
 
 /// How long to wait for a connection before calling the platform unreachable; shorter than the
 /// request timeout because a failed connect is certain to have sent nothing.

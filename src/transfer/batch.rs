@@ -11,7 +11,8 @@ use futures::future::join_all;
 use tokio::sync::mpsc;
 
 use super::audit::AuditEvent;
-use super::{Outcome, Progress, Record, Slot, TransferEngine, TransferRequest, TransferUpdate};
+use super::{Outcome, Progress, Record, TransferEngine, TransferRequest, TransferUpdate};
+use crate::budget::Slot;
 use crate::platform::AssignRequest;
 
 impl TransferEngine {

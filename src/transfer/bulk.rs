@@ -11,8 +11,9 @@ use tokio::task::JoinSet;
 use super::claiming::{CLAIM_RETRY, Claimed, Claiming};
 use super::{
     FailureReason, Ledger, Outcome, Priority, Progress, Tone, TransferEngine, TransferRequest,
-    TransferUpdate, could_not_claim, sleep_before_asking_again,
+    TransferUpdate, could_not_claim,
 };
+use crate::budget::sleep_before_asking_again;
 use crate::ids::SessionId;
 use crate::roster::Target;
 

@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use super::local_claims::LocalClaim;
-use super::{FailureReason, Outcome, TransferEngine, TransferRequest, blocking};
+use super::{FailureReason, Outcome, TransferEngine, TransferRequest};
+use crate::blocking;
 use crate::team::{Claim, TakeOver};
 
 /// What a claim came to for one request.

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use chrono::{Local, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use super::file_lock::FileLock;
 use super::live_run::{LiveRun, is_alive};
-use super::now_ms;
+use crate::budget::now_ms;
+use crate::file_lock::FileLock;
 
 /// A claims file is a few hundred entries (a few minutes of the account's budget); one far
 /// larger was not written by handoff, and is read as empty rather than read whole.

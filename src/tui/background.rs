@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::update::{Msg, Refresh, RosterSaved};
+use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
 use crate::directory::{self, Listing};
 use crate::platform::ConversationStatus;
@@ -15,7 +16,7 @@ use crate::roster::Roster;
 use crate::roster::{EditError, RosterChange, RosterStore};
 use crate::team::Activity;
 use crate::team::activity::READ_PAGE;
-use crate::transfer::{RateBudget, TransferEngine, TransferId};
+use crate::transfer::{TransferEngine, TransferId};
 
 /// How often the team's activity stream is read for teammates' new steps: a teammate's
 /// transfer shows within a second, and an idle read costs Redis one short reply and the

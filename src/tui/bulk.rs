@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::budget::BudgetSnapshot;
 use crate::directory::LiveState;
 use crate::ids::TargetKind;
 use crate::roster::Target;
-use crate::transfer::{BudgetSnapshot, Ledger, Spread, TransferId, TransferState};
+use crate::transfer::{Ledger, Spread, TransferId, TransferState};
 
 /// Where a run of many goes. The confirmation keeps it, with each agent's room as it showed it:
 /// the run is checked and sent by exactly that, whatever a refresh says meanwhile.

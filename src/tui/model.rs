@@ -16,14 +16,13 @@ use super::input::TextInput;
 use super::keys::{Action, Context, KeyMap};
 use super::picker::Picker;
 use super::transfer_log::{EntryKind, LogEntry, LogFilter, Notice, TransferLog};
+use crate::budget::BudgetSnapshot;
 use crate::callback::Refusal;
 use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, SyncPreview, Target};
-use crate::team::TeamTransfer;
-use crate::transfer::{
-    BudgetSnapshot, BulkKey, Ledger, Phase, Skipped, TransferId, TransferRecord,
-};
+use crate::transfer::TeamTransfer;
+use crate::transfer::{BulkKey, Ledger, Phase, Skipped, TransferId, TransferRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {

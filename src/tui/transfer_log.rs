@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Local};
 
 use crate::callback::Refusal;
-use crate::team::TeamTransfer;
+use crate::transfer::TeamTransfer;
 use crate::transfer::{TransferId, TransferRecord};
 
 /// Enough for a long shift; older entries remain in the audit file.

@@ -24,6 +24,7 @@ use super::input::TextInput;
 use super::keys::{Action, Context};
 use super::model::{Dialog, Focus, Model, Reroute};
 use super::transfer_log::{EntryKind, Notice};
+use crate::budget::BudgetSnapshot;
 use crate::callback::CallbackEvent;
 use crate::directory::{Availability, Listing, LiveState, TeammateRead};
 use crate::ids::{SessionId, SessionList};
@@ -32,8 +33,8 @@ use crate::roster::{Roster, RosterChange, Target};
 use crate::team::{Health, TeamStep};
 use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::{
-    BudgetSnapshot, Confirmation, FailureReason, Settlement, TransferId, TransferRecord,
-    TransferRequest, TransferUpdate,
+    Confirmation, FailureReason, Settlement, TransferId, TransferRecord, TransferRequest,
+    TransferUpdate,
 };
 
 #[derive(Debug, Clone, PartialEq)]

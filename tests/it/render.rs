@@ -993,8 +993,8 @@ fn a_sync_shows_what_it_would_change_first() {
 }
 
 /// A real budget of `limit` calls a minute, with `spent` of them spent, as the console sees it.
-async fn spent_budget(limit: u32, spent: usize) -> handoff::transfer::BudgetSnapshot {
-    use handoff::transfer::RateBudget;
+async fn spent_budget(limit: u32, spent: usize) -> handoff::budget::BudgetSnapshot {
+    use handoff::budget::RateBudget;
     let dir = tempfile::tempdir().unwrap();
     let budget = RateBudget::shared(
         limit,

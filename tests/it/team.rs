@@ -290,7 +290,7 @@ async fn until(done: impl Fn() -> bool) {
 
 /// The budget a console of the team keeps, on `redis`, allowing `limit` calls per (scaled)
 /// minute.
-fn team_budget(redis: &RedisServer, limit: u32) -> handoff::transfer::RateBudget {
+fn team_budget(redis: &RedisServer, limit: u32) -> handoff::budget::RateBudget {
     let config = handoff::config::TeamConfig {
         redis_url: url::Url::parse(&redis.url()).unwrap(),
         password: None,
@@ -299,7 +299,7 @@ fn team_budget(redis: &RedisServer, limit: u32) -> handoff::transfer::RateBudget
         fallback_share: handoff::config::DEFAULT_FALLBACK_SHARE,
     };
     let link = handoff::team::Link::new(&config).unwrap();
-    handoff::transfer::RateBudget::team(
+    handoff::budget::RateBudget::team(
         limit,
         Duration::from_secs(WINDOW_SECS),
         Duration::ZERO,
@@ -371,7 +371,7 @@ async fn the_header_says_when_a_console_counts_alone_and_when_it_rejoins() {
         "{away}"
     );
     assert!(away.contains("unreachable"), "the log says why: {away}");
-    let slot = this.spend_as(handoff::transfer::Priority::Transfer).await;
+    let slot = this.spend_as(handoff::budget::Priority::Transfer).await;
     this.done(slot).await;
     update(&mut model, Msg::Budget(this.watch().borrow().clone()));
     let alone = screen(&model);
@@ -942,7 +942,7 @@ async fn a_redis_back_within_the_window_rejoins_with_no_wait() {
         fallback_share: handoff::config::DEFAULT_FALLBACK_SHARE,
     };
     let minute = Duration::from_secs(60);
-    let budget = handoff::transfer::RateBudget::team(
+    let budget = handoff::budget::RateBudget::team(
         60,
         minute,
         Duration::from_secs(REQUEST_TIMEOUT_SECS),

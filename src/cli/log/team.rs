@@ -11,7 +11,8 @@ use crate::cli::output::err;
 use crate::cli::setup::Setup;
 use crate::cli::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::team::activity::STREAM_MAXLEN;
-use crate::team::{Activity, Health, Link, Member, TeamTransfer, teammates};
+use crate::team::{Activity, Health, Link, Member};
+use crate::transfer::{TeamTransfer, teammates};
 
 /// Redis could not be read: not the user's input, but nothing to report either.
 const EXIT_UNREACHABLE: u8 = 1;

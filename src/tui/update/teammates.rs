@@ -1,7 +1,8 @@
 //! Teammates' transfers in the log (team mode): the steps the team's activity stream brings,
 //! and `t`, which shows or hides them beside this console's own.
 
-use crate::team::{TeamStep, teammates};
+use crate::team::TeamStep;
+use crate::transfer::teammates;
 use crate::tui::model::Model;
 use crate::tui::transfer_log::Notice;
 

@@ -1168,7 +1168,7 @@ fn one_id_pasted_with_a_comma_or_quotes_is_the_id() {
 
 #[tokio::test]
 async fn the_clock_wakes_the_console_only_while_something_on_screen_moves_with_it() {
-    use crate::transfer::RateBudget;
+    use crate::budget::RateBudget;
     use std::time::Duration;
     let mut model = model();
     assert_eq!(model.next_redraw(), None, "idle and no budget: sleep");
@@ -1543,7 +1543,7 @@ fn the_platforms_lists_never_cover_an_open_confirmation() {
 
 /// A team budget whose Redis does not answer (a closed port), as the console sees it once a
 /// call failed.
-async fn redis_away_snapshot() -> crate::transfer::BudgetSnapshot {
+async fn redis_away_snapshot() -> crate::budget::BudgetSnapshot {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .unwrap()
@@ -1555,7 +1555,7 @@ async fn redis_away_snapshot() -> crate::transfer::BudgetSnapshot {
         name: "Priya".into(),
         fallback_share: crate::config::DEFAULT_FALLBACK_SHARE,
     };
-    let budget = crate::transfer::RateBudget::team(
+    let budget = crate::budget::RateBudget::team(
         60,
         std::time::Duration::from_secs(60),
         std::time::Duration::ZERO,

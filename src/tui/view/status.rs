@@ -10,8 +10,8 @@ use super::{live, text};
 use crate::ids::TargetKind;
 use unicode_width::UnicodeWidthStr;
 
+use crate::budget::BudgetSnapshot;
 use crate::team::Health;
-use crate::transfer::BudgetSnapshot;
 use crate::tui::keys::{Binding, Hint, Hints};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;

@@ -9,17 +9,17 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 #[derive(Debug)]
-pub(super) struct FileLock {
+pub(crate) struct FileLock {
     path: PathBuf,
     /// The lock file, opened the first time it is taken.
     file: Mutex<Option<File>>,
 }
 
 /// Holds the lock while alive.
-pub(super) struct Locked<'a>(MutexGuard<'a, Option<File>>);
+pub(crate) struct Locked<'a>(MutexGuard<'a, Option<File>>);
 
 impl FileLock {
-    pub(super) fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         Self {
             path,
             file: Mutex::new(None),
@@ -28,7 +28,7 @@ impl FileLock {
 
     /// Takes the lock (opening the file, and its folder, the first time) until the guard is
     /// dropped.
-    pub(super) fn acquire(&self) -> io::Result<Locked<'_>> {
+    pub(crate) fn acquire(&self) -> io::Result<Locked<'_>> {
         // A poisoned mutex only means a holder panicked; the file is still the file.
         let mut handle = self.file.lock().unwrap_or_else(|p| p.into_inner());
         if handle.is_none() {

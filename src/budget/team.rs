@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use redis::Script;
 
-use super::link::Link;
-use crate::transfer::{Priority, now_ms};
+use super::{Priority, now_ms};
+use crate::team::Link;
 
 /// What a process that never heard from Redis, but made calls alone, says it last saw: no
 /// epoch is ever this, so a Redis that came up empty (with a new epoch) sees a count was lost.

@@ -6,7 +6,7 @@
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 /// Runs `work`; `None` only if the blocking pool dropped it (the runtime is shutting down).
-pub(super) async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+pub(crate) async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     match Handle::try_current().map(|handle| handle.runtime_flavor()) {
         Ok(RuntimeFlavor::MultiThread) => Some(tokio::task::block_in_place(work)),
         _ => tokio::task::spawn_blocking(work).await.ok(),

@@ -7,9 +7,8 @@
 use crate::ids::TargetKind;
 use crate::roster::Target;
 use crate::terminal_safe::{self, NAME_CHARS, cut};
-use crate::transfer::{AuditLine, TransferId, TransferRecord, fold_step, read_line};
-
-use super::activity::TeamStep;
+use super::{AuditLine, TransferId, TransferRecord, fold_step, read_line};
+use crate::team::TeamStep;
 
 /// One transfer by a teammate, as far as their published steps tell.
 #[derive(Debug, Clone, PartialEq)]
