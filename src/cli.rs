@@ -192,6 +192,9 @@ async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode 
         callbacks: setup.callbacks,
         settings: setup.settings,
         engine: setup.engine,
+        reads: setup.reads,
+        budget: setup.budget,
+        team: setup.team,
         banner: setup.banner,
         notices,
     };

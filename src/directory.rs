@@ -1,15 +1,18 @@
 //! What the platform says about the people and queues behind the roster: the full lists, for a
 //! roster sync, who is free right now, for the picker, and the conversations waiting or in
-//! progress, for choosing which to move. Every call here is background work: it spends only
-//! what the account's budget leaves after transfers.
+//! progress, for choosing which to move. All of it is read through [`Reads`], its one owner,
+//! which the console's background work and the commands share. Every call here is background
+//! work: it spends only what the account's budget leaves after transfers.
 
 mod availability;
 mod conversations;
 mod names;
+mod reads;
 
-pub use availability::{Availability, LiveState, QueueLoad, refresh, refresh_for_team};
-pub use conversations::{TeammateRead, fetch_conversations, fetch_conversations_for_team};
+pub use availability::{Availability, LiveState, QueueLoad};
+pub use conversations::TeammateRead;
 pub use names::Names;
+pub use reads::{Freshness, Reads};
 
 use crate::ids::TargetKind;
 use crate::platform::{PlatformClient, PlatformError};
@@ -24,7 +27,7 @@ pub struct Listing {
 }
 
 /// Both lists from the platform, every page, for [`crate::roster::Roster::merge_sync`].
-pub async fn fetch_listing(client: &PlatformClient) -> Result<Listing, PlatformError> {
+async fn fetch_listing(client: &PlatformClient) -> Result<Listing, PlatformError> {
     let agents = client.list_agents().await?;
     let queues = client.list_queues().await?;
     let notes = [agents.note, queues.note].into_iter().flatten().collect();

@@ -8,6 +8,7 @@
 //! claims with other supervisors through Redis, [`tui`] is the console and [`cli`] the command
 //! line; [`diagnostics`] writes what happened to a file for a bug report, when asked to.
 
+pub mod account;
 mod blocking;
 pub mod budget;
 pub mod callback;

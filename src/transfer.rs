@@ -38,6 +38,7 @@ pub use bulk::{BulkKey, BulkPlan, LeftOut, Skipped, Spread, run_bulk, stopped_be
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{AuditLine, History, fold_step, read_line, read_since};
 pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger, RECENT_MOVE};
+pub use local_claims::LocalClaims;
 pub use outcome::Outcome;
 pub use reason::FailureReason;
 pub use record::{Phase, Settlement, TransferRecord};
@@ -46,21 +47,14 @@ pub use teammates::TeamTransfer;
 
 use crate::blocking;
 use crate::budget::{Priority, RateBudget};
-use crate::callback::{TokenError, load_or_create, with_token};
-use crate::config::{AuthConfig, Config};
 use crate::ids::SessionId;
 use crate::platform::{AssignRequest, PlatformClient};
 use crate::roster::Target;
-use crate::secret::{Redactor, Secret};
-use crate::team::link::SHARED_READ_TIMEOUT;
-use crate::team::{Activity, Claims, Link, Member, SharedReads};
+use crate::secret::Secret;
+use crate::team::{Activity, Claims};
 use audit::{AuditEntry, AuditEvent, UnmatchedEntry, timestamp};
 use audit_tail::AuditTail;
 use claiming::{CLAIM_RETRY, Claimed, Claiming};
-use local_claims::LocalClaims;
-
-/// How long a process that ends waits for its last steps to reach the team's stream.
-const ACTIVITY_FLUSH: Duration = Duration::from_secs(2);
 
 /// Names one transfer in the audit file and in the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -179,8 +173,6 @@ pub struct TransferEngine {
     claims: Option<Claims>,
     /// In team mode, where each audit line is published for teammates once it is written.
     activity: Option<Activity>,
-    /// In team mode, where who is free and the conversation list are read once for the team.
-    shared_reads: Option<SharedReads>,
     /// The supervisor read who holds a session and confirmed: claims are taken over.
     take_over: bool,
     /// Team mode: the supervisor said to send even when Redis cannot take the claim.
@@ -190,96 +182,53 @@ pub struct TransferEngine {
     claim_patience: Duration,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error("cannot set up the HTTP client: {0}")]
-    Http(#[from] reqwest::Error),
-    #[error(transparent)]
-    Audit(#[from] AuditError),
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    #[error("{0}")]
-    Team(String),
-    #[error("cannot keep claims in the data folder {path}: {source}")]
-    Claims {
-        path: std::path::PathBuf,
-        source: std::io::Error,
-    },
+/// What a transfer needs, wired once for the account (`account::Account::open`).
+pub struct EngineParts {
+    pub client: PlatformClient,
+    pub budget: RateBudget,
+    pub audit: AuditLog,
+    /// This run among the runs of the data folder, holding its lock for as long as it lives.
+    pub runs: LocalClaims,
+    /// `[callback] url` with this install's token added, and the token.
+    pub callback_url: Url,
+    pub callback_token: Secret,
+    /// In team mode: where sessions are claimed, and where audit lines are published.
+    pub team: Option<(Claims, Activity)>,
+    /// How long a transfer waits for Redis to take its claim before it is not sent: the
+    /// account's window, by when a Redis that restarted is back.
+    pub claim_patience: Duration,
 }
 
 impl TransferEngine {
-    /// The engine for the account in `config`, keeping its audit file and callback token in
-    /// `data_dir` and sharing the account's budget with every handoff that uses that folder, or,
-    /// with `[team]`, with the whole team through Redis.
-    pub fn new(config: &Config, data_dir: &Path) -> Result<Self, EngineError> {
-        let callback_token = load_or_create(data_dir)?;
-        let platform = &config.platform;
-        let (budget, claims, activity, shared_reads) = match &config.team {
-            None => (
-                RateBudget::shared(
-                    platform.rate_limit_per_minute,
-                    platform.rate_window,
-                    platform.request_timeout,
-                    data_dir,
-                    &platform.account_id,
-                ),
-                None,
-                None,
-                None,
-            ),
-            Some(team) => {
-                let link = Link::new(team).map_err(EngineError::Team)?;
-                let member = Member::new(&team.name);
-                let claims = Claims::new(link.clone(), &platform.account_id, &member);
-                let shared_reads = SharedReads::new(
-                    Link::with_deadline(team, SHARED_READ_TIMEOUT).map_err(EngineError::Team)?,
-                    platform.host.as_str(),
-                    &platform.account_id,
-                    &member,
-                );
-                let activity = Activity::new(link.clone(), &platform.account_id, member);
-                let budget = RateBudget::team(
-                    platform.rate_limit_per_minute,
-                    platform.rate_window,
-                    platform.request_timeout,
-                    link,
-                    &platform.account_id,
-                    team.fallback_share,
-                );
-                (budget, Some(claims), Some(activity), Some(shared_reads))
-            }
-        };
-        let mut secrets = vec![callback_token.clone()];
-        match &config.auth {
-            AuthConfig::Jwt(token) => secrets.push(token.clone()),
-            AuthConfig::Credentials { client_secret, .. } => secrets.push(client_secret.clone()),
-        }
-        secrets.extend(config.team.iter().filter_map(|team| team.password.clone()));
-        let local = LocalClaims::open(data_dir, &platform.account_id).map_err(|source| {
-            EngineError::Claims {
-                path: data_dir.to_owned(),
-                source,
-            }
-        })?;
-        let audit = AuditLog::open(data_dir)?;
-        let tail = AuditTail::new(audit.path().to_owned(), local.run_id());
-        Ok(Self {
-            client: PlatformClient::new(config, budget.clone(), Redactor::new(secrets))?,
+    pub fn new(parts: EngineParts) -> Self {
+        let EngineParts {
+            client,
+            budget,
+            audit,
+            runs,
+            callback_url,
+            callback_token,
+            team,
+            claim_patience,
+        } = parts;
+        let tail = AuditTail::new(audit.path().to_owned(), runs.run_id());
+        let (claims, activity) = team.unzip();
+        Self {
+            client,
             budget,
             audit,
             tail,
-            callback_url: with_token(&config.callback_url, &callback_token),
+            callback_url,
             callback_token,
             awaits_callback: false,
             closing: Arc::new(watch::Sender::new(false)),
-            local,
+            local: runs,
             claims,
             activity,
-            shared_reads,
             take_over: false,
             unclaimed: false,
-            claim_patience: platform.rate_window,
-        })
+            claim_patience,
+        }
     }
 
     /// Says whether this engine's transfers take over a session a teammate holds: only after
@@ -339,41 +288,6 @@ impl TransferEngine {
         read_since(self.data_dir(), Utc::now() - CALLBACK_HORIZON)
             .map(|history| history.records)
             .unwrap_or_default()
-    }
-
-    /// In team mode, the team's activity stream this engine publishes to.
-    pub fn activity(&self) -> Option<&Activity> {
-        self.activity.as_ref()
-    }
-
-    /// Before the process ends: waits a moment for this engine's steps to reach the team's
-    /// stream; the words to say if some did not (they are in the audit file all the same).
-    pub async fn flush_activity(&self) -> Option<String> {
-        let activity = self.activity.as_ref()?;
-        match activity.flush(ACTIVITY_FLUSH).await {
-            Some(0) => None,
-            Some(left) => Some(format!(
-                "{left} step(s) of this run did not reach the team's activity stream (Redis is away); they are in the audit file"
-            )),
-            None => Some(
-                "some steps of this run may not have reached the team's activity stream (Redis was slow); they are in the audit file".into(),
-            ),
-        }
-    }
-
-    /// The account's request budget, which every call of this engine draws from.
-    pub fn budget(&self) -> &RateBudget {
-        &self.budget
-    }
-
-    /// The platform client, for the calls around transfers (roster sync, availability).
-    pub fn client(&self) -> &PlatformClient {
-        &self.client
-    }
-
-    /// In team mode, the reads shared with the team: the background calls made once for all.
-    pub fn shared_reads(&self) -> Option<&SharedReads> {
-        self.shared_reads.as_ref()
     }
 
     /// The record of a transfer this engine is about to run.

@@ -49,7 +49,7 @@ pub(super) async fn run(
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
-    super::team::report_team(setup.engine.budget());
+    super::team::report_team(&setup.budget);
     setup.engine = setup
         .engine
         .clone()
@@ -112,7 +112,7 @@ pub(super) async fn run(
     } else {
         run.result.summary(run.skipped.len());
     }
-    super::team::publish_before_exit(&setup.engine).await;
+    super::team::publish_before_exit(setup.team.as_ref()).await;
     run.result.exit_code(&run.skipped)
 }
 

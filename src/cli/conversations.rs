@@ -13,7 +13,7 @@ use unicode_width::UnicodeWidthStr;
 use super::output::{err, out, out_json, out_raw};
 use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
-use crate::directory::fetch_conversations;
+use crate::directory::Freshness;
 use crate::ids::TargetKind;
 use crate::platform::{Conversation, ConversationStatus, Move, MoveTarget, Person, QueueRef};
 use crate::roster::{ResolveError, Roster};
@@ -63,7 +63,9 @@ async fn list(global: &GlobalArgs, args: ConversationsArgs) -> Result<(), (u8, S
         err!("warning: {warning}");
     }
     let statuses = asked.unwrap_or_else(|| setup.settings.conversation_statuses.clone());
-    let list = fetch_conversations(setup.engine.client(), &setup.roster, &statuses)
+    let (list, _) = setup
+        .reads
+        .conversations(&setup.roster, &statuses, Freshness::Now)
         .await
         .map_err(|e| (EXIT_PLATFORM_FAILED, e.to_string()))?;
     for note in &list.notes {

@@ -10,7 +10,6 @@ use serde_json::json;
 use super::output::{err, out, out_json, out_raw};
 use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
-use crate::directory;
 use crate::ids::TargetKind;
 use crate::roster::{EditError, Roster, RosterChange, RosterStore, Shape, Target, import};
 
@@ -133,14 +132,12 @@ async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
     for warning in &setup.warnings {
         err!("warning: {warning}");
     }
-    let listing = directory::fetch_listing(setup.engine.client())
-        .await
-        .map_err(|e| {
-            (
-                EXIT_PLATFORM_FAILED,
-                format!("could not read the platform's lists: {e}; the roster is unchanged"),
-            )
-        })?;
+    let listing = setup.reads.listing().await.map_err(|e| {
+        (
+            EXIT_PLATFORM_FAILED,
+            format!("could not read the platform's lists: {e}; the roster is unchanged"),
+        )
+    })?;
     for note in &listing.notes {
         err!("note: {note}");
     }

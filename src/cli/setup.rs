@@ -9,6 +9,8 @@ use tokio::sync::mpsc;
 use url::Url;
 
 use super::GlobalArgs;
+use crate::account::{Account, AccountError};
+use crate::budget::RateBudget;
 use crate::callback::{CallbackEvent, Receiver, load_or_create};
 use crate::config::{
     Config, ConfigError, DEFAULT_CONFIRM_WITHIN, DEFAULT_FALLBACK_SHARE, Settings, TeamConfig,
@@ -16,8 +18,10 @@ use crate::config::{
     roster_file_setting,
 };
 use crate::demo;
+use crate::directory::Reads;
 use crate::roster::{Roster, RosterError, RosterStore};
-use crate::transfer::{EngineError, TransferEngine, recent_target_ids};
+use crate::team::Team;
+use crate::transfer::{TransferEngine, recent_target_ids};
 use crate::tui::model::RECENT_CAPACITY;
 use handoff_simulator::Simulator;
 
@@ -27,6 +31,12 @@ pub struct Setup {
     /// Target ids of the latest transfers, most recent first.
     pub recent: Vec<String>,
     pub engine: TransferEngine,
+    /// What is read from the platform besides transfers.
+    pub reads: Reads,
+    /// The account's budget, to report on.
+    pub budget: RateBudget,
+    /// In team mode, this run's place in the team.
+    pub team: Option<Team>,
     /// Where transfers go, for the title bar.
     pub banner: String,
     /// Things worth knowing at the start.
@@ -64,7 +74,7 @@ pub enum SetupError {
     #[error(transparent)]
     Roster(#[from] RosterError),
     #[error(transparent)]
-    Engine(#[from] EngineError),
+    Account(#[from] AccountError),
     #[error("no data folder: set --data-dir or HANDOFF_DATA_DIR (no home directory found)")]
     NoDataDir,
     #[error("cannot start the demo: {0}")]
@@ -109,7 +119,7 @@ async fn listen_for_callbacks(
     listen: SocketAddr,
     data_dir: &Path,
 ) -> Result<(Receiver, mpsc::Receiver<CallbackEvent>), SetupError> {
-    let token = load_or_create(data_dir).map_err(EngineError::from)?;
+    let token = load_or_create(data_dir).map_err(AccountError::from)?;
     let (events_tx, events) = mpsc::channel(CALLBACK_CHANNEL_CAPACITY);
     let receiver = Receiver::start(listen, token, events_tx)
         .await
@@ -132,7 +142,7 @@ impl Setup {
             .clone()
             .unwrap_or_else(|| data_dir.join(ROSTER_FILE_NAME));
         let (store, loaded) = RosterStore::open(&roster_path)?;
-        let engine = TransferEngine::new(&config, &data_dir)?;
+        let account = Account::open(&config, &data_dir)?;
         let mut warnings = loaded.warnings;
         warnings.extend(readable_secret_warning(&config, &config_path));
         warnings.extend(unencrypted_callback_warning(&config.callback_url));
@@ -152,7 +162,10 @@ impl Setup {
             roster: loaded.roster,
             store,
             recent: recent_target_ids(&data_dir, RECENT_CAPACITY),
-            engine: engine.awaiting_callbacks(receiver.is_some()),
+            engine: account.engine.awaiting_callbacks(receiver.is_some()),
+            reads: account.reads,
+            budget: account.budget,
+            team: account.team,
             banner: format!(
                 "{} · stream {}{}",
                 config.platform.host.host_str().unwrap_or("platform"),
@@ -243,8 +256,7 @@ impl Setup {
             }
             Callbacks::Ignore => (None, None),
         };
-        let engine =
-            TransferEngine::new(&config, data_dir.path())?.awaiting_callbacks(receiver.is_some());
+        let account = Account::open(&config, data_dir.path())?;
         let roster_path = data_dir.path().join(ROSTER_FILE_NAME);
         std::fs::write(&roster_path, demo::roster().to_toml()).map_err(SetupError::Demo)?;
         let (store, loaded) = RosterStore::open(&roster_path)?;
@@ -252,7 +264,10 @@ impl Setup {
             roster: loaded.roster,
             store,
             recent: Vec::new(),
-            engine,
+            engine: account.engine.awaiting_callbacks(receiver.is_some()),
+            reads: account.reads,
+            budget: account.budget,
+            team: account.team,
             banner: format!(
                 "DEMO · simulator at {}{}",
                 simulator.base_url(),

@@ -2,8 +2,7 @@
 //! is back on the team's budget.
 
 use crate::budget::RateBudget;
-use crate::team::Health;
-use crate::transfer::TransferEngine;
+use crate::team::{Health, Team};
 
 use super::output::err;
 
@@ -39,8 +38,11 @@ pub(super) fn report_team(budget: &RateBudget) {
 
 /// Before a run ends: its last steps go to the team's activity stream (a moment at most), and
 /// stderr says if some could not.
-pub(super) async fn publish_before_exit(engine: &TransferEngine) {
-    if let Some(words) = engine.flush_activity().await {
+pub(super) async fn publish_before_exit(team: Option<&Team>) {
+    let Some(team) = team else {
+        return;
+    };
+    if let Some(words) = team.flush_activity().await {
         err!("note: {words}");
     }
 }

@@ -49,7 +49,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
-    super::team::report_team(setup.engine.budget());
+    super::team::report_team(&setup.budget);
     setup.engine = setup
         .engine
         .clone()
@@ -118,7 +118,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         };
         desk.wait(&mut events, within).await;
     }
-    super::team::publish_before_exit(&setup.engine).await;
+    super::team::publish_before_exit(setup.team.as_ref()).await;
     let record = ledger
         .get(request.id)
         .expect("this run's transfer stays in its ledger");

@@ -128,7 +128,7 @@ impl LiveState {
 /// Takes a fresh snapshot: one availability call for every agent, the queue list for the active
 /// flags, and one stats call per active roster queue in `queue_ids`. Every call is background
 /// work on the shared budget.
-pub async fn refresh(
+pub(super) async fn read(
     client: &PlatformClient,
     queue_ids: &[String],
 ) -> Result<Availability, PlatformError> {
@@ -166,19 +166,16 @@ pub async fn refresh(
     })
 }
 
-/// [`refresh`] for a console that refreshes every `interval`; in team mode (`team`), a
+/// [`read`] for a console of a team that refreshes every `interval`: a
 /// teammate's snapshot when one is fresh enough and has every queue in `queue_ids`. A snapshot
 /// this console takes for the team covers the queues of the last one too, up to 100 queues in
 /// all (`MAX_TEAM_QUEUES`).
-pub async fn refresh_for_team(
+pub(super) async fn read_for_team(
     client: &PlatformClient,
-    team: Option<&SharedReads>,
+    team: &SharedReads,
     queue_ids: &[String],
     interval: Duration,
 ) -> Result<Availability, PlatformError> {
-    let Some(team) = team else {
-        return refresh(client, queue_ids).await;
-    };
     let covers =
         |shared: &TeamAvailability| queue_ids.iter().all(|id| shared.queue_ids.contains(id));
     let read = |last: Option<TeamAvailability>| async move {
@@ -191,7 +188,7 @@ pub async fn refresh_for_team(
                 wanted.push(id);
             }
         }
-        let live = refresh(client, &wanted).await?;
+        let live = read(client, &wanted).await?;
         Ok(TeamAvailability {
             queue_ids: wanted,
             live,

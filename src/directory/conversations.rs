@@ -40,7 +40,7 @@ pub struct TeammateRead {
 /// platform's agent list: those still waiting for an agent first, then the rest, each longest
 /// wait first. The agent list is read only when a record names a person; if it cannot be read,
 /// the records' own names stay and a note says so.
-pub async fn fetch_conversations(
+pub(super) async fn read(
     client: &PlatformClient,
     roster: &Roster,
     statuses: &[ConversationStatus],
@@ -48,19 +48,15 @@ pub async fn fetch_conversations(
     Ok(fetch_unnamed(client, statuses).await?.named(roster))
 }
 
-/// [`fetch_conversations`] for a console that reads the list every `interval`; in team mode
-/// (`team`), a teammate's read of the same statuses when one is fresh enough, and then who
+/// [`read`] for a console of a team that reads the list every `interval`: a teammate's read of the same statuses when one is fresh enough, and then who
 /// read it and when.
-pub async fn fetch_conversations_for_team(
+pub(super) async fn read_for_team(
     client: &PlatformClient,
-    team: Option<&SharedReads>,
+    team: &SharedReads,
     roster: &Roster,
     statuses: &[ConversationStatus],
     interval: Duration,
 ) -> Result<(ConversationList, Option<TeammateRead>), ConversationsError> {
-    let Some(team) = team else {
-        return Ok((fetch_conversations(client, roster, statuses).await?, None));
-    };
     let mut names: Vec<&str> = statuses.iter().map(ConversationStatus::as_str).collect();
     names.sort_unstable();
     names.dedup();

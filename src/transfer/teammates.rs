@@ -4,11 +4,11 @@
 //! callback's words, the platform's), and names, ids and notes are cleaned and cut before
 //! anything shows them.
 
+use super::{AuditLine, TransferId, TransferRecord, fold_step, read_line};
 use crate::ids::TargetKind;
 use crate::roster::Target;
-use crate::terminal_safe::{self, NAME_CHARS, cut};
-use super::{AuditLine, TransferId, TransferRecord, fold_step, read_line};
 use crate::team::TeamStep;
+use crate::terminal_safe::{self, NAME_CHARS, cut};
 
 /// One transfer by a teammate, as far as their published steps tell.
 #[derive(Debug, Clone, PartialEq)]

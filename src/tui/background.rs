@@ -10,13 +10,13 @@ use tokio::sync::mpsc;
 use super::update::{Msg, Refresh, RosterSaved};
 use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
-use crate::directory::{self, Listing};
+use crate::directory::{Freshness, Listing, Reads};
 use crate::platform::ConversationStatus;
 use crate::roster::Roster;
 use crate::roster::{EditError, RosterChange, RosterStore};
 use crate::team::Activity;
 use crate::team::activity::READ_PAGE;
-use crate::transfer::{TransferEngine, TransferId};
+use crate::transfer::TransferId;
 
 /// How often the team's activity stream is read for teammates' new steps: a teammate's
 /// transfer shows within a second, and an idle read costs Redis one short reply and the
@@ -167,7 +167,7 @@ pub fn schedule_conversations(interval: Duration, messages: mpsc::Sender<Msg>) {
 /// Reads the account's conversations (on the background budget, or in team mode perhaps
 /// through a teammate's read) and reports them. `due_every` is `[conversations] refresh_secs`.
 pub fn refresh_conversations(
-    engine: TransferEngine,
+    reads: Reads,
     roster: Roster,
     statuses: Vec<ConversationStatus>,
     why: Refresh,
@@ -176,14 +176,9 @@ pub fn refresh_conversations(
 ) {
     tokio::spawn(async move {
         let interval = interval_for(why, due_every);
-        let read = directory::fetch_conversations_for_team(
-            engine.client(),
-            engine.shared_reads(),
-            &roster,
-            &statuses,
-            interval,
-        )
-        .await;
+        let read = reads
+            .conversations(&roster, &statuses, Freshness::Within(interval))
+            .await;
         let message = match read {
             Ok((list, teammate)) => Msg::Conversations(Ok(list), teammate),
             Err(error) => Msg::Conversations(Err(error), None),
@@ -195,32 +190,26 @@ pub fn refresh_conversations(
 /// Fetches who is free on the shared budget (in team mode perhaps through a teammate's read)
 /// and reports it.
 pub fn refresh_availability(
-    engine: TransferEngine,
+    reads: Reads,
     queue_ids: Vec<String>,
     why: Refresh,
     messages: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
         let interval = interval_for(why, AVAILABILITY_INTERVAL);
-        let result = directory::refresh_for_team(
-            engine.client(),
-            engine.shared_reads(),
-            &queue_ids,
-            interval,
-        )
-        .await
-        .map_err(|error| error.to_string());
+        let result = reads
+            .availability(&queue_ids, Freshness::Within(interval))
+            .await
+            .map_err(|error| error.to_string());
         let _ = messages.send(Msg::Availability(result)).await;
     });
 }
 
 /// Fetches the platform's lists for a sync; nothing is saved until the supervisor has seen
 /// what the sync would change.
-pub fn fetch_listing(engine: TransferEngine, messages: mpsc::Sender<Msg>) {
+pub fn fetch_listing(reads: Reads, messages: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
-        let result = directory::fetch_listing(engine.client())
-            .await
-            .map_err(|error| error.to_string());
+        let result = reads.listing().await.map_err(|error| error.to_string());
         let _ = messages.send(Msg::ListingFetched(result)).await;
     });
 }

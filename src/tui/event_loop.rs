@@ -27,10 +27,13 @@ use super::theme::Theme;
 use super::transfer_log::Notice;
 use super::update::{Effect, Msg, step, update};
 use super::view::view;
+use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
 use crate::config::Settings;
+use crate::directory::Reads;
 use crate::platform::ConversationStatus;
 use crate::roster::Roster;
+use crate::team::Team;
 use crate::transfer::{
     AuditError, Ledger, TransferEngine, TransferId, TransferRequest, TransferUpdate, run_bulk,
 };
@@ -48,6 +51,12 @@ pub struct Console {
     /// Target ids, most recently used first.
     pub recent: Vec<String>,
     pub engine: TransferEngine,
+    /// What the console reads from the platform besides transfers.
+    pub reads: Reads,
+    /// The account's budget, shown in the header.
+    pub budget: RateBudget,
+    /// In team mode, this console's place in the team.
+    pub team: Option<Team>,
     pub banner: String,
     pub notices: Vec<Notice>,
     /// The day's transfers read back from the audit file, for matching late callbacks.
@@ -90,6 +99,8 @@ impl Ending {
 /// The loop's connections to the work it hands off.
 struct Workers {
     engine: TransferEngine,
+    reads: Reads,
+    team: Option<Team>,
     store: SharedStore,
     updates: mpsc::Sender<TransferUpdate>,
     messages: mpsc::Sender<Msg>,
@@ -155,7 +166,9 @@ pub async fn run(console: Console) -> io::Result<Ending> {
     .await;
     restore();
     finish(&mut model, &mut workers, &mut inbox, request_timeout).await;
-    if let Some(words) = workers.engine.flush_activity().await {
+    if let Some(team) = &workers.team
+        && let Some(words) = team.flush_activity().await
+    {
         say(&format!("handoff: {words}"));
     }
     result
@@ -197,6 +210,9 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         store,
         recent,
         engine,
+        reads,
+        budget,
+        team,
         banner,
         notices,
         ledger,
@@ -231,9 +247,9 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     background::watch_roster(Arc::clone(&store), messages.clone());
     background::schedule_availability(messages.clone());
     background::schedule_conversations(conversations_refresh, messages.clone());
-    background::watch_budget(engine.budget().clone(), messages.clone());
-    if let Some(activity) = engine.activity() {
-        background::follow_team(activity.clone(), messages.clone());
+    background::watch_budget(budget, messages.clone());
+    if let Some(team) = &team {
+        background::follow_team(team.activity.clone(), messages.clone());
         model.teammates = Some(false);
     }
     if let Some(callbacks) = callbacks {
@@ -244,6 +260,8 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     }
     let workers = Workers {
         engine,
+        reads,
+        team,
         store,
         updates,
         messages,
@@ -407,7 +425,7 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
         }
         Effect::RefreshConversations(roster, why) => {
             background::refresh_conversations(
-                workers.engine.clone(),
+                workers.reads.clone(),
                 roster,
                 workers.conversation_statuses.clone(),
                 why,
@@ -454,8 +472,8 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
             background::save_roster(Arc::clone(&workers.store), change, workers.messages.clone());
         }
         Effect::RefreshAvailability(queue_ids, why) => {
-            let engine = workers.engine.clone();
-            background::refresh_availability(engine, queue_ids, why, workers.messages.clone());
+            let reads = workers.reads.clone();
+            background::refresh_availability(reads, queue_ids, why, workers.messages.clone());
         }
         Effect::AwaitConfirmation(id) => {
             background::confirm_deadline(id, workers.confirm_within, workers.messages.clone());
@@ -503,7 +521,7 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
             let _ = write!(stdout(), "\x1b]52;c;{encoded}\x07").and_then(|()| stdout().flush());
         }
         Effect::FetchListing => {
-            background::fetch_listing(workers.engine.clone(), workers.messages.clone());
+            background::fetch_listing(workers.reads.clone(), workers.messages.clone());
         }
         Effect::ApplySync(listing) => {
             background::apply_sync(

@@ -4,11 +4,13 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::support::{self, SECRET, Workspace, simulator_config, start_simulator, workspace_with};
+use handoff::account::Account;
+use handoff::budget::RateBudget;
 use handoff::config::AuthConfig;
 use handoff::demo;
-use handoff::platform::{ConversationStatus, MoveTarget};
-use handoff::secret::Secret;
-use handoff::transfer::TransferEngine;
+use handoff::directory::Freshness;
+use handoff::platform::{ConversationStatus, MoveTarget, PlatformClient};
+use handoff::secret::{Redactor, Secret};
 use handoff_simulator::{ConversationsConfig, Replies, Simulator, SimulatorConfig};
 use serde_json::Value;
 
@@ -42,13 +44,27 @@ fn list_calls(simulator: &Simulator) -> Vec<(String, u16)> {
         .collect()
 }
 
-fn engine_for(simulator: &Simulator, data: &std::path::Path) -> TransferEngine {
+fn config_for(simulator: &Simulator) -> handoff::config::Config {
     let mut config = demo::config_for(simulator);
     config.auth = AuthConfig::Credentials {
         client_id: demo::CLIENT_ID.into(),
         client_secret: Secret::new(SECRET),
     };
-    TransferEngine::new(&config, data).unwrap()
+    config
+}
+
+/// The platform client alone, on a budget of its own in `data`, for what it reads as it is.
+fn client_for(simulator: &Simulator, data: &std::path::Path) -> PlatformClient {
+    let config = config_for(simulator);
+    let platform = &config.platform;
+    let budget = RateBudget::shared(
+        platform.rate_limit_per_minute,
+        platform.rate_window,
+        platform.request_timeout,
+        data,
+        &platform.account_id,
+    );
+    PlatformClient::new(&config, budget, Redactor::new([])).unwrap()
 }
 
 #[tokio::test]
@@ -425,9 +441,8 @@ async fn the_documentations_sample_reply_is_read() {
     })
     .await;
     let data = tempfile::tempdir().unwrap();
-    let engine = engine_for(&simulator, data.path());
-    let list = engine
-        .client()
+    let client = client_for(&simulator, data.path());
+    let list = client
         .list_conversations(&[ConversationStatus::Closed])
         .await
         .unwrap();
@@ -471,8 +486,7 @@ async fn the_documentations_sample_reply_is_read() {
     assert!(only.moves.is_empty());
 
     // The filter asked for is kept even when a platform ignores it.
-    let movable = engine
-        .client()
+    let movable = client
         .list_conversations(&ConversationStatus::MOVABLE)
         .await
         .unwrap();
@@ -500,8 +514,11 @@ async fn the_documentations_sample_reply_is_read() {
 async fn moves_read_through_the_client_name_their_targets() {
     let simulator = start_simulator(simulator_config()).await;
     let data = tempfile::tempdir().unwrap();
-    let engine = engine_for(&simulator, data.path());
-    let list = handoff::directory::fetch_conversations(engine.client(), &demo::roster(), &[])
+    let reads = Account::open(&config_for(&simulator), data.path())
+        .unwrap()
+        .reads;
+    let (list, _) = reads
+        .conversations(&demo::roster(), &[], Freshness::Now)
         .await
         .unwrap();
     assert_eq!(list.conversations.len(), 38, "{:?}", list.notes);

@@ -4,13 +4,12 @@
 use std::time::Duration;
 
 use crate::support::{self, simulator_config, start_simulator};
+use handoff::account::Account;
 use handoff::config::{AuthConfig, Config};
 use handoff::demo;
 use handoff::ids::SessionId;
 use handoff::secret::Secret;
-use handoff::transfer::{
-    Outcome, Progress, TransferEngine, TransferId, TransferRequest, TransferUpdate, run_bulk,
-};
+use handoff::transfer::{Outcome, Progress, TransferId, TransferRequest, TransferUpdate, run_bulk};
 use tokio::sync::mpsc;
 
 fn request(session: &str, name: &str) -> TransferRequest {
@@ -53,7 +52,9 @@ async fn collect(mut rx: mpsc::Receiver<TransferUpdate>) -> Vec<Progress> {
 async fn steps_are_reported_in_order_and_audited() {
     let simulator = start_simulator(simulator_config()).await;
     let data = tempfile::tempdir().unwrap();
-    let engine = TransferEngine::new(&config_for(&simulator, 60), data.path()).unwrap();
+    let engine = Account::open(&config_for(&simulator, 60), data.path())
+        .unwrap()
+        .engine;
     let (tx, rx) = mpsc::channel(8);
     let request = request("6538f8a3c9cf425ee5cf0a1b", "Sofia Marchetti");
     let outcome = engine.run(&request, &tx).await.unwrap();
@@ -108,7 +109,9 @@ async fn steps_are_reported_in_order_and_audited() {
 async fn the_budget_holds_a_call_past_the_accounts_limit() {
     let simulator = start_simulator(simulator_config()).await;
     let data = tempfile::tempdir().unwrap();
-    let engine = TransferEngine::new(&config_for(&simulator, 2), data.path()).unwrap();
+    let engine = Account::open(&config_for(&simulator, 2), data.path())
+        .unwrap()
+        .engine;
     let (tx, _rx) = mpsc::channel(64);
     for _ in 0..2 {
         let outcome = engine
@@ -146,7 +149,9 @@ async fn an_unwritable_audit_file_sends_nothing() {
     let simulator = start_simulator(simulator_config()).await;
     let data = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink("/dev/full", data.path().join("transfers.jsonl")).unwrap();
-    let engine = TransferEngine::new(&config_for(&simulator, 60), data.path()).unwrap();
+    let engine = Account::open(&config_for(&simulator, 60), data.path())
+        .unwrap()
+        .engine;
     let (tx, _rx) = mpsc::channel(8);
     let error = engine
         .run(&request("6538f8a3c9cf425ee5cf0a1b", "Grace Liu"), &tx)
@@ -162,7 +167,7 @@ async fn an_audit_folder_that_cannot_be_created_is_an_error() {
     let file = data.path().join("not-a-folder");
     std::fs::write(&file, "").unwrap();
     let simulator = start_simulator(simulator_config()).await;
-    let error = TransferEngine::new(&config_for(&simulator, 60), &file).unwrap_err();
+    let error = Account::open(&config_for(&simulator, 60), &file).unwrap_err();
     assert!(error.to_string().contains("not-a-folder"), "{error}");
 }
 
@@ -189,7 +194,9 @@ fn sessions_sent(simulator: &handoff_simulator::Simulator) -> Vec<String> {
 async fn a_stopped_bulk_run_sends_nothing_more_and_says_so_for_each() {
     let simulator = start_simulator(simulator_config()).await;
     let data = tempfile::tempdir().unwrap();
-    let engine = TransferEngine::new(&config_for(&simulator, 4), data.path()).unwrap();
+    let engine = Account::open(&config_for(&simulator, 4), data.path())
+        .unwrap()
+        .engine;
     let requests = bulk_requests(0..10);
     let (tx, mut rx) = mpsc::channel(64);
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -252,7 +259,7 @@ async fn a_single_transfer_goes_before_the_next_of_a_bulk_run() {
     let data = tempfile::tempdir().unwrap();
     let mut config = config_for(&simulator, 2);
     config.platform.rate_window = Duration::from_secs(1);
-    let engine = TransferEngine::new(&config, data.path()).unwrap();
+    let engine = Account::open(&config, data.path()).unwrap().engine;
     let requests = bulk_requests(0..4);
     let (tx, mut rx) = mpsc::channel(64);
     let (_stop, stopped) = tokio::sync::watch::channel(false);

@@ -186,7 +186,8 @@ async fn a_run_started_while_another_waits_on_slow_answers_leaves_them_to_it() {
 /// the same run, from the other side: it skips them all as already sent by this command.
 #[tokio::test]
 async fn a_consoles_run_and_a_commands_overlap_and_are_one_run() {
-    use handoff::transfer::{BulkKey, TransferEngine, TransferId, TransferRequest, run_bulk};
+    use handoff::account::Account;
+    use handoff::transfer::{BulkKey, TransferId, TransferRequest, run_bulk};
     let (simulator, ws) = scaled(1_000, 20).await;
     let (ids, file) = sessions_file(&ws, "c0ffee00", 30);
     // The console's engine, as it is set up for this workspace's account.
@@ -197,7 +198,7 @@ async fn a_consoles_run_and_a_commands_overlap_and_are_one_run() {
         client_id: demo::CLIENT_ID.into(),
         client_secret: handoff::secret::Secret::new(support::SECRET),
     };
-    let engine = TransferEngine::new(&config, &ws.data_dir()).unwrap();
+    let engine = Account::open(&config, &ws.data_dir()).unwrap().engine;
     let billing = demo::roster()
         .targets()
         .iter()

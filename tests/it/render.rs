@@ -5,6 +5,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use handoff::demo;
+use handoff::directory::Freshness;
 use handoff::transfer::TransferUpdate;
 use handoff::transfer::{FailureReason, Outcome, Progress};
 use handoff::tui::keys::HELP_ORDER;
@@ -37,13 +38,14 @@ fn demo_conversations() -> handoff::platform::ConversationList {
         let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let data =
             std::env::temp_dir().join(format!("handoff-render-{}-{run}", std::process::id()));
-        let engine =
-            handoff::transfer::TransferEngine::new(&demo::config_for(&simulator), &data).unwrap();
+        let reads = handoff::account::Account::open(&demo::config_for(&simulator), &data)
+            .unwrap()
+            .reads;
         let statuses = handoff::platform::ConversationStatus::MOVABLE;
-        let list =
-            handoff::directory::fetch_conversations(engine.client(), &demo::roster(), &statuses)
-                .await
-                .unwrap();
+        let (list, _) = reads
+            .conversations(&demo::roster(), &statuses, Freshness::Now)
+            .await
+            .unwrap();
         let _ = std::fs::remove_dir_all(&data);
         list
     })

@@ -5,16 +5,16 @@
 
 use std::time::Duration;
 
-use handoff::directory::{self, Availability};
+use handoff::directory::Availability;
+use handoff::directory::{Freshness, Reads};
 use handoff::ids::TargetKind;
 use handoff::platform::ConversationStatus;
-use handoff::transfer::TransferEngine;
 use handoff_simulator::{Simulator, SimulatorConfig};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::redis_server::RedisServer;
 use crate::support::{simulator_config, start_simulator};
-use crate::team::team_engine;
+use crate::team::team_account;
 
 /// Each console's refresh interval, for both reads: short, so a test of several cycles takes
 /// seconds.
@@ -41,16 +41,16 @@ async fn consoles_refresh(consoles: usize, redis: &RedisServer) -> Run {
     let data: Vec<tempfile::TempDir> = (0..consoles)
         .map(|_| tempfile::tempdir().unwrap())
         .collect();
-    let engines: Vec<TransferEngine> = data
+    let accounts: Vec<handoff::account::Account> = data
         .iter()
         .enumerate()
-        .map(|(n, dir)| team_engine(&simulator, redis, &format!("sup{n}"), dir.path()))
+        .map(|(n, dir)| team_account(&simulator, redis, &format!("sup{n}"), dir.path()))
         .collect();
     let start = Instant::now();
     let from_teammates =
-        futures::future::join_all(engines.iter().enumerate().map(|(n, engine)| {
+        futures::future::join_all(accounts.iter().enumerate().map(|(n, account)| {
             let offset = INTERVAL * u32::try_from(n).unwrap() / u32::try_from(consoles).unwrap();
-            console(engine, start + offset)
+            console(&account.reads, start + offset)
         }))
         .await;
     let requests = count_requests(&simulator);
@@ -63,7 +63,7 @@ async fn consoles_refresh(consoles: usize, redis: &RedisServer) -> Run {
 
 /// One console's timers and reads, as `tui::background` makes them: both reads at every tick,
 /// each given the console's interval; how many of each were a teammate's.
-async fn console(engine: &TransferEngine, first_tick: Instant) -> (u32, u32) {
+async fn console(reads: &Reads, first_tick: Instant) -> (u32, u32) {
     let roster = handoff::demo::roster();
     let queue_ids: Vec<String> = roster
         .targets()
@@ -77,18 +77,11 @@ async fn console(engine: &TransferEngine, first_tick: Instant) -> (u32, u32) {
     for _ in 0..CYCLES {
         ticks.tick().await;
         let (live, conversations) = tokio::join!(
-            directory::refresh_for_team(
-                engine.client(),
-                engine.shared_reads(),
-                &queue_ids,
-                INTERVAL
-            ),
-            directory::fetch_conversations_for_team(
-                engine.client(),
-                engine.shared_reads(),
+            reads.availability(&queue_ids, Freshness::Within(INTERVAL)),
+            reads.conversations(
                 &roster,
                 &ConversationStatus::MOVABLE,
-                INTERVAL,
+                Freshness::Within(INTERVAL),
             )
         );
         let live: Availability = live.expect("who is free is read");
@@ -148,19 +141,16 @@ async fn without_redis_a_console_reads_for_itself() {
     })
     .await;
     let data = tempfile::tempdir().unwrap();
-    let engine = team_engine(&simulator, &redis, "sup0", data.path());
+    let reads = team_account(&simulator, &redis, "sup0", data.path()).reads;
     let roster = handoff::demo::roster();
     let read_list = || {
-        directory::fetch_conversations_for_team(
-            engine.client(),
-            engine.shared_reads(),
+        reads.conversations(
             &roster,
             &ConversationStatus::MOVABLE,
-            INTERVAL,
+            Freshness::Within(INTERVAL),
         )
     };
-    let read_live =
-        || directory::refresh_for_team(engine.client(), engine.shared_reads(), &[], INTERVAL);
+    let read_live = || reads.availability(&[], Freshness::Within(INTERVAL));
     // Joined first: a console that never reached Redis waits a window before counting alone;
     // one that did waits out the window as it may have been spent (2 s here) before reading
     // alone.

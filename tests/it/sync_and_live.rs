@@ -4,12 +4,13 @@
 use std::time::{Duration, SystemTime};
 
 use crate::support::{SECRET, Workspace, simulator_config, start_simulator};
+use handoff::account::Account;
 use handoff::config::AuthConfig;
 use handoff::demo;
-use handoff::directory;
+use handoff::directory::Freshness;
 use handoff::ids::SessionId;
 use handoff::secret::Secret;
-use handoff::transfer::{Progress, TransferEngine, TransferId, TransferRequest};
+use handoff::transfer::{Progress, TransferId, TransferRequest};
 use handoff_simulator::{Presence, SimulatorConfig, agent_presence};
 use tokio::sync::mpsc;
 
@@ -100,18 +101,18 @@ async fn a_failing_platform_leaves_the_roster_unchanged() {
     );
 }
 
-fn engine_for(
+fn account_for(
     simulator: &handoff_simulator::Simulator,
     limit: u32,
     data: &std::path::Path,
-) -> TransferEngine {
+) -> Account {
     let mut config = demo::config_for(simulator);
     config.platform.rate_limit_per_minute = limit;
     config.auth = AuthConfig::Credentials {
         client_id: demo::CLIENT_ID.into(),
         client_secret: Secret::new(SECRET),
     };
-    TransferEngine::new(&config, data).unwrap()
+    Account::open(&config, data).unwrap()
 }
 
 #[tokio::test]
@@ -119,13 +120,14 @@ async fn availability_matches_the_platform() {
     let simulator_config = config();
     let simulator = start_simulator(simulator_config.clone()).await;
     let data = tempfile::tempdir().unwrap();
-    let engine = engine_for(&simulator, 60, data.path());
+    let reads = account_for(&simulator, 60, data.path()).reads;
     let queue_ids: Vec<String> = simulator_config
         .queues
         .iter()
         .map(|q| q.id.clone())
         .collect();
-    let live = directory::refresh(engine.client(), &queue_ids)
+    let live = reads
+        .availability(&queue_ids, Freshness::Now)
         .await
         .unwrap();
     assert_eq!(live.agents.len(), 120);
@@ -154,15 +156,16 @@ async fn a_transfer_is_not_held_back_by_a_refresh() {
     let data = tempfile::tempdir().unwrap();
     // 8 per minute: background calls may use 6 and leave 2 for transfers. A refresh with six
     // queues needs 7 calls, so it stalls on the budget.
-    let engine = engine_for(&simulator, 8, data.path());
+    let account = account_for(&simulator, 8, data.path());
+    let engine = account.engine;
     let queue_ids: Vec<String> = simulator_config
         .queues
         .iter()
         .map(|q| q.id.clone())
         .collect();
     let refresh = tokio::spawn({
-        let engine = engine.clone();
-        async move { directory::refresh(engine.client(), &queue_ids).await }
+        let reads = account.reads.clone();
+        async move { reads.availability(&queue_ids, Freshness::Now).await }
     });
     // Wait until the refresh has spent its share: six calls have reached the simulator.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -238,9 +241,10 @@ async fn the_documentations_sample_replies_are_read_and_paging_stops() {
     );
 
     let data = tempfile::tempdir().unwrap();
-    let engine = engine_for(&simulator, 60, data.path());
+    let reads = account_for(&simulator, 60, data.path()).reads;
     let queue = "qu-268eda9-ba47-4b03-ab29-d1909c38xxxx".to_owned();
-    let live = directory::refresh(engine.client(), std::slice::from_ref(&queue))
+    let live = reads
+        .availability(std::slice::from_ref(&queue), Freshness::Now)
         .await
         .unwrap();
     let jane = &live.agents["a-75b2b7b-674c-49d2-ad7a-8bce77cxxxxx"];

@@ -462,13 +462,13 @@ async fn a_wrong_redis_password_is_named_by_its_setting_and_never_shown() {
     assert_eq!(assigns(&simulator), [200]);
 }
 
-/// The engine of one console of the team, named `name`, on a data folder of its own.
-pub(crate) fn team_engine(
+/// One console of the team, named `name`, on a data folder of its own.
+pub(crate) fn team_account(
     simulator: &Simulator,
     redis: &RedisServer,
     name: &str,
     data: &std::path::Path,
-) -> handoff::transfer::TransferEngine {
+) -> handoff::account::Account {
     let mut config = handoff::demo::config_for(simulator);
     config.platform.rate_limit_per_minute = 10_000;
     // The scaled-down minute: with Redis gone, the window counts as full for one of them.
@@ -484,7 +484,7 @@ pub(crate) fn team_engine(
         name: name.into(),
         fallback_share: handoff::config::DEFAULT_FALLBACK_SHARE,
     });
-    handoff::transfer::TransferEngine::new(&config, data).unwrap()
+    handoff::account::Account::open(&config, data).unwrap()
 }
 
 /// `handoff transfer` of `session` to the Billing queue.
@@ -524,8 +524,8 @@ async fn the_same_session_sent_from_two_consoles_at_once_goes_out_once() {
     })
     .await;
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let priya = team_engine(&simulator, &redis, "Priya", dirs[0].path());
-    let marcus = team_engine(&simulator, &redis, "Marcus", dirs[1].path());
+    let priya = team_account(&simulator, &redis, "Priya", dirs[0].path()).engine;
+    let marcus = team_account(&simulator, &redis, "Marcus", dirs[1].path()).engine;
     let mut refusals = Vec::new();
     for n in 0..SESSIONS {
         let session = format!("6538f8a3c9cf425ee5c0{n:04x}");
@@ -1046,7 +1046,7 @@ async fn a_redis_back_empty_gets_a_live_claim_back() {
     };
     let simulator = simulator_allowing(60).await;
     let data = tempfile::tempdir().unwrap();
-    let priya = team_engine(&simulator, &redis, "Priya", data.path());
+    let priya = team_account(&simulator, &redis, "Priya", data.path()).engine;
     // The simulator answers sessions starting 0077 after 5 s: in flight through the restart.
     let session = "0077f8a3c9cf425ee5cf0a1b";
     let sending = tokio::spawn({

@@ -15,7 +15,7 @@ use super::super::EXIT_BAD_INPUT;
 use super::super::conversations::in_queue;
 use super::super::output::err;
 use super::super::setup::Setup;
-use crate::directory::fetch_conversations;
+use crate::directory::Freshness;
 use crate::ids::SessionId;
 use crate::platform::{Conversation, ConversationStatus};
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
@@ -42,7 +42,9 @@ pub(super) async fn read_queue(
     include_recent: bool,
 ) -> Result<QueueRead, (u8, String)> {
     let statuses = [ConversationStatus::Open, ConversationStatus::Overdue];
-    let list = fetch_conversations(setup.engine.client(), &setup.roster, &statuses)
+    let (list, _) = setup
+        .reads
+        .conversations(&setup.roster, &statuses, Freshness::Now)
         .await
         .map_err(|error| {
             (

@@ -87,9 +87,8 @@ impl Assign {
 /// The agents' free chats now, from the platform.
 pub(super) async fn spread(setup: &Setup, agents: Vec<Target>) -> Result<Spread, String> {
     let presence = setup
-        .engine
-        .client()
-        .availability(&[])
+        .reads
+        .presence()
         .await
         .map_err(|error| format!("cannot read who is free, to spread by capacity: {error}"))?;
     let free = agents
