@@ -12,6 +12,7 @@ mod paging;
 mod presence;
 mod reply;
 
+pub use crate::terminal_safe::one_line;
 pub use auth::{AuthError, Authenticator};
 pub use client::{AssignCall, AssignRequest, MAX_REPLY_BYTES, PlatformClient};
 pub use conversation::{
@@ -21,4 +22,4 @@ pub use conversations::{ConversationList, ConversationsError};
 pub use lists::{ListedAgent, ListedQueue};
 pub use paging::Paged;
 pub use presence::{AgentPresence, Capacity, Presence, QueueStats};
-pub use reply::{AssignReply, PlatformError, one_line};
+pub use reply::{AssignReply, PlatformError};

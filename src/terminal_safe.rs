@@ -57,6 +57,16 @@ pub fn line(text: &str) -> Cow<'_, str> {
     escape_except(text, |_| false)
 }
 
+/// Squeezes text onto one line cut to [`MESSAGE_CHARS`] (saying how much was cut), with any
+/// control character or bidirectional override shown escaped, so a reply can never act on the
+/// terminal or break the audit log. Every message from outside that a transfer keeps (the
+/// platform's replies, its callbacks) comes through here, so what is built from them stays
+/// bounded too.
+pub fn one_line(text: &str) -> String {
+    let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    line(&cut(&squeezed, MESSAGE_CHARS)).into_owned()
+}
+
 /// For several lines (a table, a report): line breaks and tabs stay, everything else unsafe is
 /// shown escaped.
 pub fn block(text: &str) -> Cow<'_, str> {

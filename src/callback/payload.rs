@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::ids::SessionId;
-use crate::platform::one_line;
+use crate::terminal_safe::one_line;
 
 /// What a callback says about its transfer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,6 +18,7 @@ use crate::budget::{Priority, RateBudget, Slot};
 use crate::config::{Config, is_loopback};
 use crate::ids::{SessionId, TargetKind};
 use crate::secret::{Redactor, Secret};
+use crate::terminal_safe::one_line;
 
 /// How long to wait for a connection before calling the platform unreachable; shorter than the
 /// request timeout because a failed connect is certain to have sent nothing.
@@ -333,7 +334,7 @@ impl PlatformClient {
 
     /// Sorts a transport failure by whether the request may have reached the platform.
     fn transport_error(&self, error: reqwest::Error) -> PlatformError {
-        let detail = reply::one_line(&self.redactor.redact(&error_chain(&error), None));
+        let detail = one_line(&self.redactor.redact(&error_chain(&error), None));
         if error.is_connect() {
             PlatformError::Unreachable(detail)
         } else if error.is_timeout() {

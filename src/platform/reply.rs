@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::terminal_safe::{self, MESSAGE_CHARS, cut};
+use crate::terminal_safe::one_line;
 
 /// The synchronous reply to assign-conversation: the platform accepted the transfer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,16 +157,6 @@ fn html_heading(html: &str) -> Option<String> {
     })
 }
 
-/// Squeezes text onto one line cut to [`MESSAGE_CHARS`] (saying how much was cut), with any
-/// control character or bidirectional override shown escaped, so a reply can never act on the
-/// terminal or break the audit log. Every message from outside that a transfer keeps (the
-/// platform's replies, its callbacks) comes through here, so what is built from them stays
-/// bounded too.
-pub fn one_line(text: &str) -> String {
-    let squeezed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    terminal_safe::line(&cut(&squeezed, MESSAGE_CHARS)).into_owned()
-}
-
 fn reason_phrase(status: u16) -> &'static str {
     reqwest::StatusCode::from_u16(status)
         .ok()
@@ -177,6 +167,7 @@ fn reason_phrase(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::terminal_safe::{self, MESSAGE_CHARS};
 
     #[test]
     fn the_documented_reply_is_read() {
