@@ -12,7 +12,7 @@ mod reads;
 pub use availability::{Availability, LiveState, QueueLoad};
 pub use conversations::TeammateRead;
 pub use names::Names;
-pub use reads::{Freshness, Reads};
+pub use reads::{AVAILABILITY_EVERY, Freshness, Reads};
 
 use crate::ids::TargetKind;
 use crate::platform::{PlatformClient, PlatformError};

@@ -27,6 +27,27 @@ pub enum Freshness {
     Within(Duration),
 }
 
+/// How often a console reads who is free: fresh enough to pick by, and about a quarter of the
+/// account's budget with a handful of queues.
+pub const AVAILABILITY_EVERY: Duration = Duration::from_secs(30);
+
+/// In team mode, a read the supervisor asks for (F5) takes a teammate's only if it was made
+/// about this recently, as if the console refreshed this often.
+const ASKED_WITHIN: Duration = Duration::from_secs(5);
+
+impl Freshness {
+    /// A console's read, due every `every`.
+    pub fn due(every: Duration) -> Self {
+        Self::Within(every)
+    }
+
+    /// A console's read due every `every`, asked for now by the supervisor: a teammate's serves
+    /// only if it is recent.
+    pub fn asked(every: Duration) -> Self {
+        Self::Within(every.min(ASKED_WITHIN))
+    }
+}
+
 /// Cheap to clone into background tasks; clones share the client and the team's reads.
 #[derive(Debug, Clone)]
 pub struct Reads {

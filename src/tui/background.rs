@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use super::update::{Msg, Refresh, RosterSaved};
 use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
-use crate::directory::{Freshness, Listing, Reads};
+use crate::directory::{AVAILABILITY_EVERY, Freshness, Listing, Reads};
 use crate::platform::ConversationStatus;
 use crate::roster::Roster;
 use crate::roster::{EditError, RosterChange, RosterStore};
@@ -116,20 +116,11 @@ pub fn watch_budget(budget: RateBudget, messages: mpsc::Sender<Msg>) {
     });
 }
 
-/// How often who-is-free is refreshed: fresh enough to pick by, and about a quarter of the
-/// account's budget with a handful of queues.
-const AVAILABILITY_INTERVAL: Duration = Duration::from_secs(30);
-
-/// In team mode, a read the supervisor asks for (F5) takes a teammate's only if it was read
-/// about this recently, as if the console refreshed this often.
-const ASKED_INTERVAL: Duration = Duration::from_secs(5);
-
-/// How often a console with reads due every `due_every` makes a read for `why`: in team mode,
-/// a teammate's read younger than this serves.
-fn interval_for(why: Refresh, due_every: Duration) -> Duration {
+/// What a read asked for `why` may serve, for a console reading every `due_every`.
+fn freshness(why: Refresh, due_every: Duration) -> Freshness {
     match why {
-        Refresh::Due => due_every,
-        Refresh::Asked => due_every.min(ASKED_INTERVAL),
+        Refresh::Due => Freshness::due(due_every),
+        Refresh::Asked => Freshness::asked(due_every),
     }
 }
 
@@ -137,7 +128,7 @@ fn interval_for(why: Refresh, due_every: Duration) -> Duration {
 /// decides whether a refresh is needed (it skips one while another runs).
 pub fn schedule_availability(messages: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(AVAILABILITY_INTERVAL);
+        let mut ticks = tokio::time::interval(AVAILABILITY_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
@@ -175,9 +166,8 @@ pub fn refresh_conversations(
     messages: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
-        let interval = interval_for(why, due_every);
         let read = reads
-            .conversations(&roster, &statuses, Freshness::Within(interval))
+            .conversations(&roster, &statuses, freshness(why, due_every))
             .await;
         let message = match read {
             Ok((list, teammate)) => Msg::Conversations(Ok(list), teammate),
@@ -196,9 +186,8 @@ pub fn refresh_availability(
     messages: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
-        let interval = interval_for(why, AVAILABILITY_INTERVAL);
         let result = reads
-            .availability(&queue_ids, Freshness::Within(interval))
+            .availability(&queue_ids, freshness(why, AVAILABILITY_EVERY))
             .await
             .map_err(|error| error.to_string());
         let _ = messages.send(Msg::Availability(result)).await;
