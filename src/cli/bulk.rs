@@ -24,13 +24,13 @@ use super::transfer_args::TransferArgs;
 use super::{EXIT_BAD_INPUT, GlobalArgs, restore_ledger};
 use crate::ids::SessionId;
 use crate::transfer::{
-    BulkKey, BulkPlan, Ledger, LeftOut, Progress, Skipped, TransferId, TransferRequest,
-    TransferUpdate, run_bulk,
+    BulkAssignment, BulkDestination, BulkKey, BulkPlan, Ledger, LeftOut, Progress, Skipped,
+    TransferId, TransferRequest, TransferUpdate, run_bulk,
 };
 use drain::{Drain, MORE_PASSES, QueueRead, read_queue};
 use report::{RunProgress, RunResult};
 use sessions_file::read_sessions;
-use targets::{Assign, Targets, spread};
+use targets::with_free_chats;
 
 pub(super) async fn run(
     global: &GlobalArgs,
@@ -61,14 +61,14 @@ pub(super) async fn run(
     for warning in &setup.warnings {
         err!("warning: {warning}");
     }
-    let named = Targets::resolve(
+    let named = targets::resolve(
         &setup.roster,
         args.agent.as_deref(),
         args.queue.as_deref(),
         &args.agents,
     );
-    let targets = match named {
-        Ok(targets) => targets,
+    let destination = match named {
+        Ok(destination) => destination,
         Err(message) => return printer.bad_input(&message),
     };
     let (ledger, _) = restore_ledger(&setup.engine, setup.settings.confirm_within, |warning| {
@@ -86,7 +86,7 @@ pub(super) async fn run(
         Some(queue) => vec![format!("from-queue:{}", queue.trim().to_lowercase())],
         None => sessions.iter().map(|s| s.as_str().to_owned()).collect(),
     };
-    let key = BulkKey::of_run(targets.all(), source.iter().map(String::as_str));
+    let key = destination.key(source.iter().map(String::as_str));
     let mut run = Run {
         setup: &setup,
         printer,
@@ -94,9 +94,9 @@ pub(super) async fn run(
         include_recent: args.include_recent,
         key,
         ledger,
-        assign: None,
+        destination,
+        assignment: None,
         beyond_capacity: args.beyond_capacity,
-        targets: Some(targets),
         result: RunResult::default(),
         skipped: Vec::new(),
     };
@@ -126,12 +126,13 @@ struct Run<'a> {
     key: BulkKey,
     /// The audit file's last day, as read when the run started.
     ledger: Ledger,
-    /// Where each conversation goes, once the agents' free chats are known (at the first pass
-    /// that sends anything); the agents' room is used up across passes.
-    assign: Option<Assign>,
+    /// Where the run goes, as named; the agents' free chats are read at the first pass that
+    /// sends anything.
+    destination: BulkDestination,
+    /// Where each conversation goes, once the agents' free chats are known; the agents' room is
+    /// used up across passes.
+    assignment: Option<BulkAssignment>,
     beyond_capacity: bool,
-    /// Until `assign` is set up.
-    targets: Option<Targets>,
     result: RunResult,
     skipped: Vec<Skipped>,
 }
@@ -159,17 +160,17 @@ impl Run<'_> {
         if plan.send.is_empty() {
             return Ok(());
         }
-        let assign = match &mut self.assign {
-            Some(assign) => assign,
+        let assignment = match &mut self.assignment {
+            Some(assignment) => assignment,
             None => {
-                let assign = self.assign_for(plan.send.len()).await?;
-                self.assign.insert(assign)
+                let assignment = self.assignment_for(plan.send.len()).await?;
+                self.assignment.insert(assignment)
             }
         };
         let mut requests = Vec::with_capacity(plan.send.len());
         let mut full = Vec::new();
         for session in plan.send {
-            let Some(target) = assign.next() else {
+            let Some(target) = assignment.next_target() else {
                 full.push(session);
                 continue;
             };
@@ -239,38 +240,28 @@ impl Run<'_> {
 
     /// Where `count` conversations go: the queue given, or the agents given by their free chats
     /// now, said when they cannot take them all.
-    async fn assign_for(&mut self, count: usize) -> Result<Assign, ExitCode> {
-        let targets = self
-            .targets
-            .take()
-            .expect("the targets stay until the first pass that sends");
-        match targets {
-            Targets::One(target) => Ok(Assign::One(target)),
-            Targets::Spread(agents) => match spread(self.setup, agents).await {
-                Ok(spread) => {
-                    let room = spread.room();
-                    if room < count as u64 {
-                        err!(
-                            "note: the agents given have {room} free chat(s) between them for {count} conversation(s){}",
-                            if self.beyond_capacity {
-                                "; the rest go to them in turn (--beyond-capacity)"
-                            } else {
-                                "; the rest are not sent (--beyond-capacity sends them in turn)"
-                            }
-                        );
-                    }
-                    Ok(Assign::Spread {
-                        spread,
-                        beyond: self.beyond_capacity,
-                    })
+    async fn assignment_for(&self, count: usize) -> Result<BulkAssignment, ExitCode> {
+        let destination = match with_free_chats(self.setup, self.destination.clone()).await {
+            Ok(destination) => destination,
+            Err(message) => {
+                err!("error: {message}");
+                err!("nothing was sent");
+                return Err(ExitCode::from(1));
+            }
+        };
+        if let Some(room) = destination.room()
+            && room < count as u64
+        {
+            err!(
+                "note: the agents given have {room} free chat(s) between them for {count} conversation(s){}",
+                if self.beyond_capacity {
+                    "; the rest go to them in turn (--beyond-capacity)"
+                } else {
+                    "; the rest are not sent (--beyond-capacity sends them in turn)"
                 }
-                Err(message) => {
-                    err!("error: {message}");
-                    err!("nothing was sent");
-                    Err(ExitCode::from(1))
-                }
-            },
+            );
         }
+        Ok(destination.assignment(self.beyond_capacity))
     }
 
     fn say_skipped(&self, skipped: &Skipped) {

@@ -16,8 +16,8 @@ use super::{GlobalArgs, restore_ledger};
 use crate::callback::{CallbackEvent, Refusal};
 use crate::ids::{SessionId, TargetKind};
 use crate::transfer::{
-    CALLBACK_HORIZON, CallbackMatch, Confirmation, Ledger, Outcome, Progress, Settlement,
-    TransferEngine, TransferId, TransferRecord, TransferRequest, TransferUpdate,
+    CALLBACK_HORIZON, CallbackStep, Confirmation, Ledger, Look, Outcome, Progress, Settlement,
+    TransferEngine, TransferId, TransferRequest, TransferState, TransferUpdate, callback_step,
 };
 
 pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
@@ -191,8 +191,9 @@ async fn send(
         .map_err(|error| error.to_string())
 }
 
-/// Takes callbacks for the length of a `--wait`: each is matched to its transfer, recorded in
-/// the audit file, and said on stderr when it is not about this run's transfer.
+/// Takes callbacks for the length of a `--wait`: each goes through the transfer layer's one rule
+/// (`callback_step`), as in the console, and its step is carried out here: recorded in the audit
+/// file, and said on stderr when it is not about this run's transfer.
 struct CallbackDesk<'a> {
     engine: &'a TransferEngine,
     ledger: &'a mut Ledger,
@@ -215,9 +216,11 @@ impl CallbackDesk<'_> {
             }
         }
         self.say_refusals();
-        if self.ledger.expire(self.ours, Utc::now()) {
-            let record = self.ledger.get(self.ours).expect("kept").clone();
-            self.write(&record, None).await;
+        if self.ledger.expire(self.ours, Utc::now())
+            && let Some(record) = self.ledger.get(self.ours)
+            && let Some(unconfirmed) = &record.confirmation
+        {
+            self.write(&record.request, unconfirmed, None).await;
         }
     }
 
@@ -243,82 +246,96 @@ impl CallbackDesk<'_> {
             }
             CallbackEvent::Received(callback) => callback,
         };
-        let Some((confirmation, mut matched)) = self.ledger.take_callback(&callback) else {
-            err!(
-                "note: ignored a callback that names no session: {}",
-                crate::platform::one_line(&callback.payload.to_string())
-            );
-            return;
-        };
-        if matched == CallbackMatch::Unmatched {
-            // Another handoff may have sent it since this run read the audit file.
-            let engine = self.engine.clone();
-            let recent = tokio::task::spawn_blocking(move || engine.read_recent())
-                .await
-                .unwrap_or_default();
-            if self.ledger.merge_new(recent) > 0
-                && let Some((_, again)) = self.ledger.take_callback(&callback)
-            {
-                matched = again;
-            }
-        }
-        match matched {
-            CallbackMatch::Matched { id, settlement } => {
-                let record = self
-                    .ledger
-                    .get(id)
-                    .expect("matched records are kept")
-                    .clone();
-                if id != self.ours {
-                    err!(
-                        "note: a callback about an earlier transfer of session {} → {}: {}",
-                        record.request.session,
-                        record.request.target,
-                        record.state().word()
-                    );
+        let mut look = Look::First;
+        loop {
+            // A run of the command follows no team's activity stream: it knows no teammate's
+            // transfer.
+            match callback_step(&callback, self.ledger, std::iter::empty(), look) {
+                CallbackStep::LookFurther => {
+                    // Another handoff may have sent it since this run read the audit file: the
+                    // rule is followed again on what the file holds now (it never asks twice).
+                    let engine = self.engine.clone();
+                    let recent = tokio::task::spawn_blocking(move || engine.read_recent())
+                        .await
+                        .unwrap_or_default();
+                    self.ledger.merge_new(recent);
+                    look = Look::Again;
+                    continue;
                 }
-                if settlement == Settlement::Conflicting {
+                CallbackStep::Ignore => err!(
+                    "note: ignored a callback that names no session: {}",
+                    crate::platform::one_line(&callback.payload.to_string())
+                ),
+                CallbackStep::Record {
+                    request,
+                    confirmation,
+                    settlement,
+                    state,
+                } => {
+                    self.say_if_earlier(&request, state);
+                    self.write(&request, &confirmation, Some(settlement)).await;
+                }
+                CallbackStep::RecordConflicting {
+                    request,
+                    confirmation,
+                    standing,
+                } => {
+                    self.say_if_earlier(&request, standing);
                     err!(
                         "warning: the platform contradicted itself about session {}: it said {} after {}; the first word stands",
-                        record.request.session,
+                        request.session,
                         confirmation.state().word(),
-                        record.state().word()
+                        standing.word()
                     );
+                    let conflicting = Some(Settlement::Conflicting);
+                    self.write(&request, &confirmation, conflicting).await;
                 }
-                self.write(&record, Some((confirmation, settlement))).await;
-            }
-            CallbackMatch::Unmatched => {
-                let session = callback
-                    .session
-                    .as_ref()
-                    .expect("a matched callback names a session");
-                err!(
-                    "note: a callback about session {session} matches no transfer of the last day; recorded, nothing changed"
-                );
-                if let Err(error) = self
-                    .engine
-                    .record_unmatched(session, callback.target.as_deref(), &callback.payload)
-                    .await
-                {
-                    err!("warning: {error}");
+                CallbackStep::Teammate { by, request } => err!(
+                    "note: a callback about {by}'s transfer of session {} → {}: theirs to record; nothing changed",
+                    request.session,
+                    request.target
+                ),
+                CallbackStep::RecordUnmatched { session } => {
+                    err!(
+                        "note: a callback about session {session} matches no transfer of the last day; recorded, nothing changed"
+                    );
+                    if let Err(error) = self
+                        .engine
+                        .record_unmatched(&session, callback.target.as_deref(), &callback.payload)
+                        .await
+                    {
+                        err!("warning: {error}");
+                    }
                 }
             }
+            break;
         }
     }
 
-    /// Writes a callback (or, with `None`, the transfer's own unconfirmed state) to the audit
-    /// file.
-    async fn write(&self, record: &TransferRecord, callback: Option<(Confirmation, Settlement)>) {
-        let (confirmation, settlement) = match callback {
-            Some((confirmation, settlement)) => (confirmation, Some(settlement)),
-            None => match &record.confirmation {
-                Some(confirmation) => (confirmation.clone(), None),
-                None => return,
-            },
-        };
+    /// A callback about a transfer other than this run's (one the ledger holds from earlier):
+    /// said, with where that transfer now stands.
+    fn say_if_earlier(&self, request: &TransferRequest, state: TransferState) {
+        if request.id != self.ours {
+            err!(
+                "note: a callback about an earlier transfer of session {} → {}: {}",
+                request.session,
+                request.target,
+                state.word()
+            );
+        }
+    }
+
+    /// Writes what a callback said (and what it did), or, with no settlement, that none came,
+    /// to the audit file.
+    async fn write(
+        &self,
+        request: &TransferRequest,
+        confirmation: &Confirmation,
+        settlement: Option<Settlement>,
+    ) {
         if let Err(error) = self
             .engine
-            .record_confirmation(&record.request, &confirmation, settlement)
+            .record_confirmation(request, confirmation, settlement)
             .await
         {
             err!("warning: {error}");

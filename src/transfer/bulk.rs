@@ -1,6 +1,6 @@
-//! Many conversations in one run: which to send and which to leave out (and why, in words), how
-//! they are spread over several agents by free capacity, and the run itself, which goes at the
-//! budget's full speed behind any single transfer and can be stopped until each one is sent.
+//! Many conversations in one run: which to send and which to leave out (and why, in words), and
+//! the run itself, which goes at the budget's full speed behind any single transfer and can be
+//! stopped until each one is sent. Where the run goes is `bulk_destination`'s.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -15,10 +15,10 @@ use super::{
 };
 use crate::budget::sleep_before_asking_again;
 use crate::ids::SessionId;
-use crate::roster::Target;
 
 /// Names a bulk run by what defines it, so the same command run again (after a crash, say) is
-/// recognised in the audit file and does not send anything twice.
+/// recognised in the audit file and does not send anything twice. A run's key is built from its
+/// destination (`BulkDestination::key`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BulkKey(String);
 
@@ -37,22 +37,6 @@ impl BulkKey {
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
         Self(format!("b-{hash:016x}"))
-    }
-
-    /// The key of a run of many to `targets` (one, or the agents it is spread over) of what
-    /// `source` names (its sessions, or the queue it drains): the same run has the same key
-    /// whether it is started from the console or the command line, so a rerun from either
-    /// skips what the other sent.
-    pub fn of_run<'t, 's>(
-        targets: impl IntoIterator<Item = &'t Target>,
-        source: impl IntoIterator<Item = &'s str>,
-    ) -> Self {
-        let mut parts: Vec<String> = targets
-            .into_iter()
-            .map(|target| format!("{}:{}", target.kind, target.id))
-            .collect();
-        parts.extend(source.into_iter().map(str::to_owned));
-        Self::of(parts.iter().map(String::as_str))
     }
 
     /// Reads a key back from the audit file.
@@ -216,47 +200,6 @@ fn earlier_in_run(
     Some(said)
 }
 
-/// Free chat capacity per agent, handed out one conversation at a time to the agent with the
-/// most room at that moment.
-#[derive(Debug, Clone)]
-pub struct Spread {
-    agents: Vec<(Target, u32)>,
-    /// Whose turn it is once everyone is full.
-    turn: usize,
-}
-
-impl Spread {
-    /// `agents` with the chats each can still take.
-    pub fn new(agents: Vec<(Target, u32)>) -> Self {
-        Self { agents, turn: 0 }
-    }
-
-    /// The agent with the most free chats (the first listed among equals), counting the
-    /// conversation against it; `None` once every agent is full.
-    pub fn take_roomiest(&mut self) -> Option<Target> {
-        let (target, free) = self
-            .agents
-            .iter_mut()
-            .filter(|(_, free)| *free > 0)
-            .rev()
-            .max_by_key(|(_, free)| *free)?;
-        *free -= 1;
-        Some(target.clone())
-    }
-
-    /// Past everyone's capacity (the supervisor confirmed it): the agents in turn.
-    pub fn next_beyond_capacity(&mut self) -> Option<Target> {
-        let (target, _) = self.agents.get(self.turn % self.agents.len().max(1))?;
-        self.turn += 1;
-        Some(target.clone())
-    }
-
-    /// How many more conversations the agents can take together.
-    pub fn room(&self) -> u64 {
-        self.agents.iter().map(|(_, free)| u64::from(*free)).sum()
-    }
-}
-
 /// What became of a run's transfer that was never handed out, in the audit file and on screen.
 pub fn stopped_before_its_turn() -> Outcome {
     Outcome::not_sent(FailureReason::Stopped, "the run was stopped")
@@ -406,6 +349,7 @@ async fn turned_on(switch: &mut watch::Receiver<bool>) {
 mod tests {
     use super::*;
     use crate::ids::TargetKind;
+    use crate::roster::Target;
     use crate::transfer::{Outcome, Progress, TransferId, TransferRecord};
 
     fn session(n: u32) -> SessionId {
@@ -417,45 +361,12 @@ mod tests {
     }
 
     #[test]
-    fn a_run_has_one_key_wherever_it_is_started() {
-        let ana = agent("ana");
-        let sessions = ["s1", "s2"];
-        // As the console builds it (the marked agents, the marked conversations) and as the
-        // command line does (the agents given, the file's sessions): one key.
-        assert_eq!(
-            BulkKey::of_run([&ana], sessions),
-            BulkKey::of(["agent:a-ana", "s2", "s1"])
-        );
-        assert_ne!(
-            BulkKey::of_run([&ana], sessions),
-            BulkKey::of(["a-ana", "s1", "s2"]),
-            "the kind is part of the key: an agent and a queue may share an id"
-        );
-    }
-
-    #[test]
     fn the_key_names_the_run_not_the_order_it_was_given_in() {
         let key = BulkKey::of(["queue:qu-1", "s1", "s2"]);
         assert_eq!(key, BulkKey::of(["s2", "queue:qu-1", "s1", "s1"]));
         assert_ne!(key, BulkKey::of(["queue:qu-2", "s1", "s2"]));
         assert_eq!(BulkKey::parse(key.as_str()), Some(key));
         assert_eq!(BulkKey::parse("b-xyz"), None);
-    }
-
-    #[test]
-    fn capacity_goes_to_whoever_has_most_room_and_never_beyond() {
-        let mut spread = Spread::new(vec![(agent("ana"), 1), (agent("bo"), 3), (agent("cy"), 0)]);
-        assert_eq!(spread.room(), 4);
-        let names: Vec<String> = std::iter::from_fn(|| spread.take_roomiest())
-            .map(|t| t.name)
-            .collect();
-        assert_eq!(names, ["bo", "bo", "ana", "bo"]);
-        assert_eq!(spread.take_roomiest(), None);
-        let beyond: Vec<String> = (0..4)
-            .filter_map(|_| spread.next_beyond_capacity())
-            .map(|t| t.name)
-            .collect();
-        assert_eq!(beyond, ["ana", "bo", "cy", "ana"]);
     }
 
     fn sent(ledger: &mut Ledger, session: SessionId, bulk: Option<BulkKey>, at: DateTime<Utc>) {

@@ -1,6 +1,7 @@
 //! The transfers of the last day, live ones and those read back from the audit file, and the one
 //! rule that decides which transfer a callback belongs to. The console and `handoff transfer
-//! --wait` both keep one, so a callback is matched the same way wherever it arrives.
+//! --wait` both keep one and take callbacks through `callback_rule`, so a callback is matched
+//! the same way wherever it arrives.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -10,7 +11,6 @@ use chrono::{DateTime, Utc};
 use super::confirmation::{Confirmation, Unheard};
 use super::record::{Settlement, TransferRecord};
 use super::{TransferId, TransferState, TransferUpdate};
-use crate::callback::Received;
 use crate::ids::SessionId;
 
 /// How far back a callback may still settle a transfer: the platform gives no bound, and a day
@@ -127,20 +127,6 @@ impl Ledger {
         self.records().filter(|r| r.state().is_open())
     }
 
-    /// Matches a callback the receiver took to a transfer and applies it, as [`Ledger::receive`]
-    /// does; returns what it says and where it went, or `None` when it names no session.
-    pub fn take_callback(&mut self, callback: &Received) -> Option<(Confirmation, CallbackMatch)> {
-        let session = callback.session.as_ref()?;
-        let confirmation = Confirmation::from_callback(&callback.verdict, callback.payload.clone());
-        let matched = self.receive(
-            session,
-            callback.target.as_deref(),
-            confirmation.clone(),
-            callback.at.with_timezone(&Utc),
-        );
-        Some((confirmation, matched))
-    }
-
     /// Matches a callback about `session` (and, where the payload names one, `target`) to a
     /// transfer and applies it. Of the transfers of that pair the platform may have acted on,
     /// the latest still waiting for its word wins; if none waits, the latest of them takes the
@@ -152,23 +138,20 @@ impl Ledger {
         confirmation: Confirmation,
         at: DateTime<Utc>,
     ) -> CallbackMatch {
-        let Some(id) = self.candidate(session, target) else {
+        let candidate = self.candidate(session, target);
+        let Some(record) = candidate.and_then(|id| self.records.get_mut(&id)) else {
             return CallbackMatch::Unmatched;
         };
-        let record = self
-            .records
-            .get_mut(&id)
-            .expect("a candidate is a kept record");
         let settlement = record.settle(confirmation, at);
-        CallbackMatch::Matched { id, settlement }
+        CallbackMatch::Matched {
+            id: record.id(),
+            settlement,
+        }
     }
 
     fn candidate(&self, session: &SessionId, target: Option<&str>) -> Option<TransferId> {
-        let fits = |record: &&TransferRecord| {
-            record.request.session == *session
-                && target.is_none_or(|t| t.eq_ignore_ascii_case(&record.request.target.id))
-                && may_have_acted(record)
-        };
+        let fits =
+            |record: &&TransferRecord| is_about(record, session, target) && may_have_acted(record);
         let waiting = self
             .records()
             .rev()
@@ -220,6 +203,13 @@ impl Ledger {
             !drop
         });
     }
+}
+
+/// Whether a callback about `session` (and, where the payload names one, `target`) may be about
+/// this transfer: the one test of a callback against a transfer, ours or a teammate's.
+pub(super) fn is_about(record: &TransferRecord, session: &SessionId, target: Option<&str>) -> bool {
+    record.request.session == *session
+        && target.is_none_or(|t| t.eq_ignore_ascii_case(&record.request.target.id))
 }
 
 /// Whether the platform may have acted on it, so that a callback about it is believable: not

@@ -181,13 +181,14 @@ async fn a_run_started_while_another_waits_on_slow_answers_leaves_them_to_it() {
     assert_eq!(sent.len(), ids.len());
 }
 
-/// A console's run of many (its engine, with the run's key as the console makes it) and a
-/// command with the same sessions overlap: each session once. Then the command run again is
-/// the same run, from the other side: it skips them all as already sent by this command.
+/// A console's run of many (its engine, with the run's destination, key and targets as the
+/// console makes them) and a command with the same sessions overlap: each session once. Then the
+/// command run again is the same run, from the other side: it skips them all as already sent by
+/// this command.
 #[tokio::test]
 async fn a_consoles_run_and_a_commands_overlap_and_are_one_run() {
     use handoff::account::Account;
-    use handoff::transfer::{BulkKey, TransferId, TransferRequest, run_bulk};
+    use handoff::transfer::{BulkDestination, TransferId, TransferRequest, run_bulk};
     let (simulator, ws) = scaled(1_000, 20).await;
     let (ids, file) = sessions_file(&ws, "c0ffee00", 30);
     // The console's engine, as it is set up for this workspace's account.
@@ -205,13 +206,16 @@ async fn a_consoles_run_and_a_commands_overlap_and_are_one_run() {
         .find(|t| t.name == "Billing")
         .unwrap()
         .clone();
-    let key = BulkKey::of_run([&billing], ids.iter().map(String::as_str));
+    // The highlighted queue, as the console's confirmation keeps it.
+    let destination = BulkDestination::one(billing, None);
+    let key = destination.key(ids.iter().map(String::as_str));
+    let mut assignment = destination.assignment(true);
     let requests: Vec<TransferRequest> = ids
         .iter()
         .map(|id| TransferRequest {
             id: TransferId::new(),
             session: handoff::ids::SessionId::parse(id).unwrap(),
-            target: billing.clone(),
+            target: assignment.next_target().unwrap(),
             note: None,
             reroute_of: None,
             bulk: Some(key.clone()),
@@ -241,6 +245,58 @@ async fn a_consoles_run_and_a_commands_overlap_and_are_one_run() {
         again.all()
     );
     assert_eq!(assigned(&simulator).len(), ids.len(), "nothing sent again");
+}
+
+/// A command's run spread over agents, then the console's confirmation of the same run: the
+/// same agents, marked in the other order with their rooms as the console last read them, and
+/// the same sessions. It is the same run, from the other side: the console's plan leaves every
+/// session out as already sent by it.
+#[tokio::test]
+async fn a_commands_spread_over_agents_is_the_consoles_run_too() {
+    use handoff::ids::{SessionId, TargetKind};
+    use handoff::transfer::{BulkDestination, BulkPlan, Ledger, Room, read_since};
+    let (simulator, ws) = scaled(1_000, 20).await;
+    let (ids, file) = sessions_file(&ws, "c0ffee00", 6);
+    let roster = demo::roster();
+    let agents: Vec<_> = roster
+        .targets()
+        .iter()
+        .filter(|t| t.kind == TargetKind::Agent)
+        .take(2)
+        .cloned()
+        .collect();
+    let names: Vec<&str> = agents.iter().map(|a| a.name.as_str()).collect();
+    let names = names.join(",");
+    let command = ws
+        .run(&[
+            "transfer",
+            "--sessions-file",
+            &file,
+            "--agents",
+            &names,
+            "--beyond-capacity",
+        ])
+        .await;
+    assert_eq!(assigned(&simulator).len(), ids.len(), "{}", command.all());
+
+    let marked = agents.into_iter().rev().map(|agent| (agent, Room::Free(1)));
+    let console = BulkDestination::Spread(marked.collect());
+    let key = console.key(ids.iter().map(String::as_str));
+    let mut ledger = Ledger::default();
+    let day = chrono::Utc::now() - chrono::Duration::hours(24);
+    ledger.merge_new(read_since(&ws.data_dir(), day).unwrap().records);
+    let sessions = ids.iter().map(|id| SessionId::parse(id).unwrap());
+    // Recent moves included, as after the console's second confirmation: only the run's key
+    // leaves them out.
+    let plan = BulkPlan::new(sessions, &key, &ledger, true, chrono::Utc::now());
+    assert!(plan.send.is_empty(), "{plan:?}");
+    assert_eq!(plan.skipped.len(), ids.len());
+    assert!(
+        plan.skipped.iter().all(|s| s
+            .why
+            .starts_with("already sent by an earlier run of this command")),
+        "{plan:?}"
+    );
 }
 
 /// `kill -9` of a run whose requests are out (slow answers), against a platform allowing 5

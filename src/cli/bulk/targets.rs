@@ -1,107 +1,73 @@
-//! Where a run of many goes: the target given, or the agents given with the chats each can still
-//! take, handed out one conversation at a time.
+//! Where a run of many goes from the command line: the target `--agent`, `--queue` or `--agents`
+//! names, as the transfer layer's one destination (the console's too), and the agents' free
+//! chats, read once before the first conversation is handed out.
 
 use super::super::output::err;
 use super::super::setup::Setup;
 use crate::directory::LiveState;
 use crate::ids::TargetKind;
 use crate::roster::{Roster, Target};
-use crate::transfer::Spread;
+use crate::transfer::{BulkDestination, Room};
 
-/// Where the run sends.
-pub(super) enum Targets {
-    One(Target),
-    Spread(Vec<Target>),
-}
-
-impl Targets {
-    /// The target that `--agent`, `--queue` or `--agents` names (one of them).
-    pub(super) fn resolve(
-        roster: &Roster,
-        agent: Option<&str>,
-        queue: Option<&str>,
-        agents: &[String],
-    ) -> Result<Self, String> {
-        let one = |kind: TargetKind, query: &str| {
-            let resolved = roster
-                .resolve(kind, query)
-                .map_err(|error| format!("--{kind}: {error}"))?;
-            if let Some(warning) = &resolved.warning {
-                err!("warning: {warning}");
-            }
-            Ok::<Target, String>(resolved.target)
-        };
-        match (agent, queue, agents) {
-            // Many conversations to one agent: no more than the agent's free chats, as for
-            // several.
-            (Some(agent), None, []) => Ok(Self::Spread(vec![one(TargetKind::Agent, agent)?])),
-            (None, Some(queue), []) => Ok(Self::One(one(TargetKind::Queue, queue)?)),
-            (None, None, agents) if !agents.is_empty() => {
-                let mut resolved: Vec<Target> = Vec::new();
-                for agent in agents.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
-                    let target = one(TargetKind::Agent, agent)
-                        .map_err(|e| e.replace("--agent:", "--agents:"))?;
-                    if !resolved.contains(&target) {
-                        resolved.push(target);
-                    }
+/// Where `--agent`, `--queue` or `--agents` (one of them) sends the run; each agent's free chats
+/// are not read yet.
+pub(super) fn resolve(
+    roster: &Roster,
+    agent: Option<&str>,
+    queue: Option<&str>,
+    agents: &[String],
+) -> Result<BulkDestination, String> {
+    let one = |kind: TargetKind, query: &str| {
+        let resolved = roster
+            .resolve(kind, query)
+            .map_err(|error| format!("--{kind}: {error}"))?;
+        if let Some(warning) = &resolved.warning {
+            err!("warning: {warning}");
+        }
+        Ok::<Target, String>(resolved.target)
+    };
+    match (agent, queue, agents) {
+        // Many conversations to one agent: no more than the agent's free chats, as for several.
+        (Some(agent), None, []) => Ok(BulkDestination::one(one(TargetKind::Agent, agent)?, None)),
+        (None, Some(queue), []) => Ok(BulkDestination::one(one(TargetKind::Queue, queue)?, None)),
+        (None, None, agents) if !agents.is_empty() => {
+            let mut resolved: Vec<Target> = Vec::new();
+            for agent in agents.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+                let target = one(TargetKind::Agent, agent)
+                    .map_err(|e| e.replace("--agent:", "--agents:"))?;
+                if !resolved.contains(&target) {
+                    resolved.push(target);
                 }
-                if resolved.is_empty() {
-                    return Err("--agents: no agent given".into());
-                }
-                Ok(Self::Spread(resolved))
             }
-            _ => Err("give one of --agent, --queue or --agents".into()),
+            if resolved.is_empty() {
+                return Err("--agents: no agent given".into());
+            }
+            let not_read = resolved.into_iter().map(|agent| (agent, Room::Unknown));
+            Ok(BulkDestination::Spread(not_read.collect()))
         }
-    }
-
-    /// What the run sends to, for its key.
-    pub(super) fn all(&self) -> Vec<&Target> {
-        match self {
-            Self::One(target) => vec![target],
-            Self::Spread(agents) => agents.iter().collect(),
-        }
+        _ => Err("give one of --agent, --queue or --agents".into()),
     }
 }
 
-/// Each conversation's target, in turn.
-pub(super) enum Assign {
-    One(Target),
-    Spread {
-        spread: Spread,
-        /// Past every agent's capacity, go on round the agents.
-        beyond: bool,
-    },
-}
-
-impl Assign {
-    pub(super) fn next(&mut self) -> Option<Target> {
-        match self {
-            Self::One(target) => Some(target.clone()),
-            Self::Spread { spread, beyond } => spread
-                .take_roomiest()
-                .or_else(|| beyond.then(|| spread.next_beyond_capacity()).flatten()),
-        }
+/// `destination` with the agents' free chats now, from the platform; a queue as it is. An agent
+/// the platform reports no presence for is said, and gets none.
+pub(super) async fn with_free_chats(
+    setup: &Setup,
+    destination: BulkDestination,
+) -> Result<BulkDestination, String> {
+    if let BulkDestination::Queue(_) = destination {
+        return Ok(destination);
     }
-}
-
-/// The agents' free chats now, from the platform.
-pub(super) async fn spread(setup: &Setup, agents: Vec<Target>) -> Result<Spread, String> {
     let presence = setup
         .reads
         .presence()
         .await
         .map_err(|error| format!("cannot read who is free, to spread by capacity: {error}"))?;
-    let free = agents
-        .into_iter()
-        .map(|agent| {
-            let free = presence
-                .get(&agent.id)
-                .map_or(0, |p| LiveState::Agent(*p).free_chats());
-            if !presence.contains_key(&agent.id) {
-                err!("note: the platform reports no presence for {agent}: it gets none");
-            }
-            (agent, free)
-        })
-        .collect();
-    Ok(Spread::new(free))
+    for agent in destination.targets() {
+        if !presence.contains_key(&agent.id) {
+            err!("note: the platform reports no presence for {agent}: it gets none");
+        }
+    }
+    Ok(destination
+        .with_rooms(|agent| Room::of(presence.get(&agent.id).map(|p| LiveState::Agent(*p)))))
 }

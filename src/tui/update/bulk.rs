@@ -35,7 +35,7 @@ pub(super) fn confirm(model: &mut Model) {
         BulkTo::Spread(agents)
     };
     let marked = model.conversations.marked().to_vec();
-    let key = BulkKey::of_run(to.targets(), marked.iter().map(SessionId::as_str));
+    let key = to.key(marked.iter().map(SessionId::as_str));
     let now = model.now;
     let mut skipped = Vec::new();
     let mut movable = Vec::new();
@@ -154,9 +154,10 @@ pub(super) fn include_recent(model: &mut Model) {
 }
 
 /// Confirmed: every transfer gets its line in the log and the loop runs them. One run at a time.
-/// Each goes to the target the confirmation named; spread over agents, to the one with the most
-/// free chats as the confirmation showed them, and past everyone's capacity (which was
-/// confirmed) to the agents in turn.
+/// Each goes where the destination's one rule hands it, as for `handoff transfer`: to the target
+/// the confirmation named; spread over agents, to the one with the most free chats as the
+/// confirmation showed them, and past everyone's capacity (which was confirmed) to the agents in
+/// turn.
 pub(super) fn dispatch(
     model: &mut Model,
     to: BulkTo,
@@ -180,17 +181,11 @@ pub(super) fn dispatch(
         sessions.len(),
         to.words()
     )));
-    let mut spread = to.spread();
+    // Going beyond the free chats was confirmed, or none goes beyond them.
+    let mut assignment = to.assignment(true);
     let mut requests = Vec::with_capacity(sessions.len());
     for session in sessions {
-        let target = match (to.single(), &mut spread) {
-            (Some(target), _) => Some(target.clone()),
-            (None, Some(spread)) => spread
-                .take_roomiest()
-                .or_else(|| spread.next_beyond_capacity()),
-            (None, None) => None,
-        };
-        let Some(target) = target else {
+        let Some(target) = assignment.next_target() else {
             continue;
         };
         // A session moved a moment ago is only here if the supervisor included it on purpose.

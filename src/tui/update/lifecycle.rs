@@ -1,5 +1,6 @@
 //! A transfer after it is sent: the platform's answer, its callback, or the deadline that passes
-//! without one. Callbacks are matched to transfers by the ledger's one rule; those that match
+//! without one. What a callback does is the transfer layer's one rule (`callback_step`, told of
+//! the teammates' transfers the log holds); here its step is carried out: those that match
 //! none, or contradict a settled transfer, are recorded and said in the log, and change nothing.
 
 use chrono::{Local, Utc};
@@ -7,8 +8,11 @@ use chrono::{Local, Utc};
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
 use crate::platform::one_line;
-use crate::transfer::{CallbackMatch, Outcome, Progress, Settlement, TransferId, TransferUpdate};
-use crate::tui::transfer_log::Notice;
+pub use crate::transfer::Look;
+use crate::transfer::{
+    CallbackStep, Outcome, Progress, Settlement, TransferId, TransferUpdate, callback_step,
+};
+use crate::tui::transfer_log::{EntryKind, Notice};
 
 pub(super) fn progressed(model: &mut Model, update: TransferUpdate) -> Option<Effect> {
     if let Progress::AuditFailed(message) = &update.progress {
@@ -27,14 +31,6 @@ pub(super) fn progressed(model: &mut Model, update: TransferUpdate) -> Option<Ef
     (accepted && waiting && model.confirmations).then_some(Effect::AwaitConfirmation(id))
 }
 
-/// Whether a callback that matches nothing is worth a second look in the audit file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Look {
-    First,
-    /// After reading the audit file again: what matches nothing now matches nothing.
-    Again,
-}
-
 pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> Option<Effect> {
     let callback = match event {
         CallbackEvent::Refused { from, refusal } => {
@@ -43,50 +39,73 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
         }
         CallbackEvent::Received(callback) => callback,
     };
-    let Some((confirmation, matched)) = model.ledger.take_callback(&callback) else {
-        model.notice(Notice::Warning(format!(
-            "ignored a callback that names no session: {}",
-            one_line(&callback.payload.to_string())
-        )));
-        return None;
-    };
-    let CallbackMatch::Matched { id, settlement } = matched else {
-        if look == Look::First {
-            return Some(Effect::LookFurther(CallbackEvent::Received(callback)));
+    let teammates = model.log.entries().filter_map(|entry| match &entry.kind {
+        EntryKind::Teammate(transfer) => Some(&**transfer),
+        _ => None,
+    });
+    match callback_step(&callback, &mut model.ledger, teammates, look) {
+        CallbackStep::Ignore => {
+            model.notice(Notice::Warning(format!(
+                "ignored a callback that names no session: {}",
+                one_line(&callback.payload.to_string())
+            )));
+            None
         }
-        let session = callback.session?;
-        model.notice(Notice::Warning(format!(
-            "a callback about session {session} matches no transfer of the last day; recorded in the audit file, nothing changed"
-        )));
-        return Some(Effect::RecordUnmatched {
-            session,
-            target: callback.target,
-            payload: callback.payload,
-        });
-    };
-    model.needs_attention(id);
-    let record = model.transfer(id)?;
-    let request = record.request.clone();
-    let state = record.state();
-    match settlement {
-        Settlement::Settled if !model.log.shows(id) => {
-            // Settled after its line left the log (or before this run): it comes back.
-            model.show_transfer(id, Local::now());
+        CallbackStep::LookFurther => Some(Effect::LookFurther(CallbackEvent::Received(callback))),
+        CallbackStep::Record {
+            request,
+            confirmation,
+            settlement,
+            ..
+        } => {
+            model.needs_attention(request.id);
+            if settlement == Settlement::Settled && !model.log.shows(request.id) {
+                // Settled after its line left the log (or before this run): it comes back.
+                model.show_transfer(request.id, Local::now());
+            }
+            Some(Effect::RecordConfirmation {
+                request,
+                confirmation,
+                settlement: Some(settlement),
+            })
         }
-        Settlement::Conflicting => model.notice(Notice::Warning(format!(
-            "the platform contradicted itself about session {} → {}: it now says {} after {}; the first word stands (see the transfer's detail)",
-            request.session,
-            request.target,
-            confirmation.state().word(),
-            state.word()
-        ))),
-        Settlement::Settled | Settlement::Repeated => {}
+        CallbackStep::RecordConflicting {
+            request,
+            confirmation,
+            standing,
+        } => {
+            model.needs_attention(request.id);
+            model.notice(Notice::Warning(format!(
+                "the platform contradicted itself about session {} → {}: it now says {} after {}; the first word stands (see the transfer's detail)",
+                request.session,
+                request.target,
+                confirmation.state().word(),
+                standing.word()
+            )));
+            Some(Effect::RecordConfirmation {
+                request,
+                confirmation,
+                settlement: Some(Settlement::Conflicting),
+            })
+        }
+        CallbackStep::Teammate { by, request } => {
+            model.notice(Notice::Info(format!(
+                "a callback about {by}'s transfer of session {} → {}: theirs to record; nothing changed here",
+                request.session, request.target
+            )));
+            None
+        }
+        CallbackStep::RecordUnmatched { session } => {
+            model.notice(Notice::Warning(format!(
+                "a callback about session {session} matches no transfer of the last day; recorded in the audit file, nothing changed"
+            )));
+            Some(Effect::RecordUnmatched {
+                session,
+                target: callback.target,
+                payload: callback.payload,
+            })
+        }
     }
-    Some(Effect::RecordConfirmation {
-        request,
-        confirmation,
-        settlement: Some(settlement),
-    })
 }
 
 /// The time for a callback ran out: still only accepted means unconfirmed.

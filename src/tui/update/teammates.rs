@@ -141,6 +141,47 @@ mod tests {
         assert_eq!(shown_teammates(&model), 0);
     }
 
+    /// A callback about a teammate's transfer (the audit file read again holds nothing of it)
+    /// is theirs: said in the log, never recorded here as matching nothing.
+    #[test]
+    fn a_callback_about_a_teammates_transfer_is_theirs_not_unmatched() {
+        use crate::callback::{CallbackEvent, Received};
+        use crate::tui::update::Effect;
+
+        let mut model = team_model();
+        update(&mut model, Msg::TeamActivity(vec![intent(), accepted()]));
+        let callback = Received::of(json!({
+            "botSessionId": "6538f8a3c9cf425ee5cf0a1b", "status": "success"
+        }));
+        let effect = update(&mut model, Msg::Callback(CallbackEvent::Received(callback)));
+        let Some(Effect::LookFurther(callback)) = effect else {
+            panic!("expected a second look in the audit file first, got {effect:?}");
+        };
+        let effect = update(
+            &mut model,
+            Msg::LookedFurther {
+                records: Vec::new(),
+                callback,
+            },
+        );
+        assert!(effect.is_none(), "nothing recorded here: {effect:?}");
+        let last = model.log.entries().last().expect("a notice");
+        assert!(
+            matches!(&last.kind, EntryKind::Notice(Notice::Info(text)) if text.contains("Priya's transfer")),
+            "{last:?}"
+        );
+        assert_eq!(
+            teammate_states(&model),
+            [(
+                "Priya".to_owned(),
+                TransferState::Accepted {
+                    awaiting_callback: true
+                }
+            )],
+            "their transfer is theirs to settle"
+        );
+    }
+
     #[test]
     fn without_a_team_t_says_what_it_needs() {
         let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
