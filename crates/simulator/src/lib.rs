@@ -113,6 +113,7 @@ mod auth;
 mod availability;
 mod body;
 mod callback;
+mod conversation;
 mod conversations;
 mod fault;
 mod floor;
