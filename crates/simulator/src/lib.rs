@@ -354,7 +354,7 @@ async fn unknown_route(
     uri: Uri,
 ) -> reply::ApiError {
     if !uri.path().starts_with("/_sim/")
-        && let Err(limited) = rate::admit(&state)
+        && let Err(limited) = state.admit()
     {
         return limited;
     }
