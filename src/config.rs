@@ -22,8 +22,7 @@ pub use paths::{default_config_path, default_data_dir};
 use raw::RawConfig;
 pub use team::{DEFAULT_FALLBACK_SHARE, TeamConfig};
 
-use crate::ids::is_hex24;
-use crate::platform::ConversationStatus;
+use crate::ids::{ConversationStatus, is_hex24};
 use crate::secret::Secret;
 use crate::tui::keys::KeyMap;
 

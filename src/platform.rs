@@ -14,11 +14,11 @@ mod reply;
 
 pub use auth::{AuthError, Authenticator};
 pub use client::{AssignCall, AssignRequest, MAX_REPLY_BYTES, PlatformClient};
-pub use conversation::{
-    Conversation, ConversationStatus, Move, MoveTarget, Person, QueueRef, Sentiment,
-};
+pub use conversation::{Conversation, Move, MoveTarget, Person, QueueRef, Sentiment};
 pub use conversations::{ConversationList, ConversationsError};
 pub use lists::{ListedAgent, ListedQueue};
 pub use paging::Paged;
 pub use presence::{AgentPresence, Capacity, Presence, QueueStats};
 pub use reply::{AssignReply, PlatformError, one_line};
+// The platform's callers have always found it here; it lives beneath the config, in `ids`.
+pub use crate::ids::ConversationStatus;
