@@ -22,3 +22,4 @@ pub mod team;
 pub mod terminal_safe;
 pub mod transfer;
 pub mod tui;
+pub mod words;

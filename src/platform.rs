@@ -14,7 +14,9 @@ mod reply;
 
 pub use auth::{AuthError, Authenticator};
 pub use client::{AssignCall, AssignRequest, MAX_REPLY_BYTES, PlatformClient};
-pub use conversation::{Conversation, Move, MoveTarget, Person, QueueRef, Sentiment};
+pub use conversation::{
+    Conversation, Move, MoveTarget, Person, QueueRef, Sentiment, moved_on_the_platform,
+};
 pub use conversations::{ConversationList, ConversationsError};
 pub use lists::{ListedAgent, ListedQueue};
 pub use paging::Paged;

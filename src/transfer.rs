@@ -35,7 +35,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use url::Url;
 
-pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
+pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, RECENT_CAPACITY, recent_target_ids};
 pub(crate) use budget::now_ms;
 pub use budget::{BudgetSnapshot, Priority, RateBudget, Slot, sleep_before_asking_again};
 pub use bulk::{BulkKey, BulkPlan, LeftOut, Skipped, Spread, run_bulk, stopped_before_its_turn};

@@ -18,7 +18,7 @@ use crate::ids::TargetKind;
 use crate::platform::{Conversation, ConversationStatus, Move, MoveTarget, Person, QueueRef};
 use crate::roster::{ResolveError, Roster};
 use crate::terminal_safe::{self, NAME_CHARS, cut};
-use crate::tui::view::short_duration;
+use crate::words::short_duration;
 
 #[derive(Debug, Args)]
 pub struct ConversationsArgs {

@@ -17,8 +17,7 @@ use crate::config::{
 };
 use crate::demo;
 use crate::roster::{Roster, RosterError, RosterStore};
-use crate::transfer::{EngineError, TransferEngine, recent_target_ids};
-use crate::tui::model::RECENT_CAPACITY;
+use crate::transfer::{EngineError, RECENT_CAPACITY, TransferEngine, recent_target_ids};
 use handoff_simulator::Simulator;
 
 pub struct Setup {

@@ -13,6 +13,8 @@ use serde_json::Value;
 
 use super::lenient::{millis, text};
 use crate::ids::{ConversationStatus, SessionId, TargetKind};
+use crate::terminal_safe::{NAME_CHARS, cut};
+use crate::words::short_duration;
 
 /// A person a record names: by the platform's user id (`u-…`, which is not the agent id a
 /// transfer takes), by name, or both. Naming the list's people, further up, adds the agent id
@@ -86,6 +88,21 @@ pub struct Move {
     pub to: Option<MoveTarget>,
     pub by: Option<Person>,
     pub at: Option<DateTime<Utc>>,
+}
+
+/// A move the platform's list shows, made at `at`, in words as of `now`: "moved 3m12s ago to
+/// Billing by Ana Silva, per the platform". The names are the platform's: cut to a name's length.
+pub fn moved_on_the_platform(last: &Move, at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!(
+        "moved {} ago to {} by {}, per the platform",
+        short_duration((now - at).num_seconds().max(0).unsigned_abs()),
+        last.to
+            .as_ref()
+            .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
+        last.by
+            .as_ref()
+            .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
+    )
 }
 
 /// The customer's mood as the platform read it.

@@ -22,7 +22,7 @@ use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, SyncPreview, Target};
 use crate::team::TeamTransfer;
 use crate::transfer::{
-    BudgetSnapshot, BulkKey, Ledger, Phase, Skipped, TransferId, TransferRecord,
+    BudgetSnapshot, BulkKey, Ledger, Phase, RECENT_CAPACITY, Skipped, TransferId, TransferRecord,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,9 +112,6 @@ pub enum Dialog {
         scroll: u16,
     },
 }
-
-/// How many recently used targets sort to the top of the picker.
-pub const RECENT_CAPACITY: usize = 20;
 
 #[derive(Debug)]
 pub struct Model {
