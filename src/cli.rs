@@ -190,6 +190,7 @@ async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode 
         still_waiting,
         callbacks: setup.callbacks,
         settings: setup.settings,
+        keys: setup.keys,
         engine: setup.engine,
         banner: setup.banner,
         notices,

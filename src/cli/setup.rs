@@ -18,6 +18,7 @@ use crate::config::{
 use crate::demo;
 use crate::roster::{Roster, RosterError, RosterStore};
 use crate::transfer::{EngineError, RECENT_CAPACITY, TransferEngine, recent_target_ids};
+use crate::tui::keys::{self, KeyMap};
 use handoff_simulator::Simulator;
 
 pub struct Setup {
@@ -34,8 +35,10 @@ pub struct Setup {
     pub warnings: Vec<String>,
     /// Posts to the callback receiver, when one was asked for and configured.
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
-    /// Waits, what to list and ring, the mouse and the keys, from the config.
+    /// Waits, what to list and ring, and the mouse, from the config.
     pub settings: Settings,
+    /// The console's keys: the defaults with the config's `[keys]` applied.
+    pub keys: KeyMap,
     /// Kept alive for as long as the command runs.
     _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
@@ -85,14 +88,17 @@ pub enum SetupError {
 const ROSTER_FILE_NAME: &str = "roster.toml";
 
 /// The config file `--config` (or `HANDOFF_CONFIG`, or the default place) names, read and
-/// checked, and where it is.
-fn load_config(global: &GlobalArgs) -> Result<(Config, PathBuf), SetupError> {
+/// checked, the keys its `[keys]` asks for, and where it is. The keys are resolved here, for
+/// every command that reads the whole file, so a bad `[keys]` stops all of them alike.
+fn load_config(global: &GlobalArgs) -> Result<(Config, KeyMap, PathBuf), SetupError> {
     let path = global
         .config
         .clone()
         .or_else(default_config_path)
         .ok_or(ConfigError::NoLocation)?;
-    Ok((Config::load(&path)?, path))
+    let config = Config::load(&path)?;
+    let keys = keys::resolve(&config.keys)?;
+    Ok((config, keys, path))
 }
 
 fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
@@ -124,7 +130,7 @@ impl Setup {
         if global.demo {
             return Self::demo(callbacks, global).await;
         }
-        let (config, config_path) = load_config(global)?;
+        let (config, keys, config_path) = load_config(global)?;
         let data_dir = data_dir(global)?;
         let roster_path = config
             .roster_file
@@ -162,6 +168,7 @@ impl Setup {
             warnings,
             callbacks: events,
             settings: config.settings(),
+            keys,
             _receiver: receiver,
             _demo: None,
         })
@@ -194,7 +201,7 @@ impl Setup {
                 demo::ACCOUNT_ID.to_owned(),
             ));
         }
-        let (config, config_path) = load_config(global)?;
+        let (config, _, config_path) = load_config(global)?;
         let team = config.team.ok_or_else(|| {
             SetupError::Team(format!(
                 "log --team reads the team's activity from Redis: add [team] to {} (config.example.toml shows it)",
@@ -242,6 +249,7 @@ impl Setup {
             }
             Callbacks::Ignore => (None, None),
         };
+        let keys = keys::resolve(&config.keys)?;
         let engine =
             TransferEngine::new(&config, data_dir.path())?.awaiting_callbacks(receiver.is_some());
         let roster_path = data_dir.path().join(ROSTER_FILE_NAME);
@@ -263,6 +271,7 @@ impl Setup {
             warnings: Vec::new(),
             callbacks: events,
             settings: config.settings(),
+            keys,
             _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,
