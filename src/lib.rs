@@ -8,6 +8,8 @@
 //! claims with other supervisors through Redis, [`tui`] is the console and [`cli`] the command
 //! line; [`diagnostics`] writes what happened to a file for a bug report, when asked to.
 
+#![forbid(unsafe_code)]
+
 pub mod callback;
 pub mod cli;
 pub mod config;

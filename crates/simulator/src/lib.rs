@@ -108,6 +108,8 @@
 //! must never send traffic off the machine. Other hosts are skipped silently; delivery errors are
 //! ignored, as the real platform gives no delivery guarantee either.
 
+#![forbid(unsafe_code)]
+
 mod assign;
 mod auth;
 mod availability;
