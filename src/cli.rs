@@ -27,8 +27,7 @@ use crate::diagnostics;
 use crate::transfer::{
     AUDIT_FILE_NAME, CALLBACK_HORIZON, Ledger, TransferEngine, TransferId, read_since,
 };
-use crate::tui::transfer_log::Notice;
-use crate::tui::{self, Console};
+use crate::tui::{self, Console, Notice};
 use output::err;
 use setup::{Callbacks, Setup, SetupError};
 
@@ -191,6 +190,7 @@ async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode 
         still_waiting,
         callbacks: setup.callbacks,
         settings: setup.settings,
+        keys: setup.keys,
         engine: setup.engine,
         reads: setup.reads,
         budget: setup.budget,

@@ -1,6 +1,7 @@
 //! The config file: where it is, what it says, and whether that makes sense before anything is
 //! sent. Loading either yields a complete [`Config`] or a [`ConfigError`] that names the file, the
-//! key and what is expected.
+//! key and what is expected. `[keys]` alone is kept as written, with its lines: what its names
+//! mean is the console's to say, which it does as any command starts.
 
 mod error;
 mod keys;
@@ -17,15 +18,14 @@ use std::time::Duration;
 use url::Url;
 
 pub use error::ConfigError;
+pub use keys::{KeyLine, KeyValue, KeysTable, Placed};
 pub use partial::{confirm_within_setting, roster_file_setting};
 pub use paths::{default_config_path, default_data_dir};
 use raw::RawConfig;
 pub use team::{DEFAULT_FALLBACK_SHARE, TeamConfig};
 
-use crate::ids::is_hex24;
-use crate::platform::ConversationStatus;
+use crate::ids::{ConversationStatus, is_hex24};
 use crate::secret::Secret;
-use crate::tui::keys::KeyMap;
 
 /// The platform's documented budget for contact-center APIs, per account.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
@@ -72,14 +72,14 @@ pub struct Config {
     pub conversations_refresh: Duration,
     /// `[conversations] statuses`: which conversations are listed unless asked otherwise.
     pub conversation_statuses: Vec<ConversationStatus>,
-    /// The console's keys: the defaults with `[keys]` applied.
-    pub keys: KeyMap,
+    /// `[keys]` as written: the console resolves it into its keys when any command starts.
+    pub keys: KeysTable,
     /// `[team]`: the Redis shared with the account's other supervisors; `None` works alone.
     pub team: Option<TeamConfig>,
 }
 
 /// What the console and the commands take from the config beyond where to send and how to sign:
-/// how long to wait, what to list, ring and take from the mouse, and which keys.
+/// how long to wait, what to list, ring and take from the mouse.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// How long an accepted transfer waits for its callback.
@@ -94,8 +94,6 @@ pub struct Settings {
     pub conversation_statuses: Vec<ConversationStatus>,
     /// How often the console reads the list again (`[conversations] refresh_secs`).
     pub conversations_refresh: Duration,
-    /// The keys in force, after `[keys]`.
-    pub keys: KeyMap,
 }
 
 impl Config {
@@ -107,7 +105,6 @@ impl Config {
             mouse: self.mouse,
             conversation_statuses: self.conversation_statuses.clone(),
             conversations_refresh: self.conversations_refresh,
-            keys: self.keys.clone(),
         }
     }
 }
@@ -258,7 +255,7 @@ impl Config {
                 conversation_statuses(&names).map_err(|e| invalid("conversations.statuses", e))?
             }
         };
-        let keys = keys::key_map(raw.keys, text, path)?;
+        let keys = raw.keys.placed(text, path);
         let team = match raw.team {
             Some(team) => Some(team::team_from(team, text, path, &env)?),
             None => None,

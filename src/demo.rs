@@ -8,13 +8,12 @@ use url::Url;
 
 use crate::config::{
     AuthConfig, Config, DEFAULT_CONFIRM_WITHIN, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_RATE_WINDOW,
-    DEFAULT_REQUEST_TIMEOUT, PlatformConfig,
+    DEFAULT_REQUEST_TIMEOUT, KeysTable, PlatformConfig,
 };
+use crate::ids::ConversationStatus;
 use crate::ids::TargetKind;
-use crate::platform::ConversationStatus;
 use crate::roster::{Roster, Target};
 use crate::secret::Secret;
-use crate::tui::keys::KeyMap;
 use handoff_simulator::{
     ConversationsConfig, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents,
 };
@@ -218,7 +217,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         mouse: true,
         conversation_statuses: ConversationStatus::MOVABLE.to_vec(),
         conversations_refresh: crate::config::DEFAULT_CONVERSATIONS_REFRESH,
-        keys: KeyMap::default(),
+        keys: KeysTable::default(),
         team: None,
     }
 }

@@ -3,8 +3,15 @@
 //! The docs contain ids that break their own shapes (a short queue id, a capitalised `Qu-`), so
 //! only the session id is checked strictly: it is what a supervisor pastes under time pressure and
 //! a typo there must never reach the platform. Target ids that merely look odd are warnings.
+//!
+//! The documented states of a conversation ([`ConversationStatus`]) are here too, as words of the
+//! platform that the config and the client both name.
+
+mod conversation_status;
 
 use std::fmt;
+
+pub use conversation_status::ConversationStatus;
 
 /// A bot session id (`botSessionId`): 24 lowercase hex characters. Read from anywhere (a team's
 /// shared result too) only through [`SessionId::parse`].

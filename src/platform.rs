@@ -12,11 +12,10 @@ mod paging;
 mod presence;
 mod reply;
 
-pub use crate::terminal_safe::one_line;
 pub use auth::{AuthError, Authenticator};
 pub use client::{AssignCall, AssignRequest, MAX_REPLY_BYTES, PlatformClient};
 pub use conversation::{
-    Conversation, ConversationStatus, Move, MoveTarget, Person, QueueRef, Sentiment,
+    Conversation, Move, MoveTarget, Person, QueueRef, Sentiment, moved_on_the_platform,
 };
 pub use conversations::{ConversationList, ConversationsError};
 pub use lists::{ListedAgent, ListedQueue};

@@ -24,8 +24,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use check::{EntryCheck, Field};
-pub use edit::{EditError, RosterChange, Shape};
+pub use check::{EditError, EntryCheck, Field};
+pub use edit::{RosterChange, Shape};
 pub use exchange::{CSV_HEADER, ImportError, Imported, Merged, import};
 pub use file::{Loaded, RosterError};
 pub use resolve::ResolveError;

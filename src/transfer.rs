@@ -35,7 +35,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, watch};
 use url::Url;
 
-pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, recent_target_ids};
+pub use audit::{AUDIT_FILE_NAME, AuditError, AuditLog, RECENT_CAPACITY, recent_target_ids};
 pub use bulk::{BulkKey, BulkPlan, LeftOut, Skipped, run_bulk, stopped_before_its_turn};
 pub use bulk_destination::{BulkAssignment, BulkDestination, Room};
 pub use callback_rule::{CallbackStep, Look, callback_step};

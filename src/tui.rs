@@ -20,3 +20,4 @@ pub mod view;
 
 pub use background::SharedStore;
 pub use event_loop::{Console, Ending, run};
+pub use transfer_log::Notice;

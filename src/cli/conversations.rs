@@ -14,11 +14,12 @@ use super::output::{err, out, out_json, out_raw};
 use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::directory::Freshness;
+use crate::ids::ConversationStatus;
 use crate::ids::TargetKind;
-use crate::platform::{Conversation, ConversationStatus, Move, MoveTarget, Person, QueueRef};
+use crate::platform::{Conversation, Move, MoveTarget, Person, QueueRef};
 use crate::roster::{ResolveError, Roster};
 use crate::terminal_safe::{self, NAME_CHARS, cut};
-use crate::tui::view::short_duration;
+use crate::words::short_duration;
 
 #[derive(Debug, Args)]
 pub struct ConversationsArgs {

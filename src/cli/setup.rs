@@ -21,8 +21,8 @@ use crate::demo;
 use crate::directory::Reads;
 use crate::roster::{Roster, RosterError, RosterStore};
 use crate::team::Team;
-use crate::transfer::{TransferEngine, recent_target_ids};
-use crate::tui::model::RECENT_CAPACITY;
+use crate::transfer::{RECENT_CAPACITY, TransferEngine, recent_target_ids};
+use crate::tui::keys::{self, KeyMap};
 use handoff_simulator::Simulator;
 
 pub struct Setup {
@@ -45,8 +45,10 @@ pub struct Setup {
     pub warnings: Vec<String>,
     /// Posts to the callback receiver, when one was asked for and configured.
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
-    /// Waits, what to list and ring, the mouse and the keys, from the config.
+    /// Waits, what to list and ring, and the mouse, from the config.
     pub settings: Settings,
+    /// The console's keys: the defaults with the config's `[keys]` applied.
+    pub keys: KeyMap,
     /// Kept alive for as long as the command runs.
     _receiver: Option<Receiver>,
     _demo: Option<DemoGuard>,
@@ -96,14 +98,17 @@ pub enum SetupError {
 const ROSTER_FILE_NAME: &str = "roster.toml";
 
 /// The config file `--config` (or `HANDOFF_CONFIG`, or the default place) names, read and
-/// checked, and where it is.
-fn load_config(global: &GlobalArgs) -> Result<(Config, PathBuf), SetupError> {
+/// checked, the keys its `[keys]` asks for, and where it is. The keys are resolved here, for
+/// every command that reads the whole file, so a bad `[keys]` stops all of them alike.
+fn load_config(global: &GlobalArgs) -> Result<(Config, KeyMap, PathBuf), SetupError> {
     let path = global
         .config
         .clone()
         .or_else(default_config_path)
         .ok_or(ConfigError::NoLocation)?;
-    Ok((Config::load(&path)?, path))
+    let config = Config::load(&path)?;
+    let keys = keys::resolve(&config.keys)?;
+    Ok((config, keys, path))
 }
 
 fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
@@ -135,7 +140,7 @@ impl Setup {
         if global.demo {
             return Self::demo(callbacks, global).await;
         }
-        let (config, config_path) = load_config(global)?;
+        let (config, keys, config_path) = load_config(global)?;
         let data_dir = data_dir(global)?;
         let roster_path = config
             .roster_file
@@ -176,6 +181,7 @@ impl Setup {
             warnings,
             callbacks: events,
             settings: config.settings(),
+            keys,
             _receiver: receiver,
             _demo: None,
         })
@@ -208,7 +214,7 @@ impl Setup {
                 demo::ACCOUNT_ID.to_owned(),
             ));
         }
-        let (config, config_path) = load_config(global)?;
+        let (config, _, config_path) = load_config(global)?;
         let team = config.team.ok_or_else(|| {
             SetupError::Team(format!(
                 "log --team reads the team's activity from Redis: add [team] to {} (config.example.toml shows it)",
@@ -256,6 +262,7 @@ impl Setup {
             }
             Callbacks::Ignore => (None, None),
         };
+        let keys = keys::resolve(&config.keys)?;
         let account = Account::open(&config, data_dir.path())?;
         let roster_path = data_dir.path().join(ROSTER_FILE_NAME);
         std::fs::write(&roster_path, demo::roster().to_toml()).map_err(SetupError::Demo)?;
@@ -279,6 +286,7 @@ impl Setup {
             warnings: Vec::new(),
             callbacks: events,
             settings: config.settings(),
+            keys,
             _receiver: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,

@@ -264,7 +264,7 @@ impl CallbackDesk<'_> {
                 }
                 CallbackStep::Ignore => err!(
                     "note: ignored a callback that names no session: {}",
-                    crate::platform::one_line(&callback.payload.to_string())
+                    crate::terminal_safe::one_line(&callback.payload.to_string())
                 ),
                 CallbackStep::Record {
                     request,

@@ -11,179 +11,110 @@
 //! details = "o"
 //! ```
 //!
-//! Anything that cannot work (an unknown action, part or key name, a key that would do two
-//! things, a letter a text field needs) stops the start with the file, the line and the key.
+//! The config keeps the table as written, each name and key with its line, and knows nothing of
+//! the console's actions, parts and keys: the console resolves the table into its key map when
+//! any command starts. Anything that cannot work there (an unknown action, part or key name, a
+//! key that would do two things, a letter a text field needs) stops the start with the file, the
+//! line and the key ([`ConfigError::Keys`](super::ConfigError::Keys)).
 
 use std::fmt;
-use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
-use super::ConfigError;
 use super::syntax::line_of;
-use crate::tui::keys::{Action, Context, Key, KeyMap, Override, meant};
 
-/// `[keys]` as written, with where each part is.
+/// `[keys]` as written, in the file's order, each name and key with its line, for the console
+/// to resolve and to point at the line of any problem.
+#[derive(Debug, Clone, Default)]
+pub struct KeysTable {
+    /// The config file, for messages.
+    pub file: PathBuf,
+    pub lines: Vec<KeyLine>,
+}
+
+/// One line of `[keys]`: an action (or `part.action`) and its keys, or a part's table.
+#[derive(Debug, Clone)]
+pub struct KeyLine {
+    pub name: Placed<String>,
+    pub value: Placed<KeyValue>,
+}
+
+/// What a line of `[keys]` gives.
+#[derive(Debug, Clone)]
+pub enum KeyValue {
+    /// One key: `"F2"`.
+    One(String),
+    /// A list of keys, each with its own line, as a list may run over several.
+    Many(Vec<Placed<String>>),
+    /// `[keys.log]`: the lines for one part.
+    Part(Vec<KeyLine>),
+}
+
+/// Something written in the file, with the line it is on, counted from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed<T> {
+    pub line: usize,
+    pub value: T,
+}
+
+/// `[keys]` as read, with where each part is.
 #[derive(Debug, Default)]
-pub(super) struct RawKeys(Vec<(Spanned<String>, Spanned<RawValue>)>);
+pub(super) struct RawKeys(Vec<RawEntry>);
+
+type RawEntry = (Spanned<String>, Spanned<RawValue>);
 
 #[derive(Debug)]
 enum RawValue {
     One(String),
     Many(Vec<Spanned<String>>),
     /// `[keys.log]`: the lines for one part.
-    Part(Vec<(Spanned<String>, Spanned<RawValue>)>),
+    Part(Vec<RawEntry>),
 }
 
-/// One action's keys, resolved, with where the line is for messages.
-struct Line {
-    setting: String,
-    span: Range<usize>,
-    value: Override,
-}
-
-/// What is wrong, where, and under which setting.
-struct Problem {
-    setting: String,
-    span: Range<usize>,
-    message: String,
-}
-
-/// The key map the file asks for: the defaults with `[keys]` applied.
-pub(super) fn key_map(raw: RawKeys, text: &str, path: &Path) -> Result<KeyMap, ConfigError> {
-    let error = |problem: Problem| ConfigError::Keys {
-        path: path.to_owned(),
-        line: line_of(text, problem.span.start),
-        setting: problem.setting,
-        problem: problem.message,
-    };
-    let lines = resolve(raw).map_err(error)?;
-    let overrides: Vec<Override> = lines.iter().map(|line| line.value.clone()).collect();
-    KeyMap::with_overrides(&overrides).map_err(|e| {
-        let line = &lines[e.index];
-        error(Problem {
-            setting: line.setting.clone(),
-            span: line.span.clone(),
-            message: e.problem,
-        })
-    })
-}
-
-/// The lines of `[keys]` resolved, or the first problem in the file's order.
-fn resolve(raw: RawKeys) -> Result<Vec<Line>, Problem> {
-    let mut lines = Vec::new();
-    for (name, value) in in_file_order(raw.0) {
-        let span = value.span();
-        match value.into_inner() {
-            RawValue::Part(entries) => {
-                let context = context_named(&name)?;
-                for (action, value) in in_file_order(entries) {
-                    let setting = format!("keys.{}.{}", name.get_ref(), action.get_ref());
-                    lines.push(line(Some(context), &action, value, setting)?);
-                }
-            }
-            value => {
-                let value = Spanned::new(span, value);
-                let setting = format!("keys.{}", name.get_ref());
-                // `"log.re-route" = …` is the same as `re-route = …` under `[keys.log]`.
-                let (context, action) = match name.get_ref().rsplit_once('.') {
-                    Some((part, action)) => {
-                        let context = context_named(&Spanned::new(name.span(), part.to_owned()))?;
-                        let action = Spanned::new(name.span(), action.to_owned());
-                        (Some(context), action)
-                    }
-                    None => (None, name),
-                };
-                lines.push(line(context, &action, value, setting)?);
-            }
+impl RawKeys {
+    /// The table as written in `text`, the file at `file`, with lines in place of offsets.
+    pub(super) fn placed(self, text: &str, file: &Path) -> KeysTable {
+        KeysTable {
+            file: file.to_owned(),
+            lines: key_lines(self.0, text),
         }
     }
-    Ok(lines)
+}
+
+fn key_lines(entries: Vec<RawEntry>, text: &str) -> Vec<KeyLine> {
+    in_file_order(entries)
+        .into_iter()
+        .map(|(name, value)| {
+            let line = line_of(text, value.span().start);
+            let value = match value.into_inner() {
+                RawValue::One(key) => KeyValue::One(key),
+                RawValue::Many(keys) => {
+                    KeyValue::Many(keys.into_iter().map(|key| placed(key, text)).collect())
+                }
+                RawValue::Part(entries) => KeyValue::Part(key_lines(entries, text)),
+            };
+            KeyLine {
+                name: placed(name, text),
+                value: Placed { line, value },
+            }
+        })
+        .collect()
 }
 
 /// TOML tables come back sorted by name; messages should follow the file.
-fn in_file_order(
-    mut entries: Vec<(Spanned<String>, Spanned<RawValue>)>,
-) -> Vec<(Spanned<String>, Spanned<RawValue>)> {
+fn in_file_order(mut entries: Vec<RawEntry>) -> Vec<RawEntry> {
     entries.sort_by_key(|(name, _)| name.span().start);
     entries
 }
 
-fn line(
-    context: Option<Context>,
-    action: &Spanned<String>,
-    value: Spanned<RawValue>,
-    setting: String,
-) -> Result<Line, Problem> {
-    let problem = |span: Range<usize>, message: String| Problem {
-        setting: setting.clone(),
-        span,
-        message,
-    };
-    let Some(found) = Action::from_name(action.get_ref()) else {
-        let guess = meant(action.get_ref())
-            .map(|name| format!(" (did you mean {name}?)"))
-            .unwrap_or_default();
-        return Err(problem(
-            action.span(),
-            format!(
-                "{:?} is not an action{guess}; the README lists them under \"Your keys\"",
-                action.get_ref()
-            ),
-        ));
-    };
-    let span = value.span();
-    let labels: Vec<Spanned<String>> = match value.into_inner() {
-        RawValue::One(label) => vec![Spanned::new(span.clone(), label)],
-        RawValue::Many(labels) => labels,
-        RawValue::Part(_) => {
-            return Err(problem(
-                span,
-                "expected a key such as \"F2\" or a list of keys, not a table".into(),
-            ));
-        }
-    };
-    let mut keys = Vec::with_capacity(labels.len());
-    for label in labels {
-        let key: Key = label
-            .get_ref()
-            .parse()
-            .map_err(|e| problem(label.span(), format!("{e}")))?;
-        keys.push(key);
+fn placed<T>(spanned: Spanned<T>, text: &str) -> Placed<T> {
+    Placed {
+        line: line_of(text, spanned.span().start),
+        value: spanned.into_inner(),
     }
-    Ok(Line {
-        setting: setting.clone(),
-        span,
-        value: Override {
-            context,
-            action: found,
-            keys,
-        },
-    })
-}
-
-fn context_named(name: &Spanned<String>) -> Result<Context, Problem> {
-    Context::from_name(name.get_ref()).ok_or_else(|| {
-        let guess = meant(name.get_ref())
-            .map(|name| format!(" (did you mean {name}?)"))
-            .unwrap_or_default();
-        let parts: Vec<&str> = crate::tui::keys::HELP_ORDER
-            .iter()
-            .map(|c| c.name())
-            .collect();
-        Problem {
-            setting: format!("keys.{}", name.get_ref()),
-            span: name.span(),
-            message: format!(
-                "{:?} is not a part of the console{guess}; the parts are {}",
-                name.get_ref(),
-                parts.join(", ")
-            ),
-        }
-    })
 }
 
 impl<'de> Deserialize<'de> for RawKeys {
@@ -202,7 +133,7 @@ impl<'de> Deserialize<'de> for RawValue {
 struct EntriesVisitor;
 
 impl<'de> Visitor<'de> for EntriesVisitor {
-    type Value = Vec<(Spanned<String>, Spanned<RawValue>)>;
+    type Value = Vec<RawEntry>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a table of actions and their keys")

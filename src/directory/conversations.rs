@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Names;
-use crate::platform::{
-    ConversationList, ConversationStatus, ConversationsError, ListedAgent, PlatformClient,
-};
+use crate::ids::ConversationStatus;
+use crate::platform::{ConversationList, ConversationsError, ListedAgent, PlatformClient};
 use crate::roster::Roster;
 use crate::team::SharedReads;
 

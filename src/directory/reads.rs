@@ -10,9 +10,9 @@ use std::time::Duration;
 use super::availability::{self, Availability};
 use super::conversations::{self, TeammateRead};
 use super::{Listing, fetch_listing};
+use crate::ids::ConversationStatus;
 use crate::platform::{
-    AgentPresence, ConversationList, ConversationStatus, ConversationsError, PlatformClient,
-    PlatformError,
+    AgentPresence, ConversationList, ConversationsError, PlatformClient, PlatformError,
 };
 use crate::roster::Roster;
 use crate::team::SharedReads;

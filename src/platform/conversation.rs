@@ -5,7 +5,6 @@
 //! Text is kept as the platform wrote it: it is outside input and must be made safe wherever it
 //! is shown.
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -13,101 +12,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::lenient::{millis, text};
-use crate::ids::{SessionId, TargetKind};
-
-/// The documented states of a conversation, which the list can be filtered by.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(into = "String", from = "String")]
-pub enum ConversationStatus {
-    Active,
-    Closed,
-    Idle,
-    Open,
-    Overdue,
-    Terminated,
-    /// A word the docs do not list, kept as the platform wrote it (upper-cased).
-    Other(String),
-}
-
-impl ConversationStatus {
-    /// Every documented state, in the docs' order.
-    pub const DOCUMENTED: [ConversationStatus; 6] = [
-        Self::Active,
-        Self::Closed,
-        Self::Idle,
-        Self::Open,
-        Self::Overdue,
-        Self::Terminated,
-    ];
-
-    /// What the list shows unless told otherwise: the conversations a supervisor would move.
-    pub const MOVABLE: [ConversationStatus; 3] = [Self::Open, Self::Overdue, Self::Active];
-
-    /// A documented state by name, in any case; `None` for anything else.
-    pub fn documented(name: &str) -> Option<Self> {
-        let upper = name.trim().to_ascii_uppercase();
-        Self::DOCUMENTED.into_iter().find(|s| s.as_str() == upper)
-    }
-
-    /// A state as a record gives it: a documented one, or the word as it came.
-    fn from_record(word: &str) -> Self {
-        Self::documented(word).unwrap_or_else(|| Self::Other(word.trim().to_ascii_uppercase()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Closed => "CLOSED",
-            Self::Idle => "IDLE",
-            Self::Open => "OPEN",
-            Self::Overdue => "OVERDUE",
-            Self::Terminated => "TERMINATED",
-            Self::Other(word) => word,
-        }
-    }
-
-    /// Still waiting for an agent, so its wait keeps growing.
-    pub fn is_waiting(&self) -> bool {
-        matches!(self, Self::Open | Self::Overdue)
-    }
-
-    /// Over: the platform refuses to move it, as Kore.ai's own console skips it.
-    pub fn is_ended(&self) -> bool {
-        matches!(self, Self::Closed | Self::Terminated)
-    }
-
-    /// The documented names, for messages: "ACTIVE, CLOSED, …".
-    pub fn documented_names() -> String {
-        Self::DOCUMENTED
-            .iter()
-            .map(Self::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-impl From<ConversationStatus> for String {
-    fn from(status: ConversationStatus) -> String {
-        status.as_str().to_owned()
-    }
-}
-
-/// Any word, as a record would give it.
-impl From<String> for ConversationStatus {
-    fn from(word: String) -> Self {
-        Self::from_record(&word)
-    }
-}
-
-impl fmt::Display for ConversationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::ids::{ConversationStatus, SessionId, TargetKind};
+use crate::terminal_safe::{NAME_CHARS, cut};
+use crate::words::short_duration;
 
 /// A person a record names: by the platform's user id (`u-…`, which is not the agent id a
-/// transfer takes), by name, or both. [`crate::directory::Names`] adds the agent id and the
-/// roster's name where it knows the user id.
+/// transfer takes), by name, or both. Naming the list's people, further up, adds the agent id
+/// and the roster's name where the user id is known.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Person {
     pub user_id: Option<String>,
@@ -179,6 +90,21 @@ pub struct Move {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// A move the platform's list shows, made at `at`, in words as of `now`: "moved 3m12s ago to
+/// Billing by Ana Silva, per the platform". The names are the platform's: cut to a name's length.
+pub fn moved_on_the_platform(last: &Move, at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!(
+        "moved {} ago to {} by {}, per the platform",
+        short_duration((now - at).num_seconds().max(0).unsigned_abs()),
+        last.to
+            .as_ref()
+            .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
+        last.by
+            .as_ref()
+            .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
+    )
+}
+
 /// The customer's mood as the platform read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sentiment {
@@ -186,8 +112,8 @@ pub struct Sentiment {
     pub emoji: Option<String>,
 }
 
-/// A conversation a supervisor may move. It also travels through the team's Redis
-/// ([`crate::team::SharedReads`]), where a missing optional field reads as absent.
+/// A conversation a supervisor may move. It also travels through the team's Redis, in a read
+/// shared with teammates, where a missing optional field reads as absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// `botSessionId`: what a transfer takes.
@@ -275,7 +201,7 @@ pub(super) fn read_conversation(record: &Value, read_at: SystemTime) -> Option<C
     Some(Conversation {
         session,
         conversation_id: text(record, "_id").or_else(|| text(record, "conversationId")),
-        status: text(record, "status").map(|word| ConversationStatus::from_record(&word)),
+        status: text(record, "status").map(ConversationStatus::from),
         wait: record
             .get("waitTime")
             .and_then(millis)
@@ -580,23 +506,5 @@ mod tests {
         let text = serde_json::to_string(&conversation).unwrap();
         let back: Conversation = serde_json::from_str(&text).unwrap();
         assert_eq!(back, conversation);
-    }
-
-    #[test]
-    fn statuses_are_read_in_any_case() {
-        assert_eq!(
-            ConversationStatus::documented(" overdue "),
-            Some(ConversationStatus::Overdue)
-        );
-        assert_eq!(ConversationStatus::documented("WAITING"), None);
-        assert_eq!(
-            ConversationStatus::from_record("waiting"),
-            ConversationStatus::Other("WAITING".into())
-        );
-        assert!(ConversationStatus::Terminated.is_ended());
-        assert_eq!(
-            ConversationStatus::documented_names(),
-            "ACTIVE, CLOSED, IDLE, OPEN, OVERDUE, TERMINATED"
-        );
     }
 }

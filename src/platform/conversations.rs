@@ -13,9 +13,10 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::PlatformClient;
-use super::conversation::{Conversation, ConversationStatus, read_conversation};
+use super::conversation::{Conversation, read_conversation};
 use super::paging::Pages;
 use super::reply::PlatformError;
+use crate::ids::ConversationStatus;
 
 /// Conversations asked for a page; the docs show 10 and no bound. A platform that gives fewer
 /// costs more pages, and misses none: the next page starts after what came.

@@ -4,9 +4,8 @@
 
 use std::collections::HashMap;
 
-use super::edit::EditError;
 use super::{Roster, Target};
-use crate::ids::check_target_id;
+use crate::ids::{TargetIdError, check_target_id};
 
 /// Checks entries one after another, remembering where each id was first seen, so the second
 /// entry with an id is refused with words that point at the first.
@@ -68,6 +67,31 @@ impl EntryCheck {
         self.first_seen.insert(target.id.clone(), place());
         Ok(shape)
     }
+}
+
+/// Why an entry or an edit is refused. It lives beside the check, which finds most of these, so
+/// that the edits use the check without the check needing anything of theirs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("{kind} id {id:?}: {problem}")]
+    BadId {
+        kind: crate::ids::TargetKind,
+        id: String,
+        problem: TargetIdError,
+    },
+    #[error("{kind} {id}: expected a name, without control characters")]
+    BadName {
+        kind: crate::ids::TargetKind,
+        id: String,
+    },
+    /// `first` says where the id already is, in words that follow "already".
+    #[error("id {id} is already {first}; each id may appear once")]
+    Duplicate { id: String, first: String },
+    #[error("no target with id {0} in the roster")]
+    NotFound(String),
+    /// The id looks unlike the documented shape; the supervisor may insist.
+    #[error("{0}; add it anyway with --force (or y in the console) if it is right")]
+    OddShape(String),
 }
 
 impl EditError {

@@ -2,32 +2,8 @@
 //! loader uses, so what the supervisor adds in the console, on the command line or by import is
 //! as sound as a file that loads.
 
-use super::check::EntryCheck;
+use super::check::{EditError, EntryCheck};
 use super::{Roster, Target};
-use crate::ids::TargetIdError;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EditError {
-    #[error("{kind} id {id:?}: {problem}")]
-    BadId {
-        kind: crate::ids::TargetKind,
-        id: String,
-        problem: TargetIdError,
-    },
-    #[error("{kind} {id}: expected a name, without control characters")]
-    BadName {
-        kind: crate::ids::TargetKind,
-        id: String,
-    },
-    /// `first` says where the id already is, in words that follow "already".
-    #[error("id {id} is already {first}; each id may appear once")]
-    Duplicate { id: String, first: String },
-    #[error("no target with id {0} in the roster")]
-    NotFound(String),
-    /// The id looks unlike the documented shape; the supervisor may insist.
-    #[error("{0}; add it anyway with --force (or y in the console) if it is right")]
-    OddShape(String),
-}
 
 /// One change to the roster, as the console or the command line asks for it; applied by the
 /// store to the file's current content.

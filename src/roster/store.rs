@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::Roster;
-use super::edit::EditError;
+use super::check::EditError;
 use super::file::{Loaded, RosterError};
 
 #[derive(Debug)]

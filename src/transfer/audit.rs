@@ -163,6 +163,9 @@ impl<'a> UnmatchedEntry<'a> {
 /// transfers, never the whole file of a long-running install.
 const RECENT_TAIL_BYTES: u64 = 256 * 1024;
 
+/// How many recently used targets are read back and kept: they sort to the top of the picker.
+pub const RECENT_CAPACITY: usize = 20;
+
 /// Target ids of the latest transfers in the audit file in `data_dir`, most recent first, each
 /// once. A missing or unreadable file, or a damaged line, is simply skipped: this only orders the
 /// picker.

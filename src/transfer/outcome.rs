@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::TransferRequest;
 use super::reason::FailureReason;
 use crate::ids::TargetKind;
-use crate::platform::{AssignReply, PlatformError, one_line};
+use crate::platform::{AssignReply, PlatformError};
+use crate::terminal_safe::one_line;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]

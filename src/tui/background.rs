@@ -11,7 +11,7 @@ use super::update::{Msg, Refresh, RosterSaved};
 use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
 use crate::directory::{AVAILABILITY_EVERY, Freshness, Listing, Reads};
-use crate::platform::ConversationStatus;
+use crate::ids::ConversationStatus;
 use crate::roster::Roster;
 use crate::roster::{EditError, RosterChange, RosterStore};
 use crate::team::Activity;

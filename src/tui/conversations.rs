@@ -8,8 +8,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use crate::directory::TeammateRead;
+use crate::ids::ConversationStatus;
 use crate::ids::SessionId;
-use crate::platform::{Conversation, ConversationList, ConversationStatus, ConversationsError};
+use crate::platform::{Conversation, ConversationList, ConversationsError};
 
 /// At most this many conversations are kept: the client already stops near here, and a list
 /// longer than this is not one a supervisor reads through on a console.

@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::background::{self, SharedStore};
+use super::keys::KeyMap;
 use super::model::Model;
 use super::theme::Theme;
 use super::transfer_log::Notice;
@@ -31,7 +32,7 @@ use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
 use crate::config::Settings;
 use crate::directory::Reads;
-use crate::platform::ConversationStatus;
+use crate::ids::ConversationStatus;
 use crate::roster::Roster;
 use crate::team::Team;
 use crate::transfer::{
@@ -67,8 +68,10 @@ pub struct Console {
     pub still_waiting: Vec<(TransferId, Duration)>,
     /// Posts to the callback receiver, when one runs.
     pub callbacks: Option<mpsc::Receiver<CallbackEvent>>,
-    /// Waits, what to list and ring, the mouse and the keys, from the config.
+    /// Waits, what to list and ring, and the mouse, from the config.
     pub settings: Settings,
+    /// The keys in force, after `[keys]`.
+    pub keys: KeyMap,
 }
 
 /// Why the console closed.
@@ -225,10 +228,10 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
                 request_timeout: _,
                 bell,
                 mouse: _,
-                keys,
                 conversation_statuses,
                 conversations_refresh,
             },
+        keys,
     } = console;
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
     model.ledger = ledger;

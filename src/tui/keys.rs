@@ -1,8 +1,9 @@
 //! The key map, as data: every binding once, with the words that describe it. The hint bar and
 //! the help screen are both generated from it, so they cannot disagree with what the keys do.
 //! The tables here are the defaults; the config file's `[keys]` may change the keys of any
-//! binding (see [`KeyMap::with_overrides`]).
+//! binding ([`resolve`], through [`KeyMap::with_overrides`]).
 
+mod from_config;
 mod key;
 mod map;
 mod names;
@@ -11,6 +12,7 @@ use std::borrow::Cow;
 
 use crossterm::event::KeyCode;
 
+pub use from_config::resolve;
 pub use key::{Key, UnknownKey};
 use key::{char_key, ctrl, key};
 pub use map::{Hints, KeyMap, Override, OverrideError};

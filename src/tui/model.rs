@@ -22,7 +22,9 @@ use crate::directory::{Availability, Listing, LiveState};
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{Roster, SyncPreview, Target};
 use crate::transfer::TeamTransfer;
-use crate::transfer::{BulkKey, Ledger, Phase, Skipped, TransferId, TransferRecord};
+use crate::transfer::{
+    BulkKey, Ledger, Phase, RECENT_CAPACITY, Skipped, TransferId, TransferRecord,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -111,9 +113,6 @@ pub enum Dialog {
         scroll: u16,
     },
 }
-
-/// How many recently used targets sort to the top of the picker.
-pub const RECENT_CAPACITY: usize = 20;
 
 #[derive(Debug)]
 pub struct Model {

@@ -22,8 +22,6 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-pub use live::{moved_on_the_platform, short_duration};
-
 use super::input::TextInput;
 pub use hit::{Spot, spot};
 pub use layout::{Panes, panes};

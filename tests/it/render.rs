@@ -41,7 +41,7 @@ fn demo_conversations() -> handoff::platform::ConversationList {
         let reads = handoff::account::Account::open(&demo::config_for(&simulator), &data)
             .unwrap()
             .reads;
-        let statuses = handoff::platform::ConversationStatus::MOVABLE;
+        let statuses = handoff::ids::ConversationStatus::MOVABLE;
         let (list, _) = reads
             .conversations(&demo::roster(), &statuses, Freshness::Now)
             .await

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use handoff::directory::Availability;
 use handoff::directory::{Freshness, Reads};
+use handoff::ids::ConversationStatus;
 use handoff::ids::TargetKind;
-use handoff::platform::ConversationStatus;
 use handoff_simulator::{Simulator, SimulatorConfig};
 use tokio::time::{Instant, MissedTickBehavior};
 

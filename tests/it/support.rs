@@ -315,6 +315,7 @@ pub fn path_str(path: &Path) -> &str {
 /// is where any allocation goes) to `bytes`, and its runtime to two worker threads, whose
 /// stacks count too: the same room is then enough on a machine of any size. Past the limit an
 /// allocation fails: the binary aborts, or a read says "out of memory".
+#[expect(unsafe_code, reason = "the child's limits are set before its exec")]
 pub fn limit_memory(command: &mut tokio::process::Command, bytes: u64) {
     command.env("TOKIO_WORKER_THREADS", "2");
     let limit = libc::rlimit {
@@ -337,6 +338,7 @@ pub fn limit_memory(command: &mut tokio::process::Command, bytes: u64) {
 /// Limits the files `command` writes to `bytes` each (`RLIMIT_FSIZE`), as a disk that fills up:
 /// a write past it fails. The signal the kernel sends then (`SIGXFSZ`, which would end the
 /// process) is ignored, as a full disk sends none.
+#[expect(unsafe_code, reason = "the child's limits are set before its exec")]
 pub fn limit_file_size(command: &mut tokio::process::Command, bytes: u64) {
     let limit = libc::rlimit {
         rlim_cur: bytes,

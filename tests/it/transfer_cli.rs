@@ -547,10 +547,10 @@ async fn config_problems_exit_2_naming_file_and_key() {
     assert!(simulator.requests().is_empty());
 }
 
-/// A `[keys]` that cannot work stops the console before anything starts: exit 2, with the file,
-/// the line and the key.
+/// A `[keys]` that cannot work stops the console, and every other command, before anything
+/// starts: exit 2, with the file, the line and the key.
 #[tokio::test]
-async fn a_bad_key_in_the_config_stops_the_console_naming_file_line_and_key() {
+async fn a_bad_key_in_the_config_stops_every_command_naming_file_line_and_key() {
     let (simulator, ws) = demo_workspace().await;
     let good = std::fs::read_to_string(ws.config_path()).unwrap();
     let cases = [
@@ -574,18 +574,21 @@ async fn a_bad_key_in_the_config_stops_the_console_naming_file_line_and_key() {
         let text = format!("{good}\n{keys}");
         let line = text.lines().position(|l| l.starts_with(setting)).unwrap() + 1;
         ws.write("config.toml", &text);
-        // No subcommand: the console, which reads its keys before it takes the terminal.
-        let run = ws.run(&[]).await;
-        assert_eq!(run.code, 2, "{keys}: {}", run.all());
-        let config = ws.config_path();
-        assert!(run.stderr.contains(path_str(&config)), "{}", run.stderr);
-        assert!(
-            run.stderr.contains(&format!("line {line}:")),
-            "{line}: {}",
-            run.stderr
-        );
-        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
-        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        // No subcommand: the console, which reads its keys before it takes the terminal; and a
+        // command that never shows them, which checks them all the same.
+        for args in [&[][..], &["conversations"][..]] {
+            let run = ws.run(args).await;
+            assert_eq!(run.code, 2, "{args:?} {keys}: {}", run.all());
+            let config = ws.config_path();
+            assert!(run.stderr.contains(path_str(&config)), "{}", run.stderr);
+            assert!(
+                run.stderr.contains(&format!("line {line}:")),
+                "{line}: {}",
+                run.stderr
+            );
+            assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+            assert!(run.stdout.is_empty(), "{}", run.stdout);
+        }
     }
     assert!(simulator.requests().is_empty());
 }

@@ -8,8 +8,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use handoff::ids::ConversationStatus;
 use handoff::ids::{SessionId, TargetKind};
-use handoff::platform::{Conversation, ConversationList, ConversationStatus, QueueRef};
+use handoff::platform::{Conversation, ConversationList, QueueRef};
 use handoff::roster::{Roster, Target};
 use handoff::transfer::{
     FailureReason, Outcome, Progress, TransferId, TransferRecord, TransferRequest, TransferUpdate,

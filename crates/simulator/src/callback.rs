@@ -16,21 +16,12 @@ use serde_json::{Value, json};
 use url::{Host, Url};
 
 use super::body::read_limited;
-use super::fault::{Callback, HOSTILE_TEXT};
+use super::fault::{Callback, HOSTILE_TEXT, Outcome};
 use super::reply::ApiError;
 use super::state::{MAX_RECORDED, SimState};
 use super::transfer::{Target, Transfer};
 
 pub(crate) const SINK_PATH: &str = "/_sim/callbacks";
-
-/// What a callback reports about the transfer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    Accepted,
-    Rejected,
-    /// Rejected, in words that carry terminal escape sequences.
-    RejectedInHostileWords,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

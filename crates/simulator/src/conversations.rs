@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use super::floor::{SimConversation, Stint};
+use super::conversation::{SimConversation, Stint};
 use super::paging::{at_least, positive};
 use super::reply::ApiError;
 use super::state::{SimState, lock};

@@ -8,7 +8,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::callback::Outcome;
 use super::reply::ApiError;
 
 /// Long enough that a client with a short timeout gives up first.
@@ -64,6 +63,15 @@ pub(crate) enum Callback {
     Contradicting,
     /// A success after [`super::SimulatorConfig::late_callback_delay`].
     Late,
+}
+
+/// What a callback reports about the transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Accepted,
+    Rejected,
+    /// Rejected, in words that carry terminal escape sequences.
+    RejectedInHostileWords,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -7,8 +7,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::conversation::{Phase, SimConversation, SimMove, Stint, agent_names};
 use super::hash::{platform_id, stable};
-use super::seed::{self, Traits};
+use super::seed;
 use super::{SimAgent, SimQueue, SimulatorConfig};
 
 /// The conversations part of the simulated tenant.
@@ -51,92 +52,6 @@ impl Default for ConversationsConfig {
             comma_separated_statuses: true,
             picked_up_between_pages: 0,
         }
-    }
-}
-
-/// Where a conversation is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    /// In a queue, waiting for an agent since then.
-    Waiting {
-        since: SystemTime,
-    },
-    /// With an agent, after waiting this long.
-    WithAgent {
-        waited: Duration,
-    },
-    Closed {
-        waited: Duration,
-    },
-    Terminated {
-        waited: Duration,
-    },
-}
-
-/// A time in one of the record's lists of queues or participants.
-#[derive(Debug, Clone)]
-pub(crate) struct Stint {
-    /// A queue id, or an agent's user id (`u-…`), as records name agents.
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) since: SystemTime,
-    /// The word the record gives: `ACTIVE` while current.
-    pub(crate) status: &'static str,
-}
-
-/// One entry of `transferDetails`.
-#[derive(Debug, Clone)]
-pub(crate) struct SimMove {
-    /// `QUEUE` or `AGENT`.
-    pub(crate) to_type: &'static str,
-    pub(crate) to_id: String,
-    pub(crate) to_name: String,
-    /// A supervisor's user id; `None` for a move made through the API.
-    pub(crate) by: Option<String>,
-    pub(crate) at: SystemTime,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct SimConversation {
-    /// 24 hex, shaped like a MongoDB ObjectId: creation second, machine, counter.
-    pub(crate) session: String,
-    pub(crate) conversation_id: String,
-    pub(crate) created: SystemTime,
-    pub(crate) phase: Phase,
-    pub(crate) queues: Vec<Stint>,
-    pub(crate) participants: Vec<Stint>,
-    pub(crate) moves: Vec<SimMove>,
-    pub(crate) traits: Traits,
-}
-
-impl SimConversation {
-    /// The record's `status` at `now`.
-    pub(crate) fn status(&self, now: SystemTime, overdue_after: Duration) -> &'static str {
-        match self.phase {
-            Phase::Waiting { since }
-                if now.duration_since(since).unwrap_or_default() > overdue_after =>
-            {
-                "OVERDUE"
-            }
-            Phase::Waiting { .. } => "OPEN",
-            Phase::WithAgent { .. } => "ACTIVE",
-            Phase::Closed { .. } => "CLOSED",
-            Phase::Terminated { .. } => "TERMINATED",
-        }
-    }
-
-    /// The record's `waitTime` at `now`: still growing while in a queue.
-    pub(crate) fn wait(&self, now: SystemTime) -> Duration {
-        match self.phase {
-            Phase::Waiting { since } => now.duration_since(since).unwrap_or_default(),
-            Phase::WithAgent { waited }
-            | Phase::Closed { waited }
-            | Phase::Terminated { waited } => waited,
-        }
-    }
-
-    fn is_ended(&self) -> bool {
-        matches!(self.phase, Phase::Closed { .. } | Phase::Terminated { .. })
     }
 }
 
@@ -320,19 +235,4 @@ impl Floor {
         let conversation_id = platform_id("c-", true, session.as_bytes());
         planned.into_conversation(session, conversation_id)
     }
-}
-
-/// An agent's user id and full name, as records give them.
-pub(crate) fn agent_names(agent: &SimAgent) -> (String, String) {
-    (
-        user_id(agent),
-        format!("{} {}", agent.first_name, agent.last_name)
-            .trim()
-            .to_owned(),
-    )
-}
-
-/// The agent's user id (`u-…`), the same in the agent list and in conversations.
-pub(crate) fn user_id(agent: &SimAgent) -> String {
-    platform_id("u-", false, agent.id.as_bytes())
 }

@@ -17,10 +17,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any};
 
 use super::RecordedRequest;
+use super::auth;
 use super::body::{BodyError, read_limited};
 use super::reply::ApiError;
 use super::state::SimState;
-use super::{auth, rate};
 
 /// Where every platform API route lives; each names the stream it addresses.
 pub(crate) const BASE: &str = "/agentassist/api/v1/public/{stream_id}";
@@ -110,7 +110,7 @@ fn check(
     params: &HashMap<String, String>,
 ) -> Result<(), ApiError> {
     let config = &guard.state.config;
-    rate::admit(&guard.state)?;
+    guard.state.admit()?;
     if *method != guard.method {
         return Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

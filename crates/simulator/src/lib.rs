@@ -108,11 +108,14 @@
 //! must never send traffic off the machine. Other hosts are skipped silently; delivery errors are
 //! ignored, as the real platform gives no delivery guarantee either.
 
+#![forbid(unsafe_code)]
+
 mod assign;
 mod auth;
 mod availability;
 mod body;
 mod callback;
+mod conversation;
 mod conversations;
 mod fault;
 mod floor;
@@ -353,7 +356,7 @@ async fn unknown_route(
     uri: Uri,
 ) -> reply::ApiError {
     if !uri.path().starts_with("/_sim/")
-        && let Err(limited) = rate::admit(&state)
+        && let Err(limited) = state.admit()
     {
         return limited;
     }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::floor::user_id;
+use super::conversation::user_id;
 use super::guard::Call;
 use super::paging::{page_of, positive};
 use super::presence::agent_state;

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 
 use super::reply::ApiError;
-use super::state::{SimState, lock};
 
 /// The platform's own words when refusing a request over the limit.
 pub(crate) const LIMIT_MESSAGE: &str =
@@ -33,6 +32,14 @@ impl SlidingWindow {
         }
     }
 
+    /// Counts one platform API request arriving now, refusing it in the platform's words when
+    /// over the limit.
+    pub(crate) fn admit_request(&mut self) -> Result<(), ApiError> {
+        self.admit(Instant::now()).map_err(|wait| {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, LIMIT_MESSAGE).retry_after(wait)
+        })
+    }
+
     /// Admits a request arriving at `now`, or says how long until a slot frees.
     fn admit(&mut self, now: Instant) -> Result<(), Duration> {
         while self
@@ -52,13 +59,6 @@ impl SlidingWindow {
             .map_or(Duration::ZERO, |&at| now.saturating_duration_since(at));
         Err(self.window.saturating_sub(oldest_age))
     }
-}
-
-/// Counts one platform API request against the account, refusing it when over the limit.
-pub(crate) fn admit(state: &SimState) -> Result<(), ApiError> {
-    lock(&state.rate).admit(Instant::now()).map_err(|wait| {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, LIMIT_MESSAGE).retry_after(wait)
-    })
 }
 
 #[cfg(test)]

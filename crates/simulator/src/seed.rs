@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::SimulatorConfig;
-use super::floor::{Phase, SimConversation, SimMove, Stint, agent_names, user_id};
+use super::conversation::{Phase, SimConversation, SimMove, Stint, Traits, agent_names, user_id};
 use super::hash::stable;
 
 const INTENTS: [&str; 8] = [
@@ -33,17 +33,6 @@ const LANGUAGES: [&str; 6] = ["en", "en", "en", "es", "fr", "de"];
 
 /// How recent "a minute ago" is for the moves the floor starts with.
 const EARLIER_MOVE: Duration = Duration::from_secs(60);
-
-/// What a conversation is about; fixed for its life.
-#[derive(Debug, Clone)]
-pub(crate) struct Traits {
-    /// 1 to 10, or none, as the docs' samples have both.
-    pub(crate) priority: Option<u64>,
-    pub(crate) intent: &'static str,
-    pub(crate) sentiment: Option<(&'static str, &'static str)>,
-    pub(crate) language: &'static str,
-    pub(crate) channel: &'static str,
-}
 
 /// A conversation before it has its ids.
 pub(crate) struct Planned {

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use super::floor::Floor;
 use super::rate::SlidingWindow;
+use super::reply::ApiError;
 use super::{RecordedRequest, SimulatorConfig};
 
 /// How many requests and callbacks are kept for inspection; a demo left running all shift keeps
@@ -20,7 +21,7 @@ const CALLBACK_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub(crate) struct SimState {
     pub(crate) config: SimulatorConfig,
-    pub(crate) rate: Mutex<SlidingWindow>,
+    rate: Mutex<SlidingWindow>,
     /// Answered requests keyed by arrival number, so a slow answer keeps its place in line.
     requests: Mutex<BTreeMap<u64, RecordedRequest>>,
     next_arrival: AtomicU64,
@@ -51,6 +52,11 @@ impl SimState {
             callbacks: watch::Sender::new(Vec::new()),
             http,
         })
+    }
+
+    /// Counts one platform API request against the account, refusing it when over the limit.
+    pub(crate) fn admit(&self) -> Result<(), ApiError> {
+        lock(&self.rate).admit_request()
     }
 
     /// Takes a place in the arrival order; pass it to [`SimState::record`] once answered.

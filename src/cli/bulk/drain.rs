@@ -16,11 +16,11 @@ use super::super::conversations::in_queue;
 use super::super::output::err;
 use super::super::setup::Setup;
 use crate::directory::Freshness;
+use crate::ids::ConversationStatus;
 use crate::ids::SessionId;
-use crate::platform::{Conversation, ConversationStatus};
+use crate::platform::{Conversation, moved_on_the_platform};
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::{LeftOut, RECENT_MOVE, Skipped, TransferRecord};
-use crate::tui::view::moved_on_the_platform;
 
 /// Passes after the first, for those the shifting pages hid: each costs one read of the list.
 pub(super) const MORE_PASSES: usize = 3;

@@ -13,7 +13,6 @@ use crate::tui::bulk::{BulkRun, BulkTo, LeftCheck, Room};
 use crate::tui::conversations::has_ended;
 use crate::tui::model::{Dialog, Focus};
 use crate::tui::transfer_log::Notice;
-use crate::tui::view;
 
 /// Enter in the picker with conversations marked: one confirmation for all of them, to the
 /// highlighted target, or spread over the agents marked in the picker. An agent's room is read
@@ -111,7 +110,7 @@ pub(super) fn confirmed(
 fn moved_on_the_platform(model: &Model, session: &SessionId) -> Option<String> {
     let last = model.conversations.get(session)?.last_move()?;
     let at = last.at.filter(|at| *at >= model.now - RECENT_MOVE)?;
-    Some(view::moved_on_the_platform(last, at, model.now))
+    Some(crate::platform::moved_on_the_platform(last, at, model.now))
 }
 
 /// `i` in the confirmation: the recently moved ones too, asked again in words.
@@ -298,7 +297,7 @@ fn say_what_is_left(model: &mut Model) {
         let waiting = conversation
             .status
             .as_ref()
-            .is_some_and(crate::platform::ConversationStatus::is_waiting);
+            .is_some_and(crate::ids::ConversationStatus::is_waiting);
         let target = &record.request.target;
         // The list names a queue by id, or only by name.
         let at_target = match (target.kind, conversation.queue.as_ref()) {

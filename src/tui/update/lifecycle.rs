@@ -7,7 +7,7 @@ use chrono::{Local, Utc};
 
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
-use crate::platform::one_line;
+use crate::terminal_safe::one_line;
 pub use crate::transfer::Look;
 use crate::transfer::{
     CallbackStep, Outcome, Progress, Settlement, TransferId, TransferUpdate, callback_step,

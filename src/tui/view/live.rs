@@ -8,6 +8,7 @@ use crate::directory::LiveState;
 use crate::platform::{AgentPresence, Presence};
 use crate::terminal_safe::{NAME_CHARS, cut, line};
 use crate::tui::theme::Theme;
+use crate::words::short_duration;
 
 /// "● available 1/3", "◑ busy 3/3 full", "○ offline", "3 waiting ~1m20s", "✕ inactive".
 pub fn describe(state: LiveState, theme: &Theme) -> (String, Style) {
@@ -54,34 +55,6 @@ pub fn describe(state: LiveState, theme: &Theme) -> (String, Style) {
     }
 }
 
-/// "45s", "3m05s", "2h10m".
-pub fn short_duration(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
-        _ => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
-    }
-}
-
-/// A move the platform's list shows, made at `at`, in words as of `now`: "moved 3m12s ago to
-/// Billing by Ana Silva, per the platform". The names are the platform's: cut to a name's length.
-pub fn moved_on_the_platform(
-    last: &crate::platform::Move,
-    at: chrono::DateTime<chrono::Utc>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> String {
-    format!(
-        "moved {} ago to {} by {}, per the platform",
-        short_duration((now - at).num_seconds().max(0).unsigned_abs()),
-        last.to
-            .as_ref()
-            .map_or("somewhere".into(), |to| cut(to.label(), NAME_CHARS)),
-        last.by
-            .as_ref()
-            .map_or("someone".into(), |by| cut(by.label(), NAME_CHARS)),
-    )
-}
-
 /// What is left of `wait`, rounded up to the second so it never reads 0s while still waiting.
 pub fn countdown(wait: std::time::Duration) -> String {
     short_duration(
@@ -110,16 +83,4 @@ pub fn by_teammate(read_by: Option<&str>) -> String {
     read_by.map_or_else(String::new, |name| {
         format!(", read by {}", line(&cut(name, NAME_CHARS)))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_short() {
-        assert_eq!(short_duration(12), "12s");
-        assert_eq!(short_duration(185), "3m05s");
-        assert_eq!(short_duration(7800), "2h10m");
-    }
 }

@@ -14,6 +14,7 @@ use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, LogEntry, Notice, Refusals, Window};
+use crate::words::short_duration;
 
 pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     let log = &model.log;
@@ -276,7 +277,7 @@ fn timing(record: &TransferRecord) -> Option<String> {
     if let Some(wait) = record.time_waiting() {
         steps.push(format!(
             "waited {} for the budget",
-            live::short_duration(wait.as_secs())
+            short_duration(wait.as_secs())
         ));
     }
     if let (Some(sent), Some(answered), Some(Outcome::Transferred { .. })) =
@@ -307,6 +308,6 @@ fn elapsed(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
     } else if ms < 10_000 {
         format!("{:.1}s", ms as f64 / 1000.0)
     } else {
-        live::short_duration(ms / 1000)
+        short_duration(ms / 1000)
     }
 }

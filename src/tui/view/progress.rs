@@ -6,11 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::LineGauge;
 
-use super::short_duration;
 use crate::tui::bulk::eta;
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::Model;
 use crate::tui::theme::Theme;
+use crate::words::short_duration;
 
 /// The gauge's share of the line; the words take the rest.
 const GAUGE_WIDTH: u16 = 16;

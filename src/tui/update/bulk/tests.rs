@@ -4,9 +4,10 @@ use super::super::tests::{ctrl, key, reloaded_without, type_text};
 use super::super::{Effect, Msg, update};
 use crate::demo;
 use crate::directory::Availability;
+use crate::ids::ConversationStatus;
 use crate::ids::SessionId;
 use crate::platform::{AgentPresence, Capacity, Presence};
-use crate::platform::{Conversation, ConversationList, ConversationStatus};
+use crate::platform::{Conversation, ConversationList};
 use crate::roster::Target;
 use crate::transfer::{
     FailureReason, Outcome, Progress, TransferRequest, TransferState, TransferUpdate,

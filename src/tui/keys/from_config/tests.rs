@@ -1,0 +1,152 @@
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::config::Config;
+
+const PATH: &str = "/etc/handoff/config.toml";
+
+/// config.example.toml up to its own `[keys]`: a complete file, its secret from the environment.
+fn example_before_keys() -> &'static str {
+    let example = include_str!("../../../../config.example.toml");
+    let start = example
+        .find("# [keys]")
+        .expect("the example documents [keys]");
+    &example[..start]
+}
+
+/// A complete config file with `keys` in it, and what its `[keys]` resolve to.
+fn with_keys(keys: &str) -> (String, Result<KeyMap, ConfigError>) {
+    let text = format!("{}\n{keys}\n", example_before_keys());
+    let config = Config::parse(&text, Path::new(PATH), |name| {
+        (name == "HANDOFF_CLIENT_SECRET").then(|| "x".to_owned())
+    })
+    .unwrap_or_else(|e| panic!("the rest of the file loads: {e}"));
+    let resolved = resolve(&config.keys);
+    (text, resolved)
+}
+
+/// The line of `text` that holds `needle`, counted from 1.
+fn line_with(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn keys_change_what_a_key_does() {
+    let (_, keys) =
+        with_keys("[keys]\nre-route = [\"x\", \"F6\"]\n\n[keys.log]\ndetails = \"o\"\n");
+    let keys = keys.unwrap();
+    let press = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    assert_eq!(
+        keys.action_for(Context::Log, &press('o')),
+        Some(Action::OpenDetail)
+    );
+    assert_eq!(
+        keys.action_for(Context::Detail, &press('x')),
+        Some(Action::Reroute)
+    );
+    assert_eq!(keys.action_for(Context::Log, &press('r')), None);
+    assert_eq!(keys.key_label(Context::Detail, Action::Reroute), "x");
+    // The quoted dotted form is the same as the table.
+    let (_, quoted) = with_keys("[keys]\n\"log.details\" = \"o\"\n");
+    assert_eq!(
+        quoted.unwrap().action_for(Context::Log, &press('o')),
+        Some(Action::OpenDetail)
+    );
+}
+
+#[test]
+fn each_problem_in_keys_names_the_file_the_line_and_the_key() {
+    // The keys, the line the message names (found by its text), the key it names, and why.
+    let cases = [
+        (
+            "[keys]\nreroute = \"x\"\n",
+            "reroute",
+            "reroute",
+            "did you mean re-route",
+        ),
+        (
+            "[keys]\nre-route = \"Ctlr-x\"\n",
+            "Ctlr",
+            "Ctlr-x",
+            "not a key name",
+        ),
+        (
+            "[keys]\nre-route = [\"x\", \"Hyper-y\"]\n",
+            "Hyper",
+            "Hyper-y",
+            "not a key name",
+        ),
+        (
+            "[keys.logs]\ndetails = \"o\"\n",
+            "[keys.logs]",
+            "logs",
+            "not a part of the console",
+        ),
+        (
+            "[keys.picker]\nadd = \"Ctrl-e\"\n",
+            "add =",
+            "\"Ctrl-e\"",
+            "would be both \"add\" and \"edit\"",
+        ),
+        (
+            "[keys.everywhere]\nhelp = \"Esc\"\n",
+            "help =",
+            "\"Esc\"",
+            "would do two things",
+        ),
+        (
+            "[keys.picker]\nadd = \"a\"\n",
+            "add =",
+            "\"a\"",
+            "could no longer be typed",
+        ),
+        (
+            "[keys.picker]\ndetails = \"Ctrl-b\"\n",
+            "details =",
+            "details",
+            "[keys.log]",
+        ),
+    ];
+    for (keys, on_line, key, expected) in cases {
+        let (text, resolved) = with_keys(keys);
+        let message = resolved.unwrap_err().to_string();
+        let line = line_with(&text, on_line);
+        assert!(message.contains(PATH), "{message}");
+        assert!(
+            message.contains(&format!("line {line}:")),
+            "line {line}: {message}"
+        );
+        assert!(message.contains(key), "{key}: {message}");
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+}
+
+/// The `[keys]` examples in config.example.toml, uncommented, load without a problem.
+#[test]
+fn the_example_keys_are_valid() {
+    let example = include_str!("../../../../config.example.toml");
+    let uncommented: String = example[example_before_keys().len()..]
+        .lines()
+        .filter_map(|line| line.strip_prefix("# "))
+        .filter(|line| line.starts_with("[keys") || line.contains(" = "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(uncommented.lines().count() >= 4, "{uncommented}");
+    let (_, keys) = with_keys(&uncommented);
+    assert!(keys.is_ok(), "{uncommented}\n{keys:?}");
+}
+
+#[test]
+fn the_first_problem_in_the_file_is_the_one_reported() {
+    // TOML hands tables back sorted by name; "zzz" comes after "pickr" alphabetically, but first
+    // in the file.
+    let (text, resolved) = with_keys("[keys]\nzzz = \"x\"\n\n[keys.pickr]\nadd = \"F2\"\n");
+    let message = resolved.unwrap_err().to_string();
+    assert!(
+        message.contains(&format!("line {}:", line_with(&text, "zzz"))),
+        "{message}"
+    );
+    assert!(message.contains("\"zzz\" is not an action"), "{message}");
+}
