@@ -8,8 +8,6 @@
 //! claims with other supervisors through Redis, [`tui`] is the console and [`cli`] the command
 //! line; [`diagnostics`] writes what happened to a file for a bug report, when asked to.
 
-#![forbid(unsafe_code)]
-
 pub mod account;
 mod blocking;
 pub mod budget;

@@ -24,12 +24,12 @@ const BOUND: &str = "a sessions file may hold 100,000 lines and 4 MiB at most";
 
 fn command(ws: &Workspace, args: &[&str]) -> tokio::process::Command {
     let mut command = Runner::for_workspace(ws).command(args);
+    support::limit_memory(&mut command, MEMORY_LIMIT);
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    support::limit_memory(&mut command, MEMORY_LIMIT);
     command
 }
 

@@ -314,49 +314,50 @@ pub fn path_str(path: &Path) -> &str {
 /// Limits `command`'s data (`RLIMIT_DATA`: its heap and every private writable mapping, which
 /// is where any allocation goes) to `bytes`, and its runtime to two worker threads, whose
 /// stacks count too: the same room is then enough on a machine of any size. Past the limit an
-/// allocation fails: the binary aborts, or a read says "out of memory".
-#[expect(unsafe_code, reason = "the child's limits are set before its exec")]
+/// allocation fails: the binary aborts, or a read says "out of memory". Set stdio afterwards.
 pub fn limit_memory(command: &mut tokio::process::Command, bytes: u64) {
     command.env("TOKIO_WORKER_THREADS", "2");
-    let limit = libc::rlimit {
-        rlim_cur: bytes,
-        rlim_max: bytes,
-    };
-    // SAFETY: between fork and exec only `setrlimit`, a plain system call that is
-    // async-signal-safe, runs; it allocates nothing and takes no lock.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::setrlimit(libc::RLIMIT_DATA, &limit) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
+    *command = under_limits(command, &format!("--data={bytes}:{bytes}"), "");
 }
 
 /// Limits the files `command` writes to `bytes` each (`RLIMIT_FSIZE`), as a disk that fills up:
 /// a write past it fails. The signal the kernel sends then (`SIGXFSZ`, which would end the
-/// process) is ignored, as a full disk sends none.
-#[expect(unsafe_code, reason = "the child's limits are set before its exec")]
+/// process) is ignored, as a full disk sends none. Set stdio afterwards.
 pub fn limit_file_size(command: &mut tokio::process::Command, bytes: u64) {
-    let limit = libc::rlimit {
-        rlim_cur: bytes,
-        rlim_max: bytes,
-    };
-    // SAFETY: between fork and exec only `signal` and `setrlimit` run, plain system calls that
-    // are async-signal-safe; they allocate nothing and take no lock. An ignored signal stays
-    // ignored across exec.
-    unsafe {
-        command.pre_exec(move || {
-            if libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR
-                || libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+    *command = under_limits(
+        command,
+        &format!("--fsize={bytes}:{bytes}"),
+        "trap '' XFSZ; ",
+    );
+}
+
+/// `command` started through util-linux's `prlimit`, which sets `limit` on itself and then
+/// becomes the program (each step an `exec`: one process, whose exit is the program's), after a
+/// shell that runs `before` (an ignored signal stays ignored across `exec`). The program, its
+/// arguments, environment and folder carry over.
+fn under_limits(
+    command: &tokio::process::Command,
+    limit: &str,
+    before: &str,
+) -> tokio::process::Command {
+    let original = command.as_std();
+    let mut limited = tokio::process::Command::new("sh");
+    limited
+        .arg("-c")
+        .arg(format!("{before}exec prlimit {limit} -- \"$@\""))
+        .arg("sh")
+        .arg(original.get_program())
+        .args(original.get_args());
+    for (key, value) in original.get_envs() {
+        match value {
+            Some(value) => limited.env(key, value),
+            None => limited.env_remove(key),
+        };
     }
+    if let Some(folder) = original.get_current_dir() {
+        limited.current_dir(folder);
+    }
+    limited
 }
 
 /// Whether `CI` is set, read as insta reads it: empty, `0` and `false` mean no. Tests that need
