@@ -41,7 +41,7 @@ pub use bulk_destination::{BulkAssignment, BulkDestination, Room};
 pub use callback_rule::{CallbackStep, Look, callback_step};
 pub use confirmation::{Confirmation, Unheard};
 pub use history::{AuditLine, History, fold_step, read_line, read_since};
-pub use ledger::{CALLBACK_HORIZON, CallbackMatch, Ledger, RECENT_MOVE};
+pub use ledger::{CALLBACK_HORIZON, Ledger, RECENT_MOVE};
 pub use local_claims::LocalClaims;
 pub use outcome::Outcome;
 pub use reason::FailureReason;

@@ -267,19 +267,21 @@ impl CallbackDesk<'_> {
                     crate::terminal_safe::one_line(&callback.payload.to_string())
                 ),
                 CallbackStep::Record {
-                    request,
+                    settled,
                     confirmation,
                     settlement,
-                    state,
                 } => {
+                    let (request, state) = (settled.request.clone(), settled.state());
+                    self.ledger.settle(*settled);
                     self.say_if_earlier(&request, state);
                     self.write(&request, &confirmation, Some(settlement)).await;
                 }
                 CallbackStep::RecordConflicting {
-                    request,
+                    settled,
                     confirmation,
-                    standing,
                 } => {
+                    let (request, standing) = (settled.request.clone(), settled.state());
+                    self.ledger.settle(*settled);
                     self.say_if_earlier(&request, standing);
                     err!(
                         "warning: the platform contradicted itself about session {}: it said {} after {}; the first word stands",

@@ -1,15 +1,15 @@
 //! The one rule for a callback the receiver took: which transfer it settles, or why it settles
 //! none, given as a step. The console and `handoff transfer --wait` both follow it, and so will
-//! a team relay that passes teammates' callbacks on. The rule reads and writes nothing but the
-//! ledger it is given: whoever took the callback carries the step out (reads the audit file
-//! further, writes the audit line, says what happened), so a callback means the same wherever it
-//! arrives.
+//! a team relay that passes teammates' callbacks on. The rule is a pure function of the callback,
+//! the ledger and the teammates' transfers: whoever took the callback carries the step out (puts
+//! the settled transfer back in its ledger, reads the audit file further, writes the audit line,
+//! says what happened), so a callback means the same wherever it arrives.
 
 use chrono::Utc;
 
 use super::TeamTransfer;
-use super::ledger::{CallbackMatch, Ledger, is_about};
-use super::{Confirmation, Settlement, TransferRequest, TransferState};
+use super::ledger::{Ledger, is_about};
+use super::{Confirmation, Settlement, TransferRecord, TransferRequest};
 use crate::callback::Received;
 use crate::ids::SessionId;
 
@@ -31,21 +31,20 @@ pub enum CallbackStep {
     /// sent it since the audit file was read: read the audit file again, merge what is new into
     /// the ledger, and follow the rule once more with [`Look::Again`].
     LookFurther,
-    /// It settled `request`'s transfer, or repeated its final word (`settlement` says which):
-    /// the ledger holds it; record it in the audit file. `state` is where the transfer now
-    /// stands.
+    /// It settles a transfer, or repeats its final word (`settlement` says which): put
+    /// `settled`, the transfer as the callback leaves it, back in the ledger
+    /// ([`Ledger::settle`]), and record the callback in the audit file.
     Record {
-        request: TransferRequest,
+        settled: Box<TransferRecord>,
         confirmation: Confirmation,
         settlement: Settlement,
-        state: TransferState,
     },
-    /// It contradicts the final word of `request`'s transfer, which stands as `standing`: the
-    /// ledger keeps it beside that word; record it as conflicting, and say so.
+    /// It contradicts a transfer's final word, which stands: put `settled` (which keeps the
+    /// callback beside that word) back in the ledger, record the callback as conflicting, and
+    /// say so.
     RecordConflicting {
-        request: TransferRequest,
+        settled: Box<TransferRecord>,
         confirmation: Confirmation,
-        standing: TransferState,
     },
     /// It is about a teammate's transfer (`by` sent `request`): theirs to settle and record, so
     /// it is not recorded here as matching nothing.
@@ -58,14 +57,14 @@ pub enum CallbackStep {
     RecordUnmatched { session: SessionId },
 }
 
-/// The step for `callback`, whose transfer is looked for in `ledger` (which it settles, if it
-/// is there) and then among `teammates`' transfers (team mode: those folded from the team's
+/// The step for `callback`, whose transfer is looked for in `ledger` and then among
+/// `teammates`' transfers (team mode: those folded from the team's
 /// activity stream; none elsewhere). A teammate's transfer is only taken once the audit file has
 /// been read again: another handoff of this data folder is a teammate too on the stream, and a
 /// callback about its transfer is recorded here, as any transfer of the audit file's is.
 pub fn callback_step<'t>(
     callback: &Received,
-    ledger: &mut Ledger,
+    ledger: &Ledger,
     teammates: impl IntoIterator<Item = &'t TeamTransfer>,
     look: Look,
 ) -> CallbackStep {
@@ -75,21 +74,18 @@ pub fn callback_step<'t>(
     let target = callback.target.as_deref();
     let confirmation = Confirmation::from_callback(&callback.verdict, callback.payload.clone());
     let at = callback.at.with_timezone(&Utc);
-    let settled = match ledger.receive(session, target, confirmation.clone(), at) {
-        CallbackMatch::Matched { id, settlement } => ledger.get(id).map(|r| (r, settlement)),
-        CallbackMatch::Unmatched => None,
-    };
-    match (settled, look) {
-        (Some((record, Settlement::Conflicting)), _) => CallbackStep::RecordConflicting {
-            request: record.request.clone(),
+    match (
+        ledger.match_callback(session, target, confirmation.clone(), at),
+        look,
+    ) {
+        (Some((settled, Settlement::Conflicting)), _) => CallbackStep::RecordConflicting {
+            settled: Box::new(settled),
             confirmation,
-            standing: record.state(),
         },
-        (Some((record, settlement)), _) => CallbackStep::Record {
-            request: record.request.clone(),
+        (Some((settled, settlement)), _) => CallbackStep::Record {
+            settled: Box::new(settled),
             confirmation,
             settlement,
-            state: record.state(),
         },
         (None, Look::First) => CallbackStep::LookFurther,
         (None, Look::Again) => {
@@ -121,7 +117,7 @@ mod tests {
     use crate::callback::Verdict;
     use crate::ids::TargetKind;
     use crate::roster::Target;
-    use crate::transfer::{Outcome, Progress, TransferId, TransferRecord, TransferUpdate};
+    use crate::transfer::{Outcome, Progress, TransferId, TransferState, TransferUpdate};
 
     const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
     const OTHER_SESSION: &str = "6538f8a3c9cf425ee5cf0a1c";
@@ -190,6 +186,17 @@ mod tests {
         std::iter::empty()
     }
 
+    /// Follows the rule for `callback` and puts back what it settled, as its carriers do.
+    fn received(ledger: &mut Ledger, callback: &Received) -> CallbackStep {
+        let step = callback_step(callback, ledger, no_teammates(), Look::First);
+        if let CallbackStep::Record { settled, .. }
+        | CallbackStep::RecordConflicting { settled, .. } = &step
+        {
+            ledger.settle(*settled.clone());
+        }
+        step
+    }
+
     #[test]
     fn a_callback_naming_no_session_is_ignored_and_changes_nothing() {
         let mut ledger = Ledger::default();
@@ -198,7 +205,7 @@ mod tests {
         for look in [Look::First, Look::Again] {
             let step = callback_step(
                 &callback(None, None, Verdict::Succeeded),
-                &mut ledger,
+                &ledger,
                 no_teammates(),
                 look,
             );
@@ -216,25 +223,29 @@ mod tests {
         ledger.insert(accepted(ravi.clone()));
         let step = callback_step(
             &failed(Some("a-dana")),
-            &mut ledger,
+            &ledger,
             no_teammates(),
             Look::First,
         );
         let CallbackStep::Record {
-            request,
+            settled,
             confirmation,
             settlement,
-            state,
         } = step
         else {
             panic!("expected the callback to be recorded, got {step:?}");
         };
-        assert_eq!(request, dana);
+        assert_eq!(settled.request, dana);
         assert_eq!(confirmation.state(), TransferState::Failed);
         assert_eq!(
-            (settlement, state),
+            (settlement, settled.state()),
             (Settlement::Settled, TransferState::Failed)
         );
+        assert!(
+            ledger.get(dana.id).unwrap().confirmation.is_none(),
+            "the rule changes no ledger: its carrier puts the settled transfer back"
+        );
+        ledger.settle(*settled);
         assert_eq!(ledger.get(dana.id).unwrap().state(), TransferState::Failed);
         assert!(
             ledger.get(ravi.id).unwrap().confirmation.is_none(),
@@ -247,17 +258,16 @@ mod tests {
         let mut ledger = Ledger::default();
         let ours = request(SESSION, "a-dana");
         ledger.insert(accepted(ours.clone()));
-        callback_step(&succeeded(None), &mut ledger, no_teammates(), Look::First);
-        let step = callback_step(&succeeded(None), &mut ledger, no_teammates(), Look::First);
+        received(&mut ledger, &succeeded(None));
+        let step = received(&mut ledger, &succeeded(None));
         assert!(
             matches!(
                 &step,
                 CallbackStep::Record {
-                    request,
+                    settled,
                     settlement: Settlement::Repeated,
-                    state: TransferState::Confirmed,
                     ..
-                } if *request == ours
+                } if settled.request == ours && settled.state() == TransferState::Confirmed
             ),
             "{step:?}"
         );
@@ -268,19 +278,22 @@ mod tests {
         let mut ledger = Ledger::default();
         let ours = request(SESSION, "a-dana");
         ledger.insert(accepted(ours.clone()));
-        callback_step(&succeeded(None), &mut ledger, no_teammates(), Look::First);
-        let step = callback_step(&failed(None), &mut ledger, no_teammates(), Look::First);
+        received(&mut ledger, &succeeded(None));
+        let step = received(&mut ledger, &failed(None));
         let CallbackStep::RecordConflicting {
-            request,
+            settled,
             confirmation,
-            standing,
         } = step
         else {
             panic!("expected a conflict, got {step:?}");
         };
-        assert_eq!(request, ours);
+        assert_eq!(settled.request, ours);
         assert_eq!(confirmation.state(), TransferState::Failed);
-        assert_eq!(standing, TransferState::Confirmed);
+        assert_eq!(
+            settled.state(),
+            TransferState::Confirmed,
+            "the first word stands"
+        );
         let record = ledger.get(ours.id).unwrap();
         assert_eq!(record.state(), TransferState::Confirmed);
         assert_eq!(record.conflicts, [confirmation]);
@@ -292,9 +305,9 @@ mod tests {
         let ours = request(SESSION, "a-dana");
         ledger.insert(accepted(ours.clone()));
         let stranger = succeeded(Some("a-nobody"));
-        let first = callback_step(&stranger, &mut ledger, no_teammates(), Look::First);
+        let first = callback_step(&stranger, &ledger, no_teammates(), Look::First);
         assert_eq!(first, CallbackStep::LookFurther);
-        let again = callback_step(&stranger, &mut ledger, no_teammates(), Look::Again);
+        let again = callback_step(&stranger, &ledger, no_teammates(), Look::Again);
         assert_eq!(
             again,
             CallbackStep::RecordUnmatched {
@@ -307,29 +320,29 @@ mod tests {
     #[test]
     fn a_transfer_found_on_the_second_look_is_settled_by_it() {
         let mut ledger = Ledger::default();
-        let first = callback_step(&succeeded(None), &mut ledger, no_teammates(), Look::First);
+        let first = callback_step(&succeeded(None), &ledger, no_teammates(), Look::First);
         assert_eq!(first, CallbackStep::LookFurther);
         // What the audit file held beyond what was read: another handoff's transfer.
         let elsewhere = request(SESSION, "a-dana");
         ledger.merge_new(vec![accepted(elsewhere.clone())]);
-        let again = callback_step(&succeeded(None), &mut ledger, no_teammates(), Look::Again);
+        let again = callback_step(&succeeded(None), &ledger, no_teammates(), Look::Again);
         assert!(
-            matches!(&again, CallbackStep::Record { request, settlement: Settlement::Settled, .. } if *request == elsewhere),
+            matches!(&again, CallbackStep::Record { settled, settlement: Settlement::Settled, .. } if settled.request == elsewhere),
             "{again:?}"
         );
     }
 
     #[test]
     fn a_teammates_transfer_is_theirs_not_unmatched() {
-        let mut ledger = Ledger::default();
+        let ledger = Ledger::default();
         let theirs = request(SESSION, "a-dana");
         let someone_elses = request(OTHER_SESSION, "a-dana");
         let teammates = [priyas(someone_elses), priyas(theirs.clone())];
         let callback = succeeded(Some("A-DANA"));
         // The audit file is read again first: a transfer of this data folder's is ours.
-        let first = callback_step(&callback, &mut ledger, &teammates, Look::First);
+        let first = callback_step(&callback, &ledger, &teammates, Look::First);
         assert_eq!(first, CallbackStep::LookFurther);
-        let again = callback_step(&callback, &mut ledger, &teammates, Look::Again);
+        let again = callback_step(&callback, &ledger, &teammates, Look::Again);
         assert_eq!(
             again,
             CallbackStep::Teammate {
@@ -348,7 +361,7 @@ mod tests {
 
     #[test]
     fn a_teammates_latest_transfer_of_the_session_is_theirs_sent_or_not_as_far_as_we_heard() {
-        let mut ledger = Ledger::default();
+        let ledger = Ledger::default();
         let older = priyas(request(SESSION, "a-dana"));
         // Only its intent has reached the stream: its callback came before its later steps.
         let latest = TeamTransfer {
@@ -356,7 +369,7 @@ mod tests {
             record: TransferRecord::new(request(SESSION, "a-dana"), Utc::now(), true),
         };
         let latest_request = latest.record.request.clone();
-        let step = callback_step(&succeeded(None), &mut ledger, &[older, latest], Look::Again);
+        let step = callback_step(&succeeded(None), &ledger, &[older, latest], Look::Again);
         assert_eq!(
             step,
             CallbackStep::Teammate {
@@ -368,14 +381,9 @@ mod tests {
 
     #[test]
     fn a_teammates_transfer_to_another_target_leaves_the_callback_unmatched() {
-        let mut ledger = Ledger::default();
+        let ledger = Ledger::default();
         let teammates = [priyas(request(SESSION, "a-ravi"))];
-        let step = callback_step(
-            &succeeded(Some("a-dana")),
-            &mut ledger,
-            &teammates,
-            Look::Again,
-        );
+        let step = callback_step(&succeeded(Some("a-dana")), &ledger, &teammates, Look::Again);
         assert_eq!(
             step,
             CallbackStep::RecordUnmatched {
@@ -390,9 +398,9 @@ mod tests {
         let ours = request(SESSION, "a-dana");
         ledger.insert(accepted(ours.clone()));
         let teammates = [priyas(request(SESSION, "a-dana"))];
-        let step = callback_step(&succeeded(None), &mut ledger, &teammates, Look::Again);
+        let step = callback_step(&succeeded(None), &ledger, &teammates, Look::Again);
         assert!(
-            matches!(&step, CallbackStep::Record { request, .. } if *request == ours),
+            matches!(&step, CallbackStep::Record { settled, .. } if settled.request == ours),
             "{step:?}"
         );
     }

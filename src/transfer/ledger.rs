@@ -28,18 +28,6 @@ pub struct Ledger {
     order: VecDeque<TransferId>,
 }
 
-/// Where a callback went.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CallbackMatch {
-    /// It is about this transfer; `settlement` says what it changed.
-    Matched {
-        id: TransferId,
-        settlement: Settlement,
-    },
-    /// No transfer of the last day fits it: recorded, and nothing changes.
-    Unmatched,
-}
-
 /// How long a move of a session makes another one worth a second thought.
 pub const RECENT_MOVE: chrono::Duration = chrono::Duration::minutes(10);
 
@@ -127,25 +115,29 @@ impl Ledger {
         self.records().filter(|r| r.state().is_open())
     }
 
-    /// Matches a callback about `session` (and, where the payload names one, `target`) to a
-    /// transfer and applies it. Of the transfers of that pair the platform may have acted on,
-    /// the latest still waiting for its word wins; if none waits, the latest of them takes the
-    /// callback as a repeat or a conflict.
-    pub fn receive(
-        &mut self,
+    /// The transfer a callback about `session` (and, where the payload names one, `target`) is
+    /// about, as the callback leaves it, and what the callback was to it; `None` when no
+    /// transfer of the last day fits. Of the transfers of that pair the platform may have acted
+    /// on, the latest still waiting for its word wins; if none waits, the latest of them takes
+    /// the callback as a repeat or a conflict. The ledger itself is unchanged until the record
+    /// is put back with [`settle`](Self::settle).
+    pub fn match_callback(
+        &self,
         session: &SessionId,
         target: Option<&str>,
         confirmation: Confirmation,
         at: DateTime<Utc>,
-    ) -> CallbackMatch {
-        let candidate = self.candidate(session, target);
-        let Some(record) = candidate.and_then(|id| self.records.get_mut(&id)) else {
-            return CallbackMatch::Unmatched;
-        };
+    ) -> Option<(TransferRecord, Settlement)> {
+        let mut record = self.records.get(&self.candidate(session, target)?)?.clone();
         let settlement = record.settle(confirmation, at);
-        CallbackMatch::Matched {
-            id: record.id(),
-            settlement,
+        Some((record, settlement))
+    }
+
+    /// Puts back a transfer as a callback left it ([`match_callback`](Self::match_callback)).
+    /// A transfer the ledger no longer holds stays out.
+    pub fn settle(&mut self, record: TransferRecord) {
+        if let Some(held) = self.records.get_mut(&record.id()) {
+            *held = record;
         }
     }
 
@@ -272,23 +264,30 @@ mod tests {
         SessionId::parse(SESSION).unwrap()
     }
 
+    /// A callback matched and applied, as the console and `transfer --wait` carry it out.
+    fn receive(
+        ledger: &mut Ledger,
+        target: Option<&str>,
+        confirmation: Confirmation,
+    ) -> Option<(TransferId, Settlement)> {
+        let (record, settlement) =
+            ledger.match_callback(&session(), target, confirmation, Utc::now())?;
+        let id = record.id();
+        ledger.settle(record);
+        Some((id, settlement))
+    }
+
     #[test]
     fn a_callback_naming_a_target_settles_that_targets_transfer() {
         let mut ledger = Ledger::default();
         let dana = accepted(&mut ledger, "a-dana");
         let ravi = accepted(&mut ledger, "a-ravi");
-        let matched = ledger.receive(&session(), Some("A-DANA"), failed(), Utc::now());
-        assert_eq!(
-            matched,
-            CallbackMatch::Matched {
-                id: dana,
-                settlement: Settlement::Settled
-            }
-        );
+        let matched = receive(&mut ledger, Some("A-DANA"), failed());
+        assert_eq!(matched, Some((dana, Settlement::Settled)));
         assert_eq!(ledger.get(dana).unwrap().state().word(), "failed");
         assert_eq!(ledger.get(ravi).unwrap().state().word(), "accepted");
-        let stranger = ledger.receive(&session(), Some("a-nobody"), failed(), Utc::now());
-        assert_eq!(stranger, CallbackMatch::Unmatched);
+        let stranger = receive(&mut ledger, Some("a-nobody"), failed());
+        assert_eq!(stranger, None);
     }
 
     #[test]
@@ -296,33 +295,20 @@ mod tests {
         let mut ledger = Ledger::default();
         let first = accepted(&mut ledger, "a-1");
         let second = accepted(&mut ledger, "a-2");
-        let settle =
-            |ledger: &mut Ledger| ledger.receive(&session(), None, confirmed(), Utc::now());
-        assert!(matches!(settle(&mut ledger), CallbackMatch::Matched { id, .. } if id == second));
-        assert!(matches!(settle(&mut ledger), CallbackMatch::Matched { id, .. } if id == first));
+        let settle = |ledger: &mut Ledger| receive(ledger, None, confirmed());
+        assert_eq!(settle(&mut ledger), Some((second, Settlement::Settled)));
+        assert_eq!(settle(&mut ledger), Some((first, Settlement::Settled)));
         // Both settled: a third callback is a repeat on the latest.
-        assert_eq!(
-            settle(&mut ledger),
-            CallbackMatch::Matched {
-                id: second,
-                settlement: Settlement::Repeated
-            }
-        );
+        assert_eq!(settle(&mut ledger), Some((second, Settlement::Repeated)));
     }
 
     #[test]
     fn a_contradiction_keeps_the_first_word_and_is_flagged() {
         let mut ledger = Ledger::default();
         let id = accepted(&mut ledger, "a-1");
-        ledger.receive(&session(), None, confirmed(), Utc::now());
-        let second = ledger.receive(&session(), None, failed(), Utc::now());
-        assert_eq!(
-            second,
-            CallbackMatch::Matched {
-                id,
-                settlement: Settlement::Conflicting
-            }
-        );
+        receive(&mut ledger, None, confirmed());
+        let second = receive(&mut ledger, None, failed());
+        assert_eq!(second, Some((id, Settlement::Conflicting)));
         let record = ledger.get(id).unwrap();
         assert_eq!(record.state().word(), "confirmed");
         assert!(record.detail().unwrap().contains("conflicting callbacks"));
@@ -334,7 +320,7 @@ mod tests {
         let id = accepted(&mut ledger, "a-1");
         assert!(ledger.expire(id, Utc::now()));
         assert_eq!(ledger.get(id).unwrap().state().word(), "unconfirmed");
-        ledger.receive(&session(), None, confirmed(), Utc::now());
+        receive(&mut ledger, None, confirmed());
         assert_eq!(ledger.get(id).unwrap().state().word(), "confirmed");
         assert!(!ledger.expire(id, Utc::now()));
     }

@@ -43,7 +43,7 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
         EntryKind::Teammate(transfer) => Some(&**transfer),
         _ => None,
     });
-    match callback_step(&callback, &mut model.ledger, teammates, look) {
+    match callback_step(&callback, &model.ledger, teammates, look) {
         CallbackStep::Ignore => {
             model.notice(Notice::Warning(format!(
                 "ignored a callback that names no session: {}",
@@ -53,11 +53,12 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
         }
         CallbackStep::LookFurther => Some(Effect::LookFurther(CallbackEvent::Received(callback))),
         CallbackStep::Record {
-            request,
+            settled,
             confirmation,
             settlement,
-            ..
         } => {
+            let request = settled.request.clone();
+            model.ledger.settle(*settled);
             model.needs_attention(request.id);
             if settlement == Settlement::Settled && !model.log.shows(request.id) {
                 // Settled after its line left the log (or before this run): it comes back.
@@ -70,10 +71,11 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
             })
         }
         CallbackStep::RecordConflicting {
-            request,
+            settled,
             confirmation,
-            standing,
         } => {
+            let (request, standing) = (settled.request.clone(), settled.state());
+            model.ledger.settle(*settled);
             model.needs_attention(request.id);
             model.notice(Notice::Warning(format!(
                 "the platform contradicted itself about session {} → {}: it now says {} after {}; the first word stands (see the transfer's detail)",
