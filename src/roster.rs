@@ -167,6 +167,37 @@ impl Roster {
     }
 }
 
+/// Agents with and without a team or notes, and queues, as a saved roster holds them: what
+/// the roster's round trips are tested on.
+#[cfg(test)]
+fn sample() -> Roster {
+    Roster::new(vec![
+        Target::new(
+            TargetKind::Agent,
+            "a-75b2b7b-674c-49d2-ad7a-8bce77c4d2e1",
+            "Jane Doe",
+        )
+        .with_team("Billing")
+        .with_notes("Spanish; escalations, \"VIP\""),
+        Target::new(
+            TargetKind::Agent,
+            "a-1f0c2e9-0b6e-4c1e-9d0e-2a7c4b1d9f30",
+            "Ravi Kumar",
+        ),
+        Target::new(
+            TargetKind::Queue,
+            "qu-268eda9-ba47-4b03-ab29-d1909c3870ab",
+            "Billing",
+        )
+        .with_notes("8am–6pm, weekdays"),
+        Target::new(
+            TargetKind::Queue,
+            "qu-5e2a8c1-7d3f-4a9b-8c2e-6f1b0d4a11c5",
+            "Retention",
+        ),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

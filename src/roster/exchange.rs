@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn csv_round_trips() {
-        let roster = crate::demo::roster();
+        let roster = super::super::sample();
         let imported = csv(&roster.to_csv()).unwrap();
         assert_eq!(imported.targets, roster.targets());
         assert!(imported.warnings.is_empty());

@@ -248,10 +248,10 @@ notes = ""
 
     #[test]
     fn a_written_roster_reads_back_the_same() {
-        let roster = crate::demo::roster();
+        let roster = super::super::sample();
         let loaded = parse(&roster.to_toml()).unwrap();
         assert_eq!(loaded.roster, roster);
-        assert!(loaded.warnings.is_empty());
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     }
 
     #[test]
