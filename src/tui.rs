@@ -5,6 +5,7 @@
 
 mod background;
 pub mod bulk;
+pub mod clock;
 pub mod conversations;
 mod event_loop;
 pub mod form;

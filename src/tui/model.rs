@@ -6,10 +6,11 @@ use std::net::SocketAddr;
 
 use std::time::{Duration, SystemTime};
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 
 use super::bulk::{BulkRun, BulkTo};
+use super::clock::Clock;
 use super::conversations::Conversations;
 use super::form::TargetForm;
 use super::input::TextInput;
@@ -176,9 +177,8 @@ pub struct Model {
     /// In team mode, whether the log shows teammates' transfers beside this console's (`t`);
     /// `None` without a team.
     pub teammates: Option<bool>,
-    /// When the last message arrived: the view counts down from it, so a frame is the same
-    /// however long it takes to draw.
-    pub now: DateTime<Utc>,
+    /// The time of the turn, set by the event loop: the only time `update` and the view read.
+    pub clock: Clock,
     /// The keys in force: the defaults with the config file's `[keys]`.
     pub keys: KeyMap,
     /// The terminal's area, as of the last resize: where the panes are, for scrolling them and
@@ -195,8 +195,8 @@ pub struct Reroute {
 }
 
 impl Model {
-    pub fn new(roster: Roster, banner: String, notices: Vec<Notice>) -> Self {
-        Self::with_recent(roster, banner, notices, Vec::new())
+    pub fn new(roster: Roster, banner: String, notices: Vec<Notice>, clock: Clock) -> Self {
+        Self::with_recent(roster, banner, notices, Vec::new(), clock)
     }
 
     pub fn with_recent(
@@ -204,6 +204,7 @@ impl Model {
         banner: String,
         notices: Vec<Notice>,
         mut recent: Vec<String>,
+        clock: Clock,
     ) -> Self {
         recent.truncate(RECENT_CAPACITY);
         let mut model = Self {
@@ -237,7 +238,7 @@ impl Model {
             select_after_save: None,
             budget: None,
             teammates: None,
-            now: Utc::now(),
+            clock,
             keys: KeyMap::default(),
             screen: Rect::default(),
         };
@@ -251,13 +252,13 @@ impl Model {
     pub fn notice(&mut self, notice: Notice) {
         let ledger = &self.ledger;
         self.log
-            .push(Local::now(), EntryKind::Notice(notice), |id| {
+            .push(self.clock.now, EntryKind::Notice(notice), |id| {
                 is_open(ledger, id)
             });
     }
 
     /// Gives a transfer of the ledger its line in the log, at `at`.
-    pub fn show_transfer(&mut self, id: TransferId, at: DateTime<Local>) {
+    pub fn show_transfer(&mut self, id: TransferId, at: DateTime<Utc>) {
         let ledger = &self.ledger;
         self.log
             .push(at, EntryKind::Transfer(id), |id| is_open(ledger, id));
@@ -265,7 +266,7 @@ impl Model {
 
     /// Gives a teammate's transfer its line in the log, at the time it was started.
     pub fn show_teammate(&mut self, transfer: TeamTransfer) {
-        let at = transfer.record.intent_at.with_timezone(&Local);
+        let at = transfer.record.intent_at;
         let ledger = &self.ledger;
         self.log
             .push(at, EntryKind::Teammate(Box::new(transfer)), |id| {
@@ -308,7 +309,7 @@ impl Model {
     pub fn refused(&mut self, refusal: Refusal, from: SocketAddr) {
         let ledger = &self.ledger;
         self.log
-            .refused(refusal, from, Local::now(), |id| is_open(ledger, id));
+            .refused(refusal, from, self.clock.now, |id| is_open(ledger, id));
     }
 
     pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
@@ -353,7 +354,7 @@ impl Model {
     /// budget), else when the next call leaves the budget's window; `None` when nothing on
     /// screen depends on the clock that way.
     pub fn next_redraw(&self) -> Option<Duration> {
-        let now = SystemTime::from(self.now);
+        let now = SystemTime::from(self.clock.now);
         let waiting = self
             .ledger
             .open()
@@ -362,7 +363,7 @@ impl Model {
         let counting =
             waiting || budget.is_some_and(|b| b.wait_at(now).is_some()) || self.waits_on_screen();
         if counting {
-            let into_second = self.now.timestamp_subsec_millis().min(999);
+            let into_second = self.clock.now.timestamp_subsec_millis().min(999);
             return Some(Duration::from_millis(u64::from(1000 - into_second)));
         }
         budget.and_then(|b| b.next_change_at(now))

@@ -15,7 +15,7 @@ mod viewport;
 
 pub use lifecycle::Look;
 
-use chrono::{Local, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 use serde_json::Value;
 
@@ -174,11 +174,13 @@ pub struct Step {
     pub quit: bool,
 }
 
-/// One turn of the loop: `msg`, then the transfer updates already queued behind it (`queued`
-/// gives the next one, if any). Every message's result counts: a quit asked for by any of them
-/// is honoured, and the effects of those before it are still carried out.
+/// One turn of the loop at `now`, the time the event loop read (the console's one look at the
+/// wall clock): `msg`, then the transfer updates already queued behind it (`queued` gives the
+/// next one, if any). Every message's result counts: a quit asked for by any of them is
+/// honoured, and the effects of those before it are still carried out.
 pub fn step(
     model: &mut Model,
+    now: DateTime<Utc>,
     msg: Msg,
     mut queued: impl FnMut() -> Option<TransferUpdate>,
 ) -> Step {
@@ -194,6 +196,8 @@ pub fn step(
             None => {}
         }
     }
+    // The clock moves here only, so `update` stays a function of the model and the message.
+    model.clock.now = now;
     let mut step = Step::default();
     take(update(model, msg), &mut step);
     for _ in 0..MAX_UPDATES_PER_STEP {
@@ -210,7 +214,6 @@ pub fn step(
 
 pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
     tracing::debug!(target: "handoff::console", "{}", msg.described());
-    model.now = Utc::now();
     let effect = apply(model, msg);
     viewport::keep_highlights_in_view(model);
     effect
@@ -264,7 +267,7 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::Callback(event) => lifecycle::callback(model, event, Look::First),
         Msg::LookedFurther { records, callback } => {
-            model.ledger.merge_new(records);
+            model.ledger.merge_new_as_of(records, model.clock.now);
             lifecycle::callback(model, callback, Look::Again)
         }
         Msg::ConfirmDeadline(id) => lifecycle::deadline(model, id),
@@ -793,7 +796,7 @@ fn send(model: &mut Model) -> Option<Effect> {
                     "{held}. Sending takes the conversation over from them: check it first."
                 ));
             }
-            let now = Utc::now();
+            let now = model.clock.now;
             let recent = model.ledger.recent_move(&session, now);
             warnings.extend(recent.map(|record| record.move_words(now)));
             if let Some(concern) = model.live_state(&target.id).and_then(LiveState::concern) {
@@ -919,12 +922,12 @@ fn dispatch(
         confirmed_recent,
     };
     let id = request.id;
-    model.ledger.insert(TransferRecord::new(
-        request.clone(),
-        model.now,
-        model.confirmations,
-    ));
-    model.show_transfer(id, model.now.with_timezone(&Local));
+    let now = model.clock.now;
+    model.ledger.insert_as_of(
+        TransferRecord::new(request.clone(), now, model.confirmations),
+        now,
+    );
+    model.show_transfer(id, now);
     model.log.follow();
     model.session.clear();
     model.session_error = None;

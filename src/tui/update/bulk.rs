@@ -1,8 +1,6 @@
 //! Many conversations at once: one confirmation for those marked, naming what is left out and
 //! why; the run, handed to the event loop; stopping it; and re-routing its failed ones together.
 
-use chrono::Local;
-
 use super::{Effect, Model};
 use crate::ids::SessionId;
 use crate::transfer::{
@@ -36,7 +34,7 @@ pub(super) fn confirm(model: &mut Model) {
     };
     let marked = model.conversations.marked().to_vec();
     let key = BulkKey::of_run(to.targets(), marked.iter().map(SessionId::as_str));
-    let now = model.now;
+    let now = model.clock.now;
     let mut skipped = Vec::new();
     let mut movable = Vec::new();
     for session in marked {
@@ -110,8 +108,9 @@ pub(super) fn confirmed(
 /// "moved 3m ago to queue Billing by Ana, per the platform", if the list says so.
 fn moved_on_the_platform(model: &Model, session: &SessionId) -> Option<String> {
     let last = model.conversations.get(session)?.last_move()?;
-    let at = last.at.filter(|at| *at >= model.now - RECENT_MOVE)?;
-    Some(view::moved_on_the_platform(last, at, model.now))
+    let now = model.clock.now;
+    let at = last.at.filter(|at| *at >= now - RECENT_MOVE)?;
+    Some(view::moved_on_the_platform(last, at, now))
 }
 
 /// `i` in the confirmation: the recently moved ones too, asked again in words.
@@ -194,7 +193,10 @@ pub(super) fn dispatch(
             continue;
         };
         // A session moved a moment ago is only here if the supervisor included it on purpose.
-        let confirmed_recent = model.ledger.recent_move(&session, model.now).is_some()
+        let confirmed_recent = model
+            .ledger
+            .recent_move(&session, model.clock.now)
+            .is_some()
             || moved_on_the_platform(model, &session).is_some();
         let request = TransferRequest {
             id: TransferId::new(),
@@ -207,13 +209,13 @@ pub(super) fn dispatch(
         };
         requests.push(request);
     }
-    let (confirmations, now) = (model.confirmations, model.now);
+    let (confirmations, now) = (model.confirmations, model.clock.now);
     let records = requests
         .iter()
         .map(|request| TransferRecord::new(request.clone(), now, confirmations));
-    model.ledger.insert_many(records);
+    model.ledger.insert_many_as_of(records, now);
     for request in &requests {
-        model.show_transfer(request.id, now.with_timezone(&Local));
+        model.show_transfer(request.id, now);
     }
     model.log.follow();
     let single_target = to.single().cloned();
@@ -246,14 +248,17 @@ pub(super) fn dispatch(
 pub(super) fn ended(model: &mut Model, unsent: Vec<TransferId>) -> Vec<Effect> {
     let mut effects = Vec::new();
     for id in unsent {
-        let stopped = Progress::Finished(crate::transfer::stopped_before_its_turn());
-        let update = crate::transfer::TransferUpdate::now(id, stopped);
+        let update = crate::transfer::TransferUpdate {
+            id,
+            progress: Progress::Finished(crate::transfer::stopped_before_its_turn()),
+            at: model.clock.now,
+        };
         effects.extend(super::lifecycle::progressed(model, update));
     }
     if model.bulk.as_ref().is_some_and(|run| !run.ended()) {
         // A fresh read of the list says what of the run still waits where it was.
         let read = super::conversations::refresh(model, super::Refresh::Asked);
-        let ended = model.now;
+        let ended = model.clock.now;
         if let Some(run) = &mut model.bulk {
             run.left = match read {
                 Some(_) => LeftCheck::OnNextRead(ended),

@@ -2,8 +2,6 @@
 //! without one. Callbacks are matched to transfers by the ledger's one rule; those that match
 //! none, or contradict a settled transfer, are recorded and said in the log, and change nothing.
 
-use chrono::{Local, Utc};
-
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
 use crate::platform::one_line;
@@ -71,7 +69,7 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
     match settlement {
         Settlement::Settled if !model.log.shows(id) => {
             // Settled after its line left the log (or before this run): it comes back.
-            model.show_transfer(id, Local::now());
+            model.show_transfer(id, model.clock.now);
         }
         Settlement::Conflicting => model.notice(Notice::Warning(format!(
             "the platform contradicted itself about session {} → {}: it now says {} after {}; the first word stands (see the transfer's detail)",
@@ -91,7 +89,7 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
 
 /// The time for a callback ran out: still only accepted means unconfirmed.
 pub(super) fn deadline(model: &mut Model, id: TransferId) -> Option<Effect> {
-    if !model.ledger.expire(id, Utc::now()) {
+    if !model.ledger.expire(id, model.clock.now) {
         return None;
     }
     model.needs_attention(id);

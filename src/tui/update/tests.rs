@@ -6,6 +6,7 @@ use super::*;
 use crate::demo;
 use crate::roster::{RosterChange, Target};
 use crate::transfer::{FailureReason, Outcome, Progress, TransferState};
+use crate::tui::clock::test_clock;
 use crate::tui::help::{self, HelpLine};
 use crate::tui::keys::Context;
 use crate::tui::transfer_log::EntryKind;
@@ -13,7 +14,7 @@ use crate::tui::transfer_log::EntryKind;
 const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
 
 fn model() -> Model {
-    Model::new(demo::roster(), "test".into(), Vec::new())
+    Model::new(demo::roster(), "test".into(), Vec::new(), test_clock())
 }
 
 pub(super) fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
@@ -31,6 +32,12 @@ pub(super) fn type_text(model: &mut Model, text: &str) {
     for c in text.chars() {
         assert!(key(model, KeyCode::Char(c)).is_none());
     }
+}
+
+/// A step of transfer `id`, as the engine reports it at the model's time.
+pub(super) fn report(model: &mut Model, id: TransferId, progress: Progress) -> Option<Effect> {
+    let at = model.clock.now;
+    update(model, Msg::Transfer(TransferUpdate { id, progress, at }))
 }
 
 fn dispatched(effect: Option<Effect>) -> TransferRequest {
@@ -219,14 +226,12 @@ fn ctrl_c_asks_first_while_a_transfer_is_in_flight() {
     assert!(key(&mut model, KeyCode::Char('n')).is_none());
     assert!(model.dialog.is_none());
 
-    update(
+    report(
         &mut model,
-        Msg::Transfer(TransferUpdate::now(
-            request.id,
-            Progress::Finished(Outcome::Transferred {
-                request_completed_at: Some(1_698_825_180_041),
-            }),
-        )),
+        request.id,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: Some(1_698_825_180_041),
+        }),
     );
     assert_eq!(model.in_flight().count(), 0);
     assert!(matches!(ctrl(&mut model, 'c'), Some(Effect::Quit)));
@@ -257,10 +262,7 @@ fn transfer_updates_move_the_log_entry() {
             TransferState::Failed,
         ),
     ] {
-        update(
-            &mut model,
-            Msg::Transfer(TransferUpdate::now(request.id, progress)),
-        );
+        report(&mut model, request.id, progress);
         assert_eq!(state(&model), expected);
     }
 }
@@ -301,10 +303,7 @@ fn slash_filters_the_log_by_state_name_or_the_end_of_an_id() {
         key(&mut model, KeyCode::Enter);
         let request = dispatched(key(&mut model, KeyCode::Char('y')));
         let finished = Progress::Finished(outcome);
-        update(
-            &mut model,
-            Msg::Transfer(TransferUpdate::now(request.id, finished)),
-        );
+        report(&mut model, request.id, finished);
     };
     let accepted = || Outcome::Transferred {
         request_completed_at: None,
@@ -562,22 +561,19 @@ fn w_quits_once_the_transfers_in_flight_have_their_answer() {
     ctrl(&mut model, 'c');
     assert!(key(&mut model, KeyCode::Char('w')).is_none());
     assert!(model.dialog.is_none());
-    let answer = |progress| Msg::Transfer(TransferUpdate::now(request.id, progress));
+    let sending = Progress::Sending {
+        request: String::new(),
+    };
     assert!(
-        update(
-            &mut model,
-            answer(Progress::Sending {
-                request: String::new()
-            })
-        )
-        .is_none(),
+        report(&mut model, request.id, sending).is_none(),
         "still waiting for the answer"
     );
-    let done = update(
+    let done = report(
         &mut model,
-        answer(Progress::Finished(Outcome::Transferred {
+        request.id,
+        Progress::Finished(Outcome::Transferred {
             request_completed_at: None,
-        })),
+        }),
     );
     assert!(matches!(done, Some(Effect::Quit)));
 }
@@ -603,10 +599,7 @@ fn accepted_transfer(model: &mut Model, session: &str, name: &str) -> TransferRe
             request_completed_at: None,
         }),
     ] {
-        update(
-            model,
-            Msg::Transfer(TransferUpdate::now(request.id, progress)),
-        );
+        report(model, request.id, progress);
     }
     request
 }
@@ -617,7 +610,7 @@ fn callback(session: &str, target: Option<&str>, verdict: crate::callback::Verdi
         target: target.map(str::to_owned),
         verdict,
         payload: serde_json::json!({"botSessionId": session}),
-        at: chrono::Local::now(),
+        at: test_clock().now.with_timezone(&chrono::Local),
     }))
 }
 
@@ -741,6 +734,18 @@ fn a_flood_of_refusals_never_pushes_out_an_open_transfer() {
     assert_eq!(model.dialog, Some(Dialog::QuitWhileSending));
 }
 
+/// The loop's turn sets the clock to the time the loop read; a message alone never moves it.
+#[test]
+fn only_the_loops_turn_moves_the_clock() {
+    let mut model = model();
+    let start = model.clock.now;
+    update(&mut model, Msg::Tick);
+    assert_eq!(model.clock.now, start);
+    let later = start + chrono::Duration::seconds(5);
+    step(&mut model, later, Msg::Tick, || None);
+    assert_eq!(model.clock.now, later);
+}
+
 #[test]
 fn a_quit_asked_for_inside_a_batch_of_updates_is_honoured() {
     let mut model = model();
@@ -750,20 +755,23 @@ fn a_quit_asked_for_inside_a_batch_of_updates_is_honoured() {
     let request = dispatched(key(&mut model, KeyCode::Char('y')));
     ctrl(&mut model, 'c');
     key(&mut model, KeyCode::Char('w'));
-    let mut queued = vec![TransferUpdate::now(
-        request.id,
-        Progress::Finished(Outcome::Transferred {
+    let now = model.clock.now;
+    let mut queued = vec![TransferUpdate {
+        id: request.id,
+        progress: Progress::Finished(Outcome::Transferred {
             request_completed_at: None,
         }),
-    )]
+        at: now,
+    }]
     .into_iter();
-    let first = Msg::Transfer(TransferUpdate::now(
-        request.id,
-        Progress::Sending {
+    let first = Msg::Transfer(TransferUpdate {
+        id: request.id,
+        progress: Progress::Sending {
             request: String::new(),
         },
-    ));
-    let step = step(&mut model, first, || queued.next());
+        at: now,
+    });
+    let step = step(&mut model, now, first, || queued.next());
     assert!(step.quit, "the answer in the batch ends the wait");
 }
 
@@ -781,9 +789,9 @@ fn a_callback_for_a_transfer_another_handoff_sent_is_found_on_a_second_look() {
         bulk: None,
         confirmed_recent: false,
     };
-    let mut record = TransferRecord::new(elsewhere.clone(), chrono::Utc::now(), false);
+    let mut record = TransferRecord::new(elsewhere.clone(), model.clock.now, false);
     record.restored = true;
-    record.sent_at = Some(chrono::Utc::now());
+    record.sent_at = Some(model.clock.now);
     record.outcome = Some(Outcome::Transferred {
         request_completed_at: None,
     });
@@ -953,7 +961,7 @@ fn ctrl_o_lists_only_who_is_free_and_ctrl_l_the_least_loaded_first() {
     let mut live = Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     live.agents
@@ -1015,7 +1023,7 @@ fn a_live_refresh_keeps_the_highlight_on_its_target() {
     let live = crate::directory::Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     update(&mut model, Msg::Availability(Ok(live)));
@@ -1027,10 +1035,11 @@ fn a_live_refresh_keeps_the_highlight_on_its_target() {
 #[test]
 fn an_older_snapshot_of_a_teammate_does_not_replace_a_newer_one() {
     let mut model = model();
+    let now = model.clock.now;
     let snapshot = |seconds_ago: i64, read_by: Option<&str>| crate::directory::Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now() - chrono::Duration::seconds(seconds_ago),
+        taken_at: (now - chrono::Duration::seconds(seconds_ago)).with_timezone(&chrono::Local),
         read_by: read_by.map(str::to_owned),
     };
     update(
@@ -1206,10 +1215,7 @@ async fn the_clock_wakes_the_console_only_while_something_on_screen_moves_with_i
     key(&mut model, KeyCode::Enter);
     let request = dispatched(key(&mut model, KeyCode::Char('y')));
     let waiting = Progress::WaitingForBudget(Duration::from_secs(30));
-    update(
-        &mut model,
-        Msg::Transfer(TransferUpdate::now(request.id, waiting)),
-    );
+    report(&mut model, request.id, waiting);
     assert!(
         model
             .next_redraw()
@@ -1359,12 +1365,10 @@ fn r_on_a_transfer_a_teammate_holds_takes_it_over_after_a_second_confirmation() 
     key(&mut model, KeyCode::Enter);
     let held = dispatched(key(&mut model, KeyCode::Char('y')));
     let holder = "Priya moved it to queue Billing at 14:03:11";
-    update(
+    report(
         &mut model,
-        Msg::Transfer(TransferUpdate::now(
-            held.id,
-            Progress::Finished(Outcome::held_by_teammate(holder)),
-        )),
+        held.id,
+        Progress::Finished(Outcome::held_by_teammate(holder)),
     );
     assert_eq!(
         model.transfer(held.id).unwrap().reason(),
@@ -1410,7 +1414,7 @@ fn live_agent(model: &mut Model, agent: &Target, presence: crate::platform::Pres
     let mut live = crate::directory::Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     let state = crate::platform::AgentPresence {

@@ -25,10 +25,10 @@ pub(super) fn keep_highlights_in_view(model: &mut Model) {
         model.log_query.value(),
         model.showing_teammates(),
     );
-    let (ledger, now) = (&model.ledger, model.now);
+    let (ledger, clock) = (&model.ledger, model.clock);
     model.log.keep_highlight_in_view(
         usize::from(entries.height),
-        |entry: &LogEntry| view::log_entry_height(ledger, now, entry, entries.width),
+        |entry: &LogEntry| view::log_entry_height(ledger, clock, entry, entries.width),
         |entry: &LogEntry| filter.lets_through(entry),
     );
 }
@@ -55,11 +55,11 @@ pub(super) fn scroll_log(model: &mut Model, entries: isize) {
         model.log_query.value(),
         model.showing_teammates(),
     );
-    let (ledger, now) = (&model.ledger, model.now);
+    let (ledger, clock) = (&model.ledger, model.clock);
     model.log.scroll_view(
         entries,
         usize::from(area.height),
-        |entry: &LogEntry| view::log_entry_height(ledger, now, entry, area.width),
+        |entry: &LogEntry| view::log_entry_height(ledger, clock, entry, area.width),
         |entry: &LogEntry| filter.lets_through(entry),
     );
 }

@@ -2,7 +2,7 @@
 //! reply and the callback payload, verbatim up to [`PAYLOAD_CHARS`]. Names and notes are cut to
 //! their lengths; the platform's words were cut as they came in.
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -65,7 +65,7 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
     let time = |at: Option<DateTime<Utc>>| {
         at.map_or_else(
             || "—".to_owned(),
-            |at| at.with_timezone(&Local).format("%H:%M:%S%.3f").to_string(),
+            |at| model.clock.shown(at).format("%H:%M:%S%.3f").to_string(),
         )
     };
     let state = record.state();
@@ -97,7 +97,7 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
     let described = |other: &TransferRecord| {
         format!(
             "{} → {}: {}",
-            other.intent_at.with_timezone(&Local).format("%H:%M:%S"),
+            model.clock.shown(other.intent_at).format("%H:%M:%S"),
             other.request.target,
             other.state().word()
         )

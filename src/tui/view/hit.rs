@@ -57,7 +57,7 @@ pub fn spot(model: &Model, area: Rect, column: u16, row: u16) -> Option<Spot> {
 fn log_entry_at(model: &Model, entries: Rect, line: usize) -> Option<u64> {
     let mut bottom = 0;
     for entry in log_pane::window(model, entries).entries {
-        bottom += log_pane::entry_height(&model.ledger, model.now, entry, entries.width);
+        bottom += log_pane::entry_height(&model.ledger, model.clock, entry, entries.width);
         if line < bottom {
             return Some(entry.seq);
         }

@@ -155,11 +155,11 @@ fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
         (None, Some(_)) => "who is free: unknown, platform unreachable".to_owned(),
         (Some(taken), None) => format!(
             "who is free {}",
-            live::age(taken.taken_at, taken.read_by.as_deref())
+            live::age(model.clock, taken.taken_at, taken.read_by.as_deref())
         ),
         (Some(taken), Some(_)) => format!(
             "STALE: {}, refresh failing",
-            live::age(taken.taken_at, taken.read_by.as_deref())
+            live::age(model.clock, taken.taken_at, taken.read_by.as_deref())
         ),
     };
     let style = if model.live_error.is_some() {

@@ -76,7 +76,7 @@ fn calls(
     model: &Model,
     theme: &Theme,
 ) -> Option<Span<'static>> {
-    let now = SystemTime::from(model.now);
+    let now = SystemTime::from(model.clock.now);
     let limit = budget.limit();
     if let Some(pause) = budget.paused_at(now) {
         return Some(Span::styled(

@@ -1,6 +1,6 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::super::tests::{ctrl, key, reloaded_without, type_text};
+use super::super::tests::{ctrl, key, reloaded_without, report, type_text};
 use super::super::{Effect, Msg, update};
 use crate::demo;
 use crate::directory::Availability;
@@ -8,10 +8,9 @@ use crate::ids::SessionId;
 use crate::platform::{AgentPresence, Capacity, Presence};
 use crate::platform::{Conversation, ConversationList, ConversationStatus};
 use crate::roster::Target;
-use crate::transfer::{
-    FailureReason, Outcome, Progress, TransferRequest, TransferState, TransferUpdate,
-};
+use crate::transfer::{FailureReason, Outcome, Progress, TransferRequest, TransferState};
 use crate::tui::bulk::{BulkTo, Room};
+use crate::tui::clock::test_clock;
 use crate::tui::conversations::tests::waiting;
 use crate::tui::model::{Dialog, Focus, Model};
 use crate::tui::transfer_log::{EntryKind, Notice};
@@ -23,7 +22,7 @@ fn session(n: u32) -> SessionId {
 /// A console that has read four conversations (the fourth already closed) and has the first
 /// three and the closed one marked, by a paste.
 fn marked() -> Model {
-    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
     let mut closed = waiting(4, "Tech", 50, None);
     closed.status = Some(ConversationStatus::Closed);
     let four = vec![
@@ -54,10 +53,7 @@ fn dispatched(effect: Option<Effect>) -> Vec<TransferRequest> {
 }
 
 fn finish(model: &mut Model, request: &TransferRequest, outcome: Outcome) {
-    update(
-        model,
-        Msg::Transfer(TransferUpdate::now(request.id, Progress::Finished(outcome))),
-    );
+    report(model, request.id, Progress::Finished(outcome));
 }
 
 /// The platform's answer for one it took at once.
@@ -224,7 +220,7 @@ fn spread_over_marked_agents_by_free_chats_asks_again_before_going_over() {
     let mut live = Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     // One free chat each: two of the three fit.
@@ -278,7 +274,7 @@ fn free_chats(model: &mut Model, free: &[(&Target, u32)]) {
     let mut live = Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     for (agent, free) in free {

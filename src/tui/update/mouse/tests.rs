@@ -7,6 +7,7 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
 use crate::demo;
+use crate::tui::clock::test_clock;
 use crate::tui::model::{Dialog, Focus, Model};
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, Notice};
@@ -23,7 +24,7 @@ fn model() -> Model {
 }
 
 fn model_sized(width: u16, height: u16) -> Model {
-    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
     update(&mut model, Msg::Resized { width, height });
     model
 }
@@ -109,7 +110,7 @@ fn newer_below(model: &Model) -> usize {
         .log
         .window(
             usize::from(area.height),
-            |entry| view::log_entry_height(&model.ledger, model.now, entry, area.width),
+            |entry| view::log_entry_height(&model.ledger, model.clock, entry, area.width),
             |entry| filter.lets_through(entry),
         )
         .newer_below
