@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use unicode_width::UnicodeWidthStr;
 
 use super::keys::{Binding, Context, KeyMap, help_sections, layers};
-use super::view::text::wrap;
+use super::text::wrap;
 
 /// Wider than this, rows are hard to follow from key to words.
 const MAX_WIDTH: u16 = 100;

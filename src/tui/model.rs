@@ -372,7 +372,7 @@ impl Model {
     /// The conversation list is on screen and some conversation in it still waits, so its
     /// wait moves every second.
     fn waits_on_screen(&self) -> bool {
-        let list_shown = super::view::panes(self.screen, self.bulk.is_some())
+        let list_shown = super::layout::panes(self.screen, self.bulk.is_some())
             .is_some_and(|p| p.conversations.height > 0);
         list_shown && self.conversations.any_waiting()
     }

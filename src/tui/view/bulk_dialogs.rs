@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::dialogs::{headline, key_line, offered_key_line, open, sized};
+use super::dialog_frame::{headline, key_line, offered_key_line, open, sized};
 use crate::ids::SessionId;
 use crate::roster::Target;
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};

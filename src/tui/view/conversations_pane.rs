@@ -9,12 +9,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{has_focus, live, short_duration, text};
+use super::frame::has_focus;
+use super::live::{self, short_duration};
 use crate::platform::Conversation;
 use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::RECENT_MOVE;
 use crate::tui::conversations::{ListProblem, has_ended};
 use crate::tui::model::{Focus, Model};
+use crate::tui::text;
 use crate::tui::theme::Theme;
 
 /// From this width the whole session id fits on a row; below it, the part that tells ids apart.

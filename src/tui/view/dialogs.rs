@@ -2,11 +2,12 @@
 //! forms and confirmations. Help has a module of its own.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
+use super::dialog_frame::{headline, key_line, open, sized};
 use super::live;
 use crate::ids::{SessionId, TargetKind};
 use crate::roster::{SyncPreview, Target};
@@ -14,7 +15,7 @@ use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::TransferState;
 use crate::tui::form::{Field, TargetForm};
 use crate::tui::input::TextInput;
-use crate::tui::keys::{Action, Context, Hint, KeyMap};
+use crate::tui::keys::{Action, Context, KeyMap};
 use crate::tui::model::{Dialog, Model};
 use crate::tui::theme::Theme;
 
@@ -91,77 +92,6 @@ fn redis_away(model: &Model, why: &str, theme: &Theme, area: Rect, frame: &mut F
     let dialog = sized(area, 84, &lines);
     let inner = open("Redis is away: send without a claim?", dialog, theme, frame);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
-        .flex(ratatui::layout::Flex::Center)
-        .areas(area);
-    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
-        .flex(ratatui::layout::Flex::Center)
-        .areas(row);
-    cell
-}
-
-/// A centered dialog `width` wide (at most) and tall enough for `lines` once wrapped.
-pub(super) fn sized(area: Rect, width: u16, lines: &[Line]) -> Rect {
-    let inner_width = usize::from(width.min(area.width).saturating_sub(2)).max(1);
-    let rows: usize = lines
-        .iter()
-        .map(|line| line.width().div_ceil(inner_width).max(1))
-        .sum();
-    centered(area, width, u16::try_from(rows + 2).unwrap_or(u16::MAX))
-}
-
-/// The dialog's keys, from the key map: "y/Enter send the transfer · n/Esc cancel".
-pub(super) fn key_line(keys: &KeyMap, context: Context, theme: &Theme) -> Line<'static> {
-    key_line_of(keys, context, theme, |_| true)
-}
-
-/// Like [`key_line`], without the keys that would do nothing now.
-pub(super) fn offered_key_line(model: &Model, context: Context, theme: &Theme) -> Line<'static> {
-    key_line_of(&model.keys, context, theme, |action| model.offers(action))
-}
-
-fn key_line_of(
-    keys: &KeyMap,
-    context: Context,
-    theme: &Theme,
-    offered: impl Fn(Action) -> bool,
-) -> Line<'static> {
-    let mut spans = Vec::new();
-    for (n, binding) in keys
-        .bindings(context)
-        .iter()
-        .filter(|b| b.hint != Hint::Never && offered(b.action))
-        .enumerate()
-    {
-        if n > 0 {
-            spans.push(Span::styled("   ", theme.dim));
-        }
-        spans.push(Span::styled(binding.keys_label(), theme.key));
-        spans.push(Span::raw(format!(" {}", binding.description)));
-    }
-    Line::from(spans).centered()
-}
-
-/// What a confirmation opens with: what goes where, centred between blank lines.
-pub(super) fn headline(what: String, theme: &Theme) -> Vec<Line<'static>> {
-    vec![
-        Line::raw(""),
-        Line::styled(what, theme.title).centered(),
-        Line::raw(""),
-    ]
-}
-
-pub(super) fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) -> Rect {
-    frame.render_widget(Clear, area);
-    let block = Block::bordered()
-        .border_style(theme.focused)
-        .title(Span::styled(format!(" {title} "), theme.title));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    inner
 }
 
 fn confirm(

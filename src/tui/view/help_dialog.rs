@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::dialogs::open;
+use super::dialog_frame::open;
 use crate::tui::help::{self, HelpLine};
 use crate::tui::input::TextInput;
 use crate::tui::keys::{Action, Context};

@@ -3,7 +3,8 @@
 
 use ratatui::layout::{Position, Rect};
 
-use super::{log_pane, panes};
+use super::log_pane;
+use crate::tui::layout::panes;
 use crate::tui::model::Model;
 
 /// A place on the console that a click or the wheel can act on.

@@ -7,12 +7,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{filter_field, has_focus, inside, live, pane, text};
+use super::frame::{filter_field, has_focus, pane};
+use super::live;
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::{FailureReason, Ledger, Outcome, Phase, TransferRecord, TransferState};
 use crate::tui::clock::Clock;
 use crate::tui::keys::{Action, Context};
+use crate::tui::layout::inside;
 use crate::tui::model::{Focus, Model};
+use crate::tui::text;
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, LogEntry, Notice, Refusals, Window};
 

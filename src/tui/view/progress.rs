@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::LineGauge;
 
-use super::short_duration;
+use super::live::short_duration;
 use crate::tui::bulk::eta;
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::Model;
@@ -104,7 +104,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         Span::styled(next, theme.dim),
     ]);
     frame.render_widget(
-        super::text::fit(line, usize::from(words_area.width)),
+        crate::tui::text::fit(line, usize::from(words_area.width)),
         words_area,
     );
 }

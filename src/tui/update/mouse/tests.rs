@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 
 use crate::demo;
 use crate::tui::clock::test_clock;
+use crate::tui::layout::{self, Panes};
 use crate::tui::model::{Dialog, Focus, Model};
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, Notice};
@@ -93,8 +94,8 @@ fn highlighted_notice(model: &Model) -> String {
     }
 }
 
-fn panes(model: &Model) -> view::Panes {
-    view::panes(model.screen, model.bulk.is_some()).unwrap()
+fn panes(model: &Model) -> Panes {
+    layout::panes(model.screen, model.bulk.is_some()).unwrap()
 }
 
 /// Where the log's entries are drawn.
