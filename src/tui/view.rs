@@ -1,14 +1,10 @@
 //! `view`: draws the model. It reads the model only; nothing here changes state or does I/O.
+//! The open dialog draws itself, over the panes.
 
-mod bulk_dialogs;
 mod conversations_pane;
-mod detail;
-mod dialog_frame;
-mod dialogs;
 mod frame;
-mod help_dialog;
 mod hit;
-mod live;
+pub mod live;
 mod log_pane;
 mod picker_pane;
 mod progress;
@@ -63,7 +59,9 @@ fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     log_pane::draw(model, theme, panes.log, frame);
     progress::draw(model, theme, panes.progress, frame);
     status::hint_bar(model, theme, panes.hints, frame);
-    dialogs::draw(model, theme, area, frame);
+    if let Some(dialog) = &model.dialog {
+        dialog.draw(model, theme, area, frame);
+    }
 }
 
 fn too_small(model: &Model, area: Rect, frame: &mut Frame) {

@@ -10,6 +10,7 @@ use handoff::demo;
 use handoff::transfer::TransferUpdate;
 use handoff::transfer::{FailureReason, Outcome, Progress};
 use handoff::tui::clock::Clock;
+use handoff::tui::dialog::detail::Detail;
 use handoff::tui::keys::HELP_ORDER;
 use handoff::tui::model::Model;
 use handoff::tui::theme::Theme;
@@ -525,10 +526,7 @@ fn a_huge_callback_payload_is_cut_in_the_detail() {
         payload[format!("field_{n:02}")] = "y".repeat(1_000).into();
     }
     callback(&mut model, "6538f8a3c9cf425ee5cf0a1b", payload);
-    model.dialog = Some(handoff::tui::model::Dialog::Detail {
-        transfer: id,
-        scroll: 0,
-    });
+    model.dialog = Some(Box::new(Detail::new(id)));
     // Tall enough for the whole detail: what it shows is all there is.
     let detail = screen(&model, 100, 300);
     let text: String = detail
@@ -941,10 +939,7 @@ fn a_reroute_marks_the_failed_target_and_links_the_transfers() {
         Some(Effect::Dispatch(request)) => request.id,
         other => panic!("expected a dispatch, got {other:?}"),
     };
-    model.dialog = Some(handoff::tui::model::Dialog::Detail {
-        transfer: id,
-        scroll: 0,
-    });
+    model.dialog = Some(Box::new(Detail::new(id)));
     let detail = screen(&model, 100, 30);
     assert!(
         detail.contains("re-routes")
@@ -1085,7 +1080,7 @@ fn at_60_columns_names_win_over_id_stubs() {
 /// Every pane and dialog, as the supervisor meets them in a shift, for the size matrix below.
 mod every_screen {
     use super::*;
-    use handoff::tui::model::Dialog;
+    use handoff::tui::dialog::send_unclaimed::SendUnclaimed;
 
     /// A shift under way: live data, one transfer of each outcome, their three sessions' ids
     /// differing only in their last characters, and one still waiting for the budget.
@@ -1166,7 +1161,7 @@ mod every_screen {
         press(&mut detail, KeyCode::BackTab);
         press(&mut detail, KeyCode::Up);
         press(&mut detail, KeyCode::Enter);
-        assert!(matches!(detail.dialog, Some(Dialog::Detail { .. })));
+        assert!(detail.showing::<Detail>().is_some());
         screens.push(("detail", detail));
 
         let mut help = shift();
@@ -1208,12 +1203,9 @@ mod every_screen {
         let mut away = shift();
         to_confirm(&mut away, "6538f8a3c9cf425ee5cf0a1b", "dana");
         let confirmed = away.dialog.take().expect("the confirmation");
-        away.dialog = Some(Dialog::SendUnclaimed {
-            why:
-                "Redis at redis://10.0.0.5:6379 is unreachable (Connection refused (os error 111))"
-                    .into(),
-            confirmed: Box::new(confirmed),
-        });
+        let why =
+            "Redis at redis://10.0.0.5:6379 is unreachable (Connection refused (os error 111))";
+        away.dialog = Some(Box::new(SendUnclaimed::new(why.into(), confirmed)));
         screens.push(("redis_away", away));
         screens
     }

@@ -12,7 +12,10 @@ use crate::transfer::{FailureReason, Outcome, Progress, TransferRequest, Transfe
 use crate::tui::bulk::{BulkTo, Room};
 use crate::tui::clock::test_clock;
 use crate::tui::conversations::tests::waiting;
-use crate::tui::model::{Dialog, Focus, Model};
+use crate::tui::dialog::confirm_bulk::ConfirmBulk;
+use crate::tui::dialog::confirm_bulk_anyway::ConfirmBulkAnyway;
+use crate::tui::dialog::confirm_stop::ConfirmStop;
+use crate::tui::model::{Focus, Model};
 use crate::tui::transfer_log::{EntryKind, Notice};
 
 fn session(n: u32) -> SessionId {
@@ -87,7 +90,7 @@ fn read(conversations: Vec<Conversation>) -> Msg {
 fn one_confirmation_names_the_count_and_the_target_and_leaves_out_what_ended() {
     let mut model = marked();
     to_billing(&mut model);
-    let Some(Dialog::ConfirmBulk { send, skipped, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { send, skipped, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert_eq!(send, &[session(1), session(2), session(3)]);
@@ -99,7 +102,7 @@ fn one_confirmation_names_the_count_and_the_target_and_leaves_out_what_ended() {
 
     // Enter opened it: a second Enter, typed out of habit, sends nothing.
     assert!(key(&mut model, KeyCode::Enter).is_none());
-    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
+    assert!(model.showing::<ConfirmBulk>().is_some());
     let requests = dispatched(key(&mut model, KeyCode::Char('y')));
     assert_eq!(requests.len(), 3);
     assert!(
@@ -125,16 +128,13 @@ fn recently_moved_ones_are_left_out_unless_included_after_a_second_y() {
     key(&mut model, KeyCode::Enter);
     type_text(&mut model, "retention");
     key(&mut model, KeyCode::Enter);
-    let Some(Dialog::ConfirmBulk { send, recent, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { send, recent, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert!(send.is_empty());
     assert_eq!(recent.len(), 3);
     key(&mut model, KeyCode::Char('i'));
-    assert!(matches!(
-        model.dialog,
-        Some(Dialog::ConfirmBulkAnyway { .. })
-    ));
+    assert!(model.showing::<ConfirmBulkAnyway>().is_some());
     assert!(key(&mut model, KeyCode::Enter).is_none(), "only y sends");
     assert!(model.dialog.is_some());
     assert_eq!(dispatched(key(&mut model, KeyCode::Char('y'))).len(), 3);
@@ -146,9 +146,9 @@ fn esc_asks_before_a_run_is_stopped_and_what_was_never_sent_says_so() {
     to_billing(&mut model);
     let requests = dispatched(key(&mut model, KeyCode::Char('y')));
     key(&mut model, KeyCode::Esc);
-    assert_eq!(model.dialog, Some(Dialog::ConfirmStop));
+    assert!(model.showing::<ConfirmStop>().is_some());
     assert!(key(&mut model, KeyCode::Esc).is_none(), "Esc lets it run");
-    assert_eq!(model.dialog, None);
+    assert!(model.dialog.is_none());
     key(&mut model, KeyCode::Esc);
     assert!(matches!(
         key(&mut model, KeyCode::Char('y')),
@@ -240,13 +240,13 @@ fn spread_over_marked_agents_by_free_chats_asks_again_before_going_over() {
     update(&mut model, Msg::Key(ctrl_space));
     assert_eq!(model.marked_agents.len(), 2);
     key(&mut model, KeyCode::Enter);
-    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { to, send, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert_eq!(to.words(), "2 agents by free capacity");
     assert_eq!(to.beyond_capacity(send.len()), 1);
     assert!(key(&mut model, KeyCode::Char('y')).is_none(), "asked again");
-    let Some(Dialog::ConfirmBulkAnyway { warnings, .. }) = &model.dialog else {
+    let Some(ConfirmBulkAnyway { warnings, .. }) = model.showing::<ConfirmBulkAnyway>() else {
         panic!("expected the second confirmation, got {:?}", model.dialog);
     };
     assert!(
@@ -310,9 +310,9 @@ fn to_dana(model: &mut Model) {
 
 /// The warnings of the second confirmation, which must be open.
 fn asked_again(model: &Model) -> &[String] {
-    match &model.dialog {
-        Some(Dialog::ConfirmBulkAnyway { warnings, .. }) => warnings,
-        other => panic!("expected the second confirmation, got {other:?}"),
+    match model.showing::<ConfirmBulkAnyway>() {
+        Some(asked) => &asked.warnings,
+        None => panic!("expected the second confirmation, got {:?}", model.dialog),
     }
 }
 
@@ -324,7 +324,7 @@ fn many_to_one_agent_asks_again_naming_its_free_chats_and_enter_sends_nothing() 
     let dana = agent(&model, "Dana Whitfield");
     free_chats(&mut model, &[(&dana, 1)]);
     to_dana(&mut model);
-    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { to, send, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert_eq!(to, &BulkTo::Agent(dana.clone(), Room::Free(1)));
@@ -335,7 +335,7 @@ fn many_to_one_agent_asks_again_naming_its_free_chats_and_enter_sends_nothing() 
         "Enter sends nothing"
     );
     assert!(
-        matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })),
+        model.showing::<ConfirmBulk>().is_some(),
         "and the confirmation stays open: {:?}",
         model.dialog
     );
@@ -361,7 +361,7 @@ fn esc_at_the_second_confirmation_sends_nothing() {
     key(&mut model, KeyCode::Char('y'));
     assert!(asked_again(&model)[0].starts_with("3 of the 3 would go beyond"));
     assert!(key(&mut model, KeyCode::Esc).is_none());
-    assert_eq!(model.dialog, None);
+    assert!(model.dialog.is_none());
     assert_eq!(model.ledger.records().count(), 0, "nothing sent");
     assert_eq!(model.conversations.marked().len(), 4, "the marks are kept");
 }
@@ -373,7 +373,7 @@ fn an_agent_whose_free_chats_are_not_known_is_asked_about_in_words() {
     let mut model = marked();
     let dana = agent(&model, "Dana Whitfield");
     to_dana(&mut model);
-    let Some(Dialog::ConfirmBulk { to, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { to, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert_eq!(to, &BulkTo::Agent(dana.clone(), Room::Unknown));
@@ -402,7 +402,7 @@ fn many_that_fit_the_agents_free_chats_go_on_the_first_y_and_a_queue_takes_any_n
 
     let mut model = marked();
     to_billing(&mut model);
-    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { to, send, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert!(matches!(to, BulkTo::Queue(_)), "{to:?}");
@@ -429,7 +429,7 @@ fn a_refresh_behind_the_confirmation_changes_neither_the_target_nor_the_figures(
     ctrl(&mut model, 'l');
     type_text(&mut model, "dana");
     key(&mut model, KeyCode::Enter);
-    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
+    assert!(model.showing::<ConfirmBulk>().is_some());
 
     free_chats(&mut model, &[(&dana, 3), (&grace, 0)]);
     update(&mut model, reloaded_without("Dana Whitfield"));

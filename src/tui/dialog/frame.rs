@@ -1,14 +1,19 @@
-//! What every dialog shares: its place on screen, its frame and title, and its line of keys
-//! from the key map.
+//! What every dialog shares: its place on screen, its frame and title, its line of keys from
+//! the key map, and its text field.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear};
 
+use crate::tui::input::TextInput;
 use crate::tui::keys::{Action, Context, Hint, KeyMap};
-use crate::tui::model::Model;
+use crate::tui::model::{DialogInput, Model};
 use crate::tui::theme::Theme;
+
+/// At most this many of a run's left-out conversations, or of its warnings, are named; the
+/// rest are counted.
+pub(super) const NAMED: usize = 6;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
@@ -71,6 +76,7 @@ pub(super) fn headline(what: String, theme: &Theme) -> Vec<Line<'static>> {
     ]
 }
 
+/// Clears `area` and frames it with `title`; returns what is inside the frame.
 pub(super) fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) -> Rect {
     frame.render_widget(Clear, area);
     let block = Block::bordered()
@@ -79,4 +85,21 @@ pub(super) fn open(title: &str, area: Rect, theme: &Theme, frame: &mut Frame) ->
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner
+}
+
+/// An editing key, a typed character or a paste, applied to a dialog's text `field`: whether
+/// its text changed (a cursor move changes none), or `None` when `input` is none of these.
+pub(super) fn edit_field(field: &mut TextInput, input: DialogInput) -> Option<bool> {
+    match input {
+        DialogInput::Action(action) => field.edit(action),
+        DialogInput::Typed(c) => {
+            field.insert(c);
+            Some(true)
+        }
+        DialogInput::Pasted(text) => {
+            field.paste(text);
+            Some(true)
+        }
+        DialogInput::Wheel(_) => None,
+    }
 }
