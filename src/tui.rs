@@ -5,14 +5,17 @@
 
 mod background;
 pub mod bulk;
+pub mod clock;
 pub mod conversations;
+pub mod dialog;
+pub mod effect;
 mod event_loop;
-pub mod form;
-pub mod help;
 pub mod input;
 pub mod keys;
+pub mod layout;
 pub mod model;
 pub mod picker;
+mod text;
 pub mod theme;
 pub mod transfer_log;
 pub mod update;

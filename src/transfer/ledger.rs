@@ -50,28 +50,48 @@ impl Ledger {
 
     /// Adds a transfer: a new one, or one read back from the audit file.
     pub fn insert(&mut self, record: TransferRecord) {
+        self.insert_as_of(record, Utc::now());
+    }
+
+    /// Like [`Ledger::insert`], with the day kept counted back from `now`: the console's clock,
+    /// which tests set.
+    pub fn insert_as_of(&mut self, record: TransferRecord, now: DateTime<Utc>) {
         self.place(record);
-        self.prune(Utc::now());
+        self.prune(now);
     }
 
     /// Adds many transfers at once (a bulk run's), pruned once at the end.
     pub fn insert_many(&mut self, records: impl IntoIterator<Item = TransferRecord>) {
+        self.insert_many_as_of(records, Utc::now());
+    }
+
+    /// Like [`Ledger::insert_many`], with the day kept counted back from `now`.
+    pub fn insert_many_as_of(
+        &mut self,
+        records: impl IntoIterator<Item = TransferRecord>,
+        now: DateTime<Utc>,
+    ) {
         for record in records {
             self.place(record);
         }
-        self.prune(Utc::now());
+        self.prune(now);
     }
 
     /// Adds the transfers it does not know yet (read back from the audit file, where other
     /// handoff processes write too); returns how many were new. A day of the audit file can hold
     /// thousands.
     pub fn merge_new(&mut self, records: Vec<TransferRecord>) -> usize {
+        self.merge_new_as_of(records, Utc::now())
+    }
+
+    /// Like [`Ledger::merge_new`], with the day kept counted back from `now`.
+    pub fn merge_new_as_of(&mut self, records: Vec<TransferRecord>, now: DateTime<Utc>) -> usize {
         let new: Vec<TransferRecord> = records
             .into_iter()
             .filter(|record| !self.records.contains_key(&record.id()))
             .collect();
         let added = new.len();
-        self.insert_many(new);
+        self.insert_many_as_of(new, now);
         added
     }
 

@@ -8,7 +8,7 @@ use std::io::{self, IsTerminal, Write, stdout};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, Local, Utc};
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, Event, EventStream,
     KeyEventKind, MouseButton, MouseEventKind,
@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::background::{self, SharedStore};
+use super::clock::Clock;
 use super::keys::KeyMap;
 use super::model::Model;
 use super::theme::Theme;
@@ -233,11 +234,12 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
             },
         keys,
     } = console;
-    let mut model = Model::with_recent(roster, banner, Vec::new(), recent);
+    let clock = Clock::local(Utc::now());
+    let mut model = Model::with_recent(roster, banner, Vec::new(), recent, clock);
     model.ledger = ledger;
     // The shift's earlier transfers come first in the log: they happened before this start.
     for (at, id) in history {
-        model.show_transfer(id, at);
+        model.show_transfer(id, at.to_utc());
     }
     for notice in notices {
         model.notice(notice);
@@ -320,7 +322,7 @@ async fn event_loop(
             _ = terminate.recv() => return Ok(Ending::Terminated),
             _ = hangup.recv() => return Ok(Ending::HungUp),
         };
-        let step = step(model, msg, || inbox.updates.try_recv().ok());
+        let step = step(model, Utc::now(), msg, || inbox.updates.try_recv().ok());
         for effect in step.effects {
             carry_out(effect, workers);
         }
@@ -377,7 +379,7 @@ async fn finish(
             },
             () = tokio::time::sleep_until(deadline) => break,
         };
-        for effect in step(model, msg, || None).effects {
+        for effect in step(model, Utc::now(), msg, || None).effects {
             carry_out(effect, workers);
         }
     }

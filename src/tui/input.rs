@@ -1,5 +1,7 @@
 //! A one-line text field: what the supervisor types or pastes, and where the cursor is.
 
+use super::keys::Action;
+
 /// Longer input is never a session id or a useful filter; the cap keeps a huge accidental paste
 /// from costing anything.
 const MAX_CHARS: usize = 256;
@@ -111,6 +113,24 @@ impl TextInput {
     pub fn clear(&mut self) {
         self.value.clear();
         self.cursor = 0;
+    }
+
+    /// What an editing key does here: `Some(true)` when the text changed, `Some(false)` when
+    /// only the cursor moved, `None` for a key that is not one of the editing keys.
+    pub fn edit(&mut self, action: Action) -> Option<bool> {
+        let (edit, changes_text): (fn(&mut Self), bool) = match action {
+            Action::CursorLeft => (Self::left, false),
+            Action::CursorRight => (Self::right, false),
+            Action::CursorHome => (Self::home, false),
+            Action::CursorEnd => (Self::end, false),
+            Action::DeleteBack => (Self::backspace, true),
+            Action::DeleteForward => (Self::delete, true),
+            Action::DeleteWord => (Self::delete_word, true),
+            Action::ClearLine => (Self::clear, true),
+            _ => return None,
+        };
+        edit(self);
+        Some(changes_text)
     }
 }
 

@@ -18,38 +18,54 @@ use key::{char_key, ctrl, key};
 pub use map::{Hints, KeyMap, Override, OverrideError};
 pub use names::{every_action, meant};
 
-/// Where the keyboard is: the focused pane, or an open dialog.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
-    Global,
-    /// Editing keys shared by every text field.
-    Text,
-    Session,
-    Picker,
-    Log,
-    /// Typing the log's filter.
-    LogFilter,
-    Confirm,
-    QuitConfirm,
-    Help,
-    /// The add/edit dialog of a roster target.
-    Form,
-    ConfirmDelete,
-    /// The second confirmation, when something says to think again: the target cannot take the
-    /// conversation now, it was moved a moment ago, or a run of many would go over capacity.
-    ConfirmAnyway,
-    /// The confirmation's note field.
-    ConfirmNote,
-    /// One transfer in detail.
-    Detail,
-    /// What a sync would change, before it is saved.
-    SyncPreview,
-    /// One confirmation for many conversations, to one target or spread over marked agents.
-    ConfirmBulk,
-    /// Stopping a run of many before the rest is sent.
-    ConfirmStop,
-    /// Team mode, Redis away: send without a claim, or once Redis answers?
-    SendUnclaimed,
+/// Declares [`Context`] and [`HELP_ORDER`] from one list, so that no context can be left out of
+/// the help, the key map or the config file's names: the help lists them in this order.
+macro_rules! contexts {
+    ($(#[$attr:meta])* pub enum Context { $($(#[$doc:meta])* $context:ident,)* }) => {
+        $(#[$attr])*
+        pub enum Context { $($(#[$doc])* $context,)* }
+
+        /// Every context, in the order the help screen lists those not nearer to hand.
+        pub const HELP_ORDER: [Context; [$(Context::$context),*].len()] = [$(Context::$context),*];
+    };
+}
+
+contexts! {
+    /// Where the keyboard is: the focused pane, or an open dialog. A dialog names its own in
+    /// [`crate::tui::model::Dialog::context`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Context {
+        Global,
+        Session,
+        Picker,
+        /// Editing keys shared by every text field.
+        Text,
+        Log,
+        /// Typing the log's filter.
+        LogFilter,
+        /// One transfer in detail.
+        Detail,
+        Confirm,
+        /// The confirmation's note field.
+        ConfirmNote,
+        /// The second confirmation, when something says to think again: the target cannot take
+        /// the conversation now, it was moved a moment ago, or a run of many would go over
+        /// capacity.
+        ConfirmAnyway,
+        /// One confirmation for many conversations, to one target or spread over marked agents.
+        ConfirmBulk,
+        /// Stopping a run of many before the rest is sent.
+        ConfirmStop,
+        /// Team mode, Redis away: send without a claim, or once Redis answers?
+        SendUnclaimed,
+        /// The add/edit dialog of a roster target.
+        Form,
+        ConfirmDelete,
+        /// What a sync would change, before it is saved.
+        SyncPreview,
+        QuitConfirm,
+        Help,
+    }
 }
 
 impl Context {
@@ -76,36 +92,53 @@ impl Context {
         }
     }
 
+    /// A dialog's: it takes every key while open, so the global keys do not reach through it.
     fn is_dialog(self) -> bool {
-        matches!(
-            self,
+        match self {
+            Self::Global
+            | Self::Text
+            | Self::Session
+            | Self::Picker
+            | Self::Log
+            | Self::LogFilter => false,
             Self::Confirm
-                | Self::QuitConfirm
-                | Self::Help
-                | Self::Form
-                | Self::ConfirmDelete
-                | Self::ConfirmAnyway
-                | Self::ConfirmNote
-                | Self::Detail
-                | Self::SyncPreview
-                | Self::ConfirmBulk
-                | Self::ConfirmStop
-                | Self::SendUnclaimed
-        )
+            | Self::QuitConfirm
+            | Self::Help
+            | Self::Form
+            | Self::ConfirmDelete
+            | Self::ConfirmAnyway
+            | Self::ConfirmNote
+            | Self::Detail
+            | Self::SyncPreview
+            | Self::ConfirmBulk
+            | Self::ConfirmStop
+            | Self::SendUnclaimed => true,
+        }
     }
 
     /// It has a text field: typed characters go into it, so no plain character may be bound
     /// here or in the layers beneath.
     fn is_text(self) -> bool {
-        matches!(
-            self,
+        match self {
             Self::Session
-                | Self::Picker
-                | Self::LogFilter
-                | Self::Form
-                | Self::ConfirmNote
-                | Self::Help
-        )
+            | Self::Picker
+            | Self::LogFilter
+            | Self::Form
+            | Self::ConfirmNote
+            | Self::Help => true,
+            Self::Global
+            | Self::Text
+            | Self::Log
+            | Self::Confirm
+            | Self::QuitConfirm
+            | Self::ConfirmDelete
+            | Self::ConfirmAnyway
+            | Self::Detail
+            | Self::SyncPreview
+            | Self::ConfirmBulk
+            | Self::ConfirmStop
+            | Self::SendUnclaimed => false,
+        }
     }
 }
 
@@ -662,28 +695,6 @@ pub fn layers(context: Context) -> Vec<Context> {
     }
     layers
 }
-
-/// Every context, in the order the help screen lists those not nearer to hand.
-pub const HELP_ORDER: [Context; 18] = [
-    Context::Global,
-    Context::Session,
-    Context::Picker,
-    Context::Text,
-    Context::Log,
-    Context::LogFilter,
-    Context::Detail,
-    Context::Confirm,
-    Context::ConfirmNote,
-    Context::ConfirmAnyway,
-    Context::ConfirmBulk,
-    Context::ConfirmStop,
-    Context::SendUnclaimed,
-    Context::Form,
-    Context::ConfirmDelete,
-    Context::SyncPreview,
-    Context::QuitConfirm,
-    Context::Help,
-];
 
 /// The help screen's sections when opened from `from`: the keys that work there first (its own,
 /// the editing keys if it has a text field, the global keys), then every other context.

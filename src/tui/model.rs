@@ -1,30 +1,32 @@
 //! Everything the console shows, owned by the event loop alone. Background work never touches it:
 //! it sends messages that `update` applies.
 
+use std::any::Any;
 use std::collections::HashSet;
+use std::fmt;
 use std::net::SocketAddr;
-
 use std::time::{Duration, SystemTime};
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::bulk::{BulkRun, BulkTo};
+use super::bulk::BulkRun;
+use super::clock::Clock;
 use super::conversations::Conversations;
-use super::form::TargetForm;
+use super::effect::Effect;
 use super::input::TextInput;
 use super::keys::{Action, Context, KeyMap};
 use super::picker::Picker;
+use super::theme::Theme;
 use super::transfer_log::{EntryKind, LogEntry, LogFilter, Notice, TransferLog};
 use crate::budget::BudgetSnapshot;
 use crate::callback::Refusal;
-use crate::directory::{Availability, Listing, LiveState};
+use crate::directory::{Availability, LiveState};
 use crate::ids::{SessionId, TargetKind};
-use crate::roster::{Roster, SyncPreview, Target};
+use crate::roster::Roster;
 use crate::transfer::TeamTransfer;
-use crate::transfer::{
-    BulkKey, Ledger, Phase, RECENT_CAPACITY, Skipped, TransferId, TransferRecord,
-};
+use crate::transfer::{FailureReason, Ledger, Phase, RECENT_CAPACITY, TransferId, TransferRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -43,75 +45,40 @@ impl Focus {
     }
 }
 
-/// A dialog over the panes; it takes every key while open.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Dialog {
-    Confirm {
-        session: SessionId,
-        target: Target,
-        /// Words to keep with the transfer in the audit file.
-        note: TextInput,
-        /// The note field has the keyboard (Tab switches).
-        writing_note: bool,
-    },
-    QuitWhileSending,
-    /// Every key, those of `from` (where the supervisor was) first, narrowed by `filter`;
-    /// `scroll` is the first line shown.
-    Help {
-        from: Context,
-        filter: TextInput,
-        scroll: usize,
-    },
-    EditTarget(TargetForm),
-    ConfirmDelete(Target),
-    /// Asked after the first confirmation when something says to think again: the target
-    /// cannot take it now, or the session was moved a moment ago. Each warning is a sentence.
-    ConfirmAnyway {
-        session: SessionId,
-        target: Target,
-        warnings: Vec<String>,
-        note: Option<String>,
-    },
-    /// What a sync would add, rename and mark stale; saved only on `y`.
-    SyncPreview {
-        listing: Listing,
-        preview: SyncPreview,
-    },
-    /// One confirmation for the marked conversations, to one target or spread over marked
-    /// agents: what goes, what is left out and why, and each agent's free chats. Those moved
-    /// recently may be included after a second confirmation. `to` is what it shows and what is
-    /// sent: a refresh meanwhile changes neither.
-    ConfirmBulk {
-        to: BulkTo,
-        key: BulkKey,
-        send: Vec<SessionId>,
-        /// Left out because they were moved in the last ten minutes or are in flight.
-        recent: Vec<Skipped>,
-        /// Left out for good: ended, listed twice, already sent by this run.
-        skipped: Vec<Skipped>,
-    },
-    /// The second confirmation, with the recently moved ones included, some going beyond the
-    /// free chats of the agent or agents, or one agent's free chats not known; only `y` sends.
-    ConfirmBulkAnyway {
-        to: BulkTo,
-        key: BulkKey,
-        send: Vec<SessionId>,
-        warnings: Vec<String>,
-    },
-    /// Stop the run under way? Only `y` stops it.
-    ConfirmStop,
-    /// Team mode: Redis does not answer, so sessions cannot be claimed. Send without a claim
-    /// (a teammate could be moving them too), or once Redis answers? `confirmed` is the
-    /// confirmation the supervisor gave, taken up again with the answer.
-    SendUnclaimed {
-        why: String,
-        confirmed: Box<Dialog>,
-    },
-    /// Everything about one transfer: request, reply, callback.
-    Detail {
-        transfer: TransferId,
-        scroll: u16,
-    },
+/// A dialog over the panes; it takes every key while open. Each is a type of its own, in a file
+/// of its own under `tui::dialog`: its state, the context its keys are in, what they do, and how
+/// it is drawn. A dialog acts on the whole model, so the model holds it behind this trait rather
+/// than naming each one: the dialogs build on the model, never the other way round. A dialog that
+/// leaves out any of these does not compile.
+pub trait Dialog: fmt::Debug + Any {
+    /// Where its keys are: the context of the key map whose table applies while it is open.
+    fn context(&self) -> Context;
+
+    /// Acts on what the supervisor did. The dialog is taken out of the model for this: to stay
+    /// open it puts itself back in `model.dialog`, or puts there the dialog that follows it.
+    fn handle(self: Box<Self>, model: &mut Model, input: DialogInput) -> Option<Effect>;
+
+    /// Draws it over the panes of the terminal's `area`, its keys from the key map.
+    fn draw(&self, model: &Model, theme: &Theme, area: Rect, frame: &mut Frame);
+
+    /// Whether `action`, one of its keys, would do anything now, so its line of keys and the
+    /// hint bar offer only what does. Most dialogs' keys always do.
+    fn offers(&self, _action: Action) -> bool {
+        true
+    }
+}
+
+/// What reaches the open dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogInput<'a> {
+    /// A key of its context, or of the editing keys when it has a text field.
+    Action(Action),
+    /// A character typed that no key binds.
+    Typed(char),
+    /// Text pasted.
+    Pasted(&'a str),
+    /// The wheel turned, by this many lines down the screen (negative: up).
+    Wheel(i16),
 }
 
 #[derive(Debug)]
@@ -134,7 +101,8 @@ pub struct Model {
     pub log_query: TextInput,
     /// The log's filter has the keyboard.
     pub filtering_log: bool,
-    pub dialog: Option<Dialog>,
+    /// The dialog over the panes, if one is open: it takes every key.
+    pub dialog: Option<Box<dyn Dialog>>,
     /// The account's open conversations, as last read, and what is marked among them.
     pub conversations: Conversations,
     /// The last run of many transfers, under way or ended, for the progress bar.
@@ -174,9 +142,8 @@ pub struct Model {
     /// In team mode, whether the log shows teammates' transfers beside this console's (`t`);
     /// `None` without a team.
     pub teammates: Option<bool>,
-    /// When the last message arrived: the view counts down from it, so a frame is the same
-    /// however long it takes to draw.
-    pub now: DateTime<Utc>,
+    /// The time of the turn, set by the event loop: the only time `update` and the view read.
+    pub clock: Clock,
     /// The keys in force: the defaults with the config file's `[keys]`.
     pub keys: KeyMap,
     /// The terminal's area, as of the last resize: where the panes are, for scrolling them and
@@ -193,8 +160,8 @@ pub struct Reroute {
 }
 
 impl Model {
-    pub fn new(roster: Roster, banner: String, notices: Vec<Notice>) -> Self {
-        Self::with_recent(roster, banner, notices, Vec::new())
+    pub fn new(roster: Roster, banner: String, notices: Vec<Notice>, clock: Clock) -> Self {
+        Self::with_recent(roster, banner, notices, Vec::new(), clock)
     }
 
     pub fn with_recent(
@@ -202,6 +169,7 @@ impl Model {
         banner: String,
         notices: Vec<Notice>,
         mut recent: Vec<String>,
+        clock: Clock,
     ) -> Self {
         recent.truncate(RECENT_CAPACITY);
         let mut model = Self {
@@ -235,7 +203,7 @@ impl Model {
             select_after_save: None,
             budget: None,
             teammates: None,
-            now: Utc::now(),
+            clock,
             keys: KeyMap::default(),
             screen: Rect::default(),
         };
@@ -249,13 +217,13 @@ impl Model {
     pub fn notice(&mut self, notice: Notice) {
         let ledger = &self.ledger;
         self.log
-            .push(Local::now(), EntryKind::Notice(notice), |id| {
+            .push(self.clock.now, EntryKind::Notice(notice), |id| {
                 is_open(ledger, id)
             });
     }
 
     /// Gives a transfer of the ledger its line in the log, at `at`.
-    pub fn show_transfer(&mut self, id: TransferId, at: DateTime<Local>) {
+    pub fn show_transfer(&mut self, id: TransferId, at: DateTime<Utc>) {
         let ledger = &self.ledger;
         self.log
             .push(at, EntryKind::Transfer(id), |id| is_open(ledger, id));
@@ -263,7 +231,7 @@ impl Model {
 
     /// Gives a teammate's transfer its line in the log, at the time it was started.
     pub fn show_teammate(&mut self, transfer: TeamTransfer) {
-        let at = transfer.record.intent_at.with_timezone(&Local);
+        let at = transfer.record.intent_at;
         let ledger = &self.ledger;
         self.log
             .push(at, EntryKind::Teammate(Box::new(transfer)), |id| {
@@ -306,7 +274,7 @@ impl Model {
     pub fn refused(&mut self, refusal: Refusal, from: SocketAddr) {
         let ledger = &self.ledger;
         self.log
-            .refused(refusal, from, Local::now(), |id| is_open(ledger, id));
+            .refused(refusal, from, self.clock.now, |id| is_open(ledger, id));
     }
 
     pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
@@ -351,7 +319,7 @@ impl Model {
     /// budget), else when the next call leaves the budget's window; `None` when nothing on
     /// screen depends on the clock that way.
     pub fn next_redraw(&self) -> Option<Duration> {
-        let now = SystemTime::from(self.now);
+        let now = SystemTime::from(self.clock.now);
         let waiting = self
             .ledger
             .open()
@@ -360,7 +328,7 @@ impl Model {
         let counting =
             waiting || budget.is_some_and(|b| b.wait_at(now).is_some()) || self.waits_on_screen();
         if counting {
-            let into_second = self.now.timestamp_subsec_millis().min(999);
+            let into_second = self.clock.now.timestamp_subsec_millis().min(999);
             return Some(Duration::from_millis(u64::from(1000 - into_second)));
         }
         budget.and_then(|b| b.next_change_at(now))
@@ -369,36 +337,28 @@ impl Model {
     /// The conversation list is on screen and some conversation in it still waits, so its
     /// wait moves every second.
     fn waits_on_screen(&self) -> bool {
-        let list_shown = super::view::panes(self.screen, self.bulk.is_some())
+        let list_shown = super::layout::panes(self.screen, self.bulk.is_some())
             .is_some_and(|p| p.conversations.height > 0);
         list_shown && self.conversations.any_waiting()
     }
 
     /// Where keys go now.
     pub fn context(&self) -> Context {
-        match &self.dialog {
-            Some(Dialog::Confirm {
-                writing_note: true, ..
-            }) => Context::ConfirmNote,
-            Some(Dialog::Confirm { .. }) => Context::Confirm,
-            Some(Dialog::Detail { .. }) => Context::Detail,
-            Some(Dialog::QuitWhileSending) => Context::QuitConfirm,
-            Some(Dialog::Help { .. }) => Context::Help,
-            Some(Dialog::EditTarget(_)) => Context::Form,
-            Some(Dialog::ConfirmDelete(_)) => Context::ConfirmDelete,
-            Some(Dialog::ConfirmAnyway { .. }) => Context::ConfirmAnyway,
-            Some(Dialog::SyncPreview { .. }) => Context::SyncPreview,
-            Some(Dialog::ConfirmBulk { .. }) => Context::ConfirmBulk,
-            Some(Dialog::ConfirmBulkAnyway { .. }) => Context::ConfirmAnyway,
-            Some(Dialog::ConfirmStop) => Context::ConfirmStop,
-            Some(Dialog::SendUnclaimed { .. }) => Context::SendUnclaimed,
-            None => match self.focus {
-                Focus::Session => Context::Session,
-                Focus::Picker => Context::Picker,
-                Focus::Log if self.filtering_log => Context::LogFilter,
-                Focus::Log => Context::Log,
-            },
+        if let Some(dialog) = &self.dialog {
+            return dialog.context();
         }
+        match self.focus {
+            Focus::Session => Context::Session,
+            Focus::Picker => Context::Picker,
+            Focus::Log if self.filtering_log => Context::LogFilter,
+            Focus::Log => Context::Log,
+        }
+    }
+
+    /// The open dialog, if it is a `D`.
+    pub fn showing<D: Dialog>(&self) -> Option<&D> {
+        let dialog: &dyn Any = self.dialog.as_deref()?;
+        dialog.downcast_ref()
     }
 
     /// Team mode: why Redis does not answer, while it does not (claims cannot be taken).
@@ -408,13 +368,9 @@ impl Model {
 
     /// Whether `action` would do anything now, so the hint bar offers only what does.
     pub fn offers(&self, action: Action) -> bool {
-        match action {
-            Action::IncludeRecent => matches!(
-                &self.dialog,
-                Some(Dialog::ConfirmBulk { recent, .. }) if !recent.is_empty()
-            ),
-            Action::ShowTeammates => self.teammates.is_some(),
-            _ => true,
+        match &self.dialog {
+            Some(dialog) => dialog.offers(action),
+            None => action != Action::ShowTeammates || self.teammates.is_some(),
         }
     }
 
@@ -492,22 +448,53 @@ impl Model {
         self.picker.rebuild(&self.roster, &self.recent);
     }
 
-    /// The text field that has focus, if any.
+    /// `r` on transfer `id`, in the log or in its detail (`from`, where the key was pressed): if
+    /// it failed or is in doubt, any dialog closes, its session goes back in the field and the
+    /// picker opens on the other targets, the one that did not take it marked; else the log says
+    /// why not.
+    pub fn reroute(&mut self, id: TransferId, from: Context) {
+        let Some(record) = self.transfer(id) else {
+            return;
+        };
+        if !record.state().may_reroute() {
+            let key = self.keys.key_label(from, Action::Reroute);
+            let state = record.state().word();
+            self.notice(Notice::Info(format!(
+                "{key} re-routes a transfer that failed or is in doubt; this one is {state}"
+            )));
+            return;
+        }
+        let session = record.request.session.clone();
+        // A teammate's hold says nothing against the target: it stays unmarked.
+        let avoid = (record.reason() != Some(FailureReason::HeldByTeammate))
+            .then(|| record.request.target.id.clone());
+        self.seen(id);
+        self.session.clear();
+        self.session.paste(session.as_str());
+        self.session_error = None;
+        self.dialog = None;
+        self.picker.reset();
+        self.picker.avoid(avoid);
+        self.rerouting = Some(Reroute { of: id, session });
+        self.focus = Focus::Picker;
+    }
+
+    /// `y` on transfer `id`, in the log or in its detail: its whole session id to the clipboard.
+    pub fn copy_session(&mut self, id: TransferId) -> Option<Effect> {
+        let session = self.transfer(id)?.request.session.to_string();
+        self.notice(Notice::Info(format!(
+            "copied session {session} to the clipboard (if the terminal allows OSC 52)"
+        )));
+        Some(Effect::Copy(session))
+    }
+
+    /// The text field of the focused pane, if it has one with the keyboard; a dialog keeps its
+    /// own.
     pub fn focused_input(&mut self) -> Option<&mut TextInput> {
-        match &mut self.dialog {
-            Some(Dialog::EditTarget(form)) => form.focused_input(),
-            Some(Dialog::Confirm {
-                note,
-                writing_note: true,
-                ..
-            }) => Some(note),
-            Some(Dialog::Help { filter, .. }) => Some(filter),
-            Some(_) => None,
-            None => match self.focus {
-                Focus::Session => Some(&mut self.session),
-                Focus::Picker => Some(&mut self.picker.filter),
-                Focus::Log => self.filtering_log.then_some(&mut self.log_query),
-            },
+        match self.focus {
+            Focus::Session => Some(&mut self.session),
+            Focus::Picker => Some(&mut self.picker.filter),
+            Focus::Log => self.filtering_log.then_some(&mut self.log_query),
         }
     }
 }

@@ -15,7 +15,7 @@ pub use window::Window;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 
-use chrono::{DateTime, Local};
+use chrono::{DateTime, Utc};
 
 use crate::callback::Refusal;
 use crate::transfer::TeamTransfer;
@@ -32,7 +32,7 @@ pub struct LogEntry {
     /// The entry's place in the log, never reused: the highlight stays on it while entries
     /// arrive and leave around it.
     pub seq: u64,
-    pub at: DateTime<Local>,
+    pub at: DateTime<Utc>,
     pub kind: EntryKind,
 }
 
@@ -83,7 +83,7 @@ impl TransferLog {
     /// platform.
     pub fn push(
         &mut self,
-        at: DateTime<Local>,
+        at: DateTime<Utc>,
         kind: EntryKind,
         is_open: impl Fn(TransferId) -> bool,
     ) {
@@ -112,7 +112,7 @@ impl TransferLog {
         &mut self,
         refusal: Refusal,
         from: SocketAddr,
-        at: DateTime<Local>,
+        at: DateTime<Utc>,
         is_open: impl Fn(TransferId) -> bool,
     ) {
         let recent = self
@@ -226,6 +226,9 @@ impl TransferLog {
 mod tests {
     use super::*;
 
+    /// When every entry of these tests arrives: they are about order, not time.
+    const AT: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
     fn notice(n: usize) -> EntryKind {
         EntryKind::Notice(Notice::Info(n.to_string()))
     }
@@ -234,7 +237,7 @@ mod tests {
     fn the_log_is_bounded() {
         let mut log = TransferLog::default();
         for n in 0..LOG_CAPACITY + 5 {
-            log.push(Local::now(), notice(n), |_| false);
+            log.push(AT, notice(n), |_| false);
         }
         assert_eq!(log.entries().len(), LOG_CAPACITY);
         assert_eq!(log.entries().next().unwrap().kind, notice(5));
@@ -244,9 +247,9 @@ mod tests {
     fn an_open_transfer_is_never_pushed_out() {
         let mut log = TransferLog::default();
         let open = TransferId::new();
-        log.push(Local::now(), EntryKind::Transfer(open), |_| true);
+        log.push(AT, EntryKind::Transfer(open), |_| true);
         for n in 0..LOG_CAPACITY * 2 {
-            log.push(Local::now(), notice(n), |id| id == open);
+            log.push(AT, notice(n), |id| id == open);
         }
         assert!(log.shows(open));
         assert_eq!(log.entries().len(), LOG_CAPACITY);
@@ -257,17 +260,17 @@ mod tests {
         let mut log = TransferLog::default();
         let all = |_: &LogEntry| true;
         for n in 0..LOG_CAPACITY {
-            log.push(Local::now(), notice(n), |_| false);
+            log.push(AT, notice(n), |_| false);
         }
         log.move_highlight(-3, all);
         assert_eq!(log.highlighted(all).unwrap().kind, notice(LOG_CAPACITY - 4));
         for n in 0..5 {
-            log.push(Local::now(), notice(LOG_CAPACITY + n), |_| false);
+            log.push(AT, notice(LOG_CAPACITY + n), |_| false);
         }
         assert_eq!(log.highlighted(all).unwrap().kind, notice(LOG_CAPACITY - 4));
         assert_eq!(log.window(1, |_| 1, all).newer_below, 8);
         log.move_highlight(isize::MAX, all);
-        log.push(Local::now(), notice(0), |_| false);
+        log.push(AT, notice(0), |_| false);
         assert_eq!(
             log.highlighted(all).unwrap().kind,
             notice(0),
@@ -279,7 +282,7 @@ mod tests {
     fn a_hidden_highlight_falls_to_the_nearest_older_entry_shown() {
         let mut log = TransferLog::default();
         for n in 0..10 {
-            log.push(Local::now(), notice(n), |_| false);
+            log.push(AT, notice(n), |_| false);
         }
         let all = |_: &LogEntry| true;
         log.move_highlight(-2, all);
@@ -296,7 +299,7 @@ mod tests {
     fn refusals_share_a_line_a_minute() {
         let mut log = TransferLog::default();
         let from: SocketAddr = "10.0.0.5:4000".parse().unwrap();
-        let start = Local::now();
+        let start = AT;
         for n in 0..700 {
             let at = start + chrono::Duration::milliseconds(n * 100);
             log.refused(Refusal::WrongToken, from, at, |_| false);

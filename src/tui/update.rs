@@ -1,5 +1,6 @@
 //! `update`: the one place the console's state changes. It takes a message (a key, a paste, a
 //! step of a background transfer) and returns what the event loop must do outside the model.
+//! While a dialog is open, what the supervisor does goes to it (`tui::dialog`), acting from here.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
@@ -13,29 +14,28 @@ mod roster_edit;
 mod teammates;
 mod viewport;
 
+pub use super::effect::{Effect, Refresh};
 pub use lifecycle::Look;
 
-use chrono::{Local, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
-use serde_json::Value;
 
-use super::help;
-use super::input::TextInput;
+use super::dialog::confirm::Confirm;
+use super::dialog::confirm_bulk::ConfirmBulk;
+use super::dialog::detail::Detail;
+use super::dialog::help::Help;
+use super::dialog::quit_while_sending::QuitWhileSending;
 use super::keys::{Action, Context};
-use super::model::{Dialog, Focus, Model, Reroute};
+use super::model::{DialogInput, Focus, Model};
 use super::transfer_log::{EntryKind, Notice};
 use crate::budget::BudgetSnapshot;
 use crate::callback::CallbackEvent;
-use crate::directory::{Availability, Listing, LiveState, TeammateRead};
+use crate::directory::{Availability, Listing, TeammateRead};
 use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
-use crate::roster::{Roster, RosterChange, Target};
+use crate::roster::Roster;
 use crate::team::{Health, TeamStep};
-use crate::terminal_safe::{NAME_CHARS, cut};
-use crate::transfer::{
-    Confirmation, FailureReason, Settlement, TransferId, TransferRecord, TransferRequest,
-    TransferUpdate,
-};
+use crate::transfer::{TransferId, TransferRecord, TransferUpdate};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -101,65 +101,6 @@ pub struct RosterSaved {
     pub merged_hand_edit: bool,
 }
 
-/// Why a read is made. In team mode it decides how fresh a teammate's read must be to serve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refresh {
-    /// Its time came round.
-    Due,
-    /// The supervisor asked for it, and wants it fresh.
-    Asked,
-}
-
-/// Work for the event loop: the model itself never does I/O.
-#[derive(Debug, Clone)]
-pub enum Effect {
-    Dispatch(TransferRequest),
-    /// Send this transfer although a teammate holds its session: the supervisor read who holds
-    /// it and confirmed twice (team mode).
-    TakeOver(TransferRequest),
-    /// Send this transfer without claiming its session: Redis is away, and the supervisor was
-    /// told a teammate could be moving it too (team mode).
-    SendUnclaimed(TransferRequest),
-    /// Run these transfers as one run of many: the budget's full speed behind any single
-    /// transfer, stoppable until each is sent; `unclaimed` as for a single transfer.
-    DispatchBulk {
-        requests: Vec<TransferRequest>,
-        unclaimed: bool,
-    },
-    /// Send no more of the run under way.
-    StopBulk,
-    SaveRoster(RosterChange),
-    /// Fetch who is free now, with stats for these queues.
-    RefreshAvailability(Vec<String>, Refresh),
-    /// Read the account's open conversations, naming people and queues as this roster does.
-    RefreshConversations(Roster, Refresh),
-    /// Fetch the platform's lists, to show what a sync would change.
-    FetchListing,
-    /// Merge these lists into the roster file: the supervisor said yes to the preview.
-    ApplySync(Listing),
-    /// Put this text on the terminal's clipboard (OSC 52: works over SSH and in tmux).
-    Copy(String),
-    /// Start the clock for this accepted transfer's callback.
-    AwaitConfirmation(TransferId),
-    /// Write what a callback said (and what it did), or that none came, to the audit file.
-    RecordConfirmation {
-        request: TransferRequest,
-        confirmation: Confirmation,
-        settlement: Option<Settlement>,
-    },
-    /// Read the audit file again for transfers other processes sent, then match this callback.
-    LookFurther(CallbackEvent),
-    /// Write a callback that matched no transfer to the audit file.
-    RecordUnmatched {
-        session: SessionId,
-        target: Option<String>,
-        payload: Value,
-    },
-    /// Several pieces of work from one message, carried out in order.
-    Many(Vec<Effect>),
-    Quit,
-}
-
 /// How far PgUp/PgDn move in the picker and the log.
 const PAGE: isize = 10;
 
@@ -175,11 +116,13 @@ pub struct Step {
     pub quit: bool,
 }
 
-/// One turn of the loop: `msg`, then the transfer updates already queued behind it (`queued`
-/// gives the next one, if any). Every message's result counts: a quit asked for by any of them
-/// is honoured, and the effects of those before it are still carried out.
+/// One turn of the loop at `now`, the time the event loop read (the console's one look at the
+/// wall clock): `msg`, then the transfer updates already queued behind it (`queued` gives the
+/// next one, if any). Every message's result counts: a quit asked for by any of them is
+/// honoured, and the effects of those before it are still carried out.
 pub fn step(
     model: &mut Model,
+    now: DateTime<Utc>,
     msg: Msg,
     mut queued: impl FnMut() -> Option<TransferUpdate>,
 ) -> Step {
@@ -195,6 +138,8 @@ pub fn step(
             None => {}
         }
     }
+    // The clock moves here only, so `update` stays a function of the model and the message.
+    model.clock.now = now;
     let mut step = Step::default();
     take(update(model, msg), &mut step);
     for _ in 0..MAX_UPDATES_PER_STEP {
@@ -211,7 +156,6 @@ pub fn step(
 
 pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
     tracing::debug!(target: "handoff::console", "{}", msg.described());
-    model.now = Utc::now();
     let effect = apply(model, msg);
     viewport::keep_highlights_in_view(model);
     effect
@@ -220,14 +164,8 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
 fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
     match msg {
         Msg::Key(key) => on_key(model, key),
-        Msg::Paste(text) => {
-            paste(model, &text);
-            None
-        }
-        Msg::Mouse(event) => {
-            mouse::act(model, event);
-            None
-        }
+        Msg::Paste(text) => paste(model, &text),
+        Msg::Mouse(event) => mouse::act(model, event),
         Msg::Resized { width, height } => {
             model.screen = Rect::new(0, 0, width, height);
             None
@@ -265,7 +203,7 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::Callback(event) => lifecycle::callback(model, event, Look::First),
         Msg::LookedFurther { records, callback } => {
-            model.ledger.merge_new(records);
+            model.ledger.merge_new_as_of(records, model.clock.now);
             lifecycle::callback(model, callback, Look::Again)
         }
         Msg::ConfirmDeadline(id) => lifecycle::deadline(model, id),
@@ -303,50 +241,59 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
 }
 
 fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
-    match model.keys.action_for(model.context(), &key) {
-        Some(action) => perform(model, action),
-        None => {
-            let plain = !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-            if let (KeyCode::Char(c), true) = (key.code, plain) {
-                if let Some(input) = model.focused_input() {
-                    input.insert(c);
-                    after_edit(model);
-                } else if c == ' ' {
-                    roster_edit::space_on_kind(model);
-                }
+    let action = model.keys.action_for(model.context(), &key);
+    let plain = !key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let typed = match key.code {
+        KeyCode::Char(c) if plain => Some(c),
+        _ => None,
+    };
+    if model.dialog.is_some() {
+        let input = match (action, typed) {
+            (Some(action), _) => DialogInput::Action(action),
+            (None, Some(c)) => DialogInput::Typed(c),
+            (None, None) => return None,
+        };
+        return to_dialog(model, input);
+    }
+    match (action, typed) {
+        (Some(action), _) => perform(model, action),
+        (None, Some(c)) => {
+            if let Some(input) = model.focused_input() {
+                input.insert(c);
+                after_edit(model);
             }
             None
         }
+        (None, None) => None,
     }
 }
 
-/// A paste into a form's field, the help's filter, or the log's filter while it is typed, stays
-/// there. Anywhere else (the picker's filter, the log) it is a session id, so it goes to the
-/// session field, replacing what was there. Several ids at once are marked, to be moved
-/// together.
-fn paste(model: &mut Model, text: &str) {
-    let in_form = matches!(
-        model.dialog,
-        Some(
-            Dialog::EditTarget(_)
-                | Dialog::Help { .. }
-                | Dialog::Confirm {
-                    writing_note: true,
-                    ..
-                }
-        )
-    ) || model.context() == Context::LogFilter;
-    if in_form {
-        if let Some(input) = model.focused_input() {
-            input.paste(text);
-            after_edit(model);
-        }
-        return;
+/// Hands `input` to the open dialog, taken out of the model while it acts. Once it closes, the
+/// answer to "Redis is away" it may have held goes with it: that answer was for the transfer
+/// being confirmed.
+fn to_dialog(model: &mut Model, input: DialogInput) -> Option<Effect> {
+    let dialog = model.dialog.take()?;
+    let effect = dialog.handle(model, input);
+    if model.dialog.is_none() {
+        model.send_unclaimed = None;
     }
+    effect
+}
+
+/// A paste into an open dialog is the dialog's, and into the log's filter while it is typed
+/// stays there. Anywhere else (the picker's filter, the log) it is a session id, so it goes to
+/// the session field, replacing what was there. Several ids at once are marked, to be moved
+/// together.
+fn paste(model: &mut Model, text: &str) -> Option<Effect> {
     if model.dialog.is_some() {
-        return;
+        return to_dialog(model, DialogInput::Pasted(text));
+    }
+    if model.context() == Context::LogFilter {
+        model.log_query.paste(text);
+        after_edit(model);
+        return None;
     }
     let list = SessionList::parse(text);
     let mut ids = list.unique();
@@ -359,12 +306,13 @@ fn paste(model: &mut Model, text: &str) {
         1 => model.session.paste(ids.remove(0).as_str()),
         _ => {
             conversations::mark_pasted(model, ids, duplicates);
-            return;
+            return None;
         }
     }
     model.focus = Focus::Session;
     model.session_error = None;
     end_reroute_if_changed(model);
+    None
 }
 
 /// With the log focused, the highlighted transfer is in front of the supervisor: seen.
@@ -372,9 +320,16 @@ fn highlighted_seen(model: &mut Model) {
     if model.focus != Focus::Log {
         return;
     }
-    if let Some(EntryKind::Transfer(id)) = model.highlighted_entry().map(|entry| &entry.kind) {
-        let id = *id;
+    if let Some(id) = highlighted_transfer(model) {
         model.seen(id);
+    }
+}
+
+/// The transfer the log's highlight is on, if it is one of this console's.
+fn highlighted_transfer(model: &Model) -> Option<TransferId> {
+    match model.highlighted_entry().map(|entry| &entry.kind) {
+        Some(EntryKind::Transfer(id)) => Some(*id),
+        _ => None,
     }
 }
 
@@ -388,20 +343,8 @@ fn end_reroute_if_changed(model: &mut Model) {
     }
 }
 
-/// Keeps derived state in step with the text fields.
+/// Keeps derived state in step with the focused pane's text field.
 fn after_edit(model: &mut Model) {
-    match &mut model.dialog {
-        Some(Dialog::EditTarget(form)) => {
-            form.edited();
-            return;
-        }
-        // A new filter starts the list from its top.
-        Some(Dialog::Help { scroll, .. }) => {
-            *scroll = 0;
-            return;
-        }
-        _ => {}
-    }
     match model.focus {
         Focus::Session => {
             model.session_error = None;
@@ -413,41 +356,19 @@ fn after_edit(model: &mut Model) {
     }
 }
 
+/// A key of the focused pane (or of every pane); an open dialog takes its keys itself.
 fn perform(model: &mut Model, action: Action) -> Option<Effect> {
     match action {
         Action::Quit => {
             if model.open_transfers().next().is_some() && !model.quit_when_done {
-                model.dialog = Some(Dialog::QuitWhileSending);
+                model.dialog = Some(Box::new(QuitWhileSending));
                 None
             } else {
                 Some(Effect::Quit)
             }
         }
-        Action::QuitNow => Some(Effect::Quit),
-        Action::QuitWhenDone => {
-            model.dialog = None;
-            let in_flight = model.in_flight().count();
-            if in_flight == 0 {
-                return Some(Effect::Quit);
-            }
-            model.quit_when_done = true;
-            let quit = model.keys.key_label(Context::Global, Action::Quit);
-            model.notice(Notice::Info(format!(
-                "quitting when the {in_flight} transfer(s) in flight have their answer; {quit} quits now"
-            )));
-            None
-        }
-        Action::Stay | Action::Cancel | Action::Close => {
-            model.dialog = None;
-            model.send_unclaimed = None;
-            None
-        }
         Action::Help => {
-            model.dialog = Some(Dialog::Help {
-                from: model.context(),
-                filter: TextInput::default(),
-                scroll: 0,
-            });
+            model.dialog = Some(Box::new(Help::new(model.context())));
             None
         }
         Action::NextPane | Action::PreviousPane => {
@@ -496,11 +417,6 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             model.conversations.sort_next();
             None
         }
-        Action::IncludeRecent => {
-            bulk::include_recent(model);
-            None
-        }
-        Action::StopRun => bulk::stop(model),
         Action::RerouteFailed => {
             bulk::reroute_failed(model);
             None
@@ -514,46 +430,13 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             None
         }
         Action::BackOut => {
-            if let Some(Dialog::Help { filter, scroll, .. }) = &mut model.dialog {
-                // Esc clears the filter first, so a second Esc is needed to close.
-                if filter.is_empty() {
-                    model.dialog = None;
-                } else {
-                    filter.clear();
-                    *scroll = 0;
-                }
-            } else if model.focus == Focus::Picker && !model.picker.filter.is_empty() {
+            if model.focus == Focus::Picker && !model.picker.filter.is_empty() {
                 model.picker.reset();
             } else if model.focus == Focus::Log && !model.log_query.is_empty() {
                 model.log_query.clear();
             } else {
                 model.focus = Focus::Session;
             }
-            None
-        }
-        Action::Send => send(model),
-        Action::SendUnclaimed => answer_redis_away(model, true),
-        Action::WaitForRedis => answer_redis_away(model, false),
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::Top
-        | Action::Bottom
-            if matches!(model.dialog, Some(Dialog::Help { .. })) =>
-        {
-            let lines = move |page: &help::Page| {
-                let step = isize::try_from(page.step()).unwrap_or(isize::MAX);
-                match action {
-                    Action::Up => -1,
-                    Action::Down => 1,
-                    Action::PageUp => -step,
-                    Action::PageDown => step,
-                    Action::Top => isize::MIN,
-                    _ => isize::MAX,
-                }
-            };
-            scroll_help(model, lines);
             None
         }
         Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
@@ -591,14 +474,9 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             model.log.follow();
             None
         }
-        Action::AddTarget
-        | Action::EditTarget
-        | Action::DeleteTarget
-        | Action::ToggleFavourite
-        | Action::NextField
-        | Action::PreviousField
-        | Action::ToggleKind
-        | Action::SaveTarget => roster_edit::perform(model, action),
+        Action::AddTarget | Action::EditTarget | Action::DeleteTarget | Action::ToggleFavourite => {
+            roster_edit::perform(model, action)
+        }
         Action::Refresh => {
             // Both reads go on the background budget; each skips itself while one runs.
             let reads: Vec<Effect> = [
@@ -611,31 +489,15 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             (!reads.is_empty()).then_some(Effect::Many(reads))
         }
         Action::Sync => refresh::sync(model),
-        Action::ApplySync => match model.dialog.take() {
-            Some(Dialog::SyncPreview { listing, .. }) => Some(Effect::ApplySync(listing)),
-            other => {
-                model.dialog = other;
-                None
-            }
-        },
-        Action::WriteNote => {
-            if let Some(Dialog::Confirm { writing_note, .. }) = &mut model.dialog {
-                *writing_note = !*writing_note;
-            }
-            None
-        }
         Action::Reroute => {
-            reroute(model);
+            if let Some(id) = highlighted_transfer(model) {
+                model.reroute(id, model.context());
+            }
             None
         }
         Action::CopySession => {
-            let session = selected_transfer(model)
-                .and_then(|id| model.transfer(id))
-                .map(|record| record.request.session.to_string())?;
-            model.notice(Notice::Info(format!(
-                "copied session {session} to the clipboard (if the terminal allows OSC 52)"
-            )));
-            Some(Effect::Copy(session))
+            let id = highlighted_transfer(model)?;
+            model.copy_session(id)
         }
         Action::ToggleFreeOnly => {
             model.free_only = !model.free_only;
@@ -648,15 +510,9 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             None
         }
         Action::OpenDetail => {
-            if let Some(EntryKind::Transfer(transfer)) =
-                model.highlighted_entry().map(|entry| &entry.kind)
-            {
-                let transfer = *transfer;
+            if let Some(transfer) = highlighted_transfer(model) {
                 model.seen(transfer);
-                model.dialog = Some(Dialog::Detail {
-                    transfer,
-                    scroll: 0,
-                });
+                model.dialog = Some(Box::new(Detail::new(transfer)));
             }
             None
         }
@@ -668,58 +524,35 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         | Action::DeleteForward
         | Action::DeleteWord
         | Action::ClearLine => {
-            edit(model, action);
+            if let Some(input) = model.focused_input()
+                && input.edit(action) == Some(true)
+            {
+                after_edit(model);
+            }
             None
         }
+        // Only dialogs bind these, and a dialog takes its keys itself.
+        Action::QuitNow
+        | Action::QuitWhenDone
+        | Action::Stay
+        | Action::Close
+        | Action::Send
+        | Action::Cancel
+        | Action::NextField
+        | Action::PreviousField
+        | Action::ToggleKind
+        | Action::SaveTarget
+        | Action::WriteNote
+        | Action::ApplySync
+        | Action::IncludeRecent
+        | Action::StopRun
+        | Action::SendUnclaimed
+        | Action::WaitForRedis => None,
     }
 }
 
-fn edit(model: &mut Model, action: Action) {
-    let Some(input) = model.focused_input() else {
-        return;
-    };
-    match action {
-        Action::CursorLeft => input.left(),
-        Action::CursorRight => input.right(),
-        Action::CursorHome => input.home(),
-        Action::CursorEnd => input.end(),
-        Action::DeleteBack => input.backspace(),
-        Action::DeleteForward => input.delete(),
-        Action::DeleteWord => input.delete_word(),
-        Action::ClearLine => input.clear(),
-        _ => return,
-    }
-    if matches!(
-        action,
-        Action::DeleteBack | Action::DeleteForward | Action::DeleteWord | Action::ClearLine
-    ) {
-        after_edit(model);
-    }
-}
-
-/// Moves the help's list by the lines `lines` gives for its page (negative: up), never past
-/// its last page.
-fn scroll_help(model: &mut Model, lines: impl FnOnce(&help::Page) -> isize) {
-    let Some(Dialog::Help {
-        from,
-        filter,
-        scroll,
-    }) = &mut model.dialog
-    else {
-        return;
-    };
-    let page = help::page(&model.keys, *from, filter.value(), model.screen);
-    *scroll = scroll
-        .saturating_add_signed(lines(&page))
-        .min(page.max_scroll());
-}
-
-/// Up/Down and paging: the text in the detail dialog, else the focused list.
+/// Up/Down and paging in the focused list.
 fn scroll(model: &mut Model, delta: isize) {
-    if let Some(Dialog::Detail { scroll, .. }) = &mut model.dialog {
-        *scroll = scroll.saturating_add_signed(delta.clamp(-100, 100) as i16);
-        return;
-    }
     match model.focus {
         Focus::Picker => model.picker.move_by(delta),
         Focus::Log => {
@@ -734,7 +567,7 @@ fn scroll(model: &mut Model, delta: isize) {
 /// the session in the field.
 fn choose(model: &mut Model) {
     if !model.conversations.marked().is_empty() {
-        bulk::confirm(model);
+        ConfirmBulk::open(model);
         return;
     }
     let session = match SessionId::parse(model.session.value()) {
@@ -746,199 +579,7 @@ fn choose(model: &mut Model) {
         }
     };
     if let Some(target) = model.picker.highlighted(&model.roster) {
-        model.dialog = Some(Dialog::Confirm {
-            session,
-            target: target.clone(),
-            note: TextInput::default(),
-            writing_note: false,
-        });
-    }
-}
-
-/// Confirmed once: send, unless something says to think again (the target cannot take it now,
-/// or the session was moved a moment ago), in which case ask again in words. Confirmed twice:
-/// send. In team mode with Redis away, the first confirmation that would send asks first
-/// whether to send without a claim or once Redis answers; the answer holds for the rest.
-fn send(model: &mut Model) -> Option<Effect> {
-    let confirming = matches!(
-        model.dialog,
-        Some(
-            Dialog::Confirm { .. }
-                | Dialog::ConfirmAnyway { .. }
-                | Dialog::ConfirmBulk { .. }
-                | Dialog::ConfirmBulkAnyway { .. }
-        )
-    );
-    if confirming
-        && model.send_unclaimed.is_none()
-        && let Some(why) = model.redis_away().map(str::to_owned)
-        && let Some(confirmed) = model.dialog.take()
-    {
-        model.dialog = Some(Dialog::SendUnclaimed {
-            why,
-            confirmed: Box::new(confirmed),
-        });
-        return None;
-    }
-    match model.dialog.take() {
-        Some(Dialog::Confirm {
-            session,
-            target,
-            note,
-            ..
-        }) => {
-            let note = Some(note.value().trim().to_owned()).filter(|n| !n.is_empty());
-            let mut warnings: Vec<String> = Vec::new();
-            if let Some(held) = held_by_teammate(model, &session) {
-                warnings.push(format!(
-                    "{held}. Sending takes the conversation over from them: check it first."
-                ));
-            }
-            let now = Utc::now();
-            let recent = model.ledger.recent_move(&session, now);
-            warnings.extend(recent.map(|record| record.move_words(now)));
-            if let Some(concern) = model.live_state(&target.id).and_then(LiveState::concern) {
-                warnings.push(format!("{} {concern}.", cut(&target.name, NAME_CHARS)));
-            }
-            if !warnings.is_empty() {
-                model.dialog = Some(Dialog::ConfirmAnyway {
-                    session,
-                    target,
-                    warnings,
-                    note,
-                });
-                return None;
-            }
-            Some(dispatch(model, session, target, note, false))
-        }
-        // Whatever the warnings were (a recent move among them), the supervisor read them.
-        Some(Dialog::ConfirmAnyway {
-            session,
-            target,
-            note,
-            ..
-        }) => Some(dispatch(model, session, target, note, true)),
-        Some(Dialog::ConfirmBulk { to, key, send, .. }) => bulk::confirmed(model, to, key, send),
-        Some(Dialog::ConfirmBulkAnyway { to, key, send, .. }) => {
-            bulk::dispatch(model, to, key, send)
-        }
-        other => {
-            model.dialog = other;
-            None
-        }
-    }
-}
-
-/// The answer to "Redis is away": the confirmation it interrupted goes on, its transfers sent
-/// without a claim (`unclaimed`) or once Redis answers.
-fn answer_redis_away(model: &mut Model, unclaimed: bool) -> Option<Effect> {
-    let Some(Dialog::SendUnclaimed { confirmed, .. }) = model.dialog.take() else {
-        return None;
-    };
-    model.dialog = Some(*confirmed);
-    model.send_unclaimed = Some(unclaimed);
-    send(model)
-}
-
-/// When the supervisor re-routes a transfer that was not sent because a teammate holds its
-/// session (team mode), the words that said who and where: sending now takes it over.
-fn held_by_teammate(model: &Model, session: &SessionId) -> Option<String> {
-    let reroute = model.rerouting.as_ref().filter(|r| r.session == *session)?;
-    let record = model.transfer(reroute.of)?;
-    (record.reason() == Some(FailureReason::HeldByTeammate))
-        .then(|| record.outcome.as_ref()?.message().map(str::to_owned))
-        .flatten()
-}
-
-/// The transfer the supervisor is on: the one in the detail view, else the log's highlight.
-fn selected_transfer(model: &Model) -> Option<TransferId> {
-    match (
-        &model.dialog,
-        model.highlighted_entry().map(|entry| &entry.kind),
-    ) {
-        (Some(Dialog::Detail { transfer, .. }), _) => Some(*transfer),
-        (None, Some(EntryKind::Transfer(id))) => Some(*id),
-        _ => None,
-    }
-}
-
-/// `r` on a transfer that failed or is in doubt (in the log, or in its detail): its session goes
-/// back in the field and the picker opens on the other targets, the one that did not take it
-/// marked.
-fn reroute(model: &mut Model) {
-    let Some(id) = selected_transfer(model) else {
-        return;
-    };
-    let Some(record) = model.transfer(id) else {
-        return;
-    };
-    if !record.state().may_reroute() {
-        let key = model.keys.key_label(model.context(), Action::Reroute);
-        model.notice(Notice::Info(format!(
-            "{key} re-routes a transfer that failed or is in doubt; this one is {}",
-            record.state().word()
-        )));
-        return;
-    }
-    let session = record.request.session.clone();
-    // A teammate's hold says nothing against the target: it stays unmarked.
-    let avoid = (record.reason() != Some(FailureReason::HeldByTeammate))
-        .then(|| record.request.target.id.clone());
-    model.seen(id);
-    model.session.clear();
-    model.session.paste(session.as_str());
-    model.session_error = None;
-    model.dialog = None;
-    model.picker.reset();
-    model.picker.avoid(avoid);
-    model.rerouting = Some(Reroute { of: id, session });
-    model.focus = Focus::Picker;
-}
-
-/// Logs the transfer, asks the loop to run it, and makes ready for the next one.
-/// `confirmed_recent`: the supervisor was warned of a recent move and confirmed.
-fn dispatch(
-    model: &mut Model,
-    session: SessionId,
-    target: Target,
-    note: Option<String>,
-    confirmed_recent: bool,
-) -> Effect {
-    let takes_over = held_by_teammate(model, &session).is_some();
-    let reroute_of = model
-        .rerouting
-        .take()
-        .filter(|reroute| reroute.session == session)
-        .map(|reroute| reroute.of);
-    let request = TransferRequest {
-        id: TransferId::new(),
-        session,
-        target,
-        note,
-        reroute_of,
-        bulk: None,
-        confirmed_recent,
-    };
-    let id = request.id;
-    model.ledger.insert(TransferRecord::new(
-        request.clone(),
-        model.now,
-        model.confirmations,
-    ));
-    model.show_transfer(id, model.now.with_timezone(&Local));
-    model.log.follow();
-    model.session.clear();
-    model.session_error = None;
-    model.used(&request.target.id);
-    model.reset_picker();
-    model.focus = Focus::Session;
-    if takes_over {
-        Effect::TakeOver(request)
-    } else if model.send_unclaimed.take() == Some(true) {
-        Effect::SendUnclaimed(request)
-    } else {
-        model.send_unclaimed = None;
-        Effect::Dispatch(request)
+        model.dialog = Some(Box::new(Confirm::new(session, target.clone())));
     }
 }
 

@@ -314,11 +314,18 @@ fn team_budget(redis: &RedisServer, limit: u32) -> handoff::budget::RateBudget {
 #[tokio::test]
 async fn the_header_says_when_a_console_counts_alone_and_when_it_rejoins() {
     use handoff::team::Health;
+    use handoff::tui::clock::Clock;
     use handoff::tui::model::Model;
     use handoff::tui::theme::Theme;
-    use handoff::tui::update::{Msg, update};
+    use handoff::tui::update::{Msg, step};
     use handoff::tui::view::view;
     use ratatui::{Terminal, backend::TestBackend};
+
+    // As the event loop hands a message in: at the wall clock's time, which the calls counted in
+    // Redis go by too.
+    let update = |model: &mut Model, msg: Msg| {
+        step(model, chrono::Utc::now(), msg, || None);
+    };
 
     let screen = |model: &Model| {
         let mut terminal = Terminal::new(TestBackend::new(160, 60)).unwrap();
@@ -333,7 +340,8 @@ async fn the_header_says_when_a_console_counts_alone_and_when_it_rejoins() {
     let this = team_budget(&redis, 60);
     let other = team_budget(&redis, 60);
     // Each console's calls count in the other's window.
-    let mut model = Model::new(handoff::demo::roster(), "team".into(), Vec::new());
+    let clock = Clock::utc(chrono::Utc::now());
+    let mut model = Model::new(handoff::demo::roster(), "team".into(), Vec::new(), clock);
     for budget in [&this, &other, &this] {
         let slot = budget.try_spend().await.unwrap();
         budget.done(slot).await;

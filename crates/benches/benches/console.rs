@@ -15,6 +15,7 @@ use handoff::roster::{Roster, Target};
 use handoff::transfer::{
     FailureReason, Outcome, Progress, TransferId, TransferRecord, TransferRequest, TransferUpdate,
 };
+use handoff::tui::clock::Clock;
 use handoff::tui::conversations::MAX_CONVERSATIONS;
 use handoff::tui::model::Model;
 use handoff::tui::picker::Picker;
@@ -47,6 +48,11 @@ const TEAMS: [&str; 5] = [
     "Escalations",
     "Sales",
 ];
+
+/// The console's clock at the wall clock's time, as the event loop sets it.
+fn clock() -> Clock {
+    Clock::local(chrono::Utc::now())
+}
 
 /// A contact center far larger than any the product expects: `agents` agents and 50 queues.
 fn big_roster(agents: usize) -> Roster {
@@ -84,7 +90,7 @@ fn filtering(c: &mut Criterion) {
 }
 
 fn drawing(c: &mut Criterion) {
-    let mut model = Model::new(big_roster(2_000), "bench".into(), Vec::new());
+    let mut model = Model::new(big_roster(2_000), "bench".into(), Vec::new(), clock());
     let session = SessionId::parse("6538f8a3c9cf425ee5cf0a1b").unwrap();
     let target = model.roster.targets()[0].clone();
     for _ in 0..LOG_CAPACITY {
@@ -98,10 +104,11 @@ fn drawing(c: &mut Criterion) {
             bulk: None,
             confirmed_recent: false,
         };
+        let now = model.clock.now;
         model
             .ledger
-            .insert(TransferRecord::new(request, chrono::Utc::now(), false));
-        model.show_transfer(id, chrono::Local::now());
+            .insert_as_of(TransferRecord::new(request, now, false), now);
+        model.show_transfer(id, now);
         update(
             &mut model,
             Msg::Transfer(TransferUpdate::now(
@@ -126,7 +133,7 @@ fn drawing(c: &mut Criterion) {
 /// The console on a busy floor: the longest list it keeps (it stops reading at
 /// [`MAX_CONVERSATIONS`]), with a move of 200 of them under way.
 fn busy_floor(c: &mut Criterion) {
-    let mut model = Model::new(big_roster(2_000), "bench".into(), Vec::new());
+    let mut model = Model::new(big_roster(2_000), "bench".into(), Vec::new(), clock());
     let read_at = std::time::SystemTime::now();
     let conversations = (0..MAX_CONVERSATIONS)
         .map(|n| Conversation {

@@ -2,6 +2,7 @@ use std::time::{Duration, SystemTime};
 
 use super::*;
 use crate::platform::QueueRef;
+use crate::tui::clock::test_clock;
 
 /// A conversation for these tests: waiting `wait` seconds in `queue`, at `priority`.
 pub(crate) fn waiting(n: u32, queue: &str, wait: u64, priority: Option<&str>) -> Conversation {
@@ -10,7 +11,7 @@ pub(crate) fn waiting(n: u32, queue: &str, wait: u64, priority: Option<&str>) ->
         conversation_id: None,
         status: Some(ConversationStatus::Open),
         wait: Some(Duration::from_secs(wait)),
-        read_at: SystemTime::now(),
+        read_at: SystemTime::from(test_clock().now),
         priority: priority.map(str::to_owned),
         intent: None,
         sentiment: None,
@@ -32,7 +33,7 @@ fn loaded(conversations: Vec<Conversation>) -> Conversations {
             conversations,
             notes: Vec::new(),
         }),
-        Utc::now(),
+        test_clock().now,
         None,
     );
     list
@@ -81,7 +82,7 @@ fn the_highlight_stays_on_its_conversation_across_a_refresh() {
             conversations: vec![waiting(3, "Tech", 400, None), waiting(2, "Tech", 201, None)],
             notes: Vec::new(),
         }),
-        Utc::now(),
+        test_clock().now,
         None,
     );
     assert_eq!(
@@ -121,7 +122,7 @@ fn a_missing_scope_is_kept_apart_and_the_last_list_stays() {
             status: 403,
             message: "forbidden".into(),
         }),
-        Utc::now(),
+        test_clock().now,
         None,
     );
     assert!(

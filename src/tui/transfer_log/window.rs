@@ -159,10 +159,13 @@ fn last_fitting(
 
 #[cfg(test)]
 mod tests {
-    use chrono::Local;
+    use chrono::DateTime;
 
     use super::*;
     use crate::tui::transfer_log::{EntryKind, LOG_CAPACITY, Notice};
+
+    /// When every entry of these tests arrives: they are about room on screen, not time.
+    const AT: DateTime<chrono::Utc> = DateTime::UNIX_EPOCH;
 
     fn notice(n: usize) -> EntryKind {
         EntryKind::Notice(Notice::Info(n.to_string()))
@@ -171,7 +174,7 @@ mod tests {
     fn log_of(count: usize) -> TransferLog {
         let mut log = TransferLog::default();
         for n in 0..count {
-            log.push(Local::now(), notice(n), |_| false);
+            log.push(AT, notice(n), |_| false);
         }
         log
     }
@@ -215,7 +218,7 @@ mod tests {
             (notices(15..=19), 0),
             "the newest, followed"
         );
-        log.push(Local::now(), notice(20), |_| false);
+        log.push(AT, notice(20), |_| false);
         assert_eq!(on_screen(&log, rows), (notices(16..=20), 0));
     }
 
@@ -227,7 +230,7 @@ mod tests {
         log.keep_highlight_in_view(rows, ONE_LINE, ALL);
         assert_eq!(on_screen(&log, rows), (notices(9..=13), 6));
         for n in 20..LOG_CAPACITY + 5 {
-            log.push(Local::now(), notice(n), |_| false);
+            log.push(AT, notice(n), |_| false);
             log.keep_highlight_in_view(rows, ONE_LINE, ALL);
         }
         // The five oldest entries were pushed out as the log filled; the highlight and the page
@@ -259,10 +262,10 @@ mod tests {
             "the oldest entry shown"
         );
         // At the bottom the pane follows new entries as far as the highlight stays on it.
-        log.push(Local::now(), notice(10), |_| false);
+        log.push(AT, notice(10), |_| false);
         assert_eq!(log.window(7, two_lines, ALL).newer_below, 1);
         log.move_highlight(isize::MAX, ALL);
-        log.push(Local::now(), notice(11), |_| false);
+        log.push(AT, notice(11), |_| false);
         assert_eq!(log.window(7, two_lines, ALL).newer_below, 0);
     }
 

@@ -25,7 +25,7 @@ pub(super) fn refreshed(
 ) {
     let failing_before = model.conversations.problem.is_some();
     let notes_before = model.conversations.notes.clone();
-    model.conversations.read(result, model.now, teammate);
+    model.conversations.read(result, model.clock.now, teammate);
     // What reading had to work around (a list cut at its cap, say), said once while it lasts.
     let new_notes: Vec<String> = model
         .conversations

@@ -3,8 +3,6 @@
 //! the teammates' transfers the log holds); here its step is carried out: those that match
 //! none, or contradict a settled transfer, are recorded and said in the log, and change nothing.
 
-use chrono::{Local, Utc};
-
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
 use crate::terminal_safe::one_line;
@@ -62,7 +60,7 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
             model.needs_attention(request.id);
             if settlement == Settlement::Settled && !model.log.shows(request.id) {
                 // Settled after its line left the log (or before this run): it comes back.
-                model.show_transfer(request.id, Local::now());
+                model.show_transfer(request.id, model.clock.now);
             }
             Some(Effect::RecordConfirmation {
                 request,
@@ -112,7 +110,7 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
 
 /// The time for a callback ran out: still only accepted means unconfirmed.
 pub(super) fn deadline(model: &mut Model, id: TransferId) -> Option<Effect> {
-    if !model.ledger.expire(id, Utc::now()) {
+    if !model.ledger.expire(id, model.clock.now) {
         return None;
     }
     model.needs_attention(id);

@@ -1,30 +1,33 @@
 //! The mouse, when `[ui] mouse` is on: a click focuses the pane under it and highlights the row
 //! it is on; the wheel scrolls the pane under it (in the conversation list it moves the
-//! highlight), or the help or detail that is open. A click
-//! never sends a transfer, nor answers a dialog: while a dialog is open it does nothing at all,
-//! so nothing behind the dialog can be touched.
+//! highlight), or goes to the dialog that is open (the help and the detail scroll with it). A
+//! click never sends a transfer, nor answers a dialog: while a dialog is open it does nothing at
+//! all, so nothing behind the dialog can be touched.
 
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
-use super::{highlighted_seen, scroll_help, viewport};
-use crate::tui::model::{Dialog, Focus, Model};
+use super::{Effect, highlighted_seen, to_dialog, viewport};
+use crate::tui::model::{DialogInput, Focus, Model};
 use crate::tui::view::{self, Spot};
 
-/// Rows of the picker, and lines of the help and the detail, per notch of the wheel: as far as
-/// most programs scroll text.
+/// Rows of the picker, and lines of an open dialog, per notch of the wheel: as far as most
+/// programs scroll text.
 const WHEEL_ROWS: i16 = 3;
 /// Entries of the log per notch: an entry takes one line or several.
 const WHEEL_ENTRIES: isize = 1;
 
-pub(super) fn act(model: &mut Model, event: MouseEvent) {
+pub(super) fn act(model: &mut Model, event: MouseEvent) -> Option<Effect> {
     let MouseEvent {
         kind, column, row, ..
     } = event;
     match kind {
-        MouseEventKind::Down(MouseButton::Left) => click(model, column, row),
+        MouseEventKind::Down(MouseButton::Left) => {
+            click(model, column, row);
+            None
+        }
         MouseEventKind::ScrollUp => wheel(model, column, row, -1),
         MouseEventKind::ScrollDown => wheel(model, column, row, 1),
-        _ => {}
+        _ => None,
     }
 }
 
@@ -57,18 +60,10 @@ fn click(model: &mut Model, column: u16, row: u16) {
 }
 
 /// `notches` down the screen (negative: up). Focus stays where it is.
-fn wheel(model: &mut Model, column: u16, row: u16, notches: i16) {
-    match &mut model.dialog {
-        Some(Dialog::Help { .. }) => {
-            scroll_help(model, |_| isize::from(notches.saturating_mul(WHEEL_ROWS)));
-            return;
-        }
-        Some(Dialog::Detail { scroll, .. }) => {
-            *scroll = scroll.saturating_add_signed(notches.saturating_mul(WHEEL_ROWS));
-            return;
-        }
-        Some(_) => return,
-        None => {}
+fn wheel(model: &mut Model, column: u16, row: u16, notches: i16) -> Option<Effect> {
+    if model.dialog.is_some() {
+        let lines = notches.saturating_mul(WHEEL_ROWS);
+        return to_dialog(model, DialogInput::Wheel(lines));
     }
     match view::spot(model, model.screen, column, row) {
         Some(Spot::Picker(_)) => {
@@ -84,6 +79,7 @@ fn wheel(model: &mut Model, column: u16, row: u16, notches: i16) {
         }
         None => {}
     }
+    None
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use super::{Effect, Model, Refresh};
 use crate::directory::{Availability, Listing};
+use crate::tui::dialog::sync_preview::SyncPreview;
 use crate::tui::keys::{Action, Context};
-use crate::tui::model::Dialog;
 use crate::tui::transfer_log::Notice;
 
 pub(super) fn refresh(model: &mut Model, why: Refresh) -> Option<Effect> {
@@ -82,5 +82,5 @@ pub(super) fn preview_sync(model: &mut Model, result: Result<Listing, String>) {
         )));
         return;
     }
-    model.dialog = Some(Dialog::SyncPreview { listing, preview });
+    model.dialog = Some(Box::new(SyncPreview { listing, preview }));
 }

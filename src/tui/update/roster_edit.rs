@@ -1,71 +1,39 @@
-//! Managing the roster from the console: the add/edit form, delete with a confirmation, the
-//! favourite mark, and what to show when a save or a reload comes back.
+//! Managing the roster from the picker: opening the add/edit form and the confirmation of a
+//! delete (`tui::dialog::target_form`, `tui::dialog::confirm_delete`), the favourite mark, and what
+//! to show when a save or a reload comes back.
 
 use super::{Effect, Model, RosterSaved};
 use crate::ids::TargetKind;
 use crate::roster::{Roster, RosterChange};
-use crate::tui::form::{Field, TargetForm};
+use crate::tui::dialog::confirm_delete::ConfirmDelete;
+use crate::tui::dialog::target_form::TargetForm;
 use crate::tui::keys::Action;
-use crate::tui::model::Dialog;
 use crate::tui::transfer_log::Notice;
 
+/// The picker's keys for the roster: add, edit, delete (each through its dialog) and the
+/// favourite mark.
 pub(super) fn perform(model: &mut Model, action: Action) -> Option<Effect> {
     let highlighted = model.picker.highlighted(&model.roster).cloned();
-    match (action, &mut model.dialog) {
-        (Action::AddTarget, None) => {
+    match action {
+        Action::AddTarget => {
             let kind = highlighted.map_or(TargetKind::Agent, |t| t.kind);
-            model.dialog = Some(Dialog::EditTarget(TargetForm::add(kind)));
+            model.dialog = Some(Box::new(TargetForm::add(kind)));
             None
         }
-        (Action::EditTarget, None) => {
+        Action::EditTarget => {
             let target = highlighted?;
-            model.dialog = Some(Dialog::EditTarget(TargetForm::edit(&target)));
+            model.dialog = Some(Box::new(TargetForm::edit(&target)));
             None
         }
-        (Action::DeleteTarget, None) => {
-            model.dialog = Some(Dialog::ConfirmDelete(highlighted?));
+        Action::DeleteTarget => {
+            let target = highlighted?;
+            model.dialog = Some(Box::new(ConfirmDelete { target }));
             None
         }
-        (Action::DeleteTarget, Some(Dialog::ConfirmDelete(target))) => {
-            let id = target.id.clone();
-            model.dialog = None;
-            Some(Effect::SaveRoster(RosterChange::Remove(id)))
-        }
-        (Action::ToggleFavourite, None) => Some(Effect::SaveRoster(RosterChange::ToggleFavourite(
+        Action::ToggleFavourite => Some(Effect::SaveRoster(RosterChange::ToggleFavourite(
             highlighted?.id,
         ))),
-        (Action::NextField | Action::PreviousField, Some(Dialog::EditTarget(form))) => {
-            form.move_focus(action == Action::NextField);
-            None
-        }
-        (Action::ToggleKind, Some(Dialog::EditTarget(form))) => {
-            form.toggle_kind();
-            None
-        }
-        (Action::SaveTarget, Some(Dialog::EditTarget(form))) => {
-            let submission = form.submit(&model.roster)?;
-            model.dialog = None;
-            model.select_after_save = Some(submission.target.id.trim().to_owned());
-            let change = match submission.editing {
-                Some(id) => RosterChange::Replace {
-                    id,
-                    target: submission.target,
-                    shape: submission.shape,
-                },
-                None => RosterChange::Add(submission.target, submission.shape),
-            };
-            Some(Effect::SaveRoster(change))
-        }
         _ => None,
-    }
-}
-
-/// Space on the form's kind field switches agent and queue, like a checkbox.
-pub(super) fn space_on_kind(model: &mut Model) {
-    if let Some(Dialog::EditTarget(form)) = &mut model.dialog
-        && form.focus == Field::Kind
-    {
-        form.toggle_kind();
     }
 }
 

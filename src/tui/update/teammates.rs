@@ -38,6 +38,7 @@ mod tests {
     use crate::demo;
     use crate::team::TeamStep;
     use crate::transfer::TransferState;
+    use crate::tui::clock::test_clock;
     use crate::tui::model::Focus;
     use crate::tui::transfer_log::{EntryKind, LOG_CAPACITY};
     use crate::tui::update::{Msg, update};
@@ -45,7 +46,7 @@ mod tests {
     const TRANSFER: &str = "7d1f5c7e-8a3e-4f7a-9a52-2a0c2f0b6d11";
 
     fn team_model() -> Model {
-        let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+        let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
         model.teammates = Some(false);
         model
     }
@@ -184,7 +185,7 @@ mod tests {
 
     #[test]
     fn without_a_team_t_says_what_it_needs() {
-        let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+        let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
         press_t(&mut model);
         assert_eq!(model.teammates, None);
         assert!(!model.offers(crate::tui::keys::Action::ShowTeammates));

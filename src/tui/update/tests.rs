@@ -5,15 +5,25 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::demo;
 use crate::roster::{RosterChange, Target};
-use crate::transfer::{FailureReason, Outcome, Progress, TransferState};
-use crate::tui::help::{self, HelpLine};
-use crate::tui::keys::Context;
-use crate::tui::transfer_log::EntryKind;
+use crate::transfer::{
+    FailureReason, Outcome, Progress, Settlement, TransferRequest, TransferState,
+};
+use crate::tui::clock::test_clock;
+use crate::tui::dialog::confirm::Confirm;
+use crate::tui::dialog::confirm_anyway::ConfirmAnyway;
+use crate::tui::dialog::confirm_bulk::ConfirmBulk;
+use crate::tui::dialog::confirm_delete::ConfirmDelete;
+use crate::tui::dialog::detail::Detail;
+use crate::tui::dialog::help::{self, Help, HelpLine};
+use crate::tui::dialog::quit_while_sending::QuitWhileSending;
+use crate::tui::dialog::send_unclaimed::SendUnclaimed;
+use crate::tui::dialog::sync_preview::SyncPreview;
+use crate::tui::dialog::target_form::TargetForm;
 
 const SESSION: &str = "6538f8a3c9cf425ee5cf0a1b";
 
 fn model() -> Model {
-    Model::new(demo::roster(), "test".into(), Vec::new())
+    Model::new(demo::roster(), "test".into(), Vec::new(), test_clock())
 }
 
 pub(super) fn key(model: &mut Model, code: KeyCode) -> Option<Effect> {
@@ -33,6 +43,12 @@ pub(super) fn type_text(model: &mut Model, text: &str) {
     }
 }
 
+/// A step of transfer `id`, as the engine reports it at the model's time.
+pub(super) fn report(model: &mut Model, id: TransferId, progress: Progress) -> Option<Effect> {
+    let at = model.clock.now;
+    update(model, Msg::Transfer(TransferUpdate { id, progress, at }))
+}
+
 fn dispatched(effect: Option<Effect>) -> TransferRequest {
     match effect {
         Some(Effect::Dispatch(request)) => request,
@@ -49,9 +65,9 @@ fn the_fast_path_session_target_confirm() {
     assert_eq!(model.focus, Focus::Picker);
     type_text(&mut model, "priya");
     key(&mut model, KeyCode::Enter);
-    let Some(Dialog::Confirm {
+    let Some(Confirm {
         session, target, ..
-    }) = &model.dialog
+    }) = model.showing::<Confirm>()
     else {
         panic!("expected the confirmation, got {:?}", model.dialog);
     };
@@ -92,7 +108,7 @@ fn enter_sends_and_n_or_esc_cancels() {
         type_text(&mut model, SESSION);
         key(&mut model, KeyCode::Enter);
         key(&mut model, KeyCode::Enter);
-        assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+        assert!(model.showing::<Confirm>().is_some());
         assert!(key(&mut model, cancel).is_none());
         assert!(model.dialog.is_none());
         assert_eq!(model.focus, Focus::Picker);
@@ -186,18 +202,11 @@ fn question_mark_is_text_in_fields_and_help_in_the_log() {
     assert!(model.dialog.is_none());
     key(&mut model, KeyCode::BackTab);
     key(&mut model, KeyCode::Char('?'));
-    assert_eq!(
-        model.dialog,
-        Some(Dialog::Help {
-            from: Context::Log,
-            filter: TextInput::default(),
-            scroll: 0
-        })
-    );
+    assert_eq!(model.showing::<Help>(), Some(&Help::new(Context::Log)));
     key(&mut model, KeyCode::Esc);
     assert!(model.dialog.is_none());
     key(&mut model, KeyCode::F(1));
-    assert!(matches!(model.dialog, Some(Dialog::Help { .. })));
+    assert!(model.showing::<Help>().is_some());
 }
 
 #[test]
@@ -215,18 +224,16 @@ fn ctrl_c_asks_first_while_a_transfer_is_in_flight() {
     let request = dispatched(key(&mut model, KeyCode::Char('y')));
 
     assert!(ctrl(&mut model, 'c').is_none());
-    assert_eq!(model.dialog, Some(Dialog::QuitWhileSending));
+    assert!(model.showing::<QuitWhileSending>().is_some());
     assert!(key(&mut model, KeyCode::Char('n')).is_none());
     assert!(model.dialog.is_none());
 
-    update(
+    report(
         &mut model,
-        Msg::Transfer(TransferUpdate::now(
-            request.id,
-            Progress::Finished(Outcome::Transferred {
-                request_completed_at: Some(1_698_825_180_041),
-            }),
-        )),
+        request.id,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: Some(1_698_825_180_041),
+        }),
     );
     assert_eq!(model.in_flight().count(), 0);
     assert!(matches!(ctrl(&mut model, 'c'), Some(Effect::Quit)));
@@ -257,10 +264,7 @@ fn transfer_updates_move_the_log_entry() {
             TransferState::Failed,
         ),
     ] {
-        update(
-            &mut model,
-            Msg::Transfer(TransferUpdate::now(request.id, progress)),
-        );
+        report(&mut model, request.id, progress);
         assert_eq!(state(&model), expected);
     }
 }
@@ -301,10 +305,7 @@ fn slash_filters_the_log_by_state_name_or_the_end_of_an_id() {
         key(&mut model, KeyCode::Enter);
         let request = dispatched(key(&mut model, KeyCode::Char('y')));
         let finished = Progress::Finished(outcome);
-        update(
-            &mut model,
-            Msg::Transfer(TransferUpdate::now(request.id, finished)),
-        );
+        report(&mut model, request.id, finished);
     };
     let accepted = || Outcome::Transferred {
         request_completed_at: None,
@@ -345,7 +346,7 @@ fn slash_filters_the_log_by_state_name_or_the_end_of_an_id() {
     key(&mut model, KeyCode::Enter);
     assert_eq!(model.context(), Context::Log);
     key(&mut model, KeyCode::Enter);
-    let Some(Dialog::Detail { transfer, .. }) = model.dialog else {
+    let Some(&Detail { transfer, .. }) = model.showing::<Detail>() else {
         panic!("no detail: {:?}", model.dialog);
     };
     assert_eq!(
@@ -397,7 +398,7 @@ fn adding_a_target_through_the_form() {
     let mut model = model();
     key(&mut model, KeyCode::Tab);
     ctrl(&mut model, 'a');
-    assert!(matches!(model.dialog, Some(Dialog::EditTarget(_))));
+    assert!(model.showing::<TargetForm>().is_some());
     type_text(&mut model, "a-1234567-0000-4000-8000-000000000001");
     key(&mut model, KeyCode::Tab);
     type_text(&mut model, "Nadia Haddad");
@@ -424,7 +425,7 @@ fn the_form_explains_a_problem_and_stays_open() {
     key(&mut model, KeyCode::Tab);
     type_text(&mut model, "Someone");
     assert!(key(&mut model, KeyCode::Enter).is_none());
-    let Some(Dialog::EditTarget(form)) = &model.dialog else {
+    let Some(form) = model.showing::<TargetForm>() else {
         panic!("the form closed");
     };
     assert!(
@@ -445,10 +446,7 @@ fn space_and_ctrl_t_switch_the_kind() {
     ctrl(&mut model, 'a');
     key(&mut model, KeyCode::BackTab);
     key(&mut model, KeyCode::Char(' '));
-    let kind = |model: &Model| match &model.dialog {
-        Some(Dialog::EditTarget(form)) => form.kind,
-        _ => panic!("no form"),
-    };
+    let kind = |model: &Model| model.showing::<TargetForm>().expect("the form").kind;
     assert_eq!(kind(&model), crate::ids::TargetKind::Queue);
     ctrl(&mut model, 't');
     assert_eq!(kind(&model), crate::ids::TargetKind::Agent);
@@ -482,7 +480,7 @@ fn delete_asks_first() {
     let mut model = model();
     key(&mut model, KeyCode::Tab);
     assert!(ctrl(&mut model, 'd').is_none());
-    let Some(Dialog::ConfirmDelete(target)) = model.dialog.clone() else {
+    let Some(ConfirmDelete { target }) = model.showing::<ConfirmDelete>().cloned() else {
         panic!("expected the delete confirmation");
     };
     assert!(key(&mut model, KeyCode::Char('n')).is_none());
@@ -562,22 +560,19 @@ fn w_quits_once_the_transfers_in_flight_have_their_answer() {
     ctrl(&mut model, 'c');
     assert!(key(&mut model, KeyCode::Char('w')).is_none());
     assert!(model.dialog.is_none());
-    let answer = |progress| Msg::Transfer(TransferUpdate::now(request.id, progress));
+    let sending = Progress::Sending {
+        request: String::new(),
+    };
     assert!(
-        update(
-            &mut model,
-            answer(Progress::Sending {
-                request: String::new()
-            })
-        )
-        .is_none(),
+        report(&mut model, request.id, sending).is_none(),
         "still waiting for the answer"
     );
-    let done = update(
+    let done = report(
         &mut model,
-        answer(Progress::Finished(Outcome::Transferred {
+        request.id,
+        Progress::Finished(Outcome::Transferred {
             request_completed_at: None,
-        })),
+        }),
     );
     assert!(matches!(done, Some(Effect::Quit)));
 }
@@ -590,7 +585,7 @@ fn accepted_transfer(model: &mut Model, session: &str, name: &str) -> TransferRe
     type_text(model, name);
     key(model, KeyCode::Enter);
     let mut effect = key(model, KeyCode::Char('y'));
-    if matches!(model.dialog, Some(Dialog::ConfirmAnyway { .. })) {
+    if model.showing::<ConfirmAnyway>().is_some() {
         // The session was moved a moment ago: this test means to move it again.
         effect = key(model, KeyCode::Char('y'));
     }
@@ -603,10 +598,7 @@ fn accepted_transfer(model: &mut Model, session: &str, name: &str) -> TransferRe
             request_completed_at: None,
         }),
     ] {
-        update(
-            model,
-            Msg::Transfer(TransferUpdate::now(request.id, progress)),
-        );
+        report(model, request.id, progress);
     }
     request
 }
@@ -617,7 +609,7 @@ fn callback(session: &str, target: Option<&str>, verdict: crate::callback::Verdi
         target: target.map(str::to_owned),
         verdict,
         payload: serde_json::json!({"botSessionId": session}),
-        at: chrono::Local::now(),
+        at: test_clock().now.with_timezone(&chrono::Local),
     }))
 }
 
@@ -738,7 +730,19 @@ fn a_flood_of_refusals_never_pushes_out_an_open_transfer() {
         ctrl(&mut model, 'c').is_none(),
         "still asks before quitting"
     );
-    assert_eq!(model.dialog, Some(Dialog::QuitWhileSending));
+    assert!(model.showing::<QuitWhileSending>().is_some());
+}
+
+/// The loop's turn sets the clock to the time the loop read; a message alone never moves it.
+#[test]
+fn only_the_loops_turn_moves_the_clock() {
+    let mut model = model();
+    let start = model.clock.now;
+    update(&mut model, Msg::Tick);
+    assert_eq!(model.clock.now, start);
+    let later = start + chrono::Duration::seconds(5);
+    step(&mut model, later, Msg::Tick, || None);
+    assert_eq!(model.clock.now, later);
 }
 
 #[test]
@@ -750,20 +754,23 @@ fn a_quit_asked_for_inside_a_batch_of_updates_is_honoured() {
     let request = dispatched(key(&mut model, KeyCode::Char('y')));
     ctrl(&mut model, 'c');
     key(&mut model, KeyCode::Char('w'));
-    let mut queued = vec![TransferUpdate::now(
-        request.id,
-        Progress::Finished(Outcome::Transferred {
+    let now = model.clock.now;
+    let mut queued = vec![TransferUpdate {
+        id: request.id,
+        progress: Progress::Finished(Outcome::Transferred {
             request_completed_at: None,
         }),
-    )]
+        at: now,
+    }]
     .into_iter();
-    let first = Msg::Transfer(TransferUpdate::now(
-        request.id,
-        Progress::Sending {
+    let first = Msg::Transfer(TransferUpdate {
+        id: request.id,
+        progress: Progress::Sending {
             request: String::new(),
         },
-    ));
-    let step = step(&mut model, first, || queued.next());
+        at: now,
+    });
+    let step = step(&mut model, now, first, || queued.next());
     assert!(step.quit, "the answer in the batch ends the wait");
 }
 
@@ -781,9 +788,9 @@ fn a_callback_for_a_transfer_another_handoff_sent_is_found_on_a_second_look() {
         bulk: None,
         confirmed_recent: false,
     };
-    let mut record = TransferRecord::new(elsewhere.clone(), chrono::Utc::now(), false);
+    let mut record = TransferRecord::new(elsewhere.clone(), model.clock.now, false);
     record.restored = true;
-    record.sent_at = Some(chrono::Utc::now());
+    record.sent_at = Some(model.clock.now);
     record.outcome = Some(Outcome::Transferred {
         request_completed_at: None,
     });
@@ -834,7 +841,7 @@ fn a_paste_outside_a_form_replaces_the_session_field() {
         &mut model,
         Msg::Paste("a-1234567-0000-4000-8000-000000000001".into()),
     );
-    let Some(Dialog::EditTarget(form)) = &model.dialog else {
+    let Some(form) = model.showing::<TargetForm>() else {
         panic!("expected the add form");
     };
     assert!(format!("{form:?}").contains("a-1234567-0000-4000-8000-000000000001"));
@@ -907,6 +914,23 @@ fn r_reroutes_a_failed_transfer_in_one_key() {
     assert!(!model.picker.avoids(&failed.target.id));
 }
 
+/// The note is the confirmation's own: typing it leaves the picker behind it as it was.
+#[test]
+fn typing_a_note_leaves_the_pickers_highlight_where_it_was() {
+    let mut model = model();
+    type_text(&mut model, SESSION);
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Down);
+    key(&mut model, KeyCode::Down);
+    let chosen = model.picker.selected();
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Tab);
+    type_text(&mut model, "VIP");
+    key(&mut model, KeyCode::Esc);
+    assert!(model.dialog.is_none());
+    assert_eq!(model.picker.selected(), chosen);
+}
+
 #[test]
 fn r_on_a_transfer_that_went_through_only_says_why_not() {
     let mut model = model();
@@ -914,6 +938,12 @@ fn r_on_a_transfer_that_went_through_only_says_why_not() {
     key(&mut model, KeyCode::BackTab);
     key(&mut model, KeyCode::Char('r'));
     assert_eq!(model.focus, Focus::Log);
+    assert!(model.rerouting.is_none());
+    // In its detail too, which stays open. (The log's newest entry is the notice that says why.)
+    key(&mut model, KeyCode::Up);
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Char('r'));
+    assert!(model.showing::<Detail>().is_some());
     assert!(model.rerouting.is_none());
 }
 
@@ -929,7 +959,7 @@ fn sending_a_session_moved_a_moment_ago_asks_first_saying_where_and_how() {
         key(&mut model, KeyCode::Char('y')).is_none(),
         "not sent yet"
     );
-    let Some(Dialog::ConfirmAnyway { warnings, .. }) = &model.dialog else {
+    let Some(ConfirmAnyway { warnings, .. }) = model.showing::<ConfirmAnyway>() else {
         panic!("expected a second question, got {:?}", model.dialog);
     };
     assert!(
@@ -953,7 +983,7 @@ fn ctrl_o_lists_only_who_is_free_and_ctrl_l_the_least_loaded_first() {
     let mut live = Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     live.agents
@@ -1015,7 +1045,7 @@ fn a_live_refresh_keeps_the_highlight_on_its_target() {
     let live = crate::directory::Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     update(&mut model, Msg::Availability(Ok(live)));
@@ -1027,10 +1057,11 @@ fn a_live_refresh_keeps_the_highlight_on_its_target() {
 #[test]
 fn an_older_snapshot_of_a_teammate_does_not_replace_a_newer_one() {
     let mut model = model();
+    let now = model.clock.now;
     let snapshot = |seconds_ago: i64, read_by: Option<&str>| crate::directory::Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now() - chrono::Duration::seconds(seconds_ago),
+        taken_at: (now - chrono::Duration::seconds(seconds_ago)).with_timezone(&chrono::Local),
         read_by: read_by.map(str::to_owned),
     };
     update(
@@ -1083,7 +1114,7 @@ fn delete_and_sync_take_y_only() {
         key(&mut model, KeyCode::Enter).is_none(),
         "Enter deletes nothing"
     );
-    assert!(matches!(model.dialog, Some(Dialog::ConfirmDelete(_))));
+    assert!(model.showing::<ConfirmDelete>().is_some());
     key(&mut model, KeyCode::Esc);
 
     assert!(matches!(ctrl(&mut model, 's'), Some(Effect::FetchListing)));
@@ -1097,7 +1128,7 @@ fn delete_and_sync_take_y_only() {
         notes: Vec::new(),
     };
     update(&mut model, Msg::ListingFetched(Ok(listing.clone())));
-    let Some(Dialog::SyncPreview { preview, .. }) = &model.dialog else {
+    let Some(SyncPreview { preview, .. }) = model.showing::<SyncPreview>() else {
         panic!("expected the preview, got {:?}", model.dialog);
     };
     assert_eq!(preview.added, ["queue New Queue"]);
@@ -1206,10 +1237,7 @@ async fn the_clock_wakes_the_console_only_while_something_on_screen_moves_with_i
     key(&mut model, KeyCode::Enter);
     let request = dispatched(key(&mut model, KeyCode::Char('y')));
     let waiting = Progress::WaitingForBudget(Duration::from_secs(30));
-    update(
-        &mut model,
-        Msg::Transfer(TransferUpdate::now(request.id, waiting)),
-    );
+    report(&mut model, request.id, waiting);
     assert!(
         model
             .next_redraw()
@@ -1217,27 +1245,24 @@ async fn the_clock_wakes_the_console_only_while_something_on_screen_moves_with_i
     );
 }
 
-fn help_page(model: &Model) -> help::Page {
-    match &model.dialog {
-        Some(Dialog::Help { from, filter, .. }) => {
-            help::page(&model.keys, *from, filter.value(), model.screen)
-        }
-        other => panic!("expected help, got {other:?}"),
+fn open_help(model: &Model) -> &Help {
+    match model.showing::<Help>() {
+        Some(help) => help,
+        None => panic!("expected help, got {:?}", model.dialog),
     }
+}
+
+fn help_page(model: &Model) -> help::Page {
+    let Help { from, filter, .. } = open_help(model);
+    help::page(&model.keys, *from, filter.value(), model.screen)
 }
 
 fn help_filter(model: &Model) -> &str {
-    match &model.dialog {
-        Some(Dialog::Help { filter, .. }) => filter.value(),
-        other => panic!("expected help, got {other:?}"),
-    }
+    open_help(model).filter.value()
 }
 
 fn help_scroll(model: &Model) -> usize {
-    match &model.dialog {
-        Some(Dialog::Help { scroll, .. }) => *scroll,
-        other => panic!("expected help, got {other:?}"),
-    }
+    open_help(model).scroll
 }
 
 #[test]
@@ -1359,12 +1384,10 @@ fn r_on_a_transfer_a_teammate_holds_takes_it_over_after_a_second_confirmation() 
     key(&mut model, KeyCode::Enter);
     let held = dispatched(key(&mut model, KeyCode::Char('y')));
     let holder = "Priya moved it to queue Billing at 14:03:11";
-    update(
+    report(
         &mut model,
-        Msg::Transfer(TransferUpdate::now(
-            held.id,
-            Progress::Finished(Outcome::held_by_teammate(holder)),
-        )),
+        held.id,
+        Progress::Finished(Outcome::held_by_teammate(holder)),
     );
     assert_eq!(
         model.transfer(held.id).unwrap().reason(),
@@ -1377,7 +1400,7 @@ fn r_on_a_transfer_a_teammate_holds_takes_it_over_after_a_second_confirmation() 
     type_text(&mut model, "billing");
     key(&mut model, KeyCode::Enter);
     assert!(key(&mut model, KeyCode::Char('y')).is_none(), "asks again");
-    let Some(Dialog::ConfirmAnyway { warnings, .. }) = &model.dialog else {
+    let Some(ConfirmAnyway { warnings, .. }) = model.showing::<ConfirmAnyway>() else {
         panic!("expected a second confirmation, got {:?}", model.dialog);
     };
     assert!(
@@ -1399,7 +1422,7 @@ fn r_on_a_transfer_a_teammate_holds_takes_it_over_after_a_second_confirmation() 
     type_text(&mut model, "billing");
     key(&mut model, KeyCode::Enter);
     let mut effect = key(&mut model, KeyCode::Char('y'));
-    if matches!(model.dialog, Some(Dialog::ConfirmAnyway { .. })) {
+    if model.showing::<ConfirmAnyway>().is_some() {
         effect = key(&mut model, KeyCode::Char('y'));
     }
     assert!(matches!(effect, Some(Effect::Dispatch(_))), "{effect:?}");
@@ -1410,7 +1433,7 @@ fn live_agent(model: &mut Model, agent: &Target, presence: crate::platform::Pres
     let mut live = crate::directory::Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     let state = crate::platform::AgentPresence {
@@ -1446,7 +1469,7 @@ fn a_single_confirmation_sends_to_the_target_it_shows_whatever_a_refresh_says() 
     key(&mut model, KeyCode::Enter);
     type_text(&mut model, "dana");
     key(&mut model, KeyCode::Enter);
-    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+    assert!(model.showing::<Confirm>().is_some());
 
     update(&mut model, reloaded_without("Dana Whitfield"));
     let list = crate::platform::ConversationList {
@@ -1469,14 +1492,14 @@ fn a_single_confirmation_sends_to_the_target_it_shows_whatever_a_refresh_says() 
     key(&mut model, KeyCode::Enter);
     type_text(&mut model, "marcus");
     key(&mut model, KeyCode::Enter);
-    let Some(Dialog::Confirm { target: marcus, .. }) = model.dialog.clone() else {
+    let Some(Confirm { target: marcus, .. }) = model.showing::<Confirm>().cloned() else {
         panic!("expected the confirmation, got {:?}", model.dialog);
     };
     live_agent(&mut model, &marcus, Presence::Offline, 0);
     assert!(key(&mut model, KeyCode::Char('y')).is_none());
-    let Some(Dialog::ConfirmAnyway {
+    let Some(ConfirmAnyway {
         target, warnings, ..
-    }) = &model.dialog
+    }) = model.showing::<ConfirmAnyway>()
     else {
         panic!("expected the second confirmation, got {:?}", model.dialog);
     };
@@ -1531,13 +1554,13 @@ fn the_platforms_lists_never_cover_an_open_confirmation() {
     update(&mut model, Msg::Paste(SESSION.into()));
     key(&mut model, KeyCode::Enter);
     key(&mut model, KeyCode::Enter);
-    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+    assert!(model.showing::<Confirm>().is_some());
     let listing = crate::directory::Listing {
         targets: Vec::new(),
         notes: Vec::new(),
     };
     update(&mut model, Msg::ListingFetched(Ok(listing)));
-    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+    assert!(model.showing::<Confirm>().is_some());
     dispatched(key(&mut model, KeyCode::Char('y')));
 }
 
@@ -1575,7 +1598,7 @@ fn confirm_to_priya(model: &mut Model) {
     key(model, KeyCode::Enter);
     type_text(model, "priya");
     key(model, KeyCode::Enter);
-    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+    assert!(model.showing::<Confirm>().is_some());
 }
 
 /// Team mode with Redis away: the confirmation asks first. `y` sends without a claim; `w` or
@@ -1588,7 +1611,7 @@ async fn with_redis_away_a_transfer_asks_whether_to_send_without_a_claim() {
 
     confirm_to_priya(&mut model);
     assert!(key(&mut model, KeyCode::Char('y')).is_none());
-    let Some(Dialog::SendUnclaimed { why, .. }) = &model.dialog else {
+    let Some(SendUnclaimed { why, .. }) = model.showing::<SendUnclaimed>() else {
         panic!("{:?}", model.dialog);
     };
     assert!(why.contains("is unreachable"), "{why}");
@@ -1598,7 +1621,7 @@ async fn with_redis_away_a_transfer_asks_whether_to_send_without_a_claim() {
 
     // Back in the picker, the session and target as they were: confirmed again.
     key(&mut model, KeyCode::Enter);
-    assert!(matches!(model.dialog, Some(Dialog::Confirm { .. })));
+    assert!(model.showing::<Confirm>().is_some());
     key(&mut model, KeyCode::Char('y'));
     match key(&mut model, KeyCode::Char('y')) {
         Some(Effect::SendUnclaimed(request)) => assert_eq!(request.session.as_str(), SESSION),
@@ -1609,7 +1632,7 @@ async fn with_redis_away_a_transfer_asks_whether_to_send_without_a_claim() {
     confirm_to_priya(&mut model);
     key(&mut model, KeyCode::Char('y'));
     assert!(key(&mut model, KeyCode::Enter).is_none());
-    assert!(matches!(model.dialog, Some(Dialog::ConfirmAnyway { .. })));
+    assert!(model.showing::<ConfirmAnyway>().is_some());
     dispatched(key(&mut model, KeyCode::Char('y')));
     assert_eq!(model.send_unclaimed, None, "asked again next time");
 }
@@ -1643,9 +1666,9 @@ async fn with_redis_away_a_run_of_many_asks_too() {
     key(&mut model, KeyCode::Enter);
     type_text(&mut model, "billing");
     key(&mut model, KeyCode::Enter);
-    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
+    assert!(model.showing::<ConfirmBulk>().is_some());
     assert!(key(&mut model, KeyCode::Char('y')).is_none());
-    assert!(matches!(model.dialog, Some(Dialog::SendUnclaimed { .. })));
+    assert!(model.showing::<SendUnclaimed>().is_some());
     match key(&mut model, KeyCode::Char('y')) {
         Some(Effect::DispatchBulk {
             requests,

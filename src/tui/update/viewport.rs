@@ -2,6 +2,7 @@
 //! highlights and the terminal's size. The view draws with these positions and the mouse is matched against them,
 //! so both agree on what is where.
 
+use crate::tui::layout;
 use crate::tui::model::Model;
 use crate::tui::transfer_log::{LogEntry, LogFilter};
 use crate::tui::view;
@@ -9,7 +10,7 @@ use crate::tui::view;
 /// After every change: each list scrolls just enough to show its highlight. Until the terminal's
 /// size is known (or while it is too small for the panes) there is nothing to keep in view.
 pub(super) fn keep_highlights_in_view(model: &mut Model) {
-    let Some(panes) = view::panes(model.screen, model.bulk.is_some()) else {
+    let Some(panes) = layout::panes(model.screen, model.bulk.is_some()) else {
         return;
     };
     model
@@ -25,10 +26,10 @@ pub(super) fn keep_highlights_in_view(model: &mut Model) {
         model.log_query.value(),
         model.showing_teammates(),
     );
-    let (ledger, now) = (&model.ledger, model.now);
+    let (ledger, clock) = (&model.ledger, model.clock);
     model.log.keep_highlight_in_view(
         usize::from(entries.height),
-        |entry: &LogEntry| view::log_entry_height(ledger, now, entry, entries.width),
+        |entry: &LogEntry| view::log_entry_height(ledger, clock, entry, entries.width),
         |entry: &LogEntry| filter.lets_through(entry),
     );
 }
@@ -36,7 +37,7 @@ pub(super) fn keep_highlights_in_view(model: &mut Model) {
 /// Scrolls the picker by `rows` (negative: up), the highlight taken along where it would leave
 /// the list.
 pub(super) fn scroll_picker(model: &mut Model, rows: isize) {
-    if let Some(panes) = view::panes(model.screen, model.bulk.is_some()) {
+    if let Some(panes) = layout::panes(model.screen, model.bulk.is_some()) {
         model
             .picker
             .scroll_view(rows, usize::from(panes.picker_list.height));
@@ -46,7 +47,7 @@ pub(super) fn scroll_picker(model: &mut Model, rows: isize) {
 /// Scrolls the log by `entries` towards the newest (negative: the oldest), the highlight taken
 /// along where it would leave the pane.
 pub(super) fn scroll_log(model: &mut Model, entries: isize) {
-    let Some(panes) = view::panes(model.screen, model.bulk.is_some()) else {
+    let Some(panes) = layout::panes(model.screen, model.bulk.is_some()) else {
         return;
     };
     let area = view::log_entries_area(model, panes.log);
@@ -55,11 +56,11 @@ pub(super) fn scroll_log(model: &mut Model, entries: isize) {
         model.log_query.value(),
         model.showing_teammates(),
     );
-    let (ledger, now) = (&model.ledger, model.now);
+    let (ledger, clock) = (&model.ledger, model.clock);
     model.log.scroll_view(
         entries,
         usize::from(area.height),
-        |entry: &LogEntry| view::log_entry_height(ledger, now, entry, area.width),
+        |entry: &LogEntry| view::log_entry_height(ledger, clock, entry, area.width),
         |entry: &LogEntry| filter.lets_through(entry),
     );
 }

@@ -3,18 +3,20 @@
 
 use std::time::SystemTime;
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{has_focus, live, text};
+use super::frame::has_focus;
+use super::live;
 use crate::platform::Conversation;
 use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::RECENT_MOVE;
 use crate::tui::conversations::{ListProblem, has_ended};
 use crate::tui::model::{Focus, Model};
+use crate::tui::text;
 use crate::tui::theme::Theme;
 use crate::words::short_duration;
 
@@ -67,7 +69,10 @@ pub(super) fn title_words(model: &Model) -> String {
     };
     let shown = list.shown(model.session.value()).len();
     let marked = list.marked().len();
-    let age = (model.now - as_of).num_seconds().max(0).unsigned_abs();
+    let age = (model.clock.now - as_of)
+        .num_seconds()
+        .max(0)
+        .unsigned_abs();
     format!(
         " · {shown} conversation(s){} by {} · as of {} ({} ago{})",
         if marked > 0 {
@@ -76,7 +81,7 @@ pub(super) fn title_words(model: &Model) -> String {
             String::new()
         },
         list.sort.word(),
-        as_of.with_timezone(&Local).format("%H:%M:%S"),
+        model.clock.shown(as_of).format("%H:%M:%S"),
         short_duration(age),
         live::by_teammate(list.read_by.as_deref())
     )
@@ -182,7 +187,7 @@ fn row(
     conversation: &Conversation,
     highlighted: bool,
 ) -> Line<'static> {
-    let now = SystemTime::from(model.now);
+    let now = SystemTime::from(model.clock.now);
     let pointer = if highlighted { "▶" } else { " " };
     let mark = if model.conversations.is_marked(&conversation.session) {
         "●"
@@ -248,14 +253,14 @@ fn row(
 fn moved_recently(model: &Model, conversation: &Conversation) -> Option<String> {
     let ours = model
         .ledger
-        .recent_move(&conversation.session, model.now)
+        .recent_move(&conversation.session, model.clock.now)
         .map(|record| record.intent_at);
     let theirs = conversation
         .last_move()
         .and_then(|m| m.at)
-        .filter(|at| *at >= model.now - RECENT_MOVE);
+        .filter(|at| *at >= model.clock.now - RECENT_MOVE);
     let at: DateTime<Utc> = ours.into_iter().chain(theirs).max()?;
-    let minutes = (model.now - at).num_minutes().max(0);
+    let minutes = (model.clock.now - at).num_minutes().max(0);
     Some(format!("↻ {minutes}m"))
 }
 

@@ -3,7 +3,8 @@
 
 use ratatui::layout::{Position, Rect};
 
-use super::{log_pane, panes};
+use super::log_pane;
+use crate::tui::layout::panes;
 use crate::tui::model::Model;
 
 /// A place on the console that a click or the wheel can act on.
@@ -57,7 +58,7 @@ pub fn spot(model: &Model, area: Rect, column: u16, row: u16) -> Option<Spot> {
 fn log_entry_at(model: &Model, entries: Rect, line: usize) -> Option<u64> {
     let mut bottom = 0;
     for entry in log_pane::window(model, entries).entries {
-        bottom += log_pane::entry_height(&model.ledger, model.now, entry, entries.width);
+        bottom += log_pane::entry_height(&model.ledger, model.clock, entry, entries.width);
         if line < bottom {
             return Some(entry.seq);
         }

@@ -7,6 +7,7 @@ use ratatui::style::Style;
 use crate::directory::LiveState;
 use crate::platform::{AgentPresence, Presence};
 use crate::terminal_safe::{NAME_CHARS, cut, line};
+use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;
 use crate::words::short_duration;
 
@@ -65,13 +66,14 @@ pub fn countdown(wait: std::time::Duration) -> String {
     )
 }
 
-/// "as of 14:03:10 (12s ago)", or with a teammate's read "as of 14:03:10 (12s ago, read by
-/// Marcus)".
-pub fn age(taken_at: chrono::DateTime<Local>, read_by: Option<&str>) -> String {
-    let secs = (Local::now() - taken_at).num_seconds().max(0) as u64;
+/// "as of 14:03:10 (12s ago)" by the `clock`, or with a teammate's read "as of 14:03:10 (12s
+/// ago, read by Marcus)".
+pub fn age(clock: Clock, taken_at: chrono::DateTime<Local>, read_by: Option<&str>) -> String {
+    let taken_at = taken_at.to_utc();
+    let secs = (clock.now - taken_at).num_seconds().max(0).unsigned_abs();
     format!(
         "as of {} ({} ago{})",
-        taken_at.format("%H:%M:%S"),
+        clock.shown(taken_at).format("%H:%M:%S"),
         short_duration(secs),
         by_teammate(read_by)
     )

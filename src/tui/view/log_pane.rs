@@ -7,11 +7,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{filter_field, has_focus, inside, live, pane, text};
+use super::frame::{filter_field, has_focus, pane};
+use super::live;
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::{FailureReason, Ledger, Outcome, Phase, TransferRecord, TransferState};
+use crate::tui::clock::Clock;
 use crate::tui::keys::{Action, Context};
+use crate::tui::layout::inside;
 use crate::tui::model::{Focus, Model};
+use crate::tui::text;
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, LogEntry, Notice, Refusals, Window};
 use crate::words::short_duration;
@@ -45,7 +49,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     let width = usize::from(entries_area.width);
     let mut lines: Vec<Line> = Vec::with_capacity(usize::from(entries_area.height));
     for entry in window.entries {
-        let mut entry_lines = entry_lines(&model.ledger, model.now, entry, theme, width);
+        let mut entry_lines = entry_lines(&model.ledger, model.clock, entry, theme, width);
         // With the log focused, the highlighted entry is the one Enter opens.
         if focused && Some(entry.seq) == highlighted {
             entry_lines[0] = entry_lines[0].clone().patch_style(theme.highlight);
@@ -95,15 +99,22 @@ pub(super) fn window(model: &Model, entries: Rect) -> Window<'_> {
     let filter = model.log_filter();
     model.log.window(
         usize::from(entries.height),
-        |entry| entry_height(&model.ledger, model.now, entry, entries.width),
+        |entry| entry_height(&model.ledger, model.clock, entry, entries.width),
         |entry| filter.lets_through(entry),
     )
 }
 
-/// The rows an entry takes in a log `width` columns wide, at `now`. Styles do not change the
-/// count, so it is measured without colour.
-pub fn entry_height(ledger: &Ledger, now: DateTime<Utc>, entry: &LogEntry, width: u16) -> usize {
-    entry_lines(ledger, now, entry, &Theme::monochrome(), usize::from(width)).len()
+/// The rows an entry takes in a log `width` columns wide, at the `clock`'s time. Styles do not
+/// change the count, so it is measured without colour.
+pub fn entry_height(ledger: &Ledger, clock: Clock, entry: &LogEntry, width: u16) -> usize {
+    entry_lines(
+        ledger,
+        clock,
+        entry,
+        &Theme::monochrome(),
+        usize::from(width),
+    )
+    .len()
 }
 
 /// Columns before a continuation line: the width of "14:03:11 ✓ ", so text lines up under
@@ -114,12 +125,15 @@ const DETAIL_INDENT: &str = "           ";
 /// or a notice wrapped under its own first line.
 fn entry_lines(
     ledger: &Ledger,
-    now: DateTime<Utc>,
+    clock: Clock,
     entry: &LogEntry,
     theme: &Theme,
     width: usize,
 ) -> Vec<Line<'static>> {
-    let time = Span::styled(format!("{} ", entry.at.format("%H:%M:%S")), theme.dim);
+    let time = Span::styled(
+        format!("{} ", clock.shown(entry.at).format("%H:%M:%S")),
+        theme.dim,
+    );
     let room = width.saturating_sub(DETAIL_INDENT.len());
     let notice = |symbol: &'static str, text: &str, style: Style| {
         let mut lines = Vec::new();
@@ -139,7 +153,7 @@ fn entry_lines(
         EntryKind::Notice(Notice::Warning(text)) => notice("! ", text, theme.warning),
         EntryKind::Refusals(refusals) => notice("! ", &refused(refusals), theme.warning),
         EntryKind::Transfer(id) => match ledger.get(*id) {
-            Some(record) => transfer_lines(time, record, None, now, theme, width),
+            Some(record) => transfer_lines(time, record, None, clock, theme, width),
             None => notice(
                 "· ",
                 "a transfer no longer kept; see the audit file",
@@ -150,7 +164,7 @@ fn entry_lines(
             time,
             &transfer.record,
             Some(&transfer.by),
-            now,
+            clock,
             theme,
             width,
         ),
@@ -162,12 +176,12 @@ fn transfer_lines(
     time: Span<'static>,
     record: &TransferRecord,
     by: Option<&str>,
-    now: DateTime<Utc>,
+    clock: Clock,
     theme: &Theme,
     width: usize,
 ) -> Vec<Line<'static>> {
     let room = width.saturating_sub(DETAIL_INDENT.len());
-    let (head, detail) = transfer_head(time, record, by, now, theme);
+    let (head, detail) = transfer_head(time, record, by, clock, theme);
     let mut lines = vec![text::fit(head, width)];
     if let Some((detail, style)) = detail {
         let parts = text::wrap(&detail, room.saturating_sub(2));
@@ -210,7 +224,7 @@ fn transfer_head(
     time: Span<'static>,
     record: &TransferRecord,
     by: Option<&str>,
-    now: DateTime<Utc>,
+    clock: Clock,
     theme: &Theme,
 ) -> (Line<'static>, Option<(String, Style)>) {
     let state = record.state();
@@ -236,11 +250,11 @@ fn transfer_head(
     if let Phase::WaitingForBudget { until } = record.phase
         && state == TransferState::WaitingForBudget
     {
-        let left = (until - now).to_std().unwrap_or_default();
+        let left = (until - clock.now).to_std().unwrap_or_default();
         parts.push(format!(
             "goes out by itself in {} (at {}): the account's per-minute request budget is spent",
             live::countdown(left),
-            until.with_timezone(&chrono::Local).format("%H:%M:%S")
+            clock.shown(until).format("%H:%M:%S")
         ));
     }
     parts.extend(timing(record));

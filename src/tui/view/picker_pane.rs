@@ -7,9 +7,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
-use super::{filter_field, has_focus, inside, live, pane};
+use super::frame::{filter_field, has_focus, pane};
+use super::live;
 use crate::roster::{Target, shorten};
 use crate::tui::keys::{Action, Context};
+use crate::tui::layout::picker_regions;
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 
@@ -77,7 +79,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         title.push_str(" · re-routing: ✗ marks the target it failed with");
     }
     frame.render_widget(pane(title, focused, theme), area);
-    let [filter_area, list_area] = regions(area);
+    let [filter_area, list_area] = picker_regions(area);
 
     let freshness = live_freshness(model, theme);
     let [filter_area, freshness_area] = Layout::horizontal([
@@ -143,11 +145,6 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     frame.render_stateful_widget(list, list_area, &mut state);
 }
 
-/// Inside the pane's border: the filter line, then the rows of targets.
-pub(super) fn regions(pane: Rect) -> [Rect; 2] {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inside(pane))
-}
-
 /// How fresh the live column is: its age, or that it is stale and why.
 fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
     let text = match (&model.live, &model.live_error) {
@@ -155,11 +152,11 @@ fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
         (None, Some(_)) => "who is free: unknown, platform unreachable".to_owned(),
         (Some(taken), None) => format!(
             "who is free {}",
-            live::age(taken.taken_at, taken.read_by.as_deref())
+            live::age(model.clock, taken.taken_at, taken.read_by.as_deref())
         ),
         (Some(taken), Some(_)) => format!(
             "STALE: {}, refresh failing",
-            live::age(taken.taken_at, taken.read_by.as_deref())
+            live::age(model.clock, taken.taken_at, taken.read_by.as_deref())
         ),
     };
     let style = if model.live_error.is_some() {

@@ -104,7 +104,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
         Span::styled(next, theme.dim),
     ]);
     frame.render_widget(
-        super::text::fit(line, usize::from(words_area.width)),
+        crate::tui::text::fit(line, usize::from(words_area.width)),
         words_area,
     );
 }

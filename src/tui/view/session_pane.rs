@@ -6,10 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::{conversations_pane, has_focus, pane, text};
+use super::conversations_pane;
+use super::frame::{has_focus, pane};
 use crate::ids::SessionId;
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
+use crate::tui::text;
 use crate::tui::theme::Theme;
 
 const PROMPT: &str = "› ";

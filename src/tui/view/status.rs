@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 
 use std::time::SystemTime;
 
-use super::{live, text};
+use super::live;
 use crate::ids::TargetKind;
 use unicode_width::UnicodeWidthStr;
 
@@ -14,6 +14,7 @@ use crate::budget::BudgetSnapshot;
 use crate::team::Health;
 use crate::tui::keys::{Binding, Hint, Hints};
 use crate::tui::model::Model;
+use crate::tui::text;
 use crate::tui::theme::Theme;
 
 pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -76,7 +77,7 @@ fn calls(
     model: &Model,
     theme: &Theme,
 ) -> Option<Span<'static>> {
-    let now = SystemTime::from(model.now);
+    let now = SystemTime::from(model.clock.now);
     let limit = budget.limit();
     if let Some(pause) = budget.paused_at(now) {
         return Some(Span::styled(
@@ -174,7 +175,7 @@ fn item_width(binding: &Binding) -> usize {
 mod tests {
     use super::*;
     use crate::tui::keys::{Context, HELP_ORDER, KeyMap};
-    use crate::tui::view::MIN_WIDTH;
+    use crate::tui::layout::MIN_WIDTH;
 
     fn bar(hints: &[&Binding]) -> String {
         let items: Vec<String> = hints

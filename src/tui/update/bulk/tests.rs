@@ -1,6 +1,6 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::super::tests::{ctrl, key, reloaded_without, type_text};
+use super::super::tests::{ctrl, key, reloaded_without, report, type_text};
 use super::super::{Effect, Msg, update};
 use crate::demo;
 use crate::directory::Availability;
@@ -9,12 +9,14 @@ use crate::ids::SessionId;
 use crate::platform::{AgentPresence, Capacity, Presence};
 use crate::platform::{Conversation, ConversationList};
 use crate::roster::Target;
-use crate::transfer::{
-    FailureReason, Outcome, Progress, TransferRequest, TransferState, TransferUpdate,
-};
+use crate::transfer::{FailureReason, Outcome, Progress, TransferRequest, TransferState};
 use crate::tui::bulk::{BulkTo, Room};
+use crate::tui::clock::test_clock;
 use crate::tui::conversations::tests::waiting;
-use crate::tui::model::{Dialog, Focus, Model};
+use crate::tui::dialog::confirm_bulk::ConfirmBulk;
+use crate::tui::dialog::confirm_bulk_anyway::ConfirmBulkAnyway;
+use crate::tui::dialog::confirm_stop::ConfirmStop;
+use crate::tui::model::{Focus, Model};
 use crate::tui::transfer_log::{EntryKind, Notice};
 
 fn session(n: u32) -> SessionId {
@@ -24,7 +26,7 @@ fn session(n: u32) -> SessionId {
 /// A console that has read four conversations (the fourth already closed) and has the first
 /// three and the closed one marked, by a paste.
 fn marked() -> Model {
-    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
     let mut closed = waiting(4, "Tech", 50, None);
     closed.status = Some(ConversationStatus::Closed);
     let four = vec![
@@ -55,10 +57,7 @@ fn dispatched(effect: Option<Effect>) -> Vec<TransferRequest> {
 }
 
 fn finish(model: &mut Model, request: &TransferRequest, outcome: Outcome) {
-    update(
-        model,
-        Msg::Transfer(TransferUpdate::now(request.id, Progress::Finished(outcome))),
-    );
+    report(model, request.id, Progress::Finished(outcome));
 }
 
 /// The platform's answer for one it took at once.
@@ -92,7 +91,7 @@ fn read(conversations: Vec<Conversation>) -> Msg {
 fn one_confirmation_names_the_count_and_the_target_and_leaves_out_what_ended() {
     let mut model = marked();
     to_billing(&mut model);
-    let Some(Dialog::ConfirmBulk { send, skipped, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { send, skipped, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert_eq!(send, &[session(1), session(2), session(3)]);
@@ -104,7 +103,7 @@ fn one_confirmation_names_the_count_and_the_target_and_leaves_out_what_ended() {
 
     // Enter opened it: a second Enter, typed out of habit, sends nothing.
     assert!(key(&mut model, KeyCode::Enter).is_none());
-    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
+    assert!(model.showing::<ConfirmBulk>().is_some());
     let requests = dispatched(key(&mut model, KeyCode::Char('y')));
     assert_eq!(requests.len(), 3);
     assert!(
@@ -130,16 +129,13 @@ fn recently_moved_ones_are_left_out_unless_included_after_a_second_y() {
     key(&mut model, KeyCode::Enter);
     type_text(&mut model, "retention");
     key(&mut model, KeyCode::Enter);
-    let Some(Dialog::ConfirmBulk { send, recent, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { send, recent, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert!(send.is_empty());
     assert_eq!(recent.len(), 3);
     key(&mut model, KeyCode::Char('i'));
-    assert!(matches!(
-        model.dialog,
-        Some(Dialog::ConfirmBulkAnyway { .. })
-    ));
+    assert!(model.showing::<ConfirmBulkAnyway>().is_some());
     assert!(key(&mut model, KeyCode::Enter).is_none(), "only y sends");
     assert!(model.dialog.is_some());
     assert_eq!(dispatched(key(&mut model, KeyCode::Char('y'))).len(), 3);
@@ -151,9 +147,9 @@ fn esc_asks_before_a_run_is_stopped_and_what_was_never_sent_says_so() {
     to_billing(&mut model);
     let requests = dispatched(key(&mut model, KeyCode::Char('y')));
     key(&mut model, KeyCode::Esc);
-    assert_eq!(model.dialog, Some(Dialog::ConfirmStop));
+    assert!(model.showing::<ConfirmStop>().is_some());
     assert!(key(&mut model, KeyCode::Esc).is_none(), "Esc lets it run");
-    assert_eq!(model.dialog, None);
+    assert!(model.dialog.is_none());
     key(&mut model, KeyCode::Esc);
     assert!(matches!(
         key(&mut model, KeyCode::Char('y')),
@@ -225,7 +221,7 @@ fn spread_over_marked_agents_by_free_chats_asks_again_before_going_over() {
     let mut live = Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     // One free chat each: two of the three fit.
@@ -245,13 +241,13 @@ fn spread_over_marked_agents_by_free_chats_asks_again_before_going_over() {
     update(&mut model, Msg::Key(ctrl_space));
     assert_eq!(model.marked_agents.len(), 2);
     key(&mut model, KeyCode::Enter);
-    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { to, send, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert_eq!(to.words(), "2 agents by free capacity");
     assert_eq!(to.beyond_capacity(send.len()), 1);
     assert!(key(&mut model, KeyCode::Char('y')).is_none(), "asked again");
-    let Some(Dialog::ConfirmBulkAnyway { warnings, .. }) = &model.dialog else {
+    let Some(ConfirmBulkAnyway { warnings, .. }) = model.showing::<ConfirmBulkAnyway>() else {
         panic!("expected the second confirmation, got {:?}", model.dialog);
     };
     assert!(
@@ -279,7 +275,7 @@ fn free_chats(model: &mut Model, free: &[(&Target, u32)]) {
     let mut live = Availability {
         agents: Default::default(),
         queues: Default::default(),
-        taken_at: chrono::Local::now(),
+        taken_at: model.clock.now.with_timezone(&chrono::Local),
         read_by: None,
     };
     for (agent, free) in free {
@@ -315,9 +311,9 @@ fn to_dana(model: &mut Model) {
 
 /// The warnings of the second confirmation, which must be open.
 fn asked_again(model: &Model) -> &[String] {
-    match &model.dialog {
-        Some(Dialog::ConfirmBulkAnyway { warnings, .. }) => warnings,
-        other => panic!("expected the second confirmation, got {other:?}"),
+    match model.showing::<ConfirmBulkAnyway>() {
+        Some(asked) => &asked.warnings,
+        None => panic!("expected the second confirmation, got {:?}", model.dialog),
     }
 }
 
@@ -329,7 +325,7 @@ fn many_to_one_agent_asks_again_naming_its_free_chats_and_enter_sends_nothing() 
     let dana = agent(&model, "Dana Whitfield");
     free_chats(&mut model, &[(&dana, 1)]);
     to_dana(&mut model);
-    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { to, send, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert_eq!(to, &BulkTo::Agent(dana.clone(), Room::Free(1)));
@@ -340,7 +336,7 @@ fn many_to_one_agent_asks_again_naming_its_free_chats_and_enter_sends_nothing() 
         "Enter sends nothing"
     );
     assert!(
-        matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })),
+        model.showing::<ConfirmBulk>().is_some(),
         "and the confirmation stays open: {:?}",
         model.dialog
     );
@@ -366,7 +362,7 @@ fn esc_at_the_second_confirmation_sends_nothing() {
     key(&mut model, KeyCode::Char('y'));
     assert!(asked_again(&model)[0].starts_with("3 of the 3 would go beyond"));
     assert!(key(&mut model, KeyCode::Esc).is_none());
-    assert_eq!(model.dialog, None);
+    assert!(model.dialog.is_none());
     assert_eq!(model.ledger.records().count(), 0, "nothing sent");
     assert_eq!(model.conversations.marked().len(), 4, "the marks are kept");
 }
@@ -378,7 +374,7 @@ fn an_agent_whose_free_chats_are_not_known_is_asked_about_in_words() {
     let mut model = marked();
     let dana = agent(&model, "Dana Whitfield");
     to_dana(&mut model);
-    let Some(Dialog::ConfirmBulk { to, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { to, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert_eq!(to, &BulkTo::Agent(dana.clone(), Room::Unknown));
@@ -407,7 +403,7 @@ fn many_that_fit_the_agents_free_chats_go_on_the_first_y_and_a_queue_takes_any_n
 
     let mut model = marked();
     to_billing(&mut model);
-    let Some(Dialog::ConfirmBulk { to, send, .. }) = &model.dialog else {
+    let Some(ConfirmBulk { to, send, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
     assert!(matches!(to, BulkTo::Queue(_)), "{to:?}");
@@ -434,7 +430,7 @@ fn a_refresh_behind_the_confirmation_changes_neither_the_target_nor_the_figures(
     ctrl(&mut model, 'l');
     type_text(&mut model, "dana");
     key(&mut model, KeyCode::Enter);
-    assert!(matches!(model.dialog, Some(Dialog::ConfirmBulk { .. })));
+    assert!(model.showing::<ConfirmBulk>().is_some());
 
     free_chats(&mut model, &[(&dana, 3), (&grace, 0)]);
     update(&mut model, reloaded_without("Dana Whitfield"));

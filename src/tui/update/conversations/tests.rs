@@ -5,12 +5,13 @@ use super::super::{Effect, Msg, Refresh, update};
 use crate::demo;
 use crate::ids::SessionId;
 use crate::platform::ConversationList;
+use crate::tui::clock::test_clock;
 use crate::tui::conversations::SortBy;
 use crate::tui::conversations::tests::waiting;
 use crate::tui::model::{Focus, Model};
 
 fn model_with_list() -> Model {
-    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
     update(
         &mut model,
         Msg::Resized {
@@ -103,7 +104,7 @@ fn space_marks_ctrl_k_marks_all_shown_and_ctrl_t_sorts() {
 
 #[test]
 fn a_read_is_never_asked_for_while_one_runs_and_f5_asks_for_both() {
-    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
     assert!(matches!(
         update(&mut model, Msg::ConversationsDue),
         Some(Effect::RefreshConversations(_, Refresh::Due))

@@ -7,7 +7,11 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
 use crate::demo;
-use crate::tui::model::{Dialog, Focus, Model};
+use crate::tui::clock::test_clock;
+use crate::tui::dialog::confirm::Confirm;
+use crate::tui::dialog::help::Help;
+use crate::tui::layout::{self, Panes};
+use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, Notice};
 use crate::tui::update::{Effect, Msg, update};
@@ -23,7 +27,7 @@ fn model() -> Model {
 }
 
 fn model_sized(width: u16, height: u16) -> Model {
-    let mut model = Model::new(demo::roster(), "test".into(), Vec::new());
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
     update(&mut model, Msg::Resized { width, height });
     model
 }
@@ -92,8 +96,8 @@ fn highlighted_notice(model: &Model) -> String {
     }
 }
 
-fn panes(model: &Model) -> view::Panes {
-    view::panes(model.screen, model.bulk.is_some()).unwrap()
+fn panes(model: &Model) -> Panes {
+    layout::panes(model.screen, model.bulk.is_some()).unwrap()
 }
 
 /// Where the log's entries are drawn.
@@ -109,7 +113,7 @@ fn newer_below(model: &Model) -> usize {
         .log
         .window(
             usize::from(area.height),
-            |entry| view::log_entry_height(&model.ledger, model.now, entry, area.width),
+            |entry| view::log_entry_height(&model.ledger, model.clock, entry, area.width),
             |entry| filter.lets_through(entry),
         )
         .newer_below
@@ -258,19 +262,11 @@ fn the_wheel_scrolls_the_help_wherever_the_pointer_is() {
     let mut model = model();
     key(&mut model, KeyCode::F(1));
     mouse(&mut model, MouseEventKind::ScrollDown, 0, 0);
-    assert!(
-        matches!(model.dialog, Some(Dialog::Help { scroll: 3, .. })),
-        "{:?}",
-        model.dialog
-    );
+    assert_eq!(model.showing::<Help>().map(|help| help.scroll), Some(3));
     for _ in 0..5 {
         mouse(&mut model, MouseEventKind::ScrollUp, WIDTH / 2, HEIGHT / 2);
     }
-    assert!(
-        matches!(model.dialog, Some(Dialog::Help { scroll: 0, .. })),
-        "{:?}",
-        model.dialog
-    );
+    assert_eq!(model.showing::<Help>().map(|help| help.scroll), Some(0));
     assert_eq!(newer_below(&model), 0, "nothing behind it moved");
 }
 
@@ -281,8 +277,8 @@ fn with_a_dialog_open_no_click_anywhere_changes_anything() {
     key(&mut model, KeyCode::Enter);
     key(&mut model, KeyCode::Down);
     key(&mut model, KeyCode::Enter);
-    let dialog = model.dialog.clone();
-    assert!(matches!(dialog, Some(Dialog::Confirm { .. })), "{dialog:?}");
+    let dialog = model.showing::<Confirm>().cloned();
+    assert!(dialog.is_some(), "{:?}", model.dialog);
     let (focus, selected) = (model.focus, model.picker.selected());
     let screen = rows(&model);
     for row in 0..HEIGHT {
@@ -295,7 +291,7 @@ fn with_a_dialog_open_no_click_anywhere_changes_anything() {
             }
         }
     }
-    assert_eq!(model.dialog, dialog);
+    assert_eq!(model.showing::<Confirm>(), dialog.as_ref());
     assert_eq!((model.focus, model.picker.selected()), (focus, selected));
     assert_eq!(rows(&model), screen);
 }

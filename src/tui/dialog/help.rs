@@ -1,19 +1,189 @@
-//! The help screen's content and shape: every key of the key map, those that work where the
-//! supervisor was first, narrowed by a filter and laid out in lines for the screen. `update`
-//! (to keep scrolling within the page) and the view both read it, so they agree on what a page
-//! is.
+//! The help screen: every key of the key map, those that work where the supervisor was first,
+//! narrowed by a filter typed into it, laid out in lines for the screen. Scrolling and drawing
+//! read the same page, so they agree on what a page is. Where in the list the screen is, and how
+//! to leave, are said in its frame; the hint bar below lists all of help's own keys.
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Margin, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::keys::{Binding, Context, KeyMap, help_sections, layers};
-use super::view::text::wrap;
+use super::frame::{edit_field, open};
+use crate::tui::effect::Effect;
+use crate::tui::input::TextInput;
+use crate::tui::keys::{Action, Binding, Context, KeyMap, help_sections, layers};
+use crate::tui::model::{Dialog, DialogInput, Model};
+use crate::tui::text::wrap;
+use crate::tui::theme::Theme;
+
+/// Every key, those of `from` (where the supervisor was) first, narrowed by `filter`; `scroll`
+/// is the first line shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Help {
+    pub from: Context,
+    pub filter: TextInput,
+    pub scroll: usize,
+}
+
+impl Help {
+    /// Help opened from `from`, unfiltered, at its top.
+    pub fn new(from: Context) -> Self {
+        Self {
+            from,
+            filter: TextInput::default(),
+            scroll: 0,
+        }
+    }
+
+    /// Moves the list by the lines `lines` gives for its page (negative: up), never past its last
+    /// page.
+    fn scroll(&mut self, model: &Model, lines: impl FnOnce(&Page) -> isize) {
+        let page = page(&model.keys, self.from, self.filter.value(), model.screen);
+        self.scroll = self
+            .scroll
+            .saturating_add_signed(lines(&page))
+            .min(page.max_scroll());
+    }
+}
+
+impl Dialog for Help {
+    fn context(&self) -> Context {
+        Context::Help
+    }
+
+    fn handle(mut self: Box<Self>, model: &mut Model, input: DialogInput) -> Option<Effect> {
+        match input {
+            DialogInput::Action(Action::Close) => return None,
+            // Esc clears the filter first, so a second Esc is needed to close.
+            DialogInput::Action(Action::BackOut) if self.filter.is_empty() => return None,
+            DialogInput::Action(Action::BackOut) => {
+                self.filter.clear();
+                self.scroll = 0;
+            }
+            DialogInput::Action(
+                action @ (Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom),
+            ) => self.scroll(model, |page| {
+                let step = isize::try_from(page.step()).unwrap_or(isize::MAX);
+                match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -step,
+                    Action::PageDown => step,
+                    Action::Top => isize::MIN,
+                    _ => isize::MAX,
+                }
+            }),
+            DialogInput::Wheel(lines) => self.scroll(model, |_| isize::from(lines)),
+            _ => {
+                // A new filter starts the list from its top.
+                if edit_field(&mut self.filter, input) == Some(true) {
+                    self.scroll = 0;
+                }
+            }
+        }
+        model.dialog = Some(self);
+        None
+    }
+
+    fn draw(&self, model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+        let Self {
+            from,
+            filter,
+            scroll,
+        } = self;
+        let page = page(&model.keys, *from, filter.value(), area);
+        let dialog = dialog_area(area);
+        let areas = areas(dialog);
+        let first = (*scroll).min(page.max_scroll());
+        let last = page.lines.len().min(first + page.height);
+        let close = model.keys.key_label(self.context(), Action::BackOut);
+        let title = format!("Help: type to filter; {close} clears, then closes");
+        open(&title, dialog, theme, frame);
+        let position = if page.lines.is_empty() {
+            " no match ".to_owned()
+        } else {
+            format!(" {}–{last} of {} ", first + 1, page.lines.len())
+        };
+        let bottom = Rect {
+            y: dialog.bottom().saturating_sub(1),
+            height: 1,
+            ..dialog
+        };
+        frame.render_widget(
+            Line::styled(position, theme.title).right_aligned(),
+            bottom.inner(Margin::new(1, 0)),
+        );
+
+        let typed = if filter.is_empty() {
+            Span::styled(
+                "type to filter by key, words or part of the console",
+                theme.dim,
+            )
+        } else {
+            Span::raw(filter.value().to_owned())
+        };
+        frame.render_widget(
+            Line::from(vec![Span::styled(PROMPT, theme.key), typed]),
+            areas.filter,
+        );
+        let before = PROMPT.width() + filter.before_cursor().width();
+        let x = areas.filter.x
+            + u16::try_from(before)
+                .unwrap_or(u16::MAX)
+                .min(areas.filter.width.saturating_sub(1));
+        frame.set_cursor_position(Position::new(x, areas.filter.y));
+
+        if page.lines.is_empty() {
+            frame.render_widget(
+                Paragraph::new(format!(
+                    "No key matches {:?}. {close} clears the filter.",
+                    filter.value()
+                ))
+                .style(theme.dim),
+                areas.list,
+            );
+        } else {
+            let lines: Vec<Line> = page.lines[first..last]
+                .iter()
+                .map(|line| match line {
+                    HelpLine::Title { title, here } => {
+                        let mut spans = vec![Span::styled(*title, theme.title)];
+                        if *here {
+                            spans.push(Span::styled(" · where you are", theme.dim));
+                        }
+                        Line::from(spans)
+                    }
+                    HelpLine::Row { keys, description } => {
+                        let pad = page.key_width.saturating_sub(keys.width());
+                        Line::from(vec![
+                            Span::raw(" ".repeat(INDENT)),
+                            Span::styled(format!("{keys}{}", " ".repeat(pad)), theme.key),
+                            Span::raw(" ".repeat(GAP)),
+                            Span::raw(description.clone()),
+                        ])
+                    }
+                    HelpLine::Blank => Line::raw(""),
+                })
+                .collect();
+            frame.render_widget(Paragraph::new(lines), areas.list);
+        }
+    }
+}
+
+/// Before the filter typed into help.
+const PROMPT: &str = "/ ";
 
 /// Wider than this, rows are hard to follow from key to words.
 const MAX_WIDTH: u16 = 100;
 /// Room before each row's keys, and between its keys and its words.
-pub const INDENT: usize = 2;
-pub const GAP: usize = 2;
+const INDENT: usize = 2;
+const GAP: usize = 2;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum HelpLine {
@@ -54,7 +224,7 @@ impl Page {
 
 /// The dialog's place: the screen between the title bar and the hint bar (which shows help's
 /// own keys while it is open), up to a readable width.
-pub fn dialog_area(screen: Rect) -> Rect {
+fn dialog_area(screen: Rect) -> Rect {
     let width = screen.width.min(MAX_WIDTH);
     let top = screen.height.min(1);
     Rect {
@@ -66,12 +236,12 @@ pub fn dialog_area(screen: Rect) -> Rect {
 }
 
 /// Inside the dialog's border: the filter on the first row, the list below it.
-pub struct Areas {
-    pub filter: Rect,
-    pub list: Rect,
+struct Areas {
+    filter: Rect,
+    list: Rect,
 }
 
-pub fn areas(dialog: Rect) -> Areas {
+fn areas(dialog: Rect) -> Areas {
     let inner = Rect {
         x: dialog.x.saturating_add(1),
         y: dialog.y.saturating_add(1),

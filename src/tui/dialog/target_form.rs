@@ -1,9 +1,20 @@
-//! The add/edit dialog for one roster target: its fields, which one has focus, and the checks
-//! run before anything is saved.
+//! The add/edit dialog for one roster target: its fields, which one has focus, the checks run
+//! before anything is saved, and its keys. Tab moves between fields; Enter saves.
 
-use super::input::TextInput;
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::frame::{edit_field, key_line, open, sized};
 use crate::ids::TargetKind;
-use crate::roster::{EntryCheck, Roster, Shape, Target};
+use crate::roster::{EntryCheck, Roster, RosterChange, Shape, Target};
+use crate::tui::effect::Effect;
+use crate::tui::input::TextInput;
+use crate::tui::keys::{Action, Context};
+use crate::tui::model::{Dialog, DialogInput, Model};
+use crate::tui::theme::Theme;
 
 /// The form's fields in Tab order. `Kind` is a toggle; the others are text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +73,10 @@ fn filled(text: &str) -> TextInput {
 
 /// What a valid form asks to save.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Submission {
-    pub editing: Option<String>,
-    pub target: Target,
-    pub shape: Shape,
+struct Submission {
+    editing: Option<String>,
+    target: Target,
+    shape: Shape,
 }
 
 impl TargetForm {
@@ -102,7 +113,7 @@ impl TargetForm {
         }
     }
 
-    pub fn input(&self, field: Field) -> Option<&TextInput> {
+    fn input(&self, field: Field) -> Option<&TextInput> {
         match field {
             Field::Kind => None,
             Field::Id => Some(&self.id),
@@ -112,7 +123,7 @@ impl TargetForm {
         }
     }
 
-    pub fn focused_input(&mut self) -> Option<&mut TextInput> {
+    fn focused_input(&mut self) -> Option<&mut TextInput> {
         match self.focus {
             Field::Kind => None,
             Field::Id => Some(&mut self.id),
@@ -123,12 +134,12 @@ impl TargetForm {
     }
 
     /// Any edit makes earlier complaints stale.
-    pub fn edited(&mut self) {
+    fn edited(&mut self) {
         self.problem = None;
         self.odd_shape_acknowledged = false;
     }
 
-    pub fn move_focus(&mut self, forward: bool) {
+    fn move_focus(&mut self, forward: bool) {
         let at = Field::ALL
             .iter()
             .position(|&f| f == self.focus)
@@ -138,7 +149,7 @@ impl TargetForm {
         self.focus = Field::ALL[next % len];
     }
 
-    pub fn toggle_kind(&mut self) {
+    fn toggle_kind(&mut self) {
         self.kind = match self.kind {
             TargetKind::Agent => TargetKind::Queue,
             TargetKind::Queue => TargetKind::Agent,
@@ -157,7 +168,7 @@ impl TargetForm {
 
     /// Checks the form against `roster`. On a problem the form keeps it to show and returns
     /// `None`; an unusual id shape is shown once and accepted on the next try.
-    pub fn submit(&mut self, roster: &Roster) -> Option<Submission> {
+    fn submit(&mut self, roster: &Roster) -> Option<Submission> {
         let target = self.target();
         let mut check = EntryCheck::joining(roster, self.editing.as_deref());
         let problem = match check.check(&target, String::new) {
@@ -183,6 +194,101 @@ impl TargetForm {
             },
         })
     }
+}
+
+impl Dialog for TargetForm {
+    fn context(&self) -> Context {
+        Context::Form
+    }
+
+    fn handle(mut self: Box<Self>, model: &mut Model, input: DialogInput) -> Option<Effect> {
+        match input {
+            DialogInput::Action(Action::SaveTarget) => {
+                if let Some(submission) = self.submit(&model.roster) {
+                    return Some(saved(model, submission));
+                }
+            }
+            DialogInput::Action(Action::Cancel) => return None,
+            DialogInput::Action(action @ (Action::NextField | Action::PreviousField)) => {
+                self.move_focus(action == Action::NextField);
+            }
+            DialogInput::Action(Action::ToggleKind) => self.toggle_kind(),
+            // Space on the kind field switches agent and queue, like a checkbox.
+            DialogInput::Typed(' ') if self.focus == Field::Kind => self.toggle_kind(),
+            _ => {
+                if let Some(field) = self.focused_input()
+                    && edit_field(field, input) == Some(true)
+                {
+                    self.edited();
+                }
+            }
+        }
+        model.dialog = Some(self);
+        None
+    }
+
+    /// One line per field, the focused one marked, and the problem if any.
+    fn draw(&self, model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+        let mut lines = vec![Line::raw("")];
+        let mut cursor = None;
+        for field in Field::ALL {
+            let focused = self.focus == field;
+            let marker = if focused { "▶ " } else { "  " };
+            let label = Span::styled(format!("{marker}{:<6} ", field.label()), theme.key);
+            let value = match self.input(field) {
+                Some(input) => {
+                    if focused {
+                        let before =
+                            format!("{marker}{:<6} {}", field.label(), input.before_cursor());
+                        cursor = Some((Span::raw(before).width(), lines.len()));
+                    }
+                    Span::raw(input.value().to_owned())
+                }
+                None => {
+                    let (agent, queue) = match self.kind {
+                        TargetKind::Agent => ("(•) agent", "( ) queue"),
+                        TargetKind::Queue => ("( ) agent", "(•) queue"),
+                    };
+                    let toggle = model.keys.key_label(self.context(), Action::ToggleKind);
+                    Span::raw(format!("{agent}  {queue}   Space or {toggle} switches"))
+                }
+            };
+            let style = if focused { theme.title } else { Style::new() };
+            lines.push(Line::from(vec![label, value.style(style)]));
+        }
+        lines.push(Line::raw(""));
+        if let Some(problem) = &self.problem {
+            lines.push(Line::styled(format!("✗ {problem}"), theme.error));
+            lines.push(Line::raw(""));
+        }
+        lines.push(key_line(&model.keys, self.context(), theme));
+        let title = if self.editing.is_some() {
+            "Edit target"
+        } else {
+            "Add a target"
+        };
+        let dialog = sized(area, 76, &lines);
+        let inner = open(title, dialog, theme, frame);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if let Some((x, y)) = cursor {
+            let x = inner.x + (x as u16).min(inner.width.saturating_sub(1));
+            frame.set_cursor_position(Position::new(x, inner.y + y as u16));
+        }
+    }
+}
+
+/// A valid form, saved: the picker's highlight goes to its target once the roster is saved.
+fn saved(model: &mut Model, submission: Submission) -> Effect {
+    model.select_after_save = Some(submission.target.id.trim().to_owned());
+    let change = match submission.editing {
+        Some(id) => RosterChange::Replace {
+            id,
+            target: submission.target,
+            shape: submission.shape,
+        },
+        None => RosterChange::Add(submission.target, submission.shape),
+    };
+    Effect::SaveRoster(change)
 }
 
 #[cfg(test)]

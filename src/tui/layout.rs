@@ -1,13 +1,14 @@
-//! Where each part of the console is on screen. The view draws into these areas and the mouse is
-//! matched against them, both from this one function, so a click lands on what was drawn.
+//! Where each part of the console is on screen. The view draws into these areas, and `update`
+//! scrolls the lists and finds what a click is on from them, both from this one function, so a
+//! click lands on what was drawn. It knows nothing of what is drawn: the model and the view both
+//! build on it.
 
 use ratatui::layout::{Constraint, Layout, Rect};
-
-use super::{inside, picker_pane};
+use ratatui::widgets::Block;
 
 /// Below this the panes cannot show a session id and a target on one line.
-pub(super) const MIN_WIDTH: u16 = 60;
-pub(super) const MIN_HEIGHT: u16 = 15;
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
 /// From this width the picker and the log sit side by side, each wide enough for its lines.
 const WIDE: u16 = 160;
 /// The session pane's border, its field and the field's status line.
@@ -51,7 +52,7 @@ pub fn panes(area: Rect, progress: bool) -> Option<Panes> {
     } else {
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main)
     };
-    let [_, picker_list] = picker_pane::regions(picker);
+    let [_, picker_list] = picker_regions(picker);
     let inner = inside(session);
     // Below the field, its status line and the list's column headings.
     let conversations = Rect {
@@ -69,6 +70,16 @@ pub fn panes(area: Rect, progress: bool) -> Option<Panes> {
         progress,
         hints,
     })
+}
+
+/// What a pane leaves inside its border.
+pub fn inside(pane: Rect) -> Rect {
+    Block::bordered().inner(pane)
+}
+
+/// Inside the picker's border: the filter line, then the rows of targets.
+pub fn picker_regions(pane: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inside(pane))
 }
 
 /// Lines for the conversation list, its headings included: a share of a tall screen, three rows

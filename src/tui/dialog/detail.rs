@@ -2,7 +2,7 @@
 //! reply and the callback payload, verbatim up to [`PAYLOAD_CHARS`]. Names and notes are cut to
 //! their lengths; the platform's words were cut as they came in.
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -10,47 +10,97 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::terminal_safe::{self, MESSAGE_CHARS, NAME_CHARS, PAYLOAD_CHARS, cut};
 use crate::transfer::{Confirmation, Outcome, TransferId, TransferRecord};
+use crate::tui::effect::Effect;
 use crate::tui::keys::{Action, Context};
-use crate::tui::model::Model;
+use crate::tui::model::{Dialog, DialogInput, Model};
 use crate::tui::theme::Theme;
 
-pub(super) fn draw(
-    model: &Model,
-    id: TransferId,
-    scroll: u16,
-    theme: &Theme,
-    area: Rect,
-    frame: &mut Frame,
-) {
-    let lines = match model.transfer(id) {
-        Some(record) => lines(model, record, theme),
-        None => vec![Line::raw(
-            "This transfer is no longer kept in memory; see the audit file.",
-        )],
-    };
-    let [row] = Layout::vertical([Constraint::Percentage(90)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [dialog] = Layout::horizontal([Constraint::Max(100)])
-        .flex(Flex::Center)
-        .areas(row);
-    frame.render_widget(Clear, dialog);
-    let key = |action| model.keys.key_label(Context::Detail, action);
-    let (up, down, close) = (key(Action::Up), key(Action::Down), key(Action::Close));
-    let block = Block::bordered()
-        .border_style(theme.focused)
-        .title(Span::styled(
-            format!(" Transfer detail ({up}/{down} scroll, {close} close) "),
-            theme.title,
-        ));
-    let inner = block.inner(dialog);
-    frame.render_widget(block, dialog);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        inner,
-    );
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    pub transfer: TransferId,
+    /// The first line shown.
+    pub scroll: u16,
+}
+
+impl Detail {
+    pub fn new(transfer: TransferId) -> Self {
+        Self {
+            transfer,
+            scroll: 0,
+        }
+    }
+
+    /// Moves the text `lines` down the screen (negative: up).
+    fn scroll(&mut self, lines: i16) {
+        self.scroll = self.scroll.saturating_add_signed(lines);
+    }
+}
+
+impl Dialog for Detail {
+    fn context(&self) -> Context {
+        Context::Detail
+    }
+
+    fn handle(mut self: Box<Self>, model: &mut Model, input: DialogInput) -> Option<Effect> {
+        let effect = match input {
+            DialogInput::Action(Action::Close) => return None,
+            // Open while the supervisor reads why not; closed once the picker takes over.
+            DialogInput::Action(Action::Reroute) => {
+                let (transfer, context) = (self.transfer, self.context());
+                model.dialog = Some(self);
+                model.reroute(transfer, context);
+                return None;
+            }
+            DialogInput::Action(Action::CopySession) => model.copy_session(self.transfer),
+            DialogInput::Action(Action::Up) => {
+                self.scroll(-1);
+                None
+            }
+            DialogInput::Action(Action::Down) => {
+                self.scroll(1);
+                None
+            }
+            DialogInput::Wheel(lines) => {
+                self.scroll(lines);
+                None
+            }
+            _ => None,
+        };
+        model.dialog = Some(self);
+        effect
+    }
+
+    fn draw(&self, model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+        let lines = match model.transfer(self.transfer) {
+            Some(record) => lines(model, record, theme),
+            None => vec![Line::raw(
+                "This transfer is no longer kept in memory; see the audit file.",
+            )],
+        };
+        let [row] = Layout::vertical([Constraint::Percentage(90)])
+            .flex(Flex::Center)
+            .areas(area);
+        let [dialog] = Layout::horizontal([Constraint::Max(100)])
+            .flex(Flex::Center)
+            .areas(row);
+        frame.render_widget(Clear, dialog);
+        let key = |action| model.keys.key_label(self.context(), action);
+        let (up, down, close) = (key(Action::Up), key(Action::Down), key(Action::Close));
+        let block = Block::bordered()
+            .border_style(theme.focused)
+            .title(Span::styled(
+                format!(" Transfer detail ({up}/{down} scroll, {close} close) "),
+                theme.title,
+            ));
+        let inner = block.inner(dialog);
+        frame.render_widget(block, dialog);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((self.scroll, 0)),
+            inner,
+        );
+    }
 }
 
 fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'static>> {
@@ -65,7 +115,7 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
     let time = |at: Option<DateTime<Utc>>| {
         at.map_or_else(
             || "—".to_owned(),
-            |at| at.with_timezone(&Local).format("%H:%M:%S%.3f").to_string(),
+            |at| model.clock.shown(at).format("%H:%M:%S%.3f").to_string(),
         )
     };
     let state = record.state();
@@ -97,7 +147,7 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
     let described = |other: &TransferRecord| {
         format!(
             "{} → {}: {}",
-            other.intent_at.with_timezone(&Local).format("%H:%M:%S"),
+            model.clock.shown(other.intent_at).format("%H:%M:%S"),
             other.request.target,
             other.state().word()
         )

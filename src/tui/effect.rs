@@ -1,0 +1,69 @@
+//! What `update` asks of the event loop: work outside the model, which never does I/O itself.
+//! Below the model, so that a dialog (which the model holds) can ask for work too.
+
+use serde_json::Value;
+
+use crate::callback::CallbackEvent;
+use crate::directory::Listing;
+use crate::ids::SessionId;
+use crate::roster::{Roster, RosterChange};
+use crate::transfer::{Confirmation, Settlement, TransferId, TransferRequest};
+
+/// Why a read is made. In team mode it decides how fresh a teammate's read must be to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// Its time came round.
+    Due,
+    /// The supervisor asked for it, and wants it fresh.
+    Asked,
+}
+
+/// Work for the event loop: the model itself never does I/O.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Dispatch(TransferRequest),
+    /// Send this transfer although a teammate holds its session: the supervisor read who holds
+    /// it and confirmed twice (team mode).
+    TakeOver(TransferRequest),
+    /// Send this transfer without claiming its session: Redis is away, and the supervisor was
+    /// told a teammate could be moving it too (team mode).
+    SendUnclaimed(TransferRequest),
+    /// Run these transfers as one run of many: the budget's full speed behind any single
+    /// transfer, stoppable until each is sent; `unclaimed` as for a single transfer.
+    DispatchBulk {
+        requests: Vec<TransferRequest>,
+        unclaimed: bool,
+    },
+    /// Send no more of the run under way.
+    StopBulk,
+    SaveRoster(RosterChange),
+    /// Fetch who is free now, with stats for these queues.
+    RefreshAvailability(Vec<String>, Refresh),
+    /// Read the account's open conversations, naming people and queues as this roster does.
+    RefreshConversations(Roster, Refresh),
+    /// Fetch the platform's lists, to show what a sync would change.
+    FetchListing,
+    /// Merge these lists into the roster file: the supervisor said yes to the preview.
+    ApplySync(Listing),
+    /// Put this text on the terminal's clipboard (OSC 52: works over SSH and in tmux).
+    Copy(String),
+    /// Start the clock for this accepted transfer's callback.
+    AwaitConfirmation(TransferId),
+    /// Write what a callback said (and what it did), or that none came, to the audit file.
+    RecordConfirmation {
+        request: TransferRequest,
+        confirmation: Confirmation,
+        settlement: Option<Settlement>,
+    },
+    /// Read the audit file again for transfers other processes sent, then match this callback.
+    LookFurther(CallbackEvent),
+    /// Write a callback that matched no transfer to the audit file.
+    RecordUnmatched {
+        session: SessionId,
+        target: Option<String>,
+        payload: Value,
+    },
+    /// Several pieces of work from one message, carried out in order.
+    Many(Vec<Effect>),
+    Quit,
+}
