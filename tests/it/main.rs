@@ -7,6 +7,7 @@ mod conversations;
 mod e2e_tmux;
 mod engine;
 mod exactly_once;
+mod layers;
 mod redis_server;
 mod render;
 mod roster_cli;
