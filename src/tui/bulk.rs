@@ -9,11 +9,6 @@ use crate::budget::BudgetSnapshot;
 use crate::roster::Target;
 use crate::transfer::{Ledger, TransferId, TransferState};
 
-/// Where a run of many goes, by the console's name for the transfer layer's one destination
-/// (shared with `handoff transfer`). The confirmation keeps it, with each agent's room as it showed it: the run is
-/// checked and sent by exactly that, whatever a refresh says meanwhile.
-pub use crate::transfer::{BulkDestination as BulkTo, Room};
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkRun {
     /// "queue Billing", or "3 agents by free capacity".

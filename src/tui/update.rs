@@ -15,7 +15,6 @@ mod teammates;
 mod viewport;
 
 pub use super::effect::{Effect, Refresh};
-pub use lifecycle::Look;
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
@@ -35,7 +34,7 @@ use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::Roster;
 use crate::team::{Health, TeamStep};
-use crate::transfer::{TransferId, TransferRecord, TransferUpdate};
+use crate::transfer::{Look, TransferId, TransferRecord, TransferUpdate};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {

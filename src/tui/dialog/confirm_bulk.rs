@@ -14,8 +14,8 @@ use super::{send, send_unclaimed};
 use crate::ids::SessionId;
 use crate::roster::Target;
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
+use crate::transfer::{BulkDestination, Room};
 use crate::transfer::{BulkKey, BulkPlan, LeftOut, Skipped};
-use crate::tui::bulk::{BulkTo, Room};
 use crate::tui::conversations::has_ended;
 use crate::tui::effect::Effect;
 use crate::tui::keys::{Action, Context};
@@ -25,7 +25,7 @@ use crate::tui::theme::Theme;
 /// `to` is what it shows and what is sent: a refresh meanwhile changes neither.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfirmBulk {
-    pub to: BulkTo,
+    pub to: BulkDestination,
     pub key: BulkKey,
     pub send: Vec<SessionId>,
     /// Left out because they were moved in the last ten minutes or are in flight.
@@ -44,7 +44,7 @@ impl ConfirmBulk {
                 return;
             };
             let live = model.live_state(&target.id);
-            BulkTo::one(target, live)
+            BulkDestination::one(target, live)
         } else {
             let agents = model
                 .marked_agents
@@ -52,7 +52,7 @@ impl ConfirmBulk {
                 .filter_map(|id| model.roster.targets().iter().find(|t| t.id == *id))
                 .map(|agent| (agent.clone(), Room::of(model.live_state(&agent.id))))
                 .collect();
-            BulkTo::Spread(agents)
+            BulkDestination::Spread(agents)
         };
         let marked = model.conversations.marked().to_vec();
         let key = to.key(marked.iter().map(SessionId::as_str));
@@ -195,9 +195,9 @@ impl Dialog for ConfirmBulk {
             format!("{} ({})", cut(&agent.name, NAME_CHARS), room.words())
         };
         let rooms: Vec<String> = match to {
-            BulkTo::Queue(_) => Vec::new(),
-            BulkTo::Agent(agent, room) => vec![room_of(agent, *room)],
-            BulkTo::Spread(agents) => agents
+            BulkDestination::Queue(_) => Vec::new(),
+            BulkDestination::Agent(agent, room) => vec![room_of(agent, *room)],
+            BulkDestination::Spread(agents) => agents
                 .iter()
                 .map(|(agent, room)| room_of(agent, *room))
                 .collect(),

@@ -11,8 +11,8 @@ use super::frame::{NAMED, headline, key_line, open, sized};
 use super::{send, send_unclaimed};
 use crate::ids::SessionId;
 use crate::terminal_safe::{MESSAGE_CHARS, cut};
+use crate::transfer::BulkDestination;
 use crate::transfer::BulkKey;
-use crate::tui::bulk::BulkTo;
 use crate::tui::effect::Effect;
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Dialog, DialogInput, Model};
@@ -21,7 +21,7 @@ use crate::tui::theme::Theme;
 /// `to` is what it shows and what is sent: a refresh meanwhile changes neither.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfirmBulkAnyway {
-    pub to: BulkTo,
+    pub to: BulkDestination,
     pub key: BulkKey,
     pub send: Vec<SessionId>,
     pub warnings: Vec<String>,

@@ -4,10 +4,11 @@
 
 use crate::ids::SessionId;
 use crate::roster::Target;
+use crate::transfer::BulkDestination;
 use crate::transfer::{
     BulkKey, FailureReason, RECENT_MOVE, TransferId, TransferRecord, TransferRequest,
 };
-use crate::tui::bulk::{BulkRun, BulkTo, LeftCheck};
+use crate::tui::bulk::{BulkRun, LeftCheck};
 use crate::tui::effect::Effect;
 use crate::tui::model::{Focus, Model};
 use crate::tui::transfer_log::Notice;
@@ -75,7 +76,7 @@ pub(super) fn held_by_teammate(model: &Model, session: &SessionId) -> Option<Str
 /// was confirmed) to the agents in turn.
 pub(super) fn many(
     model: &mut Model,
-    to: BulkTo,
+    to: BulkDestination,
     key: BulkKey,
     sessions: Vec<SessionId>,
 ) -> Option<Effect> {

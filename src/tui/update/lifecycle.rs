@@ -6,9 +6,8 @@
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
 use crate::terminal_safe::one_line;
-pub use crate::transfer::Look;
 use crate::transfer::{
-    CallbackStep, Outcome, Progress, Settlement, TransferId, TransferUpdate, callback_step,
+    CallbackStep, Look, Outcome, Progress, Settlement, TransferId, TransferUpdate, callback_step,
 };
 use crate::tui::transfer_log::{EntryKind, Notice};
 

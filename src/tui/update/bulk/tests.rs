@@ -9,8 +9,8 @@ use crate::ids::SessionId;
 use crate::platform::{AgentPresence, Capacity, Presence};
 use crate::platform::{Conversation, ConversationList};
 use crate::roster::Target;
+use crate::transfer::{BulkDestination, Room};
 use crate::transfer::{FailureReason, Outcome, Progress, TransferRequest, TransferState};
-use crate::tui::bulk::{BulkTo, Room};
 use crate::tui::clock::test_clock;
 use crate::tui::conversations::tests::waiting;
 use crate::tui::dialog::confirm_bulk::ConfirmBulk;
@@ -328,7 +328,7 @@ fn many_to_one_agent_asks_again_naming_its_free_chats_and_enter_sends_nothing() 
     let Some(ConfirmBulk { to, send, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
-    assert_eq!(to, &BulkTo::Agent(dana.clone(), Room::Free(1)));
+    assert_eq!(to, &BulkDestination::Agent(dana.clone(), Room::Free(1)));
     assert_eq!(send.len(), 3);
 
     assert!(
@@ -377,7 +377,7 @@ fn an_agent_whose_free_chats_are_not_known_is_asked_about_in_words() {
     let Some(ConfirmBulk { to, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
-    assert_eq!(to, &BulkTo::Agent(dana.clone(), Room::Unknown));
+    assert_eq!(to, &BulkDestination::Agent(dana.clone(), Room::Unknown));
     assert_eq!(
         to.capacity_note(3).as_deref(),
         Some("their free chats are not known (you will be asked again)")
@@ -406,7 +406,7 @@ fn many_that_fit_the_agents_free_chats_go_on_the_first_y_and_a_queue_takes_any_n
     let Some(ConfirmBulk { to, send, .. }) = model.showing::<ConfirmBulk>() else {
         panic!("expected the bulk confirmation, got {:?}", model.dialog);
     };
-    assert!(matches!(to, BulkTo::Queue(_)), "{to:?}");
+    assert!(matches!(to, BulkDestination::Queue(_)), "{to:?}");
     assert_eq!(to.capacity_warnings(send.len() * 100), Vec::<String>::new());
 }
 
