@@ -160,6 +160,12 @@ pub struct Reroute {
 }
 
 impl Model {
+    /// Puts `dialog` back to stay open, for an input that changes nothing in it.
+    pub fn keep_open(&mut self, dialog: Box<dyn Dialog>) -> Option<Effect> {
+        self.dialog = Some(dialog);
+        None
+    }
+
     pub fn new(roster: Roster, banner: String, notices: Vec<Notice>, clock: Clock) -> Self {
         Self::with_recent(roster, banner, notices, Vec::new(), clock)
     }

@@ -98,8 +98,7 @@ impl Dialog for Confirm {
             }
             _ => {}
         }
-        model.dialog = Some(self);
-        None
+        model.keep_open(self)
     }
 
     fn draw(&self, model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {

@@ -45,10 +45,7 @@ impl Dialog for ConfirmAnyway {
                 Some(send::one(model, session, target, note, true))
             }
             DialogInput::Action(Action::Cancel) => None,
-            _ => {
-                model.dialog = Some(self);
-                None
-            }
+            _ => model.keep_open(self),
         }
     }
 

@@ -165,10 +165,7 @@ impl Dialog for ConfirmBulk {
                 None
             }
             DialogInput::Action(Action::Cancel) => None,
-            _ => {
-                model.dialog = Some(self);
-                None
-            }
+            _ => model.keep_open(self),
         }
     }
 

@@ -40,10 +40,7 @@ impl Dialog for ConfirmBulkAnyway {
                 send::many(model, to, key, send)
             }
             DialogInput::Action(Action::Cancel) => None,
-            _ => {
-                model.dialog = Some(self);
-                None
-            }
+            _ => model.keep_open(self),
         }
     }
 

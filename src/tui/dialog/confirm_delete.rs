@@ -28,10 +28,7 @@ impl Dialog for ConfirmDelete {
                 Some(Effect::SaveRoster(RosterChange::Remove(self.target.id)))
             }
             DialogInput::Action(Action::Cancel) => None,
-            _ => {
-                model.dialog = Some(self);
-                None
-            }
+            _ => model.keep_open(self),
         }
     }
 

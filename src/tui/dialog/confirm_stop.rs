@@ -39,10 +39,7 @@ impl Dialog for ConfirmStop {
         match input {
             DialogInput::Action(Action::StopRun) => stop(model),
             DialogInput::Action(Action::Cancel) => None,
-            _ => {
-                model.dialog = Some(self);
-                None
-            }
+            _ => model.keep_open(self),
         }
     }
 

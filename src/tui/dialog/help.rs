@@ -87,8 +87,7 @@ impl Dialog for Help {
                 }
             }
         }
-        model.dialog = Some(self);
-        None
+        model.keep_open(self)
     }
 
     fn draw(&self, model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {

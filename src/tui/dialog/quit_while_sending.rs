@@ -45,10 +45,7 @@ impl Dialog for QuitWhileSending {
                 model.dialog = Some(self);
                 Some(Effect::Quit)
             }
-            _ => {
-                model.dialog = Some(self);
-                None
-            }
+            _ => model.keep_open(self),
         }
     }
 

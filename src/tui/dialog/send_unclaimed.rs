@@ -62,10 +62,7 @@ impl Dialog for SendUnclaimed {
             DialogInput::Action(Action::SendUnclaimed) => self.answer(model, true),
             DialogInput::Action(Action::WaitForRedis) => self.answer(model, false),
             DialogInput::Action(Action::Cancel) => None,
-            _ => {
-                model.dialog = Some(self);
-                None
-            }
+            _ => model.keep_open(self),
         }
     }
 

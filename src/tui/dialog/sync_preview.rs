@@ -33,10 +33,7 @@ impl Dialog for SyncPreview {
         match input {
             DialogInput::Action(Action::ApplySync) => Some(Effect::ApplySync(self.listing)),
             DialogInput::Action(Action::Cancel) => None,
-            _ => {
-                model.dialog = Some(self);
-                None
-            }
+            _ => model.keep_open(self),
         }
     }
 

@@ -223,8 +223,7 @@ impl Dialog for TargetForm {
                 }
             }
         }
-        model.dialog = Some(self);
-        None
+        model.keep_open(self)
     }
 
     /// One line per field, the focused one marked, and the problem if any.
