@@ -54,6 +54,7 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         replies: Replies::Live,
         rate_window: Duration::from_secs(60),
         conversations: ConversationsConfig::default(),
+        frozen_at: None,
     }
 }
 

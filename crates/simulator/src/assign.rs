@@ -69,7 +69,7 @@ fn parse(state: &SimState, headers: &HeaderMap, call: &Call) -> Result<Transfer,
     let body = call.body.as_ref().map_err(|error| ApiError::from(*error))?;
     let transfer = Transfer::parse(body, &state.config)?;
     lock(&state.floor)
-        .check_movable(&transfer.bot_session_id, std::time::SystemTime::now())
+        .check_movable(&transfer.bot_session_id, state.config.now())
         .map_err(|ended| ended_refusal(&transfer.bot_session_id, ended.status))?;
     Ok(transfer)
 }
@@ -111,11 +111,7 @@ fn move_conversation(state: &SimState, transfer: &Transfer) {
         Target::Queue(id) => config.queue(id).map(Destination::Queue),
     };
     if let Some(destination) = destination {
-        lock(&state.floor).move_to(
-            &transfer.bot_session_id,
-            destination,
-            std::time::SystemTime::now(),
-        );
+        lock(&state.floor).move_to(&transfer.bot_session_id, destination, config.now());
     }
 }
 

@@ -9,7 +9,6 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -157,7 +156,7 @@ pub(crate) async fn handle(
     if config.replies == Replies::DocumentedSamples {
         return samples::reply(samples::AVAILABILITY);
     }
-    let now = SystemTime::now();
+    let now = config.now();
     let mut reply = Availability::default();
     for agent in config.agents.iter().filter(|agent| filter.admits(agent)) {
         let (presence, used, total) = agent_state(config.state_period, &agent.id, now);

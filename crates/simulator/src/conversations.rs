@@ -54,7 +54,7 @@ pub(crate) async fn list(
         ),
         Err(refusal) => return refusal.into_response(),
     };
-    let now = SystemTime::now();
+    let now = config.now();
     let overdue_after = config.conversations.overdue_after;
     let mut floor = lock(&state.floor);
     let picked_up = config.conversations.picked_up_between_pages;

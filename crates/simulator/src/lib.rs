@@ -142,7 +142,7 @@ pub use tenant::{SimAgent, SimQueue};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::extract::State;
@@ -194,6 +194,17 @@ pub struct SimulatorConfig {
     pub replies: Replies,
     /// The conversations the platform lists and transfers move.
     pub conversations: ConversationsConfig,
+    /// The platform's clock stands still at this moment: the floor, its waits and ids, presence
+    /// and queue numbers are then the same at every read (snapshot tests). `None`: the machine's
+    /// clock, as on a real platform.
+    pub frozen_at: Option<SystemTime>,
+}
+
+impl SimulatorConfig {
+    /// The platform's time now: the machine's, unless it is [frozen](Self::frozen_at).
+    pub(crate) fn now(&self) -> SystemTime {
+        self.frozen_at.unwrap_or_else(SystemTime::now)
+    }
 }
 
 /// What the calls around the transfer answer with.

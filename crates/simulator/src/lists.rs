@@ -81,7 +81,7 @@ pub(crate) async fn agents(
         Ok(page) => page.unwrap_or(1),
         Err(refusal) => return refusal.into_response(),
     };
-    let now = SystemTime::now();
+    let now = config.now();
     Json(page_of(
         &config.agents,
         page,

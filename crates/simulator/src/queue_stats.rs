@@ -3,7 +3,6 @@
 //! The docs send `{}` as the body and describe no filters, so the body is not read.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -64,7 +63,7 @@ pub(crate) async fn handle(
         return ApiError::new(StatusCode::NOT_FOUND, format!("Queue {id} not found"))
             .into_response();
     };
-    let now = SystemTime::now();
+    let now = config.now();
     let mut status = AgentStatus::default();
     let mut agents = 0;
     for agent in config.agents_in(&queue.id) {

@@ -300,6 +300,7 @@ mod tests {
                 ended,
                 ..ConversationsConfig::default()
             },
+            frozen_at: None,
         }
     }
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -41,7 +41,7 @@ impl SimState {
             .no_proxy()
             .build()?;
         Ok(SimState {
-            floor: Mutex::new(Floor::new(&config, SystemTime::now())),
+            floor: Mutex::new(Floor::new(&config, config.now())),
             rate: Mutex::new(SlidingWindow::new(
                 config.rate_limit_per_minute,
                 config.rate_window,
