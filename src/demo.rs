@@ -179,6 +179,7 @@ pub fn simulator_config() -> SimulatorConfig {
             arrivals: Some(ARRIVALS),
             ..ConversationsConfig::default()
         },
+        queue_performance_scope: true,
         frozen_at: None,
     }
 }

@@ -54,6 +54,7 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         replies: Replies::Live,
         rate_window: Duration::from_secs(60),
         conversations: ConversationsConfig::default(),
+        queue_performance_scope: true,
         frozen_at: None,
     }
 }
@@ -1606,4 +1607,586 @@ async fn conversations_answer_401_without_the_analytics_scope() {
         StatusCode::OK,
         "transfers are another scope"
     );
+}
+
+// ---- Queue performance: every queue's numbers in one call ----
+
+fn queue_performance_url(sim: &Simulator, account: &str) -> String {
+    format!(
+        "{}/agentassist/api/public/analytics/account/{account}/queue-performance?sortBy=queueName:asc",
+        sim.base_url()
+    )
+}
+
+/// An authorized queue-performance call with `body`, headers as the docs' sample request sends
+/// them.
+fn queue_performance_call(sim: &Simulator, body: &Value) -> reqwest::RequestBuilder {
+    http()
+        .post(queue_performance_url(sim, ACCOUNT))
+        .header("auth", token())
+        .header("accountId", ACCOUNT)
+        .header("iId", STREAM)
+        .json(body)
+}
+
+fn iso(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The docs' sample body for the 24 hours up to `now`, with the fields of `changes` put over it.
+fn performance_body(now: SystemTime, changes: Value) -> Value {
+    let end = chrono::DateTime::<chrono::Utc>::from(now);
+    let mut body = json!({
+        "startDate": iso(end - chrono::TimeDelta::hours(24)),
+        "endDate": iso(end),
+        "queues": [],
+        "channels": [],
+        "direction": [],
+        "limit": 100,
+        "offset": 0,
+        "projection": [],
+    });
+    for (name, value) in changes.as_object().expect("changes are an object") {
+        body[name] = value.clone();
+    }
+    body
+}
+
+async fn performance(sim: &Simulator, body: &Value) -> Value {
+    let answer = send(queue_performance_call(sim, body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.body);
+    answer.json()
+}
+
+fn rows_of(reply: &Value) -> Vec<Value> {
+    reply["finalResult"]
+        .as_array()
+        .expect("finalResult is an array")
+        .clone()
+}
+
+/// `[waiting, overdue, ongoing]` by queue id, added up over `rows`; queues with none left out.
+fn live_sums(rows: &[Value]) -> BTreeMap<String, [u64; 3]> {
+    let mut sums: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    for row in rows {
+        let queue = row["queueId"].as_str().expect("queueId").to_owned();
+        let sum = sums.entry(queue).or_default();
+        for (slot, field) in ["waiting", "overdue", "ongoing"].iter().enumerate() {
+            sum[slot] += row[field]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{field} in {row}"));
+        }
+    }
+    sums.retain(|_, sum| *sum != [0; 3]);
+    sums
+}
+
+/// The same, counted from a page of the conversation list: waiting (`OPEN` or `OVERDUE`),
+/// overdue, and with an agent (`ACTIVE`), each in its latest queue.
+fn floor_sums(list: &Value) -> BTreeMap<String, [u64; 3]> {
+    let mut sums: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    for record in list["results"].as_array().expect("results") {
+        let counts = match record["status"].as_str() {
+            Some("OPEN") => [1, 0, 0],
+            Some("OVERDUE") => [1, 1, 0],
+            Some("ACTIVE") => [0, 0, 1],
+            _ => continue,
+        };
+        let queue = record["queues"]
+            .as_array()
+            .and_then(|queues| queues.last())
+            .and_then(|queue| queue["id"].as_str())
+            .expect("an open conversation has a queue");
+        let sum = sums.entry(queue.to_owned()).or_default();
+        for (total, count) in sum.iter_mut().zip(counts) {
+            *total += count;
+        }
+    }
+    sums
+}
+
+/// Counts by presence, keyed like `agentStatusCount`, from an availability reply.
+fn presence_counts(availability: &Value) -> Value {
+    let count = |bucket: &str| availability[bucket].as_array().map_or(0, Vec::len);
+    json!({
+        "available": count("AVAILABLE"),
+        "away": count("AWAY"),
+        "busy": count("BUSY"),
+        "offline": count("OFFLINE"),
+    })
+}
+
+/// The roster's floor with its clock stopped, so that a conversation cannot turn overdue
+/// between two reads.
+fn performance_config(rate_limit_per_minute: u32) -> (SimulatorConfig, SystemTime) {
+    let now = SystemTime::now();
+    let config = SimulatorConfig {
+        frozen_at: Some(now),
+        rate_limit_per_minute,
+        ..floor_config(40, 8)
+    };
+    (config, now)
+}
+
+#[tokio::test]
+async fn queue_performance_rows_add_up_to_the_floor_and_repeat_the_agent_counts() {
+    let (config, now) = performance_config(1000);
+    let sim = start_with(config).await;
+    let reply = performance(&sim, &performance_body(now, json!({}))).await;
+    let rows = rows_of(&reply);
+    assert_eq!(
+        (&reply["hasMore"], &reply["offset"], &reply["limit"]),
+        (&json!(false), &json!(0), &json!(100))
+    );
+    assert_eq!(reply["totalResults"], rows.len());
+
+    // The two active queues, by name, each in one row per channel and direction.
+    let dimensions = |queue: &str| -> Vec<(String, String)> {
+        rows.iter()
+            .filter(|row| row["queueId"] == queue)
+            .map(|row| {
+                let text = |field: &str| row[field].as_str().expect(field).to_owned();
+                (text("channel"), text("direction"))
+            })
+            .collect()
+    };
+    let expected: Vec<(String, String)> = [
+        ("Voice", "Inbound"),
+        ("rtm", "Inbound"),
+        ("msteams", "Inbound"),
+        ("Voice", "Outbound"),
+        ("emailInst-support", "Inbound"),
+    ]
+    .iter()
+    .map(|(channel, direction)| ((*channel).to_owned(), (*direction).to_owned()))
+    .collect();
+    assert_eq!(dimensions(QUEUE), expected);
+    assert_eq!(dimensions(SUPPORT), expected);
+    assert!(
+        dimensions(IDLE).is_empty(),
+        "an inactive queue is not asked for"
+    );
+    assert_eq!(rows.len(), 10);
+    assert_eq!(rows[0]["queueName"], "Billing");
+    assert_eq!(rows[9]["queueName"], "Tech support");
+
+    // SLA is a percentage where the docs say, "N/A" on outbound and email rows.
+    for row in &rows {
+        let inbound_chat_or_voice =
+            row["direction"] == "Inbound" && row["channel"] != "emailInst-support";
+        if inbound_chat_or_voice {
+            let sla = row["SLA"].as_u64().expect("a number");
+            assert!(sla <= 100, "{row}");
+        } else {
+            assert_eq!(row["SLA"], "N/A", "{row}");
+        }
+        for field in ["abandonedInQueue", "ASA", "AHT", "completed", "queueLoad"] {
+            assert!(row[field].is_u64(), "{field} in {row}");
+        }
+    }
+
+    // The live numbers, added up per queue, are the floor's.
+    let floor = get_json(&sim, "/conversations?limit=100").await;
+    assert_eq!(
+        floor["hasMore"],
+        json!(false),
+        "the whole floor in one page"
+    );
+    let sums = live_sums(&rows);
+    assert_eq!(sums, floor_sums(&floor));
+    let totals = sums.values().fold([0; 3], |mut all, sum| {
+        for (total, count) in all.iter_mut().zip(sum) {
+            *total += count;
+        }
+        all
+    });
+    assert!(totals.iter().all(|total| *total > 0), "{totals:?}");
+    assert!(
+        sums.values().filter(|sum| sum[0] > 0).count() == 2,
+        "both queues have conversations waiting: {sums:?}"
+    );
+
+    // Each queue's agent counts, once per queue and repeated on each of its rows, are what the
+    // availability call says of the queue's agents.
+    for queue in [QUEUE, SUPPORT] {
+        let counts = presence_counts(&availability(&sim, &json!({"queueIds": [queue]})).await);
+        for row in rows.iter().filter(|row| row["queueId"] == queue) {
+            assert_eq!(row["agentStatusCount"], counts, "{row}");
+        }
+    }
+
+    // A transfer moves a waiting conversation to Billing: the rows follow the floor.
+    let waiting = floor["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|record| {
+            record["status"] == "OPEN"
+                && record["queues"].as_array().unwrap().last().unwrap()["id"] == SUPPORT
+        })
+        .expect("someone waits in Tech support");
+    let session = waiting["botSessionId"].as_str().unwrap();
+    let moved = send_json(&sim, &queue_body(&sim, session)).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let after = live_sums(&rows_of(
+        &performance(&sim, &performance_body(now, json!({}))).await,
+    ));
+    assert_eq!(after[QUEUE][0], sums[QUEUE][0] + 1);
+    assert_eq!(after[SUPPORT][0], sums[SUPPORT][0] - 1);
+    assert_eq!(
+        after,
+        floor_sums(&get_json(&sim, "/conversations?limit=100").await)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn queue_performance_pages_filters_and_projects() {
+    let (config, now) = performance_config(1000);
+    let sim = start_with(config).await;
+    let all = rows_of(&performance(&sim, &performance_body(now, json!({}))).await);
+
+    // Pages of three, by offset, make up the whole.
+    let mut paged = Vec::new();
+    for offset in [0, 3, 6, 9] {
+        let body = performance_body(now, json!({"limit": 3, "offset": offset}));
+        let page = performance(&sim, &body).await;
+        assert_eq!(page["totalResults"], 10);
+        assert_eq!(
+            (&page["offset"], &page["limit"]),
+            (&json!(offset), &json!(3))
+        );
+        assert_eq!(page["hasMore"], json!(offset + 3 < 10), "offset {offset}");
+        paged.extend(rows_of(&page));
+    }
+    assert_eq!(paged, all);
+    let past = performance(&sim, &performance_body(now, json!({"offset": 10}))).await;
+    assert_eq!((rows_of(&past).len(), &past["hasMore"]), (0, &json!(false)));
+
+    // Named queues only, an inactive one too; an unknown one matches nothing.
+    let named = performance(
+        &sim,
+        &performance_body(now, json!({"queues": [IDLE, SUPPORT, "qu-nope"]})),
+    )
+    .await;
+    let queues: HashSet<String> = rows_of(&named)
+        .iter()
+        .map(|row| row["queueId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(queues, HashSet::from([IDLE.to_owned(), SUPPORT.to_owned()]));
+
+    // Direction and channel filters, the docs' aliases included.
+    let outbound = rows_of(
+        &performance(
+            &sim,
+            &performance_body(now, json!({"direction": ["Outbound"]})),
+        )
+        .await,
+    );
+    assert_eq!(outbound.len(), 2);
+    assert!(outbound.iter().all(|row| row["direction"] == "Outbound"));
+    let both = performance(&sim, &performance_body(now, json!({"direction": ["Both"]}))).await;
+    assert_eq!(both["totalResults"], 10);
+    let email =
+        rows_of(&performance(&sim, &performance_body(now, json!({"channels": ["Email"]}))).await);
+    assert_eq!(email.len(), 2);
+    assert!(
+        email
+            .iter()
+            .all(|row| row["channel"] == "emailInst-support")
+    );
+
+    // A projection leaves the dimensions and the named metrics, with the same numbers.
+    let projected = rows_of(
+        &performance(
+            &sim,
+            &performance_body(
+                now,
+                json!({"projection": ["waiting", "agentStatusCount", "SLA"]}),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(projected.len(), all.len());
+    for (row, full) in projected.iter().zip(&all) {
+        let mut fields: Vec<&str> = row
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "SLA",
+                "agentStatusCount",
+                "channel",
+                "direction",
+                "queueId",
+                "queueName",
+                "waiting"
+            ]
+        );
+        for field in ["waiting", "agentStatusCount", "SLA"] {
+            assert_eq!(row[field], full[field]);
+        }
+    }
+
+    // Queue names backwards when asked.
+    let url = queue_performance_url(&sim, ACCOUNT).replace(":asc", ":desc");
+    let backwards = send(
+        http()
+            .post(url)
+            .header("auth", token())
+            .header("accountId", ACCOUNT)
+            .header("iId", STREAM)
+            .json(&performance_body(now, json!({}))),
+    )
+    .await;
+    assert_eq!(backwards.status, StatusCode::OK, "{}", backwards.body);
+    assert_eq!(rows_of(&backwards.json())[0]["queueName"], "Tech support");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn queue_performance_refuses_bad_ranges_and_bodies() {
+    let (config, now) = performance_config(1000);
+    let sim = start_with(config).await;
+    let end = chrono::DateTime::<chrono::Utc>::from(now);
+    let day = chrono::TimeDelta::hours(24);
+    let one_ms = chrono::TimeDelta::milliseconds(1);
+    let refusals = [
+        (json!({"startDate": null}), "startDate is required"),
+        (
+            json!({"endDate": "yesterday"}),
+            "endDate must be an ISO 8601 date",
+        ),
+        (
+            json!({"startDate": 1_700_000_000}),
+            "startDate must be an ISO 8601 date",
+        ),
+        (
+            json!({"startDate": iso(end + one_ms)}),
+            "endDate must be greater than or equal to startDate",
+        ),
+        (
+            json!({"startDate": iso(end - day - one_ms)}),
+            "must not exceed 24 hours",
+        ),
+        (
+            json!({"direction": ["Sideways"]}),
+            "Invalid direction \"Sideways\"",
+        ),
+        (
+            json!({"projection": ["waitng"]}),
+            "Invalid projection \"waitng\"",
+        ),
+        (
+            json!({"queues": "all"}),
+            "queues must be an array of strings",
+        ),
+        (json!({"limit": 0}), "limit must be a whole number from 1"),
+        (
+            json!({"offset": -1}),
+            "offset must be a whole number from 0",
+        ),
+        (
+            json!({"queueIds": []}),
+            "Unknown field(s) in request body: queueIds",
+        ),
+    ];
+    for (changes, words) in refusals {
+        let body = performance_body(now, changes.clone());
+        assert_refused(
+            queue_performance_call(&sim, &body),
+            StatusCode::BAD_REQUEST,
+            words,
+        )
+        .await;
+    }
+    assert_refused(
+        queue_performance_call(&sim, &json!([])),
+        StatusCode::BAD_REQUEST,
+        "must be a JSON object",
+    )
+    .await;
+    // Exactly a day, the docs' own range, and the reversed word case pass.
+    let day_long = performance_body(
+        now,
+        json!({"startDate": iso(end - day), "direction": ["inbound"], "projection": ["sla"]}),
+    );
+    assert_eq!(rows_of(&performance(&sim, &day_long).await).len(), 8);
+    let missing_start = {
+        let mut body = performance_body(now, json!({}));
+        body.as_object_mut().unwrap().remove("startDate");
+        body
+    };
+    assert_refused(
+        queue_performance_call(&sim, &missing_start),
+        StatusCode::BAD_REQUEST,
+        "startDate is required",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn queue_performance_is_guarded_and_counted_like_every_call() {
+    let (config, now) = performance_config(4);
+    let sim = start_with(config).await;
+    let body = performance_body(now, json!({}));
+    let bad = performance_body(now, json!({"direction": ["Sideways"]}));
+    assert_eq!(
+        send(queue_performance_call(&sim, &body)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(queue_performance_call(&sim, &bad)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send(queue_performance_call(&sim, &body)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(queue_performance_call(&sim, &body)).await.status,
+        StatusCode::OK
+    );
+    let limited = send(queue_performance_call(&sim, &body)).await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a refused call counted too"
+    );
+    assert_eq!(limited.error_msg(), RATE_MESSAGE);
+    let transfer = send_json(&sim, &agent_body(&sim, SESSION)).await;
+    assert_eq!(
+        transfer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "one budget for all calls"
+    );
+    let recorded: Vec<(String, u16)> = sim
+        .requests()
+        .into_iter()
+        .map(|r| (r.path, r.status))
+        .collect();
+    let path = format!("/agentassist/api/public/analytics/account/{ACCOUNT}/queue-performance");
+    assert_eq!(
+        recorded[..5],
+        [200, 400, 200, 200, 429].map(|status| (path.clone(), status))
+    );
+    sim.shutdown().await;
+
+    let (config, now) = performance_config(1000);
+    let sim = start_with(config).await;
+    let body = performance_body(now, json!({}));
+    let url = queue_performance_url(&sim, ACCOUNT);
+    let signed = |builder: reqwest::RequestBuilder| {
+        builder.header("auth", token()).header("accountId", ACCOUNT)
+    };
+    assert_refused(
+        signed(http().post(&url)).json(&body),
+        StatusCode::BAD_REQUEST,
+        "Missing required header: iId",
+    )
+    .await;
+    assert_refused(
+        signed(http().post(&url))
+            .header("iId", "st-unknown")
+            .json(&body),
+        StatusCode::NOT_FOUND,
+        "Stream st-unknown not found",
+    )
+    .await;
+    assert_refused(
+        signed(http().post(queue_performance_url(&sim, "6538f8a3c9cf425ee5cf0000")))
+            .header("iId", STREAM)
+            .json(&body),
+        StatusCode::FORBIDDEN,
+        "The account in the path does not match",
+    )
+    .await;
+    assert_refused(
+        http()
+            .post(&url)
+            .header("accountId", ACCOUNT)
+            .header("iId", STREAM)
+            .json(&body),
+        StatusCode::UNAUTHORIZED,
+        "Missing required header: auth",
+    )
+    .await;
+    assert_refused(
+        signed(http().get(&url)).header("iId", STREAM),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "use POST",
+    )
+    .await;
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn queue_performance_answers_403_without_the_configuration_scope() {
+    let (config, now) = performance_config(1000);
+    let sim = start_with(SimulatorConfig {
+        queue_performance_scope: false,
+        ..config
+    })
+    .await;
+    assert_refused(
+        queue_performance_call(&sim, &performance_body(now, json!({}))),
+        StatusCode::FORBIDDEN,
+        "not authorized",
+    )
+    .await;
+    let stats = send(
+        call(
+            &sim,
+            reqwest::Method::POST,
+            &format!("/monitor/queueStatsById/{QUEUE}"),
+        )
+        .json(&json!({})),
+    )
+    .await;
+    assert_eq!(
+        stats.status,
+        StatusCode::OK,
+        "the per-queue stats still answer"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn queue_performance_serves_the_docs_sample_verbatim() {
+    let (config, now) = performance_config(1000);
+    let sim = start_with(SimulatorConfig {
+        replies: Replies::DocumentedSamples,
+        ..config
+    })
+    .await;
+    let answer = send(queue_performance_call(
+        &sim,
+        &performance_body(now, json!({})),
+    ))
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        answer.body,
+        include_str!("../../crates/simulator/src/samples/queue-performance.json")
+    );
+    let rows = rows_of(&answer.json());
+    assert_eq!(
+        (rows[0]["SLA"].clone(), rows[1]["SLA"].clone()),
+        (json!(92), json!("N/A"))
+    );
+    assert_eq!(rows[0]["agentStatusCount"], rows[1]["agentStatusCount"]);
+    // The body is still checked.
+    assert_refused(
+        queue_performance_call(&sim, &performance_body(now, json!({"limit": "many"}))),
+        StatusCode::BAD_REQUEST,
+        "limit must be a whole number",
+    )
+    .await;
+    sim.shutdown().await;
 }

@@ -2,7 +2,8 @@
 //! every call with its answer.
 //!
 //! They live in one middleware so that each endpoint states only what is its own, and so that
-//! the order (rate limit, method, `auth`, `accountid`, stream) is the same everywhere.
+//! the order (rate limit, method, `auth`, `accountid`, account and stream) is the same
+//! everywhere.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -40,15 +41,27 @@ impl Call {
     }
 }
 
-/// The middleware's own state: the simulator's, and the one method the route answers.
+/// Where a route's caller names the stream and account it addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Addressed {
+    /// Below [`BASE`]: the stream is a path segment, the account only the `accountid` header.
+    StreamInPath,
+    /// The analytics calls: the account is a path segment (`{account_id}`) and the stream the
+    /// `iId` header.
+    AccountInPath,
+}
+
+/// The middleware's own state: the simulator's, the one method the route answers, and how the
+/// route is addressed.
 #[derive(Clone)]
 struct Guard {
     state: Arc<SimState>,
     method: Method,
+    addressed: Addressed,
 }
 
-/// A platform route answering `method` with `handler`, behind the shared checks. Every method
-/// reaches the guard, so wrong-method calls are counted and recorded like the rest.
+/// A platform route below [`BASE`] answering `method` with `handler`, behind the shared checks.
+/// Every method reaches the guard, so wrong-method calls are counted and recorded like the rest.
 pub(crate) fn endpoint<H, T>(
     state: &Arc<SimState>,
     method: Method,
@@ -58,9 +71,37 @@ where
     H: Handler<T, Arc<SimState>>,
     T: 'static,
 {
+    guarded(state, method, handler, Addressed::StreamInPath)
+}
+
+/// An analytics route (`…/analytics/account/{account_id}/…`) behind the same checks, which
+/// finds the stream in the `iId` header instead of the path.
+pub(crate) fn analytics_endpoint<H, T>(
+    state: &Arc<SimState>,
+    method: Method,
+    handler: H,
+) -> MethodRouter<Arc<SimState>>
+where
+    H: Handler<T, Arc<SimState>>,
+    T: 'static,
+{
+    guarded(state, method, handler, Addressed::AccountInPath)
+}
+
+fn guarded<H, T>(
+    state: &Arc<SimState>,
+    method: Method,
+    handler: H,
+    addressed: Addressed,
+) -> MethodRouter<Arc<SimState>>
+where
+    H: Handler<T, Arc<SimState>>,
+    T: 'static,
+{
     let guard = Guard {
         state: Arc::clone(state),
         method,
+        addressed,
     };
     any(handler).layer(middleware::from_fn_with_state(guard, admit))
 }
@@ -119,7 +160,22 @@ fn check(
     }
     auth::verify_token(headers, config)?;
     auth::verify_account(headers, config)?;
-    let stream_id = params.get("stream_id").map_or("", String::as_str);
+    let stream_id = match guard.addressed {
+        Addressed::StreamInPath => params.get("stream_id").map_or("", String::as_str),
+        Addressed::AccountInPath => {
+            if params.get("account_id") != Some(&config.account_id) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "The account in the path does not match the account of this app",
+                ));
+            }
+            let Some(stream) = headers.get("iid") else {
+                return Err(ApiError::bad_request("Missing required header: iId"));
+            };
+            // A header that is not text names no configured stream.
+            stream.to_str().unwrap_or_default()
+        }
+    };
     if stream_id != config.stream_id {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,

@@ -20,6 +20,15 @@
 //! | `POST /monitor/queueStatsById/{queueId}` | `[{waiting, engaged, dropOff, agentStatus, noOfAgents, queueSummary}]`, or 404 |
 //! | `GET /conversations?skip=N&limit=M&status=S` | the floor's conversations, newest first, 10 a page by default, at most [`ConversationsConfig::page_limit`]; `{results, skip, limit, hasMore, totalPages, totalResults}` |
 //!
+//! Outside the stream, under the account (as the docs' analytics calls are, without `v1`):
+//!
+//! | call | answer |
+//! |------|--------|
+//! | `POST /agentassist/api/public/analytics/account/{accountId}/queue-performance` | `{finalResult, hasMore, offset, limit, totalResults}`: one row per queue × channel × direction, whose live counts add up to the floor's, or 403 without [`SimulatorConfig::queue_performance_scope`] |
+//!
+//! It takes a JSON body whose `startDate` and `endDate` are at most 24 hours apart (else 400);
+//! see `queue_performance`.
+//!
 //! Outside the platform API, `POST /_sim/callbacks` is the sink; any other path is a 404.
 //! Paging: `page` is 1-based and defaults to 1; `page` and `limit` must be whole numbers from 1
 //! (else 400); a page past the end is empty with `hasMore: false`. The conversation list pages by
@@ -37,7 +46,8 @@
 //! 3. `auth` header: a bare HS256 JWT signed with the client secret whose `appId` is the client
 //!    id, `exp` checked when present → else 401.
 //! 4. `accountid` header: missing → 401, another account → 403.
-//! 5. `streamId` path segment → 404.
+//! 5. `streamId` path segment → 404. The analytics call names its account in the path instead
+//!    (another account → 403) and its stream in the `iId` header (missing → 400, another → 404).
 //!
 //! Then each call's own: for the transfer,
 //! 6. `Content-Type: application/json` → 415.
@@ -59,8 +69,9 @@
 //! [`agent_presence`]), so they move in demo mode and are predictable in tests. Agent list,
 //! availability and queue stats all read the same function, so they agree at any instant.
 //!
-//! With [`Replies::DocumentedSamples`], the list, availability, queue-stats and conversation-list
-//! calls answer with the platform documentation's own sample replies instead (see `samples`).
+//! With [`Replies::DocumentedSamples`], the list, availability, queue-stats, conversation-list
+//! and queue-performance calls answer with the platform documentation's own sample replies
+//! instead (see `samples`).
 //!
 //! # Conversations
 //! The floor starts with [`ConversationsConfig::open`] conversations waiting in a queue or with
@@ -123,6 +134,7 @@ mod lists;
 mod paging;
 mod people;
 mod presence;
+mod queue_performance;
 mod queue_stats;
 mod rate;
 mod reply;
@@ -190,10 +202,15 @@ pub struct SimulatorConfig {
     pub callback_silence_percent: u8,
     /// How long the `1a7e` trigger's callback takes: long after a client stopped waiting.
     pub late_callback_delay: Duration,
-    /// How the list, availability and queue-stats calls answer.
+    /// How the list, availability, queue-stats, conversation-list and queue-performance calls
+    /// answer.
     pub replies: Replies,
     /// The conversations the platform lists and transfers move.
     pub conversations: ConversationsConfig,
+    /// The app's credentials carry the "Configuration" scope that the queue-performance call
+    /// needs; without it that call answers 403, as the platform does for an app with the
+    /// Routing scope only, so a client's fallback to per-queue stats can be tried.
+    pub queue_performance_scope: bool,
     /// The platform's clock stands still at this moment: the floor, its waits and ids, presence
     /// and queue numbers are then the same at every read (snapshot tests). `None`: the machine's
     /// clock, as on a real platform.
@@ -351,6 +368,10 @@ fn router(state: Arc<SimState>) -> Router {
         .route(
             &platform("/conversations"),
             guard::endpoint(&state, Method::GET, conversations::list),
+        )
+        .route(
+            queue_performance::PATH,
+            guard::analytics_endpoint(&state, Method::POST, queue_performance::handle),
         )
         .route(callback::SINK_PATH, post(callback::sink))
         .fallback(unknown_route)

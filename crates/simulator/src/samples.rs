@@ -18,6 +18,9 @@ pub(crate) const QUEUE_STATS: &str = include_str!("samples/queue-size.json");
 /// `list-of-conversations.mdx`: ten closed conversations, voice and chat mixed; nine session ids
 /// masked with `xxxx`, queue names that are people's names, `priority` a number or null.
 pub(crate) const CONVERSATIONS: &str = include_str!("samples/list-of-conversations.json");
+/// `queue-performance.mdx`: one queue in two rows (inbound voice, outbound email), its agent
+/// counts repeated on both, `SLA` a number on one and `"N/A"` on the other.
+pub(crate) const QUEUE_PERFORMANCE: &str = include_str!("samples/queue-performance.json");
 
 /// A sample as the reply, whatever was asked.
 pub(crate) fn reply(sample: &'static str) -> Response {
@@ -30,7 +33,14 @@ mod tests {
 
     #[test]
     fn every_sample_is_json() {
-        for sample in [AGENTS, QUEUES, AVAILABILITY, QUEUE_STATS, CONVERSATIONS] {
+        for sample in [
+            AGENTS,
+            QUEUES,
+            AVAILABILITY,
+            QUEUE_STATS,
+            CONVERSATIONS,
+            QUEUE_PERFORMANCE,
+        ] {
             serde_json::from_str::<serde_json::Value>(sample).unwrap();
         }
     }

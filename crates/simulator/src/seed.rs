@@ -300,6 +300,7 @@ mod tests {
                 ended,
                 ..ConversationsConfig::default()
             },
+            queue_performance_scope: true,
             frozen_at: None,
         }
     }
