@@ -1,6 +1,6 @@
 //! The Kore.ai platform as seen from handoff: signing each request, calling assign-conversation,
-//! the lists around it (agents, queues, presence, conversations), and reading what comes back,
-//! however the platform or a proxy in front of it answers.
+//! the lists around it (agents, queues, presence, conversations, every queue's numbers), and
+//! reading what comes back, however the platform or a proxy in front of it answers.
 
 mod auth;
 mod client;
@@ -10,6 +10,7 @@ mod lenient;
 mod lists;
 mod paging;
 mod presence;
+mod queue_performance;
 mod reply;
 
 pub use auth::{AuthError, Authenticator};
@@ -21,4 +22,5 @@ pub use conversations::{ConversationList, ConversationsError};
 pub use lists::{ListedAgent, ListedQueue};
 pub use paging::Paged;
 pub use presence::{AgentPresence, Capacity, Presence, QueueStats};
+pub use queue_performance::{AgentCounts, QueueNumbers, QueuePerformance, QueueRow};
 pub use reply::{AssignReply, PlatformError};

@@ -38,6 +38,10 @@ pub struct PlatformClient {
     http: reqwest::Client,
     /// `{host}/agentassist/api/v1/public/{streamId}/`
     api_base: Url,
+    /// `{host}/agentassist/api/public/analytics/account/{accountId}/`: the analytics calls live
+    /// under the account, and name the stream in a header.
+    analytics_base: Url,
+    stream_id: String,
     org_id: String,
     account_id: String,
     auth: Authenticator,
@@ -111,6 +115,13 @@ impl PlatformClient {
                 url_segment(&platform.stream_id)
             ))
             .expect("a host URL joined with a path is a URL");
+        let analytics_base = platform
+            .host
+            .join(&format!(
+                "agentassist/api/public/analytics/account/{}/",
+                url_segment(&platform.account_id)
+            ))
+            .expect("a host URL joined with a path is a URL");
         let mut http = reqwest::Client::builder()
             .user_agent(concat!("handoff/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT);
@@ -123,6 +134,8 @@ impl PlatformClient {
         Ok(Self {
             http,
             api_base,
+            analytics_base,
+            stream_id: platform.stream_id.clone(),
             org_id: platform.org_id.clone(),
             account_id: platform.account_id.clone(),
             auth: Authenticator::new(&config.auth),
@@ -188,6 +201,27 @@ impl PlatformClient {
             .join(path)
             .map_err(|e| PlatformError::NotSent(format!("cannot form the URL for {path}: {e}")))?;
         Ok(self.http.request(method, url).timeout(self.timeout))
+    }
+
+    /// A request to `path` under the account's analytics base, with the stream in the `iId`
+    /// header as the analytics calls take it, and the timeout; the account's headers come when
+    /// it is sent.
+    pub(super) fn analytics_request(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> Result<RequestBuilder, PlatformError> {
+        let url = self
+            .analytics_base
+            .join(path)
+            .map_err(|e| PlatformError::NotSent(format!("cannot form the URL for {path}: {e}")))?;
+        let stream = HeaderValue::from_str(&self.stream_id)
+            .map_err(|_| PlatformError::NotSent("the stream id is not a header value".into()))?;
+        Ok(self
+            .http
+            .request(method, url)
+            .header("iId", stream)
+            .timeout(self.timeout))
     }
 
     /// Sends a call that is not a transfer, once the budget leaves room beside transfers.

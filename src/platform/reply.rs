@@ -50,6 +50,19 @@ pub enum PlatformError {
     /// A 2xx answer that could not be read as the documented reply.
     #[error("HTTP {status}: the reply could not be read ({detail})")]
     UnreadableReply { status: u16, detail: String },
+    /// 401 or 403 from a call that needs an API scope besides "Routing", the transfer's: an app
+    /// made for transfers may lack it, and the caller can fall back to a call it has.
+    #[error(
+        "HTTP {status}: {message}; {call} needs the \"{scope}\" API scope, which the app's credentials lack (App Settings → Dev Tools → API Scope)"
+    )]
+    MissingScope {
+        status: u16,
+        message: String,
+        /// The scope, as the platform's settings name it: "Configuration".
+        scope: &'static str,
+        /// What needs it, in words: "queue performance".
+        call: &'static str,
+    },
 }
 
 impl PlatformError {
@@ -59,7 +72,7 @@ impl PlatformError {
     pub fn certainly_not_applied(&self) -> bool {
         match self {
             Self::Refused { status, .. } => (400..500).contains(status),
-            Self::Unreachable(_) | Self::NotSent(_) => true,
+            Self::Unreachable(_) | Self::NotSent(_) | Self::MissingScope { .. } => true,
             Self::NotTransferred { .. }
             | Self::Timeout(_)
             | Self::Interrupted(_)
@@ -71,7 +84,8 @@ impl PlatformError {
         match self {
             Self::Refused { status, .. }
             | Self::NotTransferred { status, .. }
-            | Self::UnreadableReply { status, .. } => Some(*status),
+            | Self::UnreadableReply { status, .. }
+            | Self::MissingScope { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -101,6 +101,7 @@ impl FailureReason {
             PlatformError::NotTransferred { .. } | PlatformError::UnreadableReply { .. } => {
                 Self::UnexpectedReply
             }
+            PlatformError::MissingScope { .. } => Self::NotAuthorised,
             PlatformError::Unreachable(_) => Self::Network,
             PlatformError::NotSent(_) => Self::NotSent,
             PlatformError::Timeout(_) => Self::NoAnswer,

@@ -8,6 +8,7 @@ mod e2e_tmux;
 mod engine;
 mod exactly_once;
 mod layers;
+mod queue_performance;
 mod redis_server;
 mod render;
 mod roster_cli;
