@@ -738,6 +738,41 @@ async fn requests_are_recorded_with_their_answers() {
     sim.shutdown().await;
 }
 
+/// Each call counts as it arrives, by the route it addressed, refused ones too; the sink and
+/// unknown paths are no platform call and do not count.
+#[tokio::test]
+async fn calls_are_counted_by_kind() {
+    let sim = start_with(roster_config(60)).await;
+    for builder in roster_calls(&sim) {
+        send(builder).await;
+    }
+    send_json(&sim, &agent_body(&sim, SESSION)).await;
+    let without_token = http()
+        .post(assign_url(&sim, STREAM))
+        .header("accountid", ACCOUNT);
+    assert_eq!(send(without_token).await.status, StatusCode::UNAUTHORIZED);
+    send(call(&sim, reqwest::Method::GET, "/conversations?limit=5")).await;
+    send(http().post(sim.callback_sink_url()).json(&json!({"x": 1}))).await;
+    send(call(&sim, reqwest::Method::GET, "/no-such-call")).await;
+
+    let calls = sim.calls();
+    assert_eq!(
+        calls,
+        handoff_simulator::CallCounts {
+            conversation_list: 1,
+            agent_list: 1,
+            availability: 1,
+            queue_stats: 1,
+            queue_list: 1,
+            assign: 2,
+            // `GET /queues/{queueId}`
+            other: 1,
+        }
+    );
+    assert_eq!(calls.total(), sim.arrived());
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn the_sink_records_json_and_refuses_anything_else() {
     let sim = start().await;

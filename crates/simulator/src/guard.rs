@@ -115,7 +115,7 @@ async fn admit(
     next: Next,
 ) -> Response {
     let state = &guard.state;
-    let arrival = state.arrive();
+    let arrival = state.arrive(request.uri().path());
     let (mut parts, body) = request.into_parts();
     let body = read_limited(body).await.map(Bytes::from);
     let mut record = RecordedRequest {

@@ -61,7 +61,8 @@
 //! JSON object of id lists → 400; an unknown `queueId` → 404.
 //!
 //! Refusals answer `{"errors":[{"msg":"…","code":<status>}]}`, the shape seen elsewhere on the
-//! platform. Every platform call is recorded with its answer, see [`Simulator::requests`].
+//! platform. Every platform call is recorded with its answer, see [`Simulator::requests`], and
+//! counted by kind as it arrives, see [`Simulator::calls`].
 //!
 //! # Live state
 //! Each agent's presence and used chat capacity, and each queue's load, are a pure function of
@@ -124,6 +125,7 @@ mod auth;
 mod availability;
 mod body;
 mod callback;
+mod calls;
 mod conversation;
 mod conversations;
 mod fault;
@@ -145,6 +147,7 @@ mod tenant;
 mod transfer;
 
 pub use auth::install_jwt_crypto;
+pub use calls::CallCounts;
 pub use fault::{CallbackPlan, callback_plan};
 pub use floor::ConversationsConfig;
 pub use people::generated_agents;
@@ -314,6 +317,14 @@ impl Simulator {
     /// is still waiting for its (slow) answer.
     pub fn arrived(&self) -> u64 {
         self.state.arrived()
+    }
+
+    /// How many platform API requests have arrived so far, by kind, answered or not. Unlike
+    /// [`requests`](Self::requests), which keeps the latest requests whole, this is a handful of
+    /// numbers however long the simulator runs: two of them a minute apart say what a client
+    /// spent in that minute (`handoff simulate --report-calls`).
+    pub fn calls(&self) -> CallCounts {
+        self.state.calls()
     }
 
     /// Every callback the sink has received, in order; the latest 10,000 when there were more.

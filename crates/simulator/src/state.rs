@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::calls::CallCounts;
 use super::floor::Floor;
 use super::rate::SlidingWindow;
 use super::reply::ApiError;
@@ -25,6 +26,8 @@ pub(crate) struct SimState {
     /// Answered requests keyed by arrival number, so a slow answer keeps its place in line.
     requests: Mutex<BTreeMap<u64, RecordedRequest>>,
     next_arrival: AtomicU64,
+    /// The calls that arrived, by kind; one number a kind, for a report that runs all shift.
+    calls: Mutex<CallCounts>,
     /// Everything the sink received; a watch channel lets waiters wake on each new callback.
     pub(crate) callbacks: watch::Sender<Vec<serde_json::Value>>,
     /// Client for posting callbacks.
@@ -49,6 +52,7 @@ impl SimState {
             config,
             requests: Mutex::default(),
             next_arrival: AtomicU64::new(0),
+            calls: Mutex::default(),
             callbacks: watch::Sender::new(Vec::new()),
             http,
         })
@@ -59,9 +63,16 @@ impl SimState {
         lock(&self.rate).admit_request()
     }
 
-    /// Takes a place in the arrival order; pass it to [`SimState::record`] once answered.
-    pub(crate) fn arrive(&self) -> u64 {
+    /// Counts a call to `path` by its kind and gives it a place in the arrival order; pass that
+    /// to [`SimState::record`] once answered.
+    pub(crate) fn arrive(&self, path: &str) -> u64 {
+        lock(&self.calls).count(path);
         self.next_arrival.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The calls that arrived so far, by kind.
+    pub(crate) fn calls(&self) -> CallCounts {
+        *lock(&self.calls)
     }
 
     /// How many have taken a place in the arrival order.
