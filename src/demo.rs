@@ -1,6 +1,8 @@
 //! Demo mode: the built-in simulator with a realistic roster and throwaway credentials, so a new
 //! user sees the whole console without an account and without touching any file of theirs.
 
+mod sized;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -17,6 +19,8 @@ use crate::secret::Secret;
 use handoff_simulator::{
     ConversationsConfig, Replies, SimAgent, SimQueue, Simulator, SimulatorConfig, generated_agents,
 };
+
+pub use sized::{FloorSize, sized};
 
 /// The demo tenant. These are not secrets: they only open the simulator on this machine.
 pub const STREAM_ID: &str = "st-5e1d0c2b-7a4f-4c3e-9b8a-1d2e3f4a5b6c";

@@ -2,18 +2,25 @@
 //! by hand. It writes a ready config and roster for itself into a temporary folder, so the
 //! secret it accepts is never printed. With `--redis`, it writes one config for each of two
 //! supervisors of a team instead, so two consoles share one simulated account and one Redis.
+//! `--open`, `--agents` and `--queues` size the floor, and `--report-calls` says every minute
+//! what the account received, so what a console spends can be measured (issue 19).
+
+mod call_report;
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
 
 use super::EXIT_BAD_INPUT;
 use super::output::{err, out};
 use super::setup::demo_team;
-use crate::demo;
+use crate::demo::{self, FloorSize};
+use crate::ids::TargetKind;
+use crate::roster::Roster;
 use handoff_simulator::{Simulator, SimulatorConfig};
 
 #[derive(Debug, Args)]
@@ -25,6 +32,30 @@ pub struct SimulateArgs {
     /// writes uses the same, for trying bulk runs at another scale
     #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     rate_limit: u32,
+    /// Conversations open on the floor when it starts, waiting or with an agent (the demo's:
+    /// 32); a new one still arrives every 10 to 20 seconds
+    #[arg(long, value_name = "N", value_parser = counted(0..=20_000))]
+    open: Option<usize>,
+    /// Agents the platform knows, every one in the roster written: the demo roster's 20 first,
+    /// then generated ones (the demo's: its 20 in the roster, 100 more only a sync brings in)
+    #[arg(long, value_name = "N", value_parser = counted(1..=2_000))]
+    agents: Option<usize>,
+    /// Queues, every one in the roster written: the demo's six first (the sixth inactive), then
+    /// generated active ones
+    #[arg(long, value_name = "N", value_parser = counted(1..=100))]
+    queues: Option<usize>,
+    /// Every minute, print the calls the account received in it, in all and by kind
+    #[arg(long)]
+    report_calls: bool,
+    /// Seconds between the lines of --report-calls; a test cannot wait a minute
+    #[arg(long, value_name = "SECS", default_value_t = 60, hide = true, requires = "report_calls", value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    report_every: u64,
+}
+
+/// A number of things within `range`, refused by clap in words otherwise ("3000 is not in
+/// 1..=2000"), as `--rate-limit` is.
+fn counted(range: std::ops::RangeInclusive<u64>) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(range)
 }
 
 /// The two supervisors a team's try-out has: their names, and the file names of their configs.
@@ -47,11 +78,17 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
     }
     // A secret of this run's own: whoever can read the config file below can use it.
     let secret = uuid::Uuid::new_v4().simple().to_string();
+    let (roster, tenant) = demo::sized(FloorSize {
+        open: args.open,
+        agents: args.agents,
+        queues: args.queues,
+    });
     let config = SimulatorConfig {
         client_secret: secret.clone(),
         rate_limit_per_minute: args.rate_limit,
-        ..demo::simulator_config()
+        ..tenant
     };
+    let floor = floor_words(&config, &roster);
     let simulator = match Simulator::start(config, args.listen).await {
         Ok(simulator) => simulator,
         Err(error) => {
@@ -59,7 +96,7 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let folder = match write_files(&simulator, &secret, args.rate_limit, team.as_ref()) {
+    let folder = match write_files(&simulator, &secret, args.rate_limit, &roster, team.as_ref()) {
         Ok(folder) => folder,
         Err(error) => {
             err!("error: cannot write the simulator's config: {error}");
@@ -70,7 +107,7 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
     match &team {
         None => out!(
             "handoff simulator listening on {}; Ctrl-c stops it.\n\
-             It knows the demo roster and a floor of conversations. In another terminal:\n\n  \
+             It knows {floor}. In another terminal:\n\n  \
              handoff --config {config} --data-dir {data}\n  \
              handoff --config {config} --data-dir {data} conversations\n  \
              handoff --config {config} --data-dir {data} transfer --session 6538f8a3c9cf425ee5cf0a1b --agent \"Dana Whitfield\"\n\n\
@@ -92,7 +129,7 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
                 .collect();
             out!(
                 "handoff simulator listening on {}; Ctrl-c stops it.\n\
-                 It knows the demo roster and a floor of conversations. Two supervisors of the account \
+                 It knows {floor}. Two supervisors of the account \
                  share the team's Redis at {redis_url}; in two other terminals:\n\n{}\n\n\
                  (the configs and data folders are removed when the simulator stops)",
                 simulator.base_url(),
@@ -100,11 +137,37 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
             );
         }
     }
-    if let Err(error) = tokio::signal::ctrl_c().await {
+    let interrupted = if args.report_calls {
+        let every = Duration::from_secs(args.report_every);
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => interrupted,
+            never = call_report::report(&simulator, every) => match never {},
+        }
+    } else {
+        tokio::signal::ctrl_c().await
+    };
+    if let Err(error) = interrupted {
         err!("error: cannot wait for Ctrl-c: {error}");
     }
     simulator.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// What the simulated platform knows, in words: "120 agents (20 of them in the roster), 6 queues
+/// and 32 open conversations".
+fn floor_words(config: &SimulatorConfig, roster: &Roster) -> String {
+    let agents = config.agents.len();
+    let in_roster = roster.count(TargetKind::Agent);
+    let roster_part = if in_roster == agents {
+        String::from("all in the roster")
+    } else {
+        format!("{in_roster} of them in the roster")
+    };
+    format!(
+        "{agents} agents ({roster_part}), {} queues and {} open conversations, more arriving",
+        config.queues.len(),
+        config.conversations.open
+    )
 }
 
 /// A temporary folder with `config.toml` (readable by this user only, as it holds the secret)
@@ -114,6 +177,7 @@ fn write_files(
     simulator: &Simulator,
     secret: &str,
     rate_limit: u32,
+    roster: &Roster,
     team: Option<&url::Url>,
 ) -> std::io::Result<tempfile::TempDir> {
     let folder = tempfile::Builder::new()
@@ -141,7 +205,7 @@ fn write_files(
             }
         }
     }
-    std::fs::write(folder.path().join("roster.toml"), demo::roster().to_toml())?;
+    std::fs::write(folder.path().join("roster.toml"), roster.to_toml())?;
     Ok(folder)
 }
 

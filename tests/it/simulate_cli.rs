@@ -1,20 +1,37 @@
 //! `handoff simulate`: the simulator as a server, with a config for it that a second `handoff`
 //! uses over real HTTP.
 
+use std::collections::BTreeMap;
 use std::process::Stdio;
+use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
 
 const BIN: &str = env!("CARGO_BIN_EXE_handoff");
+/// How long the report may take to say what was spent before the test gives up: far more than
+/// its lines a second need.
+const REPORTED: Duration = Duration::from_secs(60);
 
 /// `handoff simulate` served with `global` arguments before the command, and the first `count`
 /// `handoff --config CONFIG --data-dir DATA` lines it prints (its example commands with more
 /// words are skipped), as `(CONFIG, DATA)`.
 async fn serve(global: &[&str], count: usize) -> (Child, Vec<(String, String)>) {
+    let (server, consoles, _) = serve_with(global, &[], count).await;
+    (server, consoles)
+}
+
+/// [`serve`] with `args` after `simulate`, and the rest of what it prints, to read on.
+async fn serve_with(
+    global: &[&str],
+    args: &[&str],
+    count: usize,
+) -> (Child, Vec<(String, String)>, Lines<BufReader<ChildStdout>>) {
     let mut server = Command::new(BIN)
         .args(global)
         .args(["simulate", "--listen", "127.0.0.1:0"])
+        .args(args)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -32,7 +49,7 @@ async fn serve(global: &[&str], count: usize) -> (Child, Vec<(String, String)>) 
             consoles.push((config.to_owned(), data.to_owned()));
         }
     }
-    (server, consoles)
+    (server, consoles, lines)
 }
 
 /// Ctrl-c stops the server cleanly, and it takes the config at `config` with it.
@@ -82,6 +99,104 @@ async fn the_simulator_refuses_to_listen_beyond_loopback() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("loopback only"));
+}
+
+/// `--open`, `--agents` and `--queues` size the floor, and the roster written names every agent
+/// and queue the platform lists, so a sync adds nothing. `--report-calls` then says what each
+/// command cost the account, by kind.
+#[tokio::test]
+async fn a_sized_floor_is_all_in_the_roster_and_its_calls_are_reported_by_kind() {
+    let sizes = ["--open", "250", "--agents", "30", "--queues", "8"];
+    let report = ["--report-calls", "--report-every", "1"];
+    let (server, consoles, mut lines) = serve_with(&[], &[&sizes[..], &report].concat(), 1).await;
+    let (config, data) = (consoles[0].0.as_str(), consoles[0].1.as_str());
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(["--config", config, "--data-dir", data])
+            .args(args)
+            .env_remove("HANDOFF_CONFIG")
+            .output()
+    };
+
+    let listed = run(&["roster", "list", "--json"]).await.unwrap();
+    let roster: Vec<Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    let kinds = |kind: &str| roster.iter().filter(|t| t["kind"] == kind).count();
+    assert_eq!((kinds("agent"), kinds("queue")), (30, 8), "{roster:?}");
+    assert!(roster.iter().any(|t| t["name"] == "Priority Care"));
+    // One page of the agent list and one of the queues would hold these; the sync reads them all.
+    let synced = run(&["roster", "sync"]).await.unwrap();
+    let said = String::from_utf8_lossy(&synced.stdout);
+    assert!(said.contains("0 added, 0 updated, 0 stale"), "{synced:?}");
+    let listed = run(&["conversations", "--json"]).await.unwrap();
+    assert_eq!(listed.status.code(), Some(0), "{listed:?}");
+    // 250 open, and any that arrived since it started.
+    assert!(String::from_utf8_lossy(&listed.stdout).lines().count() >= 250);
+
+    // The sync: two pages of 25 agents and one of queues. The listing: three pages of 100
+    // conversations, and the two pages of agents that name who has them.
+    let expected = BTreeMap::from([
+        ("conversation list pages", 3),
+        ("agent list pages", 4),
+        ("availability", 0),
+        ("queue stats", 0),
+        ("queue list pages", 1),
+        ("assign", 0),
+        ("other", 0),
+    ]);
+    let mut reported: BTreeMap<&str, u64> = expected.keys().map(|kind| (*kind, 0)).collect();
+    let mut total = 0;
+    let read = async {
+        while total < 8 {
+            let line = lines
+                .next_line()
+                .await
+                .unwrap()
+                .expect("a report every second");
+            let Some(counts) = line.split_once(" calls in the last 1s: ") else {
+                continue;
+            };
+            total += leading_number(counts.1);
+            for (kind, sum) in &mut reported {
+                let after = counts.1.split_once(&format!("{kind} ")).unwrap().1;
+                *sum += leading_number(after);
+            }
+        }
+    };
+    tokio::time::timeout(REPORTED, read)
+        .await
+        .expect("the calls are reported");
+    assert_eq!((total, reported), (8, expected));
+    interrupt(server, config).await;
+}
+
+/// The number `text` starts with.
+fn leading_number(text: &str) -> u64 {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap()
+}
+
+/// Sizes out of bounds are refused in words, naming the flag and what it takes, with the exit
+/// code of bad input, as `--rate-limit` is.
+#[tokio::test]
+async fn sizes_out_of_bounds_are_refused_in_words() {
+    for (args, words) in [
+        (&["--open", "20001"][..], "20001 is not in 0..=20000"),
+        (&["--open", "many"], "invalid value 'many' for '--open <N>'"),
+        (&["--agents", "0"], "0 is not in 1..=2000"),
+        (&["--queues", "101"], "101 is not in 1..=100"),
+        (&["--rate-limit", "0"], "0 is not in 1..=10000"),
+        (&["--report-every", "5"], "--report-calls"),
+    ] {
+        let run = Command::new(BIN)
+            .args(["simulate", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {run:?}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(words), "{args:?}: {stderr}");
+    }
 }
 
 /// `handoff --redis URL simulate`: one simulated account for a team of two, each supervisor with
