@@ -70,7 +70,7 @@ done <"$WORK/minutes"
 sed 's/^.*minute: //; s/[^0-9]\+/ /g' "$WORK/minutes" | awk -v from=2 -v to=$((MINUTES + 1)) '
   { for (i = 1; i <= NF; i++) sum[i] += $i; fields = NF; lines++ }
   END {
-    split("conversation list pages,agent list pages,availability,queue stats,queue list pages,assign,other", kind, ",")
+    split("conversation list pages,agent list pages,availability,queue stats,queue list pages,queue performance pages,assign,other", kind, ",")
     printf "average of minutes %d to %d: %.1f (", from, to, sum[1] / lines
     for (i = 2; i <= fields; i++) printf "%s%s %.1f", (i > 2 ? ", " : ""), kind[i - 1], sum[i] / lines
     print ")"

@@ -140,6 +140,7 @@ async fn a_sized_floor_is_all_in_the_roster_and_its_calls_are_reported_by_kind()
         ("availability", 0),
         ("queue stats", 0),
         ("queue list pages", 1),
+        ("queue performance pages", 0),
         ("assign", 0),
         ("other", 0),
     ]);

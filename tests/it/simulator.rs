@@ -752,6 +752,8 @@ async fn calls_are_counted_by_kind() {
         .header("accountid", ACCOUNT);
     assert_eq!(send(without_token).await.status, StatusCode::UNAUTHORIZED);
     send(call(&sim, reqwest::Method::GET, "/conversations?limit=5")).await;
+    let day = performance_body(SystemTime::now(), json!({}));
+    send(queue_performance_call(&sim, &day)).await;
     send(http().post(sim.callback_sink_url()).json(&json!({"x": 1}))).await;
     send(call(&sim, reqwest::Method::GET, "/no-such-call")).await;
 
@@ -764,6 +766,7 @@ async fn calls_are_counted_by_kind() {
             availability: 1,
             queue_stats: 1,
             queue_list: 1,
+            queue_performance: 1,
             assign: 2,
             // `GET /queues/{queueId}`
             other: 1,

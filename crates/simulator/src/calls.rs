@@ -23,6 +23,9 @@ pub struct CallCounts {
     pub queue_stats: u64,
     /// `GET …/queues`, one a page.
     pub queue_list: u64,
+    /// `POST …/analytics/account/{accountId}/queue-performance`: every queue's numbers, a page
+    /// of rows at a time.
+    pub queue_performance: u64,
     /// `POST …/assign-conversation`: transfers.
     pub assign: u64,
     /// Every other platform call, such as `GET …/queues/{queueId}`.
@@ -37,6 +40,7 @@ impl CallCounts {
             + self.availability
             + self.queue_stats
             + self.queue_list
+            + self.queue_performance
             + self.assign
             + self.other
     }
@@ -44,12 +48,15 @@ impl CallCounts {
     /// Counts one call to `path`, a path the guard admitted to a platform route.
     pub(crate) fn count(&mut self, path: &str) {
         let kind = match route_of(path).as_slice() {
-            ["conversations"] => &mut self.conversation_list,
-            ["organizations", _, "agents"] => &mut self.agent_list,
-            ["agents", "availability"] => &mut self.availability,
-            ["monitor", "queueStatsById", _] => &mut self.queue_stats,
-            ["queues"] => &mut self.queue_list,
-            ["assign-conversation"] => &mut self.assign,
+            ["v1", "public", _, "conversations"] => &mut self.conversation_list,
+            ["v1", "public", _, "organizations", _, "agents"] => &mut self.agent_list,
+            ["v1", "public", _, "agents", "availability"] => &mut self.availability,
+            ["v1", "public", _, "monitor", "queueStatsById", _] => &mut self.queue_stats,
+            ["v1", "public", _, "queues"] => &mut self.queue_list,
+            ["public", "analytics", "account", _, "queue-performance"] => {
+                &mut self.queue_performance
+            }
+            ["v1", "public", _, "assign-conversation"] => &mut self.assign,
             _ => &mut self.other,
         };
         *kind = kind.saturating_add(1);
@@ -69,17 +76,20 @@ impl Sub for CallCounts {
             availability: self.availability.saturating_sub(earlier.availability),
             queue_stats: self.queue_stats.saturating_sub(earlier.queue_stats),
             queue_list: self.queue_list.saturating_sub(earlier.queue_list),
+            queue_performance: self
+                .queue_performance
+                .saturating_sub(earlier.queue_performance),
             assign: self.assign.saturating_sub(earlier.assign),
             other: self.other.saturating_sub(earlier.other),
         }
     }
 }
 
-/// The segments of `path` after the stream it addresses:
-/// `/agentassist/api/v1/public/{streamId}/agents/availability` → `["agents", "availability"]`.
+/// The segments of `path` below the platform API's root:
+/// `/agentassist/api/v1/public/{streamId}/queues` → `["v1", "public", "{streamId}", "queues"]`.
 fn route_of(path: &str) -> Vec<&str> {
-    path.strip_prefix("/agentassist/api/v1/public/")
-        .map(|rest| rest.split('/').skip(1).collect())
+    path.strip_prefix("/agentassist/api/")
+        .map(|rest| rest.split('/').collect())
         .unwrap_or_default()
 }
 
@@ -87,23 +97,24 @@ fn route_of(path: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
-    const STREAM: &str = "/agentassist/api/v1/public/st-1";
+    const API: &str = "/agentassist/api";
 
     #[test]
     fn each_call_counts_as_the_route_it_addressed() {
         let mut counts = CallCounts::default();
         for route in [
-            "/conversations",
-            "/conversations",
-            "/organizations/o-1/agents",
-            "/agents/availability",
-            "/monitor/queueStatsById/qu-1",
-            "/monitor/queueStatsById/qu-2",
-            "/queues",
-            "/queues/qu-1",
-            "/assign-conversation",
+            "/v1/public/st-1/conversations",
+            "/v1/public/st-1/conversations",
+            "/v1/public/st-1/organizations/o-1/agents",
+            "/v1/public/st-1/agents/availability",
+            "/v1/public/st-1/monitor/queueStatsById/qu-1",
+            "/v1/public/st-1/monitor/queueStatsById/qu-2",
+            "/v1/public/st-1/queues",
+            "/v1/public/st-1/queues/qu-1",
+            "/public/analytics/account/65a1/queue-performance",
+            "/v1/public/st-1/assign-conversation",
         ] {
-            counts.count(&format!("{STREAM}{route}"));
+            counts.count(&format!("{API}{route}"));
         }
         assert_eq!(
             counts,
@@ -113,11 +124,12 @@ mod tests {
                 availability: 1,
                 queue_stats: 2,
                 queue_list: 1,
+                queue_performance: 1,
                 assign: 1,
                 other: 1,
             }
         );
-        assert_eq!(counts.total(), 9);
+        assert_eq!(counts.total(), 10);
     }
 
     #[test]

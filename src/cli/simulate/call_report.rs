@@ -31,13 +31,14 @@ pub(super) async fn report(simulator: &Simulator, every: Duration) -> Infallible
     }
 }
 
-/// `14:04:07 calls in the last minute: 43 (conversation list pages 18, agent list pages 9,
-/// availability 2, queue stats 12, queue list pages 2, assign 0, other 0)`: every kind always
-/// named, so that a script finds each by its words.
+/// `14:04:07 calls in the last minute: 43 (conversation list pages 12, agent list pages 15,
+/// availability 2, queue stats 12, queue list pages 2, queue performance pages 0, assign 0,
+/// other 0)`: every kind always named, so that a script finds each by its words.
 fn line(at: NaiveTime, every: Duration, calls: CallCounts) -> String {
     format!(
         "{} calls in the last {}: {} (conversation list pages {}, agent list pages {}, \
-         availability {}, queue stats {}, queue list pages {}, assign {}, other {})",
+         availability {}, queue stats {}, queue list pages {}, queue performance pages {}, \
+         assign {}, other {})",
         at.format("%H:%M:%S"),
         period_words(every),
         calls.total(),
@@ -46,6 +47,7 @@ fn line(at: NaiveTime, every: Duration, calls: CallCounts) -> String {
         calls.availability,
         calls.queue_stats,
         calls.queue_list,
+        calls.queue_performance,
         calls.assign,
         calls.other,
     )
@@ -71,14 +73,16 @@ mod tests {
             availability: 2,
             queue_stats: 12,
             queue_list: 2,
+            queue_performance: 1,
             assign: 0,
             other: 1,
         };
         let at = NaiveTime::from_hms_opt(14, 4, 7).unwrap_or_default();
         assert_eq!(
             line(at, Duration::from_secs(60), calls),
-            "14:04:07 calls in the last minute: 44 (conversation list pages 18, agent list pages 9, \
-             availability 2, queue stats 12, queue list pages 2, assign 0, other 1)"
+            "14:04:07 calls in the last minute: 45 (conversation list pages 18, agent list pages 9, \
+             availability 2, queue stats 12, queue list pages 2, queue performance pages 1, \
+             assign 0, other 1)"
         );
         assert!(
             line(at, Duration::from_secs(5), CallCounts::default())
