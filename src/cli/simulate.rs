@@ -137,20 +137,34 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
             );
         }
     }
-    let interrupted = if args.report_calls {
+    let stopped = if args.report_calls {
         let every = Duration::from_secs(args.report_every);
         tokio::select! {
-            interrupted = tokio::signal::ctrl_c() => interrupted,
+            stopped = stop_asked() => stopped,
             never = call_report::report(&simulator, every) => match never {},
         }
     } else {
-        tokio::signal::ctrl_c().await
+        stop_asked().await
     };
-    if let Err(error) = interrupted {
+    if let Err(error) = stopped {
         err!("error: cannot wait for Ctrl-c: {error}");
     }
     simulator.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-c, SIGTERM or a hang-up: each stops the simulator the same way, so the folder
+/// holding its secret is removed however it is told to stop (a script's `kill` sends SIGTERM, a
+/// closed terminal SIGHUP).
+async fn stop_asked() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted,
+        _ = terminate.recv() => Ok(()),
+        _ = hangup.recv() => Ok(()),
+    }
 }
 
 /// What the simulated platform knows, in words: "120 agents (20 of them in the roster), 6 queues

@@ -53,14 +53,35 @@ async fn serve_with(
 }
 
 /// Ctrl-c stops the server cleanly, and it takes the config at `config` with it.
-async fn interrupt(mut server: Child, config: &str) {
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &server.id().unwrap().to_string()])
+async fn interrupt(server: Child, config: &str) {
+    stop_with("INT", server, config).await;
+}
+
+/// `signal` stops the server cleanly (exit 0), and it takes the config at `config`, which holds
+/// its secret, with it.
+async fn stop_with(signal: &str, mut server: Child, config: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &server.id().unwrap().to_string()])
         .status()
         .unwrap();
-    assert!(interrupted.success());
-    assert_eq!(server.wait().await.unwrap().code(), Some(0));
-    assert!(!std::path::Path::new(config).exists());
+    assert!(sent.success());
+    assert_eq!(
+        server.wait().await.unwrap().code(),
+        Some(0),
+        "after SIG{signal}"
+    );
+    assert!(
+        !std::path::Path::new(config).exists(),
+        "SIG{signal} left {config} behind"
+    );
+}
+
+#[tokio::test]
+async fn a_kill_or_a_hang_up_stops_the_simulator_as_ctrl_c_does() {
+    for signal in ["TERM", "HUP"] {
+        let (server, consoles) = serve(&[], 1).await;
+        stop_with(signal, server, &consoles[0].0).await;
+    }
 }
 
 #[tokio::test]
