@@ -3,15 +3,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::support::{self, SECRET, Workspace, simulator_config, start_simulator, workspace_with};
+use crate::support::{
+    self, Workspace, config_for, platform_client, simulator_config, start_simulator, workspace_with,
+};
 use handoff::account::Account;
-use handoff::budget::RateBudget;
-use handoff::config::AuthConfig;
 use handoff::demo;
 use handoff::directory::Freshness;
 use handoff::ids::ConversationStatus;
-use handoff::platform::{MoveTarget, PlatformClient};
-use handoff::secret::{Redactor, Secret};
+use handoff::platform::MoveTarget;
 use handoff_simulator::{ConversationsConfig, Replies, Simulator, SimulatorConfig};
 use serde_json::Value;
 
@@ -43,29 +42,6 @@ fn list_calls(simulator: &Simulator) -> Vec<(String, u16)> {
         .filter(|r| r.path.ends_with("/conversations"))
         .map(|r| (r.query, r.status))
         .collect()
-}
-
-fn config_for(simulator: &Simulator) -> handoff::config::Config {
-    let mut config = demo::config_for(simulator);
-    config.auth = AuthConfig::Credentials {
-        client_id: demo::CLIENT_ID.into(),
-        client_secret: Secret::new(SECRET),
-    };
-    config
-}
-
-/// The platform client alone, on a budget of its own in `data`, for what it reads as it is.
-fn client_for(simulator: &Simulator, data: &std::path::Path) -> PlatformClient {
-    let config = config_for(simulator);
-    let platform = &config.platform;
-    let budget = RateBudget::shared(
-        platform.rate_limit_per_minute,
-        platform.rate_window,
-        platform.request_timeout,
-        data,
-        &platform.account_id,
-    );
-    PlatformClient::new(&config, budget, Redactor::new([])).unwrap()
 }
 
 #[tokio::test]
@@ -442,7 +418,7 @@ async fn the_documentations_sample_reply_is_read() {
     })
     .await;
     let data = tempfile::tempdir().unwrap();
-    let client = client_for(&simulator, data.path());
+    let client = platform_client(&simulator, data.path());
     let list = client
         .list_conversations(&[ConversationStatus::Closed])
         .await

@@ -6,34 +6,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use handoff::budget::RateBudget;
-use handoff::config::AuthConfig;
 use handoff::demo;
 use handoff::ids::ConversationStatus;
 use handoff::platform::{AgentCounts, PlatformClient, PlatformError, QueuePerformance, QueueRow};
-use handoff::secret::{Redactor, Secret};
 use handoff_simulator::{Presence, Replies, SimQueue, Simulator, SimulatorConfig, agent_presence};
 use serde_json::{Value, json};
 
-use crate::support::{SECRET, simulator_config, start_simulator};
-
-/// The platform client alone, on a budget of its own in `data`.
-fn client_for(simulator: &Simulator, data: &std::path::Path) -> PlatformClient {
-    let mut config = demo::config_for(simulator);
-    config.auth = AuthConfig::Credentials {
-        client_id: demo::CLIENT_ID.into(),
-        client_secret: Secret::new(SECRET),
-    };
-    let platform = &config.platform;
-    let budget = RateBudget::shared(
-        platform.rate_limit_per_minute,
-        platform.rate_window,
-        platform.request_timeout,
-        data,
-        &platform.account_id,
-    );
-    PlatformClient::new(&config, budget, Redactor::new([])).unwrap()
-}
+use crate::support::{platform_client, simulator_config, start_simulator};
 
 /// The demo platform with its clock stopped at `now`: nothing on the floor moves between the
 /// reads a test compares.
@@ -142,7 +121,7 @@ async fn the_documentations_sample_is_read_with_its_own_numbers() {
     })
     .await;
     let data = tempfile::tempdir().unwrap();
-    let client = client_for(&simulator, data.path());
+    let client = platform_client(&simulator, data.path());
     let (start, end) = day_up_to(SystemTime::now());
     let performance = client.queue_performance(start, end).await.unwrap();
     assert!(performance.notes.is_empty(), "{:?}", performance.notes);
@@ -240,7 +219,7 @@ async fn each_queue_adds_up_to_the_floor_and_counts_its_agents_once() {
     let config = frozen_at(now);
     let simulator = start_simulator(config.clone()).await;
     let data = tempfile::tempdir().unwrap();
-    let client = client_for(&simulator, data.path());
+    let client = platform_client(&simulator, data.path());
     let (start, end) = day_up_to(now);
     let performance = client.queue_performance(start, end).await.unwrap();
     assert!(performance.notes.is_empty(), "{:?}", performance.notes);
@@ -304,7 +283,7 @@ async fn every_page_is_read_and_a_range_over_a_day_is_not_sent() {
     let queue_count = queues.len();
     let simulator = start_simulator(SimulatorConfig { queues, ..base }).await;
     let data = tempfile::tempdir().unwrap();
-    let client = client_for(&simulator, data.path());
+    let client = platform_client(&simulator, data.path());
     let (start, end) = day_up_to(now);
     let performance = client.queue_performance(start, end).await.unwrap();
     assert!(performance.notes.is_empty(), "{:?}", performance.notes);
@@ -343,7 +322,7 @@ async fn a_refusal_names_the_missing_configuration_scope() {
     })
     .await;
     let data = tempfile::tempdir().unwrap();
-    let client = client_for(&simulator, data.path());
+    let client = platform_client(&simulator, data.path());
     let (start, end) = day_up_to(SystemTime::now());
     let error = client.queue_performance(start, end).await.unwrap_err();
     let PlatformError::MissingScope {

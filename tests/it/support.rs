@@ -13,6 +13,31 @@ use handoff_simulator::{ConversationsConfig, Simulator, SimulatorConfig};
 pub const SECRET: &str = "t3st-secret-never-printed-7f3a";
 pub const SECRET_ENV: &str = "HANDOFF_TEST_CLIENT_SECRET";
 
+/// The demo's config for `simulator`, signing with the test's client secret.
+pub fn config_for(simulator: &Simulator) -> handoff::config::Config {
+    let mut config = demo::config_for(simulator);
+    config.auth = handoff::config::AuthConfig::Credentials {
+        client_id: demo::CLIENT_ID.into(),
+        client_secret: handoff::secret::Secret::new(SECRET),
+    };
+    config
+}
+
+/// The platform client alone, on a budget of its own in `data`, for what it reads as it is.
+pub fn platform_client(simulator: &Simulator, data: &Path) -> handoff::platform::PlatformClient {
+    let config = config_for(simulator);
+    let platform = &config.platform;
+    let budget = handoff::budget::RateBudget::shared(
+        platform.rate_limit_per_minute,
+        platform.rate_window,
+        platform.request_timeout,
+        data,
+        &platform.account_id,
+    );
+    let redactor = handoff::secret::Redactor::new([]);
+    handoff::platform::PlatformClient::new(&config, budget, redactor).unwrap()
+}
+
 pub fn simulator_config() -> SimulatorConfig {
     let demo = demo::simulator_config();
     SimulatorConfig {

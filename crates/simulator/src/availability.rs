@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::body::json_object;
 use super::guard::Call;
 use super::presence::{Presence, agent_state};
 use super::reply::ApiError;
@@ -87,23 +88,7 @@ struct Filter {
 
 impl Filter {
     fn parse(body: &[u8]) -> Result<Filter, ApiError> {
-        let value: Value = serde_json::from_slice(body).map_err(|error| {
-            ApiError::bad_request(format!("Request body is not valid JSON: {error}"))
-        })?;
-        let Value::Object(fields) = value else {
-            return Err(ApiError::bad_request("Request body must be a JSON object"));
-        };
-        let unknown: Vec<&str> = fields
-            .keys()
-            .map(String::as_str)
-            .filter(|name| !FILTERS.contains(name))
-            .collect();
-        if !unknown.is_empty() {
-            return Err(ApiError::bad_request(format!(
-                "Unknown field(s) in request body: {}",
-                unknown.join(", ")
-            )));
-        }
+        let fields = json_object(body, &FILTERS)?;
         Ok(Filter {
             agents: ids(&fields, "agentIds")?,
             queues: ids(&fields, "queueIds")?,

@@ -5,6 +5,8 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use futures::StreamExt;
 
+use serde_json::{Map, Value};
+
 use super::reply::ApiError;
 
 /// Far above any real transfer request (a few hundred bytes).
@@ -40,4 +42,27 @@ pub(crate) async fn read_limited(body: Body) -> Result<Vec<u8>, BodyError> {
         bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
+}
+
+/// A JSON body that must be an object of the `known` fields only, as the platform's analytics
+/// and availability calls refuse anything else: its fields, or the refusal in words.
+pub(crate) fn json_object(body: &[u8], known: &[&str]) -> Result<Map<String, Value>, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request(format!("Request body is not valid JSON: {error}"))
+    })?;
+    let Value::Object(fields) = value else {
+        return Err(ApiError::bad_request("Request body must be a JSON object"));
+    };
+    let unknown: Vec<&str> = fields
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !known.contains(name))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "Unknown field(s) in request body: {}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(fields)
 }

@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
+use super::body::json_object;
 use super::conversation::{Phase, SimConversation};
 use super::guard::Call;
 use super::hash::stable;
@@ -179,23 +180,7 @@ pub(crate) async fn handle(
 
 impl Asked {
     fn parse(body: &[u8], query: Option<&str>) -> Result<Asked, ApiError> {
-        let value: Value = serde_json::from_slice(body).map_err(|error| {
-            ApiError::bad_request(format!("Request body is not valid JSON: {error}"))
-        })?;
-        let Value::Object(fields) = value else {
-            return Err(ApiError::bad_request("Request body must be a JSON object"));
-        };
-        let unknown: Vec<&str> = fields
-            .keys()
-            .map(String::as_str)
-            .filter(|name| !FIELDS.contains(name))
-            .collect();
-        if !unknown.is_empty() {
-            return Err(ApiError::bad_request(format!(
-                "Unknown field(s) in request body: {}",
-                unknown.join(", ")
-            )));
-        }
+        let fields = json_object(body, &FIELDS)?;
         let start = date(&fields, "startDate")?;
         let end = date(&fields, "endDate")?;
         if end < start {
