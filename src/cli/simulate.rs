@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::EXIT_BAD_INPUT;
 use super::output::{err, out};
@@ -76,6 +77,14 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
         );
         return ExitCode::from(EXIT_BAD_INPUT);
     }
+    // Listening before the simulator says it is up: a stop sent as soon as it says so is heard.
+    let mut stop = match StopSignals::listen() {
+        Ok(stop) => stop,
+        Err(error) => {
+            err!("error: cannot listen for Ctrl-c: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     // A secret of this run's own: whoever can read the config file below can use it.
     let secret = uuid::Uuid::new_v4().simple().to_string();
     let (roster, tenant) = demo::sized(FloorSize {
@@ -137,33 +146,45 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
             );
         }
     }
-    let stopped = if args.report_calls {
+    if args.report_calls {
         let every = Duration::from_secs(args.report_every);
         tokio::select! {
-            stopped = stop_asked() => stopped,
+            () = stop.recv() => {}
             never = call_report::report(&simulator, every) => match never {},
         }
     } else {
-        stop_asked().await
-    };
-    if let Err(error) = stopped {
-        err!("error: cannot wait for Ctrl-c: {error}");
+        stop.recv().await;
     }
     simulator.shutdown().await;
     ExitCode::SUCCESS
 }
 
-/// Waits for Ctrl-c, SIGTERM or a hang-up: each stops the simulator the same way, so the folder
+/// Ctrl-c, SIGTERM and a hang-up, each of which stops the simulator the same way, so the folder
 /// holding its secret is removed however it is told to stop (a script's `kill` sends SIGTERM, a
 /// closed terminal SIGHUP).
-async fn stop_asked() -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    tokio::select! {
-        interrupted = tokio::signal::ctrl_c() => interrupted,
-        _ = terminate.recv() => Ok(()),
-        _ = hangup.recv() => Ok(()),
+struct StopSignals {
+    interrupt: Signal,
+    terminate: Signal,
+    hangup: Signal,
+}
+
+impl StopSignals {
+    /// Heard from now on: a signal that comes before this would end the process unheard.
+    fn listen() -> std::io::Result<Self> {
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Until one of them comes.
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+            _ = self.hangup.recv() => {}
+        }
     }
 }
 
