@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::update::{Msg, Refresh, RosterSaved};
+use super::effect::Refresh;
+use super::update::{Msg, RosterSaved};
 use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
 use crate::directory::{AVAILABILITY_EVERY, Freshness, Listing, Reads};

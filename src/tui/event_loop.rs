@@ -23,11 +23,12 @@ use tokio::task::JoinSet;
 
 use super::background::{self, SharedStore};
 use super::clock::Clock;
+use super::effect::Effect;
 use super::keys::KeyMap;
 use super::model::Model;
 use super::theme::Theme;
 use super::transfer_log::Notice;
-use super::update::{Effect, Msg, step, update};
+use super::update::{Msg, step, update};
 use super::view::view;
 use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;

@@ -14,7 +14,7 @@ mod roster_edit;
 mod teammates;
 mod viewport;
 
-pub use super::effect::{Effect, Refresh};
+use super::effect::{Effect, Refresh};
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;

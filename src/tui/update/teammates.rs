@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn a_callback_about_a_teammates_transfer_is_theirs_not_unmatched() {
         use crate::callback::{CallbackEvent, Received};
-        use crate::tui::update::Effect;
+        use crate::tui::effect::Effect;
 
         let mut model = team_model();
         update(&mut model, Msg::TeamActivity(vec![intent(), accepted()]));

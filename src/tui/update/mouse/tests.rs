@@ -10,11 +10,12 @@ use crate::demo;
 use crate::tui::clock::test_clock;
 use crate::tui::dialog::confirm::Confirm;
 use crate::tui::dialog::help::Help;
+use crate::tui::effect::Effect;
 use crate::tui::layout::{self, Panes};
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, Notice};
-use crate::tui::update::{Effect, Msg, update};
+use crate::tui::update::{Msg, update};
 use crate::tui::view::{self, view};
 
 const WIDTH: u16 = 100;
