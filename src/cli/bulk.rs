@@ -45,16 +45,10 @@ pub(super) async fn run(
         },
         None => None,
     };
-    let mut setup = match Setup::prepare(global, Callbacks::Ignore).await {
+    let setup = match args.setup(global, Callbacks::Ignore).await {
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
-    super::team::report_team(&setup.budget);
-    setup.engine = setup
-        .engine
-        .clone()
-        .taking_over(args.take_over)
-        .sending_unclaimed(args.unclaimed);
     for note in &setup.notes {
         err!("note: {note}");
     }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::output::err;
 use super::printer::Printer;
-use super::setup::{Callbacks, Setup};
+use super::setup::Callbacks;
 use super::transfer_args::TransferArgs;
 use super::{GlobalArgs, restore_ledger};
 use crate::callback::{CallbackEvent, Refusal};
@@ -45,16 +45,10 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
     } else {
         Callbacks::Ignore
     };
-    let mut setup = match Setup::prepare(global, callbacks).await {
+    let mut setup = match args.setup(global, callbacks).await {
         Ok(setup) => setup,
         Err(error) => return printer.bad_input(&error.to_string()),
     };
-    super::team::report_team(&setup.budget);
-    setup.engine = setup
-        .engine
-        .clone()
-        .taking_over(args.take_over)
-        .sending_unclaimed(args.unclaimed);
     let callback_events = setup.callbacks.take();
     if args.wait.is_some() && callback_events.is_none() {
         return printer.bad_input(

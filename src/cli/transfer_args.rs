@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args};
 
+use super::GlobalArgs;
+use super::setup::{Callbacks, Setup, SetupError};
+
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("sessions").required(true).args(["session", "sessions_file", "from_queue"])))]
 #[command(group(ArgGroup::new("target").required(true).args(["agent", "queue", "agents"])))]
@@ -66,4 +69,22 @@ pub struct TransferArgs {
     /// Print one JSON object (one per conversation when moving many) instead of words
     #[arg(long)]
     pub(super) json: bool,
+}
+
+impl TransferArgs {
+    /// What the run needs, as these arguments ask: its transfers take over a teammate's session
+    /// or go unclaimed when told to, and the team's Redis is reported on stderr while it runs.
+    pub(super) async fn setup(
+        &self,
+        global: &GlobalArgs,
+        callbacks: Callbacks,
+    ) -> Result<Setup, SetupError> {
+        let mut setup = Setup::prepare(global, callbacks).await?;
+        super::team::report_team(&setup.budget);
+        setup.engine = setup
+            .engine
+            .taking_over(self.take_over)
+            .sending_unclaimed(self.unclaimed);
+        Ok(setup)
+    }
 }

@@ -33,6 +33,12 @@ fn command(ws: &Workspace, args: &[&str]) -> tokio::process::Command {
     command
 }
 
+/// Not one request reached the platform.
+fn nothing_reached(simulator: &handoff_simulator::Simulator) {
+    let requests = simulator.requests();
+    assert!(requests.is_empty(), "{requests:?}");
+}
+
 /// What the binary did, checked to have exited by itself rather than on a signal (an abort
 /// when an allocation failed past the limit).
 fn finished(output: std::process::Output) -> Run {
@@ -77,11 +83,7 @@ async fn dev_zero_is_read_up_to_the_byte_bound_and_nothing_is_sent() {
         run.stderr
     );
     assert!(run.stderr.contains("nothing was sent"), "{}", run.stderr);
-    assert!(
-        simulator.requests().is_empty(),
-        "{:?}",
-        simulator.requests()
-    );
+    nothing_reached(&simulator);
 }
 
 /// Stdin that never ends: a task writes valid ids into the pipe until the binary closes it.
@@ -132,11 +134,7 @@ async fn endless_stdin_is_read_up_to_the_line_bound_and_nothing_is_sent() {
         ),
         "{out}"
     );
-    assert!(
-        simulator.requests().is_empty(),
-        "{:?}",
-        simulator.requests()
-    );
+    nothing_reached(&simulator);
 }
 
 #[tokio::test]
@@ -164,11 +162,7 @@ async fn a_file_of_too_many_lines_is_refused_and_nothing_is_sent() {
         "{}",
         run.stderr
     );
-    assert!(
-        simulator.requests().is_empty(),
-        "{:?}",
-        simulator.requests()
-    );
+    nothing_reached(&simulator);
 }
 
 /// A file saved with a byte order mark, as some Windows editors do, and two of them joined.

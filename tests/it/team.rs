@@ -707,6 +707,25 @@ async fn the_team_log_lists_every_supervisors_transfers_with_their_name() {
     assert_eq!(own.json().as_array().unwrap().len(), 1, "{}", own.all());
 }
 
+/// Writes `entries` (each an entry's fields) onto the team's activity stream, as anyone who
+/// can reach the team's Redis can.
+async fn add_to_stream(
+    redis: &RedisServer,
+    entries: impl IntoIterator<Item = Vec<(&str, String)>>,
+) {
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    for fields in entries {
+        let _: String = redis::cmd("XADD")
+            .arg(ACTIVITY_KEY)
+            .arg("*")
+            .arg(&fields)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+    }
+}
+
 /// The stream is anyone's who can reach Redis: entries that are not handoff's, or that carry
 /// escape sequences, are skipped or shown harmless, never a crash.
 #[tokio::test]
@@ -716,8 +735,6 @@ async fn hostile_entries_on_the_stream_are_skipped_or_shown_harmless() {
     };
     let simulator = simulator_allowing(60).await;
     let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
-    let client = redis::Client::open(redis.url()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
     let intent = |name: &str| {
         serde_json::json!({
             "at": chrono::Utc::now().to_rfc3339(), "transfer": uuid::Uuid::new_v4().to_string(),
@@ -745,15 +762,7 @@ async fn hostile_entries_on_the_stream_are_skipped_or_shown_harmless() {
             ("line", "[1,2,3]".into()),
         ],
     ];
-    for fields in entries {
-        let _: String = redis::cmd("XADD")
-            .arg(ACTIVITY_KEY)
-            .arg("*")
-            .arg(&fields)
-            .query_async(&mut connection)
-            .await
-            .unwrap();
-    }
+    add_to_stream(&redis, entries).await;
     let log = marcus.run(&["log", "--team"]).await;
     assert_eq!(log.code, 0, "{}", log.all());
     assert!(!log.all().contains('\x1b'), "{:?}", log.all());
@@ -777,8 +786,6 @@ async fn huge_words_on_the_stream_are_cut_and_counted() {
     };
     let simulator = simulator_allowing(60).await;
     let marcus = supervisor(&simulator, 60, &team_table(&redis, "Marcus"));
-    let client = redis::Client::open(redis.url()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
     let huge = |word: &str| format!("{word} {}", "x".repeat(300_000));
     let transfer = uuid::Uuid::new_v4().to_string();
     let now = chrono::Utc::now().to_rfc3339();
@@ -793,20 +800,14 @@ async fn huge_words_on_the_stream_are_cut_and_counted() {
             "http_status": 400, "message": huge("Agent not found")
         }),
     ];
-    for step in steps {
-        let fields = [
+    let entries = steps.map(|step| {
+        vec![
             ("by", huge("Eve")),
             ("console", "x".into()),
             ("line", step.to_string()),
-        ];
-        let _: String = redis::cmd("XADD")
-            .arg(ACTIVITY_KEY)
-            .arg("*")
-            .arg(&fields)
-            .query_async(&mut connection)
-            .await
-            .unwrap();
-    }
+        ]
+    });
+    add_to_stream(&redis, entries).await;
     for format in [&[][..], &["--csv"], &["--json"]] {
         let args = [&["log", "--team"][..], format].concat();
         let log = marcus.run(&args).await;

@@ -56,6 +56,15 @@ fn dispatched(effect: Option<Effect>) -> TransferRequest {
     }
 }
 
+/// The picker as a new transfer finds it: no filter, no sort or marks, the first target.
+pub(super) fn assert_picker_starts_afresh(model: &Model) {
+    assert!(model.picker.filter.is_empty());
+    assert!(!model.free_only && !model.by_load);
+    assert!(model.marked_agents.is_empty());
+    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
+    assert_eq!(model.picker.selected(), 0);
+}
+
 #[test]
 fn the_fast_path_session_target_confirm() {
     let mut model = model();
@@ -1533,11 +1542,7 @@ fn after_a_send_the_picker_starts_afresh() {
     key(&mut model, KeyCode::Enter);
     dispatched(key(&mut model, KeyCode::Char('y')));
 
-    assert!(model.picker.filter.is_empty());
-    assert!(!model.free_only && !model.by_load);
-    assert!(model.marked_agents.is_empty());
-    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
-    assert_eq!(model.picker.selected(), 0);
+    assert_picker_starts_afresh(&model);
     assert!(
         !model.picker.avoids(&dana.id),
         "nothing avoided either once a re-route is sent"

@@ -1,6 +1,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::super::tests::{ctrl, key, reloaded_without, report, type_text};
+use super::super::tests::{
+    assert_picker_starts_afresh, ctrl, key, reloaded_without, report, type_text,
+};
 use super::super::{Effect, Msg, update};
 use crate::demo;
 use crate::directory::Availability;
@@ -558,11 +560,7 @@ fn after_a_run_the_picker_starts_afresh() {
     key(&mut model, KeyCode::Enter);
     dispatched(key(&mut model, KeyCode::Char('y')));
 
-    assert!(model.picker.filter.is_empty());
-    assert!(!model.free_only && !model.by_load);
-    assert!(model.marked_agents.is_empty());
-    assert_eq!(model.picker.matches().len(), model.roster.targets().len());
-    assert_eq!(model.picker.selected(), 0);
+    assert_picker_starts_afresh(&model);
 }
 
 /// Those a stopped run never sent are not failures: no bell, nothing to look at, counted apart
