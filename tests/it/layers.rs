@@ -64,39 +64,21 @@ fn module_of(src: &Path, file: &Path) -> String {
         .into_owned()
 }
 
-/// The modules `text` names as `crate::<module>` outside comments, with those named inside a
-/// `use crate::{…}` group.
+/// The modules `text` names as `crate::<module>` outside its comments, in a path or a group.
 fn imported(text: &str) -> BTreeSet<String> {
-    let code: String = text
-        .lines()
+    used_paths(&without_comments(text))
+        .into_iter()
+        .filter(|path| path.first().is_some_and(|start| start == "crate"))
+        .filter_map(|path| path.into_iter().nth(1))
+        .collect()
+}
+
+/// `text` with every `//` comment (doc comments too) left out, so a name in words is no import.
+fn without_comments(text: &str) -> String {
+    text.lines()
         .map(|line| line.split("//").next().unwrap_or(""))
         .collect::<Vec<_>>()
-        .join("\n");
-    let mut modules = BTreeSet::new();
-    for (at, _) in code.match_indices("crate::") {
-        let after = &code[at + "crate::".len()..];
-        if let Some(group) = after.strip_prefix('{') {
-            // Only the group's first level: `crate::{a::X, b::{Y, Z}}` names a and b.
-            let mut depth = 0;
-            let mut item_start = true;
-            for (i, c) in group.char_indices() {
-                match c {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => break,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => item_start = true,
-                    c if item_start && (c.is_alphanumeric() || c == '_') => {
-                        item_start = false;
-                        modules.insert(identifier(&group[i..]));
-                    }
-                    _ => {}
-                }
-            }
-        } else {
-            modules.insert(identifier(after));
-        }
-    }
-    modules
+        .join("\n")
 }
 
 fn identifier(text: &str) -> String {
@@ -262,12 +244,7 @@ fn file_loops(src: &Path, shown: &str) -> Vec<String> {
             continue;
         }
         let text = std::fs::read_to_string(file).unwrap();
-        let code: String = text
-            .lines()
-            .map(|line| line.split("//").next().unwrap_or(""))
-            .collect::<Vec<_>>()
-            .join("\n");
-        for path in used_paths(&code) {
+        for path in used_paths(&without_comments(&text)) {
             let mut target = match path.first().map(String::as_str) {
                 Some("crate") => Vec::new(),
                 Some("super") => here[..here.len().saturating_sub(1)].to_vec(),
