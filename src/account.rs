@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::budget::RateBudget;
+use crate::budget::{RateBudget, ReadCeiling};
 use crate::callback::{TokenError, load_or_create, with_token};
 use crate::config::{AuthConfig, Config};
 use crate::directory::Reads;
@@ -74,6 +74,25 @@ impl Account {
                 &platform.account_id,
             ),
         };
+        let ceiling = match (&team, &config.team) {
+            (Some(team), Some(settings)) => ReadCeiling::team(
+                config.reads_share,
+                platform.rate_limit_per_minute,
+                platform.rate_window,
+                platform.request_timeout,
+                team.link.clone(),
+                &platform.account_id,
+                settings.fallback_share,
+            ),
+            _ => ReadCeiling::shared(
+                config.reads_share,
+                platform.rate_limit_per_minute,
+                platform.rate_window,
+                platform.request_timeout,
+                data_dir,
+                &platform.account_id,
+            ),
+        };
         let mut secrets = vec![callback_token.clone()];
         match &config.auth {
             AuthConfig::Jwt(token) => secrets.push(token.clone()),
@@ -99,7 +118,11 @@ impl Account {
                 .map(|team| (team.claims.clone(), team.activity.clone())),
             claim_patience: platform.rate_window,
         });
-        let reads = Reads::new(client, team.as_ref().map(|team| team.shared_reads.clone()));
+        let reads = Reads::new(
+            client,
+            team.as_ref().map(|team| team.shared_reads.clone()),
+            ceiling,
+        );
         Ok(Self {
             engine,
             reads,

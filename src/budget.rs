@@ -21,8 +21,11 @@
 //! - `window`: the sliding window itself, pure: calls, pauses, who waits first;
 //! - `shared_file`: the window in a locked file, for the processes of one data folder;
 //! - `team`: the window in the team's Redis, one Lua script per change;
-//! - `snapshot`: the window as the console shows it and counts down from.
+//! - `snapshot`: the window as the console shows it and counts down from;
+//! - `ceiling`: a second window, of background reads alone, that keeps them to a share of the
+//!   budget across every process (and, in team mode, the whole team).
 
+mod ceiling;
 mod shared_file;
 mod snapshot;
 mod team;
@@ -34,6 +37,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
+pub use ceiling::ReadCeiling;
 pub use snapshot::BudgetSnapshot;
 pub use window::Slot;
 
@@ -139,12 +143,26 @@ impl RateBudget {
         account: &str,
         share: f64,
     ) -> Self {
+        Self::team_window(limit, window, unanswered, link, account, "budget", share)
+    }
+
+    /// The team's window `name` of `account`, in Redis; `share` of it counted alone while
+    /// Redis is away.
+    fn team_window(
+        limit: u32,
+        window: Duration,
+        unanswered: Duration,
+        link: Link,
+        account: &str,
+        name: &str,
+        share: f64,
+    ) -> Self {
         let span = Span::of(window, unanswered);
         let full = limit.max(1) as usize;
         // Rounded down: the shares of the team's consoles must not add up to more than all.
         let alone = ((full as f64 * share).floor() as usize).clamp(1, full);
         let team = TeamShare {
-            budget: TeamBudget::new(link, account, span.window, span.unanswered),
+            budget: TeamBudget::new(link, account, name, span.window, span.unanswered),
             alone,
         };
         Self::with(limit, span, None, Some(team))

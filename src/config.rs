@@ -27,6 +27,12 @@ pub use team::{DEFAULT_FALLBACK_SHARE, TeamConfig};
 use crate::ids::{ConversationStatus, is_hex24};
 use crate::secret::Secret;
 
+/// The shares `[reads] share` may name: below a twentieth the list could not be kept at all on
+/// a floor of any size; above half, other tools of the account would be crowded out.
+pub const READS_SHARE_RANGE: (f64, f64) = (0.05, 0.5);
+/// A fifth of the budget: 12 of the platform's 60 a minute.
+pub const DEFAULT_READS_SHARE: f64 = 0.2;
+
 /// The platform's documented budget for contact-center APIs, per account.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 60;
 /// How long the platform usually needs to post a transfer's outcome, with room to spare.
@@ -72,6 +78,9 @@ pub struct Config {
     pub conversations_refresh: Duration,
     /// `[conversations] statuses`: which conversations are listed unless asked otherwise.
     pub conversation_statuses: Vec<ConversationStatus>,
+    /// `[reads] share`: the part of `rate_limit_per_minute` that background reads may spend,
+    /// for every process of the account together.
+    pub reads_share: f64,
     /// `[keys]` as written: the console resolves it into its keys when any command starts.
     pub keys: KeysTable,
     /// `[team]`: the Redis shared with the account's other supervisors; `None` works alone.
@@ -255,6 +264,19 @@ impl Config {
                 conversation_statuses(&names).map_err(|e| invalid("conversations.statuses", e))?
             }
         };
+        let reads_share = match raw.reads.share {
+            None => DEFAULT_READS_SHARE,
+            Some(share) if (READS_SHARE_RANGE.0..=READS_SHARE_RANGE.1).contains(&share) => share,
+            Some(share) => {
+                return Err(invalid(
+                    "reads.share",
+                    format!(
+                        "expected a part of the request budget from {} to {} (such as 0.2 for 12 of 60 calls a minute), found {share}",
+                        READS_SHARE_RANGE.0, READS_SHARE_RANGE.1
+                    ),
+                ));
+            }
+        };
         let keys = raw.keys.placed(text, path);
         let team = match raw.team {
             Some(team) => Some(team::team_from(team, text, path, &env)?),
@@ -281,6 +303,7 @@ impl Config {
             mouse: raw.ui.mouse.unwrap_or(true),
             conversation_statuses,
             conversations_refresh,
+            reads_share,
             keys,
             team,
         })

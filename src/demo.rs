@@ -223,6 +223,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         mouse: true,
         conversation_statuses: ConversationStatus::MOVABLE.to_vec(),
         conversations_refresh: crate::config::DEFAULT_CONVERSATIONS_REFRESH,
+        reads_share: crate::config::DEFAULT_READS_SHARE,
         keys: KeysTable::default(),
         team: None,
     }

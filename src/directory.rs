@@ -7,12 +7,16 @@
 mod availability;
 mod conversations;
 mod names;
+mod plan;
+mod planner;
 mod reads;
 
 pub use availability::{Availability, LiveState, QueueLoad};
 pub use conversations::TeammateRead;
 pub use names::Names;
-pub use reads::{AVAILABILITY_EVERY, Freshness, Reads};
+pub use plan::{DIRECTORY_EVERY, Held, ReadKind};
+pub use planner::{FloorUpdate, PlanSettings, Planner};
+pub use reads::{Freshness, Reads};
 
 use crate::ids::TargetKind;
 use crate::platform::{PlatformClient, PlatformError};

@@ -70,8 +70,10 @@ pub struct TeamBudget {
 }
 
 impl TeamBudget {
-    pub fn new(link: Link, account: &str, window_ms: u64, unanswered_ms: u64) -> Self {
-        let prefix = format!("handoff:{{{account}}}:budget");
+    /// The window named `name` of `account` ("budget" for every call, "reads" for the
+    /// background reads' ceiling).
+    pub fn new(link: Link, account: &str, name: &str, window_ms: u64, unanswered_ms: u64) -> Self {
+        let prefix = format!("handoff:{{{account}}}:{name}");
         Self {
             link,
             script: Script::new(include_str!("budget.lua")),

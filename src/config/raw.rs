@@ -19,6 +19,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub conversations: RawConversations,
     #[serde(default)]
+    pub reads: RawReads,
+    #[serde(default)]
     pub keys: RawKeys,
     pub team: Option<RawTeam>,
 }
@@ -70,6 +72,12 @@ pub(super) struct RawUi {
 pub(super) struct RawConversations {
     pub statuses: Option<Vec<String>>,
     pub refresh_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReads {
+    pub share: Option<f64>,
 }
 
 /// `[team]`: spans kept, so a wrong value is reported with its line.

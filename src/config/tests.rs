@@ -239,6 +239,24 @@ fn the_mouse_is_on_unless_turned_off() {
 }
 
 #[test]
+fn the_reads_share_defaults_to_a_fifth_and_is_checked() {
+    let secret = [("HANDOFF_CLIENT_SECRET", "s3cret")];
+    let default = parse_with(GOOD, &secret).unwrap();
+    assert!((default.reads_share - 0.2).abs() < 1e-9);
+    let chosen = parse_with(&format!("{GOOD}\n[reads]\nshare = 0.05\n"), &secret).unwrap();
+    assert!((chosen.reads_share - 0.05).abs() < 1e-9);
+    for share in ["0.01", "0.6", "nan"] {
+        let message = error_text(&format!("{GOOD}\n[reads]\nshare = {share}\n"));
+        assert!(
+            message.contains("reads.share") && message.contains("from 0.05 to 0.5"),
+            "{share}: {message}"
+        );
+    }
+    let message = error_text(&format!("{GOOD}\n[reads]\nshares = 0.2\n"));
+    assert!(message.contains("shares"), "{message}");
+}
+
+#[test]
 fn conversation_statuses_default_to_the_movable_ones_and_are_checked() {
     let secret = [("HANDOFF_CLIENT_SECRET", "s3cret")];
     let default = parse_with(GOOD, &secret).unwrap();

@@ -13,9 +13,9 @@ use crate::platform::{ConversationList, ConversationsError, ListedAgent, Platfor
 use crate::roster::Roster;
 use crate::team::SharedReads;
 
-/// At most this many conversations are taken from a teammate's read, as the console keeps at
-/// most this many of its own: naming a longer list would be work for nothing.
-const MAX_SHARED_CONVERSATIONS: usize = 2_000;
+/// At most this many conversations are taken from a teammate's read, as the platform's list is
+/// read up to this many: a larger value in Redis was not written by handoff.
+const MAX_SHARED_CONVERSATIONS: usize = 10_000;
 
 /// The list as the platform gave it, before any roster named its people: what the team shares,
 /// since each console names them through its own roster.
@@ -74,6 +74,31 @@ pub(super) async fn read_for_team(
     Ok((unnamed.named(roster), teammate))
 }
 
+/// The planner's read of the conversations in `statuses`, their agents left for the directory to
+/// name: in team mode (`shared`, with the interval the read is due at) perhaps a teammate's.
+pub(super) async fn read_plain(
+    client: &PlatformClient,
+    shared: Option<(&SharedReads, Duration)>,
+    statuses: &[ConversationStatus],
+) -> Result<(ConversationList, Option<TeammateRead>), ConversationsError> {
+    let Some((team, interval)) = shared else {
+        return Ok((client.list_conversations(statuses).await?, None));
+    };
+    let mut names: Vec<&str> = statuses.iter().map(ConversationStatus::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    let kind = format!("list:{}", names.join(","));
+    let read = |_| client.list_conversations(statuses);
+    let shared = team.read(&kind, interval, |_| true, read).await?;
+    let mut list: ConversationList = shared.value;
+    list.conversations.truncate(MAX_SHARED_CONVERSATIONS);
+    let teammate = shared.read_by.map(|by| TeammateRead {
+        by,
+        at: shared.read_at,
+    });
+    Ok((list, teammate))
+}
+
 async fn fetch_unnamed(
     client: &PlatformClient,
     statuses: &[ConversationStatus],
@@ -98,26 +123,35 @@ async fn fetch_unnamed(
 impl Unnamed {
     /// The list named through `roster` and the agent list, in the order a supervisor reads it.
     fn named(self, roster: &Roster) -> ConversationList {
-        let Unnamed { mut list, agents } = self;
-        let names = Names::new(roster, &agents);
-        for conversation in &mut list.conversations {
-            names.apply(conversation);
-        }
-        // The waits as read, one instant for all, so the order does not depend on when each
-        // was compared.
-        list.conversations.sort_by_key(|c| {
-            let waiting = c
-                .status
-                .as_ref()
-                .is_some_and(ConversationStatus::is_waiting);
-            (
-                Reverse(waiting),
-                Reverse(c.wait),
-                c.session.as_str().to_owned(),
-            )
-        });
-        list
+        named(self.list, roster, &self.agents)
     }
+}
+
+/// `list` named through `roster` and the platform's `agents`, in the order a supervisor reads
+/// it: those still waiting first, each longest wait first.
+pub(super) fn named(
+    mut list: ConversationList,
+    roster: &Roster,
+    agents: &[ListedAgent],
+) -> ConversationList {
+    let names = Names::new(roster, agents);
+    for conversation in &mut list.conversations {
+        names.apply(conversation);
+    }
+    // The waits as read, one instant for all, so the order does not depend on when each was
+    // compared.
+    list.conversations.sort_by_key(|c| {
+        let waiting = c
+            .status
+            .as_ref()
+            .is_some_and(ConversationStatus::is_waiting);
+        (
+            Reverse(waiting),
+            Reverse(c.wait),
+            c.session.as_str().to_owned(),
+        )
+    });
+    list
 }
 
 #[cfg(test)]

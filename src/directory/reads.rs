@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::availability::{self, Availability};
 use super::conversations::{self, TeammateRead};
 use super::{Listing, fetch_listing};
+use crate::budget::ReadCeiling;
 use crate::ids::ConversationStatus;
 use crate::platform::{
     AgentPresence, ConversationList, ConversationsError, PlatformClient, PlatformError,
@@ -17,34 +18,28 @@ use crate::platform::{
 use crate::roster::Roster;
 use crate::team::SharedReads;
 
-/// How old a read may be and still serve.
+/// Who wants a read, and so how old it may be and what it may spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
-    /// Read now from the platform: what a command acts on at once.
+    /// Read now from the platform, outside the reads' ceiling: what a command acts on at once.
     Now,
-    /// A read due this often (a console's refresh): in team mode, a teammate's read younger
-    /// than this serves instead of a call.
-    Within(Duration),
+    /// A background read due this often (a console's refresh), under the reads' ceiling: in
+    /// team mode, a teammate's read younger than this serves instead of a call.
+    Due(Duration),
 }
-
-/// How often a console reads who is free: fresh enough to pick by, and about a quarter of the
-/// account's budget with a handful of queues.
-pub const AVAILABILITY_EVERY: Duration = Duration::from_secs(30);
 
 /// In team mode, a read the supervisor asks for (F5) takes a teammate's only if it was made
 /// about this recently, as if the console refreshed this often.
-const ASKED_WITHIN: Duration = Duration::from_secs(5);
+pub(super) const ASKED_WITHIN: Duration = Duration::from_secs(5);
 
 impl Freshness {
-    /// A console's read, due every `every`.
-    pub fn due(every: Duration) -> Self {
-        Self::Within(every)
-    }
-
-    /// A console's read due every `every`, asked for now by the supervisor: a teammate's serves
-    /// only if it is recent.
-    pub fn asked(every: Duration) -> Self {
-        Self::Within(every.min(ASKED_WITHIN))
+    /// In team mode, how old a teammate's read may be and serve; `None` for a read that must
+    /// be made now.
+    fn shared_within(self) -> Option<Duration> {
+        match self {
+            Self::Now => None,
+            Self::Due(within) => Some(within),
+        }
     }
 }
 
@@ -54,11 +49,39 @@ pub struct Reads {
     client: PlatformClient,
     /// In team mode, where reads are shared with teammates.
     team: Option<SharedReads>,
+    /// What background reads may spend, for the whole account.
+    ceiling: ReadCeiling,
 }
 
 impl Reads {
-    pub fn new(client: PlatformClient, team: Option<SharedReads>) -> Self {
-        Self { client, team }
+    pub fn new(client: PlatformClient, team: Option<SharedReads>, ceiling: ReadCeiling) -> Self {
+        Self {
+            client,
+            team,
+            ceiling,
+        }
+    }
+
+    pub(super) fn client(&self) -> &PlatformClient {
+        &self.client
+    }
+
+    pub(super) fn ceiling(&self) -> &ReadCeiling {
+        &self.ceiling
+    }
+
+    /// In team mode, where reads are shared with teammates.
+    pub(super) fn shared(&self) -> Option<&SharedReads> {
+        self.team.as_ref()
+    }
+
+    /// The client a read for `freshness` calls through: under the ceiling unless it is a
+    /// command's.
+    fn client_for(&self, freshness: Freshness) -> PlatformClient {
+        match freshness {
+            Freshness::Now => self.client.clone(),
+            Freshness::Due(_) => self.client.under_ceiling(&self.ceiling, false),
+        }
     }
 
     /// Who is free, and the numbers of the roster's queues in `queue_ids`.
@@ -67,11 +90,12 @@ impl Reads {
         queue_ids: &[String],
         freshness: Freshness,
     ) -> Result<Availability, PlatformError> {
-        match (&self.team, freshness) {
-            (Some(team), Freshness::Within(interval)) => {
-                availability::read_for_team(&self.client, team, queue_ids, interval).await
+        let client = self.client_for(freshness);
+        match (&self.team, freshness.shared_within()) {
+            (Some(team), Some(interval)) => {
+                availability::read_for_team(&client, team, queue_ids, interval).await
             }
-            _ => availability::read(&self.client, queue_ids).await,
+            _ => availability::read(&client, queue_ids).await,
         }
     }
 
@@ -83,14 +107,12 @@ impl Reads {
         statuses: &[ConversationStatus],
         freshness: Freshness,
     ) -> Result<(ConversationList, Option<TeammateRead>), ConversationsError> {
-        match (&self.team, freshness) {
-            (Some(team), Freshness::Within(interval)) => {
-                conversations::read_for_team(&self.client, team, roster, statuses, interval).await
+        let client = self.client_for(freshness);
+        match (&self.team, freshness.shared_within()) {
+            (Some(team), Some(interval)) => {
+                conversations::read_for_team(&client, team, roster, statuses, interval).await
             }
-            _ => Ok((
-                conversations::read(&self.client, roster, statuses).await?,
-                None,
-            )),
+            _ => Ok((conversations::read(&client, roster, statuses).await?, None)),
         }
     }
 

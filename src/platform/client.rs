@@ -14,7 +14,7 @@ use url::Url;
 
 use super::auth::Authenticator;
 use super::reply::{self, AssignReply, PlatformError};
-use crate::budget::{Priority, RateBudget, Slot};
+use crate::budget::{Priority, RateBudget, ReadCeiling, Slot};
 use crate::config::{Config, is_loopback};
 use crate::ids::{SessionId, TargetKind};
 use crate::secret::{Redactor, Secret};
@@ -48,6 +48,9 @@ pub struct PlatformClient {
     timeout: Duration,
     /// The account's budget, paused here whenever the platform answers 429.
     budget: RateBudget,
+    /// For background reads: the ceiling they keep under, and whether the supervisor asked
+    /// for this one (it goes first).
+    ceiling: Option<(ReadCeiling, bool)>,
     redactor: Redactor,
     /// The platform refused several conversation statuses separated by commas and took them as
     /// repeated `status=` parameters; shared by clones, so the lesson is learnt once.
@@ -141,9 +144,19 @@ impl PlatformClient {
             auth: Authenticator::new(&config.auth),
             timeout: platform.request_timeout,
             budget,
+            ceiling: None,
             redactor,
             repeat_status_params: Arc::default(),
         })
+    }
+
+    /// This client for background reads: each call also keeps under `ceiling`, going before
+    /// the planned reads when the supervisor `asked` for it.
+    pub fn under_ceiling(&self, ceiling: &ReadCeiling, asked: bool) -> Self {
+        Self {
+            ceiling: Some((ceiling.clone(), asked)),
+            ..self.clone()
+        }
     }
 
     /// The call that moves a bot session to an agent or a queue, as it will be sent.
@@ -224,14 +237,22 @@ impl PlatformClient {
             .timeout(self.timeout))
     }
 
-    /// Sends a call that is not a transfer, once the budget leaves room beside transfers.
+    /// Sends a call that is not a transfer, once the budget leaves room beside transfers
+    /// (and, for a background read, once the reads' ceiling does).
     pub(super) async fn send_background(
         &self,
         request: Result<RequestBuilder, PlatformError>,
     ) -> Result<(u16, Vec<u8>), PlatformError> {
+        let under = match &self.ceiling {
+            Some((ceiling, asked)) => Some((ceiling, ceiling.spend(*asked).await)),
+            None => None,
+        };
         let slot = self.budget.spend_as(Priority::Background).await;
         let result = self.exchange_held(request).await;
         self.budget.done(slot).await;
+        if let Some((ceiling, slot)) = under {
+            ceiling.done(slot).await;
+        }
         result
     }
 

@@ -21,9 +21,10 @@ use crate::ids::ConversationStatus;
 /// Conversations asked for a page; the docs show 10 and no bound. A platform that gives fewer
 /// costs more pages, and misses none: the next page starts after what came.
 const PAGE_SIZE: u32 = 100;
-/// Every page costs a request of the account's 60 a minute; a list longer than this is not one
-/// a supervisor reads through.
-const MAX_PAGES: u32 = 20;
+/// Every page costs a request of the account's 60 a minute, and a console reads them all under
+/// its reads' ceiling, over as long as that takes; a platform still saying "more" after 10,000
+/// conversations is not believed, and the list says where it stopped.
+const MAX_PAGES: u32 = 100;
 
 /// The list as read, and what reading it had to work around, in words.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -26,7 +26,7 @@ pub struct ListedAgent {
 }
 
 /// A queue as the platform lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ListedQueue {
     pub id: String,
     pub name: String,

@@ -7,13 +7,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::effect::Refresh;
 use super::update::{Msg, RosterSaved};
 use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
-use crate::directory::{AVAILABILITY_EVERY, Freshness, Listing, Reads};
-use crate::ids::ConversationStatus;
-use crate::roster::Roster;
+use crate::directory::{FloorUpdate, Listing, Reads};
 use crate::roster::{EditError, RosterChange, RosterStore};
 use crate::team::Activity;
 use crate::team::activity::READ_PAGE;
@@ -117,81 +114,22 @@ pub fn watch_budget(budget: RateBudget, messages: mpsc::Sender<Msg>) {
     });
 }
 
-/// What a read asked for `why` may serve, for a console reading every `due_every`.
-fn freshness(why: Refresh, due_every: Duration) -> Freshness {
-    match why {
-        Refresh::Due => Freshness::due(due_every),
-        Refresh::Asked => Freshness::asked(due_every),
-    }
-}
-
-/// Asks the console to refresh who is free, at once and then every interval. The console
-/// decides whether a refresh is needed (it skips one while another runs).
-pub fn schedule_availability(messages: mpsc::Sender<Msg>) {
+/// Passes what the background reads bring into the loop's messages.
+pub fn follow_floor(mut updates: mpsc::Receiver<FloorUpdate>, messages: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(AVAILABILITY_EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            if messages.send(Msg::AvailabilityDue).await.is_err() {
+        while let Some(update) = updates.recv().await {
+            let message = match update {
+                FloorUpdate::Conversations(result, teammate) => {
+                    Msg::Conversations(result, teammate)
+                }
+                FloorUpdate::Availability(result) => Msg::Availability(result),
+                FloorUpdate::Held(held) => Msg::ReadsHeld(held),
+                FloorUpdate::Note(note) => Msg::ReadsNote(note),
+            };
+            if messages.send(message).await.is_err() {
                 return;
             }
         }
-    });
-}
-
-/// Asks the console to read the conversation list, at once and then every `interval`
-/// (`[conversations] refresh_secs`; a read costs a call of the background budget, more for a
-/// long list); the console skips a read while another runs.
-pub fn schedule_conversations(interval: Duration, messages: mpsc::Sender<Msg>) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticks.tick().await;
-            if messages.send(Msg::ConversationsDue).await.is_err() {
-                return;
-            }
-        }
-    });
-}
-
-/// Reads the account's conversations (on the background budget, or in team mode perhaps
-/// through a teammate's read) and reports them. `due_every` is `[conversations] refresh_secs`.
-pub fn refresh_conversations(
-    reads: Reads,
-    roster: Roster,
-    statuses: Vec<ConversationStatus>,
-    why: Refresh,
-    due_every: Duration,
-    messages: mpsc::Sender<Msg>,
-) {
-    tokio::spawn(async move {
-        let read = reads
-            .conversations(&roster, &statuses, freshness(why, due_every))
-            .await;
-        let message = match read {
-            Ok((list, teammate)) => Msg::Conversations(Ok(list), teammate),
-            Err(error) => Msg::Conversations(Err(error), None),
-        };
-        let _ = messages.send(message).await;
-    });
-}
-
-/// Fetches who is free on the shared budget (in team mode perhaps through a teammate's read)
-/// and reports it.
-pub fn refresh_availability(
-    reads: Reads,
-    queue_ids: Vec<String>,
-    why: Refresh,
-    messages: mpsc::Sender<Msg>,
-) {
-    tokio::spawn(async move {
-        let result = reads
-            .availability(&queue_ids, freshness(why, AVAILABILITY_EVERY))
-            .await
-            .map_err(|error| error.to_string());
-        let _ = messages.send(Msg::Availability(result)).await;
     });
 }
 

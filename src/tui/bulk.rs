@@ -31,9 +31,6 @@ pub struct BulkRun {
 pub enum LeftCheck {
     /// The run is under way.
     Running,
-    /// It ended (then) while a read of the list was under way, which may predate its last
-    /// moves: the read after that one tells.
-    AfterThisRead(DateTime<Utc>),
     /// It ended (then), and a read was asked for since: the first list read after the end
     /// tells (a teammate's older one does not).
     OnNextRead(DateTime<Utc>),

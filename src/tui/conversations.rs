@@ -12,9 +12,10 @@ use crate::ids::ConversationStatus;
 use crate::ids::SessionId;
 use crate::platform::{Conversation, ConversationList, ConversationsError};
 
-/// At most this many conversations are kept: the client already stops near here, and a list
-/// longer than this is not one a supervisor reads through on a console.
-pub const MAX_CONVERSATIONS: usize = 2_000;
+/// At most this many conversations are kept, as many as the client reads (100 pages): the
+/// waiting ones come first, so on a floor bigger than that only conversations with an agent are
+/// left out, and the list's notes say the read stopped.
+pub const MAX_CONVERSATIONS: usize = 10_000;
 
 /// How the list is ordered; a key steps through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,8 +69,6 @@ pub struct Conversations {
     /// What reading it had to work around, in words.
     pub notes: Vec<String>,
     pub problem: Option<ListProblem>,
-    /// A read is under way; another is not started until it ends.
-    pub refreshing: bool,
     pub sort: SortBy,
     /// The highlighted conversation, kept by id so a refresh does not move it to another.
     selected: Option<SessionId>,
@@ -88,7 +87,6 @@ impl Conversations {
         now: DateTime<Utc>,
         teammate: Option<TeammateRead>,
     ) {
-        self.refreshing = false;
         let (at, read_by) = match teammate {
             Some(read) => (read.at, Some(read.by)),
             None => (now, None),
@@ -116,6 +114,11 @@ impl Conversations {
 
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+
+    /// How many conversations the last read listed.
+    pub fn len(&self) -> usize {
+        self.list.len()
     }
 
     /// Some conversation still waits, so its wait moves with the clock.

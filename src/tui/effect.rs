@@ -9,15 +9,6 @@ use crate::ids::SessionId;
 use crate::roster::{Roster, RosterChange};
 use crate::transfer::{Confirmation, Settlement, TransferId, TransferRequest};
 
-/// Why a read is made. In team mode it decides how fresh a teammate's read must be to serve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refresh {
-    /// Its time came round.
-    Due,
-    /// The supervisor asked for it, and wants it fresh.
-    Asked,
-}
-
 /// Work for the event loop: the model itself never does I/O.
 #[derive(Debug, Clone)]
 pub enum Effect {
@@ -37,10 +28,10 @@ pub enum Effect {
     /// Send no more of the run under way.
     StopBulk,
     SaveRoster(RosterChange),
-    /// Fetch who is free now, with stats for these queues.
-    RefreshAvailability(Vec<String>, Refresh),
-    /// Read the account's open conversations, naming people and queues as this roster does.
-    RefreshConversations(Roster, Refresh),
+    /// Read the conversation list and who is free now, before the planned reads (F5).
+    AskReads,
+    /// The roster changed: the background reads name and count by this one from now on.
+    RosterChanged(Roster),
     /// Fetch the platform's lists, to show what a sync would change.
     FetchListing,
     /// Merge these lists into the roster file: the supervisor said yes to the preview.

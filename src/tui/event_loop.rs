@@ -33,8 +33,7 @@ use super::view::view;
 use crate::budget::RateBudget;
 use crate::callback::CallbackEvent;
 use crate::config::Settings;
-use crate::directory::Reads;
-use crate::ids::ConversationStatus;
+use crate::directory::{PlanSettings, Planner, Reads};
 use crate::roster::Roster;
 use crate::team::Team;
 use crate::transfer::{
@@ -44,6 +43,8 @@ use crate::transfer::{
 /// Room for every step of many concurrent transfers; senders wait when it is full, they never
 /// drop a step.
 const UPDATE_CHANNEL_CAPACITY: usize = 256;
+/// What the background reads bring: one read at a time, and the loop takes each at once.
+const FLOOR_CHANNEL_CAPACITY: usize = 8;
 /// Beyond the request timeout, time for the answer's audit line to reach the disk.
 const AUDIT_MARGIN: Duration = Duration::from_secs(2);
 
@@ -110,10 +111,8 @@ struct Workers {
     updates: mpsc::Sender<TransferUpdate>,
     messages: mpsc::Sender<Msg>,
     confirm_within: Duration,
-    /// Which conversations the list shows (`[conversations] statuses`).
-    conversation_statuses: Vec<ConversationStatus>,
-    /// How often the list is read again (`[conversations] refresh_secs`).
-    conversations_refresh: Duration,
+    /// The background reads, planned under the reads' ceiling.
+    planner: Planner,
     /// Stops the run of many under way, if any.
     bulk_stop: Option<watch::Sender<bool>>,
     /// Transfers and audit writes under way: the process waits for them before it ends.
@@ -236,6 +235,15 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         keys,
     } = console;
     let clock = Clock::local(Utc::now());
+    let (floor, floor_rx) = mpsc::channel(FLOOR_CHANNEL_CAPACITY);
+    let planner = reads.plan(
+        roster.clone(),
+        PlanSettings {
+            refresh: conversations_refresh,
+            statuses: conversation_statuses,
+        },
+        floor,
+    );
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent, clock);
     model.ledger = ledger;
     // The shift's earlier transfers come first in the log: they happened before this start.
@@ -251,8 +259,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     let (updates, updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     let (messages, messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());
-    background::schedule_availability(messages.clone());
-    background::schedule_conversations(conversations_refresh, messages.clone());
+    background::follow_floor(floor_rx, messages.clone());
     background::watch_budget(budget, messages.clone());
     if let Some(team) = &team {
         background::follow_team(team.activity.clone(), messages.clone());
@@ -272,8 +279,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         updates,
         messages,
         confirm_within,
-        conversation_statuses,
-        conversations_refresh,
+        planner,
         bulk_stop: None,
         tasks: JoinSet::new(),
     };
@@ -429,16 +435,8 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
                 carry_out(effect, workers);
             }
         }
-        Effect::RefreshConversations(roster, why) => {
-            background::refresh_conversations(
-                workers.reads.clone(),
-                roster,
-                workers.conversation_statuses.clone(),
-                why,
-                workers.conversations_refresh,
-                workers.messages.clone(),
-            );
-        }
+        Effect::AskReads => workers.planner.ask(),
+        Effect::RosterChanged(roster) => workers.planner.roster_changed(roster),
         Effect::DispatchBulk {
             requests,
             unclaimed,
@@ -476,10 +474,6 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
         }
         Effect::SaveRoster(change) => {
             background::save_roster(Arc::clone(&workers.store), change, workers.messages.clone());
-        }
-        Effect::RefreshAvailability(queue_ids, why) => {
-            let reads = workers.reads.clone();
-            background::refresh_availability(reads, queue_ids, why, workers.messages.clone());
         }
         Effect::AwaitConfirmation(id) => {
             background::confirm_deadline(id, workers.confirm_within, workers.messages.clone());

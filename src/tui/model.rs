@@ -23,7 +23,7 @@ use super::transfer_log::{EntryKind, LogEntry, LogFilter, Notice, TransferLog};
 use crate::budget::BudgetSnapshot;
 use crate::callback::Refusal;
 use crate::directory::{Availability, LiveState};
-use crate::ids::{SessionId, TargetKind};
+use crate::ids::SessionId;
 use crate::roster::Roster;
 use crate::transfer::TeamTransfer;
 use crate::transfer::{FailureReason, Ledger, Phase, RECENT_CAPACITY, TransferId, TransferRecord};
@@ -113,8 +113,8 @@ pub struct Model {
     pub live: Option<Availability>,
     /// Why the last refresh failed; the picker then says its live data is stale.
     pub live_error: Option<String>,
-    /// A refresh is under way; another is not started until it ends.
-    pub refreshing: bool,
+    /// The list comes less often than wanted, held back by the reads' ceiling.
+    pub reads_held: Option<crate::directory::Held>,
     /// The callback receiver runs, so accepted transfers wait for their confirmation.
     pub confirmations: bool,
     /// The supervisor asked to quit once the transfers in flight have their answer.
@@ -196,7 +196,7 @@ impl Model {
             marked_agents: Vec::new(),
             live: None,
             live_error: None,
-            refreshing: false,
+            reads_held: None,
             confirmations: false,
             quit_when_done: false,
             rerouting: None,
@@ -434,16 +434,6 @@ impl Model {
     /// The live state of target `id`, if the last refresh knew it.
     pub fn live_state(&self, id: &str) -> Option<LiveState> {
         self.live.as_ref().and_then(|live| live.of(id))
-    }
-
-    /// The roster's queue ids, whose stats a refresh fetches.
-    pub fn queue_ids(&self) -> Vec<String> {
-        self.roster
-            .targets()
-            .iter()
-            .filter(|t| t.kind == TargetKind::Queue)
-            .map(|t| t.id.clone())
-            .collect()
     }
 
     /// Puts `id` at the top of the recently used targets.

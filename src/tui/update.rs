@@ -14,7 +14,7 @@ mod roster_edit;
 mod teammates;
 mod viewport;
 
-use super::effect::{Effect, Refresh};
+use super::effect::Effect;
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
@@ -29,7 +29,7 @@ use super::model::{DialogInput, Focus, Model};
 use super::transfer_log::{EntryKind, Notice};
 use crate::budget::BudgetSnapshot;
 use crate::callback::CallbackEvent;
-use crate::directory::{Availability, Listing, TeammateRead};
+use crate::directory::{Availability, Held, Listing, TeammateRead};
 use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::Roster;
@@ -53,12 +53,13 @@ pub enum Msg {
     /// The roster file changed on disk and was read again: the roster and its warnings, or
     /// why it no longer loads.
     RosterReloaded(Result<(Roster, Vec<String>), String>),
-    /// Time for the periodic refresh of who is free.
-    AvailabilityDue,
     /// A refresh of who is free ended.
     Availability(Result<Availability, String>),
-    /// Time for the periodic read of the account's conversations.
-    ConversationsDue,
+    /// The list comes less often than `refresh_secs`, held back by the reads' ceiling (how
+    /// often it can come); `None` once it comes as often as wanted.
+    ReadsHeld(Option<Held>),
+    /// Something the background reads say once.
+    ReadsNote(String),
     /// A run of many ended: every transfer handed out has its answer; these were never handed
     /// out (the run was stopped).
     BulkEnded {
@@ -208,11 +209,11 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         Msg::ConfirmDeadline(id) => lifecycle::deadline(model, id),
         Msg::RosterSaved(result) => {
             roster_edit::saved(model, result);
-            None
+            Some(Effect::RosterChanged(model.roster.clone()))
         }
         Msg::RosterReloaded(result) => {
             roster_edit::reloaded(model, result);
-            None
+            Some(Effect::RosterChanged(model.roster.clone()))
         }
         Msg::Warning(warning) => {
             model.notice(Notice::Warning(warning));
@@ -222,8 +223,14 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
             refresh::preview_sync(model, result);
             None
         }
-        Msg::AvailabilityDue => refresh::refresh(model, Refresh::Due),
-        Msg::ConversationsDue => conversations::refresh(model, Refresh::Due),
+        Msg::ReadsHeld(held) => {
+            model.reads_held = held;
+            None
+        }
+        Msg::ReadsNote(note) => {
+            model.notice(Notice::Info(note));
+            None
+        }
         Msg::BulkEnded { unsent } => {
             let effects = bulk::ended(model, unsent);
             (!effects.is_empty()).then_some(Effect::Many(effects))
@@ -476,17 +483,8 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         Action::AddTarget | Action::EditTarget | Action::DeleteTarget | Action::ToggleFavourite => {
             roster_edit::perform(model, action)
         }
-        Action::Refresh => {
-            // Both reads go on the background budget; each skips itself while one runs.
-            let reads: Vec<Effect> = [
-                refresh::refresh(model, Refresh::Asked),
-                conversations::refresh(model, Refresh::Asked),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            (!reads.is_empty()).then_some(Effect::Many(reads))
-        }
+        // The list and who is free, now, before the planned reads.
+        Action::Refresh => Some(Effect::AskReads),
         Action::Sync => refresh::sync(model),
         Action::Reroute => {
             if let Some(id) = highlighted_transfer(model) {

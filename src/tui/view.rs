@@ -16,6 +16,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Paragraph, Wrap};
 
+#[cfg(test)]
+pub(crate) use conversations_pane::title_words as conversations_title;
 pub use hit::{Spot, spot};
 pub use log_pane::entry_height as log_entry_height;
 

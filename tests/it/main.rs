@@ -9,6 +9,7 @@ mod engine;
 mod exactly_once;
 mod layers;
 mod queue_performance;
+mod read_planner;
 mod redis_server;
 mod render;
 mod roster_cli;

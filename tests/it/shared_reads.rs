@@ -77,11 +77,11 @@ async fn console(reads: &Reads, first_tick: Instant) -> (u32, u32) {
     for _ in 0..CYCLES {
         ticks.tick().await;
         let (live, conversations) = tokio::join!(
-            reads.availability(&queue_ids, Freshness::Within(INTERVAL)),
+            reads.availability(&queue_ids, Freshness::Due(INTERVAL)),
             reads.conversations(
                 &roster,
                 &ConversationStatus::MOVABLE,
-                Freshness::Within(INTERVAL),
+                Freshness::Due(INTERVAL),
             )
         );
         let live: Availability = live.expect("who is free is read");
@@ -147,10 +147,10 @@ async fn without_redis_a_console_reads_for_itself() {
         reads.conversations(
             &roster,
             &ConversationStatus::MOVABLE,
-            Freshness::Within(INTERVAL),
+            Freshness::Due(INTERVAL),
         )
     };
-    let read_live = || reads.availability(&[], Freshness::Within(INTERVAL));
+    let read_live = || reads.availability(&[], Freshness::Due(INTERVAL));
     // Joined first: a console that never reached Redis waits a window before counting alone;
     // one that did waits out the window as it may have been spent (2 s here) before reading
     // alone.

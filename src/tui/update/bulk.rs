@@ -23,15 +23,11 @@ pub(super) fn ended(model: &mut Model, unsent: Vec<TransferId>) -> Vec<Effect> {
     }
     if model.bulk.as_ref().is_some_and(|run| !run.ended()) {
         // A fresh read of the list says what of the run still waits where it was.
-        let read = super::conversations::refresh(model, super::Refresh::Asked);
         let ended = model.clock.now;
         if let Some(run) = &mut model.bulk {
-            run.left = match read {
-                Some(_) => LeftCheck::OnNextRead(ended),
-                None => LeftCheck::AfterThisRead(ended),
-            };
+            run.left = LeftCheck::OnNextRead(ended);
         }
-        effects.extend(read);
+        effects.push(Effect::AskReads);
     }
     effects
 }
@@ -44,10 +40,6 @@ pub(super) fn after_read(model: &mut Model) -> Option<Effect> {
     let run = model.bulk.as_mut()?;
     match run.left {
         LeftCheck::Running | LeftCheck::Said => None,
-        LeftCheck::AfterThisRead(ended) => {
-            run.left = LeftCheck::OnNextRead(ended);
-            super::conversations::refresh(model, super::Refresh::Asked)
-        }
         LeftCheck::OnNextRead(ended) if read_at.is_some_and(|at| at >= ended) => {
             run.left = LeftCheck::Said;
             say_what_is_left(model);

@@ -1,21 +1,12 @@
-//! The conversation list in the session pane: reading it (on a timer and on demand, never two
-//! reads at once), moving in it, marking, and taking a row to the picker.
+//! The conversation list in the session pane: taking each read of it, moving in it, marking,
+//! and taking a row to the picker.
 
-use super::{Effect, Model, Refresh, end_reroute_if_changed};
+use super::{Model, end_reroute_if_changed};
 use crate::directory::TeammateRead;
 use crate::ids::SessionId;
 use crate::platform::{ConversationList, ConversationsError};
 use crate::tui::model::Focus;
 use crate::tui::transfer_log::Notice;
-
-/// Asks for the list unless a read is under way.
-pub(super) fn refresh(model: &mut Model, why: Refresh) -> Option<Effect> {
-    if model.conversations.refreshing {
-        return None;
-    }
-    model.conversations.refreshing = true;
-    Some(Effect::RefreshConversations(model.roster.clone(), why))
-}
 
 /// A read ended: this console's own, just now, or (`teammate`) one a teammate's made.
 pub(super) fn refreshed(

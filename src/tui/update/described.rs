@@ -27,7 +27,6 @@ impl Msg {
             }
             Self::RosterSaved(result) => format!("roster saved: {}", outcome(result.is_ok())),
             Self::RosterReloaded(result) => format!("roster reloaded: {}", outcome(result.is_ok())),
-            Self::AvailabilityDue => "availability due".into(),
             Self::Availability(result) => match result {
                 Ok(availability) => format!(
                     "availability: {} agents, {} queues",
@@ -36,7 +35,11 @@ impl Msg {
                 ),
                 Err(_) => "availability: failed".into(),
             },
-            Self::ConversationsDue => "conversations due".into(),
+            Self::ReadsHeld(Some(held)) => {
+                format!("reads held: the list every {} s", held.every.as_secs())
+            }
+            Self::ReadsHeld(None) => "reads no longer held".into(),
+            Self::ReadsNote(_) => "reads note".into(),
             Self::BulkEnded { unsent } => format!("bulk run ended, {} not sent", unsent.len()),
             Self::Conversations(result, teammate) => match result {
                 Ok(list) => format!(

@@ -1,22 +1,13 @@
-//! Live state in the console: refreshing who is free (on a timer and on demand, never two at
-//! once) and syncing the roster with the platform.
+//! Live state in the console: who is free, as the background reads bring it, and syncing the
+//! roster with the platform.
 
-use super::{Effect, Model, Refresh};
+use super::{Effect, Model};
 use crate::directory::{Availability, Listing};
 use crate::tui::dialog::sync_preview::SyncPreview;
 use crate::tui::keys::{Action, Context};
 use crate::tui::transfer_log::Notice;
 
-pub(super) fn refresh(model: &mut Model, why: Refresh) -> Option<Effect> {
-    if model.refreshing {
-        return None;
-    }
-    model.refreshing = true;
-    Some(Effect::RefreshAvailability(model.queue_ids(), why))
-}
-
 pub(super) fn refreshed(model: &mut Model, result: Result<Availability, String>) {
-    model.refreshing = false;
     match result {
         Ok(live) => {
             if model.live_error.take().is_some() {

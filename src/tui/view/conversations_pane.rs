@@ -18,7 +18,7 @@ use crate::tui::conversations::{ListProblem, has_ended};
 use crate::tui::model::{Focus, Model};
 use crate::tui::text;
 use crate::tui::theme::Theme;
-use crate::words::short_duration;
+use crate::words::{short_duration, thousands};
 
 /// From this width the whole session id fits on a row; below it, the part that tells ids apart.
 const WHOLE_ID_WIDTH: u16 = 130;
@@ -62,7 +62,7 @@ impl Columns {
 }
 
 /// What the title says about the list: how many, in what order, and how old.
-pub(super) fn title_words(model: &Model) -> String {
+pub(crate) fn title_words(model: &Model) -> String {
     let list = &model.conversations;
     let Some(as_of) = list.as_of else {
         return String::new();
@@ -73,8 +73,16 @@ pub(super) fn title_words(model: &Model) -> String {
         .num_seconds()
         .max(0)
         .unsigned_abs();
+    // Why the list is older than `refresh_secs`, when the reads' ceiling holds it back.
+    let held = model.reads_held.map_or_else(String::new, |held| {
+        format!(
+            "; {} open, reads held to {}/min",
+            thousands(list.len()),
+            held.calls_per_minute
+        )
+    });
     format!(
-        " · {shown} conversation(s){} by {} · as of {} ({} ago{})",
+        " · {shown} conversation(s){} by {} · as of {} ({} ago{held}{})",
         if marked > 0 {
             format!(", {marked} marked,")
         } else {

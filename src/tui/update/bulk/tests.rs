@@ -636,7 +636,7 @@ fn after_a_run_the_next_read_says_what_still_waits_where_it_was() {
     finish(&mut model, &requests[2], accepted());
     let ended = update(&mut model, Msg::BulkEnded { unsent: Vec::new() });
     assert!(
-        matches!(&ended, Some(Effect::Many(effects)) if matches!(effects[..], [Effect::RefreshConversations(..)])),
+        matches!(&ended, Some(Effect::Many(effects)) if matches!(effects[..], [Effect::AskReads])),
         "a fresh read is asked for: {ended:?}"
     );
     // The first moved to Billing; the second still waits in Tech; the third did not move yet.

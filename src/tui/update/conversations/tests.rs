@@ -1,7 +1,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use super::super::{Effect, Msg, Refresh, update};
+use super::super::{Effect, Msg, update};
 use crate::demo;
 use crate::ids::SessionId;
 use crate::platform::ConversationList;
@@ -103,35 +103,27 @@ fn space_marks_ctrl_k_marks_all_shown_and_ctrl_t_sorts() {
 }
 
 #[test]
-fn a_read_is_never_asked_for_while_one_runs_and_f5_asks_for_both() {
-    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
+fn f5_asks_the_background_reads_and_a_held_list_says_why_it_is_old() {
+    let mut model = model_with_list();
     assert!(matches!(
-        update(&mut model, Msg::ConversationsDue),
-        Some(Effect::RefreshConversations(_, Refresh::Due))
+        key(&mut model, KeyCode::F(5)),
+        Some(Effect::AskReads)
     ));
-    assert!(update(&mut model, Msg::ConversationsDue).is_none());
-    update(
-        &mut model,
-        Msg::Conversations(
-            Ok(ConversationList {
-                conversations: Vec::new(),
-                notes: Vec::new(),
-            }),
-            None,
-        ),
+    let held = crate::directory::Held {
+        every: std::time::Duration::from_secs(62),
+        calls_per_minute: 12,
+    };
+    update(&mut model, Msg::ReadsHeld(Some(held)));
+    let title = crate::tui::view::conversations_title(&model);
+    assert!(
+        title.contains(&format!(
+            "; {} open, reads held to 12/min)",
+            model.conversations.len()
+        )),
+        "{title}"
     );
-    match key(&mut model, KeyCode::F(5)) {
-        Some(Effect::Many(effects)) => {
-            assert!(matches!(
-                effects[..],
-                [
-                    Effect::RefreshAvailability(_, Refresh::Asked),
-                    Effect::RefreshConversations(_, Refresh::Asked)
-                ]
-            ));
-        }
-        other => panic!("expected both reads, got {other:?}"),
-    }
+    update(&mut model, Msg::ReadsHeld(None));
+    assert!(!crate::tui::view::conversations_title(&model).contains("held"));
 }
 
 #[test]
