@@ -4,6 +4,7 @@
 
 mod bulk;
 mod conversations;
+mod floor;
 mod log;
 mod output;
 mod printer;
@@ -93,6 +94,13 @@ pub enum Command {
     /// Needs the "SmartAssist Analytics" API scope. Exit codes: 0 listed; 1 the platform failed
     /// or refused (a missing scope is named); 2 bad input or config.
     Conversations(conversations::ConversationsArgs),
+    /// Every queue's figures, most urgent first: waiting, overdue, longest wait, SLA,
+    /// abandoned and agents
+    ///
+    /// Read under the reads' ceiling ([reads] share) that the console keeps to, so a wall
+    /// screen beside consoles costs the account nothing more. Exit codes: 0 printed; 1 the
+    /// platform failed or refused; 2 bad input or config.
+    Floor(floor::FloorArgs),
 }
 
 /// Parses the command line and runs it; the binary's whole `main`.
@@ -135,6 +143,7 @@ async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
         Some(Command::Roster(args)) => roster::run(&cli.global, args).await,
         Some(Command::Log(args)) => log::run(&cli.global, args).await,
         Some(Command::Conversations(args)) => conversations::run(&cli.global, args).await,
+        Some(Command::Floor(args)) => floor::run(&cli.global, args).await,
         None => console(&cli.global, diagnostics).await,
     }
 }

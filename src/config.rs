@@ -4,6 +4,7 @@
 //! mean is the console's to say, which it does as any command starts.
 
 mod error;
+mod floor;
 mod keys;
 mod partial;
 mod paths;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use url::Url;
 
 pub use error::ConfigError;
+pub use floor::{DEFAULT_MAX_WAIT, DEFAULT_SLA_TARGET, FloorThresholds};
 pub use keys::{KeyLine, KeyValue, KeysTable, Placed};
 pub use partial::{confirm_within_setting, roster_file_setting};
 pub use paths::{default_config_path, default_data_dir};
@@ -81,6 +83,8 @@ pub struct Config {
     /// `[reads] share`: the part of `rate_limit_per_minute` that background reads may spend,
     /// for every process of the account together.
     pub reads_share: f64,
+    /// `[floor]`: when a queue needs a supervisor's eye.
+    pub floor: FloorThresholds,
     /// `[keys]` as written: the console resolves it into its keys when any command starts.
     pub keys: KeysTable,
     /// `[team]`: the Redis shared with the account's other supervisors; `None` works alone.
@@ -103,6 +107,8 @@ pub struct Settings {
     pub conversation_statuses: Vec<ConversationStatus>,
     /// How often the console reads the list again (`[conversations] refresh_secs`).
     pub conversations_refresh: Duration,
+    /// When a queue needs a supervisor's eye (`[floor]`).
+    pub floor: FloorThresholds,
 }
 
 impl Config {
@@ -114,6 +120,7 @@ impl Config {
             mouse: self.mouse,
             conversation_statuses: self.conversation_statuses.clone(),
             conversations_refresh: self.conversations_refresh,
+            floor: self.floor.clone(),
         }
     }
 }
@@ -277,6 +284,7 @@ impl Config {
                 ));
             }
         };
+        let floor = floor::floor_from(raw.floor).map_err(|(key, e)| invalid(key, e))?;
         let keys = raw.keys.placed(text, path);
         let team = match raw.team {
             Some(team) => Some(team::team_from(team, text, path, &env)?),
@@ -304,6 +312,7 @@ impl Config {
             conversation_statuses,
             conversations_refresh,
             reads_share,
+            floor,
             keys,
             team,
         })

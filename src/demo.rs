@@ -224,6 +224,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         conversation_statuses: ConversationStatus::MOVABLE.to_vec(),
         conversations_refresh: crate::config::DEFAULT_CONVERSATIONS_REFRESH,
         reads_share: crate::config::DEFAULT_READS_SHARE,
+        floor: crate::config::FloorThresholds::default(),
         keys: KeysTable::default(),
         team: None,
     }

@@ -6,6 +6,7 @@
 
 mod availability;
 mod conversations;
+mod floor;
 mod names;
 mod plan;
 mod planner;
@@ -13,6 +14,7 @@ mod reads;
 
 pub use availability::{Availability, LiveState, QueueLoad};
 pub use conversations::TeammateRead;
+pub use floor::{FloorNumbers, QueueFigure, queue_figures};
 pub use names::Names;
 pub use plan::{DIRECTORY_EVERY, Held, ReadKind};
 pub use planner::{FloorUpdate, PlanSettings, Planner};

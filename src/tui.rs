@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod dialog;
 pub mod effect;
 mod event_loop;
+pub mod floor;
 pub mod input;
 pub mod keys;
 pub mod layout;

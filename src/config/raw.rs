@@ -21,6 +21,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub reads: RawReads,
     #[serde(default)]
+    pub floor: super::floor::RawFloor,
+    #[serde(default)]
     pub keys: RawKeys,
     pub team: Option<RawTeam>,
 }

@@ -17,6 +17,7 @@ use tokio::time::Instant;
 
 use super::availability::{Availability, QueueLoad};
 use super::conversations::{self, TeammateRead};
+use super::floor::FloorNumbers;
 use super::plan::{Held, Next, Plan, ReadKind};
 use super::reads::Reads;
 use crate::ids::{ConversationStatus, SessionId};
@@ -36,12 +37,18 @@ pub enum FloorUpdate {
     ),
     /// Who is free, and the queues' numbers.
     Availability(Result<Availability, String>),
+    /// Each queue's numbers from queue-performance, or why there are none (the app lacks its
+    /// scope, and the queues' own stats serve who is free instead).
+    QueueNumbers(Result<FloorNumbers, String>),
     /// The list comes less often than `refresh_secs` because of the ceiling; `None` once it
     /// does not.
     Held(Option<Held>),
     /// Something to say once, in words.
     Note(String),
 }
+
+/// Why the queues' figures lack SLA, abandoned and agents, in words.
+const NO_PERFORMANCE_SCOPE: &str = "the app's credentials lack the \"Configuration\" API scope that queue-performance needs (App Settings → Dev Tools → API Scope): SLA, abandoned and agents are not shown, and the waiting are counted in the list";
 
 /// What the planner needs to know of the console's settings.
 #[derive(Debug, Clone)]
@@ -85,6 +92,9 @@ struct Directory {
 struct QueueFigures {
     stats: HashMap<String, QueueStats>,
     performance: Option<QueuePerformance>,
+    /// When the read began, and the start of the range it covers.
+    at: DateTime<Utc>,
+    since: DateTime<Utc>,
 }
 
 /// A read's result, as it comes back to the loop.
@@ -295,15 +305,18 @@ impl Floor {
                 self.send_availability(roster).await
             }
             Read::QueueNumbers(Ok(figures)) => {
-                if figures.performance.is_none() && self.inputs.performance_scope {
-                    self.inputs.performance_scope = false;
-                    let note = "the app's credentials lack the \"Configuration\" API scope that queue-performance needs, so each queue's numbers are read one call per queue instead (App Settings → Dev Tools → API Scope)";
-                    if !self.send(FloorUpdate::Note(note.into())).await {
-                        return false;
-                    }
-                }
+                self.inputs.performance_scope &= figures.performance.is_some();
+                let numbers = match &figures.performance {
+                    Some(performance) => Ok(FloorNumbers {
+                        performance: performance.clone(),
+                        at: figures.at,
+                        since: figures.since,
+                    }),
+                    None => Err(NO_PERFORMANCE_SCOPE.to_owned()),
+                };
                 self.figures = Some(figures);
-                self.send_availability(roster).await
+                self.send(FloorUpdate::QueueNumbers(numbers)).await
+                    && self.send_availability(roster).await
             }
             Read::Directory(Ok(directory)) => {
                 self.directory = Some(directory);
@@ -507,9 +520,9 @@ async fn queue_figures(
     queue_ids: &[String],
     performance_scope: bool,
 ) -> Result<QueueFigures, PlatformError> {
+    let end = Utc::now();
+    let start = start_of_local_day(end);
     if performance_scope {
-        let end = Utc::now();
-        let start = start_of_local_day(end);
         match client.queue_performance(start, end).await {
             Ok(performance) => {
                 let stats = performance
@@ -526,6 +539,8 @@ async fn queue_figures(
                 return Ok(QueueFigures {
                     stats,
                     performance: Some(performance),
+                    at: end,
+                    since: start,
                 });
             }
             Err(PlatformError::MissingScope { .. }) => {}
@@ -542,6 +557,8 @@ async fn queue_figures(
     Ok(QueueFigures {
         stats,
         performance: None,
+        at: end,
+        since: start,
     })
 }
 

@@ -6,10 +6,11 @@
 //!
 //! A console whose refresh is due looks at the team's result first. A teammate's result younger
 //! than the console's own refresh interval is its read. Otherwise the console takes a short
-//! lock for that read, so that no two consoles make it at once, reads from the platform, leaves
-//! the result and lets the lock go. A console that finds the lock held uses the last result of
-//! a teammate, however old (its age is shown), or, having none, waits for the reader's. With
-//! Redis away, a console reads for itself, as it does alone.
+//! lock for that read, so that no two consoles make it at once, renews it while the read goes
+//! on (a long list, paced by the reads' ceiling, takes minutes), reads from the platform,
+//! leaves the result and lets the lock go. A console that finds the lock held uses the last
+//! result, a teammate's or its own, however old (its age is shown), or, having none, waits for
+//! the reader's. With Redis away, a console reads for itself, as it does alone.
 //!
 //! What Redis holds was written by other processes, perhaps by another version of handoff:
 //! anything that does not decode counts as no result, and no result larger than
@@ -30,14 +31,26 @@ use super::link::Link;
 /// (`link::SHARED_READ_TIMEOUT`); a conversation list at the console's cap of 2,000 takes about
 /// half of this.
 pub const MAX_VALUE_BYTES: usize = 2 * 1024 * 1024;
-/// How long a reader may hold the lock: past a read of many pages that waits on a busy
-/// budget. A reader that crashed holds up its teammates' first read for at most this long.
+/// How long the lock outlives its reader's last sign of life: a reader renews it every third
+/// of this while its read goes on (a list of many pages, paced by the reads' ceiling, can take
+/// minutes), so a reader that crashed holds up its teammates' read for at most this long.
 const READ_LOCK_TTL: Duration = Duration::from_secs(30);
+/// The longest a console with no result at all waits for a teammate's read under way before it
+/// reads for itself.
+const LONGEST_WAIT: Duration = Duration::from_secs(300);
 /// How often a console with nothing to show looks again for the reader's result.
 const WAIT_POLL: Duration = Duration::from_millis(200);
 /// How long a result is kept: long enough to tide teammates over a slow read, short enough
 /// that nobody is shown one from long ago.
 const KEEP_FOR: Duration = Duration::from_secs(300);
+
+/// Renews the lock only while it is still this console's.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+";
 
 /// Lets the lock go only while it is still this console's: a lock that expired and was taken
 /// by a teammate is left to them.
@@ -110,11 +123,16 @@ impl SharedReads {
         let key = format!("{}{kind}", self.prefix);
         let lock = format!("{key}:reader");
         let fresh_for = fresh_for(interval);
-        let gave_up_waiting = Instant::now() + READ_LOCK_TTL;
+        let gave_up_waiting = Instant::now() + LONGEST_WAIT;
         loop {
             let Some(last) = self.stored::<T>(&key).await else {
                 return self.read_alone(read(None)).await;
             };
+            // When the last result is this console's own: when it read it.
+            let own_at = last
+                .as_ref()
+                .filter(|stored| stored.console == self.console)
+                .map(|stored| at(stored.at));
             let (mut teammates, own_or_partial) = match last {
                 Some(stored) if stored.console != self.console && covers(&stored.value) => {
                     (Some(stored), None)
@@ -134,12 +152,14 @@ impl SharedReads {
                         .await;
                 }
                 Some(true) => {
-                    let result = self
-                        .read_and_leave(
-                            &key,
-                            read(teammates.map(|stored| stored.value).or(own_or_partial)),
-                        )
-                        .await;
+                    let reading = self.read_and_leave(
+                        &key,
+                        read(teammates.map(|stored| stored.value).or(own_or_partial)),
+                    );
+                    let result = tokio::select! {
+                        result = reading => result,
+                        () = self.keep_lock(&lock, &token) => unreachable!("renews until the read ends"),
+                    };
                     self.release_lock(&lock, &token).await;
                     return result;
                 }
@@ -147,10 +167,22 @@ impl SharedReads {
                     if let Some(stale) = teammates {
                         return Ok(from_teammate(stale));
                     }
-                    // Only a reader that went quiet holds the lock this long: it has expired
-                    // by now, or is someone's next read.
-                    if Instant::now() >= gave_up_waiting {
-                        return self.read_alone(read(own_or_partial)).await;
+                    // This console's own last result, however old, rather than a second read
+                    // beside the teammate's under way.
+                    // A reader renews its lock while it reads; one that went quiet lets it
+                    // expire, and the next loop takes it.
+                    match (own_or_partial, own_at) {
+                        (Some(value), Some(read_at)) => {
+                            return Ok(Shared {
+                                value,
+                                read_at,
+                                read_by: None,
+                            });
+                        }
+                        (partial, _) if Instant::now() >= gave_up_waiting => {
+                            return self.read_alone(read(partial)).await;
+                        }
+                        _ => {}
                     }
                     tokio::time::sleep(WAIT_POLL).await;
                 }
@@ -229,6 +261,23 @@ impl SharedReads {
                 }
             })
             .await
+    }
+
+    /// Renews the lock every third of its time, for as long as it is awaited.
+    async fn keep_lock(&self, lock: &str, token: &str) {
+        let ttl_ms = u64::try_from(READ_LOCK_TTL.as_millis()).unwrap_or(u64::MAX);
+        let script = Script::new(RENEW);
+        loop {
+            tokio::time::sleep(READ_LOCK_TTL / 3).await;
+            let _ = self
+                .link
+                .call(|mut connection| {
+                    let mut invocation = script.prepare_invoke();
+                    invocation.key(lock).arg(token).arg(ttl_ms);
+                    async move { invocation.invoke_async::<i64>(&mut connection).await }
+                })
+                .await;
+        }
     }
 
     async fn release_lock(&self, lock: &str, token: &str) {

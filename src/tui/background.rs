@@ -123,6 +123,7 @@ pub fn follow_floor(mut updates: mpsc::Receiver<FloorUpdate>, messages: mpsc::Se
                     Msg::Conversations(result, teammate)
                 }
                 FloorUpdate::Availability(result) => Msg::Availability(result),
+                FloorUpdate::QueueNumbers(numbers) => Msg::QueueNumbers(numbers),
                 FloorUpdate::Held(held) => Msg::ReadsHeld(held),
                 FloorUpdate::Note(note) => Msg::ReadsNote(note),
             };

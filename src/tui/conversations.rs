@@ -116,6 +116,11 @@ impl Conversations {
         self.list.is_empty()
     }
 
+    /// Every conversation the last read listed.
+    pub fn all(&self) -> &[Conversation] {
+        &self.list
+    }
+
     /// How many conversations the last read listed.
     pub fn len(&self) -> usize {
         self.list.len()

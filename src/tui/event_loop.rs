@@ -231,6 +231,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
                 mouse: _,
                 conversation_statuses,
                 conversations_refresh,
+                floor: thresholds,
             },
         keys,
     } = console;
@@ -256,6 +257,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     model.confirmations = callbacks.is_some();
     model.bell = bell;
     model.keys = keys;
+    model.floor.thresholds = thresholds;
     let (updates, updates_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     let (messages, messages_rx) = mpsc::channel(UPDATE_CHANNEL_CAPACITY);
     background::watch_roster(Arc::clone(&store), messages.clone());

@@ -21,6 +21,8 @@ const ROOMY: u16 = 30;
 pub struct Panes {
     pub title: Rect,
     pub session: Rect,
+    /// The queues' figures, above the conversation list; empty when hidden or with no room.
+    pub floor: Rect,
     /// The session pane's list of conversations, below its column headings; empty when the
     /// terminal has no room for it.
     pub conversations: Rect,
@@ -33,15 +35,18 @@ pub struct Panes {
     pub hints: Rect,
 }
 
-/// The panes of a terminal `area`, with a line for a run's `progress` when there is one; `None`
-/// when it is too small for them (the view then says so).
-pub fn panes(area: Rect, progress: bool) -> Option<Panes> {
+/// The panes of a terminal `area`, with a line for a run's `progress` when there is one and
+/// room for the figures of `queues` queues above the list; `None` when it is too small for
+/// them (the view then says so).
+pub fn panes(area: Rect, progress: bool, queues: usize) -> Option<Panes> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
+    let list = list_height(area.height);
+    let (strip, added) = floor_height(area.height, queues, list);
     let [title, session, main, progress, hints] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(SESSION_FIELD + list_height(area.height)),
+        Constraint::Length(SESSION_FIELD + list + added),
         Constraint::Min(6),
         Constraint::Length(u16::from(progress)),
         Constraint::Length(1),
@@ -54,15 +59,21 @@ pub fn panes(area: Rect, progress: bool) -> Option<Panes> {
     };
     let [_, picker_list] = picker_regions(picker);
     let inner = inside(session);
-    // Below the field, its status line and the list's column headings.
+    // Below the field and its status line, the figures; below them the list's headings.
+    let floor = Rect {
+        y: inner.y.saturating_add(2),
+        height: strip.min(inner.height.saturating_sub(2)),
+        ..inner
+    };
     let conversations = Rect {
-        y: inner.y.saturating_add(3),
-        height: inner.height.saturating_sub(3),
+        y: floor.bottom().saturating_add(1),
+        height: inner.height.saturating_sub(3 + floor.height),
         ..inner
     };
     Some(Panes {
         title,
         session,
+        floor,
         conversations,
         picker,
         picker_list,
@@ -80,6 +91,24 @@ pub fn inside(pane: Rect) -> Rect {
 /// Inside the picker's border: the filter line, then the rows of targets.
 pub fn picker_regions(pane: Rect) -> [Rect; 2] {
     Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inside(pane))
+}
+
+/// Lines for the figures of `queues` queues, and how many of them the session pane grows by.
+/// They come out of the list's rows, as long as it keeps its headings and three rows: where the
+/// list has a few rows (24 to 29 lines), the worst queue in one line; below 50 lines, a heading
+/// and the worst three; taller, a heading and up to six.
+fn floor_height(height: u16, queues: usize, list: u16) -> (u16, u16) {
+    let queues = u16::try_from(queues).unwrap_or(u16::MAX);
+    if queues == 0 || list == 0 {
+        return (0, 0);
+    }
+    let lines = match height {
+        ..ROOMY => return (1, 0),
+        ROOMY..50 => 1 + queues.min(3),
+        50.. => 1 + queues.min(6),
+    };
+    let spare = list.saturating_sub(4);
+    (lines, lines.saturating_sub(spare))
 }
 
 /// Lines for the conversation list, its headings included: a share of a tall screen, three rows

@@ -115,6 +115,8 @@ pub struct Model {
     pub live_error: Option<String>,
     /// The list comes less often than wanted, held back by the reads' ceiling.
     pub reads_held: Option<crate::directory::Held>,
+    /// The queues' figures: the strip above the list, and the bell for a queue in trouble.
+    pub floor: super::floor::Floor,
     /// The callback receiver runs, so accepted transfers wait for their confirmation.
     pub confirmations: bool,
     /// The supervisor asked to quit once the transfers in flight have their answer.
@@ -197,6 +199,7 @@ impl Model {
             live: None,
             live_error: None,
             reads_held: None,
+            floor: super::floor::Floor::default(),
             confirmations: false,
             quit_when_done: false,
             rerouting: None,
@@ -305,6 +308,41 @@ impl Model {
         self.unseen.remove(&id);
     }
 
+    /// Where each part of the console is on its screen now.
+    pub fn panes(&self) -> Option<super::layout::Panes> {
+        self.panes_in(self.screen)
+    }
+
+    /// Where each part of the console is in `area`.
+    pub fn panes_in(&self, area: ratatui::layout::Rect) -> Option<super::layout::Panes> {
+        let queues = if self.floor.hidden {
+            0
+        } else {
+            self.floor_figures().len()
+        };
+        super::layout::panes(area, self.bulk.is_some(), queues)
+    }
+
+    /// Every queue's figures now, most urgent first.
+    pub fn floor_figures(&self) -> Vec<crate::directory::QueueFigure> {
+        crate::directory::queue_figures(
+            self.floor.numbers.as_ref(),
+            self.conversations.all(),
+            self.conversations.as_of,
+            &self.roster,
+            &self.floor.thresholds,
+            self.clock.now.into(),
+        )
+    }
+
+    /// New figures came: a queue that just crossed a threshold rings the bell.
+    pub fn look_at_floor(&mut self) {
+        let figures = self.floor_figures();
+        if self.floor.look(&figures, self.clock.now) {
+            self.bell_due = self.bell;
+        }
+    }
+
     /// Whether to ring now; asking clears it.
     pub fn take_bell(&mut self) -> bool {
         std::mem::take(&mut self.bell_due)
@@ -343,8 +381,7 @@ impl Model {
     /// The conversation list is on screen and some conversation in it still waits, so its
     /// wait moves every second.
     fn waits_on_screen(&self) -> bool {
-        let list_shown = super::layout::panes(self.screen, self.bulk.is_some())
-            .is_some_and(|p| p.conversations.height > 0);
+        let list_shown = self.panes().is_some_and(|p| p.conversations.height > 0);
         list_shown && self.conversations.any_waiting()
     }
 

@@ -29,7 +29,7 @@ use super::model::{DialogInput, Focus, Model};
 use super::transfer_log::{EntryKind, Notice};
 use crate::budget::BudgetSnapshot;
 use crate::callback::CallbackEvent;
-use crate::directory::{Availability, Held, Listing, TeammateRead};
+use crate::directory::{Availability, FloorNumbers, Held, Listing, TeammateRead};
 use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::Roster;
@@ -60,6 +60,8 @@ pub enum Msg {
     ReadsHeld(Option<Held>),
     /// Something the background reads say once.
     ReadsNote(String),
+    /// Every queue's numbers, from queue-performance, or why there are none.
+    QueueNumbers(Result<FloorNumbers, String>),
     /// A run of many ended: every transfer handed out has its answer; these were never handed
     /// out (the run was stopped).
     BulkEnded {
@@ -227,6 +229,18 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
             model.reads_held = held;
             None
         }
+        Msg::QueueNumbers(Ok(numbers)) => {
+            model.floor.numbers = Some(numbers);
+            model.look_at_floor();
+            None
+        }
+        // Said once: every read without the scope comes to the same.
+        Msg::QueueNumbers(Err(why)) => {
+            if !std::mem::replace(&mut model.floor.without_numbers, true) {
+                model.notice(Notice::Info(why));
+            }
+            None
+        }
         Msg::ReadsNote(note) => {
             model.notice(Notice::Info(note));
             None
@@ -237,6 +251,7 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::Conversations(result, teammate) => {
             conversations::refreshed(model, result, teammate);
+            model.look_at_floor();
             bulk::after_read(model)
         }
         Msg::Availability(result) => {
@@ -485,6 +500,10 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         }
         // The list and who is free, now, before the planned reads.
         Action::Refresh => Some(Effect::AskReads),
+        Action::ToggleFloor => {
+            model.floor.hidden = !model.floor.hidden;
+            None
+        }
         Action::Sync => refresh::sync(model),
         Action::Reroute => {
             if let Some(id) = highlighted_transfer(model) {

@@ -2,6 +2,7 @@
 //! The open dialog draws itself, over the panes.
 
 mod conversations_pane;
+mod floor_strip;
 mod frame;
 mod hit;
 pub mod live;
@@ -22,7 +23,7 @@ pub use hit::{Spot, spot};
 pub use log_pane::entry_height as log_entry_height;
 
 use super::keys::{Action, Context};
-use super::layout::{MIN_HEIGHT, MIN_WIDTH, panes};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use super::model::Model;
 use super::theme::Theme;
 use crate::terminal_safe;
@@ -50,12 +51,19 @@ fn neutralise(buffer: &mut Buffer) {
 
 fn draw(model: &Model, theme: &Theme, frame: &mut Frame) {
     let area = frame.area();
-    let Some(panes) = panes(area, model.bulk.is_some()) else {
+    let Some(panes) = model.panes_in(area) else {
         too_small(model, area, frame);
         return;
     };
     status::title_bar(model, theme, panes.title, frame);
-    session_pane::draw(model, theme, panes.session, panes.conversations, frame);
+    session_pane::draw(
+        model,
+        theme,
+        panes.session,
+        panes.floor,
+        panes.conversations,
+        frame,
+    );
     picker_pane::draw(model, theme, panes.picker, frame);
     log_pane::draw(model, theme, panes.log, frame);
     progress::draw(model, theme, panes.progress, frame);

@@ -1210,7 +1210,7 @@ fn keys_from_the_config_file_are_shown_and_work() {
     let config = std::fs::read_to_string(&served.config).unwrap();
     std::fs::write(
         &served.config,
-        format!("{config}\n[keys]\nhelp = \"F2\"\n\n[keys.log]\ndetails = \"o\"\n"),
+        format!("{config}\n[keys]\nhelp = \"F3\"\n\n[keys.log]\ndetails = \"o\"\n"),
     )
     .unwrap();
     let tmux = Tmux::start(
@@ -1218,8 +1218,8 @@ fn keys_from_the_config_file_are_shown_and_work() {
         30,
         &format!("--config {} --data-dir {}", served.config, served.data),
     );
-    tmux.wait_for("F2 help · Ctrl-c quit");
-    tmux.keys(&["F2"]);
+    tmux.wait_for("F3 help · Ctrl-c quit");
+    tmux.keys(&["F3"]);
     tmux.wait_for("Help: type to filter");
     tmux.text("details");
     let help = tmux.wait_for("details of the transfer");
@@ -1238,9 +1238,9 @@ fn keys_from_the_config_file_are_shown_and_work() {
     tmux.wait_for("accepted    6538…cf0a1b");
     tmux.keys(&["BTab"]);
     tmux.wait_for("o details of the transfer");
-    // Enter no longer opens the details in the log: the help that F2 opens next is the log's,
+    // Enter no longer opens the details in the log: the help that F3 opens next is the log's,
     // which it would not be over an open detail view. o opens them.
-    tmux.keys(&["Enter", "F2"]);
+    tmux.keys(&["Enter", "F3"]);
     tmux.wait_for("Log · where you are");
     tmux.keys(&["Escape"]);
     tmux.wait_for("▶ Log");

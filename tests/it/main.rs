@@ -7,6 +7,7 @@ mod conversations;
 mod e2e_tmux;
 mod engine;
 mod exactly_once;
+mod floor_cli;
 mod layers;
 mod queue_performance;
 mod read_planner;

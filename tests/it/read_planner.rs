@@ -127,7 +127,7 @@ async fn until_every_waiting_one_is_listed(
                     return seen;
                 }
             }
-            FloorUpdate::Availability(_) | FloorUpdate::Note(_) => {}
+            FloorUpdate::Availability(_) | FloorUpdate::QueueNumbers(_) | FloorUpdate::Note(_) => {}
         }
     }
 }

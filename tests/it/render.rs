@@ -77,6 +77,47 @@ fn demo_conversations(read_at: DateTime<Utc>) -> handoff::platform::Conversation
     })
 }
 
+/// The demo floor's queue numbers (queue-performance), read at `at` from a simulator frozen
+/// then, since eight hours before.
+fn demo_queue_numbers(at: DateTime<Utc>) -> handoff::directory::FloorNumbers {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let frozen = handoff_simulator::SimulatorConfig {
+            frozen_at: Some(at.into()),
+            ..demo::simulator_config()
+        };
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let simulator = handoff_simulator::Simulator::start(frozen, loopback)
+            .await
+            .unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let config = demo::config_for(&simulator);
+        let budget = handoff::budget::RateBudget::shared(
+            60,
+            std::time::Duration::from_secs(60),
+            std::time::Duration::ZERO,
+            data.path(),
+            &config.platform.account_id,
+        );
+        let client = handoff::platform::PlatformClient::new(
+            &config,
+            budget,
+            handoff::secret::Redactor::new([]),
+        )
+        .unwrap();
+        let since = at - chrono::Duration::hours(8);
+        let performance = client.queue_performance(since, at).await.unwrap();
+        handoff::directory::FloorNumbers {
+            performance,
+            at,
+            since,
+        }
+    })
+}
+
 /// A model that has read the demo floor's conversations.
 fn with_conversations(model: &mut Model) {
     let list = demo_conversations(model.clock.now);
@@ -158,6 +199,40 @@ fn the_conversation_list_from_the_simulator_at_80x24_and_120x40() {
     assert!(!narrowed.contains("BillingQuestion"), "{narrowed}");
     press(&mut model, KeyCode::Enter);
     assert_eq!(model.focus, handoff::tui::model::Focus::Picker);
+}
+
+/// The queues' figures above the list: most urgent first, past `[floor]` marked, the range and
+/// age said; F2 hides them and gives their lines back to the list.
+#[test]
+fn the_floor_strip_puts_the_worst_queue_first() {
+    let mut model = model();
+    with_conversations(&mut model);
+    let numbers = demo_queue_numbers(model.clock.now - chrono::Duration::seconds(5));
+    update(&mut model, Msg::QueueNumbers(Ok(numbers)));
+    let large = screen(&model, 120, 40);
+    assert!(
+        large.contains("SLA and abandoned since 01:29 · as of 09:29:55 (5s ago)"),
+        "{large}"
+    );
+    assert!(large.contains("agents"), "{large}");
+    assert!(
+        large.contains("· ▲ "),
+        "the header names the worst queue:\n{large}"
+    );
+    assert_screen!("floor_strip_120x40", large);
+    let small = screen(&model, 80, 24);
+    assert_eq!(
+        small.matches("waiting ·").count(),
+        1,
+        "the worst queue alone:\n{small}"
+    );
+    press(&mut model, KeyCode::F(2));
+    let hidden = screen(&model, 120, 40);
+    assert!(!hidden.contains("waiting ·"), "{hidden}");
+    assert!(
+        hidden.matches("OVERDUE").count() > large.matches("OVERDUE").count(),
+        "the list takes its lines back"
+    );
 }
 
 /// Three conversations of the demo floor marked, to the Billing queue: the one confirmation.

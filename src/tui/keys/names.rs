@@ -36,6 +36,7 @@ impl Action {
             Self::ToggleKind => "agent-or-queue",
             Self::SaveTarget => "save",
             Self::Refresh => "refresh",
+            Self::ToggleFloor => "queue-figures",
             Self::Sync => "sync",
             Self::WriteNote => "note",
             Self::OpenDetail => "details",

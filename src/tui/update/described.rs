@@ -40,6 +40,10 @@ impl Msg {
             }
             Self::ReadsHeld(None) => "reads no longer held".into(),
             Self::ReadsNote(_) => "reads note".into(),
+            Self::QueueNumbers(Ok(numbers)) => {
+                format!("queue numbers: {} queues", numbers.performance.queues.len())
+            }
+            Self::QueueNumbers(Err(_)) => "queue numbers: none".into(),
             Self::BulkEnded { unsent } => format!("bulk run ended, {} not sent", unsent.len()),
             Self::Conversations(result, teammate) => match result {
                 Ok(list) => format!(

@@ -2,7 +2,6 @@
 //! highlights and the terminal's size. The view draws with these positions and the mouse is matched against them,
 //! so both agree on what is where.
 
-use crate::tui::layout;
 use crate::tui::model::Model;
 use crate::tui::transfer_log::{LogEntry, LogFilter};
 use crate::tui::view;
@@ -10,7 +9,7 @@ use crate::tui::view;
 /// After every change: each list scrolls just enough to show its highlight. Until the terminal's
 /// size is known (or while it is too small for the panes) there is nothing to keep in view.
 pub(super) fn keep_highlights_in_view(model: &mut Model) {
-    let Some(panes) = layout::panes(model.screen, model.bulk.is_some()) else {
+    let Some(panes) = model.panes() else {
         return;
     };
     model
@@ -37,7 +36,7 @@ pub(super) fn keep_highlights_in_view(model: &mut Model) {
 /// Scrolls the picker by `rows` (negative: up), the highlight taken along where it would leave
 /// the list.
 pub(super) fn scroll_picker(model: &mut Model, rows: isize) {
-    if let Some(panes) = layout::panes(model.screen, model.bulk.is_some()) {
+    if let Some(panes) = model.panes() {
         model
             .picker
             .scroll_view(rows, usize::from(panes.picker_list.height));
@@ -47,7 +46,7 @@ pub(super) fn scroll_picker(model: &mut Model, rows: isize) {
 /// Scrolls the log by `entries` towards the newest (negative: the oldest), the highlight taken
 /// along where it would leave the pane.
 pub(super) fn scroll_log(model: &mut Model, entries: isize) {
-    let Some(panes) = layout::panes(model.screen, model.bulk.is_some()) else {
+    let Some(panes) = model.panes() else {
         return;
     };
     let area = view::log_entries_area(model, panes.log);

@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::frame::has_focus;
 use super::live;
+use crate::ids::ConversationStatus;
 use crate::platform::Conversation;
 use crate::terminal_safe::{NAME_CHARS, cut};
 use crate::transfer::RECENT_MOVE;
@@ -67,7 +68,13 @@ pub(crate) fn title_words(model: &Model) -> String {
     let Some(as_of) = list.as_of else {
         return String::new();
     };
-    let shown = list.shown(model.session.value()).len();
+    let shown_list = list.shown(model.session.value());
+    let shown = shown_list.len();
+    // Where the highlight is, when the list is being moved through.
+    let position = list
+        .selected_index(&shown_list)
+        .filter(|_| has_focus(model, Focus::Session))
+        .map_or_else(String::new, |at| format!("{} of ", at + 1));
     let marked = list.marked().len();
     let age = (model.clock.now - as_of)
         .num_seconds()
@@ -82,7 +89,7 @@ pub(crate) fn title_words(model: &Model) -> String {
         )
     });
     format!(
-        " · {shown} conversation(s){} by {} · as of {} ({} ago{held}{})",
+        " · {position}{shown} conversation(s){} by {} · as of {} ({} ago{held}{})",
         if marked > 0 {
             format!(", {marked} marked,")
         } else {
@@ -170,9 +177,10 @@ pub(super) fn draw(model: &Model, theme: &Theme, headings: Rect, rows: Rect, fra
 
 fn headings_line(columns: &Columns, theme: &Theme) -> Line<'static> {
     let words = format!(
-        "  {:<id$} {:>7} {:<queue$} {:<prio$} {:<intent$} {:<mood$} {:<agent$} moved",
+        "  {:<id$} {:>7} {:<7} {:<queue$} {:<prio$} {:<intent$} {:<mood$} {:<agent$} moved",
         "id",
         "wait",
+        "status",
         "queue",
         "prio",
         "intent",
@@ -227,6 +235,28 @@ fn row(
         .as_ref()
         .and_then(|s| s.tone.as_deref());
     let moved = moved_recently(model, conversation).unwrap_or_default();
+    // OVERDUE in capitals, and a wait past its queue's limit (`[floor]`) in the error colour.
+    let (status, status_style) = match &conversation.status {
+        Some(ConversationStatus::Overdue) => ("OVERDUE".to_owned(), theme.warning),
+        Some(status) => (status.as_str().to_lowercase(), theme.dim),
+        None => ("–".to_owned(), theme.dim),
+    };
+    let waiting_too_long = conversation
+        .status
+        .as_ref()
+        .is_some_and(ConversationStatus::is_waiting)
+        && conversation.wait_at(now).is_some_and(|wait| {
+            let queue = conversation.queue.as_ref().and_then(|q| q.id.as_deref());
+            wait > model
+                .floor
+                .thresholds
+                .max_wait_in(queue.unwrap_or_default())
+        });
+    let wait_style = if waiting_too_long {
+        theme.error
+    } else {
+        ratatui::style::Style::default()
+    };
     let style = if highlighted {
         theme.highlight
     } else {
@@ -237,7 +267,11 @@ fn row(
         Span::styled(mark, theme.ok),
         Span::raw(" "),
         Span::raw(pad(&id, columns.id_width())),
-        Span::raw(format!(" {wait:>7} ")),
+        Span::raw(" "),
+        Span::styled(format!("{wait:>7}"), wait_style),
+        Span::raw(" "),
+        Span::styled(pad(&status, 7), status_style),
+        Span::raw(" "),
         Span::raw(cell(
             conversation.queue.as_ref().map(|q| q.label()),
             columns.queue,

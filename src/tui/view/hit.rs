@@ -4,7 +4,6 @@
 use ratatui::layout::{Position, Rect};
 
 use super::log_pane;
-use crate::tui::layout::panes;
 use crate::tui::model::Model;
 
 /// A place on the console that a click or the wheel can act on.
@@ -21,7 +20,7 @@ pub enum Spot {
 /// The spot at `column`, `row` of a terminal `area` with the panes drawn from `model`; `None`
 /// outside the panes (the title and hint bars, a terminal too small).
 pub fn spot(model: &Model, area: Rect, column: u16, row: u16) -> Option<Spot> {
-    let panes = panes(area, model.bulk.is_some())?;
+    let panes = model.panes_in(area)?;
     let at = Position::new(column, row);
     if panes.session.contains(at) {
         let list = panes.conversations;

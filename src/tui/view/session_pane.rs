@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::conversations_pane;
 use super::frame::{has_focus, pane};
+use super::{conversations_pane, floor_strip};
 use crate::ids::SessionId;
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Focus, Model};
@@ -16,8 +16,16 @@ use crate::tui::theme::Theme;
 
 const PROMPT: &str = "› ";
 
-/// The pane in `area`, its conversation list's rows in `list_rows` (below the headings).
-pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, list_rows: Rect, frame: &mut Frame) {
+/// The pane in `area`, the queues' figures in `floor`, and its conversation list's rows in
+/// `list_rows` (below the headings).
+pub(super) fn draw(
+    model: &Model,
+    theme: &Theme,
+    area: Rect,
+    floor: Rect,
+    list_rows: Rect,
+    frame: &mut Frame,
+) {
     let focused = has_focus(model, Focus::Session);
     let title = format!("Session id{}", conversations_pane::title_words(model));
     let block = pane(title, focused, theme);
@@ -79,8 +87,9 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, list_rows: Rect, fr
     let field = Line::from(vec![Span::styled(PROMPT, theme.key), Span::raw(value)]);
     let status = text::fit(status, usize::from(inner.width));
     frame.render_widget(Paragraph::new(vec![field, status]), inner);
+    floor_strip::draw(model, theme, floor, frame);
     let headings = Rect {
-        y: inner.y.saturating_add(2),
+        y: floor.bottom(),
         height: u16::from(list_rows.height > 0),
         ..inner
     };

@@ -35,6 +35,9 @@ pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Fr
             theme.warning,
         ));
     }
+    if let Some(alert) = &model.floor.alert {
+        spans.push(Span::styled(format!("· ▲ queue {alert} "), theme.warning));
+    }
     spans.push(Span::styled(format!("· {} ", model.banner), theme.dim));
     let mut line = Line::from(spans);
     let roster = Span::raw(format!(

@@ -181,3 +181,52 @@ fn a_whole_id_typed_while_others_are_marked_joins_them() {
     assert_eq!(marked, [session(1).as_str(), "6538f8a3c9cf425ee5cf0a1b"]);
     assert!(model.session.is_empty());
 }
+
+/// Queue numbers with one queue, `sla` its service level.
+fn numbers(model: &Model, sla: f64) -> crate::directory::FloorNumbers {
+    use crate::platform::{QueueNumbers, QueuePerformance, QueueRow};
+    let queue = QueueNumbers {
+        id: "qu-quiet".into(),
+        name: "Quiet".into(),
+        waiting: Some(0),
+        overdue: Some(0),
+        ongoing: Some(0),
+        abandoned: Some(0),
+        agents: None,
+        rows: vec![QueueRow {
+            channel: None,
+            direction: None,
+            waiting: Some(0),
+            overdue: Some(0),
+            ongoing: Some(0),
+            abandoned: Some(0),
+            sla_percent: Some(sla),
+            average_answer: None,
+        }],
+    };
+    crate::directory::FloorNumbers {
+        performance: QueuePerformance {
+            queues: vec![queue],
+            notes: Vec::new(),
+        },
+        at: model.clock.now,
+        since: model.clock.now - chrono::TimeDelta::hours(1),
+    }
+}
+
+#[test]
+fn a_queue_crossing_its_sla_target_rings_once_and_the_header_names_it() {
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
+    model.bell = true;
+    let read = numbers(&model, 95.0);
+    update(&mut model, Msg::QueueNumbers(Ok(read)));
+    assert!(!model.take_bell());
+    assert_eq!(model.floor.alert, None);
+    let read = numbers(&model, 70.0);
+    update(&mut model, Msg::QueueNumbers(Ok(read)));
+    assert!(model.take_bell(), "it crossed the target of 80%");
+    assert_eq!(model.floor.alert.as_deref(), Some("Quiet"));
+    let read = numbers(&model, 65.0);
+    update(&mut model, Msg::QueueNumbers(Ok(read)));
+    assert!(!model.take_bell(), "still under: said once");
+}

@@ -11,7 +11,7 @@ use crate::tui::clock::test_clock;
 use crate::tui::dialog::confirm::Confirm;
 use crate::tui::dialog::help::Help;
 use crate::tui::effect::Effect;
-use crate::tui::layout::{self, Panes};
+use crate::tui::layout::Panes;
 use crate::tui::model::{Focus, Model};
 use crate::tui::theme::Theme;
 use crate::tui::transfer_log::{EntryKind, Notice};
@@ -98,7 +98,7 @@ fn highlighted_notice(model: &Model) -> String {
 }
 
 fn panes(model: &Model) -> Panes {
-    layout::panes(model.screen, model.bulk.is_some()).unwrap()
+    model.panes().unwrap()
 }
 
 /// Where the log's entries are drawn.
