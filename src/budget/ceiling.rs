@@ -9,8 +9,6 @@
 //! before the planned ones, as a transfer does in the budget.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -24,8 +22,6 @@ pub struct ReadCeiling {
     window: RateBudget,
     calls: u32,
     span: Duration,
-    /// Slots this clone (and those made from it) took, since [`counted`](Self::counted).
-    taken: Arc<AtomicU32>,
 }
 
 impl ReadCeiling {
@@ -46,7 +42,6 @@ impl ReadCeiling {
             window: budget,
             calls,
             span: window,
-            taken: Arc::default(),
         }
     }
 
@@ -75,7 +70,6 @@ impl ReadCeiling {
             window: budget,
             calls,
             span: window,
-            taken: Arc::default(),
         }
     }
 
@@ -89,20 +83,6 @@ impl ReadCeiling {
         self.span
     }
 
-    /// The same ceiling, counting from zero what it hands out from now on: what one read
-    /// cost.
-    pub fn counted(&self) -> Self {
-        Self {
-            taken: Arc::default(),
-            ..self.clone()
-        }
-    }
-
-    /// How many slots this clone handed out since it was [`counted`](Self::counted).
-    pub fn taken(&self) -> u32 {
-        self.taken.load(Ordering::Relaxed)
-    }
-
     /// Waits for room under the ceiling and takes it; `asked` (the supervisor's F5) goes
     /// before the planned reads waiting anywhere on the account.
     pub async fn spend(&self, asked: bool) -> Slot {
@@ -111,9 +91,7 @@ impl ReadCeiling {
         } else {
             Priority::Bulk
         };
-        let slot = self.window.spend_as(priority).await;
-        self.taken.fetch_add(1, Ordering::Relaxed);
-        slot
+        self.window.spend_as(priority).await
     }
 
     /// The read in `slot` is answered.

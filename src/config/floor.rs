@@ -81,8 +81,17 @@ pub(super) fn floor_from(raw: RawFloor) -> Result<FloorThresholds, (&'static str
     let key = "floor.queue_max_wait_secs";
     let mut queue_max_wait = HashMap::new();
     for (queue, secs) in raw.queue_max_wait_secs {
-        if let Err(error) = check_target_id(TargetKind::Queue, &queue) {
-            return Err((key, format!("{queue:?} is not a queue id ({error})")));
+        // An id of an unusual shape may still be a platform's queue, as in the roster; an
+        // agent's is a mistake.
+        let problem = match check_target_id(TargetKind::Queue, &queue) {
+            Err(error) => Some(error.to_string()),
+            Ok(_) if check_target_id(TargetKind::Agent, &queue) == Ok(None) => {
+                Some("it is an agent's id".into())
+            }
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            return Err((key, format!("{queue:?} is not a queue id ({problem})")));
         }
         let wait = seconds(secs).map_err(|e| (key, format!("{queue}: {e}")))?;
         queue_max_wait.insert(queue, wait);

@@ -239,6 +239,47 @@ fn the_mouse_is_on_unless_turned_off() {
 }
 
 #[test]
+fn floor_thresholds_default_and_are_checked_per_queue() {
+    let secret = [("HANDOFF_CLIENT_SECRET", "s3cret")];
+    let default = parse_with(GOOD, &secret).unwrap();
+    assert_eq!(default.floor, crate::config::FloorThresholds::default());
+    let set = parse_with(
+        &format!(
+            "{GOOD}\n[floor]\nsla_target = 90\nmax_wait_secs = 60\n[floor.queue_max_wait_secs]\n\"qu-vip\" = 20\n"
+        ),
+        &secret,
+    )
+    .unwrap();
+    assert!((set.floor.sla_target - 90.0).abs() < 1e-9);
+    assert_eq!(set.floor.max_wait_in("qu-vip"), Duration::from_secs(20));
+    assert_eq!(set.floor.max_wait_in("qu-other"), Duration::from_secs(60));
+    for (table, key, expected) in [
+        ("sla_target = 0", "floor.sla_target", "from 1 to 100"),
+        (
+            "max_wait_secs = 5",
+            "floor.max_wait_secs",
+            "from 10 to 3600",
+        ),
+        (
+            "[floor.queue_max_wait_secs]\n\"a-1abf80c5-5e3c-4d4c-b32c-5f6b9a7d1e11\" = 30",
+            "floor.queue_max_wait_secs",
+            "not a queue id",
+        ),
+        (
+            "[floor.queue_max_wait_secs]\n\"qu-vip\" = 4000",
+            "floor.queue_max_wait_secs",
+            "qu-vip: expected seconds from 10 to 3600",
+        ),
+    ] {
+        let message = error_text(&format!("{GOOD}\n[floor]\n{table}\n"));
+        assert!(
+            message.contains(key) && message.contains(expected),
+            "{table}: {message}"
+        );
+    }
+}
+
+#[test]
 fn the_reads_share_defaults_to_a_fifth_and_is_checked() {
     let secret = [("HANDOFF_CLIENT_SECRET", "s3cret")];
     let default = parse_with(GOOD, &secret).unwrap();

@@ -9,7 +9,8 @@
 //! share does not pay for its wanted interval comes less often, and says so ([`Held`]).
 //!
 //! What a read costs is what its last one did: a list of 2,000 is 20 pages, a teammate's read
-//! in team mode is none. Of the reads that are due, the most valuable goes first.
+//! in team mode is none. Of the reads that are due, the one whose time came first goes first,
+//! the most valuable of equals.
 
 use std::time::{Duration, Instant};
 
@@ -165,26 +166,35 @@ impl Plan {
         intervals
     }
 
-    /// The read to make now, the most valuable of those due; or when the next is due.
+    /// The read to make now: of those due, the one whose time came first, the most valuable
+    /// of equals (a read never made comes before all); or when the next is due. Reads go one at
+    /// a time, so a long one (the list of a big floor) can end after others came due: taking
+    /// the earliest first keeps each to its share, where the most valuable first would let the
+    /// list starve the rest.
     pub fn next(&self, now: Instant) -> Next {
         let intervals = self.intervals();
+        let mut first_due: Option<(Option<Instant>, ReadKind)> = None;
         let mut soonest: Option<Instant> = None;
         for kind in ReadKind::ALL {
             let lane = &self.lanes[kind.index()];
             if lane.off {
                 continue;
             }
-            let Some(last) = lane.last else {
-                return Next::Read(kind);
-            };
-            let due = last + intervals[kind.index()];
-            if due <= now {
-                return Next::Read(kind);
+            let due = lane.last.map(|last| last + intervals[kind.index()]);
+            match due {
+                Some(due) if due > now => soonest = Some(soonest.map_or(due, |s| s.min(due))),
+                // `None` (never made) sorts before any time; of equal times, the first kind.
+                _ if first_due.is_none_or(|(earliest, _)| due < earliest) => {
+                    first_due = Some((due, kind));
+                }
+                _ => {}
             }
-            soonest = Some(soonest.map_or(due, |s| s.min(due)));
         }
-        // With every read off there is still the directory, so this is never far.
-        Next::WaitUntil(soonest.unwrap_or(now + DIRECTORY_EVERY))
+        match first_due {
+            Some((_, kind)) => Next::Read(kind),
+            // With every read off there is still the directory, so this is never far.
+            None => Next::WaitUntil(soonest.unwrap_or(now + DIRECTORY_EVERY)),
+        }
     }
 
     /// Whether the waiting list comes less often than wanted, and how often it can.
@@ -272,6 +282,19 @@ mod tests {
         let later = start + Duration::from_secs(31);
         assert_eq!(plan.next(later), Next::Read(ReadKind::Waiting));
         plan.started(ReadKind::Waiting, later);
+        assert_eq!(plan.next(later), Next::Read(ReadKind::Presence));
+    }
+
+    #[test]
+    fn a_read_whose_time_came_first_goes_before_a_more_valuable_one() {
+        let mut plan = plan();
+        let start = Instant::now();
+        for kind in ReadKind::ALL {
+            plan.started(kind, start);
+        }
+        // The list took a minute to read: who is free has been due since 30 s.
+        let later = start + Duration::from_secs(60);
+        plan.started(ReadKind::Waiting, start + Duration::from_secs(35));
         assert_eq!(plan.next(later), Next::Read(ReadKind::Presence));
     }
 

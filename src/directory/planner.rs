@@ -1,5 +1,5 @@
 //! The reads a console keeps going in the background, planned under the reads' ceiling
-//! ([`super::plan`]): one task that reads what is due, most valuable first, one read at a time,
+//! ([`super::plan`]): one task that reads what is due, one read at a time, in the plan's order,
 //! and hands on what it read, put together as the console shows it: the conversation list (the
 //! waiting and the conversations with an agent, named from the directory), who is free with the
 //! queues' numbers, and whether the list is held back by the ceiling.
@@ -106,10 +106,22 @@ enum Read {
     Directory(Result<Directory, PlatformError>),
 }
 
+/// Who a read is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// The plan's, under the ceiling.
+    Planned,
+    /// The supervisor's (F5), under the ceiling, before the planned ones.
+    Asked,
+    /// The directory at start, outside the ceiling: its cost is the start's, once, so the
+    /// ceiling holds for the rest from the first minute on.
+    StartUp,
+}
+
 struct Done {
     kind: ReadKind,
-    asked: bool,
-    /// Calls of the ceiling it took.
+    lane: Lane,
+    /// The calls it took.
     cost: u32,
     read: Read,
 }
@@ -202,6 +214,17 @@ impl Floor {
         let (done_tx, mut done_rx) = mpsc::channel::<Done>(8);
         let mut planned_running = false;
         let mut asked_running = false;
+        self.inputs.queue_ids = roster_queue_ids(&roster.borrow());
+        self.inputs.intervals = self.plan.intervals();
+        self.plan
+            .started(ReadKind::Directory, Instant::now().into_std());
+        spawn_read(
+            &self.reads,
+            ReadKind::Directory,
+            Lane::StartUp,
+            &self.inputs,
+            &done_tx,
+        );
         loop {
             self.inputs.queue_ids = roster_queue_ids(&roster.borrow());
             self.inputs.intervals = self.plan.intervals();
@@ -211,7 +234,7 @@ impl Floor {
                     Next::Read(kind) => {
                         self.plan.started(kind, Instant::now().into_std());
                         planned_running = true;
-                        spawn_read(&self.reads, kind, false, &self.inputs, &done_tx);
+                        spawn_read(&self.reads, kind, Lane::Planned, &self.inputs, &done_tx);
                         continue;
                     }
                     Next::WaitUntil(at) => wake = Some(Instant::from_std(at)),
@@ -231,7 +254,7 @@ impl Floor {
                     if !asked_running {
                         asked_running = true;
                         let now = Instant::now().into_std();
-                        for kind in [ReadKind::Waiting, ReadKind::Presence, ReadKind::QueueNumbers] {
+                        for kind in ASKED {
                             self.plan.started(kind, now);
                         }
                         spawn_asked(&self.reads, &self.inputs, &done_tx);
@@ -239,13 +262,13 @@ impl Floor {
                 }
                 done = done_rx.recv() => {
                     let Some(done) = done else { return };
-                    if done.asked {
+                    match done.lane {
                         // The asked reads end with their last kind.
-                        asked_running &= done.kind != ReadKind::QueueNumbers;
-                    } else {
-                        planned_running = false;
+                        Lane::Asked => asked_running &= Some(&done.kind) != ASKED.last(),
+                        Lane::Planned => planned_running = false,
+                        Lane::StartUp => {}
                     }
-                    if !done.asked {
+                    if done.lane != Lane::Asked {
                         self.plan.cost(done.kind, done.cost);
                     }
                     // Said before the list it explains.
@@ -421,7 +444,7 @@ fn roster_queue_ids(roster: &Roster) -> Vec<String> {
 fn spawn_read(
     reads: &Reads,
     kind: ReadKind,
-    asked: bool,
+    lane: Lane,
     inputs: &Inputs,
     done: &mpsc::Sender<Done>,
 ) {
@@ -429,23 +452,28 @@ fn spawn_read(
     let inputs = inputs.clone();
     let done = done.clone();
     tokio::spawn(async move {
-        let finished = read_one(&reads, kind, asked, &inputs).await;
+        let finished = read_one(&reads, kind, lane, &inputs).await;
         let _ = done.send(finished).await;
     });
 }
 
-/// The reads of an ask, one after another, in the order they matter.
+/// The reads of an ask, one after another, in the order they matter: the directory last, as
+/// an admin's change to names and queues is what F5 is pressed for least often.
+const ASKED: [ReadKind; 4] = [
+    ReadKind::Waiting,
+    ReadKind::Presence,
+    ReadKind::QueueNumbers,
+    ReadKind::Directory,
+];
+
+/// Runs the reads of an ask in a task of their own.
 fn spawn_asked(reads: &Reads, inputs: &Inputs, done: &mpsc::Sender<Done>) {
     let reads = reads.clone();
     let inputs = inputs.clone();
     let done = done.clone();
     tokio::spawn(async move {
-        for kind in [
-            ReadKind::Waiting,
-            ReadKind::Presence,
-            ReadKind::QueueNumbers,
-        ] {
-            let finished = read_one(&reads, kind, true, &inputs).await;
+        for kind in ASKED {
+            let finished = read_one(&reads, kind, Lane::Asked, &inputs).await;
             if done.send(finished).await.is_err() {
                 return;
             }
@@ -453,12 +481,16 @@ fn spawn_asked(reads: &Reads, inputs: &Inputs, done: &mpsc::Sender<Done>) {
     });
 }
 
-async fn read_one(reads: &Reads, kind: ReadKind, asked: bool, inputs: &Inputs) -> Done {
-    let ceiling = reads.ceiling().counted();
-    let client = reads.client().under_ceiling(&ceiling, asked);
-    let within = match asked {
-        true => inputs.intervals[kind as usize].min(super::reads::ASKED_WITHIN),
-        false => inputs.intervals[kind as usize],
+async fn read_one(reads: &Reads, kind: ReadKind, lane: Lane, inputs: &Inputs) -> Done {
+    let (client, calls) = match lane {
+        Lane::Planned => reads.client().under_ceiling(reads.ceiling(), false),
+        Lane::Asked => reads.client().under_ceiling(reads.ceiling(), true),
+        Lane::StartUp => reads.client().clone(),
+    }
+    .counting();
+    let within = match lane {
+        Lane::Asked => inputs.intervals[kind as usize].min(super::reads::ASKED_WITHIN),
+        Lane::Planned | Lane::StartUp => inputs.intervals[kind as usize],
     };
     let shared = reads.shared().map(|team| (team, within));
     let read = match kind {
@@ -507,8 +539,8 @@ async fn read_one(reads: &Reads, kind: ReadKind, asked: bool, inputs: &Inputs) -
     };
     Done {
         kind,
-        asked,
-        cost: ceiling.taken(),
+        lane,
+        cost: calls.load(std::sync::atomic::Ordering::Relaxed),
         read,
     }
 }

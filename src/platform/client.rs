@@ -4,7 +4,7 @@
 //! budget.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
@@ -51,6 +51,8 @@ pub struct PlatformClient {
     /// For background reads: the ceiling they keep under, and whether the supervisor asked
     /// for this one (it goes first).
     ceiling: Option<(ReadCeiling, bool)>,
+    /// Counts the calls this clone sends besides transfers, when asked to: what one read cost.
+    calls: Option<Arc<AtomicU32>>,
     redactor: Redactor,
     /// The platform refused several conversation statuses separated by commas and took them as
     /// repeated `status=` parameters; shared by clones, so the lesson is learnt once.
@@ -145,6 +147,7 @@ impl PlatformClient {
             timeout: platform.request_timeout,
             budget,
             ceiling: None,
+            calls: None,
             redactor,
             repeat_status_params: Arc::default(),
         })
@@ -237,6 +240,16 @@ impl PlatformClient {
             .timeout(self.timeout))
     }
 
+    /// This client, counting in the number it returns every call it sends besides transfers.
+    pub fn counting(&self) -> (Self, Arc<AtomicU32>) {
+        let calls = Arc::new(AtomicU32::new(0));
+        let client = Self {
+            calls: Some(Arc::clone(&calls)),
+            ..self.clone()
+        };
+        (client, calls)
+    }
+
     /// Sends a call that is not a transfer, once the budget leaves room beside transfers
     /// (and, for a background read, once the reads' ceiling does).
     pub(super) async fn send_background(
@@ -248,6 +261,9 @@ impl PlatformClient {
             None => None,
         };
         let slot = self.budget.spend_as(Priority::Background).await;
+        if let Some(calls) = &self.calls {
+            calls.fetch_add(1, Ordering::Relaxed);
+        }
         let result = self.exchange_held(request).await;
         self.budget.done(slot).await;
         if let Some((ceiling, slot)) = under {

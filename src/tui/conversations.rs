@@ -261,6 +261,13 @@ impl Conversations {
         self.marked.clear();
     }
 
+    /// After a transfer: back to the top, where the longest waits are, since the one just
+    /// moved leaves the rows it was among.
+    pub fn back_to_top(&mut self) {
+        self.selected = None;
+        self.top = 0;
+    }
+
     /// Marks these sessions instead of those marked now.
     pub fn set_marks(&mut self, sessions: Vec<SessionId>) {
         self.marked = sessions;

@@ -24,6 +24,9 @@ pub struct Floor {
     pub without_numbers: bool,
     /// By queue id: rang, and since when it has been back under (`None` while over).
     rang: HashMap<String, Option<DateTime<Utc>>>,
+    /// How many queues the figures have a line for, as of the last look: the layout's, which
+    /// must not go through the whole list at every frame.
+    pub queues: usize,
     /// The most urgent queue over a threshold, which the header names.
     pub alert: Option<String>,
 }
@@ -32,6 +35,7 @@ impl Floor {
     /// Takes the figures as they are `now`: true when a queue just crossed a threshold (the
     /// bell is due). The header names the worst queue over one, while any is.
     pub fn look(&mut self, figures: &[QueueFigure], now: DateTime<Utc>) -> bool {
+        self.queues = figures.len();
         let mut crossed = false;
         for figure in figures {
             let rang = self.rang.get_mut(&figure.id);

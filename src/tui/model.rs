@@ -318,7 +318,7 @@ impl Model {
         let queues = if self.floor.hidden {
             0
         } else {
-            self.floor_figures().len()
+            self.floor.queues
         };
         super::layout::panes(area, self.bulk.is_some(), queues)
     }

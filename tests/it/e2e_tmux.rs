@@ -291,6 +291,35 @@ fn three_demo_conversations_go_to_a_queue_in_one_confirmation() {
     assert!(done.contains("0 unknown · 0 waiting"), "{done}");
 }
 
+/// The queues' figures show above the list from the first reads, the worst queue first and
+/// named in the header; F2 hides them and gives their lines to the list, and shows them again.
+#[test]
+fn the_queues_figures_show_above_the_list_and_f2_hides_them() {
+    if !tmux_installed() {
+        return;
+    }
+    let tmux = Tmux::start(120, 40, "--demo");
+    let shown = tmux.wait_until("the strip with queue-performance's numbers", |screen| {
+        screen.contains("SLA and abandoned since") && screen.contains("· agents")
+    });
+    assert!(
+        shown.contains("▲ queue "),
+        "the header names a queue:\n{shown}"
+    );
+    let rows = |screen: &str| screen.matches("OVERDUE").count();
+    tmux.keys(&["F2"]);
+    let hidden = tmux.wait_until("the strip gone", |screen| {
+        !screen.contains("Queues, most urgent first") && screen.contains("conversation(s) by wait")
+    });
+    assert!(
+        rows(&hidden) > rows(&shown),
+        "the list takes the lines back:\n{hidden}"
+    );
+    tmux.keys(&["F2"]);
+    tmux.wait_for("Queues, most urgent first");
+    tmux.keys(&["C-c"]);
+}
+
 /// The hint bar: the screen's last row, which a frame writes last, so a capture that shows a
 /// frame's hints holds the whole frame (a capture may catch one half drawn).
 fn hints(screen: &str) -> &str {

@@ -45,6 +45,7 @@ pub(super) fn one(
     );
     model.show_transfer(id, now);
     model.log.follow();
+    model.conversations.back_to_top();
     model.session.clear();
     model.session_error = None;
     model.used(&request.target.id);
@@ -143,6 +144,7 @@ pub(super) fn many(
         left: LeftCheck::Running,
     });
     model.conversations.clear_marks();
+    model.conversations.back_to_top();
     for target in to.targets() {
         model.used(&target.id);
     }

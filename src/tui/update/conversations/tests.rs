@@ -230,3 +230,22 @@ fn a_queue_crossing_its_sla_target_rings_once_and_the_header_names_it() {
     update(&mut model, Msg::QueueNumbers(Ok(read)));
     assert!(!model.take_bell(), "still under: said once");
 }
+
+#[test]
+fn after_a_transfer_the_list_is_back_at_its_longest_waits() {
+    let mut model = model_with_list();
+    let top = model.conversations.highlighted("").unwrap().session.clone();
+    key(&mut model, KeyCode::Down);
+    key(&mut model, KeyCode::Down);
+    assert_ne!(model.conversations.highlighted("").unwrap().session, top);
+    key(&mut model, KeyCode::Enter);
+    for c in "billing".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    key(&mut model, KeyCode::Enter);
+    assert!(matches!(
+        key(&mut model, KeyCode::Char('y')),
+        Some(Effect::Dispatch(_))
+    ));
+    assert_eq!(model.conversations.highlighted("").unwrap().session, top);
+}
