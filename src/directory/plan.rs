@@ -45,10 +45,11 @@ impl ReadKind {
 
 /// How often the reads other than the waiting conversations want to come, and the longest they
 /// may be left. Who is free is what a supervisor picks by, so it comes nearly as often as the
-/// list; the directory changes when an admin edits it.
-const PRESENCE_EVERY: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(120));
+/// list, and at least every minute however big the floor (a call each, a sixth of the ceiling
+/// for both); the directory changes when an admin edits it.
+const PRESENCE_EVERY: (Duration, Duration) = (Duration::from_secs(30), Duration::from_secs(60));
 const QUEUE_NUMBERS_EVERY: (Duration, Duration) =
-    (Duration::from_secs(30), Duration::from_secs(120));
+    (Duration::from_secs(30), Duration::from_secs(60));
 const WITH_AGENT_EVERY: (Duration, Duration) = (Duration::from_secs(120), Duration::from_secs(600));
 /// The directory: read at start, then this often (or when the supervisor asks for a sync).
 pub const DIRECTORY_EVERY: Duration = Duration::from_secs(15 * 60);
@@ -265,7 +266,8 @@ mod tests {
         assert_eq!(held.calls_per_minute, 12);
         assert_eq!(held.every, intervals[0]);
         assert!(intervals[0] > REFRESH && intervals[0] < Duration::from_secs(90));
-        assert!(intervals[1] <= Duration::from_secs(120));
+        assert!(intervals[1] <= Duration::from_secs(60));
+        assert!(intervals[2] <= Duration::from_secs(60));
         assert!(intervals[3] <= Duration::from_secs(600));
         assert!(spent(&plan) <= 12.0 + 1e-6, "{}", spent(&plan));
     }

@@ -130,12 +130,19 @@ fn drawing(c: &mut Criterion) {
     });
 }
 
-/// The console on a busy floor: the longest list it keeps (it stops reading at
-/// [`MAX_CONVERSATIONS`]), with a move of 200 of them under way.
+/// The console on a busy floor: 2,000 waiting, the floor issue 19 measures, and the longest
+/// list it keeps ([`MAX_CONVERSATIONS`]); with the queues' figures above the list and a move of
+/// 200 of them under way.
 fn busy_floor(c: &mut Criterion) {
+    for size in [2_000, MAX_CONVERSATIONS] {
+        floor_of(c, size);
+    }
+}
+
+fn floor_of(c: &mut Criterion, size: usize) {
     let mut model = Model::new(big_roster(2_000), "bench".into(), Vec::new(), clock());
     let read_at = std::time::SystemTime::now();
-    let conversations = (0..MAX_CONVERSATIONS)
+    let conversations = (0..size)
         .map(|n| Conversation {
             session: SessionId::parse(&format!("6b0769a0{n:016x}")).unwrap(),
             conversation_id: None,
@@ -148,7 +155,7 @@ fn busy_floor(c: &mut Criterion) {
             language: None,
             channel: None,
             queue: Some(QueueRef {
-                id: None,
+                id: Some(format!("qu-bench-{}", n % TEAMS.len())),
                 name: Some(TEAMS[n % TEAMS.len()].into()),
             }),
             agent: None,
@@ -184,14 +191,14 @@ fn busy_floor(c: &mut Criterion) {
     let theme = Theme::colour();
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
     c.bench_function(
-        &format!("draw a 200x60 screen, {MAX_CONVERSATIONS} conversations, a run of 200"),
+        &format!("draw a 200x60 screen, {size} conversations, a run of 200"),
         |b| {
             b.iter(|| {
                 terminal.draw(|frame| view(&model, &theme, frame)).unwrap();
             })
         },
     );
-    c.bench_function("a key to the next frame on that floor", |b| {
+    c.bench_function(&format!("a key to the next frame, {size} conversations"), |b| {
         b.iter(|| {
             key(&mut model, KeyCode::Down, KeyModifiers::NONE);
             key(&mut model, KeyCode::Up, KeyModifiers::NONE);
