@@ -131,6 +131,11 @@ impl Plan {
         self.lanes[kind.index()].last = Some(now);
     }
 
+    /// `kind` is to be read as soon as it can, as if never read.
+    pub fn due_now(&mut self, kind: ReadKind) {
+        self.lanes[kind.index()].last = None;
+    }
+
     /// A read of `kind` took `calls` calls of the ceiling (none when a teammate's served).
     pub fn cost(&mut self, kind: ReadKind, calls: u32) {
         self.lanes[kind.index()].cost = calls;
@@ -298,6 +303,19 @@ mod tests {
         let later = start + Duration::from_secs(60);
         plan.started(ReadKind::Waiting, start + Duration::from_secs(35));
         assert_eq!(plan.next(later), Next::Read(ReadKind::Presence));
+    }
+
+    #[test]
+    fn a_sync_brings_the_directory_forward() {
+        let mut plan = plan();
+        let start = Instant::now();
+        for kind in ReadKind::ALL {
+            plan.started(kind, start);
+        }
+        let soon = start + Duration::from_secs(1);
+        assert!(matches!(plan.next(soon), Next::WaitUntil(_)));
+        plan.due_now(ReadKind::Directory);
+        assert_eq!(plan.next(soon), Next::Read(ReadKind::Directory));
     }
 
     #[test]

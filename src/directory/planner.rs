@@ -62,15 +62,30 @@ pub struct PlanSettings {
 /// The console's side of a running planner.
 #[derive(Debug, Clone)]
 pub struct Planner {
-    asks: mpsc::Sender<()>,
+    asks: mpsc::Sender<Ask>,
     roster: watch::Sender<Roster>,
+}
+
+/// What the console asks of the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// Everything a supervisor looks at, now.
+    Now,
+    /// The directory, next: the supervisor synced the roster, so names and queues changed.
+    Directory,
 }
 
 impl Planner {
     /// The supervisor asked for fresh figures (F5, or a bulk run ended): read the list and who
     /// is free now. An ask while one is under way is the same ask.
     pub fn ask(&self) {
-        let _ = self.asks.try_send(());
+        let _ = self.asks.try_send(Ask::Now);
+    }
+
+    /// The roster was synced with the platform: the directory is read again next, within the
+    /// ceiling, rather than at its fifteen minutes.
+    pub fn synced(&self) {
+        let _ = self.asks.try_send(Ask::Directory);
     }
 
     /// The roster changed: its names and queues count from the next read.
@@ -146,7 +161,7 @@ impl Reads {
         settings: PlanSettings,
         updates: mpsc::Sender<FloorUpdate>,
     ) -> Planner {
-        let (asks, asks_rx) = mpsc::channel(1);
+        let (asks, asks_rx) = mpsc::channel(2);
         let (roster_tx, roster_rx) = watch::channel(roster);
         let (waiting, others): (Vec<_>, Vec<_>) = settings
             .statuses
@@ -210,7 +225,7 @@ struct Floor {
 }
 
 impl Floor {
-    async fn run(mut self, mut asks: mpsc::Receiver<()>, mut roster: watch::Receiver<Roster>) {
+    async fn run(mut self, mut asks: mpsc::Receiver<Ask>, mut roster: watch::Receiver<Roster>) {
         let (done_tx, mut done_rx) = mpsc::channel::<Done>(8);
         let mut planned_running = false;
         let mut asked_running = false;
@@ -248,16 +263,18 @@ impl Floor {
             };
             tokio::select! {
                 asked = asks.recv() => {
-                    if asked.is_none() {
-                        return;
-                    }
-                    if !asked_running {
-                        asked_running = true;
-                        let now = Instant::now().into_std();
-                        for kind in ASKED {
-                            self.plan.started(kind, now);
+                    match asked {
+                        None => return,
+                        Some(Ask::Directory) => self.plan.due_now(ReadKind::Directory),
+                        Some(Ask::Now) if asked_running => {}
+                        Some(Ask::Now) => {
+                            asked_running = true;
+                            let now = Instant::now().into_std();
+                            for kind in ASKED {
+                                self.plan.started(kind, now);
+                            }
+                            spawn_asked(&self.reads, &self.inputs, &done_tx);
                         }
-                        spawn_asked(&self.reads, &self.inputs, &done_tx);
                     }
                 }
                 done = done_rx.recv() => {

@@ -526,6 +526,7 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
             background::fetch_listing(workers.reads.clone(), workers.messages.clone());
         }
         Effect::ApplySync(listing) => {
+            workers.planner.synced();
             background::apply_sync(
                 listing,
                 Arc::clone(&workers.store),

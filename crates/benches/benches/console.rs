@@ -198,13 +198,16 @@ fn floor_of(c: &mut Criterion, size: usize) {
             })
         },
     );
-    c.bench_function(&format!("a key to the next frame, {size} conversations"), |b| {
-        b.iter(|| {
-            key(&mut model, KeyCode::Down, KeyModifiers::NONE);
-            key(&mut model, KeyCode::Up, KeyModifiers::NONE);
-            terminal.draw(|frame| view(&model, &theme, frame)).unwrap();
-        })
-    });
+    c.bench_function(
+        &format!("a key to the next frame, {size} conversations"),
+        |b| {
+            b.iter(|| {
+                key(&mut model, KeyCode::Down, KeyModifiers::NONE);
+                key(&mut model, KeyCode::Up, KeyModifiers::NONE);
+                terminal.draw(|frame| view(&model, &theme, frame)).unwrap();
+            })
+        },
+    );
 }
 
 criterion_group!(benches, filtering, drawing, busy_floor);
