@@ -120,6 +120,8 @@ const INACTIVE_QUEUE: &str = "After Hours";
 /// every 10 to 20 seconds.
 const OPEN_CONVERSATIONS: usize = 32;
 const ENDED_CONVERSATIONS: usize = 6;
+/// With an agent, the customer gone quiet (`IDLE`): listed only when asked for.
+const IDLE_CONVERSATIONS: usize = 3;
 const ARRIVALS: (Duration, Duration) = (Duration::from_secs(10), Duration::from_secs(20));
 
 /// The simulator's view of the demo tenant: the demo roster's agents (each in their team's
@@ -180,6 +182,7 @@ pub fn simulator_config() -> SimulatorConfig {
         conversations: ConversationsConfig {
             open: OPEN_CONVERSATIONS,
             ended: ENDED_CONVERSATIONS,
+            idle: IDLE_CONVERSATIONS,
             arrivals: Some(ARRIVALS),
             ..ConversationsConfig::default()
         },

@@ -44,6 +44,8 @@ pub fn sized(size: FloorSize) -> (Roster, SimulatorConfig) {
     let mut config = simulator_config();
     if let Some(open) = size.open {
         config.conversations.open = open;
+        // As many gone quiet as on the demo's floor, in proportion.
+        config.conversations.idle = open / 10;
     }
     if size.agents.is_none() && size.queues.is_none() {
         return (demo_roster, config);

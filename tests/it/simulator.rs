@@ -1419,12 +1419,14 @@ async fn callbacks_fail_or_go_missing_in_the_configured_shares() {
     }
 }
 
-/// The roster config with a floor of `open` conversations and `ended` over ones.
+/// The roster config with a floor of `open` conversations, `ended` over ones and three gone
+/// quiet (IDLE).
 fn floor_config(open: usize, ended: usize) -> SimulatorConfig {
     SimulatorConfig {
         conversations: ConversationsConfig {
             open,
             ended,
+            idle: 3,
             ..ConversationsConfig::default()
         },
         ..roster_config(1000)
@@ -1453,7 +1455,7 @@ async fn conversations_page_by_skip_and_limit() {
             &first["totalPages"],
             &first["totalResults"]
         ),
-        (&json!(0), &json!(10), &json!(true), &json!(3), &json!(25))
+        (&json!(0), &json!(10), &json!(true), &json!(3), &json!(28))
     );
     let last = get_json(&simulator, "/conversations?skip=20&limit=10").await;
     assert_eq!(last["hasMore"], json!(false));
@@ -1462,8 +1464,8 @@ async fn conversations_page_by_skip_and_limit() {
         &get_json(&simulator, "/conversations?skip=10&limit=10").await,
     ));
     all.extend(sessions_of(&last));
-    assert_eq!(all.len(), 25);
-    assert_eq!(all.iter().collect::<HashSet<_>>().len(), 25);
+    assert_eq!(all.len(), 28, "23 open, 2 over, 3 gone quiet");
+    assert_eq!(all.iter().collect::<HashSet<_>>().len(), 28);
     assert!(
         all.iter()
             .all(|id| id.len() == 24 && id.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -1527,6 +1529,10 @@ async fn conversations_filter_by_status_in_either_form() {
     )
     .await;
     assert_eq!(open["totalResults"], json!(20));
+    // Every status the docs name is on the floor: some with an agent have gone quiet.
+    let idle = get_json(&simulator, "/conversations?limit=100&status=IDLE").await;
+    assert_eq!(idle["totalResults"], json!(3), "{idle}");
+    assert_eq!(statuses(&idle), HashSet::from(["IDLE".to_owned()]));
 
     let unknown = send(call(
         &simulator,
@@ -1727,7 +1733,8 @@ fn floor_sums(list: &Value) -> BTreeMap<String, [u64; 3]> {
         let counts = match record["status"].as_str() {
             Some("OPEN") => [1, 0, 0],
             Some("OVERDUE") => [1, 1, 0],
-            Some("ACTIVE") => [0, 0, 1],
+            // With an agent, the customer quiet or not: ongoing.
+            Some("ACTIVE" | "IDLE") => [0, 0, 1],
             _ => continue,
         };
         let queue = record["queues"]

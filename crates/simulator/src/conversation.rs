@@ -18,6 +18,10 @@ pub(crate) enum Phase {
     WithAgent {
         waited: Duration,
     },
+    /// With an agent, the customer gone quiet: `IDLE` in the record.
+    Idle {
+        waited: Duration,
+    },
     Closed {
         waited: Duration,
     },
@@ -73,6 +77,7 @@ impl SimConversation {
             }
             Phase::Waiting { .. } => "OPEN",
             Phase::WithAgent { .. } => "ACTIVE",
+            Phase::Idle { .. } => "IDLE",
             Phase::Closed { .. } => "CLOSED",
             Phase::Terminated { .. } => "TERMINATED",
         }
@@ -83,6 +88,7 @@ impl SimConversation {
         match self.phase {
             Phase::Waiting { since } => now.duration_since(since).unwrap_or_default(),
             Phase::WithAgent { waited }
+            | Phase::Idle { waited }
             | Phase::Closed { waited }
             | Phase::Terminated { waited } => waited,
         }

@@ -19,6 +19,9 @@ pub struct ConversationsConfig {
     pub open: usize,
     /// Closed or terminated conversations when it starts, mixed in among the open ones.
     pub ended: usize,
+    /// Conversations with an agent whose customer went quiet (`IDLE`) when it starts, besides
+    /// the open ones.
+    pub idle: usize,
     /// New conversations arrive after a gap between these two bounds (each gap picked from the
     /// arrival's number, the same on every run); `None`: none arrive, as tests need.
     pub arrivals: Option<(Duration, Duration)>,
@@ -45,6 +48,7 @@ impl Default for ConversationsConfig {
         Self {
             open: 0,
             ended: 0,
+            idle: 0,
             arrivals: None,
             overdue_after: Duration::from_secs(5 * 60),
             analytics_scope: true,

@@ -77,7 +77,9 @@
 //! # Conversations
 //! The floor starts with [`ConversationsConfig::open`] conversations waiting in a queue or with
 //! one of its agents (some moved from another queue a minute before, by one of the tenant's
-//! people) and [`ConversationsConfig::ended`] closed or terminated ones, and new ones arrive as
+//! people), [`ConversationsConfig::ended`] closed or terminated ones and
+//! [`ConversationsConfig::idle`] with an agent whose customer went quiet (`IDLE`), so every
+//! status the docs name is on the floor; new ones arrive as
 //! [`ConversationsConfig::arrivals`] says. Session ids are shaped like MongoDB ObjectIds (creation
 //! second, machine, counter), so conversations of the same second share their first 18
 //! characters. `waitTime` is worked out at each request, growing while a conversation waits.

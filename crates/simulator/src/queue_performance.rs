@@ -383,7 +383,7 @@ impl Tally {
                     self.overdue += 1;
                 }
             }
-            Phase::WithAgent { .. } => self.ongoing += 1,
+            Phase::WithAgent { .. } | Phase::Idle { .. } => self.ongoing += 1,
             Phase::Closed { .. } | Phase::Terminated { .. } => {}
         }
         if conversation.created < asked.start || conversation.created > asked.end {
@@ -393,12 +393,14 @@ impl Tally {
         match conversation.phase {
             Phase::Closed { .. } => self.completed += 1,
             Phase::Terminated { .. } => self.abandoned += 1,
-            Phase::Waiting { .. } | Phase::WithAgent { .. } => {}
+            Phase::Waiting { .. } | Phase::WithAgent { .. } | Phase::Idle { .. } => {}
         }
         if !conversation.moves.is_empty() {
             self.transferred += 1;
         }
-        if let Phase::WithAgent { waited } | Phase::Closed { waited } = conversation.phase {
+        if let Phase::WithAgent { waited } | Phase::Idle { waited } | Phase::Closed { waited } =
+            conversation.phase
+        {
             self.answered += 1;
             self.answered_in_time += u64::from(waited <= overdue_after);
             self.answer_ms = self

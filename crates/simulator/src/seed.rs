@@ -105,7 +105,51 @@ pub(crate) fn initial(config: &SimulatorConfig, start: SystemTime) -> Vec<Planne
         });
     }
     planned.reverse();
+    // Made last, so that the other conversations keep the ids they had before there were any.
+    for index in 0..settings.idle {
+        let number = u64::try_from(index).unwrap_or(u64::MAX);
+        let age = secs(120 + roll(b"idle", number, b"age") % 600);
+        let created = start.checked_sub(age).unwrap_or(UNIX_EPOCH);
+        planned.push(idle_conversation(config, number, created, start));
+    }
     planned
+}
+
+/// With an agent, the customer gone quiet: `IDLE` in the record.
+fn idle_conversation(
+    config: &SimulatorConfig,
+    number: u64,
+    created: SystemTime,
+    start: SystemTime,
+) -> Planned {
+    let dice = |what: &[u8]| roll(b"idle", number, what);
+    let entered = (created + secs(5 + dice(b"bot") % 35)).min(start);
+    let waited = secs(5 + dice(b"waited") % 60);
+    let queue = pick(&active_queues(config), dice(b"queue"));
+    let agent =
+        queue.and_then(|q| pick(&config.agents_in(&q.id).collect::<Vec<_>>(), dice(b"agent")));
+    Planned {
+        created,
+        phase: Phase::Idle { waited },
+        queues: queue
+            .map(|q| stint(&q.id, &q.name, entered, "ACTIVE"))
+            .into_iter()
+            .collect(),
+        participants: agent
+            .map(|a| {
+                let (user_id, name) = agent_names(a);
+                Stint {
+                    id: user_id,
+                    name,
+                    since: entered + waited,
+                    status: "ACTIVE",
+                }
+            })
+            .into_iter()
+            .collect(),
+        moves: Vec::new(),
+        traits: traits(b"idle", number),
+    }
 }
 
 /// Arrival `number`, at `at`: straight into a queue, waiting.
