@@ -38,21 +38,25 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// "Queues, most urgent first · SLA and abandoned since 00:00 · as of 14:03:10 (12s ago) ·
-/// F2 hides"; without queue-performance, that the figures are counted in the list.
+/// "Queues, most urgent first · SLA and abandoned since 00:00 · numbers 12s old, waits 20s old ·
+/// F2 hides": the numbers from queue-performance, the longest waits from the list; without
+/// queue-performance, that the figures are counted in the list (whose title says its age).
 fn heading(model: &Model, theme: &Theme) -> Line<'static> {
     let hide = model.keys.key_label(Context::Global, Action::ToggleFloor);
+    let old = |at: chrono::DateTime<chrono::Utc>| {
+        let secs = (model.clock.now - at).num_seconds().max(0).unsigned_abs();
+        format!("{} old", short_duration(secs))
+    };
     let source = match &model.floor.numbers {
         Some(numbers) => {
-            let age = (model.clock.now - numbers.at)
-                .num_seconds()
-                .max(0)
-                .unsigned_abs();
+            let waits = model
+                .conversations
+                .as_of
+                .map_or_else(String::new, |at| format!(", waits {}", old(at)));
             format!(
-                "SLA and abandoned since {} · as of {} ({} ago)",
+                "SLA and abandoned since {} · numbers {}{waits}",
                 model.clock.shown(numbers.since).format("%H:%M"),
-                model.clock.shown(numbers.at).format("%H:%M:%S"),
-                short_duration(age)
+                old(numbers.at)
             )
         }
         None => "counted in the list below (no queue numbers read)".to_owned(),
