@@ -315,10 +315,14 @@ impl Model {
 
     /// Where each part of the console is in `area`.
     pub fn panes_in(&self, area: ratatui::layout::Rect) -> Option<super::layout::Panes> {
+        // As many lines as the roster has queues from the start, so that the panes do not
+        // move under a click when the first figures come; more only if the account has more.
         let queues = if self.floor.hidden {
             0
         } else {
-            self.floor.queues
+            self.floor
+                .queues
+                .max(self.roster.count(crate::ids::TargetKind::Queue))
         };
         super::layout::panes(area, self.bulk.is_some(), queues)
     }

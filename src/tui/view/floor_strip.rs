@@ -59,7 +59,13 @@ fn heading(model: &Model, theme: &Theme) -> Line<'static> {
                 old(numbers.at)
             )
         }
-        None => "counted in the list below (no queue numbers read)".to_owned(),
+        None if model.floor.without_numbers => {
+            "counted in the list below (the app cannot read queue-performance)".to_owned()
+        }
+        None if model.conversations.as_of.is_some() => {
+            "counted in the list below until the queue numbers come".to_owned()
+        }
+        None => "reading the queues' numbers…".to_owned(),
     };
     Line::styled(
         format!("Queues, most urgent first · {source} · {hide} hides"),

@@ -249,3 +249,33 @@ fn after_a_transfer_the_list_is_back_at_its_longest_waits() {
     ));
     assert_eq!(model.conversations.highlighted("").unwrap().session, top);
 }
+
+/// A click lands where it was aimed: the queues' figures take their lines from the start, so
+/// the first list and numbers move no pane.
+#[test]
+fn the_first_figures_move_no_pane() {
+    let mut model = Model::new(demo::roster(), "test".into(), Vec::new(), test_clock());
+    update(
+        &mut model,
+        Msg::Resized {
+            width: 100,
+            height: 30,
+        },
+    );
+    let before = model.panes();
+    let read = numbers(&model, 95.0);
+    update(&mut model, Msg::QueueNumbers(Ok(read)));
+    let list = model_with_list().conversations.all().to_vec();
+    update(
+        &mut model,
+        Msg::Conversations(
+            Ok(ConversationList {
+                conversations: list,
+                notes: Vec::new(),
+            }),
+            None,
+        ),
+    );
+    assert!(model.floor.queues > 0);
+    assert_eq!(model.panes(), before);
+}
