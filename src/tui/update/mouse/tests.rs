@@ -336,7 +336,7 @@ fn a_click_on_a_conversation_highlights_it_and_the_wheel_moves_down_the_list() {
         update(&mut model, Msg::Conversations(Ok(list), None));
         key(&mut model, KeyCode::Tab);
         let list_rows = panes(&model).conversations;
-        let row = row_showing(&rows(&model), list_rows, "…000003");
+        let row = row_showing(&rows(&model), list_rows, "…000002");
         click(&mut model, list_rows.x + 5, row);
         assert_eq!(model.focus, Focus::Session, "{width}×{height}");
         let highlighted = |model: &Model| {
@@ -345,11 +345,11 @@ fn a_click_on_a_conversation_highlights_it_and_the_wheel_moves_down_the_list() {
                 .highlighted(model.session.value())
                 .map(|c| c.session.as_str()[18..].to_owned())
         };
-        assert_eq!(highlighted(&model).as_deref(), Some("000003"));
+        assert_eq!(highlighted(&model).as_deref(), Some("000002"));
         mouse(&mut model, MouseEventKind::ScrollDown, list_rows.x + 5, row);
-        assert_eq!(highlighted(&model).as_deref(), Some("000004"));
+        assert_eq!(highlighted(&model).as_deref(), Some("000003"));
         // A click below the last row shown (on the pane's border) highlights nothing new.
         click(&mut model, list_rows.x + 5, list_rows.bottom());
-        assert_eq!(highlighted(&model).as_deref(), Some("000004"));
+        assert_eq!(highlighted(&model).as_deref(), Some("000003"));
     }
 }
