@@ -18,7 +18,7 @@ pub use floor::{FloorNumbers, QueueFigure, queue_figures};
 pub use names::Names;
 pub use plan::{DIRECTORY_EVERY, Held, ReadKind};
 pub use planner::{FloorUpdate, PlanSettings, Planner};
-pub use reads::{Freshness, Reads};
+pub use reads::Reads;
 
 use crate::ids::TargetKind;
 use crate::platform::{PlatformClient, PlatformError};

@@ -13,7 +13,6 @@ use unicode_width::UnicodeWidthStr;
 use super::output::{err, out, out_json, out_raw};
 use super::setup::{Callbacks, Setup};
 use super::{EXIT_BAD_INPUT, GlobalArgs};
-use crate::directory::Freshness;
 use crate::ids::ConversationStatus;
 use crate::ids::TargetKind;
 use crate::platform::{Conversation, Move, MoveTarget, Person, QueueRef};
@@ -64,9 +63,9 @@ async fn list(global: &GlobalArgs, args: ConversationsArgs) -> Result<(), (u8, S
         err!("warning: {warning}");
     }
     let statuses = asked.unwrap_or_else(|| setup.settings.conversation_statuses.clone());
-    let (list, _) = setup
+    let list = setup
         .reads
-        .conversations(&setup.roster, &statuses, Freshness::Now)
+        .conversations(&setup.roster, &statuses)
         .await
         .map_err(|e| (EXIT_PLATFORM_FAILED, e.to_string()))?;
     for note in &list.notes {

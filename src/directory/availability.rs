@@ -1,21 +1,15 @@
 //! Who can take a conversation now, for the picker: every agent's presence and chat capacity,
-//! and, for the roster's queues, whether they are active, how many wait and for how long.
+//! and, for the roster's queues, whether they are active, how many wait and for how long, as the
+//! read planner puts them together.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Local};
-use serde::{Deserialize, Serialize};
 
-use crate::platform::{AgentPresence, PlatformClient, PlatformError, QueueStats};
-use crate::team::SharedReads;
-
-/// At most this many queues are read for the team at once: the roster's own, then those of
-/// teammates' rosters. Each costs a call at every refresh.
-const MAX_TEAM_QUEUES: usize = 100;
+use crate::platform::{AgentPresence, QueueStats};
 
 /// One queue's live state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueLoad {
     pub active: bool,
     /// Absent for an inactive queue, or when the stats call failed for it.
@@ -23,22 +17,13 @@ pub struct QueueLoad {
 }
 
 /// A snapshot of live state, and when it was taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Availability {
     pub agents: HashMap<String, AgentPresence>,
     pub queues: HashMap<String, QueueLoad>,
     pub taken_at: DateTime<Local>,
     /// The teammate whose console took it, in team mode; `None` when this console did.
-    #[serde(skip)]
     pub read_by: Option<String>,
-}
-
-/// Who is free as the team shares it: the snapshot, and the queues it has the state of (those
-/// of every roster that asked lately, so that one read serves them all).
-#[derive(Debug, Serialize, Deserialize)]
-struct TeamAvailability {
-    queue_ids: Vec<String>,
-    live: Availability,
 }
 
 /// The live state of one target, for display and for the second confirmation.
@@ -125,123 +110,10 @@ impl LiveState {
     }
 }
 
-/// Takes a fresh snapshot: one availability call for every agent, the queue list for the active
-/// flags, and one stats call per active roster queue in `queue_ids`. Every call is background
-/// work on the shared budget.
-pub(super) async fn read(
-    client: &PlatformClient,
-    queue_ids: &[String],
-) -> Result<Availability, PlatformError> {
-    let agents = client.availability(&[]).await?;
-    let listed = client.list_queues().await?;
-    let active: HashMap<&str, bool> = listed
-        .items
-        .iter()
-        .map(|q| (q.id.as_str(), q.active))
-        .collect();
-    let mut queues = HashMap::new();
-    for id in queue_ids {
-        let Some(&is_active) = active.get(id.as_str()) else {
-            continue;
-        };
-        let stats = if is_active {
-            // One queue's stats failing leaves the rest of the snapshot useful.
-            client.queue_stats(id).await.ok()
-        } else {
-            None
-        };
-        queues.insert(
-            id.clone(),
-            QueueLoad {
-                active: is_active,
-                stats,
-            },
-        );
-    }
-    Ok(Availability {
-        agents,
-        queues,
-        taken_at: Local::now(),
-        read_by: None,
-    })
-}
-
-/// [`read`] for a console of a team that refreshes every `interval`: a
-/// teammate's snapshot when one is fresh enough and has every queue in `queue_ids`. A snapshot
-/// this console takes for the team covers the queues of the last one too, up to 100 queues in
-/// all (`MAX_TEAM_QUEUES`).
-pub(super) async fn read_for_team(
-    client: &PlatformClient,
-    team: &SharedReads,
-    queue_ids: &[String],
-    interval: Duration,
-) -> Result<Availability, PlatformError> {
-    let covers =
-        |shared: &TeamAvailability| queue_ids.iter().all(|id| shared.queue_ids.contains(id));
-    let read = |last: Option<TeamAvailability>| async move {
-        let mut wanted = queue_ids.to_vec();
-        for id in last.into_iter().flat_map(|shared| shared.queue_ids) {
-            if wanted.len() >= MAX_TEAM_QUEUES {
-                break;
-            }
-            if !wanted.contains(&id) {
-                wanted.push(id);
-            }
-        }
-        let live = read(client, &wanted).await?;
-        Ok(TeamAvailability {
-            queue_ids: wanted,
-            live,
-        })
-    };
-    let shared = team.read("availability", interval, covers, read).await?;
-    Ok(Availability {
-        read_by: shared.read_by,
-        ..shared.value.live
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::platform::{Capacity, Presence};
-
-    /// A snapshot left in the team's Redis reads back as it was taken, without the name of a
-    /// teammate (the reader's name travels beside it); one with an unknown presence is none.
-    #[test]
-    fn a_snapshot_passed_through_the_team_comes_back_the_same() {
-        let mut live = Availability {
-            agents: HashMap::from([(
-                "a-1".to_owned(),
-                AgentPresence {
-                    presence: Presence::Busy,
-                    chat: Some(Capacity { used: 3, total: 3 }),
-                },
-            )]),
-            queues: HashMap::from([(
-                "qu-1".to_owned(),
-                QueueLoad {
-                    active: true,
-                    stats: Some(QueueStats {
-                        waiting: Some(4),
-                        average_wait: None,
-                    }),
-                },
-            )]),
-            taken_at: Local::now(),
-            read_by: Some("Marcus".into()),
-        };
-        let shared = TeamAvailability {
-            queue_ids: vec!["qu-1".into()],
-            live: live.clone(),
-        };
-        let text = serde_json::to_string(&shared).unwrap();
-        let back: TeamAvailability = serde_json::from_str(&text).unwrap();
-        live.read_by = None;
-        assert_eq!(back.live, live);
-        let unknown = text.replace("Busy", "Napping");
-        assert!(serde_json::from_str::<TeamAvailability>(&unknown).is_err());
-    }
 
     #[test]
     fn concerns_in_words() {

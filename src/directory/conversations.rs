@@ -5,7 +5,6 @@ use std::cmp::Reverse;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::Names;
 use crate::ids::ConversationStatus;
@@ -17,13 +16,11 @@ use crate::team::SharedReads;
 /// read up to this many: a larger value in Redis was not written by handoff.
 const MAX_SHARED_CONVERSATIONS: usize = 10_000;
 
-/// The list as the platform gave it, before any roster named its people: what the team shares,
-/// since each console names them through its own roster.
-#[derive(Debug, Serialize, Deserialize)]
+/// The list as the platform gave it, and the agent list to name its people with.
+#[derive(Debug)]
 struct Unnamed {
     list: ConversationList,
     /// The platform's agent list, when a record names a person and the list could be read.
-    #[serde(default)]
     agents: Vec<ListedAgent>,
 }
 
@@ -45,33 +42,6 @@ pub(super) async fn read(
     statuses: &[ConversationStatus],
 ) -> Result<ConversationList, ConversationsError> {
     Ok(fetch_unnamed(client, statuses).await?.named(roster))
-}
-
-/// [`read`] for a console of a team that reads the list every `interval`: a teammate's read of the same statuses when one is fresh enough, and then who
-/// read it and when.
-pub(super) async fn read_for_team(
-    client: &PlatformClient,
-    team: &SharedReads,
-    roster: &Roster,
-    statuses: &[ConversationStatus],
-    interval: Duration,
-) -> Result<(ConversationList, Option<TeammateRead>), ConversationsError> {
-    let mut names: Vec<&str> = statuses.iter().map(ConversationStatus::as_str).collect();
-    names.sort_unstable();
-    names.dedup();
-    let kind = format!("conversations:{}", names.join(","));
-    let read = |_| fetch_unnamed(client, statuses);
-    let shared = team.read(&kind, interval, |_| true, read).await?;
-    let mut unnamed = shared.value;
-    unnamed
-        .list
-        .conversations
-        .truncate(MAX_SHARED_CONVERSATIONS);
-    let teammate = shared.read_by.map(|by| TeammateRead {
-        by,
-        at: shared.read_at,
-    });
-    Ok((unnamed.named(roster), teammate))
 }
 
 /// The planner's read of the conversations in `statuses`, their agents left for the directory to
@@ -160,8 +130,9 @@ mod tests {
 
     const READ_AT: &str = r#"{"secs_since_epoch":1700000000,"nanos_since_epoch":0}"#;
 
+    /// A list as a teammate's console leaves it in Redis (`read_plain`).
     fn shared(conversation: &str) -> String {
-        format!(r#"{{"list":{{"conversations":[{conversation}]}}}}"#)
+        format!(r#"{{"conversations":[{conversation}]}}"#)
     }
 
     #[test]
@@ -169,15 +140,15 @@ mod tests {
         let text = shared(&format!(
             r#"{{"session":"646EFEF54FD9612A21FFFBC8","read_at":{READ_AT},"status":"waiting","future_field":1}}"#
         ));
-        let unnamed: Unnamed = serde_json::from_str(&text).unwrap();
-        let conversation = &unnamed.list.conversations[0];
+        let list: ConversationList = serde_json::from_str(&text).unwrap();
+        let conversation = &list.conversations[0];
         assert_eq!(conversation.session.as_str(), "646efef54fd9612a21fffbc8");
         assert_eq!(
             conversation.status,
             Some(ConversationStatus::Other("WAITING".into()))
         );
-        assert!(conversation.moves.is_empty() && unnamed.agents.is_empty());
-        assert!(unnamed.list.notes.is_empty());
+        assert!(conversation.moves.is_empty());
+        assert!(list.notes.is_empty());
     }
 
     #[test]
@@ -188,7 +159,7 @@ mod tests {
             format!(r#"{{"session":"646efef54fd9612a21fffbc8","read_at":{READ_AT},"wait":-1}}"#),
         ] {
             assert!(
-                serde_json::from_str::<Unnamed>(&shared(&record)).is_err(),
+                serde_json::from_str::<ConversationList>(&shared(&record)).is_err(),
                 "{record}"
             );
         }

@@ -8,7 +8,6 @@ use crate::support::{
 };
 use handoff::account::Account;
 use handoff::demo;
-use handoff::directory::Freshness;
 use handoff::ids::ConversationStatus;
 use handoff::platform::MoveTarget;
 use handoff_simulator::{ConversationsConfig, Replies, Simulator, SimulatorConfig};
@@ -495,10 +494,7 @@ async fn moves_read_through_the_client_name_their_targets() {
     let reads = Account::open(&config_for(&simulator), data.path())
         .unwrap()
         .reads;
-    let (list, _) = reads
-        .conversations(&demo::roster(), &[], Freshness::Now)
-        .await
-        .unwrap();
+    let list = reads.conversations(&demo::roster(), &[]).await.unwrap();
     assert_eq!(list.conversations.len(), 41, "{:?}", list.notes);
     assert!(list.notes.is_empty(), "{:?}", list.notes);
     let moved = list

@@ -7,7 +7,6 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use handoff::demo;
-use handoff::directory::Freshness;
 use handoff::transfer::TransferUpdate;
 use handoff::transfer::{FailureReason, Outcome, Progress};
 use handoff::tui::clock::Clock;
@@ -64,8 +63,8 @@ fn demo_conversations(read_at: DateTime<Utc>) -> handoff::platform::Conversation
             .unwrap()
             .reads;
         let statuses = handoff::ids::ConversationStatus::MOVABLE;
-        let (mut list, _) = reads
-            .conversations(&demo::roster(), &statuses, Freshness::Now)
+        let mut list = reads
+            .conversations(&demo::roster(), &statuses)
             .await
             .unwrap();
         let _ = std::fs::remove_dir_all(&data);

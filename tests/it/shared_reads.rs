@@ -1,38 +1,82 @@
 //! Reads once for the team, against a real redis-server and the simulator over real HTTP: the
-//! background reads of several consoles of one account (who is free, queue stats, the
-//! conversation list) cost the platform what one console's do, and a console without Redis
-//! reads for itself.
+//! read planners of several consoles of one account (the conversation list, who is free, the
+//! queues' numbers) cost the platform what one console's do, and a console without Redis reads
+//! for itself.
 
 use std::time::Duration;
 
-use handoff::directory::Availability;
-use handoff::directory::{Freshness, Reads};
+use handoff::account::Account;
+use handoff::directory::{FloorUpdate, PlanSettings, Planner};
 use handoff::ids::ConversationStatus;
-use handoff::ids::TargetKind;
 use handoff_simulator::{Simulator, SimulatorConfig};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use crate::redis_server::RedisServer;
 use crate::support::{simulator_config, start_simulator};
 use crate::team::team_account;
 
-/// Each console's refresh interval, for both reads: short, so a test of several cycles takes
-/// seconds.
-const INTERVAL: Duration = Duration::from_millis(500);
-const CYCLES: u32 = 6;
+/// Each console's wanted refresh of the list: short, so a test of several reads takes seconds.
+/// The budget is large (10,000 a window), so nothing but sharing holds a read back.
+const REFRESH: Duration = Duration::from_millis(500);
+/// How long each run lets its consoles read.
+const RUN: Duration = Duration::from_secs(4);
 
 /// What the consoles of one run saw, and what the platform was asked.
 struct Run {
     /// Every request the simulator received: no transfer is sent, so all are background reads.
     requests: usize,
-    /// Per console, how many of its reads of each kind a teammate's console made.
-    from_teammates: Vec<(u32, u32)>,
+    /// Per console: lists and snapshots of who is free it was given, and how many of those a
+    /// teammate's console read.
+    seen: Vec<Seen>,
 }
 
-/// `consoles` consoles of one account refresh who is free and the conversation list every
-/// [`INTERVAL`], their timers a fraction of an interval apart as consoles started by hand
-/// are, `CYCLES` times each, on a fresh simulator and a fresh Redis.
-async fn consoles_refresh(consoles: usize, redis: &RedisServer) -> Run {
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    lists: u32,
+    lists_from_teammates: u32,
+    live: u32,
+    live_from_teammates: u32,
+}
+
+fn start(account: &Account) -> (Planner, mpsc::Receiver<FloorUpdate>) {
+    let (updates, received) = mpsc::channel(8);
+    let planner = account.reads.plan(
+        handoff::demo::roster(),
+        PlanSettings {
+            refresh: REFRESH,
+            statuses: ConversationStatus::MOVABLE.to_vec(),
+        },
+        updates,
+    );
+    (planner, received)
+}
+
+/// What a console's planner hands on until `stop`.
+async fn watch(mut updates: mpsc::Receiver<FloorUpdate>, stop: Instant) -> Seen {
+    let mut seen = Seen::default();
+    while let Ok(Some(update)) = tokio::time::timeout_at(stop, updates.recv()).await {
+        match update {
+            FloorUpdate::Conversations(list, teammate) => {
+                assert!(!list.expect("the list is read").conversations.is_empty());
+                seen.lists += 1;
+                seen.lists_from_teammates += u32::from(teammate.is_some());
+            }
+            FloorUpdate::Availability(live) => {
+                let live = live.expect("who is free is read");
+                seen.live += 1;
+                seen.live_from_teammates += u32::from(live.read_by.is_some());
+            }
+            FloorUpdate::QueueNumbers(_) | FloorUpdate::Held(_) | FloorUpdate::Note(_) => {}
+        }
+    }
+    seen
+}
+
+/// `consoles` consoles of one account, each a data folder of its own, read for [`RUN`] on a
+/// fresh simulator and a fresh Redis, started a fraction of a refresh apart as consoles started
+/// by hand are.
+async fn consoles_read(consoles: usize, redis: &RedisServer) -> Run {
     let simulator = start_simulator(SimulatorConfig {
         rate_limit_per_minute: 10_000,
         ..simulator_config()
@@ -41,91 +85,74 @@ async fn consoles_refresh(consoles: usize, redis: &RedisServer) -> Run {
     let data: Vec<tempfile::TempDir> = (0..consoles)
         .map(|_| tempfile::tempdir().unwrap())
         .collect();
-    let accounts: Vec<handoff::account::Account> = data
-        .iter()
-        .enumerate()
-        .map(|(n, dir)| team_account(&simulator, redis, &format!("sup{n}"), dir.path()))
-        .collect();
-    let start = Instant::now();
-    let from_teammates =
-        futures::future::join_all(accounts.iter().enumerate().map(|(n, account)| {
-            let offset = INTERVAL * u32::try_from(n).unwrap() / u32::try_from(consoles).unwrap();
-            console(&account.reads, start + offset)
-        }))
-        .await;
+    let stop = Instant::now() + RUN;
+    let mut watching = Vec::new();
+    let mut planners = Vec::new();
+    for (n, dir) in data.iter().enumerate() {
+        let account = team_account(&simulator, redis, &format!("sup{n}"), dir.path());
+        let (planner, updates) = start(&account);
+        planners.push(planner);
+        watching.push(tokio::spawn(watch(updates, stop)));
+        tokio::time::sleep(REFRESH / u32::try_from(consoles).unwrap()).await;
+    }
+    let mut seen = Vec::new();
+    for watched in watching {
+        seen.push(watched.await.unwrap());
+    }
     let requests = count_requests(&simulator);
+    drop(planners);
     simulator.shutdown().await;
-    Run {
-        requests,
-        from_teammates,
-    }
-}
-
-/// One console's timers and reads, as `tui::background` makes them: both reads at every tick,
-/// each given the console's interval; how many of each were a teammate's.
-async fn console(reads: &Reads, first_tick: Instant) -> (u32, u32) {
-    let roster = handoff::demo::roster();
-    let queue_ids: Vec<String> = roster
-        .targets()
-        .iter()
-        .filter(|t| t.kind == TargetKind::Queue)
-        .map(|t| t.id.clone())
-        .collect();
-    let mut ticks = tokio::time::interval_at(first_tick, INTERVAL);
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut from_teammates = (0, 0);
-    for _ in 0..CYCLES {
-        ticks.tick().await;
-        let (live, conversations) = tokio::join!(
-            reads.availability(&queue_ids, Freshness::Due(INTERVAL)),
-            reads.conversations(
-                &roster,
-                &ConversationStatus::MOVABLE,
-                Freshness::Due(INTERVAL),
-            )
-        );
-        let live: Availability = live.expect("who is free is read");
-        let (list, teammate) = conversations.expect("the conversation list is read");
-        assert!(!list.conversations.is_empty());
-        from_teammates.0 += u32::from(live.read_by.is_some());
-        from_teammates.1 += u32::from(teammate.is_some());
-    }
-    from_teammates
+    Run { requests, seen }
 }
 
 fn count_requests(simulator: &Simulator) -> usize {
     simulator.requests().len()
 }
 
-/// Three consoles of one account cost the platform about what one does: the reads are made by
-/// one console at a time and the others use them.
+/// Three consoles of one account cost the platform about what one does: each read is made by
+/// one console at a time and the others use it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_consoles_cost_the_background_reads_of_one() {
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let one = consoles_refresh(1, &redis).await;
+    let one = consoles_read(1, &redis).await;
     drop(redis);
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let three = consoles_refresh(3, &redis).await;
+    let three = consoles_read(3, &redis).await;
     eprintln!(
-        "background requests over {CYCLES} refresh cycles: 1 console {}, 3 consoles {} (teammates' reads per console: {:?})",
-        one.requests, three.requests, three.from_teammates
+        "background requests over {RUN:?}: 1 console {}, 3 consoles {} (per console: {:?})",
+        one.requests, three.requests, three.seen
     );
-    assert_eq!(one.from_teammates, vec![(0, 0)]);
+    assert_eq!(one.seen[0].lists_from_teammates, 0);
+    assert!(
+        one.seen[0].lists > 2 && one.seen[0].live > 0,
+        "{:?}",
+        one.seen
+    );
     assert!(
         three.requests * 2 <= one.requests * 3,
         "3 consoles made {} requests, 1 console {}: not read once for the team",
         three.requests,
         one.requests
     );
-    let served: u32 = three.from_teammates.iter().map(|(a, c)| a + c).sum();
+    for seen in &three.seen {
+        assert!(
+            seen.lists > 2 && seen.live > 0,
+            "every console kept up: {seen:?}"
+        );
+    }
+    let from_teammates: u32 = three
+        .seen
+        .iter()
+        .map(|s| s.lists_from_teammates + s.live_from_teammates)
+        .sum();
     assert!(
-        served >= 2 * CYCLES,
-        "the consoles that did not read used a teammate's: {:?}",
-        three.from_teammates
+        from_teammates >= 6,
+        "the consoles used their teammates' reads: {:?}",
+        three.seen
     );
 }
 
@@ -141,35 +168,32 @@ async fn without_redis_a_console_reads_for_itself() {
     })
     .await;
     let data = tempfile::tempdir().unwrap();
-    let reads = team_account(&simulator, &redis, "sup0", data.path()).reads;
-    let roster = handoff::demo::roster();
-    let read_list = || {
-        reads.conversations(
-            &roster,
-            &ConversationStatus::MOVABLE,
-            Freshness::Due(INTERVAL),
-        )
+    let account = team_account(&simulator, &redis, "sup0", data.path());
+    let (planner, mut updates) = start(&account);
+    // Joined first: a console that never reached Redis waits a window before counting alone.
+    let first_list = async {
+        while let Some(update) = updates.recv().await {
+            if matches!(update, FloorUpdate::Conversations(Ok(_), _)) {
+                return;
+            }
+        }
     };
-    let read_live = || reads.availability(&[], Freshness::Due(INTERVAL));
-    // Joined first: a console that never reached Redis waits a window before counting alone;
-    // one that did waits out the window as it may have been spent (2 s here) before reading
-    // alone.
-    read_list().await.unwrap();
-    read_live().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), first_list)
+        .await
+        .expect("a list while Redis answers");
     redis.kill();
     let before = count_requests(&simulator);
-    let (list, teammate) = read_list()
-        .await
-        .expect("the list is read from the platform");
-    assert!(!list.conversations.is_empty());
-    assert_eq!(teammate, None);
-    let live = read_live()
-        .await
-        .expect("who is free is read from the platform");
-    assert!(!live.agents.is_empty());
-    assert_eq!(live.read_by, None);
+    // F5, as a supervisor would: everything, now. Counting alone, the console waits out the
+    // window as it may have been spent (2 s here), then reads.
+    planner.ask();
+    let seen = watch(updates, Instant::now() + Duration::from_secs(8)).await;
+    assert!(seen.lists > 0 && seen.live > 0, "{seen:?}");
+    assert_eq!(
+        (seen.lists_from_teammates, seen.live_from_teammates),
+        (0, 0)
+    );
     assert!(
         count_requests(&simulator) > before,
-        "both read from the platform"
+        "read from the platform"
     );
 }

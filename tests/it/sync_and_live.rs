@@ -7,8 +7,10 @@ use crate::support::{SECRET, Workspace, simulator_config, start_simulator};
 use handoff::account::Account;
 use handoff::config::AuthConfig;
 use handoff::demo;
-use handoff::directory::Freshness;
+use handoff::directory::{FloorUpdate, PlanSettings};
 use handoff::ids::SessionId;
+use handoff::ids::{ConversationStatus, TargetKind};
+use handoff::roster::{Roster, Target};
 use handoff::secret::Secret;
 use handoff::transfer::{Progress, TransferId, TransferRequest};
 use handoff_simulator::{Presence, SimulatorConfig, agent_presence};
@@ -115,21 +117,52 @@ fn account_for(
     Account::open(&config, data).unwrap()
 }
 
+/// Who is free, as a console's read planner puts it together from the platform: every agent's
+/// presence and chat capacity, each roster queue active or not (the directory) with its waiting
+/// (the queues' numbers).
 #[tokio::test]
 async fn availability_matches_the_platform() {
     let simulator_config = config();
     let simulator = start_simulator(simulator_config.clone()).await;
     let data = tempfile::tempdir().unwrap();
-    let reads = account_for(&simulator, 60, data.path()).reads;
-    let queue_ids: Vec<String> = simulator_config
-        .queues
-        .iter()
-        .map(|q| q.id.clone())
-        .collect();
-    let live = reads
-        .availability(&queue_ids, Freshness::Now)
+    let account = account_for(&simulator, 60, data.path());
+    let roster = Roster::new(
+        simulator_config
+            .queues
+            .iter()
+            .map(|q| Target::new(TargetKind::Queue, q.id.clone(), q.name.clone()))
+            .collect(),
+    );
+    let (updates, mut received) = mpsc::channel(8);
+    let _planner = account.reads.plan(
+        roster,
+        PlanSettings {
+            refresh: Duration::from_secs(20),
+            statuses: ConversationStatus::MOVABLE.to_vec(),
+        },
+        updates,
+    );
+    let inactive = simulator_config.queues.iter().find(|q| !q.active).unwrap();
+    let active = simulator_config.queues.iter().find(|q| q.active).unwrap();
+    // Presence, the directory and the queues' numbers come in separate reads: the snapshot that
+    // has all three.
+    let whole = async {
+        while let Some(update) = received.recv().await {
+            if let FloorUpdate::Availability(Ok(live)) = update
+                && live.queues.contains_key(&inactive.id)
+                && live
+                    .queues
+                    .get(&active.id)
+                    .is_some_and(|q| q.stats.is_some())
+            {
+                return live;
+            }
+        }
+        panic!("the planner stopped");
+    };
+    let live = tokio::time::timeout(Duration::from_secs(20), whole)
         .await
-        .unwrap();
+        .expect("who is free, whole, within 20 s");
     assert_eq!(live.agents.len(), 120);
     let now = SystemTime::now();
     for agent in simulator_config.agents.iter().take(20) {
@@ -141,9 +174,7 @@ async fn availability_matches_the_platform() {
             assert_eq!((chat.used, chat.total), (used, total));
         }
     }
-    let inactive = simulator_config.queues.iter().find(|q| !q.active).unwrap();
     assert!(!live.queues[&inactive.id].active);
-    let active = simulator_config.queues.iter().find(|q| q.active).unwrap();
     assert!(live.queues[&active.id].stats.unwrap().waiting.is_some());
 }
 
@@ -154,18 +185,13 @@ async fn a_transfer_is_not_held_back_by_a_refresh() {
     let simulator_config = config();
     let simulator = start_simulator(simulator_config.clone()).await;
     let data = tempfile::tempdir().unwrap();
-    // 8 per minute: background calls may use 6 and leave 2 for transfers. A refresh with six
-    // queues needs 7 calls, so it stalls on the budget.
+    // 8 per minute: background calls may use 6 and leave 2 for transfers. A roster sync reads
+    // 18 pages of agents and one of queues, so it stalls on the budget.
     let account = account_for(&simulator, 8, data.path());
     let engine = account.engine;
-    let queue_ids: Vec<String> = simulator_config
-        .queues
-        .iter()
-        .map(|q| q.id.clone())
-        .collect();
     let refresh = tokio::spawn({
         let reads = account.reads.clone();
-        async move { reads.availability(&queue_ids, Freshness::Now).await }
+        async move { reads.listing().await }
     });
     // Wait until the refresh has spent its share: six calls have reached the simulator.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -242,20 +268,20 @@ async fn the_documentations_sample_replies_are_read_and_paging_stops() {
 
     let data = tempfile::tempdir().unwrap();
     let reads = account_for(&simulator, 60, data.path()).reads;
-    let queue = "qu-268eda9-ba47-4b03-ab29-d1909c38xxxx".to_owned();
-    let live = reads
-        .availability(std::slice::from_ref(&queue), Freshness::Now)
-        .await
-        .unwrap();
-    let jane = &live.agents["a-75b2b7b-674c-49d2-ad7a-8bce77cxxxxx"];
+    let presence = reads.presence().await.unwrap();
+    let jane = &presence["a-75b2b7b-674c-49d2-ad7a-8bce77cxxxxx"];
     assert_eq!(jane.presence, handoff::platform::Presence::Available);
     assert_eq!(jane.chat.unwrap().total, 3);
-    let stats = live.queues[&queue].stats.unwrap();
+    let client = crate::support::platform_client(&simulator, data.path());
+    let stats = client
+        .queue_stats("qu-268eda9-ba47-4b03-ab29-d1909c38xxxx")
+        .await
+        .unwrap();
     assert_eq!(stats.waiting, Some(0));
     assert_eq!(
         simulator.requests().len(),
-        5,
-        "availability, queues, one queue's stats"
+        4,
+        "the two lists of the sync, availability, one queue's stats"
     );
 }
 

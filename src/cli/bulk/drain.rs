@@ -15,7 +15,6 @@ use super::super::EXIT_BAD_INPUT;
 use super::super::conversations::in_queue;
 use super::super::output::err;
 use super::super::setup::Setup;
-use crate::directory::Freshness;
 use crate::ids::ConversationStatus;
 use crate::ids::SessionId;
 use crate::platform::{Conversation, moved_on_the_platform};
@@ -42,9 +41,9 @@ pub(super) async fn read_queue(
     include_recent: bool,
 ) -> Result<QueueRead, (u8, String)> {
     let statuses = [ConversationStatus::Open, ConversationStatus::Overdue];
-    let (list, _) = setup
+    let list = setup
         .reads
-        .conversations(&setup.roster, &statuses, Freshness::Now)
+        .conversations(&setup.roster, &statuses)
         .await
         .map_err(|error| {
             (
