@@ -420,16 +420,22 @@ impl Floor {
             .iter()
             .flat_map(|d| d.queues.iter().map(|q| (q.id.as_str(), q.active)))
             .collect();
+        let waits = self.average_waits();
         let mut queues = HashMap::new();
         for id in roster_queue_ids(roster) {
             // A queue the platform does not list is not one to show a state for.
             let Some(&is_active) = active.get(id.as_str()) else {
                 continue;
             };
+            // Queue-performance gives no wait of the moment: the list's waiting ones do.
             let stats = self
                 .figures
                 .as_ref()
-                .and_then(|figures| figures.stats.get(&id).copied());
+                .and_then(|figures| figures.stats.get(&id).copied())
+                .map(|stats| QueueStats {
+                    average_wait: stats.average_wait.or_else(|| waits.get(&id).copied()),
+                    ..stats
+                });
             queues.insert(
                 id,
                 QueueLoad {
@@ -445,6 +451,28 @@ impl Floor {
             read_by: read_by.clone(),
         };
         self.send(FloorUpdate::Availability(Ok(live))).await
+    }
+}
+
+impl Floor {
+    /// The average wait now of each queue's waiting conversations, as last listed.
+    fn average_waits(&self) -> HashMap<String, std::time::Duration> {
+        let now = std::time::SystemTime::now();
+        let mut sums: HashMap<&str, (std::time::Duration, u32)> = HashMap::new();
+        let waiting = self
+            .waiting
+            .iter()
+            .flat_map(|(list, _)| &list.conversations);
+        for conversation in waiting {
+            let queue = conversation.queue.as_ref().and_then(|q| q.id.as_deref());
+            if let (Some(queue), Some(wait)) = (queue, conversation.wait_at(now)) {
+                let sum = sums.entry(queue).or_default();
+                *sum = (sum.0 + wait, sum.1 + 1);
+            }
+        }
+        sums.into_iter()
+            .map(|(queue, (total, count))| (queue.to_owned(), total / count))
+            .collect()
     }
 }
 

@@ -176,6 +176,17 @@ async fn availability_matches_the_platform() {
     }
     assert!(!live.queues[&inactive.id].active);
     assert!(live.queues[&active.id].stats.unwrap().waiting.is_some());
+    // Where conversations wait, how long on average, from the list the planner read first.
+    let waited: Vec<_> = live
+        .queues
+        .values()
+        .filter_map(|q| q.stats)
+        .filter(|stats| stats.waiting > Some(0))
+        .collect();
+    assert!(!waited.is_empty(), "{live:?}");
+    for stats in waited {
+        assert!(stats.average_wait.is_some(), "{stats:?}");
+    }
 }
 
 /// Background calls fill their share of the budget and wait; a transfer made meanwhile goes out
