@@ -11,7 +11,26 @@ use chrono::{DateTime, Utc};
 use super::confirmation::{Confirmation, Unheard};
 use super::record::{Settlement, TransferRecord};
 use super::{TransferId, TransferState, TransferUpdate};
-use crate::ids::SessionId;
+use crate::ids::{SessionId, TargetKind};
+use crate::platform::Conversation;
+use crate::roster::Target;
+
+/// How the list names `target` when `conversation` is with it: the agent who has it, or the
+/// queue it is in; `None` when it is elsewhere.
+fn shown_with(conversation: &Conversation, target: &Target) -> Option<String> {
+    match target.kind {
+        TargetKind::Agent => conversation
+            .agent
+            .as_ref()
+            .filter(|agent| agent.agent_id.as_deref() == Some(target.id.as_str()))
+            .map(|agent| agent.label().to_owned()),
+        TargetKind::Queue => conversation
+            .queue
+            .as_ref()
+            .filter(|queue| queue.id.as_deref() == Some(target.id.as_str()))
+            .map(|queue| format!("queue {}", queue.label())),
+    }
+}
 
 /// How far back a callback may still settle a transfer: the platform gives no bound, and a day
 /// covers any shift and any outage of the receiver.
@@ -133,6 +152,44 @@ impl Ledger {
     /// Transfers still waiting on the platform (its answer or its callback), oldest first.
     pub fn open(&self) -> impl Iterator<Item = &TransferRecord> {
         self.records().filter(|r| r.state().is_open())
+    }
+
+    /// The conversation list read at `at`: each session's latest transfer, accepted and not
+    /// settled by a callback, whose conversation the list shows with its target, is seen
+    /// there. The ids of those newly seen.
+    pub fn see_in_list(
+        &mut self,
+        conversations: &[Conversation],
+        at: DateTime<Utc>,
+    ) -> Vec<TransferId> {
+        let listed: HashMap<&SessionId, &Conversation> =
+            conversations.iter().map(|c| (&c.session, c)).collect();
+        // Each listed session's latest transfer, and where the list shows it.
+        let mut latest: HashMap<&SessionId, (TransferId, Option<String>)> = HashMap::new();
+        for id in self.order.iter().rev() {
+            let Some(record) = self.records.get(id) else {
+                continue;
+            };
+            let session = &record.request.session;
+            if let Some(conversation) = listed.get(session) {
+                latest
+                    .entry(session)
+                    .or_insert_with(|| (*id, shown_with(conversation, &record.request.target)));
+            }
+        }
+        let found: Vec<(TransferId, String)> = latest
+            .into_values()
+            .filter_map(|(id, with)| Some((id, with?)))
+            .collect();
+        let mut seen = Vec::new();
+        for (id, with) in found {
+            if let Some(record) = self.records.get_mut(&id)
+                && record.see_in_list(with, at)
+            {
+                seen.push(id);
+            }
+        }
+        seen
     }
 
     /// The transfer a callback about `session` (and, where the payload names one, `target`) is
@@ -295,6 +352,65 @@ mod tests {
         let id = record.id();
         ledger.settle(record);
         Some((id, settlement))
+    }
+
+    /// The list, read after the answer, with the session's conversation with `agent`.
+    fn listed_with(agent: &str) -> Vec<Conversation> {
+        vec![Conversation {
+            session: session(),
+            conversation_id: None,
+            status: Some(crate::ids::ConversationStatus::Active),
+            wait: None,
+            read_at: std::time::SystemTime::now(),
+            priority: None,
+            intent: None,
+            sentiment: None,
+            language: None,
+            channel: None,
+            queue: None,
+            agent: Some(crate::platform::Person {
+                user_id: Some("u-1".into()),
+                agent_id: Some(agent.to_owned()),
+                name: Some(format!("Agent {agent}")),
+            }),
+            moves: Vec::new(),
+        }]
+    }
+
+    #[test]
+    fn the_list_shows_where_a_transfer_went_only_once_no_callback_can_say() {
+        let mut ledger = Ledger::default();
+        let dana = accepted(&mut ledger, "a-dana");
+        let later = Utc::now() + chrono::TimeDelta::seconds(1);
+        // A callback is still awaited: it decides, not the list.
+        ledger.see_in_list(&listed_with("a-dana"), later);
+        assert_eq!(ledger.get(dana).unwrap().state().word(), "accepted");
+        // None came in time: the list's word stands where "unconfirmed" would.
+        assert!(ledger.expire(dana, later));
+        assert_eq!(ledger.get(dana).unwrap().state().word(), "seen");
+        // A callback after all settles it.
+        let matched = receive(&mut ledger, Some("a-dana"), confirmed());
+        assert_eq!(matched, Some((dana, Settlement::Settled)));
+        assert_eq!(ledger.get(dana).unwrap().state().word(), "confirmed");
+    }
+
+    #[test]
+    fn the_list_speaks_for_the_latest_transfer_of_a_session_to_its_own_target() {
+        let mut ledger = Ledger::default();
+        let dana = accepted(&mut ledger, "a-dana");
+        let ravi = accepted(&mut ledger, "a-ravi");
+        for id in [dana, ravi] {
+            assert!(ledger.expire(id, Utc::now()));
+        }
+        let later = Utc::now() + chrono::TimeDelta::seconds(1);
+        // With Dana: the earlier transfer's target, not the latest's.
+        assert_eq!(ledger.see_in_list(&listed_with("a-dana"), later), []);
+        // A list read before the platform answered says nothing of the transfer.
+        let before = Utc::now() - chrono::TimeDelta::hours(1);
+        assert_eq!(ledger.see_in_list(&listed_with("a-ravi"), before), []);
+        assert_eq!(ledger.see_in_list(&listed_with("a-ravi"), later), [ravi]);
+        assert_eq!(ledger.get(ravi).unwrap().state().word(), "seen");
+        assert_eq!(ledger.get(dana).unwrap().state().word(), "unconfirmed");
     }
 
     #[test]

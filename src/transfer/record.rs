@@ -52,6 +52,17 @@ pub struct TransferRecord {
     pub in_flight_elsewhere: bool,
     /// Team mode: why the session could not be claimed yet (Redis away), while it waits.
     pub claim_wait: Option<String>,
+    /// The conversation list, read since it was accepted, shows the conversation with its
+    /// target: a console's own knowledge, never written to the audit file.
+    pub seen: Option<SeenInList>,
+}
+
+/// Where the conversation list showed a transferred conversation, and when it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenInList {
+    /// The target, as the list names it.
+    pub with: String,
+    pub at: DateTime<Utc>,
 }
 
 /// What a callback did to the transfer it was matched to.
@@ -83,6 +94,7 @@ impl TransferRecord {
             run: None,
             in_flight_elsewhere: false,
             claim_wait: None,
+            seen: None,
         }
     }
 
@@ -92,8 +104,16 @@ impl TransferRecord {
 
     /// Where it stands: the one place a transfer's state is decided.
     pub fn state(&self) -> TransferState {
+        let seen = self.seen.is_some();
         match (&self.confirmation, &self.outcome) {
+            // No callback in time, but the list shows it arrived.
+            (Some(Confirmation::Unconfirmed { .. }), _) if seen => TransferState::Seen,
             (Some(confirmation), _) => confirmation.state(),
+            // No callback to come (no receiver): the list is all there is to go by. One still
+            // awaited decides, and the list's word waits for it.
+            (None, Some(Outcome::Transferred { .. })) if seen && !self.awaits_callback => {
+                TransferState::Seen
+            }
             (None, Some(Outcome::Transferred { .. })) => TransferState::Accepted {
                 awaiting_callback: self.awaits_callback,
             },
@@ -248,10 +268,32 @@ impl TransferRecord {
         self.outcome.as_ref().and_then(Outcome::http_status)
     }
 
+    /// The conversation list read at `at` shows the conversation with the target, named
+    /// `with`: taken while the transfer was accepted and no callback settled it.
+    pub fn see_in_list(&mut self, with: String, at: DateTime<Utc>) -> bool {
+        let open = matches!(
+            self.state(),
+            TransferState::Accepted { .. } | TransferState::Unconfirmed
+        );
+        let after = self.answered_at.is_none_or(|answered| at >= answered);
+        if self.seen.is_some() || !open || !after {
+            return false;
+        }
+        self.seen = Some(SeenInList { with, at });
+        true
+    }
+
     /// Everything worth saying beside the state word, in one sentence.
     pub fn detail(&self) -> Option<String> {
         let state = self.state();
         let mut parts: Vec<String> = Vec::new();
+        if let Some(seen) = &self.seen {
+            parts.push(format!(
+                "seen with {} (per the list at {}); the platform has not confirmed it",
+                seen.with,
+                seen.at.with_timezone(&chrono::Local).format("%H:%M:%S")
+            ));
+        }
         match state {
             TransferState::Interrupted { sent: false } => {
                 parts.push("handoff stopped before sending it: nothing was sent".into());
@@ -266,7 +308,13 @@ impl TransferRecord {
             )),
             _ => {}
         }
-        if let Some(detail) = self.confirmation.as_ref().and_then(Confirmation::detail) {
+        // Seen in the list, the advice of an unconfirmed transfer to check it is answered.
+        let confirmation = self
+            .confirmation
+            .as_ref()
+            .and_then(Confirmation::detail)
+            .filter(|_| state != TransferState::Seen);
+        if let Some(detail) = confirmation {
             parts.push(detail);
         } else if self.confirmation.is_none()
             && let Some(detail) = self.outcome.as_ref().and_then(Outcome::detail)

@@ -26,6 +26,10 @@ pub enum TransferState {
     Unknown,
     /// Accepted, but no callback came in time.
     Unconfirmed,
+    /// Accepted with no callback to come, or none in time, but the conversation list, read
+    /// since, shows the conversation with its target: likely through, a word weaker than
+    /// confirmed.
+    Seen,
     /// A callback came whose status handoff cannot read.
     Unclear,
     /// handoff stopped before the platform answered. `sent` tells whether the request had gone
@@ -61,6 +65,7 @@ impl TransferState {
             Self::Failed => "failed",
             Self::Unknown => "unknown",
             Self::Unconfirmed => "unconfirmed",
+            Self::Seen => "seen",
             Self::Unclear => "unclear",
             Self::Interrupted { .. } => "interrupted",
             Self::NotSent => "not sent",
@@ -81,6 +86,8 @@ impl TransferState {
             | Self::Confirmed => "✓",
             Self::Failed => "✗",
             Self::Unknown | Self::Unconfirmed | Self::Unclear => "?",
+            // Not the tick of a confirmation: the list says so, the platform has not.
+            Self::Seen => "◎",
             Self::Interrupted { .. } => "!",
             // Not a cross: nothing failed. An arrow that passes by, of one column everywhere.
             Self::NotSent => "↷",
@@ -99,7 +106,8 @@ impl TransferState {
             Self::Accepted {
                 awaiting_callback: false,
             }
-            | Self::Confirmed => Tone::Good,
+            | Self::Confirmed
+            | Self::Seen => Tone::Good,
             Self::Failed | Self::Interrupted { sent: false } => Tone::Bad,
             Self::Unknown
             | Self::Unconfirmed
@@ -171,6 +179,7 @@ mod tests {
             (TransferState::Interrupted { sent: true }, 3),
             (TransferState::Unknown, 3),
             (TransferState::Unconfirmed, 3),
+            (TransferState::Seen, 0),
             (TransferState::Unclear, 3),
             (TransferState::NotSent, 1),
         ];

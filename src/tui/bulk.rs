@@ -86,7 +86,9 @@ impl BulkRun {
                 | TransferState::WaitingForBudget
                 | TransferState::WaitingForClaim => counts.waiting += 1,
                 TransferState::Sending => {}
-                TransferState::Accepted { .. } | TransferState::Confirmed => counts.good += 1,
+                TransferState::Accepted { .. } | TransferState::Confirmed | TransferState::Seen => {
+                    counts.good += 1;
+                }
                 TransferState::Failed | TransferState::Interrupted { sent: false } => {
                     counts.failed += 1;
                 }

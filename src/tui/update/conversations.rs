@@ -17,6 +17,14 @@ pub(super) fn refreshed(
     let failing_before = model.conversations.problem.is_some();
     let notes_before = model.conversations.notes.clone();
     model.conversations.read(result, model.clock.now, teammate);
+    // Transfers no callback settled, which the list now shows with their target.
+    if model.conversations.problem.is_none()
+        && let Some(as_of) = model.conversations.as_of
+    {
+        for id in model.ledger.see_in_list(model.conversations.all(), as_of) {
+            model.seen(id);
+        }
+    }
     // What reading had to work around (a list cut at its cap, say), said once while it lasts.
     let new_notes: Vec<String> = model
         .conversations

@@ -279,3 +279,67 @@ fn the_first_figures_move_no_pane() {
     assert!(model.floor.queues > 0);
     assert_eq!(model.panes(), before);
 }
+
+/// A desk with no callback path: the list, read after the platform accepted a transfer, shows
+/// the conversation with its target, and the transfer reads "seen", weaker than confirmed.
+#[test]
+fn without_callbacks_the_list_shows_where_an_accepted_transfer_went() {
+    use crate::transfer::{Outcome, Progress, TransferState, TransferUpdate};
+    let mut model = model_with_list();
+    model.confirmations = false;
+    let session = model.conversations.highlighted("").unwrap().session.clone();
+    key(&mut model, KeyCode::Enter);
+    for c in "billing".chars() {
+        key(&mut model, KeyCode::Char(c));
+    }
+    key(&mut model, KeyCode::Enter);
+    let Some(Effect::Dispatch(request)) = key(&mut model, KeyCode::Char('y')) else {
+        panic!("a transfer is sent");
+    };
+    assert_eq!(request.target.kind, crate::ids::TargetKind::Queue);
+    let accepted = Outcome::Transferred {
+        request_completed_at: None,
+    };
+    let at = model.clock.now;
+    update(
+        &mut model,
+        Msg::Transfer(TransferUpdate {
+            id: request.id,
+            progress: Progress::Finished(accepted),
+            at,
+        }),
+    );
+    let state = |model: &Model| model.transfer(request.id).unwrap().state();
+    assert_eq!(
+        state(&model),
+        TransferState::Accepted {
+            awaiting_callback: false
+        }
+    );
+    // A list read since, with the conversation elsewhere: nothing is said.
+    let read = |model: &mut Model, queue_id: &str| {
+        let mut moved = waiting(1, "Billing", 3, None);
+        moved.session = session.clone();
+        moved.queue.as_mut().unwrap().id = Some(queue_id.to_owned());
+        model.clock.now += chrono::TimeDelta::seconds(20);
+        update(
+            model,
+            Msg::Conversations(
+                Ok(ConversationList {
+                    conversations: vec![moved],
+                    notes: Vec::new(),
+                }),
+                None,
+            ),
+        );
+    };
+    read(&mut model, "qu-somewhere-else");
+    assert!(matches!(state(&model), TransferState::Accepted { .. }));
+    read(&mut model, &request.target.id);
+    assert_eq!(state(&model), TransferState::Seen);
+    let detail = model.transfer(request.id).unwrap().detail().unwrap();
+    assert!(
+        detail.starts_with("seen with queue Billing (per the list at "),
+        "{detail}"
+    );
+}
