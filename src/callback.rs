@@ -7,6 +7,6 @@ mod payload;
 mod receiver;
 mod token;
 
-pub use payload::Verdict;
+pub use payload::{TEST_MARKER, Verdict};
 pub use receiver::{CallbackEvent, MAX_BODY_BYTES, Received, Receiver, Refusal};
 pub use token::{TokenError, load_or_create, with_token};

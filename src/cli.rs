@@ -3,6 +3,7 @@
 //! built-in simulator for trying things by hand.
 
 mod bulk;
+mod callbacks;
 mod conversations;
 mod floor;
 mod log;
@@ -101,6 +102,8 @@ pub enum Command {
     /// screen beside consoles costs the account nothing more. Exit codes: 0 printed; 1 the
     /// platform failed or refused; 2 bad input or config.
     Floor(floor::FloorArgs),
+    /// Check that callbacks posted to [callback] url reach this console
+    Callbacks(callbacks::CallbacksArgs),
 }
 
 /// Parses the command line and runs it; the binary's whole `main`.
@@ -144,6 +147,7 @@ async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
         Some(Command::Log(args)) => log::run(&cli.global, args).await,
         Some(Command::Conversations(args)) => conversations::run(&cli.global, args).await,
         Some(Command::Floor(args)) => floor::run(&cli.global, args).await,
+        Some(Command::Callbacks(args)) => callbacks::run(&cli.global, args).await,
         None => console(&cli.global, diagnostics).await,
     }
 }

@@ -30,6 +30,10 @@ const FAILURE_WORDS: [&str; 7] = [
     "fail", "error", "reject", "declin", "timeout", "expired", "cancel",
 ];
 
+/// The key that marks a test callback (`handoff callbacks check`), with the check's own id: never
+/// the platform's, never a transfer's outcome.
+pub const TEST_MARKER: &str = "handoffTest";
+
 /// Finds the bot session id: first under a key that names a session, then any 24-hex string.
 pub fn session_of(payload: &Value) -> Option<SessionId> {
     find_string(payload, &|key, value| {

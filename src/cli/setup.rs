@@ -93,6 +93,40 @@ pub enum SetupError {
         address: SocketAddr,
         source: std::io::Error,
     },
+    #[error(
+        "--demo takes callbacks from the built-in simulator, not over the network: there is no path to check"
+    )]
+    DemoCallbacks,
+}
+
+/// What `handoff callbacks check` needs: where the platform posts (with this install's token),
+/// and the receiver started where `[callback] listen` says, if it says.
+pub struct CallbackPath {
+    /// `[callback] url` with the token: secret, never printed.
+    pub url: url::Url,
+    /// `[callback] url` as it may be shown.
+    pub shown: String,
+    pub listen: Option<(Receiver, mpsc::Receiver<CallbackEvent>)>,
+}
+
+impl CallbackPath {
+    pub async fn prepare(global: &GlobalArgs) -> Result<Self, SetupError> {
+        if global.demo {
+            return Err(SetupError::DemoCallbacks);
+        }
+        let (config, _, _) = load_config(global)?;
+        let data_dir = data_dir(global)?;
+        let token = load_or_create(&data_dir).map_err(AccountError::from)?;
+        let listen = match config.callback_listen {
+            Some(listen) => Some(listen_for_callbacks(listen, &data_dir).await?),
+            None => None,
+        };
+        Ok(Self {
+            url: crate::callback::with_token(&config.callback_url, &token),
+            shown: config.callback_url.to_string(),
+            listen,
+        })
+    }
 }
 
 const ROSTER_FILE_NAME: &str = "roster.toml";

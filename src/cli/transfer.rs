@@ -256,6 +256,9 @@ impl CallbackDesk<'_> {
                     look = Look::Again;
                     continue;
                 }
+                CallbackStep::Test => {
+                    err!("note: a test callback (handoff callbacks check) reached this run");
+                }
                 CallbackStep::Ignore => err!(
                     "note: ignored a callback that names no session: {}",
                     crate::terminal_safe::one_line(&callback.payload.to_string())

@@ -10,7 +10,7 @@ use chrono::Utc;
 use super::TeamTransfer;
 use super::ledger::{Ledger, is_about};
 use super::{Confirmation, Settlement, TransferRecord, TransferRequest};
-use crate::callback::Received;
+use crate::callback::{Received, TEST_MARKER};
 use crate::ids::SessionId;
 
 /// How far the audit file has been read for this callback.
@@ -25,6 +25,8 @@ pub enum Look {
 /// What to do with a callback, as the rule decides it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallbackStep {
+    /// `handoff callbacks check`'s test: said, never matched, never recorded.
+    Test,
     /// It names no session: there is nothing to match it to or to record it under.
     Ignore,
     /// It matches none of the ledger's transfers, but another handoff on this machine may have
@@ -68,6 +70,9 @@ pub fn callback_step<'t>(
     teammates: impl IntoIterator<Item = &'t TeamTransfer>,
     look: Look,
 ) -> CallbackStep {
+    if callback.payload.get(TEST_MARKER).is_some() {
+        return CallbackStep::Test;
+    }
     let Some(session) = &callback.session else {
         return CallbackStep::Ignore;
     };

@@ -3,6 +3,7 @@
 //! share.
 
 mod callbacks;
+mod callbacks_check;
 mod conversations;
 mod e2e_tmux;
 mod engine;

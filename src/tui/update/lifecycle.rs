@@ -41,6 +41,12 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
         _ => None,
     });
     match callback_step(&callback, &model.ledger, teammates, look) {
+        CallbackStep::Test => {
+            model.notice(Notice::Info(
+                "a test callback (handoff callbacks check) reached this console".into(),
+            ));
+            None
+        }
         CallbackStep::Ignore => {
             model.notice(Notice::Warning(format!(
                 "ignored a callback that names no session: {}",

@@ -1682,3 +1682,25 @@ async fn with_redis_away_a_run_of_many_asks_too() {
         other => panic!("expected an unclaimed run, got {other:?}"),
     }
 }
+
+/// `handoff callbacks check`'s test callback, taken by a console holding the receiver's port:
+/// said in the log, never a warning about an unknown callback, never recorded.
+#[test]
+fn a_test_callback_is_said_and_kept_out_of_the_ledger() {
+    let mut model = model();
+    let before = model.ledger.records().count();
+    let test = crate::callback::Received::of(serde_json::json!({
+        (crate::callback::TEST_MARKER): "3f2a",
+        "status": "test",
+        "botSessionId": "6538f8a3c9cf425ee5cf0a1b",
+    }));
+    update(&mut model, Msg::Callback(CallbackEvent::Received(test)));
+    assert_eq!(model.ledger.records().count(), before);
+    let last = model.log.entries().last().unwrap().kind.clone();
+    assert_eq!(
+        last,
+        EntryKind::Notice(Notice::Info(
+            "a test callback (handoff callbacks check) reached this console".into()
+        ))
+    );
+}
