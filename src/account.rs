@@ -57,40 +57,40 @@ impl Account {
             .map(|team| Team::join(team, platform.host.as_str(), &platform.account_id))
             .transpose()
             .map_err(AccountError::Team)?;
-        let budget = match (&team, &config.team) {
-            (Some(team), Some(settings)) => RateBudget::team(
-                platform.rate_limit_per_minute,
-                platform.rate_window,
-                platform.request_timeout,
-                team.link.clone(),
-                &platform.account_id,
-                settings.fallback_share,
-            ),
-            _ => RateBudget::shared(
-                platform.rate_limit_per_minute,
-                platform.rate_window,
-                platform.request_timeout,
-                data_dir,
-                &platform.account_id,
-            ),
-        };
-        let ceiling = match (&team, &config.team) {
-            (Some(team), Some(settings)) => ReadCeiling::team(
-                config.reads_share,
-                platform.rate_limit_per_minute,
-                platform.rate_window,
-                platform.request_timeout,
-                team.link.clone(),
-                &platform.account_id,
-                settings.fallback_share,
-            ),
-            _ => ReadCeiling::shared(
-                config.reads_share,
-                platform.rate_limit_per_minute,
-                platform.rate_window,
-                platform.request_timeout,
-                data_dir,
-                &platform.account_id,
+        // The budget and the reads' ceiling are kept alike: in the team's Redis, or in files
+        // of the data folder.
+        let (limit, window, unanswered) = (
+            platform.rate_limit_per_minute,
+            platform.rate_window,
+            platform.request_timeout,
+        );
+        let account = &platform.account_id;
+        let (budget, ceiling) = match (&team, &config.team) {
+            (Some(team), Some(settings)) => {
+                let (link, share) = (team.link.clone(), settings.fallback_share);
+                (
+                    RateBudget::team(limit, window, unanswered, link.clone(), account, share),
+                    ReadCeiling::team(
+                        config.reads_share,
+                        limit,
+                        window,
+                        unanswered,
+                        link,
+                        account,
+                        share,
+                    ),
+                )
+            }
+            _ => (
+                RateBudget::shared(limit, window, unanswered, data_dir, account),
+                ReadCeiling::shared(
+                    config.reads_share,
+                    limit,
+                    window,
+                    unanswered,
+                    data_dir,
+                    account,
+                ),
             ),
         };
         let mut secrets = vec![callback_token.clone()];

@@ -35,6 +35,8 @@ use setup::{Callbacks, Setup, SetupError};
 
 /// Exit code for bad input or config: nothing was sent.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a command that reads from the platform, when it could not be asked or refused.
+const EXIT_PLATFORM_FAILED: u8 = 1;
 
 #[derive(Debug, Parser)]
 #[command(

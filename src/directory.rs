@@ -16,7 +16,7 @@ pub use availability::{Availability, LiveState, QueueLoad};
 pub use conversations::TeammateRead;
 pub use floor::{FloorNumbers, QueueFigure, queue_figures};
 pub use names::Names;
-pub use plan::{DIRECTORY_EVERY, Held, ReadKind};
+pub use plan::Held;
 pub use planner::{FloorUpdate, PlanSettings, Planner};
 pub use reads::Reads;
 

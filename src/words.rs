@@ -11,19 +11,6 @@ pub fn short_duration(secs: u64) -> String {
     }
 }
 
-/// A count as a person writes it: 2,000, not 2000.
-pub fn thousands(count: usize) -> String {
-    let digits = count.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,13 +20,5 @@ mod tests {
         assert_eq!(short_duration(12), "12s");
         assert_eq!(short_duration(185), "3m05s");
         assert_eq!(short_duration(7800), "2h10m");
-    }
-
-    #[test]
-    fn counts_are_grouped_by_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(2_000), "2,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -11,9 +11,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::sync::watch;
-
-use super::{BudgetSnapshot, Priority, RateBudget, Slot};
+use super::{Priority, RateBudget, Slot};
 use crate::team::Link;
 
 /// Cheap to clone; clones share the count.
@@ -97,11 +95,6 @@ impl ReadCeiling {
     /// The read in `slot` is answered.
     pub async fn done(&self, slot: Slot) {
         self.window.done(slot).await;
-    }
-
-    /// The ceiling's window as it changes, for showing what reads spend.
-    pub fn watch(&self) -> watch::Receiver<BudgetSnapshot> {
-        self.window.watch()
     }
 }
 

@@ -10,9 +10,9 @@ use clap::Args;
 use serde_json::{Value, json};
 use unicode_width::UnicodeWidthStr;
 
-use super::output::{err, out, out_json, out_raw};
+use super::output::{err, finish, out, out_json, out_raw};
 use super::setup::{Callbacks, Setup};
-use super::{EXIT_BAD_INPUT, GlobalArgs};
+use super::{EXIT_BAD_INPUT, EXIT_PLATFORM_FAILED, GlobalArgs};
 use crate::ids::ConversationStatus;
 use crate::ids::TargetKind;
 use crate::platform::{Conversation, Move, MoveTarget, Person, QueueRef};
@@ -35,17 +35,8 @@ pub struct ConversationsArgs {
     json: bool,
 }
 
-/// Exit code when the platform could not be asked or refused.
-const EXIT_PLATFORM_FAILED: u8 = 1;
-
 pub async fn run(global: &GlobalArgs, args: ConversationsArgs) -> ExitCode {
-    match list(global, args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((code, message)) => {
-            err!("error: {message}");
-            ExitCode::from(code)
-        }
-    }
+    finish(list(global, args).await)
 }
 
 async fn list(global: &GlobalArgs, args: ConversationsArgs) -> Result<(), (u8, String)> {

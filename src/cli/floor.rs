@@ -12,9 +12,9 @@ use clap::Args;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::output::{err, out, out_json, out_raw};
+use super::output::{err, finish, out, out_json, out_raw};
 use super::setup::{Callbacks, Setup};
-use super::{EXIT_BAD_INPUT, GlobalArgs};
+use super::{EXIT_BAD_INPUT, EXIT_PLATFORM_FAILED, GlobalArgs};
 use crate::config::FloorThresholds;
 use crate::directory::{FloorNumbers, FloorUpdate, Held, PlanSettings, QueueFigure, queue_figures};
 use crate::ids::ConversationStatus;
@@ -36,17 +36,8 @@ pub struct FloorArgs {
     watch: Option<u64>,
 }
 
-/// Exit code when the platform could not be asked or refused.
-const EXIT_PLATFORM_FAILED: u8 = 1;
-
 pub async fn run(global: &GlobalArgs, args: FloorArgs) -> ExitCode {
-    match floor(global, args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((code, message)) => {
-            err!("error: {message}");
-            ExitCode::from(code)
-        }
-    }
+    finish(floor(global, args).await)
 }
 
 /// What has been read so far.

@@ -42,3 +42,14 @@ macro_rules! out_json {
 }
 
 pub(crate) use {err, out, out_json, out_raw};
+
+/// A command's end: success, or its error said on stderr with its exit code.
+pub fn finish(result: Result<(), (u8, String)>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err((code, message)) => {
+            err!("error: {message}");
+            std::process::ExitCode::from(code)
+        }
+    }
+}

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::output::{err, out, out_json, out_raw};
+use super::output::{err, finish, out, out_json, out_raw};
 use super::setup::{Callbacks, Setup};
-use super::{EXIT_BAD_INPUT, GlobalArgs};
+use super::{EXIT_BAD_INPUT, EXIT_PLATFORM_FAILED, GlobalArgs};
 use crate::ids::TargetKind;
 use crate::roster::{EditError, Roster, RosterChange, RosterStore, Shape, Target, import};
 
@@ -112,17 +112,8 @@ pub async fn run(global: &GlobalArgs, args: RosterArgs) -> ExitCode {
         ),
         RosterCommand::Import { file, force } => import_file(global, &file, force),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((code, message)) => {
-            err!("error: {message}");
-            ExitCode::from(code)
-        }
-    }
+    finish(result)
 }
-
-/// Exit code when the platform could not be asked or answered with an error.
-const EXIT_PLATFORM_FAILED: u8 = 1;
 
 async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
     let bad_input = |message: String| (EXIT_BAD_INPUT, message);

@@ -52,7 +52,7 @@ const QUEUE_NUMBERS_EVERY: (Duration, Duration) =
     (Duration::from_secs(30), Duration::from_secs(60));
 const WITH_AGENT_EVERY: (Duration, Duration) = (Duration::from_secs(120), Duration::from_secs(600));
 /// The directory: read at start, then this often (or when the supervisor asks for a sync).
-pub const DIRECTORY_EVERY: Duration = Duration::from_secs(15 * 60);
+const DIRECTORY_EVERY: Duration = Duration::from_secs(15 * 60);
 /// However big the floor, the waiting list is read at least this often, even if the others
 /// then come less often than they want.
 const WAITING_AT_LEAST: Duration = Duration::from_secs(600);

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::support::{Runner, Workspace, demo_workspace, simulator_config, start_simulator};
+use crate::support::{
+    Runner, Workspace, demo_workspace, free_port, simulator_config, start_simulator,
+};
 use handoff::callback::{CallbackEvent, MAX_BODY_BYTES, Receiver, Verdict};
 use handoff::secret::Secret;
 use reqwest::StatusCode;
@@ -174,15 +176,6 @@ async fn an_oversized_request_head_is_refused() {
     );
     assert!(events.try_recv().is_err(), "nothing was handed on");
     receiver.shutdown().await;
-}
-
-/// A free loopback port for the console's receiver in a test config.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn waiting_workspace(simulator: &handoff_simulator::Simulator) -> Workspace {

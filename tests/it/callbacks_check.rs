@@ -4,16 +4,7 @@
 
 use tokio::sync::mpsc;
 
-use crate::support::Workspace;
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::support::{Workspace, free_port};
 
 /// A workspace whose callbacks go to `url`, its receiver listening on `listen` (none if
 /// `None`). The platform is never called.

@@ -37,48 +37,12 @@ fn model() -> Model {
     )
 }
 
-/// The demo floor's open conversations, read from the real simulator over HTTP, as the console
-/// reads them, at `read_at` (the console's clock), where the simulator's clock stands still:
-/// the floor, its session ids (which start with the arrival time) and its waits are the same at
-/// every run.
-fn demo_conversations(read_at: DateTime<Utc>) -> handoff::platform::ConversationList {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let frozen = handoff_simulator::SimulatorConfig {
-            frozen_at: Some(read_at.into()),
-            ..demo::simulator_config()
-        };
-        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let simulator = handoff_simulator::Simulator::start(frozen, loopback)
-            .await
-            .unwrap();
-        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let data =
-            std::env::temp_dir().join(format!("handoff-render-{}-{run}", std::process::id()));
-        let reads = handoff::account::Account::open(&demo::config_for(&simulator), &data)
-            .unwrap()
-            .reads;
-        let statuses = handoff::ids::ConversationStatus::MOVABLE;
-        let mut list = reads
-            .conversations(&demo::roster(), &statuses)
-            .await
-            .unwrap();
-        let _ = std::fs::remove_dir_all(&data);
-        // Read by the console's clock, as its platform client stamps the read by the machine's.
-        for conversation in &mut list.conversations {
-            conversation.read_at = read_at.into();
-        }
-        list
-    })
-}
-
-/// The demo floor's queue numbers (queue-performance), read at `at` from a simulator frozen
-/// then, since eight hours before.
-fn demo_queue_numbers(at: DateTime<Utc>) -> handoff::directory::FloorNumbers {
+/// Runs `read` on a runtime of its own against the demo simulator, its clock standing still at
+/// `at`, so what it reads is the same at every run.
+fn on_frozen_demo<T, F: std::future::Future<Output = T>>(
+    at: DateTime<Utc>,
+    read: impl FnOnce(handoff_simulator::Simulator) -> F,
+) -> T {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -92,6 +56,37 @@ fn demo_queue_numbers(at: DateTime<Utc>) -> handoff::directory::FloorNumbers {
         let simulator = handoff_simulator::Simulator::start(frozen, loopback)
             .await
             .unwrap();
+        read(simulator).await
+    })
+}
+
+/// The demo floor's open conversations, read from the real simulator over HTTP, as the console
+/// reads them, at `read_at` (the console's clock), where the simulator's clock stands still:
+/// the floor, its session ids (which start with the arrival time) and its waits are the same at
+/// every run.
+fn demo_conversations(read_at: DateTime<Utc>) -> handoff::platform::ConversationList {
+    on_frozen_demo(read_at, |simulator| async move {
+        let data = tempfile::tempdir().unwrap();
+        let reads = handoff::account::Account::open(&demo::config_for(&simulator), data.path())
+            .unwrap()
+            .reads;
+        let statuses = handoff::ids::ConversationStatus::MOVABLE;
+        let mut list = reads
+            .conversations(&demo::roster(), &statuses)
+            .await
+            .unwrap();
+        // Read by the console's clock, as its platform client stamps the read by the machine's.
+        for conversation in &mut list.conversations {
+            conversation.read_at = read_at.into();
+        }
+        list
+    })
+}
+
+/// The demo floor's queue numbers (queue-performance), read at `at` from a simulator frozen
+/// then, since eight hours before.
+fn demo_queue_numbers(at: DateTime<Utc>) -> handoff::directory::FloorNumbers {
+    on_frozen_demo(at, |simulator| async move {
         let data = tempfile::tempdir().unwrap();
         let config = demo::config_for(&simulator);
         let budget = handoff::budget::RateBudget::shared(

@@ -332,6 +332,15 @@ impl Run {
     }
 }
 
+/// A free loopback port, for a receiver in a test config.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
 }

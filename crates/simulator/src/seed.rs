@@ -123,32 +123,63 @@ fn idle_conversation(
     start: SystemTime,
 ) -> Planned {
     let dice = |what: &[u8]| roll(b"idle", number, what);
-    let entered = (created + secs(5 + dice(b"bot") % 35)).min(start);
-    let waited = secs(5 + dice(b"waited") % 60);
-    let queue = pick(&active_queues(config), dice(b"queue"));
-    let agent =
-        queue.and_then(|q| pick(&config.agents_in(&q.id).collect::<Vec<_>>(), dice(b"agent")));
-    Planned {
+    let taken = Taken {
         created,
-        phase: Phase::Idle { waited },
-        queues: queue
-            .map(|q| stint(&q.id, &q.name, entered, "ACTIVE"))
-            .into_iter()
-            .collect(),
-        participants: agent
-            .map(|a| {
-                let (user_id, name) = agent_names(a);
-                Stint {
-                    id: user_id,
-                    name,
-                    since: entered + waited,
-                    status: "ACTIVE",
-                }
-            })
-            .into_iter()
-            .collect(),
-        moves: Vec::new(),
+        start,
+        longest_wait_secs: 60,
+        status: "ACTIVE",
         traits: traits(b"idle", number),
+    };
+    taken.by_an_agent(config, &dice, |waited| Phase::Idle { waited })
+}
+
+/// A conversation an agent of a queue took after it waited, as the floor starts.
+struct Taken {
+    created: SystemTime,
+    start: SystemTime,
+    /// It waited up to this long.
+    longest_wait_secs: u64,
+    /// What its queue's and its agent's stints say.
+    status: &'static str,
+    traits: Traits,
+}
+
+impl Taken {
+    /// In a queue picked by `dice`, with one of its agents, in the `phase` made from its wait.
+    fn by_an_agent(
+        self,
+        config: &SimulatorConfig,
+        dice: &impl Fn(&[u8]) -> u64,
+        phase: impl FnOnce(Duration) -> Phase,
+    ) -> Planned {
+        let entered = (self.created + secs(5 + dice(b"bot") % 35)).min(self.start);
+        let waited = secs(5 + dice(b"waited") % self.longest_wait_secs);
+        let queue = pick(&active_queues(config), dice(b"queue"));
+        let agent =
+            queue.and_then(|q| pick(&config.agents_in(&q.id).collect::<Vec<_>>(), dice(b"agent")));
+        let status = self.status;
+        Planned {
+            created: self.created,
+            phase: phase(waited),
+            queues: queue
+                .map(|q| stint(&q.id, &q.name, entered, status))
+                .into_iter()
+                .collect(),
+            participants: agent
+                .map(|a| {
+                    let (user_id, name) = agent_names(a);
+                    Stint {
+                        id: user_id,
+                        name,
+                        since: entered + waited,
+                        status,
+                    }
+                })
+                .into_iter()
+                .collect(),
+            moves: Vec::new(),
+            traits: self.traits,
+        }
     }
 }
 
@@ -271,37 +302,20 @@ fn ended_conversation(
     start: SystemTime,
 ) -> Planned {
     let dice = |what: &[u8]| roll(b"ended", number, what);
-    let entered = (created + secs(5 + dice(b"bot") % 35)).min(start);
-    let waited = secs(5 + dice(b"waited") % 120);
-    let queue = pick(&active_queues(config), dice(b"queue"));
-    let agent =
-        queue.and_then(|q| pick(&config.agents_in(&q.id).collect::<Vec<_>>(), dice(b"agent")));
-    Planned {
+    let taken = Taken {
         created,
-        phase: if dice(b"terminated") % 5 == 0 {
+        start,
+        longest_wait_secs: 120,
+        status: "CLOSED",
+        traits: traits(b"ended", number),
+    };
+    taken.by_an_agent(config, &dice, |waited| {
+        if dice(b"terminated") % 5 == 0 {
             Phase::Terminated { waited }
         } else {
             Phase::Closed { waited }
-        },
-        queues: queue
-            .map(|q| stint(&q.id, &q.name, entered, "CLOSED"))
-            .into_iter()
-            .collect(),
-        participants: agent
-            .map(|a| {
-                let (user_id, name) = agent_names(a);
-                Stint {
-                    id: user_id,
-                    name,
-                    since: entered + waited,
-                    status: "CLOSED",
-                }
-            })
-            .into_iter()
-            .collect(),
-        moves: Vec::new(),
-        traits: traits(b"ended", number),
-    }
+        }
+    })
 }
 
 #[cfg(test)]

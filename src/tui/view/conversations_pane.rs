@@ -13,13 +13,13 @@ use super::frame::has_focus;
 use super::live;
 use crate::ids::ConversationStatus;
 use crate::platform::Conversation;
-use crate::terminal_safe::{NAME_CHARS, cut};
+use crate::terminal_safe::{NAME_CHARS, cut, grouped};
 use crate::transfer::RECENT_MOVE;
 use crate::tui::conversations::{ListProblem, has_ended};
 use crate::tui::model::{Focus, Model};
 use crate::tui::text;
 use crate::tui::theme::Theme;
-use crate::words::{short_duration, thousands};
+use crate::words::short_duration;
 
 /// From this width the whole session id fits on a row; below it, the part that tells ids apart.
 const WHOLE_ID_WIDTH: u16 = 130;
@@ -84,7 +84,7 @@ pub(crate) fn title_words(model: &Model) -> String {
     let held = model.reads_held.map_or_else(String::new, |held| {
         format!(
             "; {} open, reads held to {}/min",
-            thousands(list.len()),
+            grouped(list.len()),
             held.calls_per_minute
         )
     });
