@@ -9,4 +9,4 @@ mod token;
 
 pub use payload::{TEST_MARKER, Verdict};
 pub use receiver::{CallbackEvent, MAX_BODY_BYTES, Received, Receiver, Refusal};
-pub use token::{TokenError, load_or_create, with_token};
+pub use token::{TokenError, for_transfer, load_or_create, with_token};

@@ -51,8 +51,9 @@ pub use teammates::TeamTransfer;
 
 use crate::blocking;
 use crate::budget::{Priority, RateBudget};
+use crate::callback::for_transfer;
 use crate::ids::SessionId;
-use crate::platform::{AssignRequest, PlatformClient};
+use crate::platform::{AssignCall, AssignRequest, PlatformClient};
 use crate::roster::Target;
 use crate::secret::Secret;
 use crate::team::{Activity, Claims};
@@ -73,6 +74,19 @@ impl TransferId {
     /// Reads an id back from the audit file.
     pub fn parse(text: &str) -> Option<Self> {
         uuid::Uuid::parse_str(text).ok().map(Self)
+    }
+
+    /// The id as its callback URL carries it, and a callback names it back.
+    pub fn as_uuid(&self) -> &uuid::Uuid {
+        &self.0
+    }
+}
+
+impl From<uuid::Uuid> for TransferId {
+    /// The transfer a callback names (the receiver reads it from the URL, the callback layer
+    /// below knowing nothing of transfers).
+    fn from(id: uuid::Uuid) -> Self {
+        Self(id)
     }
 }
 
@@ -162,7 +176,8 @@ pub struct TransferEngine {
     client: PlatformClient,
     budget: RateBudget,
     audit: AuditLog,
-    /// `[callback] url` with this install's token added.
+    /// `[callback] url` with this install's token added; each transfer's names it too
+    /// ([`for_transfer`]).
     callback_url: Url,
     callback_token: Secret,
     /// A callback receiver runs in this process, so accepted transfers wait for their callback.
@@ -376,12 +391,7 @@ impl TransferEngine {
         {
             report(audit_failed(error)).await;
         }
-        let call = self.client.assign_call(AssignRequest {
-            session: &request.session,
-            kind: request.target.kind,
-            target_id: &request.target.id,
-            callback_url: &self.callback_url,
-        });
+        let call = self.assign_call(request);
         report(Progress::Sending {
             request: call.shown(&self.callback_token),
         })
@@ -392,6 +402,18 @@ impl TransferEngine {
         let outcome = self.finish(request, outcome, updates).await;
         self.settle_claims(&[(request, &outcome)]).await;
         Ok(outcome)
+    }
+
+    /// The call that sends `request`, its callback URL naming it so that its callback is told
+    /// from those of the session's other transfers.
+    fn assign_call(&self, request: &TransferRequest) -> AssignCall {
+        let callback_url = for_transfer(&self.callback_url, request.id.as_uuid());
+        self.client.assign_call(AssignRequest {
+            session: &request.session,
+            kind: request.target.kind,
+            target_id: &request.target.id,
+            callback_url: &callback_url,
+        })
     }
 
     /// Claims `request`'s session, waiting for Redis while it does not answer (at most the

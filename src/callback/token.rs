@@ -9,6 +9,9 @@ use crate::secret::Secret;
 const TOKEN_FILE: &str = "callback-token";
 /// Query parameter that carries the token in the callback URL.
 pub const TOKEN_PARAMETER: &str = "handoff_token";
+/// Query parameter that names, in its callback URL, the transfer a callback is about: the
+/// platform's payload names only the session, which several transfers may share.
+pub const TRANSFER_PARAMETER: &str = "handoff_transfer";
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read or create the callback token {path}: {source}")]
@@ -77,6 +80,15 @@ pub fn with_token(url: &url::Url, token: &Secret) -> url::Url {
     let mut url = url.clone();
     url.query_pairs_mut()
         .append_pair(TOKEN_PARAMETER, token.expose());
+    url
+}
+
+/// `url` (the one [`with_token`] made) naming `transfer`, as that transfer's request tells the
+/// platform to post to; the one place a transfer's callback URL is made.
+pub fn for_transfer(url: &url::Url, transfer: &uuid::Uuid) -> url::Url {
+    let mut url = url.clone();
+    url.query_pairs_mut()
+        .append_pair(TRANSFER_PARAMETER, &transfer.to_string());
     url
 }
 
@@ -150,5 +162,15 @@ mod tests {
         assert!(matches(&"a".repeat(64), &token));
         assert!(!matches(&"a".repeat(63), &token));
         assert!(!matches(&format!("{}b", "a".repeat(63)), &token));
+    }
+
+    #[test]
+    fn each_transfers_url_names_it_beside_the_token() {
+        let url = url::Url::parse("https://hooks.example.com/kore?handoff_token=t").unwrap();
+        let transfer = uuid::Uuid::parse_str("7d1f5c7e-8a3e-4f7a-9a52-2a0c2f0b6d11").unwrap();
+        assert_eq!(
+            for_transfer(&url, &transfer).as_str(),
+            "https://hooks.example.com/kore?handoff_token=t&handoff_transfer=7d1f5c7e-8a3e-4f7a-9a52-2a0c2f0b6d11"
+        );
     }
 }

@@ -13,7 +13,6 @@ use tokio::sync::mpsc;
 use super::audit::AuditEvent;
 use super::{Outcome, Progress, Record, TransferEngine, TransferRequest, TransferUpdate};
 use crate::budget::Slot;
-use crate::platform::AssignRequest;
 
 impl TransferEngine {
     /// Sends `batch`, whose intents are written and sessions claimed, in `slot`, which holds room
@@ -39,14 +38,7 @@ impl TransferEngine {
         }
         let calls: Vec<_> = batch
             .iter()
-            .map(|request| {
-                self.client.assign_call(AssignRequest {
-                    session: &request.session,
-                    kind: request.target.kind,
-                    target_id: &request.target.id,
-                    callback_url: &self.callback_url,
-                })
-            })
+            .map(|request| self.assign_call(request))
             .collect();
         for (request, call) in batch.iter().zip(&calls) {
             let shown = call.shown(&self.callback_token);

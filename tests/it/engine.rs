@@ -80,13 +80,15 @@ async fn steps_are_reported_in_order_and_audited() {
     assert!(!sent.contains(token.trim()), "{sent}");
     assert_eq!(steps[1], Progress::Finished(outcome));
 
-    // The token does go to the platform, in the callbackUrl.
+    // The token does go to the platform, in the callbackUrl, beside the transfer's own id.
     let body: serde_json::Value = serde_json::from_str(&simulator.requests()[0].body).unwrap();
     assert!(
-        body["callbackUrl"]
-            .as_str()
-            .unwrap()
-            .ends_with(token.trim())
+        body["callbackUrl"].as_str().unwrap().ends_with(&format!(
+            "?handoff_token={}&handoff_transfer={}",
+            token.trim(),
+            request.id
+        )),
+        "{body}"
     );
 
     let audit = std::fs::read_to_string(data.path().join("transfers.jsonl")).unwrap();
@@ -188,6 +190,59 @@ fn sessions_sent(simulator: &handoff_simulator::Simulator) -> Vec<String> {
             body["botSessionId"].as_str().unwrap().to_owned()
         })
         .collect()
+}
+
+/// The transfer each assign call's callback URL names, by session, as the simulator got them.
+fn transfers_named(simulator: &handoff_simulator::Simulator) -> Vec<(String, String)> {
+    simulator
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("assign-conversation"))
+        .map(|r| {
+            let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            let url = url::Url::parse(body["callbackUrl"].as_str().unwrap()).unwrap();
+            let named: Vec<String> = url
+                .query_pairs()
+                .filter(|(key, _)| key == "handoff_transfer")
+                .map(|(_, value)| value.into_owned())
+                .collect();
+            assert_eq!(named.len(), 1, "{url}");
+            let session = body["botSessionId"].as_str().unwrap().to_owned();
+            (session, named[0].clone())
+        })
+        .collect()
+}
+
+/// A single transfer and each of a bulk run's (sent in one batch) tell the platform a callback
+/// URL that names that very transfer, so its callback can be told from the session's others.
+#[tokio::test]
+async fn every_transfers_callback_url_names_it() {
+    let simulator = start_simulator(simulator_config()).await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = Account::open(&config_for(&simulator, 60), data.path())
+        .unwrap()
+        .engine;
+    let single = request("6538f8a3c9cf425ee5cf0a1b", "Grace Liu");
+    let (tx, _rx) = mpsc::channel(8);
+    engine.run(&single, &tx).await.unwrap();
+    let bulk = bulk_requests(0..3);
+    let (tx, _rx) = mpsc::channel(64);
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    assert!(
+        run_bulk(&engine, bulk.clone(), tx, stopped)
+            .await
+            .is_empty()
+    );
+
+    let mut expected: Vec<(String, String)> = std::iter::once(&single)
+        .chain(&bulk)
+        .map(|r| (r.session.as_str().to_owned(), r.id.to_string()))
+        .collect();
+    let mut named = transfers_named(&simulator);
+    // A batch's calls go out together, in no set order.
+    expected.sort();
+    named.sort();
+    assert_eq!(named, expected);
 }
 
 #[tokio::test]

@@ -157,11 +157,11 @@ url = "{callback}"
         self.write("data/roster.toml", &text);
     }
 
-    /// The callback URL the platform is told, with this install's token.
-    pub fn callback_url_sent(&self, simulator: &Simulator) -> String {
+    /// The callback URL the platform is told for `transfer`, with this install's token.
+    pub fn callback_url_sent(&self, simulator: &Simulator, transfer: &str) -> String {
         let token = std::fs::read_to_string(self.data_dir().join("callback-token")).unwrap();
         format!(
-            "{}?handoff_token={}",
+            "{}?handoff_token={}&handoff_transfer={transfer}",
             simulator.callback_sink_url(),
             token.trim()
         )

@@ -55,10 +55,11 @@ async fn an_agent_by_name_is_transferred_with_the_documented_request() {
     assert_eq!(request.headers["content-type"], "application/json");
     assert!(!request.headers["auth"].starts_with("Bearer"));
     let body: Value = serde_json::from_str(&request.body).unwrap();
+    let transfer = ws.audit_lines()[0]["transfer"].as_str().unwrap().to_owned();
     assert_eq!(
         body,
         json!({
-            "callbackUrl": ws.callback_url_sent(&simulator),
+            "callbackUrl": ws.callback_url_sent(&simulator, &transfer),
             "orgId": demo::ORG_ID,
             "aId": demo_id(TargetKind::Agent, "Dana Whitfield"),
             "botSessionId": SESSION,
@@ -95,7 +96,7 @@ async fn a_queue_by_id_with_json_output_and_its_audit_lines() {
     assert_eq!(
         body,
         json!({
-            "callbackUrl": ws.callback_url_sent(&simulator),
+            "callbackUrl": ws.callback_url_sent(&simulator, out["transfer_id"].as_str().unwrap()),
             "orgId": demo::ORG_ID,
             "transferredType": "QUEUE",
             "queueId": queue,
