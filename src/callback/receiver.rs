@@ -24,10 +24,11 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 use super::connections::{Admission, ConnectionId, Connections, connection_cap};
 use super::payload::{Verdict, session_of, target_of, verdict_of};
-use super::token::{TOKEN_PARAMETER, matches};
+use super::token::{TOKEN_PARAMETER, TRANSFER_PARAMETER, matches};
 use crate::ids::SessionId;
 use crate::secret::Secret;
 
@@ -68,17 +69,31 @@ pub struct Received {
     pub verdict: Verdict,
     /// The body exactly as posted (the token taken out).
     pub payload: Value,
+    /// The transfer its callback URL names (`handoff_transfer`), if it names one that reads as
+    /// an id: the transfer the platform was told to post this about.
+    pub transfer: Option<Uuid>,
+    /// Passed on by the team's relay, which takes every teammate's callbacks: most are about
+    /// other consoles' transfers. False when this console's own receiver took it.
+    pub relayed: bool,
     pub at: DateTime<Local>,
 }
 
 impl Received {
-    /// Reads a posted payload.
+    /// Reads a posted payload that names no transfer, as this console's receiver took it.
     pub fn of(payload: Value) -> Self {
+        Self::new(payload, None, false)
+    }
+
+    /// Reads a posted payload whose callback URL named `transfer`, taken by this console's
+    /// receiver or, `relayed`, passed on by the team's relay.
+    pub fn new(payload: Value, transfer: Option<Uuid>, relayed: bool) -> Self {
         Self {
             session: session_of(&payload),
             target: target_of(&payload),
             verdict: verdict_of(&payload),
             payload,
+            transfer,
+            relayed,
             at: Local::now(),
         }
     }
@@ -322,25 +337,31 @@ async fn receive(
     let Ok(payload) = serde_json::from_str::<Value>(&text) else {
         return refuse(Refusal::NotJson);
     };
+    let received = Received::new(payload, transfer_in(&uri), false);
     // A real callback waits for room: it must reach the app.
-    let _ = shared
-        .events
-        .send(CallbackEvent::Received(Received::of(payload)))
-        .await;
+    let _ = shared.events.send(CallbackEvent::Received(received)).await;
     answer(StatusCode::OK, "received")
 }
 
 /// The token from the `handoff_token` query parameter, or else the last path segment.
 fn token_in(uri: &Uri) -> Option<String> {
-    let from_query = uri.query().and_then(|query| {
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(key, _)| key == TOKEN_PARAMETER)
-            .map(|(_, value)| value.into_owned())
-    });
-    from_query.or_else(|| {
+    query_parameter(uri, TOKEN_PARAMETER).or_else(|| {
         uri.path()
             .rsplit('/')
             .find(|segment| !segment.is_empty())
             .map(str::to_owned)
     })
+}
+
+/// The transfer the `handoff_transfer` query parameter names. One that does not read as an id
+/// (a proxy that mangled it) names none: the callback is still taken, by its session.
+fn transfer_in(uri: &Uri) -> Option<Uuid> {
+    query_parameter(uri, TRANSFER_PARAMETER).and_then(|value| Uuid::parse_str(&value).ok())
+}
+
+fn query_parameter(uri: &Uri, name: &str) -> Option<String> {
+    let query = uri.query()?;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
 }

@@ -165,6 +165,8 @@ mod tests {
             target: target.map(str::to_owned),
             verdict,
             payload: json!({"botSessionId": session_id}),
+            transfer: None,
+            relayed: false,
             at: Local::now(),
         }
     }

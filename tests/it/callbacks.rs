@@ -7,10 +7,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::support::{
-    Runner, Workspace, demo_workspace, free_port, simulator_config, start_simulator,
+    self, Runner, Workspace, demo_workspace, free_port, simulator_config, start_simulator,
 };
+use handoff::account::Account;
 use handoff::callback::{CallbackEvent, MAX_BODY_BYTES, Receiver, Verdict};
+use handoff::ids::SessionId;
 use handoff::secret::Secret;
+use handoff::transfer::{TransferId, TransferRequest};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -51,12 +54,16 @@ async fn a_real_callback_is_handed_on_with_its_session_and_verdict() {
         session,
         verdict,
         payload: kept,
+        transfer,
+        relayed,
         ..
     })) = events.recv().await
     else {
         panic!("expected the callback");
     };
     assert_eq!(session.unwrap().as_str(), "6538f8a3c9cf425ee5cf0a1b");
+    assert_eq!(transfer, None, "its URL names no transfer");
+    assert!(!relayed, "this receiver's own");
     assert_eq!(
         verdict,
         Verdict::Failed {
@@ -83,6 +90,86 @@ async fn a_real_callback_is_handed_on_with_its_session_and_verdict() {
     // The token may also be the last path segment, for proxies that rewrite queries.
     let url = format!("http://{}/kore/{TOKEN}", receiver.addr());
     assert_eq!(post(url, "{}", "application/json").await, StatusCode::OK);
+    assert!(matches!(
+        events.recv().await,
+        Some(CallbackEvent::Received(_))
+    ));
+    receiver.shutdown().await;
+}
+
+/// The transfer a callback's URL names is handed on with it; a name that is not an id names
+/// none, and the callback is still taken.
+#[tokio::test]
+async fn the_transfer_a_callback_url_names_is_handed_on() {
+    let (receiver, mut events) = receiver().await;
+    let transfer = "7d1f5c7e-8a3e-4f7a-9a52-2a0c2f0b6d11";
+    let base = format!("http://{}/kore?handoff_token={TOKEN}", receiver.addr());
+    let body = json!({"botSessionId": "6538f8a3c9cf425ee5cf0a1b", "status": "success"});
+    for (query, named) in [
+        (format!("&handoff_transfer={transfer}"), Some(transfer)),
+        ("&handoff_transfer=not-an-id".to_owned(), None),
+        ("&handoff_transfer=".to_owned(), None),
+    ] {
+        assert_eq!(
+            post(
+                format!("{base}{query}"),
+                body.to_string(),
+                "application/json"
+            )
+            .await,
+            StatusCode::OK,
+            "{query}"
+        );
+        let Some(CallbackEvent::Received(received)) = events.recv().await else {
+            panic!("expected the callback: {query}");
+        };
+        assert_eq!(
+            received.transfer.map(|id| id.to_string()),
+            named.map(str::to_owned),
+            "{query}"
+        );
+        assert_eq!(received.payload, body, "{query}");
+        assert!(!received.relayed);
+    }
+    receiver.shutdown().await;
+}
+
+/// The engine tells the platform a callback URL naming the transfer, and the simulator posts to
+/// it as given, query and all: the receiver learns which transfer the callback is about.
+#[tokio::test]
+async fn a_transfers_callback_comes_back_naming_it() {
+    let simulator = start_simulator(simulator_config()).await;
+    let data = tempfile::tempdir().unwrap();
+    let token = handoff::callback::load_or_create(data.path()).unwrap();
+    let (tx, mut events) = mpsc::channel(16);
+    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let receiver = Receiver::start(loopback, token, tx).await.unwrap();
+    let mut config = support::config_for(&simulator);
+    config.callback_url = format!("http://{}/kore", receiver.addr()).parse().unwrap();
+    let engine = Account::open(&config, data.path()).unwrap().engine;
+    let request = TransferRequest {
+        id: TransferId::new(),
+        session: SessionId::parse("6538f8a3c9cf425ee5cf0a1b").unwrap(),
+        target: handoff::demo::roster()
+            .targets()
+            .iter()
+            .find(|t| t.name == "Grace Liu")
+            .unwrap()
+            .clone(),
+        note: None,
+        reroute_of: None,
+        bulk: None,
+        confirmed_recent: false,
+    };
+    let (updates, _) = mpsc::channel(8);
+    engine.run(&request, &updates).await.unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(20), events.recv()).await;
+    let Ok(Some(CallbackEvent::Received(callback))) = event else {
+        panic!("expected the simulator's callback, got {event:?}");
+    };
+    assert_eq!(callback.transfer.as_ref(), Some(request.id.as_uuid()));
+    assert_eq!(callback.session, Some(request.session));
+    assert_eq!(callback.verdict, Verdict::Succeeded);
     receiver.shutdown().await;
 }
 

@@ -618,6 +618,8 @@ fn callback(session: &str, target: Option<&str>, verdict: crate::callback::Verdi
         target: target.map(str::to_owned),
         verdict,
         payload: serde_json::json!({"botSessionId": session}),
+        transfer: None,
+        relayed: false,
         at: test_clock().now.with_timezone(&chrono::Local),
     }))
 }
