@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use super::TeamTransfer;
 use super::ledger::{Ledger, is_about};
-use super::{Confirmation, Settlement, TransferRecord, TransferRequest};
+use super::{Confirmation, Settlement, TransferId, TransferRecord, TransferRequest};
 use crate::callback::{Received, TEST_MARKER};
 use crate::ids::SessionId;
 
@@ -61,9 +61,11 @@ pub enum CallbackStep {
 
 /// The step for `callback`, whose transfer is looked for in `ledger` and then among
 /// `teammates`' transfers (team mode: those folded from the team's
-/// activity stream; none elsewhere). A teammate's transfer is only taken once the audit file has
-/// been read again: another handoff of this data folder is a teammate too on the stream, and a
-/// callback about its transfer is recorded here, as any transfer of the audit file's is.
+/// activity stream; none elsewhere): the transfer its URL names, if it names one, else by its
+/// session and target (`ledger::is_about` says why an id nobody holds matches nothing). A
+/// teammate's transfer is only taken once the audit file has been read again: another handoff
+/// of this data folder is a teammate too on the stream, and a callback about its transfer is
+/// recorded here, as any transfer of the audit file's is.
 pub fn callback_step<'t>(
     callback: &Received,
     ledger: &Ledger,
@@ -77,10 +79,11 @@ pub fn callback_step<'t>(
         return CallbackStep::Ignore;
     };
     let target = callback.target.as_deref();
+    let transfer = callback.transfer.map(TransferId::from);
     let confirmation = Confirmation::from_callback(&callback.verdict, callback.payload.clone());
     let at = callback.at.with_timezone(&Utc);
     match (
-        ledger.match_callback(session, target, confirmation.clone(), at),
+        ledger.match_callback(session, target, transfer, confirmation.clone(), at),
         look,
     ) {
         (Some((settled, Settlement::Conflicting)), _) => CallbackStep::RecordConflicting {
@@ -98,7 +101,7 @@ pub fn callback_step<'t>(
             // theirs is known by its session and target alone, sent or not as far as we heard.
             let theirs = teammates
                 .into_iter()
-                .filter(|transfer| is_about(&transfer.record, session, target))
+                .filter(|theirs| is_about(&theirs.record, session, target, transfer))
                 .last();
             match theirs {
                 Some(transfer) => CallbackStep::Teammate {
@@ -168,6 +171,14 @@ mod tests {
             transfer: None,
             relayed: false,
             at: Local::now(),
+        }
+    }
+
+    /// `callback`, its URL naming `transfer`.
+    fn naming(transfer: TransferId, callback: Received) -> Received {
+        Received {
+            transfer: Some(*transfer.as_uuid()),
+            ..callback
         }
     }
 
@@ -409,6 +420,101 @@ mod tests {
         assert!(
             matches!(&step, CallbackStep::Record { settled, .. } if settled.request == ours),
             "{step:?}"
+        );
+    }
+
+    #[test]
+    fn the_transfer_a_callback_names_is_settled_before_a_later_one_of_the_session() {
+        let mut ledger = Ledger::default();
+        let first = request(SESSION, "a-dana");
+        // Sent again since, to the same agent: a re-route, or another handoff of this folder.
+        let later = request(SESSION, "a-dana");
+        ledger.insert(accepted(first.clone()));
+        ledger.insert(accepted(later.clone()));
+        let unnamed = callback_step(&succeeded(None), &ledger, no_teammates(), Look::First);
+        assert!(
+            matches!(&unnamed, CallbackStep::Record { settled, .. } if settled.request == later),
+            "by its session alone, the latest waiting transfer: {unnamed:?}"
+        );
+        let step = received(&mut ledger, &naming(first.id, succeeded(None)));
+        assert!(
+            matches!(&step, CallbackStep::Record { settled, settlement: Settlement::Settled, .. } if settled.request == first),
+            "{step:?}"
+        );
+        assert_eq!(
+            ledger.get(first.id).unwrap().state(),
+            TransferState::Confirmed
+        );
+        assert!(ledger.get(later.id).unwrap().confirmation.is_none());
+    }
+
+    #[test]
+    fn a_named_transfer_is_settled_whatever_target_the_payload_names() {
+        let mut ledger = Ledger::default();
+        let queued = TransferRequest {
+            target: Target::unlisted(TargetKind::Queue, "qu-billing"),
+            ..request(SESSION, "unused")
+        };
+        ledger.insert(accepted(queued.clone()));
+        // The queue's callback names the agent who took the conversation.
+        let step = callback_step(
+            &naming(queued.id, succeeded(Some("a-dana"))),
+            &ledger,
+            no_teammates(),
+            Look::First,
+        );
+        assert!(
+            matches!(&step, CallbackStep::Record { settled, .. } if settled.request == queued),
+            "{step:?}"
+        );
+    }
+
+    #[test]
+    fn a_callback_naming_a_transfer_not_held_settles_no_other() {
+        let mut ledger = Ledger::default();
+        let ours = request(SESSION, "a-dana");
+        let elsewhere = request(OTHER_SESSION, "a-dana");
+        ledger.insert(accepted(ours.clone()));
+        ledger.insert(accepted(elsewhere.clone()));
+        for callback in [
+            // A transfer this ledger does not hold, of a session it holds one of.
+            naming(TransferId::new(), succeeded(None)),
+            // A transfer it holds, but of another session than the payload's.
+            naming(elsewhere.id, succeeded(None)),
+        ] {
+            let first = callback_step(&callback, &ledger, no_teammates(), Look::First);
+            assert_eq!(first, CallbackStep::LookFurther);
+            let again = callback_step(&callback, &ledger, no_teammates(), Look::Again);
+            assert_eq!(
+                again,
+                CallbackStep::RecordUnmatched {
+                    session: session(SESSION)
+                }
+            );
+        }
+        assert!(ledger.get(ours.id).unwrap().confirmation.is_none());
+        assert!(ledger.get(elsewhere.id).unwrap().confirmation.is_none());
+    }
+
+    #[test]
+    fn the_teammates_transfer_a_callback_names_is_theirs() {
+        let ledger = Ledger::default();
+        let priyas_transfer = priyas(request(SESSION, "a-dana"));
+        let named = priyas_transfer.record.id();
+        let marcus = TeamTransfer {
+            by: "Marcus".into(),
+            record: accepted(request(SESSION, "a-dana")),
+        };
+        let teammates = [priyas_transfer, marcus];
+        let step = callback_step(
+            &naming(named, succeeded(None)),
+            &ledger,
+            &teammates,
+            Look::Again,
+        );
+        assert!(
+            matches!(&step, CallbackStep::Teammate { by, request } if by == "Priya" && request.id == named),
+            "not the session's latest, Marcus's: {step:?}"
         );
     }
 }

@@ -192,20 +192,24 @@ impl Ledger {
         seen
     }
 
-    /// The transfer a callback about `session` (and, where the payload names one, `target`) is
-    /// about, as the callback leaves it, and what the callback was to it; `None` when no
-    /// transfer of the last day fits. Of the transfers of that pair the platform may have acted
-    /// on, the latest still waiting for its word wins; if none waits, the latest of them takes
-    /// the callback as a repeat or a conflict. The ledger itself is unchanged until the record
-    /// is put back with [`settle`](Self::settle).
+    /// The transfer a callback about `session` is about, as the callback leaves it, and what
+    /// the callback was to it; `None` when no transfer of the last day fits. A callback whose
+    /// URL named `transfer` is about that transfer alone (see [`is_about`]). One that names
+    /// none, sent by a handoff from before transfers were named, is matched by its session and,
+    /// where the payload names one, `target`: of the transfers of that pair the platform may
+    /// have acted on, the latest still waiting for its word wins; if none waits, the latest of
+    /// them takes the callback as a repeat or a conflict. The ledger itself is unchanged until
+    /// the record is put back with [`settle`](Self::settle).
     pub fn match_callback(
         &self,
         session: &SessionId,
         target: Option<&str>,
+        transfer: Option<TransferId>,
         confirmation: Confirmation,
         at: DateTime<Utc>,
     ) -> Option<(TransferRecord, Settlement)> {
-        let mut record = self.records.get(&self.candidate(session, target)?)?.clone();
+        let candidate = self.candidate(session, target, transfer)?;
+        let mut record = self.records.get(&candidate)?.clone();
         let settlement = record.settle(confirmation, at);
         Some((record, settlement))
     }
@@ -218,9 +222,19 @@ impl Ledger {
         }
     }
 
-    fn candidate(&self, session: &SessionId, target: Option<&str>) -> Option<TransferId> {
-        let fits =
-            |record: &&TransferRecord| is_about(record, session, target) && may_have_acted(record);
+    fn candidate(
+        &self,
+        session: &SessionId,
+        target: Option<&str>,
+        transfer: Option<TransferId>,
+    ) -> Option<TransferId> {
+        let about = |record: &&TransferRecord| is_about(record, session, target, transfer);
+        if let Some(id) = transfer {
+            // Only that transfer's request carried its id, so the platform had it, whatever its
+            // answer said or whether a "sending" line was written.
+            return self.records.get(&id).filter(about).map(TransferRecord::id);
+        }
+        let fits = |record: &&TransferRecord| about(record) && may_have_acted(record);
         let waiting = self
             .records()
             .rev()
@@ -274,11 +288,30 @@ impl Ledger {
     }
 }
 
-/// Whether a callback about `session` (and, where the payload names one, `target`) may be about
-/// this transfer: the one test of a callback against a transfer, ours or a teammate's.
-pub(super) fn is_about(record: &TransferRecord, session: &SessionId, target: Option<&str>) -> bool {
+/// Whether a callback about `session` may be about this transfer: the one test of a callback
+/// against a transfer, ours or a teammate's.
+///
+/// A callback whose URL named a transfer is about that one, if its session agrees, and about
+/// no other: the id went out in that transfer's request alone. Its target is not asked: a
+/// queue's callback may name the agent who took the conversation. An id no transfer at hand
+/// carries is not matched by session instead. It is another's transfer (a teammate's, whose
+/// callback the relay passes every console), one older than the day kept, or one another
+/// handoff sent since the audit file was read (read again before anything is decided); taking
+/// the session's latest transfer for it would settle a transfer the platform said nothing
+/// about.
+///
+/// A callback naming no transfer goes by `session` and, where the payload names one, `target`.
+pub(super) fn is_about(
+    record: &TransferRecord,
+    session: &SessionId,
+    target: Option<&str>,
+    transfer: Option<TransferId>,
+) -> bool {
     record.request.session == *session
-        && target.is_none_or(|t| t.eq_ignore_ascii_case(&record.request.target.id))
+        && match transfer {
+            Some(id) => record.id() == id,
+            None => target.is_none_or(|t| t.eq_ignore_ascii_case(&record.request.target.id)),
+        }
 }
 
 /// Whether the platform may have acted on it, so that a callback about it is believable: not
@@ -348,7 +381,7 @@ mod tests {
         confirmation: Confirmation,
     ) -> Option<(TransferId, Settlement)> {
         let (record, settlement) =
-            ledger.match_callback(&session(), target, confirmation, Utc::now())?;
+            ledger.match_callback(&session(), target, None, confirmation, Utc::now())?;
         let id = record.id();
         ledger.settle(record);
         Some((id, settlement))
@@ -459,5 +492,30 @@ mod tests {
         receive(&mut ledger, None, confirmed());
         assert_eq!(ledger.get(id).unwrap().state().word(), "confirmed");
         assert!(!ledger.expire(id, Utc::now()));
+    }
+
+    /// Its "sending" line could not be written, but the request went out: a callback naming it
+    /// proves the platform had it; one naming no transfer is not believed of it.
+    #[test]
+    fn a_callback_naming_a_transfer_settles_it_though_its_sending_went_unrecorded() {
+        let mut ledger = Ledger::default();
+        let request = TransferRequest {
+            id: TransferId::new(),
+            session: session(),
+            target: Target::unlisted(TargetKind::Agent, "a-1"),
+            note: None,
+            reroute_of: None,
+            bulk: None,
+            confirmed_recent: false,
+        };
+        let id = request.id;
+        ledger.insert(TransferRecord::new(request, Utc::now(), true));
+        let matched = |transfer| {
+            ledger
+                .match_callback(&session(), None, transfer, confirmed(), Utc::now())
+                .map(|(record, settlement)| (record.id(), settlement))
+        };
+        assert_eq!(matched(None), None);
+        assert_eq!(matched(Some(id)), Some((id, Settlement::Settled)));
     }
 }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::support::{
-    self, Runner, Workspace, demo_workspace, free_port, simulator_config, start_simulator,
+    self, Run, Runner, Workspace, demo_workspace, free_port, simulator_config, start_simulator,
 };
 use handoff::account::Account;
 use handoff::callback::{CallbackEvent, MAX_BODY_BYTES, Receiver, Verdict};
@@ -481,14 +481,13 @@ async fn a_callback_after_an_unknown_answer_settles_it() {
     );
 }
 
-/// Session S goes to Dana, then to Grace. A failure callback naming Dana's agent id arrives while
-/// Grace's transfer waits: it settles Dana's transfer (read back from the audit file), not
-/// Grace's; Grace's own callback then confirms hers.
-#[tokio::test]
-async fn a_callback_settles_the_transfer_of_the_target_it_names() {
-    let simulator = start_simulator(simulator_config()).await;
-    let ws = waiting_workspace(&simulator);
-    let session = "b1ac08a3c9cf425ee5cf0a1b"; // the simulator itself never calls back
+/// Session `session` (one the simulator never calls back about) goes to Dana, then to Grace
+/// in a `--wait` run whose receiver is up: Dana's transfer as `--json` told it, Grace's run
+/// under way, and the URL its receiver takes callbacks at.
+async fn dana_then_grace_waiting(
+    ws: &Workspace,
+    session: &'static str,
+) -> (Value, tokio::task::JoinHandle<Run>, String) {
     let dana = ws
         .run(&[
             "transfer",
@@ -500,10 +499,8 @@ async fn a_callback_settles_the_transfer_of_the_target_it_names() {
         ])
         .await;
     assert_eq!(dana.code, 0, "{}", dana.all());
-    let dana = dana.json();
-
     let grace = tokio::spawn({
-        let runner = Runner::for_workspace(&ws);
+        let runner = Runner::for_workspace(ws);
         async move {
             runner
                 .run(&[
@@ -520,13 +517,25 @@ async fn a_callback_settles_the_transfer_of_the_target_it_names() {
                 .await
         }
     });
-    let port = listen_port(&ws);
+    let port = listen_port(ws);
     until_listening(port).await;
     let token = std::fs::read_to_string(ws.data_dir().join("callback-token")).unwrap();
     let url = format!(
         "http://127.0.0.1:{port}/kore?handoff_token={}",
         token.trim()
     );
+    (dana.json(), grace, url)
+}
+
+/// Session S goes to Dana, then to Grace. A failure callback naming Dana's agent id arrives while
+/// Grace's transfer waits: it settles Dana's transfer (read back from the audit file), not
+/// Grace's; Grace's own callback then confirms hers.
+#[tokio::test]
+async fn a_callback_settles_the_transfer_of_the_target_it_names() {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = waiting_workspace(&simulator);
+    let session = "b1ac08a3c9cf425ee5cf0a1b"; // the simulator itself never calls back
+    let (dana, grace, url) = dana_then_grace_waiting(&ws, session).await;
     let named = |agent: &Value, status: &str| {
         json!({"botSessionId": session, "agentId": agent["id"], "status": status, "message": "Agent rejected the conversation"})
             .to_string()
@@ -568,6 +577,58 @@ async fn a_callback_settles_the_transfer_of_the_target_it_names() {
     assert_eq!(
         states,
         [("Dana Whitfield", "failed"), ("Grace Liu", "confirmed")]
+    );
+}
+
+/// Session S goes to Dana, then to Grace. A failure callback whose URL names Dana's transfer,
+/// its payload naming no target, arrives while Grace's transfer waits: by its session alone it
+/// would be Grace's, the latest waiting; the audit file records it against Dana's transfer
+/// alone, and Grace's own callback then confirms hers.
+#[tokio::test]
+async fn a_callback_settles_the_transfer_its_url_names() {
+    let simulator = start_simulator(simulator_config()).await;
+    let ws = waiting_workspace(&simulator);
+    let session = "b1ac09a3c9cf425ee5cf0a1b"; // the simulator itself never calls back
+    let (dana, grace, url) = dana_then_grace_waiting(&ws, session).await;
+    let dana_id = dana["transfer_id"].as_str().unwrap().to_owned();
+    let failure = json!({"botSessionId": session, "status": "failure", "message": "Agent rejected the conversation"});
+    assert_eq!(
+        post(
+            format!("{url}&handoff_transfer={dana_id}"),
+            failure.to_string(),
+            "application/json"
+        )
+        .await,
+        StatusCode::OK
+    );
+    let success =
+        json!({"botSessionId": session, "agentId": roster_id("Grace Liu"), "status": "success"});
+    assert_eq!(
+        post(url, success.to_string(), "application/json").await,
+        StatusCode::OK
+    );
+    let grace = grace.await.unwrap();
+    assert_eq!(grace.code, 0, "{}", grace.all());
+    let grace_id = grace.json()["transfer_id"].as_str().unwrap().to_owned();
+    assert_eq!(grace.json()["state"], "confirmed");
+
+    let callbacks: Vec<(String, String)> = ws
+        .audit_lines()
+        .iter()
+        .filter(|line| line["event"] == "callback")
+        .map(|line| {
+            (
+                line["transfer"].as_str().unwrap().to_owned(),
+                line["confirmation"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        callbacks,
+        [
+            (dana_id, "failed".to_owned()),
+            (grace_id, "confirmed".to_owned())
+        ]
     );
 }
 
