@@ -273,6 +273,11 @@ impl CallbackDesk<'_> {
                     self.say_if_earlier(&request, state);
                     self.write(&request, &confirmation, Some(settlement)).await;
                 }
+                CallbackStep::Duplicate { request } => err!(
+                    "note: the same callback again about session {} → {}; recorded when it first came",
+                    request.session,
+                    request.target
+                ),
                 CallbackStep::RecordConflicting {
                     settled,
                     confirmation,

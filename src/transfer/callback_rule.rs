@@ -41,6 +41,10 @@ pub enum CallbackStep {
         confirmation: Confirmation,
         settlement: Settlement,
     },
+    /// It is a callback the transfer already holds, the very same word and payload (the
+    /// platform posting it twice, or the relay passing it on again): it was recorded when it
+    /// first came, and nothing changes.
+    Duplicate { request: TransferRequest },
     /// It contradicts a transfer's final word, which stands: put `settled` (which keeps the
     /// callback beside that word) back in the ledger, record the callback as conflicting, and
     /// say so.
@@ -86,6 +90,15 @@ pub fn callback_step<'t>(
         ledger.match_callback(session, target, transfer, confirmation.clone(), at),
         look,
     ) {
+        (Some((settled, _)), _)
+            if ledger
+                .get(settled.id())
+                .is_some_and(|held| held.has_heard(&confirmation)) =>
+        {
+            CallbackStep::Duplicate {
+                request: settled.request,
+            }
+        }
         (Some((settled, Settlement::Conflicting)), _) => CallbackStep::RecordConflicting {
             settled: Box::new(settled),
             confirmation,
@@ -271,13 +284,23 @@ mod tests {
         );
     }
 
+    /// `callback` with something more in its payload: the same word, posted anew.
+    fn reworded(callback: Received) -> Received {
+        let mut payload = callback.payload.clone();
+        payload["timestamp"] = json!(1_700_000_000_000_i64);
+        Received {
+            payload,
+            ..callback
+        }
+    }
+
     #[test]
     fn the_same_word_again_is_recorded_as_a_repeat() {
         let mut ledger = Ledger::default();
         let ours = request(SESSION, "a-dana");
         ledger.insert(accepted(ours.clone()));
         received(&mut ledger, &succeeded(None));
-        let step = received(&mut ledger, &succeeded(None));
+        let step = received(&mut ledger, &reworded(succeeded(None)));
         assert!(
             matches!(
                 &step,
@@ -516,5 +539,55 @@ mod tests {
             matches!(&step, CallbackStep::Teammate { by, request } if by == "Priya" && request.id == named),
             "not the session's latest, Marcus's: {step:?}"
         );
+    }
+
+    #[test]
+    fn the_same_callback_twice_is_recorded_once() {
+        let mut ledger = Ledger::default();
+        let ours = request(SESSION, "a-dana");
+        ledger.insert(accepted(ours.clone()));
+        let first = received(&mut ledger, &succeeded(None));
+        assert!(
+            matches!(
+                &first,
+                CallbackStep::Record {
+                    settlement: Settlement::Settled,
+                    ..
+                }
+            ),
+            "{first:?}"
+        );
+        let settled = ledger.get(ours.id).unwrap().clone();
+        for look in [Look::First, Look::Again] {
+            let again = callback_step(&succeeded(None), &ledger, no_teammates(), look);
+            assert_eq!(
+                again,
+                CallbackStep::Duplicate {
+                    request: ours.clone()
+                }
+            );
+        }
+        assert_eq!(ledger.get(ours.id).unwrap(), &settled);
+    }
+
+    #[test]
+    fn the_same_contradiction_twice_is_recorded_once() {
+        let mut ledger = Ledger::default();
+        let ours = request(SESSION, "a-dana");
+        ledger.insert(accepted(ours.clone()));
+        received(&mut ledger, &succeeded(None));
+        let first = received(&mut ledger, &failed(None));
+        assert!(
+            matches!(first, CallbackStep::RecordConflicting { .. }),
+            "{first:?}"
+        );
+        let again = received(&mut ledger, &failed(None));
+        assert_eq!(
+            again,
+            CallbackStep::Duplicate {
+                request: ours.clone()
+            }
+        );
+        assert_eq!(ledger.get(ours.id).unwrap().conflicts.len(), 1);
     }
 }

@@ -186,6 +186,12 @@ impl TransferRecord {
         }
     }
 
+    /// Whether this very callback, its word and its payload, already reached it: as its word,
+    /// or as a contradiction kept beside it.
+    pub fn has_heard(&self, confirmation: &Confirmation) -> bool {
+        self.confirmation.as_ref() == Some(confirmation) || self.conflicts.contains(confirmation)
+    }
+
     /// Marks an accepted transfer that is still waiting as unconfirmed; false when it no longer
     /// waits (a callback came first).
     pub fn expire(&mut self, why: Unheard, at: DateTime<Utc>) -> bool {

@@ -1,7 +1,8 @@
 //! A transfer after it is sent: the platform's answer, its callback, or the deadline that passes
 //! without one. What a callback does is the transfer layer's one rule (`callback_step`, told of
 //! the teammates' transfers the log holds); here its step is carried out: those that match
-//! none, or contradict a settled transfer, are recorded and said in the log, and change nothing.
+//! none, or contradict a settled transfer, are recorded and said in the log, and change nothing;
+//! one heard before is passed over.
 
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
@@ -73,6 +74,8 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
                 settlement: Some(settlement),
             })
         }
+        // Recorded and said when it first came; saying it again would be noise.
+        CallbackStep::Duplicate { .. } => None,
         CallbackStep::RecordConflicting {
             settled,
             confirmation,

@@ -697,6 +697,27 @@ fn a_callback_that_matches_nothing_changes_nothing_and_is_recorded() {
 }
 
 #[test]
+fn the_same_callback_twice_is_recorded_and_shown_once() {
+    let mut model = model();
+    model.confirmations = true;
+    let dana = accepted_transfer(&mut model, SESSION, "dana");
+    let succeeded = || callback(SESSION, None, crate::callback::Verdict::Succeeded);
+    let first = update(&mut model, succeeded());
+    assert!(
+        matches!(&first, Some(Effect::RecordConfirmation { request, .. }) if request.id == dana.id),
+        "{first:?}"
+    );
+    let shown = model.log.entries().count();
+    let again = update(&mut model, succeeded());
+    assert!(again.is_none(), "nothing more to record: {again:?}");
+    assert_eq!(model.log.entries().count(), shown, "and nothing to say");
+    assert_eq!(
+        model.transfer(dana.id).unwrap().state(),
+        TransferState::Confirmed
+    );
+}
+
+#[test]
 fn a_contradicting_callback_keeps_the_first_word_and_says_so() {
     let mut model = model();
     model.confirmations = true;
