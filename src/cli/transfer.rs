@@ -294,6 +294,8 @@ impl CallbackDesk<'_> {
                     let conflicting = Some(Settlement::Conflicting);
                     self.write(&request, &confirmation, conflicting).await;
                 }
+                // A teammate's callback, relayed: theirs to say.
+                CallbackStep::NotOurs => {}
                 CallbackStep::Teammate { by, request } => err!(
                     "note: a callback about {by}'s transfer of session {} → {}: theirs to record; nothing changed",
                     request.session,

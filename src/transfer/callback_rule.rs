@@ -61,6 +61,12 @@ pub enum CallbackStep {
     /// It matches no transfer of the last day, this machine's or a known teammate's: record it
     /// as unmatched, so that nothing that arrived is lost. Nothing else changes.
     RecordUnmatched { session: SessionId },
+    /// The team's relay passed it on, and it is about none of the ledger's transfers: a
+    /// teammate's, or one nobody can place, which the relay's stream keeps. Every console sees
+    /// every teammate's callback there, so it is passed over in silence: never looked for
+    /// further (each would read the audit file again, and two handoffs of one data folder
+    /// would both record it) and never recorded as unmatched in every console's audit file.
+    NotOurs,
 }
 
 /// The step for `callback`, whose transfer is looked for in `ledger` and then among
@@ -80,7 +86,11 @@ pub fn callback_step<'t>(
         return CallbackStep::Test;
     }
     let Some(session) = &callback.session else {
-        return CallbackStep::Ignore;
+        // Nothing shows a relayed one is ours: it is not said in every console.
+        return match callback.relayed {
+            true => CallbackStep::NotOurs,
+            false => CallbackStep::Ignore,
+        };
     };
     let target = callback.target.as_deref();
     let transfer = callback.transfer.map(TransferId::from);
@@ -108,10 +118,12 @@ pub fn callback_step<'t>(
             confirmation,
             settlement,
         },
+        (None, _) if callback.relayed => CallbackStep::NotOurs,
         (None, Look::First) => CallbackStep::LookFurther,
         (None, Look::Again) => {
             // Their steps reach the stream after their callback may reach us: a transfer of
-            // theirs is known by its session and target alone, sent or not as far as we heard.
+            // theirs is known by the id the callback names, else by its session and target
+            // alone, sent or not as far as we heard.
             let theirs = teammates
                 .into_iter()
                 .filter(|theirs| is_about(&theirs.record, session, target, transfer))
@@ -191,6 +203,14 @@ mod tests {
     fn naming(transfer: TransferId, callback: Received) -> Received {
         Received {
             transfer: Some(*transfer.as_uuid()),
+            ..callback
+        }
+    }
+
+    /// `callback` as the team's relay passes it on.
+    fn relayed(callback: Received) -> Received {
+        Received {
+            relayed: true,
             ..callback
         }
     }
@@ -589,5 +609,63 @@ mod tests {
             }
         );
         assert_eq!(ledger.get(ours.id).unwrap().conflicts.len(), 1);
+    }
+
+    #[test]
+    fn a_relayed_callback_about_none_of_ours_is_not_ours_and_never_looked_for() {
+        let mut ledger = Ledger::default();
+        let ours = request(SESSION, "a-dana");
+        ledger.insert(accepted(ours.clone()));
+        let teammates = [priyas(request(OTHER_SESSION, "a-dana"))];
+        let theirs = teammates[0].record.id();
+        for callback in [
+            // A teammate's, by its session alone.
+            callback(Some(OTHER_SESSION), None, Verdict::Succeeded),
+            // A transfer we do not hold, of a session we moved too.
+            naming(TransferId::new(), succeeded(None)),
+            // A teammate's, named.
+            naming(
+                theirs,
+                callback(Some(OTHER_SESSION), None, Verdict::Succeeded),
+            ),
+            // One that names no session.
+            callback(None, None, Verdict::Succeeded),
+        ] {
+            for look in [Look::First, Look::Again] {
+                let step = callback_step(&relayed(callback.clone()), &ledger, &teammates, look);
+                assert_eq!(step, CallbackStep::NotOurs, "{callback:?}");
+            }
+        }
+        assert!(ledger.get(ours.id).unwrap().confirmation.is_none());
+    }
+
+    #[test]
+    fn a_relayed_callback_about_ours_is_recorded() {
+        let mut ledger = Ledger::default();
+        let first = request(SESSION, "a-dana");
+        let later = request(SESSION, "a-ravi");
+        ledger.insert(accepted(first.clone()));
+        ledger.insert(accepted(later.clone()));
+        let step = received(&mut ledger, &relayed(naming(first.id, succeeded(None))));
+        assert!(
+            matches!(&step, CallbackStep::Record { settled, .. } if settled.request == first),
+            "{step:?}"
+        );
+        // From a handoff that named no transfer: by its session, as ever.
+        let step = received(&mut ledger, &relayed(succeeded(None)));
+        assert!(
+            matches!(&step, CallbackStep::Record { settled, .. } if settled.request == later),
+            "{step:?}"
+        );
+    }
+
+    #[test]
+    fn a_relayed_test_callback_is_still_a_test() {
+        let ledger = Ledger::default();
+        let test = Received::new(json!({ TEST_MARKER: "check-1" }), None, true);
+        assert_eq!(
+            callback_step(&test, &ledger, no_teammates(), Look::First),
+            CallbackStep::Test
+        );
     }
 }

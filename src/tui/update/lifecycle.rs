@@ -2,7 +2,7 @@
 //! without one. What a callback does is the transfer layer's one rule (`callback_step`, told of
 //! the teammates' transfers the log holds); here its step is carried out: those that match
 //! none, or contradict a settled transfer, are recorded and said in the log, and change nothing;
-//! one heard before is passed over.
+//! one heard before, and a relayed one about none of ours, are passed over.
 
 use super::{Effect, Model};
 use crate::callback::CallbackEvent;
@@ -76,6 +76,8 @@ pub(super) fn callback(model: &mut Model, event: CallbackEvent, look: Look) -> O
         }
         // Recorded and said when it first came; saying it again would be noise.
         CallbackStep::Duplicate { .. } => None,
+        // A teammate's, relayed to every console: theirs to say.
+        CallbackStep::NotOurs => None,
         CallbackStep::RecordConflicting {
             settled,
             confirmation,

@@ -718,6 +718,29 @@ fn the_same_callback_twice_is_recorded_and_shown_once() {
 }
 
 #[test]
+fn a_relayed_callback_about_none_of_ours_is_passed_over_in_silence() {
+    let mut model = model();
+    model.confirmations = true;
+    let dana = accepted_transfer(&mut model, SESSION, "dana");
+    let shown = model.log.entries().count();
+    // A teammate's, of a session this console never moved.
+    let relayed = crate::callback::Received::new(
+        serde_json::json!({"botSessionId": "6538f8a3c9cf425ee5cf0a1c", "status": "success"}),
+        None,
+        true,
+    );
+    let effect = update(&mut model, Msg::Callback(CallbackEvent::Received(relayed)));
+    assert!(effect.is_none(), "not looked for further: {effect:?}");
+    assert_eq!(model.log.entries().count(), shown, "nothing said");
+    assert_eq!(
+        model.transfer(dana.id).unwrap().state(),
+        TransferState::Accepted {
+            awaiting_callback: true
+        }
+    );
+}
+
+#[test]
 fn a_contradicting_callback_keeps_the_first_word_and_says_so() {
     let mut model = model();
     model.confirmations = true;
