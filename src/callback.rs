@@ -10,6 +10,8 @@ mod tls;
 mod token;
 
 pub use payload::{TEST_MARKER, Verdict};
-pub use receiver::{CallbackEvent, MAX_BODY_BYTES, Received, Receiver, Refusal};
+pub use receiver::{CallbackEvent, MAX_BODY_BYTES, Received, Receiver, Refusal, Sink};
 pub use tls::{Tls, TlsError};
-pub use token::{TokenError, for_transfer, load_or_create, with_token};
+pub use token::{
+    TOKEN_PARAMETER, TokenError, for_transfer, load_or_create, matches as token_matches, with_token,
+};

@@ -7,6 +7,7 @@
 //! becomes an event for the app; refusals are sent only while there is room, so a flood of them
 //! can never hold up a real callback or the app.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -21,13 +22,16 @@ use hyper::service::{Service as _, service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
 use uuid::Uuid;
 
 use super::connections::{Admission, ConnectionId, Connections, connection_cap};
 use super::payload::{Verdict, session_of, target_of, verdict_of};
+use super::tls::Tls;
 use super::token::{TOKEN_PARAMETER, TRANSFER_PARAMETER, matches};
 use crate::ids::SessionId;
 use crate::secret::Secret;
@@ -110,9 +114,36 @@ pub enum Refusal {
     /// Dropped while still sending its request head, to make room for a newer connection; or
     /// refused because every connection held was already being answered.
     TooManyConnections,
+    /// Taken, but it could not be kept (the relay's Redis is away and its spool is full or
+    /// cannot be written): the sender is told so rather than told it was received.
+    CannotKeep,
 }
 
 impl Refusal {
+    /// Every refusal, for counting each by name.
+    pub const ALL: [Self; 7] = [
+        Self::WrongToken,
+        Self::NotPost,
+        Self::TooLarge,
+        Self::NotJson,
+        Self::TooSlow,
+        Self::TooManyConnections,
+        Self::CannotKeep,
+    ];
+
+    /// A short name for metrics: `wrong_token`, `too_large`…
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::WrongToken => "wrong_token",
+            Self::NotPost => "not_post",
+            Self::TooLarge => "too_large",
+            Self::NotJson => "not_json",
+            Self::TooSlow => "too_slow",
+            Self::TooManyConnections => "too_many_connections",
+            Self::CannotKeep => "cannot_keep",
+        }
+    }
+
     pub fn words(self) -> &'static str {
         match self {
             Self::WrongToken => "without the right token",
@@ -121,6 +152,7 @@ impl Refusal {
             Self::NotJson => "body not JSON",
             Self::TooSlow => "body not sent in time",
             Self::TooManyConnections => "too many connections at once",
+            Self::CannotKeep => "could not be kept (Redis away and the spool full or unwritable)",
         }
     }
 
@@ -131,23 +163,57 @@ impl Refusal {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotJson => StatusCode::BAD_REQUEST,
             Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
-            Self::TooManyConnections => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyConnections | Self::CannotKeep => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
 
-struct Shared {
+/// Where the receiver's accepted callbacks go, and which tokens it takes: the console's own
+/// receiver sends them to the app; the team's relay keeps them in Redis or its spool before it
+/// answers.
+pub trait Sink: Send + Sync + 'static {
+    /// Whether `candidate`, taken from the request's URL, is a token this sink accepts.
+    fn accepts(&self, candidate: &str) -> bool;
+    /// `text` with every token it knows replaced by `<token>`: a platform that echoes the
+    /// callback URL in its body would otherwise carry the token into what is kept.
+    fn hide_tokens(&self, text: &str) -> String;
+    /// A post was refused. Called on the accepting path, so it must never wait.
+    fn refused(&self, from: SocketAddr, refusal: Refusal);
+    /// Takes an accepted callback; the post is answered 200, with the words given, only once
+    /// this returns `Ok`.
+    fn take(
+        &self,
+        received: Received,
+    ) -> impl Future<Output = Result<&'static str, Refusal>> + Send;
+}
+
+/// The console's sink: one token, and the app's channel.
+struct Events {
     token: Secret,
     events: mpsc::Sender<CallbackEvent>,
 }
 
-impl Shared {
+impl Sink for Events {
+    fn accepts(&self, candidate: &str) -> bool {
+        matches(candidate, &self.token)
+    }
+
+    fn hide_tokens(&self, text: &str) -> String {
+        text.replace(self.token.expose(), "<token>")
+    }
+
     /// Passes a refusal on if there is room; under a flood the rest are dropped, never waited
     /// for.
     fn refused(&self, from: SocketAddr, refusal: Refusal) {
         let _ = self
             .events
             .try_send(CallbackEvent::Refused { from, refusal });
+    }
+
+    async fn take(&self, received: Received) -> Result<&'static str, Refusal> {
+        // A real callback waits for room: it must reach the app.
+        let _ = self.events.send(CallbackEvent::Received(received)).await;
+        Ok("received")
     }
 }
 
@@ -165,12 +231,28 @@ impl Receiver {
         token: Secret,
         events: mpsc::Sender<CallbackEvent>,
     ) -> std::io::Result<Self> {
+        let sink = Arc::new(Events { token, events });
+        Self::serve(listen, sink, Router::new(), None).await
+    }
+
+    /// Listens on `listen` and gives every accepted post to `sink`; `routes` answers the paths
+    /// it names (a health check, say) without a token, and every other path is a callback.
+    /// With `tls`, every connection is HTTPS on its certificate in use when it connects.
+    pub async fn serve<S: Sink>(
+        listen: SocketAddr,
+        sink: Arc<S>,
+        routes: Router,
+        tls: Option<Arc<Tls>>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared { token, events });
         let max_connections = connection_cap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, shared, max_connections, stopped));
+        let app = Router::new()
+            .fallback(receive::<S>)
+            .with_state(Arc::clone(&sink))
+            .merge(routes);
+        let server = tokio::spawn(accept(listener, app, sink, tls, max_connections, stopped));
         Ok(Self {
             addr,
             max_connections,
@@ -211,15 +293,14 @@ fn lock(held: &Held) -> MutexGuard<'_, Connections<Waiting>> {
 
 /// Accepts connections until stopped, holding at most `cap` at once: when full, the one that
 /// has waited longest for its request head is dropped to make room.
-async fn serve(
+async fn accept<S: Sink>(
     listener: TcpListener,
-    shared: Arc<Shared>,
+    app: Router,
+    sink: Arc<S>,
+    tls: Option<Arc<Tls>>,
     cap: usize,
     mut stopped: oneshot::Receiver<()>,
 ) {
-    let app = Router::new()
-        .fallback(receive)
-        .with_state(Arc::clone(&shared));
     let held: Held = Arc::new(Mutex::new(Connections::new(cap)));
     loop {
         let (stream, from) = tokio::select! {
@@ -236,11 +317,11 @@ async fn serve(
             Admission::Admitted(id) => id,
             Admission::MadeRoom { admitted, dropped } => {
                 let _ = dropped.cut.send(());
-                shared.refused(dropped.from, Refusal::TooManyConnections);
+                sink.refused(dropped.from, Refusal::TooManyConnections);
                 admitted
             }
             Admission::Full => {
-                shared.refused(from, Refusal::TooManyConnections);
+                sink.refused(from, Refusal::TooManyConnections);
                 drop(stream);
                 continue;
             }
@@ -250,7 +331,10 @@ async fn serve(
             held: Arc::clone(&held),
         };
         let app = app.clone().layer(Extension(from));
-        tokio::spawn(serve_connection(stream, app, place, cut_off));
+        match tls.as_deref() {
+            None => tokio::spawn(serve_connection(stream, app, place, cut_off)),
+            Some(tls) => tokio::spawn(serve_tls(tls.acceptor(), stream, app, place, cut_off)),
+        };
     }
 }
 
@@ -272,10 +356,30 @@ impl Drop for Place {
     }
 }
 
+/// Serves one request over TLS. The handshake is held to the head's deadline, and a connection
+/// dropped to make room while it shakes hands is let go, as one that sends its head slowly is.
+async fn serve_tls(
+    acceptor: TlsAcceptor,
+    stream: TcpStream,
+    app: Router,
+    place: Place,
+    mut cut_off: oneshot::Receiver<()>,
+) {
+    let handshake = tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream));
+    tokio::select! {
+        shaken = handshake => {
+            if let Ok(Ok(stream)) = shaken {
+                serve_connection(stream, app, place, cut_off).await;
+            }
+        }
+        Ok(()) = &mut cut_off => {}
+    }
+}
+
 /// Serves one request until it is answered, the connection outlives its deadlines, or it is
 /// dropped to make room while still sending its head.
 async fn serve_connection(
-    stream: TcpStream,
+    stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
     app: Router,
     place: Place,
     cut_off: oneshot::Receiver<()>,
@@ -307,18 +411,18 @@ fn answer(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-async fn receive(
-    State(shared): State<Arc<Shared>>,
+async fn receive<S: Sink>(
+    State(sink): State<Arc<S>>,
     Extension(from): Extension<SocketAddr>,
     method: Method,
     uri: Uri,
     body: Body,
 ) -> Response {
     let refuse = |refusal: Refusal| {
-        shared.refused(from, refusal);
+        sink.refused(from, refusal);
         answer(refusal.status(), refusal.words())
     };
-    if !token_in(&uri).is_some_and(|t| matches(&t, &shared.token)) {
+    if !token_in(&uri).is_some_and(|t| sink.accepts(&t)) {
         return refuse(Refusal::WrongToken);
     }
     if method != Method::POST {
@@ -333,14 +437,17 @@ async fn receive(
     };
     // A platform that echoes the callback URL would carry the token into the log and the audit
     // file; it is replaced before anything keeps the payload.
-    let text = String::from_utf8_lossy(&bytes).replace(shared.token.expose(), "<token>");
+    let text = sink.hide_tokens(&String::from_utf8_lossy(&bytes));
     let Ok(payload) = serde_json::from_str::<Value>(&text) else {
         return refuse(Refusal::NotJson);
     };
-    let received = Received::new(payload, transfer_in(&uri), false);
-    // A real callback waits for room: it must reach the app.
-    let _ = shared.events.send(CallbackEvent::Received(received)).await;
-    answer(StatusCode::OK, "received")
+    match sink
+        .take(Received::new(payload, transfer_in(&uri), false))
+        .await
+    {
+        Ok(words) => answer(StatusCode::OK, words),
+        Err(refusal) => refuse(refusal),
+    }
 }
 
 /// The token from the `handoff_token` query parameter, or else the last path segment.
