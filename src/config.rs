@@ -9,6 +9,7 @@ mod keys;
 mod partial;
 mod paths;
 mod raw;
+mod relay;
 mod syntax;
 mod team;
 
@@ -24,6 +25,7 @@ pub use keys::{KeyLine, KeyValue, KeysTable, Placed};
 pub use partial::{confirm_within_setting, roster_file_setting};
 pub use paths::{default_config_path, default_data_dir};
 use raw::RawConfig;
+pub use relay::{DEFAULT_RELAY_LISTEN, RelayConfig, TlsFiles};
 pub use team::{DEFAULT_FALLBACK_SHARE, TeamConfig};
 
 use crate::ids::{ConversationStatus, is_hex24};
@@ -65,6 +67,9 @@ pub struct Config {
     pub callback_url: Url,
     /// Where the app's own callback receiver listens, if it should run.
     pub callback_listen: Option<SocketAddr>,
+    /// `[callback] via = "team"`: callbacks come from the team's relay through Redis, and the
+    /// callback URL carries the team's token.
+    pub callbacks_via_team: bool,
     /// How long a transfer may wait for its callback before it is flagged unconfirmed.
     pub confirm_within: Duration,
     /// `[roster] file`, resolved against the config file's folder; `None` means the default in
@@ -154,18 +159,7 @@ pub enum AuthConfig {
 impl Config {
     /// Reads and checks the config file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                ConfigError::NotFound {
-                    path: path.to_owned(),
-                }
-            } else {
-                ConfigError::Unreadable {
-                    path: path.to_owned(),
-                    source,
-                }
-            }
-        })?;
+        let text = read_config(path)?;
         Self::parse(&text, path, |name| std::env::var(name).ok())
     }
 
@@ -243,6 +237,30 @@ impl Config {
                 )
             })?),
         };
+        let callbacks_via_team = match raw.callback.via.as_deref().map(str::trim) {
+            None | Some("listen") => false,
+            Some("team") if callback_listen.is_some() => {
+                return Err(invalid(
+                    "callback.via",
+                    "via = \"team\" takes callbacks from the team's relay: remove listen, or remove via to keep this console's own receiver".into(),
+                ));
+            }
+            Some("team") if raw.team.is_none() => {
+                return Err(invalid(
+                    "callback.via",
+                    "via = \"team\" reads callbacks from the team's Redis: add [team] (config.example.toml shows it)".into(),
+                ));
+            }
+            Some("team") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "callback.via",
+                    format!(
+                        "expected \"team\" (callbacks through the team's relay) or \"listen\", found {other:?}"
+                    ),
+                ));
+            }
+        };
         let confirm_within = Duration::from_secs(within(
             "callback.confirm_within",
             raw.callback.confirm_within,
@@ -287,7 +305,7 @@ impl Config {
         let floor = floor::floor_from(raw.floor).map_err(|(key, e)| invalid(key, e))?;
         let keys = raw.keys.placed(text, path);
         let team = match raw.team {
-            Some(team) => Some(team::team_from(team, text, path, &env)?),
+            Some(team) => Some(team::team_from(team, text, path, &env, None)?),
             None => None,
         };
 
@@ -304,6 +322,7 @@ impl Config {
             auth,
             callback_url,
             callback_listen,
+            callbacks_via_team,
             confirm_within,
             roster_file,
             secret_in_file,
@@ -317,6 +336,22 @@ impl Config {
             team,
         })
     }
+}
+
+/// The text of the config file at `path`, or why it cannot be had.
+fn read_config(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ConfigError::NotFound {
+                path: path.to_owned(),
+            }
+        } else {
+            ConfigError::Unreadable {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    })
 }
 
 /// The statuses named in the config, each once, in the order given.

@@ -219,6 +219,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         },
         callback_url: parse(simulator.callback_sink_url()),
         callback_listen: None,
+        callbacks_via_team: false,
         confirm_within: DEFAULT_CONFIRM_WITHIN,
         roster_file: None,
         secret_in_file: false,

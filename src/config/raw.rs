@@ -25,6 +25,9 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub keys: RawKeys,
     pub team: Option<RawTeam>,
+    /// `[relay]` is `handoff relay`'s (`RelayConfig`): one file may serve both.
+    #[serde(rename = "relay")]
+    pub _relay: Option<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +56,7 @@ pub(super) struct RawAuth {
 pub(super) struct RawCallback {
     pub url: String,
     pub listen: Option<String>,
+    pub via: Option<String>,
     pub confirm_within: Option<u64>,
 }
 
@@ -88,6 +92,6 @@ pub(super) struct RawReads {
 pub(super) struct RawTeam {
     pub redis_url: Spanned<String>,
     pub password_env: Option<Spanned<String>>,
-    pub name: Spanned<String>,
+    pub name: Option<Spanned<String>>,
     pub fallback_share: Option<Spanned<f64>>,
 }

@@ -38,6 +38,7 @@ pub(super) fn team_from(
     text: &str,
     path: &Path,
     env: &impl Fn(&str) -> Option<String>,
+    default_name: Option<&str>,
 ) -> Result<TeamConfig, ConfigError> {
     let invalid = |key: &'static str, span: std::ops::Range<usize>, expected: String| {
         ConfigError::InvalidAt {
@@ -65,8 +66,21 @@ pub(super) fn team_from(
             (Some(Secret::new(value)), Some(name.into_inner()))
         }
     };
-    let name_span = raw.name.span();
-    let name = raw.name.into_inner().trim().to_owned();
+    let (name, name_span) = match (raw.name, default_name) {
+        (Some(name), _) => {
+            let span = name.span();
+            (name.into_inner().trim().to_owned(), span)
+        }
+        (None, Some(default)) => (default.to_owned(), 0..0),
+        (None, None) => {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                key: "team.name",
+                expected: "expected your name as teammates should see it, such as name = \"Priya\""
+                    .into(),
+            });
+        }
+    };
     if name.is_empty()
         || name.chars().count() > NAME_MAX_CHARS
         || name.chars().any(char::is_control)

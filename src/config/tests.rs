@@ -486,3 +486,75 @@ fn the_team_example_loads_once_uncommented() {
     assert_eq!(team.name, "Priya");
     assert!((team.fallback_share - 0.3333).abs() < 1e-9);
 }
+
+/// The `[relay]` example, uncommented with `[team]`, loads as the relay's config.
+#[test]
+fn the_relay_example_loads_once_uncommented() {
+    let example = include_str!("../../config.example.toml");
+    let from_team = &example[example.find("# [team]").unwrap()..example.find("# [keys]").unwrap()];
+    let uncommented: String = from_team
+        .lines()
+        .filter_map(|line| line.strip_prefix("# "))
+        .filter(|line| line.starts_with('[') || line.contains(" = "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let text = format!("{GOOD}\n{uncommented}");
+    let relay = super::RelayConfig::parse(&text, Path::new("/etc/handoff/config.toml"), |_| {
+        Some("r3dis-pass".into())
+    })
+    .unwrap();
+    assert_eq!(relay.listen.to_string(), "127.0.0.1:8790");
+    assert_eq!(
+        relay.tls.map(|tls| tls.cert),
+        Some(std::path::PathBuf::from("/etc/handoff/tls/cert.pem"))
+    );
+    assert!(relay.holds_auth);
+    let console = parse_with(
+        &text,
+        &[
+            ("HANDOFF_CLIENT_SECRET", "s"),
+            ("HANDOFF_REDIS_PASSWORD", "p"),
+        ],
+    );
+    assert!(
+        console.is_ok(),
+        "a console reads the same file: {:?}",
+        console.err()
+    );
+}
+
+#[test]
+fn callbacks_via_the_team_need_the_team_and_no_listen() {
+    let team = "\n[team]\nredis_url = \"redis://127.0.0.1:6379\"\nname = \"Priya\"\n";
+    let via = GOOD.replace("[callback]\n", "[callback]\nvia = \"team\"\n");
+    let config = parse_with(&format!("{via}{team}"), &[("HANDOFF_CLIENT_SECRET", "s")]).unwrap();
+    assert!(config.callbacks_via_team);
+    assert!(
+        !parse_with(GOOD, &[("HANDOFF_CLIENT_SECRET", "s")])
+            .unwrap()
+            .callbacks_via_team
+    );
+    let cases = [
+        (via.clone(), "add [team]"),
+        (
+            format!(
+                "{}{team}",
+                via.replace("via = ", "listen = \"127.0.0.1:1\"\nvia = ")
+            ),
+            "remove listen",
+        ),
+        (
+            GOOD.replace("[callback]\n", "[callback]\nvia = \"relay\"\n"),
+            "found \"relay\"",
+        ),
+    ];
+    for (text, words) in cases {
+        let error = parse_with(&text, &[("HANDOFF_CLIENT_SECRET", "s")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("callback.via") && error.contains(words),
+            "{error}"
+        );
+    }
+}
