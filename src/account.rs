@@ -10,6 +10,7 @@ use crate::callback::{TokenError, load_or_create, with_token};
 use crate::config::{AuthConfig, Config};
 use crate::directory::Reads;
 use crate::platform::PlatformClient;
+use crate::relay::team_token;
 use crate::secret::Redactor;
 use crate::team::Team;
 use crate::transfer::{AuditError, AuditLog, EngineParts, LocalClaims, TransferEngine};
@@ -37,6 +38,10 @@ pub enum AccountError {
     Token(#[from] TokenError),
     #[error("{0}")]
     Team(String),
+    #[error(
+        "[callback] via = \"team\": the team's callback token is not in the data folder yet; start once while the team's Redis answers"
+    )]
+    NoTeamToken,
     #[error("cannot keep claims in the data folder {path}: {source}")]
     Claims {
         path: std::path::PathBuf,
@@ -50,7 +55,13 @@ impl Account {
     /// whole team through Redis.
     pub fn open(config: &Config, data_dir: &Path) -> Result<Self, AccountError> {
         let platform = &config.platform;
-        let callback_token = load_or_create(data_dir)?;
+        let callback_token = if config.callbacks_via_team {
+            // Refreshed from the team's Redis as the command started
+            // (`relay::team_token::for_console`); the copy is what the relay accepts.
+            team_token::copy_in(data_dir).ok_or(AccountError::NoTeamToken)?
+        } else {
+            load_or_create(data_dir)?
+        };
         let team = config
             .team
             .as_ref()

@@ -9,6 +9,7 @@ mod floor;
 mod log;
 mod output;
 mod printer;
+mod relay;
 mod roster;
 mod setup;
 mod simulate;
@@ -106,6 +107,12 @@ pub enum Command {
     Floor(floor::FloorArgs),
     /// Check that callbacks posted to [callback] url reach this console
     Callbacks(callbacks::CallbacksArgs),
+    /// Take the team's callbacks at one public URL and pass them to every console through Redis
+    ///
+    /// Headless, until SIGTERM or Ctrl-c. Reads [platform] account_id, [team] and [relay] from
+    /// the config (no [auth]); consoles with [callback] via = "team" read what it takes. Exit
+    /// codes: 0 stopped when asked; 1 a fault after it started; 2 bad config.
+    Relay(relay::RelayArgs),
 }
 
 /// Parses the command line and runs it; the binary's whole `main`.
@@ -150,6 +157,7 @@ async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
         Some(Command::Conversations(args)) => conversations::run(&cli.global, args).await,
         Some(Command::Floor(args)) => floor::run(&cli.global, args).await,
         Some(Command::Callbacks(args)) => callbacks::run(&cli.global, args).await,
+        Some(Command::Relay(args)) => relay::run(&cli.global, args).await,
         None => console(&cli.global, diagnostics).await,
     }
 }

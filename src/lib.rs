@@ -20,6 +20,7 @@ pub mod directory;
 mod file_lock;
 pub mod ids;
 pub mod platform;
+pub mod relay;
 pub mod roster;
 pub mod secret;
 pub mod team;

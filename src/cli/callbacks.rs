@@ -19,6 +19,7 @@ use super::setup::CallbackPath;
 use super::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::callback::{CallbackEvent, TEST_MARKER};
 use crate::config::is_loopback;
+use crate::relay::serve::SPOOLED_WORDS;
 
 #[derive(Debug, Args)]
 pub struct CallbacksArgs {
@@ -72,11 +73,17 @@ async fn check_path(global: &GlobalArgs, args: CheckArgs) -> Result<String, (u8,
     let path = CallbackPath::prepare(global)
         .await
         .map_err(|e| (EXIT_BAD_INPUT, format!("error: {e}")))?;
-    let Some((receiver, mut events)) = path.listen else {
+    let Some(mut events) = path.events else {
         return Err((
             EXIT_BAD_INPUT,
-            "error: this console has no callback receiver: set [callback] listen (the address the tunnel or proxy behind [callback] url forwards to) and run the check again".into(),
+            "error: this console has no way to hear callbacks: set [callback] via = \"team\" (the team's relay) or [callback] listen (the address the tunnel or proxy behind [callback] url forwards to), and run the check again".into(),
         ));
+    };
+    // Where the callback should come back, for the words of a failure.
+    let arrives_at = if path.via_team {
+        "the team's stream"
+    } else {
+        "this console's receiver"
     };
     let marker = uuid::Uuid::new_v4().simple().to_string();
     let shown = &path.shown;
@@ -97,7 +104,6 @@ async fn check_path(global: &GlobalArgs, args: CheckArgs) -> Result<String, (u8,
     let answer = match posted {
         Ok(answer) => answer,
         Err(error) => {
-            receiver.shutdown().await;
             return Err((
                 EXIT_NOT_THROUGH,
                 format!(
@@ -108,8 +114,15 @@ async fn check_path(global: &GlobalArgs, args: CheckArgs) -> Result<String, (u8,
         }
     };
     let status = answer.status();
+    if status == reqwest::StatusCode::FORBIDDEN && path.via_team {
+        return Err((
+            EXIT_NOT_THROUGH,
+            format!(
+                "callbacks do not reach this console: the receiver behind {shown} refused the team's token (HTTP 403): it is not this team's relay, or the token was rotated over a day ago and this data folder's copy is older {from_here}"
+            ),
+        ));
+    }
     if status == reqwest::StatusCode::FORBIDDEN {
-        receiver.shutdown().await;
         return Err((
             EXIT_NOT_THROUGH,
             format!(
@@ -118,11 +131,19 @@ async fn check_path(global: &GlobalArgs, args: CheckArgs) -> Result<String, (u8,
         ));
     }
     if !status.is_success() {
-        receiver.shutdown().await;
         return Err((
             EXIT_NOT_THROUGH,
             format!(
                 "callbacks do not reach this console: {shown} answered HTTP {status}: something other than a handoff receiver (a proxy or tunnel with nowhere to forward to?) {from_here}"
+            ),
+        ));
+    }
+    let said = answer.text().await.unwrap_or_default();
+    if path.via_team && said.contains(SPOOLED_WORDS) {
+        return Err((
+            EXIT_NOT_THROUGH,
+            format!(
+                "callbacks do not reach this console yet: the team's relay took the post but cannot reach the team's Redis; it keeps callbacks in its spool and passes them on when Redis answers (check the relay's /healthz) {from_here}"
             ),
         ));
     }
@@ -133,7 +154,6 @@ async fn check_path(global: &GlobalArgs, args: CheckArgs) -> Result<String, (u8,
     )
     .await;
     let took = started.elapsed();
-    receiver.shutdown().await;
     if arrived {
         Ok(format!(
             "callbacks reach this console ({} ms) {from_here}",
@@ -143,7 +163,7 @@ async fn check_path(global: &GlobalArgs, args: CheckArgs) -> Result<String, (u8,
         Err((
             EXIT_NOT_THROUGH,
             format!(
-                "callbacks do not reach this console: {shown} took the post, but it never came to this console's receiver: the URL leads elsewhere {from_here}"
+                "callbacks do not reach this console: {shown} took the post, but it never came to {arrives_at}: the URL leads elsewhere, or the relay uses another Redis or account {from_here}"
             ),
         ))
     }

@@ -13,12 +13,13 @@ use crate::account::{Account, AccountError};
 use crate::budget::RateBudget;
 use crate::callback::{CallbackEvent, Receiver, load_or_create};
 use crate::config::{
-    Config, ConfigError, DEFAULT_CONFIRM_WITHIN, DEFAULT_FALLBACK_SHARE, Settings, TeamConfig,
-    confirm_within_setting, default_config_path, default_data_dir, is_loopback,
+    Config, ConfigError, DEFAULT_CONFIRM_WITHIN, DEFAULT_FALLBACK_SHARE, RelayConfig, Settings,
+    TeamConfig, confirm_within_setting, default_config_path, default_data_dir, is_loopback,
     roster_file_setting,
 };
 use crate::demo;
 use crate::directory::Reads;
+use crate::relay::{Follower, Start, team_token};
 use crate::roster::{Roster, RosterError, RosterStore};
 use crate::team::Team;
 use crate::transfer::{RECENT_CAPACITY, TransferEngine, recent_target_ids};
@@ -50,14 +51,17 @@ pub struct Setup {
     /// The console's keys: the defaults with the config's `[keys]` applied.
     pub keys: KeyMap,
     /// Kept alive for as long as the command runs.
-    _receiver: Option<Receiver>,
+    _callbacks: Option<CallbackSource>,
     _demo: Option<DemoGuard>,
 }
 
 /// Whether the command listens for the platform's callbacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Callbacks {
+    /// The console: through the team's relay, it catches up on what came while it was closed.
     Receive,
+    /// A command's run: through the team's relay, it reads what comes from its start.
+    ReceiveFromNow,
     Ignore,
 }
 
@@ -97,16 +101,25 @@ pub enum SetupError {
         "--demo takes callbacks from the built-in simulator, not over the network: there is no path to check"
     )]
     DemoCallbacks,
+    #[error(
+        "--demo has no team to relay for: `handoff relay` reads [platform] account_id, [team] and [relay] from your config"
+    )]
+    DemoRelay,
 }
 
-/// What `handoff callbacks check` needs: where the platform posts (with this install's token),
-/// and the receiver started where `[callback] listen` says, if it says.
+/// What `handoff callbacks check` needs: where the platform posts (with the token this
+/// console's transfers carry), and where callbacks come back: the receiver started where
+/// `[callback] listen` says, or the team's stream.
 pub struct CallbackPath {
     /// `[callback] url` with the token: secret, never printed.
     pub url: url::Url,
     /// `[callback] url` as it may be shown.
     pub shown: String,
-    pub listen: Option<(Receiver, mpsc::Receiver<CallbackEvent>)>,
+    /// Callbacks come through the team's relay (`[callback] via = "team"`).
+    pub via_team: bool,
+    /// What comes back, when this console has a way to hear it.
+    pub events: Option<mpsc::Receiver<CallbackEvent>>,
+    _source: Option<CallbackSource>,
 }
 
 impl CallbackPath {
@@ -116,30 +129,79 @@ impl CallbackPath {
         }
         let (config, _, _) = load_config(global)?;
         let data_dir = data_dir(global)?;
-        let token = load_or_create(&data_dir).map_err(AccountError::from)?;
-        let listen = match config.callback_listen {
-            Some(listen) => Some(listen_for_callbacks(listen, &data_dir).await?),
-            None => None,
+        let (token, source, events) = if config.callbacks_via_team {
+            learn_team_token(&config, &data_dir).await?;
+            let token = team_token::copy_in(&data_dir).ok_or(AccountError::NoTeamToken)?;
+            let (follower, events) = follow_team_callbacks(&config, Start::End).await?;
+            (
+                token,
+                Some(CallbackSource::Team {
+                    _follower: follower,
+                }),
+                Some(events),
+            )
+        } else {
+            let token = load_or_create(&data_dir).map_err(AccountError::from)?;
+            match config.callback_listen {
+                Some(listen) => {
+                    let (receiver, events) = listen_for_callbacks(listen, &data_dir).await?;
+                    (
+                        token,
+                        Some(CallbackSource::Receiver {
+                            _receiver: receiver,
+                        }),
+                        Some(events),
+                    )
+                }
+                None => (token, None, None),
+            }
         };
         Ok(Self {
             url: crate::callback::with_token(&config.callback_url, &token),
             shown: config.callback_url.to_string(),
-            listen,
+            via_team: config.callbacks_via_team,
+            events,
+            _source: source,
+        })
+    }
+}
+
+/// What `handoff relay` needs: its part of the config, and its data folder (the spool).
+pub struct RelaySetup {
+    pub config: RelayConfig,
+    pub config_path: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl RelaySetup {
+    pub fn prepare(global: &GlobalArgs) -> Result<Self, SetupError> {
+        if global.demo {
+            return Err(SetupError::DemoRelay);
+        }
+        let config_path = config_path(global)?;
+        Ok(Self {
+            config: RelayConfig::load(&config_path)?,
+            config_path,
+            data_dir: data_dir(global)?,
         })
     }
 }
 
 const ROSTER_FILE_NAME: &str = "roster.toml";
 
+fn config_path(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
+    Ok(global
+        .config
+        .clone()
+        .or_else(default_config_path)
+        .ok_or(ConfigError::NoLocation)?)
+}
+
 /// The config file `--config` (or `HANDOFF_CONFIG`, or the default place) names, read and
 /// checked, the keys its `[keys]` asks for, and where it is. The keys are resolved here, for
 /// every command that reads the whole file, so a bad `[keys]` stops all of them alike.
 fn load_config(global: &GlobalArgs) -> Result<(Config, KeyMap, PathBuf), SetupError> {
-    let path = global
-        .config
-        .clone()
-        .or_else(default_config_path)
-        .ok_or(ConfigError::NoLocation)?;
+    let path = config_path(global)?;
     let config = Config::load(&path)?;
     let keys = keys::resolve(&config.keys)?;
     Ok((config, keys, path))
@@ -151,6 +213,44 @@ fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
         .clone()
         .or_else(default_data_dir)
         .ok_or(SetupError::NoDataDir)
+}
+
+/// Where callbacks come from, kept alive for as long as the command runs.
+enum CallbackSource {
+    /// This console's own receiver (`[callback] listen`).
+    Receiver { _receiver: Receiver },
+    /// The team's relay, through the stream (`[callback] via = "team"`).
+    Team { _follower: Follower },
+}
+
+/// The team's callback token, fetched from the team's Redis into the data folder (or the copy
+/// there, while Redis is away), for `Account::open` to put in every transfer's callback URL.
+async fn learn_team_token(config: &Config, data_dir: &Path) -> Result<(), SetupError> {
+    let team = config
+        .team
+        .as_ref()
+        .ok_or_else(|| SetupError::Team("[callback] via = \"team\" needs [team]".into()))?;
+    let link = crate::team::Link::new(team).map_err(SetupError::Team)?;
+    team_token::for_console(&link, &config.platform.account_id, data_dir)
+        .await
+        .map(|_| ())
+        .map_err(|error| SetupError::Team(error.to_string()))
+}
+
+/// Follows the team's callback stream from `start`.
+async fn follow_team_callbacks(
+    config: &Config,
+    start: Start,
+) -> Result<(Follower, mpsc::Receiver<CallbackEvent>), SetupError> {
+    let team = config
+        .team
+        .as_ref()
+        .ok_or_else(|| SetupError::Team("[callback] via = \"team\" needs [team]".into()))?;
+    let (events_tx, events) = mpsc::channel(CALLBACK_CHANNEL_CAPACITY);
+    let follower = Follower::start(team, &config.platform.account_id, start, events_tx)
+        .await
+        .map_err(SetupError::Team)?;
+    Ok((follower, events))
 }
 
 /// Starts the receiver with this install's token.
@@ -181,19 +281,42 @@ impl Setup {
             .clone()
             .unwrap_or_else(|| data_dir.join(ROSTER_FILE_NAME));
         let (store, loaded) = RosterStore::open(&roster_path)?;
+        if config.callbacks_via_team {
+            learn_team_token(&config, &data_dir).await?;
+        }
         let account = Account::open(&config, &data_dir)?;
         let mut warnings = loaded.warnings;
         warnings.extend(readable_secret_warning(&config, &config_path));
         warnings.extend(unencrypted_callback_warning(&config.callback_url));
         let (receiver, events) = match (callbacks, config.callback_listen) {
-            (Callbacks::Receive, Some(listen)) => {
+            (Callbacks::Receive | Callbacks::ReceiveFromNow, Some(listen)) => {
                 if !listen.ip().is_loopback() {
                     warnings.push(format!(
                         "the callback receiver listens on {listen}, beyond this machine; only posts with this install's token are accepted"
                     ));
                 }
                 let (receiver, events) = listen_for_callbacks(listen, &data_dir).await?;
-                (Some(receiver), Some(events))
+                (
+                    Some(CallbackSource::Receiver {
+                        _receiver: receiver,
+                    }),
+                    Some(events),
+                )
+            }
+            (Callbacks::Receive | Callbacks::ReceiveFromNow, None) if config.callbacks_via_team => {
+                let start = match callbacks {
+                    Callbacks::Receive => {
+                        Start::remembered_in(&data_dir, &config.platform.account_id)
+                    }
+                    _ => Start::End,
+                };
+                let (follower, events) = follow_team_callbacks(&config, start).await?;
+                (
+                    Some(CallbackSource::Team {
+                        _follower: follower,
+                    }),
+                    Some(events),
+                )
             }
             _ => (None, None),
         };
@@ -216,7 +339,7 @@ impl Setup {
             callbacks: events,
             settings: config.settings(),
             keys,
-            _receiver: receiver,
+            _callbacks: receiver,
             _demo: None,
         })
     }
@@ -287,12 +410,17 @@ impl Setup {
             config.team = Some(demo_team(url, global.name.as_deref())?);
         }
         let (receiver, events) = match callbacks {
-            Callbacks::Receive => {
+            Callbacks::Receive | Callbacks::ReceiveFromNow => {
                 let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
                 let (receiver, events) = listen_for_callbacks(loopback, data_dir.path()).await?;
                 config.callback_url = Url::parse(&format!("http://{}/callbacks", receiver.addr()))
                     .expect("a socket address makes a URL");
-                (Some(receiver), Some(events))
+                (
+                    Some(CallbackSource::Receiver {
+                        _receiver: receiver,
+                    }),
+                    Some(events),
+                )
             }
             Callbacks::Ignore => (None, None),
         };
@@ -321,7 +449,7 @@ impl Setup {
             callbacks: events,
             settings: config.settings(),
             keys,
-            _receiver: receiver,
+            _callbacks: receiver,
             _demo: Some(DemoGuard {
                 _simulator: simulator,
                 _data_dir: data_dir,

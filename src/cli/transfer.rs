@@ -41,7 +41,7 @@ pub async fn run(global: &GlobalArgs, args: TransferArgs) -> ExitCode {
         }
     };
     let callbacks = if args.wait.is_some() {
-        Callbacks::Receive
+        Callbacks::ReceiveFromNow
     } else {
         Callbacks::Ignore
     };

@@ -91,7 +91,8 @@ async fn without_a_receiver_there_is_nothing_to_check() {
     let run = ws.run(&["callbacks", "check"]).await;
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(
-        run.stderr.contains("set [callback] listen"),
+        run.stderr.contains("set [callback] via = \"team\"")
+            && run.stderr.contains("or [callback] listen"),
         "{}",
         run.stderr
     );

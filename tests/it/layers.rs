@@ -23,8 +23,8 @@ const LAYERS: &[&[&str]] = &[
     &["team"],
     &["budget"],
     &["platform", "callback", "roster"],
-    // Reads besides transfers; the demo's simulator, config and roster.
-    &["directory", "demo"],
+    // Reads besides transfers; the demo's simulator, config and roster; the callback relay.
+    &["directory", "demo", "relay"],
     &["transfer"],
     &["account"],
     &["tui"],

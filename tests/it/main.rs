@@ -13,6 +13,7 @@ mod layers;
 mod queue_performance;
 mod read_planner;
 mod redis_server;
+mod relay;
 mod render;
 mod roster_cli;
 mod sessions_file;

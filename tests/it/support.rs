@@ -275,6 +275,11 @@ impl Watched {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// `kill -9`, and waits for it to end.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+
     /// Waits for it to end.
     pub async fn finish(mut self) -> Run {
         let status = self.child.wait().await.unwrap();
