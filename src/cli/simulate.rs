@@ -45,6 +45,10 @@ pub struct SimulateArgs {
     /// generated active ones
     #[arg(long, value_name = "N", value_parser = counted(1..=100))]
     queues: Option<usize>,
+    /// With --redis: a team of three whose callbacks come through the team's relay (`handoff
+    /// relay`, started from the config written for it) instead of each console's receiver
+    #[arg(long)]
+    relay: bool,
     /// Every minute, print the calls the account received in it, in all and by kind
     #[arg(long)]
     report_calls: bool,
@@ -59,8 +63,9 @@ fn counted(range: std::ops::RangeInclusive<u64>) -> clap::builder::RangedU64Valu
     clap::builder::RangedU64ValueParser::new().range(range)
 }
 
-/// The two supervisors a team's try-out has: their names, and the file names of their configs.
-const TEAM: [(&str, &str); 2] = [("Priya", "priya"), ("Marcus", "marcus")];
+/// The supervisors a team's try-out has: their names, and the file names of their configs. The
+/// try-out through a relay has the third too, as a floor's team would.
+const TEAM: [(&str, &str); 3] = [("Priya", "priya"), ("Marcus", "marcus"), ("Dana", "dana")];
 
 pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
     let team = match redis.map(|url| demo_team(url, None)).transpose() {
@@ -69,6 +74,24 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
             err!("error: {error}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
+    };
+    let relay = match (&team, args.relay) {
+        (Some(_), true) => match std::net::TcpListener::bind((args.listen.ip(), 0))
+            .and_then(|listener| listener.local_addr())
+        {
+            Ok(addr) => Some(addr),
+            Err(error) => {
+                err!("error: cannot find a free port for the relay: {error}");
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        },
+        (None, true) => {
+            err!(
+                "error: --relay relays a team's callbacks through its Redis: give --redis redis://… too"
+            );
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        (_, false) => None,
     };
     if !args.listen.ip().is_loopback() {
         err!(
@@ -105,7 +128,16 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let folder = match write_files(&simulator, &secret, args.rate_limit, &roster, team.as_ref()) {
+    let team_files = team
+        .as_ref()
+        .map(|redis_url| TeamFiles { redis_url, relay });
+    let folder = match write_files(
+        &simulator,
+        &secret,
+        args.rate_limit,
+        &roster,
+        team_files.as_ref(),
+    ) {
         Ok(folder) => folder,
         Err(error) => {
             err!("error: cannot write the simulator's config: {error}");
@@ -113,7 +145,7 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
         }
     };
     let path = folder.path();
-    match &team {
+    match &team_files {
         None => out!(
             "handoff simulator listening on {}; Ctrl-c stops it.\n\
              It knows {floor}. In another terminal:\n\n  \
@@ -125,8 +157,10 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
             config = path.join("config.toml").display(),
             data = path.join("data").display(),
         ),
-        Some(redis_url) => {
-            let consoles: Vec<String> = TEAM
+        Some(files) => {
+            let redis_url = files.redis_url;
+            let mut consoles: Vec<String> = files
+                .supervisors()
                 .iter()
                 .map(|(_, file)| {
                     format!(
@@ -136,10 +170,27 @@ pub async fn run(args: SimulateArgs, redis: Option<&str>) -> ExitCode {
                     )
                 })
                 .collect();
+            let who = match files.relay {
+                None => format!(
+                    "Two supervisors of the account share the team's Redis at {redis_url}; in two other terminals"
+                ),
+                Some(relay) => {
+                    consoles.insert(
+                        0,
+                        format!(
+                            "  handoff --config {} --data-dir {} relay",
+                            path.join("relay.toml").display(),
+                            path.join("data-relay").display()
+                        ),
+                    );
+                    format!(
+                        "Three supervisors of the account share the team's Redis at {redis_url}, and take their callbacks through the team's relay on {relay}, with no receiver of their own; the relay first, then each console, in four other terminals"
+                    )
+                }
+            };
             out!(
                 "handoff simulator listening on {}; Ctrl-c stops it.\n\
-                 It knows {floor}. Two supervisors of the account \
-                 share the team's Redis at {redis_url}; in two other terminals:\n\n{}\n\n\
+                 It knows {floor}. {who}:\n\n{}\n\n\
                  (the configs and data folders are removed when the simulator stops)",
                 simulator.base_url(),
                 consoles.join("\n"),
@@ -205,38 +256,68 @@ fn floor_words(config: &SimulatorConfig, roster: &Roster) -> String {
     )
 }
 
+/// A team's try-out: its Redis, and where its relay listens, if it has one.
+struct TeamFiles<'a> {
+    redis_url: &'a url::Url,
+    relay: Option<SocketAddr>,
+}
+
+impl TeamFiles<'_> {
+    /// Through a relay, the three of [`TEAM`]; without, the first two.
+    fn supervisors(&self) -> &'static [(&'static str, &'static str)] {
+        if self.relay.is_some() {
+            &TEAM
+        } else {
+            &TEAM[..2]
+        }
+    }
+}
+
 /// A temporary folder with `config.toml` (readable by this user only, as it holds the secret)
 /// and `roster.toml` for the running simulator.
-/// With a team's Redis, one config for each supervisor of [`TEAM`] instead, with `[team]`.
+/// With a team's Redis, one config for each supervisor of [`TEAM`] instead, with `[team]`; with
+/// a relay too, `relay.toml` for it, and the consoles' callbacks through it.
 fn write_files(
     simulator: &Simulator,
     secret: &str,
     rate_limit: u32,
     roster: &Roster,
-    team: Option<&url::Url>,
+    team: Option<&TeamFiles>,
 ) -> std::io::Result<tempfile::TempDir> {
     let folder = tempfile::Builder::new()
         .prefix("handoff-simulate-")
         .tempdir()?;
+    let callback = match team.and_then(|team| team.relay) {
+        None => format!("url = \"{}\"", simulator.callback_sink_url()),
+        Some(relay) => format!("url = \"http://{relay}/kore\"\nvia = \"team\""),
+    };
     let config = format!(
         "[platform]\nhost = \"{base}\"\nstream_id = \"{stream}\"\norg_id = \"{org}\"\naccount_id = \"{account}\"\nrate_limit_per_minute = {rate_limit}\n\n\
          [auth]\nclient_id = \"{client}\"\nclient_secret = \"{secret}\"\n\n\
-         [callback]\nurl = \"{sink}\"\n\n\
+         [callback]\n{callback}\n\n\
          [roster]\nfile = \"roster.toml\"\n",
         base = simulator.base_url(),
         stream = demo::STREAM_ID,
         org = demo::ORG_ID,
         account = demo::ACCOUNT_ID,
         client = demo::CLIENT_ID,
-        sink = simulator.callback_sink_url(),
     );
     match team {
         None => write_private(&folder.path().join("config.toml"), &config)?,
-        Some(redis_url) => {
-            for (name, file) in TEAM {
+        Some(files) => {
+            let redis_url = files.redis_url;
+            for (name, file) in files.supervisors() {
                 let with_team =
                     format!("{config}\n[team]\nredis_url = \"{redis_url}\"\nname = \"{name}\"\n");
                 write_private(&folder.path().join(format!("{file}.toml")), &with_team)?;
+            }
+            if let Some(relay) = files.relay {
+                // The relay's own: the account and the team's Redis, no [auth].
+                let relay_config = format!(
+                    "[platform]\naccount_id = \"{}\"\n\n[team]\nredis_url = \"{redis_url}\"\n\n[relay]\nlisten = \"{relay}\"\n",
+                    demo::ACCOUNT_ID
+                );
+                write_private(&folder.path().join("relay.toml"), &relay_config)?;
             }
         }
     }

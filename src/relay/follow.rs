@@ -70,7 +70,14 @@ impl Follower {
         };
         let after = match cursor.as_deref().and_then(read_cursor) {
             Some(id) => id,
-            None => stream_end(&link, &key).await,
+            None => {
+                // Kept at once: a console closed before anything came catches up from here.
+                let end = stream_end(&link, &key).await;
+                if let Some(path) = &cursor {
+                    write_cursor(path, &end);
+                }
+                end
+            }
         };
         let task = tokio::spawn(follow(link, key, after, cursor, events));
         Ok(Self { task })

@@ -1337,3 +1337,86 @@ fn a_teammates_transfer_shows_with_their_name_and_blocks_a_second_move() {
         })
     });
 }
+
+/// `handoff --redis URL simulate --relay` as a team would run it: the relay, then two of the
+/// supervisors' consoles, neither with a receiver of its own. Each sees its own transfer
+/// confirmed through the relay, and the other's in the teammates' view.
+#[test]
+fn consoles_without_a_receiver_see_their_transfers_confirmed_through_the_relay() {
+    use std::io::{BufRead, BufReader};
+    if !tmux_installed() {
+        return;
+    }
+    let Some(redis) = crate::redis_server::RedisServer::start() else {
+        return;
+    };
+    let mut simulator = Ended(
+        Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .args(["--redis", &redis.url(), "simulate"])
+            .args(["--listen", "127.0.0.1:0", "--relay"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut printed = BufReader::new(simulator.0.stdout.take().unwrap());
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    while commands.len() < 4 {
+        let mut line = String::new();
+        assert!(
+            printed.read_line(&mut line).unwrap() > 0,
+            "the simulator stopped"
+        );
+        if line.trim_start().starts_with("handoff --config") {
+            commands.push(line.split_whitespace().skip(1).map(str::to_owned).collect());
+        }
+    }
+    assert_eq!(
+        commands[0].last().map(String::as_str),
+        Some("relay"),
+        "{commands:?}"
+    );
+    let mut relay = Ended(
+        Command::new(env!("CARGO_BIN_EXE_handoff"))
+            .args(&commands[0])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut said = BufReader::new(relay.0.stderr.take().unwrap()).lines();
+    assert!(
+        said.by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.contains("taking the account's callbacks")),
+        "the relay did not start"
+    );
+    // Read on, so the relay never writes into a closed pipe.
+    std::thread::spawn(move || said.for_each(drop));
+    let console = |command: &[String], name: &str| {
+        let tmux = Tmux::start(160, 36, &command.join(" "));
+        tmux.wait_for(&format!("team: {name} on redis://"));
+        tmux
+    };
+    let priya = console(&commands[1], "Priya");
+    let marcus = console(&commands[2], "Marcus");
+    transfer(&priya, "6538f8a3c9cf425ee5cf0a1b", "billing");
+    transfer(&marcus, "66c2e6a1c9cf425ee5911a2b", "billing");
+    priya.wait_for("✓ confirmed   6538…cf0a1b → queue Billing");
+    marcus.wait_for("✓ confirmed   66c2…911a2b → queue Billing");
+    marcus.keys(&["Tab", "Tab"]);
+    marcus.wait_for("▶ Log");
+    marcus.keys(&["t"]);
+    marcus.wait_for("Priya: 6538…cf0a1b → queue Billing");
+    for tmux in [&priya, &marcus] {
+        tmux.keys(&["C-c"]);
+    }
+}
+
+/// A process this test started, killed when the test ends, whether it passed or not.
+struct Ended(std::process::Child);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -208,6 +208,10 @@ async fn sizes_out_of_bounds_are_refused_in_words() {
         (&["--queues", "101"], "101 is not in 1..=100"),
         (&["--rate-limit", "0"], "0 is not in 1..=10000"),
         (&["--report-every", "5"], "--report-calls"),
+        (
+            &["--relay"],
+            "--relay relays a team's callbacks through its Redis",
+        ),
     ] {
         let run = Command::new(BIN)
             .args(["simulate", "--listen", "127.0.0.1:0"])
@@ -275,4 +279,76 @@ async fn redis_on_the_command_line_is_only_for_the_demo_and_the_simulator() {
         String::from_utf8_lossy(&run.stderr).contains("--redis works with --demo or `simulate`"),
         "{run:?}"
     );
+}
+
+/// `handoff --redis URL simulate --relay`: a team of three with no receiver of their own, and a
+/// relay config to start first; each supervisor's transfer is confirmed through the relay.
+#[tokio::test]
+async fn a_simulated_team_of_three_takes_its_callbacks_through_the_relay() {
+    let Some(redis) = crate::redis_server::RedisServer::start() else {
+        return;
+    };
+    let (server, consoles, _printed) =
+        serve_with(&["--redis", &redis.url()], &["--relay"], 3).await;
+    assert_eq!(consoles.len(), 3);
+    for (config, _) in &consoles {
+        let text = std::fs::read_to_string(config).unwrap();
+        assert!(text.contains("via = \"team\""), "{text}");
+    }
+    let folder = std::path::Path::new(&consoles[0].0).parent().unwrap();
+    let relay_config = folder.join("relay.toml");
+    let relay_text = std::fs::read_to_string(&relay_config).unwrap();
+    assert!(!relay_text.contains("[auth]"), "{relay_text}");
+    let mut relay = Command::new(BIN)
+        .arg("--config")
+        .arg(&relay_config)
+        .arg("--data-dir")
+        .arg(folder.join("data-relay"))
+        .arg("relay")
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut said = BufReader::new(relay.stderr.take().unwrap()).lines();
+    let listening = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(line) = said.next_line().await.unwrap() {
+            if line.contains("taking the account's callbacks") {
+                return;
+            }
+        }
+        panic!("the relay stopped");
+    });
+    listening.await.expect("the relay listens");
+    let sessions = [
+        "6538f8a3c9cf425ee5cf0a11",
+        "6538f8a3c9cf425ee5cf0a12",
+        "6538f8a3c9cf425ee5cf0a13",
+    ];
+    let runs = futures::future::join_all(consoles.iter().zip(sessions).map(
+        |((config, data), session)| async move {
+            Command::new(BIN)
+                .args(["--config", config, "--data-dir", data])
+                .args([
+                    "transfer",
+                    "--session",
+                    session,
+                    "--queue",
+                    "Billing",
+                    "--wait",
+                    "15",
+                ])
+                .env_remove("HANDOFF_CONFIG")
+                .output()
+                .await
+                .unwrap()
+        },
+    ))
+    .await;
+    for run in runs {
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(run.status.code(), Some(0), "{run:?}");
+        assert!(stdout.contains("confirmed"), "{stdout}");
+    }
+    relay.kill().await.unwrap();
+    interrupt(server, &consoles[0].0).await;
 }
