@@ -215,6 +215,17 @@ fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
         .ok_or(SetupError::NoDataDir)
 }
 
+/// What a console through the team's relay says as it starts: where its callbacks come from.
+fn relay_note(config: &Config) -> Vec<String> {
+    if !config.callbacks_via_team {
+        return Vec::new();
+    }
+    vec![format!(
+        "callbacks come through the team's relay at {}, read back from the team's Redis: this console needs no receiver",
+        config.callback_url
+    )]
+}
+
 /// Where callbacks come from, kept alive for as long as the command runs.
 enum CallbackSource {
     /// This console's own receiver (`[callback] listen`).
@@ -334,7 +345,7 @@ impl Setup {
                 config.platform.stream_id,
                 team_banner(config.team.as_ref())
             ),
-            notes: Vec::new(),
+            notes: relay_note(&config),
             warnings,
             callbacks: events,
             settings: config.settings(),

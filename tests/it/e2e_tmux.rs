@@ -1397,6 +1397,7 @@ fn consoles_without_a_receiver_see_their_transfers_confirmed_through_the_relay()
         tmux
     };
     let priya = console(&commands[1], "Priya");
+    priya.wait_for("callbacks come through the team's relay at");
     let marcus = console(&commands[2], "Marcus");
     transfer(&priya, "6538f8a3c9cf425ee5cf0a1b", "billing");
     transfer(&marcus, "66c2e6a1c9cf425ee5911a2b", "billing");

@@ -537,3 +537,39 @@ async fn the_check_goes_through_the_relay_and_names_a_redis_that_is_away() {
         run.stderr
     );
 }
+
+/// Two relays behind one name, as a team that needs more runs them: a callback that reaches
+/// both (the platform's post replayed to the other) is kept once on the one stream.
+#[tokio::test]
+async fn two_relays_on_one_stream_keep_a_callback_once() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let first = Relay::start(&redis).await;
+    let second = Relay::start(&redis).await;
+    for relay in [&first, &second] {
+        until("the relay knows the team's token", || {
+            relay.ws.data_dir().join("team-callback-token").exists()
+        })
+        .await;
+    }
+    assert_eq!(first.token(), second.token(), "one team, one token");
+    let token = first.token();
+    let transfer = transfer_id();
+    let body = callback("6538f8a3c9cf425ee5cf0a1b", 1);
+    let (a, b) = tokio::join!(
+        first.post(&token, &transfer, &body),
+        second.post(&token, &transfer, &body)
+    );
+    assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
+    assert_eq!(stream(&redis).await.len(), 1);
+    let stored = first.metric("handoff_relay_callbacks_stored_total").await
+        + second.metric("handoff_relay_callbacks_stored_total").await;
+    let duplicates = first
+        .metric("handoff_relay_callbacks_duplicate_total")
+        .await
+        + second
+            .metric("handoff_relay_callbacks_duplicate_total")
+            .await;
+    assert_eq!((stored, duplicates), (1, 1));
+}
