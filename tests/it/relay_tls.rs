@@ -307,3 +307,71 @@ async fn a_callback_through_caddy_and_the_relay_confirms_a_desks_transfer() {
         "the token leaked"
     );
 }
+
+/// A SIGHUP that comes while the relay starts (`systemctl reload` as it comes up, a renewal
+/// hook right after a restart) is a reload like any other: the relay goes on and serves. Sent
+/// the moment it says its first line, before it has loaded its certificate or bound its port;
+/// ten starts in a row, since the moment the signal lands varies.
+#[tokio::test]
+async fn a_sighup_while_the_relay_starts_never_stops_it() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let Some(pki) = Pki::new() else {
+        return;
+    };
+    let (cert, key) = pki.issue("server", 1);
+    for start in 1..=10 {
+        hang_up_as_it_starts(&redis, &cert, &key, start).await;
+    }
+}
+
+async fn hang_up_as_it_starts(redis: &RedisServer, cert: &Path, key: &Path, start: usize) {
+    use tokio::io::AsyncBufReadExt;
+
+    let ws = Workspace::new();
+    ws.write(
+        "config.toml",
+        &format!(
+            "[platform]\naccount_id = \"{}\"\n\n[team]\nredis_url = \"{}\"\n\n[relay]\nlisten = \"127.0.0.1:{}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+            handoff::demo::ACCOUNT_ID,
+            redis.url(),
+            free_port(),
+            cert.display(),
+            key.display()
+        ),
+    );
+    // A new data folder holds no copy of the team's token: the relay says so first, before
+    // it loads its certificate.
+    let mut child = crate::support::Runner::for_workspace(&ws)
+        .command(&["relay"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = rustix::process::Pid::from_raw(child.id().unwrap() as i32).unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut said = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if said.is_empty() {
+                // At once, from the task that read the line: no poll in between.
+                rustix::process::kill_process(pid, rustix::process::Signal::HUP).unwrap();
+            }
+            said.push_str(&line);
+            said.push('\n');
+            if said.contains("relay: certificate reloaded")
+                && said.contains("relay: taking the account's callbacks")
+            {
+                return;
+            }
+        }
+    })
+    .await;
+    let status = child.try_wait().unwrap();
+    assert!(
+        read.is_ok() && status.is_none(),
+        "start {start}: the relay did not go on after a SIGHUP as it started ({status:?}):\n{said}"
+    );
+}
