@@ -188,6 +188,7 @@ pub fn simulator_config() -> SimulatorConfig {
         },
         queue_performance_scope: true,
         frozen_at: None,
+        callback_trusted_roots: Vec::new(),
     }
 }
 

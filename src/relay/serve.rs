@@ -129,6 +129,10 @@ pub async fn run(
     started: impl FnOnce(SocketAddr),
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), RelayError> {
+    // Taken first: a SIGHUP that comes while the relay starts (a reload as it comes up) is then
+    // a reload like any other, where the signal's default would end the process, and systemd
+    // would not restart a relay ended by SIGHUP.
+    let hangups = hangups();
     let link = Link::new(&config.team).map_err(RelayError::Team)?;
     let account = config.account_id.as_str();
     let metrics = Arc::new(Metrics::default());
@@ -181,34 +185,49 @@ pub async fn run(
         receiver.max_connections()
     );
     tokio::pin!(stop);
-    reload_on_hangup(tls.as_deref(), stop).await;
+    reload_on_hangup(tls.as_deref(), hangups, stop).await;
     receiver.shutdown().await;
     Ok(())
 }
 
-/// Waits for `stop`; meanwhile each SIGHUP reads the certificate files again.
-async fn reload_on_hangup(
-    tls: Option<&Tls>,
-    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-) {
+/// The SIGHUPs to come, from now on (none where there are no signals).
+#[cfg(unix)]
+type Hangups = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Hangups = ();
+
+fn hangups() -> Hangups {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut hangups) = signal(SignalKind::hangup()) {
-            loop {
-                tokio::select! {
-                    () = &mut stop => return,
-                    Some(()) = hangups.recv() => match tls {
-                        Some(tls) => match tls.reload() {
-                            Ok(()) => eprintln!("relay: certificate reloaded"),
-                            Err(error) => eprintln!("relay: kept the certificate in use: {error}"),
-                        },
-                        None => eprintln!("relay: SIGHUP: no certificate to reload (plain HTTP)"),
+        signal(SignalKind::hangup()).ok()
+    }
+}
+
+/// Waits for `stop`; meanwhile each SIGHUP, including one that came while the relay started,
+/// reads the certificate files again.
+async fn reload_on_hangup(
+    tls: Option<&Tls>,
+    hangups: Hangups,
+    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) {
+    #[cfg(unix)]
+    if let Some(mut hangups) = hangups {
+        loop {
+            tokio::select! {
+                () = &mut stop => return,
+                Some(()) = hangups.recv() => match tls {
+                    Some(tls) => match tls.reload() {
+                        Ok(()) => eprintln!("relay: certificate reloaded"),
+                        Err(error) => eprintln!("relay: kept the certificate in use: {error}"),
                     },
-                }
+                    None => eprintln!("relay: SIGHUP: no certificate to reload (plain HTTP)"),
+                },
             }
         }
     }
+    #[cfg(not(unix))]
+    let () = hangups;
     let _ = tls;
     stop.await;
 }

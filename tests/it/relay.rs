@@ -12,26 +12,41 @@ use serde_json::{Value, json};
 use crate::redis_server::RedisServer;
 use crate::support::{Runner, Watched, Workspace, free_port, simulator_config, start_simulator};
 
-fn stream_key() -> String {
+pub(crate) fn stream_key() -> String {
     format!("handoff:{{{}}}:callbacks", demo::ACCOUNT_ID)
 }
 
 /// A running relay, its workspace (config and data folder) and where it listens.
-struct Relay {
-    ws: Workspace,
-    port: u16,
-    process: Option<Watched>,
+pub(crate) struct Relay {
+    pub(crate) ws: Workspace,
+    pub(crate) port: u16,
+    pub(crate) process: Option<Watched>,
+    /// `http`, or `https` when it serves TLS itself.
+    scheme: &'static str,
+    /// What posts to it: a client trusting the test CA when it serves TLS.
+    client: reqwest::Client,
 }
 
 impl Relay {
-    /// A relay for the demo account on `redis`, listening on a free port.
-    async fn start(redis: &RedisServer) -> Self {
-        let ws = Workspace::new();
+    /// A relay for the demo account on `redis`, listening on a free port, over plain HTTP.
+    pub(crate) async fn start(redis: &RedisServer) -> Self {
+        Self::start_in(Workspace::new(), redis, "", "http", http()).await
+    }
+
+    /// A relay in `ws`, with `relay_lines` added to its `[relay]` (`tls_cert`, `tls_key`),
+    /// serving `scheme`, posted to with `client`.
+    pub(crate) async fn start_in(
+        ws: Workspace,
+        redis: &RedisServer,
+        relay_lines: &str,
+        scheme: &'static str,
+        client: reqwest::Client,
+    ) -> Self {
         let port = free_port();
         ws.write(
             "config.toml",
             &format!(
-                "[platform]\naccount_id = \"{}\"\n\n[team]\nredis_url = \"{}\"\n\n[relay]\nlisten = \"127.0.0.1:{port}\"\n",
+                "[platform]\naccount_id = \"{}\"\n\n[team]\nredis_url = \"{}\"\n\n[relay]\nlisten = \"127.0.0.1:{port}\"\n{relay_lines}",
                 demo::ACCOUNT_ID,
                 redis.url()
             ),
@@ -40,24 +55,42 @@ impl Relay {
             ws,
             port,
             process: None,
+            scheme,
+            client,
         };
         relay.restart().await;
         relay
     }
 
-    async fn restart(&mut self) {
+    pub(crate) async fn restart(&mut self) {
         let process = Runner::for_workspace(&self.ws).watch(&["relay"]);
+        let listening = format!(
+            "relay: taking the account's callbacks on {}://",
+            self.scheme
+        );
         until("the relay listens", || {
-            process
-                .stderr()
-                .contains("relay: taking the account's callbacks")
+            process.stderr().contains(&listening)
         })
         .await;
         self.process = Some(process);
     }
 
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/kore", self.port)
+    pub(crate) fn url(&self) -> String {
+        format!("{}://127.0.0.1:{}/kore", self.scheme, self.port)
+    }
+
+    /// The running process.
+    pub(crate) fn process(&self) -> &Watched {
+        self.process.as_ref().expect("the relay runs")
+    }
+
+    /// The team's token, once the relay has it from Redis.
+    pub(crate) async fn known_token(&self) -> String {
+        until("the relay knows the team's token", || {
+            self.ws.data_dir().join("team-callback-token").exists()
+        })
+        .await;
+        self.token()
     }
 
     /// `kill -9`.
@@ -67,9 +100,10 @@ impl Relay {
         }
     }
 
-    async fn get(&self, path: &str) -> (u16, String) {
-        let answer = http()
-            .get(format!("http://127.0.0.1:{}{path}", self.port))
+    pub(crate) async fn get(&self, path: &str) -> (u16, String) {
+        let answer = self
+            .client
+            .get(format!("{}://127.0.0.1:{}{path}", self.scheme, self.port))
             .send()
             .await
             .unwrap();
@@ -77,7 +111,7 @@ impl Relay {
     }
 
     /// The count `name` (with its labels) in `/metrics`.
-    async fn metric(&self, name: &str) -> u64 {
+    pub(crate) async fn metric(&self, name: &str) -> u64 {
         let (_, text) = self.get("/metrics").await;
         text.lines()
             .find_map(|line| line.strip_prefix(&format!("{name} ")))
@@ -86,7 +120,7 @@ impl Relay {
             .unwrap()
     }
 
-    fn token(&self) -> String {
+    pub(crate) fn token(&self) -> String {
         std::fs::read_to_string(self.ws.data_dir().join("team-callback-token"))
             .unwrap()
             .trim()
@@ -94,8 +128,9 @@ impl Relay {
     }
 
     /// Posts `body` as the platform would, for `transfer`, with `token`.
-    async fn post(&self, token: &str, transfer: &str, body: &Value) -> (u16, String) {
-        let answer = http()
+    pub(crate) async fn post(&self, token: &str, transfer: &str, body: &Value) -> (u16, String) {
+        let answer = self
+            .client
             .post(format!(
                 "{}?handoff_token={token}&handoff_transfer={transfer}",
                 self.url()
@@ -112,7 +147,7 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
-async fn until(what: &str, done: impl Fn() -> bool) {
+pub(crate) async fn until(what: &str, done: impl Fn() -> bool) {
     let waited = tokio::time::timeout(Duration::from_secs(20), async {
         while !done() {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -123,7 +158,7 @@ async fn until(what: &str, done: impl Fn() -> bool) {
 }
 
 /// The stream's entries: (transfer, body).
-async fn stream(redis: &RedisServer) -> Vec<(String, Value)> {
+pub(crate) async fn stream(redis: &RedisServer) -> Vec<(String, Value)> {
     let client = redis::Client::open(redis.url()).unwrap();
     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
     let entries: Vec<(String, std::collections::HashMap<String, String>)> = redis::cmd("XRANGE")
@@ -146,8 +181,18 @@ async fn stream(redis: &RedisServer) -> Vec<(String, Value)> {
 
 /// A supervisor's workspace with no receiver: callbacks through the team's relay.
 fn desk(simulator: &Simulator, redis: &RedisServer, relay: &Relay, name: &str) -> Workspace {
+    desk_at(simulator, redis, &relay.url(), name)
+}
+
+/// The same, with `callback_url` the relay's public URL (a proxy's in front of it).
+pub(crate) fn desk_at(
+    simulator: &Simulator,
+    redis: &RedisServer,
+    callback_url: &str,
+    name: &str,
+) -> Workspace {
     let ws = Workspace::new();
-    ws.write_config(&simulator.base_url(), &relay.url(), "");
+    ws.write_config(&simulator.base_url(), callback_url, "");
     let config = std::fs::read_to_string(ws.config_path()).unwrap();
     ws.write(
         "config.toml",
@@ -161,11 +206,11 @@ fn desk(simulator: &Simulator, redis: &RedisServer, relay: &Relay, name: &str) -
     ws
 }
 
-fn transfer_id() -> String {
+pub(crate) fn transfer_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn callback(session: &str, n: usize) -> Value {
+pub(crate) fn callback(session: &str, n: usize) -> Value {
     json!({"botSessionId": session, "status": "success", "n": n})
 }
 

@@ -56,6 +56,7 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         conversations: ConversationsConfig::default(),
         queue_performance_scope: true,
         frozen_at: None,
+        callback_trusted_roots: Vec::new(),
     }
 }
 

@@ -275,6 +275,21 @@ impl Watched {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Its process id, while it runs: to send it a signal (`kill -HUP`).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the process is still running")
+    }
+
+    /// Sends it `signal` (`"HUP"`, `"TERM"`) with `kill`, as an operator would.
+    pub fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{signal} {}", self.pid());
+    }
+
     /// `kill -9`, and waits for it to end.
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;
@@ -403,4 +418,30 @@ fn under_limits(
 /// an outside program (tmux, redis-server) skip without it, except under CI, where they fail.
 pub fn under_ci() -> bool {
     std::env::var("CI").is_ok_and(|ci| !matches!(ci.as_str(), "" | "0" | "false"))
+}
+
+/// Whether `program` is installed (`program ARGS` runs and succeeds). A test that needs it skips
+/// without it (saying so on stderr), except under CI, where it fails, naming `package`.
+pub fn installed(program: &str, args: &[&str], package: &str) -> bool {
+    let runs = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !runs {
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a test");
+        assert!(
+            !under_ci(),
+            "{test}: {program} is not installed, and CI is set: apt-get install {package}"
+        );
+        // Straight to stderr: the test harness keeps what `eprintln!` writes from a passing test.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!(
+                "skipping {test}: {program} is not installed (set CI=1 to make this a failure)\n"
+            )
+            .as_bytes(),
+        );
+    }
+    runs
 }

@@ -120,7 +120,8 @@
 //! After a success the simulator waits [`SimulatorConfig::callback_delay`] and POSTs the outcome to
 //! `callbackUrl`, but only when its host is loopback (127.0.0.0/8, ::1, `localhost`): a simulator
 //! must never send traffic off the machine. Other hosts are skipped silently; delivery errors are
-//! ignored, as the real platform gives no delivery guarantee either.
+//! ignored, as the real platform gives no delivery guarantee either. An HTTPS `callbackUrl` is
+//! checked against the usual roots and [`SimulatorConfig::callback_trusted_roots`].
 
 mod assign;
 mod auth;
@@ -220,6 +221,10 @@ pub struct SimulatorConfig {
     /// and queue numbers are then the same at every read (snapshot tests). `None`: the machine's
     /// clock, as on a real platform.
     pub frozen_at: Option<SystemTime>,
+    /// Certificates (PEM) trusted beside the usual roots when a callback goes to an HTTPS
+    /// `callbackUrl`: a test's own CA, so that a callback can pass through a TLS proxy on
+    /// loopback as the platform's passes through the team's. Empty in demo mode.
+    pub callback_trusted_roots: Vec<String>,
 }
 
 impl SimulatorConfig {

@@ -360,6 +360,7 @@ mod tests {
             },
             queue_performance_scope: true,
             frozen_at: None,
+            callback_trusted_roots: Vec::new(),
         }
     }
 

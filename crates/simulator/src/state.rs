@@ -38,11 +38,14 @@ pub(crate) struct SimState {
 
 impl SimState {
     pub(crate) fn new(config: SimulatorConfig) -> reqwest::Result<SimState> {
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(CALLBACK_TIMEOUT)
             // Callbacks go to loopback only; a proxy from the environment must not see them.
-            .no_proxy()
-            .build()?;
+            .no_proxy();
+        for pem in &config.callback_trusted_roots {
+            http = http.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes())?);
+        }
+        let http = http.build()?;
         Ok(SimState {
             floor: Mutex::new(Floor::new(&config, config.now())),
             rate: Mutex::new(SlidingWindow::new(
