@@ -52,26 +52,13 @@ async fn serve(setup: &RelaySetup) -> ExitCode {
             setup.config_path.display()
         );
     }
-    let stop = async {
-        let interrupt = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            match signal(SignalKind::terminate()) {
-                Ok(mut terminate) => {
-                    tokio::select! {
-                        _ = interrupt => {}
-                        _ = terminate.recv() => {}
-                    }
-                }
-                Err(_) => {
-                    let _ = interrupt.await;
-                }
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = interrupt.await;
+    // Both signals are taken now, not once the relay is up: one that comes while it starts then
+    // stops it cleanly, instead of ending the process on the signal's default.
+    let stop = match stop_signals() {
+        Ok(stop) => stop,
+        Err(error) => {
+            err!("error: cannot listen for SIGTERM and Ctrl-c: {error}");
+            return ExitCode::from(EXIT_FAILED);
         }
     };
     let ran = crate::relay::run(
@@ -91,6 +78,19 @@ async fn serve(setup: &RelaySetup) -> ExitCode {
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// Resolves on SIGTERM (systemd's stop) or SIGINT (Ctrl-c).
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
 }
 
 async fn rotate(setup: &RelaySetup) -> ExitCode {

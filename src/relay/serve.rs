@@ -151,17 +151,25 @@ pub async fn run(
         metrics,
         link: link.clone(),
     });
-    match team_token::copy_in(data_dir) {
-        Some(copy) => relay.tokens.set(&TeamTokens {
-            current: copy,
-            previous: None,
-        }),
-        None => eprintln!("relay: the team's callback token is not known yet; waiting for Redis"),
+    // The tokens before the first callback: from Redis, or else the copy of a run before.
+    let mut said_away = false;
+    read_tokens(&relay, account, data_dir, &mut said_away).await;
+    if relay.tokens.with(<[Secret]>::is_empty) {
+        match team_token::copy_in(data_dir) {
+            Some(copy) => relay.tokens.set(&TeamTokens {
+                current: copy,
+                previous: None,
+            }),
+            None => eprintln!(
+                "relay: the team's callback token is not known yet: every callback is refused until Redis answers"
+            ),
+        }
     }
     tokio::spawn(keep_tokens_fresh(
         Arc::clone(&relay),
         account.to_owned(),
         data_dir.to_owned(),
+        said_away,
     ));
     let tls = match &config.tls {
         Some(files) => Some(Arc::new(Tls::load(&files.cert, &files.key)?)),
@@ -233,31 +241,41 @@ async fn reload_on_hangup(
 }
 
 /// Reads the team's tokens now and every [`TOKENS_EVERY`], keeping a copy in the data folder.
-async fn keep_tokens_fresh(relay: Arc<Relay>, account: String, data_dir: std::path::PathBuf) {
-    let mut said_away = false;
+async fn keep_tokens_fresh(
+    relay: Arc<Relay>,
+    account: String,
+    data_dir: std::path::PathBuf,
+    mut said_away: bool,
+) {
     loop {
-        let copy = team_token::copy_in(&data_dir);
-        match team_token::fetch(&relay.link, &account, copy.as_ref()).await {
-            Some(Ok(tokens)) => {
-                relay.tokens.set(&tokens);
-                if let Err(error) = team_token::keep_copy_in(&data_dir, &tokens.current) {
-                    eprintln!("relay: {error}");
-                }
-                if said_away {
-                    eprintln!("relay: the team's Redis answers again");
-                }
-                said_away = false;
-            }
-            Some(Err(error)) => eprintln!("relay: {error}"),
-            None if !said_away => {
-                said_away = true;
-                if let Health::Away(why) = relay.link.health() {
-                    eprintln!("relay: {why}; callbacks go to the spool until it answers");
-                }
-            }
-            None => {}
-        }
         tokio::time::sleep(TOKENS_EVERY).await;
+        read_tokens(&relay, &account, &data_dir, &mut said_away).await;
+    }
+}
+
+/// Reads the team's tokens from Redis into `relay`, keeping a copy in the data folder; says once
+/// that Redis is away (`said_away`), and once that it answers again.
+async fn read_tokens(relay: &Relay, account: &str, data_dir: &Path, said_away: &mut bool) {
+    let copy = team_token::copy_in(data_dir);
+    match team_token::fetch(&relay.link, account, copy.as_ref()).await {
+        Some(Ok(tokens)) => {
+            relay.tokens.set(&tokens);
+            if let Err(error) = team_token::keep_copy_in(data_dir, &tokens.current) {
+                eprintln!("relay: {error}");
+            }
+            if *said_away {
+                eprintln!("relay: the team's Redis answers again");
+            }
+            *said_away = false;
+        }
+        Some(Err(error)) => eprintln!("relay: {error}"),
+        None if !*said_away => {
+            *said_away = true;
+            if let Health::Away(why) = relay.link.health() {
+                eprintln!("relay: {why}; callbacks go to the spool until it answers");
+            }
+        }
+        None => {}
     }
 }
 

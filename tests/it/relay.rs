@@ -618,3 +618,17 @@ async fn two_relays_on_one_stream_keep_a_callback_once() {
             .await;
     assert_eq!((stored, duplicates), (1, 1));
 }
+
+/// SIGTERM (systemd's stop) ends the relay cleanly, with exit code 0 and its last word.
+#[tokio::test]
+async fn sigterm_stops_the_relay_cleanly() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let mut relay = Relay::start(&redis).await;
+    let process = relay.process.take().unwrap();
+    process.signal("TERM");
+    let run = process.finish().await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stderr.contains("relay: stopped"), "{}", run.stderr);
+}

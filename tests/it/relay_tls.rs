@@ -182,6 +182,8 @@ impl Caddy {
                     key.display()
                 ),
             ),
+            // TCP only: HTTP/3 would take the port over UDP too, which free_port never checked.
+            ("\tservers {", "\tservers {\n\t\tprotocols h1 h2".to_owned()),
             (
                 "reverse_proxy 127.0.0.1:8790",
                 format!("reverse_proxy 127.0.0.1:{relay_port}"),
