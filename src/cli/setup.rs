@@ -216,8 +216,9 @@ fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
 }
 
 /// What a console through the team's relay says as it starts: where its callbacks come from.
-fn relay_note(config: &Config) -> Vec<String> {
-    if !config.callbacks_via_team {
+/// A command's run hears them too, with `--wait`, but says nothing of it.
+fn relay_note(config: &Config, callbacks: Callbacks) -> Vec<String> {
+    if !config.callbacks_via_team || callbacks != Callbacks::Receive {
         return Vec::new();
     }
     vec![format!(
@@ -345,7 +346,7 @@ impl Setup {
                 config.platform.stream_id,
                 team_banner(config.team.as_ref())
             ),
-            notes: relay_note(&config),
+            notes: relay_note(&config, callbacks),
             warnings,
             callbacks: events,
             settings: config.settings(),
