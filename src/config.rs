@@ -183,15 +183,8 @@ impl Config {
             .map_err(|e| invalid("platform.stream_id", e))?;
         let org_id = required_word(&raw.platform.org_id, "an org id such as o-…")
             .map_err(|e| invalid("platform.org_id", e))?;
-        if !is_hex24(&raw.platform.account_id) {
-            return Err(invalid(
-                "platform.account_id",
-                format!(
-                    "expected 24 lowercase hex characters, found {:?}",
-                    raw.platform.account_id
-                ),
-            ));
-        }
+        check_account_id(&raw.platform.account_id)
+            .map_err(|e| invalid("platform.account_id", e))?;
         let within =
             |key: &'static str, value: Option<u64>, (low, high): (u64, u64), default: u64| {
                 match value {
@@ -335,6 +328,17 @@ impl Config {
             keys,
             team,
         })
+    }
+}
+
+/// `[platform] account_id`: the platform's ids of accounts are 24 lowercase hex characters.
+fn check_account_id(id: &str) -> Result<(), String> {
+    if is_hex24(id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected 24 lowercase hex characters, found {id:?}"
+        ))
     }
 }
 

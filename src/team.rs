@@ -16,6 +16,7 @@
 pub mod activity;
 pub mod claims;
 pub mod link;
+pub mod reply;
 pub mod shared_reads;
 
 pub use activity::{Activity, TeamStep};

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::raw::RawTeam;
-use super::{ConfigError, TeamConfig, resolve_beside, syntax, team};
-use crate::ids::is_hex24;
+use super::{ConfigError, TeamConfig, check_account_id, resolve_beside, syntax, team};
 
 /// Behind a proxy on the same host: only the proxy reaches it.
 pub const DEFAULT_RELAY_LISTEN: &str = "127.0.0.1:8790";
@@ -79,15 +78,8 @@ impl RelayConfig {
             key,
             expected,
         };
-        if !is_hex24(&raw.platform.account_id) {
-            return Err(invalid(
-                "platform.account_id",
-                format!(
-                    "expected 24 lowercase hex characters, found {:?}",
-                    raw.platform.account_id
-                ),
-            ));
-        }
+        check_account_id(&raw.platform.account_id)
+            .map_err(|e| invalid("platform.account_id", e))?;
         let Some(raw_team) = raw.team else {
             return Err(invalid(
                 "team",

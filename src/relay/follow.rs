@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use super::stream::{entries_of, stream_key};
 use crate::callback::CallbackEvent;
 use crate::config::TeamConfig;
-use crate::team::Link;
+use crate::team::{Link, reply};
 
 /// How long one read waits on Redis for a new entry: short enough that a Redis gone quiet is
 /// noticed, long enough that an idle console costs Redis almost nothing.
@@ -100,16 +100,15 @@ async fn stream_end(link: &Link, key: &str) -> String {
         })
         .await;
     match last {
-        Some(redis::Value::Array(entries)) => match entries.into_iter().next() {
-            Some(redis::Value::Array(parts)) => match parts.into_iter().next() {
-                Some(redis::Value::BulkString(id)) => String::from_utf8(id)
-                    .ok()
-                    .filter(|id| is_stream_id(id))
-                    .unwrap_or_else(|| "0-0".into()),
-                _ => "0-0".into(),
-            },
-            _ => "0-0".into(),
-        },
+        Some(redis::Value::Array(entries)) => entries
+            .into_iter()
+            .next()
+            .and_then(|entry| match entry {
+                redis::Value::Array(parts) => parts.into_iter().next().and_then(reply::text),
+                _ => None,
+            })
+            .filter(|id| is_stream_id(id))
+            .unwrap_or_else(|| "0-0".into()),
         _ => super::stream::id_at(chrono::Local::now() - chrono::Duration::minutes(5)),
     }
 }

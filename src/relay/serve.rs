@@ -281,20 +281,13 @@ async fn read_tokens(relay: &Relay, account: &str, data_dir: &Path, said_away: &
 
 /// `GET /healthz`: 200 while Redis answers, 503 (saying why) while it does not.
 async fn healthz(State(relay): State<Arc<Relay>>) -> Response {
-    let ping = relay
-        .link
-        .call(|mut connection| async move {
-            redis::cmd("PING")
-                .query_async::<String>(&mut connection)
-                .await
-        })
-        .await;
+    let answers = relay.link.ping().await;
     let spool = relay.store.waiting_bytes().await;
     let tokens = relay.tokens.with(|tokens| !tokens.is_empty());
-    let (status, redis) = match (ping, relay.link.health()) {
-        (Some(_), _) => (StatusCode::OK, "ok".to_owned()),
-        (None, Health::Away(why)) => (StatusCode::SERVICE_UNAVAILABLE, why),
-        (None, _) => (StatusCode::SERVICE_UNAVAILABLE, "no answer".into()),
+    let (status, redis) = match (answers, relay.link.health()) {
+        (true, _) => (StatusCode::OK, "ok".to_owned()),
+        (false, Health::Away(why)) => (StatusCode::SERVICE_UNAVAILABLE, why),
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "no answer".into()),
     };
     let status = if tokens {
         status

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::callback::{MAX_BODY_BYTES, Received};
-use crate::team::Link;
+use crate::team::{Link, reply};
 
 /// How long the stream keeps a callback: a transfer is settled by its callback for a day.
 pub const KEPT_FOR: Duration = Duration::from_secs(24 * 60 * 60);
@@ -142,7 +142,7 @@ pub fn entries_of(reply: RedisValue) -> (Vec<Entry>, Option<String>) {
                 continue;
             };
             let mut parts = parts.into_iter();
-            let Some(id) = parts.next().and_then(text) else {
+            let Some(id) = parts.next().and_then(reply::text) else {
                 continue;
             };
             last = Some(id.clone());
@@ -155,18 +155,12 @@ pub fn entries_of(reply: RedisValue) -> (Vec<Entry>, Option<String>) {
 }
 
 fn callback_of(fields: RedisValue) -> Option<Received> {
-    let fields = match fields {
-        RedisValue::Array(fields) => fields,
-        RedisValue::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(),
-        _ => return None,
-    };
     let (mut transfer, mut body, mut at) = (None, None, None);
-    let mut fields = fields.into_iter();
-    while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
-        match text(name).as_deref() {
-            Some("transfer") => transfer = text(value),
-            Some("body") => body = text(value),
-            Some("at") => at = text(value).and_then(|at| at.parse::<i64>().ok()),
+    for (name, value) in reply::fields(fields)? {
+        match name.as_str() {
+            "transfer" => transfer = Some(value),
+            "body" => body = Some(value),
+            "at" => at = value.parse::<i64>().ok(),
             _ => {}
         }
     }
@@ -181,14 +175,6 @@ fn callback_of(fields: RedisValue) -> Option<Received> {
     Some(received)
 }
 
-fn text(value: RedisValue) -> Option<String> {
-    match value {
-        RedisValue::BulkString(bytes) => String::from_utf8(bytes).ok(),
-        RedisValue::SimpleString(text) => Some(text),
-        _ => None,
-    }
-}
-
 /// The stream id of the first entry at or after `at`.
 pub fn id_at(at: DateTime<Local>) -> String {
     format!("{}-0", at.timestamp_millis().max(0))
@@ -197,22 +183,7 @@ pub fn id_at(at: DateTime<Local>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bulk(text: &str) -> RedisValue {
-        RedisValue::BulkString(text.as_bytes().to_vec())
-    }
-
-    fn entry(id: &str, fields: &[(&str, &str)]) -> RedisValue {
-        RedisValue::Array(vec![
-            bulk(id),
-            RedisValue::Array(
-                fields
-                    .iter()
-                    .flat_map(|(k, v)| [bulk(k), bulk(v)])
-                    .collect(),
-            ),
-        ])
-    }
+    use crate::team::reply::fixtures::{bulk, entry};
 
     #[test]
     fn the_same_callback_has_one_digest_and_another_transfer_another() {

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::Member;
 use super::link::Link;
+use super::reply;
 use crate::terminal_safe;
 
 /// About 12,000 transfers: a busy team's shift. Redis trims the oldest beyond it (`MAXLEN ~`,
@@ -245,7 +246,7 @@ impl From<RedisValue> for Page {
                 continue;
             };
             let mut parts = parts.into_iter();
-            let Some(id) = parts.next().and_then(text) else {
+            let Some(id) = parts.next().and_then(reply::text) else {
                 continue;
             };
             page.first.get_or_insert_with(|| id.clone());
@@ -320,18 +321,12 @@ async fn publish_loop(activity: Activity, mut queue: mpsc::Receiver<Outgoing>) {
 }
 
 fn step_from(id: String, fields: RedisValue) -> Option<TeamStep> {
-    let fields = match fields {
-        RedisValue::Array(fields) => fields,
-        RedisValue::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(),
-        _ => return None,
-    };
     let (mut by, mut console, mut line) = (None, None, None);
-    let mut fields = fields.into_iter();
-    while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
-        match text(name).as_deref() {
-            Some("by") => by = text(value),
-            Some("console") => console = text(value),
-            Some("line") => line = text(value),
+    for (name, value) in reply::fields(fields)? {
+        match name.as_str() {
+            "by" => by = Some(value),
+            "console" => console = Some(value),
+            "line" => line = Some(value),
             _ => {}
         }
     }
@@ -347,33 +342,10 @@ fn step_from(id: String, fields: RedisValue) -> Option<TeamStep> {
     })
 }
 
-fn text(value: RedisValue) -> Option<String> {
-    match value {
-        RedisValue::BulkString(bytes) => String::from_utf8(bytes).ok(),
-        RedisValue::SimpleString(text) => Some(text),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bulk(text: &str) -> RedisValue {
-        RedisValue::BulkString(text.as_bytes().to_vec())
-    }
-
-    fn entry(id: &str, fields: &[(&str, &str)]) -> RedisValue {
-        RedisValue::Array(vec![
-            bulk(id),
-            RedisValue::Array(
-                fields
-                    .iter()
-                    .flat_map(|(k, v)| [bulk(k), bulk(v)])
-                    .collect(),
-            ),
-        ])
-    }
+    use crate::team::reply::fixtures::{bulk, entry};
 
     #[test]
     fn entries_missing_a_field_or_holding_garbage_are_skipped() {

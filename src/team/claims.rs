@@ -404,14 +404,7 @@ impl Claims {
                     .is_empty();
                 if holding {
                     // A call of its own finds out whether the connection broke (a restart).
-                    let _ = inner
-                        .link
-                        .call(|mut connection| async move {
-                            redis::cmd("PING")
-                                .query_async::<String>(&mut connection)
-                                .await
-                        })
-                        .await;
+                    inner.link.ping().await;
                     Claims { inner }.reassert_if_reconnected().await;
                 }
             }

@@ -174,6 +174,18 @@ impl Link {
         }
     }
 
+    /// Whether Redis answers a `PING` within the link's deadline; a failure is said by the
+    /// link's health, as any call's is.
+    pub async fn ping(&self) -> bool {
+        self.call(|mut connection| async move {
+            redis::cmd("PING")
+                .query_async::<String>(&mut connection)
+                .await
+        })
+        .await
+        .is_some()
+    }
+
     /// The open connection, or a new one. Calls that arrive while another connects wait for
     /// that one (at most [`CONNECT_TIMEOUT`]) rather than count alone meanwhile.
     /// Also says whether the connection is new.

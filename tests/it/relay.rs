@@ -179,6 +179,19 @@ pub(crate) async fn stream(redis: &RedisServer) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// The stream once it holds `count` entries (or what it holds after 20 s, for the test to
+/// name what is missing).
+async fn stream_holding(redis: &RedisServer, count: usize) -> Vec<(String, Value)> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let kept = stream(redis).await;
+        if kept.len() >= count || tokio::time::Instant::now() >= deadline {
+            return kept;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A supervisor's workspace with no receiver: callbacks through the team's relay.
 fn desk(simulator: &Simulator, redis: &RedisServer, relay: &Relay, name: &str) -> Workspace {
     desk_at(simulator, redis, &relay.url(), name)
@@ -277,10 +290,6 @@ async fn redis_killed_while_callbacks_arrive_loses_none_and_keeps_their_order() 
         return;
     };
     let relay = Relay::start(&redis).await;
-    until("the relay knows the team's token", || {
-        relay.ws.data_dir().join("team-callback-token").exists()
-    })
-    .await;
     let token = relay.token();
     let transfer = transfer_id();
     let session = "6538f8a3c9cf425ee5cf0a1b";
@@ -305,12 +314,7 @@ async fn redis_killed_while_callbacks_arrive_loses_none_and_keeps_their_order() 
             200
         );
     }
-    let mut kept = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while kept.len() < 50 && tokio::time::Instant::now() < deadline {
-        kept = stream(&redis).await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let kept = stream_holding(&redis, 50).await;
     let order: Vec<u64> = kept
         .iter()
         .map(|(_, body)| body["n"].as_u64().unwrap())
@@ -338,10 +342,6 @@ async fn a_relay_killed_with_a_spool_forwards_it_when_started_again() {
         return;
     };
     let mut relay = Relay::start(&redis).await;
-    until("the relay knows the team's token", || {
-        relay.ws.data_dir().join("team-callback-token").exists()
-    })
-    .await;
     let token = relay.token();
     redis.kill();
     let transfer = transfer_id();
@@ -357,12 +357,7 @@ async fn a_relay_killed_with_a_spool_forwards_it_when_started_again() {
     relay
         .post(&token, &transfer, &callback("6538f8a3c9cf425ee5cf0a1b", 10))
         .await;
-    let mut kept = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while kept.len() < 11 && tokio::time::Instant::now() < deadline {
-        kept = stream(&redis).await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let kept = stream_holding(&redis, 11).await;
     let order: Vec<u64> = kept
         .iter()
         .map(|(_, body)| body["n"].as_u64().unwrap())
@@ -379,10 +374,6 @@ async fn hostile_posts_are_refused_counted_and_never_reach_the_stream() {
         return;
     };
     let relay = Relay::start(&redis).await;
-    until("the relay knows the team's token", || {
-        relay.ws.data_dir().join("team-callback-token").exists()
-    })
-    .await;
     let token = relay.token();
     let transfer = transfer_id();
     let body = callback("6538f8a3c9cf425ee5cf0a1b", 1);
@@ -437,10 +428,6 @@ async fn a_rotated_token_is_taken_beside_the_old_one() {
         return;
     };
     let relay = Relay::start(&redis).await;
-    until("the relay knows the team's token", || {
-        relay.ws.data_dir().join("team-callback-token").exists()
-    })
-    .await;
     let old = relay.token();
     let run = relay.ws.run(&["relay", "rotate-token"]).await;
     assert_eq!(run.code, 0, "{}", run.all());
@@ -592,12 +579,6 @@ async fn two_relays_on_one_stream_keep_a_callback_once() {
     };
     let first = Relay::start(&redis).await;
     let second = Relay::start(&redis).await;
-    for relay in [&first, &second] {
-        until("the relay knows the team's token", || {
-            relay.ws.data_dir().join("team-callback-token").exists()
-        })
-        .await;
-    }
     assert_eq!(first.token(), second.token(), "one team, one token");
     let token = first.token();
     let transfer = transfer_id();
