@@ -219,6 +219,7 @@ async fn console(global: &GlobalArgs, diagnostics: Option<PathBuf>) -> ExitCode 
         budget: setup.budget,
         team: setup.team,
         banner: setup.banner,
+        who: setup.who,
         notices,
     };
     match tui::run(console).await {

@@ -40,6 +40,8 @@ pub struct Setup {
     pub team: Option<Team>,
     /// Where transfers go, for the title bar.
     pub banner: String,
+    /// Who this console is, for the title bar: kept when it is short of room.
+    pub who: String,
     /// Things worth knowing at the start.
     pub notes: Vec<String>,
     /// Things that look odd but do not stop anything.
@@ -346,6 +348,10 @@ impl Setup {
                 config.platform.stream_id,
                 team_banner(config.team.as_ref())
             ),
+            who: config
+                .team
+                .as_ref()
+                .map_or_else(String::new, |team| format!("you: {}", team.name)),
             notes: relay_note(&config, callbacks),
             warnings,
             callbacks: events,
@@ -450,10 +456,14 @@ impl Setup {
             budget: account.budget,
             team: account.team,
             banner: format!(
-                "DEMO · simulator at {}{}",
+                "simulator at {}{}",
                 simulator.base_url(),
                 team_banner(config.team.as_ref())
             ),
+            who: match &config.team {
+                Some(team) => format!("DEMO · you: {}", team.name),
+                None => "DEMO".into(),
+            },
             notes: vec![
                 "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5040, d409, 0077, fa11, b1ac, c0c0 or 1a7e show failures (the README lists them all)".into(),
             ],
@@ -470,10 +480,10 @@ impl Setup {
     }
 }
 
-/// " · team: Priya on redis://…" for the title bar: who this console is to the team, and
-/// where the team's Redis is (its URL never holds the password).
+/// " · team on redis://…" for the title bar: where the team's Redis is (its URL never holds
+/// the password).
 fn team_banner(team: Option<&TeamConfig>) -> String {
-    team.map(|team| format!(" · team: {} on {}", team.name, team.redis_url))
+    team.map(|team| format!(" · team on {}", team.redis_url))
         .unwrap_or_default()
 }
 

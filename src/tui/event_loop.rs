@@ -62,6 +62,8 @@ pub struct Console {
     /// In team mode, this console's place in the team.
     pub team: Option<Team>,
     pub banner: String,
+    /// Who this console is, for the title bar.
+    pub who: String,
     pub notices: Vec<Notice>,
     /// The day's transfers read back from the audit file, for matching late callbacks.
     pub ledger: Ledger,
@@ -218,6 +220,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         budget,
         team,
         banner,
+        who,
         notices,
         ledger,
         history,
@@ -246,6 +249,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
         floor,
     );
     let mut model = Model::with_recent(roster, banner, Vec::new(), recent, clock);
+    model.who = who;
     model.ledger = ledger;
     // The shift's earlier transfers come first in the log: they happened before this start.
     for (at, id) in history {

@@ -86,6 +86,9 @@ pub struct Model {
     pub roster: Roster,
     /// One line about where transfers go, e.g. "demo: simulator at http://127.0.0.1:41234".
     pub banner: String,
+    /// Who this console is, for the title bar before the banner: "DEMO", "you: Priya" in a
+    /// team; empty when nothing says it.
+    pub who: String,
     pub focus: Focus,
     pub session: TextInput,
     /// Why the last submitted session id was refused.
@@ -185,6 +188,7 @@ impl Model {
             recent,
             roster,
             banner,
+            who: String::new(),
             focus: Focus::Session,
             session: TextInput::default(),
             session_error: None,
@@ -324,7 +328,14 @@ impl Model {
                 .queues
                 .max(self.roster.count(crate::ids::TargetKind::Queue))
         };
-        super::layout::panes(area, self.bulk.is_some(), queues)
+        super::layout::panes(
+            area,
+            super::layout::Content {
+                progress: self.bulk.is_some(),
+                queues,
+                targets: self.roster.targets().len(),
+            },
+        )
     }
 
     /// Every queue's figures now, most urgent first.

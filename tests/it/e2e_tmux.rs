@@ -1297,7 +1297,7 @@ fn a_teammates_transfer_shows_with_their_name_and_blocks_a_second_move() {
             36,
             &format!("--demo --redis {} --name {name}", redis.url()),
         );
-        tmux.wait_for(&format!("team: {name} on redis://"));
+        tmux.wait_for(&format!("you: {name}"));
         tmux
     };
     let (priya, marcus) = (console("Priya"), console("Marcus"));
@@ -1393,7 +1393,7 @@ fn consoles_without_a_receiver_see_their_transfers_confirmed_through_the_relay()
     std::thread::spawn(move || said.for_each(drop));
     let console = |command: &[String], name: &str| {
         let tmux = Tmux::start(160, 36, &command.join(" "));
-        tmux.wait_for(&format!("team: {name} on redis://"));
+        tmux.wait_for(&format!("you: {name}"));
         tmux
     };
     let priya = console(&commands[1], "Priya");

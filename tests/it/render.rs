@@ -29,12 +29,14 @@ fn clock() -> Clock {
 }
 
 fn model() -> Model {
-    Model::new(
+    let mut model = Model::new(
         demo::roster(),
-        "DEMO · simulator at http://127.0.0.1:PORT".into(),
+        "simulator at http://127.0.0.1:PORT".into(),
         vec![Notice::Info("audit file: /data/transfers.jsonl".into())],
         clock(),
-    )
+    );
+    model.who = "DEMO".into();
+    model
 }
 
 /// Runs `read` on a runtime of its own against the demo simulator, its clock standing still at
@@ -214,12 +216,10 @@ fn the_floor_strip_puts_the_worst_queue_first() {
         "the header names the worst queue:\n{large}"
     );
     assert_screen!("floor_strip_120x40", large);
+    // At 24 lines the list's rows come first: the header alone names the worst queue.
     let small = screen(&model, 80, 24);
-    assert_eq!(
-        small.matches("waiting ·").count(),
-        1,
-        "the worst queue alone:\n{small}"
-    );
+    assert!(!small.contains("waiting ·"), "{small}");
+    assert!(small.contains("▲ queue Escalations"), "{small}");
     press(&mut model, KeyCode::F(2));
     let hidden = screen(&model, 120, 40);
     assert!(!hidden.contains("waiting ·"), "{hidden}");
@@ -1419,4 +1419,50 @@ fn the_log_with_a_teammates_transfers() {
         "{shown}"
     );
     assert_screen!("log_with_teammates", shown);
+}
+
+/// The lines of `screen` between the one starting with `top` and the next border line: what a
+/// pane shows inside its frame.
+fn pane_lines<'a>(screen: &'a str, top: &str) -> Vec<&'a str> {
+    screen
+        .lines()
+        .skip_while(|line| !line.starts_with(&format!("\"{top}")))
+        .skip(1)
+        .take_while(|line| !line.starts_with("\"├") && !line.starts_with("\"└"))
+        .collect()
+}
+
+/// Every row earns its place: at 80×24 six conversations and five log lines; at 120 columns the
+/// intents and moods whole; at 200×60 the picker has no blank row while the list has rows to
+/// fill; the header keeps who this console is before the banner.
+#[test]
+fn every_row_earns_its_place_at_80x24_120x40_and_200x60() {
+    let mut model = model();
+    with_conversations(&mut model);
+    let small = screen(&model, 80, 24);
+    let conversation_rows = |screen: &str| screen.matches(" 67d3").count();
+    assert!(conversation_rows(&small) >= 6, "{small}");
+    assert_eq!(pane_lines(&small, "├Log").len(), 5, "{small}");
+    assert!(
+        small.lines().next().is_some_and(|l| l.contains("DEMO")),
+        "{small}"
+    );
+    assert_screen!("rows_80x24", small);
+
+    let half = screen(&model, 120, 40);
+    for whole in ["CancelSubscription", "RouterOffline", "angry"] {
+        assert!(half.contains(whole), "{whole} is cut:\n{half}");
+    }
+    assert_screen!("rows_120x40", half);
+
+    let full = screen(&model, 200, 60);
+    let targets = pane_lines(&full, "├Target");
+    assert!(
+        targets
+            .iter()
+            .all(|l| l.contains("agent") || l.contains("queue") || l.contains("filter")),
+        "no blank row in the picker:\n{full}"
+    );
+    assert!(conversation_rows(&full) > 14, "{full}");
+    assert_screen!("rows_200x60", full);
 }

@@ -21,10 +21,18 @@ use crate::tui::text;
 use crate::tui::theme::Theme;
 use crate::words::short_duration;
 
-/// From this width the whole session id fits on a row; below it, the part that tells ids apart.
-const WHOLE_ID_WIDTH: u16 = 130;
+/// The pointer, the mark and a space; the wait (7) and the status (7), each with a space after.
+const FIXED: usize = 3 + 8 + 8;
+/// "↻ 12m", the last column.
+const MOVED: usize = 6;
+/// The whole session id, and the part of it that tells ids apart.
+const WHOLE_ID: usize = 24;
+const SHORT_ID: usize = 11;
 
-/// Column widths: narrow enough for 80 columns, or roomier from [`WHOLE_ID_WIDTH`].
+/// Column widths: narrow enough for 80 columns; what a wider row has beyond that goes first to
+/// the columns the platform's words are cut in (intent, mood, agent, queue), then to the whole
+/// session id, then to the priority, then to intents and names again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Columns {
     queue: usize,
     priority: usize,
@@ -36,30 +44,57 @@ struct Columns {
 
 impl Columns {
     fn for_width(width: u16) -> Self {
-        if width >= WHOLE_ID_WIDTH {
-            Self {
-                queue: 16,
-                priority: 8,
-                intent: 20,
-                sentiment: 10,
-                agent: 18,
-                whole_id: true,
-            }
-        } else {
-            Self {
-                queue: 12,
-                priority: 4,
-                intent: 12,
-                sentiment: 6,
-                agent: 10,
-                whole_id: false,
-            }
+        let mut columns = Self {
+            queue: 12,
+            priority: 4,
+            intent: 12,
+            sentiment: 6,
+            agent: 10,
+            whole_id: false,
+        };
+        let mut spare = usize::from(width).saturating_sub(columns.width());
+        widen(&mut columns.intent, 20, &mut spare);
+        widen(&mut columns.sentiment, 10, &mut spare);
+        widen(&mut columns.agent, 18, &mut spare);
+        widen(&mut columns.queue, 16, &mut spare);
+        if spare >= WHOLE_ID - SHORT_ID {
+            columns.whole_id = true;
+            spare -= WHOLE_ID - SHORT_ID;
         }
+        widen(&mut columns.priority, 8, &mut spare);
+        widen(&mut columns.intent, 28, &mut spare);
+        widen(&mut columns.agent, 26, &mut spare);
+        columns
     }
 
     fn id_width(&self) -> usize {
-        if self.whole_id { 24 } else { 11 }
+        if self.whole_id { WHOLE_ID } else { SHORT_ID }
     }
+
+    /// The row's width: every column with the space after it, and "moved" last.
+    fn width(&self) -> usize {
+        FIXED
+            + self.id_width()
+            + 1
+            + self.queue
+            + 1
+            + self.priority
+            + 1
+            + self.intent
+            + 1
+            + self.sentiment
+            + 1
+            + self.agent
+            + 1
+            + MOVED
+    }
+}
+
+/// `column` wider, up to `to`, by what `spare` has.
+fn widen(column: &mut usize, to: usize, spare: &mut usize) {
+    let by = to.saturating_sub(*column).min(*spare);
+    *column += by;
+    *spare -= by;
 }
 
 /// What the title says about the list: how many, in what order, and how old.

@@ -3,6 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
+use ratatui::symbols::{border, line};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
@@ -21,6 +22,32 @@ pub(super) fn pane<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme)
     let mut title: Line = title.into();
     title.spans.insert(0, marker.into());
     Block::bordered().border_style(style).title(title)
+}
+
+/// The frame of a pane under another, whose top border is the bottom border of the one above:
+/// where its corners meet that pane's sides they join them (├ ┤).
+pub(super) fn pane_below<'a>(
+    title: impl Into<Line<'a>>,
+    focused: bool,
+    theme: &Theme,
+    area: Rect,
+    screen: Rect,
+) -> Block<'a> {
+    let joins_left = area.x == screen.x;
+    let joins_right = area.right() == screen.right();
+    pane(title, focused, theme).border_set(border::Set {
+        top_left: if joins_left {
+            line::VERTICAL_RIGHT
+        } else {
+            line::TOP_LEFT
+        },
+        top_right: if joins_right {
+            line::VERTICAL_LEFT
+        } else {
+            line::TOP_RIGHT
+        },
+        ..border::PLAIN
+    })
 }
 
 /// A list's filter line, "/ tech", with the cursor in it while it has the keyboard.

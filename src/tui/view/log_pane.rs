@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::frame::{filter_field, has_focus, pane};
+use super::frame::{filter_field, has_focus, pane_below};
 use super::live;
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
 use crate::transfer::{FailureReason, Ledger, Outcome, Phase, TransferRecord, TransferState};
@@ -44,7 +44,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     if window.newer_below > 0 {
         title.push_str(&format!(" · {} newer below: End", window.newer_below));
     }
-    frame.render_widget(pane(title, focused, theme), area);
+    frame.render_widget(pane_below(title, focused, theme, area, frame.area()), area);
     let highlighted = model.highlighted_entry().map(|entry| entry.seq);
     let width = usize::from(entries_area.width);
     let mut lines: Vec<Line> = Vec::with_capacity(usize::from(entries_area.height));

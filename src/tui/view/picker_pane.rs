@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
-use super::frame::{filter_field, has_focus, pane};
+use super::frame::{filter_field, has_focus, pane_below};
 use super::live;
 use crate::roster::{Target, shorten};
 use crate::tui::keys::{Action, Context};
@@ -20,14 +20,20 @@ const LEAD_COLUMNS: usize = 2 + 2 + 6;
 /// Names get this much before any other column, so narrow terminals keep names readable.
 const NAME_MIN: usize = 18;
 const NAME_MAX: usize = 28;
+/// How wide a name grows once the other columns have their room.
+const NAME_WIDE: usize = 40;
 const TEAM_WIDTH: usize = 14;
+const TEAM_WIDE: usize = 22;
 /// Wide enough for "● available 3/3 full" and "12 waiting ~13m05s".
 const STATUS_WIDTH: usize = 20;
+/// Room for longer words about who is free, where the row has it.
+const STATUS_WIDE: usize = 30;
 /// "a-59bb17e…"
 const ID_WIDTH: usize = 12;
 
 /// How a row's width is shared: the name first, then who is free, then the id stub, then the
-/// team; what is left widens the name. A column that does not fit whole is left out.
+/// team; what is left widens the name, the team and who is free. A column that does not fit
+/// whole is left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Columns {
     name: usize,
@@ -49,11 +55,25 @@ impl Columns {
             }
             if fits { width } else { 0 }
         };
-        let status = take(STATUS_WIDTH, 1);
+        let mut status = take(STATUS_WIDTH, 1);
         let id = take(ID_WIDTH, 0);
-        let team = take(TEAM_WIDTH, 1);
+        let mut team = take(TEAM_WIDTH, 1);
+        let mut name = name;
+        // What is left widens the name, then the columns that were shown cut (a long team,
+        // who is free in words), then the name again.
+        let mut widen = |column: &mut usize, to: usize| {
+            if *column > 0 {
+                let by = to.saturating_sub(*column).min(room);
+                *column += by;
+                room -= by;
+            }
+        };
+        widen(&mut name, NAME_MAX);
+        widen(&mut team, TEAM_WIDE);
+        widen(&mut status, STATUS_WIDE);
+        widen(&mut name, NAME_WIDE);
         Self {
-            name: name + room.min(NAME_MAX - NAME_MIN),
+            name,
             status,
             id,
             team,
@@ -78,7 +98,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     if model.rerouting.is_some() {
         title.push_str(" · re-routing: ✗ marks the target it failed with");
     }
-    frame.render_widget(pane(title, focused, theme), area);
+    frame.render_widget(pane_below(title, focused, theme, area, frame.area()), area);
     let [filter_area, list_area] = picker_regions(area);
 
     let freshness = live_freshness(model, theme);

@@ -18,9 +18,13 @@ use crate::tui::text;
 use crate::tui::theme::Theme;
 
 pub(super) fn title_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
-    // What changes comes first, so a narrow terminal cuts the banner, not the counters.
+    // The budget (with the team's state) and who this console is come first, then what
+    // changes, so a narrow terminal cuts the banner (host, stream), not those.
     let mut spans = vec![Span::styled(" handoff ", theme.title)];
     spans.extend(budget(model, theme));
+    if !model.who.is_empty() {
+        spans.push(Span::raw(format!("· {} ", model.who)));
+    }
     let in_flight = model.in_flight().count();
     if in_flight > 0 {
         spans.push(Span::styled(
