@@ -106,9 +106,11 @@ fn demo_id(prefix: &str, name: &str) -> String {
 }
 
 /// Now and then the demo platform's callback reports a failure, or never comes, as the real
-/// one may: the console shows both.
-const CALLBACK_FAILURE_PERCENT: u8 = 10;
-const CALLBACK_SILENCE_PERCENT: u8 = 5;
+/// one may: the console shows both. Rarely, and never in the first transfers, so that a new
+/// user sees the product before its failures (the README states these figures).
+pub const CALLBACK_FAILURE_PERCENT: u8 = 3;
+pub const CALLBACK_SILENCE_PERCENT: u8 = 2;
+pub const RANDOM_FAULTS_AFTER: u64 = 10;
 
 /// How many agents the demo platform has beyond the demo roster: a sync brings them in.
 const MORE_PLATFORM_AGENTS: usize = 100;
@@ -177,6 +179,7 @@ pub fn simulator_config() -> SimulatorConfig {
         callback_delay: CALLBACK_DELAY,
         callback_failure_percent: CALLBACK_FAILURE_PERCENT,
         callback_silence_percent: CALLBACK_SILENCE_PERCENT,
+        random_faults_after: RANDOM_FAULTS_AFTER,
         late_callback_delay: LATE_CALLBACK_DELAY,
         replies: Replies::Live,
         conversations: ConversationsConfig {

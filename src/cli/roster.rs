@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::output::{err, finish, out, out_json, out_raw};
-use super::setup::{Callbacks, Setup};
+use super::setup::{Callbacks, Setup, SetupError};
 use super::{EXIT_BAD_INPUT, EXIT_PLATFORM_FAILED, GlobalArgs};
 use crate::ids::TargetKind;
 use crate::roster::{EditError, Roster, RosterChange, RosterStore, Shape, Target, import};
@@ -117,6 +117,9 @@ pub async fn run(global: &GlobalArgs, args: RosterArgs) -> ExitCode {
 
 async fn sync(global: &GlobalArgs) -> Result<(), (u8, String)> {
     let bad_input = |message: String| (EXIT_BAD_INPUT, message);
+    if global.demo {
+        return Err(bad_input(SetupError::DemoSync.to_string()));
+    }
     let mut setup = Setup::prepare(global, Callbacks::Ignore)
         .await
         .map_err(|e| bad_input(e.to_string()))?;

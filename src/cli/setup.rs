@@ -92,6 +92,10 @@ pub enum SetupError {
     Team(String),
     #[error("--demo has a throwaway roster; the roster commands work on your own roster file")]
     DemoRoster,
+    #[error(
+        "--demo has a throwaway roster, removed on exit: a sync into it keeps nothing (in the demo console, Ctrl-s in the picker shows one); `handoff roster sync` fills your own roster file"
+    )]
+    DemoSync,
     #[error("--demo keeps no history; `handoff log` reads your own audit file")]
     DemoHistory,
     #[error("cannot listen for callbacks on {address} ([callback] listen): {source}")]

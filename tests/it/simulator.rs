@@ -50,6 +50,7 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         callback_delay: Duration::from_millis(10),
         callback_failure_percent: 0,
         callback_silence_percent: 0,
+        random_faults_after: 0,
         late_callback_delay: Duration::from_millis(50),
         replies: Replies::Live,
         rate_window: Duration::from_secs(60),
@@ -1384,7 +1385,10 @@ async fn callbacks_fail_or_go_missing_in_the_configured_shares() {
     let simulator = start_with(config.clone()).await;
     let mut sessions: Vec<String> = (1..=60).map(|n| format!("{n:024x}")).collect();
     sessions.push("b1ac06c9aae89c5fbb4e1234".into());
-    let planned: Vec<CallbackPlan> = sessions.iter().map(|s| callback_plan(&config, s)).collect();
+    let planned: Vec<CallbackPlan> = sessions
+        .iter()
+        .map(|s| callback_plan(&config, s, AGENT))
+        .collect();
     let count = |plan| planned.iter().filter(|p| **p == plan).count();
     assert!(
         (10..=26).contains(&count(CallbackPlan::Failure)),
@@ -1412,12 +1416,67 @@ async fn callbacks_fail_or_go_missing_in_the_configured_shares() {
         match plan {
             CallbackPlan::None => assert!(got.is_empty(), "{session}: {got:?}"),
             CallbackPlan::Success => assert_eq!(got[0]["status"], "success", "{session}"),
-            CallbackPlan::Failure => assert_eq!(got[0]["status"], "failure", "{session}"),
+            CallbackPlan::Failure => {
+                assert_eq!(got[0]["status"], "failure", "{session}");
+                // A failure at random is the platform's, not the agent's: the words say so.
+                let message = got[0]["message"].as_str().unwrap_or_default();
+                assert!(!message.contains("rejected"), "{session}: {message}");
+                assert!(message.contains("not the target's doing"), "{message}");
+            }
             CallbackPlan::Contradicting | CallbackPlan::Late => {
                 unreachable!("only trigger prefixes plan these")
             }
         }
     }
+}
+
+/// The random shares pick a session and a target together, so a session unlucky with one
+/// target is not unlucky with another; and they spare the first `random_faults_after`
+/// transfers.
+#[tokio::test]
+async fn random_failures_depend_on_the_target_and_spare_the_first_transfers() {
+    let config = SimulatorConfig {
+        callback_failure_percent: 50,
+        random_faults_after: 2,
+        ..config(1000)
+    };
+    let fails_with = |session: &str, target: &str| {
+        callback_plan(&config, session, target) == CallbackPlan::Failure
+    };
+    let unlucky = (1..=200)
+        .map(|n| format!("{n:024x}"))
+        .find(|s| fails_with(s, AGENT) && !fails_with(s, QUEUE))
+        .expect("among 200 sessions one fails with the agent and not with the queue");
+
+    let simulator = start_with(config.clone()).await;
+    for _ in 0..3 {
+        let answer = send_json(&simulator, &agent_body(&simulator, &unlucky)).await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    let answer = send_json(&simulator, &queue_body(&simulator, &unlucky)).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(simulator.wait_for_callbacks(4, WAIT).await);
+    let statuses: Vec<(String, String)> = simulator
+        .received_callbacks()
+        .iter()
+        .map(|c| {
+            let target = c["agentId"].as_str().or(c["queueId"].as_str());
+            (
+                target.unwrap_or_default().to_owned(),
+                c["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let count = |target: &str, status: &str| {
+        statuses
+            .iter()
+            .filter(|(t, s)| t == target && s == status)
+            .count()
+    };
+    // The first two are spared; the third goes as the plan says; another target is fine.
+    assert_eq!(count(AGENT, "success"), 2, "{statuses:?}");
+    assert_eq!(count(AGENT, "failure"), 1, "{statuses:?}");
+    assert_eq!(count(QUEUE, "success"), 1, "{statuses:?}");
 }
 
 /// The roster config with a floor of `open` conversations, `ended` over ones and three gone

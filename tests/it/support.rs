@@ -46,6 +46,7 @@ pub fn simulator_config() -> SimulatorConfig {
         // Tests pick their failures by trigger prefix, never by chance.
         callback_failure_percent: 0,
         callback_silence_percent: 0,
+        random_faults_after: 0,
         // The demo's floor, without new conversations arriving while a test looks.
         conversations: ConversationsConfig {
             arrivals: None,

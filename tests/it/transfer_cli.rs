@@ -1161,3 +1161,87 @@ async fn a_session_moved_a_moment_ago_is_asked_about_and_sent_on_include_recent(
     let confirmed = ws.run(&[&args[..], &["--include-recent"]].concat()).await;
     assert_eq!(confirmed.code, 0, "{}", confirmed.all());
 }
+
+/// With the demo platform's own shares of random failures (not the tests' quiet settings), the
+/// longest-waiting conversations of its floor go to an available agent and are confirmed: a
+/// new user's first transfers show the product, not bad luck.
+#[tokio::test]
+async fn the_demo_floors_first_conversations_transfer_and_are_confirmed() {
+    use handoff_simulator::{Presence, agent_presence};
+    let config = handoff_simulator::SimulatorConfig {
+        // Presence holds still, so the agent picked is available when the transfers go.
+        state_period: std::time::Duration::from_secs(86_400),
+        callback_delay: std::time::Duration::from_millis(20),
+        callback_failure_percent: demo::CALLBACK_FAILURE_PERCENT,
+        callback_silence_percent: demo::CALLBACK_SILENCE_PERCENT,
+        random_faults_after: demo::RANDOM_FAULTS_AFTER,
+        ..simulator_config()
+    };
+    let (simulator, ws) = workspace_with(config.clone()).await;
+    let listed = ws.run(&["conversations", "--json"]).await;
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    let sessions: Vec<String> = listed
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("one JSON object a line"))
+        .filter_map(|c| c["session"].as_str().map(str::to_owned))
+        .take(5)
+        .collect();
+    assert_eq!(sessions.len(), 5, "{}", listed.stdout);
+    let roster = demo::roster();
+    let available = roster
+        .targets()
+        .iter()
+        .filter(|t| t.kind == TargetKind::Agent)
+        .find(|t| {
+            matches!(
+                agent_presence(&config, &t.id, std::time::SystemTime::now()),
+                Some((Presence::Available, used, total)) if used < total
+            )
+        })
+        .expect("someone in the demo roster is free");
+    for session in &sessions {
+        let run = ws
+            .run(&["transfer", "--session", session, "--agent", &available.name])
+            .await;
+        assert_eq!(run.code, 0, "{session}: {}", run.all());
+    }
+    assert!(
+        simulator
+            .wait_for_callbacks(sessions.len(), std::time::Duration::from_secs(10))
+            .await,
+        "every transfer is called back: {:?}",
+        simulator.received_callbacks()
+    );
+    for callback in simulator.received_callbacks() {
+        assert_eq!(callback["status"], "success", "{callback}");
+        assert_eq!(callback["agentId"], available.id.as_str(), "{callback}");
+    }
+}
+
+/// Under `--demo`, a command with nothing to show (no history, a throwaway roster, no path for
+/// callbacks, no team) exits 2 saying why, and prints nothing on stdout.
+#[tokio::test]
+async fn demo_commands_with_nothing_to_show_exit_2_saying_why() {
+    let ws = Workspace::new();
+    let cases: [(&[&str], &str); 9] = [
+        (&["log"], "keeps no history"),
+        (&["log", "--csv"], "keeps no history"),
+        (&["log", "--json"], "keeps no history"),
+        (&["log", "--team"], "with --redis"),
+        (&["roster", "list"], "throwaway roster"),
+        (&["roster", "export"], "throwaway roster"),
+        (&["roster", "sync"], "a sync into it keeps nothing"),
+        (&["callbacks", "check"], "no path to check"),
+        (&["relay"], "no team to relay for"),
+    ];
+    for (command, why) in cases {
+        let args: Vec<&str> = std::iter::once("--demo")
+            .chain(command.iter().copied())
+            .collect();
+        let run = ws.run(&args).await;
+        assert_eq!(run.code, 2, "{command:?}: {}", run.all());
+        assert!(run.stdout.is_empty(), "{command:?}: {}", run.stdout);
+        assert!(run.stderr.contains(why), "{command:?}: {}", run.stderr);
+    }
+}

@@ -84,7 +84,12 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Carries out a valid request according to its fault trigger.
 async fn fulfil(state: &Arc<SimState>, transfer: Transfer, echo: &str) -> Response {
-    let plan = Plan::for_session(&transfer.bot_session_id, &state.config);
+    let plan = Plan::for_transfer(
+        &transfer.bot_session_id,
+        transfer.target.id(),
+        &state.config,
+        state.transfer_may_fail_at_random(),
+    );
     if plan.carried_out() {
         move_conversation(state, &transfer);
     }

@@ -52,6 +52,11 @@ impl<'a> CallbackBody<'a> {
             }
             (Outcome::Rejected, Target::Agent(_)) => ("failure", "Agent rejected the conversation"),
             (Outcome::Rejected, Target::Queue(_)) => ("failure", "Queue rejected the conversation"),
+            // Not the target's doing: the words must not send the supervisor to blame it.
+            (Outcome::FailedAtRandom, _) => (
+                "failure",
+                "The platform could not complete the transfer (a simulated random failure, not the target's doing); trying again may work",
+            ),
             (Outcome::RejectedInHostileWords, _) => ("failure", HOSTILE_TEXT),
         };
         CallbackBody {

@@ -69,7 +69,11 @@ pub(crate) enum Callback {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Accepted,
+    /// The target turned the conversation down (the `fa11` trigger).
     Rejected,
+    /// The platform failed to carry the transfer out, through no fault of the target: the
+    /// configured share of failures, picked at random.
+    FailedAtRandom,
     /// Rejected, in words that carry terminal escape sequences.
     RejectedInHostileWords,
 }
@@ -120,15 +124,24 @@ impl Plan {
             (Answer::DropConnection, _) => true,
             (
                 Answer::Accept { .. },
-                Callback::One(Outcome::Rejected | Outcome::RejectedInHostileWords),
+                Callback::One(
+                    Outcome::Rejected | Outcome::FailedAtRandom | Outcome::RejectedInHostileWords,
+                ),
             ) => false,
             (Answer::Accept { .. }, _) => true,
         }
     }
 
-    /// The plan for a session: a trigger prefix decides, else the configured shares of failed
-    /// and missing callbacks, picked by a stable hash of the session id.
-    pub(crate) fn for_session(bot_session_id: &str, config: &super::SimulatorConfig) -> Plan {
+    /// The plan for a transfer of a session to a target: a trigger prefix of the session id
+    /// decides, else (when the transfer `may_fail_at_random`) the configured shares of failed
+    /// and missing callbacks, picked by a stable hash of the session and the target, so that a
+    /// conversation unlucky with one target is not unlucky with every other.
+    pub(crate) fn for_transfer(
+        bot_session_id: &str,
+        target_id: &str,
+        config: &super::SimulatorConfig,
+        may_fail_at_random: bool,
+    ) -> Plan {
         let prefix = bot_session_id.get(..4).unwrap_or_default();
         match prefix {
             "dead" => fail(Failure::ConversationClosed),
@@ -164,12 +177,17 @@ impl Plan {
             "b1ac" => accept(Callback::None),
             "c0c0" => accept(Callback::Contradicting),
             "1a7e" => accept(Callback::Late),
+            _ if !may_fail_at_random => accept(Callback::One(Outcome::Accepted)),
             _ => {
-                let roll = super::hash::stable(&[b"callback", bot_session_id.as_bytes()]) % 100;
+                let roll = super::hash::stable(&[
+                    b"callback",
+                    bot_session_id.as_bytes(),
+                    target_id.as_bytes(),
+                ]) % 100;
                 let failures = u64::from(config.callback_failure_percent.min(100));
                 let silences = u64::from(config.callback_silence_percent.min(100));
                 let callback = if roll < failures {
-                    Callback::One(Outcome::Rejected)
+                    Callback::One(Outcome::FailedAtRandom)
                 } else if roll < failures + silences {
                     Callback::None
                 } else {
@@ -193,11 +211,19 @@ pub enum CallbackPlan {
     None,
 }
 
-/// The callback plan for `bot_session_id` under `config`, as the server will carry it out.
-pub fn callback_plan(config: &super::SimulatorConfig, bot_session_id: &str) -> CallbackPlan {
-    match Plan::for_session(bot_session_id, config).callback {
+/// The callback plan for a transfer of `bot_session_id` to `target_id` (an agent's or a
+/// queue's id) under `config`, as the server will carry it out past the first
+/// [`super::SimulatorConfig::random_faults_after`] transfers.
+pub fn callback_plan(
+    config: &super::SimulatorConfig,
+    bot_session_id: &str,
+    target_id: &str,
+) -> CallbackPlan {
+    match Plan::for_transfer(bot_session_id, target_id, config, true).callback {
         Callback::One(Outcome::Accepted) => CallbackPlan::Success,
-        Callback::One(Outcome::Rejected | Outcome::RejectedInHostileWords) => CallbackPlan::Failure,
+        Callback::One(
+            Outcome::Rejected | Outcome::FailedAtRandom | Outcome::RejectedInHostileWords,
+        ) => CallbackPlan::Failure,
         Callback::Contradicting => CallbackPlan::Contradicting,
         Callback::Late => CallbackPlan::Late,
         Callback::None => CallbackPlan::None,

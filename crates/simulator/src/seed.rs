@@ -351,6 +351,7 @@ mod tests {
             callback_delay: secs(1),
             callback_failure_percent: 0,
             callback_silence_percent: 0,
+            random_faults_after: 0,
             late_callback_delay: secs(60),
             replies: Replies::Live,
             conversations: ConversationsConfig {

@@ -26,6 +26,8 @@ pub(crate) struct SimState {
     /// Answered requests keyed by arrival number, so a slow answer keeps its place in line.
     requests: Mutex<BTreeMap<u64, RecordedRequest>>,
     next_arrival: AtomicU64,
+    /// Valid transfer requests so far, for [`SimulatorConfig::random_faults_after`].
+    transfers: AtomicU64,
     /// The calls that arrived, by kind; one number a kind, for a report that runs all shift.
     calls: Mutex<CallCounts>,
     /// Everything the sink received; a watch channel lets waiters wake on each new callback.
@@ -55,6 +57,7 @@ impl SimState {
             config,
             requests: Mutex::default(),
             next_arrival: AtomicU64::new(0),
+            transfers: AtomicU64::new(0),
             calls: Mutex::default(),
             callbacks: watch::Sender::new(Vec::new()),
             http,
@@ -76,6 +79,12 @@ impl SimState {
     /// The calls that arrived so far, by kind.
     pub(crate) fn calls(&self) -> CallCounts {
         *lock(&self.calls)
+    }
+
+    /// Counts a valid transfer request: whether it is past the ones spared the random shares of
+    /// failed and missing callbacks.
+    pub(crate) fn transfer_may_fail_at_random(&self) -> bool {
+        self.transfers.fetch_add(1, Ordering::Relaxed) >= self.config.random_faults_after
     }
 
     /// How many have taken a place in the arrival order.

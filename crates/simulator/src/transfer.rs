@@ -117,6 +117,15 @@ fn is_session_id(id: &str) -> bool {
 }
 
 /// Exactly one target: `aId` alone, or `transferredType: "QUEUE"` with `queueId`.
+impl Target {
+    /// The agent's or the queue's id.
+    pub(crate) fn id(&self) -> &str {
+        match self {
+            Target::Agent(id) | Target::Queue(id) => id,
+        }
+    }
+}
+
 fn target(fields: &Map<String, Value>) -> Result<Target, ApiError> {
     let agent = optional(fields, "aId")?;
     let queue = optional(fields, "queueId")?;
