@@ -22,7 +22,24 @@ pub enum Spot {
 pub fn spot(model: &Model, area: Rect, column: u16, row: u16) -> Option<Spot> {
     let panes = model.panes_in(area)?;
     let at = Position::new(column, row);
-    if panes.session.contains(at) {
+    // A border line two panes share is drawn by the lower one, whose title is on it: it
+    // belongs to that pane, so the lower panes are asked first.
+    if panes.log.contains(at) {
+        let entries = log_pane::regions(model, panes.log).1;
+        let entry = entries
+            .contains(at)
+            .then(|| log_entry_at(model, entries, usize::from(row - entries.y)))
+            .flatten();
+        Some(Spot::Log(entry))
+    } else if panes.picker.contains(at) {
+        let list = panes.picker_list;
+        let target = list.contains(at).then(|| {
+            model.picker.first_shown(usize::from(list.height)) + usize::from(row - list.y)
+        });
+        Some(Spot::Picker(
+            target.filter(|&n| n < model.picker.matches().len()),
+        ))
+    } else if panes.session.contains(at) {
         let list = panes.conversations;
         let filter = model.session.value();
         let row = list.contains(at).then(|| {
@@ -33,21 +50,6 @@ pub fn spot(model: &Model, area: Rect, column: u16, row: u16) -> Option<Spot> {
         });
         let shown = model.conversations.shown(filter).len();
         Some(Spot::Session(row.filter(|&n| n < shown)))
-    } else if panes.picker.contains(at) {
-        let list = panes.picker_list;
-        let target = list.contains(at).then(|| {
-            model.picker.first_shown(usize::from(list.height)) + usize::from(row - list.y)
-        });
-        Some(Spot::Picker(
-            target.filter(|&n| n < model.picker.matches().len()),
-        ))
-    } else if panes.log.contains(at) {
-        let entries = log_pane::regions(model, panes.log).1;
-        let entry = entries
-            .contains(at)
-            .then(|| log_entry_at(model, entries, usize::from(row - entries.y)))
-            .flatten();
-        Some(Spot::Log(entry))
     } else {
         None
     }

@@ -225,6 +225,21 @@ fn a_click_on_the_session_pane_focuses_it_and_the_bars_do_nothing() {
     assert_eq!(model.focus, Focus::Session);
 }
 
+/// Stacked panes share a border line, which carries the lower pane's title: a click there is
+/// on that pane.
+#[test]
+fn a_click_on_a_shared_border_is_on_the_pane_whose_title_it_carries() {
+    let mut model = model();
+    let panes = panes(&model);
+    assert_eq!(panes.session.bottom() - 1, panes.picker.y, "{panes:?}");
+    assert!(rows(&model)[usize::from(panes.picker.y)].contains("Target"));
+    click(&mut model, panes.picker.x + 4, panes.picker.y);
+    assert_eq!(model.focus, Focus::Picker);
+    assert_eq!(panes.picker.bottom() - 1, panes.log.y, "{panes:?}");
+    click(&mut model, panes.log.x + 4, panes.log.y);
+    assert_eq!(model.focus, Focus::Log);
+}
+
 #[test]
 fn the_wheel_scrolls_the_pane_under_the_pointer_and_leaves_the_focus() {
     let mut model = model_with_notices(None);
