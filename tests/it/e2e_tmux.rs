@@ -1421,3 +1421,41 @@ impl Drop for Ended {
         let _ = self.0.wait();
     }
 }
+
+/// At 80×24 the demo shows six conversations and five log lines, the header says who this
+/// console is, and the longest-waiting conversation goes to a queue and is confirmed.
+#[test]
+fn at_80x24_the_demo_shows_six_conversations_and_its_top_one_is_confirmed() {
+    if !tmux_installed() {
+        return;
+    }
+    let tmux = Tmux::start(80, 24, "--demo");
+    let rows = |screen: &str| {
+        screen
+            .lines()
+            .filter(|line| line.contains("OVERDUE") || line.contains(" open "))
+            .count()
+    };
+    let screen = tmux.wait_until("six conversations", |screen| rows(screen) >= 6);
+    assert!(
+        screen.lines().next().is_some_and(|l| l.contains("DEMO")),
+        "{screen}"
+    );
+    let log_lines = screen
+        .lines()
+        .skip_while(|line| !line.starts_with("├Log"))
+        .skip(1)
+        .take_while(|line| !line.starts_with('└'))
+        .count();
+    assert_eq!(log_lines, 5, "{screen}");
+    // Enter takes the highlighted (longest-waiting) conversation to the picker.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("▶ Target");
+    tmux.text("spanish");
+    tmux.wait_for("/ spanish");
+    tmux.keys(&["Enter"]);
+    let dialog = tmux.wait_for("Transfer this conversation?");
+    assert!(dialog.contains("→ queue Spanish Line"), "{dialog}");
+    tmux.keys(&["y"]);
+    tmux.wait_for("✓ confirmed");
+}
