@@ -756,7 +756,7 @@ fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
 fn the_add_form_with_a_problem() {
     let mut model = model();
     press(&mut model, KeyCode::Tab);
-    ctrl(&mut model, 'a');
+    press(&mut model, KeyCode::Insert);
     type_text(&mut model, "Qu-7");
     press(&mut model, KeyCode::Tab);
     type_text(&mut model, "Billing overflow");
@@ -770,7 +770,7 @@ fn the_add_form_with_a_problem() {
 fn delete_asks_with_the_targets_name() {
     let mut model = model();
     press(&mut model, KeyCode::Tab);
-    ctrl(&mut model, 'd');
+    press(&mut model, KeyCode::F(8));
     assert_screen!("confirm_delete", screen(&model, 80, 24));
 }
 
@@ -1222,14 +1222,14 @@ mod every_screen {
 
         let mut form = shift();
         press(&mut form, KeyCode::Tab);
-        ctrl(&mut form, 'a');
+        press(&mut form, KeyCode::Insert);
         type_text(&mut form, "Qu-7");
         press(&mut form, KeyCode::Enter);
         screens.push(("add_form", form));
 
         let mut delete = shift();
         press(&mut delete, KeyCode::Tab);
-        ctrl(&mut delete, 'd');
+        press(&mut delete, KeyCode::F(8));
         screens.push(("confirm_delete", delete));
 
         let mut quit = shift();
