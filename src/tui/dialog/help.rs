@@ -352,7 +352,8 @@ pub fn page(keys: &KeyMap, from: Context, filter: &str, screen: Rect) -> Page {
 }
 
 /// A binding's words, and, for the editing and global keys listed under where help was opened,
-/// which of its keys do something else there: "start of field (here Ctrl-a is add)".
+/// which of its keys do something else there: "start of field (here Ctrl-a is add)", when
+/// `[keys]` binds the picker's old Ctrl-a back.
 fn described(keys: &KeyMap, from: Context, context: Context, binding: &Binding) -> String {
     let beneath = context != from && layers(from).contains(&context);
     let taken: Vec<String> = binding
