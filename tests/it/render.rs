@@ -644,6 +644,23 @@ fn help_at_80x24_fits_every_row_whole() {
     assert!(last.contains(" of "), "where in the list: {last}");
 }
 
+/// `?` over the confirmation: help lists the confirmation's keys first, and Esc goes back to
+/// the confirmation as it was.
+#[test]
+fn help_over_a_confirmation_starts_with_its_keys() {
+    let mut model = model();
+    type_text(&mut model, "6538f8a3c9cf425ee5cf0a1b");
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    press(&mut model, KeyCode::Enter);
+    let confirmation = screen(&model, 100, 30);
+    press(&mut model, KeyCode::Char('?'));
+    let help = screen(&model, 100, 30);
+    assert_screen!("help_over_confirm", help);
+    press(&mut model, KeyCode::Esc);
+    assert_eq!(screen(&model, 100, 30), confirmation);
+}
+
 #[test]
 fn help_filtered_by_a_word() {
     let mut model = model();
