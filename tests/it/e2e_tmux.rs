@@ -528,7 +528,7 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
 }
 
 #[test]
-fn help_opens_with_f1_and_bad_ids_are_explained() {
+fn help_opens_with_f1_or_question_mark_and_bad_ids_are_explained() {
     if !tmux_installed() {
         return;
     }
@@ -538,13 +538,22 @@ fn help_opens_with_f1_and_bad_ids_are_explained() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("✗ a session id is 24 hex characters; this one has 8");
     tmux.keys(&["F1"]);
-    // The session field's keys come first; the picker's follow further down the same frame,
-    // which a capture may catch half drawn.
+    // The session field's keys come first; the editing and global keys follow further down
+    // the same frame, which a capture may catch half drawn.
     tmux.wait_until("help with the keys of every part", |help| {
         help.contains("Help: type to filter")
-            && help.contains("Ctrl-c")
-            && help.contains("transfer to target")
+            && help.contains("help, in an empty field")
+            && help.contains("redraw the whole screen")
     });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("▶ Session id");
+    // `?` is typed after something, and opens help in the empty field.
+    tmux.text("?");
+    tmux.wait_for("6538f8a3?");
+    tmux.keys(&["C-u"]);
+    tmux.wait_until("the field emptied", |screen| !screen.contains("6538f8a3?"));
+    tmux.text("?");
+    tmux.wait_for("Help: type to filter");
     tmux.keys(&["Escape"]);
     tmux.wait_for("▶ Session id");
     tmux.keys(&["C-c"]);
