@@ -22,7 +22,7 @@ use url::Url;
 pub use error::ConfigError;
 pub use floor::{DEFAULT_MAX_WAIT, DEFAULT_SLA_TARGET, FloorThresholds};
 pub use keys::{KeyLine, KeyValue, KeysTable, Placed};
-pub use partial::{confirm_within_setting, roster_file_setting};
+pub use partial::{ConsoleLook, confirm_within_setting, console_look, roster_file_setting};
 pub use paths::{default_config_path, default_data_dir};
 use raw::RawConfig;
 pub use relay::{DEFAULT_RELAY_LISTEN, RelayConfig, TlsFiles};

@@ -14,8 +14,8 @@ use crate::budget::RateBudget;
 use crate::callback::{CallbackEvent, Receiver, load_or_create};
 use crate::config::{
     Config, ConfigError, DEFAULT_CONFIRM_WITHIN, DEFAULT_FALLBACK_SHARE, RelayConfig, Settings,
-    TeamConfig, confirm_within_setting, default_config_path, default_data_dir, is_loopback,
-    roster_file_setting,
+    TeamConfig, confirm_within_setting, console_look, default_config_path, default_data_dir,
+    is_loopback, roster_file_setting,
 };
 use crate::demo;
 use crate::directory::Reads;
@@ -203,14 +203,51 @@ fn config_path(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
         .ok_or(ConfigError::NoLocation)?)
 }
 
+/// The key map `[keys]` asks for, and the warnings to show about it at start.
+type WarnedKeys = (KeyMap, Vec<String>);
+
 /// The config file `--config` (or `HANDOFF_CONFIG`, or the default place) names, read and
-/// checked, the keys its `[keys]` asks for, and where it is. The keys are resolved here, for
-/// every command that reads the whole file, so a bad `[keys]` stops all of them alike.
-fn load_config(global: &GlobalArgs) -> Result<(Config, KeyMap, PathBuf), SetupError> {
+/// checked, the keys its `[keys]` asks for (with warnings for old default keys bound back), and
+/// where it is. The keys are resolved here, for every command that reads the whole file, so a
+/// bad `[keys]` stops all of them alike.
+fn load_config(global: &GlobalArgs) -> Result<(Config, WarnedKeys, PathBuf), SetupError> {
     let path = config_path(global)?;
     let config = Config::load(&path)?;
     let keys = keys::resolve(&config.keys)?;
     Ok((config, keys, path))
+}
+
+/// What demo mode takes from the supervisor's own config file, if there is one: its `[keys]`
+/// and `[ui]`, so the demo answers to the keys they will use; nothing else of it is read. The
+/// keys, `[ui]` applied to `config`, and what to say at start: a note that they apply, or a
+/// warning why they do not (the demo then starts on the defaults).
+fn demo_look(global: &GlobalArgs, config: &mut Config) -> (KeyMap, Vec<String>, Vec<String>) {
+    let Some(path) = global.config.clone().or_else(default_config_path) else {
+        return (KeyMap::default(), Vec::new(), Vec::new());
+    };
+    let look = console_look(&path).and_then(|look| {
+        look.map(|look| keys::resolve(&look.keys).map(|keys| (look, keys)))
+            .transpose()
+    });
+    match look {
+        Ok(None) => (KeyMap::default(), Vec::new(), Vec::new()),
+        Ok(Some((look, (keys, warnings)))) => {
+            config.bell = look.bell.unwrap_or(config.bell);
+            config.mouse = look.mouse.unwrap_or(config.mouse);
+            let note = format!(
+                "demo mode: your [keys] and [ui] from {} are applied; nothing else of that file is read",
+                path.display()
+            );
+            (keys, vec![note], warnings)
+        }
+        Err(error) => {
+            let warning = format!(
+                "demo mode: your [keys] and [ui] from {} are not applied, the defaults are: {error}",
+                path.display()
+            );
+            (KeyMap::default(), Vec::new(), vec![warning])
+        }
+    }
 }
 
 fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
@@ -292,7 +329,7 @@ impl Setup {
         if global.demo {
             return Self::demo(callbacks, global).await;
         }
-        let (config, keys, config_path) = load_config(global)?;
+        let (config, (keys, key_warnings), config_path) = load_config(global)?;
         let data_dir = data_dir(global)?;
         let roster_path = config
             .roster_file
@@ -304,6 +341,7 @@ impl Setup {
         }
         let account = Account::open(&config, &data_dir)?;
         let mut warnings = loaded.warnings;
+        warnings.extend(key_warnings);
         warnings.extend(readable_secret_warning(&config, &config_path));
         warnings.extend(unencrypted_callback_warning(&config.callback_url));
         let (receiver, events) = match (callbacks, config.callback_listen) {
@@ -446,7 +484,7 @@ impl Setup {
             }
             Callbacks::Ignore => (None, None),
         };
-        let keys = keys::resolve(&config.keys)?;
+        let (keys, look_notes, warnings) = demo_look(global, &mut config);
         let account = Account::open(&config, data_dir.path())?;
         let roster_path = data_dir.path().join(ROSTER_FILE_NAME);
         std::fs::write(&roster_path, demo::roster().to_toml()).map_err(SetupError::Demo)?;
@@ -468,10 +506,13 @@ impl Setup {
                 Some(team) => format!("DEMO · you: {}", team.name),
                 None => "DEMO".into(),
             },
-            notes: vec![
+            notes: [
                 "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5040, d409, 0077, fa11, b1ac, c0c0 or 1a7e show failures (the README lists them all)".into(),
-            ],
-            warnings: Vec::new(),
+            ]
+            .into_iter()
+            .chain(look_notes)
+            .collect(),
+            warnings,
             callbacks: events,
             settings: config.settings(),
             keys,

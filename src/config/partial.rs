@@ -4,7 +4,51 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use serde::Deserialize;
+
+use super::keys::{KeysTable, RawKeys};
+use super::raw::RawUi;
 use super::{CONFIRM_WITHIN_RANGE, ConfigError, DEFAULT_CONFIRM_WITHIN, resolve_beside, syntax};
+
+/// How the console looks and answers, apart from the account: `[keys]` as written, and `[ui]`'s
+/// settings where the file gives them.
+#[derive(Debug, Clone)]
+pub struct ConsoleLook {
+    pub keys: KeysTable,
+    pub bell: Option<bool>,
+    pub mouse: Option<bool>,
+}
+
+/// `[keys]` and `[ui]` only; every other table is left unread.
+#[derive(Deserialize)]
+struct LookOnly {
+    #[serde(default)]
+    ui: RawUi,
+    #[serde(default)]
+    keys: RawKeys,
+}
+
+/// `[keys]` and `[ui]` from the config at `path`, checked as the whole file would check them,
+/// the rest of it unread (demo mode has its own account); `Ok(None)` when there is no file.
+pub fn console_look(path: &Path) -> Result<Option<ConsoleLook>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ConfigError::Unreadable {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let look: LookOnly =
+        toml::from_str(&text).map_err(|error| syntax::describe(&error, &text, path))?;
+    Ok(Some(ConsoleLook {
+        keys: look.keys.placed(&text, path),
+        bell: look.ui.bell,
+        mouse: look.ui.mouse,
+    }))
+}
 
 /// The config file at `path` as a bare table; `Ok(None)` when there is no file.
 fn table(path: &Path) -> Result<Option<toml::Table>, ConfigError> {

@@ -558,3 +558,27 @@ fn callbacks_via_the_team_need_the_team_and_no_listen() {
         );
     }
 }
+
+/// Demo mode reads `[keys]` and `[ui]` alone: a file without an account loads, the rest is left
+/// unread, and a mistake in those two tables is still named.
+#[test]
+fn the_console_look_is_read_without_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    assert!(console_look(&path).unwrap().is_none(), "no file");
+
+    std::fs::write(
+        &path,
+        "[platform]\nhost = 7\n\n[ui]\nmouse = false\n\n[keys.log]\ndetails = \"o\"\n",
+    )
+    .unwrap();
+    let look = console_look(&path).unwrap().expect("a file");
+    assert_eq!((look.bell, look.mouse), (None, Some(false)));
+    assert_eq!(look.keys.lines.len(), 1);
+    assert_eq!(look.keys.file, path);
+
+    std::fs::write(&path, "[ui]\nmouse = false\nbel = true\n").unwrap();
+    let error = console_look(&path).unwrap_err().to_string();
+    assert!(error.contains("bel"), "{error}");
+    assert!(error.contains("line 3"), "{error}");
+}

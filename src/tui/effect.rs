@@ -54,6 +54,9 @@ pub enum Effect {
         target: Option<String>,
         payload: Value,
     },
+    /// Clear the terminal and draw the whole screen again (Ctrl-l): something outside handoff
+    /// (a wall message, a stray write to the terminal) left marks the next frame would not touch.
+    Redraw,
     /// Several pieces of work from one message, carried out in order.
     Many(Vec<Effect>),
     Quit,

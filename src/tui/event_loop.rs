@@ -342,6 +342,10 @@ async fn event_loop(
         if step.quit {
             return Ok(Ending::Quit);
         }
+        if step.redraw {
+            // Forgets what it drew, so the next frame writes every cell.
+            terminal.clear()?;
+        }
         draw(terminal, model, theme)?;
         if model.take_bell() {
             // BEL on its own: every terminal (and tmux, and an SSH client) knows it.
@@ -434,8 +438,8 @@ fn message_for(event: Event, mouse: bool) -> Option<Msg> {
 /// Carries out one effect outside the model: work handed to a background task.
 fn carry_out(effect: Effect, workers: &mut Workers) {
     match effect {
-        // The loop decides about quitting; `step` never hands this on.
-        Effect::Quit => {}
+        // The loop decides about quitting and redrawing; `step` never hands these on.
+        Effect::Quit | Effect::Redraw => {}
         Effect::Many(effects) => {
             for effect in effects {
                 carry_out(effect, workers);

@@ -94,6 +94,37 @@ impl TextInput {
         self.before_cursor().chars().next_back()
     }
 
+    fn char_at_cursor(&self) -> Option<char> {
+        self.value[self.byte_index(self.cursor)..].chars().next()
+    }
+
+    /// Deletes from the cursor to the end, as Ctrl-k does in a shell.
+    pub fn kill_to_end(&mut self) {
+        let at = self.byte_index(self.cursor);
+        self.value.truncate(at);
+    }
+
+    /// To the start of the word before the cursor, as Alt-b does in a shell.
+    pub fn word_left(&mut self) {
+        while self.cursor > 0 && self.char_before().is_some_and(|c| !c.is_alphanumeric()) {
+            self.left();
+        }
+        while self.cursor > 0 && self.char_before().is_some_and(char::is_alphanumeric) {
+            self.left();
+        }
+    }
+
+    /// To the end of the word after the cursor, as Alt-f does in a shell.
+    pub fn word_right(&mut self) {
+        let len = self.len();
+        while self.cursor < len && self.char_at_cursor().is_some_and(|c| !c.is_alphanumeric()) {
+            self.right();
+        }
+        while self.cursor < len && self.char_at_cursor().is_some_and(char::is_alphanumeric) {
+            self.right();
+        }
+    }
+
     pub fn left(&mut self) {
         self.cursor = self.cursor.saturating_sub(1);
     }
@@ -123,6 +154,9 @@ impl TextInput {
             Action::CursorRight => (Self::right, false),
             Action::CursorHome => (Self::home, false),
             Action::CursorEnd => (Self::end, false),
+            Action::WordLeft => (Self::word_left, false),
+            Action::WordRight => (Self::word_right, false),
+            Action::KillToEnd => (Self::kill_to_end, true),
             Action::DeleteBack => (Self::backspace, true),
             Action::DeleteForward => (Self::delete, true),
             Action::DeleteWord => (Self::delete_word, true),
@@ -165,6 +199,33 @@ mod tests {
         let mut input = typed("dana whit  ");
         input.delete_word();
         assert_eq!(input.value(), "dana ");
+    }
+
+    #[test]
+    fn the_shell_keys_edit_as_in_a_shell() {
+        let mut input = typed("queue tech-support");
+        input.edit(Action::WordLeft);
+        assert_eq!(input.before_cursor(), "queue tech-");
+        input.edit(Action::WordLeft);
+        assert_eq!(input.before_cursor(), "queue ");
+        input.edit(Action::WordLeft);
+        assert_eq!(input.before_cursor(), "");
+        input.edit(Action::WordLeft);
+        assert_eq!(input.before_cursor(), "", "stops at the start");
+        input.edit(Action::WordRight);
+        assert_eq!(input.before_cursor(), "queue");
+        input.edit(Action::WordRight);
+        assert_eq!(input.before_cursor(), "queue tech");
+        assert_eq!(input.edit(Action::KillToEnd), Some(true));
+        assert_eq!(input.value(), "queue tech");
+        input.edit(Action::CursorHome);
+        assert_eq!(input.edit(Action::DeleteForward), Some(true));
+        assert_eq!(input.value(), "ueue tech");
+        input.edit(Action::CursorEnd);
+        input.edit(Action::WordRight);
+        assert_eq!(input.before_cursor(), "ueue tech", "stops at the end");
+        assert_eq!(input.edit(Action::KillToEnd), Some(true));
+        assert_eq!(input.value(), "ueue tech", "nothing after the cursor");
     }
 
     #[test]

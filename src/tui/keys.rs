@@ -14,8 +14,8 @@ use crossterm::event::KeyCode;
 
 pub use from_config::resolve;
 pub use key::{Key, UnknownKey};
-use key::{char_key, ctrl, key};
-pub use map::{Hints, KeyMap, Override, OverrideError};
+use key::{alt, char_key, ctrl, key};
+pub use map::{Hints, KeyMap, Override, OverrideError, OverrideWarning};
 pub use names::{every_action, meant};
 
 /// Declares [`Context`] and [`HELP_ORDER`] from one list, so that no context can be left out of
@@ -189,6 +189,9 @@ pub enum Action {
     CursorRight,
     CursorHome,
     CursorEnd,
+    WordLeft,
+    WordRight,
+    KillToEnd,
     DeleteBack,
     DeleteForward,
     DeleteWord,
@@ -203,6 +206,7 @@ pub enum Action {
     RerouteFailed,
     MarkAgent,
     ShowTeammates,
+    Redraw,
 }
 
 /// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
@@ -278,17 +282,27 @@ const GLOBAL: &[Binding] = &[
         "show or hide the queues' figures",
         Never,
     ),
+    bind(&[ctrl('l')], A::Redraw, "redraw the whole screen", Never),
     bind(&[ctrl('c')], A::Quit, "quit", Always),
 ];
 
+/// The keys a shell's line editor taught every terminal user (Emacs style, as readline and
+/// zsh have them): no action of a pane with a text field may take one of these.
 const TEXT: &[Binding] = &[
-    bind(&[key(KeyCode::Left)], A::CursorLeft, "cursor left", Never),
     bind(
-        &[key(KeyCode::Right)],
+        &[key(KeyCode::Left), ctrl('b')],
+        A::CursorLeft,
+        "cursor left",
+        Never,
+    ),
+    bind(
+        &[key(KeyCode::Right), ctrl('f')],
         A::CursorRight,
         "cursor right",
         Never,
     ),
+    bind(&[alt('b')], A::WordLeft, "word left", Never),
+    bind(&[alt('f')], A::WordRight, "word right", Never),
     bind(
         &[key(KeyCode::Home), ctrl('a')],
         A::CursorHome,
@@ -308,17 +322,19 @@ const TEXT: &[Binding] = &[
         Never,
     ),
     bind(
-        &[key(KeyCode::Delete)],
+        &[key(KeyCode::Delete), ctrl('d')],
         A::DeleteForward,
         "delete forward",
         Never,
     ),
     bind(&[ctrl('w')], A::DeleteWord, "delete word", Never),
+    bind(&[ctrl('k')], A::KillToEnd, "delete to end of field", Never),
     bind(&[ctrl('u')], A::ClearLine, "clear field", Never),
 ];
 
 /// Space is bound although the field takes text: a session id never holds a space, and a
-/// pasted list of ids is split before it reaches the field.
+/// pasted list of ids is split before it reaches the field. `?` opens help only while the field
+/// is empty; typed after something, it is typed.
 const SESSION: &[Binding] = &[
     bind(
         &[key(KeyCode::Enter)],
@@ -328,8 +344,9 @@ const SESSION: &[Binding] = &[
     ),
     bind(&[key(KeyCode::Esc)], A::ClearSession, "clear", IfRoom),
     bind(&[char_key(' ')], A::MarkConversation, "mark", IfRoom),
-    bind(&[ctrl('k')], A::MarkAllShown, "mark all shown", IfRoom),
+    bind(&[ctrl('x')], A::MarkAllShown, "mark all shown", IfRoom),
     bind(&[ctrl('t')], A::SortConversations, "sort", IfRoom),
+    bind(&[char_key('?')], A::Help, "help, in an empty field", Never),
     bind(
         &[key(KeyCode::Up), ctrl('p')],
         A::Up,
@@ -346,6 +363,10 @@ const SESSION: &[Binding] = &[
     bind(&[key(KeyCode::PageDown)], A::PageDown, "page down", Never),
 ];
 
+/// Every Ctrl letter the filter might want is an editing key (`TEXT`), so the roster's own
+/// actions are on named keys, with Alt letters beside them for keyboards without Ins or F keys.
+/// Marking an agent has Ctrl-x first: Ctrl-Space switches the input source on macOS and is a
+/// tmux prefix for some.
 const PICKER: &[Binding] = &[
     bind(
         &[key(KeyCode::Enter)],
@@ -360,19 +381,34 @@ const PICKER: &[Binding] = &[
         IfRoom,
     ),
     bind(&[ctrl('o')], A::ToggleFreeOnly, "only who is free", IfRoom),
-    bind(&[ctrl('f')], A::ToggleFavourite, "★ favourite", IfRoom),
-    bind(&[ctrl('l')], A::ToggleByLoad, "least loaded first", Never),
+    bind(&[ctrl('g')], A::ToggleFavourite, "★ favourite", IfRoom),
+    bind(&[ctrl('t')], A::ToggleByLoad, "least loaded first", Never),
     bind(
-        &[ctrl(' ')],
+        &[ctrl('x'), ctrl(' ')],
         A::MarkAgent,
         "mark an agent to spread the marked conversations over",
         Never,
     ),
     bind(&[key(KeyCode::Up), ctrl('p')], A::Up, "previous", Never),
     bind(&[key(KeyCode::Down), ctrl('n')], A::Down, "next", Never),
-    bind(&[ctrl('a')], A::AddTarget, "add", IfRoom),
-    bind(&[ctrl('e')], A::EditTarget, "edit", IfRoom),
-    bind(&[ctrl('d')], A::DeleteTarget, "delete", IfRoom),
+    bind(
+        &[key(KeyCode::Insert), alt('a')],
+        A::AddTarget,
+        "add",
+        IfRoom,
+    ),
+    bind(
+        &[key(KeyCode::F(4)), alt('e')],
+        A::EditTarget,
+        "edit",
+        IfRoom,
+    ),
+    bind(
+        &[key(KeyCode::F(8)), alt('d')],
+        A::DeleteTarget,
+        "delete",
+        IfRoom,
+    ),
     bind(
         &[ctrl('r')],
         A::Refresh,
@@ -405,6 +441,7 @@ const FORM: &[Binding] = &[
         Never,
     ),
     bind(&[ctrl('t')], A::ToggleKind, "agent or queue", IfRoom),
+    bind(&[key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 /// Only `y`: an Enter typed out of habit must not send to someone who cannot take it.
@@ -416,6 +453,7 @@ const CONFIRM_ANYWAY: &[Binding] = &[
         "cancel",
         Always,
     ),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 /// Only `y`: an Enter typed out of habit must not send many conversations at once (Enter in the
@@ -434,6 +472,7 @@ const CONFIRM_BULK: &[Binding] = &[
         "cancel",
         Always,
     ),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 /// Only `y`: an Esc typed out of habit must not stop a run.
@@ -450,6 +489,7 @@ const CONFIRM_STOP: &[Binding] = &[
         "let it run",
         Always,
     ),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 /// Only `y` sends without a claim: an Enter typed out of habit waits for Redis instead, which
@@ -473,6 +513,7 @@ const SEND_UNCLAIMED: &[Binding] = &[
         "cancel",
         Always,
     ),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 /// Only `y`: nothing is saved by an Enter typed out of habit.
@@ -484,6 +525,7 @@ const SYNC_PREVIEW: &[Binding] = &[
         "leave the roster as it is",
         Always,
     ),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 /// Only `y`: an Enter typed out of habit must not delete.
@@ -495,6 +537,7 @@ const CONFIRM_DELETE: &[Binding] = &[
         "keep it",
         Always,
     ),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 const LOG: &[Binding] = &[
@@ -608,6 +651,7 @@ const DETAIL: &[Binding] = &[
         "scroll down",
         IfRoom,
     ),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 const CONFIRM_NOTE: &[Binding] = &[
@@ -619,6 +663,7 @@ const CONFIRM_NOTE: &[Binding] = &[
     ),
     bind(&[key(KeyCode::Tab)], A::WriteNote, "back to y/n", IfRoom),
     bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", Always),
+    bind(&[key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 const CONFIRM: &[Binding] = &[
@@ -635,6 +680,7 @@ const CONFIRM: &[Binding] = &[
         Always,
     ),
     bind(&[key(KeyCode::Tab)], A::WriteNote, "add a note", IfRoom),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 const QUIT_CONFIRM: &[Binding] = &[
@@ -646,6 +692,7 @@ const QUIT_CONFIRM: &[Binding] = &[
     ),
     bind(&[char_key('y'), ctrl('c')], A::QuitNow, "quit now", Always),
     bind(&[char_key('n'), key(KeyCode::Esc)], A::Stay, "stay", Always),
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
 /// Help has a filter field, so every character typed goes into it: only named keys here.

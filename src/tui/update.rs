@@ -116,6 +116,8 @@ pub const MAX_UPDATES_PER_STEP: usize = 64;
 pub struct Step {
     pub effects: Vec<Effect>,
     pub quit: bool,
+    /// The screen is to be cleared and drawn whole, not only where it changed.
+    pub redraw: bool,
 }
 
 /// One turn of the loop at `now`, the time the event loop read (the console's one look at the
@@ -131,6 +133,7 @@ pub fn step(
     fn take(effect: Option<Effect>, step: &mut Step) {
         match effect {
             Some(Effect::Quit) => step.quit = true,
+            Some(Effect::Redraw) => step.redraw = true,
             Some(Effect::Many(effects)) => {
                 for effect in effects {
                     take(Some(effect), step);
@@ -278,6 +281,15 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
         };
         return to_dialog(model, input);
     }
+    // `?` opens help from an empty field only: after something, it is part of what is typed.
+    let action = match (action, typed) {
+        (Some(Action::Help), Some(_))
+            if model.focused_input().is_some_and(|input| !input.is_empty()) =>
+        {
+            None
+        }
+        _ => action,
+    };
     match (action, typed) {
         (Some(action), _) => perform(model, action),
         (None, Some(c)) => {
@@ -296,6 +308,11 @@ fn on_key(model: &mut Model, key: KeyEvent) -> Option<Effect> {
 /// being confirmed.
 fn to_dialog(model: &mut Model, input: DialogInput) -> Option<Effect> {
     let dialog = model.dialog.take()?;
+    // Help opens over any dialog and gives it back as it was when it closes.
+    if input == DialogInput::Action(Action::Help) {
+        model.dialog = Some(Box::new(Help::over(dialog)));
+        return None;
+    }
     let effect = dialog.handle(model, input);
     if model.dialog.is_none() {
         model.send_unclaimed = None;
@@ -532,10 +549,14 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             }
             None
         }
+        Action::Redraw => Some(Effect::Redraw),
         Action::CursorLeft
         | Action::CursorRight
         | Action::CursorHome
         | Action::CursorEnd
+        | Action::WordLeft
+        | Action::WordRight
+        | Action::KillToEnd
         | Action::DeleteBack
         | Action::DeleteForward
         | Action::DeleteWord

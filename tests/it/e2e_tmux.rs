@@ -63,9 +63,11 @@ impl Tmux {
         );
         let tmp = tempfile::tempdir().unwrap();
         let tmp_path = tmp.path().to_owned();
-        // The exit code goes to a file: tmux may lose it when the terminal closes first.
+        // The exit code goes to a file: tmux may lose it when the terminal closes first. The
+        // config file is one that is not there, unless `--config` names one: demo mode reads
+        // `[keys]` and `[ui]` from the config file, and the tester's own must not count.
         let command = format!(
-            "env TMPDIR={tmp} TERM=xterm-256color {bin} {args} 2>{tmp}/stderr; echo $? >{tmp}/exit",
+            "env TMPDIR={tmp} TERM=xterm-256color HANDOFF_CONFIG={tmp}/no-config.toml {bin} {args} 2>{tmp}/stderr; echo $? >{tmp}/exit",
             tmp = tmp_path.display(),
             bin = env!("CARGO_BIN_EXE_handoff")
         );
@@ -327,12 +329,12 @@ fn hints(screen: &str) -> &str {
 }
 
 /// The habit that once sent every waiting conversation to one agent who takes three chats: a
-/// transfer to an agent, then Ctrl-k (mark every conversation shown), Enter, Enter. The picker
+/// transfer to an agent, then Ctrl-x (mark every conversation shown), Enter, Enter. The picker
 /// starts afresh after the first transfer, though its highlight is still on the agent just used
 /// (the recent come first); the last Enter sends nothing; `y` opens a second confirmation that
 /// names the agent's free chats; Esc there sends nothing either.
 #[test]
-fn ctrl_k_enter_enter_sends_nothing_and_y_asks_about_the_agents_free_chats() {
+fn ctrl_x_enter_enter_sends_nothing_and_y_asks_about_the_agents_free_chats() {
     if !tmux_installed() {
         return;
     }
@@ -344,7 +346,7 @@ fn ctrl_k_enter_enter_sends_nothing_and_y_asks_about_the_agents_free_chats() {
     tmux.text("6538f8a3c9cf425ee5cf0a1b");
     tmux.keys(&["Enter"]);
     tmux.wait_for("▶ Target");
-    tmux.keys(&["C-l"]);
+    tmux.keys(&["C-t"]);
     tmux.wait_for("least loaded first");
     tmux.text("dana whit");
     tmux.wait_for("/ dana whit");
@@ -368,7 +370,7 @@ fn ctrl_k_enter_enter_sends_nothing_and_y_asks_about_the_agents_free_chats() {
         })
     });
 
-    tmux.keys(&["C-k"]);
+    tmux.keys(&["C-x"]);
     tmux.wait_for("marked, by wait");
     tmux.keys(&["Enter"]);
     // The picker as it first opens: every target, no filter, no order by load.
@@ -526,7 +528,7 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
 }
 
 #[test]
-fn help_opens_with_f1_and_bad_ids_are_explained() {
+fn help_opens_with_f1_or_question_mark_and_bad_ids_are_explained() {
     if !tmux_installed() {
         return;
     }
@@ -536,13 +538,22 @@ fn help_opens_with_f1_and_bad_ids_are_explained() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("✗ a session id is 24 hex characters; this one has 8");
     tmux.keys(&["F1"]);
-    // The session field's keys come first; the picker's follow further down the same frame,
-    // which a capture may catch half drawn.
+    // The session field's keys come first; the editing and global keys follow further down
+    // the same frame, which a capture may catch half drawn.
     tmux.wait_until("help with the keys of every part", |help| {
         help.contains("Help: type to filter")
-            && help.contains("Ctrl-c")
-            && help.contains("transfer to target")
+            && help.contains("help, in an empty field")
+            && help.contains("redraw the whole screen")
     });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("▶ Session id");
+    // `?` is typed after something, and opens help in the empty field.
+    tmux.text("?");
+    tmux.wait_for("6538f8a3?");
+    tmux.keys(&["C-u"]);
+    tmux.wait_until("the field emptied", |screen| !screen.contains("6538f8a3?"));
+    tmux.text("?");
+    tmux.wait_for("Help: type to filter");
     tmux.keys(&["Escape"]);
     tmux.wait_for("▶ Session id");
     tmux.keys(&["C-c"]);
@@ -675,10 +686,32 @@ fn a_supervisor_syncs_favourites_edits_and_deletes_in_demo_mode() {
     tmux.wait_for("synced with the platform: 100 added, 0 updated, 0 stale");
     tmux.wait_for("Target (126 of 126)");
 
-    tmux.text("grace liu");
-    tmux.wait_for("Target (1 of 126)");
-    tmux.keys(&["C-f"]);
+    // The filter edits as a shell's line does: Ctrl-a to the start, Ctrl-e to the end, Alt-b a
+    // word back, Ctrl-k the rest away; none of them opens a form.
+    tmux.text("race liu");
+    tmux.wait_for("/ race liu");
+    tmux.keys(&["C-a"]);
+    tmux.text("g");
+    tmux.wait_for("/ grace liu");
+    tmux.keys(&["C-e"]);
+    tmux.text(" zz");
+    tmux.wait_for("/ grace liu zz");
+    tmux.keys(&["M-b", "C-k"]);
+    let filtered = tmux.wait_for("Target (1 of 126)");
+    assert!(!filtered.contains("zz"), "{filtered}");
+    assert!(!filtered.contains("Add a target"), "{filtered}");
+    tmux.keys(&["C-g"]);
     tmux.wait_for("is a favourite");
+
+    // Ins adds, Alt-e edits: each opens its form.
+    tmux.keys(&["IC"]);
+    tmux.wait_for("Add a target");
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the form closed", |screen| !screen.contains("Add a target"));
+    tmux.keys(&["M-e"]);
+    tmux.wait_for("Edit target");
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the form closed", |screen| !screen.contains("Edit target"));
     let saved = std::fs::read_to_string(&roster_file).unwrap();
     assert!(saved.contains("favourite = true"), "{saved}");
     assert!(std::fs::read_to_string(roster_file.with_extension("toml.bak")).is_ok());
@@ -695,7 +728,7 @@ fn a_supervisor_syncs_favourites_edits_and_deletes_in_demo_mode() {
     tmux.keys(&["C-u"]);
     tmux.text("added by hand");
     tmux.wait_for("/ added by hand");
-    tmux.keys(&["C-d"]);
+    tmux.keys(&["F8"]);
     tmux.wait_for("Delete a target?");
     tmux.keys(&["y"]);
     tmux.wait_for("removed queue Added By Hand");
@@ -1239,7 +1272,9 @@ fn keys_from_the_config_file_are_shown_and_work() {
     let config = std::fs::read_to_string(&served.config).unwrap();
     std::fs::write(
         &served.config,
-        format!("{config}\n[keys]\nhelp = \"F3\"\n\n[keys.log]\ndetails = \"o\"\n"),
+        format!(
+            "{config}\n[keys]\nhelp = \"F3\"\n\n[keys.log]\ndetails = \"o\"\n\n[keys.picker]\nadd = \"Ctrl-a\"\n"
+        ),
     )
     .unwrap();
     let tmux = Tmux::start(
@@ -1276,7 +1311,38 @@ fn keys_from_the_config_file_are_shown_and_work() {
     tmux.keys(&["o"]);
     let detail = tmux.wait_for("Transfer detail");
     assert!(detail.contains("6538f8a3c9cf425ee5cf0a1b"), "{detail}");
-    tmux.keys(&["Escape", "C-c"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the detail closed", |screen| {
+        !screen.contains("Transfer detail")
+    });
+    // Ctrl-a was the picker's add before the fields took it: it still starts, and the log's
+    // oldest lines say so, naming the new default.
+    tmux.keys(&["g"]);
+    tmux.wait_until("the warning about the old key", |screen| {
+        screen.contains("keys.picker.add") && screen.contains("Ins/Alt-a")
+    });
+    tmux.keys(&["C-c"]);
+}
+
+/// Demo mode answers to the supervisor's own `[keys]` and `[ui]`, says so at start, and reads
+/// nothing else of their config file (this one holds no account at all).
+#[test]
+fn demo_mode_applies_keys_and_ui_from_the_config_file() {
+    if !tmux_installed() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[ui]\nmouse = false\n\n[keys]\nhelp = \"F3\"\n").unwrap();
+    let tmux = Tmux::start(120, 30, &format!("--demo --config {}", config.display()));
+    tmux.wait_for("F3 help · Ctrl-c quit");
+    tmux.wait_for("demo mode: your [keys] and [ui] from");
+    assert_eq!(tmux.mouse_modes(), "clicks 0 drags 0 motion 0 sgr 0");
+    tmux.keys(&["F3"]);
+    tmux.wait_for("Help: type to filter");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Paste or type");
+    tmux.keys(&["C-c"]);
 }
 
 /// Two supervisors' consoles on one team's Redis: Priya's transfer shows in Marcus's log,

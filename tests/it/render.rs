@@ -644,6 +644,23 @@ fn help_at_80x24_fits_every_row_whole() {
     assert!(last.contains(" of "), "where in the list: {last}");
 }
 
+/// `?` over the confirmation: help lists the confirmation's keys first, and Esc goes back to
+/// the confirmation as it was.
+#[test]
+fn help_over_a_confirmation_starts_with_its_keys() {
+    let mut model = model();
+    type_text(&mut model, "6538f8a3c9cf425ee5cf0a1b");
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    press(&mut model, KeyCode::Enter);
+    let confirmation = screen(&model, 100, 30);
+    press(&mut model, KeyCode::Char('?'));
+    let help = screen(&model, 100, 30);
+    assert_screen!("help_over_confirm", help);
+    press(&mut model, KeyCode::Esc);
+    assert_eq!(screen(&model, 100, 30), confirmation);
+}
+
 #[test]
 fn help_filtered_by_a_word() {
     let mut model = model();
@@ -756,7 +773,7 @@ fn ctrl(model: &mut Model, c: char) -> Option<Effect> {
 fn the_add_form_with_a_problem() {
     let mut model = model();
     press(&mut model, KeyCode::Tab);
-    ctrl(&mut model, 'a');
+    press(&mut model, KeyCode::Insert);
     type_text(&mut model, "Qu-7");
     press(&mut model, KeyCode::Tab);
     type_text(&mut model, "Billing overflow");
@@ -770,7 +787,7 @@ fn the_add_form_with_a_problem() {
 fn delete_asks_with_the_targets_name() {
     let mut model = model();
     press(&mut model, KeyCode::Tab);
-    ctrl(&mut model, 'd');
+    press(&mut model, KeyCode::F(8));
     assert_screen!("confirm_delete", screen(&model, 80, 24));
 }
 
@@ -1222,14 +1239,14 @@ mod every_screen {
 
         let mut form = shift();
         press(&mut form, KeyCode::Tab);
-        ctrl(&mut form, 'a');
+        press(&mut form, KeyCode::Insert);
         type_text(&mut form, "Qu-7");
         press(&mut form, KeyCode::Enter);
         screens.push(("add_form", form));
 
         let mut delete = shift();
         press(&mut delete, KeyCode::Tab);
-        ctrl(&mut delete, 'd');
+        press(&mut delete, KeyCode::F(8));
         screens.push(("confirm_delete", delete));
 
         let mut quit = shift();

@@ -561,9 +561,14 @@ async fn a_bad_key_in_the_config_stops_every_command_naming_file_line_and_key() 
             "\"Ctlr-x\" is not a key name",
         ),
         (
+            "[keys.picker]\nadd = \"F4\"\n",
+            "add",
+            "\"F4\" would be both \"add\" and \"edit\"",
+        ),
+        (
             "[keys.picker]\nadd = \"Ctrl-e\"\n",
             "add",
-            "\"Ctrl-e\" would be both \"add\" and \"edit\"",
+            "\"Ctrl-e\" would do two things in \"Target picker\"",
         ),
         (
             "[keys]\nreroute = \"x\"\n",

@@ -20,9 +20,11 @@ struct Problem {
     message: String,
 }
 
-/// The key map `[keys]` asks for: the defaults with its lines applied, or the first problem in
-/// the file's order, naming the file, the line and the setting.
-pub fn resolve(table: &KeysTable) -> Result<KeyMap, ConfigError> {
+/// The key map `[keys]` asks for: the defaults with its lines applied, with a warning for each
+/// line that binds an action's old default key back (naming the file, the line, the setting and
+/// the new default); or the first problem in the file's order, naming the file, the line and the
+/// setting.
+pub fn resolve(table: &KeysTable) -> Result<(KeyMap, Vec<String>), ConfigError> {
     let error = |problem: Problem| ConfigError::Keys {
         path: table.file.clone(),
         line: problem.line,
@@ -31,14 +33,28 @@ pub fn resolve(table: &KeysTable) -> Result<KeyMap, ConfigError> {
     };
     let lines = resolve_lines(&table.lines).map_err(error)?;
     let overrides: Vec<Override> = lines.iter().map(|line| line.value.clone()).collect();
-    KeyMap::with_overrides(&overrides).map_err(|e| {
+    let map = KeyMap::with_overrides(&overrides).map_err(|e| {
         let line = &lines[e.index];
         error(Problem {
             setting: line.setting.clone(),
             line: line.line,
             message: e.problem,
         })
-    })
+    })?;
+    let warnings = KeyMap::moved_back(&overrides)
+        .into_iter()
+        .map(|warning| {
+            let line = &lines[warning.index];
+            format!(
+                "config file {}, line {}: {}: {}",
+                table.file.display(),
+                line.line,
+                line.setting,
+                warning.message
+            )
+        })
+        .collect();
+    Ok((map, warnings))
 }
 
 /// The lines of `[keys]` resolved, or the first problem in the file's order.

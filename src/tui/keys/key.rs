@@ -26,6 +26,13 @@ pub(super) const fn ctrl(c: char) -> Key {
     }
 }
 
+pub(super) const fn alt(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        modifiers: KeyModifiers::ALT,
+    }
+}
+
 pub(super) const fn char_key(c: char) -> Key {
     key(KeyCode::Char(c))
 }

@@ -5,7 +5,25 @@ use std::borrow::Cow;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+use super::key::ctrl;
 use super::{Action, Binding, Context, HELP_ORDER, Hint, Key, defaults, layers};
+
+/// Default keys that moved when the text fields were given the shell's editing keys (and Ctrl-l
+/// became redraw): each action, where it was bound, and its old key. A `[keys]` line that binds
+/// one back still works, over the editing key it now hides, with a warning
+/// ([`KeyMap::moved_back`]); every other key that would hide another is refused.
+const MOVED: [(Context, Action, Key); 6] = [
+    (Context::Picker, Action::AddTarget, ctrl('a')),
+    (Context::Picker, Action::EditTarget, ctrl('e')),
+    (Context::Picker, Action::DeleteTarget, ctrl('d')),
+    (Context::Picker, Action::ToggleFavourite, ctrl('f')),
+    (Context::Picker, Action::ToggleByLoad, ctrl('l')),
+    (Context::Session, Action::MarkAllShown, ctrl('k')),
+];
+
+fn moved(context: Context, action: Action, key: Key) -> bool {
+    MOVED.contains(&(context, action, key))
+}
 
 /// Every binding of every context. The model owns one; dispatch, the hint bar and the help
 /// screen all read it.
@@ -73,6 +91,14 @@ impl Override {
 pub struct OverrideError {
     pub index: usize,
     pub problem: String,
+}
+
+/// An override that works, but not as it used to: `message` says what it now hides and the
+/// action's new default; `index` is its position in the list given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideWarning {
+    pub index: usize,
+    pub message: String,
 }
 
 /// What the bottom bar may show in a context: the context's own hinted bindings and those of the
@@ -157,7 +183,8 @@ impl KeyMap {
     /// context or, without one, wherever the action is bound. A line for one context wins over
     /// a line for all, whatever their order. Refused when a key would then do two things in one
     /// place, or take a character a text field needs, unless the defaults already do the same
-    /// on purpose (Ctrl-a adds in the picker, and moves to the start of other fields).
+    /// on purpose (Space marks in the session field), or it is an action's old default key
+    /// bound back ([`Self::moved_back`] says so).
     pub fn with_overrides(overrides: &[Override]) -> Result<Self, OverrideError> {
         for (index, line) in overrides.iter().enumerate() {
             line.check(&overrides[..index])
@@ -191,6 +218,40 @@ impl KeyMap {
             Some(problem) => Err(problem),
             None => Ok(map),
         }
+    }
+
+    /// The overrides that bind an action's old default key back (see [`MOVED`]): they work,
+    /// and each says what the key now hides there and where the action's default went.
+    pub fn moved_back(overrides: &[Override]) -> Vec<OverrideWarning> {
+        let defaults = Self::default();
+        let mut warnings = Vec::new();
+        for (index, line) in overrides.iter().enumerate() {
+            for &(context, action, old) in &MOVED {
+                let applies = line.context.is_none_or(|only| only == context);
+                if !applies || line.action != action || !line.keys.contains(&old) {
+                    continue;
+                }
+                let hidden = defaults
+                    .reached_by(context, old)
+                    .map_or_else(String::new, |b| {
+                        format!(", so it no longer does \"{}\" there", b.description)
+                    });
+                let now = defaults
+                    .bindings(context)
+                    .iter()
+                    .find(|b| b.action == action)
+                    .map_or_else(String::new, Binding::keys_label);
+                warnings.push(OverrideWarning {
+                    index,
+                    message: format!(
+                        "\"{old}\" is {}'s old key; it still does that in \"{}\" as you asked{hidden}. Its default is now \"{now}\", which leaves {old} to the text fields (README, \"Your keys\")",
+                        action.name(),
+                        context.title(),
+                    ),
+                });
+            }
+        }
+        warnings
     }
 
     /// What is wrong with this map, each problem blamed on the override that changed one of
@@ -230,6 +291,10 @@ impl KeyMap {
         let defaults = Self::default().clashes();
         for (clash, key) in self.clashes() {
             if defaults.iter().any(|(usual, _)| *usual == clash) {
+                continue;
+            }
+            // An old default bound back: allowed, and said at start (`moved_back`).
+            if moved(clash.upper.0, self.binding(clash.upper).action, key) {
                 continue;
             }
             let Some(index) = origin(clash.upper).max(origin(clash.lower)) else {

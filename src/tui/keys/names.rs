@@ -52,6 +52,9 @@ impl Action {
             Self::CursorRight => "cursor-right",
             Self::CursorHome => "start-of-field",
             Self::CursorEnd => "end-of-field",
+            Self::WordLeft => "word-left",
+            Self::WordRight => "word-right",
+            Self::KillToEnd => "delete-to-end",
             Self::DeleteBack => "delete-back",
             Self::DeleteForward => "delete-forward",
             Self::DeleteWord => "delete-word",
@@ -66,6 +69,7 @@ impl Action {
             Self::RerouteFailed => "re-route-failed",
             Self::MarkAgent => "mark-agent",
             Self::ShowTeammates => "show-teammates",
+            Self::Redraw => "redraw",
         }
     }
 
@@ -138,12 +142,32 @@ fn loosely(name: &str) -> String {
         .collect()
 }
 
-/// The action or part meant by a mistyped `name`, if it is only the spelling that differs
-/// ("reroute", "Only_Who_Is_Free").
+/// The action or part meant by a mistyped `name`: the nearest name once case, dashes and
+/// spaces are set aside ("reroute", "Only_Who_Is_Free", "favorite", "pickr"), if it is near
+/// enough to be a slip: a letter or two off, a third of the name at most.
 pub fn meant(name: &str) -> Option<&'static str> {
     let wanted = loosely(name);
+    let slips = (wanted.chars().count() / 3).clamp(1, 3);
     every_action()
         .map(Action::name)
         .chain(HELP_ORDER.into_iter().map(Context::name))
-        .find(|candidate| loosely(candidate) == wanted)
+        .map(|candidate| (edits(&wanted, &loosely(candidate)), candidate))
+        .filter(|(distance, _)| *distance <= slips)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// How many letters must be put in, taken out or changed to make `a` into `b` (Levenshtein).
+fn edits(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, from) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, to) in b.iter().enumerate() {
+            let changed = previous[j] + usize::from(from != *to);
+            current.push(changed.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }

@@ -29,25 +29,229 @@ fn with(lines: &[(Option<Context>, &str, &[&str])]) -> Result<KeyMap, OverrideEr
 }
 
 #[test]
-fn text_fields_take_question_marks_but_the_log_opens_help() {
+fn question_marks_open_help_wherever_typing_does_not_go() {
     let question = press(KeyCode::Char('?'), KeyModifiers::SHIFT);
-    assert_eq!(action_for(Context::Session, &question), None);
+    for typed in [
+        Context::Picker,
+        Context::LogFilter,
+        Context::Form,
+        Context::ConfirmNote,
+        Context::Help,
+    ] {
+        assert_eq!(action_for(typed, &question), None, "typed in {typed:?}");
+    }
+    // In the session field only while it is empty: `update` types it otherwise.
+    assert_eq!(action_for(Context::Session, &question), Some(Action::Help));
+    for context in HELP_ORDER.into_iter().filter(|c| !c.is_text()) {
+        if context == Context::Global || context == Context::Text {
+            continue;
+        }
+        assert_eq!(
+            action_for(context, &question),
+            Some(Action::Help),
+            "{context:?}"
+        );
+    }
+    let f1 = press(KeyCode::F(1), KeyModifiers::NONE);
+    for context in HELP_ORDER.into_iter().filter(|c| *c != Context::Help) {
+        assert_eq!(action_for(context, &f1), Some(Action::Help), "{context:?}");
+    }
+    assert_eq!(action_for(Context::Help, &f1), Some(Action::Close));
+}
+
+#[test]
+fn every_text_field_keeps_the_shell_editing_keys() {
+    let ctrl = |c| press(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let alt = |c| press(KeyCode::Char(c), KeyModifiers::ALT);
+    let editing = [
+        (ctrl('a'), Action::CursorHome),
+        (ctrl('e'), Action::CursorEnd),
+        (ctrl('b'), Action::CursorLeft),
+        (ctrl('f'), Action::CursorRight),
+        (ctrl('k'), Action::KillToEnd),
+        (ctrl('u'), Action::ClearLine),
+        (ctrl('w'), Action::DeleteWord),
+        (ctrl('d'), Action::DeleteForward),
+        (alt('b'), Action::WordLeft),
+        (alt('f'), Action::WordRight),
+        (press(KeyCode::Home, KeyModifiers::NONE), Action::CursorHome),
+        (press(KeyCode::End, KeyModifiers::NONE), Action::CursorEnd),
+    ];
+    for context in HELP_ORDER.into_iter().filter(|c| c.is_text()) {
+        for (event, action) in &editing {
+            // Help's Home and End go to the top and the bottom of its list, which is what it is
+            // for; Ctrl-a and Ctrl-e still move in its filter.
+            let list_key = matches!(event.code, KeyCode::Home | KeyCode::End);
+            if context == Context::Help && list_key {
+                continue;
+            }
+            assert_eq!(
+                action_for(context, event),
+                Some(*action),
+                "{context:?} {event:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_picker_s_own_keys_moved_off_the_editing_keys() {
+    let ctrl = |c| press(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let alt = |c| press(KeyCode::Char(c), KeyModifiers::ALT);
+    let named = |code| press(code, KeyModifiers::NONE);
+    for (event, action) in [
+        (ctrl('g'), Action::ToggleFavourite),
+        (ctrl('t'), Action::ToggleByLoad),
+        (ctrl('x'), Action::MarkAgent),
+        (ctrl(' '), Action::MarkAgent),
+        (named(KeyCode::Insert), Action::AddTarget),
+        (alt('a'), Action::AddTarget),
+        (named(KeyCode::F(4)), Action::EditTarget),
+        (alt('e'), Action::EditTarget),
+        (named(KeyCode::F(8)), Action::DeleteTarget),
+        (alt('d'), Action::DeleteTarget),
+        (ctrl('l'), Action::Redraw),
+    ] {
+        assert_eq!(
+            action_for(Context::Picker, &event),
+            Some(action),
+            "{event:?}"
+        );
+    }
     assert_eq!(
-        action_for(Context::Help, &question),
+        action_for(Context::Session, &ctrl('x')),
+        Some(Action::MarkAllShown)
+    );
+}
+
+/// Keys a terminal, tmux or the shell keeps for itself, and what for. A default on one of these
+/// would not reach handoff for some supervisors, or would surprise them. (Ctrl-Shift letters,
+/// the terminals' copy and paste, and Shift-PgUp/PgDn, their scrollback, cannot even be written
+/// in `[keys]`: see the end of the test.)
+const KEPT_BY_OTHERS: &[(&str, &str)] = &[
+    ("Ctrl-c", "the interrupt signal"),
+    ("Ctrl-s", "XOFF: flow control stops the terminal's output"),
+    ("Ctrl-q", "XON: flow control"),
+    ("Ctrl-z", "suspends a program from the shell"),
+    ("Ctrl-\\", "the quit signal"),
+    ("Ctrl-b", "tmux's prefix"),
+    (
+        "Ctrl-Space",
+        "the input source switch on macOS; a tmux prefix for some",
+    ),
+    ("F1", "GNOME Terminal's help; behind fn on Mac laptops"),
+    ("F10", "GNOME Terminal's menu"),
+    ("F11", "full screen in most terminals"),
+];
+
+/// Where a default takes one of those on purpose (in every part, without a part), and why it is
+/// safe there.
+const TAKEN_ON_PURPOSE: &[(Option<Context>, &str, &str)] = &[
+    (
+        Some(Context::Global),
+        "Ctrl-c",
+        "quit: raw mode (crossterm's enable_raw_mode, which is cfmakeraw) turns ISIG off, so it reaches handoff, and quitting is what everyone means by it",
+    ),
+    (
+        Some(Context::QuitConfirm),
+        "Ctrl-c",
+        "a second Ctrl-c quits at once",
+    ),
+    (
+        Some(Context::Picker),
+        "Ctrl-s",
+        "sync: raw mode (cfmakeraw) turns IXON off, so while handoff runs Ctrl-s is a key, not XOFF",
+    ),
+    (
+        Some(Context::Picker),
+        "Ctrl-Space",
+        "mark-agent's second key, for those used to it; Ctrl-x comes first",
+    ),
+    (
         None,
-        "typed into the filter"
+        "F1",
+        "help stays where most programs have it; `?` opens it wherever typing does not go",
+    ),
+];
+
+#[test]
+fn no_default_takes_a_key_the_terminal_tmux_or_the_shell_keeps() {
+    let kept: Vec<(Key, &str)> = KEPT_BY_OTHERS
+        .iter()
+        .map(|(label, why)| (key_named(label), *why))
+        .collect();
+    let mut used = vec![false; TAKEN_ON_PURPOSE.len()];
+    for context in HELP_ORDER {
+        // The editing keys are a shell's own: they mean in a field what they mean there.
+        if context == Context::Text {
+            continue;
+        }
+        for binding in defaults(context) {
+            for key in binding.keys.iter() {
+                let Some((_, why)) = kept.iter().find(|(k, _)| k == key) else {
+                    continue;
+                };
+                let purpose = TAKEN_ON_PURPOSE.iter().position(|(only, label, _)| {
+                    only.is_none_or(|c| c == context) && key_named(label) == *key
+                });
+                match purpose {
+                    Some(at) => used[at] = true,
+                    None => panic!(
+                        "{} in {:?} (\"{}\") is {why}: pick another key, or say in TAKEN_ON_PURPOSE why it is safe",
+                        key.label(),
+                        context,
+                        binding.description
+                    ),
+                }
+            }
+        }
+    }
+    for ((_, label, _), used) in TAKEN_ON_PURPOSE.iter().zip(used) {
+        assert!(
+            used,
+            "{label} is no longer taken: drop it from TAKEN_ON_PURPOSE"
+        );
+    }
+    // Marking agents has a key every terminal and tmux pass on.
+    let mark_agent = defaults(Context::Picker)
+        .iter()
+        .find(|b| b.action == Action::MarkAgent)
+        .expect("the picker marks agents");
+    assert!(
+        mark_agent
+            .keys
+            .iter()
+            .any(|k| !kept.iter().any(|(c, _)| c == k)),
+        "{}",
+        mark_agent.keys_label()
     );
-    assert_eq!(action_for(Context::Log, &question), Some(Action::Help));
-    assert_eq!(
-        action_for(Context::Picker, &press(KeyCode::F(1), KeyModifiers::NONE)),
-        Some(Action::Help)
-    );
+    // macOS Terminal types a character for Option-letter unless told otherwise: every Alt key
+    // outside the fields has a key without Alt beside it.
+    for context in HELP_ORDER.into_iter().filter(|c| *c != Context::Text) {
+        for binding in defaults(context) {
+            let alt = |k: &Key| k.label().contains("Alt-");
+            if binding.keys.iter().any(alt) {
+                assert!(
+                    binding.keys.iter().any(|k| !alt(k)),
+                    "{} in {context:?}",
+                    binding.description
+                );
+            }
+        }
+    }
+    // Shift with a named key or a Ctrl letter cannot be written, and Shift-PgUp is not PgUp.
+    assert!("Shift-PgUp".parse::<Key>().is_err());
+    assert_eq!(key_named("Ctrl-C"), key_named("Ctrl-c"));
+    let shift_page_up = press(KeyCode::PageUp, KeyModifiers::SHIFT);
+    for context in HELP_ORDER {
+        assert_eq!(action_for(context, &shift_page_up), None, "{context:?}");
+    }
 }
 
 #[test]
 fn dialogs_shadow_the_panes() {
-    let f1 = press(KeyCode::F(1), KeyModifiers::NONE);
-    assert_eq!(action_for(Context::Confirm, &f1), None);
+    let tab = press(KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(action_for(Context::ConfirmDelete, &tab), None);
     let enter = press(KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(action_for(Context::Confirm, &enter), Some(Action::Send));
     assert_eq!(action_for(Context::Picker, &enter), Some(Action::Choose));
@@ -82,7 +286,7 @@ fn hints_come_from_the_same_table() {
         .chain(&hints.beneath)
         .map(|b| b.keys_label())
         .collect();
-    assert!(labels.contains(&"Ctrl-f".to_owned()), "{labels:?}");
+    assert!(labels.contains(&"Ctrl-g".to_owned()), "{labels:?}");
     assert!(labels.contains(&"Ctrl-c".to_owned()), "{labels:?}");
 }
 
@@ -216,22 +420,22 @@ fn a_scoped_override_wins_over_an_unscoped_one_whatever_the_order() {
 
 #[test]
 fn the_same_action_under_two_layers_is_no_conflict() {
-    // F4 for help everywhere: the log's own help key and the global one agree.
-    let map = with(&[(None, "help", &["F4"])]).unwrap();
-    let f4 = press(KeyCode::F(4), KeyModifiers::NONE);
-    assert_eq!(map.action_for(Context::Log, &f4), Some(Action::Help));
-    assert_eq!(map.action_for(Context::Session, &f4), Some(Action::Help));
+    // F3 for help everywhere: the log's own help key and the global one agree.
+    let map = with(&[(None, "help", &["F3"])]).unwrap();
+    let f3 = press(KeyCode::F(3), KeyModifiers::NONE);
+    assert_eq!(map.action_for(Context::Log, &f3), Some(Action::Help));
+    assert_eq!(map.action_for(Context::Session, &f3), Some(Action::Help));
 }
 
 #[test]
 fn a_key_bound_twice_in_one_context_is_refused() {
     let error = with(&[
         (None, "next-pane", &["F3"]),
-        (Some(Context::Picker), "add", &["Ctrl-e"]),
+        (Some(Context::Picker), "add", &["F4"]),
     ])
     .unwrap_err();
     assert_eq!(error.index, 1);
-    assert!(error.problem.contains("\"Ctrl-e\""), "{}", error.problem);
+    assert!(error.problem.contains("\"F4\""), "{}", error.problem);
     assert!(error.problem.contains("\"add\""), "{}", error.problem);
     assert!(error.problem.contains("\"edit\""), "{}", error.problem);
     assert!(error.problem.contains("Target picker"), "{}", error.problem);
@@ -263,10 +467,26 @@ fn a_key_that_would_hide_another_layer_is_refused() {
 }
 
 #[test]
-fn the_defaults_own_shadows_stay_allowed() {
-    // Moving the picker's add to another Ctrl key and back is the default again.
-    assert!(with(&[(Some(Context::Picker), "add", &["Ctrl-a"])]).is_ok());
-    assert!(with(&[(Some(Context::Picker), "add", &["Ctrl-b"])]).is_ok());
+fn an_old_default_key_bound_back_is_allowed_and_said() {
+    // Before the text fields took the shell's keys, Ctrl-a added in the picker.
+    let lines = [Override {
+        context: Some(Context::Picker),
+        action: Action::AddTarget,
+        keys: vec![key_named("Ctrl-a")],
+    }];
+    let map = KeyMap::with_overrides(&lines).expect("allowed");
+    let ctrl_a = press(KeyCode::Char('a'), KeyModifiers::CONTROL);
+    assert_eq!(
+        map.action_for(Context::Picker, &ctrl_a),
+        Some(Action::AddTarget)
+    );
+    let warnings = KeyMap::moved_back(&lines);
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].message.contains("Ins/Alt-a"), "{warnings:?}");
+    // Any other editing key is still refused.
+    let error = with(&[(Some(Context::Picker), "add", &["Ctrl-b"])]).unwrap_err();
+    assert!(error.problem.contains("cursor left"), "{}", error.problem);
+    assert!(KeyMap::moved_back(&[]).is_empty());
 }
 
 #[test]

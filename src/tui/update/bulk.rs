@@ -156,7 +156,7 @@ pub(super) fn reroute_failed(model: &mut Model) {
 #[cfg(test)]
 mod tests;
 
-/// Ctrl-Space in the picker: marks the highlighted agent (or unmarks it) to spread the marked
+/// Ctrl-x (or Ctrl-Space) in the picker: marks the highlighted agent (or unmarks it) to spread the marked
 /// conversations over. Queues take no share: a queue hands out its own conversations.
 pub(super) fn mark_agent(model: &mut Model) {
     let Some(target) = model.picker.highlighted(&model.roster) else {

@@ -18,6 +18,12 @@ fn example_before_keys() -> &'static str {
 
 /// A complete config file with `keys` in it, and what its `[keys]` resolve to.
 fn with_keys(keys: &str) -> (String, Result<KeyMap, ConfigError>) {
+    let (text, resolved) = with_keys_warned(keys);
+    (text, resolved.map(|(map, _)| map))
+}
+
+/// A complete config file with `keys` in it, and the key map and warnings it resolves to.
+fn with_keys_warned(keys: &str) -> (String, Result<(KeyMap, Vec<String>), ConfigError>) {
     let text = format!("{}\n{keys}\n", example_before_keys());
     let config = Config::parse(&text, Path::new(PATH), |name| {
         (name == "HANDOFF_CLIENT_SECRET").then(|| "x".to_owned())
@@ -85,10 +91,28 @@ fn each_problem_in_keys_names_the_file_the_line_and_the_key() {
             "not a part of the console",
         ),
         (
+            "[keys.picker]\nadd = \"F4\"\n",
+            "add =",
+            "\"F4\"",
+            "would be both \"add\" and \"edit\"",
+        ),
+        (
             "[keys.picker]\nadd = \"Ctrl-e\"\n",
             "add =",
             "\"Ctrl-e\"",
-            "would be both \"add\" and \"edit\"",
+            "would do two things",
+        ),
+        (
+            "[keys]\nfavorite = \"F6\"\n",
+            "favorite",
+            "favorite",
+            "did you mean favourite",
+        ),
+        (
+            "[keys.pickr]\nadd = \"F6\"\n",
+            "[keys.pickr]",
+            "pickr",
+            "did you mean picker",
         ),
         (
             "[keys.everywhere]\nhelp = \"Esc\"\n",
@@ -149,4 +173,48 @@ fn the_first_problem_in_the_file_is_the_one_reported() {
         "{message}"
     );
     assert!(message.contains("\"zzz\" is not an action"), "{message}");
+}
+
+/// A line from before the text fields took the shell's editing keys still starts the console:
+/// the key does what the line says where it says, and the warning names the new default.
+#[test]
+fn an_old_default_key_bound_back_starts_with_a_warning() {
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let (text, resolved) =
+        with_keys_warned("[keys.picker]\nadd = \"Ctrl-a\"\n\n[keys]\nmark-all = \"Ctrl-k\"\n");
+    let (keys, warnings) = resolved.expect("starts");
+    assert_eq!(
+        keys.action_for(Context::Picker, &ctrl('a')),
+        Some(Action::AddTarget)
+    );
+    assert_eq!(
+        keys.action_for(Context::Session, &ctrl('a')),
+        Some(Action::CursorHome),
+        "the other fields keep it"
+    );
+    assert_eq!(
+        keys.action_for(Context::Session, &ctrl('k')),
+        Some(Action::MarkAllShown)
+    );
+    let [add, mark_all] = warnings.as_slice() else {
+        panic!("one warning a line: {warnings:?}");
+    };
+    let line = line_with(&text, "add =");
+    assert!(
+        add.contains(&format!("{PATH}, line {line}: keys.picker.add:")),
+        "{add}"
+    );
+    assert!(add.contains("\"Ins/Alt-a\""), "{add}");
+    assert!(add.contains("\"start of field\""), "{add}");
+    assert!(mark_all.contains("\"Ctrl-x\""), "{mark_all}");
+    assert!(
+        mark_all.contains("\"delete to end of field\""),
+        "{mark_all}"
+    );
+}
+
+#[test]
+fn keys_as_they_are_need_no_warning() {
+    let (_, resolved) = with_keys_warned("[keys.picker]\nadd = \"F6\"\n");
+    assert_eq!(resolved.expect("starts").1, Vec::<String>::new());
 }

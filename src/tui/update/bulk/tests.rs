@@ -429,7 +429,7 @@ fn a_refresh_behind_the_confirmation_changes_neither_the_target_nor_the_figures(
     let grace = agent(&model, "Grace Liu");
     free_chats(&mut model, &[(&dana, 1), (&grace, 3)]);
     key(&mut model, KeyCode::Enter);
-    ctrl(&mut model, 'l');
+    ctrl(&mut model, 't');
     type_text(&mut model, "dana");
     key(&mut model, KeyCode::Enter);
     assert!(model.showing::<ConfirmBulk>().is_some());
@@ -499,10 +499,10 @@ fn a_spread_goes_by_the_free_chats_its_confirmation_showed() {
     let agents: Vec<Target> = model.roster.targets()[..2].to_vec();
     free_chats(&mut model, &[(&agents[0], 1), (&agents[1], 1)]);
     key(&mut model, KeyCode::Enter);
-    let ctrl_space = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
-    update(&mut model, Msg::Key(ctrl_space));
+    let ctrl_x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL);
+    update(&mut model, Msg::Key(ctrl_x));
     key(&mut model, KeyCode::Down);
-    update(&mut model, Msg::Key(ctrl_space));
+    update(&mut model, Msg::Key(ctrl_x));
     key(&mut model, KeyCode::Enter);
 
     // Were these used, all three would go to the second agent without asking.
@@ -555,7 +555,7 @@ fn after_a_run_the_picker_starts_afresh() {
     free_chats(&mut model, &[(&dana, 3)]);
     key(&mut model, KeyCode::Enter);
     ctrl(&mut model, 'o');
-    ctrl(&mut model, 'l');
+    ctrl(&mut model, 't');
     type_text(&mut model, "dana");
     key(&mut model, KeyCode::Enter);
     dispatched(key(&mut model, KeyCode::Char('y')));

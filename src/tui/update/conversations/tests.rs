@@ -84,9 +84,9 @@ fn space_marks_ctrl_k_marks_all_shown_and_ctrl_t_sorts() {
     );
     key(&mut model, KeyCode::Char(' '));
     assert!(model.conversations.marked().is_empty());
-    ctrl(&mut model, 'k');
+    ctrl(&mut model, 'x');
     assert_eq!(model.conversations.marked().len(), 3);
-    ctrl(&mut model, 'k');
+    ctrl(&mut model, 'x');
     assert!(model.conversations.marked().is_empty(), "again: cleared");
     key(&mut model, KeyCode::Down);
     key(&mut model, KeyCode::Up);
