@@ -264,7 +264,7 @@ fn three_demo_conversations_go_to_a_queue_in_one_confirmation() {
     // The demo floor's conversations, read from the simulator at start.
     tmux.wait_for("conversation(s) by wait");
     for _ in 0..3 {
-        tmux.keys(&["Space", "Down"]);
+        tmux.keys(&["Space"]);
     }
     tmux.wait_for("3 marked");
     tmux.keys(&["Enter"]);

@@ -173,6 +173,7 @@ fn the_conversation_list_from_the_simulator_at_80x24_and_120x40() {
     with_conversations(&mut model);
     press(&mut model, KeyCode::Down);
     press(&mut model, KeyCode::Char(' '));
+    press(&mut model, KeyCode::Up);
     let small = screen(&model, 80, 24);
     assert!(
         small.contains("conversation(s), 1 marked, by wait"),
@@ -247,7 +248,6 @@ fn three_to(model: &mut Model, filter: &str) {
 fn mark_three(model: &mut Model) {
     for _ in 0..3 {
         press(model, KeyCode::Char(' '));
-        press(model, KeyCode::Down);
     }
 }
 

@@ -66,6 +66,11 @@ impl Action {
             Self::RerouteFailed => "re-route-failed",
             Self::MarkAgent => "mark-agent",
             Self::ShowTeammates => "show-teammates",
+            Self::ExtendMarksUp => "mark-range-up",
+            Self::ExtendMarksDown => "mark-range-down",
+            Self::MarkTopShown => "mark-top",
+            Self::MarkTopCount => "mark-that-many",
+            Self::NextNeedingLook => "next-needing-a-look",
         }
     }
 
@@ -120,6 +125,7 @@ impl Context {
             Self::ConfirmBulk => "confirm-many",
             Self::ConfirmStop => "confirm-stop",
             Self::SendUnclaimed => "redis-away",
+            Self::MarkTop => "mark-top-prompt",
         }
     }
 

@@ -131,6 +131,22 @@ fn keys_are_read_in_easier_spellings_too() {
 }
 
 #[test]
+fn shift_goes_with_named_keys_and_reads_back_as_written() {
+    let down = key_named("Shift-↓");
+    assert_eq!(down.label(), "Shift-↓");
+    assert_eq!(key_named("shift-down"), down);
+    assert_eq!(key_named("Shift-F3").label(), "Shift-F3");
+    assert_eq!(key_named("Shift-Tab").label(), "Shift-Tab");
+    let pressed = |modifiers| KeyEvent::new(KeyCode::Down, modifiers);
+    assert!(down.matches(&pressed(KeyModifiers::SHIFT)));
+    assert!(!down.matches(&pressed(KeyModifiers::NONE)));
+    assert!(!key_named("↓").matches(&pressed(KeyModifiers::SHIFT)));
+    for bad in ["Shift-Space", "Shift-x"] {
+        assert!(bad.parse::<Key>().is_err(), "{bad}");
+    }
+}
+
+#[test]
 fn unknown_key_names_say_how_keys_are_written() {
     for bad in ["Ctlr-o", "F13", "F0", "", "Ctrl-", "Hyper-x", "ab"] {
         let error = bad.parse::<Key>().unwrap_err().to_string();

@@ -35,7 +35,7 @@ fn line_with(text: &str, needle: &str) -> usize {
 #[test]
 fn keys_change_what_a_key_does() {
     let (_, keys) =
-        with_keys("[keys]\nre-route = [\"x\", \"F6\"]\n\n[keys.log]\ndetails = \"o\"\n");
+        with_keys("[keys]\nre-route = [\"x\", \"F7\"]\n\n[keys.log]\ndetails = \"o\"\n");
     let keys = keys.unwrap();
     let press = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
     assert_eq!(
