@@ -254,7 +254,8 @@ impl Run<'_> {
             && room < count as u64
         {
             err!(
-                "note: the agents given have {room} free chat(s) between them for {count} conversation(s){}",
+                "note: the agents given have {} between them for {count} conversation(s){}",
+                crate::words::chats_free(u32::try_from(room).unwrap_or(u32::MAX), None),
                 if self.beyond_capacity {
                     "; the rest go to them in turn (--beyond-capacity)"
                 } else {

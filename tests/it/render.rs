@@ -364,7 +364,7 @@ fn many_to_one_agent_names_its_free_chats_and_asks_again() {
     );
     let second = screen(&model, 120, 40);
     assert!(
-        second.contains("1 of the 3 would go beyond Dana Whitfield's 2 free chat(s)"),
+        second.contains("1 of the 3 would go beyond what Dana Whitfield can take (2 chats free)"),
         "{second}"
     );
     assert_screen!("confirm_many_to_an_agent_anyway", second);
@@ -861,8 +861,8 @@ fn the_picker_shows_who_is_free() {
     press(&mut model, KeyCode::Tab);
     type_text(&mut model, "billing");
     let screen = screen(&model, 110, 26);
-    assert!(screen.contains("● available 1/3"), "{screen}");
-    assert!(screen.contains("◑ busy 3/3 full"), "{screen}");
+    assert!(screen.contains("● 2 of 3 chats free"), "{screen}");
+    assert!(screen.contains("◑ busy"), "{screen}");
     assert!(screen.contains("4 waiting ~1m35s"), "{screen}");
     assert!(screen.contains("who is free as of"), "{screen}");
     assert_screen!("picker_live", screen);
@@ -1121,7 +1121,11 @@ fn at_60_columns_names_win_over_id_stubs() {
     press(&mut model, KeyCode::Tab);
     type_text(&mut model, "billing");
     let screen = screen(&model, 60, 20);
-    for whole in ["Priya Raghunathan", "Tomás Echeverría", "● available 1/3"] {
+    for whole in [
+        "Priya Raghunathan",
+        "Tomás Echeverría",
+        "● 2 of 3 chats free",
+    ] {
         assert!(screen.contains(whole), "{whole} is cut:\n{screen}");
     }
     assert!(!screen.contains("a-0691274…"), "no id stubs:\n{screen}");

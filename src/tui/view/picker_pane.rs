@@ -21,7 +21,7 @@ const LEAD_COLUMNS: usize = 2 + 2 + 6;
 const NAME_MIN: usize = 18;
 const NAME_MAX: usize = 28;
 const TEAM_WIDTH: usize = 14;
-/// Wide enough for "● available 3/3 full" and "12 waiting ~13m05s".
+/// Wide enough for "● 2 of 12 chats free" and "12 waiting ~13m05s".
 const STATUS_WIDTH: usize = 20;
 /// "a-59bb17e…"
 const ID_WIDTH: usize = 12;
@@ -167,7 +167,7 @@ fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
     Line::styled(text, style)
 }
 
-/// "★ agent  Dana Whitfield     Billing        ● available 1/3  a-59bb17e…", the letters the
+/// "★ agent  Dana Whitfield     Billing        ● 2 of 3 chats free  a-59bb17e…", the letters the
 /// filter matched in the name (`matched`, by character) marked.
 fn row<'a>(
     model: &Model,
