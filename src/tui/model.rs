@@ -531,7 +531,7 @@ impl Model {
     pub fn copy_session(&mut self, id: TransferId) -> Option<Effect> {
         let session = self.transfer(id)?.request.session.to_string();
         self.tell(format!(
-            "copied session {session} to the clipboard (if the terminal allows OSC 52)"
+            "copied {session} to the clipboard (if the terminal allows)"
         ));
         Some(Effect::Copy(session))
     }

@@ -1173,7 +1173,7 @@ fn a_failed_transfer_is_rerouted_in_one_key_and_a_second_move_asks_first() {
     tmux.keys(&["BTab"]);
     tmux.wait_for("▶ Log");
     tmux.keys(&["y"]);
-    tmux.wait_for("copied session dead5f0e9a8b7c6d5e4f3a2b");
+    tmux.wait_for("copied dead5f0e9a8b7c6d5e4f3a2b to the clipboard");
     let buffer = tmux.run(&["show-buffer"]);
     assert_eq!(
         String::from_utf8_lossy(&buffer.stdout),

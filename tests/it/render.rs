@@ -351,7 +351,10 @@ fn many_to_one_agent_names_its_free_chats_and_asks_again() {
     three_to(&mut model, "dana");
     // 120 columns: the dialog covers no session id cut short (those begin with their time).
     let first = screen(&model, 120, 40);
-    assert!(first.contains("Dana Whitfield (2 free)"), "{first}");
+    assert!(
+        first.contains("Dana Whitfield (2 of 3 chats free)"),
+        "{first}"
+    );
     assert!(
         first.contains("1 would go beyond their free chats (you will be asked again)"),
         "{first}"
@@ -441,6 +444,85 @@ fn the_confirmation_shows_exactly_what_will_happen() {
     let screen = screen(&model, 100, 30);
     assert!(screen.contains("session 6538…cf0a1b → agent Dana Whitfield (a-3884339…)"));
     assert_screen!("confirm", screen);
+}
+
+/// A conversation taken from the list: the confirmation says how it waits, and for what.
+#[test]
+fn the_confirmation_names_the_conversations_queue_wait_and_intent() {
+    let mut model = model();
+    with_conversations(&mut model);
+    let first = model.conversations.shown("")[0].clone();
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    press(&mut model, KeyCode::Enter);
+    let screen = screen(&model, 100, 30);
+    let queue = first.queue.as_ref().unwrap().label().to_owned();
+    assert!(
+        screen.contains(&format!(" in {queue} · intent {}", first.intent.unwrap())),
+        "{screen}"
+    );
+    assert!(screen.contains("waiting "), "{screen}");
+    assert_screen!("confirm_from_the_list", screen);
+}
+
+/// An unknown outcome: the detail says where the list last saw the conversation, and when.
+#[test]
+fn an_unknown_outcome_says_where_the_list_last_saw_the_conversation() {
+    let mut model = model();
+    with_conversations(&mut model);
+    let first = model.conversations.shown("")[0].clone();
+    let queue = first.queue.as_ref().unwrap().label().to_owned();
+    let id = send(&mut model, first.session.as_str(), "dana");
+    finish(
+        &mut model,
+        id,
+        Progress::Finished(Outcome::Unknown {
+            http_status: Some(504),
+            reason: FailureReason::GatewayTimeout,
+            message: "HTTP 504: gateway timed out".into(),
+        }),
+    );
+    model.clock.now += chrono::Duration::seconds(40);
+    press(&mut model, KeyCode::F(6));
+    press(&mut model, KeyCode::Enter);
+    let screen = screen(&model, 110, 30);
+    assert!(
+        screen.contains(&format!(
+            "per the list at 09:30:00, 40s ago: waiting in {queue}"
+        )),
+        "{screen}"
+    );
+    assert_screen!("detail_unknown_where_now", screen);
+}
+
+/// What a key did shows in the bottom line, even when the log's filter hides its line.
+#[test]
+fn a_keys_answer_shows_in_the_status_line_until_the_next_key() {
+    let mut model = model();
+    let id = send(&mut model, "fa11f6939489bfffc7911a2b", "marcus");
+    finish(
+        &mut model,
+        id,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        }),
+    );
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::Char('/'));
+    type_text(&mut model, "marcus");
+    press(&mut model, KeyCode::Enter);
+    press(&mut model, KeyCode::Char('y'));
+    let shown = screen(&model, 80, 24);
+    let bottom = shown.lines().last().unwrap();
+    assert!(
+        bottom
+            .contains("copied fa11f6939489bfffc7911a2b to the clipboard (if the terminal allows)"),
+        "{shown}"
+    );
+    assert_screen!("status_copied", shown);
+    press(&mut model, KeyCode::Up);
+    let after = screen(&model, 80, 24);
+    assert!(!after.contains("copied"), "{after}");
 }
 
 #[test]
@@ -1248,6 +1330,11 @@ mod every_screen {
         three_to_billing(&mut progress);
         run_under_way(&mut progress);
         screens.push(("progress", progress));
+
+        let mut top = shift();
+        ctrl(&mut top, 'g');
+        type_text(&mut top, "15");
+        screens.push(("mark_top", top));
 
         let mut filtered = shift();
         press(&mut filtered, KeyCode::BackTab);

@@ -39,7 +39,6 @@ pub(super) fn next_needing_look(model: &mut Model) {
     if hidden {
         model.log_query.clear();
     }
-    model.log.highlight(seq);
     model.seen(id);
     let left = model.unseen.len();
     let words = match (left, hidden) {
@@ -49,4 +48,6 @@ pub(super) fn next_needing_look(model: &mut Model) {
         (_, true) => format!("filter cleared to show it; {left} more need a look"),
     };
     model.tell(words);
+    // After the notice: the highlight on the newest entry would follow it to the notice.
+    model.log.highlight(seq);
 }

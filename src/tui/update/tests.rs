@@ -1296,7 +1296,7 @@ fn y_in_the_log_copies_the_whole_session_id() {
         model
             .status
             .as_deref()
-            .is_some_and(|status| status.starts_with(&format!("copied session {SESSION}"))),
+            .is_some_and(|status| status.starts_with(&format!("copied {SESSION} to the clipboard"))),
         "said where the eye is: {:?}",
         model.status
     );

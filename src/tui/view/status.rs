@@ -105,7 +105,7 @@ fn calls(
 }
 
 /// The keys that work right now, from the same key map as the help screen; or, until the next
-/// key, the answer to the last one ("copied session …"), where the eye already is.
+/// key, the answer to the last one ("copied … to the clipboard"), where the eye already is.
 pub(super) fn hint_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
     if let Some(status) = &model.status {
         let line = Line::from(vec![
