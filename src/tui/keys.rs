@@ -698,7 +698,7 @@ const MARK_TOP: &[Binding] = &[
     bind(
         &[key(KeyCode::Enter)],
         A::MarkTopCount,
-        "mark that many",
+        "mark that many, then pick their target",
         Always,
     ),
     bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", Always),

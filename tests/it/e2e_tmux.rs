@@ -291,6 +291,43 @@ fn three_demo_conversations_go_to_a_queue_in_one_confirmation() {
     assert!(done.contains("0 unknown · 0 waiting"), "{done}");
 }
 
+/// Marking as fast as reading: Space marks and goes down (five rows, five keys), Shift-↓
+/// extends a range (tmux passes Shift with the arrow), Esc clears, and Ctrl-g marks the top N
+/// shown from a one-line prompt, saying so in the bottom line.
+#[test]
+fn space_shift_down_and_ctrl_g_mark_rows_as_fast_as_they_are_read() {
+    if !tmux_installed() {
+        return;
+    }
+    let tmux = Tmux::start(110, 32, "--demo");
+    tmux.wait_for("conversation(s) by wait");
+    for _ in 0..5 {
+        tmux.keys(&["Space"]);
+    }
+    tmux.wait_for("5 marked");
+    tmux.keys(&["S-Down"]);
+    tmux.wait_for("7 marked");
+    tmux.keys(&["S-Down"]);
+    tmux.wait_for("8 marked");
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the marks cleared", |screen| !screen.contains(" marked"));
+
+    tmux.keys(&["C-g"]);
+    tmux.wait_for("Mark the top N shown");
+    tmux.text("x");
+    tmux.wait_for("only digits: 'x' is not one");
+    tmux.text("12");
+    tmux.wait_for("mark the top 12 of");
+    tmux.keys(&["Enter"]);
+    let marked = tmux.wait_for("▶ Target");
+    assert!(
+        marked.contains("marked the top 12 of") && marked.contains("(12 marked in all)"),
+        "{marked}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("12 marked");
+}
+
 /// The queues' figures show above the list from the first reads, the worst queue first and
 /// named in the header; F2 hides them and gives their lines to the list, and shows them again.
 #[test]

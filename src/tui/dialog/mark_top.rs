@@ -1,6 +1,8 @@
 //! "Mark the top N shown": a one-line prompt that takes a count and marks that many of the
-//! first conversations the session pane shows, in its order and through its filter. Only digits
-//! go in; anything else, or a count of none, is answered in words and the prompt stays.
+//! first conversations the session pane shows, in its order and through its filter, then opens
+//! the picker for their target, the step that always comes next (Esc there comes back with the
+//! marks kept). Only digits go in; anything else, or a count of none, is answered in words and
+//! the prompt stays.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -11,7 +13,7 @@ use super::frame::{edit_field, key_line, open, sized};
 use crate::tui::effect::Effect;
 use crate::tui::input::TextInput;
 use crate::tui::keys::{Action, Context};
-use crate::tui::model::{Dialog, DialogInput, Model};
+use crate::tui::model::{Dialog, DialogInput, Focus, Model};
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -38,7 +40,8 @@ impl MarkTop {
     }
 }
 
-/// Marks the top `count` shown and says how many that was, in the status line and the log.
+/// Marks the top `count` shown and says how many that was, in the status line and the log;
+/// with any marked, the picker takes over.
 fn mark(model: &mut Model, count: usize) {
     let filter = model.session.value().to_owned();
     let done = model.conversations.mark_top_shown(&filter, count);
@@ -57,6 +60,11 @@ fn mark(model: &mut Model, count: usize) {
         )
     };
     model.tell(words);
+    if done.taken > 0 {
+        model.session.clear();
+        model.session_error = None;
+        model.focus = Focus::Picker;
+    }
 }
 
 impl Dialog for MarkTop {
@@ -109,7 +117,7 @@ impl Dialog for MarkTop {
         });
         lines.push(Line::raw(""));
         lines.push(key_line(&model.keys, self.context(), theme));
-        let dialog = sized(area, 60, &lines);
+        let dialog = sized(area, 66, &lines);
         let inner = open("Mark the top N shown", dialog, theme, frame);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         let before = Span::raw(format!("{LABEL}{}", self.count.before_cursor())).width();

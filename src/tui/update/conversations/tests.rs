@@ -432,7 +432,10 @@ fn ctrl_g_marks_the_top_n_shown_in_the_order_and_filter_shown() {
         model.status.as_deref(),
         Some("marked the top 1 of 2 shown (1 marked in all)")
     );
-    assert_eq!(model.session.value(), "billing", "the filter stays");
+    assert_eq!(model.focus, Focus::Picker, "their target is next");
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(model.focus, Focus::Session);
+    assert_eq!(model.conversations.marked(), [session(2)], "the marks kept");
 }
 
 #[test]
@@ -467,6 +470,7 @@ fn the_top_n_prompt_takes_digits_only_and_says_why_not() {
         model.status.as_deref(),
         Some("only 3 shown: marked all of them (3 marked in all)")
     );
+    key(&mut model, KeyCode::Esc);
     ctrl(&mut model, 'g');
     type_text(&mut model, "2");
     key(&mut model, KeyCode::Esc);
