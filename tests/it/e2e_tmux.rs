@@ -433,8 +433,8 @@ fn ctrl_k_enter_enter_sends_nothing_and_y_asks_about_the_agents_free_chats() {
         "the second confirmation, naming Dana's free chats",
         |screen| {
             screen.contains("Move them anyway?")
-                && screen.contains("Dana Whitfield's")
-                && screen.contains("free chat")
+                && screen.contains("what Dana Whitfield can take (")
+                && screen.contains(" free)")
         },
     );
     tmux.keys(&["Escape"]);
