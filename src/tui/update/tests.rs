@@ -1213,6 +1213,13 @@ fn f6_and_n_go_to_each_transfer_that_needs_a_look_in_turn() {
     assert_eq!(model.status.as_deref(), Some("no transfer needs a look"));
     key(&mut model, KeyCode::Up);
     assert_eq!(model.status, None, "until the next key");
+
+    // The newest line of the log: the highlight stays on it, not on the notice that follows.
+    model.focus = Focus::Session;
+    let newest = accepted_transfer(&mut model, "88e4b8b5b6abd1111b933c4d", "dana").id;
+    update(&mut model, Msg::ConfirmDeadline(newest));
+    key(&mut model, KeyCode::F(6));
+    assert_eq!(highlighted(&model), Some(newest));
 }
 
 #[test]
