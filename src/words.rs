@@ -11,9 +11,28 @@ pub fn short_duration(secs: u64) -> String {
     }
 }
 
+/// "2 of 3 chats free", or "2 chats free" when the total is not known: an agent's capacity,
+/// worded one way wherever it shows (the picker, the confirmations, the command line), always
+/// counting what is free rather than what is in use.
+pub fn chats_free(free: u32, total: Option<u32>) -> String {
+    let chats = |n: u32| if n == 1 { "chat" } else { "chats" };
+    match total {
+        Some(total) => format!("{free} of {total} {} free", chats(total)),
+        None => format!("{free} {} free", chats(free)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capacity_counts_what_is_free() {
+        assert_eq!(chats_free(2, Some(3)), "2 of 3 chats free");
+        assert_eq!(chats_free(0, Some(1)), "0 of 1 chat free");
+        assert_eq!(chats_free(1, None), "1 chat free");
+        assert_eq!(chats_free(4, None), "4 chats free");
+    }
 
     #[test]
     fn durations_are_short() {

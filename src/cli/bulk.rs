@@ -95,7 +95,7 @@ pub(super) async fn run(
         skipped: Vec::new(),
     };
     let ran = match queue {
-        Some(queue) => run.drain(queue).await,
+        Some(queue) => run.drain(queue, args.limit).await,
         None => run.pass(sessions, Vec::new()).await,
     };
     if let Err(code) = ran {
@@ -192,14 +192,21 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// `--from-queue`: a pass for what waits in `queue`, then more for what the shifting pages
-    /// hid, then what is left, in words.
-    async fn drain(&mut self, queue: &str) -> Result<(), ExitCode> {
-        let mut drain = Drain::new();
+    /// `--from-queue`: a pass for what waits in `queue` (the `limit` longest waiting, with
+    /// `--limit`), then more for what the shifting pages hid, then what is left, in words.
+    async fn drain(&mut self, queue: &str, limit: Option<usize>) -> Result<(), ExitCode> {
+        let mut drain = Drain::new(limit);
         let mut read = self.read_queue(queue).await?;
         if read.waiting.is_empty() && read.moved.is_empty() {
             err!("note: no conversation is waiting in {queue}");
             return Ok(());
+        }
+        if let Some(limit) = limit {
+            let waiting = read.waiting.len();
+            err!(
+                "note: {waiting} conversation(s) wait in {queue}; moving the {} longest waiting (--limit {limit})",
+                limit.min(waiting)
+            );
         }
         for pass in 0..=MORE_PASSES {
             let sessions = drain.this_pass(&read, pass == 0);
@@ -247,7 +254,8 @@ impl Run<'_> {
             && room < count as u64
         {
             err!(
-                "note: the agents given have {room} free chat(s) between them for {count} conversation(s){}",
+                "note: the agents given have {} between them for {count} conversation(s){}",
+                crate::words::chats_free(u32::try_from(room).unwrap_or(u32::MAX), None),
                 if self.beyond_capacity {
                     "; the rest go to them in turn (--beyond-capacity)"
                 } else {

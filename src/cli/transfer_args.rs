@@ -26,6 +26,9 @@ pub struct TransferArgs {
     /// queue's name as the platform lists it), longest wait first, as --sessions-file does
     #[arg(long, value_name = "NAME")]
     pub(super) from_queue: Option<String>,
+    /// With --from-queue: only the N longest waiting (the rest stay for another run)
+    #[arg(long, value_name = "N", requires = "from_queue", value_parser = parse_limit)]
+    pub(super) limit: Option<usize>,
     /// The agent: an id (a-…) or a name from the roster
     #[arg(long, value_name = "ID_OR_NAME")]
     pub(super) agent: Option<String>,
@@ -86,5 +89,41 @@ impl TransferArgs {
             .taking_over(self.take_over)
             .sending_unclaimed(self.unclaimed);
         Ok(setup)
+    }
+}
+
+/// `--limit`: a whole number of conversations, 1 or more.
+fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err(
+            "0 would move nothing: give how many of the longest waiting to move, 1 or more".into(),
+        ),
+        Ok(limit) => Ok(limit),
+        Err(_) => Err(format!(
+            "{text:?} is not a number of conversations: give a whole number such as 15"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_limit;
+
+    #[test]
+    fn a_limit_is_a_whole_number_of_one_or_more_said_in_words_when_not() {
+        assert_eq!(parse_limit("15"), Ok(15));
+        assert!(
+            parse_limit("0")
+                .unwrap_err()
+                .contains("0 would move nothing")
+        );
+        for bad in ["", "-3", "fifteen", "1.5"] {
+            assert!(
+                parse_limit(bad)
+                    .unwrap_err()
+                    .contains("is not a number of conversations"),
+                "{bad}"
+            );
+        }
     }
 }

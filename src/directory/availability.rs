@@ -70,6 +70,14 @@ impl LiveState {
         }
     }
 
+    /// How many chats an agent has in all, if the platform says.
+    pub fn chat_total(self) -> Option<u32> {
+        match self {
+            Self::Agent(agent) => agent.chat.map(|chat| chat.total),
+            Self::Queue(_) => None,
+        }
+    }
+
     /// How loaded the target is, lowest first: free agents by the share of their chats in use,
     /// then active queues by how many wait, then busy or full agents, away, and last those that
     /// cannot take anything.
@@ -101,8 +109,8 @@ impl LiveState {
             Self::Agent(AgentPresence {
                 chat: Some(chat), ..
             }) if chat.is_full() => Some(format!(
-                "is at full chat capacity ({}/{} chats)",
-                chat.used, chat.total
+                "is at full chat capacity ({})",
+                crate::words::chats_free(0, Some(chat.total))
             )),
             Self::Queue(queue) if !queue.active => Some("is inactive".into()),
             _ => None,
@@ -127,7 +135,7 @@ mod tests {
         assert_eq!(agent(Presence::Offline, 0).concern().unwrap(), "is offline");
         assert_eq!(
             agent(Presence::Busy, 3).concern().unwrap(),
-            "is at full chat capacity (3/3 chats)"
+            "is at full chat capacity (0 of 3 chats free)"
         );
         let inactive = LiveState::Queue(QueueLoad {
             active: false,

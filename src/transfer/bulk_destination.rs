@@ -45,10 +45,10 @@ impl Room {
         }
     }
 
-    /// "2 free", or "free chats not known".
-    pub fn words(self) -> String {
+    /// "2 of 3 chats free" (the agent's `total`, if known), or "free chats not known".
+    pub fn words(self, total: Option<u32>) -> String {
         match self {
-            Self::Free(free) => format!("{free} free"),
+            Self::Free(free) => crate::words::chats_free(free, total),
             Self::Unknown => "free chats not known".into(),
         }
     }
@@ -177,8 +177,9 @@ impl BulkDestination {
             }),
             Self::Agent(agent, Room::Free(free)) => (beyond > 0).then(|| {
                 format!(
-                    "{beyond} of the {count} would go beyond {}'s {free} free chat(s): all go to them, over capacity",
-                    agent.name
+                    "{beyond} of the {count} would go beyond what {} can take ({}): all go to them, over capacity",
+                    agent.name,
+                    crate::words::chats_free(*free, None)
                 )
             }),
             Self::Spread(agents) => (beyond > 0).then(|| {

@@ -238,6 +238,37 @@ impl Conversations {
         true
     }
 
+    /// Shift-↑/↓: marks the highlighted conversation and the one `delta` rows away, where the
+    /// highlight goes, so each press adds one row to the range.
+    pub fn extend_marks(&mut self, filter: &str, delta: isize) {
+        for step in [0, delta] {
+            if step != 0 {
+                self.move_by(filter, step);
+            }
+            if let Some(session) = self.highlighted(filter).map(|c| c.session.clone()) {
+                self.mark(session);
+            }
+        }
+    }
+
+    /// Marks the first `count` conversations `filter` shows, in the order shown. Returns how
+    /// many that was (fewer when fewer are shown) and how many are shown.
+    pub fn mark_top_shown(&mut self, filter: &str, count: usize) -> TopMarked {
+        let shown: Vec<SessionId> = self
+            .shown(filter)
+            .iter()
+            .map(|c| c.session.clone())
+            .collect();
+        let taken = count.min(shown.len());
+        for session in shown.iter().take(taken).cloned() {
+            self.mark(session);
+        }
+        TopMarked {
+            taken,
+            shown: shown.len(),
+        }
+    }
+
     /// Marks every conversation `filter` shows; if all of them already were, clears every
     /// mark instead. Returns how many are marked after.
     pub fn mark_all_shown(&mut self, filter: &str) -> usize {
@@ -277,6 +308,13 @@ impl Conversations {
         self.sort = self.sort.next();
         self.top = 0;
     }
+}
+
+/// What "mark the top N shown" did: `taken` marked out of the `shown` ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopMarked {
+    pub taken: usize,
+    pub shown: usize,
 }
 
 fn is_waiting(conversation: &Conversation) -> bool {

@@ -12,6 +12,8 @@ pub mod confirm_stop;
 pub mod detail;
 mod frame;
 pub mod help;
+mod listed;
+pub mod mark_top;
 pub mod quit_while_sending;
 mod send;
 pub mod send_unclaimed;

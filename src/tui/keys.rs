@@ -14,7 +14,7 @@ use crossterm::event::KeyCode;
 
 pub use from_config::resolve;
 pub use key::{Key, UnknownKey};
-use key::{alt, char_key, ctrl, key};
+use key::{alt, char_key, ctrl, key, shift};
 pub use map::{Hints, KeyMap, Override, OverrideError, OverrideWarning};
 pub use names::{every_action, meant};
 
@@ -64,6 +64,8 @@ contexts! {
         /// What a sync would change, before it is saved.
         SyncPreview,
         QuitConfirm,
+        /// Typing how many of the first conversations shown to mark.
+        MarkTop,
         Help,
     }
 }
@@ -89,6 +91,7 @@ impl Context {
             Self::ConfirmBulk => "Move many at once",
             Self::ConfirmStop => "Stop the run",
             Self::SendUnclaimed => "Redis is away",
+            Self::MarkTop => "Mark the top N shown",
         }
     }
 
@@ -112,7 +115,8 @@ impl Context {
             | Self::SyncPreview
             | Self::ConfirmBulk
             | Self::ConfirmStop
-            | Self::SendUnclaimed => true,
+            | Self::SendUnclaimed
+            | Self::MarkTop => true,
         }
     }
 
@@ -125,6 +129,7 @@ impl Context {
             | Self::LogFilter
             | Self::Form
             | Self::ConfirmNote
+            | Self::MarkTop
             | Self::Help => true,
             Self::Global
             | Self::Text
@@ -207,6 +212,11 @@ pub enum Action {
     MarkAgent,
     ShowTeammates,
     Redraw,
+    ExtendMarksUp,
+    ExtendMarksDown,
+    MarkTopShown,
+    NextNeedingLook,
+    MarkTopCount,
 }
 
 /// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
@@ -283,6 +293,12 @@ const GLOBAL: &[Binding] = &[
         Never,
     ),
     bind(&[ctrl('l')], A::Redraw, "redraw the whole screen", Never),
+    bind(
+        &[key(KeyCode::F(6))],
+        A::NextNeedingLook,
+        "next transfer that needs a look",
+        Never,
+    ),
     bind(&[ctrl('c')], A::Quit, "quit", Always),
 ];
 
@@ -343,10 +359,33 @@ const SESSION: &[Binding] = &[
         Always,
     ),
     bind(&[key(KeyCode::Esc)], A::ClearSession, "clear", IfRoom),
-    bind(&[char_key(' ')], A::MarkConversation, "mark", IfRoom),
+    bind(
+        &[char_key(' ')],
+        A::MarkConversation,
+        "mark and go down",
+        IfRoom,
+    ),
     bind(&[ctrl('x')], A::MarkAllShown, "mark all shown", IfRoom),
     bind(&[ctrl('t')], A::SortConversations, "sort", IfRoom),
     bind(&[char_key('?')], A::Help, "help, in an empty field", Never),
+    bind(
+        &[ctrl('g')],
+        A::MarkTopShown,
+        "mark the top N shown",
+        IfRoom,
+    ),
+    bind(
+        &[shift(KeyCode::Up)],
+        A::ExtendMarksUp,
+        "mark a range upwards",
+        Never,
+    ),
+    bind(
+        &[shift(KeyCode::Down)],
+        A::ExtendMarksDown,
+        "mark a range downwards",
+        Never,
+    ),
     bind(
         &[key(KeyCode::Up), ctrl('p')],
         A::Up,
@@ -566,6 +605,12 @@ const LOG: &[Binding] = &[
         IfRoom,
     ),
     bind(
+        &[char_key('n')],
+        A::NextNeedingLook,
+        "next transfer that needs a look",
+        IfRoom,
+    ),
+    bind(
         &[char_key('t')],
         A::ShowTeammates,
         "show or hide teammates' transfers",
@@ -695,6 +740,19 @@ const QUIT_CONFIRM: &[Binding] = &[
     bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
 ];
 
+/// The count is typed as digits; Enter marks, Esc leaves the marks as they were.
+const MARK_TOP: &[Binding] = &[
+    bind(
+        &[key(KeyCode::Enter)],
+        A::MarkTopCount,
+        "mark that many, then pick their target",
+        Always,
+    ),
+    bind(&[key(KeyCode::Esc)], A::Cancel, "cancel", Always),
+    // Only digits are typed here, so `?` is free for help.
+    bind(&[char_key('?'), key(KeyCode::F(1))], A::Help, "help", Never),
+];
+
 /// Help has a filter field, so every character typed goes into it: only named keys here.
 const HELP: &[Binding] = &[
     bind(
@@ -733,6 +791,7 @@ fn defaults(context: Context) -> &'static [Binding] {
         Context::ConfirmBulk => CONFIRM_BULK,
         Context::ConfirmStop => CONFIRM_STOP,
         Context::SendUnclaimed => SEND_UNCLAIMED,
+        Context::MarkTop => MARK_TOP,
     }
 }
 

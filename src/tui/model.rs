@@ -151,6 +151,10 @@ pub struct Model {
     pub clock: Clock,
     /// The keys in force: the defaults with the config file's `[keys]`.
     pub keys: KeyMap,
+    /// The answer to the last key, in the status line until the next key: words that would go
+    /// unseen at the bottom of a log the supervisor is not looking at (or that its filter
+    /// hides). They are in the log too.
+    pub status: Option<String>,
     /// The terminal's area, as of the last resize: where the panes are, for scrolling them and
     /// for finding what a click is on, and where help's last page ends. Empty until the
     /// terminal's size is known.
@@ -218,6 +222,7 @@ impl Model {
             teammates: None,
             clock,
             keys: KeyMap::default(),
+            status: None,
             screen: Rect::default(),
         };
         for notice in notices {
@@ -233,6 +238,12 @@ impl Model {
             .push(self.clock.now, EntryKind::Notice(notice), |id| {
                 is_open(ledger, id)
             });
+    }
+
+    /// Answers what the supervisor just did, in the status line and in the log.
+    pub fn tell(&mut self, words: String) {
+        self.notice(Notice::Info(words.clone()));
+        self.status = Some(words);
     }
 
     /// Gives a transfer of the ledger its line in the log, at `at`.
@@ -507,9 +518,9 @@ impl Model {
         if !record.state().may_reroute() {
             let key = self.keys.key_label(from, Action::Reroute);
             let state = record.state().word();
-            self.notice(Notice::Info(format!(
+            self.tell(format!(
                 "{key} re-routes a transfer that failed or is in doubt; this one is {state}"
-            )));
+            ));
             return;
         }
         let session = record.request.session.clone();
@@ -530,9 +541,9 @@ impl Model {
     /// `y` on transfer `id`, in the log or in its detail: its whole session id to the clipboard.
     pub fn copy_session(&mut self, id: TransferId) -> Option<Effect> {
         let session = self.transfer(id)?.request.session.to_string();
-        self.notice(Notice::Info(format!(
-            "copied session {session} to the clipboard (if the terminal allows OSC 52)"
-        )));
+        self.tell(format!(
+            "copied {session} to the clipboard (if the terminal allows)"
+        ));
         Some(Effect::Copy(session))
     }
 

@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
+mod attention;
 mod bulk;
 mod conversations;
 mod described;
@@ -23,6 +24,7 @@ use super::dialog::confirm::Confirm;
 use super::dialog::confirm_bulk::ConfirmBulk;
 use super::dialog::detail::Detail;
 use super::dialog::help::Help;
+use super::dialog::mark_top::MarkTop;
 use super::dialog::quit_while_sending::QuitWhileSending;
 use super::keys::{Action, Context};
 use super::model::{DialogInput, Focus, Model};
@@ -167,6 +169,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Option<Effect> {
 }
 
 fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
+    if matches!(msg, Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(_)) {
+        // The status line answered what the supervisor did before; this gets its own answer.
+        model.status = None;
+    }
     match msg {
         Msg::Key(key) => on_key(model, key),
         Msg::Paste(text) => paste(model, &text),
@@ -447,6 +453,24 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             conversations::mark_highlighted(model);
             None
         }
+        Action::ExtendMarksUp | Action::ExtendMarksDown => {
+            let delta = if action == Action::ExtendMarksUp {
+                -1
+            } else {
+                1
+            };
+            let filter = model.session.value().to_owned();
+            model.conversations.extend_marks(&filter, delta);
+            None
+        }
+        Action::MarkTopShown => {
+            model.dialog = Some(Box::new(MarkTop::default()));
+            None
+        }
+        Action::NextNeedingLook => {
+            attention::next_needing_look(model);
+            None
+        }
         Action::MarkAllShown => {
             conversations::mark_all_shown(model);
             None
@@ -584,6 +608,7 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
         | Action::IncludeRecent
         | Action::StopRun
         | Action::SendUnclaimed
+        | Action::MarkTopCount
         | Action::WaitForRedis => None,
     }
 }

@@ -617,6 +617,85 @@ async fn a_queue_is_drained_into_another_and_a_rerun_sends_nothing_twice() {
     );
 }
 
+/// `transfer --from-queue … --limit N`: the N longest waiting of the queue go, the rest stay
+/// and are said; a limit of 0 or a word is refused in words before anything is read.
+#[tokio::test]
+async fn a_limit_takes_the_longest_waiting_of_a_queue_only() {
+    let (simulator, ws) = workspace_with(SimulatorConfig {
+        rate_limit_per_minute: 1_000,
+        ..floor_of(60)
+    })
+    .await;
+    ws.write_config_for(&simulator, "rate_limit_per_minute = 1000");
+    let before = lines(&ws.run(&["conversations", "--json"]).await.stdout);
+    let mut billing: Vec<(u64, String)> = before
+        .iter()
+        .filter(|c| c["queue_name"] == "Billing" && c["status"] != "ACTIVE")
+        .map(|c| {
+            (
+                c["wait_secs"].as_u64().unwrap(),
+                c["session"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(billing.len() > 3, "the demo floor has a queue: {billing:?}");
+    billing.sort_by_key(|(wait, _)| std::cmp::Reverse(*wait));
+    let longest: HashSet<String> = billing.iter().take(3).map(|(_, s)| s.clone()).collect();
+
+    let run = ws
+        .run(&[
+            "transfer",
+            "--from-queue",
+            "Billing",
+            "--limit",
+            "3",
+            "--queue",
+            "Tech Support",
+            "--include-recent",
+            "--json",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let moved: HashSet<String> = lines(&run.stdout)
+        .iter()
+        .filter(|l| l["state"] == "accepted")
+        .map(|l| l["session"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(moved, longest, "{}", run.all());
+    let left = billing.len() - 3;
+    assert!(
+        run.stderr
+            .contains("moving the 3 longest waiting (--limit 3)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("{left} left for another run (--limit 3)")),
+        "{}",
+        run.stderr
+    );
+
+    for (bad, words) in [
+        ("0", "0 would move nothing"),
+        ("many", "\"many\" is not a number of conversations"),
+    ] {
+        let refused = ws
+            .run(&[
+                "transfer",
+                "--from-queue",
+                "Billing",
+                "--limit",
+                bad,
+                "--queue",
+                "Tech Support",
+            ])
+            .await;
+        assert_eq!(refused.code, 2, "{}", refused.all());
+        assert!(refused.stderr.contains(words), "{}", refused.stderr);
+    }
+}
+
 /// A drain while someone else keeps taking the newest waiting conversations between the reads
 /// of the list's pages (the simulator's `picked_up_between_pages`): the pages shift, and a
 /// single pass misses some. The drain reads the queue again after each pass and sends what

@@ -266,7 +266,7 @@ fn three_demo_conversations_go_to_a_queue_in_one_confirmation() {
     // The demo floor's conversations, read from the simulator at start.
     tmux.wait_for("conversation(s) by wait");
     for _ in 0..3 {
-        tmux.keys(&["Space", "Down"]);
+        tmux.keys(&["Space"]);
     }
     tmux.wait_for("3 marked");
     tmux.keys(&["Enter"]);
@@ -291,6 +291,43 @@ fn three_demo_conversations_go_to_a_queue_in_one_confirmation() {
     // is left), and the demo's callbacks may fail one after its acceptance.
     let done = tmux.wait_for("3 → queue Billing done: 3 sent");
     assert!(done.contains("0 unknown · 0 waiting"), "{done}");
+}
+
+/// Marking as fast as reading: Space marks and goes down (five rows, five keys), Shift-↓
+/// extends a range (tmux passes Shift with the arrow), Esc clears, and Ctrl-g marks the top N
+/// shown from a one-line prompt, saying so in the bottom line.
+#[test]
+fn space_shift_down_and_ctrl_g_mark_rows_as_fast_as_they_are_read() {
+    if !tmux_installed() {
+        return;
+    }
+    let tmux = Tmux::start(110, 32, "--demo");
+    tmux.wait_for("conversation(s) by wait");
+    for _ in 0..5 {
+        tmux.keys(&["Space"]);
+    }
+    tmux.wait_for("5 marked");
+    tmux.keys(&["S-Down"]);
+    tmux.wait_for("7 marked");
+    tmux.keys(&["S-Down"]);
+    tmux.wait_for("8 marked");
+    tmux.keys(&["Escape"]);
+    tmux.wait_until("the marks cleared", |screen| !screen.contains(" marked"));
+
+    tmux.keys(&["C-g"]);
+    tmux.wait_for("Mark the top N shown");
+    tmux.text("x");
+    tmux.wait_for("only digits: 'x' is not one");
+    tmux.text("12");
+    tmux.wait_for("mark the top 12 of");
+    tmux.keys(&["Enter"]);
+    let marked = tmux.wait_for("▶ Target");
+    assert!(
+        marked.contains("marked the top 12 of") && marked.contains("(12 marked in all)"),
+        "{marked}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("12 marked");
 }
 
 /// The queues' figures show above the list from the first reads, the worst queue first and
@@ -398,8 +435,8 @@ fn ctrl_x_enter_enter_sends_nothing_and_y_asks_about_the_agents_free_chats() {
         "the second confirmation, naming Dana's free chats",
         |screen| {
             screen.contains("Move them anyway?")
-                && screen.contains("Dana Whitfield's")
-                && screen.contains("free chat")
+                && screen.contains("what Dana Whitfield can take (")
+                && screen.contains(" free)")
         },
     );
     tmux.keys(&["Escape"]);
@@ -1206,7 +1243,7 @@ fn a_failed_transfer_is_rerouted_in_one_key_and_a_second_move_asks_first() {
     tmux.keys(&["BTab"]);
     tmux.wait_for("▶ Log");
     tmux.keys(&["y"]);
-    tmux.wait_for("copied session dead5f0e9a8b7c6d5e4f3a2b");
+    tmux.wait_for("copied dead5f0e9a8b7c6d5e4f3a2b to the clipboard");
     let buffer = tmux.run(&["show-buffer"]);
     assert_eq!(
         String::from_utf8_lossy(&buffer.stdout),

@@ -175,6 +175,7 @@ fn the_conversation_list_from_the_simulator_at_80x24_and_120x40() {
     with_conversations(&mut model);
     press(&mut model, KeyCode::Down);
     press(&mut model, KeyCode::Char(' '));
+    press(&mut model, KeyCode::Up);
     let small = screen(&model, 80, 24);
     assert!(
         small.contains("conversation(s), 1 marked, by wait"),
@@ -247,7 +248,6 @@ fn three_to(model: &mut Model, filter: &str) {
 fn mark_three(model: &mut Model) {
     for _ in 0..3 {
         press(model, KeyCode::Char(' '));
-        press(model, KeyCode::Down);
     }
 }
 
@@ -351,7 +351,10 @@ fn many_to_one_agent_names_its_free_chats_and_asks_again() {
     three_to(&mut model, "dana");
     // 120 columns: the dialog covers no session id cut short (those begin with their time).
     let first = screen(&model, 120, 40);
-    assert!(first.contains("Dana Whitfield (2 free)"), "{first}");
+    assert!(
+        first.contains("Dana Whitfield (2 of 3 chats free)"),
+        "{first}"
+    );
     assert!(
         first.contains("1 would go beyond their free chats (you will be asked again)"),
         "{first}"
@@ -364,7 +367,7 @@ fn many_to_one_agent_names_its_free_chats_and_asks_again() {
     );
     let second = screen(&model, 120, 40);
     assert!(
-        second.contains("1 of the 3 would go beyond Dana Whitfield's 2 free chat(s)"),
+        second.contains("1 of the 3 would go beyond what Dana Whitfield can take (2 chats free)"),
         "{second}"
     );
     assert_screen!("confirm_many_to_an_agent_anyway", second);
@@ -441,6 +444,85 @@ fn the_confirmation_shows_exactly_what_will_happen() {
     let screen = screen(&model, 100, 30);
     assert!(screen.contains("session 6538…cf0a1b → agent Dana Whitfield (a-3884339…)"));
     assert_screen!("confirm", screen);
+}
+
+/// A conversation taken from the list: the confirmation says how it waits, and for what.
+#[test]
+fn the_confirmation_names_the_conversations_queue_wait_and_intent() {
+    let mut model = model();
+    with_conversations(&mut model);
+    let first = model.conversations.shown("")[0].clone();
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "dana");
+    press(&mut model, KeyCode::Enter);
+    let screen = screen(&model, 100, 30);
+    let queue = first.queue.as_ref().unwrap().label().to_owned();
+    assert!(
+        screen.contains(&format!(" in {queue} · intent {}", first.intent.unwrap())),
+        "{screen}"
+    );
+    assert!(screen.contains("waiting "), "{screen}");
+    assert_screen!("confirm_from_the_list", screen);
+}
+
+/// An unknown outcome: the detail says where the list last saw the conversation, and when.
+#[test]
+fn an_unknown_outcome_says_where_the_list_last_saw_the_conversation() {
+    let mut model = model();
+    with_conversations(&mut model);
+    let first = model.conversations.shown("")[0].clone();
+    let queue = first.queue.as_ref().unwrap().label().to_owned();
+    let id = send(&mut model, first.session.as_str(), "dana");
+    finish(
+        &mut model,
+        id,
+        Progress::Finished(Outcome::Unknown {
+            http_status: Some(504),
+            reason: FailureReason::GatewayTimeout,
+            message: "HTTP 504: gateway timed out".into(),
+        }),
+    );
+    model.clock.now += chrono::Duration::seconds(40);
+    press(&mut model, KeyCode::F(6));
+    press(&mut model, KeyCode::Enter);
+    let screen = screen(&model, 110, 30);
+    assert!(
+        screen.contains(&format!(
+            "per the list at 09:30:00, 40s ago: waiting in {queue}"
+        )),
+        "{screen}"
+    );
+    assert_screen!("detail_unknown_where_now", screen);
+}
+
+/// What a key did shows in the bottom line, even when the log's filter hides its line.
+#[test]
+fn a_keys_answer_shows_in_the_status_line_until_the_next_key() {
+    let mut model = model();
+    let id = send(&mut model, "fa11f6939489bfffc7911a2b", "marcus");
+    finish(
+        &mut model,
+        id,
+        Progress::Finished(Outcome::Transferred {
+            request_completed_at: None,
+        }),
+    );
+    press(&mut model, KeyCode::BackTab);
+    press(&mut model, KeyCode::Char('/'));
+    type_text(&mut model, "marcus");
+    press(&mut model, KeyCode::Enter);
+    press(&mut model, KeyCode::Char('y'));
+    let shown = screen(&model, 80, 24);
+    let bottom = shown.lines().last().unwrap();
+    assert!(
+        bottom
+            .contains("copied fa11f6939489bfffc7911a2b to the clipboard (if the terminal allows)"),
+        "{shown}"
+    );
+    assert_screen!("status_copied", shown);
+    press(&mut model, KeyCode::Up);
+    let after = screen(&model, 80, 24);
+    assert!(!after.contains("copied"), "{after}");
 }
 
 #[test]
@@ -878,8 +960,8 @@ fn the_picker_shows_who_is_free() {
     press(&mut model, KeyCode::Tab);
     type_text(&mut model, "billing");
     let screen = screen(&model, 110, 26);
-    assert!(screen.contains("● available 1/3"), "{screen}");
-    assert!(screen.contains("◑ busy 3/3 full"), "{screen}");
+    assert!(screen.contains("● 2 of 3 chats free"), "{screen}");
+    assert!(screen.contains("◑ busy"), "{screen}");
     assert!(screen.contains("4 waiting ~1m35s"), "{screen}");
     assert!(screen.contains("who is free as of"), "{screen}");
     assert_screen!("picker_live", screen);
@@ -1138,7 +1220,11 @@ fn at_60_columns_names_win_over_id_stubs() {
     press(&mut model, KeyCode::Tab);
     type_text(&mut model, "billing");
     let screen = screen(&model, 60, 20);
-    for whole in ["Priya Raghunathan", "Tomás Echeverría", "● available 1/3"] {
+    for whole in [
+        "Priya Raghunathan",
+        "Tomás Echeverría",
+        "● 2 of 3 chats free",
+    ] {
         assert!(screen.contains(whole), "{whole} is cut:\n{screen}");
     }
     assert!(!screen.contains("a-0691274…"), "no id stubs:\n{screen}");
@@ -1261,6 +1347,11 @@ mod every_screen {
         three_to_billing(&mut progress);
         run_under_way(&mut progress);
         screens.push(("progress", progress));
+
+        let mut top = shift();
+        ctrl(&mut top, 'g');
+        type_text(&mut top, "15");
+        screens.push(("mark_top", top));
 
         let mut filtered = shift();
         press(&mut filtered, KeyCode::BackTab);

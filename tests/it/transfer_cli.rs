@@ -1078,7 +1078,7 @@ async fn a_spread_follows_free_chat_capacity_and_never_goes_beyond_unasked() {
     assert_eq!(skipped, 2, "{}", run.stdout);
     assert!(
         run.stderr
-            .contains(&format!("have {room} free chat(s) between them")),
+            .contains(&format!("have {room} chats free between them")),
         "{}",
         run.stderr
     );

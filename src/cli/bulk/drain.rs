@@ -57,6 +57,9 @@ pub(super) async fn read_queue(
     let in_queue = in_queue(&setup.roster, queue, list.conversations)
         .map_err(|message| (EXIT_BAD_INPUT, message.replace("--queue", "--from-queue")))?;
     let now = Utc::now();
+    // Longest wait first, as --limit takes them; the platform's order is kept among equals.
+    let mut in_queue = in_queue;
+    in_queue.sort_by_key(|c| waiting_since(c).map_or((1, None), |since| (0, Some(since))));
     let mut read = QueueRead {
         waiting: Vec::new(),
         moved: Vec::new(),
@@ -99,14 +102,25 @@ fn waiting_since(conversation: &Conversation) -> Option<DateTime<Utc>> {
 pub(super) struct Drain {
     started: DateTime<Utc>,
     handled: HashSet<SessionId>,
+    /// `--limit`: at most this many are handed to the passes, the longest waiting first.
+    limit: Option<usize>,
+    /// How many the passes were handed so far.
+    taken: usize,
 }
 
 impl Drain {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(limit: Option<usize>) -> Self {
         Self {
             started: SystemTime::now().into(),
             handled: HashSet::new(),
+            limit,
+            taken: 0,
         }
+    }
+
+    /// `--limit` is reached: no more are taken.
+    fn full(&self) -> bool {
+        self.limit.is_some_and(|limit| self.taken >= limit)
     }
 
     /// Of a read of the queue, those to send in this pass: waiting since before the run started
@@ -115,9 +129,13 @@ impl Drain {
     pub(super) fn this_pass(&mut self, read: &QueueRead, first: bool) -> Vec<SessionId> {
         let mut sessions = Vec::new();
         for (session, since) in &read.waiting {
+            if self.full() {
+                break;
+            }
             let waited_before = first || since.is_some_and(|since| since <= self.started);
             if waited_before && self.handled.insert(session.clone()) {
                 sessions.push(session.clone());
+                self.taken += 1;
             }
         }
         for skipped in &read.moved {
@@ -156,6 +174,8 @@ impl Drain {
                 }
             } else if let Some(left) = skipped.iter().find(|s| s.session == *session) {
                 format!("left out: {}", cut(&left.why, MESSAGE_CHARS))
+            } else if let Some(limit) = self.limit.filter(|_| self.full()) {
+                format!("left for another run (--limit {limit})")
             } else if since.is_some_and(|since| since > self.started) {
                 "came after the run started (not chased)".to_owned()
             } else if since.is_none() {

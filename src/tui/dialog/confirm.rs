@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::confirm_anyway::ConfirmAnyway;
 use super::frame::{edit_field, headline, key_line, open, sized};
-use super::{send, send_unclaimed};
+use super::{listed, send, send_unclaimed};
 use crate::directory::LiveState;
 use crate::ids::SessionId;
 use crate::roster::Target;
@@ -109,6 +109,10 @@ impl Dialog for Confirm {
             writing_note,
         } = self;
         let mut lines = headline(format!("session {} → {target}", session.short()), theme);
+        if let Some(waits) = listed::how_it_waits(model, session) {
+            // Under the headline, before its blank line: the conversation, then the target.
+            lines.insert(2, Line::raw(waits).centered());
+        }
         if let Some(state) = model.live_state(&target.id) {
             let (text, style) = live::describe(state, theme);
             let mut line = vec![Span::raw("now "), Span::styled(text, style)];

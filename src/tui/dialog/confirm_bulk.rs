@@ -11,6 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::confirm_bulk_anyway::ConfirmBulkAnyway;
 use super::frame::{NAMED, headline, offered_key_line, open, sized};
 use super::{send, send_unclaimed};
+use crate::directory::LiveState;
 use crate::ids::SessionId;
 use crate::roster::Target;
 use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
@@ -189,7 +190,8 @@ impl Dialog for ConfirmBulk {
         );
         // Each agent's room as the run will be checked by it; a queue takes any number.
         let room_of = |agent: &Target, room: Room| {
-            format!("{} ({})", cut(&agent.name, NAME_CHARS), room.words())
+            let total = model.live_state(&agent.id).and_then(LiveState::chat_total);
+            format!("{} ({})", cut(&agent.name, NAME_CHARS), room.words(total))
         };
         let rooms: Vec<String> = match to {
             BulkDestination::Queue(_) => Vec::new(),

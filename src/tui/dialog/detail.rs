@@ -8,8 +8,9 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use super::listed;
 use crate::terminal_safe::{self, MESSAGE_CHARS, NAME_CHARS, PAYLOAD_CHARS, cut};
-use crate::transfer::{Confirmation, Outcome, TransferId, TransferRecord};
+use crate::transfer::{Confirmation, Outcome, TransferId, TransferRecord, TransferState};
 use crate::tui::effect::Effect;
 use crate::tui::keys::{Action, Context};
 use crate::tui::model::{Dialog, DialogInput, Model};
@@ -127,8 +128,16 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
     if let Some(detail) = record.detail() {
         outcome.push(Span::raw(format!(": {detail}")));
     }
-    let mut lines = vec![
-        Line::from(outcome),
+    let mut lines = vec![Line::from(outcome)];
+    // Where the platform left it is not known: what the list last said is the best word on it.
+    if matches!(
+        state,
+        TransferState::Unknown | TransferState::Interrupted { .. }
+    ) && let Some(place) = listed::where_now(model, &request.session)
+    {
+        lines.push(Line::styled(place, theme.warning));
+    }
+    lines.extend([
         Line::raw(""),
         field("session", request.session.to_string()),
         field(
@@ -140,7 +149,7 @@ fn lines(model: &Model, record: &TransferRecord, theme: &Theme) -> Vec<Line<'sta
                 cut(&request.target.id, NAME_CHARS)
             ),
         ),
-    ];
+    ]);
     if let Some(note) = &request.note {
         lines.push(field("note", cut(note, MESSAGE_CHARS).into_owned()));
     }

@@ -33,6 +33,14 @@ pub(super) const fn alt(c: char) -> Key {
     }
 }
 
+/// A named key with Shift, such as Shift-↓: terminals (and tmux) report Shift with the arrows.
+pub(super) const fn shift(code: KeyCode) -> Key {
+    Key {
+        code,
+        modifiers: KeyModifiers::SHIFT,
+    }
+}
+
 pub(super) const fn char_key(c: char) -> Key {
     key(KeyCode::Char(c))
 }
@@ -119,6 +127,12 @@ impl Key {
         if self.modifiers.contains(KeyModifiers::ALT) {
             label.push_str("Alt-");
         }
+        // Shift is in the name already for a character ('G') and for Shift-Tab.
+        if self.modifiers.contains(KeyModifiers::SHIFT)
+            && !matches!(self.code, KeyCode::Char(_) | KeyCode::BackTab)
+        {
+            label.push_str("Shift-");
+        }
         label.push_str(&name);
         label
     }
@@ -161,6 +175,11 @@ impl FromStr for Key {
             {
                 modifiers |= KeyModifiers::ALT;
                 rest = after;
+            } else if let Some(after) = strip_prefix_ignoring_case(rest, "Shift-")
+                && takes_shift(after)
+            {
+                modifiers |= KeyModifiers::SHIFT;
+                rest = after;
             } else {
                 break;
             }
@@ -192,7 +211,7 @@ impl FromStr for Key {
                     _ => function_key(rest).ok_or_else(|| {
                         UnknownKey(if strip_prefix_ignoring_case(rest, "Shift-").is_some() {
                             format!(
-                                "{text:?} is not a key name: Shift goes only with Tab; for a shifted character write the character itself, such as \"G\" or \"?\""
+                                "{text:?} is not a key name: Shift goes only with Tab and the named keys (\"Shift-↓\"); for a shifted character write the character itself, such as \"G\" or \"?\""
                             )
                         } else {
                             format!("{text:?} is not a key name; {HOW_KEYS_ARE_WRITTEN}")
@@ -203,6 +222,17 @@ impl FromStr for Key {
         };
         Ok(Self { code, modifiers })
     }
+}
+
+/// Whether "Shift-" may come before `name`: a named key other than Space, Tab (Shift-Tab is a
+/// name of its own) and the characters, which carry Shift in themselves.
+fn takes_shift(name: &str) -> bool {
+    let named = NAMED.iter().map(|&(code, named)| (code, named));
+    let aliases = ALIASES.iter().map(|&(alias, code)| (code, alias));
+    named.chain(aliases).any(|(code, named)| {
+        named.eq_ignore_ascii_case(name)
+            && !matches!(code, KeyCode::Char(_) | KeyCode::Tab | KeyCode::BackTab)
+    }) || function_key(name).is_some()
 }
 
 fn function_key(text: &str) -> Option<KeyCode> {

@@ -70,6 +70,11 @@ impl Action {
             Self::MarkAgent => "mark-agent",
             Self::ShowTeammates => "show-teammates",
             Self::Redraw => "redraw",
+            Self::ExtendMarksUp => "mark-range-up",
+            Self::ExtendMarksDown => "mark-range-down",
+            Self::MarkTopShown => "mark-top",
+            Self::MarkTopCount => "mark-that-many",
+            Self::NextNeedingLook => "next-needing-a-look",
         }
     }
 
@@ -124,6 +129,7 @@ impl Context {
             Self::ConfirmBulk => "confirm-many",
             Self::ConfirmStop => "confirm-stop",
             Self::SendUnclaimed => "redis-away",
+            Self::MarkTop => "mark-top-prompt",
         }
     }
 

@@ -239,8 +239,7 @@ fn no_default_takes_a_key_the_terminal_tmux_or_the_shell_keeps() {
             }
         }
     }
-    // Shift with a named key or a Ctrl letter cannot be written, and Shift-PgUp is not PgUp.
-    assert!("Shift-PgUp".parse::<Key>().is_err());
+    // Shift-PgUp is the terminal's scrollback, and not PgUp: no default takes it.
     assert_eq!(key_named("Ctrl-C"), key_named("Ctrl-c"));
     let shift_page_up = press(KeyCode::PageUp, KeyModifiers::SHIFT);
     for context in HELP_ORDER {
@@ -332,6 +331,22 @@ fn keys_are_read_in_easier_spellings_too() {
     assert_eq!(key_named("ctrl-O"), key_named("Ctrl-o"));
     assert_eq!(key_named("ESCAPE"), key_named("Esc"));
     assert_eq!(key_named("G").label(), "G");
+}
+
+#[test]
+fn shift_goes_with_named_keys_and_reads_back_as_written() {
+    let down = key_named("Shift-↓");
+    assert_eq!(down.label(), "Shift-↓");
+    assert_eq!(key_named("shift-down"), down);
+    assert_eq!(key_named("Shift-F3").label(), "Shift-F3");
+    assert_eq!(key_named("Shift-Tab").label(), "Shift-Tab");
+    let pressed = |modifiers| KeyEvent::new(KeyCode::Down, modifiers);
+    assert!(down.matches(&pressed(KeyModifiers::SHIFT)));
+    assert!(!down.matches(&pressed(KeyModifiers::NONE)));
+    assert!(!key_named("↓").matches(&pressed(KeyModifiers::SHIFT)));
+    for bad in ["Shift-Space", "Shift-x"] {
+        assert!(bad.parse::<Key>().is_err(), "{bad}");
+    }
 }
 
 #[test]

@@ -117,20 +117,18 @@ pub(super) fn back_out(model: &mut Model) {
 /// the target that did not take them marked.
 pub(super) fn reroute_failed(model: &mut Model) {
     let Some(run) = &model.bulk else {
-        model.notice(Notice::Info("no run of many to re-route".into()));
+        model.tell("no run of many to re-route".into());
         return;
     };
     if !run.ended() {
-        model.notice(Notice::Info(
+        model.tell(
             "the run is still under way; its failed ones can be re-routed once it ends".into(),
-        ));
+        );
         return;
     }
     let failed: Vec<TransferId> = run.to_reroute(&model.ledger).collect();
     if failed.is_empty() {
-        model.notice(Notice::Info(
-            "nothing of the last run failed or is in doubt".into(),
-        ));
+        model.tell("nothing of the last run failed or is in doubt".into());
         return;
     }
     let avoid = run.single_target.as_ref().map(|t| t.id.clone());

@@ -57,15 +57,19 @@ pub(super) fn move_highlight(model: &mut Model, delta: isize) {
     model.conversations.move_by(model.session.value(), delta);
 }
 
-/// Space: marks the highlighted conversation, or unmarks it. With no conversation shown there
-/// is nothing to mark, so it types a space, for a filter of several words.
+/// Space: marks the highlighted conversation, or unmarks it, and goes down a row, so a run of
+/// rows is marked one key a row. With no conversation shown there is nothing to mark, so it
+/// types a space, for a filter of several words.
 pub(super) fn mark_highlighted(model: &mut Model) {
     let highlighted = model
         .conversations
         .highlighted(model.session.value())
         .map(|c| c.session.clone());
     match highlighted {
-        Some(session) => model.conversations.toggle_mark(&session),
+        Some(session) => {
+            model.conversations.toggle_mark(&session);
+            move_highlight(model, 1);
+        }
         None => {
             model.session.insert(' ');
             model.session_error = None;
@@ -77,11 +81,11 @@ pub(super) fn mark_highlighted(model: &mut Model) {
 pub(super) fn mark_all_shown(model: &mut Model) {
     let filter = model.session.value().to_owned();
     let marked = model.conversations.mark_all_shown(&filter);
-    model.notice(Notice::Info(if marked == 0 {
+    model.tell(if marked == 0 {
         "marks cleared".to_owned()
     } else {
         format!("{marked} conversation(s) marked")
-    }));
+    });
 }
 
 /// Several ids pasted at once: each is marked (those marked already said in the log), and the
@@ -104,7 +108,7 @@ pub(super) fn mark_pasted(model: &mut Model, ids: Vec<SessionId>, duplicates: us
     if already > 0 {
         words.push_str(&format!("; {already} were marked already"));
     }
-    model.notice(Notice::Info(words));
+    model.tell(words);
     model.session.clear();
     model.session_error = None;
     model.focus = Focus::Session;

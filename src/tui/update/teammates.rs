@@ -4,7 +4,6 @@
 use crate::team::TeamStep;
 use crate::transfer::teammates;
 use crate::tui::model::Model;
-use crate::tui::transfer_log::Notice;
 
 /// Folds steps in: a new transfer gets its line (hidden until `t`), a later step changes the
 /// line of the transfer it belongs to. A step seen twice (published again after Redis dropped
@@ -23,9 +22,9 @@ pub(super) fn fold_in(model: &mut Model, steps: &[TeamStep]) {
 pub(super) fn toggle(model: &mut Model) {
     match &mut model.teammates {
         Some(shown) => *shown = !*shown,
-        None => model.notice(Notice::Info(
+        None => model.tell(
             "teammates' transfers show in team mode: add [team] to the config (README: A team on one account)".into(),
-        )),
+        ),
     }
 }
 
@@ -40,6 +39,7 @@ mod tests {
     use crate::transfer::TransferState;
     use crate::tui::clock::test_clock;
     use crate::tui::model::Focus;
+    use crate::tui::transfer_log::Notice;
     use crate::tui::transfer_log::{EntryKind, LOG_CAPACITY};
     use crate::tui::update::{Msg, update};
 

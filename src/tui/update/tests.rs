@@ -1249,6 +1249,68 @@ fn a_failure_rings_once_and_counts_until_looked_at() {
 }
 
 #[test]
+fn f6_and_n_go_to_each_transfer_that_needs_a_look_in_turn() {
+    let mut model = model();
+    let sessions = [
+        SESSION,
+        "66c2f6939489bfffc7911a2b",
+        "77d3a7a4a59ac0000a822b3c",
+    ];
+    let ids: Vec<TransferId> = sessions
+        .iter()
+        .map(|session| accepted_transfer(&mut model, session, "dana").id)
+        .collect();
+    for id in &ids {
+        update(&mut model, Msg::ConfirmDeadline(*id));
+    }
+    model.notice(crate::tui::transfer_log::Notice::Info("newest".into()));
+    model.focus = Focus::Session;
+    assert_eq!(model.unseen.len(), 3);
+    let highlighted = |model: &Model| match model.highlighted_entry().map(|e| &e.kind) {
+        Some(EntryKind::Transfer(id)) => Some(*id),
+        _ => None,
+    };
+
+    key(&mut model, KeyCode::F(6));
+    assert_eq!(model.focus, Focus::Log);
+    assert_eq!(highlighted(&model), Some(ids[0]), "the oldest first");
+    assert_eq!(model.unseen.len(), 2, "counted as seen");
+    assert_eq!(model.status.as_deref(), Some("2 more need a look"));
+
+    // A filter that hides the next one is cleared to show it.
+    key(&mut model, KeyCode::Char('/'));
+    type_text(&mut model, "newest");
+    key(&mut model, KeyCode::Enter);
+    key(&mut model, KeyCode::Char('n'));
+    assert_eq!(highlighted(&model), Some(ids[1]));
+    assert!(model.log_query.is_empty());
+    assert_eq!(
+        model.status.as_deref(),
+        Some("filter cleared to show it; 1 more need a look")
+    );
+
+    key(&mut model, KeyCode::Char('n'));
+    assert_eq!(highlighted(&model), Some(ids[2]));
+    assert!(model.unseen.is_empty());
+    assert_eq!(
+        model.status.as_deref(),
+        Some("that was the last one that needs a look")
+    );
+    key(&mut model, KeyCode::F(6));
+    assert_eq!(highlighted(&model), Some(ids[2]), "the highlight stays");
+    assert_eq!(model.status.as_deref(), Some("no transfer needs a look"));
+    key(&mut model, KeyCode::Up);
+    assert_eq!(model.status, None, "until the next key");
+
+    // The newest line of the log: the highlight stays on it, not on the notice that follows.
+    model.focus = Focus::Session;
+    let newest = accepted_transfer(&mut model, "88e4b8b5b6abd1111b933c4d", "dana").id;
+    update(&mut model, Msg::ConfirmDeadline(newest));
+    key(&mut model, KeyCode::F(6));
+    assert_eq!(highlighted(&model), Some(newest));
+}
+
+#[test]
 fn delete_and_sync_take_y_only() {
     let mut model = model();
     key(&mut model, KeyCode::Tab);
@@ -1325,6 +1387,14 @@ fn y_in_the_log_copies_the_whole_session_id() {
         key(&mut model, KeyCode::Char('y')),
         Some(Effect::Copy(copied)) if copied == SESSION
     ));
+    assert!(
+        model
+            .status
+            .as_deref()
+            .is_some_and(|status| status.starts_with(&format!("copied {SESSION} to the clipboard"))),
+        "said where the eye is: {:?}",
+        model.status
+    );
 }
 
 #[test]
@@ -1800,7 +1870,6 @@ async fn with_redis_away_a_run_of_many_asks_too() {
     update(&mut model, Msg::Conversations(Ok(list), None));
     for _ in 0..3 {
         key(&mut model, KeyCode::Char(' '));
-        key(&mut model, KeyCode::Down);
     }
     key(&mut model, KeyCode::Enter);
     type_text(&mut model, "billing");

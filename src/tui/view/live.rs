@@ -9,9 +9,13 @@ use crate::platform::{AgentPresence, Presence};
 use crate::terminal_safe::{NAME_CHARS, cut, line};
 use crate::tui::clock::Clock;
 use crate::tui::theme::Theme;
-use crate::words::short_duration;
+use crate::words::{chats_free, short_duration};
 
-/// "● available 1/3", "◑ busy 3/3 full", "○ offline", "3 waiting ~1m20s", "✕ inactive".
+/// "● 2 of 3 chats free", "◑ 0 of 3 chats free", "● available", "◑ busy", "◌ away", "○ offline",
+/// "3 waiting ~1m20s", "✕ inactive". An available agent is said by what it can take, in the
+/// words capacity has everywhere; the others by their presence, since they take nothing now.
+/// Offline is dim, as away is: it says who cannot take a chat now, which is no failure, so it
+/// never takes the colour of "✗ failed".
 pub fn describe(state: LiveState, theme: &Theme) -> (String, Style) {
     match state {
         LiveState::Agent(AgentPresence { presence, chat }) => {
@@ -21,16 +25,15 @@ pub fn describe(state: LiveState, theme: &Theme) -> (String, Style) {
                 Presence::Available => ("●", theme.ok),
                 Presence::Busy => ("◑", theme.warning),
                 Presence::Away => ("◌", theme.dim),
-                Presence::Offline => ("○", theme.error),
+                Presence::Offline => ("○", theme.dim),
             };
-            let load = match chat {
-                Some(chat) if presence != Presence::Offline => {
-                    let full = if chat.is_full() { " full" } else { "" };
-                    format!(" {}/{}{full}", chat.used, chat.total)
+            let words = match chat {
+                Some(chat) if presence == Presence::Available => {
+                    chats_free(chat.total.saturating_sub(chat.used), Some(chat.total))
                 }
-                _ => String::new(),
+                _ => presence.label().to_owned(),
             };
-            (format!("{symbol} {}{load}", presence.label()), style)
+            (format!("{symbol} {words}"), style)
         }
         LiveState::Queue(queue) if !queue.active => ("✕ inactive".to_owned(), theme.error),
         LiveState::Queue(queue) => match queue.stats {
@@ -85,4 +88,51 @@ pub fn by_teammate(read_by: Option<&str>) -> String {
     read_by.map_or_else(String::new, |name| {
         format!(", read by {}", line(&cut(name, NAME_CHARS)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::Capacity;
+
+    fn agent(presence: Presence, used: u32) -> LiveState {
+        LiveState::Agent(AgentPresence {
+            presence,
+            chat: Some(Capacity { used, total: 3 }),
+        })
+    }
+
+    #[test]
+    fn presence_never_takes_the_colour_of_a_failure() {
+        let theme = Theme::colour();
+        for presence in [
+            Presence::Available,
+            Presence::Busy,
+            Presence::Away,
+            Presence::Offline,
+        ] {
+            for used in [0, 3] {
+                let (words, style) = describe(agent(presence, used), &theme);
+                assert_ne!(style, theme.error, "{words}");
+            }
+        }
+        assert_eq!(
+            describe(agent(Presence::Offline, 0), &theme),
+            ("○ offline".into(), theme.dim)
+        );
+    }
+
+    #[test]
+    fn an_available_agent_is_said_by_its_free_chats() {
+        let theme = Theme::colour();
+        assert_eq!(
+            describe(agent(Presence::Available, 1), &theme).0,
+            "● 2 of 3 chats free"
+        );
+        assert_eq!(
+            describe(agent(Presence::Available, 3), &theme).0,
+            "◑ 0 of 3 chats free"
+        );
+        assert_eq!(describe(agent(Presence::Busy, 1), &theme).0, "◑ busy");
+    }
 }

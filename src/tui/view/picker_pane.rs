@@ -24,7 +24,7 @@ const NAME_MAX: usize = 28;
 const NAME_WIDE: usize = 40;
 const TEAM_WIDTH: usize = 14;
 const TEAM_WIDE: usize = 22;
-/// Wide enough for "● available 3/3 full" and "12 waiting ~13m05s".
+/// Wide enough for "● 2 of 12 chats free" and "12 waiting ~13m05s".
 const STATUS_WIDTH: usize = 20;
 /// Room for longer words about who is free, where the row has it.
 const STATUS_WIDE: usize = 30;
@@ -187,7 +187,7 @@ fn live_freshness(model: &Model, theme: &Theme) -> Line<'static> {
     Line::styled(text, style)
 }
 
-/// "★ agent  Dana Whitfield     Billing        ● available 1/3  a-59bb17e…", the letters the
+/// "★ agent  Dana Whitfield     Billing        ● 2 of 3 chats free  a-59bb17e…", the letters the
 /// filter matched in the name (`matched`, by character) marked.
 fn row<'a>(
     model: &Model,

@@ -108,8 +108,17 @@ fn calls(
     })
 }
 
-/// The keys that work right now, from the same key map as the help screen.
+/// The keys that work right now, from the same key map as the help screen; or, until the next
+/// key, the answer to the last one ("copied … to the clipboard"), where the eye already is.
 pub(super) fn hint_bar(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) {
+    if let Some(status) = &model.status {
+        let line = Line::from(vec![
+            Span::raw(LEAD),
+            Span::styled(status.clone(), theme.title),
+        ]);
+        frame.render_widget(text::fit(line, usize::from(area.width)), area);
+        return;
+    }
     let mut hints = model.keys.hints(model.context());
     hints.own.retain(|binding| model.offers(binding.action));
     let shown = fitted(&hints, usize::from(area.width));

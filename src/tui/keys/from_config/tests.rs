@@ -41,7 +41,7 @@ fn line_with(text: &str, needle: &str) -> usize {
 #[test]
 fn keys_change_what_a_key_does() {
     let (_, keys) =
-        with_keys("[keys]\nre-route = [\"x\", \"F6\"]\n\n[keys.log]\ndetails = \"o\"\n");
+        with_keys("[keys]\nre-route = [\"x\", \"F7\"]\n\n[keys.log]\ndetails = \"o\"\n");
     let keys = keys.unwrap();
     let press = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
     assert_eq!(
@@ -215,6 +215,6 @@ fn an_old_default_key_bound_back_starts_with_a_warning() {
 
 #[test]
 fn keys_as_they_are_need_no_warning() {
-    let (_, resolved) = with_keys_warned("[keys.picker]\nadd = \"F6\"\n");
+    let (_, resolved) = with_keys_warned("[keys.picker]\nadd = \"F3\"\n");
     assert_eq!(resolved.expect("starts").1, Vec::<String>::new());
 }

@@ -346,7 +346,7 @@ fn many_to_one_agent_asks_again_naming_its_free_chats_and_enter_sends_nothing() 
     assert_eq!(
         asked_again(&model),
         [
-            "2 of the 3 would go beyond Dana Whitfield's 1 free chat(s): all go to them, over capacity"
+            "2 of the 3 would go beyond what Dana Whitfield can take (1 chat free): all go to them, over capacity"
         ]
     );
     assert!(key(&mut model, KeyCode::Enter).is_none(), "only y sends");
@@ -447,7 +447,7 @@ fn a_refresh_behind_the_confirmation_changes_neither_the_target_nor_the_figures(
     assert_eq!(
         asked_again(&model),
         [
-            "2 of the 3 would go beyond Dana Whitfield's 1 free chat(s): all go to them, over capacity"
+            "2 of the 3 would go beyond what Dana Whitfield can take (1 chat free): all go to them, over capacity"
         ],
         "the figures shown, not the refreshed ones"
     );
@@ -484,7 +484,7 @@ fn including_the_recent_ones_after_a_refresh_keeps_the_target_shown() {
     assert_eq!(warnings.len(), 4, "{warnings:?}");
     assert_eq!(
         warnings[3],
-        "1 of the 3 would go beyond Dana Whitfield's 2 free chat(s): all go to them, over capacity"
+        "1 of the 3 would go beyond what Dana Whitfield can take (2 chats free): all go to them, over capacity"
     );
     let requests = dispatched(key(&mut model, KeyCode::Char('y')));
     assert_eq!(requests.len(), 3);

@@ -74,7 +74,7 @@ fn typing_narrows_the_list_and_a_whole_id_still_goes_to_the_picker() {
 }
 
 #[test]
-fn space_marks_ctrl_k_marks_all_shown_and_ctrl_t_sorts() {
+fn space_marks_ctrl_x_marks_all_shown_and_ctrl_t_sorts() {
     let mut model = model_with_list();
     key(&mut model, KeyCode::Char(' '));
     assert_eq!(model.conversations.marked(), [session(1)]);
@@ -82,13 +82,16 @@ fn space_marks_ctrl_k_marks_all_shown_and_ctrl_t_sorts() {
         model.session.is_empty(),
         "no space typed while a row is highlighted"
     );
+    key(&mut model, KeyCode::Up);
     key(&mut model, KeyCode::Char(' '));
-    assert!(model.conversations.marked().is_empty());
+    assert!(
+        model.conversations.marked().is_empty(),
+        "Space on a mark unmarks"
+    );
     ctrl(&mut model, 'x');
     assert_eq!(model.conversations.marked().len(), 3);
     ctrl(&mut model, 'x');
     assert!(model.conversations.marked().is_empty(), "again: cleared");
-    key(&mut model, KeyCode::Down);
     key(&mut model, KeyCode::Up);
     ctrl(&mut model, 't');
     assert_eq!(model.conversations.sort, SortBy::Priority);
@@ -342,4 +345,136 @@ fn without_callbacks_the_list_shows_where_an_accepted_transfer_went() {
         detail.starts_with("seen with queue Billing (per the list at "),
         "{detail}"
     );
+}
+
+fn shift(model: &mut Model, code: KeyCode) -> Option<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::SHIFT)))
+}
+
+fn type_text(model: &mut Model, text: &str) {
+    for c in text.chars() {
+        key(model, KeyCode::Char(c));
+    }
+}
+
+fn highlighted(model: &Model) -> SessionId {
+    model
+        .conversations
+        .highlighted(model.session.value())
+        .unwrap()
+        .session
+        .clone()
+}
+
+#[test]
+fn space_marks_and_goes_down_one_key_a_row_and_stays_on_the_last() {
+    let mut model = model_with_list();
+    for _ in 0..3 {
+        key(&mut model, KeyCode::Char(' '));
+    }
+    assert_eq!(
+        model.conversations.marked(),
+        [session(1), session(2), session(3)]
+    );
+    assert_eq!(
+        highlighted(&model),
+        session(3),
+        "the last row stays highlighted"
+    );
+    key(&mut model, KeyCode::Char(' '));
+    assert_eq!(
+        model.conversations.marked(),
+        [session(1), session(2)],
+        "Space on the last row, marked, unmarks it"
+    );
+    assert!(model.session.is_empty());
+}
+
+#[test]
+fn shift_arrows_extend_a_range_from_the_highlighted_row() {
+    let mut model = model_with_list();
+    key(&mut model, KeyCode::Down);
+    shift(&mut model, KeyCode::Down);
+    assert_eq!(model.conversations.marked(), [session(2), session(3)]);
+    assert_eq!(highlighted(&model), session(3));
+    shift(&mut model, KeyCode::Down);
+    assert_eq!(
+        model.conversations.marked(),
+        [session(2), session(3)],
+        "at the bottom the range stays as it is"
+    );
+    shift(&mut model, KeyCode::Up);
+    shift(&mut model, KeyCode::Up);
+    assert_eq!(
+        model.conversations.marked(),
+        [session(2), session(3), session(1)]
+    );
+    assert_eq!(highlighted(&model), session(1));
+    assert!(model.session.is_empty(), "nothing typed");
+}
+
+#[test]
+fn ctrl_g_marks_the_top_n_shown_in_the_order_and_filter_shown() {
+    let mut model = model_with_list();
+    type_text(&mut model, "billing");
+    ctrl(&mut model, 't');
+    ctrl(&mut model, 'g');
+    assert_eq!(model.context(), crate::tui::keys::Context::MarkTop);
+    type_text(&mut model, "1");
+    key(&mut model, KeyCode::Enter);
+    assert!(model.dialog.is_none());
+    assert_eq!(
+        model.conversations.marked(),
+        [session(2)],
+        "priority 9 first among the two Billing ones"
+    );
+    assert_eq!(
+        model.status.as_deref(),
+        Some("marked the top 1 of 2 shown (1 marked in all)")
+    );
+    assert_eq!(model.focus, Focus::Picker, "their target is next");
+    key(&mut model, KeyCode::Esc);
+    assert_eq!(model.focus, Focus::Session);
+    assert_eq!(model.conversations.marked(), [session(2)], "the marks kept");
+}
+
+#[test]
+fn the_top_n_prompt_takes_digits_only_and_says_why_not() {
+    let mut model = model_with_list();
+    ctrl(&mut model, 'g');
+    key(&mut model, KeyCode::Enter);
+    let problem = |model: &Model| {
+        model
+            .showing::<crate::tui::dialog::mark_top::MarkTop>()
+            .and_then(|d| d.problem.clone())
+    };
+    assert_eq!(
+        problem(&model).as_deref(),
+        Some("type how many to mark, such as 15")
+    );
+    type_text(&mut model, "x");
+    assert_eq!(
+        problem(&model).as_deref(),
+        Some("only digits: 'x' is not one")
+    );
+    type_text(&mut model, "0");
+    assert_eq!(problem(&model), None, "a digit clears the complaint");
+    key(&mut model, KeyCode::Enter);
+    assert!(problem(&model).unwrap().starts_with("0 marks nothing"));
+    key(&mut model, KeyCode::Backspace);
+    type_text(&mut model, "99");
+    key(&mut model, KeyCode::Enter);
+    assert!(model.dialog.is_none());
+    assert_eq!(model.conversations.marked().len(), 3);
+    assert_eq!(
+        model.status.as_deref(),
+        Some("only 3 shown: marked all of them (3 marked in all)")
+    );
+    key(&mut model, KeyCode::Esc);
+    ctrl(&mut model, 'g');
+    type_text(&mut model, "2");
+    key(&mut model, KeyCode::Esc);
+    assert!(model.dialog.is_none());
+    assert_eq!(model.conversations.marked().len(), 3, "Esc marks nothing");
+    assert_eq!(model.status, None);
 }
