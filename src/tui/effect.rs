@@ -54,6 +54,13 @@ pub enum Effect {
         target: Option<String>,
         payload: Value,
     },
+    /// Write the shift's hand-over to the data folder, its files named with `stamp` (the
+    /// supervisor's date and time, "2026-12-07-1503").
+    WriteHandOver {
+        stamp: String,
+        csv: String,
+        summary: String,
+    },
     /// Several pieces of work from one message, carried out in order.
     Many(Vec<Effect>),
     Quit,

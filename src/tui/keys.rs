@@ -203,6 +203,7 @@ pub enum Action {
     RerouteFailed,
     MarkAgent,
     ShowTeammates,
+    WriteHandOver,
 }
 
 /// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
@@ -276,6 +277,12 @@ const GLOBAL: &[Binding] = &[
         &[key(KeyCode::F(2))],
         A::ToggleFloor,
         "show or hide the queues' figures",
+        Never,
+    ),
+    bind(
+        &[key(KeyCode::F(9))],
+        A::WriteHandOver,
+        "write the shift's hand-over: CSV and summary",
         Never,
     ),
     bind(&[ctrl('c')], A::Quit, "quit", Always),
@@ -527,6 +534,12 @@ const LOG: &[Binding] = &[
         A::ShowTeammates,
         "show or hide teammates' transfers",
         IfRoom,
+    ),
+    bind(
+        &[char_key('h')],
+        A::WriteHandOver,
+        "write the shift's hand-over: CSV and summary",
+        Never,
     ),
     bind(
         &[char_key('y')],

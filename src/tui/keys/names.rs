@@ -66,6 +66,7 @@ impl Action {
             Self::RerouteFailed => "re-route-failed",
             Self::MarkAgent => "mark-agent",
             Self::ShowTeammates => "show-teammates",
+            Self::WriteHandOver => "hand-over",
         }
     }
 
