@@ -60,6 +60,10 @@ pub struct Target {
     /// chose (kept) from one the platform changed (followed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform_name: Option<String>,
+    /// The team the last sync gave (the agent's group, else their first queue), so a sync can
+    /// tell a team the supervisor set (kept) from one it filled in (followed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_team: Option<String>,
 }
 
 impl Target {
@@ -73,6 +77,7 @@ impl Target {
             favourite: false,
             stale: false,
             platform_name: None,
+            platform_team: None,
         }
     }
 

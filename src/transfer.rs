@@ -22,6 +22,7 @@ mod local_claims;
 mod outcome;
 mod reason;
 mod record;
+mod report;
 mod state;
 pub mod teammates;
 
@@ -46,6 +47,7 @@ pub use local_claims::LocalClaims;
 pub use outcome::Outcome;
 pub use reason::FailureReason;
 pub use record::{Phase, Settlement, TransferRecord};
+pub use report::{HandOverFiles, ReportRow, Shift, shift_csv, shift_summary, write_hand_over};
 pub use state::{Tone, TransferState};
 pub use teammates::TeamTransfer;
 

@@ -14,8 +14,8 @@ use serde_json::json;
 use super::output::{err, out_json, out_raw};
 use super::setup::Setup;
 use super::{EXIT_BAD_INPUT, GlobalArgs};
-use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, csv_cell, cut};
-use crate::transfer::{AUDIT_FILE_NAME, TransferRecord, read_since};
+use crate::terminal_safe::{MESSAGE_CHARS, NAME_CHARS, cut};
+use crate::transfer::{AUDIT_FILE_NAME, ReportRow, read_since, shift_csv};
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
@@ -31,12 +31,6 @@ pub struct LogArgs {
     /// The whole team's transfers, from the activity stream in the team's Redis ([team])
     #[arg(long)]
     team: bool,
-}
-
-/// One transfer in the report, and who moved it when the report is the team's.
-struct Row<'a> {
-    by: Option<&'a str>,
-    record: &'a TransferRecord,
 }
 
 pub async fn run(global: &GlobalArgs, args: LogArgs) -> ExitCode {
@@ -74,19 +68,19 @@ pub async fn run(global: &GlobalArgs, args: LogArgs) -> ExitCode {
     for record in &mut records {
         record.expire_if_unheard(confirm_within, now);
     }
-    let rows: Vec<Row> = records
+    let rows: Vec<ReportRow> = records
         .iter()
-        .map(|record| Row { by: None, record })
+        .map(|record| ReportRow { by: None, record })
         .collect();
     print(&args, &rows);
     ExitCode::SUCCESS
 }
 
-fn print(args: &LogArgs, rows: &[Row]) {
+fn print(args: &LogArgs, rows: &[ReportRow]) {
     if args.json {
         out_json!(serde_json::Value::Array(rows.iter().map(as_json).collect()));
     } else if args.csv {
-        out_raw!("{}", as_csv(rows, args.team));
+        out_raw!("{}", shift_csv(rows, args.team));
     } else {
         out_raw!("{}", as_text(rows));
     }
@@ -123,7 +117,7 @@ fn ms(duration: Option<std::time::Duration>) -> Option<u128> {
     duration.map(|d| d.as_millis())
 }
 
-fn as_json(row: &Row) -> serde_json::Value {
+fn as_json(row: &ReportRow) -> serde_json::Value {
     let record = row.record;
     let request = &record.request;
     let mut value = json!({
@@ -149,71 +143,10 @@ fn as_json(row: &Row) -> serde_json::Value {
     value
 }
 
-const CSV_COLUMNS: [&str; 15] = [
-    "started_at",
-    "transfer",
-    "session",
-    "target_kind",
-    "target_id",
-    "target_name",
-    "state",
-    "reason",
-    "http_status",
-    "message",
-    "detail",
-    "time_to_accept_ms",
-    "time_to_confirm_ms",
-    "note",
-    "conflicting_callbacks",
-];
-
-/// Every cell is guarded: names, notes and the platform's words come from outside, and a
-/// spreadsheet must show them, not run them. Names and notes are cut as on screen, since people
-/// read the sheet (the platform's words were cut as they came in). The team's report has a
-/// last column, `by`.
-fn as_csv(rows: &[Row], team: bool) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let text = |value: Option<String>| value.unwrap_or_default();
-    let name = |value: &str| cut(value, NAME_CHARS).into_owned();
-    let note =
-        |value: Option<&str>| value.map_or_else(String::new, |v| cut(v, MESSAGE_CHARS).into());
-    let by_column = team.then_some("by");
-    let _ = writer.write_record(CSV_COLUMNS.iter().copied().chain(by_column));
-    for row in rows {
-        let record = row.record;
-        let request = &record.request;
-        let by = team.then(|| name(row.by.unwrap_or_default()));
-        let cells = [
-            record.intent_at.to_rfc3339(),
-            request.id.to_string(),
-            request.session.to_string(),
-            request.target.kind.label().to_owned(),
-            name(&request.target.id),
-            name(&request.target.name),
-            record.state().word().to_owned(),
-            text(record.reason().map(|r| r.words().to_owned())),
-            text(record.http_status().map(|s| s.to_string())),
-            text(record.message().map(str::to_owned)),
-            text(record.detail()),
-            text(ms(record.time_to_accept()).map(|v| v.to_string())),
-            text(ms(record.time_to_confirm()).map(|v| v.to_string())),
-            note(request.note.as_deref()),
-            record.conflicts.len().to_string(),
-        ];
-        let _ = writer.write_record(
-            cells
-                .iter()
-                .chain(&by)
-                .map(|cell| csv_cell(cell).into_owned()),
-        );
-    }
-    String::from_utf8_lossy(&writer.into_inner().unwrap_or_default()).into_owned()
-}
-
 /// One transfer a line (its detail and note beneath), with who moved it in the team's report.
 /// Names and notes are cut as they would be on screen; the detail's words from the platform
 /// were cut as they came in.
-fn as_text(rows: &[Row]) -> String {
+fn as_text(rows: &[ReportRow]) -> String {
     if rows.is_empty() {
         return "no transfers in that time\n".to_owned();
     }

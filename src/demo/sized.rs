@@ -81,7 +81,7 @@ pub fn sized(size: FloorSize) -> (Roster, SimulatorConfig) {
         .into_iter()
         .take(agents.len())
         .cloned()
-        .chain(generated.iter().map(roster_entry))
+        .chain(generated.iter().map(|agent| roster_entry(agent, &queues)))
         .collect();
     targets.extend(queues.iter().map(|queue| {
         let target = Target::new(TargetKind::Queue, queue.id.clone(), queue.name.clone());
@@ -125,12 +125,20 @@ fn sized_queues(mut demo: Vec<SimQueue>, count: Option<usize>) -> Vec<SimQueue> 
     demo
 }
 
-/// A generated agent as the roster names it: first and last name, in their team.
-fn roster_entry(agent: &SimAgent) -> Target {
+/// A generated agent as the roster names it: first and last name, in their team (their group,
+/// else their first queue, as a sync would fill it in).
+fn roster_entry(agent: &SimAgent, queues: &[SimQueue]) -> Target {
     let name = format!("{} {}", agent.first_name, agent.last_name);
     let target = Target::new(TargetKind::Agent, agent.id.clone(), name);
-    match agent.groups.first() {
-        Some(team) => target.with_team(team.clone()),
+    let first_queue = || {
+        agent
+            .queue_ids
+            .iter()
+            .find_map(|id| queues.iter().find(|queue| queue.id == *id))
+            .map(|queue| queue.name.clone())
+    };
+    match agent.groups.first().cloned().or_else(first_queue) {
+        Some(team) => target.with_team(team),
         None => target,
     }
 }

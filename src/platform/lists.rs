@@ -19,7 +19,8 @@ const QUEUE_PAGE_SIZE: u32 = 100;
 pub struct ListedAgent {
     pub id: String,
     pub name: String,
-    /// The first agent group, the closest thing the platform has to a team.
+    /// The first agent group, the closest thing the platform has to a team; for an agent in no
+    /// group, the name of their first queue.
     pub team: Option<String>,
     /// The agent's user id (`u-…`): conversations name their agents by it.
     pub user_id: Option<String>,
@@ -46,21 +47,30 @@ fn listed_agent(entry: &Value) -> Option<ListedAgent> {
         .or_else(|| text(entry, "emailId"))
         .unwrap_or_else(|| id.clone());
     // Groups come as objects (`name` or `groupName`) in the samples; a bare string is taken too.
-    let team = entry
-        .get("agentGroups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find_map(|group| match group {
-            Value::String(name) if !name.trim().is_empty() => Some(name.trim().to_owned()),
-            group => text(group, "name").or_else(|| text(group, "groupName")),
-        });
+    // Queues come as `{id, name}`; a bare string there would be an id, not a name. Any other
+    // shape (not a list, a number, an object without a name) is no team.
+    let team = first_named(entry, "agentGroups", &["name", "groupName"], true)
+        .or_else(|| first_named(entry, "queues", &["name", "queueName"], false));
     Some(ListedAgent {
         user_id: text(entry, "userId"),
         id,
         name,
         team,
     })
+}
+
+/// The first name in the list `entry[key]`: an object's text under one of `names`, or with
+/// `bare` a plain string.
+fn first_named(entry: &Value, key: &str, names: &[&str], bare: bool) -> Option<String> {
+    entry
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find_map(|item| match item {
+            Value::String(name) if bare && !name.trim().is_empty() => Some(name.trim().to_owned()),
+            item => names.iter().find_map(|name| text(item, name)),
+        })
 }
 
 fn listed_queue(entry: &Value) -> Option<ListedQueue> {
@@ -123,7 +133,11 @@ mod tests {
             {"id":"a-2","emailId":"sam@example.com","agentGroups":["Tech"]},
             {"firstName":"No id"},
             {"id":"a-3","firstName":null,"agentGroups":[{"groupId":"ag-1","groupName":"Default Group"}]},
-            {"id":"a-4","firstName":42}
+            {"id":"a-4","firstName":42},
+            {"id":"a-5","agentGroups":[],"queues":[{"id":"qu-1"},{"id":"qu-2","name":"Tech Support"}]},
+            {"id":"a-6","agentGroups":{"name":"Odd"},"queues":"qu-1"},
+            {"id":"a-7","agentGroups":[7, {"groupId":"ag-2"}, "  "],"queues":["qu-1", {"name":"  "}]},
+            {"id":"a-8","agentGroups":[{"name":"Retention"}],"queues":[{"id":"qu-2","name":"Tech Support"}]}
         ]);
         let listed: Vec<ListedAgent> = entries
             .as_array()
@@ -142,6 +156,10 @@ mod tests {
                 ("a-2", "sam@example.com", Some("Tech")),
                 ("a-3", "a-3", Some("Default Group")),
                 ("a-4", "42", None),
+                ("a-5", "a-5", Some("Tech Support")),
+                ("a-6", "a-6", None),
+                ("a-7", "a-7", None),
+                ("a-8", "a-8", Some("Retention")),
             ]
         );
     }

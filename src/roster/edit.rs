@@ -71,9 +71,14 @@ impl Target {
             *text = cleaned;
         };
         clean(&mut self.name);
-        for text in [&mut self.team, &mut self.notes, &mut self.platform_name]
-            .into_iter()
-            .flatten()
+        for text in [
+            &mut self.team,
+            &mut self.notes,
+            &mut self.platform_name,
+            &mut self.platform_team,
+        ]
+        .into_iter()
+        .flatten()
         {
             clean(text);
         }
@@ -89,6 +94,7 @@ impl Target {
         self.team = tidy(self.team);
         self.notes = tidy(self.notes);
         self.platform_name = tidy(self.platform_name);
+        self.platform_team = tidy(self.platform_team);
         self
     }
 }

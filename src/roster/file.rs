@@ -45,6 +45,7 @@ struct RawTarget {
     #[serde(default)]
     stale: bool,
     platform_name: Option<String>,
+    platform_team: Option<String>,
 }
 
 /// A roster as loaded, with what looked odd but was accepted.
@@ -126,6 +127,7 @@ impl Roster {
                 favourite: entry.favourite,
                 stale: entry.stale,
                 platform_name: entry.platform_name,
+                platform_team: entry.platform_team,
             };
             if names == Names::Cleaned && target.clean_text() {
                 cleaned += 1;

@@ -1,6 +1,6 @@
 //! Merging the platform's lists into the roster. The platform is the authority on which agents
 //! and queues exist and what they are called; the supervisor is the authority on everything they
-//! changed: a name they chose, notes, favourites. Nothing is deleted: a target the platform no
+//! changed: a name they chose, a team they set, notes, favourites. Nothing is deleted: a target the platform no
 //! longer lists is marked stale and stays until the supervisor removes it.
 
 use std::collections::HashSet;
@@ -104,8 +104,9 @@ impl Roster {
                 }
                 None => {
                     let mut target = Target::new(listed.kind, listed.id, listed.name.clone());
-                    target.team = listed.team;
+                    target.team = listed.team.clone();
                     target.platform_name = Some(listed.name);
+                    target.platform_team = listed.team;
                     self.targets.push(target.tidied());
                     summary.added += 1;
                 }
@@ -175,10 +176,14 @@ fn follow(existing: &mut Target, listed: Listed) -> bool {
     if existing.platform_name.as_deref() == Some(existing.name.as_str()) {
         existing.name = listed.name.clone();
     }
-    if existing.team.is_none() {
-        existing.team = listed.team;
+    // Likewise a team: one the last sync filled in, or none, follows the platform (the agent's
+    // group, else their first queue); one the supervisor set is kept. A roster from before
+    // sync remembered teams has none recorded, so its teams count as set by hand.
+    if existing.team.is_none() || existing.team == existing.platform_team {
+        existing.team.clone_from(&listed.team);
     }
     existing.platform_name = Some(listed.name);
+    existing.platform_team = listed.team;
     existing.stale = false;
     (existing.name.clone(), existing.team.clone(), existing.stale) != before
 }
@@ -271,6 +276,42 @@ mod tests {
                 ..SyncSummary::default()
             }
         );
+    }
+
+    #[test]
+    fn teams_filled_by_a_sync_follow_the_platform_and_teams_set_by_hand_stay() {
+        let set_by_hand = Target::new(TargetKind::Agent, "a-1", "Dana").with_team("Refunds desk");
+        let mut roster = Roster::new(vec![set_by_hand]);
+        let listing = |dana: &str, sam: Option<&str>| {
+            vec![
+                listed(TargetKind::Agent, "a-1", "Dana", Some(dana)),
+                listed(TargetKind::Agent, "a-2", "Sam", sam),
+            ]
+        };
+        roster.merge_sync(listing("Billing", Some("Tech Support")));
+        let team = |roster: &Roster, id: &str| roster.find(id).unwrap().team.clone();
+        assert_eq!(team(&roster, "a-1").as_deref(), Some("Refunds desk"));
+        assert_eq!(team(&roster, "a-2").as_deref(), Some("Tech Support"));
+
+        // Sam moves to another group: the team the sync filled in follows.
+        let summary = roster.merge_sync(listing("Billing", Some("Retention")));
+        assert_eq!(team(&roster, "a-2").as_deref(), Some("Retention"));
+        assert_eq!(summary.updated, 1);
+        assert_eq!(team(&roster, "a-1").as_deref(), Some("Refunds desk"));
+
+        // The supervisor sets Sam's team: from then on it stays.
+        let mut sam = roster.find("a-2").unwrap().clone();
+        sam.team = Some("Night shift".into());
+        roster
+            .replace("a-2", sam, crate::roster::Shape::Forced)
+            .unwrap();
+        roster.merge_sync(listing("Billing", Some("Escalations")));
+        assert_eq!(team(&roster, "a-2").as_deref(), Some("Night shift"));
+
+        // What the sync remembers survives saving and loading.
+        let text = roster.to_toml();
+        let loaded = Roster::parse(&text, std::path::Path::new("roster.toml")).unwrap();
+        assert_eq!(loaded.roster, roster);
     }
 
     #[test]

@@ -57,6 +57,13 @@ pub enum Effect {
     /// Clear the terminal and draw the whole screen again (Ctrl-l): something outside handoff
     /// (a wall message, a stray write to the terminal) left marks the next frame would not touch.
     Redraw,
+    /// Write the shift's hand-over to the data folder, its files named with `stamp` (the
+    /// supervisor's date and time, "2026-12-07-1503").
+    WriteHandOver {
+        stamp: String,
+        csv: String,
+        summary: String,
+    },
     /// Several pieces of work from one message, carried out in order.
     Many(Vec<Effect>),
     Quit,

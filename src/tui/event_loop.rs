@@ -38,6 +38,7 @@ use crate::roster::Roster;
 use crate::team::Team;
 use crate::transfer::{
     AuditError, Ledger, TransferEngine, TransferId, TransferRequest, TransferUpdate, run_bulk,
+    write_hand_over,
 };
 
 /// Room for every step of many concurrent transfers; senders wait when it is full, they never
@@ -270,6 +271,7 @@ fn start(console: Console) -> (Model, Workers, Inbox) {
     if let Some(team) = &team {
         background::follow_team(team.activity.clone(), messages.clone());
         model.teammates = Some(false);
+        model.me = Some(team.activity.member().name.clone());
     }
     if let Some(callbacks) = callbacks {
         background::forward_callbacks(callbacks, messages.clone());
@@ -522,6 +524,29 @@ fn carry_out(effect: Effect, workers: &mut Workers) {
                 engine
                     .record_unmatched(&session, target.as_deref(), &payload)
                     .await
+            });
+        }
+        Effect::WriteHandOver {
+            stamp,
+            csv,
+            summary,
+        } => {
+            let dir = workers.engine.data_dir().to_owned();
+            let messages = workers.messages.clone();
+            // On the tasks the process waits for: a hand-over asked for just before quitting
+            // is still written.
+            workers.tasks.spawn(async move {
+                let written = tokio::task::spawn_blocking(move || {
+                    write_hand_over(&dir, &stamp, &csv, &summary).map_err(|error| {
+                        format!(
+                            "could not write the hand-over to {}: {error}",
+                            dir.display()
+                        )
+                    })
+                })
+                .await
+                .unwrap_or_else(|error| Err(format!("writing the hand-over stopped: {error}")));
+                let _ = messages.send(Msg::HandOverWritten(written)).await;
             });
         }
         Effect::Copy(text) => {

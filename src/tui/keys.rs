@@ -217,6 +217,7 @@ pub enum Action {
     MarkTopShown,
     NextNeedingLook,
     MarkTopCount,
+    WriteHandOver,
 }
 
 /// Whether a binding shows in the bottom bar. Importance is said here, not left to the order of
@@ -297,6 +298,12 @@ const GLOBAL: &[Binding] = &[
         &[key(KeyCode::F(6))],
         A::NextNeedingLook,
         "next transfer that needs a look",
+        Never,
+    ),
+    bind(
+        &[key(KeyCode::F(9))],
+        A::WriteHandOver,
+        "write the shift's hand-over: CSV and summary",
         Never,
     ),
     bind(&[ctrl('c')], A::Quit, "quit", Always),
@@ -615,6 +622,12 @@ const LOG: &[Binding] = &[
         A::ShowTeammates,
         "show or hide teammates' transfers",
         IfRoom,
+    ),
+    bind(
+        &[char_key('h')],
+        A::WriteHandOver,
+        "write the shift's hand-over: CSV and summary",
+        Never,
     ),
     bind(
         &[char_key('y')],

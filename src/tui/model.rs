@@ -147,6 +147,10 @@ pub struct Model {
     /// In team mode, whether the log shows teammates' transfers beside this console's (`t`);
     /// `None` without a team.
     pub teammates: Option<bool>,
+    /// In team mode, the supervisor's name as teammates see it: the hand-over names them by it.
+    pub me: Option<String>,
+    /// When this console started: its shift, for the hand-over, is what it did since.
+    pub started: DateTime<Utc>,
     /// The time of the turn, set by the event loop: the only time `update` and the view read.
     pub clock: Clock,
     /// The keys in force: the defaults with the config file's `[keys]`.
@@ -220,6 +224,8 @@ impl Model {
             select_after_save: None,
             budget: None,
             teammates: None,
+            me: None,
+            started: clock.now,
             clock,
             keys: KeyMap::default(),
             status: None,

@@ -1,23 +1,104 @@
-//! The target picker: one list over the whole roster, narrowed by a fuzzy filter on name, team,
-//! id and notes. Favourites come first, then the targets used most recently, then the rest in
+//! The target picker: one list over the whole roster, narrowed by a filter on name, team, id
+//! and notes. Favourites come first, then the targets used most recently, then the rest in
 //! roster order; with a filter, the best match comes first and that order breaks ties. Two views
 //! narrow or reorder it further: only the targets free right now, and by load.
+//!
+//! A match is ranked as a person reads the list: each word of the filter is found in one field
+//! on its own, as a whole word, else at the start of a word, else inside one, else as letters
+//! scattered through it; how it was found counts first, then where (a name before a team, a
+//! team before an id or a note). So "tech" lists the Tech Support queue and team before a name
+//! that merely holds t, e, c and h. The words "agent" and "queue" narrow the list to that kind.
 
 use std::collections::{HashMap, HashSet};
 
-use nucleo_matcher::pattern::{Atom, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::chars::normalize;
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::input::TextInput;
+use crate::ids::TargetKind;
 use crate::roster::{Roster, Target};
 
-/// The fields the filter searches, with what a match in each is worth: a match in the name
-/// counts double, so "billing" puts the Billing queue above the agents of the Billing team.
-const FIELD_WEIGHTS: [u32; 4] = [2, 1, 1, 1];
-/// What a word of the filter found whole at the start of a word (a name, a team, a note) adds
-/// to its score: more than any scattered match can reach, so "tech" finds the Tech Support team
-/// before a name that merely holds t, e, c and h.
-const WORD_START_BONUS: u32 = 10_000;
+/// The fields the filter searches, in the order of [`Picker::haystacks`], with what a match in
+/// each is worth: a name above a team, a team above an id or a note.
+const FIELD_WEIGHTS: [u64; 4] = [3, 2, 1, 1];
+/// Where the id sits among the fields.
+const ID_FIELD: usize = 2;
+/// A word's score is how it was found, then in which field, then (for scattered letters only)
+/// the fuzzy matcher's own score: each step of [`Found`] outweighs every field, each field every
+/// fuzzy score.
+const FOUND_UNIT: u64 = 1_000_000;
+const FIELD_UNIT: u64 = 100_000;
+const FUZZY_CAP: u64 = FIELD_UNIT - 1;
+
+/// How a word of the filter was found in a field, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Found {
+    /// Its letters in order, with others between.
+    Scattered,
+    /// Whole, inside a word ("port" in "Tech Support").
+    Inside,
+    /// Whole, at the start of a word ("tech" in "Tech Support").
+    WordStart,
+    /// As a word of its own ("support" in "Tech Support").
+    Word,
+}
+
+/// The filter as typed, read: the kinds it narrows to ("agent", "queue" as words) and the
+/// other words, each to be found in some field.
+#[derive(Debug, Default)]
+struct Query {
+    /// Empty when no kind word was typed.
+    kinds: Vec<TargetKind>,
+    /// Folded as the fields are (lower case, accents removed).
+    words: Vec<String>,
+}
+
+impl Query {
+    fn parse(text: &str) -> Self {
+        let mut query = Self::default();
+        for word in text.split_whitespace() {
+            let word = fold(word);
+            match kind_named(&word) {
+                Some(kind) => query.kinds.push(kind),
+                None => query.words.push(word),
+            }
+        }
+        query
+    }
+
+    fn atoms(&self) -> Vec<Atom> {
+        self.words
+            .iter()
+            .map(|word| {
+                Atom::new(
+                    word,
+                    CaseMatching::Ignore,
+                    Normalization::Smart,
+                    AtomKind::Fuzzy,
+                    false,
+                )
+            })
+            .collect()
+    }
+}
+
+/// The kind a word of the filter names: "agent" or "queue", or their plurals.
+fn kind_named(word: &str) -> Option<TargetKind> {
+    match word {
+        "agent" | "agents" => Some(TargetKind::Agent),
+        "queue" | "queues" => Some(TargetKind::Queue),
+        _ => None,
+    }
+}
+
+/// Text as the filter compares it: lower case, accents removed ("Tomás" reads as "tomas").
+fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(normalize)
+        .collect()
+}
 
 pub struct Picker {
     pub filter: TextInput,
@@ -30,8 +111,11 @@ pub struct Picker {
     matcher: Matcher,
     /// Per target, the fields the filter searches: name, team, id, notes.
     haystacks: Vec<[String; 4]>,
-    /// The same in lower case, for finding whole words without allocating per keystroke.
-    lowered: Vec<[String; 4]>,
+    /// The same folded as the filter's words are, for finding whole words without allocating per
+    /// keystroke.
+    folded: Vec<[String; 4]>,
+    /// Per target, its kind, for "agent" and "queue" in the filter.
+    kinds: Vec<TargetKind>,
     /// Per target, its place when nothing is typed (favourites, recent, rest).
     rank: Vec<usize>,
     /// The id of a target the highlight does not start on: the one a re-routed transfer failed
@@ -63,7 +147,8 @@ impl Picker {
             top: 0,
             matcher: Matcher::new(Config::DEFAULT),
             haystacks: Vec::new(),
-            lowered: Vec::new(),
+            folded: Vec::new(),
+            kinds: Vec::new(),
             rank: Vec::new(),
             avoid: None,
             only: None,
@@ -89,11 +174,12 @@ impl Picker {
                 ]
             })
             .collect();
-        self.lowered = self
+        self.folded = self
             .haystacks
             .iter()
-            .map(|fields| fields.clone().map(|field| field.to_lowercase()))
+            .map(|fields| fields.each_ref().map(|field| fold(field)))
             .collect();
+        self.kinds = targets.iter().map(|t| t.kind).collect();
         let recency = |t: &Target| recent.iter().position(|id| *id == t.id);
         let mut order: Vec<usize> = (0..targets.len()).collect();
         // Stable: within each group the roster's own order stays.
@@ -142,51 +228,55 @@ impl Picker {
         self.compute_matches();
         if let Some(only) = &self.only {
             let haystacks = &self.haystacks;
-            self.matches.retain(|&i| only.contains(&haystacks[i][2]));
+            self.matches
+                .retain(|&i| only.contains(&haystacks[i][ID_FIELD]));
         }
         if let Some(load) = &self.load {
             let haystacks = &self.haystacks;
             // Stable: equal loads keep the match order.
-            self.matches
-                .sort_by_key(|&i| load.get(&haystacks[i][2]).copied().unwrap_or(u32::MAX));
+            self.matches.sort_by_key(|&i| {
+                load.get(&haystacks[i][ID_FIELD])
+                    .copied()
+                    .unwrap_or(u32::MAX)
+            });
         }
-        let avoided = |&i: &usize| self.avoid.as_deref() == Some(self.haystacks[i][2].as_str());
+        let avoided =
+            |&i: &usize| self.avoid.as_deref() == Some(self.haystacks[i][ID_FIELD].as_str());
         self.selected = self.matches.iter().position(|i| !avoided(i)).unwrap_or(0);
     }
 
     fn compute_matches(&mut self) {
-        let query = self.filter.value().trim();
-        if query.is_empty() {
-            let mut all: Vec<usize> = (0..self.haystacks.len()).collect();
-            all.sort_by_key(|&i| self.rank[i]);
-            self.matches = all;
-            return;
-        }
-        let atoms = parse(query);
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        let query = Query::parse(self.filter.value());
+        let atoms = query.atoms();
         let mut buffer = Vec::new();
-        let mut scored: Vec<(u32, usize)> = Vec::new();
-        'targets: for (index, (fields, lowered)) in
-            self.haystacks.iter().zip(&self.lowered).enumerate()
+        let mut scored: Vec<(u64, usize)> = Vec::new();
+        'targets: for (index, (fields, folded)) in
+            self.haystacks.iter().zip(&self.folded).enumerate()
         {
+            if !query.kinds.is_empty() && !query.kinds.contains(&self.kinds[index]) {
+                continue;
+            }
             let mut total = 0;
-            // Each word of the filter must match one field on its own, so letters are never
-            // gathered across name and team.
-            for (n, atom) in atoms.iter().enumerate() {
-                let word = words.get(n).map(String::as_str).unwrap_or_default();
+            // Each word of the filter must be found in one field on its own, so letters are
+            // never gathered across name and team.
+            for (word, atom) in query.words.iter().zip(&atoms) {
                 let best = fields
                     .iter()
-                    .zip(lowered)
+                    .zip(folded)
                     .zip(FIELD_WEIGHTS)
-                    .filter_map(|((field, lowered), weight)| {
+                    .filter_map(|((field, folded), weight)| {
+                        // The fuzzy matcher first: it turns most fields down fastest, and a
+                        // word found whole is always also found as letters in order.
                         let fuzzy =
                             atom.score(Utf32Str::new(field, &mut buffer), &mut self.matcher)?;
-                        let bonus = if starts_a_word(lowered, word) {
-                            WORD_START_BONUS
-                        } else {
-                            0
+                        let score = match find_whole(folded, word) {
+                            Some(found) => found as u64 * FOUND_UNIT,
+                            None => {
+                                Found::Scattered as u64 * FOUND_UNIT
+                                    + u64::from(fuzzy).min(FUZZY_CAP)
+                            }
                         };
-                        Some(u32::from(fuzzy) * weight + bonus)
+                        Some(score + weight * FIELD_UNIT)
                     })
                     .max();
                 match best {
@@ -196,17 +286,18 @@ impl Picker {
             }
             scored.push((total, index));
         }
-        // Best score first; favourites, recent and roster order break ties.
+        // Best score first; favourites, recent and roster order break ties (and are the whole
+        // order when only kind words, or nothing, were typed).
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(self.rank[a.1].cmp(&self.rank[b.1])));
         self.matches = scored.into_iter().map(|(_, index)| index).collect();
     }
 
     /// Marks the letters of target names that the filter matched, for the list to show them.
-    /// `None` when nothing is typed.
+    /// `None` when no word to find is typed.
     pub fn highlighter(&self) -> Option<Highlighter> {
-        let query = self.filter.value().trim();
-        (!query.is_empty()).then(|| Highlighter {
-            atoms: parse(query),
+        let query = Query::parse(self.filter.value());
+        (!query.words.is_empty()).then(|| Highlighter {
+            atoms: query.atoms(),
             matcher: Matcher::new(Config::DEFAULT),
         })
     }
@@ -280,22 +371,24 @@ impl Picker {
     }
 }
 
-fn parse(query: &str) -> Vec<Atom> {
-    Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart).atoms
-}
-
-/// Whether `word` appears in `field` at the start of one of its words; both in lower case.
-fn starts_a_word(field: &str, word: &str) -> bool {
+/// How `word` is found whole in `field` (both folded), at its best; `None` when it is not.
+fn find_whole(field: &str, word: &str) -> Option<Found> {
     if word.is_empty() {
-        return false;
+        return None;
     }
-    field.match_indices(word).any(|(at, _)| {
-        at == 0
-            || !field[..at]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric)
-    })
+    let is_word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    field
+        .match_indices(word)
+        .map(|(at, _)| {
+            let starts = !is_word_char(field[..at].chars().next_back());
+            let ends = !is_word_char(field[at + word.len()..].chars().next());
+            match (starts, ends) {
+                (true, true) => Found::Word,
+                (true, false) => Found::WordStart,
+                _ => Found::Inside,
+            }
+        })
+        .max()
 }
 
 /// Finds the letters of a name the filter matched.
@@ -410,6 +503,110 @@ mod tests {
         picker.refilter();
         let marked = picker.highlighter().unwrap().name("Lena Weber");
         assert_eq!(marked, [0, 5].into_iter().collect());
+    }
+
+    /// The floor: a Billing agent whose name holds t, e, c, h in order, Tech Support's
+    /// agents and queue, and a Dana in each kind.
+    fn floor() -> Roster {
+        Roster::new(vec![
+            Target::new(TargetKind::Agent, "a-1", "Tomás Echeverría").with_team("Billing"),
+            Target::new(TargetKind::Agent, "a-2", "Aiko Tanaka").with_team("Tech Support"),
+            Target::new(TargetKind::Agent, "a-3", "Dana Whitfield").with_team("Billing"),
+            Target::new(TargetKind::Agent, "a-4", "Jamal Mwangi").with_team("Tech Support"),
+            Target::new(TargetKind::Queue, "qu-1", "Billing"),
+            Target::new(TargetKind::Queue, "qu-2", "Tech Support"),
+            Target::new(TargetKind::Queue, "qu-3", "Dana's overflow"),
+        ])
+    }
+
+    fn filtered(roster: &Roster, filter: &str) -> Vec<String> {
+        let mut picker = Picker::new(roster, &[]);
+        picker.filter.paste(filter);
+        picker.refilter();
+        names(&picker, roster)
+    }
+
+    #[test]
+    fn tech_lists_tech_support_before_scattered_letters() {
+        let roster = floor();
+        assert_eq!(
+            filtered(&roster, "tech"),
+            [
+                "Tech Support",
+                "Aiko Tanaka",
+                "Jamal Mwangi",
+                "Tomás Echeverría"
+            ],
+            "the queue by its name, then the team's agents, then the letters in a name"
+        );
+        assert_eq!(
+            filtered(&roster, "support")[..3],
+            ["Tech Support", "Aiko Tanaka", "Jamal Mwangi"],
+            "a whole word in a name, then in a team"
+        );
+        assert_eq!(
+            filtered(&roster, "TOMAS")[0],
+            "Tomás Echeverría",
+            "case and accents aside"
+        );
+    }
+
+    #[test]
+    fn a_word_start_beats_a_word_inside_and_a_name_beats_a_team() {
+        let roster = Roster::new(vec![
+            Target::new(TargetKind::Agent, "a-1", "Bo Hart").with_team("Support"),
+            Target::new(TargetKind::Agent, "a-2", "Art Vance").with_team("Sales"),
+            Target::new(TargetKind::Agent, "a-3", "Mo Lee").with_team("Artists"),
+        ]);
+        assert_eq!(
+            filtered(&roster, "art"),
+            ["Art Vance", "Mo Lee", "Bo Hart"],
+            "a word in a name, a word start in a team, letters inside a name"
+        );
+    }
+
+    #[test]
+    fn kind_words_narrow_to_that_kind() {
+        let roster = floor();
+        assert_eq!(filtered(&roster, "queue tech"), ["Tech Support"]);
+        assert_eq!(filtered(&roster, "tech queue"), ["Tech Support"]);
+        assert_eq!(filtered(&roster, "agent dana"), ["Dana Whitfield"]);
+        assert_eq!(
+            filtered(&roster, "Queues"),
+            ["Billing", "Tech Support", "Dana's overflow"],
+            "a kind word alone lists that kind in the usual order"
+        );
+        assert_eq!(
+            filtered(&roster, "dana"),
+            ["Dana Whitfield", "Dana's overflow"]
+        );
+        let mut picker = Picker::new(&roster, &[]);
+        picker.filter.paste("queue");
+        picker.refilter();
+        assert!(picker.highlighter().is_none(), "nothing to mark in names");
+    }
+
+    #[test]
+    fn who_is_free_in_tech_support() {
+        let roster = floor();
+        let mut picker = Picker::new(&roster, &[]);
+        // Ctrl-o: the free agents and the active queues.
+        picker.only(Some(
+            ["a-1", "a-2", "a-3", "qu-1", "qu-2"]
+                .map(String::from)
+                .into_iter()
+                .collect(),
+        ));
+        picker.filter.paste("tech");
+        picker.refilter();
+        assert_eq!(
+            names(&picker, &roster),
+            ["Tech Support", "Aiko Tanaka", "Tomás Echeverría"]
+        );
+        picker.filter.clear();
+        picker.filter.paste("agent tech");
+        picker.refilter();
+        assert_eq!(names(&picker, &roster)[0], "Aiko Tanaka");
     }
 
     #[test]

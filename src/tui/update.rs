@@ -8,6 +8,7 @@ mod attention;
 mod bulk;
 mod conversations;
 mod described;
+mod hand_over;
 mod lifecycle;
 mod mouse;
 mod refresh;
@@ -36,7 +37,7 @@ use crate::ids::{SessionId, SessionList};
 use crate::platform::{ConversationList, ConversationsError};
 use crate::roster::Roster;
 use crate::team::{Health, TeamStep};
-use crate::transfer::{Look, TransferId, TransferRecord, TransferUpdate};
+use crate::transfer::{HandOverFiles, Look, TransferId, TransferRecord, TransferUpdate};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -92,6 +93,8 @@ pub enum Msg {
     Budget(BudgetSnapshot),
     /// Steps of teammates' transfers, read from the team's activity stream, oldest first.
     TeamActivity(Vec<TeamStep>),
+    /// The shift's hand-over was written (F9), or why not.
+    HandOverWritten(Result<HandOverFiles, String>),
     /// A countdown on screen moved on: only the clock changed.
     Tick,
 }
@@ -265,6 +268,10 @@ fn apply(model: &mut Model, msg: Msg) -> Option<Effect> {
         }
         Msg::Availability(result) => {
             refresh::refreshed(model, result);
+            None
+        }
+        Msg::HandOverWritten(result) => {
+            hand_over::written(model, result);
             None
         }
     }
@@ -519,6 +526,7 @@ fn perform(model: &mut Model, action: Action) -> Option<Effect> {
             teammates::toggle(model);
             None
         }
+        Action::WriteHandOver => Some(hand_over::prepare(model)),
         Action::KeepFilter => {
             model.filtering_log = false;
             None

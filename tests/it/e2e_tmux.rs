@@ -565,6 +565,51 @@ fn a_supervisor_transfers_to_an_agent_and_a_queue_in_demo_mode() {
 }
 
 #[test]
+fn f9_writes_the_shifts_hand_over_and_the_log_says_where() {
+    if !tmux_installed() {
+        return;
+    }
+    let tmux = Tmux::start(200, 40, "--demo");
+    tmux.wait_for("Paste or type the conversation's botSessionId");
+    transfer(&tmux, "dead5f0e9a8b7c6d5e4f3a2b", "grace");
+    tmux.wait_for("✗ failed      dead…4f3a2b → agent Grace Liu");
+
+    tmux.keys(&["F9"]);
+    let screen = tmux.wait_for("hand-over written: ");
+    let demo_dir = tmux.demo_dir();
+    let files: Vec<PathBuf> = std::fs::read_dir(&demo_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("handoff-shift-")
+        })
+        .collect();
+    let csv = files
+        .iter()
+        .find(|path| path.extension().is_some_and(|e| e == "csv"))
+        .unwrap_or_else(|| panic!("no CSV in {files:?}"));
+    let summary = csv.with_extension("txt");
+    let name = csv.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(screen.contains(&name), "the log names {name}:\n{screen}");
+    let csv = std::fs::read_to_string(csv).unwrap();
+    assert!(csv.starts_with("started_at,transfer,session,"), "{csv}");
+    assert!(
+        csv.contains(",dead5f0e9a8b7c6d5e4f3a2b,agent,") && csv.contains(",failed,"),
+        "{csv}"
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(summary.contains("1 transfer: 1 failed."), "{summary}");
+    assert!(
+        summary.contains("session dead5f0e9a8b7c6d5e4f3a2b → agent Grace Liu"),
+        "{summary}"
+    );
+    tmux.keys(&["C-c"]);
+}
+
+#[test]
 fn help_opens_with_f1_or_question_mark_and_bad_ids_are_explained() {
     if !tmux_installed() {
         return;

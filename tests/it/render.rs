@@ -434,6 +434,51 @@ fn the_picker_filtered() {
     assert_screen!("picker_filtered", screen(&model, 80, 24));
 }
 
+/// "queue" and "agent" as words narrow the picker to that kind, and are not looked for in names.
+#[test]
+fn a_kind_word_narrows_the_picker() {
+    let mut model = model();
+    type_text(&mut model, "6538f8a3c9cf425ee5cf0a1b");
+    press(&mut model, KeyCode::Enter);
+    type_text(&mut model, "queue tech");
+    let queues = screen(&model, 80, 24);
+    assert!(queues.contains("Target (1 of 26)"), "{queues}");
+    assert!(queues.contains("▶   queue Tech Support"), "{queues}");
+    press(&mut model, KeyCode::Esc);
+    type_text(&mut model, "agent tech");
+    let agents = screen(&model, 80, 24);
+    assert!(agents.contains("Target (6 of 26)"), "{agents}");
+    assert!(
+        agents.contains("▶   agent Samuel Ortiz         Tech Support"),
+        "{agents}"
+    );
+    assert!(!agents.contains("queue Tech Support"), "{agents}");
+}
+
+/// F9 asks for the hand-over to be written; once it is, the log says where.
+#[test]
+fn the_log_says_where_the_hand_over_was_written() {
+    let mut model = model();
+    send(&mut model, "6538f8a3c9cf425ee5cf0a1b", "dana");
+    let effect = press(&mut model, KeyCode::F(9));
+    assert!(
+        matches!(&effect, Some(Effect::WriteHandOver { stamp, .. }) if stamp == "2025-03-14-0930"),
+        "{effect:?}"
+    );
+    update(
+        &mut model,
+        Msg::HandOverWritten(Ok(handoff::transfer::HandOverFiles {
+            csv: "/data/handoff-shift-2025-03-14-0930.csv".into(),
+            summary: "/data/handoff-shift-2025-03-14-0930.txt".into(),
+        })),
+    );
+    let log = screen(&model, 120, 30);
+    assert!(
+        log.contains("hand-over written: /data/handoff-shift-2025-03-14-0930.csv and /data/handoff-shift-2025-03-14-0930.txt"),
+        "{log}"
+    );
+}
+
 #[test]
 fn the_confirmation_shows_exactly_what_will_happen() {
     let mut model = model();
@@ -779,11 +824,11 @@ fn your_keys_show_in_the_hint_bar_and_the_help() {
     };
     model.keys = KeyMap::with_overrides(&[
         line(Some(Context::Log), Action::OpenDetail, &["o"]),
-        line(None, Action::SubmitSession, &["F9"]),
+        line(None, Action::SubmitSession, &["F7"]),
     ])
     .unwrap();
     let fresh = screen(&model, 80, 24);
-    assert!(fresh.contains("(24 hex), then F9"), "{fresh}");
+    assert!(fresh.contains("(24 hex), then F7"), "{fresh}");
     press(&mut model, KeyCode::BackTab);
     let log = screen(&model, 80, 24);
     let bar = log.lines().last().unwrap();

@@ -27,22 +27,25 @@ fn config() -> SimulatorConfig {
 
 #[tokio::test]
 async fn sync_reads_every_page_and_keeps_local_choices() {
-    let simulator = start_simulator(config()).await;
+    let platform = config();
+    let simulator = start_simulator(platform.clone()).await;
     let ws = Workspace::new();
     ws.write_config_for(&simulator, "");
     let dana = demo::roster().targets()[0].clone();
+    let marcus = demo::roster().targets()[1].clone();
     ws.write(
         "data/roster.toml",
         &format!(
             "[[agents]]\nid = \"{}\"\nname = \"Dana W. (refunds)\"\nnotes = \"Spanish\"\nfavourite = true\n\n\
+             [[agents]]\nid = \"{}\"\nname = \"{}\"\nteam = \"Weekend crew\"\n\n\
              [[agents]]\nid = \"a-0000000-0000-4000-8000-000000000001\"\nname = \"Left in October\"\n",
-            dana.id
+            dana.id, marcus.id, marcus.name
         ),
     );
     let run = ws.run(&["roster", "sync"]).await;
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(
-        run.stdout.contains("125 added, 1 updated, 1 stale"),
+        run.stdout.contains("124 added, 1 updated, 1 stale"),
         "{}",
         run.stdout
     );
@@ -66,6 +69,34 @@ async fn sync_reads_every_page_and_keeps_local_choices() {
     assert_eq!(dana_now["notes"], "Spanish");
     assert_eq!(dana_now["favourite"], true);
     assert_eq!(dana_now["team"], "Billing", "an empty team is filled");
+    assert_eq!(
+        find(&marcus.id)["team"],
+        "Weekend crew",
+        "a team set by hand is kept"
+    );
+    // Every agent gets a team: their agent group, else their first queue's name.
+    let ungrouped = platform
+        .agents
+        .iter()
+        .find(|agent| agent.groups.is_empty())
+        .expect("the demo platform has agents in no group");
+    let first_queue = platform
+        .queues
+        .iter()
+        .find(|queue| queue.id == ungrouped.queue_ids[0])
+        .unwrap();
+    assert_eq!(find(&ungrouped.id)["team"], first_queue.name.as_str());
+    let grouped = (platform.agents.iter().rev())
+        .find(|agent| !agent.groups.is_empty())
+        .unwrap();
+    assert_eq!(find(&grouped.id)["team"], grouped.groups[0].as_str());
+    let agents = targets.iter().filter(|t| t["kind"] == "agent");
+    assert!(
+        agents
+            .clone()
+            .all(|t| t["team"].is_string() || t["stale"] == true),
+        "{targets:?}"
+    );
     let gone = find("a-0000000-0000-4000-8000-000000000001");
     assert_eq!(gone["stale"], true, "kept and marked stale, not deleted");
 

@@ -94,9 +94,14 @@ const LAST_NAMES: [&str; 40] = [
 /// last name once and neighbours' names look unrelated.
 const LAST_NAME_STEP: usize = 7;
 
+/// One generated agent in this many is in no agent group.
+const UNGROUPED_EVERY: usize = 5;
+
 /// `count` agents for demo mode and tests: names combined so that none repeats among the first
 /// 1,600 (after that a number keeps e-mails unique), ids of the documented `a-` shape, e-mail
-/// `first.last@example.com`, one of `teams` each (in turn) and one or two of `queues`.
+/// `first.last@example.com`, one of `teams` each (in turn; every fifth agent in no group, as on a
+/// platform where groups are not used everywhere, so a sync falls back to their first queue) and
+/// one or two of `queues`.
 /// Deterministic: the same arguments give the same agents on every call.
 pub fn generated_agents(count: usize, teams: &[&str], queues: &[SimQueue]) -> Vec<SimAgent> {
     (0..count)
@@ -130,6 +135,7 @@ fn generated_agent(index: usize, teams: &[&str], queues: &[SimQueue]) -> SimAgen
         ),
         groups: teams
             .get(index % teams.len().max(1))
+            .filter(|_| index % UNGROUPED_EVERY != UNGROUPED_EVERY - 1)
             .map(|team| vec![(*team).to_owned()])
             .unwrap_or_default(),
         queue_ids: queue_ids(index, stable(&[seed.as_bytes(), b"queues"]), queues),

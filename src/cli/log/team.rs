@@ -6,12 +6,13 @@ use std::process::ExitCode;
 
 use chrono::{Local, TimeZone, Utc};
 
-use super::{LogArgs, Row, print};
+use super::{LogArgs, print};
 use crate::cli::output::err;
 use crate::cli::setup::Setup;
 use crate::cli::{EXIT_BAD_INPUT, GlobalArgs};
 use crate::team::activity::STREAM_MAXLEN;
 use crate::team::{Activity, Health, Link, Member};
+use crate::transfer::ReportRow;
 use crate::transfer::{TeamTransfer, teammates};
 
 /// Redis could not be read: not the user's input, but nothing to report either.
@@ -76,9 +77,9 @@ pub(super) async fn run(global: &GlobalArgs, args: &LogArgs) -> ExitCode {
             transfers.push(transfer);
         }
     }
-    let rows: Vec<Row> = transfers
+    let rows: Vec<ReportRow> = transfers
         .iter()
-        .map(|transfer| Row {
+        .map(|transfer| ReportRow {
             by: Some(&transfer.by),
             record: &transfer.record,
         })

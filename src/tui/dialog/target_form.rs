@@ -63,6 +63,7 @@ pub struct TargetForm {
     /// Kept from the original so an edit does not lose them.
     favourite: bool,
     platform_name: Option<String>,
+    platform_team: Option<String>,
 }
 
 fn filled(text: &str) -> TextInput {
@@ -93,6 +94,7 @@ impl TargetForm {
             odd_shape_acknowledged: false,
             favourite: false,
             platform_name: None,
+            platform_team: None,
         }
     }
 
@@ -110,6 +112,7 @@ impl TargetForm {
             odd_shape_acknowledged: false,
             favourite: target.favourite,
             platform_name: target.platform_name.clone(),
+            platform_team: target.platform_team.clone(),
         }
     }
 
@@ -163,6 +166,7 @@ impl TargetForm {
         target.notes = Some(self.notes.value().to_owned());
         target.favourite = self.favourite;
         target.platform_name = self.platform_name.clone();
+        target.platform_team = self.platform_team.clone();
         target.tidied()
     }
 

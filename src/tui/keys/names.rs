@@ -75,6 +75,7 @@ impl Action {
             Self::MarkTopShown => "mark-top",
             Self::MarkTopCount => "mark-that-many",
             Self::NextNeedingLook => "next-needing-a-look",
+            Self::WriteHandOver => "hand-over",
         }
     }
 

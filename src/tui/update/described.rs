@@ -68,6 +68,9 @@ impl Msg {
             Self::ListingFetched(result) => format!("platform lists: {}", outcome(result.is_ok())),
             Self::Budget(_) => "budget changed".into(),
             Self::TeamActivity(steps) => format!("team activity: {} step(s)", steps.len()),
+            Self::HandOverWritten(result) => {
+                format!("hand-over written: {}", outcome(result.is_ok()))
+            }
             Self::Tick => "tick".into(),
         }
     }
