@@ -31,15 +31,8 @@ struct LookOnly {
 /// `[keys]` and `[ui]` from the config at `path`, checked as the whole file would check them,
 /// the rest of it unread (demo mode has its own account); `Ok(None)` when there is no file.
 pub fn console_look(path: &Path) -> Result<Option<ConsoleLook>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(ConfigError::Unreadable {
-                path: path.to_owned(),
-                source,
-            });
-        }
+    let Some(text) = text_if_any(path)? else {
+        return Ok(None);
     };
     let look: LookOnly =
         toml::from_str(&text).map_err(|error| syntax::describe(&error, &text, path))?;
@@ -50,17 +43,22 @@ pub fn console_look(path: &Path) -> Result<Option<ConsoleLook>, ConfigError> {
     }))
 }
 
+/// The text of the config file at `path`; `Ok(None)` when there is no file.
+fn text_if_any(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Unreadable {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
 /// The config file at `path` as a bare table; `Ok(None)` when there is no file.
 fn table(path: &Path) -> Result<Option<toml::Table>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(ConfigError::Unreadable {
-                path: path.to_owned(),
-                source,
-            });
-        }
+    let Some(text) = text_if_any(path)? else {
+        return Ok(None);
     };
     toml::from_str(&text)
         .map(Some)
