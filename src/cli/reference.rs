@@ -202,10 +202,10 @@ fn exit_status(roff: &mut Roff, command: &Command) {
         }
         for arg in sub.get_arguments().filter(|arg| !arg.is_global_set()) {
             let help = arg.get_long_help().or_else(|| arg.get_help());
-            if let (Some(help), Some(long)) = (help, arg.get_long()) {
-                if let Some(codes) = option_codes_in(&help.to_string()) {
-                    entries.push((format!("{name} --{long}"), codes));
-                }
+            if let (Some(help), Some(long)) = (help, arg.get_long())
+                && let Some(codes) = option_codes_in(&help.to_string())
+            {
+                entries.push((format!("{name} --{long}"), codes));
             }
         }
     }
