@@ -235,6 +235,24 @@ fn a_config_written_by_init_stops_handoff_until_its_ids_are_filled_in() {
     assert!(run.stderr.contains("placeholder"), "{}", run.stderr);
 }
 
+/// With no config yet, handoff says how to write one, where it looked.
+#[test]
+fn a_missing_config_points_to_config_init() {
+    let home = Home::new();
+    let run = home.run(&["conversations"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let path = home.default_config();
+    assert!(
+        run.stderr
+            .contains(&format!("no config file at {}", path.display()))
+            && run
+                .stderr
+                .contains(&format!("handoff config init --path {}", path.display())),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn config_path_lists_the_places_in_order_and_marks_the_one_used() {
     let home = Home::new();
