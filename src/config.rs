@@ -43,13 +43,13 @@ pub const PLACEHOLDER: &str = "FILL-IN";
 const TO_FILL_IN: [(&str, &str); 4] = [
     (
         "platform.stream_id",
-        "your app's stream id (App Settings in the Kore.ai console)",
+        "your app's stream id, from App Settings in the Kore.ai console",
     ),
     ("platform.org_id", "your organisation's id"),
     ("platform.account_id", "your account id"),
     (
         "auth.client_id",
-        "your app's client id (App Settings → Dev Tools → API Scope)",
+        "your app's client id, from App Settings → Dev Tools → API Scope",
     ),
 ];
 
