@@ -35,7 +35,6 @@ use crate::transfer::{
 use crate::tui::{self, Console, Notice};
 use config_file::ConfigSource;
 use output::err;
-pub use reference::man_page;
 use setup::{Callbacks, Setup, SetupError};
 
 /// Exit code for bad input or config: nothing was sent.

@@ -58,7 +58,7 @@ fn print(bytes: &[u8]) -> ExitCode {
 /// gives them, then every command (nested ones too) with its own synopsis, description and
 /// options, then EXIT STATUS (each command's codes, collected from its help), ENVIRONMENT and
 /// FILES.
-pub fn man_page(mut command: Command) -> std::io::Result<Vec<u8>> {
+fn man_page(mut command: Command) -> std::io::Result<Vec<u8>> {
     command.build();
     let man = Man::new(command.clone()).manual("User Commands");
     let mut page = Vec::new();
@@ -360,4 +360,44 @@ fn files(roff: &mut Roff) {
         roff.text([roman(what)]);
     }
     roff.control("RE", []);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_taken_to_the_end_of_their_paragraph_on_one_line() {
+        let help =
+            "Reads it.\n\nNeeds a scope. Exit codes: 0 listed; 1 the\nplatform failed.\n\nMore.";
+        assert_eq!(
+            codes_in(help).as_deref(),
+            Some("0 listed; 1 the platform failed.")
+        );
+        assert_eq!(codes_in("No codes here."), None);
+    }
+
+    #[test]
+    fn an_option_counts_only_with_a_whole_list_of_codes() {
+        assert_eq!(
+            option_codes_in("Wait; then exit 0 confirmed,\n1 failed").as_deref(),
+            Some("exit 0 confirmed, 1 failed")
+        );
+        assert_eq!(option_codes_in("then is not sent: exit 1)"), None);
+    }
+
+    /// Every command the help lists has its section in the page.
+    #[test]
+    fn the_page_has_a_heading_for_every_command() {
+        let command = crate::cli::command(false);
+        let page = String::from_utf8(man_page(command.clone()).unwrap()).unwrap();
+        let mut built = command;
+        built.build();
+        for sub in commands(&built) {
+            let heading = format!(".SS \"{}\"", sub.get_bin_name().unwrap());
+            assert!(page.contains(&heading), "{heading}");
+        }
+        assert_eq!(page.matches(".TH ").count(), 1);
+        assert_eq!(page.matches(APOSTROPHE_PREAMBLE[0]).count(), 1);
+    }
 }
