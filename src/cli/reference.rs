@@ -120,7 +120,15 @@ fn one_preamble(page: &[u8], version: &str) -> Vec<u8> {
         .lines()
         .filter(|line| !APOSTROPHE_PREAMBLE.contains(line))
     {
-        out.push_str(line);
+        // Beyond ASCII as groff's own escapes (`\[u2026]` for "…"): formatters that read the
+        // page without knowing its encoding show them too.
+        for c in line.chars() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                out.push_str(&format!("\\[u{:04X}]", u32::from(c)));
+            }
+        }
         out.push('\n');
     }
     out.into_bytes()
@@ -399,5 +407,7 @@ mod tests {
         }
         assert_eq!(page.matches(".TH ").count(), 1);
         assert_eq!(page.matches(APOSTROPHE_PREAMBLE[0]).count(), 1);
+        assert!(page.is_ascii(), "every other character is escaped");
+        assert!(page.contains(r"(a\-\[u2026])"), "the agent id's ellipsis");
     }
 }
