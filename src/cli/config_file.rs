@@ -88,7 +88,7 @@ fn init(global: &GlobalArgs, path: Option<&Path>) -> ExitCode {
         path.display()
     );
     out!(
-        "next: replace each {PLACEHOLDER} in [platform] and [auth] with your app's ids, and put the client secret in HANDOFF_CLIENT_SECRET (or where [auth] says)"
+        "next: replace each {PLACEHOLDER} in [platform] and [auth] with your app's ids, set [callback] url, and put the client secret in HANDOFF_CLIENT_SECRET (or where [auth] says)"
     );
     let read_there = global.config.clone().or_else(default_config_path);
     if read_there.as_deref() != Some(path.as_path()) {
