@@ -13,5 +13,6 @@ pub use payload::{TEST_MARKER, Verdict};
 pub use receiver::{CallbackEvent, MAX_BODY_BYTES, Received, Receiver, Refusal, Sink};
 pub use tls::{Tls, TlsError};
 pub use token::{
-    TOKEN_PARAMETER, TokenError, for_transfer, load_or_create, matches as token_matches, with_token,
+    TOKEN_FILE, TOKEN_PARAMETER, TokenError, for_transfer, load_or_create,
+    matches as token_matches, with_token,
 };

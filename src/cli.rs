@@ -4,11 +4,13 @@
 
 mod bulk;
 mod callbacks;
+mod config_file;
 mod conversations;
 mod floor;
 mod log;
 mod output;
 mod printer;
+mod reference;
 mod relay;
 mod roster;
 mod setup;
@@ -23,14 +25,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{Local, Utc};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::config::default_data_dir;
+use crate::config::{default_config_path, default_data_dir};
 use crate::diagnostics;
 use crate::transfer::{
     AUDIT_FILE_NAME, CALLBACK_HORIZON, Ledger, TransferEngine, TransferId, read_since,
 };
 use crate::tui::{self, Console, Notice};
+use config_file::ConfigSource;
 use output::err;
 use setup::{Callbacks, Setup, SetupError};
 
@@ -44,6 +47,9 @@ const EXIT_PLATFORM_FAILED: u8 = 1;
     name = "handoff",
     version,
     about = "Move live Kore.ai bot conversations to the right agent or queue, from the terminal.",
+    long_about = "Move live Kore.ai bot conversations to the right agent or queue, from the terminal.\n\n\
+        Without a command, handoff opens the console. Exit codes: 0 quit; 1 the terminal failed; \
+        2 bad input or config; 129 the terminal hung up (SIGHUP); 143 stopped by SIGTERM.",
     after_help = "Try it without credentials: handoff --demo"
 )]
 pub struct Cli {
@@ -55,10 +61,15 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Config file [default: the platform's config folder, …/handoff/config.toml]
+    /// Config file [default: ~/.config/handoff/config.toml on Linux, ~/Library/Application
+    /// Support/handoff/config.toml on macOS]
     #[arg(long, global = true, env = "HANDOFF_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Folder for the roster and the audit log [default: the platform's data folder]
+    /// Where `config` came from, set after parsing.
+    #[arg(skip)]
+    pub config_from: ConfigSource,
+    /// Folder for the roster and the audit log [default: ~/.local/share/handoff on Linux,
+    /// ~/Library/Application Support/handoff on macOS]
     #[arg(long, global = true, env = "HANDOFF_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Run against the built-in simulator with a demo roster and a throwaway data folder
@@ -113,11 +124,85 @@ pub enum Command {
     /// the config (no [auth]); consoles with [callback] via = "team" read what it takes. Exit
     /// codes: 0 stopped when asked; 1 a fault after it started; 2 bad config.
     Relay(relay::RelayArgs),
+    /// Write a starting config, or say where handoff looks for one
+    Config(config_file::ConfigArgs),
+    /// Print the completion script for a shell
+    ///
+    /// bash: handoff completions bash > ~/.local/share/bash-completion/completions/handoff;
+    /// zsh: handoff completions zsh > ~/.zfunc/_handoff (with ~/.zfunc in fpath); fish:
+    /// handoff completions fish > ~/.config/fish/completions/handoff.fish.
+    Completions(reference::CompletionsArgs),
+    /// Print the manual page (roff): handoff man > handoff.1, or handoff man | man -l -
+    Man,
+}
+
+/// The command line's definition. With `for_this_user`, the help of --config and --data-dir
+/// names the places this user's handoff reads by default; without, the generic places, as the
+/// man page and the completion scripts (written once, for everyone) say them.
+pub fn command(for_this_user: bool) -> clap::Command {
+    let command = Cli::command();
+    if !for_this_user {
+        return command;
+    }
+    let place = |path: Option<PathBuf>| {
+        path.map_or_else(
+            || "none: no home folder found".to_owned(),
+            |path| path.display().to_string(),
+        )
+    };
+    command
+        .mut_arg("config", |arg| {
+            arg.help(format!(
+                "Config file [default: {}] (`handoff config path` says which is used)",
+                place(default_config_path())
+            ))
+        })
+        .mut_arg("data_dir", |arg| {
+            arg.help(format!(
+                "Folder for the roster and the audit log [default: {}]",
+                place(default_data_dir())
+            ))
+        })
+}
+
+/// The command line as given, with where --config came from.
+fn parse() -> Cli {
+    let matches = command(true).get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    cli.global.config_from = match matches.value_source("config") {
+        Some(clap::parser::ValueSource::CommandLine) => ConfigSource::Flag,
+        Some(clap::parser::ValueSource::EnvVariable) => ConfigSource::Environment,
+        _ => ConfigSource::Default,
+    };
+    cli
+}
+
+/// The commands that read and write only local files, and need neither diagnostics nor the
+/// async runtime; `None` for the others.
+fn run_local(global: &GlobalArgs, command: &Command) -> Option<ExitCode> {
+    match command {
+        Command::Config(args) => Some(config_file::run(global, args)),
+        Command::Completions(args) => Some(reference::completions(args, command_for_everyone())),
+        Command::Man => Some(reference::man(command_for_everyone())),
+        _ => None,
+    }
+}
+
+/// The definition as the completion scripts and the man page give it.
+fn command_for_everyone() -> clap::Command {
+    command(false)
 }
 
 /// Parses the command line and runs it; the binary's whole `main`.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
+    if let Some(code) = cli
+        .command
+        .as_ref()
+        .and_then(|command| run_local(&cli.global, command))
+    {
+        return code;
+    }
     let data_dir = cli.global.data_dir.clone().or_else(default_data_dir);
     let filter = std::env::var(diagnostics::LOG_ENV).ok();
     let diagnostics = match diagnostics::start(
@@ -158,6 +243,9 @@ async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
         Some(Command::Floor(args)) => floor::run(&cli.global, args).await,
         Some(Command::Callbacks(args)) => callbacks::run(&cli.global, args).await,
         Some(Command::Relay(args)) => relay::run(&cli.global, args).await,
+        Some(command @ (Command::Config(_) | Command::Completions(_) | Command::Man)) => {
+            run_local(&cli.global, &command).unwrap_or(ExitCode::FAILURE)
+        }
         None => console(&cli.global, diagnostics).await,
     }
 }

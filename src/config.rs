@@ -31,6 +31,28 @@ pub use team::{DEFAULT_FALLBACK_SHARE, TeamConfig};
 use crate::ids::{ConversationStatus, is_hex24};
 use crate::secret::Secret;
 
+/// The commented example config (`config.example.toml`), built in for `handoff config init`.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+/// What the example holds in place of each id the supervisor must give: a value no platform
+/// hands out, so a file written from the example stops handoff, naming the key, until it is
+/// filled in.
+pub const PLACEHOLDER: &str = "FILL-IN";
+
+/// The ids the example leaves for the supervisor to fill in, with what each is, for the message.
+const TO_FILL_IN: [(&str, &str); 4] = [
+    (
+        "platform.stream_id",
+        "your app's stream id, from App Settings in the Kore.ai console",
+    ),
+    ("platform.org_id", "your organisation's id"),
+    ("platform.account_id", "your account id"),
+    (
+        "auth.client_id",
+        "your app's client id, from App Settings → Dev Tools → API Scope",
+    ),
+];
+
 /// The shares `[reads] share` may name: below a twentieth the list could not be kept at all on
 /// a floor of any size; above half, other tools of the account would be crowded out.
 pub const READS_SHARE_RANGE: (f64, f64) = (0.05, 0.5);
@@ -179,6 +201,15 @@ impl Config {
         };
 
         let host = parse_host(&raw.platform.host).map_err(|e| invalid("platform.host", e))?;
+        check_filled_in(
+            &[
+                Some(&raw.platform.stream_id),
+                Some(&raw.platform.org_id),
+                Some(&raw.platform.account_id),
+                raw.auth.client_id.as_ref(),
+            ],
+            path,
+        )?;
         let stream_id = required_word(&raw.platform.stream_id, "a stream id such as st-…")
             .map_err(|e| invalid("platform.stream_id", e))?;
         let org_id = required_word(&raw.platform.org_id, "an org id such as o-…")
@@ -329,6 +360,38 @@ impl Config {
             team,
         })
     }
+}
+
+/// An error naming the first of the ids in [`TO_FILL_IN`] (`values`, in that order; `None`
+/// for one the file leaves out) that still holds the example's placeholder, and the others that
+/// do too: all of them are to be filled in before handoff can do anything.
+fn check_filled_in(values: &[Option<&String>], path: &Path) -> Result<(), ConfigError> {
+    let unfilled: Vec<_> = TO_FILL_IN
+        .iter()
+        .zip(values)
+        .filter(|(_, value)| value.is_some_and(|v| v.contains(PLACEHOLDER)))
+        .map(|((key, what), value)| (*key, *what, value.map_or("", String::as_str)))
+        .collect();
+    let Some(&(key, what, value)) = unfilled.first() else {
+        return Ok(());
+    };
+    let others = match &unfilled[1..] {
+        [] => String::new(),
+        rest => format!(
+            "; so do {}",
+            rest.iter()
+                .map(|(key, _, _)| *key)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(ConfigError::Invalid {
+        path: path.to_owned(),
+        key,
+        expected: format!(
+            "fill in {what} (it still holds the example's placeholder {value:?}){others}"
+        ),
+    })
 }
 
 /// `[platform] account_id`: the platform's ids of accounts are 24 lowercase hex characters.
@@ -505,6 +568,17 @@ fn resolve_beside(config_path: &Path, file: &str) -> PathBuf {
             .unwrap_or_else(|| Path::new("."))
             .join(file)
     }
+}
+
+/// The example with its placeholders filled in as a supervisor would: a complete file, its
+/// secret from `HANDOFF_CLIENT_SECRET`.
+#[cfg(test)]
+pub(crate) fn example_filled_in() -> String {
+    EXAMPLE
+        .replace("st-FILL-IN", "st-1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d")
+        .replace("o-FILL-IN", "o-fbfa482a-bf65-4386-963e-f00a8cc70a1b")
+        .replace("cs-FILL-IN", "cs-7d4e8a2b-1c3f-4e5d-9a8b-7c6d5e4f3a2b")
+        .replace("\"FILL-IN\"", "\"6538f8a3c9cf425ee5cf0a1b\"")
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::secret::Secret;
 
-const TOKEN_FILE: &str = "callback-token";
+/// The file in the data folder that holds the token.
+pub const TOKEN_FILE: &str = "callback-token";
 /// Query parameter that carries the token in the callback URL.
 pub const TOKEN_PARAMETER: &str = "handoff_token";
 /// Query parameter that names, in its callback URL, the transfer a callback is about: the

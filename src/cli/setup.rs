@@ -193,7 +193,7 @@ impl RelaySetup {
     }
 }
 
-const ROSTER_FILE_NAME: &str = "roster.toml";
+pub(super) const ROSTER_FILE_NAME: &str = "roster.toml";
 
 fn config_path(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
     Ok(global

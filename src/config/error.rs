@@ -5,7 +5,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "no config file at {path}\n  start from config.example.toml, or try the console with `handoff --demo`"
+        "no config file at {path}\n  write a starting one with `handoff config init --path {path}`, or try the console with `handoff --demo`"
     )]
     NotFound { path: PathBuf },
     #[error("cannot read config file {path}: {source}")]

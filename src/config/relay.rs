@@ -78,6 +78,7 @@ impl RelayConfig {
             key,
             expected,
         };
+        super::check_filled_in(&[None, None, Some(&raw.platform.account_id), None], path)?;
         check_account_id(&raw.platform.account_id)
             .map_err(|e| invalid("platform.account_id", e))?;
         let Some(raw_team) = raw.team else {

@@ -162,10 +162,50 @@ fn malformed_toml_names_the_line() {
     assert!(message.contains("line 1"), "{message}");
 }
 
+/// The example, as `handoff config init` writes it, stops at its first placeholder, naming the
+/// key, the file and the others still to fill in.
 #[test]
-fn the_example_config_is_valid() {
-    let text = include_str!("../../config.example.toml");
-    let config = parse_with(text, &[("HANDOFF_CLIENT_SECRET", "x")]).unwrap();
+fn the_example_config_stops_until_its_ids_are_filled_in() {
+    let message = parse_with(EXAMPLE, &[("HANDOFF_CLIENT_SECRET", "x")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with(
+            "config file /etc/handoff/config.toml: platform.stream_id: fill in your app's stream id"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("it still holds the example's placeholder \"st-FILL-IN\"")
+            && message.contains("so do platform.org_id, platform.account_id, auth.client_id"),
+        "{message}"
+    );
+    // One left: only that one is named.
+    let one_left =
+        example_filled_in().replace("o-fbfa482a-bf65-4386-963e-f00a8cc70a1b", "o-FILL-IN");
+    let message = parse_with(&one_left, &[("HANDOFF_CLIENT_SECRET", "x")])
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("platform.org_id: fill in"), "{message}");
+    assert!(!message.contains("so do"), "{message}");
+    // The relay reads only the account id, and says the same of it.
+    let message = RelayConfig::parse(EXAMPLE, Path::new("/etc/handoff/config.toml"), |_| None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("platform.account_id: fill in your account id"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_example_config_is_valid_once_filled_in() {
+    let text = example_filled_in();
+    assert!(
+        !text.contains(&format!("{PLACEHOLDER}\"")),
+        "every placeholder is filled in"
+    );
+    let config = parse_with(&text, &[("HANDOFF_CLIENT_SECRET", "x")]).unwrap();
     assert_eq!(config.platform.rate_limit_per_minute, 60);
     assert_eq!(
         config.conversation_statuses,

@@ -23,7 +23,8 @@ const BLOCK_FOR: Duration = Duration::from_secs(2);
 const PAGE: usize = 200;
 /// How soon a read is tried again after Redis could not answer.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
-const CURSOR_FILE: &str = "relay-cursor";
+/// In the data folder, followed by `-<account>`: how far the console has read the stream.
+pub const CURSOR_FILE: &str = "relay-cursor";
 
 /// Where a follower starts.
 #[derive(Debug, Clone)]

@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 
 use super::stream::Kept;
 
-const SPOOL_FILE: &str = "relay-spool.jsonl";
-const FORWARDED_FILE: &str = "relay-spool.forwarded";
+/// The relay's spool in its data folder, and how much of it has reached the stream.
+pub const SPOOL_FILE: &str = "relay-spool.jsonl";
+pub const FORWARDED_FILE: &str = "relay-spool.forwarded";
 /// Past this the spool takes no more, and the relay says it cannot keep a callback rather
 /// than claim it did: a Redis away for hours at a busy floor's pace fills a small part of it.
 pub const MOST_BYTES: u64 = 256 * 1024 * 1024;

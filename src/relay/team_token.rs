@@ -13,7 +13,8 @@ use crate::team::Link;
 
 /// How long a replaced token is still accepted.
 pub const OLD_TOKEN_KEPT: Duration = Duration::from_secs(24 * 60 * 60);
-const COPY_FILE: &str = "team-callback-token";
+/// The team's token copied into the data folder, for while Redis is away.
+pub const COPY_FILE: &str = "team-callback-token";
 
 fn current_key(account: &str) -> String {
     format!("handoff:{{{account}}}:callback-token")

@@ -19,6 +19,7 @@ mod relay_tls;
 mod render;
 mod roster_cli;
 mod sessions_file;
+mod setup_cli;
 mod shared_reads;
 mod simulate_cli;
 mod simulator;

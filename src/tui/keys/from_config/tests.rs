@@ -7,13 +7,14 @@ use crate::config::Config;
 
 const PATH: &str = "/etc/handoff/config.toml";
 
-/// config.example.toml up to its own `[keys]`: a complete file, its secret from the environment.
-fn example_before_keys() -> &'static str {
-    let example = include_str!("../../../../config.example.toml");
+/// config.example.toml up to its own `[keys]`, its placeholders filled in: a complete file, its
+/// secret from the environment.
+fn example_before_keys() -> String {
+    let example = crate::config::example_filled_in();
     let start = example
         .find("# [keys]")
         .expect("the example documents [keys]");
-    &example[..start]
+    example[..start].to_owned()
 }
 
 /// A complete config file with `keys` in it, and what its `[keys]` resolve to.
@@ -150,7 +151,7 @@ fn each_problem_in_keys_names_the_file_the_line_and_the_key() {
 /// The `[keys]` examples in config.example.toml, uncommented, load without a problem.
 #[test]
 fn the_example_keys_are_valid() {
-    let example = include_str!("../../../../config.example.toml");
+    let example = crate::config::example_filled_in();
     let uncommented: String = example[example_before_keys().len()..]
         .lines()
         .filter_map(|line| line.strip_prefix("# "))
