@@ -107,7 +107,7 @@ fn demo_id(prefix: &str, name: &str) -> String {
 
 /// Now and then the demo platform's callback reports a failure, or never comes, as the real
 /// one may: the console shows both. Rarely, and never in the first transfers, so that a new
-/// user sees the product before its failures (the README states these figures).
+/// user sees the product before its failures (docs/demo.md states these figures).
 pub const CALLBACK_FAILURE_PERCENT: u8 = 3;
 pub const CALLBACK_SILENCE_PERCENT: u8 = 2;
 pub const RANDOM_FAULTS_AFTER: u64 = 10;

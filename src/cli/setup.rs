@@ -507,7 +507,7 @@ impl Setup {
                 None => "DEMO".into(),
             },
             notes: [
-                "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5040, d409, 0077, fa11, b1ac, c0c0 or 1a7e show failures (the README lists them all)".into(),
+                "demo mode: transfers go to the built-in simulator; session ids starting dead, 5000, 5040, d409, 0077, fa11, b1ac, c0c0 or 1a7e show failures (docs/demo.md lists them all)".into(),
             ]
             .into_iter()
             .chain(look_notes)

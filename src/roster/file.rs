@@ -62,7 +62,7 @@ impl Loaded {
         Self {
             roster: Roster::default(),
             warnings: vec![format!(
-                "no roster file at {}: add [[agents]] and [[queues]] there (see README)",
+                "no roster file at {}: add [[agents]] and [[queues]] there (see docs/configuration.md)",
                 path.display()
             )],
         }

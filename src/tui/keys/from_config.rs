@@ -103,7 +103,7 @@ fn line(
         return Err(problem(
             action_line,
             format!(
-                "{action:?} is not an action{guess}; the README lists them under \"Your keys\""
+                "{action:?} is not an action{guess}; docs/console.md lists them under \"Your keys\""
             ),
         ));
     };

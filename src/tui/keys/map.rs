@@ -244,7 +244,7 @@ impl KeyMap {
                 warnings.push(OverrideWarning {
                     index,
                     message: format!(
-                        "\"{old}\" is {}'s old key; it still does that in \"{}\" as you asked{hidden}. Its default is now \"{now}\", which leaves {old} to the text fields (README, \"Your keys\")",
+                        "\"{old}\" is {}'s old key; it still does that in \"{}\" as you asked{hidden}. Its default is now \"{now}\", which leaves {old} to the text fields (docs/console.md, \"Your keys\")",
                         action.name(),
                         context.title(),
                     ),

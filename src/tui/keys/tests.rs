@@ -528,11 +528,11 @@ fn the_defaults_pass_their_own_checks() {
     assert_eq!(with(&[]), Ok(KeyMap::default()));
 }
 
-/// The README's table of actions is the config format's reference: one row per action, with
-/// its default keys in each part, exactly as the key map has them.
+/// The table of actions in docs/console.md is the config format's reference: one row per
+/// action, with its default keys in each part, exactly as the key map has them.
 #[test]
-fn the_readme_lists_every_action_with_its_default_keys() {
-    let readme = include_str!("../../../README.md");
+fn the_console_page_lists_every_action_with_its_default_keys() {
+    let page = include_str!("../../../docs/console.md");
     let map = KeyMap::default();
     for action in every_action() {
         let places: Vec<String> = action
@@ -552,12 +552,15 @@ fn the_readme_lists_every_action_with_its_default_keys() {
             })
             .collect();
         let row = format!("| `{}` | {} |", action.name(), places.join("; "));
-        assert!(readme.contains(&row), "README's keys table needs:\n{row}");
+        assert!(
+            page.contains(&row),
+            "docs/console.md's keys table needs:\n{row}"
+        );
     }
     for context in HELP_ORDER {
         assert!(
-            readme.contains(&format!("`{}`", context.name())),
-            "README misses {}",
+            page.contains(&format!("`{}`", context.name())),
+            "docs/console.md misses {}",
             context.name()
         );
     }

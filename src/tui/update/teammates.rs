@@ -23,7 +23,8 @@ pub(super) fn toggle(model: &mut Model) {
     match &mut model.teammates {
         Some(shown) => *shown = !*shown,
         None => model.tell(
-            "teammates' transfers show in team mode: add [team] to the config (README: A team on one account)".into(),
+            "teammates' transfers show in team mode: add [team] to the config (docs/team.md)"
+                .into(),
         ),
     }
 }

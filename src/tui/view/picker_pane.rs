@@ -119,7 +119,7 @@ pub(super) fn draw(model: &Model, theme: &Theme, area: Rect, frame: &mut Frame) 
     if picker.matches().is_empty() {
         let key = |action| model.keys.key_label(Context::Picker, action);
         let message = if model.roster.is_empty() {
-            "The roster is empty: add agents and queues to the roster file (see README).".into()
+            "The roster is empty: add agents and queues (see docs/configuration.md).".into()
         } else if model.free_only && model.live.is_none() {
             format!(
                 "Who is free is not known yet. {} lists everyone.",
