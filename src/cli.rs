@@ -5,6 +5,7 @@
 mod bulk;
 mod callbacks;
 mod conversations;
+mod doctor;
 mod floor;
 mod log;
 mod output;
@@ -113,6 +114,14 @@ pub enum Command {
     /// the config (no [auth]); consoles with [callback] via = "team" read what it takes. Exit
     /// codes: 0 stopped when asked; 1 a fault after it started; 2 bad config.
     Relay(relay::RelayArgs),
+    /// Check what a working console needs, in order, one line each with what to do
+    ///
+    /// The config (and who may read it), the credentials (one read), the clock against the
+    /// platform's, the API scopes each feature needs, the callback path, the team's Redis and the
+    /// data folder; what is not configured is skipped. With --demo, against the built-in
+    /// simulator. Exit codes: 0 every configured check passed (warnings allowed); 1 a check
+    /// failed; 2 bad arguments.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Parses the command line and runs it; the binary's whole `main`.
@@ -158,6 +167,7 @@ async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
         Some(Command::Floor(args)) => floor::run(&cli.global, args).await,
         Some(Command::Callbacks(args)) => callbacks::run(&cli.global, args).await,
         Some(Command::Relay(args)) => relay::run(&cli.global, args).await,
+        Some(Command::Doctor(args)) => doctor::run(&cli.global, args).await,
         None => console(&cli.global, diagnostics).await,
     }
 }

@@ -227,6 +227,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         confirm_within: DEFAULT_CONFIRM_WITHIN,
         roster_file: None,
         secret_in_file: false,
+        secret_env: None,
         bell: true,
         mouse: true,
         conversation_statuses: ConversationStatus::MOVABLE.to_vec(),
