@@ -191,6 +191,7 @@ pub fn simulator_config() -> SimulatorConfig {
         },
         queue_performance_scope: true,
         frozen_at: None,
+        clock_skew_secs: 0,
         callback_trusted_roots: Vec::new(),
     }
 }

@@ -5,6 +5,7 @@
 mod callbacks;
 mod callbacks_check;
 mod conversations;
+mod doctor;
 mod e2e_tmux;
 mod engine;
 mod exactly_once;
