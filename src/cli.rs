@@ -6,6 +6,7 @@ mod bulk;
 mod callbacks;
 mod config_file;
 mod conversations;
+mod doctor;
 mod floor;
 mod log;
 mod output;
@@ -124,6 +125,14 @@ pub enum Command {
     /// the config (no [auth]); consoles with [callback] via = "team" read what it takes. Exit
     /// codes: 0 stopped when asked; 1 a fault after it started; 2 bad config.
     Relay(relay::RelayArgs),
+    /// Check what a working console needs, in order, one line each with what to do
+    ///
+    /// The config (and who may read it), the credentials (one read), the clock against the
+    /// platform's, the API scopes each feature needs, the callback path, the team's Redis and the
+    /// data folder; what is not configured is skipped. With --demo, against the built-in
+    /// simulator. Exit codes: 0 every configured check passed (warnings allowed); 1 a check
+    /// failed; 2 bad arguments.
+    Doctor(doctor::DoctorArgs),
     /// Write a starting config, or say where handoff looks for one
     Config(config_file::ConfigArgs),
     /// Print the completion script for a shell
@@ -246,6 +255,7 @@ async fn run(cli: Cli, diagnostics: Option<PathBuf>) -> ExitCode {
         Some(command @ (Command::Config(_) | Command::Completions(_) | Command::Man)) => {
             run_local(&cli.global, &command).unwrap_or(ExitCode::FAILURE)
         }
+        Some(Command::Doctor(args)) => doctor::run(&cli.global, args).await,
         None => console(&cli.global, diagnostics).await,
     }
 }

@@ -99,6 +99,8 @@ pub struct Config {
     pub roster_file: Option<PathBuf>,
     /// The file itself holds a secret (`jwt` or `client_secret`), so who may read it matters.
     pub secret_in_file: bool,
+    /// `[auth] client_secret_env`: the variable the client secret was read from.
+    pub secret_env: Option<String>,
     /// `[ui] bell`: ring the terminal bell when a transfer fails or is left in doubt.
     pub bell: bool,
     /// `[ui] mouse`: clicks focus and select, the wheel scrolls.
@@ -247,6 +249,7 @@ impl Config {
         )?);
 
         let secret_in_file = raw.auth.jwt.is_some() || raw.auth.client_secret.is_some();
+        let secret_env = raw.auth.client_secret_env.clone();
         let auth = auth_from(raw.auth, &env).map_err(|(key, e)| invalid(key, e))?;
         let callback_url =
             parse_callback_url(&raw.callback.url).map_err(|e| invalid("callback.url", e))?;
@@ -350,6 +353,7 @@ impl Config {
             confirm_within,
             roster_file,
             secret_in_file,
+            secret_env,
             bell: raw.ui.bell.unwrap_or(true),
             mouse: raw.ui.mouse.unwrap_or(true),
             conversation_statuses,

@@ -191,6 +191,7 @@ pub fn simulator_config() -> SimulatorConfig {
         },
         queue_performance_scope: true,
         frozen_at: None,
+        clock_skew_secs: 0,
         callback_trusted_roots: Vec::new(),
     }
 }
@@ -227,6 +228,7 @@ pub fn config_for(simulator: &Simulator) -> Config {
         confirm_within: DEFAULT_CONFIRM_WITHIN,
         roster_file: None,
         secret_in_file: false,
+        secret_env: None,
         bell: true,
         mouse: true,
         conversation_statuses: ConversationStatus::MOVABLE.to_vec(),

@@ -10,11 +10,12 @@ mod lenient;
 mod lists;
 mod paging;
 mod presence;
+mod probe;
 mod queue_performance;
 mod reply;
 
 pub use auth::{AuthError, Authenticator};
-pub use client::{AssignCall, AssignRequest, MAX_REPLY_BYTES, PlatformClient};
+pub use client::{AssignCall, AssignRequest, ClockReading, MAX_REPLY_BYTES, PlatformClient};
 pub use conversation::{
     Conversation, Move, MoveTarget, Person, QueueRef, Sentiment, moved_on_the_platform,
 };
@@ -22,5 +23,6 @@ pub use conversations::{ConversationList, ConversationsError};
 pub use lists::{ListedAgent, ListedQueue};
 pub use paging::Paged;
 pub use presence::{AgentPresence, Capacity, Presence, QueueStats};
+pub use probe::{Probe, Probed};
 pub use queue_performance::{AgentCounts, QueueNumbers, QueuePerformance, QueueRow};
 pub use reply::{AssignReply, PlatformError};

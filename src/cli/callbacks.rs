@@ -47,7 +47,14 @@ const EXIT_NOT_THROUGH: u8 = 1;
 
 pub async fn run(global: &GlobalArgs, args: CallbacksArgs) -> ExitCode {
     let CallbacksCommand::Check(check) = args.command;
-    match check_path(global, check).await {
+    if !(1..=120).contains(&check.timeout) {
+        err!(
+            "error: --timeout: expected seconds from 1 to 120, found {}",
+            check.timeout
+        );
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    match check_path(global, Duration::from_secs(check.timeout)).await {
         Ok(words) => {
             out!("{words}");
             ExitCode::SUCCESS
@@ -59,17 +66,13 @@ pub async fn run(global: &GlobalArgs, args: CallbacksArgs) -> ExitCode {
     }
 }
 
-async fn check_path(global: &GlobalArgs, args: CheckArgs) -> Result<String, (u8, String)> {
-    if !(1..=120).contains(&args.timeout) {
-        return Err((
-            EXIT_BAD_INPUT,
-            format!(
-                "error: --timeout: expected seconds from 1 to 120, found {}",
-                args.timeout
-            ),
-        ));
-    }
-    let timeout = Duration::from_secs(args.timeout);
+/// Posts a test callback to `[callback] url` and waits up to `timeout` for it where this
+/// console hears callbacks: the words to print when it came, else the exit code and the words
+/// (bad config: [`EXIT_BAD_INPUT`]; a hop stopped it: 1). `handoff doctor` makes the same check.
+pub(super) async fn check_path(
+    global: &GlobalArgs,
+    timeout: Duration,
+) -> Result<String, (u8, String)> {
     let path = CallbackPath::prepare(global)
         .await
         .map_err(|e| (EXIT_BAD_INPUT, format!("error: {e}")))?;

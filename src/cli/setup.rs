@@ -195,7 +195,7 @@ impl RelaySetup {
 
 pub(super) const ROSTER_FILE_NAME: &str = "roster.toml";
 
-fn config_path(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
+pub(super) fn config_path(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
     Ok(global
         .config
         .clone()
@@ -210,7 +210,9 @@ type WarnedKeys = (KeyMap, Vec<String>);
 /// checked, the keys its `[keys]` asks for (with warnings for old default keys bound back), and
 /// where it is. The keys are resolved here, for every command that reads the whole file, so a
 /// bad `[keys]` stops all of them alike.
-fn load_config(global: &GlobalArgs) -> Result<(Config, WarnedKeys, PathBuf), SetupError> {
+pub(super) fn load_config(
+    global: &GlobalArgs,
+) -> Result<(Config, WarnedKeys, PathBuf), SetupError> {
     let path = config_path(global)?;
     let config = Config::load(&path)?;
     let keys = keys::resolve(&config.keys)?;
@@ -250,7 +252,7 @@ fn demo_look(global: &GlobalArgs, config: &mut Config) -> (KeyMap, Vec<String>, 
     }
 }
 
-fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
+pub(super) fn data_dir(global: &GlobalArgs) -> Result<PathBuf, SetupError> {
     global
         .data_dir
         .clone()
@@ -280,7 +282,7 @@ enum CallbackSource {
 
 /// The team's callback token, fetched from the team's Redis into the data folder (or the copy
 /// there, while Redis is away), for `Account::open` to put in every transfer's callback URL.
-async fn learn_team_token(config: &Config, data_dir: &Path) -> Result<(), SetupError> {
+pub(super) async fn learn_team_token(config: &Config, data_dir: &Path) -> Result<(), SetupError> {
     let team = config
         .team
         .as_ref()
@@ -561,7 +563,7 @@ pub(super) fn demo_team(url: &str, name: Option<&str>) -> Result<TeamConfig, Set
 /// A warning when the platform is to post callbacks over plain http:// to a host beyond this
 /// machine: anyone on the way can read them, and the token in the URL with them (then forge
 /// callbacks).
-fn unencrypted_callback_warning(url: &Url) -> Option<String> {
+pub(super) fn unencrypted_callback_warning(url: &Url) -> Option<String> {
     (url.scheme() == "http" && !is_loopback(url)).then(|| {
         format!(
             "[callback] url is plain http:// to {}: callbacks, and the callback token in the URL, travel unencrypted; put an HTTPS proxy or tunnel in front of the receiver and give its https:// address",
@@ -571,7 +573,7 @@ fn unencrypted_callback_warning(url: &Url) -> Option<String> {
 }
 
 /// A warning when the config file holds a secret and others on this machine may read it.
-fn readable_secret_warning(config: &Config, path: &Path) -> Option<String> {
+pub(super) fn readable_secret_warning(config: &Config, path: &Path) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -13,7 +13,8 @@ use super::{Listing, fetch_listing};
 use crate::budget::ReadCeiling;
 use crate::ids::ConversationStatus;
 use crate::platform::{
-    AgentPresence, ConversationList, ConversationsError, PlatformClient, PlatformError,
+    AgentPresence, ConversationList, ConversationsError, PlatformClient, PlatformError, Probe,
+    Probed,
 };
 use crate::roster::Roster;
 use crate::team::SharedReads;
@@ -72,5 +73,10 @@ impl Reads {
     /// Both of the platform's lists, every page, for a roster sync.
     pub async fn listing(&self) -> Result<Listing, PlatformError> {
         fetch_listing(&self.client).await
+    }
+
+    /// One call made only to learn whether the platform answers it (`handoff doctor`).
+    pub async fn probe(&self, probe: Probe) -> Probed {
+        self.client.probe(probe).await
     }
 }

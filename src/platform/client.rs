@@ -3,11 +3,11 @@
 //! secrets are taken out of whatever comes back, and a rate-limit answer pauses the account's
 //! budget.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, Response};
 use serde::Serialize;
 use url::Url;
@@ -53,10 +53,31 @@ pub struct PlatformClient {
     ceiling: Option<(ReadCeiling, bool)>,
     /// Counts the calls this clone sends besides transfers, when asked to: what one read cost.
     calls: Option<Arc<AtomicU32>>,
+    /// Where the platform's clock (its reply's `Date` header) is kept, when asked to.
+    clock: Option<Arc<Mutex<Option<ClockReading>>>>,
     redactor: Redactor,
     /// The platform refused several conversation statuses separated by commas and took them as
     /// repeated `status=` parameters; shared by clones, so the lesson is learnt once.
     pub(super) repeat_status_params: Arc<AtomicBool>,
+}
+
+/// The platform's clock as one reply's `Date` header gave it, beside this machine's halfway
+/// through the call; the header counts whole seconds, so the two agree within about one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockReading {
+    pub platform: SystemTime,
+    pub here: SystemTime,
+}
+
+impl ClockReading {
+    /// How far this machine's clock is ahead of the platform's (behind when negative), in
+    /// seconds.
+    pub fn ahead_secs(&self) -> i64 {
+        match self.here.duration_since(self.platform) {
+            Ok(ahead) => i64::try_from(ahead.as_secs()).unwrap_or(i64::MAX),
+            Err(behind) => -i64::try_from(behind.duration().as_secs()).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 /// One assign-conversation call, built once: what is sent is exactly what is shown.
@@ -148,6 +169,7 @@ impl PlatformClient {
             budget,
             ceiling: None,
             calls: None,
+            clock: None,
             redactor,
             repeat_status_params: Arc::default(),
         })
@@ -240,6 +262,14 @@ impl PlatformClient {
             .timeout(self.timeout))
     }
 
+    /// This client, keeping in `clock` the platform's clock from each reply's `Date` header.
+    pub(super) fn reading_clock(&self, clock: Arc<Mutex<Option<ClockReading>>>) -> Self {
+        Self {
+            clock: Some(clock),
+            ..self.clone()
+        }
+    }
+
     /// This client, counting in the number it returns every call it sends besides transfers.
     pub fn counting(&self) -> (Self, Arc<AtomicU32>) {
         let calls = Arc::new(AtomicU32::new(0));
@@ -303,6 +333,7 @@ impl PlatformClient {
         // For the diagnostics file: the method and the path under the host, never a header.
         let call = format!("{} {}", request.method(), request.url().path());
         let started = std::time::Instant::now();
+        let sent = SystemTime::now();
         let response = match self.http.execute(request).await {
             Ok(response) => response,
             Err(error) => {
@@ -311,6 +342,21 @@ impl PlatformClient {
                 return Err(error);
             }
         };
+        if let Some(clock) = &self.clock {
+            let answered = SystemTime::now();
+            let midway = answered - (answered.duration_since(sent).unwrap_or_default() / 2);
+            let platform = response
+                .headers()
+                .get(DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v.trim()).ok())
+                .map(SystemTime::from);
+            *clock.lock().unwrap_or_else(|p| p.into_inner()) =
+                platform.map(|platform| ClockReading {
+                    platform,
+                    here: midway,
+                });
+        }
         let status = response.status().as_u16();
         tracing::debug!(target: "handoff::platform", "{call}: HTTP {status} in {} ms", started.elapsed().as_millis());
         let content_type = response

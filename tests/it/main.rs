@@ -6,6 +6,7 @@ mod callbacks;
 mod callbacks_check;
 mod conversations;
 mod doc_links;
+mod doctor;
 mod e2e_tmux;
 mod engine;
 mod exactly_once;

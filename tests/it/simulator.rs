@@ -57,6 +57,7 @@ fn config(rate_limit_per_minute: u32) -> SimulatorConfig {
         conversations: ConversationsConfig::default(),
         queue_performance_scope: true,
         frozen_at: None,
+        clock_skew_secs: 0,
         callback_trusted_roots: Vec::new(),
     }
 }

@@ -41,9 +41,31 @@ pub(crate) fn verify_token(headers: &HeaderMap, config: &SimulatorConfig) -> Res
     }
     install_jwt_crypto();
     let key = DecodingKey::from_secret(config.client_secret.as_bytes());
-    let claims = decode::<Map<String, Value>>(token, &key, &validation())
+    let mut validation = validation();
+    // A skewed platform checks `exp` by its own clock, below.
+    let skewed_now = config.skewed_now();
+    validation.validate_exp = skewed_now.is_none();
+    let claims = decode::<Map<String, Value>>(token, &key, &validation)
         .map_err(|error| ApiError::unauthorized(rejection(error.kind())))?
         .claims;
+    if let (Some(now), Some(exp)) = (skewed_now, claims.get("exp")) {
+        let now = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        match exp.as_u64() {
+            Some(exp) if exp < now => {
+                return Err(ApiError::unauthorized(rejection(
+                    &ErrorKind::ExpiredSignature,
+                )));
+            }
+            Some(_) => {}
+            None => {
+                return Err(ApiError::unauthorized(rejection(
+                    &ErrorKind::InvalidClaimFormat("exp".into()),
+                )));
+            }
+        }
+    }
     match claims.get("appId") {
         Some(Value::String(app_id)) if *app_id == config.client_id => Ok(()),
         Some(Value::String(_)) => Err(ApiError::unauthorized(

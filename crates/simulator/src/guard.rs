@@ -12,7 +12,8 @@ use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::handler::Handler;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::header::DATE;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any};
@@ -140,6 +141,15 @@ async fn admit(
     };
     record.status = response.status().as_u16();
     state.record(arrival, record);
+    let mut response = response;
+    if let Some(now) = state.config.skewed_now() {
+        let date = chrono::DateTime::<chrono::Utc>::from(now)
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        if let Ok(value) = HeaderValue::from_str(&date) {
+            response.headers_mut().insert(DATE, value);
+        }
+    }
     response
 }
 

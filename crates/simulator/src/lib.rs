@@ -224,6 +224,11 @@ pub struct SimulatorConfig {
     /// and queue numbers are then the same at every read (snapshot tests). `None`: the machine's
     /// clock, as on a real platform.
     pub frozen_at: Option<SystemTime>,
+    /// The platform's clock runs this many seconds ahead of the machine's (behind when
+    /// negative), as a server with a wrong clock, or a client machine's wrong clock, looks: the
+    /// `Date` header of every platform call's answer and the check of a token's `exp` read
+    /// it. 0: the machine's clock, and the server's own `Date` header.
+    pub clock_skew_secs: i64,
     /// Certificates (PEM) trusted beside the usual roots when a callback goes to an HTTPS
     /// `callbackUrl`: a test's own CA, so that a callback can pass through a TLS proxy on
     /// loopback as the platform's passes through the team's. Empty in demo mode.
@@ -234,6 +239,17 @@ impl SimulatorConfig {
     /// The platform's time now: the machine's, unless it is [frozen](Self::frozen_at).
     pub(crate) fn now(&self) -> SystemTime {
         self.frozen_at.unwrap_or_else(SystemTime::now)
+    }
+
+    /// What the platform's clock reads when it is [skewed](Self::clock_skew_secs): `None`
+    /// when it is not.
+    pub(crate) fn skewed_now(&self) -> Option<SystemTime> {
+        let skew = Duration::from_secs(self.clock_skew_secs.unsigned_abs());
+        match self.clock_skew_secs {
+            0 => None,
+            ahead if ahead > 0 => SystemTime::now().checked_add(skew),
+            _ => SystemTime::now().checked_sub(skew),
+        }
     }
 }
 

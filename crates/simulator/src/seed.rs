@@ -361,6 +361,7 @@ mod tests {
             },
             queue_performance_scope: true,
             frozen_at: None,
+            clock_skew_secs: 0,
             callback_trusted_roots: Vec::new(),
         }
     }
