@@ -43,10 +43,19 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code of a command that reads from the platform, when it could not be asked or refused.
 const EXIT_PLATFORM_FAILED: u8 = 1;
 
+/// What `--version` prints after the name: "0.1.0 (commit abc1234)", or "(unknown commit)"
+/// when built outside a git checkout (build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("HANDOFF_COMMIT_WORDS"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "handoff",
-    version,
+    version = VERSION,
     about = "Move live Kore.ai bot conversations to the right agent or queue, from the terminal.",
     long_about = "Move live Kore.ai bot conversations to the right agent or queue, from the terminal.\n\n\
         Without a command, handoff opens the console. Exit codes: 0 quit; 1 the terminal failed; \

@@ -29,3 +29,4 @@ mod support;
 mod sync_and_live;
 mod team;
 mod transfer_cli;
+mod version;
