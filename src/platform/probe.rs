@@ -5,12 +5,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{SecondsFormat, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use reqwest::Method;
-use serde_json::json;
 
 use super::PlatformClient;
 use super::client::ClockReading;
+use super::queue_performance::request_body;
 use super::reply::PlatformError;
 
 /// Which call to try.
@@ -42,19 +42,7 @@ impl PlatformClient {
             Probe::Conversations => client.request(Method::GET, "conversations?skip=0&limit=1"),
             Probe::QueuePerformance => {
                 let end = Utc::now();
-                let start = end - TimeDelta::hours(1);
-                let iso =
-                    |at: chrono::DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Millis, true);
-                let body = json!({
-                    "startDate": iso(start),
-                    "endDate": iso(end),
-                    "queues": [],
-                    "channels": [],
-                    "direction": [],
-                    "limit": 1,
-                    "offset": 0,
-                    "projection": ["waiting"],
-                });
+                let body = request_body(end - TimeDelta::hours(1), end, 1, 0, &["waiting"]);
                 client
                     .analytics_request(Method::POST, "queue-performance?sortBy=queueName:asc")
                     .map(|r| r.json(&body))

@@ -100,6 +100,27 @@ pub struct QueueRow {
     pub average_answer: Option<Duration>,
 }
 
+/// A queue-performance request: every queue, channel and direction from `start` to `end`, one
+/// page of `limit` from `offset`, with the `projection` asked for.
+pub(super) fn request_body(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    limit: u32,
+    offset: u32,
+    projection: &[&str],
+) -> serde_json::Value {
+    json!({
+        "startDate": iso(start),
+        "endDate": iso(end),
+        "queues": [],
+        "channels": [],
+        "direction": [],
+        "limit": limit,
+        "offset": offset,
+        "projection": projection,
+    })
+}
+
 impl PlatformClient {
     /// Every queue's numbers for the range from `start` to `end` (at most 24 hours: live numbers
     /// are now whatever the range, historical ones cover it), across all pages, each page on the
@@ -119,16 +140,7 @@ impl PlatformClient {
         let mut reading = Reading::default();
         let mut offset: u32 = 0;
         for page in 1..=MAX_PAGES {
-            let body = json!({
-                "startDate": iso(start),
-                "endDate": iso(end),
-                "queues": [],
-                "channels": [],
-                "direction": [],
-                "limit": PAGE_SIZE,
-                "offset": offset,
-                "projection": PROJECTION,
-            });
+            let body = request_body(start, end, PAGE_SIZE, offset, &PROJECTION);
             let request =
                 self.analytics_request(Method::POST, "queue-performance?sortBy=queueName:asc");
             let (status, reply) = self
