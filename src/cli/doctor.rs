@@ -311,22 +311,25 @@ async fn check_platform(
             );
         }
     } else {
-        let conversations = account.reads.probe(Probe::Conversations).await;
-        let (mark, words) = scope_words(
-            &conversations.result,
-            "SmartAssist Analytics",
-            "the conversation list (the console's pane, `handoff conversations`)",
-            "sessions can still be typed or pasted",
-        );
-        report.say(SCOPE_CHECKS[0], mark, words);
-        let performance = account.reads.probe(Probe::QueuePerformance).await;
-        let (mark, words) = scope_words(
-            &performance.result,
-            "Configuration",
-            "queue performance (the floor strip, `handoff floor`)",
-            "each queue's stats are read one call a queue instead",
-        );
-        report.say(SCOPE_CHECKS[1], mark, words);
+        let probes = [
+            (
+                Probe::Conversations,
+                "SmartAssist Analytics",
+                "the conversation list (the console's pane, `handoff conversations`)",
+                "sessions can still be typed or pasted",
+            ),
+            (
+                Probe::QueuePerformance,
+                "Configuration",
+                "queue performance (the floor strip, `handoff floor`)",
+                "each queue's stats are read one call a queue instead",
+            ),
+        ];
+        for (check, (probe, scope, feature, meanwhile)) in SCOPE_CHECKS.into_iter().zip(probes) {
+            let probed = account.reads.probe(probe).await;
+            let (mark, words) = scope_words(&probed.result, scope, feature, meanwhile);
+            report.say(check, mark, words);
+        }
     }
     report.say(
         SCOPE_CHECKS[2],

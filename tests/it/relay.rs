@@ -263,13 +263,11 @@ async fn three_desks_without_a_receiver_each_see_their_own_transfer_confirmed() 
     for ((ws, session), run) in desks.iter().zip(sessions).zip(&runs) {
         assert_eq!(run.code, 0, "{session}: {}", run.all());
         assert_eq!(run.json()["state"], "confirmed", "{}", run.all());
-        let settled: Vec<String> = ws
-            .audit_lines()
-            .iter()
-            .filter(|line| line["event"] == "callback")
-            .map(|line| line["session"].as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(settled, [session], "only its own callback is recorded");
+        assert_eq!(
+            ws.sessions_with_a_callback(),
+            [session],
+            "only its own callback is recorded"
+        );
         assert!(!run.all().contains(&relay.token()), "the token leaked");
     }
     assert_eq!(stream(&redis).await.len(), 3);

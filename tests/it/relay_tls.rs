@@ -279,13 +279,7 @@ async fn a_callback_through_caddy_and_the_relay_confirms_a_desks_transfer() {
         .await;
     assert_eq!(run.code, 0, "{}\ncaddy:\n{}", run.all(), caddy.log());
     assert_eq!(run.json()["state"], "confirmed", "{}", run.all());
-    let settled: Vec<String> = ws
-        .audit_lines()
-        .iter()
-        .filter(|line| line["event"] == "callback")
-        .map(|line| line["session"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(settled, [SESSION]);
+    assert_eq!(ws.sessions_with_a_callback(), [SESSION]);
     let kept = stream(&redis).await;
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].1["botSessionId"], SESSION);

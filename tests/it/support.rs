@@ -179,6 +179,15 @@ url = "{callback}"
         }
     }
 
+    /// The sessions the audit file records a callback for, in order.
+    pub fn sessions_with_a_callback(&self) -> Vec<String> {
+        self.audit_lines()
+            .iter()
+            .filter(|line| line["event"] == "callback")
+            .map(|line| line["session"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// Runs `handoff` with this workspace's config and data folder.
     pub async fn run(&self, args: &[&str]) -> Run {
         Runner::for_workspace(self).run(args).await
